@@ -1,0 +1,133 @@
+"""The one exception tree of coqlkit.
+
+Every error a user can catch is a :class:`CoqlError`::
+
+    CoqlError                    .code: Zoho's error code where one applies
+    ├── CoqlSyntaxError          text that is not COQL (.line, .column, .expected, .hint)
+    ├── ValidationError          a query the catalog rejects (.diagnostics)
+    ├── ParameterError           a :name parameter that is missing or cannot be bound
+    ├── RenderError              an AST that cannot be sent as strict COQL yet
+    └── CatalogError             metadata that cannot be read (bad snapshot, unknown module)
+
+Messages never contain secrets: the only text they quote is the query itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coqlkit.validate.diagnostics import Diagnostic
+
+__all__ = [
+    "CatalogError",
+    "CoqlError",
+    "CoqlSyntaxError",
+    "ParameterError",
+    "RenderError",
+    "ValidationError",
+]
+
+
+class CoqlError(Exception):
+    """Base class of every coqlkit error. ``.code`` is Zoho's code where one applies."""
+
+    code: str = "COQLKIT_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class CoqlSyntaxError(CoqlError):
+    """Raised by :func:`coqlkit.parse` for text that is not COQL.
+
+    Carries the 1-based ``line`` and ``column`` of the problem, the ``expected``
+    tokens (as a person would write them), an optional ``hint``, the bare
+    ``description`` and the ``text`` of the query. ``str(error)`` quotes the
+    query with a caret under the problem.
+    """
+
+    code = "SYNTAX_ERROR"
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        text: str,
+        line: int,
+        column: int,
+        end_column: int | None = None,
+        expected: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.description = description
+        self.text = text
+        self.line = line
+        self.column = column
+        self.end_column = end_column if end_column is not None else column + 1
+        self.expected = tuple(expected)
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = [f"{self.line}:{self.column}: {self.code}: {self.description}"]
+        parts.append(excerpt(self.text, self.line, self.column, self.end_column))
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class ValidationError(CoqlError):
+    """Raised when a query has error-level diagnostics and the caller asked to raise.
+
+    ``.diagnostics`` holds every diagnostic found (errors first); ``.code`` is the
+    code of the first error, which is the one Zoho would report.
+    """
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], text: str | None = None) -> None:
+        self.diagnostics = tuple(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity.name == "ERROR"] or list(self.diagnostics)
+        first = errors[0]
+        body = "\n".join(d.format(text) for d in errors)
+        super().__init__(body, code=first.code)
+
+
+class ParameterError(CoqlError):
+    """A ``:name`` parameter has no value, or its value has no COQL form."""
+
+    code = "INVALID_PARAMETER"
+
+
+class RenderError(CoqlError):
+    """The AST holds something strict COQL cannot say yet (``SELECT *``, an unbound parameter)."""
+
+    code = "RENDER_ERROR"
+
+
+class CatalogError(CoqlError):
+    """Field metadata could not be read, or names a module the catalog does not have."""
+
+    code = "CATALOG_ERROR"
+
+
+def excerpt(text: str, line: int, column: int, end_column: int | None = None, *, indent: str = "  ") -> str:
+    """Quote ``line`` of ``text`` with carets under ``column``..``end_column`` (1-based, end exclusive).
+
+    >>> print(excerpt("select Emial from Leads", 1, 8, 13))
+      select Emial from Leads
+             ^^^^^
+    """
+    lines = text.splitlines() or [""]
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    width = max(1, (end_column or column + 1) - column)
+    width = min(width, max(1, len(source) - column + 1))
+    # Tabs keep their width under the caret so it lines up in a terminal.
+    pad = "".join("\t" if ch == "\t" else " " for ch in source[: column - 1])
+    return f"{indent}{source}\n{indent}{pad}{'^' * width}"

@@ -1,0 +1,348 @@
+"""The COQL abstract syntax tree: immutable nodes with source spans.
+
+The AST is canonical: ``a <> b`` and ``a != b``, ``count(x)`` and ``COUNT(x)``,
+``LIMIT 10, 5`` and ``LIMIT 5 OFFSET 10``, a bare word and a quoted string parse
+to equal trees. How the text was written (spans, parentheses, quoting, spelling)
+is kept in fields that do not take part in equality, so ``parse(render(q)) == q``
+and the REPL, the validator and the sandbox can still point at the source.
+
+``AND`` and ``OR`` are binary, as Zoho wants them: a flat ``a and b and c``
+parses left-associated, ``((a and b) and c)``, with ``parens == 0`` on the inner
+node, which is how :func:`coqlkit.language.extensions` finds flat chains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+
+__all__ = [
+    "Aggregate",
+    "And",
+    "Between",
+    "Column",
+    "Comparison",
+    "Condition",
+    "Expression",
+    "FieldRef",
+    "In",
+    "IsNull",
+    "Like",
+    "Limit",
+    "Node",
+    "Number",
+    "Or",
+    "OrderItem",
+    "Param",
+    "Predicate",
+    "Select",
+    "SelectItem",
+    "Source",
+    "Span",
+    "Star",
+    "String",
+    "Value",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a node is in the source: 1-based line and column, end exclusive, and offsets."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+    def merge(self, other: Span | None) -> Span:
+        """The smallest span covering both."""
+        if other is None:
+            return self
+        first, last = (self, other) if self.start <= other.start else (other, self)
+        last = last if last.end >= first.end else first
+        return Span(first.line, first.column, last.end_line, last.end_column, first.start, last.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of every node. ``span`` says where it was in the source (None when built in code).
+
+    Fields declared ``compare=False`` describe the source text, not the query: they take no
+    part in ``==``, ``hash()`` or ``repr()``.
+    """
+
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    def children(self) -> Iterator[Node]:
+        """The nodes directly below this one, in source order."""
+        for f in fields(self):
+            if not f.compare:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Node):
+                yield value
+            elif isinstance(value, tuple):
+                yield from (v for v in value if isinstance(v, Node))
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node below it, depth first, in source order."""
+        stack: list[Node] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(list(node.children())))
+
+
+# ---- values ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class String(Node):
+    """A text value: quoted in the source, or a bare word or unquoted date (``bare``).
+
+    COQL writes dates, datetimes, booleans and picklist values as strings; the
+    validator reads them by the field's type.
+    """
+
+    value: str
+    bare: bool = field(default=False, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Node):
+    """A numeric value: an ``int`` or an exact ``Decimal``."""
+
+    value: int | Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Param(Node):
+    """A ``:name`` placeholder, replaced by a literal when parameters are bound."""
+
+    name: str
+
+
+Value = String | Number | Param
+
+
+# ---- fields and select items --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef(Node):
+    """A field, or a path through lookups: ``Account_Name.Parent_Account.Account_Name``.
+
+    ``via`` is the module chosen after a polymorphic lookup (``What_Id->Leads.Last_Name``
+    has ``path == ("What_Id", "Last_Name")`` and ``via == "Leads"``); ``qualifier`` is
+    the module of a ``!Leads.`` prefix. ``str()`` gives the name Zoho uses as the
+    response key.
+    """
+
+    path: tuple[str, ...]
+    via: str | None = None
+    qualifier: str | None = None
+    quoted: bool = field(default=False, compare=False, repr=False, kw_only=True)
+
+    @property
+    def name(self) -> str:
+        head = self.path[0] if self.via is None else f"{self.path[0]}->{self.via}"
+        text = ".".join((head, *self.path[1:]))
+        return f"!{self.qualifier}.{text}" if self.qualifier else text
+
+    @property
+    def is_path(self) -> bool:
+        return len(self.path) > 1
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate(Node):
+    """``SUM``, ``MIN``, ``MAX``, ``AVG`` or ``COUNT`` of a field; ``func`` is upper case.
+
+    ``spelling`` keeps the name as written (Zoho rejects ``count``; coqlkit sends ``COUNT``);
+    ``star`` marks ``COUNT(*)``, which coqlkit reads as ``COUNT(id)``.
+    """
+
+    func: str
+    arg: FieldRef
+    spelling: str = field(default="", compare=False, repr=False, kw_only=True)
+    star: bool = field(default=False, compare=False, repr=False, kw_only=True)
+
+    @property
+    def name(self) -> str:
+        return f"{self.func}({self.arg.name})"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+Expression = FieldRef | Aggregate
+
+
+@dataclass(frozen=True, slots=True)
+class Column(Node):
+    """One SELECT item: a field or aggregate, with an optional alias."""
+
+    expr: Expression
+    alias: str | None = None
+    alias_span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    @property
+    def key(self) -> str:
+        """The key of this column in Zoho's response rows."""
+        return self.alias if self.alias is not None else self.expr.name
+
+
+@dataclass(frozen=True, slots=True)
+class Star(Node):
+    """``*`` or ``* EXCEPT (a, b)``: every field of the module (a coqlkit extension)."""
+
+    exclude: tuple[FieldRef, ...] = ()
+
+
+SelectItem = Column | Star
+
+
+@dataclass(frozen=True, slots=True)
+class Source(Node):
+    """``FROM Module`` or ``FROM Module#cvid`` (a custom view's filter)."""
+
+    module: str
+    cvid: str | None = None
+
+
+# ---- conditions -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison(Node):
+    """``field op value`` with ``op`` one of ``= != > >= < <=``."""
+
+    left: FieldRef
+    op: str
+    right: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Like(Node):
+    """``field [not] like 'pattern'`` (``%`` is the only wildcard)."""
+
+    left: FieldRef
+    pattern: Value
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class In(Node):
+    """``field [not] in (v, ...)``, ``in (select id from ...)`` or ``in :list``."""
+
+    left: FieldRef
+    values: tuple[Value, ...] | Select | Param
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Between(Node):
+    """``field [not] between low and high`` (inclusive)."""
+
+    left: FieldRef
+    low: Value
+    high: Value
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull(Node):
+    """``field is [not] null``."""
+
+    left: FieldRef
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class And(Node):
+    """``left and right``; ``parens`` counts the brackets around it in the source."""
+
+    left: Condition
+    right: Condition
+    parens: int = field(default=0, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Or(Node):
+    """``left or right``; ``parens`` counts the brackets around it in the source."""
+
+    left: Condition
+    right: Condition
+    parens: int = field(default=0, compare=False, repr=False, kw_only=True)
+
+
+Predicate = Comparison | Like | In | Between | IsNull
+Condition = Comparison | Like | In | Between | IsNull | And | Or
+
+
+# ---- the statement ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem(Node):
+    """One ORDER BY item: a field, aggregate or alias, ascending unless ``descending``."""
+
+    expr: Expression
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Limit(Node):
+    """``LIMIT count OFFSET offset``; either may be None (Zoho's defaults: 200 and 0).
+
+    ``style`` is how it was written: ``"limit"``, ``"comma"`` (``LIMIT m, n``) or ``"offset"``.
+    """
+
+    count: int | None
+    offset: int | None = None
+    style: str = field(default="limit", compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Select(Node):
+    """A whole COQL query.
+
+    ``where`` is None when the text had no WHERE (coqlkit sends ``where id is not null``).
+    ``comments`` and ``terminator`` record the source's comments and trailing ``;``.
+    """
+
+    columns: tuple[SelectItem, ...]
+    source: Source
+    where: Condition | None = None
+    group_by: tuple[FieldRef, ...] = ()
+    order_by: tuple[OrderItem, ...] = ()
+    limit: Limit | None = None
+    comments: tuple[Span, ...] = field(default=(), compare=False, repr=False, kw_only=True)
+    terminator: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    @property
+    def module(self) -> str:
+        return self.source.module
+
+    @property
+    def aggregates(self) -> tuple[Aggregate, ...]:
+        return tuple(c.expr for c in self.columns if isinstance(c, Column) and isinstance(c.expr, Aggregate))
+
+    def conditions(self) -> Iterator[Predicate]:
+        """Every leaf predicate of WHERE, left to right (not those of subqueries)."""
+        stack: list[Condition] = [self.where] if self.where is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (And, Or)):
+                stack.extend((node.right, node.left))
+            else:
+                yield node

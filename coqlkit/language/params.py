@@ -1,0 +1,146 @@
+"""Bind ``:name`` parameters to typed literals in the AST — never by formatting text.
+
+A value becomes a literal node (``String`` or ``Number``) that the renderer escapes, so
+no value can change the structure of a query: ``"x') or (1=1"`` stays one string.
+
+=================  ==================================================
+Python value       COQL literal
+=================  ==================================================
+``str``            ``'text'`` (quotes and backslashes escaped)
+``bool``           ``'true'`` / ``'false'`` (how COQL writes booleans)
+``int``            ``42``
+``float``          ``0.25`` (finite only)
+``Decimal``        ``1234.50`` (finite only)
+``date``           ``'2024-05-28'``
+``datetime``       ``'2024-05-28T09:30:00+05:30'`` (must carry a time zone;
+                   seconds precision, as Zoho accepts)
+list, tuple, set   the values of ``in (...)`` / ``not in (...)``
+=================  ==================================================
+
+``None`` is refused: COQL writes it ``is null``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Set
+from dataclasses import fields, replace
+from decimal import Decimal
+from typing import Any
+
+from coqlkit.errors import ParameterError
+from coqlkit.language.ast import In, Node, Number, Param, Select, String, Value
+
+__all__ = ["bind", "literal", "parameters"]
+
+
+def parameters(select: Select) -> list[str]:
+    """The names of the ``:name`` parameters in ``select``, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for node in select.walk():
+        if isinstance(node, Param):
+            seen.setdefault(node.name, None)
+    return list(seen)
+
+
+def bind(select: Select, params: Mapping[str, Any]) -> Select:
+    """Replace every ``:name`` in ``select`` with the literal for ``params[name]``.
+
+    >>> from coqlkit.language import parse, render
+    >>> q = parse("select Last_Name from Leads where Email = :email and Lead_Source in :sources")
+    >>> print(render(bind(q, {"email": "o'brien@zylker.com", "sources": ["Web Download", "Chat"]})))
+    select Last_Name from Leads where Email = 'o''brien@zylker.com' and Lead_Source in ('Web Download', 'Chat')
+    """
+    missing = [name for name in parameters(select) if name not in params]
+    if missing:
+        names = ", ".join(f":{n}" for n in missing)
+        raise ParameterError(f"no value given for {names}")
+    result = _bind(select, params)
+    assert isinstance(result, Select)
+    return result
+
+
+def _bind(node: Node, params: Mapping[str, Any]) -> Node:
+    if isinstance(node, Param):
+        return literal(params[node.name], node)
+    if isinstance(node, In):
+        return _bind_in(node, params)
+    changes: dict[str, Any] = {}
+    for f in fields(node):
+        if not f.compare:
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            new = _bind(value, params)
+            if new is not value:
+                changes[f.name] = new
+        elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
+            items = tuple(_bind(v, params) if isinstance(v, Node) else v for v in value)
+            if any(a is not b for a, b in zip(items, value, strict=False)):
+                changes[f.name] = items
+    return replace(node, **changes) if changes else node
+
+
+def _bind_in(node: In, params: Mapping[str, Any]) -> In:
+    values = node.values
+    if isinstance(values, Select):
+        return replace(node, values=bind(values, params))
+    if isinstance(values, Param):
+        return replace(node, values=_list(params[values.name], values))
+    bound: list[Value] = []
+    for v in values:
+        if isinstance(v, Param) and _is_list(params[v.name]):
+            bound.extend(_list(params[v.name], v))
+        elif isinstance(v, Param):
+            bound.append(literal(params[v.name], v))
+        else:
+            bound.append(v)
+    return replace(node, values=tuple(bound))
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple, Set))
+
+
+def _list(value: Any, param: Param) -> tuple[Value, ...]:
+    items = sorted(value, key=repr) if isinstance(value, Set) else value
+    if not _is_list(value):
+        items = [value]
+    if not items:
+        raise ParameterError(f":{param.name} is an empty list; IN needs at least one value")
+    return tuple(literal(v, param) for v in items)
+
+
+def literal(value: Any, param: Param | None = None) -> Value:
+    """The COQL literal for one Python value (see the module's table)."""
+    span = param.span if param is not None else None
+    name = f":{param.name}" if param is not None else "value"
+    if isinstance(value, bool):
+        return String("true" if value else "false", span=span)
+    if isinstance(value, str):
+        return String(value, span=span)
+    if isinstance(value, int):
+        return Number(value, span=span)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParameterError(f"{name} is {value}; COQL numbers are finite")
+        return Number(Decimal(repr(value)), span=span)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ParameterError(f"{name} is {value}; COQL numbers are finite")
+        return Number(value, span=span)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ParameterError(
+                f"{name} is a datetime without a time zone; Zoho needs the offset "
+                "(use datetime(..., tzinfo=timezone.utc) or .astimezone())"
+            )
+        return String(value.replace(microsecond=0).isoformat(), span=span)
+    if isinstance(value, dt.date):
+        return String(value.isoformat(), span=span)
+    if value is None:
+        raise ParameterError(f"{name} is None; write 'is null' in the query instead")
+    if _is_list(value):
+        raise ParameterError(f"{name} is a list; lists bind only after IN: field in {name}")
+    raise ParameterError(f"{name} has type {type(value).__name__}, which has no COQL literal")

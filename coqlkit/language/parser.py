@@ -1,0 +1,231 @@
+"""``parse(text) -> Select``: COQL text to AST, with compiler-quality syntax errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from coqlkit.errors import CoqlSyntaxError
+from coqlkit.language import _build
+from coqlkit.language._loader import parser
+from coqlkit.language.ast import Select
+
+__all__ = ["parse"]
+
+_NOT_QUERIES = frozenset(
+    {
+        "update",
+        "delete",
+        "insert",
+        "create",
+        "drop",
+        "alter",
+        "upsert",
+        "merge",
+        "truncate",
+        "replace",
+        "with",
+    }
+)
+
+
+def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
+    """Parse one COQL query into a :class:`~coqlkit.language.ast.Select`.
+
+    ``params`` binds ``:name`` placeholders to typed literals (see :func:`bind`).
+
+    >>> q = parse("select Last_Name from Leads where Email like '%zylker%' limit 10")
+    >>> q.module, [c.key for c in q.columns], q.limit.count
+    ('Leads', ['Last_Name'], 10)
+    >>> parse("select Last_Name Leads")
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.CoqlSyntaxError: 1:23: SYNTAX_ERROR: unexpected end of query; expected ',' or FROM
+      select Last_Name Leads
+                            ^
+    hint: a query names its module: select ... from <Module>
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse() takes COQL text, not {type(text).__name__}")
+    token = _build.comments.set([])
+    text_token = _build.source_text.set(text)
+    try:
+        select: Select = parser().parse(text)  # type: ignore[assignment]  # the Builder makes a Select
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text) from None
+    except _build.Problem as exc:
+        raise _from_problem(exc, text) from None
+    finally:
+        _build.comments.reset(token)
+        _build.source_text.reset(text_token)
+    if params is not None:
+        from coqlkit.language.params import bind
+
+        select = bind(select, params)
+    return select
+
+
+# ---- syntax errors ------------------------------------------------------------------
+
+
+def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
+    if not text.strip() or _only_comments(text):
+        return CoqlSyntaxError(
+            "the query is empty", text=text, line=1, column=1, hint="a query starts with SELECT"
+        )
+    if isinstance(exc, UnexpectedCharacters):
+        return _bad_character(exc, text)
+    assert isinstance(exc, UnexpectedToken)  # LALR reports the end of input as a $END token
+    stack = exc.interactive_parser.parser_state.value_stack if exc.interactive_parser else []
+    last = stack[-1] if stack else None
+    if isinstance(last, Token) and last.type == "NAME" and last.lower() in _build.CLAUSE_WORDS:
+        # A keyword the contextual lexer had to read as a field: `where not a = 1`.
+        return _from_problem(_build.keyword_as_field(last), text)
+    expected = _accepted(exc)
+    tok = exc.token
+    if tok.type == "$END":
+        line, column = _end_position(text)
+        return CoqlSyntaxError(
+            f"unexpected end of query; expected {_or_list(expected)}",
+            text=text,
+            line=line,
+            column=column,
+            expected=expected,
+            hint=_hint_at_end(expected),
+        )
+    line, column = tok.line or 1, tok.column or 1
+    end = tok.end_column if tok.end_line == tok.line and tok.end_column else column + len(tok)
+    return CoqlSyntaxError(
+        f"expected {_or_list(expected)}, found {_shown(tok)}",
+        text=text,
+        line=line,
+        column=column,
+        end_column=end,
+        expected=expected,
+        hint=_hint_at_token(tok, expected, text, at_start=not stack),
+    )
+
+
+def _from_problem(problem: _build.Problem, text: str) -> CoqlSyntaxError:
+    span = problem.span
+    return CoqlSyntaxError(
+        str(problem),
+        text=text,
+        line=span.line if span else 1,
+        column=span.column if span else 1,
+        end_column=span.end_column if span and span.end_line == span.line else None,
+        hint=problem.hint,
+    )
+
+
+def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
+    pos = exc.pos_in_stream or 0
+    ch = text[pos]
+    rest = text[pos:]
+    line, column = exc.line, exc.column
+    expected = _build.expected_names(sorted(exc.allowed or ()))
+    hint: str | None
+    if ch in "'\"":
+        description, hint = "unterminated string", f"close the string with {ch}"
+    elif rest.startswith("/*"):
+        description, hint = "unterminated comment", "close the comment with */"
+    elif ch == "`":
+        description, hint = "backticks are not COQL", "quote a field name with single quotes: 'External'"
+    elif ch == ";":
+        description, hint = "only one query at a time", "remove what follows the ';'"
+    elif ch == "=" and text[pos - 1 : pos] == "=":
+        description, hint = "'==' is not a COQL comparator", "compare with a single ="
+    elif ch == "!" and text[pos + 1 : pos + 2] != "=":
+        description, hint = "'!' here is not COQL", "use != to compare, or !Module. as a path prefix"
+    elif ch == "#":
+        description, hint = (
+            "a custom view is written Module#<digits>",
+            "for example: from Leads#4150868000000087501",
+        )
+    else:
+        description = f"unexpected character {ch!r}"
+        hint = f"expected {_or_list(expected)}" if expected else None
+    return CoqlSyntaxError(description, text=text, line=line, column=column, expected=expected, hint=hint)
+
+
+def _accepted(exc: UnexpectedToken) -> list[str]:
+    """Terminals the parser could take at the error, in a person's words."""
+    try:
+        names = set(exc.interactive_parser.accepts())  # type: ignore[no-untyped-call]
+    except Exception:  # accepts() replays the parser; the table's own set is the fallback
+        names = set(exc.expected)
+    return _build.expected_names(sorted(names))
+
+
+def _hint_at_end(expected: list[str]) -> str | None:
+    if "FROM" in expected:
+        return "a query names its module: select ... from <Module>"
+    if "')'" in expected:
+        return "a '(' is not closed"
+    if expected == ["AND"]:
+        return "between takes two values: between 1 and 10"
+    if "a name" in expected and "a quoted string" in expected:
+        return "the condition is incomplete: write field, comparator and value"
+    if "a whole number" in expected:
+        return "LIMIT and OFFSET take whole numbers: limit 200 offset 400"
+    return None
+
+
+def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool) -> str | None:
+    kind, value = tok.type, str(tok).lower()
+    if at_start:
+        if value in _NOT_QUERIES:
+            return f"COQL only reads records: a query starts with SELECT, not {value.upper()}"
+        return "a query starts with SELECT"
+    if value == "select" and text[: tok.start_pos].rstrip().endswith(";"):
+        return "give one query at a time (coqlkit lint takes many, one per ';')"
+    if kind == "RPAR" and "')'" not in expected:
+        return "this ')' has no matching '('"
+    if value == "having":
+        return "COQL has no HAVING clause"
+    if value == "join":
+        return "COQL joins through lookup fields: select Account_Name.Account_Name from Contacts"
+    if "a whole number" in expected:
+        return "LIMIT and OFFSET take whole numbers: limit 200 offset 400"
+    if kind == "NAME" and "FROM" in expected:
+        return "separate fields with commas; an alias follows AS"
+    if kind == "COMPARATOR" and text[: tok.start_pos].rstrip()[-1:] in "=<>!":
+        return "compare with a single operator: = != > >= < <="
+    if kind in ("AND", "OR") and "a name" in expected:
+        return "a condition is missing before this operator"
+    return None
+
+
+def _shown(tok: Any) -> str:
+    value = str(tok)
+    if len(value) > 30:
+        value = value[:27] + "..."
+    return repr(value) if value else _build.DISPLAY.get(tok.type, tok.type)
+
+
+def _or_list(items: list[str], limit: int = 8) -> str:
+    if not items:
+        return "nothing more"
+    if len(items) > limit:
+        items = [*items[:limit], "..."]
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+
+
+def _only_comments(text: str) -> bool:
+    return not _COMMENTS.sub("", text).strip(" \t\r\n\f;")
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    """Line and column just after the last character that is not blank or a comment."""
+    stripped = _COMMENTS.sub(lambda m: " " * len(m.group(0)), text).rstrip()
+    lines = stripped.split("\n")
+    return len(lines), len(lines[-1]) + 1

@@ -1,0 +1,65 @@
+"""Semantic checks of a parsed query against the org's metadata, before any credit is spent.
+
+``validate(select, catalog)`` runs the rules in the order Zoho checks a query (limits,
+duplicates, aliases, then module, fields and values) and returns every diagnostic.
+Without a catalog only the rules that need no metadata run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from coqlkit.catalog import Catalog
+from coqlkit.errors import ValidationError
+from coqlkit.language.ast import Select
+from coqlkit.validate._context import Context
+from coqlkit.validate.diagnostics import Diagnostic, ErrorLevel, Severity
+from coqlkit.validate.rules_criteria import CRITERIA_RULES, allowed_operators
+from coqlkit.validate.rules_fields import FIELD_RULES
+from coqlkit.validate.rules_query import QUERY_RULES
+
+__all__ = ["RULES", "Diagnostic", "ErrorLevel", "Severity", "allowed_operators", "check", "validate"]
+
+logger = logging.getLogger("coqlkit.validate")
+
+#: Every rule, in the order Zoho reports problems (reference §11): limits, duplicates,
+#: aliases, then the module, its fields and the values compared with them.
+RULES = (*QUERY_RULES, *FIELD_RULES[:3], *CRITERIA_RULES, *FIELD_RULES[3:])
+
+
+def check(select: Select, catalog: Catalog | None = None) -> Iterator[Diagnostic]:
+    """Run every rule on ``select`` and yield what they find, in rule order."""
+    ctx = Context(select, catalog)
+    for rule in RULES:
+        yield from rule(ctx)
+
+
+def validate(
+    select: Select,
+    catalog: Catalog | None = None,
+    *,
+    level: ErrorLevel = ErrorLevel.IGNORE,
+    text: str | None = None,
+) -> list[Diagnostic]:
+    """Every diagnostic for ``select``: errors in the order Zoho would report them, then the rest.
+
+    ``level=ErrorLevel.RAISE`` raises :class:`coqlkit.ValidationError` when there is an
+    error; ``WARN`` logs them. ``text`` (the query) lets messages quote the source.
+
+    >>> from coqlkit.language import parse
+    >>> [d.hint for d in validate(parse("select Emial from Leads"), Catalog.demo())]
+    ['did you mean Email?']
+    """
+    found = list(check(select, catalog))
+    found.sort(key=lambda d: _RANK[d.severity])
+    errors = [d for d in found if d.is_error]
+    if errors and level is ErrorLevel.RAISE:
+        raise ValidationError(found, text)
+    if errors and level is ErrorLevel.WARN:
+        for d in errors:
+            logger.warning("%s", d.format(text))
+    return found
+
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

@@ -1,0 +1,106 @@
+"""What the rules share while checking one query: the catalog, resolved paths, aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from coqlkit.catalog import Catalog, Module, Resolved, ResolveError
+from coqlkit.language.ast import (
+    Aggregate,
+    Column,
+    FieldRef,
+    In,
+    Node,
+    Select,
+    Span,
+    Star,
+)
+
+__all__ = ["Context", "part_span", "refs_in"]
+
+
+@dataclass
+class Context:
+    """One query under check. ``module`` is None when there is no catalog or no such module."""
+
+    select: Select
+    catalog: Catalog | None
+    module: Module | None = None
+    _resolved: dict[FieldRef, Resolved | ResolveError] = field(default_factory=dict)
+
+    @property
+    def aliases(self) -> dict[str, Column]:
+        return {c.alias: c for c in self.select.columns if isinstance(c, Column) and c.alias is not None}
+
+    @property
+    def fields_known(self) -> bool:
+        return self.module is not None and self.module.fields is not None
+
+    def resolve(self, ref: FieldRef) -> Resolved | ResolveError | None:
+        """The meaning of ``ref`` in this query's module (None without metadata)."""
+        if self.catalog is None or self.module is None or self.module.fields is None:
+            return None
+        found = self._resolved.get(ref)
+        if found is None:
+            try:
+                found = self.catalog.resolve(self.module.api_name, ref)
+            except ResolveError as exc:
+                found = exc
+            self._resolved[ref] = found
+        return found
+
+    def resolved(self, ref: FieldRef) -> Resolved | None:
+        """The meaning of ``ref`` when it resolves (problems are reported by the fields rule)."""
+        found = self.resolve(ref)
+        return found if isinstance(found, Resolved) else None
+
+
+def refs_in(node: Node) -> Iterator[FieldRef]:
+    """Every field reference under ``node``, not descending into subqueries."""
+    stack: list[Node] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, FieldRef):
+            yield current
+            continue
+        for child in reversed(list(current.children())):
+            if isinstance(current, In) and isinstance(child, Select):
+                continue
+            stack.append(child)
+
+
+def select_refs(select: Select) -> Iterator[FieldRef]:
+    """Field references of the SELECT list (aggregate arguments included, EXCEPT lists not)."""
+    for item in select.columns:
+        if isinstance(item, Column):
+            yield item.expr.arg if isinstance(item.expr, Aggregate) else item.expr
+        elif isinstance(item, Star):
+            continue
+
+
+def part_span(ref: FieldRef, part: int) -> Span | None:
+    """The span of ``ref.path[part]`` in the source, when the source spelt it canonically.
+
+    ``part == -1`` is the ``!Module.`` prefix (or the whole reference without one).
+    """
+    span = ref.span
+    if span is None or span.end_line != span.line:
+        return span
+    quote = 1 if ref.quoted else 0
+    if span.end - span.start != len(ref.name) + 2 * quote:
+        return span  # spaces or other spellings inside: point at the whole reference
+    offset = span.column + quote
+    if ref.qualifier is not None:
+        if part == -1:
+            return Span(span.line, offset, span.line, offset + len(ref.qualifier) + 1, span.start, span.end)
+        offset += len(ref.qualifier) + 2
+    elif part == -1:
+        return span
+    for index, name in enumerate(ref.path):
+        width = len(name) + (len(ref.via) + 2 if index == 0 and ref.via else 0)
+        if index == part:
+            start = span.start + offset - span.column
+            return Span(span.line, offset, span.line, offset + width, start, start + width)
+        offset += width + 1
+    return span

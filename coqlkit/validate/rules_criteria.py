@@ -1,0 +1,343 @@
+"""Rules for WHERE: which fields may be filtered, with which comparators, and which values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from coqlkit.catalog import Field, FieldType, Resolved, closest
+from coqlkit.catalog.model import LOOKUPS, NUMERIC, TEXTUAL
+from coqlkit.language.ast import (
+    Between,
+    Comparison,
+    In,
+    IsNull,
+    Like,
+    Number,
+    Param,
+    Predicate,
+    String,
+    Value,
+)
+from coqlkit.validate._context import Context
+from coqlkit.validate.diagnostics import Diagnostic, Severity
+
+__all__ = ["CRITERIA_RULES", "allowed_operators", "operator_of"]
+
+WARNING = Severity.WARNING
+
+EQUALITY = frozenset({"=", "!=", "in", "not in", "is null", "is not null"})
+TEXT_OPS = EQUALITY | {"like", "not like"}
+ORDERED_OPS = EQUALITY | {">", ">=", "<", "<=", "between", "not between"}
+NULL_OPS = frozenset({"is null", "is not null"})
+
+# Types that cannot be filtered at all (reference §2.3, §3, §4).
+NOT_IN_CRITERIA = {
+    FieldType.TERRITORIES: "territory fields can only be selected, not filtered",
+    FieldType.TEXTAREA: "multi-line fields cannot be used in criteria",
+    FieldType.IMAGEUPLOAD: "image upload fields are not supported in COQL",
+    FieldType.MULTISELECTLOOKUP: "a multi-select lookup cannot be filtered from its base module",
+    FieldType.SUBFORM: "subform fields are filtered from the subform's module",
+    FieldType.FILEUPLOAD: "file upload fields cannot be used in criteria",
+}
+
+
+def operator_of(cond: Predicate) -> str:
+    """The comparator of a predicate as COQL writes it: ``=``, ``not like``, ``is null``..."""
+    if isinstance(cond, Comparison):
+        return cond.op
+    word = {Like: "like", In: "in", Between: "between", IsNull: "null"}[type(cond)]
+    negated = getattr(cond, "negated", False)
+    if word == "null":
+        return "is not null" if negated else "is null"
+    return f"not {word}" if negated else word
+
+
+def allowed_operators(field: Field) -> frozenset[str]:
+    """The comparators COQL allows on ``field`` (reference §3).
+
+    >>> sorted(allowed_operators(Field("Email_Opt_Out", "boolean")))
+    ['=']
+    """
+    kind = field.value_type
+    if field.encrypted:
+        return NULL_OPS | ({"=", "!="} if kind in NUMERIC else set())
+    if field.type in NOT_IN_CRITERIA:
+        return frozenset()
+    if kind is FieldType.BOOLEAN:
+        return (
+            frozenset({"=", "is null", "is not null"})
+            if field.type is FieldType.FORMULA
+            else frozenset({"="})
+        )
+    if kind in NUMERIC or kind in (FieldType.DATE, FieldType.DATETIME):
+        return ORDERED_OPS
+    if kind is FieldType.PROFILEIMAGE:
+        return frozenset({"in", "is null", "is not null"})
+    if kind in TEXTUAL:
+        return TEXT_OPS
+    return EQUALITY  # lookups, multi-module lookups, consent lookups, role and profile keys
+
+
+def filterable(ctx: Context) -> Iterator[Diagnostic]:
+    """Territory, multi-line, image and file fields cannot be filtered; nor can fields whose
+    metadata says ``filterable: false``."""
+    for cond in ctx.select.conditions():
+        found = ctx.resolved(cond.left)
+        if found is None:
+            continue
+        reason = NOT_IN_CRITERIA.get(found.field.type)
+        if reason is None and not found.field.filterable:
+            reason = "this org marks the field as not filterable"
+        if reason is not None:
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"{cond.left.name} cannot be used in WHERE: {reason}",
+                cond.left.span,
+                details={"column_name": cond.left.name},
+            )
+
+
+def comparators(ctx: Context) -> Iterator[Diagnostic]:
+    """Each comparator must suit the field's type, as Zoho's "invalid operator found".
+
+    >>> from coqlkit.catalog import Catalog
+    >>> from coqlkit.language import parse
+    >>> ctx = Context(parse("select id from Leads where Last_Name >= 'B'"), Catalog.demo())
+    >>> ctx.module = ctx.catalog.module("Leads")
+    >>> [d.message for d in comparators(ctx)]
+    ['Last_Name is text: >= does not apply']
+    """
+    for cond in ctx.select.conditions():
+        found = ctx.resolved(cond.left)
+        if found is None or found.field.type is FieldType.UNKNOWN:
+            continue
+        field = found.field
+        allowed = allowed_operators(field)
+        op = operator_of(cond)
+        if not allowed or op in allowed or field.type in NOT_IN_CRITERIA:
+            continue
+        kind = "encrypted " + field.data_type if field.encrypted else field.data_type
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"{cond.left.name} is {kind}: {op} does not apply",
+            cond.span,
+            hint="use " + ", ".join(o for o in _ORDER if o in allowed),
+            details={"column_name": cond.left.name, "operator": op, "reason": "invalid operator found"},
+        )
+
+
+_ORDER = (
+    "=",
+    "!=",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "like",
+    "not like",
+    "in",
+    "not in",
+    "between",
+    "not between",
+    "is null",
+    "is not null",
+)
+
+
+def values(ctx: Context) -> Iterator[Diagnostic]:
+    """Each value must fit the field: numbers, ``YYYY-MM-DD`` dates, datetimes with an offset,
+    ``'true'``/``'false'``, record ids for lookups, and known picklist values (a warning)."""
+    for cond in ctx.select.conditions():
+        found = ctx.resolved(cond.left)
+        if found is None or found.field.type is FieldType.UNKNOWN or found.field.encrypted:
+            continue
+        if isinstance(cond, Like):
+            yield from _like(cond, found.field)
+            continue
+        for value in _values_of(cond):
+            yield from _value(cond, found, value)
+        if _reversed(cond):
+            yield Diagnostic(
+                "INVALID_QUERY",
+                "between matches nothing when its low end is above its high end",
+                cond.span,
+                WARNING,
+                hint="write the smaller value first",
+            )
+
+
+def _reversed(cond: Predicate) -> bool:
+    if not isinstance(cond, Between):
+        return False
+    low, high = cond.low, cond.high
+    if isinstance(low, Number) and isinstance(high, Number):
+        return low.value > high.value
+    # Dates and datetimes in ISO form compare as text.
+    return (
+        isinstance(low, String)
+        and isinstance(high, String)
+        and bool(_DATE_PREFIX.match(low.value))
+        and (low.value > high.value)
+    )
+
+
+def _values_of(cond: Predicate) -> tuple[Value, ...]:
+    if isinstance(cond, Comparison):
+        return (cond.right,)
+    if isinstance(cond, Between):
+        return (cond.low, cond.high)
+    if isinstance(cond, In) and isinstance(cond.values, tuple):
+        return cond.values
+    return ()
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_DIGITS = re.compile(r"\d{1,19}\Z")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATE_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})([+-]\d{2}:\d{2})\Z")
+
+
+def _value(cond: Predicate, found: Resolved, value: Value) -> Iterator[Diagnostic]:
+    if isinstance(value, Param):
+        return
+    field = found.field
+    kind = field.value_type
+    problem = _mismatch(field, kind, value)
+    if problem is not None:
+        message, hint = problem
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"{message} for {cond.left.name} ({field.data_type})",
+            value.span,
+            hint=hint,
+            details={
+                "column_name": cond.left.name,
+                "reason": "value given seems to be invalid for the column",
+            },
+        )
+    elif kind in (FieldType.PICKLIST, FieldType.MULTISELECTPICKLIST) and isinstance(value, String):
+        yield from _picklist(cond, field, value)
+
+
+def _mismatch(field: Field, kind: FieldType, value: Value) -> tuple[str, str | None] | None:
+    text = value.value if isinstance(value, String) else None
+    shown = repr(text) if text is not None else str(value.value)  # type: ignore[union-attr]
+    if kind in NUMERIC:
+        if text is not None and not _NUMBER.match(text.strip()):
+            return f"{shown} is not a number", "write numbers without quotes: Annual_Revenue > 50000"
+        if (
+            kind in (FieldType.INTEGER, FieldType.BIGINT)
+            and isinstance(value, Number)
+            and value.value != int(value.value)
+        ):
+            return f"{shown} is not a whole number", None
+        digits = re.sub(r"\D", "", shown).lstrip("0")
+        if kind is FieldType.BIGINT and len(digits) > 19:
+            return f"{shown} has more than 19 digits", None
+        return None
+    if kind is FieldType.DATE:
+        return _date_problem(text, shown)
+    if kind is FieldType.DATETIME:
+        return _datetime_problem(text, shown)
+    if kind is FieldType.BOOLEAN:
+        if text is None or text.lower() not in ("true", "false"):
+            return f"{shown} is not a boolean", "write 'true' or 'false'"
+        return None
+    is_lookup = field.type in LOOKUPS or field.type in (
+        FieldType.MULTI_MODULE_LOOKUP,
+        FieldType.CONSENT_LOOKUP,
+    )
+    if is_lookup and text is not None and not _DIGITS.match(text):
+        target = field.lookup_module or "the target module"
+        return (
+            f"{shown} is not a record id",
+            f"a lookup compares with record ids; to match a name, follow the lookup to a field of "
+            f"{target}: {field.api_name}.<field>",
+        )
+    return None
+
+
+def _date_problem(text: str | None, shown: str) -> tuple[str, str | None] | None:
+    if text is None or not _DATE.match(text):
+        return f"{shown} is not a date", "write dates as 'YYYY-MM-DD'"
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return f"{shown} is not a calendar date", None
+    return None
+
+
+def _datetime_problem(text: str | None, shown: str) -> tuple[str, str | None] | None:
+    example = "'2024-05-28T09:30:00+05:30'"
+    if text is None:
+        return f"{shown} is not a datetime", f"write datetimes quoted with an offset: {example}"
+    if _DATE.match(text):
+        return f"{shown} is a date, not a datetime", f"give the time and offset: '{text}T00:00:00+00:00'"
+    if text.endswith(("Z", "z")):
+        return f"{shown} ends in Z", f"write the offset as +00:00: '{text[:-1]}+00:00'"
+    m = _DATETIME.match(text)
+    if m is None:
+        if re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+", text):
+            return f"{shown} has fractions of a second", "Zoho takes datetimes to the second"
+        return f"{shown} is not a datetime with an offset", f"write {example}"
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return f"{shown} is not a real date and time", None
+    return None
+
+
+def _picklist(cond: Predicate, field: Field, value: String) -> Iterator[Diagnostic]:
+    known = field.picklist_values
+    if not known:
+        return
+    parts = value.value.split(";") if field.type is FieldType.MULTISELECTPICKLIST else [value.value]
+    for part in parts:
+        if part in known:
+            continue
+        near = closest(part, known)
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"{part!r} is not a value of the picklist {cond.left.name}",
+            value.span,
+            WARNING,
+            hint="closest values: " + ", ".join(repr(v) for v in (near or known[:5])),
+        )
+
+
+def _like(cond: Like, field: Field) -> Iterator[Diagnostic]:
+    pattern = cond.pattern
+    if not isinstance(pattern, String):
+        return
+    text = pattern.value
+    inner = text.strip("%")
+    if cond.negated and not (text.startswith("%") and text.endswith("%") and len(text) > 1):
+        yield Diagnostic(
+            "INVALID_QUERY",
+            "not like works only as 'does not contain': '%text%'",
+            pattern.span,
+            hint=f"write not like '%{inner}%'",
+            details={"column_name": cond.left.name, "operator": "not like"},
+        )
+    elif "%" in inner:
+        yield Diagnostic(
+            "INVALID_QUERY",
+            "'%' inside a pattern is not supported: like means starts with, ends with or contains",
+            pattern.span,
+            WARNING,
+            hint="Zoho reads 'x%' as starts with, '%x' as ends with, '%x%' as contains",
+        )
+    elif "%" not in text:
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"like without % is an exact match: {cond.left.name} = {text!r}",
+            pattern.span,
+            WARNING,
+            hint="add % for starts with, ends with or contains",
+        )
+
+
+CRITERIA_RULES = (filterable, comparators, values)

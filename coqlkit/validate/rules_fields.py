@@ -1,0 +1,269 @@
+"""Rules that check a query against the org's metadata: modules, fields, paths, aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from coqlkit.catalog import FieldType, ResolveError, limits
+from coqlkit.language.ast import Aggregate, Column, Expression, FieldRef, In, OrderItem, Select, Star
+from coqlkit.validate._context import Context, part_span, refs_in, select_refs
+from coqlkit.validate.diagnostics import Diagnostic, Severity
+
+__all__ = ["FIELD_RULES", "did_you_mean"]
+
+WARNING = Severity.WARNING
+
+# Data types Zoho refuses in a SELECT list (reference §4: image upload; multi-select lookup
+# in the base module; a subform is read from its own module).
+UNSELECTABLE = {
+    FieldType.IMAGEUPLOAD: "image upload fields are not supported in COQL",
+    FieldType.MULTISELECTLOOKUP: "a multi-select lookup cannot be read from its base module",
+    FieldType.SUBFORM: "a subform is read from its own module",
+}
+
+
+def did_you_mean(names: tuple[str, ...] | list[str]) -> str | None:
+    if not names:
+        return None
+    if len(names) == 1:
+        return f"did you mean {names[0]}?"
+    return "did you mean " + ", ".join(names[:-1]) + f" or {names[-1]}?"
+
+
+def module_exists(ctx: Context) -> Iterator[Diagnostic]:
+    """The FROM module must exist in the org (and be open to the API).
+
+    >>> from coqlkit.catalog import Catalog
+    >>> from coqlkit.language import parse
+    >>> ctx = Context(parse("select id from Lead"), Catalog.demo())
+    >>> [(d.code, d.hint) for d in module_exists(ctx)]
+    [('INVALID_QUERY', 'did you mean Leads?')]
+    """
+    if ctx.catalog is None:
+        return
+    source = ctx.select.source
+    module = ctx.catalog.module(source.module)
+    if module is None:
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"the org has no module {source.module}",
+            source.span,
+            hint=did_you_mean(ctx.catalog.suggest_module(source.module)),
+            details={"module": source.module},
+        )
+        return
+    if not module.api_supported:
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"{module.api_name} cannot be read through the API",
+            source.span,
+            details={"module": module.api_name},
+        )
+    ctx.module = module
+
+
+def fields_exist(ctx: Context) -> Iterator[Diagnostic]:
+    """Every field and lookup path must resolve; an alias works only in SELECT and ORDER BY."""
+    if not ctx.fields_known:
+        return
+    select = ctx.select
+    aliases = ctx.aliases
+    refs: list[FieldRef] = list(select_refs(select))
+    for item in select.columns:
+        if isinstance(item, Star):
+            refs += item.exclude
+    if select.where is not None:
+        refs += refs_in(select.where)
+    refs += select.group_by
+    for order in select.order_by:
+        if isinstance(order.expr, FieldRef) and not order.expr.is_path and order.expr.path[0] in aliases:
+            continue
+        refs += refs_in(order)
+    reported: set[FieldRef] = set()
+    for ref in refs:
+        found = ctx.resolve(ref)
+        if not isinstance(found, ResolveError) or ref in reported:
+            continue
+        reported.add(ref)
+        hint = did_you_mean(found.suggestions) or found.hint
+        if not ref.is_path and ref.path[0] in aliases:
+            hint = f"'{ref.path[0]}' is an alias: aliases can be used only in SELECT and ORDER BY"
+        details: dict[str, object] = {"column_name": ref.name}
+        if found.code == "LIMIT_EXCEEDED":
+            details = {"limit": limits.MAX_PATH_HOPS}
+        yield Diagnostic(found.code, str(found), part_span(ref, found.part), hint=hint, details=details)
+
+
+def selectable(ctx: Context) -> Iterator[Diagnostic]:
+    """Types Zoho cannot return (image upload, multi-select lookup, subform) and the
+    limit of five dynamic formula fields."""
+    formulas = []
+    for item in ctx.select.columns:
+        if not isinstance(item, Column) or not isinstance(item.expr, FieldRef):
+            continue
+        found = ctx.resolved(item.expr)
+        if found is None:
+            continue
+        kind = found.field.type
+        if kind in UNSELECTABLE and not (kind is FieldType.MULTISELECTLOOKUP and found.hops):
+            hint = None
+            if kind is FieldType.MULTISELECTLOOKUP and found.field.linking_module:
+                hint = f"query the linking module instead: from {found.field.linking_module}"
+            elif kind is FieldType.SUBFORM:
+                hint = f"query the subform's module instead: from {found.field.api_name}"
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"{item.expr.name}: {UNSELECTABLE[kind]}",
+                item.expr.span,
+                hint=hint,
+                details={"column_name": item.expr.name, "reason": "data type not supported"},
+            )
+        if kind is FieldType.FORMULA:
+            formulas.append(item)
+    if len(formulas) > limits.MAX_FORMULA_FIELDS:
+        yield Diagnostic(
+            "LIMIT_EXCEEDED",
+            f"{len(formulas)} formula fields selected; COQL allows {limits.MAX_FORMULA_FIELDS}",
+            formulas[limits.MAX_FORMULA_FIELDS].span,
+            details={"limit": limits.MAX_FORMULA_FIELDS},
+        )
+
+
+NUMERIC_AGGREGATES = {"SUM", "AVG"}
+ORDERED_TYPES = {FieldType.DATE, FieldType.DATETIME}
+COUNTABLE = {FieldType.PICKLIST, FieldType.LOOKUP, FieldType.OWNERLOOKUP, FieldType.USERLOOKUP}
+
+
+def aggregates(ctx: Context) -> Iterator[Diagnostic]:
+    """SUM and AVG take numbers; MIN and MAX numbers or dates; COUNT numbers, lookups and
+    picklists (reference §2.7). Zoho reports an unsupported aggregate as ``INVALID_DATA``."""
+    for agg in ctx.select.aggregates:
+        found = ctx.resolved(agg.arg)
+        if found is None or found.field.type is FieldType.UNKNOWN:
+            continue
+        kind = found.field.value_type
+        if agg.func in NUMERIC_AGGREGATES:
+            ok, wanted = found.field.is_numeric, "a number field"
+        elif agg.func in ("MIN", "MAX"):
+            ok, wanted = found.field.is_numeric or kind in ORDERED_TYPES, "a number, date or datetime field"
+        else:
+            ok, wanted = found.field.is_numeric or kind in COUNTABLE, "a number, lookup or picklist field"
+        if not ok:
+            yield Diagnostic(
+                "INVALID_DATA",
+                f"{agg.func} needs {wanted}; {agg.arg.name} is {found.field.data_type}",
+                agg.span,
+                details={"reason": "unsupported aggregate function", "column": agg.arg.name},
+            )
+
+
+def grouping(ctx: Context) -> Iterator[Diagnostic]:
+    """With aggregates or GROUP BY, every plain column must be grouped, and ORDER BY may
+    use only grouped fields, selected aggregates and aliases."""
+    select = ctx.select
+    if not select.aggregates and not select.group_by:
+        return
+    grouped = set(select.group_by)
+    for item in select.columns:
+        if isinstance(item, Star):
+            yield Diagnostic(
+                "INVALID_QUERY", "SELECT * cannot be combined with aggregates or GROUP BY", item.span
+            )
+        elif isinstance(item.expr, FieldRef) and item.expr not in grouped:
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"{item.expr.name} is neither grouped nor aggregated",
+                item.expr.span,
+                hint=f"add it to GROUP BY, or aggregate it: COUNT({item.expr.name})",
+                details={"column_name": item.expr.name},
+            )
+    selected = {c.expr for c in select.columns if isinstance(c, Column)}
+    aliases = ctx.aliases
+    for order in select.order_by:
+        if _orderable_in_group(order, grouped, selected, aliases):
+            continue
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"ORDER BY {order.expr.name} in a grouped query: order by a grouped field or a selected aggregate",
+            order.expr.span,
+            details={"column_name": order.expr.name},
+        )
+
+
+def _orderable_in_group(
+    order: OrderItem, grouped: set[FieldRef], selected: set[Expression], aliases: dict[str, Column]
+) -> bool:
+    expr = order.expr
+    if isinstance(expr, Aggregate):
+        return expr in selected
+    if expr in grouped:
+        return True
+    return not expr.is_path and expr.path[0] in aliases
+
+
+def order_by(ctx: Context) -> Iterator[Diagnostic]:
+    """ORDER BY fields should be sortable (``sortable: false`` in the field metadata)."""
+    for order in ctx.select.order_by:
+        if not isinstance(order.expr, FieldRef):
+            continue
+        found = ctx.resolved(order.expr)
+        if found is not None and not found.field.sortable:
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"{order.expr.name} is not sortable in this org",
+                order.expr.span,
+                WARNING,
+                details={"column_name": order.expr.name},
+            )
+
+
+def subqueries(ctx: Context) -> Iterator[Diagnostic]:
+    """``IN (select id from M ...)``: one column, checked against M; its rows are capped at 100."""
+    from coqlkit.validate import check
+
+    for sequence, cond in enumerate((c for c in ctx.select.conditions() if isinstance(c, In)), 1):
+        sub = cond.values
+        if not isinstance(sub, Select):
+            continue
+        columns = [c for c in sub.columns if isinstance(c, Column)]
+        if len(columns) != 1 or len(sub.columns) != 1:
+            yield Diagnostic(
+                "INVALID_QUERY",
+                "a subquery selects exactly one column (usually id)",
+                sub.span,
+                details={"sub_query_sequence": sequence, "column_name": [c.key for c in columns]},
+            )
+        yield from check(sub, ctx.catalog)
+        yield from _subquery_target(ctx, cond.left, sub)
+        if sub.limit is None or (sub.limit.count or limits.DEFAULT_LIMIT) > limits.MAX_SUBQUERY_ROWS:
+            yield Diagnostic(
+                "LIMIT_EXCEEDED",
+                f"a subquery contributes at most {limits.MAX_SUBQUERY_ROWS} records",
+                sub.span,
+                Severity.INFO,
+                hint="records past the first 100 of the subquery do not count",
+            )
+
+
+def _subquery_target(ctx: Context, left: FieldRef, sub: Select) -> Iterator[Diagnostic]:
+    found = ctx.resolved(left)
+    if found is None or len(sub.columns) != 1 or not isinstance(sub.columns[0], Column):
+        return
+    picked = sub.columns[0].expr
+    if picked != FieldRef(("id",)):
+        return
+    field = found.field
+    target = (
+        field.lookup_module if field.is_lookup else (ctx.select.module if left == FieldRef(("id",)) else None)
+    )
+    if target is not None and target != sub.module:
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"{left.name} holds {target} ids, but the subquery returns {sub.module} ids",
+            sub.source.span,
+            WARNING,
+            hint=f"select id from {target} in the subquery",
+        )
+
+
+FIELD_RULES = (module_exists, fields_exist, selectable, aggregates, grouping, order_by, subqueries)

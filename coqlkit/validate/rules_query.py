@@ -1,0 +1,259 @@
+"""Rules that need no metadata: Zoho's limits, duplicates and aliases.
+
+Each rule takes the :class:`Context` and yields diagnostics. Limits the planner lifts
+(rows, offset ceiling, columns, IN values, ``SELECT *``) are ``INFO``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from coqlkit.catalog import limits
+from coqlkit.language.ast import Aggregate, Column, FieldRef, In, Param, Select, Star
+from coqlkit.validate._context import Context, refs_in, select_refs
+from coqlkit.validate.diagnostics import Diagnostic, Severity
+
+__all__ = ["QUERY_RULES"]
+
+INFO, WARNING = Severity.INFO, Severity.WARNING
+
+
+def limit_rows(ctx: Context) -> Iterator[Diagnostic]:
+    """LIMIT above 2,000 rows (lifted by paging), LIMIT 0, and the 100,000 offset ceiling.
+
+    >>> from coqlkit.language import parse
+    >>> [d.message for d in limit_rows(Context(parse("select id from Leads limit 5000"), None))]
+    ['LIMIT 5000 is more than the 2000 rows one call returns: coqlkit reads it in pages']
+    """
+    limit = ctx.select.limit
+    if limit is None:
+        return
+    count = limit.count if limit.count is not None else limits.DEFAULT_LIMIT
+    offset = limit.offset or 0
+    if count == 0:
+        yield Diagnostic(
+            "LIMIT_EXCEEDED", "LIMIT 0 asks for no rows", limit.span, hint="LIMIT takes 1 to 2000 rows a call"
+        )
+    elif count > limits.MAX_LIMIT:
+        yield Diagnostic(
+            "LIMIT_EXCEEDED",
+            f"LIMIT {count} is more than the {limits.MAX_LIMIT} rows one call returns: coqlkit reads it in pages",
+            limit.span,
+            INFO,
+            details={"limit": limits.MAX_LIMIT},
+        )
+    if offset + count > limits.MAX_OFFSET_ROWS:
+        yield Diagnostic(
+            "LIMIT_EXCEEDED",
+            f"offset + limit = {offset + count} passes Zoho's {limits.MAX_OFFSET_ROWS:,} row ceiling: "
+            "coqlkit reads past it by id (keyset) or with a bulk read",
+            limit.span,
+            INFO,
+            details={"limit": limits.MAX_OFFSET_ROWS},
+        )
+
+
+def select_columns(ctx: Context) -> Iterator[Diagnostic]:
+    """More than 50 columns (lifted by splitting the columns) and ``SELECT *`` (expanded)."""
+    columns = ctx.select.columns
+    stars = [c for c in columns if isinstance(c, Star)]
+    for extra in stars[1:]:
+        yield Diagnostic("DUPLICATE_DATA", "SELECT * appears twice", extra.span)
+    if stars:
+        count = len(ctx.module.fields) if ctx.module is not None and ctx.module.fields is not None else None
+        what = f"all {count} fields" if count is not None else "every field"
+        yield Diagnostic(
+            "SYNTAX_ERROR",
+            f"SELECT * is a coqlkit extension: it selects {what} of {ctx.select.module}",
+            stars[0].span,
+            INFO,
+            hint=f"Zoho takes at most {limits.MAX_SELECT_COLUMNS} named fields a call; coqlkit splits the list",
+        )
+    plain = [c for c in columns if isinstance(c, Column)]
+    if len(plain) > limits.MAX_SELECT_COLUMNS:
+        yield Diagnostic(
+            "LIMIT_EXCEEDED",
+            f"{len(plain)} columns: Zoho takes {limits.MAX_SELECT_COLUMNS} a call; coqlkit splits them "
+            "into several calls joined on id",
+            plain[limits.MAX_SELECT_COLUMNS].span,
+            INFO,
+            details={"limit": limits.MAX_SELECT_COLUMNS},
+        )
+
+
+def criteria_count(ctx: Context) -> Iterator[Diagnostic]:
+    """At most 25 conditions in WHERE; IN lists above 50 values are split by the planner."""
+    conditions = list(ctx.select.conditions())
+    if len(conditions) > limits.MAX_CRITERIA:
+        yield Diagnostic(
+            "LIMIT_EXCEEDED",
+            f"WHERE has {len(conditions)} conditions; COQL allows {limits.MAX_CRITERIA}",
+            conditions[limits.MAX_CRITERIA].span,
+            details={"limit": limits.MAX_CRITERIA},
+            hint="combine conditions on one field with IN, or filter the rest locally",
+        )
+    for cond in conditions:
+        if (
+            isinstance(cond, In)
+            and isinstance(cond.values, tuple)
+            and len(cond.values) > limits.MAX_IN_VALUES
+        ):
+            yield Diagnostic(
+                "LIMIT_EXCEEDED",
+                f"{len(cond.values)} values in IN: Zoho takes {limits.MAX_IN_VALUES}; coqlkit splits the list",
+                cond.values[limits.MAX_IN_VALUES].span,
+                INFO,
+                details={"limit": limits.MAX_IN_VALUES},
+            )
+
+
+def clause_sizes(ctx: Context) -> Iterator[Diagnostic]:
+    """ORDER BY at most 10 fields, GROUP BY 4, aggregates 5, subqueries 5."""
+    select = ctx.select
+    checks = (
+        ("ORDER BY", select.order_by, limits.MAX_ORDER_BY),
+        ("GROUP BY", select.group_by, limits.MAX_GROUP_BY),
+        ("aggregates", select.aggregates, limits.MAX_AGGREGATES),
+        (
+            "subqueries",
+            tuple(
+                c.values for c in select.conditions() if isinstance(c, In) and isinstance(c.values, Select)
+            ),
+            limits.MAX_SUBQUERIES,
+        ),
+    )
+    for name, items, most in checks:
+        if len(items) > most:
+            yield Diagnostic(
+                "LIMIT_EXCEEDED",
+                f"{len(items)} {name}; COQL allows {most}"
+                if name[0].islower()
+                else f"{name} has {len(items)} fields; COQL allows {most}",
+                items[most].span,
+                details={"limit": most},
+            )
+
+
+def joins(ctx: Context) -> Iterator[Diagnostic]:
+    """At most 15 lookup joins in SELECT and 5 in WHERE / GROUP BY / ORDER BY (v8 COQL-Limitations)."""
+    select = ctx.select
+    picked = _joins(select_refs(select))
+    base: list[FieldRef] = []
+    if select.where is not None:
+        base += refs_in(select.where)
+    base += select.group_by
+    base += [r for o in select.order_by for r in refs_in(o)]
+    for name, found, most in (
+        ("SELECT", picked, limits.MAX_SELECT_JOINS),
+        ("base", _joins(base), limits.MAX_BASE_JOINS),
+    ):
+        if len(found) > most:
+            ref = list(found.values())[most]
+            yield Diagnostic(
+                "LIMIT_EXCEEDED",
+                f"{len(found)} {name} joins (lookups followed); COQL allows {most}",
+                ref.span,
+                details={"limit": most},
+                hint="each distinct lookup followed by a dot path is a join",
+            )
+
+
+def _joins(refs: object) -> dict[tuple[str, ...], FieldRef]:
+    found: dict[tuple[str, ...], FieldRef] = {}
+    for ref in refs:  # type: ignore[attr-defined]
+        head = f"{ref.path[0]}->{ref.via}" if ref.via else ref.path[0]
+        parts = (head, *ref.path[1:])
+        for end in range(1, len(parts)):
+            found.setdefault(parts[:end], ref)
+    return found
+
+
+def duplicates(ctx: Context) -> Iterator[Diagnostic]:
+    """The same column, aggregate, ORDER BY or GROUP BY field twice → ``DUPLICATE_DATA``."""
+    select = ctx.select
+    seen: dict[object, object] = {}
+    for item in select.columns:
+        if not isinstance(item, Column):
+            continue
+        if item.expr in seen:
+            what = "aggregate" if isinstance(item.expr, Aggregate) else "column"
+            details = {"column_name": item.expr.name}
+            if isinstance(item.expr, Aggregate):
+                details = {"column_name": item.expr.arg.name, "aggregate": item.expr.func}
+            yield Diagnostic(
+                "DUPLICATE_DATA", f"the {what} {item.expr.name} is selected twice", item.span, details=details
+            )
+        seen.setdefault(item.expr, item)
+    for clause, refs in (
+        ("ORDER BY", [o.expr for o in select.order_by]),
+        ("GROUP BY", list(select.group_by)),
+    ):
+        met: set[object] = set()
+        for expr in refs:
+            if expr in met:
+                yield Diagnostic(
+                    "DUPLICATE_DATA",
+                    f"{expr.name} appears twice in {clause}",
+                    expr.span,
+                    details={"column_name": expr.name},
+                )
+            met.add(expr)
+
+
+def aliases(ctx: Context) -> Iterator[Diagnostic]:
+    """Empty aliases → ``INVALID_ALIAS``; one alias on two columns → ``DUPLICATE_ALIAS``."""
+    owners: dict[str, list[Column]] = {}
+    for item in ctx.select.columns:
+        if not isinstance(item, Column) or item.alias is None:
+            continue
+        if not item.alias.strip():
+            yield Diagnostic(
+                "INVALID_ALIAS",
+                "the alias name cannot be an empty string",
+                item.alias_span or item.span,
+                details={"alias": "", "column_name": item.expr.name},
+            )
+            continue
+        owners.setdefault(item.alias.lower(), []).append(item)
+        if item.expr == FieldRef(("id",)) and not ctx.select.group_by:
+            yield Diagnostic(
+                "INVALID_ALIAS",
+                "id can be given an alias only in a query with GROUP BY",
+                item.alias_span or item.span,
+                WARNING,
+                hint="Zoho always returns id under its own name",
+            )
+    for columns in owners.values():
+        for extra in columns[1:]:
+            yield Diagnostic(
+                "DUPLICATE_ALIAS",
+                f"the alias '{extra.alias}' already names {columns[0].expr.name}",
+                extra.alias_span or extra.span,
+                details={"alias": extra.alias, "referred_columns": [c.expr.name for c in columns]},
+                hint="the same alias cannot refer to more than one select column",
+            )
+
+
+def parameters(ctx: Context) -> Iterator[Diagnostic]:
+    """``:name`` placeholders still unbound (they are bound when the query runs)."""
+    for node in ctx.select.walk():
+        if isinstance(node, Param):
+            yield Diagnostic(
+                "SYNTAX_ERROR",
+                f"parameter :{node.name} is bound when the query runs",
+                node.span,
+                INFO,
+                hint=f"pass params={{'{node.name}': ...}}",
+            )
+
+
+QUERY_RULES = (
+    parameters,
+    limit_rows,
+    select_columns,
+    criteria_count,
+    clause_sizes,
+    joins,
+    duplicates,
+    aliases,
+)
