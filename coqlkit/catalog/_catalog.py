@@ -12,7 +12,7 @@ from typing import Any
 
 from coqlkit.catalog.limits import MAX_PATH_HOPS
 from coqlkit.catalog.model import Field, Module
-from coqlkit.catalog.suggest import closest
+from coqlkit.catalog.suggest import NameIndex, closest
 from coqlkit.errors import CatalogError
 from coqlkit.language.ast import FieldRef
 
@@ -82,6 +82,7 @@ class Catalog:
     def __init__(self, modules: Iterable[Module]) -> None:
         self._modules: dict[str, Module] = {m.api_name: m for m in modules}
         self._folded = {name.lower(): name for name in self._modules}
+        self._indexes: dict[str, NameIndex] = {}
 
     def __repr__(self) -> str:
         return f"<Catalog with {len(self._modules)} modules>"
@@ -109,14 +110,22 @@ class Catalog:
         return self._modules[real] if real is not None else None
 
     def suggest_module(self, name: str) -> list[str]:
-        labels = {m.api_name: m.label for m in self._modules.values()}
-        return closest(name, self._modules, labels)
+        """Modules ``name`` may have meant (did-you-mean), best first."""
+        index = self._indexes.get("")
+        if index is None:
+            labels = {m.api_name: m.label for m in self._modules.values()}
+            index = self._indexes[""] = NameIndex(self._modules, labels)
+        return index.closest(name)
 
     def suggest_field(self, module: Module, name: str) -> list[str]:
+        """Fields of ``module`` that ``name`` may have meant, best first."""
         if module.fields is None:
             return []
-        labels = {f.api_name: f.label for f in module.fields.values()}
-        return closest(name, module.fields, labels)
+        index = self._indexes.get(module.api_name)
+        if index is None:
+            labels = {f.api_name: f.label for f in module.fields.values()}
+            index = self._indexes[module.api_name] = NameIndex(module.fields, labels)
+        return index.closest(name)
 
     # ---- paths -----------------------------------------------------------------------
 

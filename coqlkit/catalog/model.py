@@ -127,18 +127,17 @@ class Field:
     custom: bool = False
     visible: bool = True
     field_id: str | None = None
+    # Derived from data_type and return_type once, as validation asks for them often.
+    type: FieldType = field(init=False, repr=False, compare=False)
+    value_type: FieldType = field(init=False, repr=False, compare=False)
 
-    @property
-    def type(self) -> FieldType:
-        return FieldType.of(self.data_type)
-
-    @property
-    def value_type(self) -> FieldType:
-        """The type values compare as: a formula's or rollup's return type, else ``type``."""
-        kind = self.type
+    def __post_init__(self) -> None:
+        kind = FieldType.of(self.data_type)
+        object.__setattr__(self, "type", kind)
         if kind in (FieldType.FORMULA, FieldType.ROLLUP_SUMMARY):
-            return _RETURN_TYPES.get((self.return_type or "").lower(), FieldType.UNKNOWN)
-        return kind
+            # The type values compare as: a formula's or rollup's return type.
+            kind = _RETURN_TYPES.get((self.return_type or "").lower(), FieldType.UNKNOWN)
+        object.__setattr__(self, "value_type", kind)
 
     @property
     def is_numeric(self) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-__all__ = ["closest", "distance"]
+__all__ = ["NameIndex", "closest", "distance"]
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -13,31 +13,85 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 def distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (a transposition costs 1); ``limit + 1`` once past ``limit``.
 
-    >>> distance("emial", "email", 3), distance("last_nme", "last_name", 3)
-    (1, 1)
+    >>> distance("emial", "email", 3), distance("last_nme", "last_name", 3), distance("abc", "xyz", 1)
+    (1, 1, 2)
     """
+    big = limit + 1
     if abs(len(a) - len(b)) > limit:
-        return limit + 1
+        return big
+    # What both share at either end costs nothing: strip it and the table gets small.
+    head = 0
+    shortest = min(len(a), len(b))
+    while head < shortest and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a, b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if not a or not b:
+        return min(len(a) + len(b), big)
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        best = i
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, prev2[j - 2] + 1)
+    for i in range(1, len(a) + 1):
+        ca = a[i - 1]
+        cur = [i] + [big] * len(b)
+        lo, hi = max(1, i - limit), min(len(b), i + limit)
+        best = cur[0] if lo == 1 else big
+        for j in range(lo, hi + 1):
+            cb = b[j - 1]
+            value = prev[j - 1] + (ca != cb)
+            if prev[j] + 1 < value:
+                value = prev[j] + 1
+            if cur[j - 1] + 1 < value:
+                value = cur[j - 1] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < value:
+                value = prev2[j - 2] + 1
             cur[j] = value
-            best = min(best, value)
+            if value < best:
+                best = value
         if best > limit:
-            return limit + 1
+            return big
         prev2, prev = prev, cur
-    return prev[-1]
+    return min(prev[-1], big)
+
+
+class NameIndex:
+    """Names prepared for :meth:`closest`: folded once, asked many times."""
+
+    def __init__(self, names: Iterable[str], labels: Mapping[str, str] | None = None) -> None:
+        labels = labels or {}
+        self._entries = [
+            (name, name.lower(), frozenset(name.lower()), _fold(name), _fold(labels.get(name, "")))
+            for name in names
+        ]
+
+    def closest(self, name: str, n: int = 3) -> list[str]:
+        """Up to ``n`` names that ``name`` was probably meant to be, best first."""
+        folded = _fold(name)
+        lowered = name.lower()
+        limit = max(1, min(3, len(lowered) // 3))
+        letters = frozenset(lowered)
+        scored: list[tuple[int, str]] = []
+        for cand, cand_lower, cand_letters, key, label in self._entries:
+            if folded and (key == folded or label == folded):
+                scored.append((0, cand))
+            # One edit changes at most two letters of the set of letters used: a cheap bound.
+            elif abs(len(cand_lower) - len(lowered)) <= limit and len(letters ^ cand_letters) <= 2 * limit:
+                d = distance(lowered, cand_lower, limit)
+                if d <= limit:
+                    scored.append((d, cand))
+        scored.sort(key=lambda s: (s[0], len(s[1]), s[1]))
+        if scored and scored[0][0] == 0:  # the same name but for case or punctuation: nothing fits better
+            return [c for d, c in scored if d == 0][:n]
+        return [c for _, c in scored[:n]]
+
+
+def _fold(text: str) -> str:
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 def closest(
-    name: str, candidates: Iterable[str], labels: dict[str, str] | None = None, n: int = 3
+    name: str, candidates: Iterable[str], labels: Mapping[str, str] | None = None, n: int = 3
 ) -> list[str]:
     """Up to ``n`` candidates that ``name`` was probably meant to be, best first.
 
@@ -50,20 +104,4 @@ def closest(
     >>> closest("lead status", ["Lead_Status", "Lead_Source"], {"Lead_Status": "Lead Status"})
     ['Lead_Status']
     """
-    folded = _NOT_ALNUM.sub("", name.lower())
-    lowered = name.lower()
-    limit = max(1, min(3, len(lowered) // 3))
-    scored: list[tuple[int, str]] = []
-    for cand in candidates:
-        key = _NOT_ALNUM.sub("", cand.lower())
-        label = _NOT_ALNUM.sub("", (labels or {}).get(cand, "").lower())
-        if folded and (key == folded or label == folded):
-            scored.append((0, cand))
-            continue
-        d = distance(lowered, cand.lower(), limit)
-        if d <= limit:
-            scored.append((d, cand))
-    scored.sort(key=lambda s: (s[0], len(s[1]), s[1]))
-    if scored and scored[0][0] == 0:  # the same name but for case or punctuation: nothing else fits better
-        return [c for d, c in scored if d == 0][:n]
-    return [c for _, c in scored[:n]]
+    return NameIndex(candidates, labels).closest(name, n)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from lark import Lark
 
-from coqlkit.language._build import Builder, on_comment
+from coqlkit.language._build import Builder
+from coqlkit.language._lexer import CoqlLexer, FastParser
 
 GRAMMAR = "coql.lark"
 
@@ -44,9 +45,14 @@ def parser() -> Lark:
     return Lark(
         grammar_text(),
         parser="lalr",
-        lexer="contextual",
+        lexer=CoqlLexer,
         transformer=Builder(),
-        lexer_callbacks={"COMMENT": on_comment},
         maybe_placeholders=False,
         cache=_cache_path(),
     )
+
+
+@functools.cache
+def fast_parser() -> FastParser:
+    """The same parser driven by coqlkit's own LALR loop (Lark reports the syntax errors)."""
+    return FastParser(parser())

@@ -46,6 +46,10 @@ __all__ = [
 ]
 
 
+# The fields of each node class that take part in equality (computed on first use).
+_PARTS: dict[type, tuple[str, ...]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """Where a node is in the source: 1-based line and column, end exclusive, and offsets."""
@@ -81,10 +85,11 @@ class Node:
 
     def children(self) -> Iterator[Node]:
         """The nodes directly below this one, in source order."""
-        for f in fields(self):
-            if not f.compare:
-                continue
-            value = getattr(self, f.name)
+        names = _PARTS.get(type(self))
+        if names is None:
+            names = _PARTS[type(self)] = tuple(f.name for f in fields(self) if f.compare)
+        for name in names:
+            value = getattr(self, name)
             if isinstance(value, Node):
                 yield value
             elif isinstance(value, tuple):

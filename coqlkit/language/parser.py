@@ -11,7 +11,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import _build
-from coqlkit.language._loader import parser
+from coqlkit.language._loader import fast_parser
 from coqlkit.language.ast import Select
 
 __all__ = ["parse"]
@@ -54,7 +54,7 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
     token = _build.comments.set([])
     text_token = _build.source_text.set(text)
     try:
-        select: Select = parser().parse(text)  # type: ignore[assignment]  # the Builder makes a Select
+        select: Select = fast_parser().parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
     except _build.Problem as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from coqlkit.catalog import Catalog, Module, Resolved, ResolveError
 from coqlkit.language.ast import (
@@ -12,6 +13,7 @@ from coqlkit.language.ast import (
     FieldRef,
     In,
     Node,
+    Predicate,
     Select,
     Span,
     Star,
@@ -27,11 +29,22 @@ class Context:
     select: Select
     catalog: Catalog | None
     module: Module | None = None
-    _resolved: dict[FieldRef, Resolved | ResolveError] = field(default_factory=dict)
+    # Keyed by id(): the rules ask about the very FieldRef objects of this query.
+    _resolved: dict[int, Resolved | ResolveError] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def aliases(self) -> dict[str, Column]:
         return {c.alias: c for c in self.select.columns if isinstance(c, Column) and c.alias is not None}
+
+    @cached_property
+    def predicates(self) -> list[Predicate]:
+        """The leaf conditions of WHERE, left to right (not those of subqueries)."""
+        return list(self.select.conditions())
+
+    @cached_property
+    def where_refs(self) -> list[FieldRef]:
+        """The fields WHERE compares (not those of subqueries)."""
+        return [p.left for p in self.predicates]
 
     @property
     def fields_known(self) -> bool:
@@ -41,13 +54,13 @@ class Context:
         """The meaning of ``ref`` in this query's module (None without metadata)."""
         if self.catalog is None or self.module is None or self.module.fields is None:
             return None
-        found = self._resolved.get(ref)
+        found = self._resolved.get(id(ref))
         if found is None:
             try:
                 found = self.catalog.resolve(self.module.api_name, ref)
             except ResolveError as exc:
                 found = exc
-            self._resolved[ref] = found
+            self._resolved[id(ref)] = found
         return found
 
     def resolved(self, ref: FieldRef) -> Resolved | None:

@@ -83,7 +83,7 @@ def allowed_operators(field: Field) -> frozenset[str]:
 def filterable(ctx: Context) -> Iterator[Diagnostic]:
     """Territory, multi-line, image and file fields cannot be filtered; nor can fields whose
     metadata says ``filterable: false``."""
-    for cond in ctx.select.conditions():
+    for cond in ctx.predicates:
         found = ctx.resolved(cond.left)
         if found is None:
             continue
@@ -109,7 +109,7 @@ def comparators(ctx: Context) -> Iterator[Diagnostic]:
     >>> [d.message for d in comparators(ctx)]
     ['Last_Name is text: >= does not apply']
     """
-    for cond in ctx.select.conditions():
+    for cond in ctx.predicates:
         found = ctx.resolved(cond.left)
         if found is None or found.field.type is FieldType.UNKNOWN:
             continue
@@ -149,7 +149,7 @@ _ORDER = (
 def values(ctx: Context) -> Iterator[Diagnostic]:
     """Each value must fit the field: numbers, ``YYYY-MM-DD`` dates, datetimes with an offset,
     ``'true'``/``'false'``, record ids for lookups, and known picklist values (a warning)."""
-    for cond in ctx.select.conditions():
+    for cond in ctx.predicates:
         found = ctx.resolved(cond.left)
         if found is None or found.field.type is FieldType.UNKNOWN or found.field.encrypted:
             continue

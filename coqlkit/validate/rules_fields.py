@@ -72,8 +72,7 @@ def fields_exist(ctx: Context) -> Iterator[Diagnostic]:
     for item in select.columns:
         if isinstance(item, Star):
             refs += item.exclude
-    if select.where is not None:
-        refs += refs_in(select.where)
+    refs += ctx.where_refs
     refs += select.group_by
     for order in select.order_by:
         if isinstance(order.expr, FieldRef) and not order.expr.is_path and order.expr.path[0] in aliases:
@@ -221,7 +220,7 @@ def subqueries(ctx: Context) -> Iterator[Diagnostic]:
     """``IN (select id from M ...)``: one column, checked against M; its rows are capped at 100."""
     from coqlkit.validate import check
 
-    for sequence, cond in enumerate((c for c in ctx.select.conditions() if isinstance(c, In)), 1):
+    for sequence, cond in enumerate((c for c in ctx.predicates if isinstance(c, In)), 1):
         sub = cond.values
         if not isinstance(sub, Select):
             continue

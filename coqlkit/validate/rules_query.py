@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from coqlkit.catalog import limits
-from coqlkit.language.ast import Aggregate, Column, FieldRef, In, Param, Select, Star
+from coqlkit.language.ast import (
+    Aggregate,
+    Between,
+    Column,
+    Comparison,
+    FieldRef,
+    In,
+    Like,
+    Param,
+    Select,
+    Star,
+)
 from coqlkit.validate._context import Context, refs_in, select_refs
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 
@@ -83,7 +94,7 @@ def select_columns(ctx: Context) -> Iterator[Diagnostic]:
 
 def criteria_count(ctx: Context) -> Iterator[Diagnostic]:
     """At most 25 conditions in WHERE; IN lists above 50 values are split by the planner."""
-    conditions = list(ctx.select.conditions())
+    conditions = ctx.predicates
     if len(conditions) > limits.MAX_CRITERIA:
         yield Diagnostic(
             "LIMIT_EXCEEDED",
@@ -116,9 +127,7 @@ def clause_sizes(ctx: Context) -> Iterator[Diagnostic]:
         ("aggregates", select.aggregates, limits.MAX_AGGREGATES),
         (
             "subqueries",
-            tuple(
-                c.values for c in select.conditions() if isinstance(c, In) and isinstance(c.values, Select)
-            ),
+            tuple(c.values for c in ctx.predicates if isinstance(c, In) and isinstance(c.values, Select)),
             limits.MAX_SUBQUERIES,
         ),
     )
@@ -139,8 +148,7 @@ def joins(ctx: Context) -> Iterator[Diagnostic]:
     select = ctx.select
     picked = _joins(select_refs(select))
     base: list[FieldRef] = []
-    if select.where is not None:
-        base += refs_in(select.where)
+    base += ctx.where_refs
     base += select.group_by
     base += [r for o in select.order_by for r in refs_in(o)]
     for name, found, most in (
@@ -236,7 +244,7 @@ def aliases(ctx: Context) -> Iterator[Diagnostic]:
 
 def parameters(ctx: Context) -> Iterator[Diagnostic]:
     """``:name`` placeholders still unbound (they are bound when the query runs)."""
-    for node in ctx.select.walk():
+    for node in _values(ctx):
         if isinstance(node, Param):
             yield Diagnostic(
                 "SYNTAX_ERROR",
@@ -245,6 +253,19 @@ def parameters(ctx: Context) -> Iterator[Diagnostic]:
                 INFO,
                 hint=f"pass params={{'{node.name}': ...}}",
             )
+
+
+def _values(ctx: Context) -> Iterator[object]:
+    """The values WHERE compares with (parameters can stand only there)."""
+    for cond in ctx.predicates:
+        if isinstance(cond, Comparison):
+            yield cond.right
+        elif isinstance(cond, Like):
+            yield cond.pattern
+        elif isinstance(cond, Between):
+            yield from (cond.low, cond.high)
+        elif isinstance(cond, In) and not isinstance(cond.values, Select):
+            yield from (cond.values,) if isinstance(cond.values, Param) else cond.values
 
 
 QUERY_RULES = (
