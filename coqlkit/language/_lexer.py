@@ -66,7 +66,7 @@ class CoqlLexer(Lexer):
         table = parser_state.parse_conf.parse_table.states
         skip, token, keywords = self.skip.match, self.token.match, self.keywords
         while True:
-            blank = skip(text, pos).end()
+            blank = skip(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
             if blank != pos:
                 if "-" in text[pos:blank] or "/" in text[pos:blank]:
                     self._comments(text, pos, blank, line, line_start)
@@ -80,10 +80,10 @@ class CoqlLexer(Lexer):
             m = token(text, pos)
             if m is None:
                 accepts = table[parser_state.position]
-                raise UnexpectedCharacters(
+                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
                     text, pos, line, pos - line_start + 1, allowed=set(accepts), state=parser_state
                 )
-            kind = m.lastgroup
+            kind: str = m.lastgroup  # type: ignore[assignment]  # every alternative is a named group
             value = m.group()
             accepts = table[parser_state.position]
             if kind == "NAME":
