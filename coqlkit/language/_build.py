@@ -183,8 +183,12 @@ class Builder(Transformer[Token, Select]):
         select: Select = ch[0]
         found = comments.get(None)
         term = token_span(ch[1]) if len(ch) > 1 and ch[1] is not None else None
-        if found or term is not None:
-            select = replace(select, comments=tuple(found or ()), terminator=term)
+        # The Select was made a moment ago and nobody else holds it: set its source facts in
+        # place (dataclasses.replace would copy the whole node for two fields outside ==).
+        if found:
+            object.__setattr__(select, "comments", tuple(found))
+        if term is not None:
+            object.__setattr__(select, "terminator", term)
         return select
 
     def select_stmt(self, ch: list[Any]) -> Select:

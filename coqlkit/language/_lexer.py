@@ -18,6 +18,7 @@ from lark import Token
 from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer, LexerState, PatternStr
+from lark.parse_tree_builder import ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
 from lark.utils import TextSlice
 
@@ -156,8 +157,13 @@ class FastParser:
         self.start = table.start_states["start"]
         self.end = table.end_states["start"]
         self.conf = _ParseConf(table)
+        # A ``?rule`` of one symbol hands its child up unchanged: no call needed (callback None).
         self.reduces = {
-            rule: (len(rule.expansion), rule.origin.name, callback)
+            rule: (
+                len(rule.expansion),
+                rule.origin.name,
+                None if len(rule.expansion) == 1 and isinstance(callback, ExpandSingleChild) else callback,
+            )
             for rule, callback in inner.callbacks.items()
             if not isinstance(rule, str)
         }
@@ -189,6 +195,9 @@ class FastParser:
 
     def _reduce(self, stack: list[int], values: list[Any], rule: tuple[int, str, Any]) -> None:
         size, origin, callback = rule
+        if callback is None:
+            stack[-1] = self.states[stack[-2]][origin][1]
+            return
         if size:
             children = values[-size:]
             del stack[-size:]

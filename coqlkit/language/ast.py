@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import NamedTuple
 
 __all__ = [
     "Aggregate",
@@ -50,9 +51,11 @@ __all__ = [
 _PARTS: dict[type, tuple[str, ...]] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Where a node is in the source: 1-based line and column, end exclusive, and offsets."""
+class Span(NamedTuple):
+    """Where a node is in the source: 1-based line and column, end exclusive, and offsets.
+
+    A named tuple rather than a dataclass: the parser makes one for every token it keeps.
+    """
 
     line: int
     column: int

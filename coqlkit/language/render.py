@@ -51,6 +51,8 @@ def render(select: Select) -> str:
     >>> render(parse("SELECT count(Id) FROM Leads WHERE a = 1 AND b = 2 AND c = 3 LIMIT 10, 5"))
     'select COUNT(Id) from Leads where (a = 1 and b = 2) and c = 3 limit 5 offset 10'
     """
+    if not select.columns:
+        raise RenderError("a query selects at least one column")
     parts = ["select", ", ".join(_column(c) for c in select.columns)]
     source = select.source
     parts += ["from", f"{source.module}#{source.cvid}" if source.cvid else source.module]

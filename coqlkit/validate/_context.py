@@ -32,6 +32,10 @@ class Context:
     # Keyed by id(): the rules ask about the very FieldRef objects of this query.
     _resolved: dict[int, Resolved | ResolveError] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.catalog is not None and self.module is None:
+            self.module = self.catalog.module(self.select.module)
+
     @cached_property
     def aliases(self) -> dict[str, Column]:
         return {c.alias: c for c in self.select.columns if isinstance(c, Column) and c.alias is not None}

@@ -105,7 +105,6 @@ def comparators(ctx: Context) -> Iterator[Diagnostic]:
     >>> from coqlkit.catalog import Catalog
     >>> from coqlkit.language import parse
     >>> ctx = Context(parse("select id from Leads where Last_Name >= 'B'"), Catalog.demo())
-    >>> ctx.module = ctx.catalog.module("Leads")
     >>> [d.message for d in comparators(ctx)]
     ['Last_Name is text: >= does not apply']
     """

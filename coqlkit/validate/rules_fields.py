@@ -42,7 +42,7 @@ def module_exists(ctx: Context) -> Iterator[Diagnostic]:
     if ctx.catalog is None:
         return
     source = ctx.select.source
-    module = ctx.catalog.module(source.module)
+    module = ctx.module
     if module is None:
         yield Diagnostic(
             "INVALID_QUERY",
@@ -59,7 +59,6 @@ def module_exists(ctx: Context) -> Iterator[Diagnostic]:
             source.span,
             details={"module": module.api_name},
         )
-    ctx.module = module
 
 
 def fields_exist(ctx: Context) -> Iterator[Diagnostic]:
