@@ -48,6 +48,9 @@ class CoqlError(Exception):
 class CoqlSyntaxError(CoqlError):
     """Raised by :func:`coqlkit.parse` for text that is not COQL.
 
+    ``.code`` is ``SYNTAX_ERROR``, or the code Zoho gives the few mistakes its parser lets
+    through and rejects later (``INVALID_QUERY`` for ``limit ten``).
+
     Carries the 1-based ``line`` and ``column`` of the problem, the ``expected``
     tokens (as a person would write them), an optional ``hint``, the bare
     ``description`` and the ``text`` of the query. ``str(error)`` quotes the
@@ -66,7 +69,10 @@ class CoqlSyntaxError(CoqlError):
         end_column: int | None = None,
         expected: Sequence[str] = (),
         hint: str | None = None,
+        code: str | None = None,
     ) -> None:
+        if code is not None:
+            self.code = code
         self.description = description
         self.text = text
         self.line = line
@@ -124,8 +130,9 @@ def excerpt(text: str, line: int, column: int, end_column: int | None = None, *,
       select Emial from Leads
              ^^^^^
     """
-    lines = text.splitlines() or [""]
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    # Lines are counted at "\n" only, as the lexer counts them (not at form feeds and the like).
+    lines = text.split("\n")
+    source = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
     width = max(1, (end_column or column + 1) - column)
     width = min(width, max(1, len(source) - column + 1))
     # Tabs keep their width under the caret so it lines up in a terminal.

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from coqlkit.catalog.limits import MAX_PATH_HOPS
-from coqlkit.catalog.model import Field, Module
+from coqlkit.catalog.model import Field, FieldType, Module
 from coqlkit.catalog.suggest import NameIndex, closest
 from coqlkit.errors import CatalogError
 from coqlkit.language.ast import FieldRef
@@ -142,16 +142,21 @@ class Catalog:
                 part=-1,
                 hint=f"write !{base.api_name}. or leave the prefix out",
             )
-        first = self._field(base, ref.path[0], part=0)
-        if ref.via is not None:
-            return self._through_polymorphic(first, ref)
-        field, owner = first, base.api_name
+        field, owner = self._field(base, ref.path[0], part=0), base.api_name
         hops: list[Field] = []
-        for index in range(1, len(ref.path)):
+        first_hop = 1
+        if ref.via is not None:
+            target = self._polymorphic_target(field, ref)
+            self._hop(hops, field, ref, 0)
+            if target is None or target.fields is None:
+                return Resolved(Field(ref.path[-1], "unknown"), ref.via, tuple(hops), complete=False)
+            field, owner, first_hop = self._field(target, ref.path[1], part=1), target.api_name, 2
+        for index in range(first_hop, len(ref.path)):
             name = ref.path[index]
-            if field.type.value == "multi_module_lookup":
+            if field.type is FieldType.MULTI_MODULE_LOOKUP:
                 return self._module_subkey(field, ref, index, hops, owner)
             if field.is_user_lookup and name in USER_OBJECTS:
+                self._hop(hops, field, ref, index)
                 return self._user_subkey(field, ref, index, hops, owner)
             if not field.is_lookup:
                 raise ResolveError(
@@ -159,14 +164,7 @@ class Catalog:
                     part=index,
                     hint="only lookup fields lead to another module's fields",
                 )
-            hops.append(field)
-            if len(hops) > MAX_PATH_HOPS:
-                raise ResolveError(
-                    f"{ref.name} goes through {len(hops)} lookups; COQL allows {MAX_PATH_HOPS}",
-                    part=index,
-                    code="LIMIT_EXCEEDED",
-                    hint="Zoho follows at most two relations in one path",
-                )
+            self._hop(hops, field, ref, index)
             target = self._modules.get(field.lookup_module or "")
             if target is None or target.fields is None:
                 # The lookup leads to a module we have no fields for: the rest is unchecked.
@@ -174,6 +172,18 @@ class Catalog:
                 return Resolved(unknown, field.lookup_module or "", tuple(hops), complete=False)
             field, owner = self._field(target, name, part=index), target.api_name
         return Resolved(field, owner, tuple(hops))
+
+    @staticmethod
+    def _hop(hops: list[Field], field: Field, ref: FieldRef, index: int) -> None:
+        """Follow one more relation, at most two in a path (v8 COQL-Limitations)."""
+        hops.append(field)
+        if len(hops) > MAX_PATH_HOPS:
+            raise ResolveError(
+                f"{ref.name} goes through {len(hops)} lookups; COQL allows {MAX_PATH_HOPS}",
+                part=index,
+                code="LIMIT_EXCEEDED",
+                hint="Zoho follows at most two relations in one path",
+            )
 
     def _need(self, module: str) -> Module:
         found = self._modules.get(module)
@@ -195,9 +205,10 @@ class Catalog:
             suggestions=self.suggest_field(module, name),
         )
 
-    def _through_polymorphic(self, first: Field, ref: FieldRef) -> Resolved:
+    def _polymorphic_target(self, first: Field, ref: FieldRef) -> Module | None:
+        """The module named after ``->`` (``What_Id->Leads``), checked against the lookup."""
         via = ref.via or ""
-        if first.type.value != "multi_module_lookup":
+        if first.type is not FieldType.MULTI_MODULE_LOOKUP:
             raise ResolveError(
                 f"{first.api_name} is not a lookup to several modules: '->' does not apply",
                 part=0,
@@ -211,16 +222,7 @@ class Catalog:
             )
         if len(ref.path) < 2:
             raise ResolveError(f"name a field of {via} after {first.api_name}->{via}", part=0)
-        if len(ref.path) > 2:
-            raise ResolveError(
-                f"{ref.name}: only one field can follow {first.api_name}->{via}",
-                part=2,
-                code="LIMIT_EXCEEDED",
-            )
-        target = self._modules.get(via)
-        if target is None or target.fields is None:
-            return Resolved(Field(ref.path[1], "unknown"), via, (first,), complete=False)
-        return Resolved(self._field(target, ref.path[1], part=1), via, (first,))
+        return self._modules.get(via)
 
     def _user_subkey(
         self, field: Field, ref: FieldRef, index: int, hops: list[Field], owner: str
@@ -238,17 +240,19 @@ class Catalog:
                 part=index + 1,
                 suggestions=closest(key, keys) or list(keys)[:3],
             )
-        sub = Field(f"{field.api_name}.{obj}.{key}", keys[key], label=f"{field.label} {obj} {key}")
-        return Resolved(sub, owner, (*hops, field))
+        sub = Field(
+            f"{field.api_name}.{obj}.{key}", keys[key], label=f"{field.label} {obj} {key}", subkey=True
+        )
+        return Resolved(sub, owner, tuple(hops))
 
     def _module_subkey(
         self, field: Field, ref: FieldRef, index: int, hops: list[Field], owner: str
     ) -> Resolved:
         rest = ref.path[index:]
         if rest == ("id",):
-            return Resolved(Field(f"{field.api_name}.id", "bigint"), owner, (*hops, field))
+            return Resolved(Field(f"{field.api_name}.id", "bigint", subkey=True), owner, (*hops, field))
         if len(rest) == 2 and rest[0] == "module" and rest[1] in MODULE_OBJECT:
-            return Resolved(Field(ref.name, MODULE_OBJECT[rest[1]]), owner, (*hops, field))
+            return Resolved(Field(ref.name, MODULE_OBJECT[rest[1]], subkey=True), owner, (*hops, field))
         example = field.modules[0] if field.modules else "Leads"
         raise ResolveError(
             f"{field.api_name} refers to several modules: a '.' path cannot say which",

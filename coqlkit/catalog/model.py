@@ -78,6 +78,8 @@ TEXTUAL = frozenset(
     }
 )
 LOOKUPS = frozenset({FieldType.LOOKUP, FieldType.OWNERLOOKUP, FieldType.USERLOOKUP})
+# Lookups a dot path may follow (a consent lookup leads to the consent record's fields).
+FOLLOWABLE = LOOKUPS | {FieldType.CONSENT_LOOKUP}
 USER_LOOKUPS = frozenset({FieldType.OWNERLOOKUP, FieldType.USERLOOKUP})
 
 # What a formula's or rollup's ``return_type`` means as a field type.
@@ -127,6 +129,9 @@ class Field:
     custom: bool = False
     visible: bool = True
     field_id: str | None = None
+    #: A key of a lookup's sub-object (``Owner.profile.name``, ``Appointment_For.module.api_name``),
+    #: which compares only with = != in, not in, is null, is not null.
+    subkey: bool = False
     # Derived from data_type and return_type once, as validation asks for them often.
     type: FieldType = field(init=False, repr=False, compare=False)
     value_type: FieldType = field(init=False, repr=False, compare=False)
@@ -146,7 +151,7 @@ class Field:
     @property
     def is_lookup(self) -> bool:
         """A lookup whose target's fields a dot path can reach."""
-        return self.type in LOOKUPS
+        return self.type in FOLLOWABLE
 
     @property
     def is_user_lookup(self) -> bool:

@@ -4,6 +4,7 @@ No I/O here: the package turns text into frozen dataclasses (``ast``), back into
 the strict COQL Zoho accepts (``render``), and binds ``:name`` parameters.
 """
 
+from coqlkit.language._build import AGGREGATES
 from coqlkit.language.ast import (
     Aggregate,
     And,
@@ -38,6 +39,7 @@ from coqlkit.language.split import Statement, split_statements
 from coqlkit.language.words import is_reserved
 
 __all__ = [
+    "AGGREGATES",
     "Aggregate",
     "And",
     "Between",

@@ -6,12 +6,13 @@ import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from lark import Token, Transformer
 
 from coqlkit.language.ast import (
+    MAX_NUMBER_DIGITS,
     Aggregate,
     And,
     Between,
@@ -35,6 +36,7 @@ from coqlkit.language.ast import (
     Star,
     String,
     Value,
+    number_fits,
 )
 
 AGGREGATES = frozenset({"SUM", "MIN", "MAX", "AVG", "COUNT"})
@@ -54,10 +56,13 @@ source_text: ContextVar[str] = ContextVar("coqlkit_source_text")
 class Problem(Exception):
     """A syntax problem found by a callback; parse() turns it into CoqlSyntaxError."""
 
-    def __init__(self, message: str, span: Span | None, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, span: Span | None, hint: str | None = None, code: str = "SYNTAX_ERROR"
+    ) -> None:
         super().__init__(message)
         self.span = span
         self.hint = hint
+        self.code = code
 
 
 def token_span(tok: Token) -> Span:
@@ -126,18 +131,19 @@ def on_comment(tok: Token) -> Token:
     return tok
 
 
-_ESCAPE = re.compile(r"\\([\\'\"])|''|\"\"")
+# Inside '...' a doubled '' is a quote; inside "..." a doubled "". Backslash escapes either.
+_ESCAPES = {q: re.compile(rf"\\([\\'\"])|{q}{q}") for q in ("'", '"')}
 
 
 def unquote(text: str) -> str:
-    r"""The value of a quoted token: ``\'``, ``\"``, ``\\`` and doubled quotes are escapes.
+    r"""The value of a quoted token: ``\'``, ``\"``, ``\\`` and the doubled enclosing quote.
 
     A backslash before any other character is kept as it is.
     """
-    body = text[1:-1]
-    if "\\" not in body and text[0] * 2 not in body:
+    quote, body = text[0], text[1:-1]
+    if "\\" not in body and quote * 2 not in body:
         return body
-    return _ESCAPE.sub(lambda m: m.group(1) or m.group(0)[0], body)
+    return _ESCAPES[quote].sub(lambda m: m.group(1) or quote, body)
 
 
 _PATH = re.compile(
@@ -166,12 +172,17 @@ def parse_path(text: str, span: Span | None, *, quoted: bool) -> FieldRef:
 def to_number(tok: Token) -> Number:
     text = str(tok)
     span = token_span(tok)
+    value = Decimal(text)  # the lexer lets only numbers through
+    if not number_fits(value):
+        shown = text if len(text) <= 30 else text[:27] + "..."
+        raise Problem(
+            f"the number {shown} is too large for COQL",
+            span,
+            f"COQL numbers have at most {MAX_NUMBER_DIGITS} digits; Zoho's own stop at 19",
+        )
     if re.fullmatch(r"[+-]?\d+", text):
-        return Number(int(text), span=span)
-    try:
-        return Number(Decimal(text), span=span)
-    except InvalidOperation as exc:  # pragma: no cover - the lexer only lets numbers through
-        raise Problem(f"'{text}' is not a number", span) from exc
+        return Number(int(value), span=span)
+    return Number(value, span=span)
 
 
 class Builder(Transformer[Token, Select]):
@@ -239,18 +250,14 @@ class Builder(Transformer[Token, Select]):
 
     def aggregate(self, ch: list[Any]) -> Aggregate:
         name: Token = ch[0]
-        func = str(name).upper()
+        # Zoho parses any name( field ) and reports one that is no aggregate as INVALID_DATA,
+        # which the validator does too: keep the name as written when it is not one of the five.
+        func = str(name).upper() if name.upper() in AGGREGATES else str(name)
         arg = ch[2]
         span = span_of(name, ch[3])
-        if func not in AGGREGATES:
-            raise Problem(
-                f"'{name}' is not a COQL function",
-                token_span(name),
-                "COQL has five functions, the aggregates SUM, MIN, MAX, AVG and COUNT",
-            )
         star = isinstance(arg, Token)
         if star:  # COUNT(*): counted as COUNT(id)
-            if func != "COUNT":
+            if func in AGGREGATES and func != "COUNT":
                 raise Problem(f"{func}(*) is not allowed", token_span(arg), f"give {func} a numeric field")
             arg = FieldRef(("id",), span=token_span(arg))
         return Aggregate(func, arg, span=span, spelling=str(name), star=star)
@@ -368,15 +375,35 @@ class Builder(Transformer[Token, Select]):
         descending = len(ch) > 1 and str(ch[1]).lower() == "desc"
         return OrderItem(ch[0], descending, span=span_of(*ch))
 
+    def compare_subquery(self, ch: list[Any]) -> Comparison:
+        return Comparison(
+            ch[0], str(ch[1]).replace("<>", "!="), ch[3], span=cover(ch[0].span, token_span(ch[4]))
+        )
+
     def limit_offset(self, ch: list[Any]) -> tuple[str, Limit]:
-        offset = int(ch[3]) if len(ch) > 2 else None
-        return "limit", Limit(int(ch[1]), offset, span=span_of(*ch), style="limit")
+        offset = _count(ch[3], ch[0]) if len(ch) > 2 else None
+        return "limit", Limit(_count(ch[1], ch[0]), offset, span=span_of(*ch), style="limit")
 
     def limit_comma(self, ch: list[Any]) -> tuple[str, Limit]:
-        return "limit", Limit(int(ch[2]), int(ch[1]), span=span_of(*ch), style="comma")
+        return "limit", Limit(_count(ch[2], ch[0]), _count(ch[1], ch[0]), span=span_of(*ch), style="comma")
 
     def offset_only(self, ch: list[Any]) -> tuple[str, Limit]:
-        return "limit", Limit(None, int(ch[1]), span=span_of(*ch), style="offset")
+        return "limit", Limit(None, _count(ch[1], ch[0]), span=span_of(*ch), style="offset")
+
+
+def _count(tok: Token, clause: Token) -> int:
+    """A LIMIT or OFFSET value: a whole number (a negative one is the validator's to refuse)."""
+    if re.fullmatch(r"[+-]?\d{1,30}", tok):
+        return int(tok)
+    word = clause.upper()
+    shown = tok if len(tok) <= 30 else tok[:27] + "..."
+    what = "is too large" if re.fullmatch(r"[+-]?\d+", tok) else "is not a whole number"
+    raise Problem(
+        f"{word.lower()} given seems to be invalid: {shown} {what}",
+        token_span(clause),
+        f"{word} takes a whole number of rows: {word.lower()} 200",
+        code="INVALID_QUERY",
+    )
 
 
 def expected_names(terminals: Sequence[str]) -> list[str]:

@@ -81,8 +81,10 @@ class CoqlLexer(Lexer):
             m = token(text, pos)
             if m is None:
                 accepts = table[parser_state.position]
+                # The table row also holds the rules the state can go to: keep the tokens.
+                allowed = {name for name in accepts if name.isupper()}
                 raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
-                    text, pos, line, pos - line_start + 1, allowed=set(accepts), state=parser_state
+                    text, pos, line, pos - line_start + 1, allowed=allowed, state=parser_state
                 )
             kind: str = m.lastgroup  # type: ignore[assignment]  # every alternative is a named group
             value = m.group()

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 __all__ = [
+    "MAX_NUMBER_DIGITS",
     "Aggregate",
     "And",
     "Between",
@@ -124,9 +125,32 @@ class String(Node):
 
 @dataclass(frozen=True, slots=True)
 class Number(Node):
-    """A numeric value: an ``int`` or an exact ``Decimal``."""
+    """A numeric value: an ``int`` or an exact ``Decimal`` (see :func:`number_fits`)."""
 
     value: int | Decimal
+
+
+#: The largest numbers COQL text may hold: Zoho's own types stop at 19 digits (bigint),
+#: so this bound only keeps absurd literals (``1E+999999999``) from costing memory.
+MAX_NUMBER_DIGITS = 100
+
+
+_NUMBER_BOUND: int = 10**MAX_NUMBER_DIGITS
+
+
+def number_fits(value: int | Decimal) -> bool:
+    """True for a finite number of at most 100 digits, integer part and fraction alike.
+
+    >>> number_fits(10**19), number_fits(Decimal("1E+999999999")), number_fits(Decimal("0.5"))
+    (True, False, True)
+    """
+    if isinstance(value, int):
+        return -_NUMBER_BOUND < value < _NUMBER_BOUND
+    if not value.is_finite():
+        return False
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    return len(digits) + max(exponent, 0) <= MAX_NUMBER_DIGITS and exponent >= -MAX_NUMBER_DIGITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +256,12 @@ class Source(Node):
 
 @dataclass(frozen=True, slots=True)
 class Comparison(Node):
-    """``field op value`` with ``op`` one of ``= != > >= < <=``."""
+    """``field op value`` with ``op`` one of ``= != > >= < <=``; the value may be a subquery
+    that returns one record: ``Account_Name = (select id from Accounts where ... limit 1)``."""
 
     left: FieldRef
     op: str
-    right: Value
+    right: Value | Select
 
 
 @dataclass(frozen=True, slots=True)

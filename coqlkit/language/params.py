@@ -13,7 +13,8 @@ Python value       COQL literal
 ``Decimal``        ``1234.50`` (finite only)
 ``date``           ``'2024-05-28'``
 ``datetime``       ``'2024-05-28T09:30:00+05:30'`` (must carry a time zone;
-                   seconds precision, as Zoho accepts)
+                   seconds precision, as Zoho accepts; an offset with seconds
+                   is sent in UTC)
 list, tuple, set   the values of ``in (...)`` / ``not in (...)``
 =================  ==================================================
 
@@ -23,14 +24,13 @@ list, tuple, set   the values of ``in (...)`` / ``not in (...)``
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Set
 from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any
 
 from coqlkit.errors import ParameterError
-from coqlkit.language.ast import In, Node, Number, Param, Select, String, Value
+from coqlkit.language.ast import In, Node, Number, Param, Select, String, Value, number_fits
 
 __all__ = ["bind", "literal", "parameters"]
 
@@ -120,22 +120,27 @@ def literal(value: Any, param: Param | None = None) -> Value:
         return String("true" if value else "false", span=span)
     if isinstance(value, str):
         return String(value, span=span)
-    if isinstance(value, int):
-        return Number(value, span=span)
-    if isinstance(value, float):
-        if not math.isfinite(value):
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if isinstance(number, Decimal) and not number.is_finite():
             raise ParameterError(f"{name} is {value}; COQL numbers are finite")
-        return Number(Decimal(repr(value)), span=span)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ParameterError(f"{name} is {value}; COQL numbers are finite")
-        return Number(value, span=span)
+        if not number_fits(number):
+            raise ParameterError(f"{name} has more digits than a COQL number holds")
+        return Number(number, span=span)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
+        offset = value.utcoffset()
+        if offset is None:
             raise ParameterError(
                 f"{name} is a datetime without a time zone; Zoho needs the offset "
                 "(use datetime(..., tzinfo=timezone.utc) or .astimezone())"
             )
+        if offset.seconds % 60 or offset.microseconds:
+            # Zoho writes offsets as ±HH:MM: an offset with seconds (old local mean times)
+            # is sent as the same instant in UTC.
+            try:
+                value = value.astimezone(dt.timezone.utc)
+            except OverflowError:
+                raise ParameterError(f"{name} is a datetime at the edge of the calendar") from None
         return String(value.replace(microsecond=0).isoformat(), span=span)
     if isinstance(value, dt.date):
         return String(value.isoformat(), span=span)

@@ -13,6 +13,7 @@ from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
 from coqlkit.language.ast import Select
+from coqlkit.language.split import code_only
 
 __all__ = ["parse"]
 
@@ -85,8 +86,18 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
     if isinstance(last, Token) and last.type == "NAME" and last.lower() in _build.CLAUSE_WORDS:
         # A keyword the contextual lexer had to read as a field: `where not a = 1`.
         return _from_problem(_build.keyword_as_field(last), text)
-    expected = _accepted(exc)
     tok = exc.token
+    if tok.type == "LPAR" and isinstance(last, Token) and last.type == "NAME":
+        # `where LOWER(Last_Name) = 'x'`: a function where only a field can stand.
+        return _from_problem(
+            _build.Problem(
+                f"'{last}' is not a COQL function: a condition compares a field with a value",
+                _build.token_span(last),
+                "COQL has no functions in conditions; the five aggregates belong in SELECT",
+            ),
+            text,
+        )
+    expected = _accepted(exc)
     if tok.type == "$END":
         line, column = _end_position(text)
         return CoqlSyntaxError(
@@ -95,7 +106,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
             line=line,
             column=column,
             expected=expected,
-            hint=_hint_at_end(expected),
+            hint=_hint_at_end(expected, last),
         )
     line, column = tok.line or 1, tok.column or 1
     end = tok.end_column if tok.end_line == tok.line and tok.end_column else column + len(tok)
@@ -106,7 +117,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         column=column,
         end_column=end,
         expected=expected,
-        hint=_hint_at_token(tok, expected, text, at_start=not stack),
+        hint=_hint_at_token(tok, expected, text, at_start=not stack, last=last),
     )
 
 
@@ -119,6 +130,7 @@ def _from_problem(problem: _build.Problem, text: str) -> CoqlSyntaxError:
         column=span.column if span else 1,
         end_column=span.end_column if span and span.end_line == span.line else None,
         hint=problem.hint,
+        code=problem.code,
     )
 
 
@@ -161,7 +173,9 @@ def _accepted(exc: UnexpectedToken) -> list[str]:
     return _build.expected_names(sorted(names))
 
 
-def _hint_at_end(expected: list[str]) -> str | None:
+def _hint_at_end(expected: list[str], last: object = None) -> str | None:
+    if isinstance(last, Token) and last.type == "BY":
+        return "name a field after BY"
     if "FROM" in expected:
         return "a query names its module: select ... from <Module>"
     if "')'" in expected:
@@ -175,7 +189,7 @@ def _hint_at_end(expected: list[str]) -> str | None:
     return None
 
 
-def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool) -> str | None:
+def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool, last: object) -> str | None:
     kind, value = tok.type, str(tok).lower()
     if at_start:
         if value in _NOT_QUERIES:
@@ -183,8 +197,17 @@ def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool
         return "a query starts with SELECT"
     if value == "select" and text[: tok.start_pos].rstrip().endswith(";"):
         return "give one query at a time (coqlkit lint takes many, one per ';')"
+    if kind == "SEMICOLON":
+        return _hint_at_end(expected, last)
     if kind == "RPAR" and "')'" not in expected:
-        return "this ')' has no matching '('"
+        before = _before(text, tok)
+        if _unbalanced(before) <= 0:
+            return "this ')' has no matching '('"
+        if before.endswith(","):
+            return "a value is missing after the last ','"
+        if before.endswith("("):
+            return "the brackets are empty"
+        return None
     if value == "having":
         return "COQL has no HAVING clause"
     if value == "join":
@@ -198,6 +221,16 @@ def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool
     if kind in ("AND", "OR") and "a name" in expected:
         return "a condition is missing before this operator"
     return None
+
+
+def _before(text: str, tok: Any) -> str:
+    return text[: tok.start_pos].rstrip()
+
+
+def _unbalanced(text: str) -> int:
+    """How many '(' of ``text`` are not closed, strings and comments aside."""
+    code = code_only(text)
+    return code.count("(") - code.count(")")
 
 
 def _shown(tok: Any) -> str:

@@ -4,7 +4,7 @@ Whatever the input looked like, the output:
 
 - has a WHERE clause (``where id is not null`` when the query had none);
 - brackets every AND/OR inside another, so no level holds more than two conditions;
-- writes aggregates in upper case, ``!=`` for ``<>``, ``limit n offset m``;
+- writes aggregates in upper case, ``!=`` for ``<>``, ``limit n offset m``, aliases quoted;
 - quotes every value, and every name that is a reserved word or not a plain identifier;
 - doubles a quote inside a string (``'O''Brien'``, Kaizen #171) and a backslash;
 - has no comments and no trailing ``;``.
@@ -35,6 +35,7 @@ from coqlkit.language.ast import (
     Star,
     String,
     Value,
+    number_fits,
 )
 from coqlkit.language.words import is_reserved
 
@@ -78,7 +79,7 @@ def _column(item: Column | Star) -> str:
         )
     text = _expression(item.expr)
     if item.alias is not None:
-        text += f" as {quote(item.alias) if not _plain(item.alias) else item.alias}"
+        text += f" as {quote(item.alias)}"  # every Zoho example quotes its aliases
     return text
 
 
@@ -115,6 +116,8 @@ def render_condition(cond: Condition) -> str:
         return _operand(cond.left) + op + _operand(cond.right)
     field = render_field(cond.left)
     if isinstance(cond, Comparison):
+        if isinstance(cond.right, Select):
+            return f"{field} {cond.op} ({render(cond.right)})"
         return f"{field} {cond.op} {render_value(cond.right)}"
     if isinstance(cond, Like):
         return f"{field} {'not like' if cond.negated else 'like'} {render_value(cond.pattern)}"
@@ -152,10 +155,13 @@ def render_value(value: Value) -> str:
 
 
 def _number(value: int | Decimal) -> str:
+    if not number_fits(value):
+        raise RenderError("a number is too large for COQL (more than 100 digits)")
     if isinstance(value, int):
         return str(value)
-    text = format(value, "f")
-    return text
+    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:  # type: ignore[operator]
+        return str(int(value))  # 1E+2 is 100, and -0 is 0 (it parses back as the int 0)
+    return format(value, "f")
 
 
 def quote(text: str) -> str:

@@ -31,6 +31,11 @@ class Statement:
         return self.line + line - 1, column
 
 
+def code_only(text: str) -> str:
+    """``text`` without its strings and comments (for counting brackets, say)."""
+    return "".join(piece for piece in _PIECES.findall(text) if not piece.startswith(("'", '"', "--", "/*")))
+
+
 def split_statements(text: str) -> list[Statement]:
     """The non-blank statements of ``text``.
 

@@ -10,6 +10,7 @@ from coqlkit.catalog import Catalog, Module, Resolved, ResolveError
 from coqlkit.language.ast import (
     Aggregate,
     Column,
+    Comparison,
     FieldRef,
     In,
     Node,
@@ -73,6 +74,15 @@ class Context:
         return found if isinstance(found, Resolved) else None
 
 
+def subquery_of(cond: Predicate) -> Select | None:
+    """The subquery of ``x in (select ...)`` or ``x = (select ...)``, if ``cond`` has one."""
+    if isinstance(cond, In) and isinstance(cond.values, Select):
+        return cond.values
+    if isinstance(cond, Comparison) and isinstance(cond.right, Select):
+        return cond.right
+    return None
+
+
 def refs_in(node: Node) -> Iterator[FieldRef]:
     """Every field reference under ``node``, not descending into subqueries."""
     stack: list[Node] = [node]
@@ -82,7 +92,7 @@ def refs_in(node: Node) -> Iterator[FieldRef]:
             yield current
             continue
         for child in reversed(list(current.children())):
-            if isinstance(current, In) and isinstance(child, Select):
+            if isinstance(child, Select):
                 continue
             stack.append(child)
 

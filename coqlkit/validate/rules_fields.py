@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from coqlkit.catalog import FieldType, ResolveError, limits
-from coqlkit.language.ast import Aggregate, Column, Expression, FieldRef, In, OrderItem, Select, Star
-from coqlkit.validate._context import Context, part_span, refs_in, select_refs
+from coqlkit.language.ast import (
+    Aggregate,
+    Column,
+    Comparison,
+    Expression,
+    FieldRef,
+    In,
+    OrderItem,
+    Select,
+    Star,
+)
+from coqlkit.validate._context import Context, part_span, refs_in, select_refs, subquery_of
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 
 __all__ = ["FIELD_RULES", "did_you_mean"]
@@ -140,6 +150,8 @@ def aggregates(ctx: Context) -> Iterator[Diagnostic]:
         if found is None or found.field.type is FieldType.UNKNOWN:
             continue
         kind = found.field.value_type
+        if agg.func not in ("SUM", "AVG", "MIN", "MAX", "COUNT"):
+            continue  # not a function at all: the functions rule said so
         if agg.func in NUMERIC_AGGREGATES:
             ok, wanted = found.field.is_numeric, "a number field"
         elif agg.func in ("MIN", "MAX"):
@@ -199,30 +211,59 @@ def _orderable_in_group(
     return not expr.is_path and expr.path[0] in aliases
 
 
-def order_by(ctx: Context) -> Iterator[Diagnostic]:
-    """ORDER BY fields should be sortable (``sortable: false`` in the field metadata)."""
-    for order in ctx.select.order_by:
-        if not isinstance(order.expr, FieldRef):
+# Types that may only be selected, never sorted or grouped by (reference §2.3, §4).
+SELECT_ONLY = {
+    FieldType.TERRITORIES: "territory fields are only supported in the SELECT column",
+    FieldType.IMAGEUPLOAD: "image upload fields are not supported in COQL",
+    FieldType.MULTISELECTLOOKUP: "a multi-select lookup cannot be used from its base module",
+    FieldType.SUBFORM: "a subform is read from its own module",
+}
+
+
+def order_and_group(ctx: Context) -> Iterator[Diagnostic]:
+    """ORDER BY and GROUP BY take no territory, image, multi-select lookup or subform field;
+    ORDER BY fields should be sortable (``sortable: false`` in the metadata is a warning)."""
+    select = ctx.select
+    clauses = [("GROUP BY", ref) for ref in select.group_by]
+    clauses += [("ORDER BY", o.expr) for o in select.order_by if isinstance(o.expr, FieldRef)]
+    for clause, ref in clauses:
+        found = ctx.resolved(ref)
+        if found is None:
             continue
-        found = ctx.resolved(order.expr)
-        if found is not None and not found.field.sortable:
+        reason = SELECT_ONLY.get(found.field.type)
+        if reason is not None:
             yield Diagnostic(
                 "INVALID_QUERY",
-                f"{order.expr.name} is not sortable in this org",
-                order.expr.span,
+                f"{ref.name} cannot be used in {clause}: {reason}",
+                ref.span,
+                details={"column_name": ref.name, "clause": clause.split()[0].lower()},
+            )
+        elif clause == "ORDER BY" and not found.field.sortable:
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"{ref.name} is not sortable in this org",
+                ref.span,
                 WARNING,
-                details={"column_name": order.expr.name},
+                details={"column_name": ref.name},
             )
 
 
 def subqueries(ctx: Context) -> Iterator[Diagnostic]:
-    """``IN (select id from M ...)``: one column, checked against M; its rows are capped at 100."""
+    """``IN (select id from M ...)``: one column, checked against M; its rows are capped at 100.
+    After ``= != > >= < <=`` a subquery must return a single record (``limit 1``)."""
     from coqlkit.validate import check
 
-    for sequence, cond in enumerate((c for c in ctx.predicates if isinstance(c, In)), 1):
-        sub = cond.values
-        if not isinstance(sub, Select):
-            continue
+    found = [(cond, sub) for cond in ctx.predicates if (sub := subquery_of(cond)) is not None]
+    for sequence, (cond, sub) in enumerate(found, 1):
+        if isinstance(cond, Comparison) and (sub.limit is None or sub.limit.count != 1):
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"after {cond.op} a subquery must return one record; Zoho refuses one that returns more",
+                sub.span,
+                WARNING,
+                hint="end the subquery with limit 1, or compare with in (select ...)",
+                details={"sub_query_sequence": sequence, "operator": cond.op},
+            )
         columns = [c for c in sub.columns if isinstance(c, Column)]
         if len(columns) != 1 or len(sub.columns) != 1:
             yield Diagnostic(
@@ -233,7 +274,8 @@ def subqueries(ctx: Context) -> Iterator[Diagnostic]:
             )
         yield from check(sub, ctx.catalog)
         yield from _subquery_target(ctx, cond.left, sub)
-        if sub.limit is None or (sub.limit.count or limits.DEFAULT_LIMIT) > limits.MAX_SUBQUERY_ROWS:
+        rows = limits.DEFAULT_LIMIT if sub.limit is None or sub.limit.count is None else sub.limit.count
+        if isinstance(cond, In) and rows > limits.MAX_SUBQUERY_ROWS:
             yield Diagnostic(
                 "LIMIT_EXCEEDED",
                 f"a subquery contributes at most {limits.MAX_SUBQUERY_ROWS} records",
@@ -264,4 +306,4 @@ def _subquery_target(ctx: Context, left: FieldRef, sub: Select) -> Iterator[Diag
         )
 
 
-FIELD_RULES = (module_exists, fields_exist, selectable, aggregates, grouping, order_by, subqueries)
+FIELD_RULES = (module_exists, fields_exist, selectable, aggregates, grouping, order_and_group, subqueries)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from coqlkit.catalog import limits
+from coqlkit.language import AGGREGATES
 from coqlkit.language.ast import (
     Aggregate,
     Between,
@@ -21,7 +22,7 @@ from coqlkit.language.ast import (
     Select,
     Star,
 )
-from coqlkit.validate._context import Context, refs_in, select_refs
+from coqlkit.validate._context import Context, refs_in, select_refs, subquery_of
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 
 __all__ = ["QUERY_RULES"]
@@ -41,11 +42,18 @@ def limit_rows(ctx: Context) -> Iterator[Diagnostic]:
         return
     count = limit.count if limit.count is not None else limits.DEFAULT_LIMIT
     offset = limit.offset or 0
-    if count == 0:
+    if count <= 0 or offset < 0:
+        # Zoho: INVALID_DATA "limit should be greater than 0" (OAS v8 example InvalidDataLimitZero).
+        word, value = ("limit", count) if count <= 0 else ("offset", offset)
         yield Diagnostic(
-            "LIMIT_EXCEEDED", "LIMIT 0 asks for no rows", limit.span, hint="LIMIT takes 1 to 2000 rows a call"
+            "INVALID_DATA",
+            f"{word} should be greater than 0" if word == "limit" else "offset cannot be negative",
+            limit.span,
+            hint=f"{word.upper()} {value} asks for no rows" if word == "limit" else None,
+            details={"api_name": word},
         )
-    elif count > limits.MAX_LIMIT:
+        return
+    if count > limits.MAX_LIMIT:
         yield Diagnostic(
             "LIMIT_EXCEEDED",
             f"LIMIT {count} is more than the {limits.MAX_LIMIT} rows one call returns: coqlkit reads it in pages",
@@ -62,6 +70,21 @@ def limit_rows(ctx: Context) -> Iterator[Diagnostic]:
             INFO,
             details={"limit": limits.MAX_OFFSET_ROWS},
         )
+
+
+def functions(ctx: Context) -> Iterator[Diagnostic]:
+    """Only the five aggregates exist; Zoho answers any other function with ``INVALID_DATA``."""
+    exprs = [c.expr for c in ctx.select.columns if isinstance(c, Column)]
+    exprs += [o.expr for o in ctx.select.order_by]
+    for expr in exprs:
+        if isinstance(expr, Aggregate) and expr.func not in AGGREGATES:
+            yield Diagnostic(
+                "INVALID_DATA",
+                f"{expr.func} is not a COQL function",
+                expr.span,
+                hint="COQL has five functions, the aggregates SUM, MIN, MAX, AVG and COUNT",
+                details={"reason": "unsupported aggregate function", "column": expr.name},
+            )
 
 
 def select_columns(ctx: Context) -> Iterator[Diagnostic]:
@@ -127,7 +150,7 @@ def clause_sizes(ctx: Context) -> Iterator[Diagnostic]:
         ("aggregates", select.aggregates, limits.MAX_AGGREGATES),
         (
             "subqueries",
-            tuple(c.values for c in ctx.predicates if isinstance(c, In) and isinstance(c.values, Select)),
+            tuple(s for s in map(subquery_of, ctx.predicates) if s is not None),
             limits.MAX_SUBQUERIES,
         ),
     )
@@ -231,6 +254,17 @@ def aliases(ctx: Context) -> Iterator[Diagnostic]:
                 WARNING,
                 hint="Zoho always returns id under its own name",
             )
+    names = {c.expr.name for c in ctx.select.columns if isinstance(c, Column)}
+    for item in ctx.select.columns:
+        if isinstance(item, Column) and item.alias in names and item.alias != item.expr.name:
+            # Zoho: INVALID_QUERY {"alias", "column_name"} (OAS v8 example InvalidQueryInvalidAlias).
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"the alias '{item.alias}' is the name of another selected column",
+                item.alias_span or item.span,
+                details={"alias": item.alias, "column_name": item.expr.name},
+                hint="choose an alias that no selected column is named",
+            )
     for columns in owners.values():
         for extra in columns[1:]:
             yield Diagnostic(
@@ -258,7 +292,7 @@ def parameters(ctx: Context) -> Iterator[Diagnostic]:
 def _values(ctx: Context) -> Iterator[object]:
     """The values WHERE compares with (parameters can stand only there)."""
     for cond in ctx.predicates:
-        if isinstance(cond, Comparison):
+        if isinstance(cond, Comparison) and not isinstance(cond.right, Select):
             yield cond.right
         elif isinstance(cond, Like):
             yield cond.pattern
@@ -270,6 +304,7 @@ def _values(ctx: Context) -> Iterator[object]:
 
 QUERY_RULES = (
     parameters,
+    functions,
     limit_rows,
     select_columns,
     criteria_count,

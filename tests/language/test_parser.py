@@ -170,11 +170,14 @@ SYNTAX_ERRORS = [
     ("select a from Leads where a = 1)", 1, 32, "found ')'", "no matching '('"),
     ("select a from Leads where a = 'abc", 1, 31, "unterminated string", "close the string"),
     ("select a from Leads where a = null", 1, 31, "null is not a value", "is null"),
-    ("select concat(a) from Leads", 1, 8, "'concat' is not a COQL function", "SUM, MIN, MAX, AVG and COUNT"),
+    ("select a from Leads where LOWER(a) = 'x'", 1, 27, "'LOWER' is not a COQL function", "no functions"),
     ("select a from Leads where a == 1", 1, 30, "found '='", "single operator"),
     ("select a from Leads /* open", 1, 21, "unterminated comment", "*/"),
     ("select `a` from Leads", 1, 8, "backticks", "single quotes"),
-    ("select a from Leads limit x", 1, 27, "expected a whole number", "whole numbers"),
+    ("select a from Leads limit", 1, 26, "unexpected end of query", "whole numbers"),
+    ("select a from Leads where a in (1,)", 1, 35, "found ')'", "missing after the last ','"),
+    ("select a from Leads order by", 1, 29, "unexpected end of query", "after BY"),
+    ("select a, b;", 1, 12, "found ';'", "from <Module>"),
     ("select a from Leads where a between 1", 1, 38, "expected AND", "two values"),
     ("select a from Leads where a = 1 having b = 1", 1, 33, "found 'having'", "no HAVING"),
     ("select a from Leads; select b from Leads", 1, 22, "found 'select'", "one query at a time"),
@@ -200,6 +203,16 @@ def test_syntax_errors(text: str, line: int, column: int, message: str, hint: st
     assert rendered[0].startswith(f"{line}:{column}: SYNTAX_ERROR: ")
     caret_line = rendered[2]
     assert caret_line.index("^") == 2 + column - 1
+
+
+def test_zoho_codes_for_what_its_parser_lets_through() -> None:
+    # Zoho parses any name(field) and any word after LIMIT, then reports them with other codes.
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse("select a from Leads limit ten")
+    assert (info.value.code, info.value.column) == ("INVALID_QUERY", 21)
+    assert "limit given seems to be invalid" in info.value.description
+    q = parse("select concat(a) from Leads")
+    assert isinstance(q.columns[0], Column) and q.columns[0].expr == Aggregate("concat", FieldRef(("a",)))
 
 
 def test_syntax_error_lists_expected_tokens() -> None:

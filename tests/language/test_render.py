@@ -49,7 +49,7 @@ from coqlkit.language import (
         ('select a from B where n = "O\\\'Brien"', "select a from B where n = 'O''Brien'"),
         (
             "select a as 'A b', c as d from B order by 'A b' desc",
-            "select a as 'A b', c as d from B where id is not null order by 'A b' desc",
+            "select a as 'A b', c as 'd' from B where id is not null order by 'A b' desc",
         ),
         (
             "select a from B#42 where x in (select id from C)",
@@ -82,6 +82,6 @@ def test_what_cannot_be_sent_yet_raises() -> None:
 
 def test_ast_built_in_code_renders() -> None:
     q = Select((Column(FieldRef(("Email",)), "e"),), Source("Leads"), limit=Limit(5))
-    assert render(q) == "select Email as e from Leads where id is not null limit 5"
+    assert render(q) == "select Email as 'e' from Leads where id is not null limit 5"
     with pytest.raises(RenderError, match="at least one column"):
         render(Select((), Source("Leads")))
