@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,12 +298,17 @@ class Catalog:
 
     @classmethod
     def demo(cls) -> Catalog:
-        """The demo org that the sandbox serves."""
-        from coqlkit.catalog import demo
+        """The demo org that the sandbox serves (built once; a catalog is read-only)."""
+        return _demo_catalog()
 
-        return cls.from_payloads(
-            demo.modules_payload(), {name: demo.fields_payload(name) for name in demo.module_names()}
-        )
+
+@functools.cache
+def _demo_catalog() -> Catalog:
+    from coqlkit.catalog import demo
+
+    return Catalog.from_payloads(
+        demo.modules_payload(), {name: demo.fields_payload(name) for name in demo.module_names()}
+    )
 
 
 def write_snapshot(
@@ -331,6 +336,8 @@ def _read_json(path: Path) -> Any:
 
 
 def _write_json(path: Path, data: Any) -> None:
+    import tempfile  # only snapshots are written with it: keep it out of `import coqlkit`
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

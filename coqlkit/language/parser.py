@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +12,7 @@ from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
 from coqlkit.language.ast import Select
-from coqlkit.language.split import code_only
+from coqlkit.language.split import code_only, mask_comments
 
 __all__ = ["parse"]
 
@@ -250,15 +249,11 @@ def _or_list(items: list[str], limit: int = 8) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
-
-
 def _only_comments(text: str) -> bool:
-    return not _COMMENTS.sub("", text).strip(" \t\r\n\f;")
+    return not mask_comments(text).strip(" \t\r\n\f;")
 
 
 def _end_position(text: str) -> tuple[int, int]:
     """Line and column just after the last character that is not blank or a comment."""
-    stripped = _COMMENTS.sub(lambda m: " " * len(m.group(0)), text).rstrip()
-    lines = stripped.split("\n")
+    lines = mask_comments(text).rstrip().split("\n")
     return len(lines), len(lines[-1]) + 1

@@ -31,6 +31,18 @@ class Statement:
         return self.line + line - 1, column
 
 
+def mask_comments(text: str) -> str:
+    r"""``text`` with each comment blanked out (newlines kept, so positions stay put).
+
+    >>> mask_comments("a -- b\n'--' /* c\n */")
+    "a     \n'--'     \n   "
+    """
+    return "".join(
+        re.sub(r"[^\n]", " ", piece) if piece.startswith(("--", "/*")) else piece
+        for piece in _PIECES.findall(text)
+    )
+
+
 def code_only(text: str) -> str:
     """``text`` without its strings and comments (for counting brackets, say)."""
     return "".join(piece for piece in _PIECES.findall(text) if not piece.startswith(("'", '"', "--", "/*")))
