@@ -53,10 +53,12 @@ def test_ci_installs_exactly_as_the_readme_test_command() -> None:
     assert "python -m pytest" in ci
 
 
-def test_every_lint_option_is_documented() -> None:
-    lint = build_parser()._subparsers._group_actions[0].choices["lint"]  # type: ignore[union-attr]
-    options = {
-        o for action in lint._actions for o in action.option_strings if o.startswith("--") and o != "--help"
-    }
-    for option in options:
-        assert option in README, option
+def test_every_command_option_is_documented() -> None:
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    serve = commands["sandbox"]._subparsers._group_actions[0].choices["serve"]
+    for parser in (commands["lint"], serve):
+        options = {
+            o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"
+        }
+        for option in options:
+            assert f"`{option}" in README, option

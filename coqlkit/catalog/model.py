@@ -129,6 +129,8 @@ class Field:
     custom: bool = False
     visible: bool = True
     field_id: str | None = None
+    #: The module's display field: the name a lookup to this module shows (``display_field``).
+    display: bool = False
     #: A key of a lookup's sub-object (``Owner.profile.name``, ``Appointment_For.module.api_name``),
     #: which compares only with = != in, not in, is null, is not null.
     subkey: bool = False
@@ -195,6 +197,7 @@ class Field:
             custom=bool(data.get("custom_field")),
             visible=data.get("visible", True) is not False,
             field_id=str(data["id"]) if data.get("id") is not None else None,
+            display=bool(data.get("display_field")),
         )
 
 
@@ -239,6 +242,20 @@ class Module:
             "api_supported": data.get("api_supported", True) is not False,
             "generated_type": str(data.get("generated_type") or "default"),
         }
+
+    @property
+    def display_field(self) -> Field | None:
+        """The field a lookup to this module shows as its name: the one Zoho marks
+        ``display_field``, else a usual name field."""
+        if not self.fields:
+            return None
+        for f in self.fields.values():
+            if f.display:
+                return f
+        for name in ("Full_Name", "full_name", "Name", "Subject", f"{self.api_name.rstrip('s')}_Name"):
+            if name in self.fields:
+                return self.fields[name]
+        return None
 
     def field(self, name: str) -> Field | None:
         """The field named exactly ``name`` (API names are case-sensitive in COQL)."""

@@ -1,0 +1,315 @@
+"""Bulk read: ``POST /crm/bulk/v8/read``, ``GET .../{job}``, ``GET .../{job}/result`` (a zip).
+
+A job moves ADDED → IN PROGRESS → COMPLETED over ``bulk_seconds``; its result is a page
+of at most 200,000 records as ``{job}.csv`` in a zip, with ``more_records`` and a
+``next_page_token`` that a new job takes as ``query.page_token``. The criteria JSON is
+read into the same AST COQL uses and run by the same SQL layer.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import secrets
+import time
+import zipfile
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from coqlkit.catalog import Field, FieldType, ResolveError
+from coqlkit.language.ast import (
+    And,
+    Between,
+    Column,
+    Comparison,
+    Condition,
+    FieldRef,
+    In,
+    IsNull,
+    Like,
+    Limit,
+    Number,
+    Or,
+    Select,
+    Source,
+    String,
+    Value,
+)
+from coqlkit.language.parser import parse
+from coqlkit.sandbox.errors import ZohoError
+from coqlkit.sandbox.sql import compile_select
+from coqlkit.sandbox.state import SandboxState
+from coqlkit.sandbox.store import JSON_TYPES
+
+__all__ = ["CREATE_CREDITS", "create", "download", "status"]
+
+CREATE_CREDITS = 50  # "Bulk Read Initialize: 50 credits" (reference §9; UNVERIFIED for CRM v8)
+DOWNLOADS_PER_MINUTE = 10
+UNSUPPORTED = frozenset({"Notes", "Attachments", "Emails"})
+EMPTY = "${EMPTY}"
+COMPARATORS = {
+    "equal": "=",
+    "not_equal": "!=",
+    "less_than": "<",
+    "less_equal": "<=",
+    "greater_than": ">",
+    "greater_equal": ">=",
+}
+
+
+@dataclass
+class Job:
+    id: str
+    module: str
+    fields: list[str]
+    criteria: Condition | None
+    page: int
+    query: dict[str, Any]
+    created: float
+    created_time: str
+    result: dict[str, Any] | None = None
+    archive: bytes | None = None
+    downloads: deque[float] = field(default_factory=deque)
+
+
+def create(state: SandboxState, body: Any) -> Response:
+    """Validate a job request and queue it (201 ``ADDED_SUCCESSFULLY``)."""
+    if not isinstance(body, dict) or not isinstance(body.get("query"), dict):
+        raise ZohoError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "query"})
+    query = body["query"]
+    module = (query.get("module") or {}).get("api_name") if isinstance(query.get("module"), dict) else None
+    if not module:
+        raise ZohoError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "module"})
+    if module in UNSUPPORTED:
+        raise ZohoError(
+            "MODULE_NOT_SUPPORTED", "the module is not supported for bulk read", {"api_name": module}
+        )
+    found = state.catalog.module(module)
+    if found is None or found.fields is None:
+        raise ZohoError("MODULE_NOT_AVAILABLE", "the module is not available", {"api_name": module})
+    if body.get("file_type", "csv") != "csv":
+        raise ZohoError("INVALID_DATA", "only csv is supported here", {"api_name": "file_type"})
+    fields = query.get("fields") or [f for f, meta in found.fields.items() if _exportable(meta) and f != "id"]
+    for name in fields:
+        try:
+            state.catalog.resolve(module, _path(name))
+        except (ResolveError, ValueError):
+            raise ZohoError("INVALID_DATA", "the field is not supported", {"api_name": name}) from None
+    page = _page(state, query)
+    criteria = _criteria(query["criteria"]) if query.get("criteria") else None
+    job_id = str(4_150_868_900_000_000_000 + len(state.jobs) + 1)
+    now = dt.datetime.now(state.store.tz).replace(microsecond=0).isoformat()
+    job = Job(job_id, module, list(fields), criteria, page, query, time.monotonic(), now)
+    with state.lock:
+        state.jobs[job_id] = job
+    details = {
+        "id": job_id,
+        "operation": "read",
+        "state": "ADDED",
+        "created_by": _user(state),
+        "created_time": now,
+    }
+    body_out = {
+        "data": [
+            {
+                "status": "success",
+                "code": "ADDED_SUCCESSFULLY",
+                "message": "Added successfully.",
+                "details": details,
+            }
+        ],
+        "info": {},
+    }
+    return JSONResponse(body_out, status_code=201)
+
+
+def status(state: SandboxState, job_id: str) -> dict[str, Any]:
+    """The job's state, and its result once COMPLETED."""
+    job = _job(state, job_id)
+    elapsed = time.monotonic() - job.created
+    seconds = state.config.bulk_seconds
+    phase = "ADDED" if elapsed < seconds * 0.2 else "IN PROGRESS" if elapsed < seconds else "COMPLETED"
+    item: dict[str, Any] = {
+        "id": job.id,
+        "operation": "read",
+        "state": phase,
+        "query": job.query,
+        "created_by": _user(state),
+        "created_time": job.created_time,
+        "file_type": "csv",
+    }
+    if phase == "COMPLETED":
+        item["result"] = _finish(state, job)
+    return {"data": [item]}
+
+
+def download(state: SandboxState, job_id: str) -> Response:
+    """The zipped CSV of a completed job (at most ten downloads a minute, as Zoho allows)."""
+    job = _job(state, job_id)
+    if status(state, job_id)["data"][0]["state"] != "COMPLETED" or job.archive is None:
+        raise ZohoError("INVALID_REQUEST", "the job has not completed yet", {"id": job_id})
+    now = time.monotonic()
+    while job.downloads and job.downloads[0] < now - 60:
+        job.downloads.popleft()
+    if len(job.downloads) >= DOWNLOADS_PER_MINUTE:
+        raise ZohoError("TOO_MANY_REQUESTS", "download limit reached", {"limit": DOWNLOADS_PER_MINUTE})
+    job.downloads.append(now)
+    headers = {"Content-Disposition": f'attachment; filename="{job.id}.zip"'}
+    return Response(job.archive, media_type="application/zip", headers=headers)
+
+
+# ---- the work -----------------------------------------------------------------------------
+
+
+def _finish(state: SandboxState, job: Job) -> dict[str, Any]:
+    with state.lock:
+        if job.result is not None:
+            return job.result
+    size = state.config.bulk_page_rows
+    refs = [_path(name) for name in job.fields]
+    select = Select(
+        tuple(Column(ref) for ref in refs),
+        Source(job.module),
+        job.criteria or IsNull(FieldRef(("id",)), negated=True),
+        limit=Limit(size, (job.page - 1) * size),
+    )
+    compiled = compile_select(state.store, select)
+    sql, params = compiled.sql()
+    rows = list(state.store.query(sql, params))
+    more = len(rows) > size
+    rows = rows[:size]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["id", *job.fields])
+    outputs = compiled.outputs
+    for row in rows:
+        writer.writerow([_csv(state, o.field, row[o.index], o.key == "id") for o in outputs])
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{job.id}.csv", text.getvalue())
+    result: dict[str, Any] = {
+        "page": job.page,
+        "per_page": size,
+        "count": len(rows),
+        "download_url": f"/crm/bulk/v8/read/{job.id}/result",
+        "more_records": more,
+    }
+    if more:
+        token = secrets.token_hex(16)
+        with state.lock:
+            state.page_tokens[token] = (job.module, job.page + 1)
+        result["next_page_token"] = token
+    with state.lock:
+        job.archive = archive.getvalue()
+        job.result = result
+    return result
+
+
+def _csv(state: SandboxState, field: Field, value: Any, is_id: bool) -> str:
+    """A stored value as Zoho's CSV writes it: ids for lookups, ``;`` for multi-selects."""
+    if value is None:
+        return ""
+    if is_id:
+        return str(value)
+    kind = field.value_type
+    if kind is FieldType.BOOLEAN:
+        return "true" if value else "false"
+    if kind is FieldType.DATETIME:
+        return state.store.local(value)
+    if kind in JSON_TYPES:
+        return json.dumps(json.loads(value), separators=(",", ":"))
+    return str(value)
+
+
+def _exportable(field: Field) -> bool:
+    return field.type not in (FieldType.SUBFORM, FieldType.MULTISELECTLOOKUP, FieldType.IMAGEUPLOAD)
+
+
+def _path(name: Any) -> FieldRef:
+    if not isinstance(name, str) or not name:
+        raise ValueError(name)
+    select = parse(f"select '{name}' from X")  # the same path reader COQL uses
+    column = select.columns[0]
+    assert isinstance(column, Column) and isinstance(column.expr, FieldRef)
+    return column.expr
+
+
+def _page(state: SandboxState, query: dict[str, Any]) -> int:
+    token = query.get("page_token")
+    if token:
+        found = state.page_tokens.get(str(token))
+        if found is None:
+            raise ZohoError(
+                "INVALID_DATA", "the page token is invalid or expired", {"api_name": "page_token"}
+            )
+        return found[1]
+    page = query.get("page", 1)
+    if not isinstance(page, int) or page < 1:
+        raise ZohoError("INVALID_DATA", "invalid page", {"api_name": "page"})
+    return page
+
+
+def _criteria(node: Any) -> Condition:
+    """Bulk-read criteria JSON (leaf or ``group``) as a COQL condition tree."""
+    if not isinstance(node, dict):
+        raise ZohoError("INVALID_CRITERIA", "the criteria is invalid", {})
+    if "group" in node:
+        operator = str(node.get("group_operator", "")).lower()
+        parts = node.get("group")
+        if operator not in ("and", "or") or not isinstance(parts, list) or not parts:
+            raise ZohoError("INVALID_CRITERIA", "the criteria group is invalid", {"group_operator": operator})
+        conditions = [_criteria(p) for p in parts]
+        result = conditions[0]
+        for cond in conditions[1:]:
+            result = And(result, cond) if operator == "and" else Or(result, cond)
+        return result
+    name = node.get("api_name") or (node.get("field") or {}).get("api_name")
+    comparator, value = node.get("comparator"), node.get("value")
+    if not name or not comparator:
+        raise ZohoError("INVALID_CRITERIA", "the criteria is invalid", {"api_name": name})
+    ref = _path(name)
+    if comparator in COMPARATORS:
+        if value == EMPTY:
+            return IsNull(ref, negated=comparator == "not_equal")
+        return Comparison(ref, COMPARATORS[comparator], _value(value))
+    if comparator in ("in", "not_in"):
+        items = value if isinstance(value, list) else [value]
+        return In(ref, tuple(_value(v) for v in items), negated=comparator == "not_in")
+    if comparator in ("between", "not_between"):
+        if not isinstance(value, list) or len(value) != 2:
+            raise ZohoError("INVALID_CRITERIA", "between takes two values", {"api_name": name})
+        return Between(ref, _value(value[0]), _value(value[1]), negated=comparator == "not_between")
+    patterns = {"contains": "%{}%", "not_contains": "%{}%", "starts_with": "{}%", "ends_with": "%{}"}
+    if comparator in patterns:
+        pattern = patterns[comparator].format(str(value).replace("%", ""))
+        return Like(ref, String(pattern), negated=comparator == "not_contains")
+    raise ZohoError("INVALID_CRITERIA", "the comparator is not supported", {"comparator": comparator})
+
+
+def _value(value: Any) -> Value:
+    if isinstance(value, bool):
+        return String("true" if value else "false")
+    if isinstance(value, int):
+        return Number(value)
+    if isinstance(value, float):
+        from decimal import Decimal
+
+        return Number(Decimal(repr(value)))
+    return String(str(value))
+
+
+def _job(state: SandboxState, job_id: str) -> Job:
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise ZohoError("RESOURCE_NOT_FOUND", "the requested resource does not exist", {"id": job_id})
+    return job  # type: ignore[no-any-return]
+
+
+def _user(state: SandboxState) -> dict[str, str]:
+    user = state.store.info("current_user") or "0"
+    return {"id": user, "name": "Sandbox Admin"}

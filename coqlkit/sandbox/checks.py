@@ -1,0 +1,401 @@
+"""Zoho's own checks of a COQL query, as the sandbox applies them.
+
+This is a second, independent reading of Zoho's rules (``shared/coql-reference.md``
+§2-§5, Zoho's OAS v8 error examples), written apart from ``coqlkit.validate`` on
+purpose: a mistake in one shows up as a disagreement with the other instead of being
+copied. Like Zoho, the sandbox reports the first problem it meets, in Zoho's order:
+syntax, clauses, limits, duplicates, aliases, then the module, fields, operators and
+values. Each problem is a :class:`ZohoError` with Zoho's code, details and message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from coqlkit.catalog import Catalog, Field, FieldType, Module, ResolveError
+from coqlkit.errors import CoqlSyntaxError
+from coqlkit.language import AGGREGATES, extensions, parse
+from coqlkit.language.ast import (
+    Aggregate,
+    And,
+    Between,
+    Column,
+    Comparison,
+    Condition,
+    FieldRef,
+    In,
+    IsNull,
+    Like,
+    Number,
+    Or,
+    Param,
+    Select,
+    Star,
+    String,
+    Value,
+)
+from coqlkit.sandbox.errors import ZohoError
+
+__all__ = ["check_query", "parse_strict"]
+
+# Zoho's numbers (reference "Numbers used throughout").
+MAX_ROWS, MAX_OFFSET_ROWS, MAX_COLUMNS, MAX_CRITERIA, MAX_IN = 2000, 100_000, 50, 25, 50
+MAX_ORDER_BY, MAX_GROUP_BY, MAX_AGGREGATES, MAX_HOPS = 10, 4, 5, 2
+
+EQUALS = {"=", "!=", "in", "not in", "is null", "is not null"}
+TEXT = EQUALS | {"like", "not like"}
+RANGE = EQUALS | {">", ">=", "<", "<=", "between", "not between"}
+NUMBERS = {
+    FieldType.INTEGER,
+    FieldType.BIGINT,
+    FieldType.DOUBLE,
+    FieldType.CURRENCY,
+    FieldType.PERCENT,
+    FieldType.DECIMAL,
+}
+WORDS = {
+    FieldType.TEXT,
+    FieldType.EMAIL,
+    FieldType.PHONE,
+    FieldType.WEBSITE,
+    FieldType.PICKLIST,
+    FieldType.MULTISELECTPICKLIST,
+    FieldType.AUTONUMBER,
+}
+NEVER_FILTERED = {
+    FieldType.TERRITORIES,
+    FieldType.TEXTAREA,
+    FieldType.IMAGEUPLOAD,
+    FieldType.FILEUPLOAD,
+    FieldType.SUBFORM,
+    FieldType.MULTISELECTLOOKUP,
+}
+NEVER_SELECTED = {FieldType.IMAGEUPLOAD, FieldType.MULTISELECTLOOKUP, FieldType.SUBFORM}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}\Z")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)\Z")
+
+
+def parse_strict(text: str) -> Select:
+    """Parse as Zoho would: coqlkit's conveniences are errors here."""
+    try:
+        select = parse(text)
+    except CoqlSyntaxError as exc:
+        near = _near(text, exc.line, exc.column)
+        if exc.code != "SYNTAX_ERROR":
+            raise ZohoError(exc.code, "limit given seems to be invalid", {"limit": near}) from None
+        raise ZohoError(
+            "SYNTAX_ERROR",
+            f"syntax error near {near!r}",
+            {"line": exc.line, "column": exc.column, "near": near},
+        ) from None
+    for found in extensions(select):
+        _refuse(found.name, found.span.start if found.span else None, text)
+    return select
+
+
+# Conveniences Zoho itself takes: LIMIT m, n (community code runs it against live Zoho),
+# OFFSET alone, and bare words as values (Zoho's own samples: Lead_Source = Advertisement).
+ZOHO_TAKES = frozenset({"limit_comma", "offset_only", "bare_word"})
+
+
+def _refuse(name: str, at: int | None, text: str) -> None:
+    if name in ZOHO_TAKES and not (name == "bare_word" and _looks_like_date(text, at)):
+        return
+    if name == "missing_where":
+        raise ZohoError("SYNTAX_ERROR", "missing clause", {"clause": "where"})
+    if name == "aggregate_case":
+        raise ZohoError(
+            "INVALID_DATA",
+            "unsupported aggregate function",
+            {"reason": "aggregate functions are case-sensitive"},
+        )
+    near = text[at : at + 20].split()[0] if at is not None and text[at:].strip() else ""
+    raise ZohoError("SYNTAX_ERROR", f"syntax error near {near!r}", {"near": near})
+
+
+def _looks_like_date(text: str, at: int | None) -> bool:
+    return at is not None and bool(re.match(r"\d{4}-\d{2}-\d{2}", text[at:]))
+
+
+def _near(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    rest = lines[line - 1][column - 1 :] if 0 < line <= len(lines) else ""
+    return rest.split()[0] if rest.split() else ""
+
+
+def check_query(select: Select, catalog: Catalog) -> None:
+    """Raise the :class:`ZohoError` Zoho would answer ``select`` with, if any."""
+    _limits(select)
+    _duplicates(select)
+    _aliases(select)
+    _metadata(select, catalog)
+
+
+# ---- limits -------------------------------------------------------------------------
+
+
+def _limits(select: Select) -> None:
+    limit = select.limit
+    rows = 200 if limit is None or limit.count is None else limit.count
+    offset = 0 if limit is None or limit.offset is None else limit.offset
+    if rows <= 0:
+        raise ZohoError("INVALID_DATA", "limit should be greater than 0", {"api_name": "limit"})
+    if rows > MAX_ROWS:
+        raise ZohoError("LIMIT_EXCEEDED", "max limit exceeded", {"limit": MAX_ROWS})
+    if offset < 0 or offset + rows > MAX_OFFSET_ROWS:
+        raise ZohoError("LIMIT_EXCEEDED", "max records limit exceeded", {"limit": MAX_OFFSET_ROWS})
+    if len(select.columns) > MAX_COLUMNS:
+        raise ZohoError("LIMIT_EXCEEDED", "too many columns in the select clause", {"limit": MAX_COLUMNS})
+    leaves = list(_leaves(select.where))
+    if len(leaves) > MAX_CRITERIA:
+        raise ZohoError("LIMIT_EXCEEDED", "too many criteria", {"limit": MAX_CRITERIA})
+    for leaf in leaves:
+        if isinstance(leaf, In) and isinstance(leaf.values, tuple) and len(leaf.values) > MAX_IN:
+            raise ZohoError("LIMIT_EXCEEDED", "too many values in the in clause", {"limit": MAX_IN})
+    if len(select.order_by) > MAX_ORDER_BY:
+        raise ZohoError("LIMIT_EXCEEDED", "too many fields in order by", {"limit": MAX_ORDER_BY})
+    if len(select.group_by) > MAX_GROUP_BY:
+        raise ZohoError("LIMIT_EXCEEDED", "too many fields in group by", {"limit": MAX_GROUP_BY})
+    aggregates = [c for c in select.columns if isinstance(c, Column) and isinstance(c.expr, Aggregate)]
+    if len(aggregates) > MAX_AGGREGATES:
+        raise ZohoError("LIMIT_EXCEEDED", "too many aggregate functions", {"limit": MAX_AGGREGATES})
+
+
+def _leaves(cond: Condition | None) -> Iterator[Condition]:
+    if cond is None:
+        return
+    if isinstance(cond, (And, Or)):
+        yield from _leaves(cond.left)
+        yield from _leaves(cond.right)
+    else:
+        yield cond
+
+
+# ---- duplicates and aliases ----------------------------------------------------------------
+
+
+def _duplicates(select: Select) -> None:
+    seen: list[object] = []
+    for item in select.columns:
+        if isinstance(item, Star):
+            raise ZohoError("SYNTAX_ERROR", "syntax error near '*'", {"near": "*"})
+        if item.expr in seen:
+            details: dict[str, object] = {"column_name": str(item.expr)}
+            if isinstance(item.expr, Aggregate):
+                details = {"column_name": str(item.expr.arg), "aggregate": item.expr.func}
+            raise ZohoError("DUPLICATE_DATA", "duplicate data", details)
+        seen.append(item.expr)
+    for clause in ([o.expr for o in select.order_by], list(select.group_by)):
+        names = [str(e) for e in clause]
+        for name in names:
+            if names.count(name) > 1:
+                raise ZohoError("DUPLICATE_DATA", "duplicate data", {"column_name": name})
+
+
+def _aliases(select: Select) -> None:
+    columns = [c for c in select.columns if isinstance(c, Column)]
+    names = {str(c.expr) for c in columns}
+    by_alias: dict[str, list[str]] = {}
+    for c in columns:
+        if c.alias is None:
+            continue
+        if not c.alias.strip():
+            raise ZohoError(
+                "INVALID_ALIAS",
+                "The alias name cannot be an empty string",
+                {"alias": "", "column_name": str(c.expr)},
+            )
+        if c.alias in names and c.alias != str(c.expr):
+            raise ZohoError("INVALID_QUERY", "invalid alias", {"alias": c.alias, "column_name": str(c.expr)})
+        by_alias.setdefault(c.alias.lower(), []).append(str(c.expr))
+    for alias, referred in by_alias.items():
+        if len(referred) > 1:
+            raise ZohoError(
+                "DUPLICATE_ALIAS",
+                "The same alias cannot refer to more than one select column",
+                {"alias": alias, "referred_columns": referred},
+            )
+
+
+# ---- metadata ---------------------------------------------------------------------------
+
+
+def _metadata(select: Select, catalog: Catalog) -> None:
+    module = catalog.module(select.module)
+    if module is None or module.fields is None:
+        raise ZohoError("INVALID_QUERY", "invalid module given", {"module": select.module})
+    if select.source.cvid is not None:  # the sandbox's org has no custom views
+        raise ZohoError("INVALID_QUERY", "invalid cvid given", {"cvid": select.source.cvid})
+    aliases = {c.alias for c in select.columns if isinstance(c, Column) and c.alias}
+    for item in select.columns:
+        assert isinstance(item, Column)
+        if isinstance(item.expr, Aggregate):
+            _aggregate(item.expr, module, catalog)
+        else:
+            field = _field(item.expr, module, catalog)
+            if field.type in NEVER_SELECTED:
+                raise ZohoError("INVALID_QUERY", "data type not supported", {"column_name": str(item.expr)})
+    for leaf in _leaves(select.where):
+        _criterion(leaf, module, catalog)
+    grouped = {str(r) for r in select.group_by}
+    for ref in select.group_by:
+        if _field(ref, module, catalog).type in NEVER_FILTERED - {FieldType.TEXTAREA}:
+            raise ZohoError(
+                "INVALID_QUERY", "invalid query formed", {"column_name": str(ref), "clause": "group by"}
+            )
+    if grouped or any(isinstance(c, Column) and isinstance(c.expr, Aggregate) for c in select.columns):
+        for item in select.columns:
+            if isinstance(item, Column) and isinstance(item.expr, FieldRef) and str(item.expr) not in grouped:
+                raise ZohoError("INVALID_QUERY", "invalid query formed", {"column_name": str(item.expr)})
+    for order in select.order_by:
+        expr = order.expr
+        if isinstance(expr, FieldRef) and not expr.is_path and expr.path[0] in aliases:
+            continue
+        if isinstance(expr, Aggregate):
+            _aggregate(expr, module, catalog)
+        elif _field(expr, module, catalog).type in NEVER_FILTERED - {FieldType.TEXTAREA}:
+            raise ZohoError(
+                "INVALID_QUERY", "invalid query formed", {"column_name": str(expr), "clause": "order by"}
+            )
+
+
+def _field(ref: FieldRef, module: Module, catalog: Catalog) -> Field:
+    try:
+        found = catalog.resolve(module.api_name, ref)
+    except ResolveError as exc:
+        if exc.code == "LIMIT_EXCEEDED":
+            raise ZohoError(
+                "LIMIT_EXCEEDED", "the query has more than two joins", {"limit": MAX_HOPS}
+            ) from None
+        raise ZohoError(
+            "INVALID_QUERY", "column given seems to be invalid", {"column_name": str(ref)}
+        ) from None
+    return found.field
+
+
+def _aggregate(agg: Aggregate, module: Module, catalog: Catalog) -> None:
+    if agg.func not in AGGREGATES:
+        raise ZohoError(
+            "INVALID_DATA",
+            "unsupported aggregate function",
+            {"reason": "unsupported function", "column": str(agg)},
+        )
+    field = _field(agg.arg, module, catalog)
+    kind = field.value_type
+    numeric = kind in NUMBERS
+    if agg.func in ("SUM", "AVG") and not numeric:
+        ok = False
+    elif agg.func in ("MIN", "MAX"):
+        ok = numeric or kind in (FieldType.DATE, FieldType.DATETIME)
+    elif agg.func == "COUNT":
+        ok = numeric or kind in (
+            FieldType.PICKLIST,
+            FieldType.LOOKUP,
+            FieldType.OWNERLOOKUP,
+            FieldType.USERLOOKUP,
+        )
+    else:
+        ok = True
+    if not ok:
+        raise ZohoError(
+            "INVALID_DATA",
+            "unsupported aggregate function",
+            {"reason": "data type not supported", "column": str(agg)},
+        )
+
+
+def _operator(cond: Condition) -> str:
+    if isinstance(cond, Comparison):
+        return cond.op
+    if isinstance(cond, IsNull):
+        return "is not null" if cond.negated else "is null"
+    word = {Like: "like", In: "in", Between: "between"}[type(cond)]
+    return f"not {word}" if getattr(cond, "negated", False) else word
+
+
+def _allowed(field: Field) -> set[str]:
+    kind = field.value_type
+    if field.subkey:
+        return EQUALS
+    if field.encrypted:
+        return {"is null", "is not null"} | ({"=", "!="} if kind in NUMBERS else set())
+    if field.type in NEVER_FILTERED:
+        return set()
+    if kind is FieldType.BOOLEAN:
+        return {"="}
+    if kind in NUMBERS or kind in (FieldType.DATE, FieldType.DATETIME):
+        return RANGE
+    if kind in WORDS:
+        return TEXT
+    if kind is FieldType.PROFILEIMAGE:
+        return {"in", "is null", "is not null"}
+    return EQUALS
+
+
+def _criterion(cond: Condition, module: Module, catalog: Catalog) -> None:
+    assert not isinstance(cond, (And, Or))
+    field = _field(cond.left, module, catalog)
+    op = _operator(cond)
+    if op not in _allowed(field):
+        raise ZohoError(
+            "INVALID_QUERY",
+            "invalid query formed",
+            {"column_name": str(cond.left), "operator": op, "reason": "invalid operator found"},
+        )
+    values: list[Value] = []
+    if isinstance(cond, Comparison) and not isinstance(cond.right, Select):
+        values = [cond.right]
+    elif isinstance(cond, Between):
+        values = [cond.low, cond.high]
+    elif isinstance(cond, In) and isinstance(cond.values, tuple):
+        values = list(cond.values)
+    for value in values:
+        if isinstance(value, Param) or not _fits(field, value):
+            raise ZohoError(
+                "INVALID_QUERY",
+                "value given seems to be invalid for the column",
+                {"column_name": str(cond.left), "reason": "invalid value"},
+            )
+    sub = cond.values if isinstance(cond, In) else cond.right if isinstance(cond, Comparison) else None
+    if isinstance(sub, Select):
+        check_query(sub, catalog)
+
+
+def _fits(field: Field, value: Value) -> bool:
+    kind = field.value_type
+    text = value.value if isinstance(value, String) else None
+    if kind in NUMBERS or field.api_name == "id":
+        return isinstance(value, Number) or bool(text and _NUMBER.match(text))
+    if kind is FieldType.DATE:
+        return text is not None and bool(_DATE.match(text)) and _real_date(text)
+    if kind is FieldType.DATETIME:
+        return text is not None and bool(_DATETIME.match(text)) and _real_datetime(text)
+    if kind is FieldType.BOOLEAN:
+        return text is not None and text.lower() in ("true", "false")
+    if field.type in (
+        FieldType.LOOKUP,
+        FieldType.OWNERLOOKUP,
+        FieldType.USERLOOKUP,
+        FieldType.MULTI_MODULE_LOOKUP,
+    ):
+        return isinstance(value, Number) or bool(text and text.isdigit())
+    return True
+
+
+def _real_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _real_datetime(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

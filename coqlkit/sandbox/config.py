@@ -1,0 +1,56 @@
+"""What a sandbox serves and how it behaves: the options of ``coqlkit sandbox serve``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "SandboxConfig"]
+
+# The demo org's credentials. They open nothing but a sandbox, so they may be printed.
+CLIENT_ID = "1000.COQLKITSANDBOXCLIENT"
+CLIENT_SECRET = "coqlkit-sandbox-client-secret"
+REFRESH_TOKEN = "1000.coqlkit-sandbox.refresh-token"
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Options of the sandbox server (the flags of ``coqlkit sandbox serve``).
+
+    ``latency_ms``/``jitter_ms`` delay every CRM response; ``fail_rate`` makes that share of
+    CRM calls fail (half with a 500 ``INTERNAL_ERROR``, half with a dropped connection);
+    ``concurrency`` is the number of CRM calls in flight past which Zoho answers 429;
+    ``daily_credits`` is the org's budget (None: unlimited); ``token_ttl`` is the life of an
+    access token in seconds; ``bulk_seconds`` how long a bulk-read job takes to complete and
+    ``bulk_page_rows`` the records of one result page (Zoho: 200,000).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db: str | None = None
+    metadata: str | None = None
+    records: int = 25_000
+    seed: int = 42
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    fail_rate: float = 0.0
+    concurrency: int = 10
+    daily_credits: int | None = None
+    token_ttl: int = 3600
+    bulk_seconds: float = 2.0
+    bulk_page_rows: int = 200_000
+    time_zone: str = "America/Los_Angeles"
+    log_requests: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fail_rate <= 1.0:
+            raise ValueError("fail_rate is a share of calls, between 0 and 1")
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if self.records < 1:
+            raise ValueError("records must be at least 1")
+        if self.token_ttl < 1:
+            raise ValueError("token_ttl must be at least 1 second")
+        if self.bulk_page_rows < 1:
+            raise ValueError("bulk_page_rows must be at least 1")
+        if self.latency_ms < 0 or self.jitter_ms < 0 or self.bulk_seconds < 0:
+            raise ValueError("latency, jitter and bulk_seconds cannot be negative")

@@ -1,0 +1,123 @@
+"""What stands between a client and the sandbox's routes, as Zoho's limits and networks do:
+the per-org concurrency ceiling (429), latency and jitter, injected faults, and a request
+log with every secret taken out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from coqlkit.sandbox.errors import ZohoError
+from coqlkit.sandbox.state import SandboxState
+
+__all__ = ["DroppedConnection", "Gate", "redact"]
+
+logger = logging.getLogger("coqlkit.sandbox")
+SECRET_PARAMS = frozenset({"code", "refresh_token", "client_secret", "access_token", "token", "client_id"})
+
+Message = dict[str, Any]
+
+
+class DroppedConnection(Exception):
+    """Raised mid-response to make the server close the connection (an injected fault)."""
+
+
+def redact(query: str) -> str:
+    """A query string with the values of secret parameters replaced by ``***``."""
+    pairs = [(k, "***" if k in SECRET_PARAMS else v) for k, v in parse_qsl(query, keep_blank_values=True)]
+    return urlencode(pairs, safe="*,")
+
+
+class Gate:
+    """ASGI middleware in front of the routes. Only ``/crm/`` calls are limited and faulted."""
+
+    def __init__(self, app: Any, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+        self.inflight = 0
+        self.rng = random.Random(state.config.seed)
+
+    async def __call__(self, scope: Message, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        seen: dict[str, Any] = {"status": None, "credits": 0}
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"x-api-credits-charged":
+                        seen["credits"] = int(value)
+            await send(message)
+
+        try:
+            if scope["path"].startswith("/crm/"):
+                await self._limited(scope, receive, watch)
+            else:
+                await self.app(scope, receive, watch)
+        finally:
+            self._log(scope, seen, started)
+
+    async def _limited(self, scope: Message, receive: Any, send: Any) -> None:
+        config = self.state.config
+        if self.inflight >= config.concurrency:
+            error = ZohoError(
+                "TOO_MANY_REQUESTS",
+                "The number of concurrent requests has exceeded the allowed limit",
+                {"limit": config.concurrency},
+            )
+            await _answer(send, error.status, error.body())
+            return
+        self.inflight += 1
+        try:
+            delay = config.latency_ms + self.rng.uniform(-config.jitter_ms, config.jitter_ms)
+            if delay > 0:
+                await asyncio.sleep(delay / 1000)
+            roll = self.rng.random()
+            if roll < config.fail_rate / 2:
+                error = ZohoError("INTERNAL_ERROR", "Internal Server Error")
+                await _answer(send, 500, error.body())
+                return
+            if roll < config.fail_rate:
+                await send(
+                    {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4096")]}
+                )
+                await send({"type": "http.response.body", "body": b'{"data":[', "more_body": True})
+                raise DroppedConnection("injected fault: connection dropped mid-response")
+            await self.app(scope, receive, send)
+        finally:
+            self.inflight -= 1
+
+    def _log(self, scope: Message, seen: dict[str, Any], started: float) -> None:
+        entry = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": redact(scope.get("query_string", b"").decode("latin-1")),
+            "status": seen["status"],
+            "credits": seen["credits"],
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+        self.state.requests.append(entry)
+        logger.info(
+            "%s %s%s %s %s credits %.1f ms",
+            entry["method"],
+            entry["path"],
+            f"?{entry['query']}" if entry["query"] else "",
+            entry["status"],
+            entry["credits"],
+            entry["ms"],
+        )
+
+
+async def _answer(send: Any, status: int, body: dict[str, Any]) -> None:
+    data = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})

@@ -1,0 +1,432 @@
+"""COQL AST → parameterised SQLite SQL, and SQLite rows → Zoho's JSON records.
+
+Semantics the sandbox gives COQL (where Zoho's documentation is silent, it says so here
+and in the README):
+
+- a dot path through a lookup is a LEFT JOIN on the target's id; a lookup selected as
+  such comes back as ``{"name": <target's display field>, "id": "..."}``; a consent or
+  multi-module lookup as ``{"id": "..."}``;
+- text compares without regard to case (``=``, ``!=``, ``in``, ``like``), as CRM search does;
+- ``like`` knows one wildcard, ``%``; ``_`` is an ordinary character;
+- ``!=``, ``not in``, ``not like`` and ``not between`` do not match empty values (SQL's
+  NULL rules); ``is null`` does;
+- without ORDER BY, records come in ascending id order (Zoho's default); grouped rows in
+  the order of their group keys;
+- a subquery contributes at most 100 records (COQL-subquery page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from coqlkit.catalog import Catalog, Field, FieldType, Resolved
+from coqlkit.catalog.limits import DEFAULT_LIMIT, MAX_SUBQUERY_ROWS
+from coqlkit.language.ast import (
+    Aggregate,
+    And,
+    Between,
+    Column,
+    Comparison,
+    Condition,
+    FieldRef,
+    In,
+    IsNull,
+    Like,
+    Number,
+    Or,
+    Select,
+    String,
+    Value,
+)
+from coqlkit.sandbox.store import MODULE_SUFFIX, Store, quote_name
+
+__all__ = ["Compiled", "Output", "compile_select"]
+
+TEXTUAL = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.TEXTAREA,
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.WEBSITE,
+        FieldType.PICKLIST,
+        FieldType.MULTISELECTPICKLIST,
+        FieldType.AUTONUMBER,
+        FieldType.PROFILEIMAGE,
+    }
+)
+NAMED_LOOKUPS = frozenset({FieldType.LOOKUP, FieldType.OWNERLOOKUP, FieldType.USERLOOKUP})
+ID_ONLY_LOOKUPS = frozenset({FieldType.CONSENT_LOOKUP, FieldType.MULTI_MODULE_LOOKUP})
+
+
+class SqlError(Exception):
+    """A query the SQL layer cannot run (the checks should have caught it first)."""
+
+
+@dataclass
+class Output:
+    """How one key of a response record is made from the SQL row."""
+
+    key: str
+    field: Field
+    index: int
+    name_index: int | None = None  # a lookup's display name
+    aggregate: str | None = None
+
+
+@dataclass
+class Compiled:
+    """A query as SQL: the selected expressions, the rest (``FROM ... ORDER BY``) with its
+    parameters, and how to turn each row into a record."""
+
+    exprs: list[str]
+    body: str
+    params: list[Any]
+    outputs: list[Output]
+    grouped: bool
+    limit: int
+    offset: int
+    # Subqueries after = != > ... must return one record: checked before the query runs,
+    # as (sequence number, operator, SQL, parameters).
+    scalar_checks: list[tuple[int, str, str, list[Any]]] = field(default_factory=list)
+
+    def sql(self, *, extra_row: bool = True) -> tuple[str, list[Any]]:
+        """The whole statement; with ``extra_row`` it reads one row past LIMIT (for more_records)."""
+        limit = self.limit + 1 if extra_row else self.limit
+        return f"SELECT {', '.join(self.exprs)} {self.body} LIMIT ? OFFSET ?", [
+            *self.params,
+            limit,
+            self.offset,
+        ]
+
+    def first_column(self, limit: int) -> tuple[str, list[Any]]:
+        """The statement reduced to its first selected column (for a subquery), capped at ``limit``."""
+        first = self.outputs[1] if len(self.outputs) > 1 and not self.grouped else self.outputs[0]
+        rows = min(self.limit, limit)
+        return f"SELECT {self.exprs[first.index]} {self.body} LIMIT ? OFFSET ?", [
+            *self.params,
+            rows,
+            self.offset,
+        ]
+
+
+class _Builder:
+    """Joins and parameters collected while one SELECT is translated."""
+
+    def __init__(self, store: Store, module: str, alias: str = "t0") -> None:
+        self.store = store
+        self.catalog: Catalog = store.catalog
+        self.module = module
+        self.base = alias
+        self.joins: dict[tuple[str, ...], tuple[str, str]] = {}  # path prefix → (alias, module)
+        self.join_sql: list[str] = []
+        self.params: list[Any] = []
+        self.join_params: list[Any] = []  # the polymorphic joins' module names, in join order
+        self.counter = 0
+        self.scalars: list[tuple[int, str, str, list[Any]]] = []
+
+    # ---- paths ----------------------------------------------------------------------
+
+    def resolve(self, ref: FieldRef) -> Resolved:
+        return self.catalog.resolve(self.module, ref)
+
+    def column(self, ref: FieldRef) -> tuple[str, Field]:
+        """The SQL expression of a field reference, and the field it ends on."""
+        found = self.resolve(ref)
+        alias = self.base
+        parts = list(ref.path)
+        prefix: tuple[str, ...] = ()
+        head = 0
+        if ref.via is not None:
+            alias = self._join((f"{parts[0]}->{ref.via}",), self.base, parts[0], ref.via, ref.via)
+            prefix, head = (f"{parts[0]}->{ref.via}",), 1
+        for index in range(head, len(parts) - 1):
+            name = parts[index]
+            hop = self._field_of(alias, name)
+            if hop.type is FieldType.MULTI_MODULE_LOOKUP:
+                return self._module_subkey(alias, hop, parts[index + 1 :]), found.field
+            if hop.is_user_lookup and parts[index + 1] in ("profile", "role"):
+                return self._user_subkey(alias, (*prefix, name), hop, parts[index + 1 :]), found.field
+            target = hop.lookup_module or ""
+            if self.catalog.module(target) is None:
+                return "NULL", found.field
+            prefix = (*prefix, name)
+            alias = self._join(prefix, alias, name, target, None)
+        return f"{alias}.{quote_name(parts[-1])}", found.field
+
+    def _field_of(self, alias: str, name: str) -> Field:
+        module = self._module_of(alias)
+        found = self.catalog.module(module)
+        field = found.field(name) if found is not None else None
+        if field is None:
+            raise SqlError(f"{module} has no field {name}")
+        return field
+
+    def _module_of(self, alias: str) -> str:
+        if alias == self.base:
+            return self.module
+        for joined_alias, module in self.joins.values():
+            if joined_alias == alias:
+                return module
+        raise SqlError(alias)  # pragma: no cover - aliases come from _join
+
+    def _join(self, prefix: tuple[str, ...], parent: str, name: str, target: str, via: str | None) -> str:
+        known = self.joins.get(prefix)
+        if known is not None:
+            return known[0]
+        self.counter += 1
+        alias = f"j{self.counter}"
+        on = f"{alias}.id = {parent}.{quote_name(name)}"
+        if via is not None:
+            on += f" AND {parent}.{quote_name(name + MODULE_SUFFIX)} = ?"
+            self.join_params.append(via)
+        self.join_sql.append(f"LEFT JOIN {quote_name(target)} AS {alias} ON {on}")
+        self.joins[prefix] = (alias, target)
+        return alias
+
+    def _user_subkey(self, alias: str, prefix: tuple[str, ...], hop: Field, rest: Sequence[str]) -> str:
+        users = self._join(prefix, alias, prefix[-1], hop.lookup_module or "Users", None)
+        obj, key = rest[0], rest[1] if len(rest) > 1 else "name"
+        stored = self._field_of(users, obj) if self.catalog.module(self._module_of(users)) else None
+        if stored is None:
+            return "NULL"
+        column = f"{users}.{quote_name(obj)}"
+        if key == "name":
+            return column
+        if key == "id":
+            return f"zoho_subid({column})"
+        return "NULL"  # description, created_by ... are not kept by the sandbox
+
+    def _module_subkey(self, alias: str, hop: Field, rest: Sequence[str]) -> str:
+        if list(rest) == ["id"]:
+            return f"{alias}.{quote_name(hop.api_name)}"
+        if list(rest) == ["module", "api_name"]:
+            return f"{alias}.{quote_name(hop.api_name + MODULE_SUFFIX)}"
+        return "NULL"
+
+    # ---- values ---------------------------------------------------------------------
+
+    def value(self, value: Value, field: Field) -> Any:
+        """A literal in the form the column stores it (see store.py)."""
+        kind = field.value_type
+        raw: Any = value.value if isinstance(value, (String, Number)) else None
+        if isinstance(raw, Decimal):
+            raw = float(raw)
+        if kind is FieldType.DATETIME and isinstance(raw, str):
+            return self.store.utc(raw)
+        if kind is FieldType.BOOLEAN and isinstance(raw, str):
+            return 1 if raw.lower() == "true" else 0
+        if field.is_lookup or kind in ID_ONLY_LOOKUPS or field.api_name == "id" or kind is FieldType.BIGINT:
+            return int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+        numeric = (
+            FieldType.INTEGER,
+            FieldType.DOUBLE,
+            FieldType.CURRENCY,
+            FieldType.PERCENT,
+            FieldType.DECIMAL,
+        )
+        if kind in numeric and isinstance(raw, str):
+            try:
+                return float(raw) if "." in raw or "e" in raw.lower() else int(raw)
+            except ValueError:
+                return raw
+        return raw
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return "?"
+
+
+def compile_select(store: Store, select: Select) -> Compiled:
+    """Translate a checked query into SQL (the checks have run: names resolve)."""
+    b = _Builder(store, select.module)
+    outputs: list[Output] = []
+    exprs: list[str] = []
+    grouped = bool(select.aggregates or select.group_by)
+
+    def add(sql: str) -> int:
+        exprs.append(sql)
+        return len(exprs) - 1
+
+    if not grouped:
+        outputs.append(Output("id", store.catalog.module(select.module).field("id"), add(f"{b.base}.id")))  # type: ignore[arg-type,union-attr]
+    for item in select.columns:
+        if not isinstance(item, Column):
+            raise SqlError("SELECT * reached the SQL layer")
+        outputs.append(_output(b, item, add))
+    outputs = _dedupe_id(outputs)
+
+    where_sql = _condition(b, select.where) if select.where is not None else "1"
+    where_params = list(b.params)
+    b.params.clear()
+
+    group_sql = ""
+    if select.group_by:
+        group_sql = " GROUP BY " + ", ".join(b.column(ref)[0] for ref in select.group_by)
+    order_sql = _order(b, select, outputs, exprs, grouped)
+    limit = (
+        select.limit.count if select.limit is not None and select.limit.count is not None else DEFAULT_LIMIT
+    )
+    offset = select.limit.offset if select.limit is not None and select.limit.offset is not None else 0
+    body = (
+        f"FROM {quote_name(select.module)} AS {b.base} "
+        + " ".join(b.join_sql)
+        + f" WHERE {where_sql}{group_sql}{order_sql}"
+    )
+    return Compiled(exprs, body, [*b.join_params, *where_params], outputs, grouped, limit, offset, b.scalars)
+
+
+def _dedupe_id(outputs: list[Output]) -> list[Output]:
+    """``id`` is always there; selecting it too does not make a second key."""
+    seen: set[str] = set()
+    kept = []
+    for out in outputs:
+        if out.key in seen and out.key == "id":
+            continue
+        seen.add(out.key)
+        kept.append(out)
+    return kept
+
+
+def _output(b: _Builder, item: Column, add: Callable[[str], int]) -> Output:
+    expr = item.expr
+    if isinstance(expr, Aggregate):
+        sql, field = b.column(expr.arg)
+        return Output(item.key, field, add(f"{expr.func}({sql})"), aggregate=expr.func)
+    sql, field = b.column(expr)
+    out = Output(item.key, field, add(sql))
+    if field.type in NAMED_LOOKUPS and field.lookup_module:
+        out.name_index = add(_lookup_name(b, expr, field, sql))
+    return out
+
+
+def _lookup_name(b: _Builder, ref: FieldRef, field: Field, id_sql: str) -> str:
+    """A scalar subquery for the display name of the record a lookup points to."""
+    target = b.catalog.module(field.lookup_module or "")
+    display = target.display_field if target is not None else None
+    if target is None or display is None:
+        return "NULL"
+    return f"(SELECT {quote_name(display.api_name)} FROM {quote_name(target.api_name)} WHERE id = {id_sql})"
+
+
+def _order(b: _Builder, select: Select, outputs: list[Output], exprs: list[str], grouped: bool) -> str:
+    keys = {o.key: o for o in outputs}
+    terms = []
+    for item in select.order_by:
+        expr = item.expr
+        if (
+            isinstance(expr, FieldRef)
+            and not expr.is_path
+            and expr.path[0] in keys
+            and not _is_field(b, expr)
+        ):
+            sql = exprs[keys[expr.path[0]].index]
+        elif isinstance(expr, Aggregate):
+            sql = f"{expr.func}({b.column(expr.arg)[0]})"
+        else:
+            sql = b.column(expr)[0]
+        terms.append(f"{sql} {'DESC' if item.descending else 'ASC'}")
+    if grouped:
+        terms += [b.column(ref)[0] for ref in select.group_by]
+    else:
+        terms.append(f"{b.base}.id")
+    return " ORDER BY " + ", ".join(terms) if terms else ""
+
+
+def _is_field(b: _Builder, ref: FieldRef) -> bool:
+    module = b.catalog.module(b.module)
+    return module is not None and module.field(ref.path[0]) is not None
+
+
+# ---- conditions -----------------------------------------------------------------------
+
+
+def _condition(b: _Builder, cond: Condition) -> str:
+    if isinstance(cond, (And, Or)):
+        word = " AND " if isinstance(cond, And) else " OR "
+        return f"({_condition(b, cond.left)}{word}{_condition(b, cond.right)})"
+    sql, field = b.column(cond.left)
+    nocase = " COLLATE NOCASE" if field.value_type in TEXTUAL else ""
+    if isinstance(cond, IsNull):
+        return f"{sql} IS {'NOT ' if cond.negated else ''}NULL"
+    if isinstance(cond, Comparison):
+        if isinstance(cond.right, Select):
+            return _scalar_subquery(b, sql, cond.op, cond.right)
+        return f"{sql}{nocase} {cond.op} {b.param(b.value(cond.right, field))}"
+    if isinstance(cond, Like):
+        pattern = cond.pattern.value if isinstance(cond.pattern, String) else str(cond.pattern)
+        escaped = str(pattern).replace("\\", "\\\\").replace("_", "\\_")
+        return f"{sql} {'NOT ' if cond.negated else ''}LIKE {b.param(escaped)} ESCAPE '\\'"
+    if isinstance(cond, Between):
+        low, high = b.value(cond.low, field), b.value(cond.high, field)
+        return f"{sql} {'NOT ' if cond.negated else ''}BETWEEN {b.param(low)} AND {b.param(high)}"
+    if isinstance(cond, In):
+        word = "NOT IN" if cond.negated else "IN"
+        if isinstance(cond.values, Select):
+            sub = _subquery(b, cond.values, MAX_SUBQUERY_ROWS)
+            return f"{sql} {word} ({sub})"
+        values = cond.values if isinstance(cond.values, tuple) else ()
+        marks = ", ".join(b.param(b.value(v, field)) for v in values)
+        return f"{sql}{nocase} {word} ({marks})"
+    raise SqlError(f"not a condition: {cond!r}")  # pragma: no cover
+
+
+def _subquery(b: _Builder, select: Select, cap: int) -> str:
+    """A subquery's SQL inlined (its parameters join ``b``'s), capped at ``cap`` rows."""
+    sql, params = compile_select(b.store, select).first_column(cap)
+    b.params.extend(params)
+    return sql
+
+
+def _scalar_subquery(b: _Builder, sql: str, op: str, select: Select) -> str:
+    """``x = (select ...)``: the first record's value; more than one record is checked for
+    before the query runs (Zoho refuses it)."""
+    inner = compile_select(b.store, select)
+    check, check_params = inner.first_column(2)
+    b.scalars.append((len(b.scalars) + 1, op, check, check_params))
+    one, params = inner.first_column(1)
+    b.params.extend(params)
+    return f"{sql} {op} ({one})"
+
+
+# ---- rows → records ---------------------------------------------------------------------
+
+
+def record(store: Store, compiled: Compiled, row: Sequence[Any]) -> dict[str, Any]:
+    """One SQL row as Zoho's JSON record."""
+    out: dict[str, Any] = {}
+    for o in compiled.outputs:
+        value = row[o.index]
+        if o.aggregate is not None:
+            out[o.key] = _aggregate_value(store, o, value)
+            continue
+        kind = o.field.type
+        if value is None:
+            out[o.key] = None
+        elif kind in NAMED_LOOKUPS or (o.name_index is not None):
+            out[o.key] = {"name": row[o.name_index] if o.name_index is not None else None, "id": str(value)}
+        elif kind in ID_ONLY_LOOKUPS and not o.field.subkey:
+            out[o.key] = {"id": str(value)}
+        elif o.field.subkey and o.field.value_type is FieldType.BIGINT:
+            out[o.key] = str(value)
+        else:
+            out[o.key] = store.to_json(o.field, value)
+    return out
+
+
+def _aggregate_value(store: Store, output: Output, value: Any) -> Any:
+    if value is None:
+        return None if output.aggregate != "COUNT" else 0
+    if output.aggregate == "COUNT":
+        return int(value)
+    if output.aggregate == "AVG":
+        return float(value)
+    kind = output.field.value_type
+    if kind is FieldType.DATETIME and isinstance(value, str):
+        return store.local(value)
+    if kind is FieldType.DATE:
+        return value
+    return value

@@ -1,0 +1,179 @@
+"""Everything one running sandbox holds: the org's metadata and records, tokens, credits, jobs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coqlkit.catalog import Catalog
+from coqlkit.catalog import demo as demo_org
+from coqlkit.sandbox import seed
+from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SandboxConfig
+from coqlkit.sandbox.errors import ZohoError
+from coqlkit.sandbox.store import Store
+
+__all__ = ["Metadata", "SandboxState", "load_metadata"]
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Zoho's own metadata bodies, as the sandbox serves them, and the catalog made of them."""
+
+    modules: dict[str, Any]
+    fields: dict[str, dict[str, Any]]
+    catalog: Catalog
+
+    def fingerprint(self) -> str:
+        body = json.dumps([self.modules, self.fields], sort_keys=True).encode()
+        return hashlib.sha256(body).hexdigest()[:16]
+
+
+def load_metadata(directory: str | None) -> Metadata:
+    """The demo org, or the org a metadata snapshot describes."""
+    if directory is None:
+        modules = demo_org.modules_payload()
+        fields = {name: demo_org.fields_payload(name) for name in demo_org.module_names()}
+    else:
+        root = Path(directory)
+        modules = json.loads((root / "modules.json").read_text(encoding="utf-8"))
+        fields = {}
+        for item in modules.get("modules") or ():
+            path = root / "fields" / f"{item['api_name']}.json"
+            if path.is_file():
+                fields[item["api_name"]] = json.loads(path.read_text(encoding="utf-8"))
+    return Metadata(modules, fields, Catalog.from_payloads(modules, fields))
+
+
+@dataclass
+class Token:
+    expires: float
+    scope: str
+
+
+@dataclass
+class SandboxState:
+    """The org behind one sandbox server. Safe to use from the server's threads."""
+
+    config: SandboxConfig
+    metadata: Metadata
+    store: Store
+    base_url: str = ""
+    tokens: dict[str, Token] = field(default_factory=dict)
+    refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
+    codes: dict[str, float] = field(default_factory=dict)
+    credits_used: int = 0
+    # The request log (method, path, redacted query, status, credits, ms), newest last.
+    requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
+    jobs: dict[str, Any] = field(default_factory=dict)  # bulk-read jobs by id
+    page_tokens: dict[str, tuple[str, int]] = field(default_factory=dict)  # → (module, page)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, config: SandboxConfig) -> SandboxState:
+        """Load the metadata, and the records: from ``config.db``, from the cache, or freshly made."""
+        metadata = load_metadata(config.metadata)
+        path = _database(config, metadata)
+        store = Store(path, metadata.catalog, time_zone=config.time_zone)
+        return cls(config, metadata, store)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.metadata.catalog
+
+    # ---- OAuth --------------------------------------------------------------------------
+
+    def check_client(self, client_id: str | None, client_secret: str | None) -> None:
+        if client_id != CLIENT_ID or client_secret != CLIENT_SECRET:
+            raise ZohoError("invalid_client", "invalid client", status=200)
+
+    def issue(self, scope: str) -> tuple[str, int]:
+        token = "1000." + secrets.token_hex(32)
+        with self.lock:
+            self.tokens[token] = Token(time.monotonic() + self.config.token_ttl, scope)
+        return token, self.config.token_ttl
+
+    def issue_code(self) -> str:
+        code = "1000." + secrets.token_hex(24)
+        with self.lock:
+            self.codes[code] = time.monotonic() + 180  # grant codes live three minutes
+        return code
+
+    def use_code(self, code: str | None) -> str:
+        """Spend a grant code (once) and mint the refresh token it is worth."""
+        with self.lock:
+            expires = self.codes.pop(code or "", None)
+            if expires is None or expires < time.monotonic():
+                raise ZohoError("invalid_code", "invalid code", status=200)
+            refresh = "1000." + secrets.token_hex(32)
+            self.refresh_tokens.add(refresh)
+        return refresh
+
+    def authenticate(self, header: str | None) -> None:
+        """Accept ``Authorization: Zoho-oauthtoken <live token>`` or raise Zoho's 401."""
+        if not header:
+            raise ZohoError("AUTHENTICATION_FAILURE", "Authentication failed")
+        kind, _, token = header.partition(" ")
+        if kind != "Zoho-oauthtoken" or not token.strip():
+            raise ZohoError("AUTHENTICATION_FAILURE", "Authentication failed")
+        found = self.tokens.get(token.strip())
+        if found is None or found.expires < time.monotonic():
+            raise ZohoError("INVALID_TOKEN", "invalid oauth token")
+
+    def expire_tokens(self) -> None:
+        """Make every access token stale at once (tests use it to force a refresh)."""
+        with self.lock:
+            for token in self.tokens.values():
+                token.expires = 0.0
+
+    # ---- credits -------------------------------------------------------------------------
+
+    def charge(self, credits: int) -> int | None:
+        """Spend ``credits`` from the day's budget; the credits left (None: no budget)."""
+        with self.lock:
+            budget = self.config.daily_credits
+            if budget is not None and self.credits_used + credits > budget:
+                raise ZohoError(
+                    "LIMIT_REACHED", "API limit for the day reached", {"limit": budget}, status=429
+                )
+            self.credits_used += credits
+            return None if budget is None else budget - self.credits_used
+
+
+def _database(config: SandboxConfig, metadata: Metadata) -> str:
+    """The SQLite file holding the org's records, made when missing or made from other inputs."""
+    key = f"{metadata.fingerprint()}-{seed.GENERATOR_VERSION}-{config.seed}-{config.records}"
+    if config.db is not None:
+        path = Path(config.db)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = Path(base) / "coqlkit" / "sandbox" / f"org-{key}.sqlite3"
+    if path.exists() and _key_of(path, metadata) == key:
+        return str(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        store = Store(temp, metadata.catalog, time_zone=config.time_zone)
+        seed.populate(store, records=config.records, seed=config.seed)
+        store.set_info("key", key)
+        store.close()
+        os.replace(temp, path)
+    finally:
+        for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+            leftover.unlink(missing_ok=True)
+    return str(path)
+
+
+def _key_of(path: Path, metadata: Metadata) -> str | None:
+    store = Store(path, metadata.catalog)
+    try:
+        return store.info("key")
+    finally:
+        store.close()
