@@ -12,7 +12,8 @@ and in the README):
   NULL rules); ``is null`` does;
 - without ORDER BY, records come in ascending id order (Zoho's default); grouped rows in
   the order of their group keys;
-- a subquery contributes at most 100 records (COQL-subquery page).
+- a subquery contributes at most 100 records (COQL-subquery page), and its empty values
+  none (so ``not in (select ...)`` is not emptied by one null, as SQL would have it).
 """
 
 from __future__ import annotations
@@ -375,10 +376,13 @@ def _condition(b: _Builder, cond: Condition) -> str:
 
 
 def _subquery(b: _Builder, select: Select, cap: int) -> str:
-    """A subquery's SQL inlined (its parameters join ``b``'s), capped at ``cap`` rows."""
+    """A subquery's SQL inlined (its parameters join ``b``'s), capped at ``cap`` rows.
+
+    Its empty values are dropped: in SQL one NULL would make ``not in`` match nothing.
+    """
     sql, params = compile_select(b.store, select).first_column(cap)
     b.params.extend(params)
-    return sql
+    return f"SELECT v FROM ({sql.replace('SELECT ', 'SELECT ', 1).replace(' FROM ', ' AS v FROM ', 1)}) WHERE v IS NOT NULL"
 
 
 def _scalar_subquery(b: _Builder, sql: str, op: str, select: Select) -> str:

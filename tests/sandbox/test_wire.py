@@ -263,3 +263,12 @@ def test_polymorphic_and_user_paths(api: Api) -> None:
     assert all(isinstance(r["Owner.profile.name"], str) and ID.match(r["Owner.role.id"]) for r in rows)
     named = [r for r in rows if r["What_Id->Accounts.Account_Name"] is not None]
     assert named and len(named) < len(rows)  # only the tasks about an account have one
+
+
+def test_not_in_a_subquery_with_empty_values_still_matches(api: Api) -> None:
+    # Most accounts have no parent: the subquery's nulls must not empty `not in`.
+    query = (
+        "select Last_Name from Contacts where Account_Name not in "
+        "(select Parent_Account from Accounts where Parent_Account is null or Parent_Account is not null)"
+    )
+    assert len(api.rows(query)) > 0
