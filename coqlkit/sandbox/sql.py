@@ -104,14 +104,11 @@ class Compiled:
         ]
 
     def first_column(self, limit: int) -> tuple[str, list[Any]]:
-        """The statement reduced to its first selected column (for a subquery), capped at ``limit``."""
+        """The statement reduced to its first selected column, named ``v`` (for a subquery),
+        capped at ``limit`` rows."""
         first = self.outputs[1] if len(self.outputs) > 1 and not self.grouped else self.outputs[0]
-        rows = min(self.limit, limit)
-        return f"SELECT {self.exprs[first.index]} {self.body} LIMIT ? OFFSET ?", [
-            *self.params,
-            rows,
-            self.offset,
-        ]
+        sql = f"SELECT {self.exprs[first.index]} AS v {self.body} LIMIT ? OFFSET ?"
+        return sql, [*self.params, min(self.limit, limit), self.offset]
 
 
 class _Builder:
@@ -382,7 +379,7 @@ def _subquery(b: _Builder, select: Select, cap: int) -> str:
     """
     sql, params = compile_select(b.store, select).first_column(cap)
     b.params.extend(params)
-    return f"SELECT v FROM ({sql.replace('SELECT ', 'SELECT ', 1).replace(' FROM ', ' AS v FROM ', 1)}) WHERE v IS NOT NULL"
+    return f"SELECT v FROM ({sql}) WHERE v IS NOT NULL"
 
 
 def _scalar_subquery(b: _Builder, sql: str, op: str, select: Select) -> str:
@@ -431,6 +428,4 @@ def _aggregate_value(store: Store, output: Output, value: Any) -> Any:
     kind = output.field.value_type
     if kind is FieldType.DATETIME and isinstance(value, str):
         return store.local(value)
-    if kind is FieldType.DATE:
-        return value
     return value
