@@ -47,7 +47,7 @@ class Gate:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        seen: dict[str, Any] = {"status": None, "credits": 0}
+        seen: dict[str, Any] = {"status": None, "credits": 0, "logged": False}
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -55,6 +55,8 @@ class Gate:
                 for name, value in message.get("headers", ()):
                     if name.lower() == b"x-api-credits-charged":
                         seen["credits"] = int(value)
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                self._log(scope, seen, started)  # before the last byte leaves: a client never sees it missing
             await send(message)
 
         try:
@@ -96,6 +98,9 @@ class Gate:
             self.inflight -= 1
 
     def _log(self, scope: Message, seen: dict[str, Any], started: float) -> None:
+        if seen["logged"]:
+            return
+        seen["logged"] = True
         entry = {
             "method": scope["method"],
             "path": scope["path"],
