@@ -15,12 +15,19 @@ front ends are imported when first used.
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module
 from coqlkit.errors import (
+    ApiError,
+    AuthError,
     CatalogError,
+    ConfigError,
     CoqlError,
     CoqlSyntaxError,
+    CreditBudgetExceeded,
     ParameterError,
+    RateLimited,
     RenderError,
+    TransportError,
     ValidationError,
+    ZohoApiError,
 )
 from coqlkit.language import bind, parse, render
 from coqlkit.language.ast import Select
@@ -29,20 +36,27 @@ from coqlkit.validate import Diagnostic, ErrorLevel, Severity, validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "ApiError",
+    "AuthError",
     "Catalog",
     "CatalogError",
+    "ConfigError",
     "CoqlError",
     "CoqlSyntaxError",
+    "CreditBudgetExceeded",
     "Diagnostic",
     "ErrorLevel",
     "Field",
     "FieldType",
     "Module",
     "ParameterError",
+    "RateLimited",
     "RenderError",
     "Select",
     "Severity",
+    "TransportError",
     "ValidationError",
+    "ZohoApiError",
     "bind",
     "parse",
     "render",

@@ -7,7 +7,14 @@ Every error a user can catch is a :class:`CoqlError`::
     ├── ValidationError          a query the catalog rejects (.diagnostics)
     ├── ParameterError           a :name parameter that is missing or cannot be bound
     ├── RenderError              an AST that cannot be sent as strict COQL yet
-    └── CatalogError             metadata that cannot be read (bad snapshot, unknown module)
+    ├── CatalogError             metadata that cannot be read (bad snapshot, unknown module)
+    ├── ConfigError              a profile or setting that is missing or wrong (no secret in it)
+    ├── CreditBudgetExceeded     work refused before it starts: it would pass a credit budget
+    └── ApiError                 Zoho (or the network) answered with an error (.status, .details)
+        ├── TransportError       no answer: connection refused or dropped, timeout
+        ├── AuthError            401s and token-endpoint refusals (INVALID_TOKEN, invalid_client...)
+        ├── RateLimited          429: TOO_MANY_REQUESTS, LIMIT_REACHED (.retry_after)
+        └── ZohoApiError         any other Zoho error envelope (INVALID_QUERY, SYNTAX_ERROR...)
 
 Messages never contain secrets: the only text they quote is the query itself.
 """
@@ -15,18 +22,25 @@ Messages never contain secrets: the only text they quote is the query itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from coqlkit.validate.diagnostics import Diagnostic
 
 __all__ = [
+    "ApiError",
+    "AuthError",
     "CatalogError",
+    "ConfigError",
     "CoqlError",
     "CoqlSyntaxError",
+    "CreditBudgetExceeded",
     "ParameterError",
+    "RateLimited",
     "RenderError",
+    "TransportError",
     "ValidationError",
+    "ZohoApiError",
 ]
 
 
@@ -121,6 +135,80 @@ class CatalogError(CoqlError):
     """Field metadata could not be read, or names a module the catalog does not have."""
 
     code = "CATALOG_ERROR"
+
+
+class ConfigError(CoqlError):
+    """A profile, data centre or credential that is missing or wrong. Never quotes a secret."""
+
+    code = "CONFIG_ERROR"
+
+
+class CreditBudgetExceeded(CoqlError):
+    """Raised before any call is made when the work would spend more than its credit budget.
+
+    ``.needed`` is what the work would cost, ``.left`` what the budget still allows.
+    """
+
+    code = "CREDIT_BUDGET_EXCEEDED"
+
+    def __init__(self, message: str, *, needed: int, left: int) -> None:
+        super().__init__(message)
+        self.needed = needed
+        self.left = left
+
+
+class ApiError(CoqlError):
+    """Zoho, or the way to it, answered with an error.
+
+    Carries Zoho's ``.code``, ``.details`` (its ``details`` object) and the HTTP ``.status``
+    (None when no answer came). The message is Zoho's own, never a token or a secret.
+    """
+
+    code = "API_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+        self.details = dict(details or {})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, status={self.status!r}, message={self.message!r})"
+
+
+class TransportError(ApiError):
+    """No answer came: the connection was refused, dropped or timed out."""
+
+    code = "TRANSPORT_ERROR"
+
+
+class AuthError(ApiError):
+    """Zoho refused the credentials: a 401 (``INVALID_TOKEN``, ``AUTHENTICATION_FAILURE``,
+    ``OAUTH_SCOPE_MISMATCH``) or the token endpoint's ``invalid_client``/``invalid_code``."""
+
+    code = "AUTHENTICATION_FAILURE"
+
+
+class RateLimited(ApiError):
+    """429: too many calls in flight (``TOO_MANY_REQUESTS``) or no credits left for the day
+    (``LIMIT_REACHED``). ``.retry_after`` is the server's hint in seconds, if it gave one."""
+
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ZohoApiError(ApiError):
+    """Any other error envelope Zoho answered with: ``INVALID_QUERY``, ``SYNTAX_ERROR``,
+    ``LIMIT_EXCEEDED``, ``INTERNAL_ERROR``..."""
 
 
 def excerpt(text: str, line: int, column: int, end_column: int | None = None, *, indent: str = "  ") -> str:

@@ -55,8 +55,12 @@ def test_ci_installs_exactly_as_the_readme_test_command() -> None:
 
 def test_every_command_option_is_documented() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    serve = commands["sandbox"]._subparsers._group_actions[0].choices["serve"]
-    for parser in (commands["lint"], serve):
+
+    def sub(name: str) -> dict[str, object]:
+        return commands[name]._subparsers._group_actions[0].choices  # type: ignore[no-any-return]
+
+    parsers = [commands["lint"], sub("sandbox")["serve"], *sub("auth").values(), sub("metadata")["dump"]]
+    for parser in parsers:
         options = {
             o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"
         }

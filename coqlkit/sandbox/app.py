@@ -75,7 +75,7 @@ def build_app(state: SandboxState) -> Starlette:
             return JSONResponse({"error": exc.code}, status_code=200)
         scope = (
             params.get("scope")
-            or "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.coql.READ,ZohoCRM.bulk.read"
+            or "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.coql.READ,ZohoCRM.bulk.READ"
         )
         access, ttl = state.issue(scope)
         body: dict[str, Any] = {"access_token": access}

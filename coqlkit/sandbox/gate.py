@@ -78,6 +78,7 @@ class Gate:
             await _answer(send, error.status, error.body())
             return
         self.inflight += 1
+        self.state.most_in_flight = max(self.state.most_in_flight, self.inflight)
         try:
             delay = config.latency_ms + self.rng.uniform(-config.jitter_ms, config.jitter_ms)
             if delay > 0:

@@ -100,11 +100,11 @@ class Sandbox:
 
 
 def _answers(host: str, port: int) -> bool:
-    """True once the server answers HTTP (an unauthenticated CRM call gets Zoho's 401)."""
+    """True once the server answers HTTP (a path outside the API: no latency, no faults, a 404)."""
     try:
         with socket.create_connection((host, port), timeout=1) as conn:
-            conn.sendall(b"GET /crm/v8/org HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
-            return conn.recv(12).startswith(b"HTTP/1.1 401")
+            conn.sendall(b"GET /coqlkit-sandbox-ready HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
+            return conn.recv(12).startswith(b"HTTP/1.1 404")
     except OSError:
         return False
 

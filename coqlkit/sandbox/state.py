@@ -70,6 +70,7 @@ class SandboxState:
     refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
     codes: dict[str, float] = field(default_factory=dict)
     credits_used: int = 0
+    most_in_flight: int = 0  # the most CRM calls ever in flight at once (the gate's count)
     # The request log (method, path, redacted query, status, credits, ms), newest last.
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
     jobs: dict[str, Any] = field(default_factory=dict)  # bulk-read jobs by id

@@ -1,0 +1,303 @@
+"""An on-disk cache of an org's Zoho metadata, fetched again after a time to live.
+
+The cache keeps Zoho's bodies as they came, like a metadata snapshot, in one directory per org::
+
+    <root>/<org>/modules.json           the body of GET /crm/v8/settings/modules
+    <root>/<org>/fields/<Module>.json   the body of GET /crm/v8/settings/fields?module=<Module>
+    <root>/<org>/meta.json              when each was fetched, by the cache's clock
+
+It sends no request itself: the caller passes *fetchers*, functions (or coroutine functions)
+that return Zoho's bodies, so the catalog layer stays free of the transport::
+
+    cache = MetadataCache(cache_home / "coqlkit" / "metadata", "eu-20001234")
+    catalog = cache.catalog(api.modules_body, api.fields_body, modules=["Leads", "Accounts"])
+
+Each file is replaced atomically (a temporary file, then :func:`os.replace`), so a reader, or
+another process, sees the old body or the new one, never half of one. A file that cannot be
+read or is not Zoho metadata counts as missing and is fetched again. A fetcher's exception
+propagates as it is; the bodies fetched before it stay cached, the rest stays as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from coqlkit.catalog._catalog import Catalog, write_snapshot
+from coqlkit.catalog.model import Field, Module
+from coqlkit.errors import CatalogError
+
+__all__ = ["MetadataCache"]
+
+_MODULES = "modules.json"
+_META = "meta.json"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+class MetadataCache:
+    """Zoho's modules and fields bodies of one org under ``root/<org_key>/``, kept ``ttl`` seconds.
+
+    ``org_key`` names the org (``"eu-20001234"``, ``"127.0.0.1-8765"``); a key that is not a
+    plain file name (``/``, ``..``, spaces) is cleaned and suffixed with its hash, so it stays
+    inside ``root``. ``clock`` gives the time in seconds (tests pass a fake one).
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        org_key: str,
+        *,
+        ttl: float = 24 * 3600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not org_key:
+            raise ValueError("org_key cannot be empty")
+        self.root = Path(root)
+        self.org_key = org_key
+        self.path = self.root / _safe_name(org_key)
+        self.ttl = ttl
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"<MetadataCache {self.org_key!r} at {self.path}>"
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def catalog(
+        self,
+        fetch_modules: Callable[[], Mapping[str, Any]],
+        fetch_fields: Callable[[str], Mapping[str, Any] | None],
+        *,
+        modules: Iterable[str] | None = None,
+        refresh: bool = False,
+    ) -> Catalog:
+        """The org's catalog, with the fields of ``modules`` (default: every module listed).
+
+        A body is fetched when it is not cached, older than ``ttl``, or ``refresh`` is true;
+        ``fetch_fields`` returning None means the module has no fields. Modules not asked for
+        keep the fields cached for them, whatever their age, or none; modules that
+        ``modules.json`` does not list are left out.
+        """
+        listing = self._fresh(_MODULES, refresh)
+        if listing is None:
+            listing = self._store(_MODULES, fetch_modules())
+        bodies, missing = self._plan(listing, modules, refresh)
+        for name in missing:
+            bodies[name] = self._store(_fields_file(name), fetch_fields(name) or {"fields": []})
+        return self._build(listing, bodies)
+
+    async def acatalog(
+        self,
+        fetch_modules: Callable[[], Awaitable[Mapping[str, Any]]],
+        fetch_fields: Callable[[str], Awaitable[Mapping[str, Any] | None]],
+        *,
+        modules: Iterable[str] | None = None,
+        refresh: bool = False,
+        concurrency: int = 4,
+    ) -> Catalog:
+        """:meth:`catalog` with coroutine fetchers: at most ``concurrency`` fields at once."""
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        listing = self._fresh(_MODULES, refresh)
+        if listing is None:
+            listing = self._store(_MODULES, await fetch_modules())
+        bodies, missing = self._plan(listing, modules, refresh)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def fetch(name: str) -> None:
+            async with gate:
+                body = await fetch_fields(name)
+            bodies[name] = self._store(
+                _fields_file(name), body or {"fields": []}
+            )  # None: Zoho's 204, no fields
+
+        tasks = [asyncio.ensure_future(fetch(name)) for name in missing]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return self._build(listing, bodies)
+
+    # ---- questions and corrections ------------------------------------------------------
+
+    def invalidate(self, module: str | None = None) -> None:
+        """Forget the fields of ``module``, or (None) everything cached for the org."""
+        if module is not None:
+            (self.path / _fields_file(module)).unlink(missing_ok=True)
+            self._set_fetched(_fields_file(module), None)
+            return
+        for path in [self.path / _MODULES, *(self.path / "fields").glob("*.json"), self.path / _META]:
+            path.unlink(missing_ok=True)
+
+    def believes(self, module: str, field: str) -> bool:
+        """Whether the cached fields of ``module`` have a field named exactly ``field`` (no fetch)."""
+        return field in self._cached_fields(module)
+
+    def on_unknown_column(self, module: str, column: str) -> bool:
+        """Zoho answered INVALID_QUERY for ``column`` of ``module``: when the cache believes in
+        it, forget the modules it goes through and return True (the metadata was out of date).
+
+        ``column`` is a field API name or a path through lookups (``Account_Name.Rating``).
+        """
+        current, path = module, [module]
+        parts = column.split(".")
+        for index, part in enumerate(parts):
+            field = self._cached_fields(current).get(part)
+            if field is None:
+                return False
+            if index < len(parts) - 1:
+                if not field.lookup_module:
+                    return False
+                current = field.lookup_module
+                path.append(current)
+        for name in dict.fromkeys(path):
+            self.invalidate(name)
+        return True
+
+    def write_snapshot(self, directory: str | os.PathLike[str]) -> None:
+        """Write the cached bodies as a metadata snapshot (see :meth:`Catalog.from_snapshot`)."""
+        listing = self._load(_MODULES)
+        if listing is None:
+            raise CatalogError(f"no metadata is cached for {self.org_key} in {self.path}")
+        fields = {}
+        for name in _listed(listing):
+            body = self._load(_fields_file(name)) if _safe_name(name) == name else None
+            if body is not None:
+                fields[name] = body
+        write_snapshot(directory, listing, fields)
+
+    def age(self, module: str | None = None) -> float | None:
+        """Seconds since ``modules.json`` (or the fields of ``module``) was fetched; None when
+        it is not cached."""
+        return self._age(_MODULES if module is None else _fields_file(module))
+
+    # ---- files --------------------------------------------------------------------------
+
+    def _age(self, name: str) -> float | None:
+        fetched = self._fetched().get(name)
+        if fetched is None or not (self.path / name).is_file():
+            return None
+        return self._clock() - fetched
+
+    def _plan(
+        self, listing: dict[str, Any], modules: Iterable[str] | None, refresh: bool
+    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """The fresh fields bodies of the modules asked for, and the modules to fetch."""
+        listed = _listed(listing)
+        if isinstance(modules, str):
+            modules = [modules]
+        wanted = listed if modules is None else [m for m in dict.fromkeys(modules) if m in listed]
+        fresh = {name: self._fresh(_fields_file(name), refresh) for name in wanted}
+        bodies = {name: body for name, body in fresh.items() if body is not None}
+        return bodies, [name for name in wanted if name not in bodies]
+
+    def _build(self, listing: dict[str, Any], bodies: dict[str, dict[str, Any]]) -> Catalog:
+        fields: dict[str, Mapping[str, Any] | None] = {}
+        for name in _listed(listing):
+            fields[name] = bodies[name] if name in bodies else self._load(_fields_file(name))
+        return Catalog.from_payloads(listing, fields)
+
+    def _fresh(self, name: str, refresh: bool) -> dict[str, Any] | None:
+        age = None if refresh else self._age(name)
+        if age is None or not 0 <= age <= self.ttl:  # a clock gone backwards: stale too
+            return None
+        return self._load(name)
+
+    def _cached_fields(self, module: str) -> Mapping[str, Field]:
+        body = self._load(_fields_file(module))
+        return (Module.build(module, _parse_fields(body)).fields or {}) if body is not None else {}
+
+    def _load(self, name: str) -> dict[str, Any] | None:
+        """The cached body ``name``; None when it is missing, unreadable or not Zoho metadata."""
+        try:
+            with (self.path / name).open(encoding="utf-8") as fh:
+                return _checked(name, json.load(fh))
+        except (OSError, ValueError, CatalogError):
+            return None
+
+    def _store(self, name: str, body: Any) -> dict[str, Any]:
+        data = _checked(name, body)
+        target = self.path / name
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.path.mkdir(mode=0o700, exist_ok=True)
+        target.parent.mkdir(exist_ok=True)
+        _write_json(target, data)
+        self._set_fetched(name, self._clock())
+        return data
+
+    def _fetched(self) -> dict[str, float]:
+        try:
+            data = json.loads((self.path / _META).read_text(encoding="utf-8"))
+            times = data["fetched"]
+            return {k: float(v) for k, v in times.items() if type(v) in (int, float)}
+        except (OSError, ValueError, LookupError, TypeError, AttributeError):
+            return {}
+
+    def _set_fetched(self, name: str, when: float | None) -> None:
+        times = self._fetched()  # read again: another process may have fetched something
+        if when is not None:
+            times[name] = when
+        elif times.pop(name, None) is None:
+            return
+        _write_json(self.path / _META, {"fetched": times})
+
+
+def _safe_name(name: str) -> str:
+    """``name`` if it is a plain file name, else a cleaned name suffixed with its hash."""
+    if _SAFE_NAME.fullmatch(name):
+        return name
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".")[:64]
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{cleaned}_{digest}"
+
+
+def _fields_file(module: str) -> str:
+    return f"fields/{_safe_name(module)}.json"
+
+
+def _listed(listing: Mapping[str, Any]) -> list[str]:
+    return [str(item["api_name"]) for item in listing.get("modules") or ()]
+
+
+def _parse_fields(body: Mapping[str, Any]) -> list[Field]:
+    try:
+        return [Field.from_json(item) for item in body.get("fields") or ()]
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise CatalogError(f"not Zoho field metadata: {exc!r}") from None
+
+
+def _checked(name: str, body: Any) -> dict[str, Any]:
+    """``body`` as a dict, if it is Zoho's modules (or fields) metadata; else CatalogError."""
+    if not isinstance(body, Mapping):
+        raise CatalogError(f"not Zoho metadata for {name}: a {type(body).__name__}, not an object")
+    data = dict(body)
+    if name == _MODULES:
+        if not isinstance(data.get("modules") or [], list):
+            raise CatalogError("not Zoho module metadata: 'modules' is not a list")
+        Catalog.from_payloads(data)
+    else:
+        _parse_fields(data)
+    return data
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Replace ``path`` atomically; the file gets the user's default permissions (umask)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,35 @@
+"""The ``coqlkit`` command: ``lint``, ``sandbox serve``, ``auth``, ``metadata``.
+
+Each subcommand lives in its own module with a ``register(commands)`` that adds its
+parser and sets ``run``; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from coqlkit import __version__
+from coqlkit.cli import _auth, _lint, _metadata, _sandbox
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coqlkit", description="Zoho CRM's COQL as if it were a database.")
+    parser.add_argument("--version", action="version", version=f"coqlkit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (_lint, _sandbox, _auth, _metadata):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", None)
+    if run is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(run(args))

@@ -1,0 +1,311 @@
+"""The client: every call coqlkit makes to Zoho, with OAuth, retries, a concurrency limit and credits.
+
+``AsyncZohoClient`` is the real thing (one ``httpx.AsyncClient``, one connection pool, per
+profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
+
+- **Retries**: 429 ``TOO_MANY_REQUESTS``, 5xx and dropped or refused connections are retried
+  with exponential backoff and full jitter (a ``Retry-After`` hint wins), reads only: a
+  bulk-read job is created again only when the first attempt never reached the server.
+- **Concurrency**: never more calls in flight than ``settings.concurrency``.
+- **Credits**: each successful call's cost (COQL 1-3 by its LIMIT, bulk read 50 a job, other
+  calls 1) adds to ``credits_used``; ``credits_remaining`` follows the server's header; a
+  budget (the profile's ``credit_budget``, or one passed per call) refuses work before it
+  is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from coqlkit.errors import ApiError, CreditBudgetExceeded, RateLimited, TransportError, ZohoApiError
+from coqlkit.transport._errors import error_for, mapped_transport_errors
+from coqlkit.transport.auth import Tokens, ZohoOAuth
+from coqlkit.transport.config import Settings
+
+__all__ = ["AsyncZohoClient", "CoqlPage", "CreditBudget", "RetryPolicy", "coql_credits"]
+
+T = TypeVar("T")
+BULK_CREDITS = 50  # "Bulk Read Initialize" (reference §9; UNVERIFIED for CRM v8)
+_LIMIT = re.compile(r"\blimit\s+(\d+)(?:\s*,\s*(\d+))?(?:\s+offset\s+\d+)?\s*;?\s*$", re.I)
+
+
+def coql_credits(query: str) -> int:
+    """What a COQL call costs, by its LIMIT: 1 (up to 200 rows), 2 (1,000), 3 (2,000).
+
+    >>> coql_credits("select id from Leads where id is not null"), coql_credits("... limit 500 offset 10")
+    (1, 2)
+    """
+    m = _LIMIT.search(query)
+    rows = 200 if m is None else int(m.group(2) or m.group(1))
+    return 1 if rows <= 200 else 2 if rows <= 1000 else 3
+
+
+@dataclass
+class CreditBudget:
+    """Credits a piece of work may spend; :meth:`reserve` refuses before anything is sent."""
+
+    limit: int
+    spent: int = 0
+
+    @property
+    def left(self) -> int:
+        return self.limit - self.spent
+
+    def reserve(self, credits: int, what: str = "this call") -> None:
+        if credits > self.left:
+            raise CreditBudgetExceeded(
+                f"{what} would cost {credits} credits; the budget has {self.left} of {self.limit} left",
+                needed=credits,
+                left=self.left,
+            )
+        self.spent += credits
+
+    def refund(self, credits: int) -> None:
+        self.spent = max(0, self.spent - credits)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: wait ``uniform(0, min(cap, base * 2**attempt))``."""
+
+    attempts: int = 5
+    base: float = 0.5
+    cap: float = 30.0
+
+    def delay(self, attempt: int, hint: float | None, rng: random.Random) -> float:
+        if hint is not None:
+            return min(hint, self.cap) + rng.uniform(0, self.base)
+        return rng.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+@dataclass
+class CoqlPage:
+    """One COQL answer: its records, whether more match, and what it cost."""
+
+    records: list[dict[str, Any]]
+    more_records: bool
+    credits: int
+    fields: dict[str, Any] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+
+class AsyncZohoClient:
+    """Zoho CRM's API for one profile, as coqlkit uses it.
+
+    >>> async with AsyncZohoClient(load_settings()) as zoho:        # doctest: +SKIP
+    ...     page = await zoho.coql("select Last_Name from Leads where id is not null limit 10")
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.retry = retry or RetryPolicy(attempts=settings.retries)
+        timeout = httpx.Timeout(settings.timeout, connect=15.0)
+        limits = httpx.Limits(
+            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+        )
+        self._accounts = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self.tokens = Tokens(settings, self._accounts)
+        self._http = httpx.AsyncClient(
+            auth=ZohoOAuth(self.tokens), timeout=timeout, limits=limits, transport=transport
+        )
+        self._slots: asyncio.Semaphore | None = None
+        self._rng = random.Random(seed)
+        self.budget = CreditBudget(settings.credit_budget) if settings.credit_budget else None
+        self.credits_used = 0
+        self.credits_remaining: int | None = None
+        self.calls = 0
+        self.retries = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def __repr__(self) -> str:
+        return f"<AsyncZohoClient {self.settings.profile or 'env'} {self.api_base} credits_used={self.credits_used}>"
+
+    @property
+    def api_base(self) -> str:
+        """Where CRM calls go: the ``api_domain`` Zoho named in the token response, once known."""
+        domain = self.tokens.api_domain
+        if domain and domain.startswith(("https://", "http://")):
+            return domain.rstrip("/")
+        return self.settings.endpoints.api_base
+
+    async def __aenter__(self) -> AsyncZohoClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        await self._accounts.aclose()
+
+    # ---- the calls -------------------------------------------------------------------------
+
+    async def coql(
+        self, query: str, *, include_meta: bool = False, budget: CreditBudget | None = None
+    ) -> CoqlPage:
+        """``POST /crm/v8/coql``: one page of records (an empty page for Zoho's 204)."""
+        body: dict[str, Any] = {"select_query": query}
+        if include_meta:
+            body["include_meta"] = ["fields"]
+        credits = coql_credits(query)
+        response = await self.request("POST", "/crm/v8/coql", json=body, credits=credits, budget=budget)
+        if response.status_code == 204:
+            return CoqlPage([], False, credits)
+        data = response.json()
+        info = data.get("info") or {}
+        return CoqlPage(
+            list(data.get("data") or ()), bool(info.get("more_records")), credits, data.get("fields"), info
+        )
+
+    async def modules(self) -> dict[str, Any]:
+        """The body of ``GET /crm/v8/settings/modules``."""
+        return await self._json("GET", "/crm/v8/settings/modules") or {"modules": []}
+
+    async def fields(self, module: str) -> dict[str, Any] | None:
+        """The body of ``GET /crm/v8/settings/fields?module=...`` (None: Zoho's 204)."""
+        return await self._json("GET", "/crm/v8/settings/fields", params={"module": module})
+
+    async def current_user(self) -> dict[str, Any] | None:
+        body = await self._json("GET", "/crm/v8/users", params={"type": "CurrentUser"})
+        users = (body or {}).get("users") or []
+        return dict(users[0]) if users else None
+
+    async def org(self) -> dict[str, Any] | None:
+        body = await self._json("GET", "/crm/v8/org")
+        orgs = (body or {}).get("org") or []
+        return dict(orgs[0]) if orgs else None
+
+    async def bulk_read_create(
+        self, body: dict[str, Any], *, budget: CreditBudget | None = None
+    ) -> dict[str, Any]:
+        """``POST /crm/bulk/v8/read``: the new job's ``details`` (``id``, ``state``...)."""
+        response = await self.request(
+            "POST", "/crm/bulk/v8/read", json=body, credits=BULK_CREDITS, budget=budget, idempotent=False
+        )
+        (item,) = response.json()["data"]
+        return dict(item["details"])
+
+    async def bulk_read_status(self, job_id: str) -> dict[str, Any]:
+        """``GET /crm/bulk/v8/read/{id}``: the job, with its ``result`` once COMPLETED."""
+        body = await self._json("GET", f"/crm/bulk/v8/read/{job_id}")
+        return dict((body or {})["data"][0])
+
+    async def bulk_read_download(self, job_id: str, destination: str | os.PathLike[str]) -> Path:
+        """``GET /crm/bulk/v8/read/{id}/result`` into ``destination`` (the zip), atomically."""
+        response = await self.request("GET", f"/crm/bulk/v8/read/{job_id}/result")
+        target = Path(destination)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(response.content)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        return target
+
+    # ---- the machinery -----------------------------------------------------------------------
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any] | None:
+        response = await self.request(method, path, **kwargs)
+        return None if response.status_code == 204 else dict(response.json())
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        credits: int = 1,
+        budget: CreditBudget | None = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send one CRM call (retried, limited, accounted); an error answer raises."""
+        budgets = [b for b in (self.budget, budget) if b is not None]
+        reserved: list[CreditBudget] = []
+        try:
+            for b in budgets:  # all or none
+                b.reserve(credits, f"{method} {path}")
+                reserved.append(b)
+        except CreditBudgetExceeded:
+            for b in reserved:
+                b.refund(credits)
+            raise
+        try:
+            response = await self._with_retries(
+                lambda: self._send(method, path, params=params, json=json), idempotent=idempotent
+            )
+        except BaseException:
+            for b in budgets:
+                b.refund(credits)
+            raise
+        self.credits_used += credits
+        remaining = response.headers.get("x-api-credits-remaining")
+        if remaining is not None and remaining.lstrip("-").isdigit():
+            self.credits_remaining = int(remaining)
+        return response
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.concurrency)
+        async with self._slots:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                self.calls += 1
+                with mapped_transport_errors(f"{method} {path}"):
+                    # The URL is built per call: api_base follows Zoho's api_domain once known.
+                    await self.tokens.token()
+                    response = await self._http.request(method, self.api_base + path, **kwargs)
+            finally:
+                self.in_flight -= 1
+        if response.status_code >= 400:
+            raise error_for(response)
+        return response
+
+    async def _with_retries(self, call: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except ApiError as exc:
+                attempt += 1
+                if attempt >= self.retry.attempts or not _retryable(exc, idempotent):
+                    raise
+                hint = exc.retry_after if isinstance(exc, RateLimited) else None
+                self.retries += 1
+                await asyncio.sleep(self.retry.delay(attempt, hint, self._rng))
+
+
+def _retryable(exc: ApiError, idempotent: bool) -> bool:
+    """429 for concurrency, 5xx and network failures; a write only if it never left."""
+    if isinstance(exc, TransportError):
+        return idempotent or isinstance(exc.__cause__, httpx.ConnectError)
+    if not idempotent:
+        return False
+    if isinstance(exc, RateLimited):
+        return exc.code == "TOO_MANY_REQUESTS"  # LIMIT_REACHED (no credits left today) will not pass
+    return isinstance(exc, ZohoApiError) and (exc.status or 0) >= 500

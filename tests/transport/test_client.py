@@ -1,0 +1,257 @@
+"""The transport against the sandbox over real HTTP: tokens, retries, limits, credits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from coqlkit.errors import AuthError, CreditBudgetExceeded, RateLimited, ZohoApiError
+from coqlkit.sandbox.server import Sandbox
+from coqlkit.transport import AsyncZohoClient, CreditBudget, FileTokenStore, ZohoClient
+from tests.transport.conftest import FAST, settings_for
+
+PAGE = "select Last_Name, Email from Leads where id is not null order by id limit 20 offset {}"
+
+
+def token_posts(sandbox: Sandbox) -> int:
+    assert sandbox.state is not None
+    return sum(1 for e in sandbox.state.requests if e["path"] == "/oauth/v2/token")
+
+
+def test_calls_and_shapes(sandbox: Sandbox, store: FileTokenStore) -> None:
+    async def main() -> None:
+        async with AsyncZohoClient(settings_for(sandbox, store)) as zoho:
+            page = await zoho.coql(
+                "select Last_Name, Owner from Leads where id is not null limit 5", include_meta=True
+            )
+            assert page.count == 5 and page.more_records and page.credits == 1
+            assert set(page.records[0]) == {"id", "Last_Name", "Owner"} and page.fields is not None
+            empty = await zoho.coql("select Last_Name from Leads where Last_Name = 'Nobody At All'")
+            assert (empty.records, empty.more_records) == ([], False)
+            assert "modules" in await zoho.modules()
+            assert (await zoho.fields("Leads") or {})["fields"]
+            assert (await zoho.current_user() or {})["email"].endswith("zylker-demo.com")
+            assert (await zoho.org() or {})["zgid"]
+            assert zoho.api_base == sandbox.base_url  # the token response's api_domain
+
+    asyncio.run(main())
+
+
+def test_zoho_errors_are_typed_and_keep_code_details_status(sandbox: Sandbox, store: FileTokenStore) -> None:
+    with ZohoClient(settings_for(sandbox, store)) as zoho:
+        with pytest.raises(ZohoApiError) as info:
+            zoho.coql("select Emial from Leads where id is not null")
+        err = info.value
+        assert (err.code, err.status, err.details) == ("INVALID_QUERY", 400, {"column_name": "Emial"})
+        assert "column given seems to be invalid" in str(err)
+        with pytest.raises(ZohoApiError) as missing:
+            zoho.fields("Nope")
+        assert missing.value.code == "INVALID_MODULE"
+
+
+def test_wrong_credentials_are_an_auth_error(sandbox: Sandbox, store: FileTokenStore) -> None:
+    with (
+        ZohoClient(settings_for(sandbox, store, ZOHO_CLIENT_SECRET="wrong")) as zoho,
+        pytest.raises(AuthError) as info,
+    ):
+        zoho.org()
+    assert info.value.code == "invalid_client" and "data centre" in str(info.value)
+
+
+def test_token_expiry_mid_stream(org_db: str, store: FileTokenStore) -> None:
+    with Sandbox(records=400, db=org_db, token_ttl=1) as short:
+        with ZohoClient(settings_for(short, store)) as zoho:
+            seen = set()
+            deadline = time.monotonic() + 3.5
+            offset = 0
+            while time.monotonic() < deadline:
+                page = zoho.coql(PAGE.format(offset % 380))
+                seen.update(r["id"] for r in page.records)
+                offset += 20
+                time.sleep(0.1)
+            assert zoho.aio.tokens.refreshes >= 3  # every second, before or on expiry
+            assert len(seen) >= 100
+        assert short.state is not None
+        assert all(e["status"] < 400 for e in short.state.requests if e["path"] == "/crm/v8/coql")
+
+
+def test_single_flight_refresh_under_100_concurrent_calls(sandbox: Sandbox, store: FileTokenStore) -> None:
+    async def main() -> None:
+        async with AsyncZohoClient(settings_for(sandbox, store), retry=FAST) as zoho:
+            await zoho.org()  # a token, fresh
+            before = token_posts(sandbox)
+            assert sandbox.state is not None
+            sandbox.state.expire_tokens()  # Zoho now calls it INVALID_TOKEN; the client does not know
+            pages = await asyncio.gather(*(zoho.coql(PAGE.format(i * 3)) for i in range(100)))
+            assert all(p.count == 20 for p in pages)
+            assert token_posts(sandbox) - before == 1
+            assert zoho.tokens.refreshes == 2
+
+    asyncio.run(main())
+
+
+def test_expired_token_is_refreshed_once_before_100_calls(sandbox: Sandbox, store: FileTokenStore) -> None:
+    async def main() -> None:
+        async with AsyncZohoClient(settings_for(sandbox, store)) as zoho:
+            await zoho.org()
+            zoho.tokens.expires_at = 0.0  # the client knows it is stale: all 100 want a new one
+            before = token_posts(sandbox)
+            await asyncio.gather(*(zoho.coql(PAGE.format(i)) for i in range(100)))
+            assert token_posts(sandbox) - before == 1
+
+    asyncio.run(main())
+
+
+def test_recovers_from_faults_without_losing_or_repeating_pages(org_db: str, store: FileTokenStore) -> None:
+    with Sandbox(records=400, db=org_db) as clean, ZohoClient(settings_for(clean, store)) as zoho:
+        expected = [r["id"] for i in range(20) for r in zoho.coql(PAGE.format(i * 20)).records]
+    with Sandbox(records=400, db=org_db, fail_rate=0.4, seed=3) as flaky:
+
+        async def main() -> list[str]:
+            async with AsyncZohoClient(settings_for(flaky, store), retry=FAST, seed=1) as zoho:
+                pages = await asyncio.gather(*(zoho.coql(PAGE.format(i * 20)) for i in range(20)))
+                assert zoho.retries > 5
+                return [r["id"] for p in pages for r in p.records]
+
+        got = asyncio.run(main())
+        assert flaky.state is not None
+        statuses = [e["status"] for e in flaky.state.requests if e["path"] == "/crm/v8/coql"]
+        assert 500 in statuses  # faults really happened
+    assert got == expected and len(set(got)) == len(got) == 400
+
+
+def test_429s_are_retried_until_they_pass(org_db: str, store: FileTokenStore) -> None:
+    with Sandbox(records=400, db=org_db, concurrency=2, latency_ms=30) as narrow:
+
+        async def main() -> None:
+            settings = settings_for(narrow, store)
+            async with AsyncZohoClient(replace(settings, concurrency=8), retry=FAST) as zoho:
+                pages = await asyncio.gather(*(zoho.coql(PAGE.format(i * 20)) for i in range(16)))
+                assert all(p.count == 20 for p in pages)
+                assert zoho.retries > 0
+
+        asyncio.run(main())
+        assert narrow.state is not None
+        assert any(e["status"] == 429 for e in narrow.state.requests)
+
+
+def test_concurrency_never_above_the_profiles_limit(org_db: str, store: FileTokenStore) -> None:
+    with Sandbox(records=400, db=org_db, latency_ms=40) as sandbox:
+
+        async def main() -> None:
+            settings = replace(settings_for(sandbox, store), concurrency=4)
+            async with AsyncZohoClient(settings) as zoho:
+                await asyncio.gather(*(zoho.coql(PAGE.format(i)) for i in range(40)))
+                assert zoho.most_in_flight == 4
+
+        asyncio.run(main())
+        assert sandbox.state is not None
+        assert sandbox.state.most_in_flight == 4  # the server's own count proves it
+        assert all(e["status"] != 429 for e in sandbox.state.requests)
+
+
+def test_a_daily_limit_is_not_retried(org_db: str, store: FileTokenStore) -> None:
+    with (
+        Sandbox(records=400, db=org_db, daily_credits=2) as poor,
+        ZohoClient(settings_for(poor, store), retry=FAST) as zoho,
+    ):
+        zoho.org()
+        zoho.org()
+        with pytest.raises(RateLimited) as info:
+            zoho.org()
+        assert info.value.code == "LIMIT_REACHED" and zoho.aio.retries == 0
+        assert zoho.credits_remaining == 0
+
+
+def test_credit_accounting_equals_the_sandboxs(sandbox: Sandbox, store: FileTokenStore) -> None:
+    with ZohoClient(settings_for(sandbox, store)) as zoho:
+        zoho.coql("select Last_Name from Leads where id is not null limit 150")
+        zoho.coql("select Last_Name from Leads where id is not null limit 500")
+        zoho.coql("select Last_Name from Leads where id is not null limit 2000")
+        zoho.coql("select Last_Name from Leads where id is not null limit 10, 1500")
+        zoho.fields("Leads")
+        zoho.modules()
+        job = zoho.bulk_read_create({"query": {"module": {"api_name": "Leads"}, "fields": ["Last_Name"]}})
+        zoho.bulk_read_status(job["id"])
+        with pytest.raises(ZohoApiError):
+            zoho.coql("select Emial from Leads where id is not null")  # failed calls are not charged
+        assert sandbox.state is not None
+        assert zoho.credits_used == sandbox.state.credits_used == 1 + 2 + 3 + 3 + 1 + 1 + 50 + 1
+
+
+def test_budget_refuses_before_anything_is_sent(sandbox: Sandbox, store: FileTokenStore) -> None:
+    with ZohoClient(replace(settings_for(sandbox, store), credit_budget=5)) as zoho:
+        zoho.coql("select Last_Name from Leads where id is not null limit 2000")  # 3 credits
+        assert sandbox.state is not None
+        calls = len(sandbox.state.requests)
+        with pytest.raises(CreditBudgetExceeded) as info:
+            zoho.coql("select Last_Name from Leads where id is not null limit 1001")  # 3 more: over
+        assert (info.value.needed, info.value.left) == (3, 2)
+        assert len(sandbox.state.requests) == calls  # nothing went out
+        per_query = CreditBudget(1)
+        with pytest.raises(CreditBudgetExceeded):
+            zoho.coql("select Last_Name from Leads where id is not null limit 500", budget=per_query)
+        zoho.coql("select Last_Name from Leads where id is not null limit 10", budget=per_query)
+        assert per_query.left == 0 and zoho.credits_used == 4
+
+
+def test_cancelling_leaves_no_request_running(org_db: str, store: FileTokenStore) -> None:
+    with Sandbox(records=400, db=org_db, latency_ms=2000) as slow:
+
+        async def main() -> None:
+            async with AsyncZohoClient(settings_for(slow, store)) as zoho:
+                await zoho.tokens.token()
+                task = asyncio.create_task(zoho.coql(PAGE.format(0)))
+                await asyncio.sleep(0.2)
+                assert zoho.in_flight == 1
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                assert zoho.in_flight == 0
+                assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+        started = time.monotonic()
+        asyncio.run(main())
+        assert time.monotonic() - started < 1.5  # did not wait for the slow answer
+
+
+def test_bulk_read_end_to_end(sandbox: Sandbox, store: FileTokenStore, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    with ZohoClient(settings_for(sandbox, store)) as zoho:
+        job = zoho.bulk_read_create({"query": {"module": {"api_name": "Contacts"}, "fields": ["Last_Name"]}})
+        assert job["state"] == "ADDED"
+        for _ in range(100):
+            status = zoho.bulk_read_status(job["id"])
+            if status["state"] == "COMPLETED":
+                break
+            time.sleep(0.1)
+        path = zoho.bulk_read_download(job["id"], tmp_path / "contacts.zip")
+        with zipfile.ZipFile(path) as zf:
+            (name,) = zf.namelist()
+            lines = zf.read(name).decode().splitlines()
+        assert lines[0] == "id,Last_Name" and len(lines) - 1 == status["result"]["count"]
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_closed_sync_client_refuses_calls(sandbox: Sandbox, store: FileTokenStore) -> None:
+    zoho = ZohoClient(settings_for(sandbox, store))
+    zoho.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        zoho.org()
+
+
+def test_sync_auth_flow_is_refused(sandbox: Sandbox, store: FileTokenStore) -> None:
+    from coqlkit.transport.auth import ZohoOAuth
+
+    zoho = AsyncZohoClient(settings_for(sandbox, store))
+    with (
+        pytest.raises(RuntimeError, match="asynchronous"),
+        httpx.Client(auth=ZohoOAuth(zoho.tokens)) as plain,
+    ):
+        plain.get(f"{sandbox.base_url}/crm/v8/org")
+    asyncio.run(zoho.aclose())

@@ -1,0 +1,153 @@
+"""Data centres, profiles, environment variables and the token store."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from coqlkit.errors import ConfigError
+from coqlkit.transport import DATA_CENTERS, FileTokenStore, Secret, endpoints, load_settings, save_profile
+from coqlkit.transport.secrets import default_store
+
+
+@pytest.mark.parametrize(
+    ("dc", "api", "accounts"),
+    [
+        ("us", "https://www.zohoapis.com", "https://accounts.zoho.com"),
+        ("eu", "https://www.zohoapis.eu", "https://accounts.zoho.eu"),
+        ("in", "https://www.zohoapis.in", "https://accounts.zoho.in"),
+        ("au", "https://www.zohoapis.com.au", "https://accounts.zoho.com.au"),
+        ("jp", "https://www.zohoapis.jp", "https://accounts.zoho.jp"),
+        ("ca", "https://www.zohoapis.ca", "https://accounts.zohocloud.ca"),
+        ("cn", "https://www.zohoapis.com.cn", "https://accounts.zoho.com.cn"),
+        ("sa", "https://www.zohoapis.sa", "https://accounts.zoho.sa"),
+    ],
+)
+def test_data_centre_table(dc: str, api: str, accounts: str) -> None:
+    found = endpoints(dc)
+    assert (found.api_base, found.accounts, found.token_url) == (api, accounts, f"{accounts}/oauth/v2/token")
+    assert endpoints(dc, "sandbox").api_base == api.replace("://www.", "://sandbox.")
+    assert endpoints(dc, "developer").api_base == api.replace("://www.", "://developer.")
+
+
+def test_every_data_centre_is_in_the_table() -> None:
+    assert set(DATA_CENTERS) == {"us", "eu", "in", "au", "jp", "ca", "cn", "sa"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dc": "mars"}, "unknown data centre"),
+        ({"environment": "staging"}, "unknown environment"),
+        ({"base_url": "ftp://x"}, "must start with http"),
+    ],
+)
+def test_bad_endpoints(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        endpoints(**kwargs)
+
+
+def test_custom_base_url_and_its_accounts_server() -> None:
+    assert endpoints(base_url="http://127.0.0.1:9/").accounts == "http://127.0.0.1:9"
+    assert (
+        endpoints(base_url="http://h:1", accounts_url="http://a:2").token_url == "http://a:2/oauth/v2/token"
+    )
+
+
+def test_environment_variables_alone(tmp_path: Path) -> None:
+    env = {
+        "ZOHO_CLIENT_ID": "1000.ID",
+        "ZOHO_CLIENT_SECRET": "sekret-value",
+        "ZOHO_REFRESH_TOKEN": "1000.refresh-abcd",
+        "ZOHO_DC": "eu",
+    }
+    settings = load_settings(env=env, path=tmp_path / "none.toml", store=FileTokenStore(tmp_path / "t.json"))
+    assert settings.endpoints.api_base == "https://www.zohoapis.eu" and settings.profile is None
+    assert settings.client_secret == Secret("sekret-value")
+    assert "sekret-value" not in repr(settings) and "1000.refresh-abcd" not in repr(settings)
+    assert settings.store_key.startswith("env-")
+
+
+def test_profiles_and_precedence(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    save_profile(
+        "work", {"dc": "eu", "client_id": "1000.WORK", "concurrency": 4, "credit_budget": 900}, path=config
+    )
+    save_profile("local", {"base_url": "http://127.0.0.1:8765", "client_id": "1000.LOCAL"}, path=config)
+    store = FileTokenStore(tmp_path / "t.json")
+    store.put("work", {"client_secret": "s1", "refresh_token": "1000.r1"})
+    work = load_settings(path=config, env={}, store=store)  # the first saved profile is the default
+    assert (work.profile, work.concurrency, work.credit_budget) == ("work", 4, 900)
+    assert work.refresh_token == Secret("1000.r1") and work.endpoints.api_base == "https://www.zohoapis.eu"
+    local = load_settings("local", path=config, env={}, store=store)
+    assert local.endpoints.api_base == "http://127.0.0.1:8765" and local.refresh_token is None
+    by_env = load_settings(path=config, env={"COQLKIT_PROFILE": "local"}, store=store)
+    assert by_env.profile == "local"
+    overridden = load_settings(
+        "work", path=config, env={"ZOHO_DC": "in", "ZOHO_REFRESH_TOKEN": "1000.r2"}, store=store
+    )
+    assert overridden.endpoints.api_base == "https://www.zohoapis.in" and overridden.refresh_token == Secret(
+        "1000.r2"
+    )
+    text = config.read_text()
+    assert "s1" not in text and "1000.r1" not in text and 'default_profile = "work"' in text
+
+
+def test_missing_and_unknown_profiles(tmp_path: Path) -> None:
+    store = FileTokenStore(tmp_path / "t.json")
+    with pytest.raises(ConfigError, match="no Zoho org configured"):
+        load_settings(env={}, path=tmp_path / "none.toml", store=store)
+    save_profile("work", {"dc": "eu", "client_id": "x"}, path=tmp_path / "c.toml")
+    with pytest.raises(ConfigError, match=r"no profile 'play'.*profiles: work"):
+        load_settings("play", env={}, path=tmp_path / "c.toml", store=store)
+
+
+def test_secrets_in_the_config_file_are_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.work]\nclient_id = "x"\nclient_secret = "oops"\n')
+    with pytest.raises(ConfigError, match="secrets do not belong in the config file") as info:
+        load_settings("work", env={}, path=config, store=FileTokenStore(tmp_path / "t.json"))
+    assert "oops" not in str(info.value)
+    with pytest.raises(ConfigError):
+        save_profile("x", {"refresh_token": "nope"}, path=config)
+
+
+def test_bad_values_in_a_profile(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.w]\nclient_id = "x"\nconcurrency = 0\n')
+    with pytest.raises(ConfigError, match="concurrency"):
+        load_settings("w", env={}, path=config, store=FileTokenStore(tmp_path / "t.json"))
+    config.write_text('[profiles.w]\nclient_id = "x"\ncolour = "blue"\n')
+    with pytest.raises(ConfigError, match="unknown keys: colour"):
+        load_settings("w", env={}, path=config, store=FileTokenStore(tmp_path / "t.json"))
+    config.write_text("[profiles.w\n")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings("w", env={}, path=config, store=FileTokenStore(tmp_path / "t.json"))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_token_file_is_private(tmp_path: Path) -> None:
+    store = FileTokenStore(tmp_path / "sub" / "tokens.json")
+    store.put("work", {"refresh_token": "1000.x"})
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700
+    assert store.get("work") == {"refresh_token": "1000.x"}
+    store.delete("work")
+    assert store.get("work") is None
+
+
+def test_default_store_is_the_file_without_a_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("COQLKIT_TOKEN_STORE", "file")
+    assert isinstance(default_store(), FileTokenStore)
+
+
+def test_secret_never_shows_itself() -> None:
+    secret = Secret("1000.abcdefghijklmnop")
+    shown = [str(secret), repr(secret), f"{secret}", f"{secret!r}", f"{secret}"]
+    assert all("abcdefghijkl" not in s for s in shown)
+    assert secret.reveal() == "1000.abcdefghijklmnop"
+    with pytest.raises(TypeError):
+        __import__("pickle").dumps(secret)
