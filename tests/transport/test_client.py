@@ -255,3 +255,12 @@ def test_sync_auth_flow_is_refused(sandbox: Sandbox, store: FileTokenStore) -> N
     ):
         plain.get(f"{sandbox.base_url}/crm/v8/org")
     asyncio.run(zoho.aclose())
+
+
+def test_client_credentials_grant_without_a_refresh_token(sandbox: Sandbox, store: FileTokenStore) -> None:
+    # A Self Client with no refresh token: the only way to a token is the client-credentials grant.
+    settings = replace(settings_for(sandbox, store), refresh_token=None)
+    with ZohoClient(settings) as zoho:
+        assert (zoho.org() or {})["zgid"]
+        assert zoho.aio.tokens.refreshes == 1
+    assert "refresh_token" not in (store.get(settings.store_key) or {})

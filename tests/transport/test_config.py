@@ -151,3 +151,30 @@ def test_secret_never_shows_itself() -> None:
     assert secret.reveal() == "1000.abcdefghijklmnop"
     with pytest.raises(TypeError):
         __import__("pickle").dumps(secret)
+
+
+def test_keyring_store_round_trip() -> None:
+    from coqlkit.transport.secrets import KeyringTokenStore
+
+    class FakeKeyring:
+        def __init__(self) -> None:
+            self.saved: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, user: str) -> str | None:
+            return self.saved.get((service, user))
+
+        def set_password(self, service: str, user: str, value: str) -> None:
+            self.saved[(service, user)] = value
+
+        def delete_password(self, service: str, user: str) -> None:
+            del self.saved[(service, user)]
+
+    ring = FakeKeyring()
+    store = KeyringTokenStore(ring)
+    store.put("work", {"refresh_token": "1000.k"})
+    assert store.get("work") == {"refresh_token": "1000.k"} and ("coqlkit", "work") in ring.saved
+    store.delete("work")
+    store.delete("work")  # forgetting twice is fine
+    assert store.get("work") is None
+    ring.saved[("coqlkit", "bad")] = "not json"
+    assert store.get("bad") is None
