@@ -9,6 +9,7 @@ Every error a user can catch is a :class:`CoqlError`::
     ├── RenderError              an AST that cannot be sent as strict COQL yet
     ├── CatalogError             metadata that cannot be read (bad snapshot, unknown module)
     ├── ConfigError              a profile or setting that is missing or wrong (no secret in it)
+    ├── PlanError                a query coqlkit cannot find a way to run
     ├── CreditBudgetExceeded     work refused before it starts: it would pass a credit budget
     └── ApiError                 Zoho (or the network) answered with an error (.status, .details)
         ├── TransportError       no answer: connection refused or dropped, timeout
@@ -17,6 +18,9 @@ Every error a user can catch is a :class:`CoqlError`::
         └── ZohoApiError         any other Zoho error envelope (INVALID_QUERY, SYNTAX_ERROR...)
 
 Messages never contain secrets: the only text they quote is the query itself.
+
+One warning: :class:`ConsistencyWarning`, when the rows of a read disagree with the count
+coqlkit made before it (records changed during the read).
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ __all__ = [
     "AuthError",
     "CatalogError",
     "ConfigError",
+    "ConsistencyWarning",
     "CoqlError",
     "CoqlSyntaxError",
     "CreditBudgetExceeded",
     "ParameterError",
+    "PlanError",
     "RateLimited",
     "RenderError",
     "TransportError",
@@ -135,6 +141,17 @@ class CatalogError(CoqlError):
     """Field metadata could not be read, or names a module the catalog does not have."""
 
     code = "CATALOG_ERROR"
+
+
+class ConsistencyWarning(UserWarning):
+    """A read's rows disagree with what coqlkit counted before it: records were created,
+    changed or deleted while the pages were read. The message says how many."""
+
+
+class PlanError(CoqlError):
+    """No plan can run this query (say, a NOT IN too long for any rewrite)."""
+
+    code = "PLAN_ERROR"
 
 
 class ConfigError(CoqlError):

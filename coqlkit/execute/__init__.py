@@ -1,0 +1,23 @@
+"""Run a plan: concurrent pages, keyset windows, bulk-read jobs and local finishing, streamed as Arrow."""
+
+from coqlkit.execute.executor import (
+    RunStats,
+    count_rows,
+    execute,
+    explain_analyze,
+    needs_probe,
+    options_for,
+    prepare,
+    result_schema,
+)
+
+__all__ = [
+    "RunStats",
+    "count_rows",
+    "execute",
+    "explain_analyze",
+    "needs_probe",
+    "options_for",
+    "prepare",
+    "result_schema",
+]

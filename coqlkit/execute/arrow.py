@@ -1,0 +1,560 @@
+"""Zoho values → Arrow: one mapping from field metadata, whichever strategy fetched the rows.
+
+Types come from the field metadata, never from guessing at JSON (DESIGN.md, "Arrow all the
+way"). A COQL page (:func:`records_to_batch`) and a bulk-read CSV (:func:`csv_to_batches`)
+of the same records give equal batches.
+
+==========================================================  ==========================================
+Zoho field (``value_type``: a formula's return type)         Arrow type
+==========================================================  ==========================================
+``id``, any id (``Owner.profile.id``: a bigint sub-key)      ``string`` (18–19 digits, kept lossless)
+text, email, phone, website, textarea, autonumber,           ``string``
+profileimage, text sub-keys
+picklist                                                     ``dictionary<int32, string>``
+multiselectpicklist                                          ``list<string>`` (empty → null)
+integer, bigint (JSON sends a digit string)                  ``int64``
+double, percent                                              ``float64``
+currency, decimal                                            ``decimal128(18, decimal_place)``
+                                                             (2 when the metadata gives none)
+boolean                                                      ``bool``
+date                                                         ``date32``
+datetime                                                     ``timestamp[s, tz]`` (the instant; shown in
+                                                             ``tz``, UTC unless asked)
+lookup, ownerlookup, userlookup, consent_lookup,             ``struct<id: string, name: string>``
+multi_module_lookup                                          (consent, multi-module: name null)
+territories, imageupload, fileupload, subform,               ``string`` holding compact JSON text
+multiselectlookup, multiuserlookup, unknown types, and
+text whose ``json_type`` is an array or object (``Tag``)
+``COUNT(...)``                                               ``int64``
+``SUM(...)``, ``AVG(...)``                                   ``float64``
+``MIN(...)``, ``MAX(...)``                                   the field's own type
+==========================================================  ==========================================
+
+Decimals are exact to the field's decimal places: a JSON number arrives as the nearest
+double (``json.loads``), and Arrow's double → decimal cast rounds that double to the
+nearest value at the column's scale, which is the number Zoho wrote whenever it had at
+most that many places and fewer than 15 significant digits (amounts below 10¹³ at scale 2).
+No Python ``Decimal`` objects are built: building them would make a page several times slower.
+A bulk-read CSV's text goes through the same double, so both strategies agree to the last digit.
+
+A value of the wrong shape (text where a number belongs, a number where text belongs, an
+object where a list belongs) raises :class:`~coqlkit.errors.CoqlError` naming the column and
+the first offending row; nothing is silently turned into null.
+
+>>> from coqlkit.catalog import Field
+>>> from coqlkit.plan.columns import OutputColumn
+>>> cols = [OutputColumn("Amount", Field("Amount", "currency", decimal_place=2))]
+>>> batch = records_to_batch([{"Amount": 1234.56}, {}], schema(cols), cols)
+>>> batch.column(0).to_pylist()
+[Decimal('1234.56'), None]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from os import PathLike
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from coqlkit.catalog import Field, FieldType
+from coqlkit.errors import CoqlError
+from coqlkit.plan.columns import OutputColumn
+
+__all__ = [
+    "LOOKUP_TYPE",
+    "UNEXPECTED_VALUE",
+    "arrow_type",
+    "csv_name",
+    "csv_to_batches",
+    "empty_batch",
+    "records_to_batch",
+    "schema",
+]
+
+#: A lookup: the target record's id and display name (``{"name", "id"}`` in COQL JSON).
+LOOKUP_TYPE = pa.struct([pa.field("id", pa.string()), pa.field("name", pa.string())])
+#: The ``code`` of the CoqlError raised for a value that does not fit its column.
+UNEXPECTED_VALUE = "UNEXPECTED_VALUE"
+DEFAULT_SCALE = 2
+DECIMAL_PRECISION = 18
+#: Zoho joins a multi-select's values with this in a bulk-read CSV.
+CSV_LIST_SEPARATOR = ";"
+
+# The ways a column's values are read (a "kind" per column, chosen from its metadata).
+_ID, _TEXT, _JSON, _PICK, _LIST = "id", "text", "json", "picklist", "list"
+_INT, _BIGINT, _FLOAT, _DECIMAL = "integer", "bigint", "float", "decimal"
+_BOOL, _DATE, _DATETIME, _LOOKUP = "boolean", "date", "datetime", "lookup"
+
+_TEXT_TYPES = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.TEXTAREA,
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.WEBSITE,
+        FieldType.AUTONUMBER,
+        FieldType.PROFILEIMAGE,
+    }
+)
+_BY_TYPE = {
+    FieldType.PICKLIST: _PICK,
+    FieldType.MULTISELECTPICKLIST: _LIST,
+    FieldType.INTEGER: _INT,
+    FieldType.BIGINT: _BIGINT,
+    FieldType.DOUBLE: _FLOAT,
+    FieldType.PERCENT: _FLOAT,
+    FieldType.CURRENCY: _DECIMAL,
+    FieldType.DECIMAL: _DECIMAL,
+    FieldType.BOOLEAN: _BOOL,
+    FieldType.DATE: _DATE,
+    FieldType.DATETIME: _DATETIME,
+}
+_LOOKUP_TYPES = frozenset(
+    {
+        FieldType.LOOKUP,
+        FieldType.OWNERLOOKUP,
+        FieldType.USERLOOKUP,
+        FieldType.CONSENT_LOOKUP,
+        FieldType.MULTI_MODULE_LOOKUP,
+    }
+)
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+_NONE = type(None)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+# ---- types --------------------------------------------------------------------------------------
+
+
+def _kind(column: OutputColumn) -> str:
+    """How a column's values are read: one of the kinds above."""
+    field = column.field
+    aggregate = (column.aggregate or "").upper()
+    if aggregate == "COUNT":
+        return _INT
+    if aggregate in ("SUM", "AVG"):
+        return _FLOAT
+    if field.api_name == "id":
+        return _ID  # the record id, or a lookup target's (Account_Name.id)
+    kind = field.value_type
+    if field.subkey:
+        return _ID if kind is FieldType.BIGINT else _BY_TYPE.get(kind, _TEXT)
+    if kind in _LOOKUP_TYPES or field.type in _LOOKUP_TYPES:
+        return _ID if aggregate else _LOOKUP  # MIN/MAX of a lookup compares ids
+    if kind in _TEXT_TYPES:
+        return _JSON if field.json_type in ("jsonarray", "jsonobject") else _TEXT
+    return _BY_TYPE.get(kind, _JSON)
+
+
+def _scale(field: Field) -> int:
+    places = field.decimal_place
+    return DEFAULT_SCALE if places is None else max(0, min(int(places), DECIMAL_PRECISION))
+
+
+def _type_of(kind: str, field: Field, tz: str) -> pa.DataType:
+    if kind in (_ID, _TEXT, _JSON):
+        return pa.string()
+    if kind == _PICK:
+        return pa.dictionary(pa.int32(), pa.string())
+    if kind == _LIST:
+        return pa.list_(pa.string())
+    if kind in (_INT, _BIGINT):
+        return pa.int64()
+    if kind == _FLOAT:
+        return pa.float64()
+    if kind == _DECIMAL:
+        return pa.decimal128(DECIMAL_PRECISION, _scale(field))
+    if kind == _BOOL:
+        return pa.bool_()
+    if kind == _DATE:
+        return pa.date32()
+    if kind == _DATETIME:
+        return pa.timestamp("s", tz=tz)
+    return LOOKUP_TYPE
+
+
+def arrow_type(column: OutputColumn, *, tz: str = "UTC") -> pa.DataType:
+    """The Arrow type of a result column (see the module's table); datetimes show in ``tz``."""
+    return _type_of(_kind(column), column.field, tz)
+
+
+def _metadata(column: OutputColumn) -> dict[str, str]:
+    field = column.field
+    meta = {"zoho.api_name": field.api_name, "zoho.data_type": field.data_type}
+    if field.return_type:
+        meta["zoho.return_type"] = field.return_type
+    if field.decimal_place is not None:
+        meta["zoho.decimal_place"] = str(field.decimal_place)
+    if field.lookup_module:
+        meta["zoho.lookup_module"] = field.lookup_module
+    if column.ref is not None:
+        meta["zoho.path"] = column.ref.name
+    if column.aggregate:
+        meta["zoho.aggregate"] = column.aggregate.upper()
+    return meta
+
+
+def schema(columns: Sequence[OutputColumn], *, tz: str = "UTC") -> pa.Schema:
+    """The schema of a result: one field per column, named by its key, nullable, with the
+    Zoho field's ``zoho.api_name``, ``zoho.data_type`` (and, when known, ``zoho.return_type``,
+    ``zoho.decimal_place``, ``zoho.lookup_module``, ``zoho.path``, ``zoho.aggregate``) as
+    field metadata."""
+    return pa.schema(
+        [pa.field(c.key, arrow_type(c, tz=tz), nullable=True, metadata=_metadata(c)) for c in columns]
+    )
+
+
+def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
+    """A batch of no rows with the whole schema (a query that matched nothing)."""
+    return pa.RecordBatch.from_arrays([pa.array([], type=f.type) for f in schema], schema=schema)
+
+
+# ---- values from COQL JSON ----------------------------------------------------------------------
+
+
+def _types(values: list[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _json_ids(values: list[Any], t: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=pa.string())
+    except pa.ArrowTypeError:  # an id sent as a JSON number: keep its digits
+        return pa.array([_id_text(v) for v in values], type=pa.string())
+
+
+def _id_text(value: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    raise TypeError(f"expected an id string, got {type(value).__name__}")
+
+
+def _json_text(values: list[Any], t: pa.DataType) -> pa.Array:
+    return pa.array(values, type=pa.string())
+
+
+def _json_json(values: list[Any], t: pa.DataType) -> pa.Array:
+    return pa.array([None if v is None else _dumps(v) for v in values], type=pa.string())
+
+
+def _json_picklist(values: list[Any], t: pa.DataType) -> pa.Array:
+    return pa.array(values, type=pa.string()).dictionary_encode()
+
+
+def _json_list(values: list[Any], t: pa.DataType) -> pa.Array:
+    if not _types(values) <= {list, _NONE}:
+        raise TypeError("expected a JSON array of strings")  # pyarrow would split a string into letters
+    return pa.array([v or None for v in values], type=pa.list_(pa.string()))
+
+
+def _json_integer(values: list[Any], t: pa.DataType) -> pa.Array:
+    if float in _types(values) and not all(v.is_integer() for v in values if type(v) is float):
+        raise TypeError("expected a whole number")  # pyarrow would truncate 3.5 to 3
+    return pa.array(values, type=pa.int64())
+
+
+def _json_bigint(values: list[Any], t: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=pa.string()).cast(pa.int64())  # Zoho: a digit string
+    except _ARROW_ERRORS:
+        return pa.array([_bigint(v) for v in values], type=pa.int64())
+
+
+def _bigint(value: Any) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    if type(value) is str and value.lstrip("-").isdigit():
+        return int(value)
+    raise TypeError(f"expected a digit string, got {value!r}")
+
+
+def _json_float(values: list[Any], t: pa.DataType) -> pa.Array:
+    if bool in _types(values):
+        raise TypeError("expected a number, got a boolean")  # pyarrow would read true as 1.0
+    return pa.array(values, type=pa.float64())
+
+
+def _json_decimal(values: list[Any], t: pa.DataType) -> pa.Array:
+    return _decimal(_json_float(values, t), t)
+
+
+def _decimal(doubles: pa.Array, t: pa.DataType) -> pa.Array:
+    """Doubles at ``t``'s scale: rounded to the nearest, overflow and NaN refused."""
+    if not pa.types.is_decimal(t):
+        return doubles
+    return doubles.cast(t)
+
+
+def _json_boolean(values: list[Any], t: pa.DataType) -> pa.Array:
+    return pa.array(values, type=pa.bool_())
+
+
+def _json_date(values: list[Any], t: pa.DataType) -> pa.Array:
+    return pa.array(values, type=pa.string()).cast(pa.date32())
+
+
+def _json_datetime(values: list[Any], t: pa.DataType) -> pa.Array:
+    return _datetimes(pa.array(values, type=pa.string()), t)
+
+
+def _datetimes(text: pa.Array, t: pa.DataType) -> pa.Array:
+    """ISO-8601 text with an offset → the instant, at ``t``'s unit, shown in ``t``'s zone."""
+    if not pa.types.is_timestamp(t) or t.tz is None:
+        t = pa.timestamp("s", tz="UTC")
+    try:
+        return text.cast(t)
+    except pa.ArrowInvalid:
+        # A fraction of a second (Zoho sends none): read it finely, then drop the fraction.
+        return text.cast(pa.timestamp("ns", tz=t.tz)).cast(t, safe=False)
+
+
+def _json_lookup(values: list[Any], t: pa.DataType) -> pa.Array:
+    if not _types(values) <= {dict, _NONE}:
+        raise TypeError('expected an object {"id", "name"}')
+    try:
+        return pa.array(values, type=LOOKUP_TYPE)
+    except pa.ArrowTypeError:  # e.g. an id sent as a number
+        return pa.array(
+            [None if v is None else {"id": _id_text(v.get("id")), "name": v.get("name")} for v in values],
+            type=LOOKUP_TYPE,
+        )
+
+
+_FROM_JSON: dict[str, Callable[[list[Any], pa.DataType], pa.Array]] = {
+    _ID: _json_ids,
+    _TEXT: _json_text,
+    _JSON: _json_json,
+    _PICK: _json_picklist,
+    _LIST: _json_list,
+    _INT: _json_integer,
+    _BIGINT: _json_bigint,
+    _FLOAT: _json_float,
+    _DECIMAL: _json_decimal,
+    _BOOL: _json_boolean,
+    _DATE: _json_date,
+    _DATETIME: _json_datetime,
+    _LOOKUP: _json_lookup,
+}
+
+
+def records_to_batch(
+    records: Sequence[Mapping[str, Any]], schema: pa.Schema, columns: Sequence[OutputColumn]
+) -> pa.RecordBatch:
+    """The ``data`` of a COQL response (``json.loads``-ed) as one batch of ``schema``.
+
+    A missing key or ``null`` is null; a value of the wrong shape raises
+    :class:`~coqlkit.errors.CoqlError` naming the column.
+    """
+    _check(schema, columns)
+    arrays = []
+    for column, target in zip(columns, schema, strict=True):
+        key = column.key
+        try:
+            values = list(map(itemgetter(key), records))
+        except KeyError:  # a key Zoho left out: null
+            values = [r.get(key) for r in records]
+        kind = _kind(column)
+        try:
+            array = _FROM_JSON[kind](values, target.type)
+            if not array.type.equals(target.type):
+                array = array.cast(target.type)
+        except (*_ARROW_ERRORS, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise _unexpected(column, kind, target.type, exc, values) from None
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _check(schema: pa.Schema, columns: Sequence[OutputColumn]) -> None:
+    if len(schema) != len(columns) or any(f.name != c.key for f, c in zip(schema, columns, strict=True)):
+        raise CoqlError(
+            f"the schema ({', '.join(schema.names)}) does not match the columns "
+            f"({', '.join(c.key for c in columns)})",
+            code=UNEXPECTED_VALUE,
+        )
+
+
+def _unexpected(
+    column: OutputColumn, kind: str, t: pa.DataType, exc: BaseException, values: Sequence[Any] = ()
+) -> CoqlError:
+    """The error for a column whose values do not fit: which column, which row, what was there."""
+    field = column.field
+    what = field.data_type if not column.aggregate else f"{column.aggregate.upper()} of {field.data_type}"
+    where = ""
+    for row, value in enumerate(values):
+        if value is not None and not _fits(kind, value):
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            where = f" (row {row}: {shown}, a {type(value).__name__})"
+            break
+    return CoqlError(
+        f"column {column.key!r} ({what}) cannot be read as {t}{where}: {exc}", code=UNEXPECTED_VALUE
+    )
+
+
+def _fits(kind: str, value: Any) -> bool:
+    """Whether one JSON value has the shape its column's kind expects (for error messages)."""
+    if kind in (_TEXT, _PICK, _DATE, _DATETIME):
+        return isinstance(value, str)
+    if kind == _ID:
+        return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    if kind == _BIGINT:
+        return (isinstance(value, str) and value.lstrip("-").isdigit()) or (
+            isinstance(value, int) and not isinstance(value, bool)
+        )
+    if kind == _INT:
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()
+        )
+    if kind in (_FLOAT, _DECIMAL):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _LIST:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == _LOOKUP:
+        return isinstance(value, dict) and all(
+            v is None or isinstance(v, str) for v in (value.get("id"), value.get("name"))
+        )
+    return True
+
+
+# ---- values from a bulk-read CSV --------------------------------------------------------------------
+
+
+def csv_name(column: OutputColumn) -> str:
+    """The CSV header of a column: its field path (bulk read knows no aliases)."""
+    if column.is_id:
+        return "id"
+    ref = column.ref
+    if ref is None:
+        return column.key
+    return ".".join(ref.path) if ref.via is None else ref.name
+
+
+def _csv_json(text: pa.Array) -> pa.Array:
+    return pa.array([None if v is None else _redump(v) for v in text.to_pylist()], type=pa.string())
+
+
+def _redump(text: str) -> str:
+    try:
+        return _dumps(json.loads(text))
+    except ValueError:
+        return _dumps(text)  # not JSON: kept as a JSON string, as COQL JSON would send a string
+
+
+def _csv_convert(kind: str, text: pa.Array, t: pa.DataType) -> pa.Array:
+    if kind in (_ID, _TEXT):
+        return text
+    if kind == _JSON:
+        return _csv_json(text)
+    if kind == _PICK:
+        return text.dictionary_encode()
+    if kind == _LIST:
+        return pc.split_pattern(text, CSV_LIST_SEPARATOR)
+    if kind in (_INT, _BIGINT):
+        return text.cast(pa.int64())
+    if kind == _FLOAT:
+        return text.cast(pa.float64())
+    if kind == _DECIMAL:
+        return _decimal(text.cast(pa.float64()), t)  # the same double as COQL JSON gives
+    if kind == _BOOL:
+        return text.cast(pa.bool_())
+    if kind == _DATE:
+        return text.cast(pa.date32())
+    if kind == _DATETIME:
+        return _datetimes(text, t)
+    raise AssertionError(kind)  # pragma: no cover - lookups are built from two columns
+
+
+def csv_to_batches(
+    path_or_file: str | PathLike[str] | IO[bytes],
+    columns: Sequence[OutputColumn],
+    schema: pa.Schema,
+    *,
+    block_size: int = 1 << 20,
+) -> Iterator[pa.RecordBatch]:
+    """Stream a bulk-read result CSV as batches of ``schema``, about ``block_size`` bytes each.
+
+    The columns are checked and the header read at once (a missing column raises here);
+    the rows are read as the batches are taken.
+
+    The CSV has a header of field paths (``id`` first). A lookup column holds the target's
+    id under its own path and, when ``column.lookup_name`` is set, the display name under
+    that path (``Owner`` and ``Owner.full_name``); multi-selects are ``;``-joined; an empty
+    cell is null. Aggregates cannot come from a bulk read. The batches equal what
+    :func:`records_to_batch` makes of the same records read through COQL.
+    """
+    _check(schema, columns)
+    plan: list[tuple[OutputColumn, str, str, str | None, pa.DataType]] = []  # column, kind, paths, type
+    for column, target in zip(columns, schema, strict=True):
+        if column.aggregate:
+            raise CoqlError(
+                f"column {column.key!r}: a bulk-read CSV holds no aggregates", code=UNEXPECTED_VALUE
+            )
+        kind = _kind(column)
+        name = column.lookup_name.name if kind == _LOOKUP and column.lookup_name is not None else None
+        plan.append((column, kind, csv_name(column), name, target.type))
+    wanted = list(dict.fromkeys(n for _, _, path, name, _ in plan for n in (path, name) if n is not None))
+    source = str(path_or_file) if isinstance(path_or_file, (str, PathLike)) else path_or_file
+    try:
+        reader = pcsv.open_csv(
+            source,
+            read_options=pcsv.ReadOptions(block_size=block_size),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(wanted, pa.string()),
+                include_columns=wanted,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return iter(())
+        raise CoqlError(f"the bulk-read CSV cannot be read: {exc}", code=UNEXPECTED_VALUE) from None
+    except KeyError as exc:  # a column the CSV does not have
+        detail = exc.args[0] if exc.args else exc
+        raise CoqlError(f"the bulk-read CSV lacks a column: {detail}", code=UNEXPECTED_VALUE) from None
+    return _stream(reader, plan, schema)
+
+
+_Plan = Sequence[tuple[OutputColumn, str, str, str | None, pa.DataType]]
+
+
+def _stream(reader: Any, plan: _Plan, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    with reader:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except pa.ArrowInvalid as exc:  # a malformed row further down the file
+                raise CoqlError(f"the bulk-read CSV cannot be read: {exc}", code=UNEXPECTED_VALUE) from None
+            yield _csv_batch(batch, plan, schema)
+
+
+def _csv_batch(batch: pa.RecordBatch, plan: _Plan, schema: pa.Schema) -> pa.RecordBatch:
+    arrays = []
+    for column, kind, path, name, t in plan:
+        text = batch.column(path)
+        try:
+            if kind == _LOOKUP:
+                names = batch.column(name) if name is not None else pa.nulls(len(text), pa.string())
+                array = pa.StructArray.from_arrays(
+                    [text, names], fields=list(LOOKUP_TYPE), mask=pc.is_null(text)
+                )
+            else:
+                array = _csv_convert(kind, text, t)
+            if not array.type.equals(t):
+                array = array.cast(t)
+        except (*_ARROW_ERRORS, TypeError, ValueError) as exc:
+            raise _unexpected(column, kind, t, exc) from None
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

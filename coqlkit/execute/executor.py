@@ -1,0 +1,315 @@
+"""``execute(plan, client)``: a plan's rows as an async iterator of Arrow record batches.
+
+Every step becomes an async iterator of batches: the leaves call Zoho (:mod:`.scan`,
+:mod:`.bulk`), the inner steps combine and finish them (:mod:`.finish`). The batches
+of the root have the schema of the plan's columns (:func:`result_schema`); a query that
+matches nothing yields one empty batch with that schema, so a table can always be built.
+
+What each step really did (calls, credits, rows, seconds) is kept in :class:`RunStats`,
+which EXPLAIN ANALYZE prints next to the estimates. When the rows received disagree with
+the COUNT probe (records created or deleted during the read), the stats' ``notes`` say so
+and a :class:`~coqlkit.errors.ConsistencyWarning` is issued: a read is never silently short.
+
+``prepare(select, catalog, client)`` is the usual way in: it makes the COUNT probe when the
+plan depends on the row count (one credit) and plans with what it found.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+
+import pyarrow as pa
+
+from coqlkit.catalog import Catalog
+from coqlkit.catalog.limits import MAX_LIMIT, MAX_OFFSET_ROWS
+from coqlkit.errors import ConsistencyWarning, CoqlError
+from coqlkit.execute import finish
+from coqlkit.execute.arrow import empty_batch, schema
+from coqlkit.execute.bulk import bulk_read
+from coqlkit.execute.scan import scan
+from coqlkit.language.ast import Aggregate, Column, FieldRef, Select
+from coqlkit.language.render import render
+from coqlkit.plan.explain import Actual, explain
+from coqlkit.plan.options import PlanOptions
+from coqlkit.plan.planner import Plan, plan
+from coqlkit.plan.prepare import has_long_in, rewrite_long_ins
+from coqlkit.plan.steps import (
+    BulkRead,
+    ColumnSplit,
+    CountProbe,
+    InUnion,
+    KeysetPages,
+    LocalAggregate,
+    LocalProject,
+    LocalSlice,
+    LocalSort,
+    OffsetPages,
+    SingleCall,
+    Step,
+)
+from coqlkit.transport import AsyncZohoClient
+
+__all__ = [
+    "RunStats",
+    "count_rows",
+    "execute",
+    "explain_analyze",
+    "needs_probe",
+    "options_for",
+    "prepare",
+    "result_schema",
+]
+
+ID = FieldRef(("id",))
+
+
+@dataclass
+class RunStats:
+    """What running a plan did: totals, per step (``actuals``, by ``id(step)``), and notes."""
+
+    calls: int = 0
+    credits: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    first_batch_seconds: float | None = None
+    actuals: dict[int, Actual] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def actual(self, step: Step) -> Actual:
+        return self.actuals.setdefault(id(step), Actual())
+
+
+def result_schema(plan: Plan, *, tz: str = "UTC") -> pa.Schema:
+    """The schema of every batch ``execute(plan, ...)`` yields."""
+    return schema(plan.columns, tz=tz)
+
+
+# ---- before the plan: the COUNT probe ------------------------------------------------------
+
+
+def needs_probe(select: Select, options: PlanOptions | None = None) -> bool:
+    """Whether the plan depends on how many records match: a record query that may need
+    more than one call (no LIMIT of at most 2,000 inside the offset ceiling)."""
+    options = options or PlanOptions()
+    if select.aggregates or select.group_by:
+        return False
+    if options.strategy == "bulk":
+        return True  # a bulk read is planned by its record count
+    limit = select.limit
+    if limit is not None and limit.count is not None:
+        within = limit.count <= min(options.page_size, MAX_LIMIT)
+        return not (within and (limit.offset or 0) + limit.count <= options.offset_ceiling)
+    return True
+
+
+def probe_query(select: Select) -> Select | None:
+    """``select COUNT(id) from <module> where <the query's WHERE>`` (None: the WHERE cannot
+    be sent as one query, even with its long IN lists rewritten)."""
+    if has_long_in(select):
+        rewritten = rewrite_long_ins(select)
+        if rewritten is None:
+            return None
+        select = rewritten
+    return replace(
+        select,
+        columns=(Column(Aggregate("COUNT", ID)),),
+        group_by=(),
+        order_by=(),
+        limit=None,
+    )
+
+
+async def count_rows(client: AsyncZohoClient, select: Select) -> CountProbe | None:
+    """How many records match ``select``'s WHERE, for one credit (None: it cannot be asked)."""
+    query = probe_query(select)
+    if query is None:
+        return None
+    text = render(query)
+    page = await client.coql(text)
+    rows = 0
+    if page.records:
+        value = next(iter(page.records[0].values()), 0)
+        rows = int(value or 0)
+    return CountProbe(text, rows)
+
+
+def options_for(client: AsyncZohoClient, **overrides: object) -> PlanOptions:
+    """Plan options from the client's profile: its concurrency and what is left of its credit
+    budget; ``overrides`` set any other option (``latency_ms``, ``strategy``...)."""
+    values: dict[str, object] = {"concurrency": client.settings.concurrency}
+    if client.budget is not None:
+        values["max_credits"] = client.budget.left
+    values.update(overrides)
+    return PlanOptions(**values)  # type: ignore[arg-type]
+
+
+async def prepare(
+    select: Select,
+    catalog: Catalog,
+    client: AsyncZohoClient,
+    options: PlanOptions | None = None,
+    *,
+    probe: bool = True,
+) -> Plan:
+    """Plan ``select``, making the COUNT probe first when the plan depends on the row count
+    (``probe=False``: never; the plan then reads until a page comes back short)."""
+    options = options or options_for(client)
+    found = await count_rows(client, select) if probe and needs_probe(select, options) else None
+    return plan(select, catalog, options, probe=found)
+
+
+# ---- running the plan ------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, client: AsyncZohoClient, plan: Plan, tz: str, stats: RunStats, ahead: int) -> None:
+        self.client = client
+        self.plan = plan
+        self.tz = tz
+        self.stats = stats
+        self.ahead = ahead
+
+    def schema(self, step: Step) -> pa.Schema:
+        return schema(step.columns, tz=self.tz)
+
+    def run(self, step: Step) -> AsyncIterator[pa.RecordBatch]:
+        return self._timed(step, self._source(step))
+
+    def _source(self, step: Step) -> AsyncIterator[pa.RecordBatch]:
+        actual = self.stats.actual(step)
+        if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
+            return scan(self.client, step, self.schema(step), actual, ahead=self.ahead)
+        if isinstance(step, BulkRead):
+            poll = self.plan.options.bulk_poll_seconds
+            return bulk_read(self.client, step, self.schema(step), actual, poll_seconds=poll)
+        if isinstance(step, ColumnSplit):
+            parts = [self.run(p) for p in step.parts]
+            return finish.column_join(parts, self.schema(step), self.stats.notes)
+        if isinstance(step, InUnion):
+            return finish.union([self.run(p) for p in step.parts], self.schema(step))
+        if isinstance(step, LocalSort):
+            return finish.sort(self.run(step.child), self.schema(step.child), step.keys)
+        if isinstance(step, LocalSlice):
+            return finish.slice_rows(self.run(step.child), step.offset, step.limit)
+        if isinstance(step, LocalProject):
+            return finish.project(self.run(step.child), self.schema(step))
+        if isinstance(step, LocalAggregate):
+            child = step.child
+            return finish.aggregate(
+                self.run(child), self.schema(child), self.schema(step), step.group, step.aggregates
+            )
+        raise CoqlError(f"no way to run a {type(step).__name__} step")  # pragma: no cover
+
+    async def _timed(
+        self, step: Step, source: AsyncIterator[pa.RecordBatch]
+    ) -> AsyncIterator[pa.RecordBatch]:
+        """Count what a step yields and how long it took; close its source however it ends."""
+        actual = self.stats.actual(step)
+        started = time.perf_counter()
+        leaf = not step.children
+        try:
+            async for batch in source:
+                if not leaf:
+                    actual.rows += batch.num_rows
+                yield batch
+        finally:
+            await source.aclose()  # type: ignore[attr-defined]
+            actual.seconds = time.perf_counter() - started
+
+
+def _roll_up(step: Step, stats: RunStats) -> Actual:
+    """An inner step's calls and credits are its children's."""
+    actual = stats.actual(step)
+    if step.children:
+        actual.calls = actual.credits = 0
+        for child in step.children:
+            sub = _roll_up(child, stats)
+            actual.calls += sub.calls
+            actual.credits += sub.credits
+    return actual
+
+
+async def execute(
+    plan: Plan,
+    client: AsyncZohoClient,
+    *,
+    tz: str = "UTC",
+    stats: RunStats | None = None,
+    ahead: int | None = None,
+) -> AsyncIterator[pa.RecordBatch]:
+    """The rows of ``plan`` as record batches of :func:`result_schema`, in order.
+
+    ``ahead`` bounds the pages asked for but not yet delivered (default: twice the client's
+    concurrency). Close the iterator (``aclose()``, or leave an ``async with
+    contextlib.aclosing(...)``) to stop early: every call in flight is cancelled.
+    """
+    stats = stats if stats is not None else RunStats()
+    if plan.probe is not None:
+        stats.calls, stats.credits = stats.calls + 1, stats.credits + 1
+    ahead = ahead if ahead is not None else 2 * client.settings.concurrency
+    run = _Run(client, plan, tz, stats, ahead)
+    final = result_schema(plan, tz=tz)
+    started = time.perf_counter()
+    rows = 0
+    source = run.run(plan.root)
+    try:
+        async for batch in source:
+            if batch.num_rows == 0:
+                continue
+            if not batch.schema.equals(final):
+                batch = pa.RecordBatch.from_arrays(batch.columns, schema=final)
+            if stats.first_batch_seconds is None:
+                stats.first_batch_seconds = time.perf_counter() - started
+            rows += batch.num_rows
+            stats.rows = rows
+            yield batch
+        if rows == 0:
+            yield empty_batch(final)
+        _check_count(plan, rows, stats)
+    finally:
+        await source.aclose()  # type: ignore[attr-defined]
+        root = _roll_up(plan.root, stats)
+        stats.calls = root.calls + (1 if plan.probe is not None else 0)
+        stats.credits = root.credits + (1 if plan.probe is not None else 0)
+        stats.seconds = time.perf_counter() - started
+
+
+def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
+    expected = plan.estimate.rows
+    if plan.probe is None or expected is None or rows == expected:
+        return
+    if rows < expected:
+        note = (
+            f"{expected - rows:,} fewer rows than the COUNT probe found ({rows:,} of {expected:,}): "
+            "records were deleted or changed during the read"
+        )
+        if plan.estimate.rows is not None and expected > MAX_OFFSET_ROWS:
+            note += "; run it again, or with strategy='bulk' for a read that is one snapshot"
+    else:
+        note = (
+            f"{rows - expected:,} more rows than the COUNT probe found ({rows:,}, not {expected:,}): "
+            "records were created during the read"
+        )
+    stats.notes.append(note)
+    warnings.warn(note, ConsistencyWarning, stacklevel=2)
+
+
+async def explain_analyze(
+    plan: Plan, client: AsyncZohoClient, *, tz: str = "UTC"
+) -> tuple[str, pa.Table, RunStats]:
+    """Run ``plan`` to the end: its EXPLAIN tree with the actual figures, the rows, the stats."""
+    stats = RunStats()
+    batches = [b async for b in execute(plan, client, tz=tz, stats=stats)]
+    table = pa.Table.from_batches(batches, schema=result_schema(plan, tz=tz))
+    text = explain(plan, stats.actuals)
+    calls, credits = "call" if stats.calls == 1 else "calls", "credit" if stats.credits == 1 else "credits"
+    text += (
+        f"\nActual: {stats.rows:,} rows · {stats.calls:,} {calls} · {stats.credits:,} {credits} · "
+        f"{stats.seconds:.2f} s (first rows after {stats.first_batch_seconds or 0:.2f} s)"
+    )
+    for note in stats.notes:
+        text += f"\nNote: {note}"
+    return text, table, stats

@@ -1,0 +1,365 @@
+"""What the server cannot do, done here on Arrow batches: sort, slice, project, aggregate,
+join the column groups of a wide query and unite the parts of a long IN.
+
+Every function takes and returns an async iterator of record batches. Slicing and
+projection stream; a sort (and an aggregation) needs every row first, so it holds them,
+as EXPLAIN says. Sorting follows the sandbox's (SQLite's) rules, which are the ones coqlkit
+assumes for Zoho: nulls before every value when ascending and after them when descending,
+text by code point, a lookup by its id, a picklist by its text, ties broken by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coqlkit.errors import CoqlError
+
+__all__ = ["aggregate", "column_join", "project", "slice_rows", "sort", "union"]
+
+Batches = AsyncIterator[pa.RecordBatch]
+OUT_ROWS = 2_000  # rows per batch a local step yields
+
+
+def _rebatch(table: pa.Table, size: int = OUT_ROWS) -> list[pa.RecordBatch]:
+    return table.combine_chunks().to_batches(max_chunksize=size) if table.num_rows else []
+
+
+async def _table(batches: Batches, schema: pa.Schema) -> pa.Table:
+    async with contextlib.aclosing(batches):
+        collected = [b async for b in batches]
+    return pa.Table.from_batches(collected, schema=schema) if collected else schema.empty_table()
+
+
+def _ids(array: pa.Array | pa.ChunkedArray) -> list[int]:
+    """Zoho ids (digit strings) as ints."""
+    return pc.cast(array, pa.int64()).to_pylist()  # type: ignore[no-any-return]
+
+
+def _id_column(array: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    return (
+        pa.chunked_array([pc.cast(array, pa.int64())])
+        if isinstance(array, pa.Array)
+        else pc.cast(array, pa.int64())
+    )
+
+
+# ---- sort ------------------------------------------------------------------------------------
+
+
+def _sortable(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column as values Arrow can order the way the server does."""
+    kind = column.type
+    if pa.types.is_struct(kind):  # a lookup: by the target's id
+        column = pc.struct_field(column, "id")
+        kind = column.type
+    if pa.types.is_dictionary(kind):
+        return column.cast(kind.value_type)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):  # a multi-select: as Zoho stores it
+        return pc.binary_join(column, ";")
+    return column
+
+
+def sort_table(table: pa.Table, keys: Sequence[tuple[str, bool]]) -> pa.Table:
+    """``table`` sorted by ``keys`` (column, descending), nulls lowest, ties by ascending id."""
+    if table.num_rows <= 1:
+        return table
+    helpers: dict[str, pa.ChunkedArray] = {}
+    order: list[tuple[str, str]] = []
+    for index, (name, descending) in enumerate(keys):
+        values = _sortable(table.column(name))
+        direction = "descending" if descending else "ascending"
+        if values.null_count:  # nulls are the lowest values: first ascending, last descending
+            helpers[f"__present{index}"] = pc.is_valid(values)
+            order.append((f"__present{index}", direction))
+        if name == "id":
+            values = _id_column(values)
+        helpers[f"__key{index}"] = values
+        order.append((f"__key{index}", direction))
+    if "id" in table.column_names and not any(name == "id" for name, _ in keys):
+        helpers["__id"] = _id_column(table.column("id"))
+        order.append(("__id", "ascending"))
+    keyed = pa.table(helpers)
+    indices = pc.sort_indices(keyed, sort_keys=order)
+    return table.take(indices)
+
+
+async def sort(batches: Batches, schema: pa.Schema, keys: Sequence[tuple[str, bool]]) -> Batches:
+    """Every row, sorted (held in memory: a sort cannot stream)."""
+    table = sort_table(await _table(batches, schema), keys)
+    for batch in _rebatch(table):
+        yield batch
+
+
+# ---- slice, project --------------------------------------------------------------------------
+
+
+async def slice_rows(batches: Batches, offset: int, limit: int | None) -> Batches:
+    """Skip ``offset`` rows, then keep ``limit`` (None: all); stops reading once it has them."""
+    skip, left = offset, limit
+    if left == 0:
+        return
+    async with contextlib.aclosing(batches):
+        async for batch in batches:
+            if skip >= batch.num_rows:
+                skip -= batch.num_rows
+                continue
+            if skip:
+                batch, skip = batch.slice(skip), 0
+            if left is not None:
+                batch = batch.slice(0, left)
+                left -= batch.num_rows
+            if batch.num_rows:
+                yield batch
+            if left == 0:
+                return
+
+
+async def project(batches: Batches, schema: pa.Schema) -> Batches:
+    """Only ``schema``'s columns, in its order (drops the columns fetched to sort by)."""
+    names = schema.names
+    async with contextlib.aclosing(batches):
+        async for batch in batches:
+            yield pa.RecordBatch.from_arrays([batch.column(n) for n in names], schema=schema)
+
+
+# ---- union of the parts of a long IN -----------------------------------------------------------
+
+
+async def _pump(source: Batches, queue: asyncio.Queue[pa.RecordBatch | BaseException | None]) -> None:
+    try:
+        async for batch in source:
+            await queue.put(batch)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:  # delivered to the consumer, which raises it
+        await queue.put(exc)
+        return
+    await queue.put(None)
+
+
+class _Producers:
+    """Each source runs in its own task, ``depth`` batches ahead of its consumer."""
+
+    def __init__(self, sources: Sequence[Batches], depth: int = 4) -> None:
+        self.queues: list[asyncio.Queue[pa.RecordBatch | BaseException | None]] = [
+            asyncio.Queue(depth) for _ in sources
+        ]
+        self.tasks = [asyncio.ensure_future(_pump(s, q)) for s, q in zip(sources, self.queues, strict=True)]
+        self.sources = sources
+
+    async def get(self, index: int) -> pa.RecordBatch | None:
+        item = await self.queues[index].get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for source in self.sources:
+            with contextlib.suppress(Exception):
+                await source.aclose()  # type: ignore[attr-defined]
+
+
+async def union(sources: Sequence[Batches], schema: pa.Schema) -> Batches:
+    """The rows of every source, each id once (in the order they arrive)."""
+    producers = _Producers(sources)
+    seen: set[int] = set()
+    try:
+        for index in range(len(sources)):
+            while (batch := await producers.get(index)) is not None:
+                keep = []
+                for rid in _ids(batch.column("id")):
+                    keep.append(rid not in seen)
+                    seen.add(rid)
+                if not all(keep):
+                    batch = batch.filter(pa.array(keep, pa.bool_()))
+                if batch.num_rows:
+                    yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+    finally:
+        await producers.close()
+
+
+# ---- the column groups of a wide query ---------------------------------------------------------
+
+
+class ColumnJoinWarning(UserWarning):
+    """The column groups of a wide query disagreed: records changed during the read."""
+
+
+async def column_join(sources: Sequence[Batches], schema: pa.Schema, notes: list[str]) -> Batches:
+    """The column groups (each with ``id`` first) side by side, row for row.
+
+    Every group asked for the same rows in the same order, so rows pair up by position;
+    the ids prove it. When they disagree (a record was created, changed or deleted between
+    the groups' calls), the rest of the rows are joined by id instead: a record is kept
+    when every group has it, in the first group's order, and ``notes`` says so.
+    """
+    producers = _Producers(sources)
+    buffers: list[Any] = [None] * len(sources)  # per group: the rows not yet paired (a Table)
+    done = [False] * len(sources)
+    names = schema.names
+    try:
+        while True:
+            for index in range(len(sources)):  # every group: rows in hand, or finished
+                while not done[index] and (buffers[index] is None or buffers[index].num_rows == 0):
+                    batch = await producers.get(index)
+                    if batch is None:
+                        done[index] = True
+                    else:
+                        buffers[index] = _append(buffers[index], batch)
+            sizes = [0 if b is None else b.num_rows for b in buffers]
+            ready = min(sizes)
+            if ready == 0:  # a group has finished: so must the others
+                left = sum(sizes)
+                for index in range(len(sources)):
+                    while not done[index]:
+                        batch = await producers.get(index)
+                        if batch is None:
+                            done[index] = True
+                        else:
+                            left += batch.num_rows
+                if left:
+                    notes.append(
+                        f"records changed during the read: {left:,} row(s) of some column groups "
+                        "had no partner in the others and were left out; run the query again "
+                        "for a consistent result"
+                    )
+                return
+            heads = [b.slice(0, ready) for b in buffers]
+            if not all(heads[0].column("id").equals(h.column("id")) for h in heads[1:]):
+                rest = await _drain(producers, buffers, done)
+                for batch in _join_by_id(rest, names, schema, notes):
+                    yield batch
+                return
+            yield _side_by_side(heads, names, schema)
+            buffers = [b.slice(ready) for b in buffers]
+    finally:
+        await producers.close()
+
+
+def _append(table: pa.Table | None, batch: pa.RecordBatch) -> pa.Table:
+    added = pa.Table.from_batches([batch])
+    return added if table is None or table.num_rows == 0 else pa.concat_tables([table, added])
+
+
+async def _drain(producers: _Producers, buffers: list[Any], done: list[bool]) -> list[pa.Table]:
+    out = []
+    for index, table in enumerate(buffers):
+        while not done[index]:
+            batch = await producers.get(index)
+            if batch is None:
+                done[index] = True
+            else:
+                table = _append(table, batch)
+        if table is None:
+            raise CoqlError("a column group of a wide query yielded no schema")  # pragma: no cover
+        out.append(table)
+    return out
+
+
+def _side_by_side(heads: list[pa.Table], names: list[str], schema: pa.Schema) -> pa.RecordBatch:
+    found: dict[str, pa.ChunkedArray] = {}
+    for head in heads:
+        for name in head.column_names:
+            found.setdefault(name, head.column(name))
+    arrays = [found[n].combine_chunks() for n in names]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _join_by_id(
+    tables: list[pa.Table], names: list[str], schema: pa.Schema, notes: list[str]
+) -> list[pa.RecordBatch]:
+    """The groups joined on id: the records every group has, in the first group's order."""
+    ids = [_ids(t.column("id")) for t in tables]
+    shared = set(ids[0]).intersection(*ids[1:])
+    common = [i for i in ids[0] if i in shared]
+    dropped = max(len(i) for i in ids) - len(common)
+    if dropped or any(len(i) != len(common) for i in ids):
+        notes.append(
+            f"records changed during the read: the column groups disagreed, so {dropped:,} "
+            "record(s) not seen by every group were left out; run the query again for a "
+            "consistent result"
+        )
+    taken = []
+    for table, table_ids in zip(tables, ids, strict=True):
+        position = {v: i for i, v in enumerate(table_ids)}
+        taken.append(table.take(pa.array([position[v] for v in common], pa.int64())))
+    if not common:
+        return []
+    return [
+        _side_by_side([t.slice(s, OUT_ROWS) for t in taken], names, schema)
+        for s in range(0, len(common), OUT_ROWS)
+    ]
+
+
+# ---- aggregation --------------------------------------------------------------------------------
+
+_ARROW_FUNCTION = {"COUNT": "count", "SUM": "sum", "AVG": "mean", "MIN": "min", "MAX": "max"}
+
+
+async def aggregate(
+    batches: Batches,
+    in_schema: pa.Schema,
+    schema: pa.Schema,
+    group: Sequence[str],
+    aggregates: Sequence[tuple[str, str, str]],
+) -> Batches:
+    """GROUP BY ``group`` with ``aggregates`` (output key, function, input column), as Zoho
+    would: COUNT counts values that are not null, SUM and AVG of no values are null."""
+    table = await _table(batches, in_schema)
+    plain: dict[str, pa.ChunkedArray] = {}
+    for name in group:
+        plain[name] = _group_key(table.column(name))
+    specs = []
+    for index, (_, func, source) in enumerate(aggregates):
+        column = table.column(source)
+        if pa.types.is_struct(column.type):
+            column = pc.struct_field(column, "id")
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if func in ("SUM", "AVG") and not pa.types.is_floating(column.type):
+            column = column.cast(pa.float64())
+        plain[f"__agg{index}"] = column
+        specs.append((f"__agg{index}", _ARROW_FUNCTION[func]))
+    keyed = pa.table(plain) if plain else pa.table({"__n": pa.nulls(table.num_rows, pa.int8())})
+    if group:
+        result = keyed.group_by(list(group), use_threads=False).aggregate(specs)
+    else:
+        result = pa.table({f"{name}_{fn}": [_whole(keyed.column(name), fn)] for name, fn in specs})
+    arrays = []
+    for field in schema:
+        position = (
+            [k for k, _, _ in aggregates].index(field.name)
+            if field.name in [k for k, _, _ in aggregates]
+            else None
+        )
+        if position is None:
+            values = result.column(field.name)
+        else:
+            values = result.column(f"__agg{position}_{specs[position][1]}")
+        arrays.append(values.cast(field.type) if not values.type.equals(field.type) else values)
+    out = pa.Table.from_arrays(arrays, schema=schema) if arrays else schema.empty_table()
+    if group:  # Zoho returns groups in the order of their keys
+        out = sort_table(out, [(name, False) for name in group])
+    for batch in _rebatch(out):
+        yield batch
+
+
+def _group_key(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
+
+
+def _whole(column: pa.ChunkedArray, function: str) -> Any:
+    if function == "count":
+        return pc.count(column).as_py()
+    return getattr(pc, function)(column).as_py()

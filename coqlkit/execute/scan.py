@@ -1,0 +1,242 @@
+"""Run the COQL leaves of a plan: one call, offset pages, or keyset windows, concurrently.
+
+Pages go out as fast as the client's concurrency allows and come back in any order; they
+are delivered in order through a bounded window (at most ``ahead`` pages asked for but not
+yet delivered), so memory stays bounded however many rows stream through, and the first
+batch leaves as soon as the first page is in. A keyset window's last page is fetched
+first: its last id opens the next window. Stopping the iterator cancels every call in
+flight.
+
+A result never holds an id twice: keyset pages keep only ids above the last one delivered
+(their order is the id order), offset pages drop ids already delivered. When the size is
+unknown (``until_short``), the first short page ends the scan; an ``open_ended`` scan asks
+for one more page, then two, then four... at most ``ahead`` past the last full one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coqlkit.catalog.limits import MAX_OFFSET_ROWS
+from coqlkit.errors import PlanError
+from coqlkit.execute.arrow import records_to_batch
+from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
+from coqlkit.language.render import render
+from coqlkit.plan.explain import Actual
+from coqlkit.plan.steps import KeysetPages, OffsetPages, Page, SingleCall
+from coqlkit.transport import AsyncZohoClient
+
+__all__ = ["scan"]
+
+ID = FieldRef(("id",))
+
+
+@dataclass
+class _Job:
+    seq: int  # delivery order; -1 for a window-boundary call that delivers nothing
+    page: Page
+
+    @property
+    def deliver(self) -> bool:
+        return self.seq >= 0
+
+
+class _Scan:
+    def __init__(
+        self,
+        client: AsyncZohoClient,
+        step: OffsetPages | KeysetPages,
+        schema: pa.Schema,
+        actual: Actual,
+        ahead: int,
+    ) -> None:
+        self.client = client
+        self.step = step
+        self.query: Select = step.query
+        self.schema = schema
+        self.actual = actual
+        self.ahead = max(2, ahead)
+        self.keyset = isinstance(step, KeysetPages)
+        self.window_rows = step.window_rows if isinstance(step, KeysetPages) else 0
+        self.boundaries: dict[int, int | None] = {0: None}
+        self.last_id: int | None = None  # keyset: ids only grow; anything not above it is a repeat
+        self.seen: set[int] = set()  # offset pages: every id delivered (at most 100,000)
+        self.jobs: list[_Job] = []
+        seq = 0
+        for page in step.pages:
+            skip = self.keyset and page.limit == 1 and page.offset == self.window_rows - 1
+            self.jobs.append(_Job(-1 if skip else seq, page))
+            seq += 0 if skip else 1
+        self.total = seq  # pages to deliver (grows when open-ended)
+        self.end: int | None = None  # the seq of the first short page: nothing after it
+
+    # ---- what goes out, in which order -----------------------------------------------------
+
+    def _issue_order(self) -> deque[_Job]:
+        """Window by window; in each keyset window its last page first (it opens the next)."""
+        if not self.keyset:
+            return deque(self.jobs)
+        order: list[_Job] = []
+        for window in sorted({j.page.window for j in self.jobs}):
+            jobs = [j for j in self.jobs if j.page.window == window]
+            opener = [j for j in jobs if j.page.offset + j.page.limit == self.window_rows]
+            order += opener + [j for j in jobs if j not in opener]
+        return deque(order)
+
+    def _query(self, page: Page) -> str:
+        query = self.query
+        boundary = self.boundaries.get(page.window)
+        if boundary is not None:
+            after = Comparison(ID, ">", Number(boundary))
+            where = after if query.where is None else And(query.where, after, parens=1)
+            query = replace(query, where=where)
+        return render(replace(query, limit=Limit(page.limit, page.offset)))
+
+    def _finished(self, seq: int) -> bool:
+        return seq >= self.total or (self.end is not None and seq > self.end)
+
+    # ---- running ---------------------------------------------------------------------------
+
+    async def _fetch(self, job: _Job) -> list[dict[str, Any]]:
+        page = await self.client.coql(self._query(job.page))
+        self.actual.calls += 1
+        self.actual.credits += page.credits
+        return page.records
+
+    async def run(self) -> AsyncIterator[pa.RecordBatch]:
+        started = time.perf_counter()
+        pending = self._issue_order()
+        inflight: dict[asyncio.Future[list[dict[str, Any]]], _Job] = {}
+        ready: dict[int, pa.RecordBatch] = {}
+        next_seq = 0
+        try:
+            while not self._finished(next_seq):
+                if next_seq in ready:
+                    batch = self._unique(ready.pop(next_seq))
+                    next_seq += 1
+                    self.actual.rows += batch.num_rows
+                    self.actual.seconds = time.perf_counter() - started
+                    if batch.num_rows:
+                        yield batch
+                    continue
+                self._launch(pending, inflight, len(ready), next_seq)
+                if not inflight:  # pragma: no cover - a planned page always waits for a launch
+                    raise PlanError("the scan stalled: no page can be asked for")
+                done, _ = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    job = inflight.pop(task)
+                    records = task.result()
+                    self._after(job, records, pending)
+                    if job.deliver and not self._finished(job.seq):
+                        ready[job.seq] = records_to_batch(records, self.schema, self.step.columns)
+        finally:
+            for task in inflight:
+                task.cancel()
+            if inflight:
+                await asyncio.gather(*inflight, return_exceptions=True)
+            self.actual.seconds = time.perf_counter() - started
+
+    def _launch(
+        self,
+        pending: deque[_Job],
+        inflight: dict[asyncio.Future[list[dict[str, Any]]], _Job],
+        buffered: int,
+        next_seq: int,
+    ) -> None:
+        """Send what may go: never more than ``ahead`` pages out or waiting to be delivered,
+        except the very page the delivery waits for."""
+        while pending:
+            job = pending[0]
+            if job.page.window not in self.boundaries:
+                return  # its window opens when the previous window's last page is in
+            if len(inflight) + buffered >= self.ahead and job.seq != next_seq:
+                return
+            pending.popleft()
+            if job.deliver and self._finished(job.seq):
+                continue
+            inflight[asyncio.ensure_future(self._fetch(job))] = job
+
+    def _after(self, job: _Job, records: list[dict[str, Any]], pending: deque[_Job]) -> None:
+        page = job.page
+        full = len(records) >= page.limit
+        if self.keyset and page.offset + page.limit == self.window_rows:
+            if records:
+                self.boundaries[page.window + 1] = int(records[-1]["id"])
+            elif not job.deliver:  # a skipped window is short: there is nothing after it
+                self.end = -1
+        if not job.deliver or not self.step.until_short:
+            return
+        if not full:
+            self.end = job.seq if self.end is None else min(self.end, job.seq)
+            return
+        if self.step.open_ended and self.end is None:
+            # One more page, then two, then four...: never more than ``ahead`` past this one.
+            upto = job.seq + 1 + min(self.ahead, job.seq + 1)
+            while self.total < upto:
+                nxt = self._next_page(self.jobs[-1].page)
+                new = _Job(self.total, nxt)
+                self.total += 1
+                self.jobs.append(new)
+                pending.append(new)
+
+    def _next_page(self, page: Page) -> Page:
+        size = self.step.page_size
+        offset = page.offset + page.limit
+        if self.keyset:
+            if offset >= self.window_rows:
+                return Page(0, size, page.window + 1)
+            return Page(offset, min(size, self.window_rows - offset), page.window)
+        if offset + size > MAX_OFFSET_ROWS:
+            raise PlanError(
+                "offset paging reached Zoho's 100,000-row ceiling and more rows remain: "
+                "narrow the query (a WHERE, fewer groups) or add a LIMIT"
+            )
+        return Page(offset, size, page.window)
+
+    def _unique(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """Drop a record already delivered (rows shift when the org changes during a read)."""
+        if not batch.num_rows or "id" not in batch.schema.names or self.step.query.group_by:
+            return batch
+        ids = pc.cast(batch.column("id"), pa.int64())
+        if self.keyset:
+            if self.last_id is not None:
+                keep = pc.greater(ids, self.last_id)
+                if not pc.all(keep).as_py():
+                    batch, ids = batch.filter(keep), ids.filter(keep)
+            if len(ids):
+                self.last_id = max(self.last_id or 0, pc.max(ids).as_py())
+            return batch
+        values = ids.to_pylist()
+        mask = [v not in self.seen for v in values]
+        self.seen.update(values)
+        return batch if all(mask) else batch.filter(pa.array(mask, pa.bool_()))
+
+
+async def scan(
+    client: AsyncZohoClient,
+    step: SingleCall | OffsetPages | KeysetPages,
+    schema: pa.Schema,
+    actual: Actual,
+    *,
+    ahead: int = 20,
+) -> AsyncIterator[pa.RecordBatch]:
+    """The batches of a SingleCall, OffsetPages or KeysetPages step, in order."""
+    if isinstance(step, SingleCall):
+        started = time.perf_counter()
+        page = await client.coql(render(step.query))
+        actual.calls, actual.credits = actual.calls + 1, actual.credits + page.credits
+        batch = records_to_batch(page.records, schema, step.columns)
+        actual.rows += batch.num_rows
+        actual.seconds = time.perf_counter() - started
+        yield batch
+        return
+    async for batch in _Scan(client, step, schema, actual, ahead).run():
+        yield batch

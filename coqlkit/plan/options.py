@@ -1,0 +1,53 @@
+"""How the planner weighs plans: the org's limits, the expected latency, the credit budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coqlkit.catalog.limits import (
+    BULK_READ_CREDITS,
+    BULK_READ_PAGE_ROWS,
+    DEFAULT_CONCURRENCY,
+    MAX_LIMIT,
+    MAX_OFFSET_ROWS,
+)
+
+__all__ = ["PlanOptions"]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What the planner knows and wants.
+
+    ``concurrency`` and ``latency_ms`` estimate time; ``max_credits`` refuses a plan that
+    would cost more; ``prefer`` is ``"time"`` (fastest; credits break ties) or ``"credits"``;
+    ``strategy`` forces ``"coql"`` or ``"bulk"`` (``"auto"``: the planner's choice);
+    ``bulk_job_seconds`` is how long a bulk-read job is expected to take (Zoho: about a
+    minute; the sandbox: its ``--bulk-seconds``).
+    """
+
+    concurrency: int = DEFAULT_CONCURRENCY
+    latency_ms: float = 300.0
+    max_credits: int | None = None
+    prefer: str = "time"
+    strategy: str = "auto"
+    allow_bulk: bool = True
+    page_size: int = MAX_LIMIT
+    offset_ceiling: int = MAX_OFFSET_ROWS
+    bulk_page_rows: int = BULK_READ_PAGE_ROWS
+    bulk_credits: int = BULK_READ_CREDITS
+    bulk_job_seconds: float = 60.0
+    bulk_poll_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.prefer not in ("time", "credits"):
+            raise ValueError("prefer is 'time' or 'credits'")
+        if self.strategy not in ("auto", "coql", "bulk"):
+            raise ValueError("strategy is 'auto', 'coql' or 'bulk'")
+        if self.concurrency < 1 or self.page_size < 1 or self.offset_ceiling < self.page_size:
+            raise ValueError("concurrency and page size must be positive, the ceiling at least a page")
+
+    @property
+    def latency(self) -> float:
+        """Seconds a call takes."""
+        return self.latency_ms / 1000

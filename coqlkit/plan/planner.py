@@ -1,0 +1,576 @@
+"""``plan(select, catalog, options, rows=...)``: the cheapest correct way to run a query.
+
+The planner is pure: it sends nothing. ``rows`` is what a COUNT probe found (the executor's
+:func:`~coqlkit.execute.count_rows` makes one for a credit), or None when unknown. Then:
+
+- a query that fits one call (≤ 2,000 rows, inside the offset ceiling) is one call;
+- more rows below the 100,000 ceiling: concurrent offset pages, ordered by the query's
+  ORDER BY with ``id`` last so no two pages overlap;
+- past the ceiling: keyset windows in id order (with a local sort when the query wanted
+  another order), or a bulk-read job when that is cheaper by the options' measure;
+- more than 50 columns: the same scan per group of columns, joined on id (or one bulk read);
+- an IN of more than 50 values: rewritten as an OR of INs when the criteria fit, else one
+  query per slice of values, united by id and finished locally.
+
+Whatever a step cannot do on the server (an ORDER BY after a bulk read or past the offset
+ceiling, a LIMIT after a union) is finished locally; a column that is only needed to sort
+is fetched as a hidden column and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from coqlkit.catalog import Catalog
+from coqlkit.catalog.limits import DEFAULT_LIMIT, MAX_CRITERIA, MAX_ORDER_BY, MAX_SELECT_COLUMNS, coql_credits
+from coqlkit.errors import CreditBudgetExceeded, PlanError
+from coqlkit.language.ast import Aggregate, Column, FieldRef, Limit, OrderItem, Select
+from coqlkit.plan.bulk import bulk_criteria, bulk_fields
+from coqlkit.plan.columns import OutputColumn
+from coqlkit.plan.options import PlanOptions
+from coqlkit.plan.prepare import (
+    criteria_count,
+    expand_star,
+    has_long_in,
+    output_columns,
+    rewrite_long_ins,
+    split_long_in,
+)
+from coqlkit.plan.steps import (
+    BulkRead,
+    ColumnSplit,
+    CountProbe,
+    Estimate,
+    InUnion,
+    KeysetPages,
+    LocalAggregate,
+    LocalProject,
+    LocalSlice,
+    LocalSort,
+    OffsetPages,
+    Page,
+    SingleCall,
+    Step,
+)
+
+__all__ = ["Plan", "plan", "total"]
+
+ID = FieldRef(("id",))
+BY_ID = (OrderItem(ID),)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query's plan: its root step, the columns it yields, the probe it used, its totals."""
+
+    select: Select
+    root: Step
+    columns: tuple[OutputColumn, ...]
+    options: PlanOptions
+    probe: CountProbe | None = None
+
+    @property
+    def estimate(self) -> Estimate:
+        """Everything together, the probe included."""
+        est = total(self.root)
+        if self.probe is not None:
+            est = Estimate(est.rows, est.calls + 1, est.credits + 1, est.seconds + self.options.latency)
+        return est
+
+    def steps(self) -> list[Step]:
+        """Every step, parents before children."""
+        out: list[Step] = []
+        stack = [self.root]
+        while stack:
+            step = stack.pop()
+            out.append(step)
+            stack.extend(reversed(step.children))
+        return out
+
+    def explain(self) -> str:
+        from coqlkit.plan.explain import explain
+
+        return explain(self)
+
+
+def total(step: Step) -> Estimate:
+    """A step's estimate with its children's calls and credits (children run side by side)."""
+    est = step.estimate
+    for child in step.children:
+        sub = total(child)
+        est = Estimate(
+            est.rows, est.calls + sub.calls, est.credits + sub.credits, max(est.seconds, sub.seconds)
+        )
+    return est
+
+
+def plan(
+    select: Select,
+    catalog: Catalog,
+    options: PlanOptions | None = None,
+    *,
+    rows: int | None = None,
+    probe: CountProbe | None = None,
+) -> Plan:
+    """Plan ``select`` (validated) against ``catalog``. ``rows``: records matching its WHERE.
+
+    Raises :class:`~coqlkit.errors.PlanError` when no plan can run the query and
+    :class:`~coqlkit.errors.CreditBudgetExceeded` when every plan costs more than
+    ``options.max_credits`` (before anything is spent).
+    """
+    options = options or PlanOptions()
+    if probe is not None and rows is None:
+        rows = probe.rows
+    select = expand_star(select, catalog)
+    columns = output_columns(select, catalog)
+    root = _Planner(catalog, options).plan(select, rows, columns)
+    if options.max_credits is not None:
+        est = total(root)
+        cost = est.credits + (1 if probe is not None else 0)
+        if cost > options.max_credits:
+            raise CreditBudgetExceeded(
+                f"the plan would cost {cost:,} credits ({est.calls:,} calls"
+                f"{', with the COUNT probe' if probe is not None else ''}); "
+                f"the budget is {options.max_credits:,}",
+                needed=cost,
+                left=options.max_credits,
+            )
+    return Plan(select, root, tuple(columns), options, probe)
+
+
+class _Planner:
+    def __init__(self, catalog: Catalog, options: PlanOptions) -> None:
+        self.catalog = catalog
+        self.options = options
+
+    def columns(self, select: Select) -> list[OutputColumn]:
+        return output_columns(select, self.catalog)
+
+    # ---- the query as a whole: long IN lists, many columns, then one scan ------------------
+
+    def plan(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        if has_long_in(select):
+            rewritten = rewrite_long_ins(select)
+            if rewritten is None:
+                parts = split_long_in(select)
+                if parts is None:
+                    raise PlanError(
+                        "a NOT IN of more than 50 values does not fit in 25 criteria, even rewritten: "
+                        "shorten the list or narrow the query another way"
+                    )
+                return self.union(select, parts, columns)
+            select = rewritten
+        if len(select.columns) > MAX_SELECT_COLUMNS:
+            return self.wide(select, rows, columns)
+        return self.scan(select, rows, columns)
+
+    # ---- one query: single call, offset pages, keyset pages or bulk read -------------------
+
+    def scan(
+        self, select: Select, rows: int | None, columns: list[OutputColumn], *, bulk: bool = True
+    ) -> Step:
+        options = self.options
+        limit, offset = _limits(select)
+        wanted = _wanted(rows, limit, offset)
+        if select.aggregates and not select.group_by:  # one row
+            est = Estimate(1, 1, coql_credits(limit), options.latency)
+            return SingleCall(tuple(columns), est, select)
+        if select.group_by:  # groups: Zoho pages them as they come, however many there are
+            if limit is not None and limit <= options.page_size:
+                return self.single(select, limit, offset, columns)
+            return self.offset_pages(select, limit, offset, columns, list(select.order_by), short=True)
+        if wanted == 0:
+            return OffsetPages(tuple(columns), Estimate(0, 0, 0, 0.0), replace(select, limit=None), ())
+        candidates: list[Step] = []
+        if _server_ordered(wanted, offset, options):
+            if wanted is not None and wanted <= options.page_size:
+                candidates.append(self.single(select, wanted, offset, columns))
+            else:
+                candidates.append(self.offset_pages(select, wanted, offset, columns, _with_id(select)))
+        else:  # past the ceiling, or of unknown size: windows in id order
+            candidates.append(self.finished(select, columns, self.keyset, rows=rows, keep_limit=True))
+        if bulk and options.strategy != "coql":
+            found = self.bulk(select, rows, wanted, offset, columns)
+            if found is not None:
+                candidates.append(found)
+        return self.choose(candidates)
+
+    def single(self, select: Select, wanted: int, offset: int, columns: list[OutputColumn]) -> Step:
+        query = replace(select, limit=Limit(max(wanted, 1), offset or None))
+        credits = coql_credits(max(wanted, 1))
+        est = Estimate(None if select.group_by else wanted, 1, credits, self.options.latency)
+        return SingleCall(tuple(columns), est, query)
+
+    def offset_pages(
+        self,
+        select: Select,
+        wanted: int | None,
+        offset: int,
+        columns: list[OutputColumn],
+        order: list[OrderItem],
+        *,
+        short: bool = False,
+    ) -> Step:
+        """Pages for ``wanted`` rows from ``offset``; ``short``: the rows may end sooner
+        (groups); ``wanted`` None: as many as there are (a first page, then more)."""
+        options = self.options
+        query = replace(select, order_by=tuple(order), limit=None)
+        if wanted is None:  # groups: most queries have few, so a first page of 200 (one credit)
+            first = Page(offset, min(DEFAULT_LIMIT, options.page_size))
+            est = Estimate(None, 1, first.credits, options.latency)
+            return OffsetPages(
+                tuple(columns),
+                est,
+                query,
+                (first,),
+                until_short=True,
+                open_ended=True,
+                page_size=options.page_size,
+            )
+        pages = tuple(Page(offset + start, size) for start, size in _paged(wanted, options.page_size))
+        seconds = _rounds(len(pages), options) * options.latency
+        rows = None if short else wanted
+        est = Estimate(rows, len(pages), sum(p.credits for p in pages), seconds)
+        return OffsetPages(tuple(columns), est, query, pages, until_short=short)
+
+    def keyset(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        """Windows of ``offset_ceiling`` rows in id order; the rows before ``offset`` are
+        skipped by fetching only each skipped window's last id (one row, one credit)."""
+        options = self.options
+        if criteria_count(select.where) + 1 > MAX_CRITERIA:
+            raise PlanError(
+                "past 100,000 rows coqlkit adds 'id > ...' to WHERE, and this query already has 25 criteria"
+            )
+        limit, offset = _limits(select)
+        wanted = _wanted(rows, limit, offset)
+        window = options.offset_ceiling
+        query = replace(select, order_by=BY_ID, limit=None)
+        pages: list[Page] = []
+        skipped = offset // window
+        pages += [Page(window - 1, 1, w) for w in range(skipped)]
+        if wanted is None:  # unknown size: the first page, then on until a page comes back short
+            size = options.page_size if limit is None else min(limit, options.page_size)
+            pages.append(Page(offset - skipped * window, size, skipped))
+            credits = sum(p.credits for p in pages)
+            est = Estimate(None, len(pages), credits, (skipped + 1) * options.latency)
+            return KeysetPages(
+                tuple(columns),
+                est,
+                query,
+                tuple(pages),
+                window,
+                until_short=True,
+                open_ended=True,
+                page_size=options.page_size,
+            )
+        position, end = offset, offset + wanted
+        while position < end:
+            w = position // window
+            stop = min(end, (w + 1) * window)
+            pages += [
+                Page(position - w * window + start, size, w)
+                for start, size in _paged(stop - position, options.page_size)
+            ]
+            position = stop
+        windows = len({p.window for p in pages})
+        seconds = (_rounds(len(pages), options) + windows - 1) * options.latency
+        est = Estimate(wanted, len(pages), sum(p.credits for p in pages), seconds)
+        return KeysetPages(tuple(columns), est, query, tuple(pages), window)
+
+    def bulk(
+        self, select: Select, rows: int | None, wanted: int | None, offset: int, columns: list[OutputColumn]
+    ) -> Step | None:
+        """A bulk-read plan, when the query can be one (no aggregates, criteria bulk read knows)."""
+        options = self.options
+        if rows is None or not options.allow_bulk or select.source.cvid is not None:
+            return None
+        if select.module in ("Notes", "Attachments", "Emails") or bulk_criteria(select) is False:
+            return None
+        if bulk_fields(columns) is None:
+            return None
+
+        def read(part: Select, rows: int | None, part_columns: list[OutputColumn]) -> Step:
+            criteria = bulk_criteria(part)
+            fields = bulk_fields(part_columns)
+            assert rows is not None and fields is not None and criteria is not False
+            jobs = max(1, math.ceil(rows / options.bulk_page_rows))
+            polls = max(1, math.ceil(options.bulk_job_seconds / options.bulk_poll_seconds))
+            est = Estimate(
+                rows,
+                jobs * (2 + polls),
+                jobs * (options.bulk_credits + 1 + polls),
+                jobs * (options.bulk_job_seconds + 2 * options.latency),
+            )
+            return BulkRead(
+                tuple(part_columns),
+                est,
+                part.module,
+                tuple(fields),
+                criteria if isinstance(criteria, dict) else None,
+                jobs,
+                options.bulk_page_rows,
+            )
+
+        # Bulk read knows no order: any ORDER BY, and a LIMIT's "first rows", are done here.
+        return self.finished(select, columns, read, rows=rows, keep_limit=False, order_for_limit=True)
+
+    # ---- local finishing: the sort and slice a step cannot do on the server ----------------
+
+    def finished(
+        self,
+        select: Select,
+        columns: list[OutputColumn],
+        fetch: Callable[[Select, int | None, list[OutputColumn]], Step],
+        *,
+        rows: int | None,
+        keep_limit: bool,
+        order_for_limit: bool = False,
+    ) -> Step:
+        """``fetch`` rows in id order (or no order), then sort and slice them here as the
+        query says. ``keep_limit``: the fetch applies the query's LIMIT itself (keyset pages
+        in id order do, when no other order is asked for)."""
+        order = list(select.order_by)
+        by_id = not order or order == list(BY_ID)
+        limit, offset = _limits(select)
+        if by_id and keep_limit:
+            return fetch(select, rows, columns)
+        if not order and order_for_limit and (limit is not None or offset):
+            order = list(BY_ID)  # "the first rows" are the lowest ids, as Zoho would give them
+        inner, hidden = _with_sort_columns(select, columns, order)
+        inner = replace(inner, order_by=BY_ID if order else (), limit=None)
+        inner_columns = self.columns(inner)
+        if len(inner.columns) > MAX_SELECT_COLUMNS:
+            raise PlanError(
+                "sorting this query here needs its ORDER BY fields fetched too, which makes more "
+                "than 50 columns: select fewer fields or sort by selected ones"
+            )
+        step = fetch(inner, rows, inner_columns)
+        return self.finish(step, order, limit, offset, columns, hidden, rows)
+
+    def finish(
+        self,
+        step: Step,
+        order: list[OrderItem],
+        limit: int | None,
+        offset: int,
+        columns: list[OutputColumn],
+        hidden: bool,
+        rows: int | None,
+    ) -> Step:
+        if order and not (order == list(BY_ID) and _is_id_ordered(step)):
+            step = LocalSort(
+                step.columns, Estimate(step.estimate.rows, 0, 0, 0.0), step, _sort_keys(order, step.columns)
+            )
+        if limit is not None or offset:
+            kept = _wanted(step.estimate.rows if step.estimate.rows is not None else rows, limit, offset)
+            step = LocalSlice(step.columns, Estimate(kept, 0, 0, 0.0), step, offset, limit)
+        if hidden:
+            step = LocalProject(tuple(columns), Estimate(step.estimate.rows, 0, 0, 0.0), step)
+        return step
+
+    def choose(self, candidates: list[Step]) -> Step:
+        """The fastest plan (credits break ties), or the cheapest with ``prefer="credits"``;
+        with a credit budget, the best that fits (``plan`` reports when none does);
+        ``strategy="bulk"``: the bulk read."""
+        options = self.options
+        if options.strategy == "bulk":
+            chosen = [c for c in candidates if _leaf(c) is BulkRead]
+            if not chosen:
+                raise PlanError(
+                    "this query cannot run as a bulk read: bulk read needs the record count (a COUNT "
+                    "probe) and has no aggregates, subqueries, polymorphic or user sub-key paths, "
+                    "custom views, or like patterns other than contains / starts with / ends with"
+                )
+            return chosen[0]
+
+        def key(step: Step) -> tuple[float, float]:
+            est = total(step)
+            pair = (est.seconds, est.credits) if options.prefer == "time" else (est.credits, est.seconds)
+            return (float(pair[0]), float(pair[1]))
+
+        ordered = sorted(candidates, key=key)
+        if options.max_credits is not None:
+            fitting = [c for c in ordered if total(c).credits <= options.max_credits]
+            return fitting[0] if fitting else min(ordered, key=lambda c: total(c).credits)
+        return ordered[0]
+
+    # ---- many columns, long IN lists ---------------------------------------------------------
+
+    def wide(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        """More than 50 columns: one scan per group of 49 columns plus ``id``, joined on id
+        (every group asks for the same rows in the same order), or one bulk read."""
+        options = self.options
+        limit, offset = _limits(select)
+        wanted = _wanted(rows, limit, offset)
+        candidates: list[Step] = []
+        if select.aggregates or select.group_by:
+            raise PlanError("a grouped query takes at most 50 columns")
+        if _server_ordered(wanted, offset, options):
+            candidates.append(self.split(select, rows, columns, ordered=True))
+        else:
+            candidates.append(
+                self.finished(
+                    select,
+                    columns,
+                    lambda part, n, cols: self.split(part, n, cols, ordered=False),
+                    rows=rows,
+                    keep_limit=True,
+                )
+            )
+        if options.strategy != "coql":
+            found = self.bulk(select, rows, wanted, offset, columns)
+            if found is not None:
+                candidates.append(found)
+        return self.choose(candidates)
+
+    def split(self, select: Select, rows: int | None, columns: list[OutputColumn], *, ordered: bool) -> Step:
+        items = [
+            c for c in select.columns if not (isinstance(c, Column) and c.expr == ID and c.alias is None)
+        ]
+        size = MAX_SELECT_COLUMNS - 1
+        parts: list[Step] = []
+        for start in range(0, len(items), size):
+            part = replace(select, columns=(Column(ID), *items[start : start + size]))
+            if not ordered:
+                part = replace(part, order_by=BY_ID)
+            parts.append(self.scan(part, rows, self.columns(part), bulk=False))
+        return ColumnSplit(tuple(columns), self.together(parts), tuple(parts))
+
+    def together(self, parts: list[Step]) -> Estimate:
+        """Steps run side by side share the org's concurrency: the rounds of all their calls."""
+        calls = sum(total(p).calls for p in parts)
+        rows = parts[0].estimate.rows if parts else None
+        return Estimate(rows, 0, 0, _rounds(calls, self.options) * self.options.latency)
+
+    def union(self, select: Select, parts: list[Select], columns: list[OutputColumn]) -> Step:
+        """One query per slice of values, each fetched whole in id order, united by id,
+        then sorted, sliced (and grouped) here."""
+        if select.aggregates or select.group_by:
+            return self.grouped_union(select, parts, columns)
+        order = list(select.order_by) or list(BY_ID)
+        limit, offset = _limits(select)
+        inner, hidden = _with_sort_columns(select, columns, order)
+        inner_columns = self.columns(inner)
+        subs = []
+        for part in parts:
+            whole = replace(part, columns=inner.columns, order_by=BY_ID, limit=None)
+            subs.append(self.plan(whole, None, inner_columns))
+        step: Step = InUnion(tuple(inner_columns), replace(self.together(subs), rows=None), tuple(subs))
+        return self.finish(step, order, limit, offset, columns, hidden, None)
+
+    def grouped_union(self, select: Select, parts: list[Select], columns: list[OutputColumn]) -> Step:
+        """An aggregate over an IN too long for one query: the records (the grouped and
+        aggregated fields) of every slice, united by id, grouped and aggregated here."""
+        fields: list[FieldRef] = list(select.group_by)
+        for agg in select.aggregates:
+            if agg.arg not in fields:
+                fields.append(agg.arg)
+        inner = replace(
+            select,
+            columns=tuple(Column(f) for f in fields if f != ID) or (Column(ID),),
+            group_by=(),
+            order_by=BY_ID,
+            limit=None,
+        )
+        inner_columns = self.columns(inner)
+        subs = [self.plan(replace(inner, where=p.where), None, inner_columns) for p in parts]
+        step: Step = InUnion(tuple(inner_columns), replace(self.together(subs), rows=None), tuple(subs))
+        aggregates = tuple(
+            (c.key, c.expr.func, c.expr.arg.name)
+            for c in select.columns
+            if isinstance(c, Column) and isinstance(c.expr, Aggregate)
+        )
+        group = tuple(ref.name for ref in select.group_by)
+        step = LocalAggregate(tuple(columns), Estimate(None, 0, 0, 0.0), step, group, aggregates)
+        order = list(select.order_by)
+        limit, offset = _limits(select)
+        if order:
+            step = LocalSort(step.columns, step.estimate, step, _sort_keys(order, step.columns))
+        if limit is not None or offset:
+            step = LocalSlice(step.columns, step.estimate, step, offset, limit)
+        return step
+
+
+def _limits(select: Select) -> tuple[int | None, int]:
+    if select.limit is None:
+        return None, 0
+    return select.limit.count, select.limit.offset or 0
+
+
+def _wanted(rows: int | None, limit: int | None, offset: int) -> int | None:
+    """How many rows the result holds: the LIMIT, or what matches past the OFFSET."""
+    if rows is None:
+        return limit
+    left = max(0, rows - offset)
+    return left if limit is None else min(limit, left)
+
+
+def _server_ordered(wanted: int | None, offset: int, options: PlanOptions) -> bool:
+    """Offset paging reaches every wanted row (its last row lies inside the ceiling)."""
+    return wanted is not None and offset + wanted <= options.offset_ceiling
+
+
+def _with_id(select: Select) -> list[OrderItem]:
+    """The query's ORDER BY with ``id`` last, so that pages never overlap."""
+    items = list(select.order_by)
+    if not any(o.expr == ID for o in items) and len(items) < MAX_ORDER_BY:
+        items.append(OrderItem(ID))
+    return items
+
+
+def _is_id_ordered(step: Step) -> bool:
+    """Rows arrive in ascending id order (keyset pages, id-ordered scans, the joins of them)."""
+    if isinstance(step, (KeysetPages, OffsetPages, SingleCall)):
+        return list(step.query.order_by) == list(BY_ID)
+    if isinstance(step, ColumnSplit):
+        return all(_is_id_ordered(p) for p in step.parts)
+    return False
+
+
+def _paged(rows: int, page_size: int) -> list[tuple[int, int]]:
+    return [(start, min(page_size, rows - start)) for start in range(0, rows, page_size)]
+
+
+def _rounds(calls: int, options: PlanOptions) -> int:
+    return max(1, math.ceil(calls / options.concurrency))
+
+
+def _key_of(item: OrderItem, columns: list[OutputColumn] | tuple[OutputColumn, ...]) -> str | None:
+    expr = item.expr
+    for column in columns:  # the column the item names: by its path, aggregate or alias
+        if isinstance(expr, Aggregate):
+            if column.aggregate == expr.func and column.ref == expr.arg:
+                return column.key
+        elif column.aggregate is None and column.ref == expr:
+            return column.key
+    name = expr.name
+    return name if any(c.key == name for c in columns) else None
+
+
+def _with_sort_columns(
+    select: Select, columns: list[OutputColumn], order: list[OrderItem]
+) -> tuple[Select, bool]:
+    """The query with every ORDER BY field it does not select added (to sort by, then drop)."""
+    extra = [Column(item.expr) for item in order if _key_of(item, columns) is None]
+    extra = [c for i, c in enumerate(extra) if c not in extra[:i] and c.expr != ID]
+    if not extra:
+        return select, False
+    return replace(select, columns=(*select.columns, *extra)), True
+
+
+def _sort_keys(order: list[OrderItem], columns: tuple[OutputColumn, ...]) -> tuple[tuple[str, bool], ...]:
+    keys = []
+    for item in order:
+        key = _key_of(item, columns)
+        if key is None:  # pragma: no cover - _with_sort_columns added every sort field
+            raise PlanError(f"cannot sort by {item.expr.name}: it is not among the fetched columns")
+        keys.append((key, item.descending))
+    return tuple(keys)
+
+
+def _leaf(step: Step) -> type[Step]:
+    while step.children:
+        step = step.children[0]
+    return type(step)

@@ -1,0 +1,192 @@
+"""What the planner works from: the query with ``*`` expanded, its output columns, and the
+rewrites that make an oversized IN fit one query."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coqlkit.catalog import Catalog, Field, FieldType, Module, ResolveError
+from coqlkit.catalog.limits import MAX_CRITERIA, MAX_IN_VALUES
+from coqlkit.errors import PlanError
+from coqlkit.language.ast import (
+    Aggregate,
+    And,
+    Column,
+    Condition,
+    FieldRef,
+    In,
+    Or,
+    Select,
+    Star,
+)
+from coqlkit.plan.columns import ID_FIELD, OutputColumn
+
+__all__ = [
+    "criteria_count",
+    "expand_star",
+    "has_long_in",
+    "output_columns",
+    "rewrite_long_ins",
+    "split_long_in",
+]
+
+# Types COQL cannot return: never part of an expanded SELECT * (reference §4).
+NOT_SELECTABLE = frozenset({FieldType.IMAGEUPLOAD, FieldType.MULTISELECTLOOKUP, FieldType.SUBFORM})
+
+
+def module_of(select: Select, catalog: Catalog) -> Module:
+    module = catalog.module(select.module)
+    if module is None or module.fields is None:
+        raise PlanError(f"no field metadata for module {select.module}: cannot plan a query on it")
+    return module
+
+
+def expand_star(select: Select, catalog: Catalog) -> Select:
+    """``SELECT *`` and ``SELECT * EXCEPT (...)`` as the module's selectable fields, by name."""
+    if not any(isinstance(c, Star) for c in select.columns):
+        return select
+    module = module_of(select, catalog)
+    assert module.fields is not None
+    items: list[Column] = []
+    for item in select.columns:
+        if isinstance(item, Star):
+            skip = {ref.name for ref in item.exclude} | {"id"}
+            items += [
+                Column(FieldRef((f.api_name,)))
+                for f in module.fields.values()
+                if f.api_name not in skip and f.type not in NOT_SELECTABLE
+            ]
+        else:
+            items.append(item)
+    seen: set[object] = set()
+    unique = [c for c in items if not (c.expr in seen or seen.add(c.expr))]  # type: ignore[func-returns-value]
+    return replace(select, columns=tuple(unique))
+
+
+def resolve_field(catalog: Catalog, module: str, ref: FieldRef) -> Field:
+    try:
+        return catalog.resolve(module, ref).field
+    except ResolveError as exc:
+        raise PlanError(f"cannot plan {ref.name}: {exc}") from exc
+
+
+def output_columns(select: Select, catalog: Catalog) -> list[OutputColumn]:
+    """The result's columns: ``id`` first for a record query, then the query's own."""
+    out: list[OutputColumn] = []
+    grouped = bool(select.aggregates or select.group_by)
+    if not grouped:
+        out.append(OutputColumn("id", ID_FIELD, FieldRef(("id",))))
+    for item in select.columns:
+        if not isinstance(item, Column):
+            raise PlanError("SELECT * must be expanded before the columns are known")
+        expr = item.expr
+        if isinstance(expr, Aggregate):
+            field = resolve_field(catalog, select.module, expr.arg)
+            out.append(OutputColumn(item.key, field, expr.arg, aggregate=expr.func))
+            continue
+        if expr == FieldRef(("id",)) and not grouped and item.alias is None:
+            continue  # id is already first
+        field = resolve_field(catalog, select.module, expr)
+        out.append(OutputColumn(item.key, field, expr, lookup_name=_display_path(catalog, expr, field)))
+    return out
+
+
+def _display_path(catalog: Catalog, ref: FieldRef, field: Field) -> FieldRef | None:
+    """For a lookup, the path of its target's display field (``Owner`` → ``Owner.full_name``)."""
+    if not field.is_lookup or field.subkey or not field.lookup_module:
+        return None
+    target = catalog.module(field.lookup_module)
+    display = target.display_field if target is not None else None
+    if display is None:
+        return None
+    return FieldRef((*ref.path, display.api_name), via=ref.via, qualifier=ref.qualifier)
+
+
+# ---- IN lists longer than Zoho takes -----------------------------------------------------
+
+
+def criteria_count(cond: Condition | None) -> int:
+    if cond is None:
+        return 0
+    if isinstance(cond, (And, Or)):
+        return criteria_count(cond.left) + criteria_count(cond.right)
+    return 1
+
+
+def _chunks(node: In) -> list[In]:
+    values = node.values
+    assert isinstance(values, tuple)
+    return [
+        replace(node, values=values[i : i + MAX_IN_VALUES], span=None)
+        for i in range(0, len(values), MAX_IN_VALUES)
+    ]
+
+
+def _pairwise(parts: list[Condition], joiner: type[And] | type[Or]) -> Condition:
+    result = parts[0]
+    for part in parts[1:]:
+        result = joiner(result, part, parens=1)
+    return result
+
+
+def _long(cond: Condition) -> bool:
+    return isinstance(cond, In) and isinstance(cond.values, tuple) and len(cond.values) > MAX_IN_VALUES
+
+
+def has_long_in(select: Select) -> bool:
+    """An IN (or NOT IN) of more than 50 values: more than Zoho takes in one list."""
+    return any(_long(c) for c in select.conditions())
+
+
+def rewrite_long_ins(select: Select) -> Select | None:
+    """Every IN of more than 50 values as an OR of INs of 50 (NOT IN: an AND of NOT INs).
+
+    The same records in one query, when the rewritten WHERE keeps within 25 criteria;
+    None when it would not (the planner then splits the query instead).
+    """
+
+    def rewrite(cond: Condition) -> Condition:
+        if isinstance(cond, (And, Or)):
+            return replace(cond, left=rewrite(cond.left), right=rewrite(cond.right))
+        if _long(cond):
+            assert isinstance(cond, In)
+            return _pairwise(list(_chunks(cond)), And if cond.negated else Or)
+        return cond
+
+    if select.where is None:
+        return select
+    where = rewrite(select.where)
+    if criteria_count(where) > MAX_CRITERIA:
+        return None
+    return replace(select, where=where)
+
+
+def split_long_in(select: Select) -> list[Select] | None:
+    """One query per slice of the first long positive IN; their rows together (by id) are the
+    query's, because a COQL condition is monotone in each IN (there is no NOT). None when
+    the only long lists are NOT IN."""
+
+    target: list[In] = []
+
+    def find(cond: Condition) -> None:
+        if isinstance(cond, (And, Or)):
+            find(cond.left)
+            find(cond.right)
+        elif _long(cond) and isinstance(cond, In) and not cond.negated and not target:
+            target.append(cond)
+
+    if select.where is None:
+        return None
+    find(select.where)
+    if not target:
+        return None
+    big = target[0]
+
+    def swap(cond: Condition, part: In) -> Condition:
+        if cond is big:
+            return part
+        if isinstance(cond, (And, Or)):
+            return replace(cond, left=swap(cond.left, part), right=swap(cond.right, part))
+        return cond
+
+    return [replace(select, where=swap(select.where, part)) for part in _chunks(big)]

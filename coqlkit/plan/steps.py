@@ -1,0 +1,255 @@
+"""The steps of a plan: plain, frozen data that the executor runs and EXPLAIN prints.
+
+A plan is a tree. Its leaves ask Zoho for rows (:class:`SingleCall`, :class:`OffsetPages`,
+:class:`KeysetPages`, :class:`BulkRead`); its inner nodes combine them
+(:class:`ColumnSplit`, :class:`InUnion`) or finish locally what Zoho cannot do
+(:class:`LocalSort`, :class:`LocalSlice`, :class:`LocalAggregate`, :class:`LocalProject`).
+Every step knows the columns it yields and estimates its rows, calls, credits and seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from coqlkit.catalog.limits import coql_credits
+from coqlkit.language.ast import Select
+from coqlkit.plan.columns import OutputColumn
+
+__all__ = [
+    "BulkRead",
+    "ColumnSplit",
+    "CountProbe",
+    "Estimate",
+    "InUnion",
+    "KeysetPages",
+    "LocalAggregate",
+    "LocalProject",
+    "LocalSlice",
+    "LocalSort",
+    "OffsetPages",
+    "Page",
+    "SingleCall",
+    "Step",
+]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a step is expected to cost: rows it yields, calls, credits, seconds of waiting."""
+
+    rows: int | None
+    calls: int
+    credits: int
+    seconds: float
+
+    def __add__(self, other: Estimate) -> Estimate:
+        rows = None if self.rows is None or other.rows is None else self.rows + other.rows
+        return Estimate(
+            rows, self.calls + other.calls, self.credits + other.credits, self.seconds + other.seconds
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One COQL call of a paged scan: ``limit`` rows from ``offset`` (within its window)."""
+
+    offset: int
+    limit: int
+    window: int = 0
+
+    @property
+    def credits(self) -> int:
+        return coql_credits(self.limit)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Base of every step: the columns it yields and its estimate."""
+
+    columns: tuple[OutputColumn, ...]
+    estimate: Estimate
+
+    @property
+    def children(self) -> tuple[Step, ...]:
+        return ()
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError  # pragma: no cover
+
+
+# ---- leaves: calls to Zoho -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountProbe:
+    """``select COUNT(id) ... where <criteria>``: how many records match, for one credit."""
+
+    query: str
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class SingleCall(Step):
+    """One COQL call answers the whole query (at most 2,000 rows, within the offset ceiling)."""
+
+    query: Select = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def name(self) -> str:
+        return "single call"
+
+
+@dataclass(frozen=True)
+class OffsetPages(Step):
+    """Pages of ``limit n offset m`` sent concurrently, all below the 100,000 offset ceiling.
+
+    ``query`` has the criteria and ORDER BY (with ``id`` last, so pages never overlap)
+    and no LIMIT; ``pages`` says which slices to ask for. ``until_short`` (no row count
+    known): stop at the first page that comes back short; ``open_ended``: and until then,
+    ask for more pages than planned.
+    """
+
+    query: Select = field(default=None)  # type: ignore[assignment]
+    pages: tuple[Page, ...] = ()
+    until_short: bool = False
+    open_ended: bool = False
+    page_size: int = 2_000
+
+    @property
+    def name(self) -> str:
+        return "offset pages"
+
+
+@dataclass(frozen=True)
+class KeysetPages(Step):
+    """Past the offset ceiling: windows of up to 100,000 rows in id order, each window's
+    pages sent concurrently with ``id > <last id of the previous window>`` added.
+
+    Each window's last page is fetched first: its last id opens the next window, so the
+    windows follow one another at the speed of one call, not of a whole window.
+    """
+
+    query: Select = field(default=None)  # type: ignore[assignment]
+    pages: tuple[Page, ...] = ()
+    window_rows: int = 100_000
+    until_short: bool = False
+    open_ended: bool = False
+    page_size: int = 2_000
+
+    @property
+    def name(self) -> str:
+        return "keyset pages"
+
+    @property
+    def windows(self) -> int:
+        return len({p.window for p in self.pages})
+
+
+@dataclass(frozen=True)
+class BulkRead(Step):
+    """A bulk-read job per 200,000 records: criteria as bulk-read JSON, a zipped CSV each page."""
+
+    module: str = ""
+    fields: tuple[str, ...] = ()
+    criteria: dict[str, Any] | None = None
+    pages: int = 1
+    page_rows: int = 200_000
+
+    @property
+    def name(self) -> str:
+        return "bulk read"
+
+    def body(self) -> dict[str, Any]:
+        """The job's request body (``page_token`` is added for the pages after the first)."""
+        query: dict[str, Any] = {"module": {"api_name": self.module}, "fields": list(self.fields)}
+        if self.criteria is not None:
+            query["criteria"] = self.criteria
+        return {"query": query, "file_type": "csv"}
+
+
+# ---- inner nodes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnSplit(Step):
+    """More than 50 columns: the same scan per group of columns, each with ``id``, joined on id."""
+
+    parts: tuple[Step, ...] = ()
+
+    @property
+    def children(self) -> tuple[Step, ...]:
+        return self.parts
+
+    @property
+    def name(self) -> str:
+        return "column split"
+
+
+@dataclass(frozen=True)
+class InUnion(Step):
+    """An IN list too long for one query: one query per slice of values, rows united by id."""
+
+    parts: tuple[Step, ...] = ()
+
+    @property
+    def children(self) -> tuple[Step, ...]:
+        return self.parts
+
+    @property
+    def name(self) -> str:
+        return "IN split"
+
+
+@dataclass(frozen=True)
+class _Local(Step):
+    child: Step = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def children(self) -> tuple[Step, ...]:
+        return (self.child,)
+
+
+@dataclass(frozen=True)
+class LocalSort(_Local):
+    """ORDER BY done here: the rows are held in memory and sorted (``keys``: column, descending)."""
+
+    keys: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return "local sort"
+
+
+@dataclass(frozen=True)
+class LocalSlice(_Local):
+    """LIMIT/OFFSET done here, streaming: skip ``offset`` rows, keep ``limit``."""
+
+    offset: int = 0
+    limit: int | None = None
+
+    @property
+    def name(self) -> str:
+        return "local limit"
+
+
+@dataclass(frozen=True)
+class LocalAggregate(_Local):
+    """GROUP BY and aggregates done here (when the rows had to be fetched in several queries)."""
+
+    group: tuple[str, ...] = ()
+    aggregates: tuple[tuple[str, str, str], ...] = ()  # (output key, function, input column)
+
+    @property
+    def name(self) -> str:
+        return "local aggregate"
+
+
+@dataclass(frozen=True)
+class LocalProject(_Local):
+    """Keep the query's own columns, in its order (drops the keys added for sorting or joins)."""
+
+    @property
+    def name(self) -> str:
+        return "local projection"

@@ -1,0 +1,107 @@
+"""How fast a COQL page becomes an Arrow batch (skipped in the default run).
+
+Run with ``pytest tests/benchmarks/test_arrow_speed.py --benchmark-only -s``.
+
+Target (issue "Arrow all the way"): :func:`coqlkit.execute.arrow.records_to_batch` turns a
+realistic 2,000-row page of 12 mixed columns (text, picklists, currency, datetime, a lookup,
+boolean, integer, bigint, multi-select) into a RecordBatch at 300,000 rows/s or more on one
+core. The page is the sandbox's own COQL response, decoded with ``json.loads`` as the client
+gets it. The rate including ``json.loads`` of the body is reported, not asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from coqlkit.catalog import FieldType
+from coqlkit.execute.arrow import records_to_batch, schema
+from coqlkit.language.ast import FieldRef
+from coqlkit.plan.columns import ID_FIELD, OutputColumn
+
+pytest.importorskip("starlette")
+
+ROWS = 2000
+FIELDS = (
+    "Last_Name",
+    "Email",
+    "City",
+    "Lead_Status",
+    "Lead_Source",
+    "Annual_Revenue",
+    "No_of_Employees",
+    "Customer_Number",
+    "Created_Time",
+    "Owner",
+    "Email_Opt_Out",
+    "Languages_Spoken",
+)
+QUERY = f"select {', '.join(FIELDS)} from Leads where id is not null limit {ROWS}"
+TARGET_ROWS_PER_SECOND = 300_000
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[OutputColumn]]:
+    """The body of the sandbox's COQL response to ``QUERY`` (as text), and the query's columns."""
+    from coqlkit.sandbox import coql
+    from coqlkit.sandbox.config import SandboxConfig
+    from coqlkit.sandbox.state import SandboxState
+
+    db = Path(tmp_path_factory.mktemp("arrow-bench")) / "org.sqlite3"
+    state = SandboxState.open(SandboxConfig(records=ROWS + 500, db=str(db)))
+    try:
+        body, _ = coql.run(state, {"select_query": QUERY})
+        catalog = state.catalog
+    finally:
+        state.store.close()
+    assert body is not None
+    columns = [OutputColumn("id", ID_FIELD)]
+    for name in FIELDS:
+        field = catalog.resolve("Leads", FieldRef((name,))).field
+        lookup_name = FieldRef((name, "full_name")) if field.type is FieldType.OWNERLOOKUP else None
+        columns.append(OutputColumn(name, field, FieldRef((name,)), lookup_name=lookup_name))
+    return json.dumps(body), columns
+
+
+def median_seconds(fn: Callable[[], object], rounds: int = 60) -> float:
+    fn()  # warm up
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def test_records_to_batch_rate(page: tuple[str, list[OutputColumn]], benchmark) -> None:  # type: ignore[no-untyped-def]
+    text, columns = page
+    records = json.loads(text)["data"]
+    assert len(records) == ROWS and len(records[0]) == len(FIELDS) + 1  # 12 columns and id
+    target = schema(columns)
+    batch = records_to_batch(records, target, columns)
+    assert batch.num_rows == ROWS and batch.num_columns == len(FIELDS) + 1
+
+    convert = median_seconds(lambda: records_to_batch(records, target, columns))
+    with_json = median_seconds(lambda: records_to_batch(json.loads(text)["data"], target, columns))
+    rate, rate_json = ROWS / convert, ROWS / with_json
+    benchmark.extra_info.update(
+        rows=ROWS,
+        columns=len(FIELDS),
+        page_kib=round(len(text) / 1024),
+        median_ms=round(convert * 1000, 2),
+        rows_per_second=round(rate),
+        with_json_loads_median_ms=round(with_json * 1000, 2),
+        with_json_loads_rows_per_second=round(rate_json),
+    )
+    print(
+        f"\nrecords_to_batch, {ROWS:,} rows x {len(FIELDS)} columns ({len(text) / 1024:.0f} KiB of JSON): "
+        f"median {convert * 1000:.2f} ms = {rate:,.0f} rows/s; "
+        f"with json.loads: {with_json * 1000:.2f} ms = {rate_json:,.0f} rows/s"
+    )
+    benchmark.pedantic(lambda: records_to_batch(records, target, columns), rounds=20, iterations=5)
+    assert rate >= TARGET_ROWS_PER_SECOND, f"{rate:,.0f} rows/s is below {TARGET_ROWS_PER_SECOND:,}"
