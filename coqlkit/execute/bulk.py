@@ -15,7 +15,7 @@ import asyncio
 import tempfile
 import time
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ async def bulk_read(
     actual: Actual,
     *,
     poll_seconds: float = 5.0,
-) -> AsyncIterator[pa.RecordBatch]:
+) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of every page of the step's bulk read, each id once."""
     started = time.perf_counter()
     job = _Job(client, actual, poll_seconds)
@@ -110,7 +110,9 @@ async def bulk_read(
             actual.seconds = time.perf_counter() - started
 
 
-async def _read_archive(archive: Path, step: BulkRead, schema: pa.Schema) -> AsyncIterator[pa.RecordBatch]:
+async def _read_archive(
+    archive: Path, step: BulkRead, schema: pa.Schema
+) -> AsyncGenerator[pa.RecordBatch, None]:
     with zipfile.ZipFile(archive) as zf:
         members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
         if not members:

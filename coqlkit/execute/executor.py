@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
@@ -175,10 +175,10 @@ class _Run:
     def schema(self, step: Step) -> pa.Schema:
         return schema(step.columns, tz=self.tz)
 
-    def run(self, step: Step) -> AsyncIterator[pa.RecordBatch]:
+    def run(self, step: Step) -> AsyncGenerator[pa.RecordBatch, None]:
         return self._timed(step, self._source(step))
 
-    def _source(self, step: Step) -> AsyncIterator[pa.RecordBatch]:
+    def _source(self, step: Step) -> AsyncGenerator[pa.RecordBatch, None]:
         actual = self.stats.actual(step)
         if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
             return scan(self.client, step, self.schema(step), actual, ahead=self.ahead)
@@ -204,8 +204,8 @@ class _Run:
         raise CoqlError(f"no way to run a {type(step).__name__} step")  # pragma: no cover
 
     async def _timed(
-        self, step: Step, source: AsyncIterator[pa.RecordBatch]
-    ) -> AsyncIterator[pa.RecordBatch]:
+        self, step: Step, source: AsyncGenerator[pa.RecordBatch, None]
+    ) -> AsyncGenerator[pa.RecordBatch, None]:
         """Count what a step yields and how long it took; close its source however it ends."""
         actual = self.stats.actual(step)
         started = time.perf_counter()
@@ -216,7 +216,7 @@ class _Run:
                     actual.rows += batch.num_rows
                 yield batch
         finally:
-            await source.aclose()  # type: ignore[attr-defined]
+            await source.aclose()
             actual.seconds = time.perf_counter() - started
 
 
@@ -239,7 +239,7 @@ async def execute(
     tz: str = "UTC",
     stats: RunStats | None = None,
     ahead: int | None = None,
-) -> AsyncIterator[pa.RecordBatch]:
+) -> AsyncGenerator[pa.RecordBatch, None]:
     """The rows of ``plan`` as record batches of :func:`result_schema`, in order.
 
     ``ahead`` bounds the pages asked for but not yet delivered (default: twice the client's
@@ -270,7 +270,7 @@ async def execute(
             yield empty_batch(final)
         _check_count(plan, rows, stats)
     finally:
-        await source.aclose()  # type: ignore[attr-defined]
+        await source.aclose()
         root = _roll_up(plan.root, stats)
         stats.calls = root.calls + (1 if plan.probe is not None else 0)
         stats.credits = root.credits + (1 if plan.probe is not None else 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -22,7 +22,7 @@ from coqlkit.errors import CoqlError
 
 __all__ = ["aggregate", "column_join", "project", "slice_rows", "sort", "union"]
 
-Batches = AsyncIterator[pa.RecordBatch]
+Batches = AsyncGenerator[pa.RecordBatch, None]
 OUT_ROWS = 2_000  # rows per batch a local step yields
 
 
@@ -165,7 +165,7 @@ class _Producers:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         for source in self.sources:
             with contextlib.suppress(Exception):
-                await source.aclose()  # type: ignore[attr-defined]
+                await source.aclose()
 
 
 async def union(sources: Sequence[Batches], schema: pa.Schema) -> Batches:

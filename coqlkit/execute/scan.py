@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -111,7 +111,7 @@ class _Scan:
         self.actual.credits += page.credits
         return page.records
 
-    async def run(self) -> AsyncIterator[pa.RecordBatch]:
+    async def run(self) -> AsyncGenerator[pa.RecordBatch, None]:
         started = time.perf_counter()
         pending = self._issue_order()
         inflight: dict[asyncio.Future[list[dict[str, Any]]], _Job] = {}
@@ -227,7 +227,7 @@ async def scan(
     actual: Actual,
     *,
     ahead: int = 20,
-) -> AsyncIterator[pa.RecordBatch]:
+) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of a SingleCall, OffsetPages or KeysetPages step, in order."""
     if isinstance(step, SingleCall):
         started = time.perf_counter()
