@@ -30,7 +30,7 @@ from coqlkit.sandbox.store import MODULE_SUFFIX, Store, quote_name
 __all__ = ["GENERATOR_VERSION", "plan_counts", "populate", "record_id"]
 
 #: Changes whenever the same inputs would give other rows (a cache of generated databases keys on it).
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 F = FieldType
 _ID_BASE = 4_150_868 * 10**12  # 19 digits, the demo org's prefix first

@@ -93,15 +93,24 @@ class Compiled:
     # Subqueries after = != > ... must return one record: checked before the query runs,
     # as (sequence number, operator, SQL, parameters).
     scalar_checks: list[tuple[int, str, str, list[Any]]] = field(default_factory=list)
+    # A page deep in id order is found through the narrow id index first (a "deferred
+    # join": SQLite's OFFSET otherwise steps over every wide row before it): the base alias.
+    deferred: str | None = None
 
     def sql(self, *, extra_row: bool = True) -> tuple[str, list[Any]]:
         """The whole statement; with ``extra_row`` it reads one row past LIMIT (for more_records)."""
         limit = self.limit + 1 if extra_row else self.limit
-        return f"SELECT {', '.join(self.exprs)} {self.body} LIMIT ? OFFSET ?", [
-            *self.params,
-            limit,
-            self.offset,
-        ]
+        params = [*self.params, limit, self.offset]
+        if self.deferred is not None and self.offset:
+            base = self.deferred
+            head, order = self.body.rsplit(" ORDER BY ", 1)
+            source = head.split(" WHERE ", 1)[0]
+            ids = f"SELECT {base}.id {self.body} LIMIT ? OFFSET ?"
+            return (
+                f"SELECT {', '.join(self.exprs)} {source} WHERE {base}.id IN ({ids}) ORDER BY {order}",
+                params,
+            )
+        return f"SELECT {', '.join(self.exprs)} {self.body} LIMIT ? OFFSET ?", params
 
     def first_column(self, limit: int) -> tuple[str, list[Any]]:
         """The statement reduced to its first selected column, named ``v`` (for a subquery),
@@ -274,7 +283,22 @@ def compile_select(store: Store, select: Select) -> Compiled:
         + " ".join(b.join_sql)
         + f" WHERE {where_sql}{group_sql}{order_sql}"
     )
-    return Compiled(exprs, body, [*b.join_params, *where_params], outputs, grouped, limit, offset, b.scalars)
+    compiled = Compiled(
+        exprs, body, [*b.join_params, *where_params], outputs, grouped, limit, offset, b.scalars
+    )
+    if not grouped and not b.join_sql and not b.join_params and _by_id_only(select):
+        compiled.deferred = b.base
+    return compiled
+
+
+def _by_id_only(select: Select) -> bool:
+    """Ordered by id alone, filtered on id alone (no subquery): the narrow id index serves."""
+    if [item.expr for item in select.order_by] not in ([], [FieldRef(("id",))]):
+        return False
+    for cond in select.conditions():
+        if cond.left != FieldRef(("id",)) or any(isinstance(n, Select) for n in cond.walk()):
+            return False
+    return True
 
 
 def _dedupe_id(outputs: list[Output]) -> list[Output]:

@@ -175,9 +175,13 @@ class Store:
             conn.execute("CREATE TABLE _sandbox_info (key TEXT PRIMARY KEY, value TEXT)")
 
     def index_lookups(self) -> None:
-        """Index every lookup column (the joins of dot paths and subqueries use them)."""
+        """Index every lookup column (the joins of dot paths and subqueries use them), and
+        ``id`` alone: a narrow index that pages deep in id order step through instead of
+        the wide rows."""
         with self.conn as conn:
             for module in self.modules():
+                narrow = quote_name(f"ix_{module.api_name}_id".replace("$", "_"))
+                conn.execute(f"CREATE INDEX IF NOT EXISTS {narrow} ON {quote_name(module.api_name)} (id)")
                 for col in self.columns(module.api_name):
                     if col.field.is_lookup or col.field.type is FieldType.MULTI_MODULE_LOOKUP:
                         name = f"ix_{module.api_name}_{col.name}".replace("$", "_")
