@@ -9,9 +9,17 @@ The stable API::
     >>> [d.code for d in coqlkit.validate(q, coqlkit.Catalog.demo())]
     ['SYNTAX_ERROR']
 
+Running queries::
+
+    >>> with coqlkit.connect(sandbox=True) as conn:                  # doctest: +SKIP
+    ...     table = conn.query("select Last_Name, Email from Leads").to_arrow()
+
 Importing coqlkit loads only the language core (lark): the transport, Arrow and the
-front ends are imported when first used.
+front ends (``connect``, ``connect_async``, ``Connection``, ``Result``) are imported when
+first used. ``%load_ext coqlkit`` loads the Jupyter magics.
 """
+
+from typing import Any
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module
 from coqlkit.errors import (
@@ -19,10 +27,12 @@ from coqlkit.errors import (
     AuthError,
     CatalogError,
     ConfigError,
+    ConsistencyWarning,
     CoqlError,
     CoqlSyntaxError,
     CreditBudgetExceeded,
     ParameterError,
+    PlanError,
     RateLimited,
     RenderError,
     TransportError,
@@ -35,12 +45,45 @@ from coqlkit.validate import Diagnostic, ErrorLevel, Severity, validate
 
 __version__ = "0.1.0"
 
+# Imported on first use (they load pyarrow and httpx).
+_LAZY = {
+    "AsyncConnection": "coqlkit.api",
+    "AsyncResult": "coqlkit.api",
+    "Connection": "coqlkit.api",
+    "Result": "coqlkit.api",
+    "connect": "coqlkit.api",
+    "connect_async": "coqlkit.api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'coqlkit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext coqlkit``: the ``%coql_connect``, ``%coql`` and ``%%coql`` magics."""
+    import importlib
+
+    importlib.import_module("coqlkit.notebook").load_ipython_extension(ipython)
+
+
 __all__ = [
     "ApiError",
+    "AsyncConnection",
+    "AsyncResult",
     "AuthError",
     "Catalog",
     "CatalogError",
     "ConfigError",
+    "Connection",
+    "ConsistencyWarning",
     "CoqlError",
     "CoqlSyntaxError",
     "CreditBudgetExceeded",
@@ -50,14 +93,19 @@ __all__ = [
     "FieldType",
     "Module",
     "ParameterError",
+    "PlanError",
     "RateLimited",
     "RenderError",
+    "Result",
     "Select",
     "Severity",
     "TransportError",
     "ValidationError",
     "ZohoApiError",
     "bind",
+    "connect",
+    "connect_async",
+    "load_ipython_extension",
     "parse",
     "render",
     "validate",

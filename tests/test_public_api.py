@@ -18,7 +18,10 @@ def public_names(module: object) -> list[str]:
 
 def test_all_is_sorted_and_complete() -> None:
     assert coqlkit.__all__ == sorted(coqlkit.__all__)
-    assert set(coqlkit.__all__) == set(public_names(coqlkit))
+    lazy = set(coqlkit._LAZY)
+    assert set(coqlkit.__all__) == (set(public_names(coqlkit)) | lazy)
+    for name in sorted(lazy):  # each loads on first use, from where it is documented
+        assert getattr(coqlkit, name).__module__ == "coqlkit.api"
 
 
 def test_every_error_is_a_coql_error() -> None:

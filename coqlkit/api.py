@@ -1,0 +1,589 @@
+"""The Python API: ``coqlkit.connect()`` and a query's rows as Arrow, pandas or Polars.
+
+::
+
+    >>> import coqlkit
+    >>> with coqlkit.connect(sandbox=True) as conn:                     # doctest: +SKIP
+    ...     df = conn.query("select Lead_Source, COUNT(id) from Leads group by Lead_Source").to_pandas()
+
+A query is parsed, checked against the org's field metadata (fetched once and cached on
+disk) and planned before anything but metadata and the COUNT probe is spent; its rows
+are read when the result is first asked for, streamed through the executor.
+:class:`AsyncConnection` is the API itself; :class:`Connection` is its synchronous twin,
+which runs it on a private event loop in a daemon thread, so it works from scripts and
+from inside a running loop alike (Jupyter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import threading
+from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pyarrow as pa
+
+from coqlkit import export
+from coqlkit.catalog import Catalog, Field, Module
+from coqlkit.errors import ConfigError, CoqlError
+from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
+from coqlkit.language import parse
+from coqlkit.language.ast import FieldRef, Select
+from coqlkit.metadata import OrgMetadata
+from coqlkit.plan import Plan, PlanOptions
+from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
+from coqlkit.validate import ErrorLevel, validate
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+    import polars
+
+    from coqlkit.sandbox.server import Sandbox
+
+__all__ = ["AsyncConnection", "AsyncResult", "Connection", "Result", "connect", "connect_async"]
+
+T = TypeVar("T")
+
+#: Options a query takes besides its parameters (the rest are PlanOptions).
+_QUERY_OPTIONS = frozenset({"probe", "check", "tz"})
+
+
+# ---- the async API ---------------------------------------------------------------------------
+
+
+class AsyncConnection:
+    """One org: its client, its metadata (cached on disk), the options its queries run with.
+
+    Open it with :func:`connect_async`; close it with ``await conn.close()`` or ``async with``.
+    """
+
+    def __init__(
+        self,
+        client: AsyncZohoClient,
+        metadata: OrgMetadata | None,
+        *,
+        catalog: Catalog | None = None,
+        tz: str = "UTC",
+        options: Mapping[str, Any] | None = None,
+        sandbox: Sandbox | None = None,
+        workdir: tempfile.TemporaryDirectory[str] | None = None,
+    ) -> None:
+        self.client = client
+        self.metadata = metadata
+        self.tz = tz
+        self.options = dict(options or {})
+        self._catalog = catalog
+        self._sandbox = sandbox
+        self._workdir = workdir
+        self._closed = False
+
+    def __repr__(self) -> str:
+        where = self.client.settings.profile or self.client.api_base
+        return f"<coqlkit.AsyncConnection {where} credits_used={self.credits_used}>"
+
+    async def __aenter__(self) -> AsyncConnection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def sandbox(self) -> Sandbox | None:
+        """The sandbox this connection started (``connect(sandbox=True)``), if any."""
+        return self._sandbox
+
+    @property
+    def credits_used(self) -> int:
+        """API credits this connection has spent (probes, pages, bulk jobs, metadata)."""
+        return self.client.credits_used
+
+    @property
+    def credits_remaining(self) -> int | None:
+        """The org's credits left today, when Zoho said (``X-API-CREDITS-REMAINING``)."""
+        return self.client.credits_remaining
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.client.aclose()
+        finally:
+            if self._sandbox is not None:
+                await asyncio.to_thread(self._sandbox.stop)
+            if self._workdir is not None:
+                self._workdir.cleanup()
+
+    # ---- metadata ------------------------------------------------------------------------
+
+    async def catalog(self, modules: list[str] | None = None) -> Catalog:
+        """The org's catalog, with the fields of ``modules`` (None: only what is known)."""
+        if self.metadata is None:
+            if self._catalog is None:  # pragma: no cover - a connection has one or the other
+                raise ConfigError("this connection has no metadata")
+            return self._catalog
+        wanted = sorted(set(modules or ()))
+        if self._catalog is not None:
+            wanted = [m for m in wanted if not _has_fields(self._catalog, m)]
+            if not wanted:
+                return self._catalog
+        # The cache keeps what earlier calls fetched: only the modules missing are asked for.
+        self._catalog = await self.metadata.catalog(wanted)
+        return self._catalog
+
+    async def modules(self) -> list[Module]:
+        """The org's modules that COQL can query, by API name."""
+        catalog = await self.catalog()
+        return sorted((m for m in catalog if m.api_supported), key=lambda m: m.api_name)
+
+    async def fields(self, module: str) -> list[Field]:
+        """The fields of ``module``, in the order Zoho lists them."""
+        catalog = await self.catalog([module])
+        found = catalog.module(module)
+        if found is None or found.fields is None:
+            raise CoqlError(f"no module {module!r} in this org", code="INVALID_MODULE")
+        return list(found.fields.values())
+
+    async def _checked(
+        self, text: str | Select, params: Mapping[str, Any] | None, check: bool
+    ) -> tuple[Select, Catalog]:
+        select = text if isinstance(text, Select) else parse(text, params)
+        if isinstance(text, Select) and params:
+            from coqlkit.language import bind
+
+            select = bind(select, params)
+        catalog = await self._catalog_for(select)
+        if check:
+            validate(select, catalog, level=ErrorLevel.RAISE, text=text if isinstance(text, str) else None)
+        return select, catalog
+
+    async def _catalog_for(self, select: Select) -> Catalog:
+        """The catalog with every module ``select`` reaches: its own, subqueries', and the
+        targets of its lookup paths (fetched hop by hop)."""
+        catalog = await self.catalog(sorted(_modules_of(select)))
+        for _ in range(3):  # at most two lookup hops, then a subquery's
+            more = {m for m in _targets(select, catalog) if not _has_fields(catalog, m)}
+            if not more:
+                break
+            catalog = await self.catalog(sorted(more))
+        return catalog
+
+    # ---- queries -----------------------------------------------------------------------------
+
+    def plan_options(self, **overrides: Any) -> PlanOptions:
+        values = {**self.options, **overrides}
+        return options_for(self.client, **values)
+
+    async def query(
+        self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any
+    ) -> AsyncResult:
+        """Check and plan ``text`` (``:name`` parameters bound from ``params``, typed); the
+        rows are read when the result is first used.
+
+        ``options``: ``check=False`` skips the metadata check (Zoho will still refuse a
+        wrong query), ``probe=False`` skips the COUNT probe, ``tz`` sets the time zone of
+        datetime columns; any :class:`~coqlkit.plan.PlanOptions` field (``strategy``,
+        ``prefer``, ``max_credits``, ``latency_ms``...) steers the planner.
+        """
+        local = {k: options.pop(k) for k in list(options) if k in _QUERY_OPTIONS}
+        select, catalog = await self._checked(text, params, bool(local.get("check", True)))
+        plan = await prepare(
+            select, catalog, self.client, self.plan_options(**options), probe=bool(local.get("probe", True))
+        )
+        return AsyncResult(self, plan, tz=str(local.get("tz") or self.tz))
+
+    async def explain(
+        self,
+        text: str | Select,
+        params: Mapping[str, Any] | None = None,
+        *,
+        analyze: bool = False,
+        **options: Any,
+    ) -> str:
+        """The plan of ``text`` as an EXPLAIN tree (it spends the COUNT probe when the plan
+        depends on the row count; ``probe=False`` does not). ``analyze=True`` runs the
+        query too and adds what each step really did."""
+        result = await self.query(text, params, **options)
+        if not analyze:
+            return result.plan.explain()
+        text_, table, stats = await explain_analyze(result.plan, self.client, tz=result.tz)
+        result._table, result.stats = table, stats
+        return text_
+
+
+class AsyncResult:
+    """A planned query. Its rows are read once, when first asked for: :meth:`to_arrow`
+    keeps them (later calls reuse the table); :meth:`batches` and the exports stream them
+    (and cannot be repeated unless the table was kept first)."""
+
+    def __init__(self, connection: AsyncConnection, plan: Plan, *, tz: str = "UTC") -> None:
+        self.connection = connection
+        self.plan = plan
+        self.tz = tz
+        self.schema: pa.Schema = result_schema(plan, tz=tz)
+        self.stats = RunStats()
+        self._table: pa.Table | None = None
+        self._started = False
+
+    def __repr__(self) -> str:
+        est = self.plan.estimate
+        rows = "?" if est.rows is None else f"{est.rows:,}"
+        return f"<coqlkit.AsyncResult {self.plan.select.module}: {rows} rows, {len(self.schema)} columns>"
+
+    def explain(self) -> str:
+        return self.plan.explain()
+
+    @property
+    def estimated_rows(self) -> int | None:
+        return self.plan.estimate.rows
+
+    async def batches(self) -> AsyncGenerator[pa.RecordBatch, None]:
+        """The rows as record batches, as they arrive (at least one batch, maybe empty)."""
+        if self._table is not None:
+            kept = self._table.to_batches()
+            for batch in kept or [export.empty_batch(self.schema)]:
+                yield batch
+            return
+        if self._started:
+            raise CoqlError(
+                "this result's rows were already streamed: run the query again, or call "
+                "to_arrow() first to keep them",
+                code="RESULT_CONSUMED",
+            )
+        self._started = True
+        stream = execute(self.plan, self.connection.client, tz=self.tz, stats=self.stats)
+        async with contextlib.aclosing(stream):
+            async for batch in stream:
+                yield batch
+
+    async def to_arrow(self) -> pa.Table:
+        """Every row as a ``pyarrow.Table`` (kept: calling again costs nothing)."""
+        if self._table is None:
+            collected = [b async for b in self.batches()]
+            self._table = pa.Table.from_batches(collected, schema=self.schema)
+        return self._table
+
+    async def to_pandas(self, **kwargs: Any) -> pandas.DataFrame:
+        """A pandas DataFrame (picklists as categoricals, lookups as dicts; extra ``pandas``)."""
+        _need("pandas", "pandas")
+        table = await self.to_arrow()
+        return table.to_pandas(**kwargs)
+
+    async def to_polars(self) -> polars.DataFrame:
+        """A Polars DataFrame (extra ``polars``)."""
+        polars = _need("polars", "polars")
+        return polars.from_arrow(await self.to_arrow())  # type: ignore[no-any-return]
+
+    async def to_parquet(self, path: str | Path, **options: Any) -> Path:
+        """Stream the rows into a Parquet file, atomically: until the last row is written the
+        file is a hidden temporary beside ``path``; an error or interruption removes it."""
+        return await export.write_parquet(self.batches(), self.schema, path, **options)
+
+    async def to_csv(self, path: str | Path, **options: Any) -> Path:
+        """Stream the rows into a CSV file, atomically (see :meth:`to_parquet`); lookups as
+        two columns (``Owner.name``, ``Owner.id``), multi-selects joined with ``;``."""
+        return await export.write_csv(self.batches(), self.schema, path, **options)
+
+
+async def connect_async(
+    profile: str | None = None,
+    *,
+    sandbox: bool | Sandbox | Mapping[str, Any] = False,
+    settings: Settings | None = None,
+    metadata: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    tz: str | None = None,
+    **options: Any,
+) -> AsyncConnection:
+    """Connect to the org of ``profile`` (or ``COQLKIT_PROFILE``, the ``ZOHO_*`` environment
+    variables, the default profile) — or to a sandbox.
+
+    ``sandbox=True`` starts the demo org's sandbox in a background thread (a dict gives its
+    options, e.g. ``{"records": 250_000}``; a running :class:`~coqlkit.sandbox.server.Sandbox`
+    is used as it is) and stops it on close. ``metadata`` is a snapshot directory to check
+    queries against instead of the org's live metadata; ``tz`` the time zone of datetime
+    columns (default: the org's); the other options are :class:`~coqlkit.plan.PlanOptions`
+    defaults for every query (``latency_ms``, ``prefer``, ``max_credits``...).
+    """
+    PlanOptions(**options)  # refuse an unknown option now
+    started: Sandbox | None = None
+    workdir: tempfile.TemporaryDirectory[str] | None = None
+    if sandbox is not False:
+        started, running = await _sandbox(sandbox)
+        # The planner's estimates follow the sandbox's own latency and bulk-read speed.
+        options.setdefault("latency_ms", running.config.latency_ms)
+        options.setdefault("bulk_job_seconds", running.config.bulk_seconds)
+        options.setdefault("bulk_poll_seconds", max(0.05, running.config.bulk_seconds / 4))
+        workdir = tempfile.TemporaryDirectory(prefix="coqlkit-sandbox-")
+        store = FileTokenStore(Path(workdir.name) / "tokens.json")
+        settings = load_settings(
+            env=running.environment(), store=store, path=Path(workdir.name) / "none.toml"
+        )
+        if cache_dir is None:
+            cache_dir = Path(workdir.name) / "metadata"
+    elif settings is None:
+        settings = load_settings(profile)
+    client = AsyncZohoClient(settings)
+    try:
+        catalog = Catalog.from_snapshot(metadata) if metadata is not None else None
+        org_metadata = None if catalog is not None else await OrgMetadata.open(client, root=cache_dir)
+        zone = tz or (await _org_zone(client)) or "UTC"
+    except BaseException:
+        await client.aclose()
+        if started is not None:
+            await asyncio.to_thread(started.stop)
+        if workdir is not None:
+            workdir.cleanup()
+        raise
+    return AsyncConnection(
+        client, org_metadata, catalog=catalog, tz=zone, options=options, sandbox=started, workdir=workdir
+    )
+
+
+async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox | None, Sandbox]:
+    """(the sandbox to stop on close or None, the running sandbox)."""
+    try:
+        from coqlkit.sandbox.server import Sandbox
+    except ImportError as exc:  # pragma: no cover - the extra is missing
+        raise ConfigError("the sandbox needs the extra: pip install 'coqlkit[sandbox]'") from exc
+    if isinstance(option, Sandbox):
+        return None, option
+    config = dict(option) if isinstance(option, Mapping) else {}
+    running = Sandbox(**config)
+    await asyncio.to_thread(running.start)
+    return running, running
+
+
+async def _org_zone(client: AsyncZohoClient) -> str | None:
+    org = await client.org()
+    zone = (org or {}).get("time_zone")
+    if not isinstance(zone, str):
+        return None
+    try:
+        pa.scalar(0, pa.timestamp("s", zone)).as_py()
+    except (pa.ArrowInvalid, ValueError, KeyError):
+        return None
+    return zone
+
+
+def _has_fields(catalog: Catalog, module: str) -> bool:
+    found = catalog.module(module)
+    return found is not None and found.fields is not None
+
+
+def _modules_of(select: Select) -> set[str]:
+    """The FROM modules of ``select`` and of its subqueries."""
+    return {node.module for node in select.walk() if isinstance(node, Select)}
+
+
+def _targets(select: Select, catalog: Catalog) -> set[str]:
+    """The modules the lookup paths of ``select`` (and its subqueries) step into, as far as
+    the catalog already knows them."""
+    out: set[str] = set()
+    for node in select.walk():
+        if not isinstance(node, Select):
+            continue
+        for ref in node.walk():
+            if not isinstance(ref, FieldRef) or not (ref.is_path or ref.via or ref.qualifier):
+                continue
+            if ref.qualifier:
+                out.add(ref.qualifier)
+            if ref.via:
+                out.add(ref.via)
+            module = catalog.module(node.module)
+            for name in ref.path[:-1]:
+                if module is None or module.fields is None:
+                    break
+                field = module.fields.get(name)
+                if field is None or not field.lookup_module:
+                    break
+                out.add(field.lookup_module)
+                module = catalog.module(field.lookup_module)
+    return out
+
+
+def _need(module: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise CoqlError(
+            f"{module} is not installed: pip install 'coqlkit[{extra}]'", code="MISSING_EXTRA"
+        ) from None
+
+
+# ---- the synchronous twin --------------------------------------------------------------------
+
+
+class _Loop:
+    """A private event loop in a daemon thread: the synchronous API's engine."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="coqlkit", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if not self.loop.is_running():
+            coro.close()
+            raise CoqlError("this connection is closed", code="CONNECTION_CLOSED")
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:  # Ctrl-C in the caller's thread: stop the work in the loop
+            future.cancel()
+            raise
+
+    def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
+        """An async generator, pulled one item at a time from this thread."""
+        try:
+            while True:
+                try:
+                    yield self.run(agen.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            if self.loop.is_running():
+                self.run(agen.aclose())
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            self.loop.close()
+
+
+class Connection:
+    """The synchronous twin of :class:`AsyncConnection` (open it with :func:`connect`)."""
+
+    def __init__(self, loop: _Loop, aio: AsyncConnection) -> None:
+        self._loop = loop
+        self.aio = aio
+
+    def __repr__(self) -> str:
+        return repr(self.aio).replace("AsyncConnection", "Connection")
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def sandbox(self) -> Sandbox | None:
+        return self.aio.sandbox
+
+    @property
+    def credits_used(self) -> int:
+        return self.aio.credits_used
+
+    @property
+    def credits_remaining(self) -> int | None:
+        return self.aio.credits_remaining
+
+    @property
+    def closed(self) -> bool:
+        return not self._loop.loop.is_running()
+
+    def close(self) -> None:
+        if self._loop.loop.is_running():
+            try:
+                self._loop.run(self.aio.close())
+            finally:
+                self._loop.stop()
+
+    def query(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> Result:
+        """See :meth:`AsyncConnection.query`."""
+        return Result(self._loop, self._loop.run(self.aio.query(text, params, **options)))
+
+    def explain(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> str:
+        """See :meth:`AsyncConnection.explain`."""
+        return self._loop.run(self.aio.explain(text, params, **options))
+
+    def modules(self) -> list[Module]:
+        return self._loop.run(self.aio.modules())
+
+    def fields(self, module: str) -> list[Field]:
+        return self._loop.run(self.aio.fields(module))
+
+    def catalog(self, modules: list[str] | None = None) -> Catalog:
+        return self._loop.run(self.aio.catalog(modules))
+
+
+class Result:
+    """The synchronous twin of :class:`AsyncResult`."""
+
+    def __init__(self, loop: _Loop, aio: AsyncResult) -> None:
+        self._loop = loop
+        self.aio = aio
+
+    def __repr__(self) -> str:
+        return repr(self.aio).replace("AsyncResult", "Result")
+
+    @property
+    def plan(self) -> Plan:
+        return self.aio.plan
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.aio.schema
+
+    @property
+    def stats(self) -> RunStats:
+        return self.aio.stats
+
+    @property
+    def estimated_rows(self) -> int | None:
+        return self.aio.estimated_rows
+
+    def explain(self) -> str:
+        return self.aio.explain()
+
+    def record_batches(self) -> pa.RecordBatchReader:
+        """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once)."""
+        return pa.RecordBatchReader.from_batches(self.schema, self._loop.iterate(self.aio.batches()))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The rows as dicts, streamed."""
+        for batch in self._loop.iterate(self.aio.batches()):
+            yield from batch.to_pylist()
+
+    def to_arrow(self) -> pa.Table:
+        return self._loop.run(self.aio.to_arrow())
+
+    def to_pandas(self, **kwargs: Any) -> pandas.DataFrame:
+        _need("pandas", "pandas")
+        return self.to_arrow().to_pandas(**kwargs)
+
+    def to_polars(self) -> polars.DataFrame:
+        polars = _need("polars", "polars")
+        return polars.from_arrow(self.to_arrow())  # type: ignore[no-any-return]
+
+    def to_parquet(self, path: str | Path, **options: Any) -> Path:
+        return self._loop.run(self.aio.to_parquet(path, **options))
+
+    def to_csv(self, path: str | Path, **options: Any) -> Path:
+        return self._loop.run(self.aio.to_csv(path, **options))
+
+
+def connect(
+    profile: str | None = None,
+    *,
+    sandbox: bool | Sandbox | Mapping[str, Any] = False,
+    **options: Any,
+) -> Connection:
+    """Connect synchronously; the arguments are those of :func:`connect_async`."""
+    loop = _Loop()
+    try:
+        aio = loop.run(connect_async(profile, sandbox=sandbox, **options))
+    except BaseException:
+        loop.stop()
+        raise
+    return Connection(loop, aio)

@@ -1,0 +1,414 @@
+"""COQL through Python's database API (PEP 249), for tools that speak it: pandas.read_sql,
+JupySQL, SQL clients.
+
+>>> from coqlkit import dbapi
+>>> (dbapi.apilevel, dbapi.paramstyle, dbapi.threadsafety)
+('2.0', 'named', 1)
+
+::
+
+    conn = dbapi.connect(sandbox=True)          # or dbapi.connect("prod"), as coqlkit.connect
+    cur = conn.cursor()
+    cur.execute("select Last_Name, Annual_Revenue from Leads where Lead_Status = :status",
+                {"status": "Contacted"})
+    cur.description[1][:2]                       # ('Annual_Revenue', 'currency'), == dbapi.NUMBER
+    cur.fetchmany(10)                            # tuples of Python values
+
+Rows stream: ``fetchone``/``fetchmany`` read pages as they are needed. ``rowcount`` is the
+count the plan knows (the COUNT probe's) or -1. COQL reads only: there are no
+transactions, ``commit()`` does nothing, ``rollback()`` and anything but SELECT raise
+:class:`NotSupportedError`. Every exception here is a PEP 249 class and a
+:class:`coqlkit.CoqlError`, with the original error as its ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from coqlkit import errors as _errors
+from coqlkit.api import Connection as _ApiConnection
+from coqlkit.api import Result
+from coqlkit.api import connect as _connect
+
+__all__ = [
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "Binary",
+    "Connection",
+    "Cursor",
+    "DataError",
+    "DatabaseError",
+    "Date",
+    "DateFromTicks",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "Warning",
+    "apilevel",
+    "connect",
+    "paramstyle",
+    "threadsafety",
+]
+
+apilevel = "2.0"
+threadsafety = 1  # threads may share the module, not connections
+paramstyle = "named"
+
+
+# ---- exceptions (PEP 249's tree, each also a CoqlError) -----------------------------------
+
+
+class Warning(_errors.CoqlError):
+    """Important warnings (PEP 249)."""
+
+
+class Error(_errors.CoqlError):
+    """Base of every PEP 249 error raised here."""
+
+
+class InterfaceError(Error):
+    """The interface was misused: a closed cursor or connection, a fetch before execute."""
+
+
+class DatabaseError(Error):
+    """Zoho refused or failed the query."""
+
+
+class DataError(DatabaseError):
+    """A value could not be processed (a parameter, a value of the wrong shape)."""
+
+
+class OperationalError(DatabaseError):
+    """The connection, OAuth, a rate limit or the credit budget got in the way."""
+
+
+class IntegrityError(DatabaseError):
+    """Never raised: COQL does not write."""
+
+
+class InternalError(DatabaseError):
+    """Zoho answered with an internal error."""
+
+
+class ProgrammingError(DatabaseError):
+    """The query is wrong: syntax, unknown fields, a missing parameter."""
+
+
+class NotSupportedError(DatabaseError):
+    """Writes, transactions, ``executemany``: COQL reads only."""
+
+
+def _translate(exc: BaseException) -> BaseException:
+    """A coqlkit error as the PEP 249 class it belongs to (the original as the cause)."""
+    if isinstance(exc, Error) or not isinstance(exc, _errors.CoqlError):
+        return exc
+    if isinstance(
+        exc, (_errors.CoqlSyntaxError, _errors.ValidationError, _errors.PlanError, _errors.RenderError)
+    ):
+        kind: type[Error] = ProgrammingError
+    elif isinstance(exc, _errors.ParameterError):
+        kind = ProgrammingError
+    elif isinstance(
+        exc,
+        (
+            _errors.TransportError,
+            _errors.AuthError,
+            _errors.RateLimited,
+            _errors.CreditBudgetExceeded,
+            _errors.ConfigError,
+        ),
+    ):
+        kind = OperationalError
+    elif isinstance(exc, _errors.ZohoApiError):
+        if exc.code in ("INVALID_QUERY", "SYNTAX_ERROR", "LIMIT_EXCEEDED", "DUPLICATE_DATA"):
+            kind = ProgrammingError
+        elif exc.code in ("INTERNAL_ERROR",):
+            kind = InternalError
+        else:
+            kind = DatabaseError
+    elif exc.code == "UNEXPECTED_VALUE":
+        kind = DataError
+    else:
+        kind = DatabaseError
+    error = kind(str(exc), code=exc.code)
+    error.__cause__ = exc
+    for name in ("line", "column", "hint", "diagnostics", "status", "details"):
+        if hasattr(exc, name):
+            setattr(error, name, getattr(exc, name))
+    return error
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except _errors.CoqlError as exc:
+        translated = _translate(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
+# ---- type objects and constructors ----------------------------------------------------------
+
+
+class DBAPITypeObject:
+    """Equal to every Zoho data type of its kind: ``cursor.description[i][1] == NUMBER``."""
+
+    def __init__(self, name: str, *values: str) -> None:
+        self.name = name
+        self.values = frozenset(values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DBAPITypeObject):
+            return self.values == other.values
+        return other in self.values
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return f"<DBAPITypeObject {self.name}>"
+
+
+STRING = DBAPITypeObject(
+    "STRING",
+    "text", "textarea", "email", "phone", "website", "picklist", "multiselectpicklist",
+    "autonumber", "profileimage", "lookup", "ownerlookup", "userlookup", "multi_module_lookup",
+    "consent_lookup", "territories", "fileupload", "imageupload", "subform", "multiselectlookup",
+    "multiuserlookup", "boolean",
+)  # fmt: skip
+NUMBER = DBAPITypeObject(
+    "NUMBER", "integer", "bigint", "double", "currency", "decimal", "percent", "aggregate"
+)
+DATETIME = DBAPITypeObject("DATETIME", "date", "datetime")
+BINARY = DBAPITypeObject("BINARY")
+ROWID = DBAPITypeObject("ROWID", "id")
+
+Date = dt.date
+Time = dt.time
+Timestamp = dt.datetime
+
+
+def DateFromTicks(ticks: float) -> dt.date:
+    return dt.date(*time.localtime(ticks)[:3])
+
+
+def TimeFromTicks(ticks: float) -> dt.time:
+    return dt.time(*time.localtime(ticks)[3:6])
+
+
+def TimestampFromTicks(ticks: float) -> dt.datetime:
+    return dt.datetime(*time.localtime(ticks)[:6])
+
+
+def Binary(value: bytes) -> bytes:
+    return bytes(value)
+
+
+# ---- connection and cursor ------------------------------------------------------------------
+
+
+class Connection:
+    """A PEP 249 connection over a :class:`coqlkit.Connection`."""
+
+    def __init__(self, api: _ApiConnection) -> None:
+        self.api = api
+        self._cursors: list[Cursor] = []
+
+    def __repr__(self) -> str:
+        return repr(self.api).replace("coqlkit.Connection", "coqlkit.dbapi.Connection")
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.api.closed
+
+    def close(self) -> None:
+        for cursor in self._cursors:
+            cursor.close()
+        self.api.close()
+
+    def commit(self) -> None:
+        """Nothing to commit: COQL reads only."""
+        self._open()
+
+    def rollback(self) -> None:
+        raise NotSupportedError("COQL reads only: there is no transaction to roll back")
+
+    def cursor(self) -> Cursor:
+        self._open()
+        cursor = Cursor(self)
+        self._cursors.append(cursor)
+        return cursor
+
+    def _open(self) -> None:
+        if self.api.closed:
+            raise InterfaceError("the connection is closed")
+
+
+_WRITE = re.compile(r"^\s*(insert|update|delete|upsert|merge|create|drop|alter|truncate|replace)\b", re.I)
+
+
+class Cursor:
+    """A PEP 249 cursor: ``execute`` plans a query; the fetches stream its rows."""
+
+    arraysize = 1
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.description: tuple[tuple[Any, ...], ...] | None = None
+        self.rowcount = -1
+        self.result: Result | None = None
+        self._rows: Iterator[tuple[Any, ...]] | None = None
+        self._reader: pa.RecordBatchReader | None = None
+        self._closed = False
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._reset()
+        self._closed = True
+
+    def _reset(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._rows = self._reader = self.result = None
+        self.description, self.rowcount = None, -1
+
+    def _open(self) -> None:
+        if self._closed:
+            raise InterfaceError("the cursor is closed")
+        self.connection._open()
+
+    def execute(self, operation: str, parameters: Mapping[str, Any] | None = None) -> Cursor:
+        """Plan ``operation`` with ``:name`` parameters from ``parameters`` (typed)."""
+        self._open()
+        self._reset()
+        if _WRITE.match(operation):
+            raise NotSupportedError("COQL reads only: coqlkit runs SELECT queries, nothing that writes")
+        if parameters is not None and not isinstance(parameters, Mapping):
+            raise ProgrammingError("parameters are named (paramstyle 'named'): pass a dict for :name")
+        with _translated():
+            self.result = self.connection.api.query(operation, dict(parameters or {}))
+        self.description = _description(self.result.schema)
+        rows = self.result.estimated_rows
+        self.rowcount = rows if rows is not None else -1
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Mapping[str, Any]]) -> None:
+        raise NotSupportedError("COQL reads only: executemany has nothing to do")
+
+    def _next_rows(self) -> Iterator[tuple[Any, ...]]:
+        if self.result is None:
+            raise InterfaceError("no query: call execute() first")
+        if self._rows is None:
+            self._reader = self.result.record_batches()
+            self._rows = self._stream(self._reader)
+        return self._rows
+
+    def _stream(self, reader: pa.RecordBatchReader) -> Iterator[tuple[Any, ...]]:
+        names = reader.schema.names
+        seen = 0
+        with _translated():
+            for batch in reader:
+                columns = [batch.column(n).to_pylist() for n in names]
+                seen += batch.num_rows
+                yield from zip(*columns, strict=True)
+        self.rowcount = seen
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        self._open()
+        return next(self._next_rows(), None)
+
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        self._open()
+        rows = self._next_rows()
+        out = []
+        for _ in range(self.arraysize if size is None else size):
+            row = next(rows, None)
+            if row is None:
+                break
+            out.append(row)
+        return out
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        self._open()
+        return list(self._next_rows())
+
+    def fetch_arrow_table(self) -> pa.Table:
+        """The rest of the rows as a ``pyarrow.Table`` (all of them, if none was fetched)."""
+        self._open()
+        if self.result is None:
+            raise InterfaceError("no query: call execute() first")
+        if self._rows is None:
+            with _translated():
+                return self.result.to_arrow()
+        rest = self.fetchall()
+        names = [d[0] for d in self.description or ()]
+        return pa.Table.from_pylist(
+            [dict(zip(names, r, strict=True)) for r in rest], schema=self.result.schema
+        )
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Does nothing (PEP 249 allows it)."""
+
+    def setoutputsize(self, size: Any, column: Any = None) -> None:
+        """Does nothing (PEP 249 allows it)."""
+
+
+def _description(schema: pa.Schema) -> tuple[tuple[Any, ...], ...]:
+    """(name, type_code, display_size, internal_size, precision, scale, null_ok) per column;
+    ``type_code`` is the Zoho data type (``aggregate`` for COUNT/SUM/AVG, ``id`` for ids)."""
+    out = []
+    for field in schema:
+        meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
+        code = meta.get("zoho.data_type", "text")
+        if field.name == "id" or meta.get("zoho.api_name") == "id":
+            code = "id"
+        elif meta.get("zoho.aggregate") in ("COUNT", "SUM", "AVG"):
+            code = "aggregate"
+        precision = scale = None
+        if pa.types.is_decimal(field.type):
+            precision, scale = field.type.precision, field.type.scale
+        out.append((field.name, code, None, None, precision, scale, True))
+    return tuple(out)
+
+
+def connect(profile: str | None = None, **options: Any) -> Connection:
+    """A PEP 249 connection; the arguments are those of :func:`coqlkit.connect`
+    (``sandbox=True`` for the demo org)."""
+    with _translated():
+        return Connection(_connect(profile, **options))
+    raise AssertionError("unreachable")  # pragma: no cover
