@@ -12,6 +12,7 @@ that is removed however the read ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 import time
 import zipfile
@@ -30,8 +31,6 @@ from coqlkit.plan.steps import BulkRead
 from coqlkit.transport import AsyncZohoClient
 
 __all__ = ["bulk_read"]
-
-_DONE = object()
 
 
 class _Job:
@@ -65,10 +64,6 @@ class _Job:
             wait = min(wait * 2, self.poll_seconds)
 
 
-def _next(batches: Iterator[pa.RecordBatch]) -> Any:
-    return next(batches, _DONE)
-
-
 async def bulk_read(
     client: AsyncZohoClient,
     step: BulkRead,
@@ -96,12 +91,13 @@ async def bulk_read(
                 archive = await client.bulk_read_download(job_id, Path(workdir) / f"{job_id}.zip")
                 actual.calls += 1
                 actual.credits += 1
-                async for batch in _read_archive(archive, step, schema):
-                    batch = _unique(batch, seen)
-                    actual.rows += batch.num_rows
-                    actual.seconds = time.perf_counter() - started
-                    if batch.num_rows:
-                        yield batch
+                async with contextlib.aclosing(_read_archive(archive, step, schema)) as batches:
+                    async for batch in batches:
+                        batch = _unique(batch, seen)
+                        actual.rows += batch.num_rows
+                        actual.seconds = time.perf_counter() - started
+                        if batch.num_rows:
+                            yield batch
                 archive.unlink(missing_ok=True)
         finally:
             if running is not None:
@@ -113,14 +109,65 @@ async def bulk_read(
 async def _read_archive(
     archive: Path, step: BulkRead, schema: pa.Schema
 ) -> AsyncGenerator[pa.RecordBatch, None]:
-    with zipfile.ZipFile(archive) as zf:
+    """The batches of the CSV in ``archive``: opened and parsed in a worker thread."""
+    reader = _Reader(archive, step, schema)
+    try:
+        while (batch := await reader.next()) is not None:
+            yield batch
+    finally:
+        await reader.close()
+
+
+class _Reader:
+    """A zipped CSV read batch by batch in worker threads, one step at a time.
+
+    A thread cannot be stopped: when the read is cancelled mid-step, :meth:`close` waits for
+    that step to end before it closes the file the thread reads (and before the temporary
+    directory holding it is removed).
+    """
+
+    def __init__(self, archive: Path, step: BulkRead, schema: pa.Schema) -> None:
+        self.archive = archive
+        self.step = step
+        self.schema = schema
+        self.files: list[Any] = []  # the zip, then its CSV member: closed in reverse
+        self.batches: Iterator[pa.RecordBatch] | None = None
+        self.running: asyncio.Future[pa.RecordBatch | None] | None = None
+
+    def _open(self) -> Iterator[pa.RecordBatch]:
+        zf = zipfile.ZipFile(self.archive)
+        self.files.append(zf)
         members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
         if not members:
-            raise ZohoApiError(f"the bulk-read result {archive.name} holds no CSV", code="BULK_READ_FAILED")
-        with zf.open(members[0]) as stream:
-            batches = csv_to_batches(stream, step.columns, schema)
-            while (batch := await asyncio.to_thread(_next, batches)) is not _DONE:
-                yield batch
+            raise ZohoApiError(
+                f"the bulk-read result {self.archive.name} holds no CSV", code="BULK_READ_FAILED"
+            )
+        stream = zf.open(members[0])
+        self.files.append(stream)
+        return csv_to_batches(stream, self.step.columns, self.schema)
+
+    def _step(self) -> pa.RecordBatch | None:
+        if self.batches is None:
+            self.batches = self._open()
+        return next(self.batches, None)
+
+    async def next(self) -> pa.RecordBatch | None:
+        self.running = asyncio.ensure_future(asyncio.to_thread(self._step))
+        return await asyncio.shield(self.running)
+
+    async def close(self) -> None:
+        running, self.running = self.running, None
+        if running is not None:
+            if not running.done():
+                await asyncio.wait([running])
+            if not running.cancelled():
+                running.exception()  # retrieved: it was raised already, or is of no interest now
+        close = getattr(self.batches, "close", None)  # the CSV reader's generator, if one began
+        if close is not None:
+            close()
+        for handle in reversed(self.files):
+            handle.close()
+        self.files.clear()
 
 
 def _unique(batch: pa.RecordBatch, seen: set[int]) -> pa.RecordBatch:

@@ -103,6 +103,7 @@ async def slice_rows(batches: Batches, offset: int, limit: int | None) -> Batche
     """Skip ``offset`` rows, then keep ``limit`` (None: all); stops reading once it has them."""
     skip, left = offset, limit
     if left == 0:
+        await batches.aclose()
         return
     async with contextlib.aclosing(batches):
         async for batch in batches:
@@ -131,33 +132,48 @@ async def project(batches: Batches, schema: pa.Schema) -> Batches:
 # ---- union of the parts of a long IN -----------------------------------------------------------
 
 
-async def _pump(source: Batches, queue: asyncio.Queue[pa.RecordBatch | BaseException | None]) -> None:
-    try:
-        async for batch in source:
-            await queue.put(batch)
-    except asyncio.CancelledError:
-        raise
-    except BaseException as exc:  # delivered to the consumer, which raises it
-        await queue.put(exc)
-        return
-    await queue.put(None)
-
-
 class _Producers:
-    """Each source runs in its own task, ``depth`` batches ahead of its consumer."""
+    """Each source runs in its own task, ``depth`` batches ahead of its consumer.
+
+    A source that fails fails the whole: the consumer's next :meth:`get`, whichever source
+    it waits for, raises that error (so a failing part is not left unnoticed behind a
+    long one, spending credits on a result that cannot be had).
+    """
 
     def __init__(self, sources: Sequence[Batches], depth: int = 4) -> None:
-        self.queues: list[asyncio.Queue[pa.RecordBatch | BaseException | None]] = [
-            asyncio.Queue(depth) for _ in sources
+        self.queues: list[asyncio.Queue[pa.RecordBatch | None]] = [asyncio.Queue(depth) for _ in sources]
+        self.failed: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
+        self.tasks = [
+            asyncio.ensure_future(self._pump(s, q)) for s, q in zip(sources, self.queues, strict=True)
         ]
-        self.tasks = [asyncio.ensure_future(_pump(s, q)) for s, q in zip(sources, self.queues, strict=True)]
         self.sources = sources
 
+    async def _pump(self, source: Batches, queue: asyncio.Queue[pa.RecordBatch | None]) -> None:
+        try:
+            async for batch in source:
+                await queue.put(batch)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # delivered to the consumer, which raises it
+            if not self.failed.done():
+                self.failed.set_result(exc)
+            return
+        await queue.put(None)
+
     async def get(self, index: int) -> pa.RecordBatch | None:
-        item = await self.queues[index].get()
-        if isinstance(item, BaseException):
-            raise item
-        return item
+        """The next batch of source ``index`` (None: it has ended)."""
+        queue = self.queues[index]
+        if not queue.empty() and not self.failed.done():
+            return queue.get_nowait()
+        getter = asyncio.ensure_future(queue.get())
+        waits: list[asyncio.Future[Any]] = [getter, self.failed]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            getter.cancel()
+        if self.failed.done():
+            raise self.failed.result()
+        return getter.result()
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -316,9 +332,20 @@ async def aggregate(
     would: COUNT counts values that are not null, SUM and AVG of no values are null."""
     table = await _table(batches, in_schema)
     plain: dict[str, pa.ChunkedArray] = {}
+    specs: list[tuple[str, str]] = []
+    lookups: dict[str, pa.DataType] = {}  # group keys that are lookups: grouped by their id
     for name in group:
-        plain[name] = _group_key(table.column(name))
-    specs = []
+        column = table.column(name)
+        if pa.types.is_struct(column.type):  # Arrow cannot group by a struct: by its id, the rest taken along
+            lookups[name] = column.type
+            plain[name] = pc.struct_field(column, "id")
+            for sub in column.type:
+                if sub.name != "id":
+                    plain[f"__{name}.{sub.name}"] = pc.struct_field(column, sub.name)
+                    specs.append((f"__{name}.{sub.name}", "first"))
+        else:
+            plain[name] = _group_key(column)
+    keys = [k for k, _, _ in aggregates]
     for index, (_, func, source) in enumerate(aggregates):
         column = table.column(source)
         if pa.types.is_struct(column.type):
@@ -333,18 +360,16 @@ async def aggregate(
     if group:
         result = keyed.group_by(list(group), use_threads=False).aggregate(specs)
     else:
-        result = pa.table({f"{name}_{fn}": [_whole(keyed.column(name), fn)] for name, fn in specs})
+        result = pa.table({f"{name}_{fn}": _whole(keyed.column(name), fn) for name, fn in specs})
     arrays = []
     for field in schema:
-        position = (
-            [k for k, _, _ in aggregates].index(field.name)
-            if field.name in [k for k, _, _ in aggregates]
-            else None
-        )
-        if position is None:
-            values = result.column(field.name)
+        if field.name in keys:
+            position = keys.index(field.name)
+            values = result.column(f"__agg{position}_{_ARROW_FUNCTION[aggregates[position][1]]}")
+        elif field.name in lookups:
+            values = _lookup(result, field.name, lookups[field.name])
         else:
-            values = result.column(f"__agg{position}_{specs[position][1]}")
+            values = result.column(field.name)
         arrays.append(values.cast(field.type) if not values.type.equals(field.type) else values)
     out = pa.Table.from_arrays(arrays, schema=schema) if arrays else schema.empty_table()
     if group:  # Zoho returns groups in the order of their keys
@@ -359,7 +384,17 @@ def _group_key(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
-def _whole(column: pa.ChunkedArray, function: str) -> Any:
-    if function == "count":
-        return pc.count(column).as_py()
-    return getattr(pc, function)(column).as_py()
+def _lookup(result: pa.Table, name: str, kind: pa.DataType) -> pa.Array:
+    """A lookup group key again, from its id and the parts taken along (null: no id)."""
+    ids = result.column(name).combine_chunks()
+    parts = [
+        ids if sub.name == "id" else result.column(f"__{name}.{sub.name}_first").combine_chunks()
+        for sub in kind
+    ]
+    return pa.StructArray.from_arrays(parts, fields=list(kind), mask=pc.is_null(ids))
+
+
+def _whole(column: pa.ChunkedArray, function: str) -> pa.Array:
+    """``function`` over the whole column, as a one-value array of its own type."""
+    scalar = pc.count(column) if function == "count" else getattr(pc, function)(column)
+    return pa.array([scalar.as_py()], scalar.type)

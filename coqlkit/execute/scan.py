@@ -4,7 +4,8 @@ Pages go out as fast as the client's concurrency allows and come back in any ord
 are delivered in order through a bounded window (at most ``ahead`` pages asked for but not
 yet delivered), so memory stays bounded however many rows stream through, and the first
 batch leaves as soon as the first page is in. A keyset window's last page is fetched
-first: its last id opens the next window. Stopping the iterator cancels every call in
+first: its last id opens the next window (and when it comes back short, records went away
+and nothing lies past it: the scan ends there). Stopping the iterator cancels every call in
 flight.
 
 A result never holds an id twice: keyset pages keep only ids above the last one delivered
@@ -16,6 +17,7 @@ for one more page, then two, then four... at most ``ahead`` past the last full o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncGenerator
@@ -71,12 +73,12 @@ class _Scan:
         self.seen: set[int] = set()  # offset pages: every id delivered (at most 100,000)
         self.jobs: list[_Job] = []
         seq = 0
-        for page in step.pages:
-            skip = self.keyset and page.limit == 1 and page.offset == self.window_rows - 1
-            self.jobs.append(_Job(-1 if skip else seq, page))
-            seq += 0 if skip else 1
+        for page in step.pages:  # a skipped window's page only opens the next window
+            self.jobs.append(_Job(-1 if page.skip else seq, page))
+            seq += 0 if page.skip else 1
         self.total = seq  # pages to deliver (grows when open-ended)
         self.end: int | None = None  # the seq of the first short page: nothing after it
+        self.capped = False  # open-ended offset pages: no page may pass the offset ceiling
 
     # ---- what goes out, in which order -----------------------------------------------------
 
@@ -122,6 +124,8 @@ class _Scan:
                 if next_seq in ready:
                     batch = self._unique(ready.pop(next_seq))
                     next_seq += 1
+                    # Refill the window first: the next pages come in while the consumer works.
+                    self._launch(pending, inflight, len(ready), next_seq)
                     self.actual.rows += batch.num_rows
                     self.actual.seconds = time.perf_counter() - started
                     if batch.num_rows:
@@ -131,12 +135,20 @@ class _Scan:
                 if not inflight:  # pragma: no cover - a planned page always waits for a launch
                     raise PlanError("the scan stalled: no page can be asked for")
                 done, _ = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    job = inflight.pop(task)
+                finished = [(task, inflight.pop(task)) for task in done]
+                failed = [task.exception() for task, _ in finished if task.exception() is not None]
+                if failed:  # every failure is retrieved; the first one is raised
+                    raise failed[0]
+                for task, job in finished:
                     records = task.result()
                     self._after(job, records, pending)
                     if job.deliver and not self._finished(job.seq):
                         ready[job.seq] = records_to_batch(records, self.schema, self.step.columns)
+            if self.capped and self.end is None:
+                raise PlanError(
+                    "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
+                    "full: narrow the query (a WHERE, fewer groups) or add a LIMIT"
+                )
         finally:
             for task in inflight:
                 task.cancel()
@@ -168,38 +180,43 @@ class _Scan:
         page = job.page
         full = len(records) >= page.limit
         if self.keyset and page.offset + page.limit == self.window_rows:
-            if records:
+            if full:
                 self.boundaries[page.window + 1] = int(records[-1]["id"])
-            elif not job.deliver:  # a skipped window is short: there is nothing after it
-                self.end = -1
+            else:  # the window is not full (records went away): nothing lies after it
+                self._stop(job.seq if job.deliver else -1)
         if not job.deliver or not self.step.until_short:
             return
         if not full:
-            self.end = job.seq if self.end is None else min(self.end, job.seq)
+            self._stop(job.seq)
             return
         if self.step.open_ended and self.end is None:
             # One more page, then two, then four...: never more than ``ahead`` past this one.
             upto = job.seq + 1 + min(self.ahead, job.seq + 1)
-            while self.total < upto:
+            while self.total < upto and not self.capped:
                 nxt = self._next_page(self.jobs[-1].page)
+                if nxt is None:
+                    self.capped = True
+                    break
                 new = _Job(self.total, nxt)
                 self.total += 1
                 self.jobs.append(new)
                 pending.append(new)
 
-    def _next_page(self, page: Page) -> Page:
+    def _stop(self, seq: int) -> None:
+        """Nothing is delivered after the page ``seq`` (-1: nothing at all)."""
+        self.end = seq if self.end is None else min(self.end, seq)
+
+    def _next_page(self, page: Page) -> Page | None:
+        """The page after ``page`` (None: it would pass the offset ceiling)."""
         size = self.step.page_size
         offset = page.offset + page.limit
         if self.keyset:
             if offset >= self.window_rows:
                 return Page(0, size, page.window + 1)
             return Page(offset, min(size, self.window_rows - offset), page.window)
-        if offset + size > MAX_OFFSET_ROWS:
-            raise PlanError(
-                "offset paging reached Zoho's 100,000-row ceiling and more rows remain: "
-                "narrow the query (a WHERE, fewer groups) or add a LIMIT"
-            )
-        return Page(offset, size, page.window)
+        if offset >= MAX_OFFSET_ROWS:
+            return None
+        return Page(offset, min(size, MAX_OFFSET_ROWS - offset), page.window)
 
     def _unique(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a record already delivered (rows shift when the org changes during a read)."""
@@ -238,5 +255,6 @@ async def scan(
         actual.seconds = time.perf_counter() - started
         yield batch
         return
-    async for batch in _Scan(client, step, schema, actual, ahead).run():
-        yield batch
+    async with contextlib.aclosing(_Scan(client, step, schema, actual, ahead).run()) as batches:
+        async for batch in batches:
+            yield batch

@@ -2,8 +2,9 @@
 
 Bulk read knows fewer comparisons than COQL: ``like`` only as contains / starts with /
 ends with, ``not like`` only as does-not-contain, empty values as ``${EMPTY}``, criteria on
-the module's own fields, and no subqueries, polymorphic paths or user sub-keys. A query
-that needs more cannot be a bulk read (the planner keeps it on COQL).
+the module's own fields, fewer comparators per field type, and no subqueries, polymorphic
+paths or user sub-keys. A query that needs more cannot be a bulk read (the planner keeps
+it on COQL).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from coqlkit.catalog import Catalog, FieldType
+from coqlkit.catalog.model import LOOKUPS, NUMERIC, TEXTUAL
 from coqlkit.language.ast import (
     And,
     Between,
@@ -47,8 +50,13 @@ class _Untranslatable(Exception):
     pass
 
 
-def bulk_criteria(select: Select) -> dict[str, Any] | bool | None:
+def bulk_criteria(select: Select, catalog: Catalog | None = None) -> dict[str, Any] | bool | None:
     """The WHERE as bulk-read criteria JSON; None for none; False when bulk read cannot say it.
+
+    With ``catalog``, each comparison is checked against what bulk read offers for its
+    field's type (reference §7): numbers have no ``between`` (it becomes a group of two
+    comparisons) and no ``not_in``, booleans only ``equal``, lookups only equality and
+    ``in``, text no ordering.
 
     >>> from coqlkit.language import parse
     >>> bulk_criteria(parse("select a from Leads where Lead_Status = 'New' and Email like '%@x.com'"))
@@ -57,40 +65,89 @@ def bulk_criteria(select: Select) -> dict[str, Any] | bool | None:
     if select.where is None or select.where == ALL_RECORDS:
         return None
     try:
-        return _node(select.where)
+        return _Translator(select.module, catalog).node(select.where)
     except _Untranslatable:
         return False
 
 
-def _node(cond: Condition) -> dict[str, Any]:
-    if isinstance(cond, (And, Or)):
-        operator = "and" if isinstance(cond, And) else "or"
-        group: list[dict[str, Any]] = []
-        for side in (cond.left, cond.right):
-            part = _node(side)
-            if part.get("group_operator") == operator:
-                group += part["group"]  # (a and b) and c: one group of three
-            else:
-                group.append(part)
-        return {"group_operator": operator, "group": group}
-    field = _field(cond.left)
-    if isinstance(cond, Comparison):
-        if not isinstance(cond.right, (String, Number)):
-            raise _Untranslatable
-        return {"api_name": field, "comparator": COMPARATORS[cond.op], "value": _value(cond.right)}
-    if isinstance(cond, IsNull):
-        return {"api_name": field, "comparator": "not_equal" if cond.negated else "equal", "value": EMPTY}
-    if isinstance(cond, In):
-        if not isinstance(cond.values, tuple):
-            raise _Untranslatable  # a subquery or an unbound list
-        values = [_value(v) for v in cond.values]
-        return {"api_name": field, "comparator": "not_in" if cond.negated else "in", "value": values}
-    if isinstance(cond, Between):
+# What bulk read offers per type (reference §7): the comparators beyond these are refused.
+_RANGE = frozenset({"equal", "not_equal", "less_than", "less_equal", "greater_than", "greater_equal"})
+_ALLOWED: dict[FieldType, frozenset[str]] = {
+    **dict.fromkeys(NUMERIC, _RANGE | {"in"}),
+    **dict.fromkeys((FieldType.DATE, FieldType.DATETIME), _RANGE | {"in", "between", "not_between"}),
+    **dict.fromkeys(
+        TEXTUAL,
+        frozenset(
+            {"equal", "not_equal", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with"}
+        ),
+    ),
+    FieldType.BOOLEAN: frozenset({"equal"}),
+    **dict.fromkeys(LOOKUPS, frozenset({"equal", "not_equal", "in", "not_in"})),
+}
+
+
+class _Translator:
+    def __init__(self, module: str, catalog: Catalog | None) -> None:
+        found = catalog.module(module) if catalog is not None else None
+        self.module = found if found is not None and found.fields is not None else None
+
+    def node(self, cond: Condition) -> dict[str, Any]:
+        if isinstance(cond, (And, Or)):
+            operator = "and" if isinstance(cond, And) else "or"
+            return _group(operator, [self.node(cond.left), self.node(cond.right)])
+        field = _field(cond.left)
+        kind = self.kind(field)
+        if isinstance(cond, Comparison):
+            if not isinstance(cond.right, (String, Number)):
+                raise _Untranslatable
+            return _leaf(kind, field, COMPARATORS[cond.op], _value(cond.right))
+        if isinstance(cond, IsNull):  # ${EMPTY} stands for an empty value, whatever the type
+            return {"api_name": field, "comparator": "not_equal" if cond.negated else "equal", "value": EMPTY}
+        if isinstance(cond, In):
+            if not isinstance(cond.values, tuple):
+                raise _Untranslatable  # a subquery or an unbound list
+            values = [_value(v) for v in cond.values]
+            return _leaf(kind, field, "not_in" if cond.negated else "in", values)
+        if isinstance(cond, Between):
+            return self.between(kind, field, cond)
+        if isinstance(cond, Like):
+            return _like(kind, field, cond)
+        raise _Untranslatable  # pragma: no cover - the AST has no other predicate
+
+    def kind(self, field: str) -> FieldType | None:
+        """The field's type, when the catalog knows it (a formula: the type it returns)."""
+        if self.module is None:
+            return None
+        found = self.module.field(field) or self.module.field_folded(field)
+        return found.value_type if found is not None else None
+
+    def between(self, kind: FieldType | None, field: str, cond: Between) -> dict[str, Any]:
+        low, high = _value(cond.low), _value(cond.high)
         comparator = "not_between" if cond.negated else "between"
-        return {"api_name": field, "comparator": comparator, "value": [_value(cond.low), _value(cond.high)]}
-    if isinstance(cond, Like):
-        return _like(field, cond)
-    raise _Untranslatable  # pragma: no cover - the AST has no other predicate
+        if kind is None or comparator in _ALLOWED.get(kind, frozenset({comparator})):
+            return _leaf(kind, field, comparator, [low, high])
+        if cond.negated:  # a number outside [low, high]
+            parts = [_leaf(kind, field, "less_than", low), _leaf(kind, field, "greater_than", high)]
+            return _group("or", parts)
+        return _group(
+            "and", [_leaf(kind, field, "greater_equal", low), _leaf(kind, field, "less_equal", high)]
+        )
+
+
+def _group(operator: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    group: list[dict[str, Any]] = []
+    for part in parts:
+        if part.get("group_operator") == operator:
+            group += part["group"]  # (a and b) and c: one group of three
+        else:
+            group.append(part)
+    return {"group_operator": operator, "group": group}
+
+
+def _leaf(kind: FieldType | None, field: str, comparator: str, value: Any) -> dict[str, Any]:
+    if kind is not None and kind in _ALLOWED and comparator not in _ALLOWED[kind]:
+        raise _Untranslatable
+    return {"api_name": field, "comparator": comparator, "value": value}
 
 
 def _field(ref: FieldRef) -> str:
@@ -107,7 +164,7 @@ def _value(value: Value) -> Any:
     raise _Untranslatable
 
 
-def _like(field: str, cond: Like) -> dict[str, Any]:
+def _like(kind: FieldType | None, field: str, cond: Like) -> dict[str, Any]:
     if not isinstance(cond.pattern, String):
         raise _Untranslatable
     text = cond.pattern.value
@@ -118,11 +175,11 @@ def _like(field: str, cond: Like) -> dict[str, Any]:
     if cond.negated:
         if not (starts and ends):
             raise _Untranslatable
-        return {"api_name": field, "comparator": "not_contains", "value": inner}
+        return _leaf(kind, field, "not_contains", inner)
     comparator = (
         "contains" if starts and ends else "ends_with" if starts else "starts_with" if ends else "equal"
     )
-    return {"api_name": field, "comparator": comparator, "value": inner}
+    return _leaf(kind, field, comparator, inner)
 
 
 def bulk_fields(columns: Sequence[OutputColumn]) -> list[str] | None:

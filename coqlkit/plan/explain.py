@@ -5,22 +5,31 @@
     Plan: 12,345 rows · 8 calls · 21 credits · ≈ 0.6 s (10 calls at once, 300 ms each)
     ├─ COUNT probe · 1 call · 1 credit · 12,345 records match
     │    select COUNT(id) from Leads where Lead_Status = 'Contacted'
-    └─ offset pages · 7 pages of up to 2,000 rows, 10 at once · 7 calls · 20 credits · 12,345 rows
+    └─ offset pages · 7 pages of up to 2,000 rows · 7 calls · 20 credits · 12,345 rows
          select Last_Name from Leads where Lead_Status = 'Contacted' order by id asc limit 2000 offset 0
          ... offset 12000 (7 pages; the last has limit 345)
+
+Each step shows the COQL text it sends (the first page of a paged scan, and where its
+pages end), wrapped to ``width`` columns between words: joined with single spaces, the
+lines give back the exact text. A keyset window after the first adds ``id > :last_id``,
+the last id of the window before. Figures without a row count are bounds: "up to" a
+LIMIT's rows, "at most" the calls of pages that stop at the first short one, "at least"
+those of a scan that goes on until one comes back short.
 
 With actual figures (EXPLAIN ANALYZE) each step also shows ``actual: calls, credits, rows, time``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from coqlkit.language.ast import Limit, Select
+from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
 from coqlkit.plan.steps import (
+    Bound,
     BulkRead,
     ColumnSplit,
     InUnion,
@@ -30,11 +39,22 @@ from coqlkit.plan.steps import (
     LocalSlice,
     LocalSort,
     OffsetPages,
+    Page,
     SingleCall,
     Step,
 )
 
 __all__ = ["Actual", "explain"]
+
+#: Lines are wrapped to this many columns (a word longer than a line keeps its own line).
+WIDTH = 100
+_MIN_TEXT = 40  # however deep the tree, a body line keeps at least this much room
+_CONTINUED = "    "  # the indent of a wrapped line's continuation
+_OPERATORS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+_GLUE = frozenset({"limit", "offset", "order", "group", "by"}) | _OPERATORS
+_GLUE_AFTER = frozenset({"asc", "desc", "asc,", "desc,"}) | _OPERATORS
+_LAST_ID = ":last_id"
+_SENTINEL = 918_273_645_546_372_819  # rendered, then replaced by :last_id
 
 
 @dataclass
@@ -47,47 +67,124 @@ class Actual:
     seconds: float = 0.0
 
 
-def explain(plan: Any, actuals: Mapping[int, Actual] | None = None) -> str:
-    """The plan as a tree of text lines; ``actuals`` by ``id(step)`` adds EXPLAIN ANALYZE figures."""
+def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: int | None = WIDTH) -> str:
+    """The plan as a tree of text lines; ``actuals`` by ``id(step)`` adds EXPLAIN ANALYZE figures.
+
+    ``width``: wrap the COQL text (and a bulk read's fields and criteria) to this many
+    columns; None keeps each on one line.
+
+    >>> from coqlkit.catalog import Catalog
+    >>> from coqlkit.language import parse
+    >>> from coqlkit.plan import plan
+    >>> print(plan(parse("select Last_Name from Leads limit 10"), Catalog.demo()).explain())
+    Plan: up to 10 rows · 1 call · 1 credit · ≈ 0.3 s (10 calls at once, 300 ms each)
+    └─ single call · 1 call · 1 credit · up to 10 rows
+         select Last_Name from Leads where id is not null limit 10
+    """
     total = plan.estimate
     opts = plan.options
+    rows = _rows(total.rows, total.rows_bound)
+    if total.rows is None and plan.probe is None and not (plan.select.aggregates or plan.select.group_by):
+        rows += " (no COUNT probe)"
     head = (
-        f"Plan: {_rows(total.rows)} · {_calls(total.calls, total.rows)} · {_credits(total.credits, total.rows)} · "
+        f"Plan: {rows} · {_calls(total.calls, total.calls_bound)} · "
+        f"{_credits(total.credits, total.calls_bound)} · "
         f"≈ {total.seconds:.1f} s ({opts.concurrency} calls at once, {opts.latency_ms:g} ms each)"
     )
     lines = [head]
-    children: list[tuple[str, list[str], list[str]]] = []
+    children: list[_Node] = []
     if plan.probe is not None:
-        found = "" if plan.probe.rows is None else f" · {plan.probe.rows:,} records match"
+        found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
     children.append(_step(plan.root, actuals))
-    _tree(lines, children, "")
+    _tree(lines, children, "", width)
     return "\n".join(lines)
 
 
-def _tree(lines: list[str], nodes: list[tuple[str, list[str], list[Any]]], prefix: str) -> None:
+_Node = tuple[str, list[str], list[Any]]
+
+
+def _tree(lines: list[str], nodes: Sequence[_Node], prefix: str, width: int | None) -> None:
     for index, (title, body, kids) in enumerate(nodes):
         last = index == len(nodes) - 1
         lines.append(f"{prefix}{'└─ ' if last else '├─ '}{title}")
         inner = prefix + ("   " if last else "│  ")
-        lines += [f"{inner}  {text}" for text in body]
-        _tree(lines, kids, inner)
+        for text in body:
+            indent = len(text) - len(text.lstrip(" "))
+            lead = f"{inner}  {' ' * indent}"
+            room = None if width is None else max(_MIN_TEXT, width - len(lead))
+            for number, piece in enumerate(wrap(text.lstrip(" "), room)):
+                lines.append(f"{lead}{_CONTINUED if number else ''}{piece}".rstrip())
+        _tree(lines, kids, inner, width)
 
 
-def _step(step: Step, actuals: Mapping[int, Actual] | None) -> tuple[str, list[str], list[Any]]:
+def wrap(text: str, width: int | None) -> list[str]:
+    """``text`` in lines of at most ``width`` characters (continuations 4 fewer), broken
+    only at spaces outside quoted strings: joined with single spaces, they are ``text``.
+
+    >>> wrap("select Last_Name, First_Name from Leads where Last_Name = 'de la Cruz'", 40)
+    ['select Last_Name, First_Name from Leads', "where Last_Name = 'de la Cruz'"]
+    """
+    words = _words(text)
+    if width is None or not words:
+        return [text]
+    lines: list[str] = []
+    line = words[0]
+    for word in words[1:]:
+        room = width - (len(_CONTINUED) if lines else 0)
+        if len(line) + 1 + len(word) > room:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}"
+    lines.append(line)
+    return lines
+
+
+def _words(text: str) -> list[str]:
+    """``text`` split at single spaces outside '...' and "..." (with \\ escapes)."""
+    words: list[str] = []
+    start, quote, escaped = 0, "", False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quote:
+            if char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == " ":
+            words.append(text[start:index])
+            start = index + 1
+    words.append(text[start:])
+    if any(not w for w in words):  # runs of spaces: keep the text as it is
+        return [text]
+    # Kept together: a keyword and what follows it ("limit 2000", "order by id asc"), a
+    # comparison ("id > :last_id") and a JSON key and its value.
+    glued: list[str] = []
+    for word in words:
+        last = glued[-1].rsplit(" ", 1)[-1].lower() if glued else ""
+        if glued and (last in _GLUE or last.endswith(":") or word.lower() in _GLUE_AFTER):
+            glued[-1] = f"{glued[-1]} {word}"
+        else:
+            glued.append(word)
+    return glued
+
+
+def _step(step: Step, actuals: Mapping[int, Actual] | None) -> _Node:
     est = step.estimate
     title, body = _describe(step)
-    cost = ""
     if est.calls:
-        cost = f" · {_calls(est.calls, est.rows)} · {_credits(est.credits, est.rows)}"
-    title = f"{title}{cost}"
+        title += f" · {_calls(est.calls, est.calls_bound)} · {_credits(est.credits, est.calls_bound)}"
     if est.rows is not None:
-        title += f" · {est.rows:,} rows"
+        title += f" · {_rows(est.rows, est.rows_bound)}"
     actual = actuals.get(id(step)) if actuals else None
     if actual is not None:
         title += (
-            f" · actual: {_calls(actual.calls, 0)}, {_credits(actual.credits, 0)}, "
-            f"{actual.rows:,} rows, {actual.seconds:.2f} s"
+            f" · actual: {_calls(actual.calls)}, {_credits(actual.credits)}, "
+            f"{_count(actual.rows, 'row')}, {actual.seconds:.2f} s"
         )
     return title, body, [_step(child, actuals) for child in step.children]
 
@@ -96,33 +193,29 @@ def _describe(step: Step) -> tuple[str, list[str]]:
     if isinstance(step, SingleCall):
         return "single call", [render(step.query)]
     if isinstance(step, OffsetPages):
-        if not step.pages:
-            return "no call: no record matches", []
-        if step.until_short:
-            return "offset pages until one comes back short (row count unknown)", _pages(
-                step.query, step.pages
-            )
-        size = max(p.limit for p in step.pages)
-        return f"offset pages · {len(step.pages)} pages of up to {size:,} rows", _pages(
-            step.query, step.pages
-        )
+        return _offset(step)
     if isinstance(step, KeysetPages):
         return _keyset(step)
     if isinstance(step, BulkRead):
+        criteria = "none" if step.criteria is None else json.dumps(step.criteria, ensure_ascii=False)
         return (
-            f"bulk read · {step.pages} job{'s' if step.pages != 1 else ''} of up to {step.page_rows:,} records, zipped CSV",
-            [f"module {step.module}; fields {', '.join(step.fields)}", f"criteria {step.criteria or 'none'}"],
+            f"bulk read · {_count(step.pages, 'job')} of up to {step.page_rows:,} records, zipped CSV",
+            [f"module {step.module}; fields {', '.join(step.fields)}", f"criteria {criteria}"],
         )
     if isinstance(step, ColumnSplit):
-        return f"column split · {len(step.parts)} scans of up to 50 columns joined on id", []
+        return f"column split · {_count(len(step.parts), 'scan')} of up to 50 columns, joined on id", []
     if isinstance(step, InUnion):
-        return f"IN split · {len(step.parts)} queries of up to 50 values, rows united by id", []
+        return (
+            f"IN split · {_count(len(step.parts), 'query', 'queries')} of up to 50 values, rows united by id",
+            [],
+        )
     if isinstance(step, LocalSort):
         keys = ", ".join(f"{k} {'desc' if d else 'asc'}" for k, d in step.keys)
         return f"local sort by {keys} (the rows are held in memory)", []
     if isinstance(step, LocalSlice):
-        limit = "all" if step.limit is None else f"{step.limit:,}"
-        return f"local limit {limit} offset {step.offset:,}", []
+        parts = [] if step.limit is None else [f"limit {step.limit:,}"]
+        parts += [f"offset {step.offset:,}"] if step.offset or step.limit is None else []
+        return f"local {' '.join(parts)}", []
     if isinstance(step, LocalAggregate):
         return f"local aggregate by {', '.join(step.group) or '(all rows)'}", []
     if isinstance(step, LocalProject):
@@ -130,48 +223,105 @@ def _describe(step: Step) -> tuple[str, list[str]]:
     return step.name, []  # pragma: no cover
 
 
+def _offset(step: OffsetPages) -> tuple[str, list[str]]:
+    if not step.pages:
+        return "no call: no record matches", []
+    if step.open_ended:
+        return "offset pages, on until one comes back short", _pages(step.query, step.pages)
+    size = max(p.limit for p in step.pages)
+    title = f"offset pages · {_count(len(step.pages), 'page')} of up to {size:,} rows"
+    if step.until_short:
+        title += ", stopping at the first short one"
+    return title, _pages(step.query, step.pages)
+
+
 def _keyset(step: KeysetPages) -> tuple[str, list[str]]:
-    skips = [p for p in step.pages if p.limit == 1 and p.offset == step.window_rows - 1]
-    data = [p for p in step.pages if p not in skips]
-    windows = step.windows
-    what = "on until a page comes back short" if step.until_short else f"{len(data)} pages"
-    title = (
-        f"keyset pages · {windows} window{'s' if windows != 1 else ''} of up to {step.window_rows:,} rows "
-        f"in id order, {what}"
-    )
+    windows = max(p.window for p in step.pages) + 1
+    title = "keyset pages · " + ("windows" if step.open_ended else _count(windows, "window"))
+    title += f" of up to {step.window_rows:,} rows in id order"
+    if step.open_ended:
+        title += ", on until a page comes back short"
+    if step.skipped:
+        title += " (the first skipped)" if step.skipped == 1 else f" (the first {step.skipped} skipped)"
     body: list[str] = []
-    if skips:
-        plural = "s" if len(skips) != 1 else ""
-        body.append(f"skips {len(skips)} window{plural} before the offset: one row each, its last id")
-    first_window = data[0].window if data else 0
-    body += _pages(step.query, [p for p in data if p.window == first_window])
-    if windows > 1:
-        body.append("each window after the first adds: and id > <the previous window's last id>")
+    for first, last, pages in _window_groups(step.pages):
+        span = f"window {first + 1}" if first == last else f"windows {first + 1}–{last + 1}"
+        if pages[0].skip:
+            what = (
+                "skipped: only its last row, for its id" if first == last else "skipped: their last ids only"
+            )
+        elif step.open_ended:
+            what = "page after page, then each next window from the last id of the one before"
+        else:
+            what = _count(len(pages), "page") + (" each" if first != last else "")
+        body.append(f"{span} · {what}")
+        body += [f"  {text}" for text in _pages(_window_query(step.query, first), pages, counted=False)]
+    if any(_LAST_ID in line for line in body):
+        body.append(f"{_LAST_ID} is the last id of the window before (its last page is asked for first)")
     return title, body
 
 
-def _pages(query: Select, pages: Any) -> list[str]:
-    pages = list(pages)
+def _window_groups(pages: Sequence[Page]) -> list[tuple[int, int, list[Page]]]:
+    """Runs of windows whose pages are alike (the first window always alone: it has no
+    ``id > :last_id``): (first window, last window, the first one's pages)."""
+    by_window: dict[int, list[Page]] = {}
+    for page in pages:
+        by_window.setdefault(page.window, []).append(page)
+    groups: list[tuple[int, int, list[Page]]] = []
+    for window in sorted(by_window):
+        shape = [(p.offset, p.limit, p.skip) for p in by_window[window]]
+        if groups and groups[-1][0] > 0 and [(p.offset, p.limit, p.skip) for p in groups[-1][2]] == shape:
+            first, _, kept = groups[-1]
+            groups[-1] = (first, window, kept)
+        else:
+            groups.append((window, window, by_window[window]))
+    return groups
+
+
+def _window_query(query: Select, window: int) -> Select:
+    """The query a window's pages send: after the first, with ``id > :last_id`` (as the
+    executor adds it: alone when there is no WHERE, else ANDed to it)."""
+    if window == 0:
+        return query
+    after = Comparison(FieldRef(("id",)), ">", Number(_SENTINEL))
+    where = after if query.where is None else And(query.where, after, parens=1)
+    return replace(query, where=where)
+
+
+def _pages(query: Select, pages: Sequence[Page], *, counted: bool = True) -> list[str]:
+    """The first page's COQL, and where the last page starts (``counted``: and how many)."""
     if not pages:
         return []
-    first = render(replace(query, limit=Limit(pages[0].limit, pages[0].offset)))
+    first = _render(replace(query, limit=Limit(pages[0].limit, pages[0].offset)))
     if len(pages) == 1:
         return [first]
     last = pages[-1]
-    tail = f"... offset {last.offset} ({len(pages)} pages"
-    tail += f"; the last has limit {last.limit})" if last.limit != pages[0].limit else ")"
-    return [first, tail]
+    notes = [f"{len(pages)} pages"] if counted else []
+    if last.limit != pages[0].limit:
+        notes.append(f"the last has limit {last.limit}")
+    return [first, f"... offset {last.offset}" + (f" ({'; '.join(notes)})" if notes else "")]
 
 
-def _rows(rows: int | None) -> str:
-    return "rows unknown (no COUNT probe)" if rows is None else f"{rows:,} rows"
+def _render(query: Select) -> str:
+    return render(query).replace(f"id > {_SENTINEL}", f"id > {_LAST_ID}")
 
 
-def _calls(calls: int, rows: int | None) -> str:
-    prefix = "at least " if rows is None else ""
-    return f"{prefix}{calls:,} call{'s' if calls != 1 else ''}"
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
-def _credits(credits: int, rows: int | None) -> str:
-    prefix = "at least " if rows is None else ""
-    return f"{prefix}{credits:,} credit{'s' if credits != 1 else ''}"
+_PREFIX: dict[Bound, str] = {"exact": "", "at most": "at most ", "at least": "at least "}
+
+
+def _rows(rows: int | None, bound: Bound) -> str:
+    if rows is None:
+        return "rows unknown"
+    return ("up to " if bound == "at most" else "") + _count(rows, "row")
+
+
+def _calls(calls: int, bound: Bound = "exact") -> str:
+    return _PREFIX[bound] + _count(calls, "call")
+
+
+def _credits(credits: int, bound: Bound = "exact") -> str:
+    return _PREFIX[bound] + _count(credits, "credit")

@@ -10,7 +10,14 @@ The planner is pure: it sends nothing. ``rows`` is what a COUNT probe found (the
   another order), or a bulk-read job when that is cheaper by the options' measure;
 - more than 50 columns: the same scan per group of columns, joined on id (or one bulk read);
 - an IN of more than 50 values: rewritten as an OR of INs when the criteria fit, else one
-  query per slice of values, united by id and finished locally.
+  query per slice of values, united by id and finished locally;
+- GROUP BY: pages of groups (nothing tells how many), ties broken by the grouped fields.
+
+Without a row count a LIMIT only bounds the read: the pages stop at the first short one,
+and EXPLAIN gives its figures as "up to" / "at most"; without a LIMIT either, keyset pages
+go on until one comes back short ("at least"). With ``max_credits`` the best plan that
+fits the budget (the COUNT probe counted) is chosen, and none fitting is refused before
+anything is spent.
 
 Whatever a step cannot do on the server (an ORDER BY after a bulk read or past the offset
 ceiling, a LIMIT after a union) is finished locally; a column that is only needed to sort
@@ -39,6 +46,7 @@ from coqlkit.plan.prepare import (
     split_long_in,
 )
 from coqlkit.plan.steps import (
+    Bound,
     BulkRead,
     ColumnSplit,
     CountProbe,
@@ -53,12 +61,15 @@ from coqlkit.plan.steps import (
     Page,
     SingleCall,
     Step,
+    widest,
 )
 
 __all__ = ["Plan", "plan", "total"]
 
 ID = FieldRef(("id",))
 BY_ID = (OrderItem(ID),)
+# Modules bulk read does not serve (reference §7, bulk-read limitations).
+NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,9 @@ class Plan:
         """Everything together, the probe included."""
         est = total(self.root)
         if self.probe is not None:
-            est = Estimate(est.rows, est.calls + 1, est.credits + 1, est.seconds + self.options.latency)
+            est = replace(
+                est, calls=est.calls + 1, credits=est.credits + 1, seconds=est.seconds + self.options.latency
+            )
         return est
 
     def steps(self) -> list[Step]:
@@ -89,10 +102,11 @@ class Plan:
             stack.extend(reversed(step.children))
         return out
 
-    def explain(self) -> str:
+    def explain(self, *, width: int | None = 100) -> str:
+        """EXPLAIN: the plan as a tree, its COQL wrapped to ``width`` columns (None: not wrapped)."""
         from coqlkit.plan.explain import explain
 
-        return explain(self)
+        return explain(self, width=width)
 
 
 def total(step: Step) -> Estimate:
@@ -100,8 +114,12 @@ def total(step: Step) -> Estimate:
     est = step.estimate
     for child in step.children:
         sub = total(child)
-        est = Estimate(
-            est.rows, est.calls + sub.calls, est.credits + sub.credits, max(est.seconds, sub.seconds)
+        est = replace(
+            est,
+            calls=est.calls + sub.calls,
+            credits=est.credits + sub.credits,
+            seconds=max(est.seconds, sub.seconds),
+            calls_bound=widest(est.calls_bound, sub.calls_bound),
         )
     return est
 
@@ -118,90 +136,153 @@ def plan(
 
     Raises :class:`~coqlkit.errors.PlanError` when no plan can run the query and
     :class:`~coqlkit.errors.CreditBudgetExceeded` when every plan costs more than
-    ``options.max_credits`` (before anything is spent).
+    ``options.max_credits`` (the COUNT probe included, before anything is spent).
+
+    >>> from coqlkit.language import parse
+    >>> p = plan(parse("select Last_Name from Leads"), Catalog.demo(), rows=12_345)
+    >>> p.root.name, p.estimate.calls, p.estimate.credits
+    ('offset pages', 7, 20)
     """
     options = options or PlanOptions()
     if probe is not None and rows is None:
         rows = probe.rows
     select = expand_star(select, catalog)
     columns = output_columns(select, catalog)
-    root = _Planner(catalog, options).plan(select, rows, columns)
+    reserved = 1 if probe is not None else 0
+    try:
+        root = _Planner(catalog, options, reserved).plan(select, rows, columns)
+    except _NoPlan as exc:
+        raise PlanError(str(exc)) from None
     if options.max_credits is not None:
         est = total(root)
-        cost = est.credits + (1 if probe is not None else 0)
+        cost = est.credits + reserved
         if cost > options.max_credits:
             raise CreditBudgetExceeded(
-                f"the plan would cost {cost:,} credits ({est.calls:,} calls"
-                f"{', with the COUNT probe' if probe is not None else ''}); "
-                f"the budget is {options.max_credits:,}",
+                _over_budget(root, est, cost, probe is not None, options),
                 needed=cost,
                 left=options.max_credits,
             )
     return Plan(select, root, tuple(columns), options, probe)
 
 
+def _over_budget(root: Step, est: Estimate, cost: int, probe: bool, options: PlanOptions) -> str:
+    bound = {"exact": "", "at most": "up to ", "at least": "at least "}[est.calls_bound]
+    calls = est.calls + (1 if probe else 0)
+    leaf = root
+    while leaf.children:
+        leaf = leaf.children[0]
+    who = "the bulk read" if options.strategy == "bulk" else f"the cheapest plan ({leaf.name})"
+    return (
+        f"{who} would cost {bound}{cost:,} credits "
+        f"({calls:,} call{'s' if calls != 1 else ''}{', the COUNT probe included' if probe else ''}); "
+        f"the budget is {options.max_credits:,}: narrow the query, add a LIMIT or raise the budget"
+    )
+
+
+class _NoPlan(PlanError):
+    """One way of running the query cannot run this one (the planner tries the others)."""
+
+
 class _Planner:
-    def __init__(self, catalog: Catalog, options: PlanOptions) -> None:
+    def __init__(self, catalog: Catalog, options: PlanOptions, reserved: int = 0) -> None:
         self.catalog = catalog
         self.options = options
+        # What the plan itself may spend: the budget less the COUNT probe already made.
+        self.budget = None if options.max_credits is None else options.max_credits - reserved
 
     def columns(self, select: Select) -> list[OutputColumn]:
         return output_columns(select, self.catalog)
 
-    # ---- the query as a whole: long IN lists, many columns, then one scan ------------------
+    # ---- the query as a whole: long IN lists first, then one scan ---------------------------
 
     def plan(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
-        if has_long_in(select):
-            rewritten = rewrite_long_ins(select)
-            if rewritten is None:
-                parts = split_long_in(select)
-                if parts is None:
-                    raise PlanError(
-                        "a NOT IN of more than 50 values does not fit in 25 criteria, even rewritten: "
-                        "shorten the list or narrow the query another way"
-                    )
-                return self.union(select, parts, columns)
-            select = rewritten
-        if len(select.columns) > MAX_SELECT_COLUMNS:
-            return self.wide(select, rows, columns)
-        return self.scan(select, rows, columns)
+        if not has_long_in(select):
+            return self.scan(select, rows, columns)
+        rewritten = rewrite_long_ins(select)
+        failure: _NoPlan | None = None
+        if rewritten is not None:
+            try:
+                return self.scan(rewritten, rows, columns)
+            except _NoPlan as exc:  # the OR of INs leaves no room for keyset's "id > ...": split it
+                failure = exc
+        parts = split_long_in(select)
+        if parts is None:
+            if failure is not None:
+                raise failure
+            raise PlanError(
+                "a NOT IN of more than 50 values does not fit in 25 criteria, even rewritten as an "
+                "AND of NOT INs of 50: shorten the list or narrow the query another way"
+            )
+        return self.union(select, parts, columns)
 
-    # ---- one query: single call, offset pages, keyset pages or bulk read -------------------
+    # ---- one query: single call, offset pages, keyset pages, column split or bulk read -----
 
     def scan(
         self, select: Select, rows: int | None, columns: list[OutputColumn], *, bulk: bool = True
     ) -> Step:
         options = self.options
+        wide = len(select.columns) > MAX_SELECT_COLUMNS
+        if wide and (select.aggregates or select.group_by):
+            raise PlanError("a grouped query takes at most 50 columns")
         limit, offset = _limits(select)
-        wanted = _wanted(rows, limit, offset)
         if select.aggregates and not select.group_by:  # one row
             est = Estimate(1, 1, coql_credits(limit), options.latency)
             return SingleCall(tuple(columns), est, select)
-        if select.group_by:  # groups: Zoho pages them as they come, however many there are
-            if limit is not None and limit <= options.page_size:
-                return self.single(select, limit, offset, columns)
-            return self.offset_pages(select, limit, offset, columns, list(select.order_by), short=True)
+        if select.group_by:
+            return self.groups(select, columns)
+        wanted = _wanted(rows, limit, offset)
+        known = rows is not None
         if wanted == 0:
             return OffsetPages(tuple(columns), Estimate(0, 0, 0, 0.0), replace(select, limit=None), ())
         candidates: list[Step] = []
-        if _server_ordered(wanted, offset, options):
-            if wanted is not None and wanted <= options.page_size:
-                candidates.append(self.single(select, wanted, offset, columns))
+        failure: _NoPlan | None = None
+        if wanted is not None and _server_ordered(wanted, offset, options):
+            if wide:
+                candidates.append(self.split(select, rows, columns, ordered=True))
+            elif wanted <= options.page_size:
+                candidates.append(self.single(select, wanted, offset, columns, known=known))
             else:
-                candidates.append(self.offset_pages(select, wanted, offset, columns, _with_id(select)))
+                order = _with_id(select)
+                candidates.append(self.offset_pages(select, wanted, offset, columns, order, known=known))
         else:  # past the ceiling, or of unknown size: windows in id order
-            candidates.append(self.finished(select, columns, self.keyset, rows=rows, keep_limit=True))
+            try:
+                candidates.append(self.finished(select, columns, self.by_id, rows=rows, keep_limit=True))
+            except _NoPlan as exc:
+                failure = exc
         if bulk and options.strategy != "coql":
-            found = self.bulk(select, rows, wanted, offset, columns)
+            found = self.bulk(select, rows, columns)
             if found is not None:
                 candidates.append(found)
+        if not candidates:
+            assert failure is not None
+            raise failure
+        if not bulk:  # a part of a column split: its one COQL scan, whatever the strategy
+            return candidates[0]
         return self.choose(candidates)
 
-    def single(self, select: Select, wanted: int, offset: int, columns: list[OutputColumn]) -> Step:
+    def single(
+        self, select: Select, wanted: int, offset: int, columns: list[OutputColumn], *, known: bool
+    ) -> Step:
+        """One call for ``wanted`` rows (without a row count, the LIMIT: at most that many)."""
         query = replace(select, limit=Limit(max(wanted, 1), offset or None))
-        credits = coql_credits(max(wanted, 1))
-        est = Estimate(None if select.group_by else wanted, 1, credits, self.options.latency)
+        bound: Bound = "exact" if known else "at most"
+        est = Estimate(wanted, 1, coql_credits(max(wanted, 1)), self.options.latency, rows_bound=bound)
         return SingleCall(tuple(columns), est, query)
+
+    def groups(self, select: Select, columns: list[OutputColumn]) -> Step:
+        """GROUP BY: Zoho pages the groups like records; nothing tells how many there are."""
+        options = self.options
+        limit, offset = _limits(select)
+        if offset + (1 if limit is None else limit) > options.offset_ceiling:
+            raise PlanError(
+                "Zoho pages the groups of a GROUP BY only up to 100,000 (offset + limit): "
+                "lower the OFFSET, or group fewer records"
+            )
+        if limit is not None and limit <= options.page_size:
+            query = replace(select, limit=Limit(max(limit, 1), offset or None))
+            est = Estimate(limit, 1, coql_credits(max(limit, 1)), options.latency, rows_bound="at most")
+            return SingleCall(tuple(columns), est, query)
+        return self.offset_pages(select, limit, offset, columns, _with_group_keys(select), known=False)
 
     def offset_pages(
         self,
@@ -211,15 +292,16 @@ class _Planner:
         columns: list[OutputColumn],
         order: list[OrderItem],
         *,
-        short: bool = False,
+        known: bool,
     ) -> Step:
-        """Pages for ``wanted`` rows from ``offset``; ``short``: the rows may end sooner
-        (groups); ``wanted`` None: as many as there are (a first page, then more)."""
+        """Pages for ``wanted`` rows from ``offset``. ``known``: the row count is; else the
+        pages stop at the first short one, and ``wanted`` None means as many as there are
+        (a first page of 200, one credit, then on until a page comes back short)."""
         options = self.options
         query = replace(select, order_by=tuple(order), limit=None)
-        if wanted is None:  # groups: most queries have few, so a first page of 200 (one credit)
-            first = Page(offset, min(DEFAULT_LIMIT, options.page_size))
-            est = Estimate(None, 1, first.credits, options.latency)
+        if wanted is None:
+            first = Page(offset, min(DEFAULT_LIMIT, options.page_size, options.offset_ceiling - offset))
+            est = Estimate(None, 1, first.credits, options.latency, calls_bound="at least")
             return OffsetPages(
                 tuple(columns),
                 est,
@@ -231,30 +313,39 @@ class _Planner:
             )
         pages = tuple(Page(offset + start, size) for start, size in _paged(wanted, options.page_size))
         seconds = _rounds(len(pages), options) * options.latency
-        rows = None if short else wanted
-        est = Estimate(rows, len(pages), sum(p.credits for p in pages), seconds)
-        return OffsetPages(tuple(columns), est, query, pages, until_short=short)
+        bound: Bound = "exact" if known else "at most"
+        est = Estimate(wanted, len(pages), sum(p.credits for p in pages), seconds, bound, bound)
+        return OffsetPages(
+            tuple(columns), est, query, pages, until_short=not known, page_size=options.page_size
+        )
+
+    def by_id(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        """Rows in id order past the ceiling (or of unknown number): keyset pages, or a
+        column split of keyset pages when the query has more than 50 columns."""
+        if len(select.columns) > MAX_SELECT_COLUMNS:
+            return self.split(select, rows, columns, ordered=False)
+        return self.keyset(select, rows, columns)
 
     def keyset(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
         """Windows of ``offset_ceiling`` rows in id order; the rows before ``offset`` are
         skipped by fetching only each skipped window's last id (one row, one credit)."""
         options = self.options
         if criteria_count(select.where) + 1 > MAX_CRITERIA:
-            raise PlanError(
-                "past 100,000 rows coqlkit adds 'id > ...' to WHERE, and this query already has 25 criteria"
+            raise _NoPlan(
+                "reading past 100,000 rows (or without a row count) adds 'id > <last id>' to the "
+                "WHERE, and this query already has 25 criteria: drop one, or add a LIMIT"
             )
         limit, offset = _limits(select)
         wanted = _wanted(rows, limit, offset)
         window = options.offset_ceiling
         query = replace(select, order_by=BY_ID, limit=None)
-        pages: list[Page] = []
         skipped = offset // window
-        pages += [Page(window - 1, 1, w) for w in range(skipped)]
+        pages = [Page(window - 1, 1, w, skip=True) for w in range(skipped)]
         if wanted is None:  # unknown size: the first page, then on until a page comes back short
-            size = options.page_size if limit is None else min(limit, options.page_size)
-            pages.append(Page(offset - skipped * window, size, skipped))
+            start = offset - skipped * window
+            pages.append(Page(start, min(options.page_size, window - start), skipped))
             credits = sum(p.credits for p in pages)
-            est = Estimate(None, len(pages), credits, (skipped + 1) * options.latency)
+            est = Estimate(None, len(pages), credits, (skipped + 1) * options.latency, calls_bound="at least")
             return KeysetPages(
                 tuple(columns),
                 est,
@@ -276,25 +367,32 @@ class _Planner:
             position = stop
         windows = len({p.window for p in pages})
         seconds = (_rounds(len(pages), options) + windows - 1) * options.latency
-        est = Estimate(wanted, len(pages), sum(p.credits for p in pages), seconds)
-        return KeysetPages(tuple(columns), est, query, tuple(pages), window)
+        bound: Bound = "exact" if rows is not None else "at most"
+        est = Estimate(wanted, len(pages), sum(p.credits for p in pages), seconds, bound, bound)
+        return KeysetPages(
+            tuple(columns),
+            est,
+            query,
+            tuple(pages),
+            window,
+            until_short=rows is None,
+            page_size=options.page_size,
+        )
 
-    def bulk(
-        self, select: Select, rows: int | None, wanted: int | None, offset: int, columns: list[OutputColumn]
-    ) -> Step | None:
-        """A bulk-read plan, when the query can be one (no aggregates, criteria bulk read knows)."""
+    def bulk(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step | None:
+        """A bulk-read plan, when the query can be one: a record count, criteria and columns
+        bulk read knows, a module it serves, no custom view."""
         options = self.options
         if rows is None or not options.allow_bulk or select.source.cvid is not None:
             return None
-        if select.module in ("Notes", "Attachments", "Emails") or bulk_criteria(select) is False:
-            return None
-        if bulk_fields(columns) is None:
+        if select.module in NO_BULK_MODULES or bulk_criteria(select, self.catalog) is False:
             return None
 
         def read(part: Select, rows: int | None, part_columns: list[OutputColumn]) -> Step:
-            criteria = bulk_criteria(part)
+            criteria = bulk_criteria(part, self.catalog)
             fields = bulk_fields(part_columns)
-            assert rows is not None and fields is not None and criteria is not False
+            if fields is None or criteria is False or rows is None:
+                raise _NoPlan("bulk read cannot fetch these columns")
             jobs = max(1, math.ceil(rows / options.bulk_page_rows))
             polls = max(1, math.ceil(options.bulk_job_seconds / options.bulk_poll_seconds))
             est = Estimate(
@@ -314,7 +412,10 @@ class _Planner:
             )
 
         # Bulk read knows no order: any ORDER BY, and a LIMIT's "first rows", are done here.
-        return self.finished(select, columns, read, rows=rows, keep_limit=False, order_for_limit=True)
+        try:
+            return self.finished(select, columns, read, rows=rows, keep_limit=False, order_for_limit=True)
+        except _NoPlan:  # a column fetched only to sort by is beyond bulk read
+            return None
 
     # ---- local finishing: the sort and slice a step cannot do on the server ----------------
 
@@ -340,14 +441,8 @@ class _Planner:
             order = list(BY_ID)  # "the first rows" are the lowest ids, as Zoho would give them
         inner, hidden = _with_sort_columns(select, columns, order)
         inner = replace(inner, order_by=BY_ID if order else (), limit=None)
-        inner_columns = self.columns(inner)
-        if len(inner.columns) > MAX_SELECT_COLUMNS:
-            raise PlanError(
-                "sorting this query here needs its ORDER BY fields fetched too, which makes more "
-                "than 50 columns: select fewer fields or sort by selected ones"
-            )
-        step = fetch(inner, rows, inner_columns)
-        return self.finish(step, order, limit, offset, columns, hidden, rows)
+        step = fetch(inner, rows, self.columns(inner))
+        return self.finish(step, order, limit, offset, columns, hidden)
 
     def finish(
         self,
@@ -357,17 +452,20 @@ class _Planner:
         offset: int,
         columns: list[OutputColumn],
         hidden: bool,
-        rows: int | None,
     ) -> Step:
+        """Sort (unless the rows already come in that order), slice, drop the hidden columns."""
+        est = step.estimate
         if order and not (order == list(BY_ID) and _is_id_ordered(step)):
             step = LocalSort(
-                step.columns, Estimate(step.estimate.rows, 0, 0, 0.0), step, _sort_keys(order, step.columns)
+                step.columns, _local(est.rows, est.rows_bound), step, _sort_keys(order, step.columns)
             )
         if limit is not None or offset:
-            kept = _wanted(step.estimate.rows if step.estimate.rows is not None else rows, limit, offset)
-            step = LocalSlice(step.columns, Estimate(kept, 0, 0, 0.0), step, offset, limit)
+            kept = _wanted(est.rows, limit, offset)
+            bound = est.rows_bound if est.rows is not None else "at most"
+            step = LocalSlice(step.columns, _local(kept, bound), step, offset, limit)
         if hidden:
-            step = LocalProject(tuple(columns), Estimate(step.estimate.rows, 0, 0, 0.0), step)
+            est = step.estimate
+            step = LocalProject(tuple(columns), _local(est.rows, est.rows_bound), step)
         return step
 
     def choose(self, candidates: list[Step]) -> Step:
@@ -391,66 +489,45 @@ class _Planner:
             return (float(pair[0]), float(pair[1]))
 
         ordered = sorted(candidates, key=key)
-        if options.max_credits is not None:
-            fitting = [c for c in ordered if total(c).credits <= options.max_credits]
+        if self.budget is not None:
+            budget = self.budget
+            fitting = [c for c in ordered if total(c).credits <= budget]
             return fitting[0] if fitting else min(ordered, key=lambda c: total(c).credits)
         return ordered[0]
 
     # ---- many columns, long IN lists ---------------------------------------------------------
 
-    def wide(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
-        """More than 50 columns: one scan per group of 49 columns plus ``id``, joined on id
-        (every group asks for the same rows in the same order), or one bulk read."""
-        options = self.options
-        limit, offset = _limits(select)
-        wanted = _wanted(rows, limit, offset)
-        candidates: list[Step] = []
-        if select.aggregates or select.group_by:
-            raise PlanError("a grouped query takes at most 50 columns")
-        if _server_ordered(wanted, offset, options):
-            candidates.append(self.split(select, rows, columns, ordered=True))
-        else:
-            candidates.append(
-                self.finished(
-                    select,
-                    columns,
-                    lambda part, n, cols: self.split(part, n, cols, ordered=False),
-                    rows=rows,
-                    keep_limit=True,
-                )
-            )
-        if options.strategy != "coql":
-            found = self.bulk(select, rows, wanted, offset, columns)
-            if found is not None:
-                candidates.append(found)
-        return self.choose(candidates)
-
     def split(self, select: Select, rows: int | None, columns: list[OutputColumn], *, ordered: bool) -> Step:
+        """More than 50 columns: one scan per group of 49 columns plus ``id``, joined on id.
+        Every group asks for the same rows in the same order: the query's ORDER BY with
+        ``id`` last (``ordered``), or id order alone."""
         items = [
             c for c in select.columns if not (isinstance(c, Column) and c.expr == ID and c.alias is None)
         ]
+        order = tuple(_with_id(select)) if ordered else BY_ID
         size = MAX_SELECT_COLUMNS - 1
         parts: list[Step] = []
         for start in range(0, len(items), size):
-            part = replace(select, columns=(Column(ID), *items[start : start + size]))
-            if not ordered:
-                part = replace(part, order_by=BY_ID)
+            part = replace(select, columns=(Column(ID), *items[start : start + size]), order_by=order)
             parts.append(self.scan(part, rows, self.columns(part), bulk=False))
         return ColumnSplit(tuple(columns), self.together(parts), tuple(parts))
 
     def together(self, parts: list[Step]) -> Estimate:
         """Steps run side by side share the org's concurrency: the rounds of all their calls."""
         calls = sum(total(p).calls for p in parts)
-        rows = parts[0].estimate.rows if parts else None
-        return Estimate(rows, 0, 0, _rounds(calls, self.options) * self.options.latency)
+        first = parts[0].estimate
+        seconds = _rounds(calls, self.options) * self.options.latency
+        return Estimate(first.rows, 0, 0, seconds, rows_bound=first.rows_bound)
 
     def union(self, select: Select, parts: list[Select], columns: list[OutputColumn]) -> Step:
         """One query per slice of values, each fetched whole in id order, united by id,
-        then sorted, sliced (and grouped) here."""
+        then sorted (when the query has an ORDER BY or a LIMIT), sliced (and grouped) here."""
         if select.aggregates or select.group_by:
             return self.grouped_union(select, parts, columns)
-        order = list(select.order_by) or list(BY_ID)
+        order = list(select.order_by)
         limit, offset = _limits(select)
+        if not order and (limit is not None or offset):
+            order = list(BY_ID)  # "the first rows" are the lowest ids, as paged reads give them
         inner, hidden = _with_sort_columns(select, columns, order)
         inner_columns = self.columns(inner)
         subs = []
@@ -458,7 +535,7 @@ class _Planner:
             whole = replace(part, columns=inner.columns, order_by=BY_ID, limit=None)
             subs.append(self.plan(whole, None, inner_columns))
         step: Step = InUnion(tuple(inner_columns), replace(self.together(subs), rows=None), tuple(subs))
-        return self.finish(step, order, limit, offset, columns, hidden, None)
+        return self.finish(step, order, limit, offset, columns, hidden)
 
     def grouped_union(self, select: Select, parts: list[Select], columns: list[OutputColumn]) -> Step:
         """An aggregate over an IN too long for one query: the records (the grouped and
@@ -483,14 +560,15 @@ class _Planner:
             if isinstance(c, Column) and isinstance(c.expr, Aggregate)
         )
         group = tuple(ref.name for ref in select.group_by)
-        step = LocalAggregate(tuple(columns), Estimate(None, 0, 0, 0.0), step, group, aggregates)
-        order = list(select.order_by)
+        rows = None if group else 1  # without GROUP BY, one row
+        step = LocalAggregate(tuple(columns), _local(rows, "exact"), step, group, aggregates)
         limit, offset = _limits(select)
-        if order:
-            step = LocalSort(step.columns, step.estimate, step, _sort_keys(order, step.columns))
-        if limit is not None or offset:
-            step = LocalSlice(step.columns, step.estimate, step, offset, limit)
-        return step
+        return self.finish(step, list(select.order_by), limit, offset, columns, hidden=False)
+
+
+def _local(rows: int | None, bound: Bound) -> Estimate:
+    """The estimate of a step done here: no call, no credit, no waiting."""
+    return Estimate(rows, 0, 0, 0.0, rows_bound=bound if rows is not None else "exact")
 
 
 def _limits(select: Select) -> tuple[int | None, int]:
@@ -517,6 +595,17 @@ def _with_id(select: Select) -> list[OrderItem]:
     items = list(select.order_by)
     if not any(o.expr == ID for o in items) and len(items) < MAX_ORDER_BY:
         items.append(OrderItem(ID))
+    return items
+
+
+def _with_group_keys(select: Select) -> list[OrderItem]:
+    """Groups paged in the query's ORDER BY, with the grouped fields after it: ties (equal
+    counts) then have one order, so pages never overlap. Without an ORDER BY, Zoho returns
+    the groups in the order of their keys."""
+    items = list(select.order_by)
+    for ref in select.group_by if items else ():
+        if not any(o.expr == ref for o in items) and len(items) < MAX_ORDER_BY:
+            items.append(OrderItem(ref))
     return items
 
 

@@ -10,13 +10,14 @@ Every step knows the columns it yields and estimates its rows, calls, credits an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from coqlkit.catalog.limits import coql_credits
 from coqlkit.language.ast import Select
 from coqlkit.plan.columns import OutputColumn
 
 __all__ = [
+    "Bound",
     "BulkRead",
     "ColumnSplit",
     "CountProbe",
@@ -31,32 +32,65 @@ __all__ = [
     "Page",
     "SingleCall",
     "Step",
+    "widest",
 ]
+
+
+Bound = Literal["exact", "at most", "at least"]
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """What a step is expected to cost: rows it yields, calls, credits, seconds of waiting."""
+    """What a step is expected to cost: rows it yields, calls, credits, seconds of waiting.
+
+    ``rows`` is None when nothing bounds it (no COUNT probe, no LIMIT). ``rows_bound`` is
+    ``"at most"`` when ``rows`` is a LIMIT rather than a count. ``calls_bound`` says how the
+    calls and credits relate to the real ones: ``"at most"`` when the scan stops at the
+    first page that comes back short, ``"at least"`` when it goes on until one does.
+    """
 
     rows: int | None
     calls: int
     credits: int
     seconds: float
+    rows_bound: Bound = "exact"
+    calls_bound: Bound = "exact"
 
     def __add__(self, other: Estimate) -> Estimate:
         rows = None if self.rows is None or other.rows is None else self.rows + other.rows
         return Estimate(
-            rows, self.calls + other.calls, self.credits + other.credits, self.seconds + other.seconds
+            rows,
+            self.calls + other.calls,
+            self.credits + other.credits,
+            self.seconds + other.seconds,
+            widest(self.rows_bound, other.rows_bound),
+            widest(self.calls_bound, other.calls_bound),
         )
+
+
+def widest(*bounds: Bound) -> Bound:
+    """The bound of figures added together: "at least" wins over "at most" over "exact".
+
+    >>> widest("exact", "at most"), widest("at most", "at least"), widest()
+    ('at most', 'at least', 'exact')
+    """
+    if "at least" in bounds:
+        return "at least"
+    return "at most" if "at most" in bounds else "exact"
 
 
 @dataclass(frozen=True)
 class Page:
-    """One COQL call of a paged scan: ``limit`` rows from ``offset`` (within its window)."""
+    """One COQL call of a paged scan: ``limit`` rows from ``offset`` (within its window).
+
+    ``skip``: the last row of a keyset window before the query's OFFSET, fetched only for
+    its id (which opens the next window); it delivers no row.
+    """
 
     offset: int
     limit: int
     window: int = 0
+    skip: bool = False
 
     @property
     def credits(self) -> int:
@@ -128,7 +162,9 @@ class KeysetPages(Step):
     pages sent concurrently with ``id > <last id of the previous window>`` added.
 
     Each window's last page is fetched first: its last id opens the next window, so the
-    windows follow one another at the speed of one call, not of a whole window.
+    windows follow one another at the speed of one call, not of a whole window. A window
+    wholly before the query's OFFSET is skipped: only its last row is fetched, for its id
+    (a :class:`Page` with ``skip``).
     """
 
     query: Select = field(default=None)  # type: ignore[assignment]
@@ -144,7 +180,13 @@ class KeysetPages(Step):
 
     @property
     def windows(self) -> int:
+        """Windows the pages lie in, the skipped ones included."""
         return len({p.window for p in self.pages})
+
+    @property
+    def skipped(self) -> int:
+        """Windows skipped before the query's OFFSET (one call each, for the window's last id)."""
+        return sum(1 for p in self.pages if p.skip)
 
 
 @dataclass(frozen=True)
