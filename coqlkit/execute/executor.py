@@ -175,31 +175,36 @@ class _Run:
     def schema(self, step: Step) -> pa.Schema:
         return schema(step.columns, tz=self.tz)
 
-    def run(self, step: Step) -> AsyncGenerator[pa.RecordBatch, None]:
-        return self._timed(step, self._source(step))
+    def run(self, step: Step, ahead: int | None = None) -> AsyncGenerator[pa.RecordBatch, None]:
+        return self._timed(step, self._source(step, self.ahead if ahead is None else ahead))
 
-    def _source(self, step: Step) -> AsyncGenerator[pa.RecordBatch, None]:
+    def _shared(self, parts: tuple[Step, ...]) -> int:
+        """Parts run side by side share the window: memory stays bounded however many."""
+        return max(2, self.ahead // max(1, len(parts)))
+
+    def _source(self, step: Step, ahead: int) -> AsyncGenerator[pa.RecordBatch, None]:
         actual = self.stats.actual(step)
         if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
-            return scan(self.client, step, self.schema(step), actual, ahead=self.ahead)
+            return scan(self.client, step, self.schema(step), actual, ahead=ahead)
         if isinstance(step, BulkRead):
             poll = self.plan.options.bulk_poll_seconds
             return bulk_read(self.client, step, self.schema(step), actual, poll_seconds=poll)
         if isinstance(step, ColumnSplit):
-            parts = [self.run(p) for p in step.parts]
+            parts = [self.run(p, self._shared(step.parts)) for p in step.parts]
             return finish.column_join(parts, self.schema(step), self.stats.notes)
         if isinstance(step, InUnion):
-            return finish.union([self.run(p) for p in step.parts], self.schema(step))
+            share = self._shared(step.parts)
+            return finish.union([self.run(p, share) for p in step.parts], self.schema(step))
         if isinstance(step, LocalSort):
-            return finish.sort(self.run(step.child), self.schema(step.child), step.keys)
+            return finish.sort(self.run(step.child, ahead), self.schema(step.child), step.keys)
         if isinstance(step, LocalSlice):
-            return finish.slice_rows(self.run(step.child), step.offset, step.limit)
+            return finish.slice_rows(self.run(step.child, ahead), step.offset, step.limit)
         if isinstance(step, LocalProject):
-            return finish.project(self.run(step.child), self.schema(step))
+            return finish.project(self.run(step.child, ahead), self.schema(step))
         if isinstance(step, LocalAggregate):
             child = step.child
             return finish.aggregate(
-                self.run(child), self.schema(child), self.schema(step), step.group, step.aggregates
+                self.run(child, ahead), self.schema(child), self.schema(step), step.group, step.aggregates
             )
         raise CoqlError(f"no way to run a {type(step).__name__} step")  # pragma: no cover
 

@@ -160,6 +160,7 @@ def build_app(state: SandboxState) -> Starlette:
             raise ZohoError("INVALID_DATA", "the request body is not valid JSON", {}) from None
         if not isinstance(body, dict) or "select_query" not in body:
             raise ZohoError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "select_query"})
+        request.scope["coqlkit.coql"] = str(body["select_query"])  # for the request log
         result, limit = await run_in_threadpool(coql.run, state, body)
         return result, coql_credits(limit)
 

@@ -108,6 +108,7 @@ class Gate:
             "query": redact(scope.get("query_string", b"").decode("latin-1")),
             "status": seen["status"],
             "credits": seen["credits"],
+            "coql": scope.get("coqlkit.coql"),
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }
         self.state.requests.append(entry)
