@@ -12,13 +12,15 @@ from coqlkit.catalog import Catalog
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test sees the developer's Zoho credentials or writes to their config directory."""
+    """No test sees the developer's Zoho credentials or writes to their config, data or
+    cache directories (a session-wide cache: seeded sandbox databases are reused)."""
     for name in list(os.environ):
         if name.startswith(("ZOHO_", "COQLKIT_")):
             monkeypatch.delenv(name)
     home = tmp_path_factory.getbasetemp() / "home"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
 
 
 @pytest.fixture(scope="session")

@@ -119,6 +119,7 @@ class _Scan:
         inflight: dict[asyncio.Future[list[dict[str, Any]]], _Job] = {}
         ready: dict[int, pa.RecordBatch] = {}
         next_seq = 0
+        ended = False
         try:
             while not self._finished(next_seq):
                 if next_seq in ready:
@@ -149,9 +150,14 @@ class _Scan:
                     "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
                     "full: narrow the query (a WHERE, fewer groups) or add a LIMIT"
                 )
+            ended = True
         finally:
-            for task in inflight:
-                task.cancel()
+            # Read to the end: the calls still out (pages past a short one) were sent and
+            # will be charged, so they are awaited and counted. Stopped early or failed:
+            # they are cancelled.
+            if not ended:
+                for task in inflight:
+                    task.cancel()
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
             self.actual.seconds = time.perf_counter() - started
@@ -190,8 +196,10 @@ class _Scan:
             self._stop(job.seq)
             return
         if self.step.open_ended and self.end is None:
-            # One more page, then two, then four...: never more than ``ahead`` past this one.
-            upto = job.seq + 1 + min(self.ahead, job.seq + 1)
+            # One more page, then two, then four...: never more than ``ahead`` past this one;
+            # a new keyset window starts the ramp again (the data may end in it).
+            full_pages = page.offset // max(1, self.step.page_size) + 1 if self.keyset else job.seq + 1
+            upto = job.seq + 1 + min(self.ahead, full_pages)
             while self.total < upto and not self.capped:
                 nxt = self._next_page(self.jobs[-1].page)
                 if nxt is None:

@@ -1,0 +1,625 @@
+"""The executor end to end: plans run by the real client against the sandbox over HTTP, their
+results held row for row, typed, against hand-written SQL on the sandbox's own database.
+
+Every strategy is exercised where its limits are: one call, offset pages, keyset windows past
+the 100,000-row offset ceiling, bulk-read jobs of several pages, the column split of a module
+of 80 fields, the OR-of-INs rewrite and the IN union with local aggregation, and the local
+sort, slice and projection that finish what the server cannot do. Each run's EXPLAIN ANALYZE
+figures (calls, credits) are checked against the sandbox's request log, and no result may
+hold an id twice.
+
+The oracle (``oracle.py``) never calls coqlkit's planner, executor or Arrow typing, nor the
+sandbox's COQL compiler: its WHERE and ORDER BY are written here, in SQL, beside each query.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from coqlkit.execute import result_schema
+from coqlkit.language.render import render
+from tests.execute.conftest import LEADS, SHIPMENTS, Org, Run
+from tests.execute.oracle import assert_same_table, comparable, expected_type
+
+SIZES = [1, 2_000, 2_001, 100_000, 100_001, 250_000]
+CEILING = 100_000
+PAGE = 2_000
+# Every column costs time at 250,000 rows: the results of 100,000 rows and more have one (the
+# other types are checked on the smaller ones and in the SELECT * tests).
+SMALL_COLUMNS = "Last_Name, Lead_Status, Annual_Revenue, Created_Time, Owner"
+OK = (200, 201, 204)
+STATUSES = "('Not Contacted', 'Attempted to Contact', 'Contacted')"
+
+
+# ---- facts read from the data, and checks every run gets ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def facts(leads_org: Org) -> dict[str, Any]:
+    """Values the queries use, read from the database (so each query matches what it means to)."""
+    o = leads_org.oracle
+    ids = [r[0] for r in o.rows('SELECT id FROM "Leads" ORDER BY id')]
+    assert len(ids) == LEADS
+    opted_in = [r[0] for r in o.rows('SELECT id FROM "Leads" WHERE "Email_Opt_Out" = 0 ORDER BY id')]
+    emails = [
+        r[0]
+        for r in o.rows(
+            'SELECT "Email" FROM "Leads" WHERE "Email" IS NOT NULL GROUP BY lower("Email") '
+            "HAVING COUNT(*) = 1 ORDER BY MIN(id)"
+        )
+    ]
+    return {
+        "ids": ids,
+        # the id at which exactly n opted-in records have been seen
+        "opted_in_upto": {n: opted_in[n - 1] for n in SIZES if n <= len(opted_in)},
+        "emails": emails[::97][:120],
+        "ids_1400": ids[7::173][:1_400],
+        # Records every slice of the long IN also matches (the union must keep each once); an id
+        # range, so that the sandbox answers from its id index, not a scan of 250,000 rows.
+        "shared_upto": ids[40],
+        "upto_140k": ids[139_999],
+    }
+
+
+def accounted(run: Run) -> None:
+    """EXPLAIN ANALYZE's calls and credits are the ones the sandbox logged and charged."""
+    answered = [e for e in run.log if e["status"] in OK]
+    assert run.stats.calls == len(answered), (run.stats.calls, run.log)
+    assert run.stats.credits == sum(e["credits"] for e in run.log)
+    calls = "call" if run.stats.calls == 1 else "calls"
+    credits = "credit" if run.stats.credits == 1 else "credits"
+    actual = (
+        f"Actual: {run.table.num_rows:,} rows · {run.stats.calls:,} {calls} · {run.stats.credits:,} {credits}"
+    )
+    assert actual in run.explain
+    assert run.stats.rows == run.table.num_rows
+
+
+def unique_ids(table: pa.Table) -> None:
+    assert pc.count_distinct(table.column("id")).as_py() == table.num_rows, "an id appears twice"
+
+
+def by_id(table: pa.Table) -> pa.Table:
+    return table.take(pc.sort_indices(pc.cast(table.column("id"), pa.int64())))
+
+
+def typed(run: Run) -> None:
+    """Each column has the Arrow type DESIGN.md gives its field (COUNT: int64, SUM and AVG:
+    float64, MIN and MAX: the field's own), checked from the field metadata, not from arrow.py."""
+    module = run.catalog.module(run.plan.select.module)
+    assert module is not None and module.fields is not None
+    for item in run.schema:
+        meta = {k.decode(): v.decode() for k, v in (item.metadata or {}).items()}
+        field = module.fields[meta["zoho.api_name"]]
+        aggregate = meta.get("zoho.aggregate")
+        want = {"COUNT": pa.int64(), "SUM": pa.float64(), "AVG": pa.float64()}.get(aggregate or "")
+        assert item.type == (want or expected_type(field, run.tz)), item.name
+
+
+def check(run: Run, expected: pa.Table, *, approx: tuple[str, ...] = (), ordered: bool = True) -> None:
+    """The run's table is ``expected`` (in its order, unless the query has none), typed as
+    DESIGN.md says, ids are unique, and EXPLAIN ANALYZE's figures are the sandbox's."""
+    typed(run)
+    assert_same_table(run.table if ordered else by_id(run.table), expected, approx=approx)
+    if "id" in run.table.column_names:
+        unique_ids(run.table)
+    accounted(run)
+
+
+def coql_calls(run: Run) -> list[dict[str, Any]]:
+    return [e for e in run.log if e["path"] == "/crm/v8/coql" and e["status"] in OK]
+
+
+# ---- result sizes: one call, offset pages, keyset windows ---------------------------------------
+
+
+def _expected_strategy(n: int) -> str:
+    return "single call" if n <= PAGE else "offset pages" if n <= CEILING else "keyset pages"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", SIZES)
+def test_sizes_with_a_limit(leads_org: Org, n: int) -> None:
+    columns = SMALL_COLUMNS if n <= PAGE + 1 else "Annual_Revenue"
+    run = leads_org.run(f"select {columns} from Leads where id is not null limit {n}")
+    assert run.steps() == [_expected_strategy(n)]
+    assert (run.plan.probe is None) == (n <= PAGE)  # a LIMIT that fits one call needs no count
+    expected = leads_org.oracle.records("Leads", run.schema, limit=n)
+    check(run, expected)
+    assert run.table.num_rows == n
+    assert run.stats.calls == math.ceil(n / PAGE) + (run.plan.probe is not None)
+    est = run.plan.estimate
+    assert (est.calls, est.credits, est.rows) == (run.stats.calls, run.stats.credits, n)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", SIZES)
+def test_sizes_with_a_where(leads_org: Org, facts: dict[str, Any], n: int) -> None:
+    if n == LEADS:
+        coql, where, params = "Owner is not null", 't."Owner" IS NOT NULL', ()
+    else:
+        upto = facts["opted_in_upto"][n]
+        coql, where = f"Email_Opt_Out = false and id <= {upto}", 't."Email_Opt_Out" = 0 AND t.id <= ?'
+        params = (upto,)
+    columns = (
+        "Email, Email_Opt_Out, No_of_Employees, Languages_Spoken" if n <= PAGE + 1 else "No_of_Employees"
+    )
+    run = leads_org.run(f"select {columns} from Leads where {coql}")
+    assert run.plan.probe is not None and run.plan.probe.rows == n  # the COUNT probe found them all
+    assert run.steps() == [_expected_strategy(n)]
+    check(run, leads_org.oracle.records("Leads", run.schema, where=where, params=params))
+    assert run.table.num_rows == n
+    est = run.plan.estimate
+    assert (est.calls, est.credits, est.rows) == (run.stats.calls, run.stats.credits, n)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [2_000, 100_000, 100_001])
+def test_sizes_without_a_count_probe(leads_org: Org, facts: dict[str, Any], n: int) -> None:
+    """No row count: pages until one comes back short, also when the last page is exactly full
+    (2,000; 100,000: the whole first window) or a window holds one row (100,001)."""
+    upto = facts["opted_in_upto"][n]
+    run = leads_org.run(
+        f"select No_of_Employees from Leads where Email_Opt_Out = false and id <= {upto}", probe=False
+    )
+    assert run.plan.probe is None
+    assert run.steps() == ["keyset pages"]
+    where = 't."Email_Opt_Out" = 0 AND t.id <= ?'
+    check(run, leads_org.oracle.records("Leads", run.schema, where=where, params=(upto,)))
+    assert run.table.num_rows == n
+
+
+def test_limit_and_offset_past_the_ceiling(leads_org: Org) -> None:
+    """Rows 150,001-150,500: the first window is skipped by asking only for its last id."""
+    run = leads_org.run("select Last_Name, Owner from Leads where id is not null limit 500 offset 150000")
+    assert run.steps() == ["keyset pages"]
+    check(run, leads_org.oracle.records("Leads", run.schema, limit=500, offset=150_000))
+    assert len(coql_calls(run)) == 3  # the COUNT probe, the first window's last id, the 500 rows
+    assert run.stats.credits == 1 + 1 + 2
+
+
+def test_limit_and_offset_across_the_ceiling(leads_org: Org) -> None:
+    """Rows 99,001-101,000: half in the first window, half after it."""
+    run = leads_org.run("select Email from Leads where id is not null limit 2000 offset 99000")
+    assert run.steps() == ["keyset pages"]
+    check(run, leads_org.oracle.records("Leads", run.schema, limit=2_000, offset=99_000))
+
+
+# ---- SELECT *: 50 fields in one scan; 80 fields as a column split -----------------------------
+
+
+def test_select_star_on_leads_is_one_scan_of_all_fifty_fields(leads_org: Org) -> None:
+    run = leads_org.run(
+        f"select * from Leads where Lead_Source = 'Web Research' and Lead_Status in {STATUSES}"
+    )
+    assert run.table.num_columns == 51  # id, and the 50 fields one query may select
+    assert run.steps() == ["offset pages"]
+    where = f't."Lead_Source" = \'Web Research\' AND t."Lead_Status" IN {STATUSES}'
+    check(run, leads_org.oracle.records("Leads", run.schema, where=where))
+    assert run.table.num_rows > PAGE
+
+
+def _wide_types(org: Org, run: Run) -> None:
+    """All 80 columns, each typed as its field says (text, picklist, multi-select, integer,
+    bigint, double, percent, currency, decimal at scale 3, boolean, date, datetime, lookups)."""
+    module = org.catalog.module("Shipments")
+    assert module is not None and module.fields is not None
+    assert run.table.column_names == ["id", *(name for name in module.fields if name != "id")]
+    typed(run)
+
+
+def test_select_star_on_80_fields_is_a_column_split(wide_org: Org) -> None:
+    """With the planner free to choose (bulk read is a candidate once the count is known)."""
+    run = wide_org.run("select * from Shipments")
+    assert run.steps()[0] == "column split"
+    _wide_types(wide_org, run)
+    check(run, wide_org.oracle.records("Shipments", run.schema))
+
+
+def test_select_star_on_80_fields_by_coql_pages(wide_org: Org) -> None:
+    run = wide_org.run("select * from Shipments", strategy="coql")
+    assert run.steps() == ["column split", "offset pages", "offset pages"]
+    _wide_types(wide_org, run)
+    check(run, wide_org.oracle.records("Shipments", run.schema))
+    assert run.table.num_rows == SHIPMENTS
+
+
+def test_column_split_ordered_by_the_server(wide_org: Org) -> None:
+    """DESC, nulls and ties, on a field of the first group and one of the second."""
+    run = wide_org.run(
+        "select * from Shipments where Pieces_1 is not null order by Grade_1 desc, Weight_1", strategy="coql"
+    )
+    assert run.steps()[0] == "column split"
+    expected = wide_org.oracle.records(
+        "Shipments",
+        run.schema,
+        where='t."Pieces_1" IS NOT NULL',
+        order='t."Grade_1" DESC, t."Weight_1" ASC, t.id',
+    )
+    check(run, expected)
+    grades = run.table.column("Grade_1")
+    assert grades.null_count and pc.is_null(grades[-1]).as_py()  # descending: nulls last
+
+
+def test_column_split_past_the_ceiling_in_keyset_windows(wide_org: Org) -> None:
+    """A ceiling of 2,000 rows (an option) puts 2,500 records past it: keyset windows per group."""
+    run = wide_org.run("select * from Shipments", strategy="coql", offset_ceiling=2_000)
+    assert run.steps() == ["column split", "keyset pages", "keyset pages"]
+    check(run, wide_org.oracle.records("Shipments", run.schema))
+
+
+def test_column_split_past_the_ceiling_sorted_here(wide_org: Org) -> None:
+    run = wide_org.run(
+        "select * from Shipments order by Due_Date_1 desc, Carrier_City limit 700 offset 1500",
+        strategy="coql",
+        offset_ceiling=2_000,
+    )
+    assert "local sort" in run.steps() and "column split" in run.steps()
+    expected = wide_org.oracle.records(
+        "Shipments", run.schema, order='t."Due_Date_1" DESC, t."Carrier_City", t.id', limit=700, offset=1_500
+    )
+    check(run, expected)
+
+
+def test_column_split_as_a_bulk_read(wide_org: Org) -> None:
+    run = wide_org.run("select * from Shipments where Flag_1 = true order by Freight_Cost_1", strategy="bulk")
+    assert "bulk read" in run.steps()
+    expected = wide_org.oracle.records(
+        "Shipments", run.schema, where='t."Flag_1" = 1', order='t."Freight_Cost_1", t.id'
+    )
+    check(run, expected)
+
+
+# ---- IN lists: rewritten as an OR of INs, or split into a union ----------------------------------
+
+
+def _strings(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values)
+
+
+def test_in_list_of_120_values_is_one_query(leads_org: Org, facts: dict[str, Any]) -> None:
+    emails = facts["emails"]
+    assert len(emails) == 120
+    run = leads_org.run(
+        f"select Last_Name, Email, Annual_Revenue from Leads where Email in ({_strings(emails)}) "
+        "order by Annual_Revenue desc"
+    )
+    assert "IN split" not in run.steps()
+    assert len(coql_calls(run)) == 2  # the COUNT probe and the rows
+    assert render(run.plan.root.query).count("Email in (") == 3  # type: ignore[attr-defined]
+    marks = ", ".join("?" for _ in emails)
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where=f't."Email" COLLATE NOCASE IN ({marks})',
+        order='t."Annual_Revenue" DESC, t.id',
+        params=emails,
+    )
+    check(run, expected)
+    assert run.table.num_rows == 120
+
+
+def test_aggregate_over_an_in_list_of_120_values_runs_on_the_server(
+    leads_org: Org, facts: dict[str, Any]
+) -> None:
+    emails = facts["emails"]
+    run = leads_org.run(
+        "select Lead_Status, COUNT(id), MAX(Annual_Revenue) from Leads "
+        f"where Email in ({_strings(emails)}) group by Lead_Status"
+    )
+    assert "IN split" not in run.steps() and "local aggregate" not in run.steps()
+    assert len(coql_calls(run)) == 1  # grouped by Zoho, the 120 values sent as three INs
+    marks = ", ".join("?" for _ in emails)
+    rows = leads_org.oracle.rows(
+        'SELECT "Lead_Status", COUNT(id), MAX("Annual_Revenue") FROM "Leads" '
+        f'WHERE "Email" COLLATE NOCASE IN ({marks}) GROUP BY "Lead_Status" ORDER BY "Lead_Status"',
+        emails,
+    )
+    check(run, leads_org.oracle.to_table(rows, run.schema, "Leads"))
+
+
+def _long_in(facts: dict[str, Any], *, shared: bool = False) -> tuple[str, str, list[Any]]:
+    """1,400 ids (``shared``: or one of the first 41 Leads): (COQL, SQL, SQL parameters).
+
+    The OR makes each of the 28 queries a scan of every Lead in the sandbox (a fifth of a
+    second each), so only the test about records shared by the slices has it."""
+    ids = facts["ids_1400"]
+    coql = f"id in ({', '.join(map(str, ids))})"
+    sql = f"t.id IN ({', '.join('?' for _ in ids)})"
+    if not shared:
+        return coql, sql, ids
+    return f"({coql} or id <= {facts['shared_upto']})", f"({sql} OR t.id <= ?)", [*ids, facts["shared_upto"]]
+
+
+@pytest.mark.slow
+def test_in_list_of_1400_values_is_a_union(leads_org: Org, facts: dict[str, Any]) -> None:
+    coql, sql, params = _long_in(facts, shared=True)
+    run = leads_org.run(f"select Last_Name, Annual_Revenue, Owner from Leads where {coql}")
+    assert run.steps()[0] == "IN split"
+    assert len(run.plan.root.children) == 28  # 1,400 values, 50 a query
+    # No ORDER BY: the parts' rows come as they arrive (the planner does not sort a union it
+    # need not sort), so the rows are compared in id order.
+    check(run, leads_org.oracle.records("Leads", run.schema, where=sql, params=params), ordered=False)
+    # The first 41 Leads came back from every one of the 28 queries, and are once in the result.
+    shared = 41
+    fetched = sum(run.stats.actuals[id(step)].rows for step in run.plan.steps() if not step.children)
+    assert fetched == run.table.num_rows + 27 * shared
+
+
+@pytest.mark.slow
+def test_in_union_ordered_and_sliced_here(leads_org: Org, facts: dict[str, Any]) -> None:
+    """ORDER BY a selected field (DESC, nulls last) then one not selected, LIMIT with OFFSET."""
+    coql, sql, params = _long_in(facts)
+    run = leads_org.run(
+        f"select Last_Name, Annual_Revenue from Leads where {coql} "
+        "order by Annual_Revenue desc, City limit 1000 offset 100"
+    )
+    assert run.steps()[:3] == ["local projection", "local limit", "local sort"]
+    assert "City" not in run.table.column_names  # fetched to sort by, then dropped
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where=sql,
+        order='t."Annual_Revenue" DESC, t."City", t.id',
+        limit=1_000,
+        offset=100,
+        params=params,
+    )
+    check(run, expected)
+    assert run.table.column("Annual_Revenue").null_count > 0  # the slice reaches the nulls
+
+
+@pytest.mark.slow
+def test_aggregate_with_group_by_over_an_in_union(leads_org: Org, facts: dict[str, Any]) -> None:
+    coql, sql, params = _long_in(facts)
+    run = leads_org.run(
+        "select Lead_Status, Industry, COUNT(id), SUM(Annual_Revenue), AVG(No_of_Employees), "
+        f"MIN(Created_Time), MAX(Annual_Revenue) from Leads where {coql} group by Lead_Status, Industry"
+    )
+    assert run.steps()[:2] == ["local aggregate", "IN split"]
+    rows = leads_org.oracle.rows(
+        'SELECT t."Lead_Status", t."Industry", COUNT(t.id), SUM(t."Annual_Revenue"), AVG(t."No_of_Employees"), '
+        f'MIN(t."Created_Time"), MAX(t."Annual_Revenue") FROM "Leads" AS t WHERE {sql} '
+        'GROUP BY t."Lead_Status", t."Industry" ORDER BY t."Lead_Status", t."Industry"',
+        params,
+    )
+    assert len(rows) > 20
+    expected = leads_org.oracle.to_table(rows, run.schema, "Leads")
+    check(run, expected, approx=("SUM(Annual_Revenue)", "AVG(No_of_Employees)"))
+
+
+@pytest.mark.slow
+def test_aggregate_without_group_by_over_an_in_union(leads_org: Org, facts: dict[str, Any]) -> None:
+    coql, sql, params = _long_in(facts)
+    run = leads_org.run(f"select COUNT(id), SUM(Annual_Revenue), MAX(Created_Time) from Leads where {coql}")
+    assert run.steps()[:2] == ["local aggregate", "IN split"]
+    rows = leads_org.oracle.rows(
+        f'SELECT COUNT(t.id), SUM(t."Annual_Revenue"), MAX(t."Created_Time") FROM "Leads" AS t WHERE {sql}',
+        params,
+    )
+    check(run, leads_org.oracle.to_table(rows, run.schema, "Leads"), approx=("SUM(Annual_Revenue)",))
+
+
+# ---- ORDER BY under each strategy -------------------------------------------------------------
+
+
+def test_order_by_in_one_call_nulls_first_ascending(leads_org: Org) -> None:
+    run = leads_org.run(
+        "select Last_Name, City, Annual_Revenue from Leads where Lead_Source = 'Facebook' "
+        "order by Annual_Revenue, City desc limit 2000"
+    )
+    assert run.steps() == ["single call"] and run.plan.probe is None
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where="t.\"Lead_Source\" = 'Facebook'",
+        order='t."Annual_Revenue", t."City" DESC, t.id',
+        limit=2_000,
+    )
+    check(run, expected)
+    assert pc.is_null(run.table.column("Annual_Revenue")[0]).as_py()
+
+
+def test_order_by_in_offset_pages_on_a_field_not_selected(leads_org: Org) -> None:
+    """DESC with nulls last, ties broken by id across page boundaries; City is not selected."""
+    run = leads_org.run(
+        "select Last_Name, Lead_Status from Leads where Lead_Source = 'Chat' order by City desc, Annual_Revenue"
+    )
+    assert run.steps() == ["offset pages"]
+    assert run.table.column_names == ["id", "Last_Name", "Lead_Status"]
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where="t.\"Lead_Source\" = 'Chat'",
+        order='t."City" DESC, t."Annual_Revenue", t.id',
+    )
+    check(run, expected)
+    assert run.table.num_rows > 9 * PAGE
+
+
+@pytest.mark.slow
+def test_order_by_past_the_ceiling_is_sorted_here(leads_org: Org, facts: dict[str, Any]) -> None:
+    """Keyset windows, sorted here by two fields not selected (fetched, then dropped)."""
+    run = leads_org.run(
+        f"select Last_Name from Leads where id <= {facts['upto_140k']} order by City desc, Annual_Revenue desc"
+    )
+    assert run.steps() == ["local projection", "local sort", "keyset pages"]
+    assert run.table.column_names == ["id", "Last_Name"]
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where="t.id <= ?",
+        params=(facts["upto_140k"],),
+        order='t."City" DESC, t."Annual_Revenue" DESC, t.id',
+    )
+    check(run, expected)
+    assert run.table.num_rows > CEILING
+
+
+@pytest.mark.slow
+def test_order_by_with_limit_and_offset_past_the_ceiling(leads_org: Org, facts: dict[str, Any]) -> None:
+    run = leads_org.run(
+        f"select Email from Leads where id <= {facts['upto_140k']} order by Last_Name desc limit 500 offset 120000"
+    )
+    assert run.steps() == ["local projection", "local limit", "local sort", "keyset pages"]
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where="t.id <= ?",
+        params=(facts["upto_140k"],),
+        order='t."Last_Name" DESC, t.id',
+        limit=500,
+        offset=120_000,
+    )
+    check(run, expected)
+
+
+BULK_QUERY = (
+    "select Last_Name, Email, Annual_Revenue, Lead_Status, Owner, Created_Time, Languages_Spoken, "
+    "Email_Opt_Out, Visitor_Score, Average_Time_Spent_Minutes, No_of_Employees from Leads "
+    "where Lead_Source = 'Web Research' order by Annual_Revenue desc, City"
+)
+
+
+@pytest.mark.slow
+def test_order_by_after_a_bulk_read_of_several_pages(leads_org: Org) -> None:
+    run = leads_org.run(BULK_QUERY, strategy="bulk")
+    assert run.steps() == ["local projection", "local sort", "bulk read"]
+    jobs = [e for e in run.log if e["path"] == "/crm/bulk/v8/read" and e["status"] in OK]
+    downloads = [e for e in run.log if e["path"].endswith("/result") and e["status"] in OK]
+    rows = leads_org.oracle.scalar('SELECT COUNT(*) FROM "Leads" WHERE "Lead_Source" = \'Web Research\'')
+    assert len(jobs) == len(downloads) == math.ceil(rows / 1_000) > 1  # one job per page_token page
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where="t.\"Lead_Source\" = 'Web Research'",
+        order='t."Annual_Revenue" DESC, t."City", t.id',
+    )
+    check(run, expected)
+
+
+@pytest.mark.slow
+def test_bulk_read_and_coql_pages_give_equal_tables(leads_org: Org) -> None:
+    bulk = leads_org.run(BULK_QUERY + " limit 3000 offset 500", strategy="bulk")
+    coql = leads_org.run(BULK_QUERY + " limit 3000 offset 500", strategy="coql")
+    assert "bulk read" in bulk.steps() and "bulk read" not in coql.steps()
+    assert bulk.schema.equals(coql.schema, check_metadata=True)
+    assert comparable(bulk.table).equals(comparable(coql.table))
+    assert bulk.table.num_rows == 3_000
+    unique_ids(bulk.table)
+
+
+@pytest.mark.slow
+def test_bulk_read_and_coql_agree_on_every_field_of_leads(leads_org: Org) -> None:
+    """SELECT * (lookups, JSON text, multi-selects, consent lookups...) both ways."""
+    query = "select * from Leads where Lead_Source = 'X (Twitter)' and Lead_Status = 'Contacted'"
+    bulk = leads_org.run(query, strategy="bulk")
+    coql = leads_org.run(query, strategy="coql")
+    assert bulk.steps() == ["bulk read"] and coql.steps()[0] != "bulk read"
+    assert comparable(bulk.table).equals(comparable(coql.table)), _first_difference(bulk.table, coql.table)
+    where = "t.\"Lead_Source\" = 'X (Twitter)' AND t.\"Lead_Status\" = 'Contacted'"
+    check(bulk, leads_org.oracle.records("Leads", bulk.schema, where=where))
+
+
+def _first_difference(a: pa.Table, b: pa.Table) -> str:
+    left, right = comparable(a), comparable(b)
+    for name in left.column_names:
+        if not left.column(name).equals(right.column(name)):
+            lv, rv = left.column(name).to_pylist(), right.column(name).to_pylist()
+            row = next((i for i, (x, y) in enumerate(zip(lv, rv, strict=False)) if x != y), 0)
+            return f"{name}: row {row}: {lv[row]!r} != {rv[row]!r}"
+    return "no difference"
+
+
+def test_datetimes_are_instants_in_the_asked_zone(leads_org: Org) -> None:
+    run = leads_org.run(
+        "select Created_Time, Unsubscribed_Time from Leads where Email_Opt_Out = true order by Created_Time desc limit 50",
+        tz="Asia/Kolkata",
+    )
+    assert run.schema.field("Created_Time").type == pa.timestamp("s", tz="Asia/Kolkata")
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where='t."Email_Opt_Out" = 1',
+        order='t."Created_Time" DESC, t.id',
+        limit=50,
+    )
+    check(run, expected)
+
+
+# ---- empty results: the whole schema, no rows --------------------------------------------------
+
+
+EMPTY = "Last_Name = 'Nobody-At-All'"
+
+
+@pytest.mark.parametrize(
+    ("query", "options", "step", "calls"),
+    [
+        (
+            f"select Last_Name, Owner, Lead_Status, Languages_Spoken from Leads where {EMPTY}",
+            {},
+            "offset pages",
+            1,  # the COUNT probe finds none: nothing more is asked
+        ),
+        (
+            f"select Last_Name, Owner, Annual_Revenue from Leads where {EMPTY} order by City",
+            {"strategy": "bulk"},
+            "offset pages",
+            1,  # no bulk-read job for no records
+        ),
+        (
+            "select Last_Name, Created_Time from Leads where id in ({}) order by Created_Time desc",
+            {},
+            "IN split",
+            28,
+        ),
+        (
+            "select Lead_Status, COUNT(id), SUM(Annual_Revenue) from Leads where id in ({}) group by Lead_Status",
+            {},
+            "IN split",
+            28,
+        ),
+    ],
+    ids=["coql", "bulk", "union", "aggregate-union"],
+)
+def test_an_empty_result_has_the_whole_schema(
+    leads_org: Org, query: str, options: dict[str, Any], step: str, calls: int
+) -> None:
+    absent = ", ".join(str(4_150_868_000_900_000_001 + i) for i in range(1_400))  # ids no Lead has
+    run = leads_org.run(query.format(absent), **options)
+    assert step in run.steps()
+    assert run.table.num_rows == 0
+    columns = query.split(" from ")[0].removeprefix("select ").split(", ")
+    assert run.table.column_names == (columns if "COUNT(id)" in columns else ["id", *columns])
+    typed(run)
+    assert run.stats.calls == calls
+    accounted(run)
+
+
+def test_an_empty_column_split_has_all_80_columns(wide_org: Org) -> None:
+    run = wide_org.run("select * from Shipments where Name = 'no such shipment'", strategy="coql")
+    assert run.table.num_rows == 0 and run.table.num_columns == 80
+    _wide_types(wide_org, run)
+    typed(run)
+    accounted(run)
+
+
+def test_every_batch_has_the_result_schema(leads_org: Org) -> None:
+    plan, batches = leads_org.batches(
+        "select Last_Name, Owner, Lead_Status from Leads where Lead_Source = 'Chat' order by City"
+    )
+    schema = result_schema(plan)
+    assert len(batches) > 1
+    for batch in batches:
+        assert batch.schema.equals(schema, check_metadata=True)
+    table = pa.Table.from_batches(batches)
+    unique_ids(table)
+    assert table.num_rows == leads_org.oracle.scalar(
+        'SELECT COUNT(*) FROM "Leads" WHERE "Lead_Source" = \'Chat\''
+    )
