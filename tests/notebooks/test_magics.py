@@ -1,0 +1,396 @@
+"""The Jupyter magics (``%load_ext coqlkit``) in an in-process IPython shell, against a sandbox.
+
+What a notebook would show is read from IPython's own capture (``capture_output``): every
+``display`` call (with its transient display id and whether it updates an earlier output),
+the values a cell returns, stdout and stderr. A kernel is not needed for that: the shell
+publishes the same bundles ipykernel would send to the frontend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import CapturedIO, capture_output
+from traitlets.config import Config
+
+import coqlkit
+from coqlkit.notebook import CoqlMagics, ResultView
+
+RECORDS = 3_000  # Leads: a full read is a COUNT probe and two pages
+
+
+@pytest.fixture(scope="session")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sandbox's database cache for the session (the org is seeded once)."""
+    return tmp_path_factory.getbasetemp() / "home" / "cache"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch: pytest.MonkeyPatch, cache_home: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+
+
+@pytest.fixture(scope="module")
+def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InteractiveShell]:
+    """A plain IPython shell (every display format on, as in a notebook) with the extension
+    loaded; it is the process-wide instance, cleared at the end of the module."""
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IPYTHONDIR", str(tmp_path_factory.mktemp("ipython")))
+        ip = InteractiveShell.instance(config=config)
+        ip.run_line_magic("load_ext", "coqlkit")
+        yield ip
+        conn = magics(ip).conn
+        if conn is not None:
+            conn.close()
+        InteractiveShell.clear_instance()
+
+
+def magics(ip: InteractiveShell) -> CoqlMagics:
+    found = ip.magics_manager.registry["CoqlMagics"]
+    assert isinstance(found, CoqlMagics)
+    return found
+
+
+@pytest.fixture(scope="module")
+def connected(shell: InteractiveShell, cache_home: Path) -> str:
+    """``%coql_connect --sandbox --records 3000``; the text it printed."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache_home))
+        with capture_output() as out:
+            shell.run_line_magic("coql_connect", f"--sandbox --records {RECORDS}")
+    assert magics(shell).conn is not None, out.outputs and out.outputs[0].data
+    return out.stdout
+
+
+@pytest.fixture
+def ip(shell: InteractiveShell, connected: str) -> InteractiveShell:
+    return shell
+
+
+@pytest.fixture
+def conn(ip: InteractiveShell) -> coqlkit.Connection:
+    found = magics(ip).conn
+    assert found is not None
+    return found
+
+
+def run(action: Callable[[], Any]) -> tuple[Any, CapturedIO]:
+    with capture_output() as captured:
+        value = action()
+    return value, captured
+
+
+def html_of(captured: CapturedIO) -> list[str]:
+    return [o.data["text/html"] for o in captured.outputs if "text/html" in o.data]
+
+
+def error_of(captured: CapturedIO) -> str:
+    """The one error the magic displayed, as plain text (the ``<pre>``'s content)."""
+    errors = [o for o in captured.outputs if "coqlkit-error" in o.data.get("text/html", "")]
+    assert len(errors) == 1, captured.outputs
+    assert "Traceback" not in captured.stdout + captured.stderr
+    return str(errors[0].data["text/plain"])
+
+
+def cell(ip: InteractiveShell, line: str, body: str) -> tuple[Any, CapturedIO]:
+    return run(lambda: ip.run_cell_magic("coql", line, body))
+
+
+# ---- %coql_connect ---------------------------------------------------------------------------
+
+
+def test_connect_to_the_sandbox(connected: str, ip: InteractiveShell) -> None:
+    assert re.fullmatch(
+        r"coqlkit: connected to the sandbox at http://127\.0\.0\.1:\d+ \(3,000 leads, seed 42\)\n", connected
+    )
+    conn = magics(ip).conn
+    assert conn is not None and conn.sandbox is not None and not conn.closed
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--sandboxx", "%coql_connect: unrecognized arguments: --sandboxx"),
+        ("--sandbox --records abc", "%coql_connect: argument --records: invalid int value: 'abc'"),
+        ("--records 10", "%coql_connect: --records needs --sandbox"),
+        ("--profile prod --sandbox", "%coql_connect: --profile or --sandbox, not both"),
+        ("--sandbox --records 0", "%coql_connect: records must be at least 1"),
+        ("--profile 'prod", "%coql_connect: No closing quotation"),
+    ],
+)
+def test_connect_refuses_bad_flags(ip: InteractiveShell, line: str, message: str) -> None:
+    before = magics(ip).conn
+    _, out = run(lambda: ip.run_line_magic("coql_connect", line))
+    text = error_of(out)
+    assert text.startswith(message)
+    if "usage" in text:
+        assert text.endswith("usage: %coql_connect [--profile NAME | --sandbox [--records N]]")
+    assert out.stderr == ""  # argparse printed nothing of its own
+    assert magics(ip).conn is before and before is not None and not before.closed
+
+
+def test_connect_to_an_unknown_profile_keeps_the_connection(ip: InteractiveShell) -> None:
+    before = magics(ip).conn
+    _, out = run(lambda: ip.run_line_magic("coql_connect", "--profile nowhere"))
+    assert "nowhere" in error_of(out)
+    assert magics(ip).conn is before
+
+
+def test_without_a_connection_the_error_says_how_to_connect(shell: InteractiveShell) -> None:
+    fresh = CoqlMagics(shell)  # conftest removed every ZOHO_* variable: no org to fall back on
+    value, out = run(lambda: fresh.coql("select Last_Name from Leads"))
+    assert value is None
+    assert error_of(out).endswith("hint: %coql_connect --sandbox, or %coql_connect --profile NAME")
+
+
+# ---- results ---------------------------------------------------------------------------------
+
+
+def test_line_magic_shows_rows_count_calls_credits_and_time(ip: InteractiveShell) -> None:
+    view, out = run(
+        lambda: ip.run_line_magic("coql", "select Last_Name, Email, Annual_Revenue from Leads limit 5")
+    )
+    assert isinstance(view, ResultView)
+    assert out.outputs == []  # the view is the value of the cell, shown by the notebook
+    page = view._repr_html_()
+    assert "<th>Last_Name</th><th>Email</th>" in page
+    assert '<th style="text-align:right">Annual_Revenue</th>' in page
+    assert page.count("<tr>") == 1 + 5  # the header and five rows
+    for row in view.table.slice(0, 5).to_pylist():
+        assert f"<td>{row['Last_Name']}</td>" in page
+    summary = re.search(r'<p class="coqlkit-summary">(.*)</p>', page)
+    assert summary is not None
+    assert re.fullmatch(r"5 rows · 1 call · 1 credit · \d+\.\d\d s", summary.group(1))
+    assert repr(view).splitlines()[-1] == summary.group(1)  # the plain-text view (a terminal)
+
+
+def test_a_long_result_shows_its_first_rows(ip: InteractiveShell) -> None:
+    view = ip.run_line_magic("coql", "select Last_Name from Leads limit 25")
+    page = view._repr_html_()
+    assert page.count("<tr>") == 1 + 10
+    assert "25 rows · 1 call · 1 credit · " in page and "(first 10 shown)" in page
+
+
+def test_result_view_escapes_and_flattens_values() -> None:
+    table = pa.table(
+        {
+            "Name": ["<b>Ann & Co</b>", None],
+            "Owner": [{"id": "1", "name": "Mia Chen"}, None],
+            "Tags": [["a", "b"], []],
+            "Amount": pa.array([Decimal("12.50"), None], pa.decimal128(18, 2)),
+        }
+    )
+    stats = SimpleNamespace(calls=1, credits=1)
+    view = ResultView(table, SimpleNamespace(stats=stats), 0.5)  # type: ignore[arg-type]
+    page = view._repr_html_()
+    assert "<td>&lt;b&gt;Ann &amp; Co&lt;/b&gt;</td><td>Mia Chen</td><td>a; b</td>" in page
+    assert '<td style="text-align:right">12.50</td>' in page
+    assert "<tr><td></td><td></td><td></td>" in page  # nulls show as empty cells
+    assert "2 rows · 1 call · 1 credit · 0.50 s" in page
+
+
+def test_cell_assigns_a_dataframe(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
+    value, out = cell(
+        ip, "contacted <<", "select Last_Name, Lead_Source from Leads\nwhere Lead_Status = 'Contacted'"
+    )
+    assert value is None and out.outputs == []
+    frame = ip.user_ns["contacted"]
+    assert isinstance(frame, pd.DataFrame)
+    expected = conn.query("select Last_Name from Leads where Lead_Status = 'Contacted'").to_arrow()
+    assert len(frame) == expected.num_rows > 0
+    assert list(frame.columns) == ["id", "Last_Name", "Lead_Source"]
+    assert isinstance(frame["Lead_Source"].dtype, pd.CategoricalDtype)  # a picklist
+    assert re.fullmatch(
+        rf"contacted = {len(frame):,} rows · \d+ calls? · \d+ credits? · \d+\.\d\d s\n", out.stdout
+    )
+
+
+def test_cell_assigns_an_arrow_table_with_arrow(ip: InteractiveShell) -> None:
+    cell(ip, "--arrow --no-progress table <<", "select Last_Name, Owner from Leads limit 3")
+    table = ip.user_ns["table"]
+    assert isinstance(table, pa.Table)
+    assert table.num_rows == 3
+    assert pa.types.is_struct(table.schema.field("Owner").type)
+
+
+# ---- :name parameters --------------------------------------------------------------------------
+
+
+def test_parameters_bind_notebook_variables_by_type(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
+    ip.user_ns.update(since=dt.date(2025, 1, 1), stages=["Closed Won", "Closed Lost"])
+    view = ip.run_cell_magic(
+        "coql", "", "select Stage, Closing_Date from Deals\nwhere Closing_Date >= :since and Stage in :stages"
+    )
+    rows = view.table.to_pylist()
+    assert rows and all(r["Closing_Date"] >= dt.date(2025, 1, 1) for r in rows)
+    assert {r["Stage"] for r in rows} == {"Closed Won", "Closed Lost"}
+    literal = "Closing_Date >= '2025-01-01' and Stage in ('Closed Won', 'Closed Lost')"
+    assert len(rows) == conn.query(f"select Stage from Deals where {literal}").to_arrow().num_rows
+
+
+def test_a_string_parameter_keeps_its_quote(ip: InteractiveShell) -> None:
+    ip.user_ns["name"] = "O'Brien"
+    view = ip.run_line_magic("coql", "select Last_Name from Leads where Last_Name = :name")
+    names = view.table.column("Last_Name").to_pylist()
+    assert names and set(names) == {"O'Brien"}
+
+
+def test_numpy_and_pandas_values_bind_as_python_values(ip: InteractiveShell) -> None:
+    ip.user_ns.update(floor=np.int64(250), sources=pd.Series(["Chat", "Partner"]))
+    view = ip.run_line_magic(
+        "coql",
+        "select No_of_Employees, Lead_Source from Leads where No_of_Employees > :floor and Lead_Source in :sources",
+    )
+    rows = view.table.to_pylist()
+    assert rows and all(r["No_of_Employees"] > 250 and r["Lead_Source"] in ("Chat", "Partner") for r in rows)
+
+
+def test_a_missing_variable_is_pointed_at(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
+    ip.user_ns.pop("nowhere", None)
+    credits = conn.credits_used
+    value, out = cell(ip, "", "select Last_Name from Leads\nwhere Lead_Status = :nowhere")
+    assert value is None
+    assert error_of(out) == (
+        "2:21: INVALID_PARAMETER: no notebook variable for the parameter :nowhere\n"
+        "  where Lead_Status = :nowhere\n"
+        "                      ^^^^^^^^\n"
+        "hint: set it in a cell first: nowhere = ..."
+    )
+    assert conn.credits_used == credits  # nothing was sent
+
+
+def test_a_value_without_a_coql_form_is_pointed_at(ip: InteractiveShell) -> None:
+    ip.user_ns["when"] = dt.datetime(2025, 1, 1)  # no time zone
+    _, out = cell(ip, "", "select Last_Name from Leads where Created_Time > :when")
+    text = error_of(out)
+    assert text.startswith("1:50: INVALID_PARAMETER: :when is a datetime without a time zone")
+    assert text.splitlines()[1:3] == [
+        "  select Last_Name from Leads where Created_Time > :when",
+        "                                                   ^^^^^",
+    ]
+
+
+# ---- EXPLAIN ---------------------------------------------------------------------------------
+
+
+def test_explain_prints_the_plan_without_reading(ip: InteractiveShell) -> None:
+    ip.user_ns["status"] = "Contacted"
+    value, out = cell(ip, "--explain", "select Last_Name from Leads where Lead_Status = :status")
+    assert value is None
+    assert out.stdout.startswith("Plan: ")
+    assert "COUNT probe" in out.stdout and "where Lead_Status = 'Contacted'" in out.stdout
+    assert "actual:" not in out.stdout and "Actual:" not in out.stdout
+
+
+def test_analyze_runs_the_query_and_reports_what_it_did(ip: InteractiveShell) -> None:
+    _, out = cell(ip, "--analyze", "select Last_Name from Leads")
+    assert out.stdout.startswith("Plan: 3,000 rows")
+    assert re.search(r"^Actual: 3,000 rows · 3 calls · \d+ credits", out.stdout, re.MULTILINE)
+
+
+# ---- the progress bar ------------------------------------------------------------------------
+
+
+def progress_outputs(out: CapturedIO) -> list[Any]:
+    return [o for o in out.outputs if "coqlkit-progress" in o.data.get("text/html", "")]
+
+
+def test_a_read_of_several_pages_shows_a_progress_bar_updated_in_place(ip: InteractiveShell) -> None:
+    _, out = cell(ip, "everyone <<", "select Last_Name, Email from Leads")
+    bars = progress_outputs(out)
+    created = [o for o in bars if not o.update]
+    updates = [o for o in bars if o.update]
+    assert len(created) == 1 and updates, bars
+    display_id = created[0].transient["display_id"]
+    assert all(o.transient["display_id"] == display_id for o in updates)
+    assert set(created[0].data) == {"text/html"}  # nothing for a terminal, which cannot update in place
+    final = updates[-1].data["text/html"]
+    assert '<progress value="1.000" max="1">' in final
+    assert re.search(r"3,000 of 3,000 rows · \d+ credits", final)
+    assert len(ip.user_ns["everyone"]) == 3_000
+
+
+@pytest.mark.parametrize(
+    ("line", "query"),
+    [
+        ("--no-progress quiet <<", "select Last_Name from Leads"),  # asked for no bar
+        ("quiet <<", "select Last_Name from Leads limit 10"),  # one page: no bar
+    ],
+)
+def test_no_progress_bar(ip: InteractiveShell, line: str, query: str) -> None:
+    _, out = cell(ip, line, query)
+    assert progress_outputs(out) == []
+    assert out.stdout.startswith("quiet = ")
+
+
+# ---- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "%%coql\nselect Last_Name, Emial from Leads",
+            "1:19: error[INVALID_QUERY]: Leads has no field Emial\n"
+            "  select Last_Name, Emial from Leads\n"
+            "                    ^^^^^\n"
+            "  hint: did you mean Email?",
+        ),
+        ("%coql select Last_Name from Leads where", "1:34: SYNTAX_ERROR: unexpected end of query"),
+    ],
+)
+def test_a_wrong_query_shows_its_caret_diagnostic_and_no_traceback(
+    ip: InteractiveShell, source: str, expected: str
+) -> None:
+    with capture_output() as out:
+        result = ip.run_cell(source)
+    assert result.success  # the cell did not raise
+    text = error_of(out)
+    assert text.startswith(expected)
+    assert "^" in text
+    assert html_of(out)[0].startswith('<pre class="coqlkit-error" style="color:#b00">')
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--bogus", "%%coql: unrecognized arguments: --bogus\nusage: %%coql "),
+        ("leads", "%%coql: unexpected 'leads'\nusage: %%coql "),
+        ("<<", "%%coql: `<<` needs a variable name before it"),
+        ("1x <<", "%%coql: '1x' is not a variable name"),
+        ("'open", "%%coql: No closing quotation"),
+        ("--explain plan <<", "%%coql: --explain and --analyze print a plan: no `plan <<`"),
+    ],
+)
+def test_a_bad_magic_line_shows_its_usage(ip: InteractiveShell, line: str, message: str) -> None:
+    _, out = cell(ip, line, "select Last_Name from Leads")
+    text = error_of(out)
+    assert text.startswith(message)
+    assert out.stderr == ""
+    if line == "leads":
+        assert text.endswith("hint: to assign the result, write `leads <<`")
+
+
+def test_an_empty_line_magic_asks_for_a_query(ip: InteractiveShell) -> None:
+    _, out = run(lambda: ip.run_line_magic("coql", "  "))
+    assert error_of(out).startswith("%coql: no query")
+
+
+def test_errors_read_as_plain_text_in_a_terminal(ip: InteractiveShell) -> None:
+    _, out = run(lambda: ip.run_line_magic("coql", "select Nope from Leads"))
+    text = error_of(out)
+    assert text.startswith("1:8: error[INVALID_QUERY]: Leads has no field Nope")
+    assert "<" not in text  # the text/plain form is the diagnostic itself, not an object's repr
