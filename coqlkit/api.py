@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import tempfile
 import threading
+import time
+import weakref
 from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -29,11 +32,12 @@ import pyarrow as pa
 
 from coqlkit import export
 from coqlkit.catalog import Catalog, Field, Module
+from coqlkit.catalog.cache import MetadataCache
 from coqlkit.errors import ConfigError, CoqlError
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
-from coqlkit.language import parse
+from coqlkit.language import bind, parse
 from coqlkit.language.ast import FieldRef, Select
-from coqlkit.metadata import OrgMetadata
+from coqlkit.metadata import OrgMetadata, cache_root, org_key
 from coqlkit.plan import Plan, PlanOptions
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
 from coqlkit.validate import ErrorLevel, validate
@@ -106,6 +110,15 @@ class AsyncConnection:
         """The org's credits left today, when Zoho said (``X-API-CREDITS-REMAINING``)."""
         return self.client.credits_remaining
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _open(self) -> None:
+        """Refuse work once closed (a CoqlError, not the HTTP client's RuntimeError)."""
+        if self._closed:
+            raise CoqlError("this connection is closed", code="CONNECTION_CLOSED")
+
     async def close(self) -> None:
         if self._closed:
             return
@@ -122,6 +135,7 @@ class AsyncConnection:
 
     async def catalog(self, modules: list[str] | None = None) -> Catalog:
         """The org's catalog, with the fields of ``modules`` (None: only what is known)."""
+        self._open()
         if self.metadata is None:
             if self._catalog is None:  # pragma: no cover - a connection has one or the other
                 raise ConfigError("this connection has no metadata")
@@ -133,6 +147,14 @@ class AsyncConnection:
                 return self._catalog
         # The cache keeps what earlier calls fetched: only the modules missing are asked for.
         self._catalog = await self.metadata.catalog(wanted)
+        return self._catalog
+
+    async def refresh_metadata(self) -> Catalog:
+        """Fetch the org's module list and the fields already known again (``\\refresh``)."""
+        if self.metadata is None:
+            return await self.catalog()
+        known = [m.api_name for m in self._catalog or () if m.fields is not None]
+        self._catalog = await self.metadata.catalog(known, refresh=True)
         return self._catalog
 
     async def modules(self) -> list[Module]:
@@ -151,11 +173,9 @@ class AsyncConnection:
     async def _checked(
         self, text: str | Select, params: Mapping[str, Any] | None, check: bool
     ) -> tuple[Select, Catalog]:
-        select = text if isinstance(text, Select) else parse(text, params)
-        if isinstance(text, Select) and params:
-            from coqlkit.language import bind
-
-            select = bind(select, params)
+        # Always bound (with no params too): a :name left without a value is a ParameterError
+        # now, not a RenderError when the probe or a page is rendered.
+        select = bind(text, params or {}) if isinstance(text, Select) else parse(text, params or {})
         catalog = await self._catalog_for(select)
         if check:
             validate(select, catalog, level=ErrorLevel.RAISE, text=text if isinstance(text, str) else None)
@@ -189,12 +209,14 @@ class AsyncConnection:
         datetime columns; any :class:`~coqlkit.plan.PlanOptions` field (``strategy``,
         ``prefer``, ``max_credits``, ``latency_ms``...) steers the planner.
         """
+        self._open()
         local = {k: options.pop(k) for k in list(options) if k in _QUERY_OPTIONS}
+        zone = _zone(str(local.get("tz") or self.tz))
         select, catalog = await self._checked(text, params, bool(local.get("check", True)))
         plan = await prepare(
             select, catalog, self.client, self.plan_options(**options), probe=bool(local.get("probe", True))
         )
-        return AsyncResult(self, plan, tz=str(local.get("tz") or self.tz))
+        return AsyncResult(self, plan, tz=zone)
 
     async def explain(
         self,
@@ -248,6 +270,7 @@ class AsyncResult:
             for batch in kept or [export.empty_batch(self.schema)]:
                 yield batch
             return
+        self.connection._open()
         if self._started:
             raise CoqlError(
                 "this result's rows were already streamed: run the query again, or call "
@@ -310,6 +333,8 @@ async def connect_async(
     defaults for every query (``latency_ms``, ``prefer``, ``max_credits``...).
     """
     PlanOptions(**options)  # refuse an unknown option now
+    if tz is not None:
+        _zone(tz)
     started: Sandbox | None = None
     workdir: tempfile.TemporaryDirectory[str] | None = None
     if sandbox is not False:
@@ -330,8 +355,13 @@ async def connect_async(
     client = AsyncZohoClient(settings)
     try:
         catalog = Catalog.from_snapshot(metadata) if metadata is not None else None
-        org_metadata = None if catalog is not None else await OrgMetadata.open(client, root=cache_dir)
-        zone = tz or (await _org_zone(client)) or "UTC"
+        # One /org call (a credit) both names the metadata cache and gives the org's time zone.
+        org = await client.org() if catalog is None or tz is None else None
+        org_metadata = None
+        if catalog is None:
+            cache = MetadataCache(cache_dir or cache_root(), org_key(client.settings, org))
+            org_metadata = OrgMetadata(client, cache)
+        zone = tz or _zone_of(org) or "UTC"
     except BaseException:
         await client.aclose()
         if started is not None:
@@ -358,15 +388,25 @@ async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox 
     return running, running
 
 
-async def _org_zone(client: AsyncZohoClient) -> str | None:
-    org = await client.org()
+def _zone_of(org: Mapping[str, Any] | None) -> str | None:
+    """The org's time zone, if Arrow knows it."""
     zone = (org or {}).get("time_zone")
-    if not isinstance(zone, str):
-        return None
+    return zone if isinstance(zone, str) and _known_zone(zone) else None
+
+
+def _known_zone(zone: str) -> bool:
+    """Whether Arrow can show datetimes in ``zone`` (an IANA name, ``UTC``, ``+05:30``)."""
     try:
         pa.scalar(0, pa.timestamp("s", zone)).as_py()
     except (pa.ArrowInvalid, ValueError, KeyError):
-        return None
+        return False
+    return True
+
+
+def _zone(zone: str) -> str:
+    """``zone``, or a ConfigError now rather than a puzzling Arrow error when rows arrive."""
+    if not _known_zone(zone):
+        raise ConfigError(f"unknown time zone {zone!r}: give an IANA name such as 'Europe/Paris', or 'UTC'")
     return zone
 
 
@@ -420,11 +460,22 @@ def _need(module: str, extra: str) -> Any:
 # ---- the synchronous twin --------------------------------------------------------------------
 
 
+#: How long Ctrl-C waits for the work it cancelled to clean up before giving up on it.
+_SETTLE_SECONDS = 10.0
+
+
+async def _job(coro: Coroutine[Any, Any, T]) -> T:
+    """``coro`` in a coroutine of our own, whose state tells when it has really finished."""
+    return await coro
+
+
 class _Loop:
     """A private event loop in a daemon thread: the synchronous API's engine."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        # The streams handed out (weakly): closed by shutdown() if still open then.
+        self.streams: weakref.WeakSet[AsyncGenerator[Any, None]] = weakref.WeakSet()
         self.thread = threading.Thread(target=self.loop.run_forever, name="coqlkit", daemon=True)
         self.thread.start()
 
@@ -432,15 +483,30 @@ class _Loop:
         if not self.loop.is_running():
             coro.close()
             raise CoqlError("this connection is closed", code="CONNECTION_CLOSED")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        job = _job(coro)
+        future = asyncio.run_coroutine_threadsafe(job, self.loop)
         try:
             return future.result()
         except KeyboardInterrupt:  # Ctrl-C in the caller's thread: stop the work in the loop
             future.cancel()
+            self._settle(job, coro)
             raise
+
+    def _settle(self, job: Coroutine[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
+        """Wait until a cancelled job has finished cleaning up (an export's temporary file
+        removed, its calls cancelled), so that Ctrl-C reaches the caller after it, not
+        before; a second Ctrl-C stops waiting."""
+        deadline = time.monotonic() + _SETTLE_SECONDS
+        while inspect.getcoroutinestate(job) != inspect.CORO_CLOSED and self.loop.is_running():
+            if time.monotonic() > deadline:  # pragma: no cover - a cleanup that hangs
+                return
+            time.sleep(0.005)
+        if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+            coro.close()  # cancelled before it started: never awaited, and no warning about it
 
     def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
         """An async generator, pulled one item at a time from this thread."""
+        self.streams.add(agen)
         try:
             while True:
                 try:
@@ -450,6 +516,25 @@ class _Loop:
         finally:
             if self.loop.is_running():
                 self.run(agen.aclose())
+
+    async def shutdown(self, last: Coroutine[Any, Any, None]) -> None:
+        """End what still runs in this loop, then await ``last`` (closing the client).
+
+        A stream left unfinished (a ``record_batches()`` reader or a row iterator dropped
+        midway) is closed here, its calls cancelled, while the client still stands: left to
+        the garbage collector, it would be finalized on a closed loop ("Event loop is
+        closed", "Task was destroyed but it is pending!")."""
+        try:
+            for stream in list(self.streams):
+                with contextlib.suppress(Exception):
+                    await stream.aclose()
+            current = asyncio.current_task()
+            rest = [task for task in asyncio.all_tasks(self.loop) if task is not current]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+        finally:
+            await last
 
     def stop(self) -> None:
         if self.loop.is_running():
@@ -495,7 +580,7 @@ class Connection:
     def close(self) -> None:
         if self._loop.loop.is_running():
             try:
-                self._loop.run(self.aio.close())
+                self._loop.run(self._loop.shutdown(self.aio.close()))
             finally:
                 self._loop.stop()
 
@@ -509,6 +594,9 @@ class Connection:
 
     def modules(self) -> list[Module]:
         return self._loop.run(self.aio.modules())
+
+    def refresh_metadata(self) -> Catalog:
+        return self._loop.run(self.aio.refresh_metadata())
 
     def fields(self, module: str) -> list[Field]:
         return self._loop.run(self.aio.fields(module))

@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import re
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -232,7 +233,9 @@ class Connection:
 
     def __init__(self, api: _ApiConnection) -> None:
         self.api = api
-        self._cursors: list[Cursor] = []
+        # Weakly: a cursor dropped by its user (pandas.read_sql makes one per call) must not
+        # keep its rows alive for as long as the connection lives.
+        self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         return repr(self.api).replace("coqlkit.Connection", "coqlkit.dbapi.Connection")
@@ -248,7 +251,7 @@ class Connection:
         return self.api.closed
 
     def close(self) -> None:
-        for cursor in self._cursors:
+        for cursor in list(self._cursors):
             cursor.close()
         self.api.close()
 
@@ -262,7 +265,7 @@ class Connection:
     def cursor(self) -> Cursor:
         self._open()
         cursor = Cursor(self)
-        self._cursors.append(cursor)
+        self._cursors.add(cursor)
         return cursor
 
     def _open(self) -> None:
@@ -323,7 +326,9 @@ class Cursor:
         with _translated():
             self.result = self.connection.api.query(operation, dict(parameters or {}))
         self.description = _description(self.result.schema)
-        rows = self.result.estimated_rows
+        # The COUNT probe's figure when the plan knows it exactly; a LIMIT is only a bound.
+        estimate = self.result.plan.estimate
+        rows = estimate.rows if estimate.rows_bound == "exact" else None
         self.rowcount = rows if rows is not None else -1
         return self
 
@@ -395,10 +400,10 @@ def _description(schema: pa.Schema) -> tuple[tuple[Any, ...], ...]:
     for field in schema:
         meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
         code = meta.get("zoho.data_type", "text")
-        if field.name == "id" or meta.get("zoho.api_name") == "id":
-            code = "id"
-        elif meta.get("zoho.aggregate") in ("COUNT", "SUM", "AVG"):
+        if meta.get("zoho.aggregate") in ("COUNT", "SUM", "AVG"):  # COUNT(id) is a number
             code = "aggregate"
+        elif field.name == "id" or meta.get("zoho.api_name") == "id":
+            code = "id"
         precision = scale = None
         if pa.types.is_decimal(field.type):
             precision, scale = field.type.precision, field.type.scale

@@ -14,8 +14,10 @@ joined with ``;``, a datetime ISO 8601 text with its offset (``2024-05-01T09:30:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import tempfile
+import secrets
+import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,11 @@ ROW_GROUP_ROWS = 65_536
 
 
 class atomic_path:
-    """A temporary path beside ``target`` that becomes ``target`` when the block succeeds."""
+    """A temporary path beside ``target`` that becomes ``target`` when the block succeeds.
+
+    The file gets the permissions a plain ``open(target, "w")`` would give it: those of the
+    file it replaces, or else what the umask allows (not ``mkstemp``'s owner-only 0600).
+    """
 
     def __init__(self, target: str | os.PathLike[str]) -> None:
         self.target = Path(target)
@@ -41,10 +47,18 @@ class atomic_path:
     def __enter__(self) -> Path:
         parent = self.target.parent
         parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".partial", dir=parent)
-        os.close(fd)
-        self.temp = Path(name)
-        return self.temp
+        for _ in range(100):
+            temp = parent / f".{self.target.name}.{secrets.token_hex(4)}.partial"
+            try:  # O_EXCL: a name of our own; 0o666 less the umask, as open() would
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:  # pragma: no cover - 32 random bits taken
+                continue
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copymode(self.target, temp)  # a file replaced keeps its permissions
+            self.temp = temp
+            return temp
+        raise FileExistsError(f"no free temporary name beside {self.target}")  # pragma: no cover
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         assert self.temp is not None

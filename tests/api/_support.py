@@ -1,0 +1,53 @@
+"""Helpers for the front ends' tests (a plain module: ``conftest.py`` holds the fixtures)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from coqlkit.sandbox.config import CLIENT_SECRET, REFRESH_TOKEN
+from coqlkit.sandbox.server import Sandbox
+
+RECORDS = 3_000  # Leads in the org (the other modules scale with it)
+SLOW_MS = 200.0  # the slow sandbox's latency: a page takes at least this long
+
+
+class RequestLog:
+    """The CRM calls a sandbox logged since this object was made (or since :meth:`mark`)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        assert sandbox.state is not None
+        self.requests = sandbox.state.requests
+        self.start = len(self.requests)
+
+    def mark(self) -> None:
+        self.start = len(self.requests)
+
+    def calls(self) -> list[dict[str, Any]]:
+        entries = list(self.requests)[self.start :]
+        return [e for e in entries if e["path"].startswith("/crm/")]
+
+    def coql(self) -> list[dict[str, Any]]:
+        """The COQL calls (``POST /crm/v8/coql``): the probe and the pages."""
+        return [e for e in self.calls() if e["path"].endswith("/coql")]
+
+    def credits(self) -> int:
+        return sum(int(e["credits"]) for e in self.calls())
+
+
+def count(oracle: sqlite3.Connection, where: str, args: tuple[Any, ...] = (), table: str = "Leads") -> int:
+    """How many records of ``table`` match the SQL ``where``."""
+    row = oracle.execute(f'select count(*) from "{table}" where {where}', args).fetchone()
+    return int(row[0])
+
+
+def secrets_of(sandbox: Sandbox) -> list[str]:
+    """What must never be printed: the client secret, the refresh token, the live access tokens."""
+    assert sandbox.state is not None
+    tokens = list(sandbox.state.tokens)
+    assert tokens, "no access token was issued yet"
+    return [CLIENT_SECRET, REFRESH_TOKEN, *tokens]
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    return [s for s in secrets if s in text]

@@ -1,0 +1,72 @@
+"""Sandboxes for the front ends' tests (Python API, exports, DB-API), and what to check
+them against.
+
+- ``org_db``: one demo org of 3,000 Leads on disk, seeded once per session; every sandbox
+  here serves it (a second sandbox on the same file starts in a fraction of a second).
+- ``sandbox``: that org with no latency, for most tests; ``slow_sandbox``: the same org
+  answering every CRM call after ``SLOW_MS``, for the tests that need a read to be caught
+  midway (streaming, interrupted exports).
+- ``conn``: ``coqlkit.connect(sandbox=...)`` on the quick sandbox, one per test module.
+- ``log``: the sandbox's request log from the start of the test on (CRM calls only).
+- ``oracle``: the org's SQLite file, read directly (what a query must return).
+
+Nothing coqlkit does is replaced: the client talks HTTP on 127.0.0.1 to a real server.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import coqlkit
+from coqlkit.sandbox.server import Sandbox
+from tests.api._support import RECORDS, SLOW_MS, RequestLog
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Metadata caches of connections made without a sandbox stay out of the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "home" / "cache"))
+
+
+@pytest.fixture(scope="session")
+def org_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("api-org") / "org.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def sandbox(org_db: Path) -> Iterator[Sandbox]:
+    with Sandbox(records=RECORDS, db=str(org_db), bulk_seconds=0.1, bulk_page_rows=1_000) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def slow_sandbox(org_db: Path, sandbox: Sandbox) -> Iterator[Sandbox]:
+    # ``sandbox`` first: it seeds the file this one opens.
+    with Sandbox(records=RECORDS, db=str(org_db), latency_ms=SLOW_MS) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def conn(sandbox: Sandbox) -> Iterator[coqlkit.Connection]:
+    """One connection per test module (tests that close or reconfigure one open their own)."""
+    with coqlkit.connect(sandbox=sandbox) as connection:
+        yield connection
+
+
+@pytest.fixture
+def log(sandbox: Sandbox) -> RequestLog:
+    return RequestLog(sandbox)
+
+
+@pytest.fixture
+def oracle(org_db: Path, sandbox: Sandbox) -> Iterator[sqlite3.Connection]:
+    """The org's records as the sandbox holds them (datetimes as UTC text)."""
+    db = sqlite3.connect(f"file:{org_db}?mode=ro", uri=True)
+    try:
+        yield db
+    finally:
+        db.close()

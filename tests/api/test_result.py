@@ -1,0 +1,252 @@
+"""``Result``: Arrow (kept), pandas, Polars, streaming record batches, rows as dicts, empty
+results, run statistics and EXPLAIN."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+
+import coqlkit
+from coqlkit.sandbox.server import Sandbox
+from tests.api._support import RECORDS, RequestLog, count
+
+WIDE = (
+    "select Last_Name, Lead_Source, Owner, Created_Time, Languages_Spoken, Annual_Revenue, "
+    "Email_Opt_Out, No_of_Employees from Leads"
+)
+NOBODY = " where Last_Name = 'Nobody at all'"
+
+
+def ids(oracle: sqlite3.Connection, where: str) -> list[str]:
+    return [str(r[0]) for r in oracle.execute(f"select id from Leads where {where} order by id")]
+
+
+# ---- Arrow ---------------------------------------------------------------------------------
+
+
+def test_to_arrow_has_typed_columns_and_is_kept(
+    conn: coqlkit.Connection, log: RequestLog, oracle: sqlite3.Connection
+) -> None:
+    result = conn.query(WIDE + " where Annual_Revenue > 0")
+    assert repr(result).startswith("<coqlkit.Result Leads: ")
+    table = result.to_arrow()
+    assert table.schema.equals(result.schema)
+    types = {f.name: f.type for f in table.schema}
+    assert types["Lead_Source"] == pa.dictionary(pa.int32(), pa.string())
+    assert types["Owner"] == pa.struct([("id", pa.string()), ("name", pa.string())])
+    assert types["Created_Time"] == pa.timestamp("s", "America/Los_Angeles")
+    assert types["Languages_Spoken"] == pa.list_(pa.string())
+    assert types["Annual_Revenue"] == pa.decimal128(18, 2)
+    assert types["Email_Opt_Out"] == pa.bool_()
+    assert types["No_of_Employees"] == pa.int64()
+    assert table.schema.field("Owner").metadata[b"zoho.data_type"] == b"ownerlookup"
+    assert sorted(table.column("id").to_pylist()) == ids(oracle, "Annual_Revenue > 0")
+
+    calls = len(log.coql())
+    assert result.to_arrow() is table  # kept: no second read
+    assert len(log.coql()) == calls
+
+
+def test_a_read_of_many_pages(conn: coqlkit.Connection, log: RequestLog) -> None:
+    result = conn.query("select Last_Name, Email from Leads", page_size=500)
+    table = result.to_arrow()
+    assert table.num_rows == RECORDS
+    assert len(set(table.column("id").to_pylist())) == RECORDS
+    assert len(log.coql()) == result.stats.calls == RECORDS // 500 + 1  # the pages and the probe
+
+
+def test_rows_as_dicts(conn: coqlkit.Connection, oracle: sqlite3.Connection) -> None:
+    result = conn.query("select Last_Name, Owner, Annual_Revenue from Leads where Last_Name = 'Cruz'")
+    rows = list(result)
+    assert len(rows) == count(oracle, "Last_Name = 'Cruz'") > 0
+    first = rows[0]
+    assert list(first) == ["id", "Last_Name", "Owner", "Annual_Revenue"]
+    assert first["Last_Name"] == "Cruz"
+    assert set(first["Owner"]) == {"id", "name"}
+    assert first["Annual_Revenue"] is None or isinstance(first["Annual_Revenue"], Decimal)
+
+
+# ---- pandas and Polars ---------------------------------------------------------------------
+
+
+def test_to_pandas_dtypes(conn: coqlkit.Connection) -> None:
+    import pandas as pd
+
+    frame = conn.query(WIDE + " where Lead_Source is not null limit 300").to_pandas()
+    assert len(frame) == 300
+    assert isinstance(frame["Lead_Source"].dtype, pd.CategoricalDtype)
+    assert "Chat" in frame["Lead_Source"].cat.categories
+    created = frame["Created_Time"].dtype
+    assert isinstance(created, pd.DatetimeTZDtype)
+    assert str(created.tz) == "America/Los_Angeles"
+    assert frame["Email_Opt_Out"].dtype == bool
+    owner = frame["Owner"].iloc[0]
+    assert set(owner) == {"id", "name"}
+    assert isinstance(frame["Created_Time"].iloc[0], pd.Timestamp)
+    assert frame["Created_Time"].iloc[0].tzinfo is not None
+
+
+def test_to_polars_types(conn: coqlkit.Connection) -> None:
+    import polars as pl
+
+    frame = conn.query(WIDE + " limit 200").to_polars()
+    assert isinstance(frame, pl.DataFrame)
+    assert frame.height == 200
+    schema = frame.schema
+    assert schema["Lead_Source"] == pl.Categorical
+    assert schema["Created_Time"] == pl.Datetime(time_unit="ms", time_zone="America/Los_Angeles")
+    assert schema["Owner"] == pl.Struct({"id": pl.String, "name": pl.String})
+    assert schema["Languages_Spoken"] == pl.List(pl.String)
+    assert schema["Email_Opt_Out"] == pl.Boolean
+
+
+# ---- empty results -------------------------------------------------------------------------
+
+
+def test_an_empty_result_has_the_full_schema(conn: coqlkit.Connection) -> None:
+    import pandas as pd
+
+    full = conn.query(WIDE + " limit 1").schema
+    result = conn.query(WIDE + NOBODY)
+    table = result.to_arrow()
+    assert table.num_rows == 0
+    assert table.schema.equals(full, check_metadata=True)
+    assert result.stats.rows == 0
+
+    frame = conn.query(WIDE + NOBODY).to_pandas()
+    assert list(frame.columns) == full.names
+    assert isinstance(frame["Lead_Source"].dtype, pd.CategoricalDtype)
+    assert isinstance(frame["Created_Time"].dtype, pd.DatetimeTZDtype)
+    assert conn.query(WIDE + NOBODY).to_polars().columns == full.names
+    assert list(conn.query(WIDE + NOBODY)) == []
+    batches = list(conn.query(WIDE + NOBODY).record_batches())
+    assert sum(b.num_rows for b in batches) == 0
+    assert all(b.schema.equals(full) for b in batches)
+
+
+# ---- streaming -----------------------------------------------------------------------------
+
+
+def test_record_batches(conn: coqlkit.Connection, oracle: sqlite3.Connection) -> None:
+    result = conn.query("select Last_Name, Lead_Source from Leads where Annual_Revenue > 0", page_size=400)
+    reader = result.record_batches()
+    assert isinstance(reader, pa.RecordBatchReader)
+    assert reader.schema.equals(result.schema)
+    batches = list(reader)
+    assert len(batches) > 1
+    assert sum(b.num_rows for b in batches) == count(oracle, "Annual_Revenue > 0")
+
+
+def test_the_first_batch_comes_before_the_read_ends(slow_sandbox: Sandbox) -> None:
+    log = RequestLog(slow_sandbox)
+    with coqlkit.connect(sandbox=slow_sandbox) as conn:
+        result = conn.query("select Last_Name from Leads", page_size=200)
+        assert result.plan.estimate.calls > 10  # more pages than the client sends at once
+        log.mark()
+        reader = result.record_batches()
+        first = reader.read_next_batch()
+        pages_then = len(log.coql())
+        rows_then = result.stats.rows
+        rest = reader.read_all()
+    assert first.num_rows == rows_then == 200
+    assert first.num_rows + rest.num_rows == RECORDS
+    # Pages beyond the client's ten at once had not come back when the first batch was out.
+    assert pages_then < len(log.coql()) == RECORDS // 200
+
+
+def test_a_result_streams_once(conn: coqlkit.Connection) -> None:
+    text = "select Last_Name from Leads where Lead_Source = 'Chat'"
+    result = conn.query(text)
+    assert len(list(result.record_batches())) >= 1
+    for again in (lambda: result.record_batches().read_all(), lambda: list(result), result.to_arrow):
+        with pytest.raises(coqlkit.CoqlError, match="already streamed") as caught:
+            again()
+        assert caught.value.code == "RESULT_CONSUMED"
+
+    kept = conn.query(text)
+    table = kept.to_arrow()
+    assert kept.record_batches().read_all().equals(table)  # a kept table streams as often as asked
+    assert len(list(kept)) == len(list(kept)) == table.num_rows
+
+
+def test_stopping_a_stream_early(conn: coqlkit.Connection, log: RequestLog) -> None:
+    result = conn.query("select Last_Name from Leads", page_size=200)
+    rows = iter(result)
+    assert all(next(rows)["Last_Name"] for _ in range(5))
+    del rows  # abandoned midway: the read is closed, its calls cancelled
+    # the connection is still usable after the abandoned stream
+    assert conn.query("select Last_Name from Leads limit 3").to_arrow().num_rows == 3
+
+
+def test_async_batches_stream(sandbox: Sandbox) -> None:
+    async def main() -> tuple[int, int]:
+        async with await coqlkit.connect_async(sandbox=sandbox) as conn:
+            result = await conn.query("select Last_Name from Leads", page_size=1000)
+            batches = 0
+            rows = 0
+            async for batch in result.batches():
+                batches += 1
+                rows += batch.num_rows
+            with pytest.raises(coqlkit.CoqlError, match="already streamed"):
+                await result.to_arrow()
+            return batches, rows
+
+    assert asyncio.run(main()) == (3, RECORDS)
+
+
+# ---- statistics and EXPLAIN ------------------------------------------------------------------
+
+
+def test_stats(conn: coqlkit.Connection, log: RequestLog) -> None:
+    result = conn.query("select Last_Name from Leads where Annual_Revenue > 0", page_size=500)
+    assert result.stats.rows == 0  # nothing read yet
+    table = result.to_arrow()
+    stats = result.stats
+    assert stats.rows == table.num_rows
+    assert stats.calls == len(log.coql())
+    assert stats.credits == sum(e["credits"] for e in log.coql())
+    assert stats.seconds > 0
+    assert stats.first_batch_seconds is not None and stats.first_batch_seconds <= stats.seconds
+
+
+def test_explain(conn: coqlkit.Connection, log: RequestLog) -> None:
+    text = "select Last_Name from Leads where Annual_Revenue > :r"
+    plan = conn.explain(text, {"r": 0})
+    assert plan.startswith("Plan: ")
+    assert "COUNT probe" in plan
+    assert "select Last_Name from Leads where Annual_Revenue > 0" in plan
+    assert "Actual" not in plan
+    assert len(log.coql()) == 1  # the probe only
+
+    result = conn.query(text, {"r": 0})
+    assert result.explain() == result.plan.explain() == plan
+
+    log.mark()
+    analyzed = conn.explain(text, {"r": 0}, analyze=True)
+    assert "actual:" in analyzed
+    rows = result.to_arrow().num_rows
+    assert f"Actual: {rows:,} rows" in analyzed
+    assert len(log.coql()) == 2 + 1  # probe and page for the analysis, then the result's page
+
+    unprobed = conn.explain(text, {"r": 0}, probe=False)
+    assert "no COUNT probe" in unprobed
+
+
+def test_estimated_rows(conn: coqlkit.Connection, oracle: sqlite3.Connection) -> None:
+    assert conn.query("select Last_Name from Leads where Lead_Source = 'Chat'").estimated_rows == count(
+        oracle, "Lead_Source = 'Chat'"
+    )
+    assert conn.query("select Lead_Source, COUNT(id) from Leads group by Lead_Source").estimated_rows is None
+
+
+def test_datetimes_are_the_instants_zoho_holds(conn: coqlkit.Connection, oracle: sqlite3.Connection) -> None:
+    table = conn.query("select Created_Time from Leads where Last_Name = 'Cruz'").to_arrow()
+    held = dict(oracle.execute("select id, Created_Time from Leads where Last_Name = 'Cruz'").fetchall())
+    for row in table.to_pylist():
+        utc = dt.datetime.fromisoformat(held[int(row["id"])]).replace(tzinfo=dt.timezone.utc)
+        assert row["Created_Time"] == utc
