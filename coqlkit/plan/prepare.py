@@ -64,10 +64,13 @@ def expand_star(select: Select, catalog: Catalog) -> Select:
 
 
 def resolve_field(catalog: Catalog, module: str, ref: FieldRef) -> Field:
+    """The field ``ref`` names; one the catalog does not know (a query sent unchecked, a
+    field added since the metadata was cached) is of unknown type: its values arrive as
+    JSON text, and Zoho says whether it exists."""
     try:
         return catalog.resolve(module, ref).field
-    except ResolveError as exc:
-        raise PlanError(f"cannot plan {ref.name}: {exc}") from exc
+    except ResolveError:
+        return Field(ref.path[-1], FieldType.UNKNOWN.value, label=ref.name)
 
 
 def output_columns(select: Select, catalog: Catalog) -> list[OutputColumn]:

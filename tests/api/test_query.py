@@ -7,6 +7,7 @@ import datetime as dt
 import sqlite3
 from decimal import Decimal
 
+import pyarrow as pa
 import pytest
 
 import coqlkit
@@ -177,6 +178,19 @@ def test_check_false_sends_it_and_zoho_refuses(conn: coqlkit.Connection, log: Re
     error = caught.value
     assert (error.code, error.status) == ("INVALID_QUERY", 400)
     assert error.details.get("column_name") == "Last_Nme"
+    assert [e["status"] for e in log.coql()] == [400]
+
+
+def test_check_false_with_an_unknown_selected_field_reaches_zoho(
+    conn: coqlkit.Connection, log: RequestLog
+) -> None:
+    """The planner does not stand in for the check: a field it cannot resolve is typed as
+    unknown (JSON text), and Zoho answers whether it exists."""
+    result = conn.query("select Last_Nme from Leads limit 5", check=False)
+    assert result.schema.field("Last_Nme").type == pa.string()
+    with pytest.raises(coqlkit.ZohoApiError) as caught:
+        result.to_arrow()
+    assert caught.value.details.get("column_name") == "Last_Nme"
     assert [e["status"] for e in log.coql()] == [400]
 
 
