@@ -9,7 +9,7 @@ from coqlkit.catalog.limits import DEFAULT_LIMIT
 from coqlkit.language.ast import Aggregate, Column
 from coqlkit.sandbox.checks import check_query, parse_strict
 from coqlkit.sandbox.errors import ZohoError
-from coqlkit.sandbox.sql import compile_select, record
+from coqlkit.sandbox.sql import compile_select, records
 from coqlkit.sandbox.state import SandboxState
 
 __all__ = ["run"]
@@ -44,7 +44,7 @@ def run(state: SandboxState, body: dict[str, Any]) -> tuple[dict[str, Any] | Non
     sql, params = compiled.sql()
     rows = list(store.query(sql, params))
     more = len(rows) > compiled.limit
-    data = [record(store, compiled, row) for row in rows[: compiled.limit]]
+    data = records(store, compiled, rows[: compiled.limit])
     if not data:
         return None, limit
     result: dict[str, Any] = {"data": data, "info": {"count": len(data), "more_records": more}}

@@ -17,7 +17,7 @@ from coqlkit.language.ast import (
     Source,
 )
 from coqlkit.sandbox.errors import ZohoError
-from coqlkit.sandbox.sql import compile_select, record
+from coqlkit.sandbox.sql import compile_select, records
 from coqlkit.sandbox.state import SandboxState
 from coqlkit.sandbox.store import subid
 
@@ -174,4 +174,4 @@ def _run(state: SandboxState, select: Select) -> tuple[list[dict[str, Any]], boo
     sql, params = compiled.sql()
     rows = list(state.store.query(sql, params))
     more = len(rows) > compiled.limit
-    return [record(state.store, compiled, row) for row in rows[: compiled.limit]], more
+    return records(state.store, compiled, rows[: compiled.limit]), more

@@ -18,6 +18,7 @@ and in the README):
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -422,24 +423,39 @@ def _scalar_subquery(b: _Builder, sql: str, op: str, select: Select) -> str:
 
 def record(store: Store, compiled: Compiled, row: Sequence[Any]) -> dict[str, Any]:
     """One SQL row as Zoho's JSON record."""
-    out: dict[str, Any] = {}
-    for o in compiled.outputs:
-        value = row[o.index]
-        if o.aggregate is not None:
-            out[o.key] = _aggregate_value(store, o, value)
-            continue
-        kind = o.field.type
-        if value is None:
-            out[o.key] = None
-        elif kind in NAMED_LOOKUPS or (o.name_index is not None):
-            out[o.key] = {"name": row[o.name_index] if o.name_index is not None else None, "id": str(value)}
-        elif kind in ID_ONLY_LOOKUPS and not o.field.subkey:
-            out[o.key] = {"id": str(value)}
-        elif o.field.subkey and o.field.value_type is FieldType.BIGINT:
-            out[o.key] = str(value)
-        else:
-            out[o.key] = store.to_json(o.field, value)
-    return out
+    return records(store, compiled, [row])[0]
+
+
+def records(store: Store, compiled: Compiled, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """SQL rows as Zoho's JSON records: each column's conversion is decided once."""
+    getters = [_getter(store, o) for o in compiled.outputs]
+    keys = [o.key for o in compiled.outputs]
+    return [dict(zip(keys, [get(row) for get in getters], strict=True)) for row in rows]
+
+
+def _getter(store: Store, o: Output) -> Callable[[Sequence[Any]], Any]:
+    index = o.index
+    if o.aggregate is not None:
+        return lambda row: _aggregate_value(store, o, row[index])
+    kind = o.field.type
+    if kind in NAMED_LOOKUPS or o.name_index is not None:
+        name = o.name_index
+
+        def lookup(row: Sequence[Any]) -> Any:
+            value = row[index]
+            if value is None:
+                return None
+            return {"name": row[name] if name is not None else None, "id": str(value)}
+
+        return lookup
+    if kind in ID_ONLY_LOOKUPS and not o.field.subkey:
+        return lambda row: None if row[index] is None else {"id": str(row[index])}
+    if o.field.subkey and o.field.value_type is FieldType.BIGINT:
+        return lambda row: None if row[index] is None else str(row[index])
+    convert = store.converter(o.field)
+    if convert is None:
+        return operator.itemgetter(index)
+    return lambda row: convert(row[index])
 
 
 def _aggregate_value(store: Store, output: Output, value: Any) -> Any:
