@@ -9,6 +9,8 @@ them against.
 - ``conn``: ``coqlkit.connect(sandbox=...)`` on the quick sandbox, one per test module.
 - ``log``: the sandbox's request log from the start of the test on (CRM calls only).
 - ``oracle``: the org's SQLite file, read directly (what a query must return).
+- ``ipython``: an IPython shell with JupySQL loaded (telemetry off, a private IPYTHONDIR);
+  what a test adds to its namespace is removed afterwards, its connections closed.
 
 Nothing coqlkit does is replaced: the client talks HTTP on 127.0.0.1 to a real server.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +73,32 @@ def oracle(org_db: Path, sandbox: Sandbox) -> Iterator[sqlite3.Connection]:
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture
+def ipython(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    monkeypatch.setenv("PLOOMBER_STATS_ENABLED", "false")
+    monkeypatch.setenv("PLOOMBER_VERSION_CHECK_DISABLED", "true")
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path_factory.mktemp("ipython")))
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    created = not InteractiveShell.initialized()
+    shell = InteractiveShell.instance(config=config)  # the process's shell, if there is one already
+    shell.run_line_magic("load_ext", "sql")
+    shell.run_line_magic("config", "SqlMagic.displaylimit = 10")
+    from sql.connection import ConnectionManager  # type: ignore[import-untyped]
+
+    names = set(shell.user_ns)
+    try:
+        yield shell
+    finally:
+        ConnectionManager.close_all()
+        shell.run_line_magic("config", "SqlMagic.autopandas = False")
+        shell.run_line_magic("config", "SqlMagic.named_parameters = 'warn'")
+        for name in set(shell.user_ns) - names:
+            shell.user_ns.pop(name, None)
+        if created:
+            InteractiveShell.clear_instance()

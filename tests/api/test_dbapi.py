@@ -414,12 +414,4 @@ def test_jupysql_runs_coql_on_a_dbapi_connection(
     assert zoho.closed
 
 
-def test_jupysql_creator_needs_a_sqlalchemy_dialect(ipython: Any, sandbox: Sandbox) -> None:
-    """``%sql URL --creator fn`` hands ``fn`` to ``sqlalchemy.create_engine(URL, creator=fn)``:
-    the URL must name a SQLAlchemy dialect, which coqlkit does not provide (pass the
-    connection object itself instead, as above)."""
-    from IPython.core.error import UsageError
-
-    ipython.user_ns["make"] = lambda: dbapi.connect(sandbox=sandbox)
-    with pytest.raises(UsageError, match=r"sqlalchemy\.dialects:coqlkit"):
-        ipython.run_line_magic("sql", "coqlkit:// --creator make")
+# ``%sql --creator fn coqlkit://`` (an engine of coqlkit's SQLAlchemy dialect): test_sqlalchemy.py.

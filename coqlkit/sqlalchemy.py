@@ -1,0 +1,289 @@
+"""A SQLAlchemy dialect for COQL: ``create_engine("coqlkit://...")`` over :mod:`coqlkit.dbapi`,
+for the tools that take a URL or an engine (``pandas.read_sql``, JupySQL's ``%sql --creator``).
+
+It runs COQL written as text (``text()``, ``exec_driver_sql``), with ``:name`` parameters,
+and reflects the org's modules as tables. It does not translate SQLAlchemy's ``select()``
+into COQL: compiling one raises :class:`~sqlalchemy.exc.CompileError`. COQL reads only:
+there are no transactions (begin, commit and rollback do nothing; the one isolation level
+is ``AUTOCOMMIT``) and a write raises :class:`~coqlkit.dbapi.NotSupportedError`.
+
+URLs (the host is a profile name; options go in the query string)::
+
+    coqlkit://                          COQLKIT_PROFILE, the ZOHO_* variables, or the default profile
+    coqlkit://prod                      the profile "prod" of ~/.config/coqlkit/config.toml
+    coqlkit://?sandbox=true             a demo sandbox, started for each connection and
+                                        stopped when it closes (&records=3000&seed=7)
+    coqlkit://prod?max_credits=500&prefer=credits&tz=UTC
+                                        options of coqlkit.connect: tz, metadata, cache_dir and
+                                        the planner's (max_credits, prefer, strategy, latency_ms...)
+
+A URL holds no secret (user, password, port and database are refused): tokens come from the
+profile, the ``ZOHO_*`` variables or the keyring, as for :func:`coqlkit.connect`.
+``connect_args`` gives options as Python values (``{"sandbox": running_sandbox}``) and
+``creator`` replaces the URL's connection altogether.
+
+::
+
+    engine = sqlalchemy.create_engine("coqlkit://prod")
+    with engine.connect() as conn:
+        rows = conn.execute(text("select Last_Name from Leads where Lead_Status = :s"),
+                            {"s": "Contacted"}).all()
+    frame = pandas.read_sql(text("select Lead_Source, COUNT(id) from Leads group by Lead_Source"),
+                            engine)
+
+SQLAlchemy is an extra (``pip install 'coqlkit[sqlalchemy]'``), imported only here; the entry
+point ``sqlalchemy.dialects: coqlkit`` makes the ``coqlkit://`` scheme known.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+try:
+    from sqlalchemy import exc, types
+    from sqlalchemy.engine import default
+    from sqlalchemy.sql import compiler
+except ImportError as _missing:  # pragma: no cover - the extra is missing
+    raise ImportError(
+        "coqlkit's SQLAlchemy dialect needs the extra: pip install 'coqlkit[sqlalchemy]'"
+    ) from _missing
+
+from coqlkit import dbapi
+from coqlkit.api import Connection as _ApiConnection
+from coqlkit.catalog import Field
+from coqlkit.execute.arrow import arrow_type
+from coqlkit.plan import PlanOptions
+from coqlkit.plan.columns import OutputColumn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.engine import URL, Connection
+    from sqlalchemy.engine.interfaces import (
+        ConnectArgsType,
+        DBAPIConnection,
+        IsolationLevel,
+        ReflectedColumn,
+        ReflectedForeignKeyConstraint,
+        ReflectedIndex,
+        ReflectedPrimaryKeyConstraint,
+    )
+    from sqlalchemy.sql.selectable import Select
+
+__all__ = ["CoqlkitDialect"]
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+_SANDBOX_OPTIONS = frozenset({"records", "seed"})  # those of %coql_connect --sandbox, and the seed
+_CONNECT_OPTIONS = frozenset({"tz", "metadata", "cache_dir"})
+
+
+class CoqlkitCompiler(compiler.SQLCompiler):
+    """Text passes through; a ``select()`` is refused rather than sent as SQL COQL cannot read
+    (quoted mixed-case names, table-qualified columns)."""
+
+    def visit_select(self, select_stmt: Select[Any], *args: Any, **kw: Any) -> str:
+        raise exc.CompileError(
+            "coqlkit runs COQL written as text: pass text('select ... from Leads ...'), "
+            "SQLAlchemy's select() is not translated to COQL"
+        )
+
+
+class CoqlkitDialect(default.DefaultDialect):
+    """``coqlkit://``: COQL through :mod:`coqlkit.dbapi` (see the module for URLs)."""
+
+    name = "coqlkit"
+    driver = "coqlkit"
+    default_paramstyle = "named"
+    paramstyle = "named"
+    statement_compiler = CoqlkitCompiler
+    supports_statement_cache = True  # a statement compiles the same each time: SQLAlchemy may cache it
+
+    supports_alter = False
+    supports_sequences = False
+    supports_native_boolean = True
+    supports_native_decimal = True  # currency and decimal arrive as Decimal
+    supports_sane_rowcount = False
+    supports_sane_multi_rowcount = False
+    supports_default_values = False
+    supports_empty_insert = False
+    supports_multivalues_insert = False
+    postfetch_lastrowid = False
+    supports_schemas = False
+
+    @classmethod
+    def import_dbapi(cls) -> ModuleType:
+        return dbapi
+
+    def create_connect_args(self, url: URL) -> ConnectArgsType:
+        """``dbapi.connect`` arguments from a ``coqlkit://`` URL; nothing is started here."""
+        for part in ("username", "password", "port", "database"):
+            if getattr(url, part):
+                raise exc.ArgumentError(
+                    f"a coqlkit:// URL takes no {part}: coqlkit://PROFILE?option=value "
+                    "(credentials come from the profile or the ZOHO_* variables)"
+                )
+        options: dict[str, Any] = {}
+        sandbox: dict[str, Any] = {}
+        start_sandbox = False
+        hints = typing.get_type_hints(PlanOptions)
+        planner = {f.name for f in dataclasses.fields(PlanOptions)}
+        for key, value in url.query.items():
+            if not isinstance(value, str):
+                raise exc.ArgumentError(f"coqlkit:// option {key!r} is given more than once")
+            if key == "sandbox":
+                start_sandbox = _flag(key, value)
+            elif key in _SANDBOX_OPTIONS:
+                sandbox[key] = _number(key, value, int)
+            elif key in _CONNECT_OPTIONS:
+                options[key] = value
+            elif key in planner:
+                options[key] = _typed(key, value, hints[key])
+            else:
+                known = sorted({"sandbox", *_SANDBOX_OPTIONS, *_CONNECT_OPTIONS, *planner})
+                raise exc.ArgumentError(f"unknown coqlkit:// option {key!r} (known: {', '.join(known)})")
+        if sandbox and not start_sandbox:
+            raise exc.ArgumentError(f"coqlkit:// options {', '.join(sorted(sandbox))} need sandbox=true")
+        if start_sandbox:
+            if url.host:
+                raise exc.ArgumentError("coqlkit:// connects to a profile or to the sandbox, not both")
+            options["sandbox"] = sandbox or True
+        elif url.host:
+            options["profile"] = url.host
+        return [], options
+
+    # ---- no transactions: COQL reads only ----------------------------------------------------
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        """Nothing to begin."""
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        """Nothing to commit."""
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        """Nothing to roll back (the pool calls this whenever a connection goes back)."""
+
+    def get_isolation_level_values(self, dbapi_conn: DBAPIConnection) -> list[IsolationLevel]:
+        return ["AUTOCOMMIT"]  # every query stands alone
+
+    def get_isolation_level(self, dbapi_connection: DBAPIConnection) -> IsolationLevel:
+        return "AUTOCOMMIT"
+
+    def set_isolation_level(self, dbapi_connection: DBAPIConnection, level: IsolationLevel) -> None:
+        """Only AUTOCOMMIT is accepted (SQLAlchemy checks), and it is what COQL does anyway."""
+
+    def do_ping(self, dbapi_connection: DBAPIConnection) -> bool:
+        """Each query is its own HTTP call: an open connection is a live one (no ``select 1``)."""
+        return not dbapi_connection.closed
+
+    def initialize(self, connection: Connection) -> None:
+        """Nothing to ask the server: Zoho reports no version, schema or isolation level."""
+        self.server_version_info = None
+        self.default_schema_name = None
+        self.default_isolation_level = "AUTOCOMMIT"
+
+    # ---- reflection: modules as tables, fields as columns --------------------------------------
+
+    def has_table(
+        self, connection: Connection, table_name: str, schema: str | None = None, **kw: Any
+    ) -> bool:
+        return table_name in self.get_table_names(connection, schema)
+
+    def get_table_names(self, connection: Connection, schema: str | None = None, **kw: Any) -> list[str]:
+        """The modules COQL can query."""
+        return [m.api_name for m in _api(connection).modules()]
+
+    def get_view_names(self, connection: Connection, schema: str | None = None, **kw: Any) -> list[str]:
+        return []
+
+    def get_columns(
+        self, connection: Connection, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[ReflectedColumn]:
+        """The module's fields, typed as the rows arrive (see :mod:`coqlkit.execute.arrow`)."""
+        if not self.has_table(connection, table_name, schema):
+            raise exc.NoSuchTableError(table_name)
+        return [
+            {
+                "name": f.api_name,
+                "type": _sql_type(f),
+                "nullable": f.api_name != "id",
+                "default": None,
+                "comment": f.label or None,
+            }
+            for f in _api(connection).fields(table_name)
+        ]
+
+    def get_pk_constraint(
+        self, connection: Connection, table_name: str, schema: str | None = None, **kw: Any
+    ) -> ReflectedPrimaryKeyConstraint:
+        return {"constrained_columns": ["id"], "name": None}
+
+    def get_foreign_keys(
+        self, connection: Connection, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[ReflectedForeignKeyConstraint]:
+        return []  # a lookup's value is {"id", "name"}, not an id column to join on
+
+    def get_indexes(
+        self, connection: Connection, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[ReflectedIndex]:
+        return []
+
+
+def _api(connection: Connection) -> _ApiConnection:
+    raw: object = connection.connection.dbapi_connection
+    if not isinstance(raw, dbapi.Connection):  # pragma: no cover - a creator returned something else
+        raise exc.ArgumentError(f"not a coqlkit.dbapi connection: {type(raw).__name__}")
+    return raw.api
+
+
+def _flag(key: str, value: str) -> bool:
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise exc.ArgumentError(f"coqlkit:// option {key}={value!r}: expected true or false")
+
+
+def _number(key: str, value: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(value)
+    except ValueError:
+        raise exc.ArgumentError(f"coqlkit:// option {key}={value!r}: expected a number") from None
+
+
+def _typed(key: str, value: str, hint: Any) -> Any:
+    """A planner option's value from its text, by the PlanOptions field's type."""
+    if hint is bool:
+        return _flag(key, value)
+    kinds = typing.get_args(hint) or (hint,)
+    for kind in (int, float):
+        if kind in kinds:
+            return _number(key, value, kind)
+    return value
+
+
+def _sql_type(field: Field) -> types.TypeEngine[Any]:
+    """The SQLAlchemy type of the values a cursor returns for ``field``: its Arrow type's."""
+    kind = arrow_type(OutputColumn(field.api_name, field))
+    if pa.types.is_dictionary(kind) or pa.types.is_string(kind):  # picklists, text, ids, JSON text
+        return types.String(field.length if field.api_name != "id" else None)
+    if pa.types.is_list(kind):
+        return types.ARRAY(types.String())  # multi-select picklists
+    if pa.types.is_struct(kind):
+        return types.JSON()  # lookups: {"id": ..., "name": ...}
+    if pa.types.is_integer(kind):
+        return types.BigInteger()
+    if pa.types.is_floating(kind):
+        return types.Float()
+    if pa.types.is_decimal(kind):
+        return types.Numeric(kind.precision, kind.scale)
+    if pa.types.is_boolean(kind):
+        return types.Boolean()
+    if pa.types.is_date(kind):
+        return types.Date()
+    if pa.types.is_timestamp(kind):
+        return types.DateTime(timezone=True)
+    return types.NullType()  # pragma: no cover - every Arrow type above is covered
