@@ -96,7 +96,7 @@ def test_fail_on_warning() -> None:
         (["lint", "--metadata", "/no/such/dir", "-"], "no metadata snapshot"),
         (["lint", "--format", "xml", "-"], "invalid choice"),
         (["lint", "--demo", "--metadata", "x", "-"], "not allowed with"),
-        ([], "usage: coqlkit"),
+        ([], "Add one with `coqlkit auth login`, or try the demo org with `coqlkit --sandbox`."),
     ],
 )
 def test_usage_errors_exit_two(args: list[str], message: str) -> None:

@@ -1,4 +1,5 @@
-"""The ``coqlkit`` command: ``lint``, ``sandbox serve``, ``auth``, ``metadata``.
+"""The ``coqlkit`` command: the REPL (no command), ``query``, ``explain``, ``export``,
+``lint``, ``sandbox serve``, ``auth``, ``metadata``.
 
 Each subcommand lives in its own module with a ``register(commands)`` that adds its
 parser and sets ``run``; usage errors exit 2.
@@ -11,16 +12,21 @@ import sys
 from collections.abc import Sequence
 
 from coqlkit import __version__
-from coqlkit.cli import _auth, _lint, _metadata, _sandbox
+from coqlkit.cli import _auth, _lint, _metadata, _query, _sandbox
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coqlkit", description="Zoho CRM's COQL as if it were a database.")
+    parser = argparse.ArgumentParser(
+        prog="coqlkit",
+        description="Zoho CRM's COQL as if it were a database. With no command: the interactive shell.",
+        epilog="try the demo org: coqlkit --sandbox",
+    )
     parser.add_argument("--version", action="version", version=f"coqlkit {__version__}")
+    _query.add_connection_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_lint, _sandbox, _auth, _metadata):
+    for module in (_query, _lint, _sandbox, _auth, _metadata):
         module.register(commands)
     return parser
 
@@ -30,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
     if run is None:
+        if args.command is None:
+            return _query.run_repl(args)
         parser.print_help(sys.stderr)
         return 2
     return int(run(args))

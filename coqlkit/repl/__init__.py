@@ -1,0 +1,1 @@
+"""The interactive COQL shell: completion, highlighting and the prompt_toolkit session."""

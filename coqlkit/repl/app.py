@@ -1,0 +1,363 @@
+"""The interactive REPL: a prompt_toolkit session around :class:`~coqlkit.repl.shell.Shell`.
+
+The prompt is ``coql:<profile>>`` (``coql:sandbox*>`` on a sandbox), a statement may span
+lines (``->``) and runs at ``;``; commands run at Enter. History persists in the data
+directory (Ctrl-R searches it; suggestions from it show greyed, fish-style); emacs or vi
+keys; Ctrl-X Ctrl-E or ``\\e`` edits the buffer in ``$EDITOR``. Completion comes from the
+metadata cache, which loads in the background: the prompt is usable at once and fields
+complete as soon as their module's metadata is in. As you type, the statement under the
+cursor is checked against the catalog: a problem is underlined and its diagnostic shows
+in the bottom toolbar. Leaving (``\\q``, Ctrl-D) exits 0, whatever the last query did.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.shortcuts import confirm as ask
+from prompt_toolkit.styles import Style, merge_styles
+
+from coqlkit.api import Connection
+from coqlkit.catalog import Catalog
+from coqlkit.errors import CoqlError, CoqlSyntaxError
+from coqlkit.language import parse
+from coqlkit.language.ast import Select, Span
+from coqlkit.language.split import code_only, split_statements
+from coqlkit.repl.complete import CoqlCompleter
+from coqlkit.repl.config import ReplConfig
+from coqlkit.repl.lexer import prompt_lexer, prompt_style
+from coqlkit.repl.shell import Shell
+from coqlkit.validate import validate
+
+__all__ = ["Metadata", "Repl", "ends_statement"]
+
+
+def ends_statement(text: str) -> bool:
+    """Whether Enter runs the buffer: a command, ``quit``, or a statement ending at ``;``."""
+    stripped = text.strip()
+    if not stripped:
+        return True
+    if stripped.startswith(("\\", ".")):  # no statement starts with either: a command
+        return True
+    if stripped.rstrip(";").lower() in ("quit", "exit"):
+        return True
+    return code_only(text).rstrip().endswith(";")  # a ; in a comment or a string ends nothing
+
+
+class Metadata:
+    """The catalog as the prompt knows it, loading in a background thread.
+
+    ``catalog`` is None until the module list is in; a module whose fields are wanted
+    (by completion or the live check) is fetched in the background, once. ``loaded()`` is
+    called (from the loading thread) when something arrived: the prompt redraws, so that
+    completions and the live check use it without waiting for the next key.
+    """
+
+    def __init__(self, conn: Connection, loaded: Callable[[], None] | None = None) -> None:
+        self.conn = conn
+        self.loaded = loaded
+        self.catalog: Catalog | None = None
+        self._asked: set[str] = set()
+        self._lock = threading.Lock()
+        self.error: str | None = None
+        threading.Thread(target=self._load, args=(None,), daemon=True, name="coqlkit-metadata").start()
+
+    def _load(self, module: str | None) -> None:
+        try:
+            self.catalog = self.conn.catalog([module] if module else None)
+        except CoqlError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # a closed connection at exit, say: never disturb the prompt
+            self.error = f"{type(exc).__name__}: {exc}"
+        if self.loaded is not None:
+            self.loaded()
+
+    def want(self, modules: Iterable[str]) -> None:
+        """Fetch these modules' fields in the background (once each)."""
+        catalog = self.catalog
+        if catalog is None:
+            return
+        for name in modules:
+            found = catalog.module(name)
+            if found is None or found.fields is not None:
+                continue
+            with self._lock:
+                if name in self._asked:
+                    continue
+                self._asked.add(name)
+            threading.Thread(target=self._load, args=(name,), daemon=True).start()
+
+    def __call__(self) -> Catalog | None:
+        return self.catalog
+
+
+def _statement_at(text: str, cursor: int) -> tuple[int, str]:
+    """The statement under the cursor and where it starts."""
+    for statement in split_statements(text):
+        end = statement.start + len(statement.text)
+        if statement.start <= cursor <= end:
+            return statement.start, statement.text
+    return 0, ""
+
+
+class _Checked:
+    """The first diagnostic of the statement being typed (cached by its text)."""
+
+    def __init__(self, metadata: Metadata) -> None:
+        self.metadata = metadata
+        self._text: str | None = None
+        self._catalog: Catalog | None = None
+        self.problem: tuple[int, int, str] | None = None  # start, end (offsets), message
+
+    def check(self, text: str) -> tuple[int, int, str] | None:
+        catalog = self.metadata()
+        if text == self._text and catalog is self._catalog:
+            return self.problem
+        self._text, self._catalog = text, catalog
+        self.problem = self._check(text, catalog)
+        return self.problem
+
+    def _check(self, text: str, catalog: Catalog | None) -> tuple[int, int, str] | None:
+        stripped = text.strip()
+        if not stripped or stripped.startswith(("\\", ".")) or stripped.lower().startswith("explain"):
+            return None
+        starts = _line_starts(text)
+        try:
+            select = parse(text)
+        except CoqlSyntaxError as exc:
+            if not text.rstrip().endswith(";"):
+                return None  # still being typed: an unfinished query is not an error yet
+            start = starts[exc.line - 1] + exc.column - 1 if exc.line - 1 < len(starts) else 0
+            return start, start + max(1, exc.end_column - exc.column), exc.description
+        except CoqlError:
+            return None
+        if catalog is None:
+            return None
+        self.metadata.want({node.module for node in select.walk() if isinstance(node, Select)})
+        for d in validate(select, catalog):
+            if d.is_error and d.span is not None and d.line - 1 < len(starts):
+                start = starts[d.line - 1] + d.column - 1
+                end = start + max(1, _width(d.span))
+                hint = f" — {d.hint}" if d.hint else ""
+                return start, end, f"{d.code}: {d.message}{hint}"
+        return None
+
+
+def _width(span: Span) -> int:
+    """A span's width on its first line."""
+    if span.end_line == span.line:
+        return span.end_column - span.column
+    return 1
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for index, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(index + 1)
+    return starts
+
+
+class _UnderlinedLexer(Lexer):
+    """The COQL highlighting, with the current problem underlined."""
+
+    def __init__(self, checked: _Checked) -> None:
+        self.inner = prompt_lexer()
+        self.checked = checked
+
+    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
+        lines = self.inner.lex_document(document)
+        offset, statement = _statement_at(document.text, document.cursor_position)
+        problem = self.checked.check(statement)
+        if problem is None:
+            return lines
+        start, end = offset + problem[0], offset + problem[1]
+        starts = _line_starts(document.text)
+
+        def line(number: int) -> StyleAndTextTuples:
+            fragments = lines(number)
+            first = starts[number] if number < len(starts) else len(document.text)
+            out: StyleAndTextTuples = []
+            position = first
+            for style, text, *_rest in fragments:
+                for ch in text:
+                    extra = " class:problem" if start <= position < end else ""
+                    out.append((style + extra, ch))
+                    position += 1
+            return out
+
+        return line
+
+
+def is_sandbox(conn: Connection) -> bool:
+    """Whether ``conn`` reaches a sandbox: one it started, or a server on this machine."""
+    return conn.sandbox is not None or conn.aio.client.settings.is_sandbox
+
+
+class Repl:
+    """The interactive loop: ``Repl(conn, config, label=..., sandbox=...).run()``.
+
+    The prompt is marked ``*`` when ``sandbox`` is true or the org is a sandbox on this
+    machine (``coqlkit sandbox serve`` reached through a profile or ``ZOHO_*`` variables).
+    """
+
+    def __init__(self, conn: Connection, config: ReplConfig, *, label: str, sandbox: bool = False) -> None:
+        self.config = config
+        self.label = label
+        self.sandbox = sandbox or is_sandbox(conn)
+        self.metadata = Metadata(conn, self._redraw)
+        self.checked = _Checked(self.metadata)
+        self.shell = Shell(
+            conn,
+            config=config,
+            label=label,
+            confirm=lambda question: bool(ask(question)),
+            progress=sys.stderr.isatty(),
+            terminal_size=lambda: tuple(shutil.get_terminal_size()),  # type: ignore[arg-type,return-value]
+            interactive=True,
+        )
+        self.session: PromptSession[str] = PromptSession(
+            message=self._prompt,
+            multiline=True,
+            prompt_continuation=lambda width, line, wrap: "-> ".rjust(width),
+            key_bindings=self._keys(),
+            history=_history(config),
+            auto_suggest=AutoSuggestFromHistory(),
+            completer=CoqlCompleter(self._catalog, lambda: self.shell.params),
+            complete_while_typing=True,
+            lexer=_UnderlinedLexer(self.checked),
+            bottom_toolbar=self._toolbar,
+            vi_mode=config.key_mode == "vi",
+            enable_open_in_editor=True,
+            style=merge_styles([prompt_style(), Style.from_dict(_STYLE)]),
+            enable_history_search=False,
+            search_ignore_case=True,
+        )
+
+    def _catalog(self) -> Catalog | None:
+        catalog = self.metadata()
+        return catalog
+
+    def _prompt(self) -> str:
+        mark = "*" if self.sandbox else ""
+        return f"coql:{self.shell.label or self.label}{mark}> "
+
+    def _toolbar(self) -> Any:
+        buffer = self.session.default_buffer
+        _, statement = _statement_at(buffer.text, buffer.cursor_position)
+        problem = self.checked.check(statement)
+        if problem is not None:
+            return [("class:toolbar.problem", f" {problem[2]} ")]
+        loading = " · loading metadata…" if self.metadata() is None and self.metadata.error is None else ""
+        failed = f" · metadata: {self.metadata.error}" if self.metadata.error else ""
+        used = self.shell.conn.credits_used
+        return [
+            (
+                "class:toolbar",
+                f" {self.shell.fmt} · {used:,} credit{'' if used == 1 else 's'} used{loading}{failed}"
+                " · \\? help · ; runs · Ctrl-D quits ",
+            )
+        ]
+
+    def _keys(self) -> KeyBindings:
+        keys = KeyBindings()
+
+        @keys.add("enter", filter=~_completing())
+        def _(event: KeyPressEvent) -> None:
+            buffer = event.current_buffer
+            if ends_statement(buffer.text) and buffer.document.is_cursor_at_the_end:
+                buffer.validate_and_handle()
+            else:
+                buffer.insert_text("\n")
+
+        @keys.add("escape", "enter")
+        def _(event: KeyPressEvent) -> None:  # Alt-Enter: run whatever is there
+            event.current_buffer.validate_and_handle()
+
+        return keys
+
+    def run(self) -> int:
+        """Prompt and run until ``\\q`` or Ctrl-D; 0 (a session's errors were shown as they came)."""
+        print("coqlkit: type a query ending with ;, \\? for help, Ctrl-D to quit", file=sys.stderr)
+        try:
+            while not self.shell.done:
+                prefill, self.shell.prefill = self.shell.prefill, ""
+                accept, self.shell.accept_prefill = self.shell.accept_prefill, False
+                try:
+                    text = self.session.prompt(default=prefill, accept_default=accept and bool(prefill))
+                except KeyboardInterrupt:
+                    continue  # Ctrl-C at the prompt clears the line
+                except EOFError:
+                    break
+                self.shell.execute(text)
+                if self.shell.metadata_changed:
+                    self._reload()
+        finally:
+            self.shell.close()
+        return 0
+
+    def _reload(self) -> None:
+        """After ``\\refresh`` or ``\\profile``: completion and checks follow the new metadata."""
+        self.shell.metadata_changed = False
+        if self.metadata.conn is not self.shell.conn:
+            self.sandbox = is_sandbox(self.shell.conn)
+        self.metadata = Metadata(self.shell.conn, self._redraw)
+        self.checked.metadata = self.metadata
+
+    def _redraw(self) -> None:
+        """Draw the prompt again (from any thread): metadata arrived."""
+        session = getattr(self, "session", None)  # the first load may beat the session
+        if session is not None:
+            session.app.invalidate()
+
+
+def _completing() -> Any:
+    from prompt_toolkit.filters import completion_is_selected, has_completions
+
+    return has_completions & completion_is_selected
+
+
+def _history(config: ReplConfig) -> History:
+    """The history file, trimmed to ``history_size`` entries (0: none kept, none written)."""
+    if config.history_size <= 0:
+        return InMemoryHistory()
+    path = config.history_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _trim(path, config.history_size)
+    return FileHistory(str(path))
+
+
+def _trim(path: Path, keep: int) -> None:
+    """Keep the last ``keep`` (at least 1) entries of a prompt_toolkit history file (each
+    starts with a ``# <time>`` line, its text on ``+`` lines)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except OSError:
+        return
+    marks = [i for i, line in enumerate(lines) if line.startswith("# ")]
+    if len(marks) <= keep:
+        return
+    start = marks[-keep]
+    if start and not lines[start - 1].strip():
+        start -= 1
+    path.write_text("".join(lines[start:]), encoding="utf-8")
+
+
+_STYLE = {
+    "problem": "underline #ff5f5f",
+    "toolbar": "bg:#303030 #d0d0d0",
+    "toolbar.problem": "bg:#5f0000 #ffffff",
+    "bottom-toolbar": "noreverse",
+}

@@ -1,0 +1,407 @@
+"""The REPL: the real ``coqlkit`` in a pseudo-terminal, driven key by key with pexpect;
+and :class:`Repl` in this process, its keys from a pipe (what a terminal is not needed for).
+
+Each terminal test starts ``python -m coqlkit`` in a pty of a fixed size (40 x 120, ``TERM=xterm``)
+with its config, data and cache directories in a temporary directory, answers the
+terminal's cursor-position requests as a terminal would, and reads the screen with the
+escape sequences taken out. Nothing is mocked: the REPL talks HTTP to a sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+import coqlkit
+from coqlkit.repl.app import Repl, ends_statement
+from coqlkit.repl.config import ReplConfig
+from coqlkit.sandbox.server import Sandbox
+
+try:
+    import pexpect
+except ImportError:  # pragma: no cover - IPython brings it on POSIX
+    pexpect = None
+
+#: The tests that drive the real command in a pseudo-terminal.
+needs_a_pty = pytest.mark.skipif(
+    pexpect is None or sys.platform == "win32", reason="needs pexpect and a pseudo-terminal (POSIX)"
+)
+
+ROWS, COLUMNS = 40, 120
+RECORDS = 3_000
+# CSI (with private and intermediate bytes), OSC, charset and keypad selections, backspace.
+ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x08"
+)
+PROMPT = r"coql:sandbox\*>"
+
+
+class Terminal:
+    """A child process in a pty, and what it has shown (escape sequences stripped)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.child = pexpect.spawn(
+            sys.executable, args, env=env, dimensions=(ROWS, COLUMNS), encoding="utf-8", timeout=30
+        )
+        self.raw = ""
+        self.mark = 0  # where the next expect() starts looking
+        self.answered = 0
+        self.log = log.open("w", encoding="utf-8")
+
+    @property
+    def screen(self) -> str:
+        """Everything shown so far, without escape sequences or carriage returns."""
+        return ANSI.sub("", self.raw).replace("\r", "")
+
+    def _read(self, timeout: float) -> None:
+        try:
+            data = self.child.read_nonblocking(65536, timeout=timeout)
+        except pexpect.TIMEOUT:
+            return
+        self.raw += data
+        self.log.write(data)
+        self.log.flush()
+        # A terminal answers "where is the cursor?" (CPR): prompt_toolkit needs it to draw
+        # the bottom toolbar. The top-left corner is as good an answer as any here.
+        while self.answered < self.raw.count("\x1b[6n"):
+            self.answered += 1
+            self.child.send("\x1b[1;1R")
+
+    def expect(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        """Wait until ``pattern`` shows (after the last match); the match."""
+        wanted = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = wanted.search(self.screen, self.mark)
+            if found:
+                self.mark = found.end()
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{pattern!r} did not show in {timeout} s; the screen ends:\n{self.tail()}"
+                )
+            try:
+                self._read(0.05)
+            except pexpect.EOF:
+                found = wanted.search(self.screen, self.mark)
+                if found:
+                    self.mark = found.end()
+                    return found
+                raise AssertionError(f"the REPL ended before {pattern!r} showed:\n{self.tail()}") from None
+
+    def settle(self, seconds: float = 0.3) -> None:
+        """Read what comes in the next ``seconds`` (completion menus, redraws)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._read(0.05)
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+
+    def tab(self, prefix: str) -> None:
+        """Type ``prefix`` and complete it with Tab (the first completion offered)."""
+        self.send(prefix)
+        self.settle(0.3)
+        self.send("\t")
+        self.settle(0.3)
+
+    def wait_for_exit(self, timeout: float = 20.0) -> int:
+        deadline = time.monotonic() + timeout
+        while self.child.isalive() and time.monotonic() < deadline:
+            try:
+                self._read(0.1)
+            except pexpect.EOF:
+                break
+        self.child.close()
+        assert self.child.exitstatus is not None, f"still running or killed; the screen ends:\n{self.tail()}"
+        return int(self.child.exitstatus)
+
+    def tail(self, characters: int = 3000) -> str:
+        return self.screen[-characters:]
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.kill(signal.SIGKILL)
+        self.child.close(force=True)
+        self.log.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    """The REPL's environment: its own config, data and cache directories, a known terminal."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOHO_", "COQLKIT_", "XDG_"))}
+    for name in ("CONFIG", "DATA", "CACHE"):
+        (tmp_path / name.lower()).mkdir()
+        env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
+    env.update(TERM="xterm", COLUMNS=str(COLUMNS), LINES=str(ROWS), PAGER="less -SRXF")
+    env.pop("VISUAL", None)
+    return env
+
+
+@pytest.fixture
+def terminals(tmp_path: Path) -> Iterator[list[Terminal]]:
+    made: list[Terminal] = []
+    yield made
+    for terminal in made:
+        terminal.close()
+
+
+def spawn(terminals: list[Terminal], args: list[str], env: dict[str, str], log: Path) -> Terminal:
+    terminals.append(Terminal(["-m", "coqlkit", *args], env, log))
+    return terminals[-1]
+
+
+def history(env: dict[str, str]) -> list[str]:
+    """The queries in the REPL's history file (prompt_toolkit keeps each line with a +)."""
+    text = (Path(env["XDG_DATA_HOME"]) / "coqlkit" / "history").read_text(encoding="utf-8")
+    entries: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("# "):
+            entries.append([])
+        elif line.startswith("+") and entries:
+            entries[-1].append(line[1:])
+    return ["\n".join(entry) for entry in entries]
+
+
+@pytest.mark.slow
+@needs_a_pty
+def test_a_session_on_the_sandbox(terminals: list[Terminal], home: dict[str, str], tmp_path: Path) -> None:
+    editor = tmp_path / "editor.sh"  # "saves" a query into the file it is given
+    editor.write_text("#!/bin/sh\nprintf 'select Last_Name from Leads limit 1;\\n' > \"$1\"\n")
+    editor.chmod(0o755)
+    term = spawn(
+        terminals,
+        ["--sandbox", "--records", str(RECORDS)],
+        {**home, "EDITOR": str(editor)},
+        tmp_path / "screen.log",
+    )
+    term.expect(PROMPT)
+    term.expect(r"Ctrl-D quits")  # the bottom toolbar
+    term.settle(0.5)  # the module list arrives in the background
+
+    # A query over three lines, with Tab completing the module, a field and a picklist value.
+    term.send("select Last_Name, Lead_Status\r")
+    term.expect(r"->")  # not run yet: it has no ; so Enter went to the next line
+    term.tab("from Lead")
+    term.tab(" where Lead_Stat")
+    term.tab(" = 'Not C")
+    term.send(" limit 3;\r")
+    term.expect(r"-> from Leads where Lead_Status = 'Not Contacted' limit 3;")
+    found = term.expect(r"\| id +\| Last_Name +\| Lead_Status +\|\n.*\n((?:\|.*\n){3})\+-+")
+    assert [line.count("Not Contacted") for line in found.group(1).splitlines()] == [1, 1, 1]
+    term.expect(r"\(3 rows\)\n3 rows · 1 call · 1 credit · [\d.]+ s")
+
+    # Another format.
+    term.send("\\T csv\r")
+    term.expect("format: csv")
+    term.send("select Last_Name from Leads limit 2;\r")
+    term.expect(r"id,Last_Name\n\d+,\w+\n\d+,\w+\n2 rows · 1 call")
+
+    # The plan, then its rows exported to Parquet and read back.
+    term.send("explain select Last_Name, Annual_Revenue from Leads;\r")
+    term.expect(rf"Plan: {RECORDS:,} rows · 3 calls · 6 credits")
+    term.expect(r"COUNT probe · 1 call · 1 credit")
+    target = tmp_path / "leads.parquet"
+    term.send(f"\\export {target}\r")
+    term.expect(rf"wrote {RECORDS:,} rows to {re.escape(str(target))}")
+    table = pq.read_table(target)
+    assert (table.num_rows, table.column_names) == (RECORDS, ["id", "Last_Name", "Annual_Revenue"])
+    assert table.column("Last_Name").null_count == 0
+
+    # A wrong query: underlined as it is typed, its diagnostic in the toolbar, then the caret
+    # diagnostic when it runs, and no traceback.
+    term.send("select Emial from Leads")
+    term.expect(r"INVALID_QUERY: Leads has no field Emial — did you mean Email\?")
+    assert re.search(r"\x1b\[[0-9;]*;4m(?:\x1b\[[0-9;]*m)?Emial", term.raw), "Emial is not underlined"
+    term.send(";\r")
+    term.expect(r"1:8: error\[INVALID_QUERY\]: Leads has no field Emial\n  select Emial from Leads\n +\^{5}")
+    term.expect(r"hint: did you mean Email\?")
+
+    # \e: what the editor saves runs as if typed.
+    term.send("\\e\r")
+    term.expect(r"id,Last_Name\n\d+,\w+\n1 row · 1 call")
+
+    term.send("\\q\r")
+    assert term.wait_for_exit() == 0
+    assert "Traceback" not in term.screen
+    assert history(home) == [
+        "select Last_Name, Lead_Status\nfrom Leads where Lead_Status = 'Not Contacted' limit 3;",
+        "\\T csv",
+        "select Last_Name from Leads limit 2;",
+        "explain select Last_Name, Annual_Revenue from Leads;",
+        f"\\export {target}",
+        "select Emial from Leads;",
+        "\\e",
+        "select Last_Name from Leads limit 1;",
+        "\\q",
+    ]
+
+
+@pytest.fixture
+def slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox answering every CRM call after 400 ms: a read of 3,000 rows takes a while."""
+    db = tmp_path_factory.getbasetemp() / "repl-org.sqlite3"
+    with Sandbox(records=RECORDS, db=str(db), latency_ms=400) as running:
+        yield running
+
+
+@pytest.mark.slow
+@needs_a_pty
+def test_ctrl_c_stops_a_long_read_and_ctrl_d_quits(
+    terminals: list[Terminal], home: dict[str, str], slow: Sandbox, tmp_path: Path
+) -> None:
+    """Against a sandbox served apart (reached through the ZOHO_* variables it prints)."""
+    assert slow.state is not None
+    requests = slow.state.requests
+    term = spawn(terminals, [], {**home, **slow.environment()}, tmp_path / "screen.log")
+    term.expect(r"coql:env\*>")  # a sandbox on this machine: marked
+    term.expect(r"loading metadata…")  # the prompt came first; the metadata follows
+
+    before = len(requests)
+    term.send("select Last_Name from Leads;\r")
+    deadline = time.monotonic() + 20
+    while not any(e["path"].endswith("/coql") for e in list(requests)[before:]):  # the COUNT probe
+        assert time.monotonic() < deadline, term.tail()
+        term.settle(0.05)
+    term.send("\x03")  # Ctrl-C, while the pages are on their way
+    term.expect(r"cancelled \(Ctrl-C\)")
+    term.expect(r"coql:env\*>")
+    assert f"of {RECORDS:,} rows" not in term.screen and "Traceback" not in term.screen
+
+    term.send("select Last_Name from Leads limit 2;\r")  # the shell carries on
+    term.expect(r"\(2 rows\)")
+    term.send("\x04")  # Ctrl-D
+    assert term.wait_for_exit() == 0
+    assert history(home) == ["select Last_Name from Leads;", "select Last_Name from Leads limit 2;"]
+
+
+# ---- Repl in this process: keys from a pipe, no terminal ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        ("", True),
+        ("select Last_Name from Leads;", True),
+        ("select Last_Name from Leads;  -- a note\n", True),
+        ("select Last_Name\nfrom Leads", False),
+        ("select Last_Name from Leads -- not yet;", False),
+        ("select Last_Name from Leads where Company = 'a;b'", False),
+        ("select Last_Name from Leads; select Email", False),
+        ("\\dt", True),
+        ("\\dt Lead", True),
+        (".tables", True),
+        (".nonsense", True),  # to be told it is unknown, not to wait for a ;
+        ("quit", True),
+        ("EXIT;", True),
+        ("quit now", False),
+    ],
+)
+def test_what_enter_runs(text: str, runs: bool) -> None:
+    assert ends_statement(text) is runs
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    db = tmp_path_factory.getbasetemp() / "repl-org.sqlite3"
+    with Sandbox(records=RECORDS, db=str(db)) as running:
+        yield running
+
+
+@pytest.fixture
+def conn(sandbox: Sandbox) -> Iterator[coqlkit.Connection]:
+    with coqlkit.connect(sandbox=sandbox) as connection:
+        yield connection
+
+
+def run_repl(repl_of: Callable[[], Repl], keys: str) -> tuple[int, Repl]:
+    """Make a Repl and run it on ``keys`` (then Ctrl-D), as if typed."""
+    with create_pipe_input() as keyboard, create_app_session(input=keyboard, output=DummyOutput()):
+        repl = repl_of()
+        keyboard.send_text(keys + "\x04")
+        return repl.run(), repl
+
+
+def test_errors_shown_and_the_session_still_exits_0(
+    conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = ReplConfig(history_size=0)
+    status, _ = run_repl(
+        lambda: Repl(conn, config, label="sandbox"),
+        "select Last_Name from Leads limit 1;\rselect Emial\rfrom Leads;\r\\nope\r",
+    )
+    assert status == 0
+    out, err = capsys.readouterr()
+    assert "Chavez" in out and "(1 row)" in out
+    assert "did you mean Email?" in err and "unknown command \\nope" in err
+
+
+def test_confirm_at_the_prompt(conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]) -> None:
+    config = ReplConfig(history_size=0, confirm_above_credits=4, row_cap=1)
+    run_repl(lambda: Repl(conn, config, label="sandbox"), "select Last_Name from Leads;\rn")
+    out, err = capsys.readouterr()  # (the question itself is drawn by prompt_toolkit)
+    assert "not run" in err and "Chavez" not in out
+    run_repl(lambda: Repl(conn, config, label="sandbox"), "select Last_Name from Leads;\ry")
+    out, err = capsys.readouterr()
+    assert f"(showing 1 of {RECORDS:,} rows" in out
+
+
+def test_profile_and_refresh_renew_the_prompts_metadata(sandbox: Sandbox, conn: coqlkit.Connection) -> None:
+    opened: list[coqlkit.Connection] = []
+
+    def make() -> Repl:
+        repl = Repl(conn, ReplConfig(history_size=0), label="demo")
+        repl.shell.connect_profile = lambda name: (
+            opened.append(coqlkit.connect(sandbox=sandbox)) or opened[-1]
+        )
+        made.append((repl, repl.metadata))
+        return repl
+
+    made: list[tuple[Repl, object]] = []
+    run_repl(make, "\\refresh\r")
+    repl, first = made[-1]
+    assert repl.metadata is not first and repl.checked.metadata is repl.metadata
+    assert repl.session.message() == "coql:demo*> "  # type: ignore[operator]
+    run_repl(make, "\\profile work\r")
+    repl, first = made[-1]
+    assert conn.closed and repl.shell.conn is opened[0]
+    assert repl.metadata.conn is opened[0] and repl.checked.metadata is repl.metadata
+    assert repl.session.message() == "coql:work*> "  # type: ignore[operator]
+    opened[0].close()
+
+
+def test_the_history_file(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "history"
+    old = FileHistory(str(path))
+    for n in range(5):
+        old.store_string(f"select Last_Name from Leads limit {n + 1};")
+    with coqlkit.connect(sandbox=sandbox) as conn:
+        status, repl = run_repl(
+            lambda: Repl(conn, ReplConfig(history_file=str(path), history_size=3), label="sandbox"),
+            "select Email from Leads limit 1;\r",
+        )
+        assert status == 0
+        assert list(FileHistory(str(path)).load_history_strings()) == [  # newest first
+            "select Email from Leads limit 1;",
+            "select Last_Name from Leads limit 5;",
+            "select Last_Name from Leads limit 4;",
+            "select Last_Name from Leads limit 3;",
+        ]
+        off = tmp_path / "off"
+        _, repl = run_repl(
+            lambda: Repl(conn, ReplConfig(history_file=str(off), history_size=0), label="sandbox"),
+            "select Email from Leads limit 1;\r",
+        )
+        assert isinstance(repl.session.history, InMemoryHistory) and not off.exists()

@@ -1,0 +1,939 @@
+"""Every REPL command and statement, through :meth:`Shell.execute`, against a sandbox.
+
+The shell talks HTTP to a real sandbox (a 3,000-Lead demo org on disk, seeded once per
+session); its output is captured in StringIO. What the person at the prompt would do is
+injected as plain callables: ``confirm`` (the credits question), ``editor`` (``\\e``),
+``connect_profile`` (``\\profile``). Nothing of coqlkit is replaced.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import coqlkit
+from coqlkit.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    CoqlSyntaxError,
+    CreditBudgetExceeded,
+    ParameterError,
+    RateLimited,
+    TransportError,
+    ValidationError,
+    ZohoApiError,
+)
+from coqlkit.repl import output
+from coqlkit.repl.commands import REGISTRY, find, help_text
+from coqlkit.repl.config import ReplConfig
+from coqlkit.repl.shell import MAX_INCLUDE_DEPTH, Shell, exit_code, parse_value
+from coqlkit.sandbox.server import Sandbox
+
+RECORDS = 3_000
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ---- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def org_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo org on disk, shared by the REPL tests (the first sandbox seeds it)."""
+    return tmp_path_factory.getbasetemp() / "repl-org.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def sandbox(org_db: Path) -> Iterator[Sandbox]:
+    with Sandbox(records=RECORDS, db=str(org_db)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def conn(sandbox: Sandbox) -> Iterator[coqlkit.Connection]:
+    with coqlkit.connect(sandbox=sandbox) as connection:
+        yield connection
+
+
+class Session:
+    """A shell whose output is captured: ``session(text)`` runs it and returns the status;
+    ``out``/``err`` hold what that call wrote (earlier calls' output is dropped)."""
+
+    def __init__(self, conn: coqlkit.Connection, **options: Any) -> None:
+        self.stdout, self.stderr = options.pop("out", None) or io.StringIO(), io.StringIO()
+        config = options.pop("config", None) or ReplConfig(pager=False)
+        self.shell = Shell(
+            conn, config=config, out=self.stdout, err=options.pop("err", None) or self.stderr, **options
+        )
+        self.out = self.err = ""
+
+    def __call__(self, text: str) -> int:
+        for stream in (self.stdout, self.stderr):
+            stream.seek(0)
+            stream.truncate()
+        status = self.shell.execute(text)
+        self.out, self.err = self.stdout.getvalue(), self.stderr.getvalue()
+        return status
+
+
+@pytest.fixture
+def session(conn: coqlkit.Connection) -> Iterator[Callable[..., Session]]:
+    made: list[Session] = []
+
+    def make(**options: Any) -> Session:
+        made.append(Session(options.pop("connection", conn), label="sandbox", **options))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.shell.close()
+
+
+@pytest.fixture
+def sh(session: Callable[..., Session]) -> Session:
+    return session()
+
+
+@pytest.fixture(scope="module")
+def first(conn: coqlkit.Connection) -> list[str]:
+    """The Last_Name of the first ten Leads (by id), as the Python API reads them."""
+    return list(conn.query("select Last_Name from Leads limit 10").to_arrow().column("Last_Name").to_pylist())
+
+
+class RequestLog:
+    """The CRM calls a sandbox answered from now on."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        assert sandbox.state is not None
+        self.requests = sandbox.state.requests
+        self.start = len(self.requests)
+
+    def coql(self) -> list[dict[str, Any]]:
+        return [e for e in list(self.requests)[self.start :] if e["path"].endswith("/coql")]
+
+    def calls(self) -> list[dict[str, Any]]:
+        return [e for e in list(self.requests)[self.start :] if e["path"].startswith("/crm/")]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The data rows of a ``psql``-style table."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+
+
+# ---- \?, \dt, \d, \d+ ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["\\?", ".help", "\\h", ".HELP"])
+def test_help_lists_every_command(sh: Session, name: str) -> None:
+    assert sh(name) == 0
+    assert sh.out.rstrip("\n") == help_text()
+    for command in REGISTRY:
+        for alias in command.names:
+            assert alias in sh.out
+        assert command.summary in sh.out
+
+
+def test_every_handler_exists() -> None:
+    for command in REGISTRY:
+        assert callable(getattr(Shell, f"cmd_{command.handler}")), command
+        assert find(command.names[0]) is command
+
+
+def test_tables_lists_the_modules(sh: Session, conn: coqlkit.Connection) -> None:
+    assert sh("\\dt") == 0
+    names = [row[0] for row in table_rows(sh.out)]
+    assert names == sorted(m.api_name for m in conn.modules())
+    assert {"Leads", "Contacts", "Deals", "Accounts"} <= set(names)
+    assert sh.out.rstrip().endswith(f"({len(names)} rows)")
+    assert ["Leads", "Leads", "false"] in table_rows(sh.out)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("lead", ["Leads"]),
+        ("ORDERS", ["Purchase_Orders", "Sales_Orders"]),
+        ("*_orders", ["Purchase_Orders", "Sales_Orders"]),
+        ("Lea*", ["Leads"]),
+        ("nothing", []),
+    ],
+)
+def test_tables_pattern(sh: Session, pattern: str, expected: list[str]) -> None:
+    assert sh(f".tables {pattern}") == 0
+    assert [row[0] for row in table_rows(sh.out)] == expected
+
+
+@pytest.mark.parametrize("name", ["\\d", ".schema"])
+def test_describe_a_module(sh: Session, conn: coqlkit.Connection, name: str) -> None:
+    assert sh(f"{name} Leads") == 0
+    assert "| field " in sh.out and "| filterable" in sh.out and "values" not in sh.out
+    rows = {row[0]: row for row in table_rows(sh.out)}
+    assert list(rows) == [f.api_name for f in conn.fields("Leads")]
+    assert rows["Last_Name"] == ["Last_Name", "Last Name", "text", "", "yes"]
+    assert rows["Owner"][2:4] == ["ownerlookup", "Users"]
+
+
+def test_describe_plus_adds_picklist_values(sh: Session) -> None:
+    assert sh("\\d+ Leads") == 0
+    rows = {row[0]: row for row in table_rows(sh.out)}
+    assert "Contacted" in rows["Lead_Status"][5] and "Not Contacted" in rows["Lead_Status"][5]
+    assert rows["Last_Name"][5] == ""
+
+
+def test_describe_without_a_module_lists_the_modules(sh: Session) -> None:
+    assert sh("\\d") == 0
+    assert "Leads" in [row[0] for row in table_rows(sh.out)]
+
+
+def test_describe_an_unknown_module(sh: Session) -> None:
+    assert sh("\\d Leeds") == 1
+    assert "no module 'Leeds'" in sh.err and not sh.out
+
+
+# ---- EXPLAIN ---------------------------------------------------------------------------------------
+
+
+def test_explain_shows_the_plan_and_runs_nothing(sh: Session, sandbox: Sandbox) -> None:
+    log = RequestLog(sandbox)
+    assert sh("EXPLAIN select Last_Name from Leads limit 3;") == 0
+    assert sh.out.startswith("Plan: up to 3 rows · 1 call · 1 credit")
+    assert "select Last_Name from Leads where id is not null limit 3" in sh.out
+    assert log.coql() == []  # a plan with a limit needs no COUNT probe
+
+
+def test_explain_of_a_large_read_spends_only_the_probe(sh: Session, sandbox: Sandbox) -> None:
+    log = RequestLog(sandbox)
+    assert sh("explain\nselect Last_Name from Leads;") == 0
+    assert "COUNT probe" in sh.out and f"{RECORDS:,} rows" in sh.out and "offset pages" in sh.out
+    assert [e["coql"] for e in log.coql()] == ["select COUNT(id) from Leads where id is not null"]
+
+
+def test_explain_analyze_runs_the_query(sh: Session, sandbox: Sandbox) -> None:
+    log = RequestLog(sandbox)
+    assert sh("explain analyze select Last_Name from Leads where Lead_Status = 'Contacted' limit 3;") == 0
+    assert "actual: 1 call, 1 credit, 3 rows" in sh.out
+    assert re.search(r"^Actual: 3 rows · 1 call · 1 credit", sh.out, re.M)
+    assert len(log.coql()) == 1
+
+
+def test_explain_of_a_wrong_query(sh: Session) -> None:
+    assert sh("explain select Emial from Leads;") == 1
+    assert "did you mean Email?" in sh.err and not sh.out
+
+
+# ---- formats: \T, .mode, \x --------------------------------------------------------------------
+
+
+QUERY = "select Last_Name, No_of_Employees, Owner from Leads limit 2;"
+
+
+@pytest.fixture(scope="module")
+def expected(conn: coqlkit.Connection) -> pa.Table:
+    return conn.query(QUERY.rstrip(";")).to_arrow()
+
+
+@pytest.mark.parametrize("fmt", output.format_names())
+def test_every_format(session: Callable[..., Session], expected: pa.Table, fmt: str) -> None:
+    sh = session()
+    command = "\\T" if len(fmt) % 2 else ".mode"  # both spellings, across the formats
+    assert sh(f"{command} {fmt}") == 0
+    assert sh.err == f"format: {fmt}\n"
+    assert sh(QUERY) == 0
+    names = expected.column("Last_Name").to_pylist()
+    if fmt in ("csv", "tsv"):
+        rows = list(csv.reader(io.StringIO(sh.out), delimiter="," if fmt == "csv" else "\t"))
+        assert rows[0] == ["id", "Last_Name", "No_of_Employees", "Owner.name", "Owner.id"]
+        assert [r[1] for r in rows[1:]] == names
+    elif fmt == "json":
+        assert [r["Last_Name"] for r in json.loads(sh.out)] == names
+    elif fmt == "jsonl":
+        records = [json.loads(line) for line in sh.out.splitlines()]
+        assert [r["Last_Name"] for r in records] == names
+        assert records[0]["Owner"] == expected.column("Owner")[0].as_py()
+    else:
+        for name in names:
+            assert name in sh.out
+        if fmt not in ("vertical",):
+            assert "(2 rows)" in sh.out
+
+
+def test_mode_shows_and_refuses(sh: Session) -> None:
+    assert sh("\\T") == 0
+    assert sh.err.startswith("format: table (one of: table, vertical, auto, markdown, csv")
+    assert sh("\\T md") == 0 and sh.err == "format: markdown\n"
+    assert sh("\\T nope") == 2
+    assert "unknown format 'nope'" in sh.err
+    assert sh.shell.fmt == "markdown"
+
+
+def test_expanded(session: Callable[..., Session]) -> None:
+    sh = session(terminal_size=lambda: (60, 40))
+    assert sh("\\x on") == 0 and sh.err == "format: vertical\n"
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    assert sh.out.startswith("-[ RECORD 1 ]") and "Last_Name | Chavez" in sh.out
+    assert sh("\\x off") == 0 and sh.err == "format: table\n"
+    assert sh("\\x") == 0 and sh.err == "format: vertical\n"  # toggles
+    assert sh("\\x") == 0 and sh.err == "format: table\n"
+    assert sh("\\x auto") == 0 and sh.err == "format: auto\n"
+    assert sh("select Last_Name from Leads limit 1;") == 0
+    assert sh.out.startswith("+--")  # narrow enough: a table
+    assert sh("select Last_Name, Email, Company, Lead_Source from Leads limit 1;") == 0
+    assert sh.out.startswith("-[ RECORD 1 ]")  # wider than 60 columns: records
+    assert sh("\\x sideways") == 2 and "on, off or auto" in sh.err
+
+
+# ---- \timing, \credits, \refresh, \profile -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["\\timing", ".timer"])
+def test_timing(sh: Session, name: str) -> None:
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    assert re.fullmatch(r"2 rows · 1 call · 1 credit · \d+\.\d\d s\n", sh.err)
+    assert sh(name) == 0 and sh.err == "timing off\n"
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    assert sh.err == "" and "(2 rows)" in sh.out
+    assert sh(f"{name} on") == 0 and sh.err == "timing on\n"
+    assert sh(f"{name} off") == 0 and sh.err == "timing off\n"
+    assert sh(f"{name} maybe") == 2
+
+
+def test_credits(sh: Session, conn: coqlkit.Connection) -> None:
+    sh("select Last_Name from Leads limit 2;")
+    assert sh("\\credits") == 0
+    assert sh.err == (
+        f"{conn.credits_used:,} credits used this session; Zoho has not said how many are left today\n"
+    )
+
+
+def test_credits_left_today(session: Callable[..., Session], budget: Sandbox) -> None:
+    with coqlkit.connect(sandbox=budget) as other:
+        sh = session(connection=other)
+        sh("select Last_Name from Leads limit 2;")
+        assert sh("\\credits") == 0
+        assert budget.state is not None
+        left = budget.config.daily_credits - budget.state.credits_used  # type: ignore[operator]
+        assert sh.err == f"{other.credits_used:,} credits used this session; {left:,} left today\n"
+
+
+def test_refresh(sh: Session, sandbox: Sandbox) -> None:
+    log = RequestLog(sandbox)
+    assert sh("\\refresh") == 0
+    assert re.fullmatch(r"metadata refreshed: \d+ modules\n", sh.err)
+    assert any(e["path"].endswith("/settings/modules") for e in log.calls())
+    assert sh.shell.metadata_changed
+
+
+def test_profile(session: Callable[..., Session], sandbox: Sandbox) -> None:
+    opened: list[tuple[str, coqlkit.Connection]] = []
+
+    def connect_profile(name: str) -> coqlkit.Connection:
+        opened.append((name, coqlkit.connect(sandbox=sandbox)))
+        return opened[-1][1]
+
+    first = coqlkit.connect(sandbox=sandbox)
+    sh = session(connection=first, connect_profile=connect_profile)
+    assert sh("\\profile") == 0 and sh.err == "connected to sandbox; \\profile NAME switches\n"
+    assert sh(".open work") == 0 and sh.err == "connected to profile work\n"
+    assert [name for name, _ in opened] == ["work"]
+    assert first.closed and sh.shell.conn is opened[0][1] and sh.shell.label == "work"
+    assert sh.shell.metadata_changed
+    assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
+    assert sh("\\profile") == 0 and sh.err == "connected to work; \\profile NAME switches\n"
+    sh.shell.conn.close()
+
+
+def test_profile_that_does_not_exist(sh: Session, conn: coqlkit.Connection) -> None:
+    assert sh("\\profile nowhere") == 2  # the real connect: no such profile
+    assert "no profile 'nowhere'" in sh.err
+    assert sh.shell.conn is conn and not conn.closed
+
+
+# ---- \export ---------------------------------------------------------------------------------------
+
+
+def read_back(path: Path) -> tuple[list[str], int]:
+    """The Last_Name column and the row count of an exported file, whatever its format."""
+    kind = path.suffix
+    if kind == ".parquet":
+        table = pq.read_table(path)
+    elif kind == ".arrow":
+        with pa.ipc.open_file(str(path)) as reader:
+            table = reader.read_all()
+    elif kind == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return [r["Last_Name"] for r in rows], len(rows)
+    elif kind == ".json":
+        records = json.loads(path.read_text(encoding="utf-8"))
+        return [r["Last_Name"] for r in records], len(records)
+    else:
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return [r["Last_Name"] for r in records], len(records)
+    return table.column("Last_Name").to_pylist(), table.num_rows
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "json", "jsonl", "arrow"])
+def test_export_every_format(
+    session: Callable[..., Session], tmp_path: Path, first: list[str], kind: str
+) -> None:
+    sh = session(config=ReplConfig(pager=False, row_cap=5))
+    assert sh("select Last_Name, Owner, Annual_Revenue from Leads limit 7;") == 0
+    assert "(showing 5 of 7 rows" in sh.out
+    target = tmp_path / f"leads.{kind}"
+    command = "\\export" if kind != "json" else ".export"
+    assert sh(f"{command} {target}") == 0
+    assert re.fullmatch(rf"wrote 7 rows to {re.escape(str(target))} \(\d+\.\d\d s\)\n", sh.err)
+    names, count = read_back(target)
+    assert (names, count) == (first[:7], 7)  # the display's cap never limits an export
+    assert sorted(os.listdir(tmp_path)) == [target.name]
+
+
+def test_export_parquet_keeps_the_types(sh: Session, tmp_path: Path, conn: coqlkit.Connection) -> None:
+    query = "select Last_Name, Owner, Annual_Revenue, Lead_Status, Created_Time from Leads limit 50"
+    sh(query + ";")
+    sh(f"\\export {tmp_path / 'x.parquet'}")
+    table = pq.read_table(tmp_path / "x.parquet")
+    expected = conn.query(query).to_arrow()
+    assert table.to_pylist() == expected.to_pylist()
+    for field in expected.schema:  # Parquet keeps every type (a timestamp in ms: it has no seconds)
+        kept = table.schema.field(field.name)
+        assert kept.metadata == field.metadata
+        if pa.types.is_timestamp(field.type):
+            assert (kept.type.unit, kept.type.tz) == ("ms", field.type.tz)
+        else:
+            assert kept.type == field.type, field.name
+
+
+def test_export_refuses(sh: Session, tmp_path: Path) -> None:
+    assert sh(f"\\export {tmp_path / 'x.csv'}") == 2
+    assert "no query to export yet" in sh.err
+    sh("select Last_Name from Leads limit 1;")
+    assert sh("\\export") == 2 and "the format follows the extension" in sh.err
+    assert sh(f"\\export {tmp_path / 'x.xlsx'}") == 2 and "cannot tell the format of x.xlsx" in sh.err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.fixture(scope="module")
+def budget(org_db: Path, sandbox: Sandbox) -> Iterator[Sandbox]:
+    """A sandbox whose org has a daily credit budget (its tests lower it as they need)."""
+    with Sandbox(records=RECORDS, db=str(org_db), daily_credits=1_000_000) as running:
+        yield running
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "json", "jsonl", "arrow"])
+def test_export_is_atomic(
+    session: Callable[..., Session], budget: Sandbox, tmp_path: Path, kind: str
+) -> None:
+    """The org's credits run out after the first page: no file, no temporary left, and a
+    file already there keeps its old content."""
+    assert budget.state is not None
+    state = budget.state
+    with coqlkit.connect(sandbox=budget) as other:
+        sh = session(connection=other)
+        assert sh("select Last_Name from Leads limit 1;") == 0  # metadata cached
+        target = tmp_path / f"leads.{kind}"
+        kept = tmp_path / f"kept.{kind}"
+        kept.write_text("old content")
+        assert sh("select Last_Name from Leads;") == 0
+        for path in (target, kept):
+            # The COUNT probe (1) and the first page of 2,000 rows (3) pass; the second page cannot.
+            state.config = dataclasses.replace(state.config, daily_credits=state.credits_used + 4)
+            try:
+                assert sh(f"\\export {path}") == 5
+            finally:
+                state.config = dataclasses.replace(state.config, daily_credits=1_000_000)
+            assert "LIMIT_REACHED" in sh.err or "API limit for the day reached" in sh.err
+        assert sorted(os.listdir(tmp_path)) == [kept.name]
+        assert kept.read_text() == "old content"
+
+
+# ---- \o, \i --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["\\o", ".output"])
+def test_output_to_a_file(sh: Session, tmp_path: Path, name: str) -> None:
+    target = tmp_path / "out.txt"
+    assert sh(f"{name} {target}") == 0 and sh.err == f"results go to {target}\n"
+    assert sh("\\T csv\nselect Last_Name from Leads limit 3;\n\\dt Lead") == 0
+    assert sh.out == ""
+    assert sh(name) == 0 and sh.err == "results go to the screen\n"
+    assert target.read_text() == (
+        "id,Last_Name\n4150868000100000001,Chavez\n4150868000100000002,Cruz\n"
+        "4150868000100000003,Schmidt\nmodule,label,custom\nLeads,Leads,false\n"
+    )
+    assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
+
+
+def test_output_to_a_file_is_never_capped(session: Callable[..., Session], tmp_path: Path) -> None:
+    sh = session(config=ReplConfig(pager=False, row_cap=2))
+    target = tmp_path / "out.txt"
+    sh(f"\\o {target}")
+    assert sh("select Last_Name from Leads limit 5;\n\\T jsonl\nselect Last_Name from Leads limit 4;") == 0
+    sh("\\o")
+    table, jsonl = target.read_text().split("(5 rows)\n")
+    assert len(table_rows(table)) == 5
+    assert len(jsonl.splitlines()) == 4
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_not_for_display_every_row(session: Callable[..., Session], fmt: str) -> None:
+    """``display=False`` (``coqlkit query`` into a pipe): no cap, and data formats hold
+    nothing but the data."""
+    sh = session(config=ReplConfig(pager=False, row_cap=2, format=fmt), display=False)
+    assert sh("select Last_Name from Leads limit 5;") == 0
+    if fmt == "csv":
+        assert len(csv_records(sh.out)) == 5 and "showing" not in sh.out
+    elif fmt == "json":
+        assert len(json.loads(sh.out)) == 5
+    else:
+        assert len(table_rows(sh.out)) == 5 and sh.out.endswith("(5 rows)\n")
+
+
+def test_output_to_a_file_that_cannot_be_opened(sh: Session, tmp_path: Path) -> None:
+    assert sh(f"\\o {tmp_path / 'no' / 'such' / 'dir.txt'}") == 2
+    assert "No such file or directory" in sh.err and "Traceback" not in sh.err
+    assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
+
+
+@pytest.mark.parametrize("name", ["\\i", ".read"])
+def test_include_runs_a_file(sh: Session, tmp_path: Path, name: str) -> None:
+    script = tmp_path / "q.coql"
+    script.write_text(
+        "-- two queries and a command\nselect Last_Name from Leads limit 2;\n\\T csv\n"
+        "select Last_Name\n  from Leads\n  limit 1;\n"
+    )
+    assert sh(f"{name} {script}") == 0
+    assert table_rows(sh.out) == [["4150868000100000001", "Chavez"], ["4150868000100000002", "Cruz"]]
+    assert sh.out.endswith("id,Last_Name\n4150868000100000001,Chavez\n")
+    assert "format: csv" in sh.err
+
+
+def test_include_problems(sh: Session, tmp_path: Path) -> None:
+    assert sh(f"\\i {tmp_path / 'missing.coql'}") == 2
+    assert "cannot read" in sh.err and "No such file" in sh.err
+    assert sh("\\i") == 2
+    loop = tmp_path / "loop.coql"
+    loop.write_text(f"select Last_Name from Leads limit 1;\n\\i {loop}\n")
+    assert sh(f"\\i {loop}") == 2  # a file that runs itself stops, it does not recurse forever
+    assert sh.out.count("Chavez") == MAX_INCLUDE_DEPTH
+    assert "deep; stopping" in sh.err
+    bad = tmp_path / "bad.coql"
+    bad.write_text("select Emial from Leads;\nselect Last_Name from Leads limit 1;\n")
+    assert sh(f"\\i {bad}") == 1  # the worst status; the rest still ran
+    assert "did you mean Email?" in sh.err and "Chavez" in sh.out
+
+
+# ---- \set, \unset ---------------------------------------------------------------------------------
+
+
+def csv_records(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_set_typed_parameters(sh: Session) -> None:
+    sh("\\T csv")
+    assert sh("\\set n 3") == 0 and sh.err == ":n = 3\n"
+    assert sh("select Last_Name from Leads where No_of_Employees > :n limit 3;") == 0
+    assert len(csv_records(sh.out)) == 3
+    assert sh("\\set status 'Contacted'") == 0 and sh.err == ":status = 'Contacted'\n"
+    assert sh(".parameter revenue 1000000.5") == 0 and sh.err == ":revenue = Decimal('1000000.5')\n"
+    assert sh("\\set sources ('Chat', 'Web Download')") == 0
+    assert sh.err == ":sources = ['Chat', 'Web Download']\n"
+    assert sh("\\set opted true") == 0 and sh.err == ":opted = True\n"
+    assert sh("\\set since 2024-01-15T00:00:00+00:00") == 0
+    assert (
+        sh(
+            "select Last_Name, Lead_Status, Lead_Source, Annual_Revenue, Email_Opt_Out from Leads\n"
+            "where Lead_Status = :status and Lead_Source in :sources and Annual_Revenue > :revenue\n"
+            "and Email_Opt_Out = :opted limit 3;"
+        )
+        == 0
+    )
+    rows = csv_records(sh.out)
+    assert 0 < len(rows) <= 3
+    for row in rows:
+        assert row["Lead_Status"] == "Contacted" and row["Lead_Source"] in ("Chat", "Web Download")
+        assert float(row["Annual_Revenue"]) > 1000000.5 and row["Email_Opt_Out"] == "true"
+    assert sh("select Last_Name, Created_Time from Leads where Created_Time > :since limit 3;") == 0
+    assert len(csv_records(sh.out)) == 3
+    assert sh("\\set") == 0
+    assert sh.err.splitlines() == [
+        ":n = 3",
+        ":opted = True",
+        ":revenue = Decimal('1000000.5')",
+        ":since = datetime.datetime(2024, 1, 15, 0, 0, tzinfo=datetime.timezone.utc)",
+        ":sources = ['Chat', 'Web Download']",
+        ":status = 'Contacted'",
+    ]
+
+
+def test_unset(sh: Session) -> None:
+    assert sh("\\set") == 0 and sh.err == "no parameters set: \\set NAME VALUE\n"
+    sh("\\set n 2")
+    assert sh("\\unset :n") == 0
+    assert sh("select Last_Name from Leads where No_of_Employees > :n;") == 1
+    assert ":n" in sh.err and "Traceback" not in sh.err
+    assert sh("\\unset n") == 2 and sh.err == "no parameter :n\n"
+
+
+@pytest.mark.parametrize("arg", ["n", "1n 3", "my-name 3"])
+def test_set_refuses(sh: Session, arg: str) -> None:
+    assert sh(f"\\set {arg}") == 2
+    assert "\\set NAME VALUE" in sh.err and sh.shell.params == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("'O''Brien'", "O'Brien"),
+        ('"two words"', "two words"),
+        ("42", 42),
+        ("-7", -7),
+        ("2.50", Decimal("2.50")),
+        ("FALSE", False),
+        ("2024-05-01", dt.date(2024, 5, 1)),
+        (
+            "2024-05-01T09:30:00+05:30",
+            dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=5.5))),
+        ),
+        ("(1, 'a, b', 2024-05-01)", [1, "a, b", dt.date(2024, 5, 1)]),
+        ("Contacted", "Contacted"),
+    ],
+)
+def test_parse_value(text: str, value: Any) -> None:
+    assert parse_value(text) == value
+    assert type(parse_value(text)) is type(value)
+
+
+# ---- \e ----------------------------------------------------------------------------------------------
+
+
+def test_edit_runs_what_was_saved(session: Callable[..., Session]) -> None:
+    seen: list[str] = []
+
+    def editor(text: str) -> str:
+        seen.append(text)
+        return "select Last_Name\nfrom Leads limit 2;\n"
+
+    sh = session(editor=editor)
+    assert sh("\\e") == 0 and seen == [""]  # nothing run yet: an empty buffer
+    assert table_rows(sh.out)[1][1] == "Cruz"
+    assert sh("select Email from Leads limit 1;\n\\e") == 0
+    assert seen[-1] == "select Email from Leads limit 1;"
+    assert sh.shell.prefill == ""
+
+
+def test_edit_at_a_prompt_hands_the_text_back(session: Callable[..., Session], tmp_path: Path) -> None:
+    answers = iter(["select Last_Name from Leads limit 1;", "select Last_Name\nfrom Leads", "  "])
+    seen: list[str] = []
+
+    def editor(text: str) -> str:
+        seen.append(text)
+        return next(answers)
+
+    sh = session(editor=editor, interactive=True)
+    script = tmp_path / "draft.coql"
+    script.write_text("select Email from Leads;\n")
+    assert sh(f"\\e {script}") == 0 and seen == ["select Email from Leads;\n"]
+    assert sh.out == ""  # not run here: the prompt shows it and runs it
+    assert (sh.shell.prefill, sh.shell.accept_prefill) == ("select Last_Name from Leads limit 1;", True)
+    assert sh(f"\\e {tmp_path / 'new.coql'}") == 0 and seen[-1] == ""
+    assert (sh.shell.prefill, sh.shell.accept_prefill) == ("select Last_Name\nfrom Leads", False)
+    assert sh("\\e") == 0
+    assert (sh.shell.prefill, sh.shell.accept_prefill) == ("", False)
+
+
+# ---- \q, unknown commands, mixing ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["\\q", ".quit", ".exit", "quit", "exit", "QUIT", "quit;", "exit;"])
+def test_quit_stops_the_rest(sh: Session, name: str) -> None:
+    assert sh(f"select Last_Name from Leads limit 1;\n{name}\nselect Email from Leads limit 1;") == 0
+    assert sh.shell.done
+    assert "Chavez" in sh.out and "Email" not in sh.out
+    assert sh("select Email from Leads limit 1;") == 0 and sh.out == ""
+
+
+@pytest.mark.parametrize("name", ["\\foo", ".foo", "\\D", ".frobnicate now"])
+def test_unknown_commands(sh: Session, name: str) -> None:
+    assert sh(name) == 2
+    assert sh.err == f"unknown command {name.split()[0]}: \\? lists the commands\n"
+
+
+def test_statements_and_commands_mixed(sh: Session) -> None:
+    text = (
+        "select Last_Name from Leads limit 1; select Email\n"
+        "  from Leads limit 1;\n"
+        "\\T csv\n"
+        "\\dt Deal\n"
+        "select Last_Name from Leads\n"
+        "-- a comment line inside a statement\n"
+        "limit 2;   -- and one after\n"
+        "quit\n"
+    )
+    assert sh(text) == 0
+    assert sh.shell.done and sh.shell.fmt == "csv"
+    screens = sh.out.split("(1 row)\n")
+    assert "Chavez" in screens[0] and "justin.chavez@" in screens[1]
+    assert screens[2] == (
+        "module,label,custom\nDeals,Deals,false\nDeals_X_Products,Deals X Products,false\n"
+        "id,Last_Name\n4150868000100000001,Chavez\n4150868000100000002,Cruz\n"
+    )
+
+
+def test_a_backslash_line_inside_a_statement_is_not_a_command(sh: Session) -> None:
+    assert sh("select Last_Name\n\\dt\nfrom Leads limit 1;") == 1  # the statement was not finished
+    assert "SYNTAX_ERROR" in sh.err or "INVALID_QUERY" in sh.err
+
+
+# ---- errors spend nothing, and never show a traceback -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "diagnostic"),
+    [
+        (
+            "select Last_Nam from Leads limit 3;",
+            "1:8: error[INVALID_QUERY]: Leads has no field Last_Nam\n"
+            "  select Last_Nam from Leads limit 3\n"
+            "         ^^^^^^^^\n"
+            "  hint: did you mean Last_Name?\n",
+        ),
+        (
+            "select Last_Name\nfrom Leads where Lead_Status = 'Hot' and and limit 3;",
+            "2:42: SYNTAX_ERROR: a condition is missing before 'and'\n"
+            "  from Leads where Lead_Status = 'Hot' and and limit 3\n"
+            "                                           ^^^\n",
+        ),
+        (
+            "select Last_Name from Leeds;",
+            "1:23: error[INVALID_QUERY]: the org has no module Leeds\n"
+            "  select Last_Name from Leeds\n"
+            "                        ^^^^^\n"
+            "  hint: did you mean Leads?\n",
+        ),
+    ],
+)
+def test_a_wrong_query_prints_the_diagnostic_and_spends_nothing(
+    sh: Session, conn: coqlkit.Connection, sandbox: Sandbox, query: str, diagnostic: str
+) -> None:
+    sh("select Last_Name from Leads limit 1;")  # the metadata is in
+    credits, log = conn.credits_used, RequestLog(sandbox)
+    assert sh(query) == 1
+    assert diagnostic in sh.err and "Traceback" not in sh.err and sh.out == ""
+    assert conn.credits_used == credits and log.coql() == []
+
+
+def test_the_worst_status_wins_and_the_rest_still_runs(sh: Session) -> None:
+    assert sh("select Emial from Leads;\n\\nope\nselect Last_Name from Leads limit 1;") == 2
+    assert "did you mean Email?" in sh.err and "unknown command \\nope" in sh.err
+    assert "Chavez" in sh.out
+
+
+def test_the_row_cap(session: Callable[..., Session], first: list[str]) -> None:
+    sh = session(config=ReplConfig(pager=False, row_cap=3))
+    assert sh("select Last_Name from Leads limit 5;") == 0
+    assert [row[1] for row in table_rows(sh.out)] == first[:3]
+    assert sh.out.rstrip().endswith("(showing 3 of 5 rows; \\export writes them all)")
+    assert sh.err.startswith("5 rows · 1 call")
+    assert sh("select Last_Name from Leads limit 3;") == 0 and sh.out.rstrip().endswith("(3 rows)")
+    sh = session(config=ReplConfig(pager=False, row_cap=0))  # 0: no cap
+    assert sh("select Last_Name from Leads limit 1500;") == 0
+    assert sh.out.rstrip().endswith("(1,500 rows)")
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (KeyboardInterrupt(), 130),
+        (CreditBudgetExceeded("no", needed=5, left=1), 5),
+        (RateLimited("no", code="LIMIT_REACHED"), 5),
+        (TransportError("slow", code="TIMEOUT"), 4),
+        (TransportError("refused", code="CONNECTION_ERROR"), 3),
+        (AuthError("who?"), 3),
+        (RateLimited("busy"), 3),
+        (ConfigError("no profile"), 2),
+        (CoqlSyntaxError("bad", line=1, column=1, text="x"), 1),
+        (ParameterError("missing"), 1),
+        (ZohoApiError("refused", code="INVALID_QUERY"), 1),
+        (ApiError("odd"), 1),
+    ],
+)
+def test_exit_codes(exc: BaseException, code: int) -> None:
+    assert exit_code(exc) == code
+
+
+def test_an_error_that_is_not_ours_is_not_hidden() -> None:
+    with pytest.raises(ZeroDivisionError):
+        exit_code(ZeroDivisionError())
+    assert issubclass(ValidationError, coqlkit.CoqlError)
+
+
+# ---- asking before spending -----------------------------------------------------------------------
+
+
+def test_confirm_above_the_threshold(
+    session: Callable[..., Session], sandbox: Sandbox, tmp_path: Path
+) -> None:
+    asked: list[str] = []
+    answer = [False]
+
+    def confirm(question: str) -> bool:
+        asked.append(question)
+        return answer[0]
+
+    sh = session(config=ReplConfig(pager=False, confirm_above_credits=4), confirm=confirm)
+    log = RequestLog(sandbox)
+    assert sh("select Last_Name from Leads;") == 0
+    assert asked == ["This query would spend about 6 credits (3 calls). Run it?"]
+    assert sh.err == "not run\n" and sh.out == ""
+    assert len(log.coql()) == 1  # the COUNT probe that made the estimate, no page
+    assert sh(f"\\export {tmp_path / 'all.csv'}") == 0  # the export asks too
+    assert len(asked) == 2 and sh.err == "not run\n" and os.listdir(tmp_path) == []
+    answer[0] = True
+    assert sh("select Last_Name from Leads;") == 0
+    assert len(asked) == 3 and f"(showing 1,000 of {RECORDS:,} rows" in sh.out
+    assert sh("select Last_Name from Leads limit 10;") == 0  # 1 credit: not asked
+    assert len(asked) == 3
+
+
+def test_no_confirm_no_question(session: Callable[..., Session]) -> None:
+    sh = session(config=ReplConfig(pager=False, confirm_above_credits=1, row_cap=2))
+    assert sh("select Last_Name from Leads;") == 0  # scripts: nobody to ask
+    assert "(showing 2 of 3,000 rows" in sh.out
+
+
+# ---- Ctrl-C -------------------------------------------------------------------------------------------
+
+
+class InterruptingStream(io.StringIO):
+    """stderr where the first progress line is written as Ctrl-C arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fired = False
+
+    def write(self, text: str) -> int:
+        if not self.fired and "rows ·" in text:
+            self.fired = True
+            raise KeyboardInterrupt
+        return super().write(text)
+
+
+def test_ctrl_c_in_a_read_cancels_it_and_the_shell_carries_on(
+    session: Callable[..., Session], tmp_path: Path
+) -> None:
+    err = InterruptingStream()
+    sh = session(progress=True, err=err)
+    text = "select Last_Name from Leads;\nselect Email from Leads limit 1;"
+    assert sh.shell.execute(text) == 130
+    assert err.fired and "cancelled (Ctrl-C)" in err.getvalue()
+    assert sh.stdout.getvalue() == ""  # nothing shown, and the second statement did not run
+    assert sh.shell.execute("select Last_Name from Leads limit 2;") == 0
+    assert "Cruz" in sh.stdout.getvalue()
+    # The same inside \i: the file stops, and so does what came after the \i.
+    script = tmp_path / "two.coql"
+    script.write_text("select Last_Name from Leads;\nselect Email from Leads limit 1;\n")
+    err.fired = False
+    sh.stdout.seek(0)
+    sh.stdout.truncate()
+    assert sh.shell.execute(f"\\i {script}\nselect Phone from Leads limit 1;") == 130
+    assert sh.stdout.getvalue() == ""
+
+
+def test_ctrl_c_as_a_signal_mid_read(session: Callable[..., Session], org_db: Path) -> None:
+    """A real SIGINT while the pages are on their way: the work stops, the shell lives."""
+    with (
+        Sandbox(records=RECORDS, db=str(org_db), latency_ms=400) as slow,
+        coqlkit.connect(sandbox=slow) as other,
+    ):
+        sh = session(connection=other)
+        assert sh("select Last_Name from Leads limit 1;") == 0  # metadata in
+        log = RequestLog(slow)
+        armed = threading.Event()
+        caught: list[float] = []
+
+        def on_sigint(signum: int, frame: FrameType | None) -> None:
+            if armed.is_set():  # only while the shell runs: never in pytest's own code
+                caught.append(time.monotonic())
+                raise KeyboardInterrupt
+
+        def fire() -> None:
+            deadline = time.monotonic() + 10
+            while not log.coql() and time.monotonic() < deadline:  # the probe is answered
+                time.sleep(0.01)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        sender = threading.Thread(target=fire)
+        try:
+            armed.set()
+            sender.start()
+            status = sh("select Last_Name from Leads;")
+        finally:
+            armed.clear()
+            sender.join()
+            signal.signal(signal.SIGINT, previous)
+        assert caught and status == 130
+        assert sh.err == "cancelled (Ctrl-C)\n" and sh.out == ""
+        # Stopped mid-read: the pages after the probe were not all answered.
+        assert len(log.coql()) < 3
+        assert sh("select Last_Name from Leads limit 2;") == 0 and "Cruz" in sh.out
+
+
+# ---- the README ------------------------------------------------------------------------------------
+
+
+def _readme_commands() -> list[tuple[tuple[str, ...], str]] | None:
+    """The README's REPL command table: each row's names (the backticked, comma-separated
+    items that open its first column) and the argument shown after them; None: no table."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"^## The REPL\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
+    if section is None:
+        return None
+    table = re.search(r"^### Commands\n(.*?)(?=^#|\Z)", section.group(1), re.S | re.M)
+    if table is None:
+        return None
+    rows = []
+    for line in table.group(1).splitlines():
+        if not line.startswith("|") or re.match(r"\|\s*-", line):
+            continue
+        first = re.split(r"(?<!\\)\|", line)[1].strip()
+        names = re.match(r"`[^`]+`(?:\s*,\s*`[^`]+`)*", first)
+        if names is None:  # the header row
+            continue
+        rest = first[names.end() :].strip().replace("\\|", "|")
+        rows.append((tuple(re.findall(r"`([^`]+)`", names.group(0))), rest.strip("`")))
+    return rows or None
+
+
+def test_the_readme_command_table_names_every_command() -> None:
+    rows = _readme_commands()
+    assert rows is not None, "README: no command table under '### Commands' in '## The REPL'"
+    assert [names for names, _ in rows] == [c.names for c in REGISTRY]
+
+
+def test_the_readme_command_table_shows_their_arguments() -> None:
+    """As ``\\?`` shows them. A ``|`` inside a table cell is written ``\\|``: GitHub splits
+    the cell at a bare one, code span or not."""
+    rows = _readme_commands()
+    assert rows is not None
+    assert dict(rows) == {c.names: c.args for c in REGISTRY}
