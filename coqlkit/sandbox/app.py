@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -43,6 +43,8 @@ def build_app(state: SandboxState) -> Starlette:
                 remaining = state.charge(charge)
             except ZohoError as exc:
                 return JSONResponse(exc.body(), status_code=exc.status)
+            except ClientDisconnect:  # the client gave up (a cancelled page): nobody to answer
+                return Response(status_code=499)
             headers = {CHARGED_HEADER: str(charge)}
             if remaining is not None:
                 headers[CREDITS_HEADER] = str(remaining)

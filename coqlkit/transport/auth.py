@@ -39,8 +39,15 @@ class Tokens:
         self.api_domain: str | None = None
         self.refreshes = 0
         cached = settings.store.get(settings.store_key) if settings.store else None
-        if cached and cached.get("access_token") and float(cached.get("expires_at", 0)) > time.time() + EARLY:
-            # Another process refreshed lately: reuse its token (Zoho limits refreshes per minute).
+        if (
+            cached
+            and cached.get("access_token")
+            and float(cached.get("expires_at", 0)) > time.time() + EARLY
+            and cached.get("accounts") == settings.endpoints.accounts
+        ):
+            # Another process refreshed lately, with the same accounts server: reuse its
+            # token (Zoho limits refreshes per minute). A profile now pointing elsewhere
+            # (another data centre, a sandbox restarted on another port) refreshes anew.
             self.access = Secret(str(cached["access_token"]))
             self.expires_at = float(cached["expires_at"])
             self.api_domain = cached.get("api_domain")
@@ -90,7 +97,10 @@ class Tokens:
         if s.store is not None:
             record = s.store.get(s.store_key) or {}
             record.update(
-                access_token=self.access.reveal(), expires_at=self.expires_at, api_domain=self.api_domain
+                access_token=self.access.reveal(),
+                expires_at=self.expires_at,
+                api_domain=self.api_domain,
+                accounts=s.endpoints.accounts,
             )
             s.store.put(s.store_key, record)
 

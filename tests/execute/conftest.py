@@ -15,6 +15,7 @@ reports (EXPLAIN ANALYZE) against what the server saw.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,14 @@ class Org:
                 options = options_for(client, **{**OPTIONS, **overrides})
                 plan = await prepare(select, self.catalog, client, options, probe=probe)
                 explained, table, stats = await explain_analyze(plan, client, tz=tz)
-                log = [e for e in state.requests if e["path"].startswith("/crm/")]
+                # The sandbox logs a call once its answer has gone out: the client may have
+                # read it a moment before. Wait (briefly) for every call to be in the log.
+                deadline = time.monotonic() + 3
+                while True:
+                    log = [e for e in state.requests if e["path"].startswith("/crm/")]
+                    if len(log) >= stats.calls or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.01)
                 return Run(plan, table, stats, explained, log, self.catalog, tz)
 
         return asyncio.run(main())

@@ -11,7 +11,7 @@ import pytest
 
 from coqlkit.errors import AuthError, CreditBudgetExceeded, RateLimited, ZohoApiError
 from coqlkit.sandbox.server import Sandbox
-from coqlkit.transport import AsyncZohoClient, CreditBudget, FileTokenStore, ZohoClient
+from coqlkit.transport import AsyncZohoClient, CreditBudget, FileTokenStore, Settings, ZohoClient
 from tests.transport.conftest import FAST, settings_for
 
 PAGE = "select Last_Name, Email from Leads where id is not null order by id limit 20 offset {}"
@@ -264,3 +264,25 @@ def test_client_credentials_grant_without_a_refresh_token(sandbox: Sandbox, stor
         assert (zoho.org() or {})["zgid"]
         assert zoho.aio.tokens.refreshes == 1
     assert "refresh_token" not in (store.get(settings.store_key) or {})
+
+
+def test_a_stored_token_is_reused_only_by_the_same_accounts_server(
+    org_db: str, store: FileTokenStore
+) -> None:
+    """Another process's fresh token is reused (no refresh), unless the profile's accounts
+    server has changed since (a sandbox restarted on another port): then it refreshes."""
+
+    def profile(sandbox: Sandbox) -> Settings:  # tokens stored under the profile's name
+        return replace(settings_for(sandbox, store), profile="work")
+
+    with Sandbox(records=400, db=org_db) as first:
+        with ZohoClient(profile(first)) as zoho:
+            zoho.coql(PAGE.format(0))
+        with ZohoClient(profile(first)) as again:
+            again.coql(PAGE.format(20))
+        assert token_posts(first) == 1
+    with Sandbox(records=400, db=org_db) as second:
+        with ZohoClient(profile(second)) as zoho:
+            assert zoho.coql(PAGE.format(0)).count == 20
+            assert zoho.aio.api_base == second.base_url
+        assert token_posts(second) == 1
