@@ -37,7 +37,7 @@ from coqlkit.errors import ConfigError, CoqlError
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
 from coqlkit.language import bind, parse
 from coqlkit.language.ast import FieldRef, Select
-from coqlkit.metadata import OrgMetadata, cache_root, org_key
+from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
 from coqlkit.validate import ErrorLevel, validate
@@ -355,8 +355,9 @@ async def connect_async(
     client = AsyncZohoClient(settings)
     try:
         catalog = Catalog.from_snapshot(metadata) if metadata is not None else None
-        # One /org call (a credit) both names the metadata cache and gives the org's time zone.
-        org = await client.org() if catalog is None or tz is None else None
+        # The org (its id names the metadata cache; its time zone is the default one): one
+        # /org call, remembered for a day, so that starting again costs no call at all.
+        org = await known_org(client, root=cache_dir) if catalog is None or tz is None else None
         org_metadata = None
         if catalog is None:
             cache = MetadataCache(cache_dir or cache_root(), org_key(client.settings, org))

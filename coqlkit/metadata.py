@@ -8,7 +8,10 @@ again (a field was deleted or renamed in the org since the cache was filled).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,10 @@ from coqlkit.catalog.cache import MetadataCache
 from coqlkit.errors import ZohoApiError
 from coqlkit.transport import AsyncZohoClient, CoqlPage, Settings
 
-__all__ = ["OrgMetadata", "cache_root", "org_key"]
+__all__ = ["OrgMetadata", "cache_root", "known_org", "org_key"]
+
+#: How long the org a profile points at (its id and time zone) is remembered.
+ORG_TTL = 24 * 3600
 
 
 def cache_root() -> Path:
@@ -32,6 +38,38 @@ def org_key(settings: Settings, org: dict[str, Any] | None) -> str:
     where = settings.endpoints.data_center or settings.endpoints.api_base.split("//", 1)[-1].replace(":", "-")
     org = org or {}
     return f"{where}-{org.get('zgid') or org.get('id') or 'org'}"
+
+
+def _org_file(settings: Settings, root: Path) -> Path:
+    seed = f"{settings.store_key}|{settings.endpoints.api_base}|{settings.client_id}".encode()
+    return root / "orgs" / f"{hashlib.sha256(seed).hexdigest()[:20]}.json"
+
+
+async def known_org(
+    client: AsyncZohoClient, *, root: str | os.PathLike[str] | None = None, ttl: float = ORG_TTL
+) -> dict[str, Any] | None:
+    """The org the client's profile points at (``GET /org``: its id, time zone...),
+    remembered on disk for ``ttl`` seconds, so that starting coqlkit again costs no call.
+
+    Only the org's id, name and time zone are kept (no secret ever)."""
+    path = _org_file(client.settings, Path(root) if root is not None else cache_root())
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(saved, dict) and 0 <= time.time() - float(saved.get("saved_at", 0)) <= ttl:
+            return dict(saved.get("org") or {}) or None
+    except (OSError, ValueError, TypeError):
+        pass
+    org = await client.org()
+    if org:
+        kept = {k: org[k] for k in ("id", "zgid", "company_name", "time_zone", "domain_name") if k in org}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_suffix(f".{os.getpid()}.tmp")
+            temp.write_text(json.dumps({"saved_at": time.time(), "org": kept}), encoding="utf-8")
+            os.replace(temp, path)
+        except OSError:  # a read-only cache: ask again next time
+            pass
+    return org
 
 
 class OrgMetadata:

@@ -136,9 +136,9 @@ def test_the_metadata_cache_saves_the_second_connection_its_calls(
     with coqlkit.connect(settings=settings, cache_dir=tmp_path / "cache") as second:
         fields = second.fields("Leads")
         assert "Last_Name" in {f.api_name for f in fields}
-    # One call, one credit: the org's name and time zone (the cache is per org).
-    assert [e["path"] for e in log.calls()] == ["/crm/v8/org"]
-    assert second.credits_used == 1
+    # No call at all: the org (its id names the cache; its time zone) is remembered too.
+    assert log.calls() == []
+    assert second.credits_used == 0
 
 
 def test_a_metadata_snapshot_replaces_the_orgs_metadata(

@@ -44,3 +44,21 @@ def test_catalog_is_cached_then_corrected(sandbox: Sandbox, store: FileTokenStor
             assert zoho.calls == calls + 1
 
     asyncio.run(main())
+
+
+def test_the_org_is_remembered_for_a_day(sandbox: Sandbox, store: FileTokenStore, tmp_path: Path) -> None:
+    """Starting again costs no /org call; a day later (or another profile) it asks again."""
+    from coqlkit.metadata import known_org
+
+    async def main() -> None:
+        async with AsyncZohoClient(settings_for(sandbox, store)) as zoho:
+            first = await known_org(zoho, root=tmp_path)
+            again = await known_org(zoho, root=tmp_path)
+            stale = await known_org(zoho, root=tmp_path, ttl=-1)
+            assert first and again and stale
+            assert again["zgid"] == first["zgid"] and again["time_zone"] == first["time_zone"]
+            assert zoho.calls == 2  # the first and the stale one
+            saved = next((tmp_path / "orgs").glob("*.json")).read_text()
+            assert sandbox.client_secret not in saved and sandbox.refresh_token not in saved
+
+    asyncio.run(main())
