@@ -33,7 +33,7 @@ import pyarrow as pa
 from coqlkit import export
 from coqlkit.catalog import Catalog, Field, Module
 from coqlkit.catalog.cache import MetadataCache
-from coqlkit.errors import ConfigError, CoqlError
+from coqlkit.errors import ConfigError, CoqlError, ZohoApiError
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
 from coqlkit.language import bind, parse
 from coqlkit.language.ast import FieldRef, Select
@@ -213,10 +213,37 @@ class AsyncConnection:
         local = {k: options.pop(k) for k in list(options) if k in _QUERY_OPTIONS}
         zone = _zone(str(local.get("tz") or self.tz))
         select, catalog = await self._checked(text, params, bool(local.get("check", True)))
-        plan = await prepare(
-            select, catalog, self.client, self.plan_options(**options), probe=bool(local.get("probe", True))
-        )
+        with self._stale_metadata(select.module):
+            plan = await prepare(
+                select,
+                catalog,
+                self.client,
+                self.plan_options(**options),
+                probe=bool(local.get("probe", True)),
+            )
         return AsyncResult(self, plan, tz=zone)
+
+    @contextlib.contextmanager
+    def _stale_metadata(self, module: str) -> Iterator[None]:
+        """Zoho refused a column the cached metadata still lists: the field was deleted or
+        renamed in the org since. The cache forgets the modules involved (the next query
+        fetches them again), and the error says so."""
+        try:
+            yield
+        except ZohoApiError as exc:
+            column = exc.details.get("column_name")
+            if (
+                self.metadata is not None
+                and exc.code == "INVALID_QUERY"
+                and isinstance(column, str)
+                and self.metadata.cache.on_unknown_column(module, column)
+            ):
+                self._catalog = None
+                exc.args = (
+                    f"{exc.message}\nhint: {column} was in coqlkit's cached metadata but Zoho no "
+                    "longer knows it: the metadata is fetched again for the next query",
+                )
+            raise
 
     async def explain(
         self,
@@ -279,9 +306,10 @@ class AsyncResult:
             )
         self._started = True
         stream = execute(self.plan, self.connection.client, tz=self.tz, stats=self.stats)
-        async with contextlib.aclosing(stream):
-            async for batch in stream:
-                yield batch
+        with self.connection._stale_metadata(self.plan.select.module):
+            async with contextlib.aclosing(stream):
+                async for batch in stream:
+                    yield batch
 
     async def to_arrow(self) -> pa.Table:
         """Every row as a ``pyarrow.Table`` (kept: calling again costs nothing)."""

@@ -314,3 +314,30 @@ def test_an_auth_error_does_not_quote_the_credentials(sandbox: Sandbox, tmp_path
         coqlkit.connect(settings=settings, cache_dir=tmp_path / "cache")
     assert canary not in printed(caught.value)
     assert caught.value.__cause__ is None or canary not in printed(caught.value.__cause__)
+
+
+def test_a_field_zoho_no_longer_knows_refreshes_the_cached_metadata(
+    sandbox: Sandbox, tmp_path: Path, log: RequestLog
+) -> None:
+    """The cache lists a field the org has since deleted: the check passes, Zoho refuses
+    it, the error says the metadata was stale, and the next query fetches it again."""
+    import json
+
+    settings = settings_for(sandbox, tmp_path)
+    cache = tmp_path / "cache"
+    with coqlkit.connect(settings=settings, cache_dir=cache) as first:
+        first.fields("Leads")
+    (leads,) = cache.rglob("fields/Leads.json")
+    body = json.loads(leads.read_text())
+    body["fields"].append({**body["fields"][1], "api_name": "Gone_Field", "field_label": "Gone"})
+    leads.write_text(json.dumps(body))
+    with coqlkit.connect(settings=settings, cache_dir=cache) as conn:
+        result = conn.query("select Gone_Field from Leads limit 1")  # the stale cache believes in it
+        with pytest.raises(coqlkit.ZohoApiError) as caught:
+            result.to_arrow()
+        assert caught.value.details["column_name"] == "Gone_Field"
+        assert "no longer knows it" in str(caught.value)
+        log.mark()
+        with pytest.raises(coqlkit.ValidationError, match="Gone_Field"):
+            conn.query("select Gone_Field from Leads limit 1")
+        assert [e["path"] for e in log.calls()] == ["/crm/v8/settings/fields"]
