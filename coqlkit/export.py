@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from coqlkit.execute.arrow import empty_batch
 
-__all__ = ["atomic_path", "csv_table", "empty_batch", "write_csv", "write_parquet"]
+__all__ = ["atomic_path", "csv_table", "empty_batch", "iso_text", "write_csv", "write_parquet"]
 
 #: Rows buffered before a Parquet row group is written (bounds memory, keeps groups large).
 ROW_GROUP_ROWS = 65_536
@@ -120,7 +120,10 @@ async def write_parquet(
     return await _write(batches, path, open_writer, lambda t: t, row_group_rows)
 
 
-def _iso(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+def iso_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Timestamps as ISO 8601 text, with ``+hh:mm`` when they have a time zone."""
+    if column.type.tz is None:
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
     text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S%z")
     return pc.replace_substring_regex(text, pattern=r"([+-]\d\d)(\d\d)$", replacement=r"\1:\2")
 
@@ -142,7 +145,7 @@ def csv_table(table: pa.Table) -> pa.Table:
         elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
             column = pc.binary_join(column, ";")
         elif pa.types.is_timestamp(kind) and kind.tz:
-            column = _iso(column)
+            column = iso_text(column)
         elif pa.types.is_decimal(kind):
             column = column.cast(pa.string())
         names.append(field.name)

@@ -44,6 +44,14 @@ def add_connection_options(parser: argparse.ArgumentParser, *, top: bool = False
     )
 
 
+def _query_options(parser: argparse.ArgumentParser) -> None:
+    """What every query command takes: parameters, and where to send the query."""
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="bind :NAME (repeatable)"
+    )
+    add_connection_options(parser)
+
+
 def register(commands: Any) -> None:
     query = commands.add_parser(
         "query",
@@ -65,10 +73,7 @@ def register(commands: Any) -> None:
     query.add_argument(
         "-o", "--output", metavar="FILE", help="write the rows to FILE instead of standard output"
     )
-    query.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="bind :NAME (repeatable)"
-    )
-    add_connection_options(query)
+    _query_options(query)
     query.set_defaults(run=run_query)
 
     explain = commands.add_parser(
@@ -80,10 +85,7 @@ def register(commands: Any) -> None:
     explain.add_argument(
         "--analyze", action="store_true", help="run the query too and show what each step did"
     )
-    explain.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="bind :NAME (repeatable)"
-    )
-    add_connection_options(explain)
+    _query_options(explain)
     explain.set_defaults(run=run_explain)
 
     exporter = commands.add_parser(
@@ -93,10 +95,7 @@ def register(commands: Any) -> None:
     )
     exporter.add_argument("query", metavar="QUERY")
     exporter.add_argument("file", metavar="FILE")
-    exporter.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="bind :NAME (repeatable)"
-    )
-    add_connection_options(exporter)
+    _query_options(exporter)
     exporter.set_defaults(run=run_export)
 
 

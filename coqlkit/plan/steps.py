@@ -215,14 +215,17 @@ class BulkRead(Step):
 
 
 @dataclass(frozen=True)
-class ColumnSplit(Step):
-    """More than 50 columns: the same scan per group of columns, each with ``id``, joined on id."""
-
+class _Parts(Step):
     parts: tuple[Step, ...] = ()
 
     @property
     def children(self) -> tuple[Step, ...]:
         return self.parts
+
+
+@dataclass(frozen=True)
+class ColumnSplit(_Parts):
+    """More than 50 columns: the same scan per group of columns, each with ``id``, joined on id."""
 
     @property
     def name(self) -> str:
@@ -230,14 +233,8 @@ class ColumnSplit(Step):
 
 
 @dataclass(frozen=True)
-class InUnion(Step):
+class InUnion(_Parts):
     """An IN list too long for one query: one query per slice of values, rows united by id."""
-
-    parts: tuple[Step, ...] = ()
-
-    @property
-    def children(self) -> tuple[Step, ...]:
-        return self.parts
 
     @property
     def name(self) -> str:

@@ -34,8 +34,8 @@ from coqlkit.catalog import Catalog
 from coqlkit.errors import CoqlError, CoqlSyntaxError
 from coqlkit.language import parse
 from coqlkit.language.ast import Select, Span
-from coqlkit.language.split import code_only, split_statements
-from coqlkit.repl.complete import CoqlCompleter
+from coqlkit.language.split import code_only
+from coqlkit.repl.complete import CoqlCompleter, statement_at
 from coqlkit.repl.config import ReplConfig
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
 from coqlkit.repl.shell import Shell
@@ -101,15 +101,6 @@ class Metadata:
 
     def __call__(self) -> Catalog | None:
         return self.catalog
-
-
-def _statement_at(text: str, cursor: int) -> tuple[int, str]:
-    """The statement under the cursor and where it starts."""
-    for statement in split_statements(text):
-        end = statement.start + len(statement.text)
-        if statement.start <= cursor <= end:
-            return statement.start, statement.text
-    return 0, ""
 
 
 class _Checked:
@@ -179,7 +170,7 @@ class _UnderlinedLexer(Lexer):
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
         lines = self.inner.lex_document(document)
-        offset, statement = _statement_at(document.text, document.cursor_position)
+        offset, statement = statement_at(document.text, document.cursor_position)
         problem = self.checked.check(statement)
         if problem is None:
             return lines
@@ -256,7 +247,7 @@ class Repl:
 
     def _toolbar(self) -> Any:
         buffer = self.session.default_buffer
-        _, statement = _statement_at(buffer.text, buffer.cursor_position)
+        _, statement = statement_at(buffer.text, buffer.cursor_position)
         problem = self.checked.check(statement)
         if problem is not None:
             return [("class:toolbar.problem", f" {problem[2]} ")]

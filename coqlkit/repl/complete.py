@@ -33,7 +33,7 @@ from coqlkit.validate import allowed_operators
 from coqlkit.validate.rules_criteria import NOT_IN_CRITERIA
 from coqlkit.validate.rules_fields import SELECT_ONLY, UNSELECTABLE
 
-__all__ = ["CoqlCompleter", "Kind", "Suggestion", "suggest"]
+__all__ = ["CoqlCompleter", "Kind", "Suggestion", "statement_at", "suggest"]
 
 Kind = Literal["keyword", "module", "field", "path", "value", "operator", "function", "parameter"]
 
@@ -70,7 +70,7 @@ def suggest(
     ['profile', 'role', 'alias', 'city']
     """
     cursor = max(0, min(cursor, len(text)))
-    begin, chunk = _statement_at(text, cursor)
+    begin, chunk = statement_at(text, cursor)
     tokens = _scan(chunk)
     return _Context(tokens, cursor - begin, begin, catalog, params).suggestions()
 
@@ -116,7 +116,7 @@ def _scan(text: str) -> list[_Tok]:
     return tokens
 
 
-def _statement_at(text: str, cursor: int) -> tuple[int, str]:
+def statement_at(text: str, cursor: int) -> tuple[int, str]:
     """Where the statement under the cursor begins, and its text up to its ``;`` (or the end).
 
     A cursor right after a ``;`` is at the start of the next statement.

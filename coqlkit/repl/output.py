@@ -64,7 +64,7 @@ from prompt_toolkit.utils import get_cwidth
 from tabulate import tabulate, tabulate_formats
 
 from coqlkit.errors import ConfigError
-from coqlkit.export import csv_table
+from coqlkit.export import csv_table, iso_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from coqlkit.repl.config import ReplConfig
@@ -270,14 +270,6 @@ def _cut(text: str, limit: int) -> str:
     raise AssertionError("unreachable: the text is wider than the limit")  # pragma: no cover
 
 
-def _iso(column: Any) -> Any:
-    """Timestamps as ISO 8601 text, with ``+hh:mm`` when they have a time zone."""
-    if column.type.tz is None:
-        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
-    text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S%z")
-    return pc.replace_substring_regex(text, pattern=r"([+-]\d\d)(\d\d)$", replacement=r"\1:\2")
-
-
 def _lookup_text(column: Any, *, with_id: bool) -> Any:
     names = [f.name for f in column.type]
     if "id" not in names or "name" not in names:
@@ -304,7 +296,7 @@ def _as_text(column: Any, *, with_id: bool = False) -> list[str | None]:
     elif pa.types.is_struct(kind):
         text = _lookup_text(column, with_id=with_id)
     elif pa.types.is_timestamp(kind):
-        text = _iso(column)
+        text = iso_text(column)
     elif (
         pa.types.is_integer(kind)
         or pa.types.is_floating(kind)

@@ -23,24 +23,11 @@ from coqlkit.catalog import FieldType
 from coqlkit.execute.arrow import records_to_batch, schema
 from coqlkit.language.ast import FieldRef
 from coqlkit.plan.columns import ID_FIELD, OutputColumn
+from tests.benchmarks._fields import FIELDS
 
 pytest.importorskip("starlette")
 
 ROWS = 2000
-FIELDS = (
-    "Last_Name",
-    "Email",
-    "City",
-    "Lead_Status",
-    "Lead_Source",
-    "Annual_Revenue",
-    "No_of_Employees",
-    "Customer_Number",
-    "Created_Time",
-    "Owner",
-    "Email_Opt_Out",
-    "Languages_Spoken",
-)
 QUERY = f"select {', '.join(FIELDS)} from Leads where id is not null limit {ROWS}"
 TARGET_ROWS_PER_SECOND = 300_000
 

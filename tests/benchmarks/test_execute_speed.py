@@ -53,6 +53,7 @@ import pytest
 
 import coqlkit
 from coqlkit.catalog.limits import coql_credits
+from tests.benchmarks._fields import FIELDS
 from tests.benchmarks._sandbox_process import ReplayProcess, SandboxProcess
 
 pytest.importorskip("starlette")
@@ -61,20 +62,6 @@ ROWS = 100_000
 PAGE = 2_000
 CONCURRENCY = 10
 LATENCY_MS = 300.0
-FIELDS = (
-    "Last_Name",
-    "Email",
-    "City",
-    "Lead_Status",
-    "Lead_Source",
-    "Annual_Revenue",
-    "No_of_Employees",
-    "Customer_Number",
-    "Created_Time",
-    "Owner",
-    "Email_Opt_Out",
-    "Languages_Spoken",
-)
 QUERY = f"select {', '.join(FIELDS)} from Leads where id is not null"
 WARM_UP = "select Last_Name from Leads where id is not null limit 1"
 

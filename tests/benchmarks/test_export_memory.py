@@ -33,26 +33,13 @@ from typing import Any
 
 import pytest
 
+from tests.benchmarks._fields import FIELDS
 from tests.benchmarks._sandbox_process import SandboxProcess
 
 pytest.importorskip("starlette")
 
 SMALL, LARGE = 100_000, 500_000
 LATENCY_MS = 300.0
-FIELDS = (
-    "Last_Name",
-    "Email",
-    "City",
-    "Lead_Status",
-    "Lead_Source",
-    "Annual_Revenue",
-    "No_of_Employees",
-    "Customer_Number",
-    "Created_Time",
-    "Owner",
-    "Email_Opt_Out",
-    "Languages_Spoken",
-)
 QUERY = f"select {', '.join(FIELDS)} from Leads"
 WARM_UP = "select Last_Name from Leads where id is not null limit 1"
 TARGET_PEAK_MB = 300  # MB as the issue says it: 10**6 bytes
