@@ -22,14 +22,13 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit.catalog.limits import MAX_OFFSET_ROWS
 from coqlkit.errors import PlanError
-from coqlkit.execute.arrow import records_to_batch
+from coqlkit.execute.arrow import body_to_batch
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
 from coqlkit.plan.explain import Actual
@@ -107,16 +106,19 @@ class _Scan:
 
     # ---- running ---------------------------------------------------------------------------
 
-    async def _fetch(self, job: _Job) -> list[dict[str, Any]]:
-        page = await self.client.coql(self._query(job.page))
+    async def _fetch(self, job: _Job) -> tuple[pa.RecordBatch, str | None]:
+        """One page, decoded on a worker thread: the event loop goes on reading the others
+        (Arrow's JSON reader lets go of the GIL), and this call's slot is free as soon as
+        its bytes are in."""
+        body, credits = await self.client.coql_body(self._query(job.page))
         self.actual.calls += 1
-        self.actual.credits += page.credits
-        return page.records
+        self.actual.credits += credits
+        return await asyncio.to_thread(body_to_batch, body, self.schema, self.step.columns)
 
     async def run(self) -> AsyncGenerator[pa.RecordBatch, None]:
         started = time.perf_counter()
         pending = self._issue_order()
-        inflight: dict[asyncio.Future[list[dict[str, Any]]], _Job] = {}
+        inflight: dict[asyncio.Future[tuple[pa.RecordBatch, str | None]], _Job] = {}
         ready: dict[int, pa.RecordBatch] = {}
         next_seq = 0
         ended = False
@@ -141,10 +143,10 @@ class _Scan:
                 if failed:  # every failure is retrieved; the first one is raised
                     raise failed[0]
                 for task, job in finished:
-                    records = task.result()
-                    self._after(job, records, pending)
+                    batch, last_id = task.result()
+                    self._after(job, batch.num_rows, last_id, pending)
                     if job.deliver and not self._finished(job.seq):
-                        ready[job.seq] = records_to_batch(records, self.schema, self.step.columns)
+                        ready[job.seq] = batch
             if self.capped and self.end is None:
                 raise PlanError(
                     "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
@@ -165,7 +167,7 @@ class _Scan:
     def _launch(
         self,
         pending: deque[_Job],
-        inflight: dict[asyncio.Future[list[dict[str, Any]]], _Job],
+        inflight: dict[asyncio.Future[tuple[pa.RecordBatch, str | None]], _Job],
         buffered: int,
         next_seq: int,
     ) -> None:
@@ -182,12 +184,14 @@ class _Scan:
                 continue
             inflight[asyncio.ensure_future(self._fetch(job))] = job
 
-    def _after(self, job: _Job, records: list[dict[str, Any]], pending: deque[_Job]) -> None:
+    def _after(self, job: _Job, rows: int, last_id: str | None, pending: deque[_Job]) -> None:
         page = job.page
-        full = len(records) >= page.limit
+        full = rows >= page.limit
         if self.keyset and page.offset + page.limit == self.window_rows:
             if full:
-                self.boundaries[page.window + 1] = int(records[-1]["id"])
+                if last_id is None or not last_id.isdigit():
+                    raise PlanError(f"a keyset page's last record has no usable id ({last_id!r})")
+                self.boundaries[page.window + 1] = int(last_id)
             else:  # the window is not full (records went away): nothing lies after it
                 self._stop(job.seq if job.deliver else -1)
         if not job.deliver or not self.step.until_short:
@@ -256,9 +260,9 @@ async def scan(
     """The batches of a SingleCall, OffsetPages or KeysetPages step, in order."""
     if isinstance(step, SingleCall):
         started = time.perf_counter()
-        page = await client.coql(render(step.query))
-        actual.calls, actual.credits = actual.calls + 1, actual.credits + page.credits
-        batch = records_to_batch(page.records, schema, step.columns)
+        body, credits = await client.coql_body(render(step.query))
+        actual.calls, actual.credits = actual.calls + 1, actual.credits + credits
+        batch, _ = await asyncio.to_thread(body_to_batch, body, schema, step.columns)
         actual.rows += batch.num_rows
         actual.seconds = time.perf_counter() - started
         yield batch

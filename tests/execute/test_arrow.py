@@ -24,7 +24,9 @@ from coqlkit.errors import CoqlError
 from coqlkit.execute.arrow import (
     LOOKUP_TYPE,
     UNEXPECTED_VALUE,
+    _arrow_page,
     arrow_type,
+    body_to_batch,
     csv_name,
     csv_to_batches,
     empty_batch,
@@ -623,3 +625,106 @@ def test_the_sandbox_gives_equal_tables_by_coql_and_by_bulk_read(sandbox_http: A
     # Real values in the columns (the sandbox seeds no consent records, so that one is empty).
     empty = {f.name for f, c in zip(found, by_coql.columns, strict=True) if c.null_count == len(c)}
     assert empty <= {"Data_Processing_Basis_Details"}
+
+
+# ---- a COQL response body straight to Arrow (body_to_batch) ---------------------------------------
+
+# The Leads columns Arrow's JSON reader takes on its own (no JSON-text column such as Tag).
+PLAIN = [c for c in LEADS if c.key != "Tag"]
+
+
+def body(records: Any, *, indent: int | None = None) -> bytes:
+    return json.dumps({"data": records, "info": {"count": 2, "more_records": False}}, indent=indent).encode()
+
+
+def decoded_both_ways(data: bytes, columns: Sequence[OutputColumn]) -> tuple[pa.RecordBatch, str | None]:
+    """``body_to_batch``'s answer, checked against ``json.loads`` + ``records_to_batch``."""
+    found = schema(columns, tz="America/Los_Angeles")
+    batch, last = body_to_batch(data, found, columns)
+    records = json.loads(data)["data"] or []
+    assert batch.equals(records_to_batch(records, found, columns))
+    assert batch.schema == found
+    assert last == (str(records[-1]["id"]) if records and "id" in records[-1] else None)
+    return batch, last
+
+
+def test_a_body_is_read_by_arrow_alone_and_equals_the_json_way() -> None:
+    rows = [lead(i) for i in range(1, 40)]
+    rows[3] = {"id": rows[3]["id"]}  # every key missing
+    rows[4] = {**rows[4], "Languages_Spoken": [], "Owner": None, "Created_Time": None}
+    rows[5] = {**rows[5], "Owner": {"name": "x", "id": "4150868001700000009", "email": "x@example.com"}}
+    rows[6] = {**rows[6], "$approval_state": "approved", "Annual_Revenue": 7, "Last_Name": 'Zoë 😀 "q"'}
+    data = body(rows)
+    assert _arrow_page(data, schema(PLAIN, tz="America/Los_Angeles"), PLAIN) is not None
+    batch, last = decoded_both_ways(data, PLAIN)
+    assert batch.num_rows == 39
+    assert last == rows[-1]["id"]
+    got = batch.to_pylist()
+    assert got[4]["Languages_Spoken"] is None
+    assert got[5]["Owner"] == {"id": "4150868001700000009", "name": "x"}
+    assert got[6]["Annual_Revenue"] == Decimal("7.00")
+    assert got[6]["Last_Name"] == 'Zoë 😀 "q"'
+    # Pretty-printed (Zoho's bodies are compact, but nothing says they must be).
+    assert decoded_both_ways(body(rows, indent=2), PLAIN)[0].equals(batch)
+
+
+def test_the_last_id_comes_even_when_id_is_not_a_column() -> None:
+    columns = [c for c in PLAIN if c.key != "id"]
+    batch, last = decoded_both_ways(body([lead(1), lead(2)]), columns)
+    assert "id" not in batch.schema.names
+    assert last == lead(2)["id"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"id": 4150868000100000002},  # an id as a JSON number
+        {"No_of_Employees": 12.0},  # a whole number written with a fraction
+        {"Customer_Number": 900000000002},  # a bigint as a number, not a digit string
+        {"Owner": {"name": "x", "id": 4150868001700000002}},
+    ],
+)
+def test_what_arrow_refuses_but_json_reads_goes_the_json_way(changes: dict[str, Any]) -> None:
+    data = body([lead(1), lead(2, **changes)])
+    assert _arrow_page(data, schema(PLAIN, tz="America/Los_Angeles"), PLAIN) is None
+    decoded_both_ways(data, PLAIN)
+
+
+def test_json_text_columns_and_repeated_keys_go_the_json_way() -> None:
+    assert _arrow_page(body([lead(1)]), schema(LEADS), LEADS) is None  # Tag is JSON text
+    batch, _ = decoded_both_ways(body([lead(1), lead(2)]), LEADS)
+    assert batch.column(batch.schema.get_field_index("Tag"))[0].as_py().startswith('[{"name"')
+    repeated = b'{"data":[{"id":"1","Last_Name":"a","Last_Name":"b"}]}'
+    found = schema(PLAIN)
+    assert body_to_batch(repeated, found, PLAIN)[0].column(1).to_pylist() == ["b"]  # as json.loads does
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("Annual_Revenue", "1,000.00"), ("No_of_Employees", 3.5), ("Owner", "x")]
+)
+def test_a_body_with_a_value_of_the_wrong_shape_names_its_column(key: str, value: Any) -> None:
+    with pytest.raises(CoqlError, match=f"column '{key}'.*row 1") as info:
+        body_to_batch(body([lead(1), lead(2, **{key: value})]), schema(PLAIN), PLAIN)
+    assert info.value.code == UNEXPECTED_VALUE
+
+
+def test_an_empty_body_and_no_data_give_the_whole_schema() -> None:
+    found = schema(PLAIN)
+    for data in (b"", b"  ", b'{"data":[],"info":{"count":0}}', b'{"data":null}'):
+        batch, last = body_to_batch(data, found, PLAIN)
+        assert batch.equals(empty_batch(found)), data
+        assert last is None
+
+
+@pytest.mark.parametrize("module", sorted(ROUND_TRIPS))
+def test_sandbox_pages_read_by_arrow_equal_the_json_way(sandbox_http: Any, module: str) -> None:
+    columns = [col(module, "id"), *(col(module, p) for p in ROUND_TRIPS[module])]
+    plain = [c for c in columns if c.key not in ("Tag", "Territories", "Contract_File")]
+    for chosen in (columns, plain):
+        query = f"select {', '.join(c.key for c in chosen[1:])} from {module} where id is not null limit 2000"
+        reply = sandbox_http.post("/crm/v8/coql", json={"select_query": query})
+        assert reply.status_code == 200, reply.text
+        batch, _ = decoded_both_ways(reply.content, chosen)
+        assert batch.num_rows >= 50
+        fast = _arrow_page(reply.content, schema(chosen, tz="America/Los_Angeles"), chosen)
+        assert (fast is not None) is (chosen is plain)
