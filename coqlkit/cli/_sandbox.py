@@ -35,7 +35,13 @@ def register(commands: Any) -> None:
         "--records", type=int, default=25_000, help="number of Leads; other modules scale (25000)"
     )
     serve.add_argument("--seed", type=int, default=42, help="seed of the generated records (42)")
-    serve.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay every CRM response")
+    serve.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="how long every CRM call takes (the sandbox's own work included)",
+    )
     serve.add_argument("--jitter", type=float, default=0.0, metavar="MS", help="vary the delay by up to this")
     serve.add_argument(
         "--fail-rate", type=float, default=0.0, metavar="P", help="share of calls failing (0-1)"

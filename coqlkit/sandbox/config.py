@@ -16,7 +16,9 @@ REFRESH_TOKEN = "1000.coqlkit-sandbox.refresh-token"
 class SandboxConfig:
     """Options of the sandbox server (the flags of ``coqlkit sandbox serve``).
 
-    ``latency_ms``/``jitter_ms`` delay every CRM response; ``fail_rate`` makes that share of
+    ``latency_ms`` (± ``jitter_ms``) is how long every CRM call takes, the sandbox's own work
+    included (an answer that took longer to make leaves as soon as it is made), as Zoho's
+    answers take their time whatever its servers do meanwhile; ``fail_rate`` makes that share of
     CRM calls fail (half with a 500 ``INTERNAL_ERROR``, half with a dropped connection);
     ``concurrency`` is the number of CRM calls in flight past which Zoho answers 429;
     ``daily_credits`` is the org's budget (None: unlimited); ``token_ttl`` is the life of an

@@ -80,10 +80,22 @@ class Gate:
         self.inflight += 1
         self.state.most_in_flight = max(self.state.most_in_flight, self.inflight)
         try:
+            # The latency is the time the call takes, as Zoho's answers take it whatever
+            # its servers did meanwhile: the route works at once and its answer leaves at
+            # the deadline (later only when the work itself took longer). A delay added
+            # after the work would make every call as slow as the sandbox's one process
+            # is busy, which a Zoho serving pages on many machines is not.
             delay = config.latency_ms + self.rng.uniform(-config.jitter_ms, config.jitter_ms)
-            if delay > 0:
-                await asyncio.sleep(delay / 1000)
+            deadline = time.perf_counter() + max(0.0, delay) / 1000
+
+            async def at_deadline(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    await _until(deadline)
+                await send(message)
+
             roll = self.rng.random()
+            if roll < config.fail_rate:
+                await _until(deadline)
             if roll < config.fail_rate / 2:
                 error = ZohoError("INTERNAL_ERROR", "Internal Server Error")
                 await _answer(send, 500, error.body())
@@ -94,7 +106,7 @@ class Gate:
                 )
                 await send({"type": "http.response.body", "body": b'{"data":[', "more_body": True})
                 raise DroppedConnection("injected fault: connection dropped mid-response")
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, at_deadline)
         finally:
             self.inflight -= 1
 
@@ -121,6 +133,12 @@ class Gate:
             entry["credits"],
             entry["ms"],
         )
+
+
+async def _until(deadline: float) -> None:
+    wait = deadline - time.perf_counter()
+    if wait > 0:
+        await asyncio.sleep(wait)
 
 
 async def _answer(send: Any, status: int, body: dict[str, Any]) -> None:
