@@ -164,7 +164,8 @@ def build_app(state: SandboxState) -> Starlette:
             raise ZohoError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "select_query"})
         request.scope["coqlkit.coql"] = str(body["select_query"])  # for the request log
         result, limit = await run_in_threadpool(coql.run, state, body)
-        return result, coql_credits(limit)
+        answer = None if result is None else Response(result, media_type="application/json")
+        return answer, coql_credits(limit)
 
     async def coql_get(request: Request) -> Response:
         error = ZohoError("INVALID_REQUEST_METHOD", "The http request method type is not a valid one")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from coqlkit.catalog import ResolveError
@@ -9,14 +10,14 @@ from coqlkit.catalog.limits import DEFAULT_LIMIT
 from coqlkit.language.ast import Aggregate, Column
 from coqlkit.sandbox.checks import check_query, parse_strict
 from coqlkit.sandbox.errors import ZohoError
-from coqlkit.sandbox.sql import compile_select, records
+from coqlkit.sandbox.sql import compile_select, json_select, records
 from coqlkit.sandbox.state import SandboxState
 
 __all__ = ["run"]
 
 
-def run(state: SandboxState, body: dict[str, Any]) -> tuple[dict[str, Any] | None, int | None]:
-    """The response body (None: 204, no rows) and the query's LIMIT (for its credits)."""
+def run(state: SandboxState, body: dict[str, Any]) -> tuple[bytes | None, int | None]:
+    """The response body, JSON (None: 204, no rows), and the query's LIMIT (for its credits)."""
     text = body.get("select_query")
     if not isinstance(text, str) or not text.strip():
         raise ZohoError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "select_query"})
@@ -41,16 +42,32 @@ def run(state: SandboxState, body: dict[str, Any]) -> tuple[dict[str, Any] | Non
                 "sub query returns more than one value",
                 {"sub_query_sequence": sequence, "operator": op},
             )
-    sql, params = compiled.sql()
-    rows = list(store.query(sql, params))
-    more = len(rows) > compiled.limit
-    data = records(store, compiled, rows[: compiled.limit])
-    if not data:
-        return None, limit
-    result: dict[str, Any] = {"data": data, "info": {"count": len(data), "more_records": more}}
-    if include == ["fields"]:
-        result["fields"] = _fields_meta(state, select)
-    return result, limit
+    fields = _encode(_fields_meta(state, select)) if include == ["fields"] else None
+    made = json_select(compiled)
+    if made is not None:  # each record's JSON text made by SQLite
+        texts = [row[0] for row in store.query(*made)]
+        more = len(texts) > compiled.limit
+        texts = texts[: compiled.limit]
+        if not texts:
+            return None, limit
+        data = "[" + ",".join(texts) + "]"
+        count = len(texts)
+    else:
+        sql, params = compiled.sql()
+        rows = list(store.query(sql, params))
+        more = len(rows) > compiled.limit
+        records_ = records(store, compiled, rows[: compiled.limit])
+        if not records_:
+            return None, limit
+        data, count = _encode(records_), len(records_)
+    info = _encode({"count": count, "more_records": more})
+    answer = f'{{"data":{data},"info":{info}' + (f',"fields":{fields}' if fields is not None else "") + "}"
+    return answer.encode(), limit
+
+
+def _encode(value: Any) -> str:
+    """JSON as Zoho writes it (and Starlette's JSONResponse did): compact, UTF-8, no NaN."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _fields_meta(state: SandboxState, select: Any) -> dict[str, Any]:

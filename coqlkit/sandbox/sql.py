@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -43,9 +43,9 @@ from coqlkit.language.ast import (
     String,
     Value,
 )
-from coqlkit.sandbox.store import MODULE_SUFFIX, Store, quote_name
+from coqlkit.sandbox.store import JSON_TYPES, MODULE_SUFFIX, Store, quote_name
 
-__all__ = ["Compiled", "Output", "compile_select"]
+__all__ = ["Compiled", "Output", "compile_select", "json_select"]
 
 TEXTUAL = frozenset(
     {
@@ -456,6 +456,70 @@ def _getter(store: Store, o: Output) -> Callable[[Sequence[Any]], Any]:
     if convert is None:
         return operator.itemgetter(index)
     return lambda row: convert(row[index])
+
+
+def json_select(compiled: Compiled) -> tuple[str, list[Any]] | None:
+    """The statement made to answer each record as Zoho's JSON text, built by SQLite (a
+    page of 2,000 records in a third of the time building and encoding Python dicts takes);
+    None when a record needs Python (aggregates, grouped rows). The text equals what
+    :func:`records` then ``json.dumps`` give, value for value."""
+    if compiled.grouped:
+        return None
+    pairs = []
+    for o in compiled.outputs:
+        value = _json_value(compiled, o)
+        if value is None:
+            return None
+        pairs.append(f"{_sql_text(o.key)}, {value}")
+    return replace(compiled, exprs=[f"json_object({', '.join(pairs)})"]).sql()
+
+
+def _json_value(compiled: Compiled, o: Output) -> str | None:
+    """One output as an SQL expression of its JSON value (see :func:`_getter`)."""
+    if o.aggregate is not None:
+        return None
+    e = compiled.exprs[o.index]
+    kind = o.field.type
+    if kind in NAMED_LOOKUPS or o.name_index is not None:
+        name = compiled.exprs[o.name_index] if o.name_index is not None else "NULL"
+        return (
+            f"CASE WHEN {e} IS NULL THEN NULL ELSE json_object('name', {name}, 'id', CAST({e} AS TEXT)) END"
+        )
+    if kind in ID_ONLY_LOOKUPS and not o.field.subkey:
+        return f"CASE WHEN {e} IS NULL THEN NULL ELSE json_object('id', CAST({e} AS TEXT)) END"
+    field = o.field
+    value_kind = (
+        field.value_type if field.type in (FieldType.FORMULA, FieldType.ROLLUP_SUMMARY) else field.type
+    )
+    if (
+        field.api_name == "id"
+        or value_kind is FieldType.BIGINT
+        or (field.subkey and field.value_type is FieldType.BIGINT)
+    ):
+        return f"CAST({e} AS TEXT)"
+    if value_kind is FieldType.BOOLEAN:
+        return f"CASE WHEN {e} IS NULL THEN NULL WHEN {e} THEN json('true') ELSE json('false') END"
+    if value_kind is FieldType.DATETIME:
+        return f"zoho_local({e})"
+    if value_kind is FieldType.MULTISELECTPICKLIST:  # "a;b" → ["a","b"]; "" → []
+        return (
+            f"CASE WHEN {e} IS NULL THEN NULL WHEN {e} = '' THEN json('[]') "
+            f"ELSE json('[' || replace(json_quote({e}), ';', '\",\"') || ']') END"
+        )
+    if value_kind in JSON_TYPES or field.json_type in ("jsonarray", "jsonobject"):
+        return f"json({e})"
+    if value_kind in TEXTUAL or value_kind in (FieldType.INTEGER, FieldType.BIGINT):
+        return e
+    # SQLite writes a double with 15 digits; one that needs more goes as its 17 (the same
+    # number, as Python's json writes it, if not always in as few digits).
+    return (
+        f"CASE WHEN typeof({e}) = 'real' AND CAST(printf('%.15g', {e}) AS REAL) <> {e} "
+        f"THEN json(printf('%!.17g', {e})) ELSE {e} END"
+    )
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _aggregate_value(store: Store, output: Output, value: Any) -> Any:

@@ -114,7 +114,7 @@ class Store:
         self._keep: sqlite3.Connection | None = self.connect() if self._uri else None
         self.tz = _zone(time_zone)
         # The org's UTC offset by hour of a stored datetime (see :meth:`local`).
-        self._offsets: dict[str, tuple[dt.timedelta, str] | None] = {}
+        self._offsets: dict[str, tuple[dt.timedelta, str, str | None] | None] = {}
 
     # ---- connections --------------------------------------------------------------
 
@@ -126,6 +126,8 @@ class Store:
         if self._uri is None:
             conn.execute("PRAGMA journal_mode=WAL")  # readers in threads while a writer loads
         conn.create_function("zoho_subid", 1, subid, deterministic=True)
+        # For records made as JSON text by SQLite (see sql.json_select).
+        conn.create_function("zoho_local", 1, self._local_or_null, deterministic=True)
         return conn
 
     @property
@@ -243,11 +245,17 @@ class Store:
         if offset is None or len(stored) != 19:
             value = dt.datetime.fromisoformat(stored).replace(tzinfo=dt.timezone.utc).astimezone(self.tz)
             return value.isoformat(timespec="seconds")
-        delta, suffix = offset
+        delta, suffix, local_hour = offset
+        if local_hour is not None:  # a whole-hour offset: only the hour changes
+            return local_hour + stored[13:] + suffix
         return (dt.datetime.fromisoformat(stored) + delta).isoformat(timespec="seconds") + suffix
 
-    def _hour_offset(self, hour: str) -> tuple[dt.timedelta, str] | None:
-        """The offset through the hour ``YYYY-MM-DDTHH`` (UTC); None if it changes within it."""
+    def _local_or_null(self, stored: str | None) -> str | None:
+        return None if stored is None else self.local(stored)
+
+    def _hour_offset(self, hour: str) -> tuple[dt.timedelta, str, str | None] | None:
+        """The offset through the hour ``YYYY-MM-DDTHH`` (UTC), its text, and the local hour
+        (``YYYY-MM-DDTHH``) when the offset is whole hours; None if it changes within it."""
         try:
             start = dt.datetime.fromisoformat(hour + ":00:00").replace(tzinfo=dt.timezone.utc)
         except ValueError:
@@ -256,8 +264,9 @@ class Store:
         last = (start + dt.timedelta(minutes=59, seconds=59)).astimezone(self.tz).utcoffset()
         if first is None or first != last:
             return None
-        suffix = start.astimezone(self.tz).isoformat()[19:]
-        return first, suffix
+        local = start.astimezone(self.tz).isoformat()
+        whole = first.total_seconds() % 3600 == 0
+        return first, local[19:], local[:13] if whole else None
 
     def converter(self, field: Field) -> Callable[[Any], Any] | None:
         """:meth:`to_json` for one field, decided once (None: the stored value as it is).

@@ -52,7 +52,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[OutputColu
         field = catalog.resolve("Leads", FieldRef((name,))).field
         lookup_name = FieldRef((name, "full_name")) if field.type is FieldType.OWNERLOOKUP else None
         columns.append(OutputColumn(name, field, FieldRef((name,)), lookup_name=lookup_name))
-    return json.dumps(body), columns
+    return body.decode(), columns
 
 
 def median_seconds(fn: Callable[[], object], rounds: int = 60) -> float:
