@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import pyarrow as pa
 
 from coqlkit.catalog import Catalog
-from coqlkit.catalog.limits import MAX_LIMIT, MAX_OFFSET_ROWS
+from coqlkit.catalog.limits import MAX_OFFSET_ROWS
 from coqlkit.errors import ConsistencyWarning, CoqlError
 from coqlkit.execute import finish
 from coqlkit.execute.arrow import empty_batch, schema
@@ -35,7 +35,7 @@ from coqlkit.language.render import render
 from coqlkit.plan.explain import Actual, explain
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.planner import Plan, plan
-from coqlkit.plan.prepare import has_long_in, rewrite_long_ins
+from coqlkit.plan.prepare import has_long_in, one_call_rows, rewrite_long_ins
 from coqlkit.plan.steps import (
     BulkRead,
     ColumnSplit,
@@ -98,11 +98,7 @@ def needs_probe(select: Select, options: PlanOptions | None = None) -> bool:
         return False
     if options.strategy == "bulk":
         return True  # a bulk read is planned by its record count
-    limit = select.limit
-    if limit is not None and limit.count is not None:
-        within = limit.count <= min(options.page_size, MAX_LIMIT)
-        return not (within and (limit.offset or 0) + limit.count <= options.offset_ceiling)
-    return True
+    return one_call_rows(select, options) is None
 
 
 def probe_query(select: Select) -> Select | None:

@@ -41,6 +41,7 @@ from coqlkit.plan.prepare import (
     criteria_count,
     expand_star,
     has_long_in,
+    one_call_rows,
     output_columns,
     rewrite_long_ins,
     split_long_in,
@@ -232,6 +233,9 @@ class _Planner:
             return self.groups(select, columns)
         wanted = _wanted(rows, limit, offset)
         known = rows is not None
+        if not known:  # "id in (...)": no more rows than ids
+            capped = one_call_rows(select, options)
+            wanted = wanted if capped is None else capped
         if wanted == 0:
             return OffsetPages(tuple(columns), Estimate(0, 0, 0, 0.0), replace(select, limit=None), ())
         candidates: list[Step] = []
@@ -534,8 +538,16 @@ class _Planner:
         for part in parts:
             whole = replace(part, columns=inner.columns, order_by=BY_ID, limit=None)
             subs.append(self.plan(whole, None, inner_columns))
-        step: Step = InUnion(tuple(inner_columns), replace(self.together(subs), rows=None), tuple(subs))
+        step: Step = InUnion(tuple(inner_columns), self.united(subs), tuple(subs))
         return self.finish(step, order, limit, offset, columns, hidden)
+
+    def united(self, subs: list[Step]) -> Estimate:
+        """The parts of an IN split side by side: no more rows than theirs together (when
+        each is bounded, by the ids of an ``id in``), else unknown."""
+        bounds = [s.estimate.rows for s in subs]
+        if any(b is None for b in bounds):
+            return replace(self.together(subs), rows=None)
+        return replace(self.together(subs), rows=sum(b or 0 for b in bounds), rows_bound="at most")
 
     def grouped_union(self, select: Select, parts: list[Select], columns: list[OutputColumn]) -> Step:
         """An aggregate over an IN too long for one query: the records (the grouped and
@@ -553,7 +565,7 @@ class _Planner:
         )
         inner_columns = self.columns(inner)
         subs = [self.plan(replace(inner, where=p.where), None, inner_columns) for p in parts]
-        step: Step = InUnion(tuple(inner_columns), replace(self.together(subs), rows=None), tuple(subs))
+        step: Step = InUnion(tuple(inner_columns), self.united(subs), tuple(subs))
         aggregates = tuple(
             (c.key, c.expr.func, c.expr.arg.name)
             for c in select.columns

@@ -6,25 +6,31 @@ from __future__ import annotations
 from dataclasses import replace
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module, ResolveError
-from coqlkit.catalog.limits import MAX_CRITERIA, MAX_IN_VALUES
+from coqlkit.catalog.limits import MAX_CRITERIA, MAX_IN_VALUES, MAX_LIMIT
 from coqlkit.errors import PlanError
 from coqlkit.language.ast import (
     Aggregate,
     And,
     Column,
+    Comparison,
     Condition,
     FieldRef,
     In,
+    Number,
     Or,
     Select,
     Star,
+    String,
 )
 from coqlkit.plan.columns import ID_FIELD, OutputColumn
+from coqlkit.plan.options import PlanOptions
 
 __all__ = [
     "criteria_count",
     "expand_star",
     "has_long_in",
+    "id_bound",
+    "one_call_rows",
     "output_columns",
     "rewrite_long_ins",
     "split_long_in",
@@ -106,6 +112,54 @@ def _display_path(catalog: Catalog, ref: FieldRef, field: Field) -> FieldRef | N
 
 
 # ---- IN lists longer than Zoho takes -----------------------------------------------------
+
+
+def id_bound(cond: Condition | None) -> int | None:
+    """At most how many records a WHERE matches, by its ids alone: ``id = x`` one, ``id in
+    (...)`` as many as its distinct values; AND the least of its sides, OR their sum. None:
+    nothing in it bounds the records (no probe can be spared).
+
+    >>> from coqlkit.language import parse
+    >>> id_bound(parse("select Last_Name from Leads where id in (1, 2, 2) and City = 'X'").where)
+    2
+    """
+    if cond is None:
+        return None
+    if isinstance(cond, And):
+        sides = [b for b in (id_bound(cond.left), id_bound(cond.right)) if b is not None]
+        return min(sides) if sides else None
+    if isinstance(cond, Or):
+        left, right = id_bound(cond.left), id_bound(cond.right)
+        return None if left is None or right is None else left + right
+    if not isinstance(cond, (Comparison, In)) or not _is_record_id(cond.left):
+        return None
+    if isinstance(cond, Comparison):
+        return 1 if cond.op == "=" else None
+    if cond.negated or not isinstance(cond.values, tuple):
+        return None
+    if not all(isinstance(v, (String, Number)) for v in cond.values):
+        return None
+    return len({str(v.value) for v in cond.values if isinstance(v, (String, Number))})
+
+
+def one_call_rows(select: Select, options: PlanOptions) -> int | None:
+    """The rows one call can fetch whole without knowing how many match: the LIMIT, or as
+    many as the ids of an ``id in (...)`` (past its OFFSET), when that many fit in a page
+    inside the offset ceiling (None: they may not)."""
+    limit = select.limit
+    count = limit.count if limit is not None else None
+    offset = (limit.offset or 0) if limit is not None else 0
+    bound = id_bound(select.where)
+    if bound is not None:
+        left = max(0, bound - offset)
+        count = left if count is None else min(count, left)
+    if count is None or count > min(options.page_size, MAX_LIMIT):
+        return None
+    return count if offset + count <= options.offset_ceiling else None
+
+
+def _is_record_id(ref: FieldRef) -> bool:
+    return len(ref.path) == 1 and ref.path[0].lower() == "id" and ref.via is None
 
 
 def criteria_count(cond: Condition | None) -> int:

@@ -372,6 +372,29 @@ def test_in_union_ordered_and_sliced_here(leads_org: Org, facts: dict[str, Any])
     )
     check(run, expected)
     assert run.table.column("Annual_Revenue").null_count > 0  # the slice reaches the nulls
+    # Each of the 28 queries names 50 ids: at most 50 records, one call of 1 credit each.
+    parts = [step for step in run.plan.steps() if not step.children]
+    assert len(parts) == 28 and {step.name for step in parts} == {"single call"}
+    assert run.stats.credits == 28
+
+
+def test_records_by_id_are_one_call_without_a_probe(leads_org: Org, facts: dict[str, Any]) -> None:
+    ids = facts["ids"][5::1999][:120] + facts["ids"][5::1999][:3]  # 120 ids, 3 of them twice
+    run = leads_org.run(
+        f"select Last_Name, Annual_Revenue from Leads where id in ({', '.join(map(str, ids))}) "
+        "order by Annual_Revenue desc"
+    )
+    assert run.steps() == ["single call"]
+    assert len(coql_calls(run)) == 1 and run.stats.credits == 1  # no COUNT probe; LIMIT 120
+    expected = leads_org.oracle.records(
+        "Leads",
+        run.schema,
+        where=f"t.id IN ({', '.join('?' for _ in ids)})",
+        order='t."Annual_Revenue" DESC, t.id',
+        params=ids,
+    )
+    check(run, expected)
+    assert run.table.num_rows == 120
 
 
 @pytest.mark.slow

@@ -19,7 +19,14 @@ from coqlkit.language.ast import Column, FieldRef, In, OrderItem
 from coqlkit.language.render import render
 from coqlkit.plan import Plan, PlanOptions, plan
 from coqlkit.plan.planner import total
-from coqlkit.plan.prepare import criteria_count, has_long_in, rewrite_long_ins, split_long_in
+from coqlkit.plan.prepare import (
+    criteria_count,
+    has_long_in,
+    id_bound,
+    one_call_rows,
+    rewrite_long_ins,
+    split_long_in,
+)
 from coqlkit.plan.steps import (
     BulkRead,
     ColumnSplit,
@@ -612,3 +619,56 @@ def test_local_project_keeps_the_query_columns() -> None:
     found = make("select Last_Name from Leads order by City limit 3 offset 150000", rows=250_000)
     assert isinstance(found.root, LocalProject)
     assert [c.key for c in found.root.columns] == ["id", "Last_Name"]
+
+
+# ---- what the ids alone say: id = x, id in (...) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "bound"),
+    [
+        ("id = 7", 1),
+        ("id in (1, 2, 3)", 3),
+        ("id in ('1', 1, 2)", 2),  # the same id written two ways is one record
+        ("ID in (1, 2)", 2),
+        ("id in (1, 2, 3) and City = 'X'", 3),
+        ("City = 'X' and (id in (1, 2) and id = 5)", 1),
+        ("id in (1, 2) or id in (3, 4, 5)", 5),
+        ("id in (1, 2) or City = 'X'", None),
+        ("id != 7", None),
+        ("id not in (1, 2)", None),
+        ("id > 7", None),
+        ("Owner.id in (1, 2)", None),  # a lookup's id: many records share it
+        ("id in (select id from Contacts where Last_Name = 'X')", None),
+        ("City = 'X'", None),
+    ],
+)
+def test_the_ids_of_a_where_bound_its_records(where: str, bound: int | None) -> None:
+    select = parse(f"select Last_Name from Leads where {where}")
+    assert id_bound(select.where) == bound
+    assert one_call_rows(select, PlanOptions()) == bound
+
+
+def test_one_call_rows_takes_the_limit_offset_and_page_size() -> None:
+    options = PlanOptions()
+    ids = ", ".join(str(i) for i in range(1, 121))
+    assert one_call_rows(parse(f"select Last_Name from Leads where id in ({ids}) limit 50"), options) == 50
+    assert (
+        one_call_rows(parse(f"select Last_Name from Leads where id in ({ids}) limit 50 offset 100"), options)
+        == 20
+    )
+    assert (
+        one_call_rows(parse(f"select Last_Name from Leads where id in ({ids}) limit 5 offset 200"), options)
+        == 0
+    )
+    assert one_call_rows(parse("select Last_Name from Leads limit 500"), options) == 500
+    assert one_call_rows(parse("select Last_Name from Leads limit 5000"), options) is None
+    assert one_call_rows(parse("select Last_Name from Leads"), options) is None
+    many = ", ".join(str(i) for i in range(1, 2502))
+    assert one_call_rows(parse(f"select Last_Name from Leads where id in ({many})"), options) is None
+    assert (
+        one_call_rows(
+            parse(f"select Last_Name from Leads where id in ({ids})"), replace(options, page_size=100)
+        )
+        is None
+    )
