@@ -74,6 +74,11 @@ class CreditBudget:
         self.spent = max(0, self.spent - credits)
 
 
+#: Attempts at a call whose connection cannot be made (a server down, a wrong host): about
+#: 1.5 s of waiting in all, where five attempts took about 12 s to say what was clear at once.
+REFUSED_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter: wait ``uniform(0, min(cap, base * 2**attempt))``."""
@@ -322,11 +327,19 @@ class AsyncZohoClient:
                 return await call()
             except ApiError as exc:
                 attempt += 1
-                if attempt >= self.retry.attempts or not _retryable(exc, idempotent):
+                attempts = self.retry.attempts
+                if _refused(exc):  # nothing listens there: rarely a blip, so give up sooner
+                    attempts = min(attempts, REFUSED_ATTEMPTS)
+                if attempt >= attempts or not _retryable(exc, idempotent):
                     raise
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
                 await asyncio.sleep(self.retry.delay(attempt, hint, self._rng))
+
+
+def _refused(exc: ApiError) -> bool:
+    """The connection could not be made (refused, no such host): not one answer came."""
+    return isinstance(exc, TransportError) and isinstance(exc.__cause__, httpx.ConnectError)
 
 
 def _retryable(exc: ApiError, idempotent: bool) -> bool:

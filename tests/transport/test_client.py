@@ -9,7 +9,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from coqlkit.errors import AuthError, CreditBudgetExceeded, RateLimited, ZohoApiError
+from coqlkit.errors import AuthError, CreditBudgetExceeded, RateLimited, TransportError, ZohoApiError
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import AsyncZohoClient, CreditBudget, FileTokenStore, Settings, ZohoClient
 from tests.transport.conftest import FAST, settings_for
@@ -286,3 +286,21 @@ def test_a_stored_token_is_reused_only_by_the_same_accounts_server(
             assert zoho.coql(PAGE.format(0)).count == 20
             assert zoho.aio.api_base == second.base_url
         assert token_posts(second) == 1
+
+
+def test_a_refused_connection_is_given_up_after_three_attempts(org_db: str, store: FileTokenStore) -> None:
+    sandbox = Sandbox(records=400, db=org_db).start()
+    settings = settings_for(sandbox, store)
+    with ZohoClient(settings) as zoho:
+        assert zoho.coql(PAGE.format(0)).count == 20  # a token, kept in the store
+    sandbox.stop()  # nothing listens at that address now
+
+    async def main() -> None:
+        async with AsyncZohoClient(settings, retry=FAST) as zoho:
+            with pytest.raises(TransportError) as info:
+                await zoho.coql(PAGE.format(20))
+            assert info.value.code == "CONNECTION_ERROR"
+            assert isinstance(info.value.__cause__, httpx.ConnectError)
+            assert zoho.retries == 2  # three attempts, where the policy allows eight
+
+    asyncio.run(main())
