@@ -69,6 +69,7 @@ __all__ = ["Plan", "plan", "total"]
 
 ID = FieldRef(("id",))
 BY_ID = (OrderItem(ID),)
+BY_ID_DESC = [OrderItem(ID, descending=True)]
 # Modules bulk read does not serve (reference §7, bulk-read limitations).
 NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 
@@ -253,6 +254,11 @@ class _Planner:
                 candidates.append(self.finished(select, columns, self.by_id, rows=rows, keep_limit=True))
             except _NoPlan as exc:
                 failure = exc
+            if rows is not None and wanted is not None and list(select.order_by) == BY_ID_DESC:
+                try:
+                    candidates.append(self.mirrored(select, rows, wanted, offset, columns))
+                except _NoPlan as exc:
+                    failure = failure or exc
         if bulk and options.strategy != "coql":
             found = self.bulk(select, rows, columns)
             if found is not None:
@@ -263,6 +269,20 @@ class _Planner:
         if not bulk:  # a part of a column split: its one COQL scan, whatever the strategy
             return candidates[0]
         return self.choose(candidates)
+
+    def mirrored(
+        self, select: Select, rows: int, wanted: int, offset: int, columns: list[OutputColumn]
+    ) -> Step:
+        """ORDER BY id DESC past the ceiling, the records counted: the same rows are the
+        ascending ones counted from the other end (from ``rows - offset - wanted``), fetched
+        in id order (inside the ceiling by offset pages, past it by keyset windows that
+        skip ahead) and turned round here, instead of reading every record to sort them."""
+        start = max(0, rows - offset - wanted)
+        ascending = replace(select, order_by=BY_ID, limit=Limit(max(wanted, 1), start or None))
+        step = self.scan(ascending, rows, columns, bulk=False)
+        est = step.estimate
+        keys = _sort_keys(list(BY_ID_DESC), step.columns)
+        return LocalSort(step.columns, _local(est.rows, est.rows_bound), step, keys)
 
     def single(
         self, select: Select, wanted: int, offset: int, columns: list[OutputColumn], *, known: bool

@@ -484,6 +484,25 @@ def test_order_by_past_the_ceiling_is_sorted_here(leads_org: Org, facts: dict[st
     assert run.table.num_rows > CEILING
 
 
+@pytest.mark.parametrize(
+    ("limit", "offset", "strategy"),
+    [(500, 200_000, "single call"), (3_000, 100_000, "keyset pages"), (2_500, 249_000, "single call")],
+)
+def test_order_by_id_desc_past_the_ceiling_reads_from_the_other_end(
+    leads_org: Org, limit: int, offset: int, strategy: str
+) -> None:
+    """Counted, the rows are the ascending ones from LEADS - offset - limit: read in id order
+    and turned round, not all 250,000 read and sorted."""
+    run = leads_org.run(f"select Last_Name, City from Leads order by id desc limit {limit} offset {offset}")
+    assert run.steps() == ["local sort", strategy]
+    wanted = min(limit, LEADS - offset)
+    pages = -(-wanted // PAGE)
+    assert len(coql_calls(run)) <= 1 + pages + 1  # the probe, the pages, a skipped window's last row
+    expected = leads_org.oracle.records("Leads", run.schema, order="t.id DESC", limit=limit, offset=offset)
+    check(run, expected)
+    assert run.table.num_rows == wanted
+
+
 @pytest.mark.slow
 def test_order_by_with_limit_and_offset_past_the_ceiling(leads_org: Org, facts: dict[str, Any]) -> None:
     run = leads_org.run(
