@@ -111,6 +111,13 @@ def check(run: Run, expected: pa.Table, *, approx: tuple[str, ...] = (), ordered
     accounted(run)
 
 
+def by_revenue(org: Org, run: Run, where: str, params: list[Any]) -> pa.Table:
+    """The oracle's Leads matching ``where``, by Annual_Revenue descending (then id)."""
+    return org.oracle.records(
+        "Leads", run.schema, where=where, order='t."Annual_Revenue" DESC, t.id', params=params
+    )
+
+
 def coql_calls(run: Run) -> list[dict[str, Any]]:
     return [e for e in run.log if e["path"] == "/crm/v8/coql" and e["status"] in OK]
 
@@ -293,14 +300,7 @@ def test_in_list_of_120_values_is_one_query(leads_org: Org, facts: dict[str, Any
     assert len(coql_calls(run)) == 2  # the COUNT probe and the rows
     assert render(run.plan.root.query).count("Email in (") == 3  # type: ignore[attr-defined]
     marks = ", ".join("?" for _ in emails)
-    expected = leads_org.oracle.records(
-        "Leads",
-        run.schema,
-        where=f't."Email" COLLATE NOCASE IN ({marks})',
-        order='t."Annual_Revenue" DESC, t.id',
-        params=emails,
-    )
-    check(run, expected)
+    check(run, by_revenue(leads_org, run, f't."Email" COLLATE NOCASE IN ({marks})', emails))
     assert run.table.num_rows == 120
 
 
@@ -386,14 +386,7 @@ def test_records_by_id_are_one_call_without_a_probe(leads_org: Org, facts: dict[
     )
     assert run.steps() == ["single call"]
     assert len(coql_calls(run)) == 1 and run.stats.credits == 1  # no COUNT probe; LIMIT 120
-    expected = leads_org.oracle.records(
-        "Leads",
-        run.schema,
-        where=f"t.id IN ({', '.join('?' for _ in ids)})",
-        order='t."Annual_Revenue" DESC, t.id',
-        params=ids,
-    )
-    check(run, expected)
+    check(run, by_revenue(leads_org, run, f"t.id IN ({', '.join('?' for _ in ids)})", ids))
     assert run.table.num_rows == 120
 
 
