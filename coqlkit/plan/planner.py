@@ -365,9 +365,9 @@ class _Planner:
         query = replace(select, order_by=BY_ID, limit=None)
         skipped = offset // window
         pages = [Page(window - 1, 1, w, skip=True) for w in range(skipped)]
-        if wanted is None:  # unknown size: the first page, then on until a page comes back short
+        if wanted is None:  # unknown size: a first page of 200 (1 credit), then on until one is short
             start = offset - skipped * window
-            pages.append(Page(start, min(options.page_size, window - start), skipped))
+            pages.append(Page(start, min(DEFAULT_LIMIT, options.page_size, window - start), skipped))
             credits = sum(p.credits for p in pages)
             est = Estimate(None, len(pages), credits, (skipped + 1) * options.latency, calls_bound="at least")
             return KeysetPages(

@@ -154,7 +154,7 @@ def test_an_open_ended_keyset_page_never_crosses_the_ceiling() -> None:
     assert (first.offset, first.limit, first.window, first.skip) == (99_999, 1, 1, False)
     step = make("select Last_Name from Leads offset 150000").root
     assert isinstance(step, KeysetPages)
-    assert step.pages[-1] == Page(50_000, 2000, 1)
+    assert step.pages[-1] == Page(50_000, 200, 1)  # a first page of 200: 1 credit
 
 
 @pytest.mark.parametrize(("rows", "jobs"), [(1, 1), (200_000, 1), (200_001, 2), (1_000_000, 5)])
@@ -229,7 +229,7 @@ def test_with_a_count_the_scan_does_not_stop_at_a_short_page() -> None:
 def test_without_a_count_or_limit_the_scan_goes_on_until_a_short_page() -> None:
     step = make("select Last_Name from Leads").root
     assert isinstance(step, KeysetPages) and step.until_short and step.open_ended
-    assert step.estimate == Estimate(None, 1, 3, 0.3, calls_bound="at least")
+    assert step.estimate == Estimate(None, 1, 1, 0.3, calls_bound="at least")  # a first page of 200
 
 
 def test_the_count_bounds_the_limit() -> None:
