@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import deque
 from collections.abc import AsyncGenerator
@@ -251,17 +252,21 @@ class _Scan:
         return batch if all(mask) else batch.filter(pa.array(mask, pa.bool_()))
 
 
-# Pages are decoded here, off the event loop. Two threads: Arrow's JSON reader runs without
-# the GIL, but the rest of a page's decoding holds it, and more threads only fight the event
-# loop for it (measured: no faster with six).
-_DECODER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="coqlkit-decode")
+# Pages are decoded off the event loop, by two threads: Arrow's JSON reader runs without the
+# GIL, but the rest of a page's decoding holds it, and more threads only fight the event loop
+# for it (measured: no faster with six). One pool per process: a forked child gets its own
+# (it inherits the parent's pool without its threads).
+_decoders: dict[int, ThreadPoolExecutor] = {}
 
 
 async def _decode(
     body: bytes, schema: pa.Schema, columns: tuple[OutputColumn, ...]
 ) -> tuple[pa.RecordBatch, str | None]:
     """``body_to_batch`` on a decoding thread."""
-    return await asyncio.get_running_loop().run_in_executor(_DECODER, body_to_batch, body, schema, columns)
+    pool = _decoders.get(os.getpid())
+    if pool is None:
+        pool = _decoders[os.getpid()] = ThreadPoolExecutor(2, thread_name_prefix="coqlkit-decode")
+    return await asyncio.get_running_loop().run_in_executor(pool, body_to_batch, body, schema, columns)
 
 
 async def scan(

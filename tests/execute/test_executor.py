@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import signal
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -174,3 +177,26 @@ def test_faults_the_client_retries_leave_the_rows_whole() -> None:
     assert ids_of(batches) == oracle_ids(org_db())
     assert len(logged) > stats.calls  # some calls were made twice
     assert stats.credits == sum(e["credits"] for e in logged)  # a failed call costs nothing
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_decodes_pages_with_its_own_threads(sandbox: Sandbox) -> None:
+    """Pages are decoded on a pool of threads; a child forked after the parent used it
+    inherits the pool but not its threads, and must not wait on them forever."""
+    rows = analyze(sandbox, QUERY, **SMALL)[2].num_rows  # the parent's pool now has threads
+    assert rows == 340
+    pid = os.fork()
+    if pid == 0:  # the child: the same read, then out without running the parent's cleanup
+        code = 1
+        try:
+            code = 0 if analyze(sandbox, QUERY, **SMALL)[2].num_rows == rows else 2
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done == (0, 0):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung decoding its pages")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
