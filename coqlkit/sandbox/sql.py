@@ -488,14 +488,8 @@ def _json_value(compiled: Compiled, o: Output) -> str | None:
     if kind in ID_ONLY_LOOKUPS and not o.field.subkey:
         return f"CASE WHEN {e} IS NULL THEN NULL ELSE json_object('id', CAST({e} AS TEXT)) END"
     field = o.field
-    value_kind = (
-        field.value_type if field.type in (FieldType.FORMULA, FieldType.ROLLUP_SUMMARY) else field.type
-    )
-    if (
-        field.api_name == "id"
-        or value_kind is FieldType.BIGINT
-        or (field.subkey and field.value_type is FieldType.BIGINT)
-    ):
+    value_kind = field.value_type  # a formula's or rollup's: its return type
+    if field.api_name == "id" or value_kind is FieldType.BIGINT:
         return f"CAST({e} AS TEXT)"
     if value_kind is FieldType.BOOLEAN:
         return f"CASE WHEN {e} IS NULL THEN NULL WHEN {e} THEN json('true') ELSE json('false') END"

@@ -80,7 +80,7 @@ def quote_name(name: str) -> str:
 
 def column_type(field: Field) -> str:
     """The SQLite type a field is stored as (see the module's table)."""
-    kind = field.value_type if field.type in (FieldType.FORMULA, FieldType.ROLLUP_SUMMARY) else field.type
+    kind = field.value_type
     if field.api_name == "id" or kind in INTEGER_TYPES:
         return "INTEGER"
     if kind in REAL_TYPES:
@@ -273,7 +273,7 @@ class Store:
 
         A page of 2,000 records calls it per column, not per value: deciding the field's
         kind for every value made building a page several times slower."""
-        kind = field.value_type if field.type in (FieldType.FORMULA, FieldType.ROLLUP_SUMMARY) else field.type
+        kind = field.value_type
         if field.api_name == "id" or kind is FieldType.BIGINT:
             return _text
         if kind is FieldType.BOOLEAN:
@@ -291,7 +291,7 @@ class Store:
         """A stored value as Zoho puts it in a COQL response (lookups aside: see the SQL layer)."""
         if value is None:
             return None
-        kind = field.value_type if field.type in (FieldType.FORMULA, FieldType.ROLLUP_SUMMARY) else field.type
+        kind = field.value_type
         if field.api_name == "id" or kind is FieldType.BIGINT:
             return str(value)
         if kind is FieldType.BOOLEAN:
