@@ -22,6 +22,7 @@ from coqlkit.catalog import FieldType
 from coqlkit.catalog.model import Field
 from coqlkit.errors import CoqlError
 from coqlkit.execute.arrow import (
+    CSV_BLOCK_BYTES,
     LOOKUP_TYPE,
     UNEXPECTED_VALUE,
     _arrow_page,
@@ -728,3 +729,39 @@ def test_sandbox_pages_read_by_arrow_equal_the_json_way(sandbox_http: Any, modul
         assert batch.num_rows >= 50
         fast = _arrow_page(reply.content, schema(chosen, tz="America/Los_Angeles"), chosen)
         assert (fast is not None) is (chosen is plain)
+
+
+class _Counted(io.RawIOBase):
+    """Bytes read from memory, counting how many the reader has taken so far."""
+
+    def __init__(self, data: bytes) -> None:
+        self.source = io.BytesIO(data)
+        self.taken = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.source.readinto(buffer)
+        self.taken += n
+        return n
+
+
+def test_a_csv_is_read_a_bounded_way_ahead_of_its_batches() -> None:
+    """Arrow reads a CSV's blocks ahead of the batches taken, in a thread of its own, up to
+    32 of them: a slow consumer (a Parquet export) holds that much, so the block is small."""
+    header, row = write_csv([lead(1)], LEADS).decode().splitlines()
+    data = (header + "\n" + (row + "\n") * (48 * 2**20 // (len(row) + 1))).encode()
+    source = _Counted(data)
+    batches = csv_to_batches(source, LEADS, schema(LEADS))
+    first = next(batches)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # until the read-ahead stops growing
+        before = source.taken
+        time.sleep(0.2)
+        if source.taken == before:
+            break
+    # 32 blocks queued and the few being parsed: about 9 MB at 256 KiB (36 MB at 1 MiB)
+    assert source.taken <= 40 * CSV_BLOCK_BYTES <= 10 * 2**20, f"{source.taken:,} bytes read ahead"
+    assert first.num_rows + sum(b.num_rows for b in batches) == data.count(b"\n") - 1
+    assert source.taken == len(data)
