@@ -15,7 +15,10 @@ seeded once into a cache directory (500,000 Leads: about a minute). The child co
 warms up (token, metadata, ``pyarrow.parquet`` imported), notes its RSS as the
 baseline, exports, and reports its peak RSS (``VmHWM``, the kernel's high-water mark,
 the same figure as ``ru_maxrss``); the parent samples the child's RSS meanwhile, to show
-whether it climbs or levels off. Both ways a large read can go are measured: keyset
+whether it climbs or levels off. One run's peak varies by about ±10% (what the allocator
+keeps, and when), so each size is exported three times, a 100,000-row export before each
+500,000-row one, and the median peaks are compared; every 500,000-row run must stay under
+300 MB. Both ways a large read can go are measured: keyset
 COQL pages (what the planner picks with Zoho's default bulk-job time) and bulk-read
 jobs (what it picks when credits matter, or a bulk job is quick).
 """
@@ -44,6 +47,9 @@ QUERY = f"select {', '.join(FIELDS)} from Leads"
 WARM_UP = "select Last_Name from Leads where id is not null limit 1"
 TARGET_PEAK_MB = 300  # MB as the issue says it: 10**6 bytes
 TARGET_GROWTH = 0.20
+# One export's peak varies by about ±10% run to run (what the allocator keeps, and when):
+# each size is exported ROUNDS times, alternately, and the median peaks are compared.
+ROUNDS = 3
 MB = 1000**2
 
 # The client, alone in a process: connect, warm up, export, report (JSON on stdout).
@@ -185,16 +191,28 @@ def mb(n: int) -> float:
     return n / MB
 
 
+def median(runs: list[Export]) -> Export:
+    """The run whose peak is the median of ``runs``' peaks."""
+    return sorted(runs, key=lambda run: run.peak)[len(runs) // 2]
+
+
 @pytest.mark.parametrize("strategy", ["coql", "bulk"])
 def test_export_500k_rows_to_parquet(  # type: ignore[no-untyped-def]
     strategy: str, sandboxes: dict[int, SandboxProcess], tmp_path: Path, benchmark
 ) -> None:
-    small = export(sandboxes[SMALL], strategy, tmp_path / "small")
-    exports: list[Export] = []
+    smalls: list[Export] = []
+    larges: list[Export] = []
+
+    def small_first() -> None:  # untimed, before each timed large export: the two alternate
+        smalls.append(export(sandboxes[SMALL], strategy, tmp_path / f"small-{len(smalls)}"))
+
     benchmark.pedantic(
-        lambda: exports.append(export(sandboxes[LARGE], strategy, tmp_path / "large")), rounds=1, iterations=1
+        lambda: larges.append(export(sandboxes[LARGE], strategy, tmp_path / f"large-{len(larges)}")),
+        setup=small_first,
+        rounds=ROUNDS,
+        iterations=1,
     )
-    large = exports[0]
+    small, large = median(smalls), median(larges)
     growth = large.peak / small.peak - 1
     benchmark.extra_info.update(
         strategy=strategy,
@@ -206,6 +224,8 @@ def test_export_500k_rows_to_parquet(  # type: ignore[no-untyped-def]
         peak_before_query_mb=round(mb(large.baseline_peak), 1),
         peak_100k_mb=round(mb(small.peak), 1),
         peak_500k_mb=round(mb(large.peak), 1),
+        peaks_100k_mb=[round(mb(run.peak)) for run in smalls],
+        peaks_500k_mb=[round(mb(run.peak)) for run in larges],
         peak_growth=round(growth, 3),
         working_100k_mb=round(mb(small.peak - small.baseline), 1),
         working_500k_mb=round(mb(large.peak - large.baseline), 1),
@@ -216,19 +236,21 @@ def test_export_500k_rows_to_parquet(  # type: ignore[no-untyped-def]
         pandas_imported=large.pandas,
     )
     print(
-        f"\n{strategy}: Parquet export, peak RSS {mb(small.peak):.0f} MB for {SMALL:,} rows "
+        f"\n{strategy}: Parquet export, median peak RSS {mb(small.peak):.0f} MB for {SMALL:,} rows "
         f"({small.seconds:.1f} s), {mb(large.peak):.0f} MB for {LARGE:,} ({large.seconds:.1f} s): "
-        f"{growth:+.0%}; baseline {mb(large.baseline):.0f} MB before the query"
+        f"{growth:+.0%} (peaks {', '.join(f'{mb(r.peak):.0f}' for r in smalls)} / "
+        f"{', '.join(f'{mb(r.peak):.0f}' for r in larges)} MB); baseline {mb(large.baseline):.0f} MB before the query"
         f"{' (pandas imported, by pyarrow)' if large.pandas else ''}; RSS through the "
         f"500k run {', '.join(f'{mb(large.at(q)):.0f}' for q in (0.25, 0.5, 0.75, 1.0))} MB; "
         f"{large.calls} calls, {large.credits} credits; {large.plan}"
     )
-    assert mb(large.peak) < TARGET_PEAK_MB, (
-        f"exporting {LARGE:,} rows ({strategy}) peaked at {mb(large.peak):.0f} MB of RSS "
+    highest = max(larges, key=lambda run: run.peak)
+    assert mb(highest.peak) < TARGET_PEAK_MB, (  # every run
+        f"exporting {LARGE:,} rows ({strategy}) peaked at {mb(highest.peak):.0f} MB of RSS "
         f"(target < {TARGET_PEAK_MB}); {mb(large.baseline):.0f} MB before the query"
     )
     assert growth < TARGET_GROWTH, (
-        f"peak RSS grew {growth:.0%} from {SMALL:,} rows ({mb(small.peak):.0f} MB) to {LARGE:,} "
+        f"the median peak RSS grew {growth:.0%} from {SMALL:,} rows ({mb(small.peak):.0f} MB) to {LARGE:,} "
         f"({mb(large.peak):.0f} MB), target < {TARGET_GROWTH:.0%} ({strategy}; baseline "
         f"{mb(small.baseline):.0f} / {mb(large.baseline):.0f} MB)"
     )
