@@ -13,7 +13,7 @@
 
 A result shows as a table (the first rows, with the row count, the credits and the time);
 ``NAME <<`` assigns it to ``NAME`` as a pandas DataFrame (an Arrow table with ``--arrow``,
-or without pandas). ``:name`` binds the notebook variable ``name`` as a typed literal
+or without pandas; ``--floats``: currency and decimal columns as floats, not ``Decimal``). ``:name`` binds the notebook variable ``name`` as a typed literal
 (never pasted as text; numpy scalars and arrays, pandas Series count as their Python
 values). A read of several pages shows a progress bar (rows fetched of the expected total,
 and credits) that updates in place. A wrong query shows its caret diagnostic, not a
@@ -36,7 +36,7 @@ import IPython.display
 import pyarrow as pa
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 
-from coqlkit.api import Connection, Result, connect
+from coqlkit.api import Connection, Result, connect, pandas_frame
 from coqlkit.errors import CoqlError, ParameterError, excerpt
 from coqlkit.language import parse
 from coqlkit.language.ast import Param
@@ -49,7 +49,7 @@ display: Any = IPython.display.display
 #: Rows a result shows in the notebook (the whole result is in the variable).
 SHOW_ROWS = 10
 
-CELL_USAGE = "%%coql [--explain | --analyze] [--no-progress] [--arrow] [NAME <<]"
+CELL_USAGE = "%%coql [--explain | --analyze] [--no-progress] [--arrow | --floats] [NAME <<]"
 CONNECT_USAGE = "%coql_connect [--profile NAME | --sandbox [--records N]]"
 
 
@@ -188,6 +188,7 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--analyze", action="store_true")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--arrow", action="store_true", help="assign an Arrow table, not a DataFrame")
+    parser.add_argument("--floats", action="store_true", help="currency and decimals as floats, not Decimal")
     return parser
 
 
@@ -251,7 +252,7 @@ class CoqlMagics(Magics):
 
     @line_cell_magic
     def coql(self, line: str, cell: str | None = None) -> Any:
-        """``%coql QUERY`` or ``%%coql [--explain|--analyze] [--no-progress] [--arrow] [NAME <<]``."""
+        """``%coql QUERY`` or ``%%coql [--explain|--analyze] [--no-progress] [--arrow|--floats] [NAME <<]``."""
         flags: list[str] = []
         target, query = None, line
         try:
@@ -261,6 +262,8 @@ class CoqlMagics(Magics):
             args = _parse_args(_cell_parser(), flags)
             if target is not None and (args.explain or args.analyze):
                 raise _UsageError(f"%%coql: --explain and --analyze print a plan: no `{target} <<`")
+            if args.arrow and args.floats:
+                raise _UsageError(f"%%coql: --floats is for a DataFrame, not --arrow\nusage: {CELL_USAGE}")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
             _show_error(str(exc) if isinstance(exc, _UsageError) else f"%%coql: {exc}")
             return None
@@ -290,7 +293,7 @@ class CoqlMagics(Magics):
         view = ResultView(table, result, time.perf_counter() - started)
         if target is None:
             return view
-        self.namespace[target] = table if args.arrow else _frame(table)
+        self.namespace[target] = table if args.arrow else _frame(table, "float" if args.floats else "decimal")
         print(f"{target} = {view.summary}")
         return None
 
@@ -400,12 +403,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _frame(table: pa.Table) -> Any:
+def _frame(table: pa.Table, decimals: str) -> Any:
     try:
         import pandas  # noqa: F401
     except ImportError:
         return table
-    return table.to_pandas()
+    return pandas_frame(table, decimals=decimals)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -91,6 +91,25 @@ def test_to_pandas_dtypes(conn: coqlkit.Connection) -> None:
     assert frame["Created_Time"].iloc[0].tzinfo is not None
 
 
+def test_to_pandas_decimals_as_floats(conn: coqlkit.Connection) -> None:
+    import pandas as pd
+
+    query = (
+        "select Last_Name, Annual_Revenue from Leads where Annual_Revenue is not null order by id limit 50"
+    )
+    exact = conn.query(query).to_pandas()
+    rough = conn.query(query).to_pandas(decimals="float", strings_to_categorical=True)
+    assert exact["Annual_Revenue"].dtype == object
+    assert all(isinstance(v, Decimal) for v in exact["Annual_Revenue"])
+    assert rough["Annual_Revenue"].dtype == "float64"
+    assert rough["Annual_Revenue"].tolist() == [float(v) for v in exact["Annual_Revenue"]]
+    assert rough["Annual_Revenue"].sum() == pytest.approx(float(exact["Annual_Revenue"].sum()))
+    assert rough["Last_Name"].tolist() == exact["Last_Name"].tolist()
+    assert isinstance(rough["Last_Name"].dtype, pd.CategoricalDtype)  # the other options go to pyarrow
+    with pytest.raises(ValueError, match="decimals='exact'"):
+        conn.query(query).to_pandas(decimals="exact")
+
+
 def test_to_polars_types(conn: coqlkit.Connection) -> None:
     import polars as pl
 

@@ -226,6 +226,17 @@ def test_cell_assigns_an_arrow_table_with_arrow(ip: InteractiveShell) -> None:
     assert pa.types.is_struct(table.schema.field("Owner").type)
 
 
+def test_cell_assigns_floats_for_decimals_with_floats(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
+    query = "select Deal_Name, Amount from Deals where Amount is not null order by Amount desc limit 20"
+    cell(ip, "--no-progress exact <<", query)
+    cell(ip, "--floats --no-progress rough <<", query)
+    exact, rough = ip.user_ns["exact"], ip.user_ns["rough"]
+    assert exact["Amount"].dtype == object and isinstance(exact["Amount"].iloc[0], Decimal)
+    assert rough["Amount"].dtype == "float64"
+    assert rough["Amount"].tolist() == [float(v) for v in exact["Amount"]]
+    assert rough["Deal_Name"].tolist() == exact["Deal_Name"].tolist()
+
+
 # ---- :name parameters --------------------------------------------------------------------------
 
 
@@ -373,6 +384,7 @@ def test_a_wrong_query_shows_its_caret_diagnostic_and_no_traceback(
         ("1x <<", "%%coql: '1x' is not a variable name"),
         ("'open", "%%coql: No closing quotation"),
         ("--explain plan <<", "%%coql: --explain and --analyze print a plan: no `plan <<`"),
+        ("--arrow --floats t <<", "%%coql: --floats is for a DataFrame, not --arrow\nusage: %%coql "),
     ],
 )
 def test_a_bad_magic_line_shows_its_usage(ip: InteractiveShell, line: str, message: str) -> None:
