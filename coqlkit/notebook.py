@@ -13,11 +13,12 @@
 
 A result shows as a table (the first rows, with the row count, the credits and the time);
 ``NAME <<`` assigns it to ``NAME`` as a pandas DataFrame (an Arrow table with ``--arrow``,
-or without pandas; ``--floats``: currency and decimal columns as floats, not ``Decimal``). ``:name`` binds the notebook variable ``name`` as a typed literal
-(never pasted as text; numpy scalars and arrays, pandas Series count as their Python
-values). A read of several pages shows a progress bar (rows fetched of the expected total,
-and credits) that updates in place. A wrong query shows its caret diagnostic, not a
-traceback.
+or without pandas; ``--floats``: currency and decimal columns as floats, not ``Decimal``).
+``:name`` binds the notebook variable ``name`` as a typed literal (never pasted as text;
+numpy scalars and arrays, pandas Series count as their Python values). A read of several
+pages shows a progress bar (rows fetched of the expected total, and credits) that updates
+in place. A wrong query shows its caret diagnostic, not a traceback, and the cell fails (a
+:class:`MagicError`), so "Run All" stops there.
 """
 
 from __future__ import annotations
@@ -116,22 +117,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-class _Error:
-    """An error as the notebook shows it: the caret diagnostic in red, no traceback (plain
-    text in a terminal)."""
+class MagicError(Exception):
+    """A magic's error: IPython shows its text alone (the caret diagnostic, no traceback) and
+    the cell fails, so "Run All", nbclient and papermill stop there instead of running on
+    into cells whose variable was never assigned."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_html_(self) -> str:
-        return f'<pre class="coqlkit-error" style="color:#b00">{html.escape(self.text)}</pre>'
-
-
-def _show_error(text: str) -> None:
-    display(_Error(text))
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines()
 
 
 class _Progress:
@@ -231,19 +223,16 @@ class CoqlMagics(Magics):
             if args.sandbox and args.profile:
                 raise _UsageError(f"%coql_connect: --profile or --sandbox, not both\nusage: {CONNECT_USAGE}")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
-            _show_error(str(exc) if isinstance(exc, _UsageError) else f"%coql_connect: {exc}")
-            return
+            raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%coql_connect: {exc}") from None
         sandbox: bool | dict[str, Any] = False
         if args.sandbox:
             sandbox = {"records": args.records} if args.records is not None else True
         try:
             conn = connect(args.profile, sandbox=sandbox)
         except CoqlError as exc:
-            _show_error(str(exc))
-            return
+            raise MagicError(str(exc)) from None
         except ValueError as exc:  # a sandbox option out of range
-            _show_error(f"%coql_connect: {exc}\nusage: {CONNECT_USAGE}")
-            return
+            raise MagicError(f"%coql_connect: {exc}\nusage: {CONNECT_USAGE}") from None
         # The connection before stays usable until the new one is made.
         if self.conn is not None:
             self.conn.close()
@@ -265,19 +254,14 @@ class CoqlMagics(Magics):
             if args.arrow and args.floats:
                 raise _UsageError(f"%%coql: --floats is for a DataFrame, not --arrow\nusage: {CELL_USAGE}")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
-            _show_error(str(exc) if isinstance(exc, _UsageError) else f"%%coql: {exc}")
-            return None
+            raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%%coql: {exc}") from None
         if not query.strip():
-            _show_error("%coql: no query\nusage: %coql QUERY, or a cell: " + CELL_USAGE)
-            return None
+            raise MagicError("%coql: no query\nusage: %coql QUERY, or a cell: " + CELL_USAGE)
         conn = self._connection()
-        if conn is None:
-            return None
         try:
             return self._run(conn, query, args, target)
         except CoqlError as exc:
-            _show_error(str(exc))
-            return None
+            raise MagicError(str(exc)) from None
 
     def _run(self, conn: Connection, query: str, args: argparse.Namespace, target: str | None) -> Any:
         params = self._params(query)
@@ -297,14 +281,15 @@ class CoqlMagics(Magics):
         print(f"{target} = {view.summary}")
         return None
 
-    def _connection(self) -> Connection | None:
+    def _connection(self) -> Connection:
         if self.conn is not None and not self.conn.closed:
             return self.conn
         try:
             self.conn = connect()
         except CoqlError as exc:
-            _show_error(f"{exc}\nhint: %coql_connect --sandbox, or %coql_connect --profile NAME")
-            return None
+            raise MagicError(
+                f"{exc}\nhint: %coql_connect --sandbox, or %coql_connect --profile NAME"
+            ) from None
         return self.conn
 
     def _params(self, query: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from IPython.utils.capture import CapturedIO, capture_output
 from traitlets.config import Config
 
 import coqlkit
-from coqlkit.notebook import CoqlMagics, ResultView
+from coqlkit.notebook import CoqlMagics, MagicError, ResultView
 
 RECORDS = 3_000  # Leads: a full read is a COUNT probe and two pages
 
@@ -88,8 +88,14 @@ def conn(ip: InteractiveShell) -> coqlkit.Connection:
 
 
 def run(action: Callable[[], Any]) -> tuple[Any, CapturedIO]:
+    """What ``action`` returned and what it showed; a :class:`MagicError` it raised is kept
+    as ``captured.error`` (the value is then None)."""
     with capture_output() as captured:
-        value = action()
+        try:
+            value = action()
+        except MagicError as exc:
+            value = None
+            captured.error = exc  # type: ignore[attr-defined]
     return value, captured
 
 
@@ -98,11 +104,13 @@ def html_of(captured: CapturedIO) -> list[str]:
 
 
 def error_of(captured: CapturedIO) -> str:
-    """The one error the magic displayed, as plain text (the ``<pre>``'s content)."""
-    errors = [o for o in captured.outputs if "coqlkit-error" in o.data.get("text/html", "")]
-    assert len(errors) == 1, captured.outputs
+    """The error the magic raised, as IPython shows it: its ``_render_traceback_`` lines."""
+    error = getattr(captured, "error", None)
+    assert isinstance(error, MagicError), (captured.stdout, captured.outputs)
     assert "Traceback" not in captured.stdout + captured.stderr
-    return str(errors[0].data["text/plain"])
+    lines = error._render_traceback_()
+    assert "\n".join(lines) == str(error)  # the text itself, nothing added
+    return str(error)
 
 
 def cell(ip: InteractiveShell, line: str, body: str) -> tuple[Any, CapturedIO]:
@@ -363,16 +371,19 @@ def test_no_progress_bar(ip: InteractiveShell, line: str, query: str) -> None:
         ("%coql select Last_Name from Leads where", "1:34: SYNTAX_ERROR: unexpected end of query"),
     ],
 )
-def test_a_wrong_query_shows_its_caret_diagnostic_and_no_traceback(
+def test_a_wrong_query_fails_its_cell_showing_the_caret_diagnostic_only(
     ip: InteractiveShell, source: str, expected: str
 ) -> None:
     with capture_output() as out:
         result = ip.run_cell(source)
-    assert result.success  # the cell did not raise
-    text = error_of(out)
+    # The cell fails, so that "Run All" (and nbclient, papermill) stops at it...
+    assert not result.success and isinstance(result.error_in_exec, MagicError)
+    # ...and IPython shows the diagnostic alone, no traceback.
+    assert "Traceback" not in out.stdout + out.stderr
+    text = out.stdout.strip()
     assert text.startswith(expected)
     assert "^" in text
-    assert html_of(out)[0].startswith('<pre class="coqlkit-error" style="color:#b00">')
+    assert text == str(result.error_in_exec)
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 KERNEL = "coqlkit-tests"
 CELL_TIMEOUT = 300  # seconds; the first cell of 03 waits for nothing but a cached org
 LARGE_ORG = 250_000  # the leads 03-large-export.ipynb asks its sandbox for
-SHOWN_ERRORS = {"01-quick-start": 2}  # the diagnostics a notebook shows on purpose
+SHOWN_ERRORS = {"01-quick-start": 2}  # the wrong queries a notebook shows on purpose
 
 # Seeds the org of ``records`` leads into $XDG_CACHE_HOME the way connect(sandbox=...) does.
 SEED = """
@@ -161,16 +161,22 @@ def test_notebook_runs(
         assert large_org.wait(timeout=900) == 0, large_org.stderr and large_org.stderr.read().decode()
     nb = execute(path, tmp_path, kernel_home, cache_home)
     assert stderr_of(nb) == []
-    # A magic shows a wrong query's diagnostic instead of raising, so the cell does not fail:
-    # count them. The quick start shows two on purpose (a misspelt field, a date for a datetime).
-    shown = [
-        output
+    # A wrong query fails its cell (nbclient would stop at any cell not tagged
+    # raises-exception), showing the diagnostic alone. The quick start shows two on purpose
+    # (a misspelt field, a date for a datetime).
+    failed = [
+        (cell, output)
         for cell in nb.cells
         if cell.cell_type == "code"
         for output in cell.outputs
-        if "coqlkit-error" in output.get("data", {}).get("text/html", "")
+        if output.output_type == "error"
     ]
-    assert len(shown) == SHOWN_ERRORS.get(path.stem, 0), [o["data"]["text/plain"] for o in shown]
+    assert len(failed) == SHOWN_ERRORS.get(path.stem, 0), [o.traceback for _, o in failed]
+    for cell, output in failed:
+        assert "raises-exception" in cell.metadata.get("tags", [])
+        assert output.ename == "MagicError"
+        assert "Traceback" not in "\n".join(output.traceback)
+        assert any("^" in line for line in output.traceback)  # the caret diagnostic
     if path.stem == "03-large-export":
         import polars as pl
 
