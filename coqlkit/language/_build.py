@@ -391,8 +391,11 @@ class Builder(Transformer[Token, Select]):
         return "limit", Limit(None, _count(ch[1], ch[0]), span=span_of(*ch), style="offset")
 
 
-def _count(tok: Token, clause: Token) -> int:
-    """A LIMIT or OFFSET value: a whole number (a negative one is the validator's to refuse)."""
+def _count(tok: Token, clause: Token) -> int | Param:
+    """A LIMIT or OFFSET value: a whole number (a negative one is the validator's to refuse),
+    or a ``:name`` parameter."""
+    if tok.type == "PARAM":
+        return Param(str(tok)[1:], span=token_span(tok))
     if re.fullmatch(r"[+-]?\d{1,30}", tok):
         return int(tok)
     word = clause.upper()

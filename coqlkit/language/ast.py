@@ -335,13 +335,24 @@ class OrderItem(Node):
 
 @dataclass(frozen=True, slots=True)
 class Limit(Node):
-    """``LIMIT count OFFSET offset``; either may be None (Zoho's defaults: 200 and 0).
+    """``LIMIT count OFFSET offset``; either may be None (Zoho's defaults: 200 and 0), or a
+    :class:`Param` until the parameters are bound.
 
     ``style`` is how it was written: ``"limit"``, ``"comma"`` (``LIMIT m, n``) or ``"offset"``.
     """
 
-    count: int | None
-    offset: int | None = None
+    count: int | Param | None
+    offset: int | Param | None = None
+
+    def rows(self) -> tuple[int | None, int | None]:
+        """``(count, offset)`` of a bound LIMIT; a :class:`Param` still here raises
+        ``ValueError`` (:func:`~coqlkit.language.params.bind` replaces them)."""
+        for value in (self.count, self.offset):
+            if isinstance(value, Param):
+                raise ValueError(f"parameter :{value.name} of LIMIT/OFFSET is not bound")
+        assert not isinstance(self.count, Param) and not isinstance(self.offset, Param)
+        return self.count, self.offset
+
     style: str = field(default="limit", compare=False, repr=False, kw_only=True)
 
 

@@ -18,19 +18,21 @@ Python value       COQL literal
 list, tuple, set   the values of ``in (...)`` / ``not in (...)``
 =================  ==================================================
 
-``None`` is refused: COQL writes it ``is null``.
+``None`` is refused: COQL writes it ``is null``. ``LIMIT :n`` and ``OFFSET :m`` take a
+whole number (an ``int``, numpy's integers too; not a ``bool``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping, Set
 from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any
 
 from coqlkit.errors import ParameterError
-from coqlkit.language.ast import In, Node, Number, Param, Select, String, Value, number_fits
+from coqlkit.language.ast import In, Limit, Node, Number, Param, Select, String, Value, number_fits
 
 __all__ = ["bind", "literal", "parameters"]
 
@@ -66,6 +68,11 @@ def _bind(node: Node, params: Mapping[str, Any]) -> Node:
         return literal(params[node.name], node)
     if isinstance(node, In):
         return _bind_in(node, params)
+    if isinstance(node, Limit):
+        count, offset = (
+            _rows(params[v.name], v) if isinstance(v, Param) else v for v in (node.count, node.offset)
+        )
+        return replace(node, count=count, offset=offset)
     changes: dict[str, Any] = {}
     for f in fields(node):
         if not f.compare:
@@ -97,6 +104,17 @@ def _bind_in(node: In, params: Mapping[str, Any]) -> In:
         else:
             bound.append(v)
     return replace(node, values=tuple(bound))
+
+
+def _rows(value: Any, param: Param) -> int:
+    """A LIMIT or OFFSET parameter's value: a whole number (numpy's too), not a bool; its
+    range is the validator's to check, with Zoho's codes."""
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise ParameterError(f":{param.name} is {value!r}; LIMIT and OFFSET take a whole number of rows")
 
 
 def _is_list(value: Any) -> bool:

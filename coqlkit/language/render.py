@@ -65,10 +65,14 @@ def render(select: Select) -> str:
         parts += ["order by", ", ".join(items)]
     limit = select.limit
     if limit is not None:
+        for value in (limit.count, limit.offset):
+            if isinstance(value, Param):
+                raise _unbound(value)
+        count, offset = limit.rows()
         # Zoho's default page is 200 rows: an OFFSET alone keeps that size.
-        parts += ["limit", str(limit.count if limit.count is not None else 200)]
-        if limit.offset is not None:
-            parts += ["offset", str(limit.offset)]
+        parts += ["limit", str(count if count is not None else 200)]
+        if offset is not None:
+            parts += ["offset", str(offset)]
     return " ".join(parts)
 
 

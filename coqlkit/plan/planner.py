@@ -606,7 +606,8 @@ def _local(rows: int | None, bound: Bound) -> Estimate:
 def _limits(select: Select) -> tuple[int | None, int]:
     if select.limit is None:
         return None, 0
-    return select.limit.count, select.limit.offset or 0
+    count, offset = select.limit.rows()
+    return count, offset or 0
 
 
 def _wanted(rows: int | None, limit: int | None, offset: int) -> int | None:

@@ -146,9 +146,8 @@ def one_call_rows(select: Select, options: PlanOptions) -> int | None:
     """The rows one call can fetch whole without knowing how many match: the LIMIT, or as
     many as the ids of an ``id in (...)`` (past its OFFSET), when that many fit in a page
     inside the offset ceiling (None: they may not)."""
-    limit = select.limit
-    count = limit.count if limit is not None else None
-    offset = (limit.offset or 0) if limit is not None else 0
+    count, start = select.limit.rows() if select.limit is not None else (None, None)
+    offset = start or 0
     bound = id_bound(select.where)
     if bound is not None:
         left = max(0, bound - offset)

@@ -138,9 +138,9 @@ def check_query(select: Select, catalog: Catalog) -> None:
 
 
 def _limits(select: Select) -> None:
-    limit = select.limit
-    rows = 200 if limit is None or limit.count is None else limit.count
-    offset = 0 if limit is None or limit.offset is None else limit.offset
+    count, start = select.limit.rows() if select.limit is not None else (None, None)
+    rows = 200 if count is None else count
+    offset = 0 if start is None else start
     if rows <= 0:
         raise ZohoError("INVALID_DATA", "limit should be greater than 0", {"api_name": "limit"})
     if rows > MAX_ROWS:

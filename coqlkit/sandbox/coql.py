@@ -30,9 +30,8 @@ def run(state: SandboxState, body: dict[str, Any]) -> tuple[bytes | None, int | 
         )
     select = parse_strict(text)
     check_query(select, state.catalog)
-    limit = (
-        select.limit.count if select.limit is not None and select.limit.count is not None else DEFAULT_LIMIT
-    )
+    count = select.limit.rows()[0] if select.limit is not None else None
+    limit = count if count is not None else DEFAULT_LIMIT
     store = state.store
     compiled = compile_select(store, select)
     for sequence, op, sql, params in compiled.scalar_checks:

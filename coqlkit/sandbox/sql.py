@@ -275,10 +275,9 @@ def compile_select(store: Store, select: Select) -> Compiled:
     if select.group_by:
         group_sql = " GROUP BY " + ", ".join(b.column(ref)[0] for ref in select.group_by)
     order_sql = _order(b, select, outputs, exprs, grouped)
-    limit = (
-        select.limit.count if select.limit is not None and select.limit.count is not None else DEFAULT_LIMIT
-    )
-    offset = select.limit.offset if select.limit is not None and select.limit.offset is not None else 0
+    count, start = select.limit.rows() if select.limit is not None else (None, None)
+    limit = count if count is not None else DEFAULT_LIMIT
+    offset = start if start is not None else 0
     body = (
         f"FROM {quote_name(select.module)} AS {b.base} "
         + " ".join(b.join_sql)

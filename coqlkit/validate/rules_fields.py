@@ -275,7 +275,7 @@ def subqueries(ctx: Context) -> Iterator[Diagnostic]:
         yield from check(sub, ctx.catalog)
         yield from _subquery_target(ctx, cond.left, sub)
         rows = limits.DEFAULT_LIMIT if sub.limit is None or sub.limit.count is None else sub.limit.count
-        if isinstance(cond, In) and rows > limits.MAX_SUBQUERY_ROWS:
+        if isinstance(cond, In) and isinstance(rows, int) and rows > limits.MAX_SUBQUERY_ROWS:
             yield Diagnostic(
                 "LIMIT_EXCEEDED",
                 f"a subquery contributes at most {limits.MAX_SUBQUERY_ROWS} records",

@@ -38,8 +38,8 @@ def limit_rows(ctx: Context) -> Iterator[Diagnostic]:
     ['LIMIT 5000 is more than the 2000 rows one call returns: coqlkit reads it in pages']
     """
     limit = ctx.select.limit
-    if limit is None:
-        return
+    if limit is None or isinstance(limit.count, Param) or isinstance(limit.offset, Param):
+        return  # a parameter: checked once bound (`parameters` says it is unbound)
     count = limit.count if limit.count is not None else limits.DEFAULT_LIMIT
     offset = limit.offset or 0
     if count <= 0 or offset < 0:
@@ -290,7 +290,7 @@ def parameters(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def _values(ctx: Context) -> Iterator[object]:
-    """The values WHERE compares with (parameters can stand only there)."""
+    """The values WHERE compares with, and LIMIT's and OFFSET's (where parameters stand)."""
     for cond in ctx.predicates:
         if isinstance(cond, Comparison) and not isinstance(cond.right, Select):
             yield cond.right
@@ -300,6 +300,8 @@ def _values(ctx: Context) -> Iterator[object]:
             yield from (cond.low, cond.high)
         elif isinstance(cond, In) and not isinstance(cond.values, Select):
             yield from (cond.values,) if isinstance(cond.values, Param) else cond.values
+    if ctx.select.limit is not None:
+        yield from (ctx.select.limit.count, ctx.select.limit.offset)
 
 
 QUERY_RULES = (

@@ -178,6 +178,15 @@ def test_iteration(db: dbapi.Connection, oracle: sqlite3.Connection) -> None:
     assert names == ["O'Brien"] * count(oracle, "Last_Name = ?", ("O'Brien",))
 
 
+def test_limit_and_offset_take_parameters(db: dbapi.Connection, oracle: sqlite3.Connection) -> None:
+    cur = db.cursor()
+    cur.execute("select Last_Name from Leads order by id limit :n offset :skip", {"n": 4, "skip": 3})
+    expected = oracle.execute("select id, Last_Name from Leads order by id limit 4 offset 3").fetchall()
+    assert [(row[0], row[1]) for row in cur.fetchall()] == [(str(i), name) for i, name in expected]
+    with pytest.raises(dbapi.ProgrammingError, match=":n is '4'"):
+        cur.execute("select Last_Name from Leads limit :n", {"n": "4"})
+
+
 def test_a_big_read_streams(db: dbapi.Connection) -> None:
     cur = db.cursor()
     cur.execute("select Last_Name, Email from Leads")

@@ -16,6 +16,8 @@ unicode; ints; finite floats and Decimals; dates; tz-aware datetimes; bools; lis
   empty lists, lists outside IN, values of unsupported types and missing parameters raise
   ``ParameterError`` — from ``bind`` and from ``parse(text, params=...)`` alike.
 * ``parse(text, params=p) == bind(parse(text), p)``.
+* ``LIMIT :n`` / ``OFFSET :m`` (every way of writing them) bind whole numbers as if they were
+  written there; any other value is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from coqlkit import ParameterError, bind, parse, render
+from coqlkit.errors import RenderError
 from coqlkit.language import (
     And,
     Between,
@@ -383,3 +386,57 @@ def test_any_aware_datetime_binds_or_is_refused(value: dt.datetime) -> None:
     text = bound.where.right.value  # type: ignore[union-attr]
     assert ZOHO_DATETIME.match(text), text
     assert _same_second(dt.datetime.fromisoformat(text), value)
+
+
+# ---- LIMIT and OFFSET ------------------------------------------------------------------------
+
+LIMIT_FORMS = {  # as written with parameters: as written with the numbers
+    "limit :n offset :m": "limit {n} offset {m}",
+    "limit :m, :n": "limit {m}, {n}",
+    "limit :n": "limit {n}",
+    "offset :m": "offset {m}",
+}
+LIMIT_BASE = "select Last_Name from Leads where Lead_Status = :s "
+
+
+@settings(BASE_SETTINGS, max_examples=100)
+@given(form=st.sampled_from(sorted(LIMIT_FORMS)), n=st.integers(0, 10**12), m=st.integers(0, 10**12))
+def test_limit_and_offset_parameters_bind_as_the_numbers_written(form: str, n: int, m: int) -> None:
+    bound = parse(LIMIT_BASE + form, params={"s": "New", "n": n, "m": m})
+    written = parse(LIMIT_BASE.replace(":s", "'New'") + LIMIT_FORMS[form].format(n=n, m=m))
+    assert bound == written
+    assert render(bound) == render(written)  # OFFSET alone renders as Zoho's LIMIT 200 OFFSET m
+    assert not [node for node in bound.walk() if isinstance(node, Param)]
+
+
+@settings(BASE_SETTINGS, max_examples=50)
+@given(
+    value=st.one_of(
+        st.text(max_size=5),
+        st.floats(),
+        st.decimals(allow_nan=False),
+        st.booleans(),
+        st.none(),
+        st.lists(st.integers(), max_size=2),
+    )
+)
+@example(value="10")
+@example(value=10.0)
+@example(value=True)
+def test_limit_parameters_take_only_whole_numbers(value: Any) -> None:
+    with pytest.raises(ParameterError, match=r":n is .*LIMIT and OFFSET take a whole number"):
+        parse(LIMIT_BASE + "limit :n", params={"s": "New", "n": value})
+
+
+def test_limit_parameters_take_numpy_integers_and_refuse_unbound_rendering() -> None:
+    import numpy as np
+
+    bound = parse(LIMIT_BASE + "limit :n offset :m", params={"s": "x", "n": np.int64(5), "m": np.uint8(2)})
+    assert render(bound).endswith("limit 5 offset 2")
+    unbound = parse(LIMIT_BASE.replace(":s", "'x'") + "limit :n")
+    assert unbound.limit is not None and unbound.limit.count == Param("n")
+    assert parameters(unbound) == ["n"]
+    with pytest.raises(RenderError, match=":n has no value"):
+        render(unbound)
+    with pytest.raises(ValueError, match=":n of LIMIT/OFFSET is not bound"):
+        unbound.limit.rows()

@@ -277,6 +277,19 @@ def test_numpy_and_pandas_values_bind_as_python_values(ip: InteractiveShell) -> 
     assert rows and all(r["No_of_Employees"] > 250 and r["Lead_Source"] in ("Chat", "Partner") for r in rows)
 
 
+def test_limit_takes_a_notebook_variable(ip: InteractiveShell) -> None:
+    ip.user_ns["top"] = np.int64(4)  # numpy's integers count as ints
+    cell(ip, "--no-progress first <<", "select Last_Name from Leads order by id limit :top")
+    assert len(ip.user_ns["first"]) == 4
+    ip.user_ns["top"] = 2.5
+    _, out = cell(ip, "", "select Last_Name from Leads limit :top")
+    text = error_of(out)
+    assert text.startswith(
+        "1:35: INVALID_PARAMETER: :top is 2.5; LIMIT and OFFSET take a whole number of rows"
+    )
+    assert text.splitlines()[2] == "                                    ^^^^"
+
+
 def test_a_missing_variable_is_pointed_at(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
     ip.user_ns.pop("nowhere", None)
     credits = conn.credits_used

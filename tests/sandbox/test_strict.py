@@ -47,6 +47,7 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("select Last_Name from Leads where id is not null -- note", "SYNTAX_ERROR", "a comment", None),
     ("select Last_Name from Leads where id is not null;", "SYNTAX_ERROR", "a trailing semicolon", None),
     ("select Last_Name from Leads where Email = :email", "SYNTAX_ERROR", "a parameter", None),
+    ("select Last_Name from Leads where id is not null limit :n", "SYNTAX_ERROR", "a LIMIT parameter", None),
     (
         "select Last_Name from Leads where Created_Time > 2024-01-01T00:00:00+00:00",
         "SYNTAX_ERROR",
