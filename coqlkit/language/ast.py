@@ -343,6 +343,7 @@ class Limit(Node):
 
     count: int | Param | None
     offset: int | Param | None = None
+    style: str = field(default="limit", compare=False, repr=False, kw_only=True)
 
     def rows(self) -> tuple[int | None, int | None]:
         """``(count, offset)`` of a bound LIMIT; a :class:`Param` still here raises
@@ -352,8 +353,6 @@ class Limit(Node):
                 raise ValueError(f"parameter :{value.name} of LIMIT/OFFSET is not bound")
         assert not isinstance(self.count, Param) and not isinstance(self.offset, Param)
         return self.count, self.offset
-
-    style: str = field(default="limit", compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
