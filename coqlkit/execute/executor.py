@@ -181,7 +181,7 @@ class _Run:
     def _source(self, step: Step, ahead: int) -> AsyncGenerator[pa.RecordBatch, None]:
         actual = self.stats.actual(step)
         if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
-            return scan(self.client, step, self.schema(step), actual, ahead=ahead)
+            return scan(self.client, step, self.schema(step), actual, ahead=ahead, notes=self.stats.notes)
         if isinstance(step, BulkRead):
             poll = self.plan.options.bulk_poll_seconds
             return bulk_read(self.client, step, self.schema(step), actual, poll_seconds=poll)

@@ -9,7 +9,9 @@ and nothing lies past it: the scan ends there). Stopping the iterator cancels ev
 flight.
 
 A result never holds an id twice: keyset pages keep only ids above the last one delivered
-(their order is the id order), offset pages drop ids already delivered. When the size is
+(their order is the id order), offset pages drop ids already delivered. Pages of groups
+have no id: a group already delivered (records changed during the read shifted the groups
+between two pages) is dropped, and ``notes`` says so with a ConsistencyWarning. When the size is
 unknown (``until_short``), the first short page ends the scan; an ``open_ended`` scan asks
 for one more page, then two, then four... at most ``ahead`` past the last full one.
 """
@@ -20,6 +22,7 @@ import asyncio
 import contextlib
 import os
 import time
+import warnings
 from collections import deque
 from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit.catalog.limits import MAX_OFFSET_ROWS
-from coqlkit.errors import PlanError
+from coqlkit.errors import ConsistencyWarning, PlanError
 from coqlkit.execute.arrow import body_to_batch
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
@@ -61,8 +64,10 @@ class _Scan:
         schema: pa.Schema,
         actual: Actual,
         ahead: int,
+        notes: list[str],
     ) -> None:
         self.client = client
+        self.notes = notes
         self.step = step
         self.query: Select = step.query
         self.schema = schema
@@ -73,6 +78,8 @@ class _Scan:
         self.boundaries: dict[int, int | None] = {0: None}
         self.last_id: int | None = None  # keyset: ids only grow; anything not above it is a repeat
         self.seen: set[int] = set()  # offset pages: every id delivered (at most 100,000)
+        self.groups: set[tuple[object, ...]] = set()  # pages of groups: every group delivered
+        self.repeated = 0  # groups dropped as already delivered
         self.jobs: list[_Job] = []
         seq = 0
         for page in step.pages:  # a skipped window's page only opens the next window
@@ -155,6 +162,7 @@ class _Scan:
                     "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
                     "full: narrow the query (a WHERE, fewer groups) or add a LIMIT"
                 )
+            self.note_repeats()
             ended = True
         finally:
             # Read to the end: the calls still out (pages past a short one) were sent and
@@ -235,7 +243,9 @@ class _Scan:
 
     def _unique(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a record already delivered (rows shift when the org changes during a read)."""
-        if not batch.num_rows or "id" not in batch.schema.names or self.step.query.group_by:
+        if batch.num_rows and self.step.query.group_by:
+            return self._unique_groups(batch)
+        if not batch.num_rows or "id" not in batch.schema.names:
             return batch
         ids = pc.cast(batch.column("id"), pa.int64())
         if self.keyset:
@@ -250,6 +260,41 @@ class _Scan:
         mask = [v not in self.seen for v in values]
         self.seen.update(values)
         return batch if all(mask) else batch.filter(pa.array(mask, pa.bool_()))
+
+    def _unique_groups(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """Drop a group already delivered: its key (the values of the columns that are not
+        aggregates, which are the grouped fields) came before."""
+        grouped = [i for i, column in enumerate(self.step.columns) if column.aggregate is None]
+        if not grouped:
+            return batch
+        columns = [batch.column(i).to_pylist() for i in grouped]
+        keys = [tuple(_hashable(v) for v in row) for row in zip(*columns, strict=True)]
+        mask = [k not in self.groups for k in keys]
+        self.groups.update(keys)
+        if all(mask):
+            return batch
+        self.repeated += mask.count(False)
+        return batch.filter(pa.array(mask, pa.bool_()))
+
+    def note_repeats(self) -> None:
+        if not self.repeated:
+            return
+        note = (
+            f"{self.repeated:,} group(s) came back on two pages and were kept once: records "
+            "changed during the read, so a group may also be missing and the figures mix two "
+            "moments; run it again"
+        )
+        self.notes.append(note)
+        warnings.warn(note, ConsistencyWarning, stacklevel=2)
+
+
+def _hashable(value: object) -> object:
+    """A group key's part as a set member (a lookup is a dict, a multi-select a list)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 # Pages are decoded off the event loop, by two threads: Arrow's JSON reader runs without the
@@ -276,8 +321,10 @@ async def scan(
     actual: Actual,
     *,
     ahead: int = 20,
+    notes: list[str] | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
-    """The batches of a SingleCall, OffsetPages or KeysetPages step, in order."""
+    """The batches of a SingleCall, OffsetPages or KeysetPages step, in order; what the read
+    noticed (groups that came twice) is added to ``notes``."""
     if isinstance(step, SingleCall):
         started = time.perf_counter()
         body, credits = await client.coql_body(render(step.query))
@@ -287,6 +334,7 @@ async def scan(
         actual.seconds = time.perf_counter() - started
         yield batch
         return
-    async with contextlib.aclosing(_Scan(client, step, schema, actual, ahead).run()) as batches:
+    scanner = _Scan(client, step, schema, actual, ahead, [] if notes is None else notes)
+    async with contextlib.aclosing(scanner.run()) as batches:
         async for batch in batches:
             yield batch

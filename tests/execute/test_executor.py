@@ -162,6 +162,57 @@ def test_records_deleted_after_the_count_make_a_consistency_warning(tmp_path: Pa
     assert len(stats.notes) == 1 and "330 of 340" in stats.notes[0]
 
 
+def test_groups_shifted_between_pages_are_kept_once_with_a_consistency_warning(tmp_path: Path) -> None:
+    """Pages of groups have no id. A record renamed after the first page adds a group that
+    sorts first: every group moves one place down, and the second page begins with the
+    first page's last group. It is kept once, and the read says what happened."""
+    db = private_db(tmp_path)
+    text = f"select Last_Name, COUNT(id) from Leads where {CRITERIA} group by Last_Name"
+    with sqlite3.connect(db) as oracle:
+        names = [
+            n for (n,) in oracle.execute(f"select Last_Name from Leads where {CRITERIA} group by Last_Name")
+        ]
+        renamed = oracle.execute(  # one record of a later group that keeps other records
+            f"select id from Leads where {CRITERIA} and Last_Name = ? limit 1", (names[-1],)
+        ).fetchone()[0]
+    assert len(names) > 100 and oracle_group_size(db, names[-1]) > 1
+    stats = RunStats()
+    with running(db) as own:
+
+        async def main() -> list[pa.RecordBatch]:
+            async with client_for(own, concurrency=1) as client:
+                plan = await prepare(parse(text), CATALOG, client, options_for(client, **SMALL))
+                real = client.coql_body
+                calls = 0
+
+                async def then_rename(query: str, **kwargs: Any) -> tuple[bytes, int]:
+                    nonlocal calls
+                    answer = await real(query, **kwargs)
+                    calls += 1
+                    if calls == 1:  # after the first page of groups
+                        with state_of(own).store.conn as conn:
+                            conn.execute('UPDATE "Leads" SET "Last_Name" = ? WHERE id = ?', ("Aaa", renamed))
+                    return answer
+
+                client.coql_body = then_rename  # type: ignore[method-assign]
+                with pytest.warns(ConsistencyWarning, match=r"1 group\(s\) came back on two pages"):
+                    return [b async for b in execute(plan, client, stats=stats)]
+
+        table = pa.Table.from_batches(asyncio.run(main()))
+    got = table.column("Last_Name").to_pylist()
+    assert len(got) == len(set(got)) == len(names)  # no group twice ("Aaa" came after its page)
+    assert set(got) == set(names)
+    assert len(stats.notes) == 1 and "run it again" in stats.notes[0]
+
+
+def oracle_group_size(db: str, name: str) -> int:
+    with sqlite3.connect(db) as oracle:
+        (size,) = oracle.execute(
+            f"select count(*) from Leads where {CRITERIA} and Last_Name = ?", (name,)
+        ).fetchone()
+    return int(size)
+
+
 def test_faults_the_client_retries_leave_the_rows_whole() -> None:
     """A fifth of the calls fail (500s and dropped connections): the rows are all there, once."""
     with running(fail_rate=0.2) as faulty:
