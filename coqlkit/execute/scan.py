@@ -78,7 +78,11 @@ class _Scan:
         self.boundaries: dict[int, int | None] = {0: None}
         self.last_id: int | None = None  # keyset: ids only grow; anything not above it is a repeat
         self.seen: set[int] = set()  # offset pages: every id delivered (at most 100,000)
-        self.groups: set[tuple[object, ...]] = set()  # pages of groups: every group delivered
+        # Pages of groups: the columns that are not aggregates (the grouped fields) key a group.
+        self.group_key = (
+            [i for i, c in enumerate(step.columns) if c.aggregate is None] if step.query.group_by else []
+        )
+        self.groups: set[tuple[object, ...]] = set()  # every group delivered
         self.repeated = 0  # groups dropped as already delivered
         self.jobs: list[_Job] = []
         seq = 0
@@ -243,7 +247,7 @@ class _Scan:
 
     def _unique(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a record already delivered (rows shift when the org changes during a read)."""
-        if batch.num_rows and self.step.query.group_by:
+        if batch.num_rows and self.group_key:
             return self._unique_groups(batch)
         if not batch.num_rows or "id" not in batch.schema.names:
             return batch
@@ -262,12 +266,8 @@ class _Scan:
         return batch if all(mask) else batch.filter(pa.array(mask, pa.bool_()))
 
     def _unique_groups(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """Drop a group already delivered: its key (the values of the columns that are not
-        aggregates, which are the grouped fields) came before."""
-        grouped = [i for i, column in enumerate(self.step.columns) if column.aggregate is None]
-        if not grouped:
-            return batch
-        columns = [batch.column(i).to_pylist() for i in grouped]
+        """Drop a group already delivered: its key came before."""
+        columns = [batch.column(i).to_pylist() for i in self.group_key]
         keys = [tuple(_hashable(v) for v in row) for row in zip(*columns, strict=True)]
         mask = [k not in self.groups for k in keys]
         self.groups.update(keys)
