@@ -24,18 +24,15 @@ in place. A wrong query shows its caret diagnostic, not a traceback, and the cel
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import html
 import re
 import shlex
 import time
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any, NoReturn
 
 import IPython.display
 import pyarrow as pa
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 
 from coqlkit.api import Connection, Result, connect, pandas_frame
 from coqlkit.errors import CoqlError, ParameterError, excerpt
@@ -239,6 +236,9 @@ class CoqlMagics(Magics):
         self.conn = conn
         print(f"coqlkit: connected to {_where(conn, args.profile)}")
 
+    # IPython would paste {var} and $var into the line before the magic sees it: text into
+    # a query, against the point of parameters (``:name`` binds typed values).
+    @no_var_expand
     @line_cell_magic
     def coql(self, line: str, cell: str | None = None) -> Any:
         """``%coql QUERY`` or ``%%coql [--explain|--analyze] [--no-progress] [--arrow|--floats] [NAME <<]``."""
@@ -304,7 +304,7 @@ class CoqlMagics(Magics):
             raise ParameterError(
                 _diagnostic(query, first, message, f"set it in a cell first: {first.name} = ...")
             )
-        return {p.name: _plain(self.namespace[p.name]) for p in params}
+        return {p.name: self.namespace[p.name] for p in params}
 
     def _read(self, result: Result, conn: Connection, credits: int, *, progress: bool) -> pa.Table:
         expected = result.estimated_rows
@@ -374,18 +374,6 @@ def _at_parameter(exc: ParameterError, query: str) -> ParameterError:
     if param is None:
         return exc
     return ParameterError(_diagnostic(query, param, str(exc)))
-
-
-def _plain(value: Any) -> Any:
-    """A notebook value as the Python value a parameter binds: numpy scalars and arrays,
-    pandas Series and Index through ``tolist()`` (numpy's int64 is no ``int``)."""
-    if isinstance(value, (str, bytes, int, float, Decimal, dt.date, list, tuple, set, frozenset, Mapping)):
-        return value
-    if type(value).__module__.split(".")[0] in ("numpy", "pandas"):
-        tolist = getattr(value, "tolist", None)
-        if callable(tolist):
-            return tolist()
-    return value
 
 
 def _frame(table: pa.Table, decimals: str) -> Any:

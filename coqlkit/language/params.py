@@ -18,8 +18,14 @@ Python value       COQL literal
 list, tuple, set   the values of ``in (...)`` / ``not in (...)``
 =================  ==================================================
 
-``None`` is refused: COQL writes it ``is null``. ``LIMIT :n`` and ``OFFSET :m`` take a
-whole number (an ``int``, numpy's integers too; not a ``bool``).
+numpy and pandas values bind as the Python values they stand for: ``np.float64`` as a
+``float``, ``np.int64`` as an ``int``, ``np.bool_`` as a ``bool``, ``np.datetime64`` as a
+``date`` (a day) or a ``datetime`` (refused without a zone, like any naive datetime), a
+``pd.Timestamp`` as the ``datetime`` it is; a one-dimensional array, ``Series`` or
+``Index`` as a list.
+
+``None`` (and NaN, NaT) is refused: COQL writes it ``is null``. ``LIMIT :n`` and
+``OFFSET :m`` take a whole number (an ``int``, numpy's integers too; not a ``bool``).
 """
 
 from __future__ import annotations
@@ -118,13 +124,31 @@ def _rows(value: Any, param: Param) -> int:
 
 
 def _is_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple, Set))
+    return isinstance(value, (list, tuple, Set)) or (_from_numpy(value) and getattr(value, "ndim", 0) == 1)
+
+
+def _from_numpy(value: Any) -> bool:
+    return type(value).__module__.partition(".")[0] in ("numpy", "pandas")
+
+
+def _native(value: Any) -> Any:
+    """A numpy or pandas scalar as the Python value it stands for (others as they are):
+    ``np.int64`` is no ``int``, and ``repr(np.float64(2.5))`` is no number."""
+    dimensions: int = getattr(value, "ndim", 0)
+    if not _from_numpy(value) or isinstance(value, (str, dt.datetime)) or dimensions:
+        return value  # a pd.Timestamp is a datetime already (nanoseconds are dropped anyway)
+    dtype = getattr(value, "dtype", None)
+    if getattr(dtype, "kind", "") == "M" and str(dtype) not in ("datetime64[D]", "datetime64[W]"):
+        value = value.astype("datetime64[us]")  # at nanoseconds, item() is an int
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
 
 
 def _list(value: Any, param: Param) -> tuple[Value, ...]:
-    items = sorted(value, key=repr) if isinstance(value, Set) else value
     if not _is_list(value):
         items = [value]
+    else:
+        items = sorted(value, key=repr) if isinstance(value, Set) else list(value)
     if not items:
         raise ParameterError(f":{param.name} is an empty list; IN needs at least one value")
     return tuple(literal(v, param) for v in items)
@@ -134,23 +158,28 @@ def literal(value: Any, param: Param | None = None) -> Value:
     """The COQL literal for one Python value (see the module's table)."""
     span = param.span if param is not None else None
     name = f":{param.name}" if param is not None else "value"
+    value = _native(value)
     if isinstance(value, bool):
         return String("true" if value else "false", span=span)
     if isinstance(value, str):
         return String(value, span=span)
     if isinstance(value, (int, float, Decimal)):
-        number = Decimal(repr(value)) if isinstance(value, float) else value
+        number = Decimal(float.__repr__(value)) if isinstance(value, float) else value
         if isinstance(number, Decimal) and not number.is_finite():
-            raise ParameterError(f"{name} is {value}; COQL numbers are finite")
+            null = " (NaN stands for a missing value: write 'is null')" if number.is_nan() else ""
+            raise ParameterError(f"{name} is {value}; COQL numbers are finite{null}")
         if not number_fits(number):
             raise ParameterError(f"{name} has more digits than a COQL number holds")
         return Number(number, span=span)
     if isinstance(value, dt.datetime):
+        if value != value:  # pandas' NaT
+            raise ParameterError(f"{name} is NaT; write 'is null' in the query instead")
         offset = value.utcoffset()
         if offset is None:
             raise ParameterError(
                 f"{name} is a datetime without a time zone; Zoho needs the offset "
-                "(use datetime(..., tzinfo=timezone.utc) or .astimezone())"
+                "(use datetime(..., tzinfo=timezone.utc) or .astimezone()); "
+                "for a date field, pass its .date()"
             )
         if offset.seconds % 60 or offset.microseconds:
             # Zoho writes offsets as ±HH:MM: an offset with seconds (old local mean times)

@@ -440,3 +440,65 @@ def test_limit_parameters_take_numpy_integers_and_refuse_unbound_rendering() -> 
         render(unbound)
     with pytest.raises(ValueError, match=":n of LIMIT/OFFSET is not bound"):
         unbound.limit.rows()
+
+
+NUMPY_BASE = "select Last_Name from Leads where Annual_Revenue > :x and Lead_Source in :xs"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("float64", "100000.5"),  # repr(np.float64(...)) is "np.float64(100000.5)" in numpy 2
+        ("int64", "7"),
+        ("uint8", "7"),
+        ("float32", "0.5"),
+        ("bool_", "'true'"),
+        ("day", "'2025-01-31'"),
+        ("timestamp", "'2025-01-31T09:30:00+00:00'"),
+    ],
+)
+def test_numpy_and_pandas_scalars_bind_as_the_python_values_they_stand_for(value: str, written: str) -> None:
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    scalars = {
+        "float64": np.float64(100000.5),
+        "int64": np.int64(7),
+        "uint8": np.uint8(7),
+        "float32": np.float32(0.5),
+        "bool_": np.bool_(True),
+        "day": np.datetime64("2025-01-31"),
+        "timestamp": pd.Timestamp("2025-01-31 09:30", tz="UTC"),
+    }
+    bound = bind(parse(NUMPY_BASE), {"x": scalars[value], "xs": ["Chat"]})
+    assert f"Annual_Revenue > {written} and" in render(bound)
+
+
+def test_numpy_arrays_and_pandas_series_bind_as_in_lists() -> None:
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    lists = [
+        np.array([3, 1]),
+        pd.Series([3, 1]),
+        pd.Index([3, 1]),
+    ]
+    for values in lists:
+        assert render(bind(parse(NUMPY_BASE), {"x": 0, "xs": values})).endswith("in (3, 1)"), type(values)
+    picked = pd.Series(["Web", "Chat"]).astype("category")
+    assert render(bind(parse(NUMPY_BASE), {"x": 0, "xs": picked})).endswith("in ('Web', 'Chat')")
+    # Nanosecond datetimes (a Series' .values) are instants, not integers: without a zone
+    # they are refused like any naive datetime; a day stays a date.
+    stamps = pd.Series(pd.to_datetime(["2025-01-31 09:30"])).values
+    with pytest.raises(ParameterError, match=r":xs is a datetime without a time zone.*\.date\(\)"):
+        bind(parse(NUMPY_BASE), {"x": 0, "xs": stamps})
+    days = np.array(["2025-01-31", "2025-02-01"], dtype="datetime64[D]")
+    assert render(bind(parse(NUMPY_BASE), {"x": 0, "xs": days})).endswith("in ('2025-01-31', '2025-02-01')")
+
+
+def test_numpy_and_pandas_missing_values_are_refused_as_nulls() -> None:
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    for missing, said in ((np.float64("nan"), "NaN stands for a missing value"), (pd.NaT, "is NaT")):
+        with pytest.raises(ParameterError, match=f"{said}.*is null"):
+            bind(parse(NUMPY_BASE), {"x": missing, "xs": [1]})
+    with pytest.raises(ParameterError, match=":x has type ndarray"):
+        bind(parse(NUMPY_BASE), {"x": np.zeros((2, 2)), "xs": [1]})

@@ -267,6 +267,16 @@ def test_a_string_parameter_keeps_its_quote(ip: InteractiveShell) -> None:
     assert names and set(names) == {"O'Brien"}
 
 
+def test_the_line_magic_pastes_no_notebook_variables_into_the_query(ip: InteractiveShell) -> None:
+    # IPython expands {var} and $var in a line magic unless told not to: the text of a
+    # variable would become part of the query. Only :name parameters take values.
+    ip.user_ns.update(cond="x' or Last_Name like '%", name="O'Brien")
+    view = ip.run_line_magic("coql", "select COUNT(id) from Leads where Last_Name = '{cond}'")
+    assert view.table.column(0).to_pylist() == [0]  # the literal text '{cond}', no injection
+    view = ip.run_line_magic("coql", "select COUNT(id) from Leads where Last_Name = '$name'")
+    assert view.table.column(0).to_pylist() == [0]
+
+
 def test_numpy_and_pandas_values_bind_as_python_values(ip: InteractiveShell) -> None:
     ip.user_ns.update(floor=np.int64(250), sources=pd.Series(["Chat", "Partner"]))
     view = ip.run_line_magic(
