@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from coqlkit.errors import ApiError, CoqlError
 from coqlkit.transport import DATA_CENTERS, DEFAULT_SCOPES, Secret, ZohoClient, default_store, load_settings
-from coqlkit.transport.auth import exchange_code
+from coqlkit.transport.auth import credentials_mark, exchange_code
 from coqlkit.transport.config import config_path, save_profile
 from coqlkit.transport.datacenters import ENVIRONMENTS, Endpoints, endpoints
 from coqlkit.transport.secrets import FileTokenStore
@@ -95,14 +95,17 @@ def run_login(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_FAILED
     store = default_store()
-    store.put(
+    refresh = Secret(str(tokens["refresh_token"]))
+    store.put(  # the whole record: a token cached for the profile's previous login goes with it
         profile,
         {
             "client_secret": secret,
-            "refresh_token": tokens["refresh_token"],
+            "refresh_token": refresh.reveal(),
             "access_token": tokens["access_token"],
             "expires_at": time.time() + float(tokens.get("expires_in", 3600)),
             "api_domain": tokens.get("api_domain"),
+            "accounts": where.accounts,
+            "credentials": credentials_mark(client_id, Secret(secret), refresh),
         },
     )
     values = {

@@ -10,6 +10,10 @@ on an ``INVALID_TOKEN`` answer, refreshes and sends the request once more.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
+import secrets
 import time
 from collections.abc import AsyncGenerator, Generator
 from typing import Any
@@ -21,9 +25,45 @@ from coqlkit.transport._errors import envelope, mapped_transport_errors
 from coqlkit.transport.config import Settings
 from coqlkit.transport.secrets import Secret
 
-__all__ = ["Tokens", "ZohoOAuth", "exchange_code"]
+__all__ = ["Tokens", "ZohoOAuth", "credentials_mark", "exchange_code"]
 
 EARLY = 60.0  # refresh this many seconds before Zoho's expiry (a tenth of a shorter life)
+
+
+def credentials_mark(
+    client_id: str | None,
+    client_secret: Secret | None,
+    refresh_token: Secret | None,
+    *,
+    salt: str | None = None,
+) -> str:
+    """``salt:digest``, kept beside a cached access token: which credentials got it.
+
+    The digest is an HMAC-SHA256 of the client id, the client secret and the refresh token,
+    keyed with a random salt of its own. It tells two sets of credentials apart and says
+    nothing else: the secrets are long and random, so it cannot be turned back into them,
+    and the salt makes the same refresh token leave a different mark on every token, so
+    the mark cannot be matched against one seen elsewhere.
+    """
+    salt = salt if salt is not None else secrets.token_hex(16)
+    material = json.dumps(
+        [
+            client_id or "",
+            client_secret.reveal() if client_secret else "",
+            refresh_token.reveal() if refresh_token else "",
+        ]
+    )
+    digest = hmac.new(salt.encode(), material.encode(), hashlib.sha256).hexdigest()
+    return f"{salt}:{digest}"
+
+
+def _marked_by(mark: object, settings: Settings) -> bool:
+    """Whether ``mark`` (from the token store) was made from ``settings``' credentials."""
+    if not isinstance(mark, str) or ":" not in mark:
+        return False  # a token cached before marks existed, or by no one knows whom
+    salt = mark.split(":", 1)[0]
+    expected = credentials_mark(settings.client_id, settings.client_secret, settings.refresh_token, salt=salt)
+    return hmac.compare_digest(mark, expected)
 
 
 class Tokens:
@@ -44,10 +84,14 @@ class Tokens:
             and cached.get("access_token")
             and float(cached.get("expires_at", 0)) > time.time() + EARLY
             and cached.get("accounts") == settings.endpoints.accounts
+            and _marked_by(cached.get("credentials"), settings)
         ):
-            # Another process refreshed lately, with the same accounts server: reuse its
-            # token (Zoho limits refreshes per minute). A profile now pointing elsewhere
-            # (another data centre, a sandbox restarted on another port) refreshes anew.
+            # Another process refreshed lately, with the same accounts server and the same
+            # credentials: reuse its token (Zoho limits refreshes per minute). A profile now
+            # pointing elsewhere (another data centre, a sandbox restarted on another port),
+            # or another refresh token or secret (another org or user of the same client, a
+            # new `auth login`, a revoked token), refreshes anew: the token it would reuse
+            # reaches the previous org, or hides that the new credentials do not work.
             self.access = Secret(str(cached["access_token"]))
             self.expires_at = float(cached["expires_at"])
             self.api_domain = cached.get("api_domain")
@@ -101,6 +145,7 @@ class Tokens:
                 expires_at=self.expires_at,
                 api_domain=self.api_domain,
                 accounts=s.endpoints.accounts,
+                credentials=credentials_mark(s.client_id, s.client_secret, s.refresh_token),
             )
             s.store.put(s.store_key, record)
 

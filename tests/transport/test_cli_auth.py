@@ -14,6 +14,8 @@ import pytest
 
 from coqlkit.catalog import Catalog
 from coqlkit.sandbox.server import Sandbox
+from coqlkit.transport import Secret
+from coqlkit.transport.auth import exchange_code
 
 
 @pytest.fixture
@@ -122,3 +124,37 @@ def test_login_for_a_real_data_centre_points_at_its_console(home: dict[str, str]
     result = coqlkit(home, "auth", "login", "--dc", "eu")
     assert "https://api-console.zoho.eu" in result.stdout and "ZohoCRM.bulk.READ" in result.stdout
     assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
+def test_a_revoked_refresh_token_fails_even_with_a_token_cached(
+    sandbox: Sandbox, home: dict[str, str]
+) -> None:
+    """Environment credentials: another refresh token (of a revoked login) must not quietly
+    run on the access token the previous one left in the token file."""
+    env = {**home, **sandbox.environment()}
+    query = ("query", "-c", "select Last_Name from Leads where id is not null limit 1")
+    assert coqlkit(env, *query).returncode == 0  # caches an access token
+    tokens = exchange_code(
+        sandbox.base_url, sandbox.client_id, Secret(sandbox.client_secret), grant_code(sandbox)
+    )
+    revoked = str(tokens["refresh_token"])
+    httpx.post(f"{sandbox.base_url}/oauth/v2/token/revoke", params={"token": revoked})
+    result = coqlkit({**env, "ZOHO_REFRESH_TOKEN": revoked}, *query)
+    assert result.returncode == 3, result.stderr  # connection or authentication (README)
+    assert "invalid_code" in result.stderr and "Traceback" not in result.stderr
+    assert revoked not in result.stdout + result.stderr
+
+
+def test_the_next_command_uses_the_token_login_got(sandbox: Sandbox, home: dict[str, str]) -> None:
+    env = {**home, "ZOHO_CLIENT_SECRET": sandbox.client_secret}
+    login = coqlkit(
+        env,
+        "auth", "login", "--profile", "local", "--base-url", sandbox.base_url,
+        "--client-id", sandbox.client_id, "--code", grant_code(sandbox),
+    )  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    assert sandbox.state is not None
+    posts = sum(1 for e in sandbox.state.requests if e["path"] == "/oauth/v2/token")
+    assert posts == 1  # the code's exchange: its access token served login's own check
+    assert coqlkit(home, "auth", "status", "--profile", "local").returncode == 0
+    assert sum(1 for e in sandbox.state.requests if e["path"] == "/oauth/v2/token") == posts

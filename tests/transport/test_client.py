@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import replace
 
@@ -11,7 +12,8 @@ import pytest
 
 from coqlkit.errors import AuthError, CreditBudgetExceeded, RateLimited, TransportError, ZohoApiError
 from coqlkit.sandbox.server import Sandbox
-from coqlkit.transport import AsyncZohoClient, CreditBudget, FileTokenStore, Settings, ZohoClient
+from coqlkit.transport import AsyncZohoClient, CreditBudget, FileTokenStore, Secret, Settings, ZohoClient
+from coqlkit.transport.auth import exchange_code
 from tests.transport.conftest import FAST, settings_for
 
 PAGE = "select Last_Name, Email from Leads where id is not null order by id limit 20 offset {}"
@@ -304,3 +306,50 @@ def test_a_refused_connection_is_given_up_after_three_attempts(org_db: str, stor
             assert zoho.retries == 2  # three attempts, where the policy allows eight
 
     asyncio.run(main())
+
+
+def another_refresh_token(sandbox: Sandbox, *, revoked: bool = False) -> str:
+    """A second refresh token of the sandbox's client (another user or org, as Zoho sees it)."""
+    code = httpx.get(f"{sandbox.base_url}/oauth/v2/auth", params={"client_id": sandbox.client_id}).json()
+    tokens = exchange_code(sandbox.base_url, sandbox.client_id, Secret(sandbox.client_secret), code["code"])
+    refresh = str(tokens["refresh_token"])
+    if revoked:
+        httpx.post(f"{sandbox.base_url}/oauth/v2/token/revoke", params={"token": refresh})
+    return refresh
+
+
+def test_two_refresh_tokens_do_not_share_a_cached_access_token(
+    sandbox: Sandbox, store: FileTokenStore
+) -> None:
+    other = another_refresh_token(sandbox)
+    with ZohoClient(settings_for(sandbox, store)) as zoho:
+        zoho.org()
+        first = zoho.aio.tokens.access
+    before = token_posts(sandbox)
+    with ZohoClient(settings_for(sandbox, store, ZOHO_REFRESH_TOKEN=other)) as zoho:
+        zoho.org()
+        assert zoho.aio.tokens.refreshes == 1 and zoho.aio.tokens.access != first
+    with ZohoClient(settings_for(sandbox, store, ZOHO_REFRESH_TOKEN=other)) as again:
+        again.org()  # its own token, cached by the client before: reused
+        assert again.aio.tokens.refreshes == 0
+    assert token_posts(sandbox) - before == 1
+    cached = json.dumps(store.get(settings_for(sandbox, store).store_key))
+    assert other not in cached and sandbox.refresh_token not in cached and sandbox.client_secret not in cached
+
+
+@pytest.mark.parametrize("profile", [None, "work"])
+def test_a_revoked_refresh_token_is_not_hidden_by_a_cached_token(
+    sandbox: Sandbox, store: FileTokenStore, profile: str | None
+) -> None:
+    good = replace(settings_for(sandbox, store), profile=profile)
+    with ZohoClient(good) as zoho:
+        zoho.org()  # a live access token, cached
+    revoked = another_refresh_token(sandbox, revoked=True)
+    with ZohoClient(replace(good, refresh_token=Secret(revoked))) as zoho, pytest.raises(AuthError) as info:
+        zoho.org()
+    assert info.value.code == "invalid_code"
+    with ZohoClient(replace(good, client_secret=Secret("wrong"))) as zoho, pytest.raises(AuthError) as bad:
+        zoho.org()
+    assert bad.value.code == "invalid_client"
+    with ZohoClient(good) as zoho:  # the good credentials still work
+        assert (zoho.org() or {})["zgid"]
