@@ -11,7 +11,11 @@ the COUNT probe (records created or deleted during the read), the stats' ``notes
 and a :class:`~coqlkit.errors.ConsistencyWarning` is issued: a read is never silently short.
 
 ``prepare(select, catalog, client)`` is the usual way in: it makes the COUNT probe when the
-plan depends on the row count (one credit) and plans with what it found.
+plan depends on the row count (one credit) and plans with what it found. Before that, a
+subquery that may have more than the 100 records Zoho uses of one (``x in (select id from
+...)``) is counted, and when it has more, read whole: its values go to the query as an IN
+list, which the planner sends in slices of 50. A subquery with a LIMIT of 100 or less, or
+with 100 records or fewer, is left to Zoho.
 """
 
 from __future__ import annotations
@@ -24,13 +28,25 @@ from dataclasses import dataclass, field, replace
 import pyarrow as pa
 
 from coqlkit.catalog import Catalog
-from coqlkit.catalog.limits import MAX_OFFSET_ROWS
+from coqlkit.catalog.limits import MAX_OFFSET_ROWS, MAX_SUBQUERY_ROWS
 from coqlkit.errors import ConsistencyWarning, CoqlError
 from coqlkit.execute import finish
 from coqlkit.execute.arrow import empty_batch, schema
 from coqlkit.execute.bulk import bulk_read
 from coqlkit.execute.scan import scan
-from coqlkit.language.ast import Aggregate, Column, FieldRef, Select
+from coqlkit.language.ast import (
+    Aggregate,
+    And,
+    Column,
+    Condition,
+    FieldRef,
+    In,
+    Number,
+    Or,
+    Select,
+    String,
+    Value,
+)
 from coqlkit.language.render import render
 from coqlkit.plan.explain import Actual, explain
 from coqlkit.plan.options import PlanOptions
@@ -49,6 +65,7 @@ from coqlkit.plan.steps import (
     OffsetPages,
     SingleCall,
     Step,
+    SubqueryRead,
 )
 from coqlkit.transport import AsyncZohoClient
 
@@ -151,10 +168,110 @@ async def prepare(
     probe: bool = True,
 ) -> Plan:
     """Plan ``select``, making the COUNT probe first when the plan depends on the row count
-    (``probe=False``: never; the plan then reads until a page comes back short)."""
+    (``probe=False``: never; the plan then reads until a page comes back short). A subquery
+    of more than 100 records is read first (see the module's docstring)."""
     options = options or options_for(client)
+    select, reads = await read_subqueries(select, catalog, client, options, probe=probe)
     found = await count_rows(client, select) if probe and needs_probe(select, options) else None
-    return plan(select, catalog, options, probe=found)
+    return plan(select, catalog, options, probe=found, subqueries=reads)
+
+
+# ---- before the plan: subqueries of more than 100 records ----------------------------------
+
+
+async def read_subqueries(
+    select: Select,
+    catalog: Catalog,
+    client: AsyncZohoClient,
+    options: PlanOptions,
+    *,
+    probe: bool = True,
+) -> tuple[Select, tuple[SubqueryRead, ...]]:
+    """``select`` with every ``in (subquery)`` that Zoho would cut at 100 records replaced
+    by the subquery's values, and what reading them cost.
+
+    A subquery with a LIMIT of at most 100 is Zoho's to run. Any other is counted (one
+    credit; with ``probe=False`` it is read straight away instead): 100 records or fewer
+    are left to Zoho too; more are read whole, as a query of their own (paged, its
+    ORDER BY and LIMIT kept), and their distinct values replace the subquery.
+    """
+    subs = [c for c in select.conditions() if isinstance(c, In) and isinstance(c.values, Select)]
+    reads: list[SubqueryRead] = []
+    where = select.where
+    for cond in subs:
+        sub = cond.values
+        assert isinstance(sub, Select)
+        count, start = sub.limit.rows() if sub.limit is not None else (None, None)
+        if count is not None and count <= MAX_SUBQUERY_ROWS:
+            continue
+        text = render(sub)
+        found: CountProbe | None = None
+        if probe:
+            found = await count_rows(client, sub)
+            matching = None if found is None or found.rows is None else max(0, found.rows - (start or 0))
+            if matching is not None and count is not None:
+                matching = min(matching, count)
+            if matching is not None and matching <= MAX_SUBQUERY_ROWS:
+                reads.append(SubqueryRead(text, matching, 1, 1, inlined=False))
+                continue
+        spent = RunStats()
+        left = options
+        if options.max_credits is not None:  # what the subqueries before and this probe took
+            used = sum(r.credits for r in reads) + (found is not None)
+            left = replace(options, max_credits=options.max_credits - used)
+        values = await _subquery_values(sub, catalog, client, left, spent, found, probe=probe)
+        calls, credits = spent.calls + (found is not None), spent.credits + (found is not None)
+        if len(values) <= MAX_SUBQUERY_ROWS:  # fewer than counted (records went away): Zoho's
+            reads.append(SubqueryRead(text, len(values), calls, credits, inlined=False))
+            continue
+        reads.append(SubqueryRead(text, len(values), calls, credits))
+        assert where is not None
+        where = _swap(where, cond, replace(cond, values=values, span=None))
+    if not reads:
+        return select, ()
+    return replace(select, where=where), tuple(reads)
+
+
+async def _subquery_values(
+    sub: Select,
+    catalog: Catalog,
+    client: AsyncZohoClient,
+    options: PlanOptions,
+    spent: RunStats,
+    found: CountProbe | None,
+    *,
+    probe: bool,
+) -> tuple[Value, ...]:
+    """The distinct values of ``sub``'s one column (a lookup's ids), read whole; ``found``:
+    its COUNT probe, already made (its calls are not in ``spent``)."""
+    if found is None:
+        sub_plan = await prepare(sub, catalog, client, options, probe=probe)
+    else:
+        sub_plan = plan(sub, catalog, options, rows=found.rows)
+    key = sub_plan.columns[-1].key  # a record query's columns are id, then its own
+    seen: dict[object, None] = {}
+    async for batch in execute(sub_plan, client, stats=spent):
+        column = batch.column(batch.schema.get_field_index(key))
+        if pa.types.is_struct(column.type):
+            column = column.field("id")
+        for value in column.to_pylist():
+            if value is not None:
+                seen.setdefault(value, None)
+    return tuple(_value(v) for v in seen)
+
+
+def _value(value: object) -> Value:
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return Number(int(value))
+    return String(str(value))
+
+
+def _swap(cond: Condition, target: Condition, new: Condition) -> Condition:
+    if cond is target:
+        return new
+    if isinstance(cond, (And, Or)):
+        return replace(cond, left=_swap(cond.left, target, new), right=_swap(cond.right, target, new))
+    return cond
 
 
 # ---- running the plan ------------------------------------------------------------------------
@@ -248,8 +365,8 @@ async def execute(
     contextlib.aclosing(...)``) to stop early: every call in flight is cancelled.
     """
     stats = stats if stats is not None else RunStats()
-    if plan.probe is not None:
-        stats.calls, stats.credits = stats.calls + 1, stats.credits + 1
+    before_calls, before_credits = plan.spent
+    stats.calls, stats.credits = stats.calls + before_calls, stats.credits + before_credits
     ahead = ahead if ahead is not None else 2 * client.settings.concurrency
     run = _Run(client, plan, tz, stats, ahead)
     final = result_schema(plan, tz=tz)
@@ -273,8 +390,8 @@ async def execute(
     finally:
         await source.aclose()
         root = _roll_up(plan.root, stats)
-        stats.calls = root.calls + (1 if plan.probe is not None else 0)
-        stats.credits = root.credits + (1 if plan.probe is not None else 0)
+        stats.calls = root.calls + before_calls
+        stats.credits = root.credits + before_credits
         stats.seconds = time.perf_counter() - started
 
 

@@ -93,6 +93,13 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
     )
     lines = [head]
     children: list[_Node] = []
+    for sub in plan.subqueries:
+        cost = f"{_calls(sub.calls, 'exact')} · {_credits(sub.credits, 'exact')}"
+        if sub.inlined:
+            title = f"subquery read first · {_count(sub.rows, 'value')} (Zoho uses 100 at most) · {cost}"
+        else:
+            title = f"subquery counted · {_count(sub.rows, 'record')}: Zoho takes them all · {cost}"
+        children.append((title, [sub.query], []))
     if plan.probe is not None:
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
@@ -206,7 +213,8 @@ def _describe(step: Step) -> tuple[str, list[str]]:
         return f"column split · {_count(len(step.parts), 'scan')} of up to 50 columns, joined on id", []
     if isinstance(step, InUnion):
         return (
-            f"IN split · {_count(len(step.parts), 'query', 'queries')} of up to 50 values, rows united by id",
+            f"IN split · {_count(len(step.parts), 'query', 'queries')} of up to {step.per_query:,} values"
+            f"{' (INs of 50)' if step.per_query > 50 else ''}, rows united by id",
             [],
         )
     if isinstance(step, LocalSort):

@@ -31,7 +31,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from coqlkit.catalog import Catalog
-from coqlkit.catalog.limits import DEFAULT_LIMIT, MAX_CRITERIA, MAX_ORDER_BY, MAX_SELECT_COLUMNS, coql_credits
+from coqlkit.catalog.limits import (
+    DEFAULT_LIMIT,
+    MAX_CRITERIA,
+    MAX_IN_VALUES,
+    MAX_ORDER_BY,
+    MAX_SELECT_COLUMNS,
+    coql_credits,
+)
 from coqlkit.errors import CreditBudgetExceeded, PlanError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, Limit, OrderItem, Select
 from coqlkit.plan.bulk import bulk_criteria, bulk_fields
@@ -44,6 +51,7 @@ from coqlkit.plan.prepare import (
     one_call_rows,
     output_columns,
     rewrite_long_ins,
+    slices_per_query,
     split_long_in,
 )
 from coqlkit.plan.steps import (
@@ -62,6 +70,7 @@ from coqlkit.plan.steps import (
     Page,
     SingleCall,
     Step,
+    SubqueryRead,
     widest,
 )
 
@@ -76,21 +85,35 @@ NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 
 @dataclass(frozen=True)
 class Plan:
-    """A query's plan: its root step, the columns it yields, the probe it used, its totals."""
+    """A query's plan: its root step, the columns it yields, the probe it used, the
+    subqueries read before it, its totals."""
 
     select: Select
     root: Step
     columns: tuple[OutputColumn, ...]
     options: PlanOptions
     probe: CountProbe | None = None
+    subqueries: tuple[SubqueryRead, ...] = ()
+
+    @property
+    def spent(self) -> tuple[int, int]:
+        """The calls and credits spent before the plan: its COUNT probe and subqueries."""
+        calls = (1 if self.probe is not None else 0) + sum(s.calls for s in self.subqueries)
+        credits = (1 if self.probe is not None else 0) + sum(s.credits for s in self.subqueries)
+        return calls, credits
 
     @property
     def estimate(self) -> Estimate:
-        """Everything together, the probe included."""
+        """Everything together, the probe and the subqueries read first included."""
         est = total(self.root)
-        if self.probe is not None:
+        calls, credits = self.spent
+        if calls:
+            rounds = (1 if self.probe is not None else 0) + (1 if self.subqueries else 0)
             est = replace(
-                est, calls=est.calls + 1, credits=est.credits + 1, seconds=est.seconds + self.options.latency
+                est,
+                calls=est.calls + calls,
+                credits=est.credits + credits,
+                seconds=est.seconds + rounds * self.options.latency,
             )
         return est
 
@@ -133,12 +156,15 @@ def plan(
     *,
     rows: int | None = None,
     probe: CountProbe | None = None,
+    subqueries: tuple[SubqueryRead, ...] = (),
 ) -> Plan:
-    """Plan ``select`` (validated) against ``catalog``. ``rows``: records matching its WHERE.
+    """Plan ``select`` (validated) against ``catalog``. ``rows``: records matching its WHERE;
+    ``subqueries``: those read before (their values are in ``select`` already).
 
     Raises :class:`~coqlkit.errors.PlanError` when no plan can run the query and
     :class:`~coqlkit.errors.CreditBudgetExceeded` when every plan costs more than
-    ``options.max_credits`` (the COUNT probe included, before anything is spent).
+    ``options.max_credits`` (the COUNT probe and subqueries included, before anything
+    more is spent).
 
     >>> from coqlkit.language import parse
     >>> p = plan(parse("select Last_Name from Leads"), Catalog.demo(), rows=12_345)
@@ -150,7 +176,7 @@ def plan(
         rows = probe.rows
     select = expand_star(select, catalog)
     columns = output_columns(select, catalog)
-    reserved = 1 if probe is not None else 0
+    reserved = (1 if probe is not None else 0) + sum(s.credits for s in subqueries)
     try:
         root = _Planner(catalog, options, reserved).plan(select, rows, columns)
     except _NoPlan as exc:
@@ -160,23 +186,33 @@ def plan(
         cost = est.credits + reserved
         if cost > options.max_credits:
             raise CreditBudgetExceeded(
-                _over_budget(root, est, cost, probe is not None, options),
+                _over_budget(root, est, cost, probe is not None, subqueries, options),
                 needed=cost,
                 left=options.max_credits,
             )
-    return Plan(select, root, tuple(columns), options, probe)
+    return Plan(select, root, tuple(columns), options, probe, subqueries)
 
 
-def _over_budget(root: Step, est: Estimate, cost: int, probe: bool, options: PlanOptions) -> str:
+def _over_budget(
+    root: Step,
+    est: Estimate,
+    cost: int,
+    probe: bool,
+    subqueries: tuple[SubqueryRead, ...],
+    options: PlanOptions,
+) -> str:
     bound = {"exact": "", "at most": "up to ", "at least": "at least "}[est.calls_bound]
-    calls = est.calls + (1 if probe else 0)
+    calls = est.calls + (1 if probe else 0) + sum(s.calls for s in subqueries)
+    spent = [
+        what for what, yes in (("the COUNT probe", probe), ("the subqueries read first", subqueries)) if yes
+    ]
     leaf = root
     while leaf.children:
         leaf = leaf.children[0]
     who = "the bulk read" if options.strategy == "bulk" else f"the cheapest plan ({leaf.name})"
     return (
         f"{who} would cost {bound}{cost:,} credits "
-        f"({calls:,} call{'s' if calls != 1 else ''}{', the COUNT probe included' if probe else ''}); "
+        f"({calls:,} call{'s' if calls != 1 else ''}{', ' + ' and '.join(spent) + ' included' if spent else ''}); "
         f"the budget is {options.max_credits:,}: narrow the query, add a LIMIT or raise the budget"
     )
 
@@ -215,7 +251,7 @@ class _Planner:
                 "a NOT IN of more than 50 values does not fit in 25 criteria, even rewritten as an "
                 "AND of NOT INs of 50: shorten the list or narrow the query another way"
             )
-        return self.union(select, parts, columns)
+        return self.union(select, parts, columns, slices_per_query(select) * MAX_IN_VALUES)
 
     # ---- one query: single call, offset pages, keyset pages, column split or bulk read -----
 
@@ -543,11 +579,11 @@ class _Planner:
         seconds = _rounds(calls, self.options) * self.options.latency
         return Estimate(first.rows, 0, 0, seconds, rows_bound=first.rows_bound)
 
-    def union(self, select: Select, parts: list[Select], columns: list[OutputColumn]) -> Step:
+    def union(self, select: Select, parts: list[Select], columns: list[OutputColumn], per_query: int) -> Step:
         """One query per slice of values, each fetched whole in id order, united by id,
         then sorted (when the query has an ORDER BY or a LIMIT), sliced (and grouped) here."""
         if select.aggregates or select.group_by:
-            return self.grouped_union(select, parts, columns)
+            return self.grouped_union(select, parts, columns, per_query)
         order = list(select.order_by)
         limit, offset = _limits(select)
         if not order and (limit is not None or offset):
@@ -558,7 +594,7 @@ class _Planner:
         for part in parts:
             whole = replace(part, columns=inner.columns, order_by=BY_ID, limit=None)
             subs.append(self.plan(whole, None, inner_columns))
-        step: Step = InUnion(tuple(inner_columns), self.united(subs), tuple(subs))
+        step: Step = InUnion(tuple(inner_columns), self.united(subs), tuple(subs), per_query)
         return self.finish(step, order, limit, offset, columns, hidden)
 
     def united(self, subs: list[Step]) -> Estimate:
@@ -569,7 +605,9 @@ class _Planner:
             return replace(self.together(subs), rows=None)
         return replace(self.together(subs), rows=sum(b or 0 for b in bounds), rows_bound="at most")
 
-    def grouped_union(self, select: Select, parts: list[Select], columns: list[OutputColumn]) -> Step:
+    def grouped_union(
+        self, select: Select, parts: list[Select], columns: list[OutputColumn], per_query: int
+    ) -> Step:
         """An aggregate over an IN too long for one query: the records (the grouped and
         aggregated fields) of every slice, united by id, grouped and aggregated here."""
         fields: list[FieldRef] = list(select.group_by)
@@ -585,7 +623,7 @@ class _Planner:
         )
         inner_columns = self.columns(inner)
         subs = [self.plan(replace(inner, where=p.where), None, inner_columns) for p in parts]
-        step: Step = InUnion(tuple(inner_columns), self.united(subs), tuple(subs))
+        step: Step = InUnion(tuple(inner_columns), self.united(subs), tuple(subs), per_query)
         aggregates = tuple(
             (c.key, c.expr.func, c.expr.arg.name)
             for c in select.columns

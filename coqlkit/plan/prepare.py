@@ -33,6 +33,7 @@ __all__ = [
     "one_call_rows",
     "output_columns",
     "rewrite_long_ins",
+    "slices_per_query",
     "split_long_in",
 ]
 
@@ -217,10 +218,18 @@ def rewrite_long_ins(select: Select) -> Select | None:
     return replace(select, where=where)
 
 
+def slices_per_query(select: Select) -> int:
+    """How many INs of 50 one part of an IN split holds: as many as its criteria allow (an
+    OR of INs), one criterion kept for keyset's "id > ..."; 1,400 values beside 3 other
+    criteria are 2 queries, not 28."""
+    return max(1, MAX_CRITERIA - (criteria_count(select.where) - 1) - 1)
+
+
 def split_long_in(select: Select) -> list[Select] | None:
-    """One query per slice of the first long positive IN; their rows together (by id) are the
-    query's, because a COQL condition is monotone in each IN (there is no NOT). None when
-    the only long lists are NOT IN."""
+    """One query per group of slices of the first long positive IN (an OR of INs of 50, as
+    many as fit in 25 criteria); their rows together (by id) are the query's, because a COQL
+    condition is monotone in each IN (there is no NOT). None when the only long lists are
+    NOT IN."""
 
     target: list[In] = []
 
@@ -238,11 +247,14 @@ def split_long_in(select: Select) -> list[Select] | None:
         return None
     big = target[0]
 
-    def swap(cond: Condition, part: In) -> Condition:
+    def swap(cond: Condition, part: Condition) -> Condition:
         if cond is big:
             return part
         if isinstance(cond, (And, Or)):
             return replace(cond, left=swap(cond.left, part), right=swap(cond.right, part))
         return cond
 
-    return [replace(select, where=swap(select.where, part)) for part in _chunks(big)]
+    room = slices_per_query(select)
+    slices = _chunks(big)
+    groups = [_pairwise(list(slices[i : i + room]), Or) for i in range(0, len(slices), room)]
+    return [replace(select, where=swap(select.where, group)) for group in groups]

@@ -32,6 +32,7 @@ __all__ = [
     "Page",
     "SingleCall",
     "Step",
+    "SubqueryRead",
     "widest",
 ]
 
@@ -122,6 +123,20 @@ class CountProbe:
 
     query: str
     rows: int | None = None
+
+
+@dataclass(frozen=True)
+class SubqueryRead:
+    """A subquery read before the query: Zoho uses at most 100 of a subquery's records, so
+    one that has more is read whole and its values sent as an IN list instead. ``query``
+    is the subquery; ``rows`` its values; ``calls`` and ``credits`` what finding them cost
+    (its COUNT probe included)."""
+
+    query: str
+    rows: int
+    calls: int
+    credits: int
+    inlined: bool = True  # False: 100 or fewer, left to Zoho (only its probe was spent)
 
 
 @dataclass(frozen=True)
@@ -234,7 +249,10 @@ class ColumnSplit(_Parts):
 
 @dataclass(frozen=True)
 class InUnion(_Parts):
-    """An IN list too long for one query: one query per slice of values, rows united by id."""
+    """An IN list too long for one query: one query per slice of values (``per_query`` at
+    most, as an OR of INs of 50), rows united by id."""
+
+    per_query: int = 50
 
     @property
     def name(self) -> str:

@@ -131,7 +131,8 @@ class Tokens:
             form.update(grant_type="refresh_token", refresh_token=s.refresh_token.reveal())
         else:  # a self client without a refresh token: the client-credentials grant
             form.update(grant_type="client_credentials", scope=s.scopes)
-        body = await _token_request(self._http, s.endpoints.token_url, form)
+        hints = {"invalid_code": _refused_refresh(s)} if s.refresh_token else {}
+        body = await _token_request(self._http, s.endpoints.token_url, form, hints)
         self.refreshes += 1
         self.access = Secret(str(body["access_token"]))
         life = float(body.get("expires_in", 3600))
@@ -150,8 +151,24 @@ class Tokens:
             s.store.put(s.store_key, record)
 
 
-async def _token_request(http: httpx.AsyncClient, url: str, form: dict[str, str]) -> dict[str, Any]:
-    """POST a grant to Zoho's token endpoint; its refusals (HTTP 200 ``{"error": ...}``) raise."""
+def _refused_refresh(settings: Settings) -> str:
+    """The hint for a refresh token Zoho refuses (it says ``invalid_code``, as for a grant code)."""
+    if settings.profile:
+        again = f"run `coqlkit auth login --profile {settings.profile}` again"
+    else:
+        again = "set ZOHO_REFRESH_TOKEN to a new one, or run `coqlkit auth login`"
+    return (
+        " (the refresh token is invalid or revoked: revoked in Zoho Accounts, a changed password, "
+        f"or too many newer tokens; {again})"
+    )
+
+
+async def _token_request(
+    http: httpx.AsyncClient, url: str, form: dict[str, str], hints: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """POST a grant to Zoho's token endpoint; its refusals (HTTP 200 ``{"error": ...}``) raise.
+
+    ``hints`` explain Zoho's error codes for this grant, over the defaults (a grant code's)."""
     with mapped_transport_errors("the token endpoint did not answer"):
         response = await http.post(url, data=form)
     body = envelope(response)
@@ -160,6 +177,7 @@ async def _token_request(http: httpx.AsyncClient, url: str, form: dict[str, str]
         hint = {
             "invalid_client": " (is the client from another data centre? set --dc / ZOHO_DC)",
             "invalid_code": " (grant codes work once and expire: make a new one)",
+            **(hints or {}),
         }.get(error, "")
         raise AuthError(
             f"Zoho refused the token request: {error}{hint}", code=error, status=response.status_code

@@ -22,10 +22,13 @@ __all__ = ["FileTokenStore", "KeyringTokenStore", "Secret", "TokenStore", "defau
 
 
 def mask(value: str) -> str:
-    """``1000.****abcd``: enough to tell two secrets apart, not enough to use one."""
-    if len(value) <= 8:
-        return "****"
+    """``1000.****abcd``: enough to tell two secrets apart, not enough to use one.
+
+    A short value shows nothing: its ends would give away too much of it (Zoho's secrets
+    and tokens are 40 to 70 characters; at least 16 stay hidden)."""
     head = value[:5] if value.startswith("1000.") else value[:2]
+    if len(value) - len(head) - 4 < 16:
+        return "****"
     return f"{head}****{value[-4:]}"
 
 

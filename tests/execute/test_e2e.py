@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from coqlkit.errors import CreditBudgetExceeded
 from coqlkit.execute import result_schema
 from coqlkit.language.render import render
 from tests.execute.conftest import LEADS, SHIPMENTS, Org, Run
@@ -326,8 +327,8 @@ def test_aggregate_over_an_in_list_of_120_values_runs_on_the_server(
 def _long_in(facts: dict[str, Any], *, shared: bool = False) -> tuple[str, str, list[Any]]:
     """1,400 ids (``shared``: or one of the first 41 Leads): (COQL, SQL, SQL parameters).
 
-    The OR makes each of the 28 queries a scan of every Lead in the sandbox (a fifth of a
-    second each), so only the test about records shared by the slices has it."""
+    The OR makes each query a scan of every Lead in the sandbox (a fifth of a second each),
+    so only the test about records shared by the parts has it."""
     ids = facts["ids_1400"]
     coql = f"id in ({', '.join(map(str, ids))})"
     sql = f"t.id IN ({', '.join('?' for _ in ids)})"
@@ -341,14 +342,17 @@ def test_in_list_of_1400_values_is_a_union(leads_org: Org, facts: dict[str, Any]
     coql, sql, params = _long_in(facts, shared=True)
     run = leads_org.run(f"select Last_Name, Annual_Revenue, Owner from Leads where {coql}")
     assert run.steps()[0] == "IN split"
-    assert len(run.plan.root.children) == 28  # 1,400 values, 50 a query
+    # 1,400 values beside one other criterion: 23 INs of 50 a query (25 criteria, one kept
+    # for keyset's "id > ..."), so 1,150 values and then 250.
+    assert len(run.plan.root.children) == 2
+    assert [render(p.query).count("id in (") for p in run.plan.root.children] == [23, 5]  # type: ignore[attr-defined]
     # No ORDER BY: the parts' rows come as they arrive (the planner does not sort a union it
     # need not sort), so the rows are compared in id order.
     check(run, leads_org.oracle.records("Leads", run.schema, where=sql, params=params), ordered=False)
-    # The first 41 Leads came back from every one of the 28 queries, and are once in the result.
+    # The first 41 Leads came back from both queries, and are once in the result.
     shared = 41
     fetched = sum(run.stats.actuals[id(step)].rows for step in run.plan.steps() if not step.children)
-    assert fetched == run.table.num_rows + 27 * shared
+    assert fetched == run.table.num_rows + shared
 
 
 @pytest.mark.slow
@@ -372,10 +376,12 @@ def test_in_union_ordered_and_sliced_here(leads_org: Org, facts: dict[str, Any])
     )
     check(run, expected)
     assert run.table.column("Annual_Revenue").null_count > 0  # the slice reaches the nulls
-    # Each of the 28 queries names 50 ids: at most 50 records, one call of 1 credit each.
+    # 24 INs of 50 a query (one criterion kept for keyset's "id > ..."): 1,200 ids, then 200.
+    # Each query names its ids: one call each, LIMIT 1200 (3 credits) and LIMIT 200 (1 credit);
+    # one query per 50 values would be 28 calls of 1 credit.
     parts = [step for step in run.plan.steps() if not step.children]
-    assert len(parts) == 28 and {step.name for step in parts} == {"single call"}
-    assert run.stats.credits == 28
+    assert len(parts) == 2 and {step.name for step in parts} == {"single call"}
+    assert run.stats.credits == 4
 
 
 def test_records_by_id_are_one_call_without_a_probe(leads_org: Org, facts: dict[str, Any]) -> None:
@@ -419,6 +425,114 @@ def test_aggregate_without_group_by_over_an_in_union(leads_org: Org, facts: dict
         params,
     )
     check(run, leads_org.oracle.to_table(rows, run.schema, "Leads"), approx=("SUM(Annual_Revenue)",))
+
+
+# ---- subqueries: Zoho uses at most 100 of a subquery's records ---------------------------------
+
+
+def _id_range(facts: dict[str, Any], start: int, count: int) -> tuple[int, int]:
+    return facts["ids"][start], facts["ids"][start + count - 1]
+
+
+def _subquery(low: int, high: int, limit: str = "") -> str:
+    return f"(select id from Leads where id >= {low} and id <= {high}{limit})"
+
+
+def test_a_subquery_of_more_than_100_records_is_read_first(leads_org: Org, facts: dict[str, Any]) -> None:
+    # Zoho would match the first 100 of the subquery's 300 records (the sandbox does, as
+    # its COQL-subquery page says): coqlkit counts them, reads them, and sends their ids.
+    low, high = _id_range(facts, 1_000, 300)
+    run = leads_org.run(
+        f"select Last_Name, Annual_Revenue from Leads where id in {_subquery(low, high)} "
+        "order by Annual_Revenue desc"
+    )
+    [read] = run.plan.subqueries
+    assert (read.rows, read.inlined, read.calls) == (300, True, 2)  # its COUNT probe, then its ids
+    assert "subquery read first · 300 values (Zoho uses 100 at most) · 2 calls · 3 credits" in run.explain
+    assert "(select id" not in render(run.plan.select)
+    check(run, by_revenue(leads_org, run, "t.id BETWEEN ? AND ?", [low, high]))
+    assert run.table.num_rows == 300
+
+
+def test_an_aggregate_over_a_long_subquery_counts_every_record(leads_org: Org, facts: dict[str, Any]) -> None:
+    low, high = _id_range(facts, 5_000, 300)
+    below = facts["ids"][5_999]
+    run = leads_org.run(
+        "select COUNT(id), SUM(Annual_Revenue) from Leads "
+        f"where id in {_subquery(low, high)} or (id > {high} and id <= {below})"
+    )
+    rows = leads_org.oracle.rows(
+        'SELECT COUNT(t.id), SUM(t."Annual_Revenue") FROM "Leads" AS t WHERE t.id BETWEEN ? AND ?',
+        [low, below],
+    )
+    assert rows[0][0] == 1_000
+    check(run, leads_org.oracle.to_table(rows, run.schema, "Leads"), approx=("SUM(Annual_Revenue)",))
+
+
+def test_not_in_a_long_subquery_leaves_out_every_record(leads_org: Org, facts: dict[str, Any]) -> None:
+    low, high = _id_range(facts, 100, 300)
+    last = facts["ids"][1_999]
+    run = leads_org.run(
+        f"select COUNT(id) from Leads where id not in {_subquery(low, high)} and id <= {last}"
+    )
+    assert run.plan.subqueries[0].rows == 300
+    assert run.table.column(0).to_pylist() == [2_000 - 300]
+    accounted(run)
+
+
+def test_a_long_subquery_of_thousands_is_an_in_split(leads_org: Org, facts: dict[str, Any]) -> None:
+    low, high = _id_range(facts, 20_000, 3_000)
+    run = leads_org.run(f"select Last_Name, Owner from Leads where id in {_subquery(low, high)}")
+    # 3,000 ids: 60 INs of 50, 24 to a query (one criterion kept for keyset's "id > ...").
+    assert run.steps()[0] == "IN split" and len(run.plan.root.children) == 3
+    check(
+        run,
+        leads_org.oracle.records("Leads", run.schema, where="t.id BETWEEN ? AND ?", params=[low, high]),
+        ordered=False,
+    )
+
+
+def test_a_subquery_of_100_records_or_fewer_is_left_to_zoho(leads_org: Org, facts: dict[str, Any]) -> None:
+    low, high = _id_range(facts, 3_000, 60)
+    run = leads_org.run(f"select Last_Name from Leads where id in {_subquery(low, high)}")
+    [read] = run.plan.subqueries
+    assert (read.rows, read.inlined, read.calls, read.credits) == (60, False, 1, 1)  # its COUNT probe
+    assert "subquery counted · 60 records: Zoho takes them all · 1 call · 1 credit" in run.explain
+    assert "(select id from Leads" in render(run.plan.select)
+    check(
+        run, leads_org.oracle.records("Leads", run.schema, where="t.id BETWEEN ? AND ?", params=[low, high])
+    )
+    # A LIMIT of 100 or less says how many the subquery gives: nothing is counted.
+    run = leads_org.run(f"select Last_Name from Leads where id in {_subquery(low, high, ' limit 100')}")
+    assert run.plan.subqueries == () and run.table.num_rows == 60
+    accounted(run)
+
+
+def test_a_budget_counts_the_subquery_read_first(leads_org: Org, facts: dict[str, Any]) -> None:
+    low, high = _id_range(facts, 9_000, 300)
+    query = f"select Last_Name from Leads where id in {_subquery(low, high)}"
+    # The subquery's COUNT (1) and its 300 ids (LIMIT 300: 2), then the 300 records (2).
+    with pytest.raises(
+        CreditBudgetExceeded, match=r"would cost 5 credits \(3 calls, the subqueries read first included\)"
+    ):
+        leads_org.run(query, max_credits=4)
+    # A budget the subquery alone passes: refused before it is read (only its COUNT spent).
+    with pytest.raises(CreditBudgetExceeded, match=r"would cost 2 credits"):
+        leads_org.run(query, max_credits=2)
+    assert leads_org.run(query, max_credits=5).table.num_rows == 300
+
+
+def test_a_long_subquery_without_count_probes(leads_org: Org, facts: dict[str, Any]) -> None:
+    low, high = _id_range(facts, 7_000, 250)
+    run = leads_org.run(f"select Last_Name from Leads where id in {_subquery(low, high)}", probe=False)
+    [read] = run.plan.subqueries
+    assert read.rows == 250 and read.inlined
+    assert not [e for e in coql_calls(run) if "COUNT(id)" in e["query"]]
+    check(
+        run,
+        leads_org.oracle.records("Leads", run.schema, where="t.id BETWEEN ? AND ?", params=[low, high]),
+        ordered=False,
+    )
 
 
 # ---- ORDER BY under each strategy -------------------------------------------------------------
@@ -612,13 +726,13 @@ EMPTY = "Last_Name = 'Nobody-At-All'"
             "select Last_Name, Created_Time from Leads where id in ({}) order by Created_Time desc",
             {},
             "IN split",
-            28,
+            2,  # 1,200 ids, then 200
         ),
         (
             "select Lead_Status, COUNT(id), SUM(Annual_Revenue) from Leads where id in ({}) group by Lead_Status",
             {},
             "IN split",
-            28,
+            2,  # 1,200 ids, then 200
         ),
     ],
     ids=["coql", "bulk", "union", "aggregate-union"],

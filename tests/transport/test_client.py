@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import replace
 
@@ -353,3 +354,35 @@ def test_a_revoked_refresh_token_is_not_hidden_by_a_cached_token(
     assert bad.value.code == "invalid_client"
     with ZohoClient(good) as zoho:  # the good credentials still work
         assert (zoho.org() or {})["zgid"]
+
+
+@pytest.mark.parametrize("profile", [None, "work"])
+def test_a_refused_refresh_token_says_so_and_how_to_log_in_again(
+    sandbox: Sandbox, store: FileTokenStore, profile: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = "1000." + "5e" * 32
+    settings = replace(settings_for(sandbox, store, ZOHO_REFRESH_TOKEN=bad), profile=profile)
+    caplog.set_level(logging.DEBUG)  # httpx's and httpcore's logs too
+    with ZohoClient(settings) as zoho, pytest.raises(AuthError) as info:
+        zoho.org()
+    message = str(info.value)
+    assert info.value.code == "invalid_code" and "refresh token is invalid or revoked" in message
+    assert "grant code" not in message  # that hint is login's
+    assert (
+        "`coqlkit auth login --profile work` again" in message if profile else "ZOHO_REFRESH_TOKEN" in message
+    )
+    shown = [message, repr(info.value), repr(zoho), repr(zoho.aio.tokens), repr(settings), caplog.text]
+    assert "oauth/v2/token" in caplog.text  # the logs were captured
+    assert not [s for s in shown if bad in s or sandbox.client_secret in s]
+
+
+def test_no_secret_in_the_logs_of_a_refresh_and_a_call(
+    sandbox: Sandbox, store: FileTokenStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with ZohoClient(settings_for(sandbox, store)) as zoho:
+        zoho.coql(PAGE.format(0))
+        access = zoho.aio.tokens.access
+    assert access is not None and "/crm/v8/coql" in caplog.text
+    for secret in (sandbox.refresh_token, sandbox.client_secret, access.reveal()):
+        assert secret not in caplog.text

@@ -178,3 +178,10 @@ def test_keyring_store_round_trip() -> None:
     assert store.get("work") is None
     ring.saved[("coqlkit", "bad")] = "not json"
     assert store.get("bad") is None
+
+
+def test_a_short_secret_shows_nothing_of_itself() -> None:
+    for value in ("abcdefghi", "1000.abcdefghijkl", "s3cr3t-passw0rd-x"):
+        shown = [str(Secret(value)), repr(Secret(value)), f"{Secret(value)}"]
+        assert all(value[-4:] not in s and value[1:3] not in s for s in shown), shown
+    assert str(Secret("1000." + "a1" * 32)) == "1000.****a1a1"  # a Zoho token: its ends tell it apart
