@@ -228,18 +228,34 @@ class ZohoApiError(ApiError):
     ``LIMIT_EXCEEDED``, ``INTERNAL_ERROR``..."""
 
 
+#: A quoted line longer than this many characters is cut to a window of it around the
+#: caret, with ``…`` where it was cut (as rustc and clang do with long lines).
+EXCERPT_WIDTH = 120
+
+
 def excerpt(text: str, line: int, column: int, end_column: int | None = None, *, indent: str = "  ") -> str:
     """Quote ``line`` of ``text`` with carets under ``column``..``end_column`` (1-based, end exclusive).
 
     >>> print(excerpt("select Emial from Leads", 1, 8, 13))
       select Emial from Leads
              ^^^^^
+
+    A line longer than :data:`EXCERPT_WIDTH` is shown only around the caret.
     """
     # Lines are counted at "\n" only, as the lexer counts them (not at form feeds and the like).
     lines = text.split("\n")
     source = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
     width = max(1, (end_column or column + 1) - column)
     width = min(width, max(1, len(source) - column + 1))
+    first = max(0, column - 1)
+    lo, hi = 0, len(source)
+    if len(source) > EXCERPT_WIDTH:
+        # A third of the window before the caret, unless the line ends sooner.
+        lo = max(0, min(first - EXCERPT_WIDTH // 3, len(source) - EXCERPT_WIDTH))
+        hi = lo + EXCERPT_WIDTH
+        width = max(1, min(width, hi - first))
+    before = "…" if lo > 0 else ""
+    after = "…" if hi < len(source) else ""
     # Tabs keep their width under the caret so it lines up in a terminal.
-    pad = "".join("\t" if ch == "\t" else " " for ch in source[: column - 1])
-    return f"{indent}{source}\n{indent}{pad}{'^' * width}"
+    pad = "".join("\t" if ch == "\t" else " " for ch in source[lo:first])
+    return f"{indent}{before}{source[lo:hi]}{after}\n{indent}{' ' * len(before)}{pad}{'^' * width}"

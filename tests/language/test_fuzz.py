@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 import coqlkit
 from coqlkit import Catalog, CoqlSyntaxError, ParameterError, RenderError, Select
+from coqlkit.errors import EXCERPT_WIDTH
 from coqlkit.language import Comparison, Number, _build
 from coqlkit.lint import lint_text
 from coqlkit.validate import Diagnostic, Severity
@@ -202,8 +203,22 @@ def check_syntax_error(err: CoqlSyntaxError, text: str) -> None:
     assert message.startswith(f"{err.line}:{err.column}: {err.code}: "), message
     assert err.description and err.description in message
     assert CARET_LINE.fullmatch(message.split("\n")[2]), message
-    assert excerpt_line(err) == lines[err.line - 1].rstrip("\r"), message
+    check_excerpt(err, lines[err.line - 1].rstrip("\r"))
     assert set(err.expected) <= TOKEN_NAMES, err.expected
+
+
+def check_excerpt(err: CoqlSyntaxError, line: str) -> None:
+    """The quoted line is the source line, or for a long one a window of it marked with
+    ``…``; either way the caret stands under the error's column."""
+    shown = excerpt_line(err)
+    if len(line) <= EXCERPT_WIDTH:
+        assert shown == line, str(err)
+        return
+    body = shown.removeprefix("…").removesuffix("…")
+    assert body in line and len(body) == EXCERPT_WIDTH, str(err)
+    caret = str(err).split("\n")[2].index("^") - 2
+    if err.column <= len(line):
+        assert shown[caret] == line[err.column - 1], str(err)
 
 
 def excerpt_line(err: CoqlSyntaxError) -> str:

@@ -245,3 +245,19 @@ def test_fast_path_and_lark_agree() -> None:
     ]
     for text in texts:
         assert fast_parser().parse(text) == parser().parse(text)
+
+
+def test_a_syntax_error_in_a_long_line_quotes_a_window_around_the_caret() -> None:
+    values = ", ".join(f"'value{i:04}'" for i in range(80))
+    text = f"select Last_Name from Leads where Lead_Source in ({values}) and Email == 'x' and Phone in ({values})"
+    assert len(text) > 1000
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    _, quoted, carets, _ = str(info.value).splitlines()
+    assert len(quoted) <= 2 + 120 + 2
+    assert quoted.startswith("  …") and quoted.endswith("…")
+    assert carets.index("^") == quoted.index("== 'x'") + 1  # under the second '='
+    short = "select a from Leads where a == 1"
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(short)
+    assert str(info.value).splitlines()[1] == f"  {short}"  # short lines are quoted whole
