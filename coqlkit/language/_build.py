@@ -116,11 +116,33 @@ def keyword_as_field(tok: Token) -> Problem:
             f"a condition is missing before '{tok}'", span, "a condition is field, comparator, value"
         )
     if word == "having":
-        return Problem("COQL has no HAVING clause", span, "filter with WHERE; aggregates cannot be filtered")
+        return Problem("COQL has no HAVING clause", span, no_having(text[tok.end_pos :]))
     return Problem(
         f"'{tok}' is a keyword, not a field",
         span,
         f"if a field is really named so, quote it: '{tok}'",
+    )
+
+
+def _distinct(expr: FieldRef, field: str) -> Problem:
+    """``select distinct Lead_Source``, which the grammar reads as a field with an alias."""
+    rest = source_text.get("")[expr.span.end if expr.span else 0 :]
+    found = re.search(r"\bfrom\s+([A-Za-z_$][\w$]*)", rest, re.IGNORECASE)
+    module = found.group(1) if found else "<Module>"
+    return Problem(
+        "COQL has no DISTINCT",
+        expr.span,
+        f"GROUP BY the field to get each value once: select {field} from {module} group by {field}",
+    )
+
+
+def no_having(rest: str) -> str:
+    """The hint for HAVING, with the aggregate the query filters on when ``rest`` names one."""
+    found = re.match(r"\s*([A-Za-z_$][\w$]*\s*\(\s*[\w$.*]+\s*\))", rest)
+    aggregate = found.group(1) if found else "COUNT(id)"
+    return (
+        f"COQL has no HAVING clause: order by the aggregate (order by {aggregate} desc) "
+        "or filter the grouped rows locally"
     )
 
 
@@ -234,6 +256,8 @@ class Builder(Transformer[Token, Select]):
         if len(ch) == 1:
             return Column(expr, span=expr.span)
         alias, alias_span = ch[1]
+        if isinstance(expr, FieldRef) and not expr.quoted and expr.name.lower() == "distinct":
+            raise _distinct(expr, alias)
         return Column(expr, alias, span=cover(expr.span, alias_span), alias_span=alias_span)
 
     def alias(self, ch: list[Any]) -> tuple[str, Span]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,16 +89,13 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         return _from_problem(_build.keyword_as_field(last), text)
     tok = exc.token
     if tok.type == "LPAR" and isinstance(last, Token) and last.type == "NAME":
-        # `where LOWER(Last_Name) = 'x'`: a function where only a field can stand.
-        return _from_problem(
-            _build.Problem(
-                f"'{last}' is not a COQL function: a condition compares a field with a value",
-                _build.token_span(last),
-                "COQL has no functions in conditions; the five aggregates belong in SELECT",
-            ),
-            text,
-        )
+        # `where LOWER(Last_Name) = 'x'`, `group by month(Created_Time)`: a function where
+        # only a field can stand.
+        return _from_problem(_function(last, tok, text, _clause(stack)), text)
     expected = _accepted(exc)
+    problem = _not_coql(tok, text, last, expected)
+    if problem is not None:
+        return _from_problem(problem, text)
     if tok.type == "$END":
         line, column = _end_position(text)
         return CoqlSyntaxError(
@@ -118,6 +117,82 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         expected=expected,
         hint=_hint_at_token(tok, expected, text, at_start=not stack, last=last),
     )
+
+
+def _clause(stack: list[Any]) -> str | None:
+    """The clause the parser was in: the last of SELECT, WHERE, GROUP and ORDER it took."""
+    for item in reversed(stack):
+        if isinstance(item, Token) and item.type in ("SELECT", "WHERE", "GROUP", "ORDER"):
+            return str(item.type)
+    return None
+
+
+def _function(name: Token, lpar: Token, text: str, clause: str | None) -> _build.Problem:
+    span = _build.token_span(name)
+    if clause == "GROUP":
+        arg = text[lpar.end_pos :].split(")")[0].strip() or "<field>"
+        return _build.Problem(
+            f"'{name}' is not a COQL function: GROUP BY takes fields only",
+            span,
+            f"group by {arg} itself, then compute {name}({arg}) from the rows locally",
+        )
+    return _build.Problem(
+        f"'{name}' is not a COQL function: a condition compares a field with a value",
+        span,
+        "COQL has no functions in conditions; the five aggregates belong in SELECT",
+    )
+
+
+# SQL's join words: `inner join`, `left outer join`...
+_JOIN_WORDS = frozenset({"join", "inner", "left", "right", "full", "outer", "cross", "natural"})
+_NAME = r"[A-Za-z_$][\w$]*"
+
+
+def _not_coql(tok: Token, text: str, last: object, expected: list[str]) -> _build.Problem | None:
+    """SQL that COQL does not have, said as such with COQL's way: JOIN, a module alias,
+    two modules, DISTINCT."""
+    value, span = str(tok).lower(), _build.token_span(tok)
+    before = code_only(text[: tok.start_pos]).rstrip()
+    after = code_only(text[tok.end_pos :]).split()
+    source = re.search(rf"\bfrom\s+({_NAME})\s*(?:#\d+)?$", before, re.IGNORECASE)
+    if source is not None and "WHERE" in expected:
+        module = source.group(1)
+        dotted = f"select <lookup>.<field> from {module} (as in select Account_Name.Industry from Contacts)"
+        following = [w.lower() for w in after[:2]]
+        if value in _JOIN_WORDS or (tok.type == "NAME" and "join" in following):
+            aliased = value not in _JOIN_WORDS
+            return _build.Problem(
+                "COQL has no JOIN" + (", and a module takes no alias" if aliased else ""),
+                span,
+                f"COQL joins through lookup fields: {dotted}",
+            )
+        if tok.type in ("NAME", "AS"):
+            return _build.Problem(
+                "a module takes no alias in COQL",
+                span,
+                f"name fields without a prefix; reach another module through a lookup field: {dotted}",
+            )
+        if tok.type == "COMMA":
+            return _build.Problem(
+                "a query reads one module",
+                span,
+                f"COQL joins through lookup fields: {dotted}",
+            )
+    if isinstance(last, Token) and last.type == "NAME" and last.lower() == "distinct" and tok.type == "NAME":
+        field = str(tok)
+        found = re.search(rf"\bfrom\s+({_NAME})", text[tok.end_pos :], re.IGNORECASE)
+        module = found.group(1) if found else "<Module>"
+        example = (
+            f"select {field}, COUNT(id) from {module} group by {field}"
+            if "')'" in expected  # COUNT(distinct x)
+            else f"select {field} from {module} group by {field}"
+        )
+        return _build.Problem(
+            "COQL has no DISTINCT",
+            _build.token_span(last),
+            f"GROUP BY the field to get each value once: {example}",
+        )
+    return None
 
 
 def _from_problem(problem: _build.Problem, text: str) -> CoqlSyntaxError:
@@ -142,6 +217,10 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
     hint: str | None
     if ch in "'\"":
         description, hint = "unterminated string", f"close the string with {ch}"
+    elif ch in _TYPOGRAPHIC_QUOTES:
+        description, hint = _typographic(rest)
+    elif not ch.isascii() and unicodedata.category(ch)[0] in "LMN":
+        description, hint = _non_ascii(text, pos)
     elif rest.startswith("/*"):
         description, hint = "unterminated comment", "close the comment with */"
     elif ch == "`":
@@ -161,6 +240,40 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
         description = f"unexpected character {ch!r}"
         hint = f"expected {_or_list(expected)}" if expected else None
     return CoqlSyntaxError(description, text=text, line=line, column=column, expected=expected, hint=hint)
+
+
+# Quotes that word processors and chat apps put in place of ' and ".
+_TYPOGRAPHIC_QUOTES = "‘’‚‛“”„‟«»‹›′″"
+
+
+def _typographic(rest: str) -> tuple[str, str]:
+    """``‘Contacted’``: the description, and the user's text between straight quotes."""
+    m = re.match(rf"[{_TYPOGRAPHIC_QUOTES}]([^'\"\n]*?)[{_TYPOGRAPHIC_QUOTES}](?=[\s),;]|$)", rest)
+    fixed = "'" + m.group(1).replace("'", "''") + "'" if m else "'...'"
+    return f"{rest[0]} is a typographic quote: write ' instead", f"quote with straight quotes: {fixed}"
+
+
+def _non_ascii(text: str, pos: int) -> tuple[str, str]:
+    """A letter outside ASCII in a name (``Lëad_Source``) or in an unquoted value (``München``)."""
+    start, end = pos, pos
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "_$"):
+        end += 1
+    word = text[start:end]
+    description = f"unexpected character {text[pos]!r}: names in COQL are ASCII letters, digits and _"
+    if re.search(r"(?:[=<>]|\blike)\s*$", text[:start], re.IGNORECASE):
+        return description, f"quote text values: '{word}'"
+    folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    if re.fullmatch(_NAME, folded) and folded != word:
+        return (
+            description,
+            f"did you mean {folded}? API names have no accents; a value goes in quotes: '{word}'",
+        )
+    return (
+        description,
+        f"use the field's API name (\\d <Module> lists them); a value goes in quotes: '{word}'",
+    )
 
 
 def _accepted(exc: UnexpectedToken) -> list[str]:
@@ -208,7 +321,7 @@ def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool
             return "the brackets are empty"
         return None
     if value == "having":
-        return "COQL has no HAVING clause"
+        return _build.no_having(text[tok.end_pos :])
     if value == "join":
         return "COQL joins through lookup fields: select Account_Name.Account_Name from Contacts"
     if "a whole number" in expected:
