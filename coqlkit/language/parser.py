@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -166,7 +167,7 @@ def _not_coql(tok: Token, text: str, last: object, expected: list[str]) -> _buil
                 span,
                 f"COQL joins through lookup fields: {dotted}",
             )
-        if tok.type in ("NAME", "AS"):
+        if tok.type == "AS" or (tok.type == "NAME" and _misspelt(value, expected) is None):
             return _build.Problem(
                 "a module takes no alias in COQL",
                 span,
@@ -193,6 +194,13 @@ def _not_coql(tok: Token, text: str, last: object, expected: list[str]) -> _buil
             f"GROUP BY the field to get each value once: {example}",
         )
     return None
+
+
+def _misspelt(word: str, expected: list[str]) -> str | None:
+    """The clause keyword the parser expected that ``word`` looks like (``wher``: WHERE)."""
+    keywords = {e.split()[0].lower(): e for e in expected if e.replace(" ", "").isalpha() and e.isupper()}
+    found = difflib.get_close_matches(word.lower(), keywords, n=1, cutoff=0.7)
+    return keywords[found[0]] if found else None
 
 
 def _from_problem(problem: _build.Problem, text: str) -> CoqlSyntaxError:
@@ -326,6 +334,13 @@ def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool
         return "COQL joins through lookup fields: select Account_Name.Account_Name from Contacts"
     if "a whole number" in expected:
         return "LIMIT and OFFSET take whole numbers: limit 200 offset 400"
+    keyword = _misspelt(value, expected) if kind == "NAME" else None
+    if keyword is not None:
+        return f"did you mean {keyword}?"
+    if isinstance(last, Token) and last.type == "NAME" and "FROM" in expected:
+        keyword = _misspelt(str(last), ["FROM"])
+        if keyword is not None:  # `select a frm Leads`: frm was read as an alias
+            return f"did you mean {keyword} for '{last}'?"
     if kind == "NAME" and "FROM" in expected:
         return "separate fields with commas; an alias follows AS"
     if kind == "COMPARATOR" and text[: tok.start_pos].rstrip()[-1:] in "=<>!":
