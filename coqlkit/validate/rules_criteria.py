@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from coqlkit.catalog import Field, FieldType, Resolved, closest
@@ -23,10 +24,11 @@ from coqlkit.language.ast import (
     Value,
     number_fits,
 )
+from coqlkit.language.render import render_value
 from coqlkit.validate._context import Context
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 
-__all__ = ["CRITERIA_RULES", "allowed_operators", "operator_of"]
+__all__ = ["CRITERIA_RULES", "QUOTED_NUMBER", "allowed_operators", "operator_of"]
 
 WARNING = Severity.WARNING
 
@@ -162,29 +164,6 @@ def values(ctx: Context) -> Iterator[Diagnostic]:
             continue
         for value in _values_of(cond):
             yield from _value(cond, found, value)
-        if _reversed(cond):
-            yield Diagnostic(
-                "INVALID_QUERY",
-                "between matches nothing when its low end is above its high end",
-                cond.span,
-                WARNING,
-                hint="write the smaller value first",
-            )
-
-
-def _reversed(cond: Predicate) -> bool:
-    if not isinstance(cond, Between):
-        return False
-    low, high = cond.low, cond.high
-    if isinstance(low, Number) and isinstance(high, Number):
-        return low.value > high.value
-    # Dates and datetimes in ISO form compare as text.
-    return (
-        isinstance(low, String)
-        and isinstance(high, String)
-        and bool(_DATE_PREFIX.match(low.value))
-        and (low.value > high.value)
-    )
 
 
 def _values_of(cond: Predicate) -> tuple[Value, ...]:
@@ -198,11 +177,20 @@ def _values_of(cond: Predicate) -> tuple[Value, ...]:
     return ()
 
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+# A number in quotes, as Zoho's samples write one and coqlkit's sandbox (its model of Zoho)
+# reads one: a sign, digits and a decimal point. Zoho documents no exponent and no blanks in
+# a quoted number, and the sandbox refuses both; so does the validator.
+QUOTED_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)\Z")
+# What a person may have meant as a number: blanks around it, or an exponent.
+_LOOSE_NUMBER = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*\Z")
 _DIGITS = re.compile(r"\d{1,19}\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_DATE_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})([+-]\d{2}:\d{2})\Z")
+# A datetime written almost as Zoho wants: the parts the hint rebuilds it from.
+_LOOSE_DATETIME = re.compile(
+    r"\s*(?P<date>\d{4}-\d{2}-\d{2})(?P<sep>[Tt]|\s+)(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?"
+    r"(?P<fraction>\.\d+)?\s*(?P<offset>[Zz]|[+-]\d{2}:?\d{2})?\s*\Z"
+)
 
 
 def _value(cond: Predicate, found: Resolved, value: Value) -> Iterator[Diagnostic]:
@@ -210,7 +198,7 @@ def _value(cond: Predicate, found: Resolved, value: Value) -> Iterator[Diagnosti
         return
     field = found.field
     kind = field.value_type
-    problem = _mismatch(field, kind, value)
+    problem = _mismatch(cond, field, kind, value)
     if problem is not None:
         message, hint = problem
         yield Diagnostic(
@@ -224,10 +212,10 @@ def _value(cond: Predicate, found: Resolved, value: Value) -> Iterator[Diagnosti
             },
         )
     elif kind in (FieldType.PICKLIST, FieldType.MULTISELECTPICKLIST) and isinstance(value, String):
-        yield from _picklist(cond, field, value)
+        yield from _picklist(cond, found, value)
 
 
-def _mismatch(field: Field, kind: FieldType, value: Value) -> tuple[str, str | None] | None:
+def _mismatch(cond: Predicate, field: Field, kind: FieldType, value: Value) -> tuple[str, str | None] | None:
     text = value.value if isinstance(value, String) else None
     number = value.value if isinstance(value, Number) else None
     if number is not None and not number_fits(number):
@@ -235,8 +223,8 @@ def _mismatch(field: Field, kind: FieldType, value: Value) -> tuple[str, str | N
         return "the number is not one COQL can hold", None
     shown = repr(text) if text is not None else str(number)
     if kind in NUMERIC:
-        if text is not None and not _NUMBER.match(text.strip()):
-            return f"{shown} is not a number", "write numbers without quotes: Annual_Revenue > 50000"
+        if text is not None and not QUOTED_NUMBER.match(text):
+            return _not_a_number(cond, field, text, shown)
         if kind in (FieldType.INTEGER, FieldType.BIGINT) and isinstance(number, Decimal) and number % 1:
             return f"{shown} is not a whole number", None
         digits = re.sub(r"\D", "", shown).lstrip("0")
@@ -265,7 +253,33 @@ def _mismatch(field: Field, kind: FieldType, value: Value) -> tuple[str, str | N
     return None
 
 
+def _not_a_number(cond: Predicate, field: Field, text: str, shown: str) -> tuple[str, str]:
+    """A quoted value on a number field that is not :data:`QUOTED_NUMBER`; the hint writes the
+    user's own condition with the number bare when the text holds one."""
+    name = cond.left.name
+    loose = _LOOSE_NUMBER.match(text)
+    number = Number(Decimal(loose.group(1))) if loose else None
+    if loose is None or number is None or not number_fits(number.value):
+        return (
+            f"{shown} is not a number",
+            f"{name} is a number field ({field.data_type}): compare it with a number written without quotes",
+        )
+    bare = render_value(number)
+    example = f"{name} {cond.op} {bare}" if isinstance(cond, Comparison) else bare
+    if "e" in loose.group(1).lower():
+        return (
+            f"{shown} is not a plain number",
+            f"Zoho documents no exponent in a quoted number (coqlkit's sandbox refuses one): write {example}",
+        )
+    return f"{shown} is not a plain number", f"write the number without quotes: {example}"
+
+
 def _date_problem(text: str | None, shown: str) -> tuple[str, str | None] | None:
+    if text is not None and _LOOSE_DATETIME.match(text):
+        return (
+            f"{shown} is a datetime, not a date",
+            f"a date field takes the date alone: '{text.strip()[:10]}'",
+        )
     if text is None or not _DATE.match(text):
         return f"{shown} is not a date", "write dates as 'YYYY-MM-DD'"
     try:
@@ -281,13 +295,11 @@ def _datetime_problem(text: str | None, shown: str) -> tuple[str, str | None] | 
         return f"{shown} is not a datetime", f"write datetimes quoted with an offset: {example}"
     if _DATE.match(text):
         return f"{shown} is a date, not a datetime", f"give the time and offset: '{text}T00:00:00+00:00'"
-    if text.endswith(("Z", "z")):
-        return f"{shown} ends in Z", f"write the offset as +00:00: '{text[:-1]}+00:00'"
-    m = _DATETIME.match(text)
-    if m is None:
-        if re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+", text):
-            return f"{shown} has fractions of a second", "Zoho takes datetimes to the second"
-        return f"{shown} is not a datetime with an offset", f"write {example}"
+    if _DATETIME.match(text) is None:
+        return _loose_datetime(text, shown) or (
+            f"{shown} is not a datetime with an offset",
+            f"write datetimes as {example}",
+        )
     try:
         dt.datetime.fromisoformat(text)
     except ValueError:
@@ -295,7 +307,29 @@ def _datetime_problem(text: str | None, shown: str) -> tuple[str, str | None] | 
     return None
 
 
-def _picklist(cond: Predicate, field: Field, value: String) -> Iterator[Diagnostic]:
+def _loose_datetime(text: str, shown: str) -> tuple[str, str] | None:
+    """What is wrong with an almost-right datetime, and the user's value written right."""
+    m = _LOOSE_DATETIME.match(text)
+    if m is None:
+        return None
+    offset = m["offset"]
+    fixed_offset = "+00:00" if offset is None or offset in "Zz" else f"{offset[:3]}:{offset[-2:]}"
+    fixed = f"'{m['date']}T{m['h']}:{m['m']}:{m['s'] or '00'}{fixed_offset}'"
+    if m["fraction"]:
+        return f"{shown} has fractions of a second", f"Zoho takes datetimes to the second: {fixed}"
+    if offset is None:
+        return f"{shown} has no offset", f"give the offset, +00:00 for UTC or your own: {fixed}"
+    if offset in "Zz":
+        return f"{shown} ends in Z", f"write the offset as +00:00: {fixed}"
+    if m["sep"] != "T":
+        return f"{shown} does not put a T between the date and the time", f"write {fixed}"
+    if m["s"] is None:
+        return f"{shown} has no seconds", f"write {fixed}"
+    return f"{shown} writes its offset without a colon", f"write {fixed}"
+
+
+def _picklist(cond: Predicate, found: Resolved, value: String) -> Iterator[Diagnostic]:
+    field = found.field
     known = field.picklist_values
     if not known:
         return
@@ -303,14 +337,33 @@ def _picklist(cond: Predicate, field: Field, value: String) -> Iterator[Diagnost
     for part in parts:
         if part in known:
             continue
-        near = closest(part, known)
+        near = closest(part, known) or _similar(part, known)
+        if near:
+            hint = "closest values: " + ", ".join(repr(v) for v in near)
+        else:
+            hint = (
+                f"no value of {field.api_name} is close to {part!r}; "
+                f"\\d+ {found.module} in the coqlkit REPL lists them"
+            )
         yield Diagnostic(
             "INVALID_QUERY",
             f"{part!r} is not a value of the picklist {cond.left.name}",
             value.span,
             WARNING,
-            hint="closest values: " + ", ".join(repr(v) for v in (near or known[:5])),
+            hint=hint,
         )
+
+
+def _similar(text: str, known: Sequence[str], n: int = 3) -> list[str]:
+    """Values that look like ``text`` past a few typos: a close spelling, or one inside the other."""
+    folded = {v.casefold(): v for v in known}
+    found = [folded[v] for v in difflib.get_close_matches(text.casefold(), folded, n, cutoff=0.75)]
+    word = text.casefold().strip()
+    if len(word) >= 4:
+        found += [
+            v for f, v in folded.items() if (word in f or (len(f) >= 4 and f in word)) and v not in found
+        ]
+    return found[:n]
 
 
 def _like(cond: Like, field: Field) -> Iterator[Diagnostic]:

@@ -93,13 +93,36 @@ def fields_exist(ctx: Context) -> Iterator[Diagnostic]:
         if not isinstance(found, ResolveError) or ref in reported:
             continue
         reported.add(ref)
-        hint = did_you_mean(found.suggestions) or found.hint
+        hint = _lookup_name(ctx, ref, found) or did_you_mean(found.suggestions) or found.hint
         if not ref.is_path and ref.path[0] in aliases:
             hint = f"'{ref.path[0]}' is an alias: aliases can be used only in SELECT and ORDER BY"
         details: dict[str, object] = {"column_name": ref.name}
         if found.code == "LIMIT_EXCEEDED":
             details = {"limit": limits.MAX_PATH_HOPS}
         yield Diagnostic(found.code, str(found), part_span(ref, found.part), hint=hint, details=details)
+
+
+def _lookup_name(ctx: Context, ref: FieldRef, problem: ResolveError) -> str | None:
+    """``Owner.name``: results show a lookup as ``{name, id}`` (columns ``Owner.name``), but
+    COQL reads the name from the target module's own name field (``Owner.full_name``)."""
+    part = problem.part
+    catalog, base = ctx.catalog, ctx.module
+    if part < 1 or part >= len(ref.path) or ref.path[part].lower() != "name" or not catalog or not base:
+        return None
+    head = ref.path[:part]
+    try:
+        target = catalog.resolve(base.api_name, FieldRef((*head, "id"), via=ref.via, qualifier=ref.qualifier))
+    except ResolveError:
+        return None
+    module = catalog.module(target.module)
+    if module is None or module.display_field is None:
+        return None
+    name = module.display_field.api_name
+    written = ".".join((f"{head[0]}->{ref.via}", *head[1:]) if ref.via else head)
+    return (
+        f"did you mean {written}.{name}? A lookup's name is its {module.api_name} record's {name} "
+        f"(results show it as {'.'.join(head)}.name)"
+    )
 
 
 def selectable(ctx: Context) -> Iterator[Diagnostic]:

@@ -6,7 +6,11 @@ Each rule takes the :class:`Context` and yields diagnostics. Limits the planner 
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
 
 from coqlkit.catalog import limits
 from coqlkit.language import AGGREGATES
@@ -18,12 +22,17 @@ from coqlkit.language.ast import (
     FieldRef,
     In,
     Like,
+    Number,
     Param,
     Select,
     Star,
+    String,
+    Value,
 )
+from coqlkit.language.render import render_condition
 from coqlkit.validate._context import Context, refs_in, select_refs, subquery_of
 from coqlkit.validate.diagnostics import Diagnostic, Severity
+from coqlkit.validate.rules_criteria import QUOTED_NUMBER
 
 __all__ = ["QUERY_RULES"]
 
@@ -274,6 +283,70 @@ def aliases(ctx: Context) -> Iterator[Diagnostic]:
                 details={"alias": extra.alias, "referred_columns": [c.expr.name for c in columns]},
                 hint="the same alias cannot refer to more than one select column",
             )
+    yield from _alias_is_a_field(ctx, names)
+
+
+def _alias_is_a_field(ctx: Context, selected: set[str]) -> Iterator[Diagnostic]:
+    """``select Last_Name Email from Leads``: a missing comma makes a column named Email that
+    holds Last_Name. Zoho runs it; the result misleads, so this is a warning."""
+    module = ctx.module
+    if module is None or module.fields is None:
+        return
+    fields = {name.lower(): name for name in module.fields}
+    for item in ctx.select.columns:
+        if not isinstance(item, Column) or item.alias is None or item.alias in selected:
+            continue  # an alias naming a selected column is the error above
+        other = fields.get(item.alias.lower())
+        if other is None or other.lower() == item.expr.name.lower():
+            continue
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"the alias '{item.alias}' is the name of the field {other} of {module.api_name}: "
+            f"the column holds {item.expr.name}",
+            item.alias_span or item.span,
+            WARNING,
+            hint=f"to select both, put a comma between them: {item.expr.name}, {other}; "
+            "otherwise choose an alias no field of the module has",
+            details={"alias": item.alias, "column_name": item.expr.name},
+        )
+
+
+def bounds(ctx: Context) -> Iterator[Diagnostic]:
+    """``between 2000000 and 1000000`` matches nothing, and ``not between`` every record: the
+    low end above the high end is a warning. Numbers, dates and datetimes (offsets counted)."""
+    for cond in ctx.predicates:
+        if not isinstance(cond, Between):
+            continue
+        low, high = _ordinal(cond.low), _ordinal(cond.high)
+        if low is None or high is None or type(low) is not type(high) or not low > high:  # type: ignore[operator]
+            continue
+        what = "matches every record" if cond.negated else "matches nothing"
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"{'not between' if cond.negated else 'between'} {what}: its low end is above its high end",
+            cond.span,
+            WARNING,
+            hint="write the smaller value first: "
+            + render_condition(replace(cond, low=cond.high, high=cond.low, span=None)),
+        )
+
+
+def _ordinal(value: Value) -> Decimal | dt.date | dt.datetime | None:
+    """A bound as the field would order it: a number, a date, or a datetime with its offset."""
+    if isinstance(value, Number):
+        return Decimal(value.value)
+    if not isinstance(value, String):
+        return None
+    text = value.value
+    if QUOTED_NUMBER.match(text):
+        return Decimal(text)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def parameters(ctx: Context) -> Iterator[Diagnostic]:
@@ -314,4 +387,5 @@ QUERY_RULES = (
     joins,
     duplicates,
     aliases,
+    bounds,
 )

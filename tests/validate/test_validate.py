@@ -105,3 +105,32 @@ def test_diagnostic_json_shape(demo: Catalog) -> None:
 
 def test_every_rule_has_a_docstring() -> None:
     assert all(rule.__doc__ for rule in RULES)
+
+
+def test_a_quoted_number_zoho_may_not_read_is_refused_before_any_call(demo: Catalog) -> None:
+    text = "select Account_Name from Accounts where Annual_Revenue > '1e6'"
+    with pytest.raises(ValidationError) as info:
+        validate(parse(text), demo, level=ErrorLevel.RAISE, text=text)
+    shown = str(info.value).splitlines()
+    assert shown[1:3] == [f"  {text}", "  " + " " * text.index("'1e6'") + "^^^^^"]
+    assert "write Annual_Revenue > 1000000" in shown[3]
+
+
+def test_reversed_bounds_are_a_warning_with_or_without_metadata(demo: Catalog) -> None:
+    text = "select Last_Name from Leads where Annual_Revenue between 2000000 and 1000000"
+    assert codes(text, None) == codes(text, demo) == [("INVALID_QUERY", "warning")]
+    assert codes("select a from B where c between 1000000 and 2000000", None) == []
+
+
+def test_a_long_line_is_quoted_around_the_caret(demo: Catalog) -> None:
+    names = ", ".join(f"'surname{i:03}'" for i in range(45))
+    text = (
+        f"select Last_Name from Leads where Last_Name in ({names}) and Emial = 'x' and Company in ({names})"
+    )
+    assert len(text) > 1000
+    (found,) = validate(parse(text), demo)
+    _, quoted, carets, _ = found.format(text).splitlines()
+    assert len(quoted) < 130 and quoted.startswith("  …") and quoted.endswith("…")
+    start = carets.index("^")
+    assert quoted[start : start + 5] == "Emial"
+    assert carets[start:] == "^^^^^"
