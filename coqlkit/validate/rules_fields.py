@@ -301,10 +301,11 @@ def subqueries(ctx: Context) -> Iterator[Diagnostic]:
         if isinstance(cond, In) and isinstance(rows, int) and rows > limits.MAX_SUBQUERY_ROWS:
             yield Diagnostic(
                 "LIMIT_EXCEEDED",
-                f"a subquery contributes at most {limits.MAX_SUBQUERY_ROWS} records",
+                f"Zoho uses at most {limits.MAX_SUBQUERY_ROWS} records of a subquery",
                 sub.span,
                 Severity.INFO,
-                hint="records past the first 100 of the subquery do not count",
+                hint="coqlkit reads a longer subquery first and sends its ids; elsewhere (Deluge, a plain "
+                "API call) records past the first 100 do not count",
             )
 
 
