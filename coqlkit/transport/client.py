@@ -7,10 +7,14 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   with exponential backoff and full jitter (a ``Retry-After`` hint wins), reads only: a
   bulk-read job is created again only when the first attempt never reached the server.
 - **Concurrency**: never more calls in flight than ``settings.concurrency``.
-- **Credits**: each successful call's cost (COQL 1-3 by its LIMIT, bulk read 50 a job, other
-  calls 1) adds to ``credits_used``; ``credits_remaining`` follows the server's header; a
-  budget (the profile's ``credit_budget``, or one passed per call) refuses work before it
-  is sent.
+- **Credits**: a call's cost (COQL 1-3 by its LIMIT, bulk read 50 a job, other calls 1) is
+  reserved on the budget (the profile's ``credit_budget``, or one passed per call) before
+  the call waits for a slot, so calls queued and in flight count and concurrent calls
+  cannot pass the budget; it adds to ``credits_used`` when the request is sent, as Zoho
+  charges a call it received even if the caller is cancelled or the answer is lost; when
+  the answer comes, both follow the server's figure (``X-API-CREDITS-CHARGED`` when sent;
+  an error answer without it costs nothing). ``credits_remaining`` follows the server's
+  header.
 """
 
 from __future__ import annotations
@@ -72,6 +76,86 @@ class CreditBudget:
 
     def refund(self, credits: int) -> None:
         self.spent = max(0, self.spent - credits)
+
+    def correct(self, credits: int) -> None:
+        """A sent call cost ``credits`` more (or, negative, fewer) than it reserved: Zoho has
+        charged it, so this may take the budget past its limit."""
+        self.spent = max(0, self.spent + credits)
+
+
+class _Charge:
+    """The credits of one call, from the moment it is asked for to Zoho's answer.
+
+    Held on the budgets from the start (a call waiting for a slot counts); spent, and
+    counted in the client's ``credits_used``, when its request is sent; settled to the
+    server's figure when an answer comes; given back when the request never left (a
+    connection that could not be made) or the call ends before sending it.
+    """
+
+    def __init__(self, client: AsyncZohoClient, budgets: list[CreditBudget], credits: int, what: str) -> None:
+        self.client, self.budgets, self.credits, self.what = client, budgets, credits, what
+        self.held = False  # reserved on the budgets, not sent
+        self.sent = False  # sent, its answer not in
+        self._hold()
+
+    def _hold(self) -> None:
+        reserved: list[CreditBudget] = []
+        try:
+            for b in self.budgets:  # all or none
+                b.reserve(self.credits, self.what)
+                reserved.append(b)
+        except CreditBudgetExceeded:
+            for b in reserved:
+                b.refund(self.credits)
+            raise
+        self.held = True
+
+    def send(self) -> None:
+        """The request is about to go: from now on Zoho may charge it."""
+        if not self.held:  # a retry after an attempt whose answer was lost (and maybe charged)
+            self._hold()
+        self.held, self.sent = False, True
+        self.client.credits_used += self.credits
+
+    def unsent(self) -> None:
+        """The request never reached Zoho (no connection, or refused before the call): nothing spent."""
+        if self.sent:
+            self.sent, self.held = False, True
+            self.client.credits_used -= self.credits
+
+    def answered(self, response: httpx.Response) -> None:
+        """Zoho answered: what it charged, by its header, else the estimate (an error: nothing)."""
+        if not self.sent:
+            return
+        ok = response.status_code < 400
+        charged = _header_int(response, "x-api-credits-charged")
+        if charged is None:
+            charged = self.credits if ok else 0
+        self.sent = False
+        if ok:
+            self.client.credits_used += charged - self.credits
+            for b in self.budgets:
+                b.correct(charged - self.credits)
+        else:  # held again for a retry (given back if none follows), plus anything charged
+            self.held = True
+            self.client.credits_used += charged - self.credits
+            for b in self.budgets:
+                b.correct(charged)
+        remaining = _header_int(response, "x-api-credits-remaining")
+        if remaining is not None:
+            self.client.credits_remaining = remaining
+
+    def release(self) -> None:
+        """The call is over: give back a reservation that was never sent."""
+        if self.held:
+            self.held = False
+            for b in self.budgets:
+                b.refund(self.credits)
+
+
+def _header_int(response: httpx.Response, name: str) -> int | None:
+    raw = response.headers.get(name)
+    return int(raw) if raw is not None and raw.strip().lstrip("-").isdigit() else None
 
 
 #: Attempts at a call whose connection cannot be made (a server down, a wrong host): about
@@ -263,31 +347,17 @@ class AsyncZohoClient:
         ``into``: stream the answer's body into this file (rewritten on a retry) instead of
         reading it into memory."""
         budgets = [b for b in (self.budget, budget) if b is not None]
-        reserved: list[CreditBudget] = []
+        charge = _Charge(self, budgets, credits, f"{method} {path}")  # refuses here, before anything
         try:
-            for b in budgets:  # all or none
-                b.reserve(credits, f"{method} {path}")
-                reserved.append(b)
-        except CreditBudgetExceeded:
-            for b in reserved:
-                b.refund(credits)
-            raise
-        try:
-            response = await self._with_retries(
-                lambda: self._send(method, path, params=params, json=json, into=into), idempotent=idempotent
+            return await self._with_retries(
+                lambda: self._send(method, path, charge, params=params, json=json, into=into),
+                idempotent=idempotent,
             )
-        except BaseException:
-            for b in budgets:
-                b.refund(credits)
-            raise
-        self.credits_used += credits
-        remaining = response.headers.get("x-api-credits-remaining")
-        if remaining is not None and remaining.lstrip("-").isdigit():
-            self.credits_remaining = int(remaining)
-        return response
+        finally:
+            charge.release()  # what was sent stays spent, even when cancelled: Zoho charges it
 
     async def _send(
-        self, method: str, path: str, *, into: BinaryIO | None = None, **kwargs: Any
+        self, method: str, path: str, charge: _Charge, *, into: BinaryIO | None = None, **kwargs: Any
     ) -> httpx.Response:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.settings.concurrency)
@@ -299,12 +369,20 @@ class AsyncZohoClient:
                 with mapped_transport_errors(f"{method} {path}"):
                     # The URL is built per call: api_base follows Zoho's api_domain once known.
                     await self.tokens.token()
-                    if into is None:
-                        response = await self._http.request(method, self.api_base + path, **kwargs)
-                    else:
-                        response = await self._stream(method, self.api_base + path, into, **kwargs)
+                try:
+                    with mapped_transport_errors(f"{method} {path}"):
+                        charge.send()
+                        if into is None:
+                            response = await self._http.request(method, self.api_base + path, **kwargs)
+                        else:
+                            response = await self._stream(method, self.api_base + path, into, **kwargs)
+                except ApiError as exc:
+                    if _never_sent(exc):
+                        charge.unsent()
+                    raise
             finally:
                 self.in_flight -= 1
+        charge.answered(response)
         if response.status_code >= 400:
             raise error_for(response)
         return response
@@ -335,6 +413,14 @@ class AsyncZohoClient:
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
                 await asyncio.sleep(self.retry.delay(attempt, hint, self._rng))
+
+
+def _never_sent(exc: ApiError) -> bool:
+    """The call did not reach Zoho: no connection was made, or the token endpoint refused
+    to renew the token after Zoho answered 401 (a call it did not charge)."""
+    if isinstance(exc, TransportError):
+        return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    return True
 
 
 def _refused(exc: ApiError) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
@@ -13,7 +14,16 @@ import pytest
 
 from coqlkit.errors import AuthError, CreditBudgetExceeded, RateLimited, TransportError, ZohoApiError
 from coqlkit.sandbox.server import Sandbox
-from coqlkit.transport import AsyncZohoClient, CreditBudget, FileTokenStore, Secret, Settings, ZohoClient
+from coqlkit.transport import (
+    AsyncZohoClient,
+    CreditBudget,
+    FileTokenStore,
+    RetryPolicy,
+    Secret,
+    Settings,
+    ZohoClient,
+    endpoints,
+)
 from coqlkit.transport.auth import exchange_code
 from tests.transport.conftest import FAST, settings_for
 
@@ -386,3 +396,114 @@ def test_no_secret_in_the_logs_of_a_refresh_and_a_call(
     assert access is not None and "/crm/v8/coql" in caplog.text
     for secret in (sandbox.refresh_token, sandbox.client_secret, access.reveal()):
         assert secret not in caplog.text
+
+
+def test_calls_cancelled_in_flight_count_as_zoho_charged_them(org_db: str, store: FileTokenStore) -> None:
+    """Ctrl-C mid-read: the calls already sent are charged by Zoho, and counted here too; the
+    ones still waiting for a slot never went, and are not."""
+    with Sandbox(records=400, db=org_db, latency_ms=1500) as slow:
+        assert slow.state is not None
+        state = slow.state
+
+        async def main() -> None:
+            settings = replace(settings_for(slow, store), concurrency=3, credit_budget=8)
+            async with AsyncZohoClient(settings) as zoho:
+                await zoho.tokens.token()
+                limit = "select Last_Name from Leads where id is not null limit {}"  # 2 credits each
+                tasks = [asyncio.create_task(zoho.coql(limit.format(500 + i))) for i in range(5)]
+                while state.credits_used < 6:  # the sandbox took the three in flight, and charged them
+                    await asyncio.sleep(0.01)
+                assert zoho.in_flight == 3
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                assert zoho.credits_used == state.credits_used == 6
+                assert zoho.budget is not None and zoho.budget.left == 2
+                with pytest.raises(CreditBudgetExceeded):  # 6 + 3 would pass the budget's 8
+                    await zoho.coql(limit.format(1001))
+                await zoho.coql(limit.format(999))  # 2: still within it
+                assert zoho.credits_used == state.credits_used == 8
+
+        asyncio.run(main())
+        assert sum(1 for e in state.requests if e["path"] == "/crm/v8/coql") == 4  # 3 cancelled, 1 read
+
+
+def test_concurrent_calls_cannot_pass_the_budget(org_db: str, store: FileTokenStore) -> None:
+    with Sandbox(records=400, db=org_db, latency_ms=200) as slow:
+
+        async def main() -> list[object]:
+            settings = replace(settings_for(slow, store), credit_budget=5)
+            async with AsyncZohoClient(settings) as zoho:
+                query = "select Last_Name from Leads where id is not null limit {}"
+                return await asyncio.gather(
+                    *(zoho.coql(query.format(500 + i)) for i in range(6)), return_exceptions=True
+                )
+
+        outcomes = asyncio.run(main())
+        assert slow.state is not None
+        assert sum(isinstance(o, CreditBudgetExceeded) for o in outcomes) == 4
+        assert slow.state.credits_used == 4
+
+
+def fake_zoho(crm: Callable[[httpx.Request], httpx.Response]) -> AsyncZohoClient:
+    """A client of a Zoho whose token endpoint always says yes and whose CRM answers ``crm``."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/v2/token":
+            return httpx.Response(200, json={"access_token": "1000." + "ab" * 32, "expires_in": 3600})
+        return crm(request)
+
+    settings = Settings(
+        endpoints(base_url="http://zoho.test"),
+        client_id="1000.FAKE",
+        client_secret=Secret("fake-client-secret-of-forty-characters-x"),
+        refresh_token=Secret("1000." + "cd" * 32),
+        credit_budget=100,
+    )
+    return AsyncZohoClient(settings, transport=httpx.MockTransport(handler), retry=RetryPolicy(2, 0.0, 0.0))
+
+
+def test_credits_follow_the_servers_figure_when_it_gives_one() -> None:
+    charged = {"X-API-CREDITS-CHARGED": "1", "X-API-CREDITS-REMAINING": "4321"}
+
+    def crm(request: httpx.Request) -> httpx.Response:
+        if b"Emial" in request.content:  # an error answer, charged 0 by saying nothing
+            return httpx.Response(400, json={"code": "INVALID_QUERY", "details": {}, "message": "x"})
+        if b"limit 1500" in request.content:  # the server says 1 where the LIMIT tier says 3
+            return httpx.Response(200, json={"data": [{"id": "1"}], "info": {}}, headers=charged)
+        return httpx.Response(200, json={"data": [{"id": "1"}], "info": {}})  # no figure: the tier's
+
+    async def main() -> None:
+        async with fake_zoho(crm) as zoho:
+            assert zoho.budget is not None
+            await zoho.coql("select id from Leads where id is not null limit 1500")
+            assert (zoho.credits_used, zoho.budget.spent, zoho.credits_remaining) == (1, 1, 4321)
+            await zoho.coql("select id from Leads where id is not null limit 2000")
+            assert (zoho.credits_used, zoho.budget.spent) == (4, 4)
+            with pytest.raises(ZohoApiError):
+                await zoho.coql("select Emial from Leads where id is not null limit 2000")
+            assert (zoho.credits_used, zoho.budget.spent) == (4, 4)
+
+    asyncio.run(main())
+
+
+def test_a_call_whose_answer_is_lost_counts_one_never_sent_does_not() -> None:
+    lost: list[type[Exception]] = []
+
+    def crm(request: httpx.Request) -> httpx.Response:
+        raise lost[-1]("injected", request=request)
+
+    async def main() -> None:
+        async with fake_zoho(crm) as zoho:
+            assert zoho.budget is not None
+            query = "select id from Leads where id is not null limit 1000"  # 2 credits
+            lost.append(httpx.ConnectError)  # never reached Zoho: nothing spent
+            with pytest.raises(TransportError):
+                await zoho.coql(query)
+            assert (zoho.credits_used, zoho.budget.spent) == (0, 0)
+            lost.append(httpx.ReadError)  # sent twice (a retry), answers lost: Zoho charged both
+            with pytest.raises(TransportError):
+                await zoho.coql(query)
+            assert (zoho.credits_used, zoho.budget.spent, zoho.retries) == (4, 4, 2)
+
+    asyncio.run(main())
