@@ -227,14 +227,15 @@ class AsyncConnection:
     def _stale_metadata(self, module: str) -> Iterator[None]:
         """Zoho refused a column the cached metadata still lists: the field was deleted or
         renamed in the org since. The cache forgets the modules involved (the next query
-        fetches them again), and the error says so."""
+        fetches them again), and the error says so. Only an unknown column counts, not a
+        value or an operator Zoho refuses for a column it knows."""
         try:
             yield
         except ZohoApiError as exc:
             column = exc.details.get("column_name")
             if (
                 self.metadata is not None
-                and exc.code == "INVALID_QUERY"
+                and _unknown_column(exc)
                 and isinstance(column, str)
                 and self.metadata.cache.on_unknown_column(module, column)
             ):
@@ -480,6 +481,18 @@ def _targets(select: Select, catalog: Catalog) -> set[str]:
                 out.add(field.lookup_module)
                 module = catalog.module(field.lookup_module)
     return out
+
+
+#: Zoho's message for a column it does not know (a value or an operator it refuses for a
+#: column it knows has a ``reason`` instead: "invalid value", "invalid operator found").
+_UNKNOWN_COLUMN = "column given seems to be invalid"
+
+
+def _unknown_column(exc: ZohoApiError) -> bool:
+    """Whether Zoho refused a column because it does not know it."""
+    return (
+        exc.code == "INVALID_QUERY" and "reason" not in exc.details and _UNKNOWN_COLUMN in exc.message.lower()
+    )
 
 
 DECIMALS = ("decimal", "float")

@@ -341,3 +341,30 @@ def test_a_field_zoho_no_longer_knows_refreshes_the_cached_metadata(
         with pytest.raises(coqlkit.ValidationError, match="Gone_Field"):
             conn.query("select Gone_Field from Leads limit 1")
         assert [e["path"] for e in log.calls()] == ["/crm/v8/settings/fields"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason"),
+    [
+        ("Annual_Revenue = 'abc'", "invalid value"),  # Zoho knows the column: the value is wrong
+        ("Email_Opt_Out != 'true'", "invalid operator found"),  # ... or the operator is
+    ],
+)
+def test_a_value_or_an_operator_zoho_refuses_keeps_the_cached_metadata(
+    sandbox: Sandbox, tmp_path: Path, log: RequestLog, condition: str, reason: str
+) -> None:
+    """Only an unknown column ("column given seems to be invalid") means the cached metadata
+    is out of date; an INVALID_QUERY about a column's value or operator names the column
+    too, and must not flush the cache nor blame it."""
+    settings = settings_for(sandbox, tmp_path)
+    with coqlkit.connect(settings=settings, cache_dir=tmp_path / "cache") as conn:
+        conn.fields("Leads")
+        with pytest.raises(coqlkit.ZohoApiError) as caught:
+            conn.query(f"select Last_Name from Leads where {condition} limit 5", check=False).to_arrow()
+        assert caught.value.code == "INVALID_QUERY"
+        assert caught.value.details["reason"] == reason
+        assert caught.value.details["column_name"] == condition.split()[0]
+        assert "cached metadata" not in str(caught.value)
+        log.mark()
+        assert conn.query("select Last_Name from Leads limit 1").to_arrow().num_rows == 1
+        assert "/crm/v8/settings/fields" not in [e["path"] for e in log.calls()]  # still cached
