@@ -22,25 +22,27 @@ import inspect
 import tempfile
 import threading
 import time
+import warnings
 import weakref
-from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from coqlkit import export
 from coqlkit.catalog import Catalog, Field, Module
 from coqlkit.catalog.cache import MetadataCache
-from coqlkit.errors import ConfigError, CoqlError, ZohoApiError
+from coqlkit.errors import ConfigError, CoqlError, QueryWarning, ZohoApiError
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
 from coqlkit.language import bind, parse
 from coqlkit.language.ast import FieldRef, Select
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
-from coqlkit.validate import ErrorLevel, validate
+from coqlkit.validate import Diagnostic, ErrorLevel, Severity, validate
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -172,14 +174,19 @@ class AsyncConnection:
 
     async def _checked(
         self, text: str | Select, params: Mapping[str, Any] | None, check: bool
-    ) -> tuple[Select, Catalog]:
+    ) -> tuple[Select, Catalog, list[Diagnostic]]:
+        """The bound query, its catalog, and what the check found short of an error
+        (warnings and infos; an error raises)."""
         # Always bound (with no params too): a :name left without a value is a ParameterError
         # now, not a RenderError when the probe or a page is rendered.
         select = bind(text, params or {}) if isinstance(text, Select) else parse(text, params or {})
         catalog = await self._catalog_for(select)
+        found: list[Diagnostic] = []
         if check:
-            validate(select, catalog, level=ErrorLevel.RAISE, text=text if isinstance(text, str) else None)
-        return select, catalog
+            found = validate(
+                select, catalog, level=ErrorLevel.RAISE, text=text if isinstance(text, str) else None
+            )
+        return select, catalog, found
 
     async def _catalog_for(self, select: Select) -> Catalog:
         """The catalog with every module ``select`` reaches: its own, subqueries', and the
@@ -208,11 +215,23 @@ class AsyncConnection:
         wrong query), ``probe=False`` skips the COUNT probe, ``tz`` sets the time zone of
         datetime columns; any :class:`~coqlkit.plan.PlanOptions` field (``strategy``,
         ``prefer``, ``max_credits``, ``latency_ms``...) steers the planner.
+
+        What the check finds that runs but is probably not meant (a value that is not in
+        its picklist...) is issued as one :class:`~coqlkit.QueryWarning` and kept in the
+        result's ``stats.notes``.
         """
+        result = await self._query(text, params, **options)
+        warn_about(result, stacklevel=2)
+        return result
+
+    async def _query(
+        self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any
+    ) -> AsyncResult:
+        """:meth:`query` without the warning (the result keeps its diagnostics)."""
         self._open()
         local = {k: options.pop(k) for k in list(options) if k in _QUERY_OPTIONS}
         zone = _zone(str(local.get("tz") or self.tz))
-        select, catalog = await self._checked(text, params, bool(local.get("check", True)))
+        select, catalog, found = await self._checked(text, params, bool(local.get("check", True)))
         with self._stale_metadata(select.module):
             plan = await prepare(
                 select,
@@ -221,7 +240,11 @@ class AsyncConnection:
                 self.plan_options(**options),
                 probe=bool(local.get("probe", True)),
             )
-        return AsyncResult(self, plan, tz=zone)
+        result = AsyncResult(self, plan, tz=zone)
+        result.text = text if isinstance(text, str) else None
+        result.diagnostics = tuple(found)
+        result.stats.notes.extend(d.format(result.text) for d in result.warnings)
+        return result
 
     @contextlib.contextmanager
     def _stale_metadata(self, module: str) -> Iterator[None]:
@@ -256,13 +279,28 @@ class AsyncConnection:
     ) -> str:
         """The plan of ``text`` as an EXPLAIN tree (it spends the COUNT probe when the plan
         depends on the row count; ``probe=False`` does not). ``analyze=True`` runs the
-        query too and adds what each step really did."""
-        result = await self.query(text, params, **options)
+        query too and adds what each step really did. The check's warnings are issued as
+        :meth:`query` issues them."""
+        explained, result = await self._explain(text, params, analyze=analyze, **options)
+        warn_about(result, stacklevel=2)
+        return explained
+
+    async def _explain(
+        self,
+        text: str | Select,
+        params: Mapping[str, Any] | None = None,
+        *,
+        analyze: bool = False,
+        **options: Any,
+    ) -> tuple[str, AsyncResult]:
+        """:meth:`explain` without the warning: the plan's text and the result it planned."""
+        result = await self._query(text, params, **options)
         if not analyze:
-            return result.plan.explain()
+            return result.plan.explain(), result
         text_, table, stats = await explain_analyze(result.plan, self.client, tz=result.tz)
+        stats.notes[:0] = result.stats.notes  # the check's warnings first
         result._table, result.stats = table, stats
-        return text_
+        return text_, result
 
 
 class AsyncResult:
@@ -276,6 +314,10 @@ class AsyncResult:
         self.tz = tz
         self.schema: pa.Schema = result_schema(plan, tz=tz)
         self.stats = RunStats()
+        #: The query's text (None when it was given as a parsed ``Select``).
+        self.text: str | None = None
+        #: What the metadata check found short of an error: warnings and infos.
+        self.diagnostics: tuple[Diagnostic, ...] = ()
         self._table: pa.Table | None = None
         self._started = False
 
@@ -290,6 +332,11 @@ class AsyncResult:
     @property
     def estimated_rows(self) -> int | None:
         return self.plan.estimate.rows
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The check's warnings: what runs but is probably not meant (infos left out)."""
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
     async def batches(self) -> AsyncGenerator[pa.RecordBatch, None]:
         """The rows as record batches, as they arrive (at least one batch, maybe empty)."""
@@ -319,16 +366,21 @@ class AsyncResult:
             self._table = pa.Table.from_batches(collected, schema=self.schema)
         return self._table
 
-    async def to_pandas(self, *, decimals: str = "decimal", **kwargs: Any) -> pandas.DataFrame:
-        """A pandas DataFrame (picklists as categoricals, lookups as dicts; extra ``pandas``).
-        See :func:`pandas_frame` for ``decimals`` and the other options."""
+    async def to_pandas(
+        self, *, decimals: str = "decimal", lookups: str = "name", **kwargs: Any
+    ) -> pandas.DataFrame:
+        """A pandas DataFrame (extra ``pandas``): picklists as categoricals in the
+        picklist's order, lookups as their names, dates as ``datetime64``. See
+        :func:`pandas_frame` for ``decimals``, ``lookups`` and the other options."""
         _need("pandas", "pandas")
-        return pandas_frame(await self.to_arrow(), decimals=decimals, **kwargs)
+        table = await self.to_arrow()
+        return pandas_frame(
+            table, decimals=decimals, lookups=lookups, picklists=picklists_of(self.plan), **kwargs
+        )
 
-    async def to_polars(self) -> polars.DataFrame:
-        """A Polars DataFrame (extra ``polars``)."""
-        polars = _need("polars", "polars")
-        return polars.from_arrow(await self.to_arrow())  # type: ignore[no-any-return]
+    async def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
+        """A Polars DataFrame (extra ``polars``); see :func:`polars_frame` for ``decimals``."""
+        return polars_frame(await self.to_arrow(), decimals=decimals)
 
     async def to_parquet(self, path: str | Path, **options: Any) -> Path:
         """Stream the rows into a Parquet file, atomically: until the last row is written the
@@ -483,6 +535,14 @@ def _targets(select: Select, catalog: Catalog) -> set[str]:
     return out
 
 
+def warn_about(result: AsyncResult, *, stacklevel: int = 1) -> None:
+    """Issue the check's warnings about ``result``'s query as one QueryWarning, attributed
+    ``stacklevel`` frames above the caller."""
+    found = result.warnings
+    if found:
+        warnings.warn(QueryWarning(found, result.text), stacklevel=stacklevel + 1)
+
+
 #: Zoho's message for a column it does not know (a value or an operator it refuses for a
 #: column it knows has a ``reason`` instead: "invalid value", "invalid operator found").
 _UNKNOWN_COLUMN = "column given seems to be invalid"
@@ -495,21 +555,124 @@ def _unknown_column(exc: ZohoApiError) -> bool:
     )
 
 
-DECIMALS = ("decimal", "float")
+DECIMALS = ("decimal", "float", "arrow")
+LOOKUPS = ("name", "flatten", "struct")
+#: Zoho's picklist entry for "no value" (records hold null instead).
+_NO_VALUE = "-None-"
 
 
-def pandas_frame(table: pa.Table, *, decimals: str = "decimal", **kwargs: Any) -> pandas.DataFrame:
-    """``table`` as a pandas DataFrame. Currency and decimal columns hold exact
-    ``decimal.Decimal`` values (an ``object`` column); ``decimals="float"`` makes them
-    ``float64``, which pandas sums, plots and groups at numpy's speed. Other keyword
-    arguments go to ``pyarrow.Table.to_pandas`` (``date_as_object=False``: dates as
-    ``datetime64``)."""
+def picklists_of(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """The picklist values of each picklist column of ``plan``, in Zoho's order."""
+    return {
+        c.key: c.field.picklist_values
+        for c in plan.columns
+        if c.aggregate is None and c.field.picklist_values
+    }
+
+
+def pandas_frame(
+    table: pa.Table,
+    *,
+    decimals: str = "decimal",
+    lookups: str = "name",
+    picklists: Mapping[str, Sequence[str]] | None = None,
+    **kwargs: Any,
+) -> pandas.DataFrame:
+    """``table`` as a pandas DataFrame.
+
+    ``decimals``: currency and decimal columns hold exact ``decimal.Decimal`` values by
+    default (an ``object`` column: ``sum`` and ``mean`` work, ``quantile``, ``nlargest``,
+    ``describe``, charts and arithmetic with floats do not); ``"float"`` makes them
+    ``float64``, which pandas sums, plots and groups at numpy's speed; ``"arrow"`` keeps them
+    exact as ``pd.ArrowDtype(decimal128)`` (arithmetic, ``quantile``, group-by sums and
+    pivot tables work; ``nlargest``, ``describe``, ``cumsum`` and ``plot.hist`` do not).
+
+    ``lookups``: ``"name"`` (the record's display name, its id where it has none),
+    ``"flatten"`` (two columns, ``Owner.name`` and ``Owner.id``, as the CSV export writes
+    them) or ``"struct"`` (a dict ``{"id", "name"}`` per cell, which pandas cannot group by).
+
+    ``picklists``: each picklist column's values in Zoho's order (``picklists_of(plan)``):
+    they become the categories of its categorical, in that order (values the metadata does
+    not list, last), so group-bys and charts follow the picklist and two results
+    concatenate into one categorical. Dates are ``datetime64`` (``date_as_object=True``:
+    ``datetime.date`` objects). Other keyword arguments go to ``pyarrow.Table.to_pandas``.
+    """
     if decimals not in DECIMALS:
+        raise ValueError(f"decimals={decimals!r}: give 'decimal' (exact), 'float' or 'arrow' (exact)")
+    if lookups not in LOOKUPS:
+        raise ValueError(f"lookups={lookups!r}: give 'name', 'flatten' or 'struct'")
+    table = _lookup_columns(table, lookups)
+    if decimals == "float":
+        table = _float_decimals(table)
+    kwargs.setdefault("date_as_object", False)
+    if decimals == "arrow":
+        import pandas as pd
+
+        given = kwargs.pop("types_mapper", None)
+
+        def mapper(kind: pa.DataType) -> Any:
+            if pa.types.is_decimal(kind):
+                return pd.ArrowDtype(kind)
+            return given(kind) if given is not None else None
+
+        kwargs["types_mapper"] = mapper
+    frame = table.to_pandas(**kwargs)
+    for name, values in (picklists or {}).items():
+        if name in frame.columns and str(frame[name].dtype) == "category":
+            frame[name] = _in_picklist_order(frame[name], values)
+    return frame
+
+
+def _in_picklist_order(column: pandas.Series, values: Sequence[str]) -> pandas.Series:
+    """A categorical ``column`` whose categories are ``values`` (less "-None-" unless seen),
+    then the values seen that ``values`` does not list."""
+    seen = list(column.cat.categories)
+    known = [v for v in values if v != _NO_VALUE or v in seen]
+    listed = set(known)
+    return column.cat.set_categories(known + [v for v in seen if v not in listed])
+
+
+def _lookup_columns(table: pa.Table, lookups: str) -> pa.Table:
+    """``table`` with its lookups (``struct<id, name>``) as ``lookups`` says."""
+    if lookups == "struct" or not any(_is_lookup(f.type) for f in table.schema):
+        return table
+    fields: list[pa.Field] = []
+    columns: list[Any] = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if not _is_lookup(field.type):
+            fields.append(field)
+            columns.append(column)
+        elif lookups == "name":
+            named = pc.coalesce(pc.struct_field(column, "name"), pc.struct_field(column, "id"))
+            fields.append(field.with_type(pa.string()))
+            columns.append(named)
+        else:  # flatten, as export.csv_table does: the name first, as people read it
+            for sub in sorted((s.name for s in field.type), key=lambda n: n != "name"):
+                fields.append(pa.field(f"{field.name}.{sub}", pa.string(), metadata=field.metadata))
+                columns.append(pc.struct_field(column, sub))
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
+def _is_lookup(kind: pa.DataType) -> bool:
+    return pa.types.is_struct(kind) and {f.name for f in kind} == {"id", "name"}
+
+
+def _float_decimals(table: pa.Table) -> pa.Table:
+    if not any(pa.types.is_decimal(f.type) for f in table.schema):
+        return table
+    fields = [f.with_type(pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def polars_frame(table: pa.Table, *, decimals: str = "decimal") -> polars.DataFrame:
+    """``table`` as a Polars DataFrame: currency and decimal columns exact (Polars'
+    ``Decimal``) by default, ``float64`` with ``decimals="float"``."""
+    if decimals not in ("decimal", "float"):
         raise ValueError(f"decimals={decimals!r}: give 'decimal' (exact) or 'float'")
-    if decimals == "float" and any(pa.types.is_decimal(f.type) for f in table.schema):
-        fields = [f.with_type(pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema]
-        table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
-    return table.to_pandas(**kwargs)
+    polars = _need("polars", "polars")
+    if decimals == "float":
+        table = _float_decimals(table)
+    return polars.from_arrow(table)  # type: ignore[no-any-return]
 
 
 def _need(module: str, extra: str) -> Any:
@@ -652,11 +815,26 @@ class Connection:
 
     def query(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> Result:
         """See :meth:`AsyncConnection.query`."""
-        return Result(self._loop, self._loop.run(self.aio.query(text, params, **options)))
+        result = self._query(text, params, **options)
+        warn_about(result.aio, stacklevel=2)  # in the caller's thread, where its warning filters apply
+        return result
+
+    def _query(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> Result:
+        """:meth:`query` without the warning (the magics show the diagnostics themselves)."""
+        return Result(self._loop, self._loop.run(self.aio._query(text, params, **options)))
 
     def explain(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> str:
         """See :meth:`AsyncConnection.explain`."""
-        return self._loop.run(self.aio.explain(text, params, **options))
+        explained, result = self._explain(text, params, **options)
+        warn_about(result.aio, stacklevel=2)
+        return explained
+
+    def _explain(
+        self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any
+    ) -> tuple[str, Result]:
+        """:meth:`explain` without the warning: the plan's text and the result it planned."""
+        explained, result = self._loop.run(self.aio._explain(text, params, **options))
+        return explained, Result(self._loop, result)
 
     def modules(self) -> list[Module]:
         return self._loop.run(self.aio.modules())
@@ -697,6 +875,18 @@ class Result:
     def estimated_rows(self) -> int | None:
         return self.aio.estimated_rows
 
+    @property
+    def text(self) -> str | None:
+        return self.aio.text
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.aio.diagnostics
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return self.aio.warnings
+
     def explain(self) -> str:
         return self.aio.explain()
 
@@ -712,13 +902,19 @@ class Result:
     def to_arrow(self) -> pa.Table:
         return self._loop.run(self.aio.to_arrow())
 
-    def to_pandas(self, *, decimals: str = "decimal", **kwargs: Any) -> pandas.DataFrame:
+    def to_pandas(
+        self, *, decimals: str = "decimal", lookups: str = "name", **kwargs: Any
+    ) -> pandas.DataFrame:
+        """See :meth:`AsyncResult.to_pandas`."""
         _need("pandas", "pandas")
-        return pandas_frame(self.to_arrow(), decimals=decimals, **kwargs)
+        table = self.to_arrow()
+        return pandas_frame(
+            table, decimals=decimals, lookups=lookups, picklists=picklists_of(self.plan), **kwargs
+        )
 
-    def to_polars(self) -> polars.DataFrame:
-        polars = _need("polars", "polars")
-        return polars.from_arrow(self.to_arrow())  # type: ignore[no-any-return]
+    def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
+        """See :meth:`AsyncResult.to_polars`."""
+        return polars_frame(self.to_arrow(), decimals=decimals)
 
     def to_parquet(self, path: str | Path, **options: Any) -> Path:
         return self._loop.run(self.aio.to_parquet(path, **options))

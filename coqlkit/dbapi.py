@@ -37,6 +37,7 @@ from coqlkit import errors as _errors
 from coqlkit.api import Connection as _ApiConnection
 from coqlkit.api import Result
 from coqlkit.api import connect as _connect
+from coqlkit.api import warn_about as _warn_about
 
 __all__ = [
     "BINARY",
@@ -316,7 +317,9 @@ class Cursor:
         self.connection._open()
 
     def execute(self, operation: str, parameters: Mapping[str, Any] | None = None) -> Cursor:
-        """Plan ``operation`` with ``:name`` parameters from ``parameters`` (typed)."""
+        """Plan ``operation`` with ``:name`` parameters from ``parameters`` (typed). What the
+        metadata check finds that runs but is probably not meant (a value that is not in its
+        picklist) is issued as a :class:`coqlkit.QueryWarning`."""
         self._open()
         self._reset()
         if _WRITE.match(operation):
@@ -324,7 +327,8 @@ class Cursor:
         if parameters is not None and not isinstance(parameters, Mapping):
             raise ProgrammingError("parameters are named (paramstyle 'named'): pass a dict for :name")
         with _translated():
-            self.result = self.connection.api.query(operation, dict(parameters or {}))
+            self.result = self.connection.api._query(operation, dict(parameters or {}))
+        _warn_about(self.result.aio, stacklevel=2)  # at the caller of execute()
         self.description = _description(self.result.schema)
         # The COUNT probe's figure when the plan knows it exactly; a LIMIT is only a bound.
         estimate = self.result.plan.estimate

@@ -19,8 +19,11 @@ Every error a user can catch is a :class:`CoqlError`::
 
 Messages never contain secrets: the only text they quote is the query itself.
 
-One warning: :class:`ConsistencyWarning`, when the rows of a read disagree with the count
-coqlkit made before it (records changed during the read).
+Every warning is a :class:`CoqlWarning` (a ``UserWarning``)::
+
+    CoqlWarning
+    ├── QueryWarning             a query that runs but probably not as meant (.diagnostics)
+    └── ConsistencyWarning       a read's rows disagree with the count made before it
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ __all__ = [
     "ConsistencyWarning",
     "CoqlError",
     "CoqlSyntaxError",
+    "CoqlWarning",
     "CreditBudgetExceeded",
     "ParameterError",
     "PlanError",
+    "QueryWarning",
     "RateLimited",
     "RenderError",
     "TransportError",
@@ -143,7 +148,24 @@ class CatalogError(CoqlError):
     code = "CATALOG_ERROR"
 
 
-class ConsistencyWarning(UserWarning):
+class CoqlWarning(UserWarning):
+    """Base class of coqlkit's warnings (``warnings.simplefilter("error", coqlkit.CoqlWarning)``
+    makes them errors)."""
+
+
+class QueryWarning(CoqlWarning):
+    """The metadata check found something that Zoho will run but that is probably not what
+    was meant: a value that is not in its picklist (so nothing matches), an ORDER BY field
+    the org does not sort by... Issued once per query, before anything but the COUNT probe is
+    spent; ``.diagnostics`` holds the findings, and the message quotes the query with a
+    caret under each."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], text: str | None = None) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.format(text) for d in self.diagnostics))
+
+
+class ConsistencyWarning(CoqlWarning):
     """A read's rows disagree with what coqlkit counted before it: records were created,
     changed or deleted while the pages were read. The message says how many."""
 

@@ -161,7 +161,8 @@ def test_rowcount_is_minus_one_until_the_rows_are_known(
     cur.execute("select Last_Name from Leads where Lead_Source = 'Chat' limit 1000")  # no probe
     assert cur.rowcount == -1  # the LIMIT is only an upper bound
     assert len(cur.fetchall()) == cur.rowcount == count(oracle, "Lead_Source = 'Chat'")
-    cur.execute("select Last_Name from Leads where Lead_Source = 'No such source' limit 5")
+    with pytest.warns(coqlkit.QueryWarning, match="'No such source' is not a value of the picklist"):
+        cur.execute("select Last_Name from Leads where Lead_Source = 'No such source' limit 5")
     assert cur.rowcount == -1
     assert cur.fetchall() == []
     assert cur.rowcount == 0
@@ -169,6 +170,19 @@ def test_rowcount_is_minus_one_until_the_rows_are_known(
     assert cur.rowcount == -1
     groups = cur.fetchall()
     assert cur.rowcount == len(groups) > 1
+
+
+def test_a_value_not_in_its_picklist_warns_at_the_caller_of_execute(db: dbapi.Connection) -> None:
+    cur = db.cursor()
+    with pytest.warns(coqlkit.QueryWarning) as caught:
+        cur.execute("select Deal_Name from Deals where Stage = :stage", {"stage": "Closed Wonn"})
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message).splitlines()[:3] == [
+        "1:43: warning[INVALID_QUERY]: 'Closed Wonn' is not a value of the picklist Stage",
+        "  select Deal_Name from Deals where Stage = :stage",
+        "  " + " " * 42 + "^^^^^^",
+    ]
+    assert cur.fetchall() == []  # it runs
 
 
 def test_iteration(db: dbapi.Connection, oracle: sqlite3.Connection) -> None:

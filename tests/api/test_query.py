@@ -1,10 +1,13 @@
 """``Connection.query``: typed parameters, and errors caught before a credit is spent (or,
-with ``check=False``, Zoho's own refusal); the credit budget."""
+with ``check=False``, Zoho's own refusal); warnings about queries that run but probably
+not as meant; the credit budget."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
+import warnings
 from decimal import Decimal
 
 import pyarrow as pa
@@ -42,10 +45,11 @@ def test_an_injection_attempt_stays_a_literal(conn: coqlkit.Connection, attempt:
 
 
 def test_an_injection_attempt_in_a_list_stays_a_literal(conn: coqlkit.Connection) -> None:
-    result = conn.query(
-        "select Last_Name from Leads where Lead_Source in :sources",
-        {"sources": ["Chat') or (Lead_Source is not null", "Nowhere"]},
-    )
+    with pytest.warns(coqlkit.QueryWarning, match="is not a value of the picklist Lead_Source"):
+        result = conn.query(
+            "select Last_Name from Leads where Lead_Source in :sources",
+            {"sources": ["Chat') or (Lead_Source is not null", "Nowhere"]},
+        )
     assert result.to_arrow().num_rows == 0
 
 
@@ -200,6 +204,79 @@ def test_check_false_with_a_probe(conn: coqlkit.Connection, log: RequestLog) -> 
         conn.query("select Last_Name from Leads where Email_Opt_Out > 5", check=False)
     assert caught.value.code == "INVALID_QUERY"
     assert [e["status"] for e in log.coql()] == [400]
+
+
+# ---- warnings: the query runs, probably not as meant -------------------------------------------
+
+TYPOS = "select Deal_Name from Deals where Stage = 'Closed Wonn' or Stage = 'Qualificaton'"
+
+
+def issued(action: object) -> tuple[object, list[warnings.WarningMessage]]:
+    """What ``action()`` returned, and every warning it issued (none filtered away)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = action()  # type: ignore[operator]
+    return value, caught
+
+
+def test_a_value_not_in_its_picklist_warns_once_with_the_caret_and_still_runs(
+    conn: coqlkit.Connection, oracle: sqlite3.Connection
+) -> None:
+    result, caught = issued(lambda: conn.query(TYPOS))
+    assert [w.category for w in caught] == [coqlkit.QueryWarning]  # one warning for the query
+    warning = caught[0]
+    assert issubclass(warning.category, coqlkit.CoqlWarning)
+    assert warning.filename == __file__  # issued in the caller's frame (and thread)
+    message = str(warning.message)
+    assert message.splitlines()[:4] == [
+        "1:43: warning[INVALID_QUERY]: 'Closed Wonn' is not a value of the picklist Stage",
+        "  " + TYPOS,
+        "  " + " " * 42 + "^" * 13,
+        "  hint: closest values: 'Closed Won', 'Closed Lost'",
+    ]
+    assert "'Qualificaton' is not a value of the picklist Stage" in message
+    assert isinstance(warning.message, coqlkit.QueryWarning)
+    assert [d.severity.value for d in warning.message.diagnostics] == ["warning", "warning"]
+    assert isinstance(result, coqlkit.Result)
+    assert result.stats.notes == [d.format(TYPOS) for d in result.warnings]
+    _, again = issued(result.to_arrow)  # reading the rows warns no more
+    assert again == [] and result.to_arrow().num_rows == 0
+    assert result.stats.notes[0] == message.split("\n1:")[0]
+
+
+def test_explain_warns_as_query_does_and_analyze_keeps_the_note(conn: coqlkit.Connection) -> None:
+    text, caught = issued(lambda: conn.explain(TYPOS))
+    assert [w.category for w in caught] == [coqlkit.QueryWarning] and caught[0].filename == __file__
+    assert isinstance(text, str) and text.startswith("Plan: ")
+    text, caught = issued(lambda: conn.explain(TYPOS, analyze=True))
+    assert len(caught) == 1 and "Closed Wonn" in str(caught[0].message)
+
+
+def test_the_async_api_warns_in_the_awaiting_coroutine(sandbox: Sandbox) -> None:
+    async def main() -> list[warnings.WarningMessage]:
+        async with await coqlkit.connect_async(sandbox=sandbox) as conn:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = await conn.query(TYPOS)
+            assert result.stats.notes and result.warnings
+            return caught
+
+    caught = asyncio.run(main())
+    assert [w.category for w in caught] == [coqlkit.QueryWarning] and caught[0].filename == __file__
+
+
+def test_infos_and_clean_queries_do_not_warn(conn: coqlkit.Connection) -> None:
+    # pytest turns any warning into an error: these must issue none.
+    result = conn.query("select Last_Name from Leads limit 2500")  # more than a call: an info
+    assert [d.severity.value for d in result.diagnostics] == ["info"]
+    assert result.warnings == [] and result.stats.notes == []
+    clean = conn.query("select Deal_Name from Deals where Stage = 'Closed Won' limit 5")
+    assert clean.diagnostics == () and clean.to_arrow().num_rows == 5
+
+
+def test_check_false_checks_nothing_and_warns_nothing(conn: coqlkit.Connection) -> None:
+    result = conn.query(TYPOS, check=False)
+    assert result.diagnostics == () and result.stats.notes == []
 
 
 # ---- the credit budget ------------------------------------------------------------------------

@@ -85,8 +85,10 @@ def test_to_pandas_dtypes(conn: coqlkit.Connection) -> None:
     assert isinstance(created, pd.DatetimeTZDtype)
     assert str(created.tz) == "America/Los_Angeles"
     assert frame["Email_Opt_Out"].dtype == bool
-    owner = frame["Owner"].iloc[0]
-    assert set(owner) == {"id", "name"}
+    # Lookups are their names by default (they were dicts, which pandas cannot group by).
+    owner = conn.query(WIDE + " where Lead_Source is not null limit 300").to_pandas(lookups="struct")["Owner"]
+    assert set(owner.iloc[0]) == {"id", "name"}
+    assert frame["Owner"].tolist() == [o["name"] for o in owner]
     assert isinstance(frame["Created_Time"].iloc[0], pd.Timestamp)
     assert frame["Created_Time"].iloc[0].tzinfo is not None
 
@@ -108,6 +110,117 @@ def test_to_pandas_decimals_as_floats(conn: coqlkit.Connection) -> None:
     assert isinstance(rough["Last_Name"].dtype, pd.CategoricalDtype)  # the other options go to pyarrow
     with pytest.raises(ValueError, match="decimals='exact'"):
         conn.query(query).to_pandas(decimals="exact")
+
+
+DEALS = "select Deal_Name, Stage, Amount, Probability, Closing_Date, Owner, Account_Name from Deals"
+
+
+def test_to_pandas_dates_are_datetimes(conn: coqlkit.Connection, oracle: sqlite3.Connection) -> None:
+    import pandas as pd
+
+    frame = conn.query(DEALS + " where Closing_Date is not null order by id limit 200").to_pandas()
+    closing = frame["Closing_Date"]
+    assert pd.api.types.is_datetime64_dtype(closing.dtype)  # .dt, resample and comparisons work
+    since = closing < "2025-01-01"
+    dates = oracle.execute(
+        "select Closing_Date from Deals where Closing_Date is not null order by id limit 200"
+    )
+    expected = [r[0] < "2025-01-01" for r in dates]
+    assert since.tolist() == expected
+    assert closing.dt.to_period("Q").notna().all()
+    assert closing.dt.date.tolist()[0] == dt.date.fromisoformat(
+        oracle.execute("select Closing_Date from Deals order by id limit 1").fetchone()[0]
+    )
+    objects = conn.query(DEALS + " order by id limit 5").to_pandas(date_as_object=True)  # the old way
+    assert all(isinstance(d, dt.date) for d in objects["Closing_Date"].dropna())
+
+
+def test_to_pandas_lookups_as_names_flattened_or_dicts(conn: coqlkit.Connection) -> None:
+    query = DEALS + " where Account_Name is not null order by id limit 300"
+    table = conn.query(query).to_arrow()
+    owners = table.column("Owner").to_pylist()
+    named = conn.query(query).to_pandas()
+    assert named["Owner"].tolist() == [o["name"] for o in owners]
+    assert named.groupby("Owner")["Probability"].count().sum() == 300  # names group; dicts could not
+    assert len(named.drop_duplicates()) == 300
+    flat = conn.query(query).to_pandas(lookups="flatten")
+    assert [c for c in flat.columns if "." in c] == [
+        "Owner.name",
+        "Owner.id",
+        "Account_Name.name",
+        "Account_Name.id",
+    ]
+    assert flat["Owner.id"].tolist() == [o["id"] for o in owners]
+    assert flat["Owner.name"].tolist() == [o["name"] for o in owners]
+    dicts = conn.query(query).to_pandas(lookups="struct")
+    assert dicts["Owner"].tolist() == owners
+    with pytest.raises(ValueError, match="lookups='names'"):
+        conn.query(query).to_pandas(lookups="names")
+
+
+def test_a_lookup_without_a_name_shows_its_id() -> None:
+    from coqlkit.api import pandas_frame
+    from coqlkit.execute.arrow import LOOKUP_TYPE
+
+    owner = pa.array([{"id": "1", "name": "Mia Chen"}, {"id": "2", "name": None}, None], LOOKUP_TYPE)
+    frame = pandas_frame(pa.table({"Owner": owner}))
+    assert frame["Owner"].tolist()[:2] == ["Mia Chen", "2"] and frame["Owner"].isna().tolist()[2]
+
+
+def test_picklist_categories_are_the_picklist_in_zohos_order(conn: coqlkit.Connection) -> None:
+    import pandas as pd
+
+    stages = conn.catalog(["Deals"]).module("Deals").field("Stage").picklist_values
+    won = conn.query("select Stage, Amount from Deals where Stage = 'Closed Won' limit 20").to_pandas()
+    early = conn.query(
+        "select Stage, Amount from Deals where Stage in ('Qualification', 'Needs Analysis')"
+    ).to_pandas()
+    assert won["Stage"].cat.categories.tolist() == [s for s in stages if s != "-None-"]
+    # Group-bys follow the pipeline, stages without a deal included; two results concatenate.
+    counts = early.groupby("Stage", observed=False).size()
+    assert counts.index.tolist() == won["Stage"].cat.categories.tolist()
+    assert counts["Closed Won"] == 0 and counts["Qualification"] > 0
+    both = pd.concat([won, early])
+    assert isinstance(both["Stage"].dtype, pd.CategoricalDtype)
+    assert both.sort_values("Stage")["Stage"].iloc[0] == "Qualification"
+    grouped = conn.query("select Stage, COUNT(id) from Deals group by Stage").to_pandas()
+    assert grouped.sort_values("Stage")["Stage"].tolist() == [s for s in stages if s in set(grouped["Stage"])]
+
+
+def test_values_the_picklist_does_not_list_come_last() -> None:
+    from coqlkit.api import pandas_frame
+
+    stage = pa.array(["Won", "Retired stage", "Open", None]).dictionary_encode()
+    frame = pandas_frame(pa.table({"Stage": stage}), picklists={"Stage": ("-None-", "Open", "Won", "Lost")})
+    assert frame["Stage"].cat.categories.tolist() == ["Open", "Won", "Lost", "Retired stage"]
+    assert frame["Stage"].tolist()[:3] == ["Won", "Retired stage", "Open"]
+
+
+def test_to_pandas_decimals_as_arrow_decimals(conn: coqlkit.Connection) -> None:
+    import pandas as pd
+
+    query = DEALS + " where Amount is not null order by id limit 100"
+    exact = conn.query(query).to_pandas()
+    arrow = conn.query(query).to_pandas(decimals="arrow")
+    assert arrow["Amount"].dtype == pd.ArrowDtype(pa.decimal128(18, 2))
+    assert arrow["Amount"].tolist() == exact["Amount"].tolist()  # exact: the same Decimals
+    weighted = arrow["Amount"] * arrow["Probability"] / 100  # arithmetic with a float column
+    assert weighted.notna().sum() > 0
+    assert arrow.groupby("Stage", observed=True)["Amount"].sum().sum() == exact["Amount"].sum()
+    assert float(arrow["Amount"].quantile(0.5)) > 0
+
+
+def test_to_polars_decimals_as_floats(conn: coqlkit.Connection) -> None:
+    import polars as pl
+
+    query = DEALS + " where Amount is not null order by id limit 50"
+    exact = conn.query(query).to_polars()
+    rough = conn.query(query).to_polars(decimals="float")
+    assert isinstance(exact.schema["Amount"], pl.Decimal)
+    assert rough.schema["Amount"] == pl.Float64
+    assert rough["Amount"].to_list() == [float(v) for v in exact["Amount"].to_list()]
+    with pytest.raises(ValueError, match="decimals='arrow'"):
+        conn.query(query).to_polars(decimals="arrow")
 
 
 def test_to_polars_types(conn: coqlkit.Connection) -> None:
