@@ -1,4 +1,4 @@
-"""Streaming exports that never leave half a file: Parquet and CSV, written atomically.
+"""Streaming exports that never leave half a file: Parquet, CSV and Arrow, written atomically.
 
 The rows go into a hidden temporary file beside the target (``.name.XXXX.partial``), as
 they arrive; only when the last one is written (and flushed to disk) does the temporary
@@ -6,31 +6,157 @@ take the target's name, in one ``os.replace``. An error, a cancelled task or Ctr
 removes the temporary and leaves any earlier file at the target untouched.
 
 Parquet keeps every Arrow type (picklists as dictionaries, lookups as structs,
-multi-selects as lists, decimals, time-zoned timestamps). CSV has only text, so there a
-lookup becomes two columns (``Owner.name``, ``Owner.id``), a multi-select its values
-joined with ``;``, a datetime ISO 8601 text with its offset (``2024-05-01T09:30:00-07:00``).
+multi-selects as lists, decimals, time-zoned timestamps; a timestamp in milliseconds, as
+Parquet has no seconds). Arrow IPC files (``.arrow``, ``.feather``) keep them too. CSV has
+only text, so there a lookup becomes two columns (``Owner.name``, ``Owner.id``), a
+multi-select its values joined with ``;``, a datetime ISO 8601 text with its offset
+(``2024-05-01T09:30:00-07:00``).
+
+Where the file goes is checked before anything is spent (:func:`check_target`); problems
+with it raise :class:`TargetError`, a failure while writing (a full disk) raises
+:class:`ExportError`: both are ``OSError`` naming the target, never the temporary.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
+import re
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit.execute.arrow import empty_batch
 
-__all__ = ["atomic_path", "csv_table", "empty_batch", "iso_text", "write_csv", "write_parquet"]
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "TargetError",
+    "atomic_path",
+    "check_target",
+    "csv_table",
+    "empty_batch",
+    "format_of",
+    "iso_text",
+    "open_writer",
+    "write_arrow",
+    "write_batches",
+    "write_csv",
+    "write_parquet",
+]
+
+T = TypeVar("T")
 
 #: Rows buffered before a Parquet row group is written (bounds memory, keeps groups large).
 ROW_GROUP_ROWS = 65_536
+#: Rows buffered before a CSV or Arrow write.
+TEXT_ROWS = 10_000
+
+#: The file formats by extension.
+FORMATS = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+}
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+class TargetError(OSError):
+    """The target cannot be written: a directory, a URL, a missing or read-only directory.
+    Raised before anything is spent; ``.filename`` is the target, ``.missing`` the
+    directory that does not exist (when that is the trouble)."""
+
+    missing: Path | None = None
+
+
+class ExportError(OSError):
+    """Writing the file failed midway (a full disk, an I/O error); the target is left as it
+    was. ``.filename`` is the target."""
+
+
+def format_of(path: str | os.PathLike[str]) -> str | None:
+    """The format a file's extension names (``parquet``, ``csv``, ``json``, ``jsonl``,
+    ``arrow``), or None."""
+    return FORMATS.get(Path(path).suffix.lower())
+
+
+def _temp_name(target: Path) -> Path:
+    return target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+
+
+def check_target(path: str | os.PathLike[str], *, mkdir: bool = False) -> Path:
+    """``path`` if a file can be written there, else :class:`TargetError` saying why.
+
+    A URL (``s3://...``) is refused (files are local), so are a directory, anything but a
+    regular file to replace (``/dev/stdout``), and a directory that does not exist
+    (unless ``mkdir``: then it is created). A trial file is created beside the target and
+    removed, so a read-only or missing place is found before a credit is spent.
+    """
+    text = os.fspath(path)
+    if _URL.match(text):
+        raise TargetError(
+            errno.EINVAL, "a URL: coqlkit writes local files (write one, then copy it where it goes)", text
+        )
+    target = Path(text)
+    if target.is_dir():
+        raise TargetError(errno.EISDIR, os.strerror(errno.EISDIR), text)
+    if target.exists() and not target.is_file():
+        raise TargetError(errno.EINVAL, "not a regular file (an export replaces the file it writes)", text)
+    parent = target.parent
+    if not parent.is_dir():
+        ancestor = parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if ancestor.exists() and not ancestor.is_dir():
+            raise TargetError(errno.ENOTDIR, f"{os.strerror(errno.ENOTDIR)} ({ancestor} is a file)", text)
+        if not mkdir:
+            error = TargetError(errno.ENOENT, f"{os.strerror(errno.ENOENT)} ({parent} does not exist)", text)
+            error.missing = parent
+            raise error
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TargetError(
+                exc.errno or errno.EIO, f"cannot create {parent}: {_reason(exc)}", text
+            ) from exc
+    trial = _temp_name(target)
+    try:
+        fd = os.open(trial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise TargetError(exc.errno or errno.EIO, f"cannot write in {parent}: {_reason(exc)}", text) from exc
+    os.close(fd)
+    trial.unlink(missing_ok=True)
+    return target
+
+
+def _reason(exc: OSError) -> str:
+    """An OSError's reason without the file name: ``No space left on device``."""
+    if exc.strerror:
+        return exc.strerror
+    text = str(exc)
+    found = re.search(r"\[errno (\d+)\]\s*(.+)$", text, re.I)  # pyarrow: "... Detail: [errno 28] No space..."
+    return found.group(2).strip() if found else text
+
+
+def _export_error(exc: OSError, target: Path) -> ExportError:
+    code = exc.errno
+    if code is None:
+        found = re.search(r"\[errno (\d+)\]", str(exc), re.I)
+        code = int(found.group(1)) if found else errno.EIO
+    return ExportError(
+        code, f"{_reason(exc)} (nothing written: the file there is left as it was)", str(target)
+    )
 
 
 class atomic_path:
@@ -38,21 +164,28 @@ class atomic_path:
 
     The file gets the permissions a plain ``open(target, "w")`` would give it: those of the
     file it replaces, or else what the umask allows (not ``mkstemp``'s owner-only 0600).
+    A missing directory is created (``mkdir=False``: it is a :class:`TargetError`); a failure
+    to flush or rename the file is an :class:`ExportError`; both name ``target``.
     """
 
-    def __init__(self, target: str | os.PathLike[str]) -> None:
+    def __init__(self, target: str | os.PathLike[str], *, mkdir: bool = True) -> None:
         self.target = Path(target)
+        self.mkdir = mkdir
         self.temp: Path | None = None
 
     def __enter__(self) -> Path:
         parent = self.target.parent
-        parent.mkdir(parents=True, exist_ok=True)
+        if self.mkdir and not parent.is_dir():
+            check_target(self.target, mkdir=True)  # creates it, or says why it cannot
         for _ in range(100):
-            temp = parent / f".{self.target.name}.{secrets.token_hex(4)}.partial"
+            temp = _temp_name(self.target)
             try:  # O_EXCL: a name of our own; 0o666 less the umask, as open() would
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             except FileExistsError:  # pragma: no cover - 32 random bits taken
                 continue
+            except OSError as exc:
+                check_target(self.target)  # says what is wrong with the target, if it can
+                raise TargetError(exc.errno or errno.EIO, _reason(exc), str(self.target)) from exc
             os.close(fd)
             with contextlib.suppress(FileNotFoundError):
                 shutil.copymode(self.target, temp)  # a file replaced keeps its permissions
@@ -69,37 +202,231 @@ class atomic_path:
             with open(self.temp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(self.temp, self.target)
+        except OSError as error:
+            self.temp.unlink(missing_ok=True)
+            raise _export_error(error, self.target) from error
         except BaseException:
             self.temp.unlink(missing_ok=True)
             raise
 
 
-async def _write(
-    batches: AsyncIterator[pa.RecordBatch],
+# ---- writers: one per format, each with write_table() and close() ------------------------------
+
+
+class _CsvWriter:
+    """CSV: the types it cannot hold turned into text (:func:`csv_table`)."""
+
+    def __init__(self, temp: Path, schema: pa.Schema, *, include_header: bool = True, delimiter: str = ","):
+        import pyarrow.csv as pcsv
+
+        self.schema = csv_table(schema.empty_table()).schema
+        options = pcsv.WriteOptions(include_header=include_header, delimiter=delimiter)
+        self.writer = pcsv.CSVWriter(temp, self.schema, write_options=options)
+
+    def write_table(self, table: pa.Table) -> None:
+        self.writer.write_table(csv_table(table).cast(self.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class _ArrowWriter:
+    """An Arrow IPC file. The file format allows one dictionary per column (each page
+    brings its own): every picklist column's dictionary grows as new values come, and is
+    written as deltas of itself, so any reader sees one dictionary."""
+
+    def __init__(self, temp: Path, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.sink = pa.OSFile(str(temp), "wb")
+        options = pa.ipc.IpcWriteOptions(emit_dictionary_deltas=True)
+        self.writer = pa.ipc.new_file(self.sink, schema, options=options)
+        self.values: dict[int, list[Any]] = {}  # column -> its dictionary so far
+        self.index: dict[int, dict[Any, int]] = {}
+
+    def write_table(self, table: pa.Table) -> None:
+        for batch in table.to_batches():
+            self.writer.write_batch(self._unified(batch))
+
+    def _unified(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        columns = list(batch.columns)
+        for i, field in enumerate(self.schema):
+            if not pa.types.is_dictionary(field.type):
+                continue
+            column = columns[i]
+            values = self.values.setdefault(i, [])
+            index = self.index.setdefault(i, {})
+            mapping = []
+            for value in column.dictionary.to_pylist():
+                if value not in index:
+                    index[value] = len(values)
+                    values.append(value)
+                mapping.append(index[value])
+            indices = column.indices
+            if mapping:
+                indices = pc.take(pa.array(mapping, type=field.type.index_type), indices)
+            dictionary = pa.array(values, type=field.type.value_type)
+            columns[i] = pa.DictionaryArray.from_arrays(indices, dictionary)
+        return pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+    def close(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.sink.close()
+
+
+def open_writer(kind: str, temp: Path, schema: pa.Schema, **options: Any) -> Any:
+    """A writer of ``kind`` (``parquet``, ``csv``, ``arrow``) into ``temp``: ``write_table()``,
+    then ``close()``. ``options`` go to the format's writer (Parquet: ``compression``...)."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        options.setdefault("compression", "zstd")
+        return pq.ParquetWriter(temp, schema, **options)
+    if kind == "csv":
+        return _CsvWriter(temp, schema, **options)
+    if kind == "arrow":
+        return _ArrowWriter(temp, schema)
+    raise ValueError(f"no writer for {kind!r}: parquet, csv or arrow")
+
+
+def _rows_per_write(kind: str) -> int:
+    return ROW_GROUP_ROWS if kind == "parquet" else TEXT_ROWS
+
+
+# ---- synchronous: batches from an iterator ---------------------------------------------------------
+
+
+def write_batches(
+    batches: Iterable[pa.RecordBatch],
+    schema: pa.Schema,
     path: str | os.PathLike[str],
-    open_writer: Callable[[Path], Any],
-    convert: Callable[[pa.Table], pa.Table],
-    rows_per_write: int,
-) -> Path:
+    *,
+    kind: str | None = None,
+    opener: Callable[[Path], Any] | None = None,
+    verify: Callable[[], None] | None = None,
+    mkdir: bool = True,
+    rows_per_write: int | None = None,
+    **options: Any,
+) -> int:
+    """Write the batches (of ``schema``) to ``path`` atomically, in this thread; the rows
+    written. ``kind`` defaults to the extension's format (``opener(temp)``, when given,
+    makes the writer instead: ``write_table()``, ``close()``); ``verify()`` runs when every
+    row is written, before the file takes the target's name: raising, it leaves the target
+    as it was."""
     target = Path(path)
-    with atomic_path(target) as temp:
-        writer = await asyncio.to_thread(open_writer, temp)
+    kind = kind or format_of(target) or ""
+    per_write = rows_per_write or _rows_per_write(kind)
+    rows = 0
+    with atomic_path(target, mkdir=mkdir) as temp:
+        if opener is not None:
+            writer = _io(target, opener, temp)
+        else:
+            writer = _io(target, open_writer, kind, temp, schema, **options)
         try:
             pending: list[pa.RecordBatch] = []
             held = 0
-            async for batch in batches:
+            for batch in batches:
                 pending.append(batch)
                 held += batch.num_rows
-                if held >= rows_per_write:
-                    table = convert(pa.Table.from_batches(pending))
-                    await asyncio.to_thread(writer.write_table, table)
+                rows += batch.num_rows
+                if held >= per_write:
+                    _io(target, writer.write_table, pa.Table.from_batches(pending))
                     pending, held = [], 0
             if pending:
-                table = convert(pa.Table.from_batches(pending))
-                await asyncio.to_thread(writer.write_table, table)
-        finally:
-            await asyncio.to_thread(writer.close)
+                _io(target, writer.write_table, pa.Table.from_batches(pending))
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.close()
+            raise
+        _io(target, writer.close)
+        if verify is not None:
+            verify()
+    return rows
+
+
+def _io(target: Path, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(...)``, a failure of the file system (a full disk) an ExportError naming ``target``."""
+    try:
+        return fn(*args, **kwargs)
+    except (TargetError, ExportError):
+        raise
+    except OSError as exc:
+        raise _export_error(exc, target) from exc
+
+
+# ---- asynchronous: batches from an async iterator ------------------------------------------------
+
+
+async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a worker thread. A thread cannot be stopped: when the task is
+    cancelled meanwhile, this waits for ``fn`` to return before letting the cancellation
+    through, so that nothing closes or removes what the thread still writes."""
+    future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        while not future.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([future])
+        if not future.cancelled():
+            future.exception()  # retrieved: the cancellation is what goes on
+        raise
+
+
+async def _write(
+    batches: AsyncIterator[pa.RecordBatch],
+    schema: pa.Schema,
+    path: str | os.PathLike[str],
+    kind: str,
+    *,
+    rows_per_write: int,
+    verify: Callable[[], None] | None = None,
+    mkdir: bool = True,
+    **options: Any,
+) -> Path:
+    target = Path(path)
+    try:
+        with atomic_path(target, mkdir=mkdir) as temp:
+            writer = await _in_thread(lambda: _io(target, open_writer, kind, temp, schema, **options))
+            failed = True
+            try:
+                pending: list[pa.RecordBatch] = []
+                held = 0
+                async for batch in batches:
+                    pending.append(batch)
+                    held += batch.num_rows
+                    if held >= rows_per_write:
+                        table = pa.Table.from_batches(pending)
+                        await _in_thread(_io, target, writer.write_table, table)
+                        pending, held = [], 0
+                if pending:
+                    table = pa.Table.from_batches(pending)
+                    await _in_thread(_io, target, writer.write_table, table)
+                failed = False
+            finally:
+                # The stream first (its calls cancelled, a bulk read's downloads removed),
+                # then the writer, once no thread writes with it.
+                try:
+                    await _aclose(batches)
+                finally:
+                    if failed:
+                        with contextlib.suppress(Exception):
+                            await _in_thread(writer.close)
+                    else:
+                        await _in_thread(_io, target, writer.close)
+            if verify is not None:
+                verify()
+    finally:
+        await _aclose(batches)  # the target refused before the stream began: end it all the same
     return target
+
+
+async def _aclose(batches: AsyncIterator[pa.RecordBatch]) -> None:
+    aclose = getattr(batches, "aclose", None)
+    if aclose is not None:
+        with contextlib.suppress(Exception):
+            await aclose()
 
 
 async def write_parquet(
@@ -109,15 +436,38 @@ async def write_parquet(
     *,
     compression: str = "zstd",
     row_group_rows: int = ROW_GROUP_ROWS,
+    verify: Callable[[], None] | None = None,
+    mkdir: bool = True,
     **options: Any,
 ) -> Path:
-    """Write the batches (of ``schema``) to a Parquet file at ``path``, atomically."""
-    import pyarrow.parquet as pq
+    """Write the batches (of ``schema``) to a Parquet file at ``path``, atomically.
+    ``verify()`` runs when every row is written, before the file takes the target's name
+    (raising, it leaves the target as it was); ``mkdir=False`` refuses a missing directory
+    instead of creating it."""
+    return await _write(
+        batches,
+        schema,
+        path,
+        "parquet",
+        rows_per_write=row_group_rows,
+        verify=verify,
+        mkdir=mkdir,
+        compression=compression,
+        **options,
+    )
 
-    def open_writer(temp: Path) -> Any:
-        return pq.ParquetWriter(temp, schema, compression=compression, **options)
 
-    return await _write(batches, path, open_writer, lambda t: t, row_group_rows)
+async def write_arrow(
+    batches: AsyncIterator[pa.RecordBatch],
+    schema: pa.Schema,
+    path: str | os.PathLike[str],
+    *,
+    verify: Callable[[], None] | None = None,
+    mkdir: bool = True,
+) -> Path:
+    """Write the batches (of ``schema``) to an Arrow IPC file at ``path``, atomically (see
+    :func:`write_parquet`): one dictionary per picklist column, however many pages."""
+    return await _write(batches, schema, path, "arrow", rows_per_write=TEXT_ROWS, verify=verify, mkdir=mkdir)
 
 
 def iso_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -160,17 +510,19 @@ async def write_csv(
     *,
     include_header: bool = True,
     delimiter: str = ",",
+    verify: Callable[[], None] | None = None,
+    mkdir: bool = True,
 ) -> Path:
-    """Write the batches (of ``schema``) to a CSV file at ``path``, atomically."""
-    import pyarrow.csv as pcsv
-
-    out_schema = csv_table(schema.empty_table()).schema
-
-    def open_writer(temp: Path) -> Any:
-        options = pcsv.WriteOptions(include_header=include_header, delimiter=delimiter)
-        return pcsv.CSVWriter(temp, out_schema, write_options=options)
-
-    def convert(table: pa.Table) -> pa.Table:
-        return csv_table(table).cast(out_schema)
-
-    return await _write(batches, path, open_writer, convert, 10_000)
+    """Write the batches (of ``schema``) to a CSV file at ``path``, atomically (see
+    :func:`write_parquet`)."""
+    return await _write(
+        batches,
+        schema,
+        path,
+        "csv",
+        rows_per_write=TEXT_ROWS,
+        verify=verify,
+        mkdir=mkdir,
+        include_header=include_header,
+        delimiter=delimiter,
+    )

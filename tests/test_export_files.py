@@ -1,0 +1,214 @@
+"""coqlkit.export on its own (no server): a cancelled export waits for the write in flight,
+Arrow files of many pages, targets refused before anything is spent, and failures of the
+disk named after the target."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from coqlkit import export
+
+PICKLIST = pa.dictionary(pa.int32(), pa.string())
+SCHEMA = pa.schema([("id", pa.string()), ("Lead_Status", PICKLIST), ("n", pa.int64())])
+
+
+def page(start: int, rows: int, values: list[str]) -> pa.RecordBatch:
+    """A page as the executor yields it: its picklist column with a dictionary of its own."""
+    status = pa.array([values[i % len(values)] for i in range(rows)]).dictionary_encode()
+    return pa.record_batch(
+        [pa.array([str(start + i) for i in range(rows)]), status, pa.array(range(start, start + rows))],
+        schema=SCHEMA,
+    )
+
+
+def listing(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+# ---- Ctrl-C while a write is in flight -------------------------------------------------------------
+
+
+class SlowWriter(pq.ParquetWriter):
+    """A ParquetWriter whose writes take a while, and which records what happened when."""
+
+    events: ClassVar[list[str]] = []
+    writing = threading.Event()
+
+    def write_table(self, table: pa.Table, *args: Any, **kwargs: Any) -> None:
+        self.events.append("write")
+        self.writing.set()
+        time.sleep(0.4)
+        super().write_table(table, *args, **kwargs)
+        self.events.append("written")
+
+    def close(self) -> None:
+        self.events.append("close")
+        super().close()
+
+
+def test_a_cancelled_export_waits_for_the_write_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling the task must not close the writer (nor remove its file) while a worker
+    thread still writes with it: that is a use-after-close in Arrow's C++ (a segfault). The
+    stream is closed too, so that a bulk read's downloads go at once."""
+    SlowWriter.events = []
+    SlowWriter.writing = threading.Event()
+    monkeypatch.setattr(pq, "ParquetWriter", SlowWriter)
+    target = tmp_path / "leads.parquet"
+    target.write_bytes(b"old")
+    closed = []
+
+    async def batches() -> AsyncIterator[pa.RecordBatch]:
+        try:
+            yield page(0, 100, ["Contacted"])
+            await asyncio.sleep(30)  # the next page never comes
+            yield page(100, 100, ["Contacted"])
+        finally:
+            closed.append(True)
+
+    async def main() -> None:
+        task = asyncio.create_task(export.write_parquet(batches(), SCHEMA, target, row_group_rows=1))
+        await asyncio.to_thread(SlowWriter.writing.wait, 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert SlowWriter.events == ["write", "written", "close"]  # closed once the write ended
+        assert closed == [True]  # the stream ended with the export, not when collected
+
+    asyncio.run(main())
+    assert listing(tmp_path) == ["leads.parquet"] and target.read_bytes() == b"old"
+
+
+# ---- Arrow IPC files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".arrow", ".feather"])
+def test_an_arrow_file_of_many_pages_has_one_dictionary_per_picklist(tmp_path: Path, suffix: str) -> None:
+    """Each page brings its own picklist dictionary; the IPC file format takes one."""
+    pages = [
+        page(0, 2000, ["Contacted", "Junk Lead"]),
+        page(2000, 2000, ["Not Contacted", "Contacted"]),
+        page(4000, 500, ["Lost Lead"]),
+        export.empty_batch(SCHEMA),
+    ]
+    target = tmp_path / f"leads{suffix}"
+    assert export.write_batches(iter(pages), SCHEMA, target) == 4500
+    with pa.ipc.open_file(str(target)) as reader:
+        table = reader.read_all()
+    assert table.schema == SCHEMA
+    expected = pa.Table.from_batches(pages, schema=SCHEMA)
+    assert table.to_pylist() == expected.to_pylist()
+    assert listing(tmp_path) == [target.name]
+
+
+def test_an_async_arrow_export(tmp_path: Path) -> None:
+    async def batches() -> AsyncIterator[pa.RecordBatch]:
+        for start in range(0, 6000, 2000):
+            yield page(start, 2000, ["Contacted", "Pre-Qualified"][start // 2000 % 2 :])
+
+    target = tmp_path / "x.arrow"
+    asyncio.run(export.write_arrow(batches(), SCHEMA, target))
+    with pa.ipc.open_file(str(target)) as reader:
+        assert reader.read_all().num_rows == 6000
+
+
+# ---- the target ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "reason"),
+    [
+        (lambda d: (d / "dir.parquet").mkdir(), "dir.parquet", "Is a directory"),
+        (lambda d: (d / "file").write_text("x"), "file/x.parquet", "Not a directory (%s/file is a file)"),
+        (lambda d: None, "no/such/x.parquet", "No such file or directory (%s/no/such does not exist)"),
+        (lambda d: None, "s3://bucket/x.parquet", "a URL: coqlkit writes local files"),
+        (lambda d: None, "/dev/null", "not a regular file"),
+    ],
+)
+def test_a_target_that_cannot_be_written_is_refused(
+    tmp_path: Path, make: Any, path: str, reason: str
+) -> None:
+    make(tmp_path)
+    target = path if "://" in path or path.startswith("/") else str(tmp_path / path)
+    with pytest.raises(export.TargetError) as raised:
+        export.check_target(target)
+    assert raised.value.filename == target
+    assert (reason % tmp_path if "%s" in reason else reason) in str(raised.value.strerror)
+    assert not (tmp_path / "no").exists() and not Path("s3:").exists()
+
+
+def test_a_read_only_directory_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "ro" / "x.csv"
+    target.parent.mkdir()
+    target.parent.chmod(0o555)
+    try:
+        if os.access(target.parent, os.W_OK):  # root writes anywhere
+            pytest.skip("this user may write in a read-only directory")
+        with pytest.raises(export.TargetError, match="cannot write in"):
+            export.check_target(target)
+    finally:
+        target.parent.chmod(0o755)
+
+
+def test_mkdir_creates_the_missing_directory(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "x.csv"
+    assert export.check_target(target, mkdir=True) == target
+    assert listing(target.parent) == []  # the trial file is gone
+    with pytest.raises(export.TargetError, match="does not exist"):
+        export.write_batches(iter([page(0, 3, ["x"])]), SCHEMA, tmp_path / "c" / "x.csv", mkdir=False)
+
+
+def test_a_full_disk_names_the_target_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "leads.parquet"
+    target.write_bytes(b"old")
+
+    class FullDisk(pq.ParquetWriter):
+        def write_table(self, table: pa.Table, *args: Any, **kwargs: Any) -> None:
+            raise OSError("Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    monkeypatch.setattr(pq, "ParquetWriter", FullDisk)
+    with pytest.raises(export.ExportError) as raised:
+        export.write_batches(iter([page(0, 10, ["x"])]), SCHEMA, target)
+    assert raised.value.filename == str(target) and raised.value.errno == errno.ENOSPC
+    assert raised.value.strerror.startswith("No space left on device")
+    assert listing(tmp_path) == ["leads.parquet"] and target.read_bytes() == b"old"
+
+
+def test_verify_refusing_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "leads.csv"
+    target.write_text("old")
+
+    def verify() -> None:
+        raise RuntimeError("short")
+
+    with pytest.raises(RuntimeError, match="short"):
+        export.write_batches(iter([page(0, 10, ["x"])]), SCHEMA, target, verify=verify)
+    assert listing(tmp_path) == ["leads.csv"] and target.read_text() == "old"
+
+
+def test_the_formats_by_extension() -> None:
+    assert [
+        export.format_of(f"x{s}") for s in (".parquet", ".CSV", ".json", ".jsonl", ".arrow", ".feather")
+    ] == [
+        "parquet",
+        "csv",
+        "json",
+        "jsonl",
+        "arrow",
+        "arrow",
+    ]
+    assert export.format_of("x.xlsx") is None and export.format_of("x") is None
