@@ -11,19 +11,25 @@
     %%coql --explain
     select Last_Name from Leads order by Annual_Revenue desc
 
-A result shows as a table (the first rows, with the row count, the credits and the time);
-``NAME <<`` assigns it to ``NAME`` as a pandas DataFrame (an Arrow table with ``--arrow``,
-or without pandas; ``--floats``: currency and decimal columns as floats, not ``Decimal``).
-``:name`` binds the notebook variable ``name`` as a typed literal (never pasted as text;
-numpy scalars and arrays, pandas Series count as their Python values). A read of several
-pages shows a progress bar (rows fetched of the expected total, and credits) that updates
-in place. A wrong query shows its caret diagnostic, not a traceback, and the cell fails (a
-:class:`MagicError`), so "Run All" stops there.
+A result shows as a table (the first rows, with the row count, the calls, the credits and
+the time). To show it, the magic reads only the rows shown when reading more would cost
+more: the COUNT probe gives the total ("10 of 25,000 rows"). ``NAME <<`` (in a cell, or
+before the query on a line) reads the whole result and assigns it to ``NAME`` as a pandas
+DataFrame (an Arrow table with ``--arrow``, or without pandas; ``--floats``: currency and
+decimal columns as floats, not ``Decimal``; ``--lookups``: lookups as names, flattened
+columns or dicts). ``:name`` binds the notebook variable ``name`` as a typed literal
+(never pasted as text; numpy scalars and arrays, pandas Series count as their Python
+values). A query that runs but probably not as meant (a value that is not in its
+picklist) shows its caret diagnostic above the result. A read of several pages shows a
+progress bar (rows fetched of the expected total, and credits) that updates in place and
+is cleared when the read ends. A wrong query shows its caret diagnostic, not a traceback,
+and the cell fails (a :class:`MagicError`), so "Run All" stops there.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import html
 import re
 import shlex
@@ -34,10 +40,12 @@ import IPython.display
 import pyarrow as pa
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 
-from coqlkit.api import Connection, Result, connect, pandas_frame
-from coqlkit.errors import CoqlError, ParameterError, excerpt
+from coqlkit.api import Connection, Result, connect, pandas_frame, picklists_of, polars_frame
+from coqlkit.errors import CoqlError, CreditBudgetExceeded, ParameterError, excerpt
 from coqlkit.language import parse
-from coqlkit.language.ast import Param
+from coqlkit.language.ast import Limit, Param, Select
+from coqlkit.plan import Plan
+from coqlkit.plan.planner import total
 
 __all__ = ["CoqlMagics", "ResultView", "load_ipython_extension"]
 
@@ -47,8 +55,12 @@ display: Any = IPython.display.display
 #: Rows a result shows in the notebook (the whole result is in the variable).
 SHOW_ROWS = 10
 
-CELL_USAGE = "%%coql [--explain | --analyze] [--no-progress] [--arrow | --floats] [NAME <<]"
-CONNECT_USAGE = "%coql_connect [--profile NAME | --sandbox [--records N]]"
+CELL_USAGE = (
+    "%%coql [--explain | --analyze] [--no-progress] [--arrow | --floats] [--lookups name|flatten|struct] "
+    "[--tz ZONE] [NAME <<]"
+)
+LINE_USAGE = "%coql [[OPTIONS] NAME <<] QUERY"
+CONNECT_USAGE = "%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]"
 
 
 def _plural(n: int, word: str) -> str:
@@ -56,20 +68,66 @@ def _plural(n: int, word: str) -> str:
 
 
 class ResultView:
-    """A result as the notebook shows it: a table of its first rows and what it cost."""
+    """A result as the notebook shows it: a table of its first rows and what it cost.
 
-    def __init__(self, table: pa.Table, result: Result, seconds: float) -> None:
+    ``table`` holds the rows read: all of them, or, when the magic only displayed the
+    result and reading it whole would have cost more, only the rows shown (``complete`` is
+    False, ``total`` the count of the whole result, when known). ``%%coql NAME <<`` reads
+    every row. ``to_pandas()``, ``to_polars()`` and ``to_arrow()`` convert the rows held.
+    """
+
+    def __init__(
+        self,
+        table: pa.Table,
+        result: Result,
+        seconds: float,
+        *,
+        complete: bool = True,
+        total: int | None = None,
+        bound: str = "exact",
+        calls: int | None = None,
+        credits: int | None = None,
+        metadata_credits: int = 0,
+        whole_credits: int | None = None,
+    ) -> None:
         self.table = table
         self.result = result
         self.seconds = seconds
+        self.complete = complete
+        self.total = total
+        self.bound = bound
+        self.calls = result.stats.calls if calls is None else calls
+        self.credits = result.stats.credits if credits is None else credits
+        self.metadata_credits = metadata_credits
+        self.whole_credits = whole_credits
 
     @property
     def summary(self) -> str:
-        stats = self.result.stats
-        return (
-            f"{_plural(self.table.num_rows, 'row')} · {_plural(stats.calls, 'call')} · "
-            f"{_plural(stats.credits, 'credit')} · {self.seconds:.2f} s"
-        )
+        rows = self.table.num_rows
+        if self.complete:
+            counted = _plural(rows, "row")
+        elif self.total is None:
+            counted = f"the first {_plural(rows, 'row')}"
+        else:
+            counted = f"{rows:,} of {'up to ' if self.bound != 'exact' else ''}{_plural(self.total, 'row')}"
+        credits = _plural(self.credits, "credit")
+        if self.metadata_credits:
+            credits += f" (+{self.metadata_credits:,} for metadata)"
+        return f"{counted} · {_plural(self.calls, 'call')} · {credits} · {self.seconds:.2f} s"
+
+    def to_arrow(self) -> pa.Table:
+        """The rows the view holds, as a ``pyarrow.Table``."""
+        return self.table
+
+    def to_pandas(self, *, decimals: str = "decimal", lookups: str = "name", **kwargs: Any) -> Any:
+        """The rows the view holds as a pandas DataFrame (see :func:`coqlkit.api.pandas_frame`)."""
+        plan = getattr(self.result, "plan", None)
+        picklists = picklists_of(plan) if plan is not None else None
+        return pandas_frame(self.table, decimals=decimals, lookups=lookups, picklists=picklists, **kwargs)
+
+    def to_polars(self, *, decimals: str = "decimal") -> Any:
+        """The rows the view holds as a Polars DataFrame."""
+        return polars_frame(self.table, decimals=decimals)
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
         names = self.table.column_names
@@ -77,6 +135,9 @@ class ResultView:
         return names, [[_cell(row[n]) for n in names] for row in shown]
 
     def _shown_note(self, shown: int) -> str:
+        if not self.complete:
+            cost = f", about {_plural(self.whole_credits, 'credit')}" if self.whole_credits else ""
+            return f" (only the rows shown were read: `%%coql NAME <<` reads them all{cost})"
         return f" (first {shown:,} shown)" if self.table.num_rows > shown else ""
 
     def _repr_html_(self) -> str:
@@ -90,14 +151,17 @@ class ResultView:
         )
         return (
             f'<table class="coqlkit-result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f'<p class="coqlkit-summary">{html.escape(self.summary)}{self._shown_note(len(rows))}</p>'
+            f'<p class="coqlkit-summary">{html.escape(self.summary)}{html.escape(self._shown_note(len(rows)))}</p>'
         )
 
     def __repr__(self) -> str:
         from tabulate import tabulate
 
         names, rows = self._cells()
-        return f"{tabulate(rows, headers=names)}\n{self.summary}{self._shown_note(len(rows))}"
+        # The values as the HTML shows them (54700.00 stays 54700.00), numbers to the right.
+        align = ["right" if _is_number(t) else "left" for t in self.table.schema.types]
+        text = tabulate(rows, headers=names, disable_numparse=True, colalign=align) if names else ""
+        return f"{text}\n{self.summary}{self._shown_note(len(rows))}"
 
 
 def _is_number(kind: pa.DataType) -> bool:
@@ -125,7 +189,8 @@ class MagicError(Exception):
 
 class _Progress:
     """Rows fetched of the expected total, and credits, updated in place (at most 10 times a
-    second). HTML only: a terminal, which cannot update an output in place, shows nothing."""
+    second) and cleared when the read ends. HTML only: a terminal, which cannot update an
+    output in place, shows nothing."""
 
     def __init__(self, expected: int | None, conn: Connection, credits: int) -> None:
         self.expected = expected
@@ -155,6 +220,11 @@ class _Progress:
         else:
             self.handle.update(bar, raw=True)
 
+    def clear(self) -> None:
+        """The bar's output emptied: the table (or the summary line) takes its place."""
+        if self.handle is not None:
+            self.handle.update({"text/html": ""}, raw=True)
+
 
 class _UsageError(Exception):
     """A magic's line that its options do not describe."""
@@ -178,6 +248,8 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--arrow", action="store_true", help="assign an Arrow table, not a DataFrame")
     parser.add_argument("--floats", action="store_true", help="currency and decimals as floats, not Decimal")
+    parser.add_argument("--lookups", choices=("name", "flatten", "struct"), help="lookups in the DataFrame")
+    parser.add_argument("--tz", help="the time zone of datetime columns")
     return parser
 
 
@@ -186,6 +258,8 @@ def _connect_parser() -> _Parser:
     parser.add_argument("--profile")
     parser.add_argument("--sandbox", action="store_true")
     parser.add_argument("--records", type=int)
+    parser.add_argument("--max-credits", type=int)
+    parser.add_argument("--tz")
     return parser
 
 
@@ -203,6 +277,8 @@ class CoqlMagics(Magics):
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
         self.conn: Connection | None = None
+        #: Credits one magic may spend (``%coql_connect --max-credits N``); None: no limit.
+        self.max_credits: int | None = None
 
     @property
     def namespace(self) -> dict[str, Any]:
@@ -212,20 +288,22 @@ class CoqlMagics(Magics):
 
     @line_magic
     def coql_connect(self, line: str) -> None:
-        """``%coql_connect [--profile NAME | --sandbox [--records N]]``"""
+        """``%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]``"""
         try:
             args = _parse_args(_connect_parser(), shlex.split(line))
             if args.records is not None and not args.sandbox:
                 raise _UsageError(f"%coql_connect: --records needs --sandbox\nusage: {CONNECT_USAGE}")
             if args.sandbox and args.profile:
                 raise _UsageError(f"%coql_connect: --profile or --sandbox, not both\nusage: {CONNECT_USAGE}")
+            if args.max_credits is not None and args.max_credits < 1:
+                raise _UsageError(f"%coql_connect: --max-credits must be at least 1\nusage: {CONNECT_USAGE}")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
             raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%coql_connect: {exc}") from None
         sandbox: bool | dict[str, Any] = False
         if args.sandbox:
             sandbox = {"records": args.records} if args.records is not None else True
         try:
-            conn = connect(args.profile, sandbox=sandbox)
+            conn = connect(args.profile, sandbox=sandbox, tz=args.tz)
         except CoqlError as exc:
             raise MagicError(str(exc)) from None
         except ValueError as exc:  # a sandbox option out of range
@@ -234,29 +312,36 @@ class CoqlMagics(Magics):
         if self.conn is not None:
             self.conn.close()
         self.conn = conn
-        print(f"coqlkit: connected to {_where(conn, args.profile)}")
+        self.max_credits = args.max_credits
+        budget = f" (at most {_plural(args.max_credits, 'credit')} a query)" if args.max_credits else ""
+        print(f"coqlkit: connected to {_where(conn, args.profile)}{budget}")
 
     # IPython would paste {var} and $var into the line before the magic sees it: text into
     # a query, against the point of parameters (``:name`` binds typed values).
     @no_var_expand
     @line_cell_magic
     def coql(self, line: str, cell: str | None = None) -> Any:
-        """``%coql QUERY`` or ``%%coql [--explain|--analyze] [--no-progress] [--arrow|--floats] [NAME <<]``."""
+        """``%coql [[OPTIONS] NAME <<] QUERY`` or a cell: ``%%coql [OPTIONS] [NAME <<]``
+        (``--explain``, ``--analyze``, ``--no-progress``, ``--arrow``, ``--floats``,
+        ``--lookups name|flatten|struct``, ``--tz ZONE``)."""
         flags: list[str] = []
         target, query = None, line
         try:
             if cell is not None:
                 flags, target = _split_line(line)
                 query = cell
+            else:
+                flags, target, query = _split_line_query(line)
             args = _parse_args(_cell_parser(), flags)
             if target is not None and (args.explain or args.analyze):
                 raise _UsageError(f"%%coql: --explain and --analyze print a plan: no `{target} <<`")
-            if args.arrow and args.floats:
-                raise _UsageError(f"%%coql: --floats is for a DataFrame, not --arrow\nusage: {CELL_USAGE}")
+            if args.arrow and (args.floats or args.lookups):
+                option = "--floats" if args.floats else "--lookups"
+                raise _UsageError(f"%%coql: {option} is for a DataFrame, not --arrow\nusage: {CELL_USAGE}")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
             raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%%coql: {exc}") from None
         if not query.strip():
-            raise MagicError("%coql: no query\nusage: %coql QUERY, or a cell: " + CELL_USAGE)
+            raise MagicError(f"%coql: no query\nusage: {LINE_USAGE}, or a cell: {CELL_USAGE}")
         conn = self._connection()
         try:
             return self._run(conn, query, args, target)
@@ -265,21 +350,98 @@ class CoqlMagics(Magics):
 
     def _run(self, conn: Connection, query: str, args: argparse.Namespace, target: str | None) -> Any:
         params = self._params(query)
+        options: dict[str, Any] = {"tz": args.tz} if args.tz else {}
+        budget: dict[str, Any] = {} if self.max_credits is None else {"max_credits": self.max_credits}
+        started, credits = time.perf_counter(), conn.credits_used
         try:
             if args.explain or args.analyze:
-                print(conn.explain(query, params, analyze=args.analyze))
+                # A plan is shown whatever it would cost; --analyze runs it, within the budget.
+                limits = budget if args.analyze else {}
+                explained, planned = conn._explain(query, params, analyze=args.analyze, **options, **limits)
+                _print_warnings(planned, query)
+                print(explained)
                 return None
-            started, credits = time.perf_counter(), conn.credits_used
-            result = conn.query(query, params)
+            if target is None and _may_peek(query, params):
+                # Planned whole (nothing but the COUNT probe spent) for its count and cost;
+                # what runs is decided below.
+                result = conn._query(query, params, **options, max_credits=None)
+            else:
+                result = conn._query(query, params, **options, **budget)
         except ParameterError as exc:
             raise _at_parameter(exc, query) from None
-        table = self._read(result, conn, credits, progress=not args.no_progress)
-        view = ResultView(table, result, time.perf_counter() - started)
+        _print_warnings(result, query)
         if target is None:
-            return view
-        self.namespace[target] = table if args.arrow else _frame(table, "float" if args.floats else "decimal")
+            return self._show(conn, result, options, credits, started, progress=not args.no_progress)
+        table = self._read(result, conn, progress=not args.no_progress)
+        own_calls, own_credits = result.stats.calls, result.stats.credits
+        view = ResultView(
+            table,
+            result,
+            time.perf_counter() - started,
+            metadata_credits=max(0, conn.credits_used - credits - own_credits),
+            calls=own_calls,
+            credits=own_credits,
+        )
+        if args.arrow:
+            self.namespace[target] = table
+        else:
+            self.namespace[target] = _frame(
+                table, "float" if args.floats else "decimal", args.lookups or "name", result.plan
+            )
         print(f"{target} = {view.summary}")
         return None
+
+    def _show(
+        self,
+        conn: Connection,
+        result: Result,
+        options: dict[str, Any],
+        credits: int,
+        started: float,
+        *,
+        progress: bool,
+    ) -> ResultView:
+        """The view of ``result`` for display: its first rows alone when reading it whole
+        would cost more than one call of one credit."""
+        plan = result.plan
+        spent_calls, spent_credits = _spent_before(plan)
+        peek = _peek(plan)
+        if peek is None:
+            if self.max_credits is not None and plan.estimate.credits > self.max_credits:
+                raise CreditBudgetExceeded(
+                    f"this query would cost {_plural(plan.estimate.credits, 'credit')} "
+                    f"({_plural(plan.estimate.calls, 'call')}); the budget is {self.max_credits:,} "
+                    "(%coql_connect --max-credits): narrow the query, add a LIMIT or raise the budget",
+                    needed=plan.estimate.credits,
+                    left=self.max_credits,
+                )
+            table = self._read(result, conn, progress=progress)
+            own_calls, own_credits = result.stats.calls, result.stats.credits
+            view_of = result
+            complete, whole = True, None
+        else:
+            budget: dict[str, Any] = (
+                {} if self.max_credits is None else {"max_credits": self.max_credits - spent_credits}
+            )
+            view_of = conn._query(peek, check=False, **options, **budget)
+            table = view_of.to_arrow()
+            own_calls = spent_calls + view_of.stats.calls
+            own_credits = spent_credits + view_of.stats.credits
+            complete = False
+            whole = plan.estimate.credits - spent_credits
+        est = plan.estimate
+        return ResultView(
+            table,
+            view_of,
+            time.perf_counter() - started,
+            complete=complete,
+            total=est.rows if complete is False else None,
+            bound=est.rows_bound,
+            calls=own_calls,
+            credits=own_credits,
+            metadata_credits=max(0, conn.credits_used - credits - own_credits),
+            whole_credits=whole,
+        )
 
     def _connection(self) -> Connection:
         if self.conn is not None and not self.conn.closed:
@@ -306,20 +468,69 @@ class CoqlMagics(Magics):
             )
         return {p.name: self.namespace[p.name] for p in params}
 
-    def _read(self, result: Result, conn: Connection, credits: int, *, progress: bool) -> pa.Table:
+    def _read(self, result: Result, conn: Connection, *, progress: bool) -> pa.Table:
         expected = result.estimated_rows
         pages = result.plan.estimate.calls
         if not progress or pages <= 2:
             return result.to_arrow()
-        bar = _Progress(expected, conn, credits)
+        # The bar counts the query's own credits (the probe's too), as the summary does.
+        bar = _Progress(expected, conn, conn.credits_used - _spent_before(result.plan)[1])
         batches = []
         rows = 0
-        for batch in result.record_batches():
-            batches.append(batch)
-            rows += batch.num_rows
-            bar.update(rows)
-        bar.update(rows, final=True)
+        try:
+            for batch in result.record_batches():
+                batches.append(batch)
+                rows += batch.num_rows
+                bar.update(rows)
+            bar.update(rows, final=True)
+        finally:
+            bar.clear()
         return pa.Table.from_batches(batches, schema=result.schema)
+
+
+def _spent_before(plan: Plan) -> tuple[int, int]:
+    """The calls and credits ``plan`` spent before its first page (the COUNT probe...)."""
+    est, own = plan.estimate, total(plan.root)
+    return est.calls - own.calls, est.credits - own.credits
+
+
+def _may_peek(query: str, params: dict[str, Any]) -> bool:
+    """Whether a display of ``query`` might read fewer rows than the query asks for: a
+    query of records (not of aggregates) without a LIMIT of at most the rows shown."""
+    try:
+        select = parse(query, params)
+    except CoqlError:
+        return False  # the query itself says what is wrong, in conn.query
+    return _limited(select) is not None
+
+
+def _limited(select: Select) -> Select | None:
+    """``select`` with a LIMIT of the rows shown (its OFFSET kept), or None when it is a
+    query of aggregates or asks for no more rows than that anyway."""
+    if select.aggregates or select.group_by:
+        return None
+    count, offset = select.limit.rows() if select.limit is not None else (None, None)
+    if count is not None and count <= SHOW_ROWS:
+        return None
+    return dataclasses.replace(select, limit=Limit(SHOW_ROWS, offset))
+
+
+def _peek(plan: Plan) -> Select | None:
+    """The query to read for a display of ``plan``'s rows: the rows shown alone, when
+    reading the whole result would cost more than one call of one credit."""
+    est = total(plan.root)
+    if est.calls <= 1 and est.credits <= 1:
+        return None
+    if est.rows is not None and est.rows <= SHOW_ROWS and est.rows_bound == "exact":
+        return None
+    return _limited(plan.select)
+
+
+def _print_warnings(result: Result, query: str) -> None:
+    """The check's warnings about ``query`` (a value not in its picklist...), as text above
+    the result: the query still runs."""
+    for diagnostic in result.warnings:
+        print(diagnostic.format(query))
 
 
 def _where(conn: Connection, profile: str | None) -> str:
@@ -329,21 +540,60 @@ def _where(conn: Connection, profile: str | None) -> str:
     return f"profile {profile}" if profile else "the org of ZOHO_* / the default profile"
 
 
+#: The cell options that take a value (``--tz UTC``).
+_VALUED = frozenset({"--tz", "--lookups"})
+
+
+def _stray(words: list[str]) -> list[str]:
+    """The words that are neither options nor the value of the option before them."""
+    return [
+        w for i, w in enumerate(words) if not w.startswith("-") and (i == 0 or words[i - 1] not in _VALUED)
+    ]
+
+
 def _split_line(line: str) -> tuple[list[str], str | None]:
     """``--flags NAME <<`` → (flags, NAME)."""
-    words = shlex.split(line)
+    words = shlex.split(line.replace("<<", " << "))
     target = None
+    if "<<" in words[:-1]:
+        at = words.index("<<")
+        before, after = words[:at], words[at + 1 :]
+        if not _stray(after):
+            fixed = " ".join([*after, *before, "<<"])
+            raise _UsageError(
+                f"%%coql: options go before `NAME <<`: write `%%coql {fixed}`\nusage: {CELL_USAGE}"
+            )
+        raise _UsageError(
+            f"%%coql: `<<` ends the magic's line; the query goes in the cell below it\nusage: {CELL_USAGE}"
+        )
     if words and words[-1] == "<<":
         if len(words) < 2 or words[-2].startswith("-"):
             raise _UsageError(f"%%coql: `<<` needs a variable name before it\nusage: {CELL_USAGE}")
         target, words = words[-2], words[:-2]
         if not target.isidentifier():
             raise _UsageError(f"%%coql: {target!r} is not a variable name\nusage: {CELL_USAGE}")
-    stray = [w for w in words if not w.startswith("-")]
+    stray = _stray(words)
     if stray:
         hint = f"\nhint: to assign the result, write `{stray[0]} <<`" if stray[0].isidentifier() else ""
         raise _UsageError(f"%%coql: unexpected {stray[0]!r}\nusage: {CELL_USAGE}{hint}")
     return words, target
+
+
+_ASSIGNED = re.compile(r"^(?P<head>[^']*?)<<(?P<query>.*)$", re.DOTALL)
+
+
+def _split_line_query(line: str) -> tuple[list[str], str | None, str]:
+    """``%coql [[OPTIONS] NAME <<] QUERY`` → (options, NAME, QUERY); a line without
+    ``NAME <<`` before its query is all query."""
+    match = _ASSIGNED.match(line)
+    if match is None or not match["head"].strip() or _is_query(match["head"]):
+        return [], None, line
+    flags, target = _split_line(match["head"] + " <<")
+    return flags, target, match["query"]
+
+
+def _is_query(text: str) -> bool:
+    return text.strip().lower().startswith("select")
 
 
 def _params_of(query: str) -> list[Param]:
@@ -376,12 +626,12 @@ def _at_parameter(exc: ParameterError, query: str) -> ParameterError:
     return ParameterError(_diagnostic(query, param, str(exc)))
 
 
-def _frame(table: pa.Table, decimals: str) -> Any:
+def _frame(table: pa.Table, decimals: str, lookups: str, plan: Plan) -> Any:
     try:
         import pandas  # noqa: F401
     except ImportError:
         return table
-    return pandas_frame(table, decimals=decimals)
+    return pandas_frame(table, decimals=decimals, lookups=lookups, picklists=picklists_of(plan))
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +27,7 @@ from traitlets.config import Config
 
 import coqlkit
 from coqlkit.notebook import CoqlMagics, MagicError, ResultView
+from tests.api._support import RequestLog
 
 RECORDS = 3_000  # Leads: a full read is a COUNT probe and two pages
 
@@ -78,6 +80,25 @@ def connected(shell: InteractiveShell, cache_home: Path) -> str:
 @pytest.fixture
 def ip(shell: InteractiveShell, connected: str) -> InteractiveShell:
     return shell
+
+
+@pytest.fixture
+def fresh(shell: InteractiveShell) -> Iterator[Callable[[str], CoqlMagics]]:
+    """Magics of their own, connected with the given ``%coql_connect`` options to a sandbox
+    of their own (the module's connection stays as it is)."""
+    made: list[CoqlMagics] = []
+
+    def connect(options: str) -> CoqlMagics:
+        found = CoqlMagics(shell)
+        with capture_output():
+            found.coql_connect(f"--sandbox --records {RECORDS} {options}")
+        made.append(found)
+        return found
+
+    yield connect
+    for found in made:
+        if found.conn is not None:
+            found.conn.close()
 
 
 @pytest.fixture
@@ -145,7 +166,9 @@ def test_connect_refuses_bad_flags(ip: InteractiveShell, line: str, message: str
     text = error_of(out)
     assert text.startswith(message)
     if "usage" in text:
-        assert text.endswith("usage: %coql_connect [--profile NAME | --sandbox [--records N]]")
+        assert text.endswith(
+            "usage: %coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]"
+        )
     assert out.stderr == ""  # argparse printed nothing of its own
     assert magics(ip).conn is before and before is not None and not before.closed
 
@@ -181,7 +204,10 @@ def test_line_magic_shows_rows_count_calls_credits_and_time(ip: InteractiveShell
         assert f"<td>{row['Last_Name']}</td>" in page
     summary = re.search(r'<p class="coqlkit-summary">(.*)</p>', page)
     assert summary is not None
-    assert re.fullmatch(r"5 rows · 1 call · 1 credit · \d+\.\d\d s", summary.group(1))
+    # The module's first query: the metadata it fetched is counted apart.
+    assert re.fullmatch(
+        r"5 rows · 1 call · 1 credit(?: \(\+\d for metadata\))? · \d+\.\d\d s", summary.group(1)
+    )
     assert repr(view).splitlines()[-1] == summary.group(1)  # the plain-text view (a terminal)
 
 
@@ -208,6 +234,18 @@ def test_result_view_escapes_and_flattens_values() -> None:
     assert '<td style="text-align:right">12.50</td>' in page
     assert "<tr><td></td><td></td><td></td>" in page  # nulls show as empty cells
     assert "2 rows · 1 call · 1 credit · 0.50 s" in page
+
+
+def test_the_plain_text_view_shows_values_as_the_html_does() -> None:
+    table = pa.table(
+        {
+            "Name": ["Ann", "Bo"],
+            "Amount": pa.array([Decimal("54700.00"), Decimal("5.50")], pa.decimal128(18, 2)),
+        }
+    )
+    view = ResultView(table, SimpleNamespace(stats=SimpleNamespace(calls=1, credits=1)), 0.5)  # type: ignore[arg-type]
+    lines = repr(view).splitlines()
+    assert lines[2:4] == ["Ann     54700.00", "Bo          5.50"]  # not 54700, numbers to the right
 
 
 def test_cell_assigns_a_dataframe(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
@@ -245,6 +283,164 @@ def test_cell_assigns_floats_for_decimals_with_floats(ip: InteractiveShell, conn
     assert rough["Deal_Name"].tolist() == exact["Deal_Name"].tolist()
 
 
+def test_a_result_only_shown_reads_only_the_rows_shown(
+    ip: InteractiveShell, conn: coqlkit.Connection
+) -> None:
+    assert conn.sandbox is not None
+    log = RequestLog(conn.sandbox)
+    conn.fields("Leads")
+    log.mark()
+    view, _ = run(lambda: ip.run_line_magic("coql", "select Last_Name, Email from Leads"))
+    assert isinstance(view, ResultView)
+    assert view.table.num_rows == 10 and not view.complete and view.total == RECORDS
+    coql = [e["coql"] for e in log.coql()]
+    assert len(coql) == 2 and coql[0].startswith("select COUNT(id) from Leads")
+    assert coql[1].endswith("limit 10")  # one call of the rows shown, not 3,000 rows
+    assert re.fullmatch(r"10 of 3,000 rows · 2 calls · 2 credits · \d+\.\d\d s", view.summary)
+    whole = conn.query("select Last_Name, Email from Leads").to_arrow()
+    assert re.search(
+        r" \(only the rows shown were read: `%%coql NAME <<` reads them all, about \d credits\)$", repr(view)
+    )
+    assert "`%%coql NAME &lt;&lt;` reads them all" in view._repr_html_()
+    assert view.table.equals(whole.slice(0, 10))
+    assert len(view.to_pandas()) == 10  # the view's own rows
+    # A LIMIT past the rows shown is capped too; a query of aggregates, or a cheap one, is not.
+    view = ip.run_line_magic("coql", "select Last_Name from Leads order by Last_Name limit 1000 offset 5")
+    assert view.table.num_rows == 10 and view.total == 1000 and view.bound == "at most"  # no probe
+    assert view.summary.startswith("10 of up to 1,000 rows · 1 call · 1 credit · ")
+    assert (
+        view.table.column("Last_Name").to_pylist()
+        == conn.query("select Last_Name from Leads order by Last_Name limit 10 offset 5")
+        .to_arrow()
+        .column("Last_Name")
+        .to_pylist()
+    )
+    grouped = ip.run_line_magic("coql", "select Lead_Source, COUNT(id) from Leads group by Lead_Source")
+    assert grouped.complete and grouped.table.num_rows > 10
+    assert ip.run_line_magic("coql", "select Last_Name from Leads limit 25").complete
+
+
+def test_the_line_form_assigns_with_name(ip: InteractiveShell) -> None:
+    value, out = run(lambda: ip.run_line_magic("coql", "deals << select Deal_Name, Stage from Deals limit 3"))
+    assert value is None and out.outputs == []
+    assert re.fullmatch(r"deals = 3 rows · 1 call · 1 credit · \d+\.\d\d s\n", out.stdout)
+    assert isinstance(ip.user_ns["deals"], pd.DataFrame) and len(ip.user_ns["deals"]) == 3
+    run(lambda: ip.run_line_magic("coql", "--arrow table2 << select Deal_Name from Deals limit 2"))
+    assert isinstance(ip.user_ns["table2"], pa.Table)
+    # `<<` inside the query's text is the query's.
+    view = ip.run_line_magic("coql", "select COUNT(id) from Leads where Last_Name = 'a << b'")
+    assert view.table.column(0).to_pylist() == [0]
+
+
+def test_a_name_without_a_space_before_the_arrows(ip: InteractiveShell) -> None:
+    cell(ip, "--no-progress leads<<", "select Last_Name from Leads limit 4")
+    assert len(ip.user_ns["leads"]) == 4
+
+
+def test_the_view_converts_its_rows(ip: InteractiveShell) -> None:
+    view = ip.run_line_magic("coql", "select Deal_Name, Stage, Amount, Closing_Date from Deals limit 3")
+    assert view.to_arrow() is view.table
+    frame = view.to_pandas(decimals="float")
+    assert len(frame) == 3 and frame["Amount"].dtype == "float64"
+    assert frame["Stage"].cat.categories[0] == "Qualification"  # the picklist's order
+    assert pd.api.types.is_datetime64_dtype(frame["Closing_Date"].dtype)
+    assert view.to_polars().height == 3
+
+
+def test_assigned_frames_take_lookups_and_a_time_zone(ip: InteractiveShell) -> None:
+    cell(ip, "--no-progress named <<", "select Deal_Name, Owner from Deals order by id limit 5")
+    cell(
+        ip,
+        "--lookups flatten --no-progress flat <<",
+        "select Deal_Name, Owner from Deals order by id limit 5",
+    )
+    cell(
+        ip,
+        "--lookups struct --no-progress dicts <<",
+        "select Deal_Name, Owner from Deals order by id limit 5",
+    )
+    named, flat, dicts = ip.user_ns["named"], ip.user_ns["flat"], ip.user_ns["dicts"]
+    assert named["Owner"].tolist() == flat["Owner.name"].tolist() == [d["name"] for d in dicts["Owner"]]
+    assert flat["Owner.id"].tolist() == [d["id"] for d in dicts["Owner"]]
+    cell(ip, "--tz UTC --no-progress utc <<", "select Created_Time from Leads order by id limit 3")
+    cell(ip, "--no-progress local <<", "select Created_Time from Leads order by id limit 3")
+    utc, local = ip.user_ns["utc"]["Created_Time"], ip.user_ns["local"]["Created_Time"]
+    assert str(utc.dt.tz) == "UTC" and str(local.dt.tz) == "America/Los_Angeles"
+    assert (utc == local).all()  # the same instants
+
+
+# ---- warnings --------------------------------------------------------------------------------
+
+
+def test_a_warning_shows_above_the_result_and_the_query_runs(ip: InteractiveShell) -> None:
+    query = "select COUNT(id) from Deals where Stage = 'Closed Wonn'"
+    with warnings.catch_warnings(record=True) as issued:
+        warnings.simplefilter("always")
+        view, out = run(lambda: ip.run_line_magic("coql", query))
+    assert issued == []  # shown once, as text: no Python warning as well
+    assert out.stdout == (
+        "1:43: warning[INVALID_QUERY]: 'Closed Wonn' is not a value of the picklist Stage\n"
+        f"  {query}\n"
+        "  " + " " * 42 + "^" * 13 + "\n"
+        "  hint: closest values: 'Closed Won', 'Closed Lost'\n"
+    )
+    assert view.table.column(0).to_pylist() == [0]
+    assert view.result.stats.notes  # kept with the result
+    # In a cell, the line numbers are the cell's; with NAME << the summary follows.
+    _, out = cell(ip, "--no-progress none <<", "select Deal_Name\nfrom Deals\nwhere Stage = 'Closed Wonn'")
+    assert out.stdout.startswith("3:15: warning[INVALID_QUERY]: 'Closed Wonn' is not a value")
+    assert out.stdout.splitlines()[-1].startswith("none = 0 rows")
+    _, out = cell(ip, "--explain", query)
+    assert out.stdout.startswith("1:43: warning[INVALID_QUERY]") and "\nPlan: " in out.stdout
+
+
+def test_infos_are_not_shown(ip: InteractiveShell) -> None:
+    _, out = cell(ip, "--no-progress many <<", "select Last_Name from Leads limit 2500")  # an info: paged
+    assert out.stdout.startswith("many = 2,500 rows")
+
+
+# ---- credits: the metadata a query fetched, a budget ------------------------------------------
+
+
+def test_the_summary_counts_the_metadata_apart(fresh: Callable[[str], CoqlMagics]) -> None:
+    magics_ = fresh("")
+    assert magics_.conn is not None
+    before = magics_.conn.credits_used
+    view = magics_.coql("select Deal_Name from Deals limit 5")  # Deals' fields fetched first
+    spent = magics_.conn.credits_used - before
+    assert view.credits == 1 and view.metadata_credits == spent - 1 > 0
+    assert f"1 credit (+{spent - 1} for metadata)" in view.summary
+    again = magics_.coql("select Deal_Name from Deals limit 5")
+    assert "metadata" not in again.summary
+
+
+def test_a_credit_budget_refuses_a_query_before_its_pages(fresh: Callable[[str], CoqlMagics]) -> None:
+    magics_ = fresh("--max-credits 3")
+    conn = magics_.conn
+    assert conn is not None and magics_.max_credits == 3
+    conn.fields("Leads")
+    view = magics_.coql("select Last_Name from Leads")  # shown: the probe and 10 rows
+    assert view.credits == 2
+    before = conn.credits_used
+    with pytest.raises(MagicError, match="the budget is 3"):
+        magics_.coql("all <<", "select Last_Name from Leads")  # 3,000 rows: 7 credits
+    assert conn.credits_used - before == 1  # the COUNT probe only
+    with pytest.raises(MagicError, match="the budget is 3"):
+        magics_.coql("--analyze", "select Last_Name from Leads")
+    magics_.coql("--explain", "select Last_Name from Leads")  # a plan is shown whatever it costs
+    tight = fresh("--max-credits 1")
+    assert tight.conn is not None
+    tight.conn.fields("Leads")
+    with pytest.raises(MagicError, match="would cost 2 credits"):
+        tight.coql("select Last_Name from Leads where Last_Name = 'Chavez'")  # probe + one call
+
+
+def test_connect_takes_a_time_zone(fresh: Callable[[str], CoqlMagics], shell: InteractiveShell) -> None:
+    magics_ = fresh("--tz Asia/Kolkata")
+    view = magics_.coql("select Created_Time from Leads limit 1")
+    assert str(view.table.schema.field("Created_Time").type.tz) == "Asia/Kolkata"
+
+
 # ---- :name parameters --------------------------------------------------------------------------
 
 
@@ -253,11 +449,11 @@ def test_parameters_bind_notebook_variables_by_type(ip: InteractiveShell, conn: 
     view = ip.run_cell_magic(
         "coql", "", "select Stage, Closing_Date from Deals\nwhere Closing_Date >= :since and Stage in :stages"
     )
-    rows = view.table.to_pylist()
+    rows = view.table.to_pylist()  # the rows shown: the display reads no more
     assert rows and all(r["Closing_Date"] >= dt.date(2025, 1, 1) for r in rows)
-    assert {r["Stage"] for r in rows} == {"Closed Won", "Closed Lost"}
+    assert {r["Stage"] for r in rows} <= {"Closed Won", "Closed Lost"}
     literal = "Closing_Date >= '2025-01-01' and Stage in ('Closed Won', 'Closed Lost')"
-    assert len(rows) == conn.query(f"select Stage from Deals where {literal}").to_arrow().num_rows
+    assert view.total == conn.query(f"select Stage from Deals where {literal}").to_arrow().num_rows
 
 
 def test_a_string_parameter_keeps_its_quote(ip: InteractiveShell) -> None:
@@ -365,6 +561,18 @@ def test_a_read_of_several_pages_shows_a_progress_bar_updated_in_place(ip: Inter
     assert len(ip.user_ns["everyone"]) == 3_000
 
 
+def test_the_progress_bar_is_cleared_when_the_read_ends(ip: InteractiveShell) -> None:
+    _, out = cell(ip, "everyone <<", "select Last_Name, Email from Leads")
+    bars = progress_outputs(out)
+    last = out.outputs[-1]
+    assert last.update and last.transient["display_id"] == bars[0].transient["display_id"]
+    assert last.data == {"text/html": ""}  # the bar's output, emptied
+    # The bar counts what the summary counts: the query's own credits.
+    final = re.search(r"(\d+) credits</div>", bars[-1].data["text/html"])
+    summary = re.search(r"· (\d+) credits", out.stdout)
+    assert final and summary and final.group(1) == summary.group(1)
+
+
 @pytest.mark.parametrize(
     ("line", "query"),
     [
@@ -419,6 +627,15 @@ def test_a_wrong_query_fails_its_cell_showing_the_caret_diagnostic_only(
         ("'open", "%%coql: No closing quotation"),
         ("--explain plan <<", "%%coql: --explain and --analyze print a plan: no `plan <<`"),
         ("--arrow --floats t <<", "%%coql: --floats is for a DataFrame, not --arrow\nusage: %%coql "),
+        (
+            "--arrow --lookups flatten t <<",
+            "%%coql: --lookups is for a DataFrame, not --arrow\nusage: %%coql ",
+        ),
+        ("--lookups nope t <<", "%%coql: argument --lookups: invalid choice: 'nope'"),
+        ("leads << --floats", "%%coql: options go before `NAME <<`: write `%%coql --floats leads <<`\n"),
+        ("leads << --tz UTC", "%%coql: options go before `NAME <<`: write `%%coql --tz UTC leads <<`\n"),
+        ("leads << select", "%%coql: `<<` ends the magic's line; the query goes in the cell below it\n"),
+        ("--tz UTC leads", "%%coql: unexpected 'leads'\nusage: %%coql "),
     ],
 )
 def test_a_bad_magic_line_shows_its_usage(ip: InteractiveShell, line: str, message: str) -> None:
