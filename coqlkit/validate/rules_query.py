@@ -296,6 +296,8 @@ def _alias_is_a_field(ctx: Context, selected: set[str]) -> Iterator[Diagnostic]:
     for item in ctx.select.columns:
         if not isinstance(item, Column) or item.alias is None or item.alias in selected:
             continue  # an alias naming a selected column is the error above
+        if isinstance(item.expr, Aggregate):
+            continue  # SUM(Amount) amount names a figure, not a missing comma
         other = fields.get(item.alias.lower())
         if other is None or other.lower() == item.expr.name.lower():
             continue
