@@ -33,12 +33,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit import export
-from coqlkit.catalog import Catalog, Field, Module
+from coqlkit.catalog import Catalog, Field, Module, ResolveError
 from coqlkit.catalog.cache import MetadataCache
 from coqlkit.errors import ConfigError, CoqlError, QueryWarning, ZohoApiError
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
 from coqlkit.language import bind, parse
-from coqlkit.language.ast import FieldRef, Select
+from coqlkit.language.ast import Column, FieldRef, Select, Star
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
@@ -499,6 +499,26 @@ def _zone(zone: str) -> str:
     return zone
 
 
+def _selected_lookup_targets(select: Select, catalog: Catalog) -> set[str]:
+    """The modules the lookups ``select`` selects point to (``*``: every lookup of its module)."""
+    module = catalog.module(select.module)
+    if module is None or module.fields is None:
+        return set()
+    out: set[str] = set()
+    for item in select.columns:
+        if isinstance(item, Star):
+            fields = list(module.fields.values())
+        elif isinstance(item, Column) and isinstance(item.expr, FieldRef):
+            try:
+                fields = [catalog.resolve(select.module, item.expr).field]
+            except ResolveError:
+                continue
+        else:
+            continue
+        out |= {f.lookup_module for f in fields if f.is_lookup and not f.subkey and f.lookup_module}
+    return out
+
+
 def _has_fields(catalog: Catalog, module: str) -> bool:
     found = catalog.module(module)
     return found is not None and found.fields is not None
@@ -510,12 +530,14 @@ def _modules_of(select: Select) -> set[str]:
 
 
 def _targets(select: Select, catalog: Catalog) -> set[str]:
-    """The modules the lookup paths of ``select`` (and its subqueries) step into, as far as
-    the catalog already knows them."""
+    """The modules the lookup paths of ``select`` (and its subqueries) step into, and those
+    its selected lookups point to (their display field names the record in a bulk read, which
+    gives ids only), as far as the catalog already knows them."""
     out: set[str] = set()
     for node in select.walk():
         if not isinstance(node, Select):
             continue
+        out |= _selected_lookup_targets(node, catalog)
         for ref in node.walk():
             if not isinstance(ref, FieldRef) or not (ref.is_path or ref.via or ref.qualifier):
                 continue

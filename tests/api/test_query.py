@@ -304,3 +304,22 @@ def test_a_connection_wide_budget(sandbox: Sandbox) -> None:
             conn.query("select Last_Name from Leads")
         # a query may raise its own budget above the connection's
         assert conn.query("select Last_Name from Leads", max_credits=100).to_arrow().num_rows > 2000
+
+
+def test_a_bulk_read_names_its_lookups_on_a_fresh_metadata_cache(sandbox: Sandbox) -> None:
+    # A bulk read gives a lookup's id only: its name comes from the target's display field,
+    # which the plan knows only if the target module's fields are in the catalog. A fresh
+    # cache (a new CI runner) must give the same names as a warm one and as COQL pages.
+    query = "select Last_Name, Owner from Leads where Lead_Source = 'Chat'"
+    with coqlkit.connect(sandbox=sandbox) as fresh:
+        bulk = fresh.query(query, strategy="bulk")
+        assert "Owner.full_name" in bulk.explain()
+        by_bulk = bulk.to_arrow()
+    with coqlkit.connect(sandbox=sandbox) as other:
+        by_pages = other.query(query, strategy="coql").to_arrow()
+    assert by_bulk.num_rows > 100
+    assert by_bulk.column("Owner").combine_chunks().field("name").null_count == 0
+    assert (
+        by_bulk.sort_by("id").column("Owner").to_pylist()
+        == by_pages.sort_by("id").column("Owner").to_pylist()
+    )
