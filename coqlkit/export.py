@@ -142,9 +142,7 @@ def check_target(path: str | os.PathLike[str], *, mkdir: bool = False) -> Path:
 
 def _reason(exc: OSError) -> str:
     """An OSError's reason without the file name: ``No space left on device``."""
-    if exc.strerror:
-        return exc.strerror
-    text = str(exc)
+    text = exc.strerror or str(exc)
     found = re.search(r"\[errno (\d+)\]\s*(.+)$", text, re.I)  # pyarrow: "... Detail: [errno 28] No space..."
     return found.group(2).strip() if found else text
 

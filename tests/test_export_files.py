@@ -212,3 +212,18 @@ def test_the_formats_by_extension() -> None:
         "arrow",
     ]
     assert export.format_of("x.xlsx") is None and export.format_of("x") is None
+
+
+def test_the_readme_says_what_type_a_parquet_datetime_has(tmp_path: Path) -> None:
+    """Parquet has no seconds unit: a datetime comes back in milliseconds, and the README's
+    type table says so (schema contracts compare exact types)."""
+    schema = pa.schema([("id", pa.string()), ("Created_Time", pa.timestamp("s", "America/Los_Angeles"))])
+    batch = pa.record_batch(
+        [pa.array(["1"]), pa.array([0], pa.timestamp("s", "America/Los_Angeles"))], schema=schema
+    )
+    export.write_batches(iter([batch]), schema, tmp_path / "x.parquet")
+    kept = pq.read_table(tmp_path / "x.parquet").schema.field("Created_Time").type
+    assert str(kept) == "timestamp[ms, tz=America/Los_Angeles]"
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| datetime |"))
+    assert "Parquet" in row and "`timestamp[ms, tz]`" in row

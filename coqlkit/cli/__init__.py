@@ -2,7 +2,8 @@
 ``lint``, ``sandbox serve``, ``auth``, ``metadata``.
 
 Each subcommand lives in its own module with a ``register(commands)`` that adds its
-parser and sets ``run``; usage errors exit 2.
+parser and sets ``run``; usage errors exit 2. SIGTERM and SIGHUP take Ctrl-C's way out
+(exit 128 + the signal).
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
-    if run is None:
-        if args.command is None:
-            return _query.run_repl(args)
+    if run is None and args.command is not None:
         parser.print_help(sys.stderr)
         return 2
-    return int(run(args))
+    # SIGTERM and SIGHUP end a command as Ctrl-C does (no temporary file left behind);
+    # coqlkit's warnings print as one line, not as Python shows a warning.
+    with _query.handle_signals(), _query.show_warnings():
+        if run is None:
+            return _query.run_repl(args)
+        return int(run(args))

@@ -2,7 +2,8 @@
 
 Data goes to standard output, messages to standard error. Exit codes: 0 ok, 1 the query
 is wrong, 2 usage or configuration, 3 connection or authentication, 4 timeout, 5 stopped
-by the credit budget, 130 interrupted.
+by the credit budget, 6 a short read (records deleted or changed during it), 7 the file
+could not be written, 130 interrupted, 143 terminated (SIGTERM; 129: SIGHUP).
 """
 
 from __future__ import annotations
@@ -10,19 +11,42 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
-from coqlkit.errors import ConfigError, CoqlError
+from coqlkit.errors import (
+    ConfigError,
+    CoqlError,
+    CoqlSyntaxError,
+    CoqlWarning,
+    ParameterError,
+    ValidationError,
+)
 
-__all__ = ["add_connection_options", "register", "run_repl"]
+__all__ = ["add_connection_options", "handle_signals", "register", "run_repl", "show_warnings"]
 
 NO_PROFILE = (
     "coqlkit: no Zoho org configured.\n"
     "Add one with `coqlkit auth login`, or try the demo org with `coqlkit --sandbox`."
 )
+
+#: ``query -o FILE``: the text format of each extension it knows.
+OUTPUT_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".md": "markdown",
+    ".txt": "table",
+}
+#: Extensions of files ``-o`` cannot write (they are not text): ``coqlkit export`` can.
+BINARY_FORMATS = (".parquet", ".arrow", ".feather")
 
 
 def add_connection_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -44,11 +68,36 @@ def add_connection_options(parser: argparse.ArgumentParser, *, top: bool = False
     )
 
 
-def _query_options(parser: argparse.ArgumentParser) -> None:
-    """What every query command takes: parameters, and where to send the query."""
+def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> None:
+    """What every query command takes: parameters, the planner's choices, the check's
+    strictness, and where to send the query."""
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="bind :NAME (repeatable)"
     )
+    plan = parser.add_argument_group("how to read the rows")
+    plan.add_argument(
+        "--max-credits", type=int, metavar="N", help="refuse a plan that would spend more than N credits"
+    )
+    plan.add_argument(
+        "--strategy",
+        choices=("auto", "coql", "bulk"),
+        help="read with COQL pages, a bulk-read job, or let the planner choose (auto, the default)",
+    )
+    plan.add_argument(
+        "--prefer",
+        choices=("time", "credits"),
+        help="what the planner saves first when it chooses (default: time)",
+    )
+    plan.add_argument(
+        "--tz", metavar="ZONE", help="the time zone of datetimes (default: the org's), e.g. UTC"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="refuse a query the check has warnings about (exit 1)"
+    )
+    if quiet:
+        parser.add_argument(
+            "-q", "--quiet", action="store_true", help="print errors only: no warnings, progress or summary"
+        )
     add_connection_options(parser)
 
 
@@ -58,7 +107,8 @@ def register(commands: Any) -> None:
         help="run COQL queries and print their rows",
         description=(
             "Run the ;-separated queries (and REPL commands) of -c TEXT, -f FILE or standard input. "
-            "Rows go to standard output (-o FILE: to a file), messages to standard error."
+            "Rows go to standard output (-o FILE: to a file, replaced only when every query ran), "
+            "messages to standard error."
         ),
         epilog='example: coqlkit --sandbox query -c "select Last_Name from Leads limit 5" --format csv',
     )
@@ -71,7 +121,11 @@ def register(commands: Any) -> None:
         help="table, vertical, csv, tsv, json, jsonl, markdown, or a tabulate style",
     )
     query.add_argument(
-        "-o", "--output", metavar="FILE", help="write the rows to FILE instead of standard output"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the rows to FILE instead of standard output (format from .csv, .tsv, .json, "
+        ".jsonl, .md, .txt unless --format)",
     )
     _query_options(query)
     query.set_defaults(run=run_query)
@@ -85,16 +139,30 @@ def register(commands: Any) -> None:
     explain.add_argument(
         "--analyze", action="store_true", help="run the query too and show what each step did"
     )
-    _query_options(explain)
+    _query_options(explain, quiet=False)
     explain.set_defaults(run=run_explain)
 
     exporter = commands.add_parser(
         "export",
         help="stream a query's rows into a file (parquet, csv, json, jsonl, arrow), atomically",
-        description="Run QUERY and write all its rows to FILE; the format follows FILE's extension.",
+        usage="coqlkit export (QUERY | -f FILE) TARGET [options]",
+        description=(
+            "Run QUERY (or the one query in -f FILE) and write all its rows to TARGET; the format "
+            "follows TARGET's extension (.parquet, .csv, .json, .jsonl, .arrow, .feather). TARGET is "
+            "replaced only when every row is written; one summary line on standard error at the end."
+        ),
+        epilog='example: coqlkit export "select Last_Name, Email from Leads" leads.parquet --max-credits 200',
     )
-    exporter.add_argument("query", metavar="QUERY")
-    exporter.add_argument("file", metavar="FILE")
+    exporter.add_argument("words", nargs="+", metavar="QUERY TARGET", help=argparse.SUPPRESS)
+    exporter.add_argument(
+        "-f", "--file", metavar="FILE", help="read the query from FILE ('-': standard input)"
+    )
+    exporter.add_argument(
+        "--allow-short",
+        action="store_true",
+        help="write the file even when fewer rows came than were counted (records deleted meanwhile)",
+    )
+    exporter.add_argument("--mkdir", action="store_true", help="create TARGET's directory if it is missing")
     _query_options(exporter)
     exporter.set_defaults(run=run_export)
 
@@ -135,26 +203,55 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
     return params
 
 
+def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--max-credits``, ``--strategy``, ``--prefer``, ``--tz``: what was given."""
+    options: dict[str, Any] = {}
+    if getattr(args, "max_credits", None) is not None:
+        if args.max_credits < 0:
+            raise ConfigError("--max-credits takes a number of credits, 0 or more")
+        options["max_credits"] = args.max_credits
+    for name in ("strategy", "prefer", "tz"):
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    return options
+
+
 def _shell(
     conn: Any, args: argparse.Namespace, out: TextIO, err: TextIO, params: dict[str, Any], **options: Any
 ) -> Any:
     from coqlkit.repl.config import load
     from coqlkit.repl.shell import Shell
 
-    config, warnings = load(create=False)
-    for warning in warnings:
+    config, warnings_ = load(create=False)
+    for warning in warnings_:
         print(f"coqlkit: {warning}", file=err)
-    shell = Shell(conn, config=config, out=out, err=err, label=_label(args, conn), **options)
+    quiet = bool(getattr(args, "quiet", False))
+    shell = Shell(
+        conn,
+        config=config,
+        out=out,
+        err=err,
+        label=_label(args, conn),
+        options=_plan_options(args),
+        strict=bool(getattr(args, "strict", False)),
+        quiet=quiet,
+        **options,
+    )
     shell.params.update(params)
     return shell
 
 
 def _guard(body: Any, err: TextIO) -> int:
     """Run ``body()``, turning errors into messages and exit codes."""
-    from coqlkit.repl.shell import exit_code
+    from coqlkit.export import ExportError
+    from coqlkit.repl.shell import Terminated, exit_code
 
     try:
         return int(body())
+    except Terminated as exc:
+        print(f"coqlkit: terminated ({signal.Signals(exc.signum).name})", file=err)
+        return exc.status
     except KeyboardInterrupt:
         print("coqlkit: interrupted", file=err)
         return 130
@@ -162,7 +259,10 @@ def _guard(body: Any, err: TextIO) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         return 0
-    except OSError as exc:  # -f FILE that cannot be read, -o FILE that cannot be written
+    except ExportError as exc:  # writing the file failed midway: a full disk...
+        print(f"coqlkit: {exc.filename}: {exc.strerror}", file=err)
+        return 7
+    except OSError as exc:  # -f FILE that cannot be read, an export target that cannot be written
         print(f"coqlkit: {exc.filename or 'file'}: {exc.strerror or exc}", file=err)
         return 2
     except ConfigError as exc:
@@ -174,23 +274,58 @@ def _guard(body: Any, err: TextIO) -> int:
         return exit_code(exc)
 
 
+def _read_source(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The text of ``-c``, ``-f FILE`` or standard input, and the name positions quote."""
+    if getattr(args, "command", None) is not None:
+        return args.command, None
+    if args.file not in (None, "-"):
+        return Path(args.file).read_text(encoding="utf-8"), args.file
+    return sys.stdin.read(), "<stdin>"
+
+
+def _output_format(path: str, given: str | None) -> str | None:
+    """The format ``-o FILE`` writes: ``--format``, else the extension's (None: no
+    extension, the default); a file that is not text, or an unknown extension, refused."""
+    suffix = Path(path).suffix.lower()
+    if suffix in BINARY_FORMATS:
+        raise ConfigError(
+            f"-o writes text, not {suffix[1:]}: use coqlkit export QUERY {path} "
+            "(or --format with a text extension)"
+        )
+    if given is not None or not suffix:
+        return given
+    if suffix not in OUTPUT_FORMATS:
+        raise ConfigError(
+            f"cannot tell the format of {Path(path).name}: use .csv, .tsv, .json, .jsonl, .md or .txt, "
+            "or give --format"
+        )
+    return OUTPUT_FORMATS[suffix]
+
+
+class _NotReplaced(Exception):
+    """``query -o FILE``: a query failed, so FILE keeps what it held."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
 def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
 
     def body() -> int:
+        from coqlkit import export
         from coqlkit.repl.output import resolve_format
 
-        if args.command is not None:
-            text = args.command
-        elif args.file not in (None, "-"):
-            text = Path(args.file).read_text(encoding="utf-8")
-        else:
-            text = sys.stdin.read()
+        text, source = _read_source(args)
         fmt = resolve_format(args.format) if args.format else None  # usage errors before connecting
+        target: Path | None = None
+        if args.output:
+            fmt = _output_format(args.output, fmt)
+            target = export.check_target(args.output)
         params = _params(args)
         with _connection(args, err) as conn:
-            sink = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
-            try:
+
+            def run(sink: TextIO | None) -> int:
                 shell = _shell(
                     conn,
                     args,
@@ -200,18 +335,27 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                     progress=err.isatty(),
                     display=out.isatty() and sink is None,
                 )
-                shell.timing = shell.timing and err.isatty()
+                shell.timing = shell.timing and err.isatty() and not shell.quiet
                 if fmt is not None:
                     shell.fmt = fmt
                 elif not out.isatty() or sink is not None:
                     shell.fmt = "csv" if shell.fmt in ("table", "auto", "vertical") else shell.fmt
                 if sink is not None:
                     shell.sink = sink
-                status = shell.execute(text)
-            finally:
-                if sink is not None:
-                    sink.close()
-            return int(status)
+                return int(shell.execute(text, source=source))
+
+            if target is None:
+                return run(None)
+            try:  # the rows go to a temporary that becomes FILE only when every query ran
+                with export.atomic_path(target, mkdir=False) as temp:
+                    with open(temp, "w", encoding="utf-8") as sink:
+                        status = run(sink)
+                    if status:
+                        raise _NotReplaced(status)
+            except _NotReplaced as failed:
+                print(f"coqlkit: {target} was left as it was (a query failed)", file=err)
+                return failed.status
+            return status
 
     return _guard(body, err)
 
@@ -229,15 +373,66 @@ def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
     return _guard(body, err)
 
 
+def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
+    """The query, the target and where the query came from (for positions)."""
+    from coqlkit.language import split_statements
+    from coqlkit.language.split import code_only
+    from coqlkit.repl.shell import Where
+
+    words = args.words
+    if args.file is not None:
+        if len(words) != 1:
+            raise ConfigError("export -f FILE TARGET: give the query in FILE and one TARGET")
+        source = "<stdin>" if args.file == "-" else args.file
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        target = words[0]
+        statements = [s for s in split_statements(text) if code_only(s.text).strip()]
+        if len(statements) != 1:
+            raise ConfigError(f"{source} holds {len(statements)} queries: export takes one")
+        statement = statements[0]
+        body = statement.text.strip()
+        lead = statement.text[: len(statement.text) - len(statement.text.lstrip())]
+        where = Where(text, statement.line, statement.column, source).after(lead)
+        return body.rstrip().rstrip(";"), target, where
+    if len(words) != 2:
+        raise ConfigError("export QUERY TARGET: give the query and the file to write (or -f FILE TARGET)")
+    query, target = words
+    return query.rstrip().rstrip(";"), target, Where(query)
+
+
 def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
 
     def body() -> int:
+        from coqlkit import export
+        from coqlkit.repl.shell import exit_code
+
+        query, target, where = _export_query(args)
+        if export.format_of(target) is None:
+            print(
+                f"cannot tell the format of {Path(target).name}: use .parquet, .csv, .json, .jsonl, "
+                ".arrow or .feather",
+                file=err,
+            )
+            return 2
+        try:  # before connecting: a target that cannot be written costs nothing
+            export.check_target(target, mkdir=args.mkdir)
+        except export.TargetError as exc:
+            text = str(exc.strerror)
+            if exc.missing is not None:
+                text = text.removesuffix(")") + "; --mkdir creates it)"
+            print(f"coqlkit: {target}: {text}", file=err)
+            return 2
         params = _params(args)
         with _connection(args, err) as conn:
             shell = _shell(conn, args, out, err, params, progress=err.isatty())
-            shell.last = args.query.rstrip().rstrip(";")
-            return int(shell.execute(f"\\export {args.file}"))
+            shell.allow_short = args.allow_short
+            shell.mkdir = args.mkdir
+            try:
+                return int(shell.export(query, Path(target), where))
+            except (CoqlSyntaxError, ValidationError, ParameterError) as exc:  # with -f FILE's positions
+                print(shell.describe(exc, where, query), file=err)
+                return exit_code(exc)
 
     return _guard(body, err)
 
@@ -253,10 +448,78 @@ def run_repl(args: argparse.Namespace) -> int:
         from coqlkit.repl.app import Repl
         from coqlkit.repl.config import load
 
-        config, warnings = load()
-        for warning in warnings:
+        config, warnings_ = load()
+        for warning in warnings_:
             print(f"coqlkit: {warning}", file=err)
         with _connection(args, err) as conn:
             return Repl(conn, config, label=_label(args, conn), sandbox=bool(args.sandbox)).run()
 
     return _guard(body, err)
+
+
+# ---- the process: signals and warnings ------------------------------------------------------------
+
+#: The signals that end coqlkit as Ctrl-C stops it: cleanly (no temporary file left).
+TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def handle_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`~coqlkit.repl.shell.Terminated` (a KeyboardInterrupt)
+    where the program is, so that they take Ctrl-C's way out: the read cancelled, the
+    temporary file removed; the exit status is 128 + the signal. A signal that is ignored
+    (``nohup``) stays ignored; a second one while cleaning up is ignored too."""
+    from coqlkit.repl.shell import Terminated
+
+    if sys.platform == "win32" or not _main_thread():  # pragma: no cover - POSIX main thread only
+        yield
+        return
+    fired: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if fired:  # already on the way out
+            return
+        fired.append(signum)
+        raise Terminated(signum)
+
+    previous = {}
+    for sig in TERMINATING:
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def show_warnings(err: TextIO | None = None) -> Iterator[None]:
+    """coqlkit's own warnings as one line each, ``coqlkit: warning: ...``, without the
+    Python source line a warning is otherwise shown with; other warnings as Python shows them."""
+    original = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, CoqlWarning):
+            print(f"coqlkit: warning: {message}", file=err or sys.stderr, flush=True)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original

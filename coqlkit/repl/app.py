@@ -12,12 +12,17 @@ in the bottom toolbar. Leaving (``\\q``, Ctrl-D) exits 0, whatever the last quer
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import shutil
+import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NamedTuple
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -38,10 +43,13 @@ from coqlkit.language.split import code_only
 from coqlkit.repl.complete import CoqlCompleter, statement_at
 from coqlkit.repl.config import ReplConfig
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
-from coqlkit.repl.shell import Shell
-from coqlkit.validate import validate
+from coqlkit.repl.shell import Shell, Terminated
+from coqlkit.validate import Severity, validate
 
-__all__ = ["Metadata", "Repl", "ends_statement"]
+__all__ = ["Metadata", "Problem", "Repl", "ends_statement"]
+
+#: The termination signals the prompt hands to coqlkit's handler (see ``coqlkit.cli``).
+_TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def ends_statement(text: str) -> bool:
@@ -103,16 +111,27 @@ class Metadata:
         return self.catalog
 
 
+class Problem(NamedTuple):
+    """What the live check found in the statement being typed: where (offsets in it), what,
+    and how bad (``error``: Zoho refuses it; ``warning``: it runs, probably not as meant)."""
+
+    start: int
+    end: int
+    message: str
+    severity: str = "error"
+
+
 class _Checked:
-    """The first diagnostic of the statement being typed (cached by its text)."""
+    """The first diagnostic of the statement being typed (cached by its text): its first
+    error, else its first warning."""
 
     def __init__(self, metadata: Metadata) -> None:
         self.metadata = metadata
         self._text: str | None = None
         self._catalog: Catalog | None = None
-        self.problem: tuple[int, int, str] | None = None  # start, end (offsets), message
+        self.problem: Problem | None = None
 
-    def check(self, text: str) -> tuple[int, int, str] | None:
+    def check(self, text: str) -> Problem | None:
         catalog = self.metadata()
         if text == self._text and catalog is self._catalog:
             return self.problem
@@ -120,7 +139,7 @@ class _Checked:
         self.problem = self._check(text, catalog)
         return self.problem
 
-    def _check(self, text: str, catalog: Catalog | None) -> tuple[int, int, str] | None:
+    def _check(self, text: str, catalog: Catalog | None) -> Problem | None:
         stripped = text.strip()
         if not stripped or stripped.startswith(("\\", ".")) or stripped.lower().startswith("explain"):
             return None
@@ -131,18 +150,21 @@ class _Checked:
             if not text.rstrip().endswith(";"):
                 return None  # still being typed: an unfinished query is not an error yet
             start = starts[exc.line - 1] + exc.column - 1 if exc.line - 1 < len(starts) else 0
-            return start, start + max(1, exc.end_column - exc.column), exc.description
+            return Problem(start, start + max(1, exc.end_column - exc.column), exc.description)
         except CoqlError:
             return None
         if catalog is None:
             return None
         self.metadata.want({node.module for node in select.walk() if isinstance(node, Select)})
-        for d in validate(select, catalog):
-            if d.is_error and d.span is not None and d.line - 1 < len(starts):
-                start = starts[d.line - 1] + d.column - 1
-                end = start + max(1, _width(d.span))
-                hint = f" — {d.hint}" if d.hint else ""
-                return start, end, f"{d.code}: {d.message}{hint}"
+        found = [d for d in validate(select, catalog) if d.span is not None and d.line - 1 < len(starts)]
+        for severity in (Severity.ERROR, Severity.WARNING):
+            for d in found:
+                if d.severity is severity and d.span is not None:
+                    start = starts[d.line - 1] + d.column - 1
+                    end = start + max(1, _width(d.span))
+                    hint = f" — {d.hint}" if d.hint else ""
+                    label = f"{d.code}: " if severity is Severity.ERROR else f"warning[{d.code}]: "
+                    return Problem(start, end, f"{label}{d.message}{hint}", severity.value)
         return None
 
 
@@ -174,7 +196,8 @@ class _UnderlinedLexer(Lexer):
         problem = self.checked.check(statement)
         if problem is None:
             return lines
-        start, end = offset + problem[0], offset + problem[1]
+        start, end = offset + problem.start, offset + problem.end
+        mark = " class:problem" if problem.severity == "error" else " class:problem.warning"
         starts = _line_starts(document.text)
 
         def line(number: int) -> StyleAndTextTuples:
@@ -184,7 +207,7 @@ class _UnderlinedLexer(Lexer):
             position = first
             for style, text, *_rest in fragments:
                 for ch in text:
-                    extra = " class:problem" if start <= position < end else ""
+                    extra = mark if start <= position < end else ""
                     out.append((style + extra, ch))
                     position += 1
             return out
@@ -250,7 +273,8 @@ class Repl:
         _, statement = statement_at(buffer.text, buffer.cursor_position)
         problem = self.checked.check(statement)
         if problem is not None:
-            return [("class:toolbar.problem", f" {problem[2]} ")]
+            style = "class:toolbar.problem" if problem.severity == "error" else "class:toolbar.warning"
+            return [(style, f" {problem.message} ")]
         loading = " · loading metadata…" if self.metadata() is None and self.metadata.error is None else ""
         failed = f" · metadata: {self.metadata.error}" if self.metadata.error else ""
         used = self.shell.conn.credits_used
@@ -287,7 +311,10 @@ class Repl:
                 prefill, self.shell.prefill = self.shell.prefill, ""
                 accept, self.shell.accept_prefill = self.shell.accept_prefill, False
                 try:
-                    text = self.session.prompt(default=prefill, accept_default=accept and bool(prefill))
+                    with self._signals_leave_the_prompt():
+                        text = self.session.prompt(default=prefill, accept_default=accept and bool(prefill))
+                except Terminated:
+                    raise
                 except KeyboardInterrupt:
                     continue  # Ctrl-C at the prompt clears the line
                 except EOFError:
@@ -298,6 +325,31 @@ class Repl:
         finally:
             self.shell.close()
         return 0
+
+    @contextlib.contextmanager
+    def _signals_leave_the_prompt(self) -> Iterator[None]:
+        """While the prompt waits, a termination signal that coqlkit handles (it raises
+        :class:`Terminated`) first ends the prompt, so that the terminal is put back as it
+        was, then raises from there; while a query runs, it raises where the query is."""
+        app = self.session.app
+        previous: dict[int, Any] = {}
+
+        def leave(signum: int, frame: FrameType | None) -> None:
+            loop = app.loop
+            if loop is None or not app.is_running:
+                raise Terminated(signum)
+            loop.call_soon_threadsafe(functools.partial(app.exit, exception=Terminated(signum)))
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in _TERMINATING:
+                handler = signal.getsignal(sig)
+                if callable(handler):  # coqlkit's (ignored or default ones stay as they are)
+                    previous[sig] = signal.signal(sig, leave)
+        try:
+            yield
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
 
     def _reload(self) -> None:
         """After ``\\refresh`` or ``\\profile``: completion and checks follow the new metadata."""
@@ -321,11 +373,17 @@ def _completing() -> Any:
 
 
 def _history(config: ReplConfig) -> History:
-    """The history file, trimmed to ``history_size`` entries (0: none kept, none written)."""
+    """The history file, trimmed to ``history_size`` entries (0: none kept, none written).
+
+    Only its owner may read it (0600, as psql's): queries quote names and emails."""
     if config.history_size <= 0:
         return InMemoryHistory()
     path = config.history_path
     path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
     _trim(path, config.history_size)
     return FileHistory(str(path))
 
@@ -348,7 +406,9 @@ def _trim(path: Path, keep: int) -> None:
 
 _STYLE = {
     "problem": "underline #ff5f5f",
+    "problem.warning": "underline #d7af00",
     "toolbar": "bg:#303030 #d0d0d0",
     "toolbar.problem": "bg:#5f0000 #ffffff",
+    "toolbar.warning": "bg:#5f5f00 #ffffff",
     "bottom-toolbar": "noreverse",
 }

@@ -57,13 +57,20 @@ REGISTRY: tuple[Command, ...] = (
         "toggle showing calls, credits and time after each query",
         "timing",
     ),
+    Command(
+        ("\\strict",),
+        "[on|off]",
+        "toggle refusing queries the check has warnings about (a value not in its picklist...)",
+        "strict",
+    ),
     Command(("\\credits",), "", "credits used this session and left today", "credits"),
     Command(("\\refresh",), "", "fetch the org's metadata again", "refresh"),
     Command(("\\profile", ".open"), "NAME", "connect to another profile's org", "profile"),
     Command(
         ("\\export", ".export"),
         "FILE",
-        "write the last query's rows to FILE (parquet, csv, json, jsonl, arrow by extension), atomically",
+        "write the last query's rows to FILE (parquet, csv, json, jsonl, arrow by extension), atomically;"
+        " rows kept from its run (up to 100,000), else it runs again",
         "export",
     ),
     Command(
@@ -71,10 +78,18 @@ REGISTRY: tuple[Command, ...] = (
     ),
     Command(("\\i", ".read"), "FILE", "run the queries and commands in FILE", "include"),
     Command(
-        ("\\set", ".parameter"), "[NAME VALUE]", "set the :NAME parameter (no arguments: list them)", "set"
+        ("\\set", ".parameter"),
+        "[NAME VALUE]",
+        "set the :NAME parameter (no arguments: list them); .parameter also takes set, unset, list, clear",
+        "set",
     ),
     Command(("\\unset",), "NAME", "forget the :NAME parameter", "unset"),
-    Command(("\\e",), "[FILE]", "edit the last query (or FILE) in $EDITOR, then run what you save", "edit"),
+    Command(
+        ("\\e",),
+        "[FILE]",
+        "edit the last query (or FILE itself, created if missing) in $EDITOR, then run what you save",
+        "edit",
+    ),
     Command(("\\q", ".quit", ".exit", "quit", "exit"), "", "quit", "quit"),
 )
 

@@ -56,6 +56,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import pyarrow as pa
@@ -75,6 +76,7 @@ __all__ = [
     "TABLE_STYLE",
     "Capped",
     "Rendered",
+    "TextFile",
     "format_names",
     "needs_pager",
     "page",
@@ -428,6 +430,24 @@ class _Writer:
     def close(self) -> None:
         if self.fmt == "json":
             self.out.write("\n]\n" if self.started else "[]\n")
+
+
+class TextFile:
+    """A file of ``fmt`` (csv, tsv, json, jsonl) at ``path``, written table by table:
+    ``write_table()``, then ``close()`` (what :func:`coqlkit.export.write_batches` takes)."""
+
+    def __init__(self, path: Path, fmt: str, schema: pa.Schema) -> None:
+        self.fh = open(path, "w", encoding="utf-8", newline="" if fmt in ("csv", "tsv") else None)  # noqa: SIM115
+        self.writer = _Writer(fmt, self.fh, schema)
+
+    def write_table(self, table: pa.Table) -> None:
+        self.writer.write(table)
+
+    def close(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.fh.close()
 
 
 def _exact(table: pa.Table, fmt: str) -> str:

@@ -12,18 +12,27 @@
 3     connection or authentication
 4     timeout
 5     stopped by the credit budget
+6     a read came back short: records were deleted or changed meanwhile
+7     the file could not be written (a full disk, an I/O error)
 130   interrupted (Ctrl-C)
+143   terminated (SIGTERM; 129: SIGHUP)
 ====  ==============================================================
 
-Errors are printed as their caret diagnostics, never as tracebacks. Ctrl-C stops the
+Errors are printed as their caret diagnostics, never as tracebacks; positions are those of
+the input (``FILE:line:col`` when it is a file). What the check finds that runs but is
+probably not meant (a value not in its picklist...) is printed the same way before the
+query runs, as ``warning[CODE]``; ``strict`` refuses such a query. Ctrl-C stops the
 statement running and whatever was to follow it in the same input (a pasted script, a
-file run with ``\\i``); the shell itself carries on.
+file run with ``\\i``); the shell itself carries on. A termination signal
+(:class:`Terminated`) stops it all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import difflib
 import fnmatch
 import itertools
 import os
@@ -33,7 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Generator, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,18 +56,25 @@ from coqlkit.errors import (
     ApiError,
     AuthError,
     ConfigError,
+    ConsistencyWarning,
     CoqlError,
+    CoqlSyntaxError,
     CreditBudgetExceeded,
+    ParameterError,
     RateLimited,
     TransportError,
+    ValidationError,
+    excerpt,
 )
-from coqlkit.language import split_statements
+from coqlkit.language import Span, literal, render_value, split_statements
 from coqlkit.language.split import code_only
+from coqlkit.plan import Plan
 from coqlkit.repl import output
 from coqlkit.repl.commands import find, help_text
 from coqlkit.repl.config import ReplConfig
+from coqlkit.validate import Diagnostic
 
-__all__ = ["EXIT_CODES", "Shell", "exit_code", "parse_value"]
+__all__ = ["EXIT_CODES", "KEEP_ROWS", "Shell", "ShortRead", "Terminated", "exit_code", "parse_value"]
 
 EXIT_CODES = {
     "ok": 0,
@@ -66,14 +83,50 @@ EXIT_CODES = {
     "connection": 3,
     "timeout": 4,
     "budget": 5,
+    "short": 6,
+    "io": 7,
     "interrupted": 130,
+    "terminated": 143,
 }
+
+#: The rows of a result kept for ``\\export`` (beyond them, or beyond :data:`KEEP_BYTES`,
+#: ``\\export`` runs the query again).
+KEEP_ROWS = 100_000
+KEEP_BYTES = 256 * 1024 * 1024
+
+
+class Terminated(KeyboardInterrupt):
+    """A termination signal (SIGTERM, SIGHUP) raised where the program is, so that it
+    cleans up as Ctrl-C does; but it ends the shell, not only the statement."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def status(self) -> int:
+        return 128 + self.signum
+
+
+class ShortRead(CoqlError):
+    """An export read fewer rows than the COUNT probe found: records were deleted or
+    changed during the read (offset pages shift). The target is left as it was."""
+
+    code = "SHORT_READ"
 
 
 def exit_code(exc: BaseException) -> int:
     """The exit status for an error (see the module's table)."""
+    if isinstance(exc, Terminated):
+        return exc.status
     if isinstance(exc, KeyboardInterrupt):
         return 130
+    if isinstance(exc, ShortRead):
+        return 6
+    if isinstance(exc, export.ExportError):
+        return 7
+    if isinstance(exc, OSError):
+        return 2
     if isinstance(exc, CreditBudgetExceeded) or (
         isinstance(exc, RateLimited) and exc.code == "LIMIT_REACHED"
     ):
@@ -98,7 +151,7 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}
 
 
 def parse_value(text: str) -> Any:
-    """A ``\\set`` value as a typed parameter: ``'text'``, ``42``, ``12.5``, ``true``,
+    """A ``\\set`` value as a typed parameter: ``'text'``, ``42``, ``12.5``, ``1e6``, ``true``,
     ``2024-05-01``, ``2024-05-01T09:30:00+05:30``, ``(a, b, c)`` (a list for IN); anything
     else is text.
 
@@ -117,11 +170,14 @@ def parse_value(text: str) -> Any:
         return low == "true"
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
-    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", text):
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][+-]?\d+)?", text):
         try:
-            return Decimal(text)
+            number = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern is a decimal
             return text
+        if "e" in text.lower():  # 1e6: written out, as COQL takes numbers (1000000)
+            return int(number) if number == number.to_integral_value() else Decimal(format(number, "f"))
+        return number
     if _DATE.match(text):
         return dt.date.fromisoformat(text)
     if _DATETIME.match(text):
@@ -149,6 +205,72 @@ def _split_list(text: str) -> list[str]:
     return items
 
 
+@dataclasses.dataclass(frozen=True)
+class Where:
+    """Where a statement starts in the input it came from (1-based). When the input is a
+    file (``source``: its name, or ``<stdin>``) a diagnostic gives that file's positions,
+    ``FILE:line:col``, and quotes its line, as ``coqlkit lint`` does; else the statement's
+    own positions, as it was typed."""
+
+    text: str
+    line: int = 1
+    column: int = 1
+    source: str | None = None
+
+    def at(self, line: int, column: int) -> tuple[int, int]:
+        """A position in the statement as a position in the input."""
+        if line == 1:
+            return self.line, self.column + column - 1
+        return self.line + line - 1, column
+
+    def after(self, prefix: str) -> Where:
+        """Where the text after ``prefix`` (the start of the statement) begins."""
+        breaks = prefix.count("\n")
+        if breaks:
+            return dataclasses.replace(self, line=self.line + breaks, column=len(prefix) - prefix.rfind("\n"))
+        return dataclasses.replace(self, column=self.column + len(prefix))
+
+    def prefix(self) -> str:
+        """``FILE:line: `` for a message with no position of its own (only for a file)."""
+        return f"{self.source}:{self.line}: " if self.source else ""
+
+    def diagnostic(self, d: Diagnostic, statement: str) -> str:
+        """``d`` (positioned in ``statement``) formatted with the input's positions."""
+        if self.source is None:
+            return d.format(statement)
+        if d.span is None:
+            span = Span(self.line, self.column, self.line, self.column + 1, 0, 1)
+        else:
+            line, column = self.at(d.span.line, d.span.column)
+            end_line, end_column = self.at(d.span.end_line, d.span.end_column)
+            span = Span(line, column, end_line, end_column, d.span.start, d.span.end)
+        return dataclasses.replace(d, span=span).format(self.text, filename=self.source)
+
+    def syntax(self, exc: CoqlSyntaxError) -> str:
+        """A syntax error; in a file as the check's errors read: ``FILE:line:col: error[CODE]: ...``."""
+        if self.source is None:
+            return str(exc)
+        line, column = self.at(exc.line, exc.column)
+        end = column + max(1, exc.end_column - exc.column)
+        parts = [
+            f"{self.source}:{line}:{column}: error[{exc.code}]: {exc.description}",
+            excerpt(self.text, line, column, end),
+        ]
+        if exc.hint:
+            parts.append(f"  hint: {exc.hint}")
+        return "\n".join(parts)
+
+
+@dataclasses.dataclass
+class _Kept:
+    """The rows of the last query, read whole, for ``\\export`` to write again."""
+
+    text: str
+    params: dict[str, Any]
+    table: pa.Table
+    plan: Plan
+
+
 class Shell:
     """Runs statements and commands against a connection; see the module's docstring.
 
@@ -156,7 +278,8 @@ class Shell:
     ``progress`` shows a progress line on ``err`` during multi-page reads;
     ``terminal_size()`` gives (columns, lines) for formatting and the pager (None: no pager);
     ``connect_profile(name)`` opens another profile's connection (``\\profile``);
-    ``editor(text)`` returns ``text`` as edited by the user (``\\e``).
+    ``editor(text)`` returns ``text`` as edited by the user (``\\e``); ``\\e FILE`` edits
+    FILE in place (through ``editor`` when one is given, else ``$EDITOR`` opens FILE).
 
     ``display``: ``out`` is read by a person, so a result shows at most the configured
     row cap (and says so). When false (``coqlkit query`` writing to a pipe or a file), every
@@ -165,6 +288,12 @@ class Shell:
     ``interactive``: there is a prompt to hand text back to. ``\\e`` then leaves what was
     saved in :attr:`prefill` for the next prompt (with :attr:`accept_prefill` when it is a
     whole statement, to run as it is); without a prompt, ``\\e`` runs what was saved.
+
+    ``options`` go to every query (``max_credits``, ``strategy``, ``prefer``, ``tz``);
+    ``strict`` refuses a query the check has warnings about; ``quiet`` leaves out
+    warnings, progress and the summary of an export (errors are always said);
+    ``allow_short`` writes an export whose read came back short (see :class:`ShortRead`);
+    ``mkdir`` lets an export create its file's missing directory.
     """
 
     def __init__(
@@ -182,6 +311,9 @@ class Shell:
         editor: Callable[[str], str] | None = None,
         interactive: bool = False,
         display: bool = True,
+        options: dict[str, Any] | None = None,
+        strict: bool = False,
+        quiet: bool = False,
     ) -> None:
         self.conn = conn
         self.config = config
@@ -189,14 +321,26 @@ class Shell:
         self.err = err or sys.stderr
         self.label = label
         self.confirm = confirm
-        self.progress = progress
+        self.progress = progress and not quiet
         self.terminal_size = terminal_size
         self.connect_profile = connect_profile or (lambda name: connect(name))
         self.editor = editor or _edit
+        self.edit_file: Callable[[Path], None] = (
+            _edit_file if editor is None else lambda path: _edit_through(self.editor, path)
+        )
         self.params: dict[str, Any] = {}
         self.timing = config.timing
         self.fmt = config.format
+        self.options: dict[str, Any] = dict(options or {})
+        self.strict = strict
+        self.quiet = quiet
+        self.allow_short = False
+        self.mkdir = False
+        self.keep_rows = KEEP_ROWS
         self.last: str | None = None
+        self.last_params: dict[str, Any] = {}
+        self.kept: _Kept | None = None
+        self.unkept = "no query ran"  # why the last query's rows are not kept
         self.sink: TextIO | None = None
         self.sink_path: Path | None = None
         self.done = False
@@ -206,74 +350,141 @@ class Shell:
         self.accept_prefill = False  # ... and whether to run it at once (a whole statement)
         self.metadata_changed = False  # \refresh or \profile: the prompt's catalog is stale
         self._depth = 0  # \i nesting
+        self._word = ""  # the name the running command was typed with
 
     # ---- input -------------------------------------------------------------------------------
 
-    def execute(self, text: str) -> int:
+    def execute(self, text: str, *, source: str | None = None) -> int:
         """Run every command and statement in ``text``; the worst status. Ctrl-C stops the
-        one running and skips the rest (status 130)."""
+        one running and skips the rest (status 130); :class:`Terminated` goes through.
+        ``source`` names the file ``text`` comes from, for positions ``FILE:line:col``."""
         status = 0
-        for kind, item in self._items(text):
+        for kind, item, where in self._items(text, source):
             if self.done:
                 break
             try:
-                result = self._command(item) if kind == "command" else self._statement(item)
+                result = self._command(item) if kind == "command" else self._statement(item, where)
+            except Terminated:
+                raise
             except KeyboardInterrupt:
                 self._message("cancelled (Ctrl-C)")
                 return 130
             except (CoqlError, ApiError) as exc:
-                self._message(str(exc))
+                self._message(self.describe(exc, where if kind == "statement" else None, item))
                 result = exit_code(exc)
             except BrokenPipeError:  # whoever read our output has gone: so is the point of going on
                 raise
             except OSError as exc:  # a file that cannot be read or written (\o, \export, \e)
                 self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
-                result = 2
+                result = exit_code(exc)
             if result == 130:  # interrupted inside \i: the rest of this input stops too
                 return 130
             status = max(status, result)
         return status
 
-    def _items(self, text: str) -> Iterator[tuple[str, str]]:
+    def _items(self, text: str, source: str | None = None) -> Iterator[tuple[str, str, Where]]:
         """Commands (a line of their own, between statements) and statements (ending at ;),
-        in the order they come."""
+        in the order they come, with where each starts."""
         pending: list[str] = []
-        for line in text.splitlines():
+        first = 1  # the line of text where pending starts
+        for number, line in enumerate(text.splitlines(), start=1):
             stripped = line.strip()
             if _is_command(stripped) and _complete("\n".join(pending)):
-                yield from self._statements("\n".join(pending))
+                yield from self._statements("\n".join(pending), Where(text, first, 1, source))
                 pending = []
-                yield "command", stripped
+                yield "command", stripped, Where(text, number, 1, source)
                 continue
+            if not pending:
+                first = number
             pending.append(line)
-        yield from self._statements("\n".join(pending))
+        yield from self._statements("\n".join(pending), Where(text, first, 1, source))
 
     @staticmethod
-    def _statements(text: str) -> Iterator[tuple[str, str]]:
-        for statement in split_statements(text):
-            if code_only(statement.text).strip():
-                yield "statement", statement.text.strip()
+    def _statements(chunk: str, start: Where) -> Iterator[tuple[str, str, Where]]:
+        for statement in split_statements(chunk):
+            if not code_only(statement.text).strip():
+                continue
+            body = statement.text.strip()
+            lead = statement.text[: len(statement.text) - len(statement.text.lstrip())]
+            where = dataclasses.replace(
+                start,
+                line=start.line + statement.line - 1,
+                column=statement.column if statement.line > 1 else start.column + statement.column - 1,
+            )
+            yield "statement", body, where.after(lead)
 
     def _message(self, text: str) -> None:
         print(text, file=self.err, flush=True)
 
+    def _warn(self, text: str) -> None:
+        if not self.quiet:
+            self._message(f"coqlkit: warning: {text}")
+
+    def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
+        """An error as the person should read it: with the input's positions, and a hint."""
+        if where is not None and where.source is not None and isinstance(exc, CoqlSyntaxError):
+            return where.syntax(exc)
+        if where is not None and where.source is not None and isinstance(exc, ValidationError):
+            errors = [d for d in exc.diagnostics if d.is_error] or list(exc.diagnostics)
+            return "\n".join(where.diagnostic(d, statement) for d in errors)
+        text = str(exc)
+        if isinstance(exc, ParameterError):
+            missing = re.match(r"no value given for (:\w+)", text)
+            if missing:
+                name = missing.group(1)[1:]
+                how = (
+                    f"\\set {name} VALUE"
+                    if self.interactive
+                    else f"--param {name}=VALUE (or \\set {name} VALUE before the query)"
+                )
+                text += f"\n  hint: give it a value: {how}"
+        return (where.prefix() if where is not None else "") + text
+
     # ---- statements ----------------------------------------------------------------------------
 
-    def _statement(self, text: str) -> int:
+    def _statement(self, text: str, where: Where | None = None) -> int:
         text = text.rstrip().rstrip(";").rstrip()
         if not text:
             return 0
         match = _EXPLAIN.match(text)
         if match:
-            query = text[match.end() :].strip()
-            return self._explain(query, analyze=bool(match.group(1)))
-        return self._query(text)
+            rest = text[match.end() :]
+            query = rest.strip()
+            inner = (
+                where.after(text[: match.end()] + rest[: len(rest) - len(rest.lstrip())]) if where else None
+            )
+            return self._explain(query, analyze=bool(match.group(1)), where=inner)
+        return self._query(text, where)
 
-    def _explain(self, query: str, *, analyze: bool) -> int:
-        text = self.conn.explain(query, self.params, analyze=analyze)
+    def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None:
+        """``text`` checked and planned, its warnings shown; None when strict mode refuses it."""
+        result = self.conn._query(text, params, **self.options)  # its warnings: shown here
+        found = result.warnings
+        if found and not self.quiet:
+            for d in found:
+                self._message(where.diagnostic(d, text) if where is not None else d.format(text))
+        if found and self.strict:
+            self._message("not run: strict mode refuses a query with warnings (turn it off to run it)")
+            return None
+        return result
+
+    def _explain(self, query: str, *, analyze: bool, where: Where | None = None) -> int:
+        with _own_warnings():
+            text, result = self.conn._explain(query, self.params, analyze=analyze, **self.options)
+        if not self.quiet:
+            for d in result.warnings:
+                self._message(where.diagnostic(d, query) if where is not None else d.format(query))
         self._emit(text + "\n")
-        self.last = query
+        self._remember(query)
         return 0
+
+    def _remember(self, text: str) -> None:
+        """``text`` (with the parameters it ran with) is the last query, for ``\\export``."""
+        if self.kept is not None and (self.kept.text, self.kept.params) != (text, self.params):
+            self.kept = None
+        if self.kept is None:
+            self.unkept = "its rows were not read"
+        self.last, self.last_params = text, dict(self.params)
 
     def _confirmed(self, result: Result) -> bool:
         """Whether to run ``result``: yes, unless its estimate passes the configured threshold
@@ -288,21 +499,29 @@ class Shell:
         self._message("not run")
         return False
 
-    def _query(self, text: str) -> int:
+    def _query(self, text: str, where: Where | None = None) -> int:
         started = time.perf_counter()
-        result = self.conn.query(text, self.params)
-        self.last = text
+        self.kept = None
+        result = self._plan(text, self.params, where)
+        self._remember(text)
+        if result is None:
+            return 1
         if not self._confirmed(result):
             return 0
-        source = self._with_progress(result)
+        with _own_warnings(), contextlib.closing(self._keeping(result, text)) as source:
+            status = self._show(result, source, started)
+        self._check_count(result)
+        return status
+
+    def _show(self, result: Result, source: Iterator[pa.RecordBatch], started: float) -> int:
         if self.sink is not None or not self.display:  # a file or a pipe: every row
             target = self.sink if self.sink is not None else self.out
             if output.resolve_format(self.fmt) in output.MACHINE_FORMATS:  # streamed, nothing but data
                 # The first page is in before the header goes out: a query that fails at once
                 # leaves no output that looks like an empty result.
                 first = next(source, None)
-                source = itertools.chain([] if first is None else [first], source)
-                rows = output.write(source, target, config=self.config, fmt=self.fmt, schema=result.schema)
+                rest = itertools.chain([] if first is None else [first], source)
+                rows = output.write(rest, target, config=self.config, fmt=self.fmt, schema=result.schema)
             else:  # a view for people, whole, with its (N rows) as psql writes it
                 whole = output.render(
                     source, config=self.config, fmt=self.fmt, capped=False, schema=result.schema
@@ -318,34 +537,67 @@ class Shell:
         self._summary(result, rendered.total, started)
         return 0
 
-    def _with_progress(self, result: Result) -> Iterator[pa.RecordBatch]:
+    def _keeping(self, result: Result, text: str) -> Generator[pa.RecordBatch, None, None]:
+        """The result's batches, kept (up to :data:`KEEP_ROWS`) for ``\\export``: when
+        every row came, and as many as were counted, they are the last query's rows."""
+        kept: list[pa.RecordBatch] | None = []
+        rows = size = 0
+        self.unkept = "its rows were not read to the end"
+        with contextlib.closing(self._with_progress(result)) as source:
+            for batch in source:
+                if kept is not None:
+                    rows += batch.num_rows
+                    size += batch.nbytes
+                    kept = kept if rows <= self.keep_rows and size <= KEEP_BYTES else None
+                    if kept is not None:
+                        kept.append(batch)
+                yield batch
+        if kept is None:
+            self.unkept = f"more than {self.keep_rows:,} rows are not kept"
+        elif _count_mismatch(result) is not None:
+            self.unkept = "its read disagreed with its count"
+        else:
+            table = pa.Table.from_batches(kept, schema=result.schema)
+            self.kept = _Kept(text, dict(self.params), table, result.plan)
+
+    def _with_progress(self, result: Result) -> Generator[pa.RecordBatch, None, None]:
         expected = result.estimated_rows
         pages = result.plan.estimate.calls
         reader = result.record_batches()
-        if not self.progress or pages <= 2:
-            yield from reader
-            return
-        credits = self.conn.credits_used
-        started = time.perf_counter()
-        rows = 0
-        shown = 0.0
         try:
-            for batch in reader:
-                rows += batch.num_rows
-                now = time.perf_counter()
-                if now - shown > 0.1:
-                    shown = now
-                    total = f" of {expected:,}" if expected else ""
-                    spent = self.conn.credits_used - credits
-                    line = (
-                        f"\r{rows:,}{total} rows · {spent:,} credits · {now - started:.1f} s  (Ctrl-C stops)"
-                    )
-                    self.err.write(line)
-                    self.err.flush()
-                yield batch
+            if not self.progress or pages <= 2:
+                yield from reader
+                return
+            credits = self.conn.credits_used
+            started = time.perf_counter()
+            rows = 0
+            shown = 0.0
+            try:
+                for batch in reader:
+                    rows += batch.num_rows
+                    now = time.perf_counter()
+                    if now - shown > 0.1:
+                        shown = now
+                        total = f" of {expected:,}" if expected else ""
+                        spent = self.conn.credits_used - credits
+                        line = f"\r{rows:,}{total} rows · {spent:,} credits · {now - started:.1f} s  (Ctrl-C stops)"
+                        self.err.write(line)
+                        self.err.flush()
+                    yield batch
+            finally:
+                self.err.write("\r\x1b[K")
+                self.err.flush()
         finally:
-            self.err.write("\r\x1b[K")
-            self.err.flush()
+            # The stream ends here, not when the reader is collected: its calls in flight
+            # are cancelled, a bulk read's downloads removed.
+            reader.close()
+            del reader
+
+    def _check_count(self, result: Result) -> None:
+        """Say when the rows read disagree with the COUNT probe (records changed meanwhile)."""
+        found = _count_mismatch(result)
+        if found is not None:
+            self._warn(_count_message(*found))
 
     def _summary(self, result: Result, rows: int, started: float) -> None:
         if not self.timing:
@@ -356,8 +608,10 @@ class Shell:
             f"{rows:,} row{'s' if rows != 1 else ''} · {stats.calls:,} call{'s' if stats.calls != 1 else ''} · "
             f"{stats.credits:,} credit{'s' if stats.credits != 1 else ''} · {seconds:.2f} s"
         )
+        shown = {d.format(result.text) for d in result.warnings}  # shown before it ran
         for note in stats.notes:
-            self._message(f"note: {note}")
+            if note not in shown and "than the COUNT probe found" not in note:
+                self._message(f"note: {note}")
 
     def _emit(self, text: str) -> None:
         """Text for the screen (through the pager when it is taller than the terminal)."""
@@ -370,6 +624,76 @@ class Shell:
             self.out.write(text if text.endswith("\n") else text + "\n")
             self.out.flush()
 
+    # ---- exports -------------------------------------------------------------------------------
+
+    def export(self, text: str, target: Path, where: Where | None = None) -> int:
+        """Run ``text`` and write every row to ``target`` (``coqlkit export``): its format
+        from the extension, atomically; one summary line at the end."""
+        kind = self._export_kind(target)
+        if kind is None:
+            return 2
+        export.check_target(target, mkdir=self.mkdir)  # before a credit is spent
+        started = time.perf_counter()
+        result = self._plan(text, self.params, where)
+        self._remember(text)
+        if result is None:
+            return 1
+        if not self._confirmed(result):
+            return 0
+        return self._export_result(result, target, kind, started)
+
+    def _export_kind(self, target: Path) -> str | None:
+        kind = export.format_of(target)
+        if kind is None:
+            self._message(
+                f"cannot tell the format of {target.name}: use .parquet, .csv, .json, .jsonl, .arrow or .feather"
+            )
+        return kind
+
+    def _export_result(self, result: Result, target: Path, kind: str, started: float) -> int:
+        def verify() -> None:
+            found = _count_mismatch(result)
+            if found is not None and found[0] < found[1] and not self.allow_short:
+                how = "run \\export again" if self.interactive else "--allow-short writes what was read"
+                raise ShortRead(
+                    f"coqlkit: {_count_message(*found, short=True)}; {target} was left as it was ({how})"
+                )
+
+        with _own_warnings(), contextlib.closing(self._with_progress(result)) as batches:
+            rows = self._write(batches, result.schema, target, kind, verify)
+        self._check_count(result)
+        stats = result.stats
+        self._wrote(rows, target, _strategy(result.plan), stats.calls, stats.credits, started)
+        return 0
+
+    def _write(
+        self,
+        batches: Iterable[pa.RecordBatch],
+        schema: pa.Schema,
+        target: Path,
+        kind: str,
+        verify: Callable[[], None] | None = None,
+    ) -> int:
+        if kind in ("json", "jsonl"):
+
+            def opener(temp: Path) -> Any:
+                return output.TextFile(temp, kind, schema)
+
+            return export.write_batches(
+                batches, schema, target, opener=opener, verify=verify, mkdir=self.mkdir
+            )
+        return export.write_batches(batches, schema, target, kind=kind, verify=verify, mkdir=self.mkdir)
+
+    def _wrote(self, rows: int, target: Path, how: str, calls: int, credits: int, started: float) -> None:
+        if self.quiet:
+            return
+        seconds = time.perf_counter() - started
+        self._message(
+            f"wrote {rows:,} row{'s' if rows != 1 else ''} to {target} · {how} · "
+            f"{calls:,} call{'s' if calls != 1 else ''} · {credits:,} credit{'s' if credits != 1 else ''} · "
+            f"{seconds:.2f} s"
+        )
+
     # ---- commands --------------------------------------------------------------------------------
 
     def _command(self, line: str) -> int:
@@ -380,6 +704,7 @@ class Shell:
         if command is None:
             self._message(f"unknown command {word}: \\? lists the commands")
             return 2
+        self._word = word
         handler: Callable[[str], int | None] = getattr(self, f"cmd_{command.handler}")
         return handler(arg.strip()) or 0
 
@@ -404,7 +729,17 @@ class Shell:
     def cmd_describe(self, arg: str, *, values: bool = False) -> int:
         if not arg:
             return self.cmd_tables("")
-        fields = self.conn.fields(arg)
+        try:
+            fields = self.conn.fields(arg)
+        except CoqlError as exc:
+            if exc.code != "INVALID_MODULE":
+                raise
+            names = [m.api_name for m in self.conn.modules()]
+            same = [n for n in names if n.lower() == arg.lower()]
+            close = same or difflib.get_close_matches(arg, names, n=1, cutoff=0.6)
+            hint = f"\n  hint: did you mean {close[0]}?" if close else "\n  hint: \\dt lists the modules"
+            self._message(f"{exc}{hint}")
+            return 1
         rows = []
         for f in fields:
             row: dict[str, Any] = {
@@ -461,6 +796,16 @@ class Shell:
         self._message(f"timing {'on' if self.timing else 'off'}")
         return 0
 
+    def cmd_strict(self, arg: str) -> int:
+        choice = arg.lower()
+        if choice not in ("", "on", "off"):
+            self._message("\\strict takes on or off")
+            return 2
+        self.strict = (not self.strict) if not choice else choice == "on"
+        what = "queries with warnings are refused" if self.strict else "queries with warnings run"
+        self._message(f"strict {'on' if self.strict else 'off'}: {what}")
+        return 0
+
     def cmd_credits(self, arg: str) -> int:
         left = self.conn.credits_remaining
         tail = f"; {left:,} left today" if left is not None else "; Zoho has not said how many are left today"
@@ -495,33 +840,30 @@ class Shell:
             self._message("no query to export yet: run one first")
             return 2
         target = Path(os.path.expanduser(arg))
-        kind = target.suffix.lower().lstrip(".")
-        if kind not in ("parquet", "csv", "json", "jsonl", "arrow", "feather"):
-            self._message(
-                f"cannot tell the format of {target.name}: use .parquet, .csv, .json, .jsonl or .arrow"
-            )
+        kind = self._export_kind(target)
+        if kind is None:
             return 2
+        export.check_target(target, mkdir=self.mkdir)
         started = time.perf_counter()
-        result = self.conn.query(self.last, self.params)
+        kept = self.kept
+        if kept is not None and (kept.text, kept.params) == (self.last, self.last_params):
+            batches = kept.table.to_batches() or [export.empty_batch(kept.table.schema)]
+            rows = self._write(batches, kept.table.schema, target, kind)
+            self._wrote(rows, target, "the rows of the last query, kept", 0, 0, started)
+            return 0
+        # Not kept (too many rows, not read to the end, or only explained): run it again,
+        # with the parameters it had then, and say what that costs.
+        result = self._plan(self.last, self.last_params, None)
+        if result is None:
+            return 1
+        estimate = result.plan.estimate
+        self._message(
+            f"\\export runs the last query again ({self.unkept}): about {estimate.calls:,} "
+            f"call{'s' if estimate.calls != 1 else ''}, {estimate.credits:,} credit{'s' if estimate.credits != 1 else ''}"
+        )
         if not self._confirmed(result):
             return 0
-        if kind == "parquet":
-            result.to_parquet(target)
-        elif kind == "csv":
-            result.to_csv(target)
-        else:
-            with export.atomic_path(target) as temp:
-                source = self._with_progress(result)
-                if kind in ("arrow", "feather"):
-                    with pa.OSFile(str(temp), "wb") as sink, pa.ipc.new_file(sink, result.schema) as writer:
-                        for batch in source:
-                            writer.write_batch(batch)
-                else:
-                    with open(temp, "w", encoding="utf-8") as fh:
-                        output.write(source, fh, config=self.config, fmt=kind, schema=result.schema)
-        rows = result.stats.rows
-        self._message(f"wrote {rows:,} rows to {target} ({time.perf_counter() - started:.2f} s)")
-        return 0
+        return self._export_result(result, target, kind, started)
 
     def cmd_output(self, arg: str) -> int:
         if self.sink is not None:
@@ -550,16 +892,35 @@ class Shell:
             return 2
         self._depth += 1
         try:
-            return self.execute(text)
+            return self.execute(text, source=arg)
         finally:
             self._depth -= 1
 
     def cmd_set(self, arg: str) -> int:
+        if self._word.lower() == ".parameter":  # sqlite3's: .parameter set :NAME VALUE, unset, list, clear
+            verb, _, rest = arg.partition(" ")
+            verb = verb.lower()
+            if verb == "set":
+                arg = rest.strip()
+                if not arg:
+                    self._message(".parameter set :NAME VALUE")
+                    return 2
+            elif verb == "unset":
+                return self.cmd_unset(rest.strip())
+            elif verb in ("list", ""):
+                arg = ""
+            elif verb == "clear":
+                self.params.clear()
+                self._message("no parameters set")
+                return 0
+            elif verb in ("init", "load", "save"):
+                self._message(f".parameter {verb}: coqlkit's .parameter takes set, unset, list and clear")
+                return 2
         if not arg:
             if not self.params:
                 self._message("no parameters set: \\set NAME VALUE")
             for name, value in sorted(self.params.items()):
-                self._message(f":{name} = {value!r}")
+                self._message(f":{name} = {_as_coql(value)}")
             return 0
         name, _, value = arg.partition(" ")
         name = name.lstrip(":")
@@ -567,7 +928,7 @@ class Shell:
             self._message("\\set NAME VALUE (NAME is what :NAME stands for in queries)")
             return 2
         self.params[name] = parse_value(value)
-        self._message(f":{name} = {self.params[name]!r}")
+        self._message(f":{name} = {_as_coql(self.params[name])}")
         return 0
 
     def cmd_unset(self, arg: str) -> int:
@@ -577,17 +938,24 @@ class Shell:
         return 0
 
     def cmd_edit(self, arg: str) -> int:
-        if arg:
+        if arg:  # the file itself, in place (created if missing), then what it holds runs
             path = Path(os.path.expanduser(arg))
-            text = path.read_text(encoding="utf-8") if path.exists() else ""
+            created = not path.exists()
+            if created:
+                path.touch()
+            self.edit_file(path)
+            edited = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+            if created and not edited:
+                path.unlink(missing_ok=True)
+                self._message(f"{path}: nothing saved")
+                return 0
         else:
-            text = (self.last + ";") if self.last else ""
-        edited = self.editor(text).strip()
+            edited = self.editor((self.last + ";") if self.last else "").strip()
         if self.interactive:  # back to the prompt: run at once if it is a whole statement
             self.prefill = edited
             self.accept_prefill = bool(code_only(edited).strip()) and _complete(edited)
             return 0
-        return self.execute(edited) if edited else 0
+        return self.execute(edited, source=arg or None) if edited else 0
 
     def cmd_quit(self, arg: str) -> int:
         self.done = True
@@ -609,6 +977,53 @@ class Shell:
         if self.sink is not None:
             self.sink.close()
             self.sink = None
+
+
+@contextlib.contextmanager
+def _own_warnings() -> Iterator[None]:
+    """The read's count check is said by the shell (:meth:`Shell._check_count`), not as a
+    Python warning with a source line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConsistencyWarning)
+        yield
+
+
+def _count_mismatch(result: Result) -> tuple[int, int] | None:
+    """(rows read, rows counted) when a read's rows disagree with its COUNT probe."""
+    plan = result.plan
+    expected = plan.estimate.rows
+    if plan.probe is None or expected is None or result.stats.rows == expected:
+        return None
+    return result.stats.rows, expected
+
+
+def _count_message(rows: int, expected: int, *, short: bool = False) -> str:
+    if rows < expected:
+        counts = "" if short else f" ({rows:,} of {expected:,})"
+        return (
+            f"{expected - rows:,} fewer rows than counted{counts}: records were deleted or changed "
+            "during the read; run it again"
+        )
+    return f"{rows - expected:,} more rows than counted ({rows:,}, not {expected:,}): records were created during the read"
+
+
+def _strategy(plan: Plan) -> str:
+    """How the rows were read, as EXPLAIN names its steps: ``offset pages``, ``bulk read``..."""
+    names: list[str] = []
+    for step in plan.steps():
+        if not step.children and step.name not in names:
+            names.append(step.name)
+    return " + ".join(names) or "no call"
+
+
+def _as_coql(value: Any) -> str:
+    """A parameter's value as the COQL literal it binds to (``'2024-05-01'``, ``'true'``)."""
+    try:
+        if isinstance(value, (list, tuple)):
+            return "(" + ", ".join(render_value(literal(v)) for v in value) + ")"
+        return render_value(literal(value))
+    except CoqlError:
+        return repr(value)
 
 
 def _complete(text: str) -> bool:
@@ -641,12 +1056,22 @@ def _is_command(line: str) -> bool:
 
 def _edit(text: str) -> str:
     """``text`` edited in ``$VISUAL`` / ``$EDITOR`` (vi when neither is set)."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.NamedTemporaryFile("w", suffix=".coql", delete=False, encoding="utf-8") as fh:
         fh.write(text)
         name = fh.name
     try:
-        subprocess.run([*shlex.split(editor), name], check=False)
+        _edit_file(Path(name))
         return Path(name).read_text(encoding="utf-8")
     finally:
         Path(name).unlink(missing_ok=True)
+
+
+def _edit_file(path: Path) -> None:
+    """The file at ``path`` edited in place in ``$VISUAL`` / ``$EDITOR`` (vi when neither is set)."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    subprocess.run([*shlex.split(editor), str(path)], check=False)
+
+
+def _edit_through(editor: Callable[[str], str], path: Path) -> None:
+    """The file at ``path`` edited in place by a text-to-text ``editor``."""
+    path.write_text(editor(path.read_text(encoding="utf-8")), encoding="utf-8")

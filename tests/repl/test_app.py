@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +26,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 import coqlkit
-from coqlkit.repl.app import Repl, ends_statement
+from coqlkit.catalog import Catalog
+from coqlkit.repl.app import Repl, _Checked, _history, ends_statement
 from coqlkit.repl.config import ReplConfig
 from coqlkit.sandbox.server import Sandbox
 
@@ -405,3 +407,68 @@ def test_the_history_file(sandbox: Sandbox, tmp_path: Path) -> None:
             "select Email from Leads limit 1;\r",
         )
         assert isinstance(repl.session.history, InMemoryHistory) and not off.exists()
+
+
+# ---- warnings as you type, a private history, termination signals --------------------------------
+
+
+class _Loaded:
+    """The prompt's metadata, already loaded."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def __call__(self) -> Catalog:
+        return self.catalog
+
+    def want(self, modules: object) -> None:
+        pass
+
+
+def test_the_live_check_shows_warnings_apart_from_errors(conn: coqlkit.Connection) -> None:
+    checked = _Checked(_Loaded(conn.catalog(["Leads"])))  # type: ignore[arg-type]
+    text = "select Last_Name from Leads where Lead_Status = 'Contactd';"
+    problem = checked.check(text)
+    assert problem is not None and problem.severity == "warning"
+    assert problem.message.startswith("warning[INVALID_QUERY]: 'Contactd' is not a value of the picklist")
+    assert text[problem.start : problem.end] == "'Contactd'"
+    # An error in the same statement comes first.
+    problem = checked.check("select Emial from Leads where Lead_Status = 'Contactd';")
+    assert problem is not None and problem.severity == "error" and "Emial" in problem.message
+    assert checked.check("select Last_Name from Leads where Lead_Status = 'Contacted';") is None
+
+
+def test_the_history_file_is_the_owners_alone(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "history"
+    _history(ReplConfig(history_file=str(path)))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # made by an older coqlkit
+    _history(ReplConfig(history_file=str(path)))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.slow
+@needs_a_pty
+def test_sigterm_ends_the_repl_at_the_prompt_and_mid_query(
+    terminals: list[Terminal], home: dict[str, str], slow: Sandbox, tmp_path: Path
+) -> None:
+    term = spawn(terminals, [], {**home, **slow.environment()}, tmp_path / "prompt.log")
+    term.expect(r"coql:env\*>")
+    term.settle(0.3)
+    term.child.kill(signal.SIGTERM)
+    assert term.wait_for_exit() == 143
+    assert "terminated (SIGTERM)" in term.screen and "Traceback" not in term.screen
+
+    assert slow.state is not None
+    requests = slow.state.requests
+    term = spawn(terminals, [], {**home, **slow.environment()}, tmp_path / "query.log")
+    term.expect(r"coql:env\*>")
+    before = len(requests)
+    term.send("select Last_Name from Leads;\r")
+    deadline = time.monotonic() + 20
+    while not any(e["path"].endswith("/coql") for e in list(requests)[before:]):  # the COUNT probe
+        assert time.monotonic() < deadline, term.tail()
+        term.settle(0.05)
+    term.child.kill(signal.SIGTERM)
+    assert term.wait_for_exit() == 143
+    assert "terminated (SIGTERM)" in term.screen and "Traceback" not in term.screen

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -477,3 +478,427 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str]) -> None:
     process.stderr.close()
     assert process.wait(timeout=60) == 0, err
     assert err == ""
+
+
+# ---- exports that refuse to mislead -------------------------------------------------------------------
+
+
+SUMMARY = re.compile(
+    r"wrote (?P<rows>[\d,]+) rows? to (?P<target>.+) · (?P<how>[a-z +]+) · (?P<calls>[\d,]+) calls? · "
+    r"(?P<credits>[\d,]+) credits? · \d+\.\d\d s\n"
+)
+
+
+def test_export_says_what_it_did_in_one_line(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "leads.parquet"
+    ran = cli("export", "select Last_Name from Leads", str(target))
+    assert ran.status == 0, ran
+    found = SUMMARY.fullmatch(ran.err)
+    assert found is not None, ran.err
+    assert (found["rows"], found["target"], found["how"]) == (f"{RECORDS:,}", str(target), "offset pages")
+    assert (found["calls"], found["credits"]) == ("3", "6")  # the COUNT probe and two pages (2,000 and 1,000)
+    ran = cli("export", "select Last_Name from Leads", str(target), "-q")
+    assert (ran.status, ran.err) == (0, "")
+
+
+@pytest.mark.slow
+def test_export_plan_options(cli: Any, zoho: dict[str, str], tmp_path: Path, sandbox: Sandbox) -> None:
+    target = tmp_path / "leads.csv"
+    ran = cli(
+        "export",
+        "select Last_Name, Created_Time from Leads",
+        str(target),
+        "--strategy",
+        "bulk",
+        "--tz",
+        "UTC",
+    )
+    assert ran.status == 0, ran
+    found = SUMMARY.fullmatch(ran.err)
+    assert found is not None and found["how"] == "bulk read", ran.err
+    rows = csv_rows(target.read_text())
+    assert len(rows) == RECORDS and all(r["Created_Time"].endswith("+00:00") for r in rows)
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    ran = cli("export", "select Last_Name from Leads", str(tmp_path / "x.csv"), "--max-credits", "3")
+    assert ran.status == 5 and "the budget is 3" in ran.err, ran
+    assert (
+        len([c for c in coql_calls(sandbox, since) if c["path"].endswith("/coql")]) <= 1
+    )  # the probe at most
+    ran = cli("export", "select Last_Name from Leads", str(tmp_path / "x.csv"), "--prefer", "credits", "-q")
+    assert ran.status == 0 and len(csv_rows((tmp_path / "x.csv").read_text())) == RECORDS
+    ran = cli("export", "select Last_Name from Leads", str(tmp_path / "x.csv"), "--strategy", "fast")
+    assert ran.status == 2 and "invalid choice: 'fast'" in ran.err
+
+
+def test_export_reads_its_query_from_a_file(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "q.coql"
+    script.write_text("-- the first three\nselect Last_Name\nfrom Leads\nlimit 3;\n")
+    target = tmp_path / "out.jsonl"
+    ran = cli("export", "-f", str(script), str(target))
+    assert ran.status == 0, ran
+    assert len(target.read_text().splitlines()) == 3
+    script.write_text("\n\nselect Last_Name,\n  Emial from Leads;\n")
+    ran = cli("export", "-f", str(script), str(target))
+    assert ran.status == 1
+    assert ran.err.startswith(
+        f"{script}:4:3: error[INVALID_QUERY]: Leads has no field Emial\n    Emial from Leads;\n    ^^^^^\n"
+    )
+    script.write_text("select Last_Name from Leads; select Email from Leads;")
+    ran = cli("export", "-f", str(script), str(target))
+    assert ran.status == 2 and "holds 2 queries: export takes one" in ran.err
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("isdir.parquet", "isdir.parquet: Is a directory"),
+        (
+            "missing/x.parquet",
+            "missing/x.parquet: No such file or directory ({tmp}/missing does not exist; --mkdir creates it)",
+        ),
+        ("file.csv/x.parquet", "file.csv/x.parquet: Not a directory ({tmp}/file.csv is a file)"),
+        ("s3://bucket/x.parquet", "s3://bucket/x.parquet: a URL: coqlkit writes local files"),
+    ],
+)
+def test_export_checks_its_target_before_spending(
+    cli: Any,
+    zoho: dict[str, str],
+    tmp_path: Path,
+    sandbox: Sandbox,
+    path: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "isdir.parquet").mkdir()
+    (tmp_path / "file.csv").write_text("old")
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    target = path if "://" in path else str(tmp_path / path)
+    ran = cli("export", "select Last_Name from Leads", target)
+    assert ran.status == 2, ran
+    assert ran.err.startswith("coqlkit: ") and message.format(tmp=tmp_path) in ran.err
+    assert "partial" not in ran.err
+    assert list(sandbox.state.requests)[since:] == []  # not even connected
+    assert sorted(os.listdir(tmp_path)) == ["file.csv", "isdir.parquet"]
+
+
+def test_export_mkdir(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "x.csv"
+    ran = cli("export", "select Last_Name from Leads limit 2", str(target), "--mkdir")
+    assert ran.status == 0, ran
+    assert len(csv_rows(target.read_text())) == 2
+
+
+@pytest.fixture
+def changing(
+    sandbox: Sandbox, org_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """An org of its own (a copy of the demo org's database), whose oldest 100 Leads are
+    deleted between the COUNT probe and the pages: the read comes back short."""
+    import shutil
+    import sqlite3
+
+    from coqlkit.repl.shell import Shell
+
+    db = tmp_path / "org" / "changing.sqlite3"
+    db.parent.mkdir()
+    shutil.copy(org_db, db)
+    confirmed = Shell._confirmed
+
+    def delete_then_confirm(self: Shell, result: Any) -> bool:
+        with sqlite3.connect(db) as con:
+            con.execute('delete from "Leads" where id in (select id from "Leads" order by id limit 100)')
+        return confirmed(self, result)
+
+    monkeypatch.setattr(Shell, "_confirmed", delete_then_confirm)
+    with Sandbox(records=RECORDS, db=str(db)) as running:
+        for name, value in running.environment().items():
+            monkeypatch.setenv(name, value)
+        yield db
+
+
+def test_a_short_read_is_not_written(cli: Any, changing: Path, tmp_path: Path) -> None:
+    target = tmp_path / "leads.parquet"
+    target.write_bytes(b"old")
+    ran = cli("export", "select Last_Name from Leads", str(target))
+    assert ran.status == 6, ran
+    assert ran.err == (
+        "coqlkit: 100 fewer rows than counted: records were deleted or changed during the read; run it "
+        f"again; {target} was left as it was (--allow-short writes what was read)\n"
+    )
+    assert sorted(os.listdir(tmp_path)) == ["leads.parquet", "org"] and target.read_bytes() == b"old"
+
+
+def test_a_short_read_allowed_is_written_with_a_warning(cli: Any, changing: Path, tmp_path: Path) -> None:
+    target = tmp_path / "leads.parquet"
+    ran = cli("export", "select Last_Name from Leads", str(target), "--allow-short")
+    assert ran.status == 0, ran
+    warning, summary = ran.err.splitlines()
+    assert warning == (
+        "coqlkit: warning: 100 fewer rows than counted (2,900 of 3,000): records were deleted or changed "
+        "during the read; run it again"
+    )
+    assert summary.startswith(f"wrote 2,900 rows to {target} · offset pages")
+    assert pq.read_table(target).num_rows == RECORDS - 100
+
+
+def test_a_short_query_warns_in_one_line(cli: Any, changing: Path) -> None:
+    ran = cli("query", "-c", "select Last_Name from Leads")
+    assert ran.status == 0 and len(csv_rows(ran.out)) == RECORDS - 100
+    assert ran.err == (
+        "coqlkit: warning: 100 fewer rows than counted (2,900 of 3,000): records were deleted or changed "
+        "during the read; run it again\n"
+    )
+
+
+# ---- query -o -----------------------------------------------------------------------------------------
+
+
+def test_query_output_format_from_the_extension(
+    cli: Any, zoho: dict[str, str], tmp_path: Path, sandbox: Sandbox
+) -> None:
+    for name, check in (
+        ("q.json", lambda text: len(json.loads(text)) == 2),
+        ("q.jsonl", lambda text: len(text.splitlines()) == 2),
+        ("q.tsv", lambda text: text.startswith("id\tLast_Name\n")),
+        ("q.md", lambda text: text.startswith("| id ")),
+    ):
+        ran = cli("query", "-c", "select Last_Name from Leads limit 2", "-o", str(tmp_path / name))
+        assert ran.status == 0, ran
+        assert check((tmp_path / name).read_text()), name
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    for name, message in (
+        ("q.parquet", "-o writes text, not parquet: use coqlkit export QUERY"),
+        ("q.xlsx", "cannot tell the format of q.xlsx"),
+    ):
+        ran = cli("query", "-c", "select Last_Name from Leads limit 2", "-o", str(tmp_path / name))
+        assert ran.status == 2 and message in ran.err, ran
+        assert not (tmp_path / name).exists()
+    assert list(sandbox.state.requests)[since:] == []
+
+
+def test_query_output_is_replaced_only_when_every_query_ran(
+    cli: Any, zoho: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "q.csv"
+    target.write_text("precious,data\n")
+    ran = cli(
+        "query", "-c", "select Last_Name from Leads limit 2; select Emial from Leads", "-o", str(target)
+    )
+    assert ran.status == 1
+    assert ran.err.endswith(f"coqlkit: {target} was left as it was (a query failed)\n")
+    assert os.listdir(tmp_path) == ["q.csv"] and target.read_text() == "precious,data\n"
+
+
+# ---- warnings, strict, positions -----------------------------------------------------------------------
+
+
+TYPO = "select Last_Name from Leads where Lead_Status = 'Contactd' limit 2"
+
+
+def test_warnings_are_shown_before_the_query_runs(cli: Any, zoho: dict[str, str], sandbox: Sandbox) -> None:
+    ran = cli("query", "-c", TYPO)
+    assert ran.status == 0 and ran.out == "id,Last_Name\n"
+    assert ran.err == (
+        "1:49: warning[INVALID_QUERY]: 'Contactd' is not a value of the picklist Lead_Status\n"
+        f"  {TYPO}\n"
+        f"  {' ' * 48}^^^^^^^^^^\n"
+        "  hint: closest values: 'Contacted'\n"
+    )
+    assert "QueryWarning" not in ran.err
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    ran = cli("query", "-c", TYPO, "--strict")
+    assert ran.status == 1 and ran.out == ""
+    assert ran.err.endswith("not run: strict mode refuses a query with warnings (turn it off to run it)\n")
+    assert [c for c in coql_calls(sandbox, since) if c["path"].endswith("/coql")] == []
+    ran = cli("export", TYPO, "x.csv", "--strict")
+    assert ran.status == 1 and "warning[INVALID_QUERY]" in ran.err
+
+
+def test_positions_in_a_file_are_the_files(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "t1.coql"
+    script.write_text(
+        "-- two queries\nselect Last_Name from Leads limit 1;\n\n"
+        "select Last_Name,\n  Lead_Status\nfrom Leads\nwhere Lead_Status = 'Contactd' limit 1;\n"
+        "select Emial\nfrom Leads;\nselect Last_Name from Leads limit;\n"
+    )
+    ran = cli("query", "-f", str(script))
+    assert ran.status == 1
+    lines = ran.err.splitlines()
+    assert (
+        lines[0]
+        == f"{script}:7:21: warning[INVALID_QUERY]: 'Contactd' is not a value of the picklist Lead_Status"
+    )
+    assert lines[1] == "  where Lead_Status = 'Contactd' limit 1;"
+    assert f"{script}:8:8: error[INVALID_QUERY]: Leads has no field Emial" in lines
+    assert (
+        f"{script}:10:34: error[SYNTAX_ERROR]: unexpected end of query; expected a name, a number, a parameter (:name) or a whole number"
+        in lines
+    )
+    ran = cli("query", stdin=script.read_text())
+    assert "<stdin>:8:8: error[INVALID_QUERY]: Leads has no field Emial" in ran.err
+
+
+def test_a_missing_parameter_says_how_to_give_it(cli: Any, zoho: dict[str, str]) -> None:
+    ran = cli("query", "-c", "select Last_Name from Leads where Lead_Status = :nope")
+    assert ran.status == 1
+    assert ran.err == (
+        "no value given for :nope\n  hint: give it a value: --param nope=VALUE (or \\set nope VALUE before the query)\n"
+    )
+
+
+def test_param_in_e_notation_is_a_number(cli: Any, zoho: dict[str, str]) -> None:
+    ran = cli(
+        "query",
+        "-c",
+        "select Last_Name, Annual_Revenue from Leads where Annual_Revenue > :rev limit 3",
+        "--param",
+        "rev=1e6",
+    )
+    assert ran.status == 0, ran
+    assert len(rows := csv_rows(ran.out)) == 3 and all(float(r["Annual_Revenue"]) > 1e6 for r in rows)
+
+
+# ---- signals and the disk ---------------------------------------------------------------------------
+
+
+def wait_until(condition: Any, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def partials(directory: Path) -> list[str]:
+    return [name for name in os.listdir(directory) if name.endswith(".partial")]
+
+
+@pytest.mark.parametrize(("name", "status"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_termination_signal_cleans_up_as_ctrl_c_does(
+    slow: Sandbox, tmp_path: Path, name: str, status: int
+) -> None:
+    """Airflow, systemd, k8s and `timeout` send SIGTERM: the export stops, its temporary
+    file goes, the file it would have replaced keeps its content."""
+    target = tmp_path / "leads.parquet"
+    target.write_bytes(b"old")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coqlkit", "export", "select Last_Name from Leads", str(target)],
+        env=child_env(**slow.environment(), XDG_CACHE_HOME=str(tmp_path / "cache")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: bool(partials(tmp_path)), process)  # the pages are on their way
+        process.send_signal(getattr(signal, name))
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == status, err
+    assert err.endswith(f"coqlkit: terminated ({name})\n") and "Traceback" not in err
+    assert sorted(os.listdir(tmp_path)) == ["cache", "leads.parquet"] and target.read_bytes() == b"old"
+
+
+def test_sigterm_during_query_to_a_file(slow: Sandbox, tmp_path: Path) -> None:
+    target = tmp_path / "q.csv"
+    target.write_text("precious,data\n")
+    assert slow.state is not None
+    since = len(slow.state.requests)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coqlkit", "query", "-c", "select Last_Name from Leads", "-o", str(target)],
+        env=child_env(**slow.environment(), XDG_CACHE_HOME=str(tmp_path / "cache")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        requests = slow.state.requests
+        wait_until(lambda: any(e["path"].endswith("/coql") for e in list(requests)[since:]), process)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 143, err
+    assert sorted(os.listdir(tmp_path)) == ["cache", "q.csv"] and target.read_text() == "precious,data\n"
+
+
+def test_sigterm_during_a_bulk_read_removes_its_downloads(org_db: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    target = tmp_path / "leads.parquet"
+    with Sandbox(records=RECORDS, db=str(org_db), bulk_seconds=1, latency_ms=300) as bulk:
+        assert bulk.state is not None
+        requests = bulk.state.requests
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "coqlkit",
+                "export",
+                "select Last_Name from Leads",
+                str(target),
+                "--strategy",
+                "bulk",
+            ],
+            env=child_env(**bulk.environment(), TMPDIR=str(temp), XDG_CACHE_HOME=str(tmp_path / "cache")),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_until(
+                lambda: any("/bulk/" in e["path"] for e in list(requests)) and bool(os.listdir(temp)), process
+            )
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode == 143, err
+    assert os.listdir(temp) == [] and not target.exists() and partials(tmp_path) == []
+
+
+def test_a_full_disk_is_an_io_error_naming_the_file(zoho: dict[str, str], tmp_path: Path) -> None:
+    import resource
+
+    target = tmp_path / "leads.csv"
+    target.write_text("old")
+
+    def small_files() -> None:  # in the child: files stop at 50 kB, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    env = child_env(**zoho, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    warm = run(["query", "-c", "select Last_Name from Leads limit 1"], env)  # the metadata cached first
+    assert warm.status == 0, warm
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coqlkit",
+            "export",
+            "select Last_Name, Email, Company from Leads",
+            str(target),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,  # nothing threaded in between
+    )
+    assert done.returncode == 7, done.stderr
+    assert done.stderr.startswith(
+        f"coqlkit: {target}: File too large (nothing written: the file there is left as it was)"
+    )
+    assert "Traceback" not in done.stderr and ".partial" not in done.stderr
+    assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv"] and target.read_text() == "old"

@@ -400,7 +400,12 @@ def test_export_every_format(
     target = tmp_path / f"leads.{kind}"
     command = "\\export" if kind != "json" else ".export"
     assert sh(f"{command} {target}") == 0
-    assert re.fullmatch(rf"wrote 7 rows to {re.escape(str(target))} \(\d+\.\d\d s\)\n", sh.err)
+    # The rows the query read, kept: nothing is spent again.
+    assert re.fullmatch(
+        rf"wrote 7 rows to {re.escape(str(target))} · the rows of the last query, kept · 0 calls · "
+        r"0 credits · \d+\.\d\d s\n",
+        sh.err,
+    )
     names, count = read_back(target)
     assert (names, count) == (first[:7], 7)  # the display's cap never limits an export
     assert sorted(os.listdir(tmp_path)) == [target.name]
@@ -452,6 +457,7 @@ def test_export_is_atomic(
         target = tmp_path / f"leads.{kind}"
         kept = tmp_path / f"kept.{kind}"
         kept.write_text("old content")
+        sh.shell.keep_rows = 0  # not kept: \export reads them again
         assert sh("select Last_Name from Leads;") == 0
         for path in (target, kept):
             # The COUNT probe (1) and the first page of 2,000 rows (3) pass; the second page cannot.
@@ -554,10 +560,10 @@ def test_set_typed_parameters(sh: Session) -> None:
     assert sh("select Last_Name from Leads where No_of_Employees > :n limit 3;") == 0
     assert len(csv_records(sh.out)) == 3
     assert sh("\\set status 'Contacted'") == 0 and sh.err == ":status = 'Contacted'\n"
-    assert sh(".parameter revenue 1000000.5") == 0 and sh.err == ":revenue = Decimal('1000000.5')\n"
+    assert sh(".parameter revenue 1000000.5") == 0 and sh.err == ":revenue = 1000000.5\n"
     assert sh("\\set sources ('Chat', 'Web Download')") == 0
-    assert sh.err == ":sources = ['Chat', 'Web Download']\n"
-    assert sh("\\set opted true") == 0 and sh.err == ":opted = True\n"
+    assert sh.err == ":sources = ('Chat', 'Web Download')\n"
+    assert sh("\\set opted true") == 0 and sh.err == ":opted = 'true'\n"
     assert sh("\\set since 2024-01-15T00:00:00+00:00") == 0
     assert (
         sh(
@@ -576,11 +582,11 @@ def test_set_typed_parameters(sh: Session) -> None:
     assert len(csv_records(sh.out)) == 3
     assert sh("\\set") == 0
     assert sh.err.splitlines() == [
-        ":n = 3",
-        ":opted = True",
-        ":revenue = Decimal('1000000.5')",
-        ":since = datetime.datetime(2024, 1, 15, 0, 0, tzinfo=datetime.timezone.utc)",
-        ":sources = ['Chat', 'Web Download']",
+        ":n = 3",  # as the COQL literals they bind to
+        ":opted = 'true'",
+        ":revenue = 1000000.5",
+        ":since = '2024-01-15T00:00:00+00:00'",
+        ":sources = ('Chat', 'Web Download')",
         ":status = 'Contacted'",
     ]
 
@@ -616,6 +622,9 @@ def test_set_refuses(sh: Session, arg: str) -> None:
         ),
         ("(1, 'a, b', 2024-05-01)", [1, "a, b", dt.date(2024, 5, 1)]),
         ("Contacted", "Contacted"),
+        ("1e6", 1_000_000),
+        ("-2.5E3", -2500),
+        ("1.5e-1", Decimal("0.15")),
     ],
 )
 def test_parse_value(text: str, value: Any) -> None:
@@ -806,8 +815,12 @@ def test_confirm_above_the_threshold(
     assert asked == ["This query would spend about 6 credits (3 calls). Run it?"]
     assert sh.err == "not run\n" and sh.out == ""
     assert len(log.coql()) == 1  # the COUNT probe that made the estimate, no page
-    assert sh(f"\\export {tmp_path / 'all.csv'}") == 0  # the export asks too
-    assert len(asked) == 2 and sh.err == "not run\n" and os.listdir(tmp_path) == []
+    assert sh(f"\\export {tmp_path / 'all.csv'}") == 0  # nothing kept: the export runs it, and asks too
+    assert len(asked) == 2 and os.listdir(tmp_path) == []
+    assert (
+        sh.err
+        == "\\export runs the last query again (its rows were not read): about 3 calls, 6 credits\nnot run\n"
+    )
     answer[0] = True
     assert sh("select Last_Name from Leads;") == 0
     assert len(asked) == 3 and f"(showing 1,000 of {RECORDS:,} rows" in sh.out
@@ -937,3 +950,126 @@ def test_the_readme_command_table_shows_their_arguments() -> None:
     rows = _readme_commands()
     assert rows is not None
     assert dict(rows) == {c.names: c.args for c in REGISTRY}
+
+
+# ---- \export writes what was shown -------------------------------------------------------------------
+
+
+def test_export_writes_the_rows_the_query_read(sh: Session, sandbox: Sandbox, tmp_path: Path) -> None:
+    """Not the query run again with today's parameters: the rows on the screen, for free."""
+    sh("\\set source Chat")
+    assert sh("select Last_Name, Lead_Source from Leads where Lead_Source = :source limit 3;") == 0
+    sh("\\set source Cold Call")
+    log = RequestLog(sandbox)
+    target = tmp_path / "px.csv"
+    assert sh(f"\\export {target}") == 0
+    assert log.calls() == []
+    assert [r["Lead_Source"] for r in csv_records(target.read_text())] == ["Chat"] * 3
+    assert "· the rows of the last query, kept · 0 calls · 0 credits ·" in sh.err
+
+
+def test_export_of_rows_not_kept_runs_the_query_as_it_ran(
+    session: Callable[..., Session], sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sh = session()
+    sh.shell.keep_rows = 2
+    sh("\\set source Chat")
+    assert sh("select Last_Name, Lead_Source from Leads where Lead_Source = :source limit 3;") == 0
+    sh("\\set source Cold Call")
+    log = RequestLog(sandbox)
+    target = tmp_path / "px.csv"
+    assert sh(f"\\export {target}") == 0
+    assert sh.err.startswith(
+        "\\export runs the last query again (more than 2 rows are not kept): about 1 call, 1 credit\n"
+    )
+    assert len(log.coql()) == 1
+    assert [r["Lead_Source"] for r in csv_records(target.read_text())] == ["Chat"] * 3  # its parameters then
+
+
+def test_export_refuses_a_missing_directory(sh: Session, tmp_path: Path) -> None:
+    sh("select Last_Name from Leads limit 1;")
+    target = tmp_path / "no" / "dir" / "x.csv"
+    assert sh(f"\\export {target}") == 2
+    assert sh.err == f"{target}: No such file or directory ({tmp_path / 'no' / 'dir'} does not exist)\n"
+    assert os.listdir(tmp_path) == []
+
+
+# ---- warnings and strict mode ------------------------------------------------------------------------
+
+
+def test_warnings_before_the_query_and_strict_mode(sh: Session, sandbox: Sandbox) -> None:
+    query = "select Last_Name from Leads where Lead_Status = 'Contactd' limit 2"
+    assert sh(query + ";") == 0
+    assert sh.err.startswith(
+        "1:49: warning[INVALID_QUERY]: 'Contactd' is not a value of the picklist Lead_Status\n"
+    )
+    assert "hint: closest values: 'Contacted'" in sh.err
+    assert sh("\\strict on") == 0 and sh.err == "strict on: queries with warnings are refused\n"
+    log = RequestLog(sandbox)
+    assert sh(query + ";") == 1 and sh.out == ""
+    assert sh.err.endswith("not run: strict mode refuses a query with warnings (turn it off to run it)\n")
+    assert log.coql() == []
+    assert sh("\\strict") == 0 and not sh.shell.strict
+    assert sh("\\strict maybe") == 2
+
+
+def test_a_missing_parameter_at_the_prompt(session: Callable[..., Session]) -> None:
+    sh = session(interactive=True)
+    assert sh("select Last_Name from Leads where Lead_Status = :nope;") == 1
+    assert sh.err == "no value given for :nope\n  hint: give it a value: \\set nope VALUE\n"
+
+
+def test_include_gives_the_files_positions(sh: Session, tmp_path: Path) -> None:
+    script = tmp_path / "two.coql"
+    script.write_text("select Last_Name from Leads limit 1;\n\nselect Last_Name,\n       Emial from Leads;\n")
+    assert sh(f"\\i {script}") == 1
+    assert (
+        f"{script}:4:8: error[INVALID_QUERY]: Leads has no field Emial\n         Emial from Leads;\n"
+        in sh.err
+    )
+
+
+# ---- parameters ----------------------------------------------------------------------------------------
+
+
+def test_parameter_takes_sqlite3s_sub_commands(sh: Session) -> None:
+    assert sh(".parameter set :x 5") == 0 and sh.err == ":x = 5\n"
+    assert sh.shell.params == {"x": 5}
+    assert sh(".parameter set y 'a b'") == 0 and sh.shell.params == {"x": 5, "y": "a b"}
+    assert sh(".parameter list") == 0 and sh.err == ":x = 5\n:y = 'a b'\n"
+    assert sh(".parameter unset :x") == 0 and sh.shell.params == {"y": "a b"}
+    assert sh(".parameter clear") == 0 and sh.shell.params == {}
+    assert sh(".parameter init") == 2 and "takes set, unset, list and clear" in sh.err
+    assert sh(".parameter set") == 2 and sh.shell.params == {}
+    assert sh("\\set set 3") == 0 and sh.shell.params == {"set": 3}  # \set is psql's: any name
+
+
+def test_set_e_notation(sh: Session) -> None:
+    assert sh("\\set rev 1e6") == 0 and sh.err == ":rev = 1000000\n"
+    assert sh("\\set small 2.5e-1") == 0 and sh.err == ":small = 0.25\n"
+
+
+# ---- \e FILE, \d with a typo -----------------------------------------------------------------------------
+
+
+def test_edit_a_file_in_place(
+    session: Callable[..., Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.sh"  # appends a LIMIT to the file it is given
+    editor.write_text("#!/bin/sh\nprintf 'select Last_Name from Leads limit 2;\\n' >> \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(editor))
+    sh = session()
+    script = tmp_path / "s2.coql"
+    script.write_text("-- the first ones\n")
+    assert sh(f"\\e {script}") == 0
+    assert script.read_text() == "-- the first ones\nselect Last_Name from Leads limit 2;\n"  # edited itself
+    assert len(table_rows(sh.out)) == 2
+    missing = tmp_path / "new.coql"
+    assert sh(f"\\e {missing}") == 0 and missing.read_text() == "select Last_Name from Leads limit 2;\n"
+
+
+def test_describe_a_module_with_a_typo(sh: Session) -> None:
+    assert sh("\\d leads") == 1
+    assert sh.err == "no module 'leads' in this org\n  hint: did you mean Leads?\n"
+    assert sh("\\d Xyzzy") == 1 and "hint: \\dt lists the modules" in sh.err
