@@ -469,13 +469,15 @@ class Shell:
         return result
 
     def _explain(self, query: str, *, analyze: bool, where: Where | None = None) -> int:
+        self._remember(query)
+        if analyze and self.strict and self._plan(query, self.params, where) is None:
+            return 1  # EXPLAIN ANALYZE runs the query: strict mode checks it first
         with _own_warnings():
             text, result = self.conn._explain(query, self.params, analyze=analyze, **self.options)
-        if not self.quiet:
+        if not self.quiet and not (analyze and self.strict):  # (strict: shown by _plan)
             for d in result.warnings:
                 self._message(where.diagnostic(d, query) if where is not None else d.format(query))
         self._emit(text + "\n")
-        self._remember(query)
         return 0
 
     def _remember(self, text: str) -> None:

@@ -416,7 +416,8 @@ def test_exit_5_the_orgs_credits_are_spent(cli: Any, org_db: Path, monkeypatch: 
             monkeypatch.setenv(name, value)
         ran = cli("query", "-c", "select Last_Name from Leads")
     assert ran.status == 5, ran
-    assert "API limit for the day reached" in ran.err and ran.out == ""
+    # Zoho's refusal, or the transport's own before it sends what the org cannot pay for
+    assert ("API limit for the day reached" in ran.err or "LIMIT_REACHED" in ran.err) and ran.out == ""
 
 
 def test_exit_130_interrupted(slow: Sandbox) -> None:

@@ -1009,6 +1009,9 @@ def test_warnings_before_the_query_and_strict_mode(sh: Session, sandbox: Sandbox
     assert sh(query + ";") == 1 and sh.out == ""
     assert sh.err.endswith("not run: strict mode refuses a query with warnings (turn it off to run it)\n")
     assert log.coql() == []
+    assert sh(f"explain analyze {query};") == 1 and sh.out == ""  # it would run the query
+    assert "not run: strict mode" in sh.err and log.coql() == []
+    assert sh(f"explain {query};") == 0 and "Plan:" in sh.out  # a plan runs nothing
     assert sh("\\strict") == 0 and not sh.shell.strict
     assert sh("\\strict maybe") == 2
 
