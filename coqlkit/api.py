@@ -205,6 +205,14 @@ class AsyncConnection:
         values = {**self.options, **overrides}
         return options_for(self.client, **values)
 
+    async def check(self, text: str | Select, params: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+        """Check ``text`` against the org's metadata, spending nothing on the query itself
+        (metadata not yet cached is fetched): an error raises, as :meth:`query` does; the
+        rest (warnings, infos) is returned."""
+        self._open()
+        _, _, found = await self._checked(text, params, True)
+        return found
+
     async def query(
         self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any
     ) -> AsyncResult:
@@ -834,6 +842,10 @@ class Connection:
                 self._loop.run(self._loop.shutdown(self.aio.close()))
             finally:
                 self._loop.stop()
+
+    def check(self, text: str | Select, params: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+        """See :meth:`AsyncConnection.check`."""
+        return self._loop.run(self.aio.check(text, params))
 
     def query(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> Result:
         """See :meth:`AsyncConnection.query`."""

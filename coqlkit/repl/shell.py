@@ -72,7 +72,7 @@ from coqlkit.plan import Plan
 from coqlkit.repl import output
 from coqlkit.repl.commands import find, help_text
 from coqlkit.repl.config import ReplConfig
-from coqlkit.validate import Diagnostic
+from coqlkit.validate import Diagnostic, Severity
 
 __all__ = ["EXIT_CODES", "KEEP_ROWS", "Shell", "ShortRead", "Terminated", "exit_code", "parse_value"]
 
@@ -457,16 +457,20 @@ class Shell:
         return self._query(text, where)
 
     def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None:
-        """``text`` checked and planned, its warnings shown; None when strict mode refuses it."""
-        result = self.conn._query(text, params, **self.options)  # its warnings: shown here
-        found = result.warnings
+        """``text`` checked and planned, its warnings shown; None when strict mode refuses it
+        (before anything is spent: the check alone, then the plan's COUNT probe)."""
+        if self.strict:
+            found = [d for d in self.conn.check(text, params) if d.severity is Severity.WARNING]
+        else:
+            result = self.conn._query(text, params, **self.options)  # its warnings: shown here
+            found = result.warnings
         if found and not self.quiet:
             for d in found:
                 self._message(where.diagnostic(d, text) if where is not None else d.format(text))
         if found and self.strict:
             self._message("not run: strict mode refuses a query with warnings (turn it off to run it)")
             return None
-        return result
+        return self.conn._query(text, params, **self.options) if self.strict else result
 
     def _explain(self, query: str, *, analyze: bool, where: Where | None = None) -> int:
         self._remember(query)

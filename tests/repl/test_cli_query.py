@@ -718,6 +718,11 @@ def test_warnings_are_shown_before_the_query_runs(cli: Any, zoho: dict[str, str]
     assert [c for c in coql_calls(sandbox, since) if c["path"].endswith("/coql")] == []
     ran = cli("export", TYPO, "x.csv", "--strict")
     assert ran.status == 1 and "warning[INVALID_QUERY]" in ran.err
+    # Refused before anything is spent: a query that needs the COUNT probe makes no call.
+    since = len(sandbox.state.requests)
+    ran = cli("export", TYPO.removesuffix(" limit 2"), "x.csv", "--strict")
+    assert ran.status == 1 and "warning[INVALID_QUERY]" in ran.err
+    assert [c for c in coql_calls(sandbox, since) if c["path"].endswith("/coql")] == []
 
 
 def test_positions_in_a_file_are_the_files(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
