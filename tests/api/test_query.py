@@ -16,6 +16,7 @@ import pytest
 import coqlkit
 from coqlkit.language.ast import Comparison, FieldRef, String
 from coqlkit.sandbox.server import Sandbox
+from coqlkit.validate import Severity
 from tests.api._support import RequestLog, count
 
 # ---- typed parameters ----------------------------------------------------------------------
@@ -323,3 +324,14 @@ def test_a_bulk_read_names_its_lookups_on_a_fresh_metadata_cache(sandbox: Sandbo
         by_bulk.sort_by("id").column("Owner").to_pylist()
         == by_pages.sort_by("id").column("Owner").to_pylist()
     )
+
+
+def test_check_alone_spends_nothing_on_the_query(conn: coqlkit.Connection, log: RequestLog) -> None:
+    conn.fields("Leads")  # the metadata, cached before the mark
+    log.mark()
+    found = conn.check("select Last_Name from Leads where Lead_Status = :s", {"s": "Contactd"})
+    assert [d.code for d in found if d.severity is Severity.WARNING] == ["INVALID_QUERY"]
+    assert "'Contactd' is not a value of the picklist Lead_Status" in found[0].message
+    with pytest.raises(coqlkit.ValidationError, match="Leads has no field Emial"):
+        conn.check("select Emial from Leads")
+    assert log.coql() == []
