@@ -11,10 +11,12 @@ Every error a user can catch is a :class:`CoqlError`::
     ├── ConfigError              a profile or setting that is missing or wrong (no secret in it)
     ├── PlanError                a query coqlkit cannot find a way to run
     ├── CreditBudgetExceeded     work refused before it starts: it would pass a credit budget
+    │   └── DailyLimitReached    ...or the org's credits left today (also a RateLimited)
     └── ApiError                 Zoho (or the network) answered with an error (.status, .details)
         ├── TransportError       no answer: connection refused or dropped, timeout
         ├── AuthError            401s and token-endpoint refusals (INVALID_TOKEN, invalid_client...)
         ├── RateLimited          429: TOO_MANY_REQUESTS, LIMIT_REACHED (.retry_after)
+        │   └── OrgBusy          429s went on at one call at a time: the org's slots are taken
         └── ZohoApiError         any other Zoho error envelope (INVALID_QUERY, SYNTAX_ERROR...)
 
 Messages never contain secrets: the only text they quote is the query itself.
@@ -44,6 +46,8 @@ __all__ = [
     "CoqlSyntaxError",
     "CoqlWarning",
     "CreditBudgetExceeded",
+    "DailyLimitReached",
+    "OrgBusy",
     "ParameterError",
     "PlanError",
     "QueryWarning",
@@ -243,6 +247,25 @@ class RateLimited(ApiError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class OrgBusy(RateLimited):
+    """Zoho kept answering 429 ``TOO_MANY_REQUESTS`` after coqlkit had slowed down to one
+    call at a time, for longer than its patience: other integrations hold the org's
+    concurrent-call slots. The refused calls cost nothing; try again later."""
+
+    code = "TOO_MANY_REQUESTS"
+
+
+class DailyLimitReached(CreditBudgetExceeded, RateLimited):
+    """Refused before it was sent: the call would cost more credits than the org has left
+    today, by Zoho's last ``X-API-CREDITS-REMAINING`` less what was asked for since.
+
+    A :class:`CreditBudgetExceeded` (``.needed``, ``.left``), and the ``LIMIT_REACHED``
+    :class:`RateLimited` Zoho would have answered with (``.status`` is None: nothing was sent).
+    """
+
+    code = "LIMIT_REACHED"
 
 
 class ZohoApiError(ApiError):

@@ -3,10 +3,16 @@
 ``AsyncZohoClient`` is the real thing (one ``httpx.AsyncClient``, one connection pool, per
 profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
 
-- **Retries**: 429 ``TOO_MANY_REQUESTS``, 5xx and dropped or refused connections are retried
-  with exponential backoff and full jitter (a ``Retry-After`` hint wins), reads only: a
-  bulk-read job is created again only when the first attempt never reached the server.
-- **Concurrency**: never more calls in flight than ``settings.concurrency``.
+- **Retries**: 5xx and dropped or refused connections are retried with exponential backoff
+  and full jitter (a ``Retry-After`` hint wins), reads only: a bulk-read job is created again
+  only when the first attempt never reached the server.
+- **Concurrency**: never more calls in flight than ``settings.concurrency``, and fewer when
+  Zoho says the org's slots are taken (429 ``TOO_MANY_REQUESTS``: other integrations hold
+  some): each such answer halves the calls let out at once (down to one), and successes
+  grow it back by one a round (:class:`AdaptiveSlots`). The refused call waits its turn
+  again, reads and writes alike (Zoho ran nothing, charged nothing), for as long as
+  ``RetryPolicy.busy_patience`` without a success at one call at a time, then
+  :class:`~coqlkit.errors.OrgBusy`.
 - **Credits**: a call's cost (COQL 1-3 by its LIMIT, bulk read 50 a job, other calls 1) is
   reserved on the budget (the profile's ``credit_budget``, or one passed per call) before
   the call waits for a slot, so calls queued and in flight count and concurrent calls
@@ -14,7 +20,9 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   charges a call it received even if the caller is cancelled or the answer is lost; when
   the answer comes, both follow the server's figure (``X-API-CREDITS-CHARGED`` when sent;
   an error answer without it costs nothing). ``credits_remaining`` follows the server's
-  header.
+  header (``X-API-CREDITS-REMAINING``), and a call that would cost more than the org has left
+  today by it (less what was asked for since: :class:`DailyCredits`) is refused before it is
+  sent, with :class:`~coqlkit.errors.DailyLimitReached`.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import os
 import random
 import re
 import tempfile
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +41,28 @@ from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
-from coqlkit.errors import ApiError, CreditBudgetExceeded, RateLimited, TransportError, ZohoApiError
-from coqlkit.transport._errors import error_for, mapped_transport_errors
+from coqlkit.errors import (
+    ApiError,
+    CreditBudgetExceeded,
+    DailyLimitReached,
+    OrgBusy,
+    RateLimited,
+    TransportError,
+    ZohoApiError,
+)
+from coqlkit.transport._errors import envelope, error_for, mapped_transport_errors
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
 
-__all__ = ["AsyncZohoClient", "CoqlPage", "CreditBudget", "RetryPolicy", "coql_credits"]
+__all__ = [
+    "AdaptiveSlots",
+    "AsyncZohoClient",
+    "CoqlPage",
+    "CreditBudget",
+    "DailyCredits",
+    "RetryPolicy",
+    "coql_credits",
+]
 
 T = TypeVar("T")
 BULK_CREDITS = 50  # "Bulk Read Initialize" (reference §9; UNVERIFIED for CRM v8)
@@ -83,6 +109,131 @@ class CreditBudget:
         self.spent = max(0, self.spent + credits)
 
 
+class DailyCredits:
+    """The org's credits left today: Zoho's last ``X-API-CREDITS-REMAINING``, less what this
+    client has asked for since (calls waiting for a slot, calls sent after the figure came).
+
+    Calls in flight when the figure came are taken as counted in it (Zoho charges a call
+    when it runs it, before the answer travels back), so the estimate errs, by those
+    calls at most, on the side of letting a call go: Zoho still has the last word. A figure
+    older than :attr:`fresh` seconds is not trusted (the day's credits are a rolling 24
+    hours: they come back), and :attr:`left` is None again until a new one comes.
+    """
+
+    def __init__(self, fresh: float = 300.0) -> None:
+        self.fresh = fresh
+        self.figure: int | None = None  # what Zoho said (or, after LIMIT_REACHED, what it implied)
+        self.at = 0.0  # when (time.monotonic())
+        self.epoch = 0  # one more with each figure: which sends it already counts
+        self.order = -1  # the send number of the call whose answer gave the figure
+        self.held = 0  # credits of calls asked for, not sent
+        self.sent = 0  # credits of calls sent since the figure
+
+    @property
+    def left(self) -> int | None:
+        if self.figure is None or time.monotonic() - self.at > self.fresh:
+            return None
+        return self.figure - self.sent - self.held
+
+    def check(self, credits: int, what: str) -> None:
+        left = self.left
+        if left is not None and credits > left:
+            raise DailyLimitReached(
+                f"{what} would cost {credits} credits, and the org has {max(0, left):,} left "
+                "today by what Zoho last said: refused before sending, as Zoho would refuse it "
+                "(LIMIT_REACHED; credits come back as the day's rolling 24 hours move on)",
+                needed=credits,
+                left=max(0, left),
+            )
+
+    def saw(self, figure: int, order: int) -> None:
+        """A figure from the answer to the call sent ``order``-th (an older one is ignored)."""
+        if order < self.order:
+            return
+        self.figure, self.at, self.order = figure, time.monotonic(), order
+        self.epoch += 1
+        self.sent = 0
+
+    def refused(self, credits: int, order: int) -> None:
+        """Zoho answered ``LIMIT_REACHED`` to a call of ``credits``: fewer than that are left."""
+        left = self.left
+        self.saw(credits - 1 if left is None else min(left, credits - 1), max(order, self.order))
+
+
+class AdaptiveSlots:
+    """How many calls may be in flight at once: ``ceiling`` (the profile's concurrency), or
+    fewer while Zoho answers 429 ``TOO_MANY_REQUESTS`` (additive increase, multiplicative
+    decrease, as TCP does).
+
+    A 429 halves :attr:`allowed` (down to 1), once for all the calls let out at the same
+    level (their 429s say the same thing). Each success grows it by ``1 / allowed`` (one
+    call more a round of answers) up to one below where the last 429 came (``safe``), and
+    ``probe_rounds`` times slower past that; a 429 to such a probe goes back to ``safe``
+    rather than halving. So an org whose free slots stay put is tried for one more only
+    now and then, and one whose free slots shrink is followed down at once. Callers wait
+    in turn (first come, first served).
+    """
+
+    def __init__(self, ceiling: int, *, probe_rounds: int = 8) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = float(self.ceiling)
+        self.safe = self.ceiling  # below the level of the last 429
+        self.probe_rounds = probe_rounds
+        self.busy = 0
+        self.level = 0  # one more at each decrease
+        self._waiters: deque[asyncio.Future[int]] = deque()
+
+    def __repr__(self) -> str:
+        return f"<AdaptiveSlots {self.busy}/{self.allowed} of {self.ceiling}>"
+
+    @property
+    def allowed(self) -> int:
+        return max(1, int(self.limit))
+
+    async def acquire(self) -> int:
+        """Wait for a slot; the level it was given at (for :meth:`refused`)."""
+        if self.busy < self.allowed and not self._waiters:
+            self.busy += 1
+            return self.level
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed a slot, then cancelled
+                self.release()
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        self.busy -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.busy < self.allowed:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.busy += 1
+                waiter.set_result(self.level)
+
+    def refused(self, level: int) -> None:
+        """A call let out at ``level`` was answered 429 ``TOO_MANY_REQUESTS``."""
+        if level != self.level:
+            return
+        if self.allowed > self.safe:  # one more than worked before did not: back to that
+            self.limit = float(self.safe)
+        else:  # fewer slots than before are free
+            self.safe = max(1, self.allowed - 1)
+            self.limit = max(1.0, self.limit / 2)
+        self.level += 1
+
+    def succeeded(self) -> None:
+        step = 1 / self.allowed if self.allowed < self.safe else 1 / (self.allowed * self.probe_rounds)
+        self.limit = min(float(self.ceiling), self.limit + step)
+        self._wake()
+
+
 class _Charge:
     """The credits of one call, from the moment it is asked for to Zoho's answer.
 
@@ -96,9 +247,13 @@ class _Charge:
         self.client, self.budgets, self.credits, self.what = client, budgets, credits, what
         self.held = False  # reserved on the budgets, not sent
         self.sent = False  # sent, its answer not in
+        self.order = -1  # the client's send number of its last attempt
+        self.epoch = -1  # the daily figure's epoch when it was sent
         self._hold()
 
     def _hold(self) -> None:
+        daily = self.client.daily
+        daily.check(self.credits, self.what)  # the org's credits today, as Zoho last said
         reserved: list[CreditBudget] = []
         try:
             for b in self.budgets:  # all or none
@@ -109,6 +264,13 @@ class _Charge:
                 b.refund(self.credits)
             raise
         self.held = True
+        daily.held += self.credits
+
+    def _daily_sent(self, credits: int) -> None:
+        """Count ``credits`` (or, negative, take them back) as sent since the daily figure,
+        unless a newer figure already counts this attempt."""
+        if self.epoch == self.client.daily.epoch:
+            self.client.daily.sent += credits
 
     def send(self) -> None:
         """The request is about to go: from now on Zoho may charge it."""
@@ -116,12 +278,18 @@ class _Charge:
             self._hold()
         self.held, self.sent = False, True
         self.client.credits_used += self.credits
+        self.client.sends += 1
+        self.order, self.epoch = self.client.sends, self.client.daily.epoch
+        self.client.daily.held -= self.credits
+        self._daily_sent(self.credits)
 
     def unsent(self) -> None:
         """The request never reached Zoho (no connection, or refused before the call): nothing spent."""
         if self.sent:
             self.sent, self.held = False, True
             self.client.credits_used -= self.credits
+            self._daily_sent(-self.credits)
+            self.client.daily.held += self.credits
 
     def answered(self, response: httpx.Response) -> None:
         """Zoho answered: what it charged, by its header, else the estimate (an error: nothing)."""
@@ -132,18 +300,27 @@ class _Charge:
         if charged is None:
             charged = self.credits if ok else 0
         self.sent = False
+        daily = self.client.daily
         if ok:
             self.client.credits_used += charged - self.credits
             for b in self.budgets:
                 b.correct(charged - self.credits)
+            self._daily_sent(charged - self.credits)
         else:  # held again for a retry (given back if none follows), plus anything charged
             self.held = True
             self.client.credits_used += charged - self.credits
             for b in self.budgets:
                 b.correct(charged)
+            self._daily_sent(charged - self.credits)
         remaining = _header_int(response, "x-api-credits-remaining")
         if remaining is not None:
-            self.client.credits_remaining = remaining
+            if self.order >= daily.order:  # not an older answer that came late
+                self.client.credits_remaining = remaining
+            daily.saw(remaining, self.order)
+        elif response.status_code == 429 and _code(response) == "LIMIT_REACHED":
+            daily.refused(self.credits, self.order)
+        if not ok:
+            daily.held += self.credits
 
     def release(self) -> None:
         """The call is over: give back a reservation that was never sent."""
@@ -151,11 +328,16 @@ class _Charge:
             self.held = False
             for b in self.budgets:
                 b.refund(self.credits)
+            self.client.daily.held -= self.credits
 
 
 def _header_int(response: httpx.Response, name: str) -> int | None:
     raw = response.headers.get(name)
     return int(raw) if raw is not None and raw.strip().lstrip("-").isdigit() else None
+
+
+def _code(response: httpx.Response) -> str:
+    return str(envelope(response).get("code") or "")
 
 
 #: Attempts at a call whose connection cannot be made (a server down, a wrong host): about
@@ -165,16 +347,31 @@ REFUSED_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter: wait ``uniform(0, min(cap, base * 2**attempt))``."""
+    """Exponential backoff with full jitter: wait ``uniform(0, min(cap, base * 2**attempt))``.
+
+    ``attempts`` bounds the tries of a call that fails (5xx, no answer). A 429
+    ``TOO_MANY_REQUESTS`` is not a failure of the call but a full org: it is tried again
+    (waits growing to ``busy_cap``) until ``busy_patience`` seconds have passed with the
+    client down to one call at a time and none of its calls answered.
+    """
 
     attempts: int = 5
     base: float = 0.5
     cap: float = 30.0
+    busy_patience: float = 60.0
+    busy_cap: float = 5.0
 
     def delay(self, attempt: int, hint: float | None, rng: random.Random) -> float:
         if hint is not None:
             return min(hint, self.cap) + rng.uniform(0, self.base)
         return rng.uniform(0, min(self.cap, self.base * 2**attempt))
+
+    def busy_delay(self, refusals: int, hint: float | None, rng: random.Random) -> float:
+        """The wait before a call goes back in line after its ``refusals``-th 429 in a row (with
+        none of the client's calls let through meanwhile: while some are, the slots pace it)."""
+        if hint is not None:
+            return min(hint, self.busy_cap) + rng.uniform(0, self.base)
+        return rng.uniform(0, min(self.busy_cap, self.base * 2 ** (refusals - 1)))
 
 
 @dataclass
@@ -218,18 +415,29 @@ class AsyncZohoClient:
         self._http = httpx.AsyncClient(
             auth=ZohoOAuth(self.tokens), timeout=timeout, limits=limits, transport=transport
         )
-        self._slots: asyncio.Semaphore | None = None
+        self.slots = AdaptiveSlots(settings.concurrency)
         self._rng = random.Random(seed)
         self.budget = CreditBudget(settings.credit_budget) if settings.credit_budget else None
+        self.daily = DailyCredits()
         self.credits_used = 0
-        self.credits_remaining: int | None = None
+        self.credits_remaining: int | None = None  # Zoho's last X-API-CREDITS-REMAINING
         self.calls = 0
+        self.sends = 0
         self.retries = 0
+        self.throttled = 0  # 429 TOO_MANY_REQUESTS answers
         self.in_flight = 0
         self.most_in_flight = 0
+        self._last_ok = 0.0  # time.monotonic() of the last answer that was not an error
 
     def __repr__(self) -> str:
         return f"<AsyncZohoClient {self.settings.profile or 'env'} {self.api_base} credits_used={self.credits_used}>"
+
+    @property
+    def org_credits_left(self) -> int | None:
+        """The credits the org has left today, as far as this client knows: Zoho's last
+        figure less what was asked for since (None: Zoho has not said, or said it over five
+        minutes ago). A call that would cost more is refused before it is sent."""
+        return self.daily.left
 
     @property
     def api_base(self) -> str:
@@ -359,9 +567,8 @@ class AsyncZohoClient:
     async def _send(
         self, method: str, path: str, charge: _Charge, *, into: BinaryIO | None = None, **kwargs: Any
     ) -> httpx.Response:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.settings.concurrency)
-        async with self._slots:
+        level = await self.slots.acquire()
+        try:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             try:
@@ -382,10 +589,18 @@ class AsyncZohoClient:
                     raise
             finally:
                 self.in_flight -= 1
+        finally:
+            self.slots.release()
         charge.answered(response)
-        if response.status_code >= 400:
-            raise error_for(response)
-        return response
+        if response.status_code < 400:
+            self._last_ok = time.monotonic()
+            self.slots.succeeded()
+            return response
+        error = error_for(response)
+        if _busy(error):
+            self.throttled += 1
+            self.slots.refused(level)
+        raise error
 
     async def _stream(self, method: str, url: str, into: BinaryIO, **kwargs: Any) -> httpx.Response:
         into.seek(0)
@@ -399,11 +614,32 @@ class AsyncZohoClient:
         return response
 
     async def _with_retries(self, call: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
-        attempt = 0
+        attempt = 0  # failures: 5xx, no answer
+        streak = 0  # 429 TOO_MANY_REQUESTS to this call since one of the client's got through
+        refused_since = refused_at = 0.0
         while True:
             try:
                 return await call()
             except ApiError as exc:
+                if _busy(exc):  # Zoho ran nothing: wait for a slot again, at the lowered level
+                    now = time.monotonic()
+                    if not streak or self._last_ok > refused_at:  # others got through since: afresh
+                        streak, refused_since = 0, now
+                    streak, refused_at = streak + 1, now
+                    if self.slots.allowed == 1 and now - refused_since >= self.retry.busy_patience:
+                        raise OrgBusy(
+                            "the org is busy: other integrations hold its concurrent-call slots "
+                            f"(Zoho answered 429 TOO_MANY_REQUESTS {streak} times in "
+                            f"{now - refused_since:.1f} s and let no call through, even one at a "
+                            "time); the refused calls cost no credits: try again later",
+                            code=exc.code,
+                            status=exc.status,
+                            details=exc.details,
+                        ) from exc
+                    self.retries += 1
+                    hint = exc.retry_after if isinstance(exc, RateLimited) else None
+                    await asyncio.sleep(self.retry.busy_delay(streak, hint, self._rng))
+                    continue
                 attempt += 1
                 attempts = self.retry.attempts
                 if _refused(exc):  # nothing listens there: rarely a blip, so give up sooner
@@ -428,12 +664,16 @@ def _refused(exc: ApiError) -> bool:
     return isinstance(exc, TransportError) and isinstance(exc.__cause__, httpx.ConnectError)
 
 
+def _busy(exc: ApiError) -> bool:
+    """429 ``TOO_MANY_REQUESTS``: the org's concurrent-call slots are taken (``LIMIT_REACHED``,
+    no credits left today, will not pass by waiting)."""
+    return isinstance(exc, RateLimited) and exc.code == "TOO_MANY_REQUESTS" and exc.status == 429
+
+
 def _retryable(exc: ApiError, idempotent: bool) -> bool:
-    """429 for concurrency, 5xx and network failures; a write only if it never left."""
+    """5xx and network failures; a write only if it never left. (429s: see ``_busy``.)"""
     if isinstance(exc, TransportError):
         return idempotent or isinstance(exc.__cause__, httpx.ConnectError)
     if not idempotent:
         return False
-    if isinstance(exc, RateLimited):
-        return exc.code == "TOO_MANY_REQUESTS"  # LIMIT_REACHED (no credits left today) will not pass
     return isinstance(exc, ZohoApiError) and (exc.status or 0) >= 500

@@ -61,6 +61,10 @@ class ZohoClient:
     def credits_remaining(self) -> int | None:
         return self.aio.credits_remaining
 
+    @property
+    def org_credits_left(self) -> int | None:
+        return self.aio.org_credits_left
+
     def coql(self, query: str, *, include_meta: bool = False, budget: CreditBudget | None = None) -> CoqlPage:
         return self._run(self.aio.coql(query, include_meta=include_meta, budget=budget))
 
