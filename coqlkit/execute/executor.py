@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from coqlkit.catalog import Catalog
 from coqlkit.catalog.limits import MAX_OFFSET_ROWS, MAX_SUBQUERY_ROWS
-from coqlkit.errors import ConsistencyWarning, CoqlError
+from coqlkit.errors import ConsistencyWarning, CoqlError, CreditBudgetExceeded, DailyLimitReached
 from coqlkit.execute import finish
 from coqlkit.execute.arrow import empty_batch, schema
 from coqlkit.execute.bulk import bulk_read
@@ -173,7 +173,24 @@ async def prepare(
     options = options or options_for(client)
     select, reads = await read_subqueries(select, catalog, client, options, probe=probe)
     found = await count_rows(client, select) if probe and needs_probe(select, options) else None
-    return plan(select, catalog, options, probe=found, subqueries=reads)
+    # The org's credits left today (Zoho says so on its answers, the probe's usually): a plan
+    # that cannot be paid for is refused now, or one that can (a bulk read) chosen, instead
+    # of spending what is left and stopping at LIMIT_REACHED halfway.
+    day = client.org_credits_left
+    spent = (1 if found is not None else 0) + sum(r.credits for r in reads)
+    if day is None or (options.max_credits is not None and options.max_credits <= day + spent):
+        return plan(select, catalog, options, probe=found, subqueries=reads)
+    try:
+        return plan(select, catalog, replace(options, max_credits=day + spent), probe=found, subqueries=reads)
+    except CreditBudgetExceeded as exc:
+        raise DailyLimitReached(
+            f"the query would cost {exc.needed - spent:,} more credits, and the org has {day:,} left "
+            "today by what Zoho last said: refused before spending them, as Zoho would refuse them "
+            "(LIMIT_REACHED; credits come back as the day's rolling 24 hours move on; a narrower "
+            "query or a LIMIT costs less)",
+            needed=exc.needed - spent,
+            left=day,
+        ) from None
 
 
 # ---- before the plan: subqueries of more than 100 records ----------------------------------

@@ -14,6 +14,7 @@
 5     stopped by the credit budget
 6     a read came back short: records were deleted or changed meanwhile
 7     the file could not be written (a full disk, an I/O error)
+8     the org is busy: Zoho refused even one call at a time (429) for a minute
 130   interrupted (Ctrl-C)
 143   terminated (SIGTERM; 129: SIGHUP)
 ====  ==============================================================
@@ -60,6 +61,7 @@ from coqlkit.errors import (
     CoqlError,
     CoqlSyntaxError,
     CreditBudgetExceeded,
+    OrgBusy,
     ParameterError,
     RateLimited,
     TransportError,
@@ -133,6 +135,8 @@ def exit_code(exc: BaseException) -> int:
         return 5
     if isinstance(exc, TransportError) and exc.code == "TIMEOUT":
         return 4
+    if isinstance(exc, OrgBusy):
+        return 8
     if isinstance(exc, (TransportError, AuthError, RateLimited)):
         return 3
     if isinstance(exc, ConfigError):

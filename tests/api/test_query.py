@@ -9,6 +9,7 @@ import datetime as dt
 import sqlite3
 import warnings
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -17,7 +18,7 @@ import coqlkit
 from coqlkit.language.ast import Comparison, FieldRef, String
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.validate import Severity
-from tests.api._support import RequestLog, count
+from tests.api._support import RECORDS, RequestLog, count
 
 # ---- typed parameters ----------------------------------------------------------------------
 
@@ -335,3 +336,20 @@ def test_check_alone_spends_nothing_on_the_query(conn: coqlkit.Connection, log: 
     with pytest.raises(coqlkit.ValidationError, match="Leads has no field Emial"):
         conn.check("select Emial from Leads")
     assert log.coql() == []
+
+
+def test_a_plan_the_org_cannot_pay_for_today_is_refused_after_the_probe(org_db: Path) -> None:
+    # Zoho says on its answers how many credits the org has left today: a read it could
+    # not finish is refused before its pages, instead of stopping at LIMIT_REACHED halfway.
+    with (
+        Sandbox(records=RECORDS, db=str(org_db), daily_credits=9) as poor,
+        coqlkit.connect(sandbox=poor) as c,
+    ):
+        c.query("select Last_Name from Leads limit 1").to_arrow()  # metadata, and Zoho's figure
+        log = RequestLog(poor)
+        with pytest.raises(
+            coqlkit.DailyLimitReached, match=r"would cost 5 more credits, and the org has \d left today"
+        ):
+            c.query("select Last_Name from Leads")  # 3,000 rows: 2,000 (3 credits) and 1,000 (2)
+        assert len(log.coql()) == 1  # the COUNT probe, no page
+        assert c.query("select Last_Name from Leads limit 5").to_arrow().num_rows == 5

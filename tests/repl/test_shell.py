@@ -35,6 +35,8 @@ from coqlkit.errors import (
     ConfigError,
     CoqlSyntaxError,
     CreditBudgetExceeded,
+    DailyLimitReached,
+    OrgBusy,
     ParameterError,
     RateLimited,
     TransportError,
@@ -447,8 +449,10 @@ def budget(org_db: Path, sandbox: Sandbox) -> Iterator[Sandbox]:
 def test_export_is_atomic(
     session: Callable[..., Session], budget: Sandbox, tmp_path: Path, kind: str
 ) -> None:
-    """The org's credits run out after the first page: no file, no temporary left, and a
-    file already there keeps its old content."""
+    """The org's credits run out: no file, no temporary left, and a file already there
+    keeps its old content. (Zoho's figure, on the probe's answer, shows that the pages
+    cannot be paid for: the export is refused before them. A write that fails midway is
+    tested in tests/test_export_files.py.)"""
     assert budget.state is not None
     state = budget.state
     with coqlkit.connect(sandbox=budget) as other:
@@ -460,7 +464,7 @@ def test_export_is_atomic(
         sh.shell.keep_rows = 0  # not kept: \export reads them again
         assert sh("select Last_Name from Leads;") == 0
         for path in (target, kept):
-            # The COUNT probe (1) and the first page of 2,000 rows (3) pass; the second page cannot.
+            # The COUNT probe (1) and the first page of 2,000 rows (3) could pass; the second cannot.
             state.config = dataclasses.replace(state.config, daily_credits=state.credits_used + 4)
             try:
                 assert sh(f"\\export {path}") == 5
@@ -779,6 +783,8 @@ def test_the_row_cap(session: Callable[..., Session], first: list[str]) -> None:
         (TransportError("refused", code="CONNECTION_ERROR"), 3),
         (AuthError("who?"), 3),
         (RateLimited("busy"), 3),
+        (OrgBusy("the org is busy", code="TOO_MANY_REQUESTS"), 8),
+        (DailyLimitReached("not today", needed=3, left=1), 5),
         (ConfigError("no profile"), 2),
         (CoqlSyntaxError("bad", line=1, column=1, text="x"), 1),
         (ParameterError("missing"), 1),
