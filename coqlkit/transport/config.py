@@ -15,7 +15,9 @@ Secrets (client secret, refresh token) are never read from or written to that fi
 live in the token store (see :mod:`coqlkit.transport.secrets`). Environment variables
 ``ZOHO_CLIENT_ID``, ``ZOHO_CLIENT_SECRET``, ``ZOHO_REFRESH_TOKEN``, ``ZOHO_DC``,
 ``ZOHO_ENVIRONMENT``, ``ZOHO_BASE_URL`` and ``ZOHO_ACCOUNTS_URL`` win over a profile's
-values, and are enough on their own (CI, scripts).
+values, and are enough on their own (CI, scripts); ``COQLKIT_CREDIT_BUDGET``,
+``COQLKIT_CONCURRENCY``, ``COQLKIT_TIMEOUT`` and ``COQLKIT_RETRIES`` set how to call the
+same way.
 """
 
 from __future__ import annotations
@@ -168,6 +170,18 @@ def load_settings(
     ):
         if env.get(var):
             values[key] = env[var]
+    # How to call, for CI runs without a profile (and over a profile's, like ZOHO_*).
+    for key, var, kind in (
+        ("concurrency", "COQLKIT_CONCURRENCY", int),
+        ("credit_budget", "COQLKIT_CREDIT_BUDGET", int),
+        ("timeout", "COQLKIT_TIMEOUT", float),
+        ("retries", "COQLKIT_RETRIES", int),
+    ):
+        if env.get(var):
+            try:
+                values[key] = kind(env[var])
+            except ValueError:
+                raise ConfigError(f"{var} must be a number, not {env[var]!r}") from None
     store = store or default_store()
     settings = Settings(
         endpoints(

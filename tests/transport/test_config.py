@@ -96,6 +96,34 @@ def test_profiles_and_precedence(tmp_path: Path) -> None:
     assert "s1" not in text and "1000.r1" not in text and 'default_profile = "work"' in text
 
 
+def test_how_to_call_from_the_environment(tmp_path: Path) -> None:
+    # CI with only ZOHO_* variables has no profile to hold a budget or a concurrency.
+    env = {
+        "ZOHO_CLIENT_ID": "1000.ID",
+        "ZOHO_DC": "eu",
+        "COQLKIT_CREDIT_BUDGET": "500",
+        "COQLKIT_CONCURRENCY": "3",
+        "COQLKIT_TIMEOUT": "30.5",
+        "COQLKIT_RETRIES": "2",
+    }
+    store = FileTokenStore(tmp_path / "t.json")
+    settings = load_settings(env=env, path=tmp_path / "none.toml", store=store)
+    assert (settings.credit_budget, settings.concurrency, settings.timeout, settings.retries) == (
+        500,
+        3,
+        30.5,
+        2,
+    )
+    config = tmp_path / "config.toml"
+    save_profile("work", {"dc": "eu", "client_id": "1000.WORK", "credit_budget": 900}, path=config)
+    over = load_settings("work", env={"COQLKIT_CREDIT_BUDGET": "50"}, path=config, store=store)
+    assert over.credit_budget == 50 and over.concurrency == 10  # over the profile's, like ZOHO_*
+    with pytest.raises(ConfigError, match="COQLKIT_CREDIT_BUDGET must be a number, not 'lots'"):
+        load_settings(env={**env, "COQLKIT_CREDIT_BUDGET": "lots"}, path=tmp_path / "none.toml", store=store)
+    with pytest.raises(ConfigError, match="concurrency must be a whole number of at least 1"):
+        load_settings(env={**env, "COQLKIT_CONCURRENCY": "0"}, path=tmp_path / "none.toml", store=store)
+
+
 def test_missing_and_unknown_profiles(tmp_path: Path) -> None:
     store = FileTokenStore(tmp_path / "t.json")
     with pytest.raises(ConfigError, match="no Zoho org configured"):
