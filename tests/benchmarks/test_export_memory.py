@@ -74,6 +74,7 @@ settings = load_settings(
 )
 with coqlkit.connect(settings=settings, cache_dir=workdir / "metadata", latency_ms=args["latency_ms"]) as conn:
     conn.query(args["warm_up"]).to_arrow()
+    conn.check(args["query"])  # the metadata it reaches (Users, for Owner's name)
     baseline, baseline_peak, credits = status("VmRSS"), status("VmHWM"), conn.credits_used
     start = time.perf_counter()
     result = conn.query(args["query"], strategy=args["strategy"])
