@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,17 @@ def test_main_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     path.write_text("select id from Leads;\nselect id from Contacts;\n")
     assert main(["lint", "--demo", str(path), str(path)]) == 0
     assert capsys.readouterr().out.strip() == "4 queries: 4 ok, 0 with errors"
+
+
+@pytest.mark.parametrize(("preset", "seen"), [(None, "0"), ("25", "25")])
+def test_the_command_has_arrows_allocator_give_freed_memory_back(preset: str | None, seen: str) -> None:
+    # Set before pyarrow loads (mimalloc reads it then), unless the user set it.
+    env = {k: v for k, v in os.environ.items() if k != "MIMALLOC_PURGE_DELAY"}
+    if preset is not None:
+        env["MIMALLOC_PURGE_DELAY"] = preset
+    code = (
+        "import os, sys; import coqlkit.cli; "
+        "print(os.environ['MIMALLOC_PURGE_DELAY'], 'pyarrow' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == [seen, "False"]

@@ -9,8 +9,17 @@ parser and sets ``run``; usage errors exit 2. SIGTERM and SIGHUP take Ctrl-C's w
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+
+# Arrow's allocator (mimalloc) keeps memory Arrow has freed for a while before giving it
+# back to the system. An export frees nearly all it allocates, batch after batch, so what
+# is kept grows with the size of a bulk-read page (200,000 records): giving it back at once
+# lowers the peak of a 500,000-row export by tens of MB, at no cost measured. Set before
+# pyarrow loads (mimalloc reads it then); a value already set wins. The command owns its
+# process; the library leaves its caller's allocator alone (the README says how to set it).
+os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
 
 from coqlkit import __version__
 from coqlkit.cli import _auth, _lint, _metadata, _query, _sandbox
