@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from coqlkit.sandbox.server import Sandbox
-from coqlkit.transport import FileTokenStore, RetryPolicy, Settings, load_settings
+from coqlkit.transport import (
+    AsyncZohoClient,
+    FileTokenStore,
+    RetryPolicy,
+    Secret,
+    Settings,
+    endpoints,
+    load_settings,
+)
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +46,26 @@ FAST = RetryPolicy(attempts=8, base=0.01, cap=0.2)
 def sandbox(org_db: str) -> Iterator[Sandbox]:
     with Sandbox(records=400, db=org_db) as running:
         yield running
+
+
+def fake_zoho(
+    crm: Callable[[httpx.Request], httpx.Response], *, concurrency: int = 10, **retry: float
+) -> AsyncZohoClient:
+    """A client of a Zoho whose token endpoint always says yes and whose CRM answers ``crm``
+    (2 attempts, waits of milliseconds; ``retry`` overrides the RetryPolicy's fields)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/v2/token":
+            return httpx.Response(200, json={"access_token": "1000." + "ab" * 32, "expires_in": 3600})
+        return crm(request)
+
+    settings = Settings(
+        endpoints(base_url="http://zoho.test"),
+        client_id="1000.FAKE",
+        client_secret=Secret("fake-client-secret-of-forty-characters-x"),
+        refresh_token=Secret("1000." + "cd" * 32),
+        credit_budget=100,
+        concurrency=concurrency,
+    )
+    policy = RetryPolicy(**{"attempts": 2, "base": 0.001, "cap": 0.01, "busy_cap": 0.01, **retry})
+    return AsyncZohoClient(settings, transport=httpx.MockTransport(handler), retry=policy)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
@@ -18,14 +17,12 @@ from coqlkit.transport import (
     AsyncZohoClient,
     CreditBudget,
     FileTokenStore,
-    RetryPolicy,
     Secret,
     Settings,
     ZohoClient,
-    endpoints,
 )
 from coqlkit.transport.auth import exchange_code
-from tests.transport.conftest import FAST, settings_for
+from tests.transport.conftest import FAST, fake_zoho, settings_for
 
 PAGE = "select Last_Name, Email from Leads where id is not null order by id limit 20 offset {}"
 
@@ -443,24 +440,6 @@ def test_concurrent_calls_cannot_pass_the_budget(org_db: str, store: FileTokenSt
         assert slow.state is not None
         assert sum(isinstance(o, CreditBudgetExceeded) for o in outcomes) == 4
         assert slow.state.credits_used == 4
-
-
-def fake_zoho(crm: Callable[[httpx.Request], httpx.Response]) -> AsyncZohoClient:
-    """A client of a Zoho whose token endpoint always says yes and whose CRM answers ``crm``."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/oauth/v2/token":
-            return httpx.Response(200, json={"access_token": "1000." + "ab" * 32, "expires_in": 3600})
-        return crm(request)
-
-    settings = Settings(
-        endpoints(base_url="http://zoho.test"),
-        client_id="1000.FAKE",
-        client_secret=Secret("fake-client-secret-of-forty-characters-x"),
-        refresh_token=Secret("1000." + "cd" * 32),
-        credit_budget=100,
-    )
-    return AsyncZohoClient(settings, transport=httpx.MockTransport(handler), retry=RetryPolicy(2, 0.0, 0.0))
 
 
 def test_credits_follow_the_servers_figure_when_it_gives_one() -> None:

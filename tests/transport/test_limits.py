@@ -6,7 +6,6 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
@@ -18,13 +17,10 @@ from coqlkit.transport import (
     AsyncZohoClient,
     FileTokenStore,
     RetryPolicy,
-    Secret,
-    Settings,
     ZohoClient,
-    endpoints,
 )
 from coqlkit.transport.client import AdaptiveSlots, DailyCredits
-from tests.transport.conftest import settings_for
+from tests.transport.conftest import fake_zoho, settings_for
 
 PAGE = "select Last_Name, Email from Leads where id is not null order by id limit 10 offset {}"
 COSTS_2 = "select Last_Name from Leads where id is not null limit {}"  # 500 + i rows: 2 credits
@@ -129,26 +125,6 @@ def test_a_caller_cancelled_while_waiting_for_a_slot_leaves_none_taken() -> None
     asyncio.run(main())
 
 
-def fake_zoho(crm: Callable[[httpx.Request], httpx.Response], **retry: float) -> AsyncZohoClient:
-    """A client of a Zoho whose token endpoint always says yes and whose CRM answers ``crm``."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/oauth/v2/token":
-            return httpx.Response(200, json={"access_token": "1000." + "ab" * 32, "expires_in": 3600})
-        return crm(request)
-
-    settings = Settings(
-        endpoints(base_url="http://zoho.test"),
-        client_id="1000.FAKE",
-        client_secret=Secret("fake-client-secret-of-forty-characters-x"),
-        refresh_token=Secret("1000." + "cd" * 32),
-        credit_budget=100,
-        concurrency=4,
-    )
-    policy = RetryPolicy(**{"attempts": 2, "base": 0.001, "cap": 0.01, "busy_cap": 0.01, **retry})
-    return AsyncZohoClient(settings, transport=httpx.MockTransport(handler), retry=policy)
-
-
 def busy() -> httpx.Response:
     body = {"code": "TOO_MANY_REQUESTS", "details": {"limit": 10}, "message": "too many", "status": "error"}
     return httpx.Response(429, content=json.dumps(body).encode())
@@ -163,7 +139,7 @@ def test_429s_are_waited_out_past_the_attempts_a_failure_gets() -> None:
         return httpx.Response(200, json={"data": [{"id": "1"}], "info": {}})
 
     async def main() -> None:
-        async with fake_zoho(crm) as zoho:  # 2 attempts for a failure
+        async with fake_zoho(crm, concurrency=4) as zoho:  # 2 attempts for a failure
             page = await zoho.coql("select id from Leads where id is not null")
             assert page.count == 1 and zoho.throttled == 6 and zoho.credits_used == 1
 
@@ -182,7 +158,7 @@ def test_a_429_to_a_bulk_read_job_is_tried_again() -> None:
         return httpx.Response(201, json={"data": [{"details": {"id": "9", "state": "ADDED"}}]})
 
     async def main() -> None:
-        async with fake_zoho(crm) as zoho:
+        async with fake_zoho(crm, concurrency=4) as zoho:
             job = await zoho.bulk_read_create({"query": {"module": {"api_name": "Leads"}}})
             assert job["id"] == "9" and zoho.credits_used == 50
 
@@ -195,7 +171,7 @@ def test_an_org_whose_slots_stay_taken_is_busy_and_says_so() -> None:
         return busy()
 
     async def main() -> None:
-        async with fake_zoho(crm, busy_patience=0.3) as zoho:
+        async with fake_zoho(crm, concurrency=4, busy_patience=0.3) as zoho:
             started = time.monotonic()
             with pytest.raises(OrgBusy) as info:
                 await zoho.coql("select id from Leads where id is not null limit 2000")
@@ -222,7 +198,7 @@ def test_patience_restarts_while_other_calls_get_through() -> None:
         return httpx.Response(200, json={"data": [{"id": "1"}], "info": {}})
 
     async def main() -> None:
-        async with fake_zoho(crm, busy_patience=0.25, busy_cap=0.02) as zoho:
+        async with fake_zoho(crm, concurrency=4, busy_patience=0.25, busy_cap=0.02) as zoho:
             query = "select id from Leads where id is not null limit {}"
             pages = await asyncio.gather(*(zoho.coql(query.format(10 + i)) for i in range(8)))
             assert all(p.count == 1 for p in pages)
@@ -294,7 +270,7 @@ def test_the_day_limit_zoho_answers_with_is_remembered() -> None:
         return httpx.Response(200, json={"data": [{"id": "1"}], "info": {}})
 
     async def main() -> None:
-        async with fake_zoho(crm) as zoho:
+        async with fake_zoho(crm, concurrency=4) as zoho:
             big = "select id from Leads where id is not null limit 2000"
             with pytest.raises(RateLimited) as info:
                 await zoho.coql(big)
