@@ -36,13 +36,10 @@ from coqlkit.execute.bulk import bulk_read
 from coqlkit.execute.scan import scan
 from coqlkit.language.ast import (
     Aggregate,
-    And,
     Column,
-    Condition,
     FieldRef,
     In,
     Number,
-    Or,
     Select,
     String,
     Value,
@@ -51,7 +48,7 @@ from coqlkit.language.render import render
 from coqlkit.plan.explain import Actual, explain
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.planner import Plan, plan
-from coqlkit.plan.prepare import has_long_in, one_call_rows, rewrite_long_ins
+from coqlkit.plan.prepare import has_long_in, one_call_rows, rewrite_long_ins, swap_condition
 from coqlkit.plan.steps import (
     BulkRead,
     ColumnSplit,
@@ -243,7 +240,7 @@ async def read_subqueries(
             continue
         reads.append(SubqueryRead(text, len(values), calls, credits))
         assert where is not None
-        where = _swap(where, cond, replace(cond, values=values, span=None))
+        where = swap_condition(where, cond, replace(cond, values=values, span=None))
     if not reads:
         return select, ()
     return replace(select, where=where), tuple(reads)
@@ -281,14 +278,6 @@ def _value(value: object) -> Value:
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         return Number(int(value))
     return String(str(value))
-
-
-def _swap(cond: Condition, target: Condition, new: Condition) -> Condition:
-    if cond is target:
-        return new
-    if isinstance(cond, (And, Or)):
-        return replace(cond, left=_swap(cond.left, target, new), right=_swap(cond.right, target, new))
-    return cond
 
 
 # ---- running the plan ------------------------------------------------------------------------

@@ -35,6 +35,7 @@ __all__ = [
     "rewrite_long_ins",
     "slices_per_query",
     "split_long_in",
+    "swap_condition",
 ]
 
 # Types COQL cannot return: never part of an expanded SELECT * (reference §4).
@@ -190,6 +191,17 @@ def _long(cond: Condition) -> bool:
     return isinstance(cond, In) and isinstance(cond.values, tuple) and len(cond.values) > MAX_IN_VALUES
 
 
+def swap_condition(cond: Condition, target: Condition, new: Condition) -> Condition:
+    """``cond`` with the node ``target`` (that very node, not an equal one) replaced by ``new``."""
+    if cond is target:
+        return new
+    if isinstance(cond, (And, Or)):
+        return replace(
+            cond, left=swap_condition(cond.left, target, new), right=swap_condition(cond.right, target, new)
+        )
+    return cond
+
+
 def has_long_in(select: Select) -> bool:
     """An IN (or NOT IN) of more than 50 values: more than Zoho takes in one list."""
     return any(_long(c) for c in select.conditions())
@@ -247,14 +259,7 @@ def split_long_in(select: Select) -> list[Select] | None:
         return None
     big = target[0]
 
-    def swap(cond: Condition, part: Condition) -> Condition:
-        if cond is big:
-            return part
-        if isinstance(cond, (And, Or)):
-            return replace(cond, left=swap(cond.left, part), right=swap(cond.right, part))
-        return cond
-
     room = slices_per_query(select)
     slices = _chunks(big)
     groups = [_pairwise(list(slices[i : i + room]), Or) for i in range(0, len(slices), room)]
-    return [replace(select, where=swap(select.where, group)) for group in groups]
+    return [replace(select, where=swap_condition(select.where, big, group)) for group in groups]
