@@ -233,9 +233,16 @@ class AsyncConnection:
         return result
 
     async def _query(
-        self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any
+        self,
+        text: str | Select,
+        params: Mapping[str, Any] | None = None,
+        *,
+        _explain_only: bool = False,
+        **options: Any,
     ) -> AsyncResult:
-        """:meth:`query` without the warning (the result keeps its diagnostics)."""
+        """:meth:`query` without the warning (the result keeps its diagnostics).
+        ``_explain_only``: a subquery of more than 100 records is counted, not read (the
+        plan shows what running it would cost, and cannot run)."""
         self._open()
         local = {k: options.pop(k) for k in list(options) if k in _QUERY_OPTIONS}
         zone = _zone(str(local.get("tz") or self.tz))
@@ -247,6 +254,7 @@ class AsyncConnection:
                 self.client,
                 self.plan_options(**options),
                 probe=bool(local.get("probe", True)),
+                read=not _explain_only,
             )
         result = AsyncResult(self, plan, tz=zone)
         result.text = text if isinstance(text, str) else None
@@ -286,7 +294,8 @@ class AsyncConnection:
         **options: Any,
     ) -> str:
         """The plan of ``text`` as an EXPLAIN tree (it spends the COUNT probe when the plan
-        depends on the row count; ``probe=False`` does not). ``analyze=True`` runs the
+        depends on the row count, and a subquery's; ``probe=False`` does not: a subquery
+        of more than 100 records is counted, not read). ``analyze=True`` runs the
         query too and adds what each step really did. The check's warnings are issued as
         :meth:`query` issues them."""
         explained, result = await self._explain(text, params, analyze=analyze, **options)
@@ -302,7 +311,7 @@ class AsyncConnection:
         **options: Any,
     ) -> tuple[str, AsyncResult]:
         """:meth:`explain` without the warning: the plan's text and the result it planned."""
-        result = await self._query(text, params, **options)
+        result = await self._query(text, params, _explain_only=not analyze, **options)
         if not analyze:
             return result.plan.explain(), result
         text_, table, stats = await explain_analyze(result.plan, self.client, tz=result.tz)

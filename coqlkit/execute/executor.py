@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from coqlkit.catalog import Catalog
 from coqlkit.catalog.limits import MAX_OFFSET_ROWS, MAX_SUBQUERY_ROWS
-from coqlkit.errors import ConsistencyWarning, CoqlError, CreditBudgetExceeded, DailyLimitReached
+from coqlkit.errors import ConsistencyWarning, CoqlError, CreditBudgetExceeded, DailyLimitReached, PlanError
 from coqlkit.execute import finish
 from coqlkit.execute.arrow import empty_batch, schema
 from coqlkit.execute.bulk import bulk_read
@@ -63,6 +63,7 @@ from coqlkit.plan.steps import (
     SingleCall,
     Step,
     SubqueryRead,
+    pending_values,
 )
 from coqlkit.transport import AsyncZohoClient
 
@@ -163,12 +164,14 @@ async def prepare(
     options: PlanOptions | None = None,
     *,
     probe: bool = True,
+    read: bool = True,
 ) -> Plan:
     """Plan ``select``, making the COUNT probe first when the plan depends on the row count
     (``probe=False``: never; the plan then reads until a page comes back short). A subquery
-    of more than 100 records is read first (see the module's docstring)."""
+    of more than 100 records is read first (see the module's docstring); ``read=False``
+    (EXPLAIN without ANALYZE) only counts it, and the plan cannot run."""
     options = options or options_for(client)
-    select, reads = await read_subqueries(select, catalog, client, options, probe=probe)
+    select, reads = await read_subqueries(select, catalog, client, options, probe=probe, read=read)
     found = await count_rows(client, select) if probe and needs_probe(select, options) else None
     # The org's credits left today (Zoho says so on its answers, the probe's usually): a plan
     # that cannot be paid for is refused now, or one that can (a bulk read) chosen, instead
@@ -200,6 +203,7 @@ async def read_subqueries(
     options: PlanOptions,
     *,
     probe: bool = True,
+    read: bool = True,
 ) -> tuple[Select, tuple[SubqueryRead, ...]]:
     """``select`` with every ``in (subquery)`` that Zoho would cut at 100 records replaced
     by the subquery's values, and what reading them cost.
@@ -207,7 +211,12 @@ async def read_subqueries(
     A subquery with a LIMIT of at most 100 is Zoho's to run. Any other is counted (one
     credit; with ``probe=False`` it is read straight away instead): 100 records or fewer
     are left to Zoho too; more are read whole, as a query of their own (paged, its
-    ORDER BY and LIMIT kept), and their distinct values replace the subquery.
+    ORDER BY and LIMIT kept), and their distinct values replace the subquery. Before the
+    read, the budget (and the org's credits left today) must allow it and the query after.
+
+    ``read=False`` (EXPLAIN without ANALYZE) reads nothing past the COUNT: stand-ins
+    (:func:`~coqlkit.plan.steps.pending_values`) take the values' place, so the plan shows
+    what running it would send and cost, and cannot itself run.
     """
     subs = [c for c in select.conditions() if isinstance(c, In) and isinstance(c.values, Select)]
     reads: list[SubqueryRead] = []
@@ -220,6 +229,7 @@ async def read_subqueries(
             continue
         text = render(sub)
         found: CountProbe | None = None
+        matching: int | None = None
         if probe:
             found = await count_rows(client, sub)
             matching = None if found is None or found.rows is None else max(0, found.rows - (start or 0))
@@ -230,38 +240,108 @@ async def read_subqueries(
                 continue
         spent = RunStats()
         left = options
-        if options.max_credits is not None:  # what the subqueries before and this probe took
-            used = sum(r.credits for r in reads) + (found is not None)
+        used = sum(r.credits for r in reads) + (found is not None)  # the subqueries before, this probe
+        if options.max_credits is not None:
             left = replace(options, max_credits=options.max_credits - used)
-        values = await _subquery_values(sub, catalog, client, left, spent, found, probe=probe)
+        sub_plan: Plan | Select = sub
+        if found is not None:
+            try:
+                sub_plan = plan(sub, catalog, left, rows=found.rows)
+            except CreditBudgetExceeded:  # refused below, with what the query would cost too
+                sub_plan = plan(sub, catalog, replace(left, max_credits=None), rows=found.rows)
+            assert where is not None  # it holds the subquery
+            stand_in = replace(select, where=swap_condition(where, cond, _stand_in(cond, matching)))
+            _afford(sub_plan, stand_in, catalog, client, options, used, probe=probe)
+            if not read:
+                est = sub_plan.estimate
+                reads.append(SubqueryRead(text, matching or 0, est.calls + 1, est.credits + 1, read=False))
+                where = stand_in.where
+                continue
+        elif not read:  # not counted either (probe=False): left in the query, noted
+            est = plan(sub, catalog, replace(left, max_credits=None)).estimate
+            reads.append(SubqueryRead(text, None, est.calls, est.credits, read=False))
+            continue
+        values = await _subquery_values(sub_plan, catalog, client, left, spent, probe=probe)
         calls, credits = spent.calls + (found is not None), spent.credits + (found is not None)
         if len(values) <= MAX_SUBQUERY_ROWS:  # fewer than counted (records went away): Zoho's
             reads.append(SubqueryRead(text, len(values), calls, credits, inlined=False))
             continue
         reads.append(SubqueryRead(text, len(values), calls, credits))
-        assert where is not None
+        assert where is not None  # it holds the subquery
         where = swap_condition(where, cond, replace(cond, values=values, span=None))
     if not reads:
         return select, ()
     return replace(select, where=where), tuple(reads)
 
 
+def _stand_in(cond: In, rows: int | None) -> In:
+    """``cond`` with ``rows`` stand-ins for its subquery's values: the query as it will be
+    sent once the subquery is read, to plan before reading it (the planner needs only how many)."""
+    return replace(cond, values=pending_values(rows or 0), span=None)
+
+
+def _afford(
+    sub_plan: Plan,
+    stand_in: Select,
+    catalog: Catalog,
+    client: AsyncZohoClient,
+    options: PlanOptions,
+    used: int,
+    *,
+    probe: bool,
+) -> None:
+    """Refuse, before a subquery is read, a read that the budget (or the org's credits left
+    today) cannot pay for together with the query its values go into: otherwise the
+    subquery's credits would be spent for a query refused afterwards. ``used``: what the
+    subqueries before and this one's COUNT probe took."""
+    budget = None if options.max_credits is None else options.max_credits - used
+    day = client.org_credits_left
+    if budget is None and day is None:
+        return
+    read, rest, floor = sub_plan.estimate.credits, 0, sub_plan.estimate.calls_bound == "at least"
+    try:
+        est = plan(stand_in, catalog, replace(options, max_credits=None)).estimate
+    except CoqlError:  # planned (and refused, if so) once the values are in: the read alone here
+        floor = True
+    else:  # its rows are unknown until it is counted: a floor then
+        rest = est.credits + (1 if probe and needs_probe(stand_in, options) and est.rows is None else 0)
+        floor = floor or est.calls_bound == "at least"
+    at_least = "at least " if floor else ""
+    what = (
+        f"the subquery ({sub_plan.estimate.rows or 0:,} records, more than the 100 Zoho uses) "
+        f"would be read first for {read:,} credits, and the query with its values would cost "
+        f"{at_least}{rest:,} more"
+    )
+    if budget is not None and read + rest > budget:
+        raise CreditBudgetExceeded(
+            f"{what}: {at_least}{read + rest + used:,} credits with what was spent counting "
+            f"({used:,}); the budget is {options.max_credits:,}: refused before reading it (narrow "
+            "the subquery, give it a LIMIT of 100 or less, or raise the budget)",
+            needed=read + rest + used,
+            left=options.max_credits or 0,
+        )
+    if day is not None and read + rest > day:
+        raise DailyLimitReached(
+            f"{what}, and the org has {day:,} credits left today by what Zoho last said: refused "
+            "before reading it (credits come back as the day's rolling 24 hours move on)",
+            needed=read + rest,
+            left=day,
+        )
+
+
 async def _subquery_values(
-    sub: Select,
+    sub: Plan | Select,
     catalog: Catalog,
     client: AsyncZohoClient,
     options: PlanOptions,
     spent: RunStats,
-    found: CountProbe | None,
     *,
     probe: bool,
 ) -> tuple[Value, ...]:
-    """The distinct values of ``sub``'s one column (a lookup's ids), read whole; ``found``:
-    its COUNT probe, already made (its calls are not in ``spent``)."""
-    if found is None:
-        sub_plan = await prepare(sub, catalog, client, options, probe=probe)
-    else:
-        sub_plan = plan(sub, catalog, options, rows=found.rows)
+    """The distinct values of a subquery's one column (a lookup's ids), read whole: ``sub``
+    is its plan (made from its COUNT probe, whose calls are not in ``spent``), or the
+    subquery itself, planned here."""
+    sub_plan = sub if isinstance(sub, Plan) else await prepare(sub, catalog, client, options, probe=probe)
     key = sub_plan.columns[-1].key  # a record query's columns are id, then its own
     seen: dict[object, None] = {}
     async for batch in execute(sub_plan, client, stats=spent):
@@ -370,6 +450,11 @@ async def execute(
     concurrency). Close the iterator (``aclose()``, or leave an ``async with
     contextlib.aclosing(...)``) to stop early: every call in flight is cancelled.
     """
+    if not all(sub.read for sub in plan.subqueries):
+        raise PlanError(
+            "this plan only counted its subquery (EXPLAIN without ANALYZE): it holds stand-ins "
+            "for the subquery's values; run the query itself to read them"
+        )
     stats = stats if stats is not None else RunStats()
     before_calls, before_credits = plan.spent
     stats.calls, stats.credits = stats.calls + before_calls, stats.credits + before_credits

@@ -22,6 +22,7 @@ With actual figures (EXPLAIN ANALYZE) each step also shows ``actual: calls, cred
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
 from coqlkit.plan.steps import (
+    PENDING_BASE,
     Bound,
     BulkRead,
     ColumnSplit,
@@ -95,34 +97,49 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
     children: list[_Node] = []
     for sub in plan.subqueries:
         cost = f"{_calls(sub.calls, 'exact')} · {_credits(sub.credits, 'exact')}"
-        if sub.inlined:
-            title = f"subquery read first · {_count(sub.rows, 'value')} (Zoho uses 100 at most) · {cost}"
+        if not sub.read and sub.rows is None:
+            title = (
+                "subquery to read first when run, its values in its place · not counted (no COUNT "
+                f"probe) · at least {_calls(sub.calls, 'exact')} · {_credits(sub.credits, 'exact')}"
+            )
+        elif not sub.read:
+            title = (
+                f"subquery to read first when run · {_count(sub.rows, 'record')} (Zoho uses 100 at "
+                f"most) · counted: 1 credit; the read ≈ {_calls(sub.calls - 1, 'exact')} · "
+                f"{_credits(sub.credits - 1, 'exact')}"
+            )
+        elif sub.inlined:
+            title = f"subquery read first · {_count(sub.rows or 0, 'value')} (Zoho uses 100 at most) · {cost}"
         else:
-            title = f"subquery counted · {_count(sub.rows, 'record')}: Zoho takes them all · {cost}"
+            title = f"subquery counted · {_count(sub.rows or 0, 'record')}: Zoho takes them all · {cost}"
         children.append((title, [sub.query], []))
     if plan.probe is not None:
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
     children.append(_step(plan.root, actuals))
-    _tree(lines, children, "", width)
+    _tree(lines, children, "", width, pending=not all(sub.read for sub in plan.subqueries))
     return "\n".join(lines)
 
 
 _Node = tuple[str, list[str], list[Any]]
 
 
-def _tree(lines: list[str], nodes: Sequence[_Node], prefix: str, width: int | None) -> None:
+def _tree(lines: list[str], nodes: Sequence[_Node], prefix: str, width: int | None, *, pending: bool) -> None:
+    """``pending``: the plan holds stand-ins for a subquery's values (EXPLAIN without
+    ANALYZE), shown as such."""
     for index, (title, body, kids) in enumerate(nodes):
         last = index == len(nodes) - 1
         lines.append(f"{prefix}{'└─ ' if last else '├─ '}{title}")
         inner = prefix + ("   " if last else "│  ")
         for text in body:
+            if pending:
+                text = _PENDING.sub(_pending, text)
             indent = len(text) - len(text.lstrip(" "))
             lead = f"{inner}  {' ' * indent}"
             room = None if width is None else max(_MIN_TEXT, width - len(lead))
             for number, piece in enumerate(wrap(text.lstrip(" "), room)):
                 lines.append(f"{lead}{_CONTINUED if number else ''}{piece}".rstrip())
-        _tree(lines, kids, inner, width)
+        _tree(lines, kids, inner, width, pending=pending)
 
 
 def wrap(text: str, width: int | None) -> list[str]:
@@ -149,7 +166,8 @@ def wrap(text: str, width: int | None) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """``text`` split at single spaces outside '...' and "..." (with \\ escapes)."""
+    """``text`` split at single spaces outside '...' and "..." (with \\ escapes) and the
+    ``<N values of the subquery>`` that stand for a subquery not read yet."""
     words: list[str] = []
     start, quote, escaped = 0, "", False
     for index, char in enumerate(text):
@@ -162,6 +180,8 @@ def _words(text: str) -> list[str]:
                 quote = ""
         elif char in "'\"":
             quote = char
+        elif char == "<" and text[index + 1 : index + 2].isdigit():  # <50 values of the subquery>
+            quote = ">"
         elif char == " ":
             words.append(text[start:index])
             start = index + 1
@@ -308,6 +328,14 @@ def _pages(query: Select, pages: Sequence[Page], *, counted: bool = True) -> lis
     if last.limit != pages[0].limit:
         notes.append(f"the last has limit {last.limit}")
     return [first, f"... offset {last.offset}" + (f" ({'; '.join(notes)})" if notes else "")]
+
+
+_PENDING = re.compile(rf"\b{str(PENDING_BASE)[:13]}\d{{6}}\b(?:, {str(PENDING_BASE)[:13]}\d{{6}}\b)*")
+
+
+def _pending(found: re.Match[str]) -> str:
+    """A run of stand-ins for a subquery's values (not read yet: EXPLAIN without ANALYZE)."""
+    return f"<{_count(found.group(0).count(',') + 1, 'value')} of the subquery>"
 
 
 def _render(query: Select) -> str:

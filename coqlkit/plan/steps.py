@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from coqlkit.catalog.limits import coql_credits
-from coqlkit.language.ast import Select
+from coqlkit.language.ast import Number, Select
 from coqlkit.plan.columns import OutputColumn
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "SingleCall",
     "Step",
     "SubqueryRead",
+    "pending_values",
     "widest",
 ]
 
@@ -133,10 +134,24 @@ class SubqueryRead:
     (its COUNT probe included)."""
 
     query: str
-    rows: int
+    rows: int | None  # None: not counted (EXPLAIN with probe=False)
     calls: int
     credits: int
     inlined: bool = True  # False: 100 or fewer, left to Zoho (only its probe was spent)
+    # False: counted, not read (EXPLAIN without ANALYZE): ``calls`` and ``credits`` are its
+    # COUNT and the estimated read, and the plan's query holds stand-ins for its values
+    # (:func:`pending_values`): such a plan cannot run.
+    read: bool = True
+
+
+# Stand-ins for the values of a subquery not read yet (EXPLAIN without ANALYZE): numbers no
+# Zoho id comes near, which EXPLAIN shows as "<N values of the subquery>".
+PENDING_BASE = 7_391_828_364_500_000_000
+
+
+def pending_values(count: int) -> tuple[Number, ...]:
+    """``count`` stand-ins for a subquery's values: the planner needs only how many."""
+    return tuple(Number(PENDING_BASE + i) for i in range(1, count + 1))
 
 
 @dataclass(frozen=True)

@@ -353,3 +353,57 @@ def test_a_plan_the_org_cannot_pay_for_today_is_refused_after_the_probe(org_db: 
             c.query("select Last_Name from Leads")  # 3,000 rows: 2,000 (3 credits) and 1,000 (2)
         assert len(log.coql()) == 1  # the COUNT probe, no page
         assert c.query("select Last_Name from Leads limit 5").to_arrow().num_rows == 5
+
+
+def test_a_long_subquery_the_org_cannot_pay_for_today_is_refused_before_it_is_read(org_db: Path) -> None:
+    # Counting the subquery says 3,000 records: reading them (5 credits) and the query with
+    # them would pass what Zoho says is left, so nothing past the count is spent.
+    with (
+        Sandbox(records=RECORDS, db=str(org_db), daily_credits=9) as poor,
+        coqlkit.connect(sandbox=poor) as c,
+    ):
+        c.query("select Last_Name from Leads limit 1").to_arrow()  # metadata, and Zoho's figure
+        log = RequestLog(poor)
+        with pytest.raises(coqlkit.DailyLimitReached, match=r"read first for 5 credits") as refused:
+            c.query("select Last_Name from Leads where id in (select id from Leads where id is not null)")
+        assert "the org has" in str(refused.value) and refused.value.needed > 5
+        [count] = log.coql()
+        assert "COUNT(id)" in count["coql"]
+
+
+def _long_subquery(conn: coqlkit.Connection) -> str:
+    ids = conn.query("select id from Leads order by id limit 400").to_arrow().column("id").to_pylist()
+    return (
+        "select Last_Name from Leads where id in "
+        f"(select id from Leads where id >= {ids[100]} and id <= {ids[399]}) order by Last_Name"
+    )
+
+
+def test_explain_counts_a_long_subquery_without_reading_it(conn: coqlkit.Connection, log: RequestLog) -> None:
+    query = _long_subquery(conn)
+    log.mark()
+    explained = conn.explain(query)
+    [counted] = log.coql()  # the subquery's COUNT: its ids are not read, the query not run
+    assert "COUNT(id)" in counted["coql"]
+    assert "subquery to read first when run · 300 records (Zoho uses 100 at most)" in explained
+    assert "the read ≈ 1 call · 2 credits" in explained
+    assert explained.count("<50 values of the subquery>") == 6  # six INs of 50 in one query
+    # What it says running costs is what EXPLAIN ANALYZE then spends.
+    assert explained.splitlines()[0].startswith("Plan: up to 300 rows · 3 calls · 5 credits")
+    log.mark()
+    analyzed = conn.explain(query, analyze=True)
+    assert log.credits() == 5 and "subquery read first · 300 values" in analyzed
+    assert "<50 values" not in analyzed
+    # Without the COUNT probe, nothing at all is spent.
+    log.mark()
+    explained = conn.explain(query, probe=False)
+    assert log.coql() == []
+    assert "subquery to read first when run, its values in its place · not counted" in explained
+
+
+def test_a_plan_made_only_to_explain_cannot_run(conn: coqlkit.Connection, log: RequestLog) -> None:
+    _, result = conn._explain(_long_subquery(conn))
+    log.mark()
+    with pytest.raises(coqlkit.PlanError, match="only counted its subquery"):
+        result.to_arrow()
+    assert log.coql() == []

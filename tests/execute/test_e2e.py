@@ -511,14 +511,19 @@ def test_a_subquery_of_100_records_or_fewer_is_left_to_zoho(leads_org: Org, fact
 def test_a_budget_counts_the_subquery_read_first(leads_org: Org, facts: dict[str, Any]) -> None:
     low, high = _id_range(facts, 9_000, 300)
     query = f"select Last_Name from Leads where id in {_subquery(low, high)}"
-    # The subquery's COUNT (1) and its 300 ids (LIMIT 300: 2), then the 300 records (2).
-    with pytest.raises(
-        CreditBudgetExceeded, match=r"would cost 5 credits \(3 calls, the subqueries read first included\)"
-    ):
-        leads_org.run(query, max_credits=4)
-    # A budget the subquery alone passes: refused before it is read (only its COUNT spent).
-    with pytest.raises(CreditBudgetExceeded, match=r"would cost 2 credits"):
-        leads_org.run(query, max_credits=2)
+    # The subquery's COUNT (1) and its 300 ids (LIMIT 300: 2), then the 300 records (2):
+    # a budget of 4 is refused once the COUNT says 300, before the ids are read.
+    state = leads_org.sandbox.state
+    assert state is not None
+    for budget in (4, 2):
+        with pytest.raises(CreditBudgetExceeded) as refused:
+            leads_org.run(query, max_credits=budget)
+        assert refused.value.needed == 5 and refused.value.left == budget
+        assert "read first for 2 credits, and the query with its values would cost 2 more: 5 credits" in str(
+            refused.value
+        )
+        spent = [e for e in state.requests if e["path"] == "/crm/v8/coql"]
+        assert len(spent) == 1 and "COUNT(id)" in spent[0]["coql"]  # the subquery's count only
     assert leads_org.run(query, max_credits=5).table.num_rows == 300
 
 
@@ -527,7 +532,7 @@ def test_a_long_subquery_without_count_probes(leads_org: Org, facts: dict[str, A
     run = leads_org.run(f"select Last_Name from Leads where id in {_subquery(low, high)}", probe=False)
     [read] = run.plan.subqueries
     assert read.rows == 250 and read.inlined
-    assert not [e for e in coql_calls(run) if "COUNT(id)" in e["query"]]
+    assert not [e for e in coql_calls(run) if "COUNT(id)" in e["coql"]]
     check(
         run,
         leads_org.oracle.records("Leads", run.schema, where="t.id BETWEEN ? AND ?", params=[low, high]),
