@@ -43,7 +43,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from coqlkit.api import Connection, Result, connect, pandas_frame, picklists_of, polars_frame
 from coqlkit.errors import CoqlError, CreditBudgetExceeded, ParameterError, excerpt
 from coqlkit.language import parse
-from coqlkit.language.ast import Limit, Param, Select
+from coqlkit.language.ast import In, Limit, Param, Select
 from coqlkit.plan import Plan
 from coqlkit.plan.planner import total
 
@@ -363,8 +363,10 @@ class CoqlMagics(Magics):
                 return None
             if target is None and _may_peek(query, params):
                 # Planned whole (nothing but the COUNT probe spent) for its count and cost;
-                # what runs is decided below.
-                result = conn._query(query, params, **options, max_credits=None)
+                # what runs is decided below. A subquery of more than 100 records is read to
+                # plan it: then the budget counts the read and the query whole.
+                whole = budget if _has_subquery(query, params) else {"max_credits": None}
+                result = conn._query(query, params, **options, **whole)
             else:
                 result = conn._query(query, params, **options, **budget)
         except ParameterError as exc:
@@ -502,6 +504,15 @@ def _may_peek(query: str, params: dict[str, Any]) -> bool:
     except CoqlError:
         return False  # the query itself says what is wrong, in conn.query
     return _limited(select) is not None
+
+
+def _has_subquery(query: str, params: dict[str, Any]) -> bool:
+    """Whether ``query`` has an ``in (select ...)``."""
+    try:
+        select = parse(query, params)
+    except CoqlError:
+        return False
+    return any(isinstance(c, In) and isinstance(c.values, Select) for c in select.conditions())
 
 
 def _limited(select: Select) -> Select | None:

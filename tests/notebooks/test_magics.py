@@ -435,6 +435,21 @@ def test_a_credit_budget_refuses_a_query_before_its_pages(fresh: Callable[[str],
         tight.coql("select Last_Name from Leads where Last_Name = 'Chavez'")  # probe + one call
 
 
+def test_a_credit_budget_counts_a_long_subquery_read_to_show_a_query(
+    fresh: Callable[[str], CoqlMagics],
+) -> None:
+    magics_ = fresh("--max-credits 3")
+    conn = magics_.conn
+    assert conn is not None
+    conn.fields("Leads")
+    before = conn.credits_used
+    # The subquery has 3,000 records (Zoho would use 100): reading its ids alone takes 5
+    # credits, so even a display of 10 rows is refused, after the subquery's COUNT only.
+    with pytest.raises(MagicError, match="the budget is 3"):
+        magics_.coql("select Last_Name from Leads where id in (select id from Leads where id is not null)")
+    assert conn.credits_used - before == 1
+
+
 def test_connect_takes_a_time_zone(fresh: Callable[[str], CoqlMagics], shell: InteractiveShell) -> None:
     magics_ = fresh("--tz Asia/Kolkata")
     view = magics_.coql("select Created_Time from Leads limit 1")
