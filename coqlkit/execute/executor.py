@@ -266,7 +266,7 @@ async def read_subqueries(
         if len(values) <= MAX_SUBQUERY_ROWS:  # fewer than counted (records went away): Zoho's
             reads.append(SubqueryRead(text, len(values), calls, credits, inlined=False))
             continue
-        reads.append(SubqueryRead(text, len(values), calls, credits))
+        reads.append(SubqueryRead(text, len(values), calls, credits, values=values))
         assert where is not None  # it holds the subquery
         where = swap_condition(where, cond, replace(cond, values=values, span=None))
     if not reads:

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
-from coqlkit.language.render import render
+from coqlkit.language.render import render, render_value
 from coqlkit.plan.steps import (
     PENDING_BASE,
     Bound,
@@ -44,6 +44,7 @@ from coqlkit.plan.steps import (
     Page,
     SingleCall,
     Step,
+    SubqueryRead,
 )
 
 __all__ = ["Actual", "explain"]
@@ -117,29 +118,34 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
     children.append(_step(plan.root, actuals))
-    _tree(lines, children, "", width, pending=not all(sub.read for sub in plan.subqueries))
+    _tree(lines, children, "", width, _shown(plan.subqueries))
     return "\n".join(lines)
 
 
 _Node = tuple[str, list[str], list[Any]]
 
 
-def _tree(lines: list[str], nodes: Sequence[_Node], prefix: str, width: int | None, *, pending: bool) -> None:
-    """``pending``: the plan holds stand-ins for a subquery's values (EXPLAIN without
-    ANALYZE), shown as such."""
+def _tree(
+    lines: list[str],
+    nodes: Sequence[_Node],
+    prefix: str,
+    width: int | None,
+    shown: Callable[[str], str] | None = None,
+) -> None:
+    """``shown``: what a body line shows of its text (see :func:`_shown`)."""
     for index, (title, body, kids) in enumerate(nodes):
         last = index == len(nodes) - 1
         lines.append(f"{prefix}{'└─ ' if last else '├─ '}{title}")
         inner = prefix + ("   " if last else "│  ")
         for text in body:
-            if pending:
-                text = _PENDING.sub(_pending, text)
+            if shown is not None:
+                text = shown(text)
             indent = len(text) - len(text.lstrip(" "))
             lead = f"{inner}  {' ' * indent}"
             room = None if width is None else max(_MIN_TEXT, width - len(lead))
             for number, piece in enumerate(wrap(text.lstrip(" "), room)):
                 lines.append(f"{lead}{_CONTINUED if number else ''}{piece}".rstrip())
-        _tree(lines, kids, inner, width, pending=pending)
+        _tree(lines, kids, inner, width, shown)
 
 
 def wrap(text: str, width: int | None) -> list[str]:
@@ -331,11 +337,36 @@ def _pages(query: Select, pages: Sequence[Page], *, counted: bool = True) -> lis
 
 
 _PENDING = re.compile(rf"\b{str(PENDING_BASE)[:13]}\d{{6}}\b(?:, {str(PENDING_BASE)[:13]}\d{{6}}\b)*")
+# A list of numbers in COQL, "(1, 2, 3)", or in a bulk read's JSON criteria, "[1, 2, 3]".
+_NUMBERS = re.compile(r"(?<=\()\d+(?:, \d+)+(?=\))|(?<=\[)\d+(?:, \d+)+(?=\])")
 
 
-def _pending(found: re.Match[str]) -> str:
-    """A run of stand-ins for a subquery's values (not read yet: EXPLAIN without ANALYZE)."""
-    return f"<{_count(found.group(0).count(',') + 1, 'value')} of the subquery>"
+def _values(count: int) -> str:
+    return f"<{_count(count, 'value')} of the subquery>"
+
+
+def _shown(subqueries: Sequence[SubqueryRead]) -> Callable[[str], str] | None:
+    """How the COQL of a plan with subqueries read first is shown: a list of a subquery's
+    values (thousands of ids, once inlined) as ``<50 values of the subquery>``, as are the
+    stand-ins of one not read yet (EXPLAIN without ANALYZE). None: shown as it is."""
+    pending = not all(sub.read for sub in subqueries)
+    inlined = frozenset(render_value(v) for sub in subqueries for v in sub.values)
+    if not pending and not inlined:
+        return None
+
+    def shown(text: str) -> str:
+        if pending:
+            text = _PENDING.sub(lambda found: _values(found.group(0).count(",") + 1), text)
+        if inlined:
+            text = _NUMBERS.sub(lambda found: _inlined(found.group(0), inlined), text)
+        return text
+
+    return shown
+
+
+def _inlined(numbers: str, values: frozenset[str]) -> str:
+    items = numbers.split(", ")
+    return _values(len(items)) if all(item in values for item in items) else numbers
 
 
 def _render(query: Select) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from coqlkit.catalog.limits import coql_credits
-from coqlkit.language.ast import Number, Select
+from coqlkit.language.ast import Number, Select, Value
 from coqlkit.plan.columns import OutputColumn
 
 __all__ = [
@@ -142,6 +142,8 @@ class SubqueryRead:
     # COUNT and the estimated read, and the plan's query holds stand-ins for its values
     # (:func:`pending_values`): such a plan cannot run.
     read: bool = True
+    # The values read (inlined ones): EXPLAIN shows their lists as "<50 values of the subquery>".
+    values: tuple[Value, ...] = field(default=(), compare=False, repr=False)
 
 
 # Stand-ins for the values of a subquery not read yet (EXPLAIN without ANALYZE): numbers no

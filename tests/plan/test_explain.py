@@ -15,7 +15,14 @@ from coqlkit.language.render import render
 from coqlkit.plan import Actual, Plan, PlanOptions, explain, plan
 from coqlkit.plan.explain import wrap
 from coqlkit.plan.prepare import expand_star
-from coqlkit.plan.steps import KeysetPages, OffsetPages, SingleCall
+from coqlkit.plan.steps import (
+    PENDING_BASE,
+    KeysetPages,
+    OffsetPages,
+    SingleCall,
+    SubqueryRead,
+    pending_values,
+)
 from tests.plan._support import count_probe, wide_catalog
 
 BOX = re.compile(r"^[│├└─ ]*")
@@ -210,3 +217,27 @@ def test_a_narrow_width_still_keeps_room_for_the_text() -> None:
     text = explain(found, width=10)
     lines = text.splitlines()[2:]
     assert " ".join(BOX.sub("", line).strip() for line in lines) == render(found.root.query)
+
+
+def test_a_subquerys_values_are_shown_as_such_not_listed() -> None:
+    # 120 ids read from a subquery, and a list of the user's own: the subquery's lists are
+    # shown as what they are (COQL and bulk-read JSON alike), the user's as written.
+    ids = tuple(Number(4_150_868_000_100_000_000 + i) for i in range(120))
+    mine = "id in (7, 8)"
+    where = " or ".join(f"id in ({', '.join(str(v.value) for v in ids[i : i + 50])})" for i in (0, 50, 100))
+    read = SubqueryRead("select id from Leads where id is not null", 120, 2, 3, values=ids)
+    for options in ({}, {"strategy": "bulk"}):
+        found = replace(
+            make(f"select Last_Name from Leads where {where} or {mine}", rows=250_000, **options),
+            subqueries=(read,),
+        )
+        text = explain(found, width=None)
+        assert text.count("<50 values of the subquery>") == 2 * text.count("<20 values of the subquery>") > 0
+        assert str(ids[7].value) not in text and ("(7, 8)" in text or "[7, 8]" in text)
+        assert "id in (" in render(found.select) and str(ids[7].value) in render(found.select)
+    # A plan made only to explain (the subquery counted, not read) shows its stand-ins alike.
+    pending = replace(read, read=False, values=())
+    values = ", ".join(str(v.value) for v in pending_values(60))
+    found = replace(make(f"select Last_Name from Leads where id in ({values})"), subqueries=(pending,))
+    assert explain(found).count("values of the subquery>") == 2  # 50 and 10
+    assert str(PENDING_BASE + 1) not in explain(found)
