@@ -405,7 +405,7 @@ class AsyncZohoClient:
         seed: int | None = None,
     ) -> None:
         self.settings = settings
-        self.retry = retry or RetryPolicy(attempts=settings.retries)
+        self.retry = retry or RetryPolicy(attempts=settings.retries, busy_patience=settings.busy_patience)
         timeout = httpx.Timeout(settings.timeout, connect=15.0)
         limits = httpx.Limits(
             max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
@@ -631,7 +631,8 @@ class AsyncZohoClient:
                             "the org is busy: other integrations hold its concurrent-call slots "
                             f"(Zoho answered 429 TOO_MANY_REQUESTS {streak} times in "
                             f"{now - refused_since:.1f} s and let no call through, even one at a "
-                            "time); the refused calls cost no credits: try again later",
+                            "time); the refused calls cost no credits: try again later (or wait "
+                            "longer: the profile's busy_patience, COQLKIT_BUSY_PATIENCE)",
                             code=exc.code,
                             status=exc.status,
                             details=exc.details,

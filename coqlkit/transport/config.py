@@ -16,8 +16,8 @@ live in the token store (see :mod:`coqlkit.transport.secrets`). Environment vari
 ``ZOHO_CLIENT_ID``, ``ZOHO_CLIENT_SECRET``, ``ZOHO_REFRESH_TOKEN``, ``ZOHO_DC``,
 ``ZOHO_ENVIRONMENT``, ``ZOHO_BASE_URL`` and ``ZOHO_ACCOUNTS_URL`` win over a profile's
 values, and are enough on their own (CI, scripts); ``COQLKIT_CREDIT_BUDGET``,
-``COQLKIT_CONCURRENCY``, ``COQLKIT_TIMEOUT`` and ``COQLKIT_RETRIES`` set how to call the
-same way.
+``COQLKIT_CONCURRENCY``, ``COQLKIT_TIMEOUT``, ``COQLKIT_RETRIES`` and
+``COQLKIT_BUSY_PATIENCE`` set how to call the same way.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ PROFILE_KEYS = frozenset(
         "credit_budget",
         "timeout",
         "retries",
+        "busy_patience",
     }
 )
 SECRET_KEYS = frozenset({"client_secret", "refresh_token", "access_token", "secret", "token"})
@@ -75,6 +76,7 @@ class Settings:
     credit_budget: int | None = None
     timeout: float = 120.0
     retries: int = 5
+    busy_patience: float = 60.0  # seconds of 429s at one call at a time before OrgBusy
     scopes: str = DEFAULT_SCOPES
     store: TokenStore | None = field(default=None, compare=False)
 
@@ -176,6 +178,7 @@ def load_settings(
         ("credit_budget", "COQLKIT_CREDIT_BUDGET", int),
         ("timeout", "COQLKIT_TIMEOUT", float),
         ("retries", "COQLKIT_RETRIES", int),
+        ("busy_patience", "COQLKIT_BUSY_PATIENCE", float),
     ):
         if env.get(var):
             try:
@@ -196,6 +199,7 @@ def load_settings(
         credit_budget=_positive(values, "credit_budget", None),
         timeout=float(values.get("timeout", 120.0)),
         retries=int(values.get("retries", 5)),
+        busy_patience=_seconds(values, "busy_patience", 60.0),
         store=store,
     )
     stored = store.get(settings.store_key) or {}
@@ -218,6 +222,13 @@ def _positive(values: Mapping[str, Any], key: str, default: int | None) -> int |
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
         raise ConfigError(f"{key} must be a whole number of at least 1, not {raw!r}")
     return raw
+
+
+def _seconds(values: Mapping[str, Any], key: str, default: float) -> float:
+    raw = values.get(key, default)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+        raise ConfigError(f"{key} must be a number of seconds above 0, not {raw!r}")
+    return float(raw)
 
 
 def save_profile(

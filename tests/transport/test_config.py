@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from coqlkit.errors import ConfigError
-from coqlkit.transport import DATA_CENTERS, FileTokenStore, Secret, endpoints, load_settings, save_profile
+from coqlkit.transport import (
+    DATA_CENTERS,
+    AsyncZohoClient,
+    FileTokenStore,
+    Secret,
+    endpoints,
+    load_settings,
+    save_profile,
+)
 from coqlkit.transport.secrets import default_store
 
 
@@ -105,6 +113,7 @@ def test_how_to_call_from_the_environment(tmp_path: Path) -> None:
         "COQLKIT_CONCURRENCY": "3",
         "COQLKIT_TIMEOUT": "30.5",
         "COQLKIT_RETRIES": "2",
+        "COQLKIT_BUSY_PATIENCE": "600",
     }
     store = FileTokenStore(tmp_path / "t.json")
     settings = load_settings(env=env, path=tmp_path / "none.toml", store=store)
@@ -114,6 +123,8 @@ def test_how_to_call_from_the_environment(tmp_path: Path) -> None:
         30.5,
         2,
     )
+    assert settings.busy_patience == 600.0  # a nightly job may wait out other integrations longer
+    assert AsyncZohoClient(settings).retry.busy_patience == 600.0
     config = tmp_path / "config.toml"
     save_profile("work", {"dc": "eu", "client_id": "1000.WORK", "credit_budget": 900}, path=config)
     over = load_settings("work", env={"COQLKIT_CREDIT_BUDGET": "50"}, path=config, store=store)
@@ -122,6 +133,10 @@ def test_how_to_call_from_the_environment(tmp_path: Path) -> None:
         load_settings(env={**env, "COQLKIT_CREDIT_BUDGET": "lots"}, path=tmp_path / "none.toml", store=store)
     with pytest.raises(ConfigError, match="concurrency must be a whole number of at least 1"):
         load_settings(env={**env, "COQLKIT_CONCURRENCY": "0"}, path=tmp_path / "none.toml", store=store)
+    with pytest.raises(ConfigError, match="busy_patience must be a number of seconds above 0, not -1"):
+        load_settings(env={**env, "COQLKIT_BUSY_PATIENCE": "-1"}, path=tmp_path / "none.toml", store=store)
+    save_profile("patient", {"dc": "eu", "client_id": "1000.P", "busy_patience": 300}, path=config)
+    assert load_settings("patient", env={}, path=config, store=store).busy_patience == 300.0
 
 
 def test_missing_and_unknown_profiles(tmp_path: Path) -> None:
