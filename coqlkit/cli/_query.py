@@ -72,7 +72,11 @@ def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> No
     """What every query command takes: parameters, the planner's choices, the check's
     strictness, and where to send the query."""
     parser.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="bind :NAME (repeatable)"
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind :NAME (repeatable); VALUE is a number only as numbers are written (02158, +1 stay text)",
     )
     plan = parser.add_argument_group("how to read the rows")
     plan.add_argument(

@@ -45,7 +45,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -150,6 +150,9 @@ def exit_code(exc: BaseException) -> int:
 MAX_INCLUDE_DEPTH = 16
 
 _EXPLAIN = re.compile(r"^\s*explain(\s+analyze)?\b", re.I)
+#: A bare ``\\set`` / ``--param`` value that is a number: written as numbers are written
+#: (``42``, ``-7``, ``0.25``, ``2.50``, ``1e6``, ``-2.5E3``), not ``02158``, ``+1``, ``.5``, ``1.``.
+_NUMBER = re.compile(r"-?(?P<whole>0|[1-9][0-9]*)(?P<fraction>\.[0-9]+)?(?P<exponent>[eE][+-]?[0-9]+)?")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
 
@@ -159,8 +162,16 @@ def parse_value(text: str) -> Any:
     ``2024-05-01``, ``2024-05-01T09:30:00+05:30``, ``(a, b, c)`` (a list for IN); anything
     else is text.
 
+    A bare value is a number only when it is written as a number is written canonically
+    (:data:`_NUMBER`: an optional ``-``, no leading zero, no ``+``, not ``-0``): anything
+    else stays text as it was typed, since a zip code, a phone number or an SKU read as a
+    number would lose what makes it match (``02158`` is not ``2158``). Quotes make any
+    value text.
+
     >>> [parse_value(v) for v in ("'O''Brien'", "42", "true", "2024-05-01", "(1, 'a')", "Contacted")]
     ["O'Brien", 42, True, datetime.date(2024, 5, 1), [1, 'a'], 'Contacted']
+    >>> [parse_value(v) for v in ("02158", "+14155550100", "-0", "1.", ".5", "1e6")]
+    ['02158', '+14155550100', '-0', '1.', '.5', 1000000]
     """
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
@@ -172,16 +183,12 @@ def parse_value(text: str) -> Any:
     low = text.lower()
     if low in ("true", "false"):
         return low == "true"
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][+-]?\d+)?", text):
-        try:
+    match = _NUMBER.fullmatch(text)
+    if match and not (text.startswith("-") and Decimal(text) == 0):  # -0 is text: a number drops the sign
+        if match.group("exponent"):  # 1e6: written out, as COQL takes numbers (1000000)
             number = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern is a decimal
-            return text
-        if "e" in text.lower():  # 1e6: written out, as COQL takes numbers (1000000)
             return int(number) if number == number.to_integral_value() else Decimal(format(number, "f"))
-        return number
+        return Decimal(text) if match.group("fraction") else int(text)
     if _DATE.match(text):
         return dt.date.fromisoformat(text)
     if _DATETIME.match(text):

@@ -769,6 +769,17 @@ def test_param_in_e_notation_is_a_number(cli: Any, zoho: dict[str, str]) -> None
     assert len(rows := csv_rows(ran.out)) == 3 and all(float(r["Annual_Revenue"]) > 1e6 for r in rows)
 
 
+def test_param_with_a_leading_zero_is_the_text_typed(cli: Any, zoho: dict[str, str]) -> None:
+    """``--param z=02158`` is the zip code 02158, not the number 2158 (which matches nothing)."""
+    literal = cli("query", "-c", "select Last_Name, Zip_Code from Leads where Zip_Code = '02107'")
+    ran = cli(
+        "query", "-c", "select Last_Name, Zip_Code from Leads where Zip_Code = :z", "--param", "z=02107"
+    )
+    assert ran.status == 0, ran
+    assert (rows := csv_rows(ran.out)) and {r["Zip_Code"] for r in rows} == {"02107"}
+    assert ran.out == literal.out
+
+
 # ---- signals and the disk ---------------------------------------------------------------------------
 
 

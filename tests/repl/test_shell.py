@@ -629,6 +629,22 @@ def test_set_refuses(sh: Session, arg: str) -> None:
         ("1e6", 1_000_000),
         ("-2.5E3", -2500),
         ("1.5e-1", Decimal("0.15")),
+        ("0", 0),
+        ("0.5", Decimal("0.5")),
+        ("-0.5", Decimal("-0.5")),
+        # Not written as a number is: text, as typed (a zip code, a phone number, an SKU).
+        ("02158", "02158"),
+        ("0044123", "0044123"),
+        ("+14155550100", "+14155550100"),
+        ("+5", "+5"),
+        ("-0", "-0"),
+        ("-0.0", "-0.0"),
+        ("007.5", "007.5"),
+        (".5", ".5"),
+        ("5.", "5."),
+        ("1_000", "1_000"),
+        ("١٢", "١٢"),  # digits of another script
+        ("(02158, 2158)", ["02158", 2158]),
     ],
 )
 def test_parse_value(text: str, value: Any) -> None:
@@ -1056,6 +1072,16 @@ def test_parameter_takes_sqlite3s_sub_commands(sh: Session) -> None:
 def test_set_e_notation(sh: Session) -> None:
     assert sh("\\set rev 1e6") == 0 and sh.err == ":rev = 1000000\n"
     assert sh("\\set small 2.5e-1") == 0 and sh.err == ":small = 0.25\n"
+
+
+def test_set_keeps_number_like_text_as_typed(sh: Session, sandbox: Sandbox) -> None:
+    """``02158`` is a zip code, not 2158: bound as the text typed, it matches what it is."""
+    assert sh("\\set z 02158") == 0 and sh.err == ":z = '02158'\n"
+    assert sh("\\set p +14155550100") == 0 and sh.err == ":p = '+14155550100'\n"
+    log = RequestLog(sandbox)
+    assert sh("select Last_Name from Leads where Zip_Code = :z or Phone = :p limit 1;") == 0
+    sent = [e["coql"] for e in log.coql()]
+    assert sent == ["select Last_Name from Leads where Zip_Code = '02158' or Phone = '+14155550100' limit 1"]
 
 
 # ---- \e FILE, \d with a typo -----------------------------------------------------------------------------
