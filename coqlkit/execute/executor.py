@@ -172,7 +172,9 @@ async def prepare(
     (EXPLAIN without ANALYZE) only counts it, and the plan cannot run."""
     options = options or options_for(client)
     select, reads = await read_subqueries(select, catalog, client, options, probe=probe, read=read)
-    found = await count_rows(client, select) if probe and needs_probe(select, options) else None
+    # A subquery only counted (EXPLAIN) left stand-ins for its values: nothing to count by.
+    counted = probe and all(r.read for r in reads) and needs_probe(select, options)
+    found = await count_rows(client, select) if counted else None
     # The org's credits left today (Zoho says so on its answers, the probe's usually): a plan
     # that cannot be paid for is refused now, or one that can (a bulk read) chosen, instead
     # of spending what is left and stopping at LIMIT_REACHED halfway.
@@ -263,10 +265,13 @@ async def read_subqueries(
             continue
         values = await _subquery_values(sub_plan, catalog, client, left, spent, probe=probe)
         calls, credits = spent.calls + (found is not None), spent.credits + (found is not None)
-        if len(values) <= MAX_SUBQUERY_ROWS:  # fewer than counted (records went away): Zoho's
-            reads.append(SubqueryRead(text, len(values), calls, credits, inlined=False))
+        records = spent.rows
+        if not values:  # nothing now (records went away, or every value empty): Zoho's, as is
+            reads.append(SubqueryRead(text, 0, calls, credits, inlined=False, records=records))
             continue
-        reads.append(SubqueryRead(text, len(values), calls, credits, values=values))
+        # Its values, however few: Zoho would take the first 100 *records* of the subquery,
+        # and 2,000 records may hold 20 owners whose first 100 records name only some.
+        reads.append(SubqueryRead(text, len(values), calls, credits, values=values, records=records))
         assert where is not None  # it holds the subquery
         where = swap_condition(where, cond, replace(cond, values=values, span=None))
     if not reads:
@@ -516,7 +521,8 @@ async def explain_analyze(
     text = explain(plan, stats.actuals)
     calls, credits = "call" if stats.calls == 1 else "calls", "credit" if stats.credits == 1 else "credits"
     text += (
-        f"\nActual: {stats.rows:,} rows · {stats.calls:,} {calls} · {stats.credits:,} {credits} · "
+        f"\nActual: {stats.rows:,} {'row' if stats.rows == 1 else 'rows'} · {stats.calls:,} {calls} · "
+        f"{stats.credits:,} {credits} · "
         f"{stats.seconds:.2f} s (first rows after {stats.first_batch_seconds or 0:.2f} s)"
     )
     for note in stats.notes:

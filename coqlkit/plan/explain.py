@@ -57,6 +57,7 @@ _OPERATORS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _GLUE = frozenset({"limit", "offset", "order", "group", "by"}) | _OPERATORS
 _GLUE_AFTER = frozenset({"asc", "desc", "asc,", "desc,"}) | _OPERATORS
 _LAST_ID = ":last_id"
+_NONE = "no call: no record matches"
 _SENTINEL = 918_273_645_546_372_819  # rendered, then replaced by :last_id
 
 
@@ -88,7 +89,8 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
     opts = plan.options
     rows = _rows(total.rows, total.rows_bound)
     if total.rows is None and plan.probe is None and not (plan.select.aggregates or plan.select.group_by):
-        rows += " (no COUNT probe)"
+        pending = not all(sub.read for sub in plan.subqueries)
+        rows += " (counted once the subquery is read)" if pending else " (no COUNT probe)"
     head = (
         f"Plan: {rows} · {_calls(total.calls, total.calls_bound)} · "
         f"{_credits(total.credits, total.calls_bound)} · "
@@ -105,19 +107,26 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
             )
         elif not sub.read:
             title = (
-                f"subquery to read first when run · {_count(sub.rows, 'record')} (Zoho uses 100 at "
-                f"most) · counted: 1 credit; the read ≈ {_calls(sub.calls - 1, 'exact')} · "
+                f"subquery to read first when run · {_count(sub.rows, 'record')} (Zoho uses 100 "
+                f"records at most) · counted: 1 credit; the read ≈ {_calls(sub.calls - 1, 'exact')} · "
                 f"{_credits(sub.credits - 1, 'exact')}"
             )
         elif sub.inlined:
-            title = f"subquery read first · {_count(sub.rows or 0, 'value')} (Zoho uses 100 at most) · {cost}"
+            read = _count(sub.rows or 0, "value")
+            if sub.records is not None and sub.records != sub.rows:
+                read = f"{_count(sub.records, 'record')}, {read}"
+            title = f"subquery read first · {read} (Zoho uses 100 records at most) · {cost}"
         else:
             title = f"subquery counted · {_count(sub.rows or 0, 'record')}: Zoho takes them all · {cost}"
         children.append((title, [sub.query], []))
     if plan.probe is not None:
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
-    children.append(_step(plan.root, actuals))
+    title, body, kids = _step(plan.root, actuals)
+    skipped = plan.select.limit.rows()[1] if plan.select.limit is not None else None
+    if title.startswith(_NONE) and skipped and plan.probe is not None and plan.probe.rows:
+        title = f"no call: no record past offset {skipped:,}" + title[len(_NONE) :]
+    children.append((title, body, kids))
     _tree(lines, children, "", width, _shown(plan.subqueries))
     return "\n".join(lines)
 
@@ -259,7 +268,7 @@ def _describe(step: Step) -> tuple[str, list[str]]:
 
 def _offset(step: OffsetPages) -> tuple[str, list[str]]:
     if not step.pages:
-        return "no call: no record matches", []
+        return _NONE, []
     if step.open_ended:
         return "offset pages, on until one comes back short", _pages(step.query, step.pages)
     size = max(p.limit for p in step.pages)

@@ -144,6 +144,7 @@ class SubqueryRead:
     read: bool = True
     # The values read (inlined ones): EXPLAIN shows their lists as "<50 values of the subquery>".
     values: tuple[Value, ...] = field(default=(), compare=False, repr=False)
+    records: int | None = None  # the records read for them (one value may come from many)
 
 
 # Stand-ins for the values of a subquery not read yet (EXPLAIN without ANALYZE): numbers no

@@ -377,7 +377,7 @@ def test_explain_counts_a_long_subquery_without_reading_it(conn: coqlkit.Connect
     explained = conn.explain(query)
     [counted] = log.coql()  # the subquery's COUNT: its ids are not read, the query not run
     assert "COUNT(id)" in counted["coql"]
-    assert "subquery to read first when run · 300 records (Zoho uses 100 at most)" in explained
+    assert "subquery to read first when run · 300 records (Zoho uses 100 records at most)" in explained
     assert "the read ≈ 1 call · 2 credits" in explained
     assert explained.count("<50 values of the subquery>") == 6  # six INs of 50 in one query
     # What it says running costs is what EXPLAIN ANALYZE then spends.
@@ -396,6 +396,21 @@ def test_explain_counts_a_long_subquery_without_reading_it(conn: coqlkit.Connect
     explained = conn.explain(query, probe=False)
     assert log.coql() == []
     assert "subquery to read first when run, its values in its place · not counted" in explained
+
+
+def test_explain_does_not_count_a_query_by_the_stand_ins_of_its_subquery(
+    conn: coqlkit.Connection, log: RequestLog
+) -> None:
+    # Owner in (3,000 records' owners): the query's own COUNT would need the owners read.
+    query = "select Last_Name from Leads where Owner in (select Owner from Leads where id is not null)"
+    log.mark()
+    explained = conn.explain(query)
+    [counted] = log.coql()  # the subquery's COUNT, never one with stand-ins in it
+    assert counted["coql"] == "select COUNT(id) from Leads where id is not null"
+    assert explained.startswith("Plan: rows unknown (counted once the subquery is read)")
+    assert "no record matches" not in explained
+    owned = conn.query("select COUNT(id) from Leads where Owner is not null").to_arrow().column(0)[0].as_py()
+    assert conn.query(query).to_arrow().num_rows == owned > 0
 
 
 def test_a_plan_made_only_to_explain_cannot_run(conn: coqlkit.Connection, log: RequestLog) -> None:

@@ -74,9 +74,8 @@ def accounted(run: Run) -> None:
     assert run.stats.credits == sum(e["credits"] for e in run.log)
     calls = "call" if run.stats.calls == 1 else "calls"
     credits = "credit" if run.stats.credits == 1 else "credits"
-    actual = (
-        f"Actual: {run.table.num_rows:,} rows · {run.stats.calls:,} {calls} · {run.stats.credits:,} {credits}"
-    )
+    rows = "row" if run.table.num_rows == 1 else "rows"
+    actual = f"Actual: {run.table.num_rows:,} {rows} · {run.stats.calls:,} {calls} · {run.stats.credits:,} {credits}"
     assert actual in run.explain
     assert run.stats.rows == run.table.num_rows
 
@@ -448,7 +447,10 @@ def test_a_subquery_of_more_than_100_records_is_read_first(leads_org: Org, facts
     )
     [read] = run.plan.subqueries
     assert (read.rows, read.inlined, read.calls) == (300, True, 2)  # its COUNT probe, then its ids
-    assert "subquery read first · 300 values (Zoho uses 100 at most) · 2 calls · 3 credits" in run.explain
+    assert (
+        "subquery read first · 300 values (Zoho uses 100 records at most) · 2 calls · 3 credits"
+        in run.explain
+    )
     assert "(select id" not in render(run.plan.select)
     check(run, by_revenue(leads_org, run, "t.id BETWEEN ? AND ?", [low, high]))
     assert run.table.num_rows == 300
@@ -490,6 +492,32 @@ def test_a_long_subquery_of_thousands_is_an_in_split(leads_org: Org, facts: dict
         leads_org.oracle.records("Leads", run.schema, where="t.id BETWEEN ? AND ?", params=[low, high]),
         ordered=False,
     )
+
+
+def test_a_long_subquery_of_few_values_still_sends_its_values(leads_org: Org, facts: dict[str, Any]) -> None:
+    # 1,000 records but only a handful of lead sources: Zoho would take the first 100
+    # records (in the subquery's order: a source or two), so the values are sent, however few.
+    low, high = _id_range(facts, 2_000, 1_000)
+    sub = f"(select Lead_Source from Leads where id >= {low} and id <= {high} order by Lead_Source asc)"
+    run = leads_org.run(f"select COUNT(id) from Leads where Lead_Source in {sub}")
+    [read] = run.plan.subqueries
+    assert read.inlined and read.records == 1_000 and 1 < read.rows < 100
+    assert (
+        f"subquery read first · 1,000 records, {read.rows} values (Zoho uses 100 records at most)"
+        in run.explain
+    )
+    expected = leads_org.oracle.scalar(
+        'SELECT COUNT(*) FROM "Leads" WHERE "Lead_Source" IN '
+        '(SELECT "Lead_Source" FROM "Leads" WHERE id BETWEEN ? AND ?)',
+        [low, high],
+    )
+    first_100 = leads_org.oracle.scalar(
+        'SELECT COUNT(*) FROM "Leads" WHERE "Lead_Source" IN (SELECT "Lead_Source" FROM "Leads" '
+        'WHERE id BETWEEN ? AND ? AND "Lead_Source" IS NOT NULL ORDER BY "Lead_Source" LIMIT 100)',
+        [low, high],
+    )
+    assert expected > first_100  # what sending the subquery itself would have matched
+    assert run.table.column(0).to_pylist() == [expected]
 
 
 def test_a_subquery_of_100_records_or_fewer_is_left_to_zoho(leads_org: Org, facts: dict[str, Any]) -> None:
