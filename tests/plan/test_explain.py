@@ -241,3 +241,12 @@ def test_a_subquerys_values_are_shown_as_such_not_listed() -> None:
     found = replace(make(f"select Last_Name from Leads where id in ({values})"), subqueries=(pending,))
     assert explain(found).count("values of the subquery>") == 2  # 50 and 10
     assert str(PENDING_BASE + 1) not in explain(found)
+
+
+def test_an_offset_past_the_records_says_so() -> None:
+    probe = CountProbe("select COUNT(id) from Leads where id is not null", 25_000)
+    found = plan(parse("select Last_Name from Leads limit 2500 offset 98000"), Catalog.demo(), probe=probe)
+    text = found.explain()
+    assert "25,000 records match" in text and "└─ no call: no record past offset 98,000 · 0 rows" in text
+    none = plan(parse("select Last_Name from Leads"), Catalog.demo(), probe=replace(probe, rows=0))
+    assert "└─ no call: no record matches" in none.explain()
