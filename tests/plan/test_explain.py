@@ -17,6 +17,7 @@ from coqlkit.plan.explain import wrap
 from coqlkit.plan.prepare import expand_star
 from coqlkit.plan.steps import (
     PENDING_BASE,
+    CountProbe,
     KeysetPages,
     OffsetPages,
     SingleCall,
