@@ -352,6 +352,7 @@ class Shell:
         self.last_params: dict[str, Any] = {}
         self.kept: _Kept | None = None
         self.unkept = "no query ran"  # why the last query's rows are not kept
+        self.failed_since = False  # a statement after the last query failed before it ran
         self.sink: TextIO | None = None
         self.sink_path: Path | None = None
         self.done = False
@@ -484,24 +485,41 @@ class Shell:
         return self.conn._query(text, params, **self.options) if self.strict else result
 
     def _explain(self, query: str, *, analyze: bool, where: Where | None = None) -> int:
-        self._remember(query)
-        if analyze and self.strict and self._plan(query, self.params, where) is None:
-            return 1  # EXPLAIN ANALYZE runs the query: strict mode checks it first
-        with _own_warnings():
-            text, result = self.conn._explain(query, self.params, analyze=analyze, **self.options)
+        with self._failing():
+            if analyze and self.strict and self._plan(query, self.params, where) is None:
+                self.failed_since = self.last is not None
+                return 1  # EXPLAIN ANALYZE runs the query: strict mode checks it first
+            with _own_warnings():
+                text, result = self.conn._explain(query, self.params, analyze=analyze, **self.options)
+        self._remember(
+            query, "EXPLAIN ANALYZE does not keep its rows" if analyze else "its rows were not read"
+        )
         if not self.quiet and not (analyze and self.strict):  # (strict: shown by _plan)
             for d in result.warnings:
                 self._message(where.diagnostic(d, query) if where is not None else d.format(query))
         self._emit(text + "\n")
         return 0
 
-    def _remember(self, text: str) -> None:
-        """``text`` (with the parameters it ran with) is the last query, for ``\\export``."""
+    def _remember(self, text: str, unkept: str = "its rows were not read") -> None:
+        """``text`` (with the parameters it ran with) is the last query, for ``\\export``;
+        ``unkept`` says why its rows are not kept, unless they are (an earlier run's)."""
         if self.kept is not None and (self.kept.text, self.kept.params) != (text, self.params):
             self.kept = None
         if self.kept is None:
-            self.unkept = "its rows were not read"
+            self.unkept = unkept
         self.last, self.last_params = text, dict(self.params)
+        self.failed_since = False
+
+    @contextlib.contextmanager
+    def _failing(self) -> Iterator[None]:
+        """A statement that fails before it runs (the check, its plan, strict mode) leaves
+        the last query, and the rows kept of it, as they were: ``\\export`` writes those,
+        and says they are the last query's that ran (not the one that failed)."""
+        try:
+            yield
+        except (CoqlError, ApiError):
+            self.failed_since = self.last is not None
+            raise
 
     def _confirmed(self, result: Result) -> bool:
         """Whether to run ``result``: yes, unless its estimate passes the configured threshold
@@ -518,13 +536,15 @@ class Shell:
 
     def _query(self, text: str, where: Where | None = None) -> int:
         started = time.perf_counter()
-        self.kept = None
-        result = self._plan(text, self.params, where)
-        self._remember(text)
-        if result is None:
+        with self._failing():
+            result = self._plan(text, self.params, where)
+        if result is None:  # strict mode refused it: it did not run
+            self.failed_since = self.last is not None
             return 1
+        self._remember(text)
         if not self._confirmed(result):
             return 0
+        self.kept = None  # its rows, read now, take the place of any kept of an earlier run
         with _own_warnings(), contextlib.closing(self._keeping(result, text)) as source:
             status = self._show(result, source, started)
         self._check_count(result)
@@ -866,7 +886,12 @@ class Shell:
         if kept is not None and (kept.text, kept.params) == (self.last, self.last_params):
             batches = kept.table.to_batches() or [export.empty_batch(kept.table.schema)]
             rows = self._write(batches, kept.table.schema, target, kind)
-            self._wrote(rows, target, "the rows of the last query, kept", 0, 0, started)
+            how = (
+                "the rows of the last query that ran, kept"
+                if self.failed_since
+                else "the rows of the last query, kept"
+            )
+            self._wrote(rows, target, how, 0, 0, started)
             return 0
         # Not kept (too many rows, not read to the end, or only explained): run it again,
         # with the parameters it had then, and say what that costs.
@@ -875,7 +900,8 @@ class Shell:
             return 1
         estimate = result.plan.estimate
         self._message(
-            f"\\export runs the last query again ({self.unkept}): about {estimate.calls:,} "
+            f"\\export runs the last query{' that did not fail' if self.failed_since else ''} again "
+            f"({self.unkept}): about {estimate.calls:,} "
             f"call{'s' if estimate.calls != 1 else ''}, {estimate.credits:,} credit{'s' if estimate.credits != 1 else ''}"
         )
         if not self._confirmed(result):

@@ -1008,6 +1008,63 @@ def test_export_of_rows_not_kept_runs_the_query_as_it_ran(
     assert [r["Lead_Source"] for r in csv_records(target.read_text())] == ["Chat"] * 3  # its parameters then
 
 
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "select Emial from Leads;",  # the check refuses it
+        "select Last_Name from Leads where Lead_Status = :nope;",  # a parameter missing
+        "explain select Emial from Leads;",
+        "explain analyze select Emial from Leads;",
+        "\\strict on\nselect Last_Name from Leads where Lead_Status = 'Contactd';",  # strict mode refuses it
+    ],
+)
+def test_export_after_a_statement_that_failed_writes_the_rows_kept(
+    sh: Session, sandbox: Sandbox, tmp_path: Path, failing: str
+) -> None:
+    """A statement that fails before it runs leaves the last query's rows kept: \\export
+    writes them for free (it used to run the query before again, "its rows were not read
+    to the end", which was false), and says they are those of the last query that ran."""
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    shown = [row[1] for row in table_rows(sh.out)]
+    assert sh(failing) == 1
+    log = RequestLog(sandbox)
+    target = tmp_path / "kept.csv"
+    assert sh(f"\\export {target}") == 0
+    assert log.calls() == []
+    assert [r["Last_Name"] for r in csv_records(target.read_text())] == shown
+    assert (
+        f"wrote 2 rows to {target} · the rows of the last query that ran, kept · 0 calls · 0 credits ·"
+        in sh.err
+    )
+    # The next query that runs is the last one again.
+    assert sh("select Email from Leads limit 1;") == 0
+    assert sh(f"\\export {target}") == 0 and "· the rows of the last query, kept ·" in sh.err
+
+
+def test_export_after_a_failure_says_which_query_it_runs_again(
+    session: Callable[..., Session], sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sh = session()
+    sh.shell.keep_rows = 1
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    assert sh("select Emial from Leads;") == 1
+    log = RequestLog(sandbox)
+    assert sh(f"\\export {tmp_path / 'x.csv'}") == 0
+    assert sh.err.startswith(
+        "\\export runs the last query that did not fail again (more than 1 rows are not kept): about 1 call, 1 credit\n"
+    )
+    [sent] = [e["coql"] for e in log.coql()]  # the query that ran, not the one that failed
+    assert sent.startswith("select Last_Name from Leads") and sent.endswith("limit 2")
+
+
+def test_export_after_explain_analyze_gives_the_true_reason(sh: Session, tmp_path: Path) -> None:
+    assert sh("explain analyze select Last_Name from Leads limit 2;") == 0
+    assert sh(f"\\export {tmp_path / 'x.csv'}") == 0
+    assert sh.err.startswith(
+        "\\export runs the last query again (EXPLAIN ANALYZE does not keep its rows): about 1 call, 1 credit\n"
+    )
+
+
 def test_export_refuses_a_missing_directory(sh: Session, tmp_path: Path) -> None:
     sh("select Last_Name from Leads limit 1;")
     target = tmp_path / "no" / "dir" / "x.csv"
