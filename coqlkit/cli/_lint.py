@@ -1,4 +1,4 @@
-"""``coqlkit lint``: check COQL files like a compiler (exit 0 clean, 1 errors, 2 usage)."""
+"""``coqlkit lint``: check COQL files, or the COQL in Deluge scripts, like a compiler (exit 0 clean, 1 errors, 2 usage)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from coqlkit.catalog import Catalog
 from coqlkit.errors import CoqlError
-from coqlkit.lint import StatementReport, lint_text, summary
+from coqlkit.lint import StatementReport, is_deluge_file, lint_deluge, lint_text, summary
 from coqlkit.validate import Severity
 
 __all__ = ["register"]
@@ -23,12 +23,17 @@ def register(commands: Any) -> None:
         description=(
             "Check each ;-terminated query of FILE (or standard input) for syntax errors and, "
             "with metadata, for unknown modules and fields, wrong comparators and values, and "
-            "Zoho's limits. Exit 0 when clean, 1 when any query has an error, 2 for usage errors."
+            "Zoho's limits. In a Deluge script (.dg, .deluge, or --deluge), check each string "
+            "literal that is a COQL query instead. "
+            "Exit 0 when clean, 1 when any query has an error, 2 for usage errors."
         ),
         epilog='example: echo "select Emial from Leads" | coqlkit lint --demo -',
     )
     lint.add_argument(
-        "files", nargs="*", metavar="FILE", help="files of COQL; '-' or none reads standard input"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="files of COQL, or Deluge scripts (.dg, .deluge); '-' or none reads standard input",
     )
     where = lint.add_mutually_exclusive_group()
     where.add_argument(
@@ -46,6 +51,11 @@ def register(commands: Any) -> None:
         default="error",
         help="exit 1 on errors (default) or on warnings too",
     )
+    lint.add_argument(
+        "--deluge",
+        action="store_true",
+        help="read every FILE (and standard input) as a Deluge script: check the COQL in its strings",
+    )
     lint.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings, no summary")
     lint.set_defaults(run=lambda args: run_lint(args, sys.stdout, sys.stderr))
 
@@ -62,7 +72,8 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     everything: list[StatementReport] = []
     for name, text in sources:
         shown = "<stdin>" if name == "-" else name
-        reports = lint_text(text, catalog)
+        deluge = args.deluge or is_deluge_file(name)
+        reports = lint_deluge(text, catalog) if deluge else lint_text(text, catalog)
         everything += reports
         for report in reports:
             if args.format == "json":
