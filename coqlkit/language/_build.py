@@ -203,8 +203,8 @@ def to_number(tok: Token) -> Number:
             f"COQL numbers have at most {MAX_NUMBER_DIGITS} digits; Zoho's own stop at 19",
         )
     if re.fullmatch(r"[+-]?\d+", text):
-        return Number(int(value), span=span)
-    return Number(value, span=span)
+        return Number(int(value), span=span, written=text)
+    return Number(value, span=span, written=text)
 
 
 class Builder(Transformer[Token, Select]):

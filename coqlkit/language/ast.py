@@ -125,9 +125,14 @@ class String(Node):
 
 @dataclass(frozen=True, slots=True)
 class Number(Node):
-    """A numeric value: an ``int`` or an exact ``Decimal`` (see :func:`number_fits`)."""
+    """A numeric value: an ``int`` or an exact ``Decimal`` (see :func:`number_fits`).
+
+    ``written`` keeps the literal as the source spelt it (``02158``, ``+1415``, ``1e3``);
+    it is empty for a number made in code or bound from a parameter.
+    """
 
     value: int | Decimal
+    written: str = field(default="", compare=False, repr=False, kw_only=True)
 
 
 #: The largest numbers COQL text may hold: Zoho's own types stop at 19 digits (bigint),

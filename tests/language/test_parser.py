@@ -159,6 +159,15 @@ def test_comments_and_terminator_are_recorded_not_compared() -> None:
     assert q.terminator is not None and q.terminator.start == 42
 
 
+def test_a_number_keeps_how_it_was_written_outside_equality() -> None:
+    q = parse("select a from B where c in (02158, +14, 1e3, 2.50)")
+    assert isinstance(q.where, In) and isinstance(q.where.values, tuple)
+    values = q.where.values
+    assert [v.written for v in values if isinstance(v, Number)] == ["02158", "+14", "1e3", "2.50"]
+    assert values == (Number(2158), Number(14), Number(Decimal(1000)), Number(Decimal("2.50")))
+    assert Number(7).written == ""
+
+
 SYNTAX_ERRORS = [
     # text, line, column, words in the message, words in the hint
     ("select Last_Name Leads", 1, 23, "expected ',' or FROM", "from <Module>"),
