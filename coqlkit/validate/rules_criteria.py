@@ -30,7 +30,7 @@ from coqlkit.validate.diagnostics import Diagnostic, Severity
 
 __all__ = ["CRITERIA_RULES", "QUOTED_NUMBER", "allowed_operators", "operator_of"]
 
-WARNING = Severity.WARNING
+INFO, WARNING = Severity.INFO, Severity.WARNING
 
 EQUALITY = frozenset({"=", "!=", "in", "not in", "is null", "is not null"})
 TEXT_OPS = EQUALITY | {"like", "not like"}
@@ -163,7 +163,8 @@ def values(ctx: Context) -> Iterator[Diagnostic]:
             yield from _like(cond, found.field)
             continue
         for value in _values_of(cond):
-            yield from _value(cond, found, value)
+            if _field_named(ctx, found, value) is None:  # else bare_words says what it is
+                yield from _value(cond, found, value)
 
 
 def _values_of(cond: Predicate) -> tuple[Value, ...]:
@@ -337,6 +338,18 @@ def _picklist(cond: Predicate, found: Resolved, value: String) -> Iterator[Diagn
     for part in parts:
         if part in known:
             continue
+        same = [v for v in known if v.casefold() == part.casefold()]
+        if same:
+            # Text compares without regard to case (README, the sandbox): it matches, as written.
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"{part!r} matches the picklist value {same[0]!r} of {cond.left.name}: "
+                "text compares without regard to case",
+                value.span,
+                INFO,
+                hint=f"the picklist spells it {same[0]!r}",
+            )
+            continue
         near = closest(part, known) or _similar(part, known)
         if near:
             hint = "closest values: " + ", ".join(repr(v) for v in near)
@@ -398,4 +411,117 @@ def _like(cond: Like, field: Field) -> Iterator[Diagnostic]:
         )
 
 
-CRITERIA_RULES = (filterable, comparators, values)
+# A number written with a leading zero (``02158``, ``-007``): rendered, the zeros are gone.
+_LEADING_ZERO = re.compile(r"[+-]?0\d")
+# Field types the number checks of ``values`` already answer (a number is the wrong value).
+_NOT_TEXT = NUMERIC | {FieldType.DATE, FieldType.DATETIME, FieldType.BOOLEAN}
+
+
+def written_numbers(ctx: Context) -> Iterator[Diagnostic]:
+    """A bare number that is sent otherwise than written: ``Zip_Code = 02158`` compares with
+    the number 2158, ``Phone = +1415...`` with 1415... . A warning on a field that holds text
+    (text, phone, email, picklist...), and on any field but a number (or without metadata)
+    when leading zeros are lost. A number field is compared with the same number either way.
+
+    >>> from coqlkit.catalog import Catalog
+    >>> from coqlkit.language import parse
+    >>> ctx = Context(parse("select id from Leads where Zip_Code = 02158"), Catalog.demo())
+    >>> [d.message for d in written_numbers(ctx)]
+    ['02158 is the number 2158: Zoho compares Zip_Code with 2158']
+    """
+    for cond in ctx.predicates:
+        found = ctx.resolved(cond.left)
+        kind = found.field.value_type if found is not None else FieldType.UNKNOWN
+        if kind in _NOT_TEXT or (found is not None and found.field.encrypted):
+            continue
+        items = (cond.pattern,) if isinstance(cond, Like) else _values_of(cond)
+        for value in items:
+            if not isinstance(value, Number) or not value.written:
+                continue
+            written, sent = value.written, render_value(value)
+            if sent == written or not (kind in TEXTUAL or _LEADING_ZERO.match(written)):
+                continue
+            text = "'" + written + "'"
+            example = f": {cond.left.name} {cond.op} {text}" if isinstance(cond, Comparison) else ""
+            hint = (
+                f"quote it for the text {text}{example}"
+                if kind in TEXTUAL
+                else f"if {cond.left.name} holds text, quote it: {text}; for the number, write {sent}"
+            )
+            yield Diagnostic(
+                "INVALID_QUERY",
+                f"{written} is the number {sent}: Zoho compares {cond.left.name} with {sent}",
+                value.span,
+                WARNING,
+                hint=hint,
+                details={"column_name": cond.left.name},
+            )
+
+
+def _field_named(ctx: Context, found: Resolved | None, value: Value) -> str | None:
+    """The field of the query's module a bare word names (``Email = Secondary_Email``),
+    unless the word is a value of the compared picklist."""
+    module = ctx.module
+    if not isinstance(value, String) or not value.bare or module is None or module.fields is None:
+        return None
+    word = value.value
+    if found is not None and any(v.casefold() == word.casefold() for v in found.field.picklist_values):
+        return None
+    if word in module.fields:
+        return word
+    if "_" not in word:
+        return None  # `Email` for `email` needs the spelling: a plain word may be a plain value
+    return next((name for name in module.fields if name.casefold() == word.casefold()), None)
+
+
+def bare_words(ctx: Context) -> Iterator[Diagnostic]:
+    """A bare word is sent as text (``Lead_Source = Advertisement``). One that names a field of
+    the module (``Email = Secondary_Email``) reads as a comparison of two fields, which COQL
+    does not have; one that starts with ``$`` (``Last_Name = $name``) as a variable that was
+    not expanded. An error where the text is not a value of the field's type (``Modified_Time >
+    Created_Time``); a warning otherwise (the query runs, comparing with the word's text)."""
+    for cond in ctx.predicates:
+        if isinstance(cond, Like):
+            continue  # the pattern rule already says what a pattern without % does
+        found = ctx.resolved(cond.left)
+        for value in _values_of(cond):
+            if not isinstance(value, String) or not value.bare:
+                continue
+            name = cond.left.name
+            other = _field_named(ctx, found, value)
+            if other is not None:
+                wrong = None
+                if found is not None and not found.field.encrypted:
+                    wrong = _mismatch(cond, found.field, found.field.value_type, value)
+                word = value.value if other == value.value else f"{value.value} (the field {other})"
+                compare = "select both fields and compare them in the rows"
+                if wrong is not None and found is not None:
+                    message = f"{word} is a field, not a {found.field.data_type}"
+                    hint = f"{compare}; {wrong[1]}" if wrong[1] else compare
+                else:
+                    message = f"{word} is sent as the text {render_value(value)}"
+                    hint = f"{compare}, or quote {render_value(value)} if you mean that text"
+                yield Diagnostic(
+                    "INVALID_QUERY",
+                    f"COQL compares {name} with a value, not with another field: {message}",
+                    value.span,
+                    Severity.ERROR if wrong else WARNING,
+                    hint=hint,
+                    details={"column_name": name, "value": other},
+                )
+            elif value.value.startswith("$") and (
+                found is None
+                or not any(v.casefold() == value.value.casefold() for v in found.field.picklist_values)
+            ):
+                yield Diagnostic(
+                    "INVALID_QUERY",
+                    f"{value.value} is sent as the text {render_value(value)}: a variable not expanded?",
+                    value.span,
+                    WARNING,
+                    hint="COQL has no variables: write the value, or a :name parameter bound when the "
+                    "query runs; quote it if you mean that text",
+                    details={"column_name": name},
+                )
+
+
+CRITERIA_RULES = (filterable, comparators, values, bare_words, written_numbers)
