@@ -284,9 +284,13 @@ class _Frame:
 
     __slots__ = (
         "agg",
+        "agg_arg",
         "agg_return",
+        "agg_text",
+        "aggregates",
         "aliases",
         "field",
+        "grouped",
         "listed",
         "module",
         "nested",
@@ -304,8 +308,17 @@ class _Frame:
         self.op = ""
         self.listed: list[str] = []  # values already in the IN list
         self.agg = ""
+        self.agg_text = ""  # the aggregate's function as typed
+        self.agg_arg = ""  # ... and its argument
         self.agg_return = "sel_after_item"
         self.aliases: list[str] = []
+        self.aggregates: list[tuple[str, str, str]] = []  # selected: (FUNC, as written, argument)
+        self.grouped: list[str] = []  # the GROUP BY items, as typed
+
+    @property
+    def is_grouped(self) -> bool:
+        """GROUP BY or a selected aggregate: ORDER BY takes only what is grouped or selected."""
+        return bool(self.grouped or self.aggregates)
 
 
 class _Walker:
@@ -350,6 +363,9 @@ class _Walker:
         if frame.parens:
             kind = frame.parens.pop()
             if kind == "agg":
+                if frame.agg_return == "sel_after_item" and frame.agg_arg:
+                    written = f"{frame.agg_text}({frame.agg_arg})"
+                    frame.aggregates.append((frame.agg, written, frame.agg_arg))
                 frame.state = frame.agg_return
             elif kind in _AFTER_CLOSE:
                 frame.state = _AFTER_CLOSE[kind]
@@ -370,7 +386,7 @@ class _Walker:
         if tok.text == "*" and tok.kind == "punct":
             frame.state = "sel_star"
         elif tok.kind == "name":
-            frame.state, frame.agg = "sel_name", tok.text.upper()
+            frame.state, frame.agg, frame.agg_text = "sel_name", tok.text.upper(), tok.text
         elif tok.kind in ("path", "string"):
             frame.state = "sel_after_item"
 
@@ -381,7 +397,7 @@ class _Walker:
             self._sel_after_item(frame, tok, word)
 
     def _open_aggregate(self, frame: _Frame, back: str) -> None:
-        frame.state, frame.agg_return = "agg_arg", back
+        frame.state, frame.agg_return, frame.agg_arg = "agg_arg", back, ""
         frame.parens.append("agg")
 
     def _sel_after_item(self, frame: _Frame, tok: _Tok, word: str) -> None:
@@ -405,7 +421,7 @@ class _Walker:
 
     def _agg_arg(self, frame: _Frame, tok: _Tok, word: str) -> None:
         if tok.kind in ("name", "path", "string") or tok.text == "*":
-            frame.state = "agg_after"
+            frame.state, frame.agg_arg = "agg_after", tok.text
 
     def _sel_star(self, frame: _Frame, tok: _Tok, word: str) -> None:
         if word == "except":
@@ -517,6 +533,7 @@ class _Walker:
 
     def _group_item(self, frame: _Frame, tok: _Tok, word: str) -> None:
         if tok.kind in ("name", "path", "string"):
+            frame.grouped.append(tok.text)
             frame.state = "group_after"
 
     def _group_after(self, frame: _Frame, tok: _Tok, word: str) -> None:
@@ -530,7 +547,7 @@ class _Walker:
 
     def _order_item(self, frame: _Frame, tok: _Tok, word: str) -> None:
         if tok.kind == "name":
-            frame.state, frame.agg = "order_name", tok.text.upper()
+            frame.state, frame.agg, frame.agg_text = "order_name", tok.text.upper(), tok.text
         elif tok.kind in ("path", "string"):
             frame.state = "order_after"
 
@@ -799,6 +816,11 @@ class _Context:
     def _at_state(self, prefix: str, start: int, path: _Path) -> list[Suggestion]:
         state, frame = self.frame.state, self.frame
         ranked = _Ranked(prefix, self._abs(start))
+        if frame.is_grouped and (
+            state == "order_item" or (state == "agg_arg" and frame.agg_return == "order_after")
+        ):
+            self._grouped_order(ranked, state, path)
+            return ranked.result()
         if state in _FIELD_STATES:
             self._fields(ranked, state, path, quoted=False)
             if len(path.names) == 1 and path.qualifier is None:
@@ -853,6 +875,31 @@ class _Context:
             self._values(ranked, quote=typed[0], closing=not _closed(at.text))
             return ranked.result()
         return []
+
+    def _grouped_order(self, ranked: _Ranked, state: str, path: _Path) -> None:
+        """ORDER BY in a grouped query takes only the grouped fields, the selected
+        aggregates (as written: ``COUNT(id)``) and the aliases, as the check wants."""
+        frame = self.frame
+        if state == "agg_arg":  # order by COUNT(|: the arguments it has in SELECT
+            args = [
+                (arg, f"selected: {written}") for func, written, arg in frame.aggregates if func == frame.agg
+            ]
+            ranked.words(0, args, "field")
+            return
+        if len(path.names) > 1 or path.qualifier is not None:  # order by Owner.|: the rest of a grouped path
+            head = "".join(n + sep for n, sep in zip(path.names[:-1], path.seps, strict=True))
+            if path.qualifier is not None:
+                head = f"!{path.qualifier}.{head}"
+            rests = [
+                g[len(head) :]
+                for g in frame.grouped
+                if g.lower().startswith(head.lower()) and len(g) > len(head)
+            ]
+            ranked.words(0, ((r, "grouped field") for r in rests), "path")
+            return
+        ranked.words(0, ((g, "grouped field") for g in frame.grouped), "field")
+        ranked.words(1, ((written, "selected aggregate") for _, written, _ in frame.aggregates), "field")
+        ranked.words(2, ((a, "alias") for a in frame.aliases), "field")
 
     # ---- fields and paths ----
 

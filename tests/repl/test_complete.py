@@ -249,7 +249,26 @@ FIELDS = {
         "select MAX(| from Leads", has=("Created_Time", "Annual_Revenue"), lacks=("Email",)
     ),
     "ORDER BY an aggregate": Case(
-        "select Stage, COUNT(id) from Deals group by Stage order by COUNT(|", has=("id",)
+        "select Stage, COUNT(id) from Deals group by Stage order by COUNT(|", exact=("id",)
+    ),
+    "ORDER BY in a grouped query: the grouped fields, the selected aggregates, the aliases": Case(
+        "select Lead_Source, COUNT(id), SUM(Annual_Revenue) as total from Leads group by Lead_Source order by |",
+        exact=("Lead_Source", "COUNT(id)", "SUM(Annual_Revenue)", "total"),
+    ),
+    "ORDER BY in a grouped query, typed on": Case(
+        "select Lead_Source, COUNT(id) from Leads group by Lead_Source order by co|", exact=("COUNT(id)",)
+    ),
+    "ORDER BY in a grouped query, after a comma": Case(
+        "select Lead_Source, count( id ) from Leads group by Lead_Source order by count(id) desc, |",
+        exact=("Lead_Source", "count(id)"),
+    ),
+    "ORDER BY aggregates alone": Case("select COUNT(id) from Leads order by |", exact=("COUNT(id)",)),
+    "ORDER BY a grouped path": Case(
+        "select Owner.name, COUNT(id) from Leads group by Owner.name order by Owner.|", exact=("name",)
+    ),
+    "ORDER BY an aggregate takes the arguments selected": Case(
+        "select Stage, COUNT(id), SUM(Amount), MAX(Amount) from Deals group by Stage order by SUM(|",
+        exact=("Amount",),
     ),
     "a subquery's own module": Case(
         "select id from Leads where id in (select id from Contacts where Acc|)", top=("Account_Name",)
@@ -587,6 +606,26 @@ def test_valid_queries_complete_to_their_own_fields(demo: Catalog) -> None:
             assert ref.path[0] in names, (text, ref.span.end)
             checked += 1
     assert checked > 20
+
+
+def test_grouped_order_by_offers_only_what_the_check_takes(demo: Catalog) -> None:
+    """Each suggestion after ORDER BY in a grouped query makes a query the check accepts
+    (it used to offer every field first, each refused: order by a grouped field or a
+    selected aggregate)."""
+    head = "select Lead_Source, Lead_Status as status, COUNT(id), AVG(Annual_Revenue) avg_revenue from Leads "
+    head += "group by Lead_Source, Lead_Status order by "
+    found = [s.text for s in suggest(head, len(head), demo)]
+    assert found == [
+        "Lead_Source",
+        "Lead_Status",
+        "COUNT(id)",
+        "AVG(Annual_Revenue)",
+        "status",
+        "avg_revenue",
+    ]
+    for text in found:
+        errors = [d for d in validate(parse(head + text), demo) if d.is_error]
+        assert errors == [], (text, errors)
 
 
 # ---- the prompt_toolkit adapter ----
