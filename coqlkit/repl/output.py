@@ -56,6 +56,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -299,9 +300,10 @@ def _as_text(column: Any, *, with_id: bool = False) -> list[str | None]:
         text = _lookup_text(column, with_id=with_id)
     elif pa.types.is_timestamp(kind):
         text = iso_text(column)
+    elif pa.types.is_floating(kind):
+        return _plain_floats(column)
     elif (
         pa.types.is_integer(kind)
-        or pa.types.is_floating(kind)
         or pa.types.is_decimal(kind)
         or pa.types.is_boolean(kind)
         or pa.types.is_date(kind)
@@ -310,6 +312,19 @@ def _as_text(column: Any, *, with_id: bool = False) -> list[str | None]:
     if text is not None:
         return list(text.to_pylist())
     return [None if v is None else _json_default(v) for v in column.to_pylist()]
+
+
+def _plain_floats(column: Any) -> list[str | None]:
+    """Doubles (what SUM and AVG give) as plain decimals, never in e-notation: every digit
+    of the shortest text that reads back as the same double, as Arrow writes it, but
+    written out (Arrow writes ``5.1225129e+10`` from 1e10 up, ``1e-7`` below 1e-6).
+
+    >>> import pyarrow as pa
+    >>> _plain_floats(pa.array([51225129000.0, 3135912.396694215, 1e-7, 1e22, 7958539000.0, None]))
+    ['51225129000', '3135912.396694215', '0.0000001', '10000000000000000000000', '7958539000', None]
+    """
+    values: list[str | None] = column.cast(pa.string()).to_pylist()
+    return [v if v is None or "e" not in v else format(Decimal(v), "f") for v in values]
 
 
 def _json_default(value: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
@@ -429,6 +430,34 @@ def test_json_escapes_what_a_terminal_would_act_on_and_stays_exact() -> None:
     text = render(table, config=_config(), fmt="json").text
     assert text.isascii() or not any(c in text for c in "\x9b\u202e\u2028\x7f\x1b")
     assert json.loads(text) == [{"t": odd, "f": None, "g": None}]  # no NaN in JSON
+
+
+# What SUM and AVG give (doubles), from 1e10 up and below 1e-6, where Arrow writes e-notation.
+_DOUBLES = [51225129000.0, 3135912.396694215, 1.2345678901234567e18, 1e-7, -2.5e-9, 1e22, 7958539000.0]
+
+
+@pytest.mark.parametrize(
+    "fmt", ["table", "vertical", "markdown", "csv", "tsv", "json", "jsonl", "fancy_grid"]
+)
+def test_doubles_are_plain_decimals_in_every_format(fmt: str) -> None:
+    """A revenue total as 51225129000, never 5.1225129e+10 (a trap in a sheet meant for
+    finance), with every digit of the double: each reads back as the same double."""
+    table = pa.table({"SUM(Annual_Revenue)": pa.array([*_DOUBLES, None], pa.float64())})
+    out = io.StringIO(newline="")
+    assert write(table, out, config=_config(), fmt=fmt) == len(_DOUBLES) + 1  # coqlkit query, to a pipe
+    shown = [render(table, config=_config(), fmt=fmt).screen, out.getvalue()]  # the shell's screen
+    for text in shown:
+        assert re.search(r"\d[eE][+-]?\d", text) is None, text
+        for value in _DOUBLES:
+            written = format(Decimal(repr(value)), "f").removesuffix(".0")
+            assert written in text, (written, text)
+            assert float(written) == value
+
+
+def test_doubles_in_json_read_back_as_the_same_numbers() -> None:
+    table = pa.table({"s": pa.array(_DOUBLES, pa.float64())})
+    rows = json.loads(render(table, config=_config(), fmt="json").text)
+    assert [float(r["s"]) for r in rows] == _DOUBLES  # (digits with no point: a Python int)
 
 
 def test_machine_formats_of_no_rows() -> None:
