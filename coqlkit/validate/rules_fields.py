@@ -93,13 +93,44 @@ def fields_exist(ctx: Context) -> Iterator[Diagnostic]:
         if not isinstance(found, ResolveError) or ref in reported:
             continue
         reported.add(ref)
-        hint = _lookup_name(ctx, ref, found) or did_you_mean(found.suggestions) or found.hint
+        hint = (
+            _path_ends(ref, found)
+            or _lookup_name(ctx, ref, found)
+            or _table_prefix(ctx, ref, found)
+            or did_you_mean(found.suggestions)
+            or found.hint
+        )
         if not ref.is_path and ref.path[0] in aliases:
             hint = f"'{ref.path[0]}' is an alias: aliases can be used only in SELECT and ORDER BY"
         details: dict[str, object] = {"column_name": ref.name}
         if found.code == "LIMIT_EXCEEDED":
             details = {"limit": limits.MAX_PATH_HOPS}
         yield Diagnostic(found.code, str(found), part_span(ref, found.part), hint=hint, details=details)
+
+
+def _table_prefix(ctx: Context, ref: FieldRef, problem: ResolveError) -> str | None:
+    """``select Leads.Last_Name from Leads``: SQL's table prefix, which COQL does not have."""
+    module = ctx.module
+    if problem.part != 0 or not ref.is_path or ref.via or ref.qualifier or ctx.catalog is None or not module:
+        return None
+    if ref.path[0].casefold() != module.api_name.casefold():
+        return None
+    rest = FieldRef(ref.path[1:])
+    try:
+        ctx.catalog.resolve(module.api_name, rest)
+    except ResolveError as exc:
+        also = did_you_mean(exc.suggestions)
+        return "COQL has no table prefixes: name the field alone" + (f"; {also}" if also else "")
+    return f"write {rest.name} (COQL has no table prefixes; !{module.api_name}.{rest.name} also works)"
+
+
+def _path_ends(ref: FieldRef, problem: ResolveError) -> str | None:
+    """``Owner.role.reporting_to.name``: the part named is right, the path goes on past it."""
+    part = problem.part
+    if part < 0 or part + 1 >= len(ref.path) or ref.path[part] not in problem.suggestions:
+        return None
+    rest = ".".join(ref.path[part + 1 :])
+    return f"the path ends at {ref.name[: -len(rest) - 1]}: remove .{rest}"
 
 
 def _lookup_name(ctx: Context, ref: FieldRef, problem: ResolveError) -> str | None:
