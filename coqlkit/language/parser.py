@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lark import Token
@@ -14,8 +14,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
-from coqlkit.language.ast import Select
-from coqlkit.language.split import code_only, mask_comments
+from coqlkit.language.ast import FieldRef, Select
+from coqlkit.language.split import code_only, mask_comments, strings
 
 __all__ = ["parse"]
 
@@ -59,9 +59,10 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
     try:
         select: Select = fast_parser().parse(text)
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, text) from None
+        raise _runaway_string(text, _error_position(exc, text)) or _syntax_error(exc, text) from None
     except _build.Problem as exc:
-        raise _from_problem(exc, text) from None
+        at = exc.span.start if exc.span else len(text)
+        raise _runaway_string(text, at) or _from_problem(exc, text) from None
     finally:
         _build.comments.reset(token)
         _build.source_text.reset(text_token)
@@ -73,6 +74,41 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
 
 
 # ---- syntax errors ------------------------------------------------------------------
+
+
+def _error_position(exc: UnexpectedInput, text: str) -> int:
+    """The offset in ``text`` where the parser stopped."""
+    if isinstance(exc, UnexpectedCharacters):
+        return exc.pos_in_stream or 0
+    token = getattr(exc, "token", None)
+    start = getattr(token, "start_pos", None)
+    return start if isinstance(start, int) and getattr(token, "type", "") != "$END" else len(text)
+
+
+def _runaway_string(text: str, stop: int) -> CoqlSyntaxError | None:
+    """A string opened before the error that runs on past a ``;`` and the end of its line
+    (``= 'Contacted;`` then the next query): its missing quote is the error, not what the
+    parser met later. Reported where the string opened."""
+    for start, literal in strings(text):
+        if start > stop:
+            return None
+        if ";" not in literal or "\n" not in literal:
+            continue
+        quote, first = literal[0], literal.split("\n", 1)[0]
+        value = first[1:].split(";", 1)[0].rstrip()
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        return CoqlSyntaxError(
+            f"this string runs on past a ';' and the end of its line: is a closing {quote} missing?",
+            text=text,
+            line=line,
+            column=column,
+            end_column=column + len(first.rstrip()),
+            hint=f"close it where it ends: {quote}{value}{quote}"
+            if value
+            else f"close the string with {quote}",
+        )
+    return None
 
 
 def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
@@ -87,6 +123,8 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
     last = stack[-1] if stack else None
     if isinstance(last, Token) and last.type == "NAME" and last.lower() in _build.CLAUSE_WORDS:
         # A keyword the contextual lexer had to read as a field: `where not a = 1`.
+        if last.lower() == "select" and text[: last.start_pos].rstrip().endswith("("):
+            return _from_problem(_subquery_misplaced(last), text)
         return _from_problem(_build.keyword_as_field(last), text)
     tok = exc.token
     if tok.type == "LPAR" and isinstance(last, Token) and last.type == "NAME":
@@ -116,7 +154,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         column=column,
         end_column=end,
         expected=expected,
-        hint=_hint_at_token(tok, expected, text, at_start=not stack, last=last),
+        hint=_hint_at_token(tok, expected, text, at_start=not stack, last=last, stack=stack),
     )
 
 
@@ -149,10 +187,21 @@ _JOIN_WORDS = frozenset({"join", "inner", "left", "right", "full", "outer", "cro
 _NAME = r"[A-Za-z_$][\w$]*"
 
 
+def _subquery_misplaced(tok: Token) -> _build.Problem:
+    return _build.Problem(
+        "a subquery is allowed only in IN (...) in WHERE",
+        _build.token_span(tok),
+        "filter with it: where <lookup> in (select id from <Module> where ...); "
+        "COQL has no subquery in SELECT, GROUP BY or ORDER BY",
+    )
+
+
 def _not_coql(tok: Token, text: str, last: object, expected: list[str]) -> _build.Problem | None:
     """SQL that COQL does not have, said as such with COQL's way: JOIN, a module alias,
-    two modules, DISTINCT."""
+    two modules, DISTINCT, a subquery outside IN."""
     value, span = str(tok).lower(), _build.token_span(tok)
+    if tok.type == "LPAR" and "'('" not in expected and re.match(r"\s*select\b", text[tok.end_pos :], re.I):
+        return _subquery_misplaced(tok)
     before = code_only(text[: tok.start_pos]).rstrip()
     after = code_only(text[tok.end_pos :]).split()
     source = re.search(rf"\bfrom\s+({_NAME})\s*(?:#\d+)?$", before, re.IGNORECASE)
@@ -309,7 +358,14 @@ def _hint_at_end(expected: list[str], last: object = None) -> str | None:
     return None
 
 
-def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool, last: object) -> str | None:
+# What starts a condition after a field: a comparator or a comparing word.
+_CONDITION = re.compile(r"\s*(?:[=<>!]|(?:not\s+)?(?:like|in|between)\b|is\b)", re.IGNORECASE)
+_VALUES = ("STRING", "NUMBER", "NAME", "DATETIME", "PARAM")
+
+
+def _hint_at_token(
+    tok: Token, expected: list[str], text: str, *, at_start: bool, last: object, stack: Sequence[object] = ()
+) -> str | None:
     kind, value = tok.type, str(tok).lower()
     if at_start:
         if value in _NOT_QUERIES:
@@ -334,6 +390,9 @@ def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool
         return "COQL joins through lookup fields: select Account_Name.Account_Name from Contacts"
     if "a whole number" in expected:
         return "LIMIT and OFFSET take whole numbers: limit 200 offset 400"
+    hint = _hint_for_sql_habit(tok, expected, text, last, stack)
+    if hint is not None:
+        return hint
     keyword = _misspelt(value, expected) if kind == "NAME" else None
     if keyword is not None:
         return f"did you mean {keyword}?"
@@ -347,6 +406,38 @@ def _hint_at_token(tok: Token, expected: list[str], text: str, *, at_start: bool
         return "compare with a single operator: = != > >= < <="
     if kind in ("AND", "OR") and "a name" in expected:
         return "a condition is missing before this operator"
+    return None
+
+
+def _hint_for_sql_habit(
+    tok: Token, expected: list[str], text: str, last: object, stack: Sequence[object]
+) -> str | None:
+    """Habits from SQL and spreadsheets: ``a = 1 b = 2`` (no AND), ``x is 'y'``, ``offset 5
+    limit 10``, ``1,000,000``."""
+    kind, before, after = tok.type, _before(text, tok), text[tok.end_pos :]
+    condition = kind == "LPAR" or (kind in ("NAME", "STRING", "BANG_MODULE") and _CONDITION.match(after))
+    if condition and "AND" in expected and "OR" in expected:
+        return "put AND or OR between two conditions"
+    if isinstance(last, Token) and kind in _VALUES:
+        negated = last.type == "NOT"
+        is_token = stack[-2] if negated and len(stack) > 1 else last
+        if isinstance(is_token, Token) and is_token.type == "IS":
+            field = stack[-3] if negated and len(stack) > 2 else stack[-2] if len(stack) > 1 else None
+            name = str(field) if isinstance(field, FieldRef) else "<field>"
+            op = "!=" if negated else "="
+            return f"IS takes only NULL or NOT NULL; compare with a value using {op}: {name} {op} {tok}"
+    if kind == "LIMIT":
+        offset = re.search(r"\boffset\s+(\S+)$", before, re.IGNORECASE)
+        count = re.match(r"\s*([^\s;]+)", after)
+        if offset is not None:
+            shown = count.group(1) if count else "<rows>"
+            return f"LIMIT comes first: limit {shown} offset {offset.group(1)}"
+    if kind == "COMMA":
+        whole = re.search(r"(?<![\w.])([+-]?\d+)$", before)
+        groups = re.match(r"((?:,\d{3})+)(\.\d+)?(?![\w,.])", text[tok.start_pos :])
+        if whole is not None and groups is not None:
+            number = whole.group(1) + groups.group(1).replace(",", "") + (groups.group(2) or "")
+            return f"write numbers without thousands separators: {number}"
     return None
 
 

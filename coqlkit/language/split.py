@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Statement", "split_statements"]
+__all__ = ["Statement", "split_statements", "strings"]
 
 # A string, a comment, a ';', or a run of anything else.
 _PIECES = re.compile(
@@ -46,6 +47,18 @@ def mask_comments(text: str) -> str:
 def code_only(text: str) -> str:
     """``text`` without its strings and comments (for counting brackets, say)."""
     return "".join(piece for piece in _PIECES.findall(text) if not piece.startswith(("'", '"', "--", "/*")))
+
+
+def strings(text: str) -> Iterator[tuple[int, str]]:
+    """Where each string literal of ``text`` starts, and its text with its quotes (a string
+    not closed runs to the end of ``text``), as :func:`split_statements` reads them.
+
+    >>> list(strings("a = 'x' -- 'y'\nand b = \"it's"))
+    [(4, "'x'"), (23, '"it\'s')]
+    """
+    for m in _PIECES.finditer(text):
+        if m.group(0)[:1] in ("'", '"'):
+            yield m.start(), m.group(0)
 
 
 def split_statements(text: str) -> list[Statement]:

@@ -1,0 +1,124 @@
+"""Syntax errors from SQL habits get a hint that says COQL's way."""
+
+from __future__ import annotations
+
+import pytest
+
+from coqlkit import CoqlSyntaxError, parse
+
+HINTS = [
+    # text, line, column, the hint
+    ("select a from Leads where A = 'x' B = 'y'", 1, 35, "put AND or OR between two conditions"),
+    ("select a from Leads where A = 'x' B like 'y%'", 1, 35, "put AND or OR between two conditions"),
+    ("select a from Leads where A = 'x' (B = 'y')", 1, 35, "put AND or OR between two conditions"),
+    (
+        "select a from Leads where Lead_Status is 'Contacted'",
+        1,
+        42,
+        "IS takes only NULL or NOT NULL; compare with a value using =: Lead_Status = 'Contacted'",
+    ),
+    (
+        "select a from Leads where Amount is not 5",
+        1,
+        41,
+        "IS takes only NULL or NOT NULL; compare with a value using !=: Amount != 5",
+    ),
+    ("select a from Leads offset 5 limit 10", 1, 30, "LIMIT comes first: limit 10 offset 5"),
+    ("select a from Leads order by a desc offset 5 limit 10;", 1, 46, "LIMIT comes first: limit 10 offset 5"),
+    (
+        "select a from Leads where Annual_Revenue > 1,000,000",
+        1,
+        45,
+        "write numbers without thousands separators: 1000000",
+    ),
+    (
+        "select a from Leads where Amount between 1,500.50 and 2000",
+        1,
+        43,
+        "write numbers without thousands separators: 1500.50",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "column", "hint"), HINTS)
+def test_hints_for_sql_habits(text: str, line: int, column: int, hint: str) -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    err = info.value
+    assert (err.line, err.column, err.hint) == (line, column, hint), str(err)
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("select (select id from Accounts) from Leads", 8),
+        ("select Last_Name, (select id from Accounts) from Leads", 19),
+        ("select a from Leads order by (select id from Accounts)", 30),
+        ("select a from Leads group by (select id from Accounts)", 30),
+        ("select a from Leads where (select id from Accounts) = 1", 28),
+    ],
+)
+def test_a_subquery_outside_in_is_named_as_such(text: str, column: int) -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    err = info.value
+    assert (err.line, err.column) == (1, column)
+    assert err.description == "a subquery is allowed only in IN (...) in WHERE"
+    assert err.hint is not None and "in (select id from <Module>" in err.hint
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "select a from Leads where A = 'x' and B = 'y'",
+        "select a from Leads where A is not null",
+        "select a from Leads limit 10 offset 5",
+        "select a from Leads limit 5, 10",
+        "select a from Leads where A in (1,000, 2)",  # a list of values, not a separator
+        "select a from Leads where Account_Name in (select id from Accounts)",
+        "select a from Leads where Account_Name = (select id from Accounts limit 1)",
+    ],
+)
+def test_valid_coql_is_still_valid(text: str) -> None:
+    parse(text)
+
+
+def test_a_string_that_runs_on_into_the_next_query_is_reported_where_it_opened() -> None:
+    text = (
+        "select Last_Name from Leads where Lead_Status = 'Contacted;\n"
+        "select Email from Leads where Email = 'a@b.com';\n"
+        "select id from Leads;"
+    )
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    err = info.value
+    assert (err.line, err.column, err.end_column) == (1, 49, 60)
+    assert (
+        err.description == "this string runs on past a ';' and the end of its line: is a closing ' missing?"
+    )
+    assert err.hint == "close it where it ends: 'Contacted'"
+
+
+def test_a_runaway_string_left_open_to_the_end_is_reported_the_same_way() -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse('select a from Leads where b = "x ;\nselect c from Leads;')
+    assert (info.value.line, info.value.column) == (1, 31)
+    assert info.value.hint == 'close it where it ends: "x"'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "select a from Leads where Tags = 'A;B'",  # a ';' inside one line
+        "select a from Leads where b = 'two\nlines'",  # a newline, no ';'
+        "select a from Leads where b = 'x;\ny'",  # both, and nothing wrong after it
+    ],
+)
+def test_strings_with_a_semicolon_or_a_newline_still_parse(text: str) -> None:
+    parse(text)
+
+
+def test_an_unrelated_error_after_a_string_on_one_line_is_reported_as_before() -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse("select a from Leads where b = 'x;y' c = 1")
+    assert info.value.column == 37
