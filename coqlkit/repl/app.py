@@ -40,6 +40,7 @@ from coqlkit.errors import CoqlError, CoqlSyntaxError
 from coqlkit.language import parse
 from coqlkit.language.ast import Select, Span
 from coqlkit.language.split import code_only
+from coqlkit.repl.commands import interrupts
 from coqlkit.repl.complete import CoqlCompleter, statement_at
 from coqlkit.repl.config import ReplConfig
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
@@ -53,13 +54,18 @@ _TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if 
 
 
 def ends_statement(text: str) -> bool:
-    """Whether Enter runs the buffer: a command, ``quit``, or a statement ending at ``;``."""
+    """Whether Enter runs the buffer: a command, ``quit``, or a statement ending at ``;``;
+    or a command on the last line of a statement being typed, which runs at once as psql
+    runs it, the statement coming back to the prompt to be finished."""
     stripped = text.strip()
     if not stripped:
         return True
     if stripped.startswith(("\\", ".")):  # no statement starts with either: a command
         return True
     if stripped.rstrip(";").lower() in ("quit", "exit"):
+        return True
+    before, _, last = stripped.rpartition("\n")
+    if before and interrupts(before, last):
         return True
     return code_only(text).rstrip().endswith(";")  # a ; in a comment or a string ends nothing
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["REGISTRY", "Command", "find", "help_text"]
+from coqlkit.language.split import code_only
+
+__all__ = ["REGISTRY", "Command", "find", "help_text", "interrupts"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,26 @@ def find(word: str) -> Command | None:
         if word in command.names or (word.startswith(".") and word.lower() in command.names):
             return command
     return None
+
+
+def interrupts(before: str, line: str) -> bool:
+    r"""Whether ``line`` is a command typed in the middle of a statement (``before``: the
+    statement's text so far), which runs at once as psql runs it, the statement carrying
+    on after it: a backslash command, or a dot command coqlkit knows (``.5`` may continue
+    a query), on a line that is not inside one of the statement's strings or comments.
+
+    >>> interrupts("select Last_Name\nfrom Leads", "\\dt Lead")
+    True
+    >>> interrupts("select Last_Name from Leads where Company = 'a", "\\dt'")
+    False
+    >>> interrupts("select Last_Name from Leads where Annual_Revenue >", ".5")
+    False
+    """
+    stripped = line.strip()
+    word = stripped.split(None, 1)[0] if stripped else ""
+    if not (word.startswith("\\") or (word.startswith(".") and find(word) is not None)):
+        return False
+    return code_only(before + "\n\0").endswith("\0")  # not swallowed by a string or a comment
 
 
 def help_text() -> str:

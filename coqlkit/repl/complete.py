@@ -29,6 +29,7 @@ from coqlkit.catalog._catalog import MODULE_OBJECT, USER_OBJECTS
 from coqlkit.catalog.limits import MAX_PATH_HOPS
 from coqlkit.catalog.suggest import distance
 from coqlkit.language import split_statements
+from coqlkit.repl.commands import interrupts
 from coqlkit.validate import allowed_operators
 from coqlkit.validate.rules_criteria import NOT_IN_CRITERIA
 from coqlkit.validate.rules_fields import SELECT_ONLY, UNSELECTABLE
@@ -70,6 +71,9 @@ def suggest(
     ['profile', 'role', 'alias', 'city']
     """
     cursor = max(0, min(cursor, len(text)))
+    line = text.rfind("\n", 0, cursor) + 1
+    if line and interrupts(text[: line - 1], text[line:cursor]):
+        return []  # a command in the middle of a statement: the shell completes those
     begin, chunk = statement_at(text, cursor)
     tokens = _scan(chunk)
     return _Context(tokens, cursor - begin, begin, catalog, params).suggestions()

@@ -72,7 +72,7 @@ from coqlkit.language import Span, literal, render_value, split_statements
 from coqlkit.language.split import code_only
 from coqlkit.plan import Plan
 from coqlkit.repl import output
-from coqlkit.repl.commands import find, help_text
+from coqlkit.repl.commands import find, help_text, interrupts
 from coqlkit.repl.config import ReplConfig
 from coqlkit.validate import Diagnostic, Severity
 
@@ -362,6 +362,10 @@ class Shell:
         self.accept_prefill = False  # ... and whether to run it at once (a whole statement)
         self.metadata_changed = False  # \refresh or \profile: the prompt's catalog is stale
         self._depth = 0  # \i nesting
+        # A command typed in the middle of a statement runs at once (psql's way); meanwhile
+        # ``buffer`` holds the statement so far (``\e`` edits it: ``buffer_taken``).
+        self.buffer = ""
+        self.buffer_taken = False
         self._word = ""  # the name the running command was typed with
 
     # ---- input -------------------------------------------------------------------------------
@@ -369,11 +373,18 @@ class Shell:
     def execute(self, text: str, *, source: str | None = None) -> int:
         """Run every command and statement in ``text``; the worst status. Ctrl-C stops the
         one running and skips the rest (status 130); :class:`Terminated` goes through.
-        ``source`` names the file ``text`` comes from, for positions ``FILE:line:col``."""
+        ``source`` names the file ``text`` comes from, for positions ``FILE:line:col``.
+
+        A command on a line of its own in the middle of a statement runs at once and the
+        statement carries on after it, as in psql; at a prompt, a statement left unfinished
+        after such a command goes back to the prompt (:attr:`prefill`) to be finished."""
         status = 0
         for kind, item, where in self._items(text, source):
             if self.done:
                 break
+            if kind == "unfinished":
+                self.prefill = item
+                continue
             try:
                 result = self._command(item) if kind == "command" else self._statement(item, where)
             except Terminated:
@@ -395,21 +406,42 @@ class Shell:
         return status
 
     def _items(self, text: str, source: str | None = None) -> Iterator[tuple[str, str, Where]]:
-        """Commands (a line of their own, between statements) and statements (ending at ;),
-        in the order they come, with where each starts."""
+        """Commands (a line of their own) and statements (ending at ;), in the order they
+        come, with where each starts. A command in the middle of a statement comes after
+        the statements ended before it; the statement being typed carries on after it
+        (``unfinished`` at the end of the input at a prompt, to be finished there)."""
         pending: list[str] = []
-        first = 1  # the line of text where pending starts
+        start = Where(text, 1, 1, source)  # where pending starts
+        interrupted = False
         for number, line in enumerate(text.splitlines(), start=1):
             stripped = line.strip()
-            if _is_command(stripped) and _complete("\n".join(pending)):
-                yield from self._statements("\n".join(pending), Where(text, first, 1, source))
+            joined = "\n".join(pending)
+            if _is_command(stripped) and _complete(joined):
+                yield from self._statements(joined, start)
                 pending = []
                 yield "command", stripped, Where(text, number, 1, source)
                 continue
+            if pending and interrupts(joined, line):
+                interrupted = True
+                done, rest, rest_start = _open_tail(joined, start)
+                yield from self._statements(done, start)
+                self.buffer, self.buffer_taken = rest, False
+                try:
+                    yield "command", stripped, Where(text, number, 1, source)
+                    taken = self.buffer_taken
+                finally:
+                    self.buffer, self.buffer_taken = "", False
+                # (the command's line left blank: what follows keeps the input's line numbers)
+                pending, start = ([], start) if taken else ([*rest.split("\n"), ""], rest_start)
+                continue
             if not pending:
-                first = number
+                start = Where(text, number, 1, source)
             pending.append(line)
-        yield from self._statements("\n".join(pending), Where(text, first, 1, source))
+        tail = "\n".join(pending)
+        if interrupted and self.interactive and not _complete(tail):
+            yield "unfinished", tail.strip(), start
+            return
+        yield from self._statements(tail, start)
 
     @staticmethod
     def _statements(chunk: str, start: Where) -> Iterator[tuple[str, str, Where]]:
@@ -934,10 +966,12 @@ class Shell:
             self._message(f"\\i {path}: files run inside each other {MAX_INCLUDE_DEPTH} deep; stopping")
             return 2
         self._depth += 1
+        buffer, self.buffer = self.buffer, ""  # the file's own statements, not one it interrupted
         try:
             return self.execute(text, source=arg)
         finally:
             self._depth -= 1
+            self.buffer = buffer
 
     def cmd_set(self, arg: str) -> int:
         if self._word.lower() == ".parameter":  # sqlite3's: .parameter set :NAME VALUE, unset, list, clear
@@ -992,6 +1026,9 @@ class Shell:
                 path.unlink(missing_ok=True)
                 self._message(f"{path}: nothing saved")
                 return 0
+        elif self.buffer:  # in the middle of a statement: that statement, as psql's \e edits its buffer
+            edited = self.editor(self.buffer).strip()
+            self.buffer_taken = True
         else:
             edited = self.editor((self.last + ";") if self.last else "").strip()
         if self.interactive:  # back to the prompt: run at once if it is a whole statement
@@ -1067,6 +1104,18 @@ def _as_coql(value: Any) -> str:
         return render_value(literal(value))
     except CoqlError:
         return repr(value)
+
+
+def _open_tail(text: str, start: Where) -> tuple[str, str, Where]:
+    """``text`` (where a statement is left unfinished) as the statements that end before
+    it, the unfinished one, and where that one starts."""
+    last = split_statements(text)[-1]
+    where = dataclasses.replace(
+        start,
+        line=start.line + last.line - 1,
+        column=last.column if last.line > 1 else start.column + last.column - 1,
+    )
+    return text[: last.start], text[last.start :], where
 
 
 def _complete(text: str) -> bool:

@@ -309,6 +309,13 @@ def test_ctrl_c_stops_a_long_read_and_ctrl_d_quits(
         ("quit", True),
         ("EXIT;", True),
         ("quit now", False),
+        # A command on the last line of a statement being typed runs (the statement comes back).
+        ("select Last_Name\nfrom Leads\n\\dt", True),
+        ("select Last_Name\n  .tables", True),
+        ("select Last_Name from Leads where Company = 'a\n\\dt", False),  # in a string
+        ("select Last_Name from Leads /*\n\\dt", False),  # in a comment
+        ("select Last_Name from Leads where Annual_Revenue >\n.5", False),  # a number
+        ("select Last_Name\n\\dt\nfrom Leads", False),
     ],
 )
 def test_what_enter_runs(text: str, runs: bool) -> None:
@@ -348,6 +355,22 @@ def test_errors_shown_and_the_session_still_exits_0(
     out, err = capsys.readouterr()
     assert "Chavez" in out and "(1 row)" in out
     assert "did you mean Email?" in err and "unknown command \\nope" in err
+
+
+def test_a_command_inside_a_statement_at_the_prompt(
+    conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Enter on a command typed under a statement runs the command; the statement comes
+    back to the prompt, and runs when finished (it used to be one COQL text: unexpected
+    character '\\')."""
+    config = ReplConfig(history_size=0)
+    status, _ = run_repl(
+        lambda: Repl(conn, config, label="sandbox"), "select Last_Name\rfrom Leads\r\\x on\r limit 1;\r"
+    )
+    assert status == 0
+    out, err = capsys.readouterr()
+    assert "format: vertical" in err and "SYNTAX_ERROR" not in err and "unexpected" not in err
+    assert "-[ RECORD 1 ]" in out and "Chavez" in out  # the statement, finished, ran after \x
 
 
 def test_confirm_at_the_prompt(conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]) -> None:

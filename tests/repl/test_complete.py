@@ -608,6 +608,18 @@ def test_valid_queries_complete_to_their_own_fields(demo: Catalog) -> None:
     assert checked > 20
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "select Last_Name from Leads where\n\\d",  # was: fields that start with d
+        "select Last_Name from Leads where\n.sch",
+        "select Last_Name\nfrom Leads\n\\d",
+    ],
+)
+def test_no_coql_for_a_command_inside_a_statement(demo: Catalog, text: str) -> None:
+    assert suggest(text, len(text), demo) == []
+
+
 def test_grouped_order_by_offers_only_what_the_check_takes(demo: Catalog) -> None:
     """Each suggestion after ORDER BY in a grouped query makes a query the check accepts
     (it used to offer every field first, each refused: order by a grouped field or a

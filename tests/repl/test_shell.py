@@ -728,9 +728,72 @@ def test_statements_and_commands_mixed(sh: Session) -> None:
     )
 
 
-def test_a_backslash_line_inside_a_statement_is_not_a_command(sh: Session) -> None:
-    assert sh("select Last_Name\n\\dt\nfrom Leads limit 1;") == 1  # the statement was not finished
-    assert "SYNTAX_ERROR" in sh.err or "INVALID_QUERY" in sh.err
+def test_a_command_inside_a_statement_runs_and_the_statement_carries_on(
+    session: Callable[..., Session], first: list[str]
+) -> None:
+    """As psql: the command runs at once, the statement it came in goes on (it used to be
+    read as COQL: unexpected character '\\', with a hint listing keywords)."""
+    sh = session(config=ReplConfig(pager=False, timing=False))
+    assert sh("select Last_Name\n\\dt Lead\nfrom Leads limit 1;") == 0
+    assert sh.err == ""
+    assert sh.out.index("| Leads ") < sh.out.index(f"| {first[0]} ")  # \dt first, then the rows
+
+
+def test_a_command_inside_a_statement_comes_after_the_statements_before_it(
+    sh: Session, tmp_path: Path, first: list[str]
+) -> None:
+    target = tmp_path / "second.txt"
+    text = f"select Last_Name from Leads limit 1; select Email,\n\\o {target}\nLast_Name from Leads limit 2;\n\\o"
+    assert sh(text) == 0
+    assert [row[1:] for row in table_rows(sh.out)] == [[first[0]]]  # the first on the screen
+    written = target.read_text()
+    assert [row[2] for row in table_rows(written)] == first[
+        :2
+    ] and "Email" in written  # the second in the file
+
+
+def test_positions_after_a_command_inside_a_statement_are_the_files(sh: Session, tmp_path: Path) -> None:
+    script = tmp_path / "q.coql"
+    script.write_text("select Last_Name\n\\timing off\nfrom Leeds limit 1;\n")
+    assert sh(f"\\i {script}") == 1
+    assert sh.err.startswith(f"timing off\n{script}:3:6: error[INVALID_QUERY]: the org has no module Leeds\n")
+
+
+def test_a_backslash_inside_a_string_or_a_comment_is_no_command(session: Callable[..., Session]) -> None:
+    sh = session(config=ReplConfig(pager=False, timing=False))
+    assert sh("select Last_Name from Leads where Company = 'a\n\\dt' limit 1;") == 0
+    assert sh("select Last_Name from Leads /* a note\n\\dt */ limit 1;") == 0
+    assert sh.err == "" and "Leads" not in sh.out  # no \dt ran
+
+
+def test_a_number_starting_with_a_point_is_no_command(sh: Session) -> None:
+    assert sh("select Last_Name from Leads where Annual_Revenue >\n.5 limit 1;") == 0
+    assert "unknown command" not in sh.err
+
+
+def test_at_a_prompt_the_statement_comes_back_after_the_command(session: Callable[..., Session]) -> None:
+    sh = session(interactive=True)
+    assert sh("select Last_Name\nfrom Leads\n\\timing off") == 0
+    assert sh.err == "timing off\n" and sh.out == ""
+    assert sh.shell.prefill == "select Last_Name\nfrom Leads" and not sh.shell.accept_prefill
+    sh.shell.prefill = ""  # (the prompt takes it)
+    assert sh("select Last_Name\n\\dt Lead\nfrom Leads limit 1;") == 0  # pasted whole: it runs
+    assert sh.shell.prefill == "" and "(1 row)" in sh.out
+
+
+def test_edit_inside_a_statement_edits_that_statement(
+    session: Callable[..., Session], first: list[str]
+) -> None:
+    seen: list[str] = []
+
+    def editor(text: str) -> str:
+        seen.append(text)
+        return text + " from Leads limit 1;"
+
+    sh = session(editor=editor)
+    assert sh("select Email from Leads limit 1;\nselect Last_Name\n\\e") == 0
+    assert seen == ["select Last_Name"]  # the statement being typed, not the last query
+    assert table_rows(sh.out)[-1][1] == first[0]
 
 
 # ---- errors spend nothing, and never show a traceback -------------------------------------------
