@@ -53,8 +53,8 @@ def strings(text: str) -> Iterator[tuple[int, str]]:
     """Where each string literal of ``text`` starts, and its text with its quotes (a string
     not closed runs to the end of ``text``), as :func:`split_statements` reads them.
 
-    >>> list(strings("a = 'x' -- 'y'\nand b = \"it's"))
-    [(4, "'x'"), (23, '"it\'s')]
+    >>> list(strings("a = 'x' -- 'y'\\nand b = 'it''s"))
+    [(4, "'x'"), (23, "'it''s")]
     """
     for m in _PIECES.finditer(text):
         if m.group(0)[:1] in ("'", '"'):
