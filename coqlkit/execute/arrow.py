@@ -287,11 +287,11 @@ def _json_decimal(values: list[Any], t: pa.DataType) -> pa.Array:
     return _decimal(_json_float(values, t), t)
 
 
-def _decimal(doubles: pa.Array, t: pa.DataType) -> pa.Array:
+def _decimal(doubles: pa.Array, t: pa.DataType, pool: pa.MemoryPool | None = None) -> pa.Array:
     """Doubles at ``t``'s scale: rounded to the nearest, overflow and NaN refused."""
     if not pa.types.is_decimal(t):
         return doubles
-    return doubles.cast(t)
+    return doubles.cast(t, memory_pool=pool)
 
 
 def _json_boolean(values: list[Any], t: pa.DataType) -> pa.Array:
@@ -306,15 +306,16 @@ def _json_datetime(values: list[Any], t: pa.DataType) -> pa.Array:
     return _datetimes(pa.array(values, type=pa.string()), t)
 
 
-def _datetimes(text: pa.Array, t: pa.DataType) -> pa.Array:
+def _datetimes(text: pa.Array, t: pa.DataType, pool: pa.MemoryPool | None = None) -> pa.Array:
     """ISO-8601 text with an offset → the instant, at ``t``'s unit, shown in ``t``'s zone."""
     if not pa.types.is_timestamp(t) or t.tz is None:
         t = pa.timestamp("s", tz="UTC")
     try:
-        return text.cast(t)
+        return text.cast(t, memory_pool=pool)
     except pa.ArrowInvalid:
         # A fraction of a second (Zoho sends none): read it finely, then drop the fraction.
-        return text.cast(pa.timestamp("ns", tz=t.tz)).cast(t, safe=False)
+        fine = text.cast(pa.timestamp("ns", tz=t.tz), memory_pool=pool)
+        return fine.cast(t, safe=False, memory_pool=pool)
 
 
 def _json_lookup(values: list[Any], t: pa.DataType) -> pa.Array:
@@ -538,8 +539,9 @@ def csv_name(column: OutputColumn) -> str:
     return ".".join(ref.path) if ref.via is None else ref.name
 
 
-def _csv_json(text: pa.Array) -> pa.Array:
-    return pa.array([None if v is None else _redump(v) for v in text.to_pylist()], type=pa.string())
+def _csv_json(text: pa.Array, pool: pa.MemoryPool | None = None) -> pa.Array:
+    values = [None if v is None else _redump(v) for v in text.to_pylist()]
+    return pa.array(values, type=pa.string(), memory_pool=pool)
 
 
 def _redump(text: str) -> str:
@@ -549,27 +551,27 @@ def _redump(text: str) -> str:
         return _dumps(text)  # not JSON: kept as a JSON string, as COQL JSON would send a string
 
 
-def _csv_convert(kind: str, text: pa.Array, t: pa.DataType) -> pa.Array:
+def _csv_convert(kind: str, text: pa.Array, t: pa.DataType, pool: pa.MemoryPool | None = None) -> pa.Array:
     if kind in (_ID, _TEXT):
         return text
     if kind == _JSON:
-        return _csv_json(text)
+        return _csv_json(text, pool)
     if kind == _PICK:
-        return text.dictionary_encode()
+        return pc.dictionary_encode(text, memory_pool=pool)
     if kind == _LIST:
-        return pc.split_pattern(text, CSV_LIST_SEPARATOR)
+        return pc.split_pattern(text, CSV_LIST_SEPARATOR, memory_pool=pool)
     if kind in (_INT, _BIGINT):
-        return text.cast(pa.int64())
+        return text.cast(pa.int64(), memory_pool=pool)
     if kind == _FLOAT:
-        return text.cast(pa.float64())
-    if kind == _DECIMAL:
-        return _decimal(text.cast(pa.float64()), t)  # the same double as COQL JSON gives
+        return text.cast(pa.float64(), memory_pool=pool)
+    if kind == _DECIMAL:  # the same double as COQL JSON gives
+        return _decimal(text.cast(pa.float64(), memory_pool=pool), t, pool)
     if kind == _BOOL:
-        return text.cast(pa.bool_())
+        return text.cast(pa.bool_(), memory_pool=pool)
     if kind == _DATE:
-        return text.cast(pa.date32())
+        return text.cast(pa.date32(), memory_pool=pool)
     if kind == _DATETIME:
-        return _datetimes(text, t)
+        return _datetimes(text, t, pool)
     raise AssertionError(kind)  # pragma: no cover - lookups are built from two columns
 
 
@@ -586,11 +588,13 @@ def csv_to_batches(
     schema: pa.Schema,
     *,
     block_size: int = CSV_BLOCK_BYTES,
+    memory_pool: pa.MemoryPool | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Stream a bulk-read result CSV as batches of ``schema``, about ``block_size`` bytes each.
 
     The columns are checked and the header read at once (a missing column raises here);
-    the rows are read as the batches are taken, at most 32 blocks ahead of them.
+    the rows are read as the batches are taken, at most 32 blocks ahead of them. The CSV
+    is parsed and converted in ``memory_pool`` (None: Arrow's default pool).
 
     The CSV has a header of field paths (``id`` first). A lookup column holds the target's
     id under its own path and, when ``column.lookup_name`` is set, the display name under
@@ -622,6 +626,7 @@ def csv_to_batches(
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),
+            memory_pool=memory_pool,
         )
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
@@ -630,13 +635,15 @@ def csv_to_batches(
     except KeyError as exc:  # a column the CSV does not have
         detail = exc.args[0] if exc.args else exc
         raise CoqlError(f"the bulk-read CSV lacks a column: {detail}", code=UNEXPECTED_VALUE) from None
-    return _stream(reader, plan, schema)
+    return _stream(reader, plan, schema, memory_pool)
 
 
 _Plan = Sequence[tuple[OutputColumn, str, str, str | None, pa.DataType]]
 
 
-def _stream(reader: Any, plan: _Plan, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+def _stream(
+    reader: Any, plan: _Plan, schema: pa.Schema, pool: pa.MemoryPool | None
+) -> Iterator[pa.RecordBatch]:
     with reader:
         while True:
             try:
@@ -645,23 +652,31 @@ def _stream(reader: Any, plan: _Plan, schema: pa.Schema) -> Iterator[pa.RecordBa
                 return
             except pa.ArrowInvalid as exc:  # a malformed row further down the file
                 raise CoqlError(f"the bulk-read CSV cannot be read: {exc}", code=UNEXPECTED_VALUE) from None
-            yield _csv_batch(batch, plan, schema)
+            yield _csv_batch(batch, plan, schema, pool)
 
 
-def _csv_batch(batch: pa.RecordBatch, plan: _Plan, schema: pa.Schema) -> pa.RecordBatch:
+def _csv_batch(
+    batch: pa.RecordBatch, plan: _Plan, schema: pa.Schema, pool: pa.MemoryPool | None = None
+) -> pa.RecordBatch:
     arrays = []
     for column, kind, path, name, t in plan:
         text = batch.column(path)
         try:
             if kind == _LOOKUP:
-                names = batch.column(name) if name is not None else pa.nulls(len(text), pa.string())
+                if name is not None:
+                    names = batch.column(name)
+                else:
+                    names = pa.nulls(len(text), pa.string(), memory_pool=pool)
                 array = pa.StructArray.from_arrays(
-                    [text, names], fields=list(LOOKUP_TYPE), mask=pc.is_null(text)
+                    [text, names],
+                    fields=list(LOOKUP_TYPE),
+                    mask=pc.is_null(text, memory_pool=pool),
+                    memory_pool=pool,
                 )
             else:
-                array = _csv_convert(kind, text, t)
+                array = _csv_convert(kind, text, t, pool)
             if not array.type.equals(t):
-                array = array.cast(t)
+                array = array.cast(t, memory_pool=pool)
         except (*_ARROW_ERRORS, TypeError, ValueError) as exc:
             raise _unexpected(column, kind, t, exc) from None
         arrays.append(array)
