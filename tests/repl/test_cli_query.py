@@ -820,7 +820,9 @@ def test_a_termination_signal_cleans_up_as_ctrl_c_does(
             process.communicate()
     assert process.returncode == status, err
     assert err.endswith(f"coqlkit: terminated ({name})\n") and "Traceback" not in err
-    assert sorted(os.listdir(tmp_path)) == ["cache", "leads.parquet"] and target.read_bytes() == b"old"
+    # (the metadata cache directory may or may not be written yet when the signal comes)
+    assert [n for n in os.listdir(tmp_path) if n != "cache"] == ["leads.parquet"]
+    assert target.read_bytes() == b"old"
 
 
 def test_sigterm_during_query_to_a_file(slow: Sandbox, tmp_path: Path) -> None:
