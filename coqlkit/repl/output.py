@@ -56,7 +56,6 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -66,7 +65,7 @@ from prompt_toolkit.utils import get_cwidth
 from tabulate import tabulate, tabulate_formats
 
 from coqlkit.errors import ConfigError
-from coqlkit.export import csv_table, iso_text
+from coqlkit.export import csv_table, float_text, iso_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from coqlkit.repl.config import ReplConfig
@@ -315,16 +314,15 @@ def _as_text(column: Any, *, with_id: bool = False) -> list[str | None]:
 
 
 def _plain_floats(column: Any) -> list[str | None]:
-    """Doubles (what SUM and AVG give) as plain decimals, never in e-notation: every digit
-    of the shortest text that reads back as the same double, as Arrow writes it, but
-    written out (Arrow writes ``5.1225129e+10`` from 1e10 up, ``1e-7`` below 1e-6).
+    """Doubles (what SUM and AVG give) as plain decimals, never in e-notation (see
+    :func:`~coqlkit.export.float_text`).
 
     >>> import pyarrow as pa
     >>> _plain_floats(pa.array([51225129000.0, 3135912.396694215, 1e-7, 1e22, 7958539000.0, None]))
     ['51225129000', '3135912.396694215', '0.0000001', '10000000000000000000000', '7958539000', None]
     """
-    values: list[str | None] = column.cast(pa.string()).to_pylist()
-    return [v if v is None or "e" not in v else format(Decimal(v), "f") for v in values]
+    values: list[str | None] = float_text(column).to_pylist()
+    return values
 
 
 def _json_default(value: Any) -> str:

@@ -340,3 +340,24 @@ def test_a_batch_of_the_wrong_schema_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises((ValueError, pa.ArrowException), match="schema"):
         asyncio.run(export.write_parquet(batches(), schema, tmp_path / "x.parquet", row_group_rows=1))
     assert listing(tmp_path) == []
+
+
+def test_csv_writes_large_sums_without_e_notation(conn: coqlkit.Connection, tmp_path: Path) -> None:
+    # SUM and AVG are doubles: Arrow's CSV writer writes 5.1225129e+10 from 1e10 up, which a
+    # spreadsheet reads as text or rounds; the digits are written out instead.
+    result = conn.query("select SUM(Annual_Revenue), AVG(Annual_Revenue) from Leads")
+    table = result.to_arrow()
+    assert pa.types.is_floating(table.schema.field(0).type)
+    scaled = table.set_column(0, table.schema.field(0), pa.array([table.column(0)[0].as_py() * 1e3]))
+    path = tmp_path / "sums.csv"
+
+    async def rows() -> AsyncIterator[pa.RecordBatch]:
+        for batch in scaled.to_batches():
+            yield batch
+
+    asyncio.run(export.write_csv(rows(), scaled.schema, path))
+    _, row = path.read_text().splitlines()
+    assert "e" not in row.lower()
+    written = row.replace('"', "").split(",")  # text, quoted as decimals are
+    assert float(written[0]) == scaled.column(0)[0].as_py() >= 1e10
+    assert float(written[1]) == table.column(1)[0].as_py()
