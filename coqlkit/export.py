@@ -1,9 +1,10 @@
 """Streaming exports that never leave half a file: Parquet, CSV and Arrow, written atomically.
 
-The rows go into a hidden temporary file beside the target (``.name.XXXX.partial``), as
-they arrive; only when the last one is written (and flushed to disk) does the temporary
+The rows go into a hidden temporary file beside the target (``.name.<host>-<pid>.XXXX.partial``),
+as they arrive; only when the last one is written (and flushed to disk) does the temporary
 take the target's name, in one ``os.replace``. An error, a cancelled task or Ctrl-C
-removes the temporary and leaves any earlier file at the target untouched.
+removes the temporary and leaves any earlier file at the target untouched; one left by an
+export that was killed outright is removed by the next export to the same target.
 
 Parquet keeps every Arrow type (picklists as dictionaries, lookups as structs,
 multi-selects as lists, decimals, time-zoned timestamps; a timestamp in milliseconds, as
@@ -23,10 +24,12 @@ import asyncio
 import contextlib
 import contextvars
 import errno
+import hashlib
 import os
 import re
 import secrets
 import shutil
+import socket
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from decimal import Decimal
@@ -50,6 +53,7 @@ __all__ = [
     "format_of",
     "iso_text",
     "open_writer",
+    "sweep_stale",
     "write_arrow",
     "write_batches",
     "write_csv",
@@ -95,8 +99,46 @@ def format_of(path: str | os.PathLike[str]) -> str | None:
     return FORMATS.get(Path(path).suffix.lower())
 
 
+# The machine a temporary file is written on: a stale one (its writer killed) is removed
+# only by a later export on the same machine, which can tell that its writer is gone.
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
 def _temp_name(target: Path) -> Path:
-    return target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+    """``.name.<host>-<pid>.<random>.partial`` beside ``target``."""
+    return target.parent / f".{target.name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}.partial"
+
+
+def sweep_stale(target: Path) -> list[Path]:
+    """Remove the temporary files of earlier exports to ``target`` on this machine whose
+    process is gone (killed with SIGKILL, out of memory, the machine rebooted: nothing ran
+    their clean-up); the removed paths. Those of live processes, or written on another
+    machine sharing the directory, are left alone."""
+    removed = []
+    prefix = f".{target.name}.{_HOST}-"
+    try:
+        names = [n for n in os.listdir(target.parent) if n.startswith(prefix) and n.endswith(".partial")]
+    except OSError:
+        return []
+    for name in names:
+        pid_text = name[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        path = target.parent / name
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, and is someone else's
+        return True
+    return True
 
 
 def check_target(path: str | os.PathLike[str], *, mkdir: bool = False) -> Path:
@@ -179,6 +221,7 @@ class atomic_path:
         parent = self.target.parent
         if self.mkdir and not parent.is_dir():
             check_target(self.target, mkdir=True)  # creates it, or says why it cannot
+        sweep_stale(self.target)  # what killed exports to it left behind
         for _ in range(100):
             temp = _temp_name(self.target)
             try:  # O_EXCL: a name of our own; 0o666 less the umask, as open() would
@@ -533,11 +576,14 @@ def csv_table(table: pa.Table) -> pa.Table:
     """``table`` with only types CSV can hold (see the module's docstring)."""
     names: list[str] = []
     arrays: list[Any] = []
+    selected = set(table.schema.names)
     for field, column in zip(table.schema, table.columns, strict=True):
         kind = field.type
         if pa.types.is_struct(kind):  # a lookup: its name first, as people read it
             subs = sorted((sub.name for sub in kind), key=lambda n: n != "name")
             for sub in subs:
+                if f"{field.name}.{sub}" in selected:  # selected too (Owner, Owner.id): once
+                    continue
                 names.append(f"{field.name}.{sub}")
                 arrays.append(pc.struct_field(column, sub))
             continue

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -122,6 +124,24 @@ def test_an_async_arrow_export(tmp_path: Path) -> None:
     asyncio.run(export.write_arrow(batches(), SCHEMA, target))
     with pa.ipc.open_file(str(target)) as reader:
         assert reader.read_all().num_rows == 6000
+
+
+def test_the_leftovers_of_a_killed_export_are_removed_by_the_next(tmp_path: Path) -> None:
+    # SIGKILL (the OOM killer, an evicted pod) runs no clean-up: the next export to the
+    # same target removes what that process left, and nothing of a live one or another
+    # machine's.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    target = tmp_path / "leads.parquet"
+    host = export._HOST
+    stale = tmp_path / f".leads.parquet.{host}-{gone.pid}.1a2b3c4d.partial"
+    live = tmp_path / f".leads.parquet.{host}-{os.getpid()}.5e6f7a8b.partial"
+    elsewhere = tmp_path / f".leads.parquet.0123abcd-{gone.pid}.9c0d1e2f.partial"
+    other_target = tmp_path / f".other.parquet.{host}-{gone.pid}.3a4b5c6d.partial"
+    for path in (stale, live, elsewhere, other_target):
+        path.write_bytes(b"half a file")
+    assert export.write_batches(iter([page(0, 10, ["Contacted"])]), SCHEMA, target) == 10
+    assert listing(tmp_path) == sorted(p.name for p in (target, live, elsewhere, other_target))
 
 
 # ---- the target ----------------------------------------------------------------------------------

@@ -361,3 +361,18 @@ def test_csv_writes_large_sums_without_e_notation(conn: coqlkit.Connection, tmp_
     written = row.replace('"', "").split(",")  # text, quoted as decimals are
     assert float(written[0]) == scaled.column(0)[0].as_py() >= 1e10
     assert float(written[1]) == table.column(1)[0].as_py()
+
+
+def test_csv_names_a_column_once_when_a_lookup_and_its_id_are_both_selected(
+    conn: coqlkit.Connection, tmp_path: Path
+) -> None:
+    # Owner becomes Owner.name and Owner.id; Owner.id selected too is written once, or a
+    # loader matching columns by header drops or renames one.
+    target = tmp_path / "owners.csv"
+    result = conn.query("select Last_Name, Owner, Owner.id from Leads limit 20")
+    rows = result.to_arrow().to_pylist()
+    result.to_csv(target)
+    table = pcsv.read_csv(target, convert_options=pcsv.ConvertOptions(strings_can_be_null=False))
+    assert table.column_names == ["id", "Last_Name", "Owner.name", "Owner.id"]
+    assert table.column("Owner.id").cast(pa.string()).to_pylist() == [r["Owner"]["id"] for r in rows]
+    assert table.column("Owner.name").to_pylist() == [r["Owner"]["name"] for r in rows]
