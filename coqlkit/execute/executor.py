@@ -151,9 +151,14 @@ def options_for(client: AsyncZohoClient, **overrides: object) -> PlanOptions:
     """Plan options from the client's profile: its concurrency and what is left of its credit
     budget; ``overrides`` set any other option (``latency_ms``, ``strategy``...)."""
     values: dict[str, object] = {"concurrency": client.settings.concurrency}
-    if client.budget is not None:
-        values["max_credits"] = client.budget.left
     values.update(overrides)
+    session = client.budget
+    if session is not None:
+        asked = values.get("max_credits", session.left)
+        if "max_credits" not in overrides or (isinstance(asked, int) and session.left < asked):
+            # The session's budget, as far as it goes (a query's own may be smaller; an
+            # explicit None plans without one: the calls are still refused past it).
+            values["max_credits"], values["budget_total"] = session.left, session.limit
     return PlanOptions(**values)  # type: ignore[arg-type]
 
 
@@ -320,7 +325,7 @@ def _afford(
     if budget is not None and read + rest > budget:
         raise CreditBudgetExceeded(
             f"{what}: {at_least}{read + rest + used:,} credits with what was spent counting "
-            f"({used:,}); the budget is {options.max_credits:,}: refused before reading it (narrow "
+            f"({used:,}); {options.budget_text()}: refused before reading it (narrow "
             "the subquery, give it a LIMIT of 100 or less, or raise the budget)",
             needed=read + rest + used,
             left=options.max_credits or 0,

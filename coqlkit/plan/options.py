@@ -38,6 +38,8 @@ class PlanOptions:
     bulk_credits: int = BULK_READ_CREDITS
     bulk_job_seconds: float = 60.0
     bulk_poll_seconds: float = 5.0
+    # ``max_credits`` is what is left of a budget of this many (a session's, some spent).
+    budget_total: int | None = None
 
     def __post_init__(self) -> None:
         if self.prefer not in ("time", "credits"):
@@ -46,6 +48,13 @@ class PlanOptions:
             raise ValueError("strategy is 'auto', 'coql' or 'bulk'")
         if self.concurrency < 1 or self.page_size < 1 or self.offset_ceiling < self.page_size:
             raise ValueError("concurrency and page size must be positive, the ceiling at least a page")
+
+    def budget_text(self) -> str:
+        """``the budget is 500``; or, when ``max_credits`` is what is left of a larger budget,
+        ``the budget has 15 of its 20 credits left`` (the rest spent: metadata, earlier queries)."""
+        if self.budget_total is None or self.budget_total == self.max_credits:
+            return f"the budget is {self.max_credits or 0:,}"
+        return f"the budget has {self.max_credits or 0:,} of its {self.budget_total:,} credits left"
 
     @property
     def latency(self) -> float:

@@ -213,7 +213,7 @@ def _over_budget(
     return (
         f"{who} would cost {bound}{cost:,} credits "
         f"({calls:,} call{'s' if calls != 1 else ''}{', ' + ' and '.join(spent) + ' included' if spent else ''}); "
-        f"the budget is {options.max_credits:,}: narrow the query, add a LIMIT or raise the budget"
+        f"{options.budget_text()}: narrow the query, add a LIMIT or raise the budget"
     )
 
 

@@ -18,12 +18,14 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from coqlkit.errors import ConsistencyWarning
+from coqlkit.errors import ConsistencyWarning, CreditBudgetExceeded
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare
 from coqlkit.language import parse
-from coqlkit.plan.planner import Plan
+from coqlkit.plan.planner import Plan, plan
 from coqlkit.plan.steps import InUnion, KeysetPages, LocalAggregate, LocalSlice, LocalSort, Step
 from coqlkit.sandbox.server import Sandbox
+from coqlkit.transport import AsyncZohoClient, FileTokenStore, load_settings
+from coqlkit.transport.client import CreditBudget
 from tests.execute._support import (
     CATALOG,
     CRITERIA,
@@ -243,3 +245,22 @@ def test_a_forked_child_decodes_pages_with_its_own_threads(sandbox: Sandbox) -> 
         os.waitpid(pid, 0)
         pytest.fail("the forked child hung decoding its pages")
     assert os.waitstatus_to_exitcode(done[1]) == 0
+
+
+def test_a_session_budget_partly_spent_is_named_as_such(sandbox: Sandbox, tmp_path: Path) -> None:
+    # A profile's budget of 20 with 5 spent (metadata, earlier queries): a refusal says the
+    # budget has 15 of its 20 left, not "the budget is 15"; a query's own budget cannot
+    # pass what the session has left; an explicit None plans without one.
+    settings = load_settings(
+        env=sandbox.environment(), store=FileTokenStore(tmp_path / "t.json"), path=tmp_path / "none.toml"
+    )
+    client = AsyncZohoClient(settings)
+    client.budget = CreditBudget(20, spent=5)
+    options = options_for(client)
+    assert (options.max_credits, options.budget_total) == (15, 20)
+    with pytest.raises(CreditBudgetExceeded, match="; the budget has 15 of its 20 credits left: narrow"):
+        plan(parse("select Last_Name from Leads"), CATALOG, options, rows=25_000)
+    assert options_for(client, max_credits=100).max_credits == 15
+    assert options_for(client, max_credits=10).budget_text() == "the budget is 10"
+    assert options_for(client, max_credits=None).max_credits is None
+    asyncio.run(client.aclose())
