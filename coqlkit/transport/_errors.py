@@ -11,7 +11,7 @@ import httpx
 
 from coqlkit.errors import ApiError, AuthError, RateLimited, TransportError, ZohoApiError
 
-__all__ = ["AUTH_CODES", "RATE_CODES", "error_for", "mapped_transport_errors"]
+__all__ = ["AUTH_CODES", "RATE_CODES", "error_for", "mapped_transport_errors", "origin", "timeout_message"]
 
 AUTH_CODES = frozenset(
     {"INVALID_TOKEN", "AUTHENTICATION_FAILURE", "OAUTH_SCOPE_MISMATCH", "INVALID_OAUTHTOKEN"}
@@ -51,12 +51,63 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def origin(url: httpx.URL) -> str:
+    """``scheme://host:port`` of ``url``: where a call went, with no path, query or user info
+    (they may hold a token); the port is always said (``:443``) so a wrong one shows.
+
+    >>> origin(httpx.URL("https://user:pw@www.zohoapis.eu/crm/v8/org?access_token=x"))
+    'https://www.zohoapis.eu:443'
+    """
+    host = url.host
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = url.port or {"https": 443, "http": 80}.get(url.scheme)
+    return f"{url.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _where(exc: httpx.RequestError) -> str:
+    try:
+        return origin(exc.request.url)
+    except RuntimeError:  # an error raised without its request
+        return ""
+
+
+#: What each of httpx's timeouts waited for, and the key of its ``httpx.Timeout`` value.
+_WAITED = {
+    httpx.ConnectTimeout: ("connect", "waiting to connect"),
+    httpx.WriteTimeout: ("write", "sending the request"),
+    httpx.PoolTimeout: ("pool", "waiting for a free connection"),
+}
+
+
+def timeout_message(call: str, exc: httpx.TimeoutException, attempts: int = 1, hint: str = "") -> str:
+    """``call at host: timed out after 120 s twice, waiting for an answer (ReadTimeout)``: what
+    timed out, where, after how long (the timeout the request was sent with), how often."""
+    key, waiting = _WAITED.get(type(exc), ("read", "waiting for an answer"))
+    try:
+        seconds = exc.request.extensions.get("timeout", {}).get(key)
+    except RuntimeError:
+        seconds = None
+    after = f" after {seconds:g} s" if isinstance(seconds, (int, float)) else ""
+    times = "" if attempts <= 1 else " twice" if attempts == 2 else f" {attempts} times"
+    where = _where(exc)
+    return f"{call}{' at ' + where if where else ''}: timed out{after}{times}, {waiting} ({type(exc).__name__}){hint}"
+
+
 @contextlib.contextmanager
 def mapped_transport_errors(what: str) -> Iterator[None]:
-    """httpx's network and timeout errors as :class:`TransportError`, chained ``from`` them."""
+    """httpx's network and timeout errors as :class:`TransportError`, chained ``from`` them.
+
+    The message names the host the call went to (``scheme://host:port`` only: never the
+    URL's query or user info), so a wrong ``ZOHO_BASE_URL`` or data centre shows in a log;
+    ``.details`` holds ``call`` (``what``) and ``host``."""
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise TransportError(f"{what}: timed out ({type(exc).__name__})", code="TIMEOUT") from exc
+        details = {"call": what, "host": _where(exc)}
+        raise TransportError(timeout_message(what, exc), code="TIMEOUT", details=details) from exc
     except httpx.TransportError as exc:
-        raise TransportError(f"{what}: {type(exc).__name__}: {exc}", code="CONNECTION_ERROR") from exc
+        where = _where(exc)
+        details = {"call": what, "host": where}
+        message = f"{what}{' at ' + where if where else ''}: {type(exc).__name__}: {exc}"
+        raise TransportError(message, code="CONNECTION_ERROR", details=details) from exc

@@ -5,7 +5,9 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
 
 - **Retries**: 5xx and dropped or refused connections are retried with exponential backoff
   and full jitter (a ``Retry-After`` hint wins), reads only: a bulk-read job is created again
-  only when the first attempt never reached the server.
+  only when the first attempt never reached the server. A connection that cannot be made is
+  tried :data:`REFUSED_ATTEMPTS` times, a call that timed out :data:`TIMEOUT_ATTEMPTS` times
+  (a hung server costs a call about twice the profile's ``timeout``, not five times).
 - **Concurrency**: never more calls in flight than ``settings.concurrency``, and fewer when
   Zoho says the org's slots are taken (429 ``TOO_MANY_REQUESTS``: other integrations hold
   some): each such answer halves the calls let out at once (down to one), and successes
@@ -50,7 +52,7 @@ from coqlkit.errors import (
     TransportError,
     ZohoApiError,
 )
-from coqlkit.transport._errors import envelope, error_for, mapped_transport_errors
+from coqlkit.transport._errors import envelope, error_for, mapped_transport_errors, timeout_message
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
 
@@ -344,13 +346,20 @@ def _code(response: httpx.Response) -> str:
 #: 1.5 s of waiting in all, where five attempts took about 12 s to say what was clear at once.
 REFUSED_ATTEMPTS = 3
 
+#: Attempts at a call that timed out (no answer within the profile's ``timeout``, 120 s by
+#: default: a server that took the connection and hangs, or one far too slow). Tried once
+#: more, in case one connection was stuck; five attempts made a hung server cost a nightly
+#: job about 8x the timeout (16 minutes) before it was told.
+TIMEOUT_ATTEMPTS = 2
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter: wait ``uniform(0, min(cap, base * 2**attempt))``.
 
-    ``attempts`` bounds the tries of a call that fails (5xx, no answer). A 429
-    ``TOO_MANY_REQUESTS`` is not a failure of the call but a full org: it is tried again
+    ``attempts`` bounds the tries of a call that fails (5xx, no answer): at most
+    :data:`REFUSED_ATTEMPTS` when no connection could be made, :data:`TIMEOUT_ATTEMPTS` when
+    it timed out. A 429 ``TOO_MANY_REQUESTS`` is not a failure of the call but a full org: it is tried again
     (waits growing to ``busy_cap``) until ``busy_patience`` seconds have passed with the
     client down to one call at a time and none of its calls answered.
     """
@@ -645,11 +654,38 @@ class AsyncZohoClient:
                 attempts = self.retry.attempts
                 if _refused(exc):  # nothing listens there: rarely a blip, so give up sooner
                     attempts = min(attempts, REFUSED_ATTEMPTS)
+                elif _timed_out(exc):  # each try waited the whole timeout: once more at most
+                    attempts = min(attempts, TIMEOUT_ATTEMPTS)
                 if attempt >= attempts or not _retryable(exc, idempotent):
+                    if _timed_out(exc):
+                        raise _timeout_error(exc, attempt) from exc.__cause__
                     raise
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
                 await asyncio.sleep(self.retry.delay(attempt, hint, self._rng))
+
+
+def _timed_out(exc: ApiError) -> bool:
+    """No answer (or no connection, no free connection) within the timeout."""
+    return isinstance(exc, TransportError) and isinstance(exc.__cause__, httpx.TimeoutException)
+
+
+def _timeout_error(exc: ApiError, attempts: int) -> ApiError:
+    """The error for a call given up after ``attempts`` timed out: how long each waited,
+    how often, where, and what to change."""
+    cause = exc.__cause__
+    if not isinstance(cause, httpx.TimeoutException):
+        return exc
+    if isinstance(cause, httpx.ConnectTimeout):  # the connect timeout is not the profile's
+        hint = "; is the address right (ZOHO_BASE_URL, ZOHO_DC, the profile's base_url) and the host up?"
+    else:
+        hint = "; set COQLKIT_TIMEOUT / the profile's timeout (seconds) if the server is only slow"
+    call = str(exc.details.get("call") or "the call")
+    return TransportError(
+        timeout_message(call, cause, attempts, hint),
+        code=exc.code,
+        details={**exc.details, "attempts": attempts},
+    )
 
 
 def _never_sent(exc: ApiError) -> bool:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,9 +19,11 @@ from coqlkit.transport import (
     AsyncZohoClient,
     CreditBudget,
     FileTokenStore,
+    RetryPolicy,
     Secret,
     Settings,
     ZohoClient,
+    load_settings,
 )
 from coqlkit.transport.auth import exchange_code
 from tests.transport.conftest import FAST, fake_zoho, settings_for
@@ -312,8 +316,90 @@ def test_a_refused_connection_is_given_up_after_three_attempts(org_db: str, stor
             assert info.value.code == "CONNECTION_ERROR"
             assert isinstance(info.value.__cause__, httpx.ConnectError)
             assert zoho.retries == 2  # three attempts, where the policy allows eight
+            # The host is named, so a log shows a wrong ZOHO_BASE_URL (a path, never a query).
+            assert str(info.value).startswith(f"POST /crm/v8/coql at {sandbox.base_url}: ConnectError: ")
+            assert info.value.details["host"] == sandbox.base_url
 
     asyncio.run(main())
+
+
+def test_a_hung_server_costs_a_call_two_timeouts_not_five(org_db: str, store: FileTokenStore) -> None:
+    """A server that takes the connection and never answers (a SIGSTOPped process, a wedged
+    load balancer): each call is tried twice, not the five times of a 5xx, so the work is
+    told in about two timeouts (the calls run side by side), and the error says so."""
+    timeout = 0.4
+    with Sandbox(records=400, db=org_db, latency_ms=3000) as hung:  # CRM answers come far too late
+
+        async def main() -> tuple[list[BaseException], float, int, int]:
+            settings = settings_for(hung, store, COQLKIT_TIMEOUT=timeout)  # retries: the default 5
+            assert (settings.timeout, settings.retries) == (timeout, 5)
+            policy = RetryPolicy(attempts=settings.retries, base=0.01, cap=0.05)
+            async with AsyncZohoClient(settings, retry=policy) as zoho:
+                await zoho.tokens.token()  # the token endpoint answers at once
+                started = time.monotonic()
+                outcomes = await asyncio.gather(
+                    *(zoho.coql(PAGE.format(20 * i)) for i in range(3)), return_exceptions=True
+                )
+                return outcomes, time.monotonic() - started, zoho.calls, zoho.retries
+
+        outcomes, elapsed, calls, retries = asyncio.run(main())
+    assert (calls, retries) == (6, 3)  # three calls, each tried twice
+    assert 2 * timeout <= elapsed < 3.5 * timeout, elapsed  # five tries took over 5x the timeout
+    for error in outcomes:
+        assert isinstance(error, TransportError) and error.code == "TIMEOUT"
+        assert isinstance(error.__cause__, httpx.ReadTimeout)
+        assert error.message == (
+            f"POST /crm/v8/coql at {hung.base_url}: timed out after {timeout:g} s twice, waiting for an "
+            "answer (ReadTimeout); set COQLKIT_TIMEOUT / the profile's timeout (seconds) if the "
+            "server is only slow"
+        )
+        assert error.details == {"call": "POST /crm/v8/coql", "host": hung.base_url, "attempts": 2}
+    assert hung.state is not None
+    assert sum(1 for e in hung.state.requests if e["path"] == "/crm/v8/coql") == 6  # what the server saw
+
+
+def test_a_timeout_is_not_retried_past_the_policys_attempts(org_db: str, store: FileTokenStore) -> None:
+    with Sandbox(records=400, db=org_db, latency_ms=2000) as hung:
+
+        async def main() -> tuple[BaseException, int]:
+            settings = settings_for(hung, store, COQLKIT_TIMEOUT=0.3, COQLKIT_RETRIES=1)
+            async with AsyncZohoClient(settings) as zoho:
+                with pytest.raises(TransportError) as info:
+                    await zoho.coql(PAGE.format(0))
+                return info.value, zoho.calls
+
+        error, calls = asyncio.run(main())
+    assert calls == 1
+    assert (
+        f"at {hung.base_url}: timed out after 0.3 s, waiting for an answer (ReadTimeout); set COQLKIT_TIMEOUT"
+        in str(error)
+    )
+
+
+def test_a_wrong_base_url_is_named_in_the_error(store: FileTokenStore) -> None:
+    """ZOHO_BASE_URL pointing where nothing listens: the error says where it went."""
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        "ZOHO_BASE_URL": f"http://127.0.0.1:{port}/?state=x",
+        "ZOHO_CLIENT_ID": "1000.WRONGHOST",
+        "ZOHO_CLIENT_SECRET": "fake-client-secret-of-forty-characters-x",
+        "ZOHO_REFRESH_TOKEN": "1000." + "cd" * 32,
+    }
+    settings = load_settings(env=env, store=store, path=Path("/nonexistent/config.toml"))
+
+    async def main() -> TransportError:
+        async with AsyncZohoClient(settings, retry=FAST) as zoho:
+            with pytest.raises(TransportError) as info:
+                await zoho.org()
+            return info.value
+
+    error = asyncio.run(main())
+    assert str(error).startswith(
+        f"the token endpoint did not answer at http://127.0.0.1:{port}: ConnectError: "
+    )
+    assert "state=x" not in str(error) and "cd" * 32 not in str(error) and "forty" not in str(error)
 
 
 def another_refresh_token(sandbox: Sandbox, *, revoked: bool = False) -> str:

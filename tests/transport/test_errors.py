@@ -9,7 +9,7 @@ import pytest
 
 from coqlkit.errors import ApiError, AuthError, CoqlError, RateLimited, TransportError, ZohoApiError
 from coqlkit.sandbox.errors import STATUS
-from coqlkit.transport._errors import error_for, mapped_transport_errors
+from coqlkit.transport._errors import error_for, mapped_transport_errors, origin
 
 
 def answer(code: str, status: int, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -42,3 +42,60 @@ def test_network_errors_become_transport_errors() -> None:
         with pytest.raises(TransportError) as info, mapped_transport_errors("GET /x"):
             raise raised
         assert info.value.__cause__ is raised and isinstance(info.value, ApiError)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        (
+            "https://user:pw@accounts.zoho.eu/oauth/v2/token?refresh_token=1000.secret",
+            "https://accounts.zoho.eu:443",
+        ),
+        ("http://127.0.0.1:8765/crm/v8/coql", "http://127.0.0.1:8765"),
+        ("http://[::1]/crm/v8/org?x=1", "http://[::1]:80"),
+    ],
+)
+def test_network_errors_name_the_host_never_the_path_query_or_user(url: str, host: str) -> None:
+    """A CI log shows where a wrong ZOHO_BASE_URL / ZOHO_DC sent the call: refused, no such
+    host, or no answer. Only scheme://host:port: a query or user info may hold a secret."""
+    assert origin(httpx.URL(url)) == host
+    client = httpx.Client(timeout=httpx.Timeout(7.5, connect=15))
+    request = client.build_request("POST", url)  # carries the timeouts it was sent with
+    cases = [
+        (
+            httpx.ConnectError("[Errno -2] Name or service not known", request=request),
+            "CONNECTION_ERROR",
+            f"the token endpoint did not answer at {host}: ConnectError: [Errno -2] Name or service not known",
+        ),
+        (
+            httpx.ConnectError("All connection attempts failed", request=request),
+            "CONNECTION_ERROR",
+            f"the token endpoint did not answer at {host}: ConnectError: All connection attempts failed",
+        ),
+        (
+            httpx.ReadTimeout("", request=request),
+            "TIMEOUT",
+            f"the token endpoint did not answer at {host}: timed out after 7.5 s, waiting for an answer (ReadTimeout)",
+        ),
+        (
+            httpx.ConnectTimeout("", request=request),
+            "TIMEOUT",
+            f"the token endpoint did not answer at {host}: timed out after 15 s, waiting to connect (ConnectTimeout)",
+        ),
+    ]
+    for raised, code, message in cases:
+        with (
+            pytest.raises(TransportError) as info,
+            mapped_transport_errors("the token endpoint did not answer"),
+        ):
+            raise raised
+        assert (info.value.code, info.value.message) == (code, message)
+        assert info.value.details == {"call": "the token endpoint did not answer", "host": host}
+        assert "secret" not in str(info.value) and "pw" not in str(info.value)
+    client.close()
+
+
+def test_a_network_error_without_its_request_still_maps() -> None:
+    with pytest.raises(TransportError) as info, mapped_transport_errors("GET /x"):
+        raise httpx.ReadTimeout("slow")
+    assert info.value.message == "GET /x: timed out, waiting for an answer (ReadTimeout)"
