@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _intermix(parser, args, extras)
     run = getattr(args, "run", None)
     if run is None and args.command is not None:
         parser.print_help(sys.stderr)
@@ -54,3 +56,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if run is None:
             return _query.run_repl(args)
         return int(run(args))
+
+
+def _intermix(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:
+    """The words argparse left over: a command's positionals after an option that came
+    between them (``export QUERY --tz UTC TARGET``: argparse takes a positional's words
+    up to the first option, and leaves TARGET over), given to the command's ``nargs="+"``
+    positional (its ``intermixed`` default names it) in the order they came, as
+    ``parse_intermixed_args`` would (which refuses subcommands). Anything else, an unknown
+    option above all, is the usage error ``parse_args`` gives, with the command's usage."""
+    dest = getattr(args, "intermixed", None)
+    if dest is None or any(word.startswith("-") and word != "-" for word in extras):
+        usage: argparse.ArgumentParser = getattr(args, "usage_parser", None) or parser
+        usage.error(f"unrecognized arguments: {' '.join(extras)}")
+    getattr(args, dest).extend(extras)

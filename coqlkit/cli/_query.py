@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
+import re
 import signal
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from coqlkit.errors import (
     ConfigError,
@@ -27,6 +29,9 @@ from coqlkit.errors import (
     ParameterError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from coqlkit.repl.shell import Shell, Where
 
 __all__ = ["add_connection_options", "handle_signals", "register", "run_repl", "show_warnings"]
 
@@ -47,6 +52,11 @@ OUTPUT_FORMATS = {
 }
 #: Extensions of files ``-o`` cannot write (they are not text): ``coqlkit export`` can.
 BINARY_FORMATS = (".parquet", ".arrow", ".feather")
+
+#: The REPL's words for a query ``strict`` refused, and the command line's (where strict
+#: mode is the ``--strict`` option, not a setting to turn off).
+REPL_STRICT_REFUSAL = "not run: strict mode refuses a query with warnings (turn it off to run it)"
+STRICT_REFUSAL = "coqlkit: not run: --strict refuses a query with warnings (run without --strict to run it)"
 
 
 def add_connection_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -168,7 +178,9 @@ def register(commands: Any) -> None:
     )
     exporter.add_argument("--mkdir", action="store_true", help="create TARGET's directory if it is missing")
     _query_options(exporter)
-    exporter.set_defaults(run=run_export)
+    # QUERY and TARGET may have options between them (`export QUERY --tz UTC TARGET`): argparse
+    # leaves TARGET over, and main() gives it to ``words`` (``intermixed``).
+    exporter.set_defaults(run=run_export, intermixed="words", usage_parser=exporter)
 
 
 @contextlib.contextmanager
@@ -225,13 +237,12 @@ def _shell(
     conn: Any, args: argparse.Namespace, out: TextIO, err: TextIO, params: dict[str, Any], **options: Any
 ) -> Any:
     from coqlkit.repl.config import load
-    from coqlkit.repl.shell import Shell
 
     config, warnings_ = load(create=False)
     for warning in warnings_:
         print(f"coqlkit: {warning}", file=err)
     quiet = bool(getattr(args, "quiet", False))
-    shell = Shell(
+    shell = _cli_shell()(
         conn,
         config=config,
         out=out,
@@ -246,8 +257,33 @@ def _shell(
     return shell
 
 
-def _guard(body: Any, err: TextIO) -> int:
-    """Run ``body()``, turning errors into messages and exit codes."""
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _guard(body: Any, err: TextIO, spent: Callable[[], tuple[int, int] | None] | None = None) -> int:
+    """Run ``body()``, turning errors into messages and exit codes. ``spent``: the credits
+    and calls spent so far (None: not connected), said after the error when it failed
+    (``-q`` or not: it goes with the error)."""
+    status = _guarded(body, err)
+    found = spent() if status and spent is not None else None
+    if found is not None and any(found):
+        credits, calls = found
+        how = "before it was stopped" if status > 128 else "before failing"
+        print(f"coqlkit: spent {_plural(credits, 'credit')} ({_plural(calls, 'call')}) {how}", file=err)
+    return status
+
+
+def _spent(opened: list[Any]) -> tuple[int, int] | None:
+    """What the connection in ``opened`` (if one was made) spent: the credits Zoho charged
+    and the calls sent to it (the metadata's and retries included), as the org's log counts them."""
+    if not opened:
+        return None
+    conn = opened[0]
+    return int(conn.credits_used), int(conn.aio.client.sends)
+
+
+def _guarded(body: Any, err: TextIO) -> int:
     from coqlkit.export import ExportError
     from coqlkit.repl.shell import Terminated, exit_code
 
@@ -406,6 +442,7 @@ def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
 
 def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    opened: list[Any] = []  # the connection, once made: what it spent is said if the export fails
 
     def body() -> int:
         from coqlkit import export
@@ -414,7 +451,7 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
         query, target, where = _export_query(args)
         if export.format_of(target) is None:
             print(
-                f"cannot tell the format of {Path(target).name}: use .parquet, .csv, .json, .jsonl, "
+                f"coqlkit: cannot tell the format of {Path(target).name}: use .parquet, .csv, .json, .jsonl, "
                 ".arrow or .feather",
                 file=err,
             )
@@ -429,16 +466,18 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             return 2
         params = _params(args)
         with _connection(args, err) as conn:
+            opened.append(conn)
             shell = _shell(conn, args, out, err, params, progress=err.isatty())
             shell.allow_short = args.allow_short
             shell.mkdir = args.mkdir
+            shell.exporting = True
             try:
                 return int(shell.export(query, Path(target), where))
             except (CoqlSyntaxError, ValidationError, ParameterError) as exc:  # with -f FILE's positions
                 print(shell.describe(exc, where, query), file=err)
                 return exit_code(exc)
 
-    return _guard(body, err)
+    return _guard(body, err, spent=lambda: _spent(opened))
 
 
 def run_repl(args: argparse.Namespace) -> int:
@@ -459,6 +498,94 @@ def run_repl(args: argparse.Namespace) -> int:
             return Repl(conn, config, label=_label(args, conn), sandbox=bool(args.sandbox)).run()
 
     return _guard(body, err)
+
+
+# ---- the shell, as the command line runs it -------------------------------------------------------
+
+
+@functools.cache
+def _cli_shell() -> type[Shell]:
+    """The REPL's :class:`~coqlkit.repl.shell.Shell` as ``coqlkit query`` and ``export`` run
+    it (made when first needed: the shell loads pyarrow)."""
+    import time
+
+    from coqlkit.api import Result
+    from coqlkit.language import parse
+    from coqlkit.language.ast import Param
+    from coqlkit.repl.shell import Shell
+    from coqlkit.validate import Diagnostic
+
+    class CliShell(Shell):
+        """The shell in the command line's words (``--strict`` refused a query: not the
+        REPL's "strict mode" to turn off); its summary counts the credits spent on the
+        org's metadata apart from the query's, as the notebook magics do, so that it adds
+        up to what the org charged; a missing ``--param`` in a file is pointed at where
+        its placeholder is."""
+
+        # conn.credits_used when the query being run was planned; for the first query, 0:
+        # what was spent since connecting (the org's details, fetched then) is metadata too.
+        planned_at: int | None = None
+        exporting = False  # coqlkit export: one query, no \set before it
+
+        def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None:
+            self.planned_at = 0 if self.planned_at is None else self.conn.credits_used
+            return super()._plan(text, params, where)
+
+        def _message(self, text: str) -> None:
+            super()._message(STRICT_REFUSAL if text == REPL_STRICT_REFUSAL else text)
+
+        def _credits(self, credits: int) -> str:
+            """``N credits`` (the query's), and ``(+M for metadata)``: what else was spent
+            since the query was planned (the org, its modules, the fields of the modules it reads)."""
+            metadata = self.conn.credits_used - (self.planned_at or 0) - credits
+            return _plural(credits, "credit") + (f" (+{metadata:,} for metadata)" if metadata > 0 else "")
+
+        def _wrote(self, rows: int, target: Path, how: str, calls: int, credits: int, started: float) -> None:
+            if self.quiet:
+                return
+            seconds = time.perf_counter() - started
+            self._message(
+                f"wrote {_plural(rows, 'row')} to {target} · {how} · {_plural(calls, 'call')} · "
+                f"{self._credits(credits)} · {seconds:.2f} s"
+            )
+
+        def _summary(self, result: Result, rows: int, started: float) -> None:
+            if not self.timing:
+                return
+            stats = result.stats
+            seconds = time.perf_counter() - started
+            self._message(
+                f"{_plural(rows, 'row')} · {_plural(stats.calls, 'call')} · {self._credits(stats.credits)} · "
+                f"{seconds:.2f} s"
+            )
+            shown = {d.format(result.text) for d in result.warnings}  # shown before it ran
+            for note in stats.notes:
+                if note not in shown and "than the COUNT probe found" not in note:
+                    self._message(f"note: {note}")
+
+        def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
+            text = super().describe(exc, where, statement)
+            missing = re.match(r"no value given for :(\w+)", str(exc))
+            if not isinstance(exc, ParameterError) or missing is None:
+                return text
+            name = missing.group(1)
+            if self.exporting:  # export's query is one statement: no \set before it
+                text = text.replace(f" (or \\set {name} VALUE before the query)", "")
+            if where is None or where.source is None:
+                return text
+            try:
+                found = [n for n in parse(statement).walk() if isinstance(n, Param) and n.name == name]
+            except CoqlError:
+                return text
+            spans = sorted((n.span for n in found if n.span is not None), key=lambda span: span.start)
+            if not spans:
+                return text
+            message, _, hint = text.removeprefix(where.prefix()).partition("\n  hint: ")
+            return where.diagnostic(
+                Diagnostic(ParameterError.code, message, spans[0], hint=hint or None), statement
+            )
+
+    return CliShell
 
 
 # ---- the process: signals and warnings ------------------------------------------------------------

@@ -31,6 +31,7 @@ from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN
 from coqlkit.sandbox.server import Sandbox
 
 RECORDS = 3_000
+STRICT_REFUSAL = "coqlkit: not run: --strict refuses a query with warnings (run without --strict to run it)"
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +126,12 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 def coql_calls(sandbox: Sandbox, since: int) -> list[dict[str, Any]]:
     assert sandbox.state is not None
     return [e for e in list(sandbox.state.requests)[since:] if e["path"].startswith("/crm/")]
+
+
+def logged(sandbox: Sandbox, since: int) -> tuple[int, int]:
+    """The credits the org charged and the CRM calls it answered, by its request log, since ``since``."""
+    calls = coql_calls(sandbox, since)
+    return sum(int(e["credits"]) for e in calls), len(calls)
 
 
 # ---- coqlkit query ----------------------------------------------------------------------------------
@@ -302,7 +309,9 @@ def test_export(cli: Any, zoho: dict[str, str], tmp_path: Path, kind: str, first
 
 def test_export_refuses_an_unknown_format(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
     ran = cli("export", "select Last_Name from Leads", str(tmp_path / "leads.xlsx"))
-    assert ran.status == 2 and "cannot tell the format of leads.xlsx" in ran.err
+    assert ran.status == 2 and ran.err.startswith(
+        "coqlkit: cannot tell the format of leads.xlsx: use .parquet"
+    )
     assert os.listdir(tmp_path) == []
 
 
@@ -407,7 +416,7 @@ def test_exit_5_the_profiles_credit_budget(cli: Any, profiles: Any, sandbox: San
     profiles(frugal={"base_url": sandbox.base_url, "credit_budget": 5})
     ran = cli("--profile", "frugal", "query", "-c", "select Last_Name from Leads")
     assert ran.status == 5, ran
-    assert "would cost 6 credits" in ran.err and "the budget is" in ran.err and ran.out == ""
+    assert "would cost 6 credits" in ran.err and "the budget" in ran.err and ran.out == ""
 
 
 def test_exit_5_the_orgs_credits_are_spent(cli: Any, org_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -486,7 +495,7 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str]) -> None:
 
 SUMMARY = re.compile(
     r"wrote (?P<rows>[\d,]+) rows? to (?P<target>.+) · (?P<how>[a-z +]+) · (?P<calls>[\d,]+) calls? · "
-    r"(?P<credits>[\d,]+) credits? · \d+\.\d\d s\n"
+    r"(?P<credits>[\d,]+) credits?(?: \(\+(?P<metadata>[\d,]+) for metadata\))? · \d+\.\d\d s\n"
 )
 
 
@@ -593,9 +602,15 @@ def test_export_mkdir(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def changing(
+def changing(changing_org: Sandbox) -> Path:
+    """The database of :func:`changing_org`."""
+    return Path(changing_org.config.db)
+
+
+@pytest.fixture
+def changing_org(
     sandbox: Sandbox, org_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
+) -> Iterator[Sandbox]:
     """An org of its own (a copy of the demo org's database), whose oldest 100 Leads are
     deleted between the COUNT probe and the pages: the read comes back short."""
     import shutil
@@ -617,19 +632,29 @@ def changing(
     with Sandbox(records=RECORDS, db=str(db)) as running:
         for name, value in running.environment().items():
             monkeypatch.setenv(name, value)
-        yield db
+        yield running
 
 
-def test_a_short_read_is_not_written(cli: Any, changing: Path, tmp_path: Path) -> None:
+def test_a_short_read_is_not_written(cli: Any, changing_org: Sandbox, tmp_path: Path) -> None:
     target = tmp_path / "leads.parquet"
     target.write_bytes(b"old")
     ran = cli("export", "select Last_Name from Leads", str(target))
     assert ran.status == 6, ran
+    # What the failed run spent (the metadata's calls too, when they were made) goes with the error.
+    credits, calls = logged(changing_org, 0)
     assert ran.err == (
         "coqlkit: 100 fewer rows than counted: records were deleted or changed during the read; run it "
         f"again; {target} was left as it was (--allow-short writes what was read)\n"
+        f"coqlkit: spent {credits} credits ({calls} calls) before failing\n"
     )
     assert sorted(os.listdir(tmp_path)) == ["leads.parquet", "org"] and target.read_bytes() == b"old"
+    since = len(changing_org.state.requests) if changing_org.state else 0
+    ran = cli(
+        "export", "select Last_Name from Leads", str(target), "-q"
+    )  # errors, and their cost, still said
+    assert ran.status == 6 and ran.err.endswith(
+        "coqlkit: spent {} credits ({} calls) before failing\n".format(*logged(changing_org, since))
+    ), ran
 
 
 def test_a_short_read_allowed_is_written_with_a_warning(cli: Any, changing: Path, tmp_path: Path) -> None:
@@ -714,10 +739,12 @@ def test_warnings_are_shown_before_the_query_runs(cli: Any, zoho: dict[str, str]
     since = len(sandbox.state.requests)
     ran = cli("query", "-c", TYPO, "--strict")
     assert ran.status == 1 and ran.out == ""
-    assert ran.err.endswith("not run: strict mode refuses a query with warnings (turn it off to run it)\n")
+    assert ran.err.endswith(f"\n{STRICT_REFUSAL}\n")
     assert [c for c in coql_calls(sandbox, since) if c["path"].endswith("/coql")] == []
     ran = cli("export", TYPO, "x.csv", "--strict")
-    assert ran.status == 1 and "warning[INVALID_QUERY]" in ran.err
+    assert (
+        ran.status == 1 and "warning[INVALID_QUERY]" in ran.err and ran.err.endswith(f"\n{STRICT_REFUSAL}\n")
+    )
     # Refused before anything is spent: a query that needs the COUNT probe makes no call.
     since = len(sandbox.state.requests)
     ran = cli("export", TYPO.removesuffix(" limit 2"), "x.csv", "--strict")
@@ -819,7 +846,13 @@ def test_a_termination_signal_cleans_up_as_ctrl_c_does(
             process.kill()
             process.communicate()
     assert process.returncode == status, err
-    assert err.endswith(f"coqlkit: terminated ({name})\n") and "Traceback" not in err
+    # What it spent, if anything yet (the file may be opened before the first call), follows.
+    assert re.search(
+        rf"\ncoqlkit: terminated \({name}\)\n"
+        r"(coqlkit: spent [\d,]+ credits? \([\d,]+ calls?\) before it was stopped\n)?\Z",
+        "\n" + err,
+    ), err
+    assert "Traceback" not in err
     # (the metadata cache directory may or may not be written yet when the signal comes)
     assert [n for n in os.listdir(tmp_path) if n != "cache"] == ["leads.parquet"]
     assert target.read_bytes() == b"old"
@@ -921,3 +954,159 @@ def test_a_full_disk_is_an_io_error_naming_the_file(zoho: dict[str, str], tmp_pa
     )
     assert "Traceback" not in done.stderr and ".partial" not in done.stderr
     assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv"] and target.read_text() == "old"
+
+
+# ---- what a command spent, all of it ------------------------------------------------------------------
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+@pytest.fixture
+def cold(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A metadata cache of its own, empty (a new CI runner): the org's metadata is fetched,
+    and charged, again."""
+    cache = tmp_path / "cold-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+def test_export_summary_counts_the_metadata_apart(
+    cli: Any, zoho: dict[str, str], sandbox: Sandbox, cold: Path, tmp_path: Path
+) -> None:
+    assert sandbox.state is not None
+    target = tmp_path / "contacts.parquet"
+    since = len(sandbox.state.requests)
+    ran = cli("export", "select Last_Name, Account_Name from Contacts", str(target))
+    assert ran.status == 0, ran
+    found = SUMMARY.fullmatch(ran.err)
+    assert found is not None and found["metadata"] is not None, ran.err
+    credits, metadata = int(found["credits"].replace(",", "")), int(found["metadata"])
+    assert metadata >= 3  # the org, its modules, the fields of Contacts (and of Accounts)
+    assert credits + metadata == logged(sandbox, since)[0]  # what the org charged, all of it
+    since = len(sandbox.state.requests)
+    ran = cli("export", "select Last_Name, Account_Name from Contacts", str(target))  # the cache warm
+    found = SUMMARY.fullmatch(ran.err)
+    assert found is not None and found["metadata"] is None, ran.err
+    assert int(found["credits"].replace(",", "")) == logged(sandbox, since)[0]
+
+
+class Terminal(io.StringIO):
+    """Standard error on a terminal: ``coqlkit query`` says there how long each query took."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_query_summary_counts_the_metadata_apart(zoho: dict[str, str], sandbox: Sandbox, cold: Path) -> None:
+    from coqlkit.cli import build_parser
+    from coqlkit.cli._query import run_query
+
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    query = "select Last_Name from Leads limit 5"
+    args = build_parser().parse_args(["query", "-c", f"{query}; {query}"])
+    out, err = io.StringIO(), Terminal()
+    assert run_query(args, out, err) == 0, err.getvalue()
+    summaries = re.findall(
+        r"^5 rows · 1 call · (\d+) credits?(?: \(\+(\d+) for metadata\))? · \d+\.\d\d s$",
+        err.getvalue(),
+        re.M,
+    )
+    assert len(summaries) == 2, err.getvalue()
+    (first, metadata), (second, none) = summaries
+    assert int(metadata) >= 2 and none == ""  # the second query's metadata was fetched for the first
+    assert int(first) + int(metadata) + int(second) == logged(sandbox, since)[0]
+
+
+def test_a_failed_export_says_what_it_spent(
+    cli: Any, zoho: dict[str, str], sandbox: Sandbox, cold: Path, tmp_path: Path
+) -> None:
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    ran = cli("export", "select Last_Name from Leads", str(tmp_path / "x.csv"), "--max-credits", "3")
+    assert ran.status == 5 and "the budget" in ran.err, ran
+    credits, calls = logged(sandbox, since)
+    assert credits > 0  # the metadata, and the COUNT probe
+    assert ran.err.endswith(
+        f"\ncoqlkit: spent {plural(credits, 'credit')} ({plural(calls, 'call')}) before failing\n"
+    ), ran
+    ran = cli("export", "select Emial from Leads", str(tmp_path / "x.csv"))  # refused before a call
+    assert ran.status == 1 and "spent" not in ran.err, ran
+
+
+def test_an_interrupted_export_says_what_it_spent(
+    cli: Any, zoho: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coqlkit import export
+
+    def interrupted(batches: Any, *args: Any, **kwargs: Any) -> int:
+        next(iter(batches))  # the first page came (and was paid for): then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "write_batches", interrupted)
+    ran = cli("export", "select Last_Name from Leads", str(tmp_path / "x.csv"))
+    assert ran.status == 130, ran
+    assert re.search(
+        r"\ncoqlkit: interrupted\ncoqlkit: spent [\d,]+ credits \([\d,]+ calls\) before it was stopped\n\Z",
+        "\n" + ran.err,
+    ), ran
+
+
+# ---- options anywhere ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options", [["--tz", "UTC"], ["--max-credits", "10"], ["-q"], ["--strategy", "coql", "--mkdir"]]
+)
+def test_export_options_between_query_and_target(
+    cli: Any, zoho: dict[str, str], tmp_path: Path, options: list[str]
+) -> None:
+    target = tmp_path / "o1.csv"
+    ran = cli("export", "select Last_Name, Created_Time from Leads limit 3", *options, str(target))
+    assert ran.status == 0, ran
+    rows = csv_rows(target.read_text())
+    assert len(rows) == 3
+    if "--tz" in options:
+        assert all(r["Created_Time"].endswith("+00:00") for r in rows)
+    script = tmp_path / "q.coql"
+    script.write_text("select Last_Name from Leads limit :n")
+    ran = cli("export", "-f", str(script), *options, str(target), "--param", "n=2")
+    assert ran.status == 0 and len(csv_rows(target.read_text())) == 2, ran
+
+
+def test_export_usage_errors_name_the_export_command(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
+    target = str(tmp_path / "o1.csv")
+    ran = cli("export", "select Last_Name from Leads limit 3", "--bogus", target)
+    assert ran.status == 2, ran
+    assert ran.err.startswith("usage: coqlkit export ")
+    assert ran.err.endswith(f"coqlkit export: error: unrecognized arguments: --bogus {target}\n")
+    ran = cli("export", "select Last_Name from Leads limit 3", "--tz", "UTC", target, "extra.csv")
+    assert ran.status == 2 and "export QUERY TARGET: give the query and the file to write" in ran.err, ran
+    assert os.listdir(tmp_path) == []
+
+
+# ---- a missing parameter, where it is --------------------------------------------------------------------
+
+
+def test_a_missing_parameter_in_a_file_is_pointed_at(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "p.coql"
+    script.write_text("-- nightly\nselect Last_Name\nfrom Leads\nwhere Lead_Source = :src\nlimit 3;\n")
+    ran = cli("export", "-f", str(script), str(tmp_path / "out.csv"))
+    assert ran.status == 1
+    assert ran.err == (
+        f"{script}:4:21: error[INVALID_PARAMETER]: no value given for :src\n"
+        "  where Lead_Source = :src\n"
+        "                      ^^^^\n"
+        "  hint: give it a value: --param src=VALUE\n"  # (export's query cannot \set it)
+    )
+    ran = cli("query", "-f", str(script))
+    assert ran.status == 1
+    assert ran.err.startswith(f"{script}:4:21: error[INVALID_PARAMETER]: no value given for :src\n")
+    assert ran.err.endswith(
+        "  hint: give it a value: --param src=VALUE (or \\set src VALUE before the query)\n"
+    )
+    ran = cli("export", "select Last_Name from Leads where Lead_Source = :src", str(tmp_path / "out.csv"))
+    assert ran.status == 1
+    assert ran.err == "no value given for :src\n  hint: give it a value: --param src=VALUE\n"
