@@ -47,7 +47,7 @@ from coqlkit.language.ast import (
 from coqlkit.language.render import render
 from coqlkit.plan.explain import Actual, explain
 from coqlkit.plan.options import PlanOptions
-from coqlkit.plan.planner import Plan, plan
+from coqlkit.plan.planner import Plan, bulk_obstacle, plan
 from coqlkit.plan.prepare import has_long_in, one_call_rows, rewrite_long_ins, swap_condition
 from coqlkit.plan.steps import (
     BulkRead,
@@ -176,6 +176,10 @@ async def prepare(
     of more than 100 records is read first (see the module's docstring); ``read=False``
     (EXPLAIN without ANALYZE) only counts it, and the plan cannot run."""
     options = options or options_for(client)
+    if options.strategy == "bulk":  # what no record count changes: said before the probe is spent
+        obstacle = bulk_obstacle(select, catalog, options)
+        if obstacle is not None:
+            raise PlanError(f"this query cannot run as a bulk read: {obstacle}")
     select, reads = await read_subqueries(select, catalog, client, options, probe=probe, read=read)
     # A subquery only counted (EXPLAIN) left stand-ins for its values: nothing to count by.
     counted = probe and all(r.read for r in reads) and needs_probe(select, options)

@@ -32,7 +32,7 @@ from coqlkit.language.ast import (
 )
 from coqlkit.plan.columns import OutputColumn
 
-__all__ = ["bulk_criteria", "bulk_fields"]
+__all__ = ["bulk_criteria", "bulk_fields", "criteria_obstacle", "fields_obstacle"]
 
 EMPTY = "${EMPTY}"
 COMPARATORS = {
@@ -47,7 +47,7 @@ ALL_RECORDS = IsNull(FieldRef(("id",)), negated=True)
 
 
 class _Untranslatable(Exception):
-    pass
+    """What bulk read cannot say (its message names it)."""
 
 
 def bulk_criteria(select: Select, catalog: Catalog | None = None) -> dict[str, Any] | bool | None:
@@ -68,6 +68,37 @@ def bulk_criteria(select: Select, catalog: Catalog | None = None) -> dict[str, A
         return _Translator(select.module, catalog).node(select.where)
     except _Untranslatable:
         return False
+
+
+def criteria_obstacle(select: Select, catalog: Catalog | None = None) -> str | None:
+    """What in the WHERE bulk read cannot say (None: it can say all of it).
+
+    >>> from coqlkit.language import parse
+    >>> criteria_obstacle(parse("select a from Leads where Account_Name.Industry = 'Media'"))
+    "Account_Name.Industry: bulk-read criteria name the module's own fields, not a lookup's"
+    """
+    if select.where is None or select.where == ALL_RECORDS:
+        return None
+    try:
+        _Translator(select.module, catalog).node(select.where)
+    except _Untranslatable as exc:
+        return str(exc) or "a criterion bulk read cannot say"
+    return None
+
+
+def fields_obstacle(columns: Sequence[OutputColumn]) -> str | None:
+    """Which column bulk read cannot fetch (None: it can fetch them all)."""
+    for column in columns:
+        if column.is_id:
+            continue
+        ref = column.ref
+        if column.aggregate is not None or ref is None:
+            return f"{column.key}: an aggregate (bulk read fetches records)"
+        if column.field.subkey or ref.via is not None or ref.qualifier is not None:
+            return f"{ref.name}: a polymorphic or user sub-key path"
+        if len(ref.path) > 2 or (column.lookup_name is not None and len(column.lookup_name.path) > 2):
+            return f"{ref.name}: more than one lookup hop"
+    return None
 
 
 # What bulk read offers per type (reference §7): the comparators beyond these are refused.
@@ -99,13 +130,13 @@ class _Translator:
         kind = self.kind(field)
         if isinstance(cond, Comparison):
             if not isinstance(cond.right, (String, Number)):
-                raise _Untranslatable
+                raise _Untranslatable(f"{field} {cond.op} a subquery")
             return _leaf(kind, field, COMPARATORS[cond.op], _value(cond.right))
         if isinstance(cond, IsNull):  # ${EMPTY} stands for an empty value, whatever the type
             return {"api_name": field, "comparator": "not_equal" if cond.negated else "equal", "value": EMPTY}
         if isinstance(cond, In):
             if not isinstance(cond.values, tuple):
-                raise _Untranslatable  # a subquery or an unbound list
+                raise _Untranslatable(f"{field} in a subquery")  # (or an unbound list)
             values = [_value(v) for v in cond.values]
             return _leaf(kind, field, "not_in" if cond.negated else "in", values)
         if isinstance(cond, Between):
@@ -146,13 +177,13 @@ def _group(operator: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _leaf(kind: FieldType | None, field: str, comparator: str, value: Any) -> dict[str, Any]:
     if kind is not None and kind in _ALLOWED and comparator not in _ALLOWED[kind]:
-        raise _Untranslatable
+        raise _Untranslatable(f"{field}: bulk read has no {comparator} for a {kind.value} field")
     return {"api_name": field, "comparator": comparator, "value": value}
 
 
 def _field(ref: FieldRef) -> str:
     if ref.is_path or ref.via is not None or ref.qualifier is not None:
-        raise _Untranslatable  # bulk criteria name the module's own fields
+        raise _Untranslatable(f"{ref.name}: bulk-read criteria name the module's own fields, not a lookup's")
     return ref.path[0]
 
 
@@ -161,20 +192,20 @@ def _value(value: Value) -> Any:
         return float(value.value) if isinstance(value.value, Decimal) else value.value
     if isinstance(value, String):
         return value.value
-    raise _Untranslatable
+    raise _Untranslatable("a value bulk read cannot send")
 
 
 def _like(kind: FieldType | None, field: str, cond: Like) -> dict[str, Any]:
     if not isinstance(cond.pattern, String):
-        raise _Untranslatable
+        raise _Untranslatable(f"{field} like a parameter")
     text = cond.pattern.value
     inner = text.strip("%")
     if "%" in inner or not inner:
-        raise _Untranslatable
+        raise _Untranslatable(f"{field} like {text!r}: bulk read knows contains, starts with and ends with")
     starts, ends = text.startswith("%"), text.endswith("%")
     if cond.negated:
         if not (starts and ends):
-            raise _Untranslatable
+            raise _Untranslatable(f"{field} not like {text!r}: bulk read knows only does-not-contain ('%x%')")
         return _leaf(kind, field, "not_contains", inner)
     comparator = (
         "contains" if starts and ends else "ends_with" if starts else "starts_with" if ends else "equal"

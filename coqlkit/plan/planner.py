@@ -39,9 +39,9 @@ from coqlkit.catalog.limits import (
     MAX_SELECT_COLUMNS,
     coql_credits,
 )
-from coqlkit.errors import CreditBudgetExceeded, PlanError
+from coqlkit.errors import CoqlError, CreditBudgetExceeded, PlanError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, Limit, OrderItem, Select
-from coqlkit.plan.bulk import bulk_criteria, bulk_fields
+from coqlkit.plan.bulk import bulk_criteria, bulk_fields, criteria_obstacle, fields_obstacle
 from coqlkit.plan.columns import OutputColumn
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.prepare import (
@@ -74,7 +74,7 @@ from coqlkit.plan.steps import (
     widest,
 )
 
-__all__ = ["Plan", "plan", "total"]
+__all__ = ["Plan", "bulk_obstacle", "plan", "total"]
 
 ID = FieldRef(("id",))
 BY_ID = (OrderItem(ID),)
@@ -217,6 +217,33 @@ def _over_budget(
     )
 
 
+def bulk_obstacle(select: Select, catalog: Catalog, options: PlanOptions | None = None) -> str | None:
+    """Why ``select`` cannot be a bulk read, whatever its record count (None: it can be):
+    checked before the COUNT probe when ``strategy="bulk"`` is asked for.
+
+    >>> from coqlkit.language import parse
+    >>> bulk_obstacle(parse("select Last_Name from Leads where Email like '%a%b%'"), Catalog.demo())
+    "Email like '%a%b%': bulk read knows contains, starts with and ends with"
+    """
+    options = options or PlanOptions()
+    if not options.allow_bulk:
+        return "bulk read is turned off for this connection"
+    if select.source.cvid is not None:
+        return "a custom view (bulk read takes criteria, not a view)"
+    if select.module in NO_BULK_MODULES:
+        return f"bulk read does not serve {select.module}"
+    if select.aggregates or select.group_by:
+        return "aggregates and GROUP BY (bulk read fetches records)"
+    found = criteria_obstacle(select, catalog)
+    if found is not None:
+        return found
+    try:
+        columns = output_columns(expand_star(select, catalog), catalog)
+    except CoqlError:
+        return None  # the planner says what is wrong with the columns
+    return fields_obstacle(columns)
+
+
 class _NoPlan(PlanError):
     """One way of running the query cannot run this one (the planner tries the others)."""
 
@@ -227,6 +254,7 @@ class _Planner:
         self.options = options
         # What the plan itself may spend: the budget less the COUNT probe already made.
         self.budget = None if options.max_credits is None else options.max_credits - reserved
+        self.bulk_reason = "no bulk read was planned for it"  # why not, once bulk() has said
 
     def columns(self, select: Select) -> list[OutputColumn]:
         return output_columns(select, self.catalog)
@@ -443,9 +471,12 @@ class _Planner:
         """A bulk-read plan, when the query can be one: a record count, criteria and columns
         bulk read knows, a module it serves, no custom view."""
         options = self.options
-        if rows is None or not options.allow_bulk or select.source.cvid is not None:
+        if rows is None:
+            self.bulk_reason = "bulk read needs the record count (a COUNT probe)"
             return None
-        if select.module in NO_BULK_MODULES or bulk_criteria(select, self.catalog) is False:
+        reason = bulk_obstacle(select, self.catalog, options)
+        if reason is not None:
+            self.bulk_reason = reason
             return None
 
         def read(part: Select, rows: int | None, part_columns: list[OutputColumn]) -> Step:
@@ -475,6 +506,7 @@ class _Planner:
         try:
             return self.finished(select, columns, read, rows=rows, keep_limit=False, order_for_limit=True)
         except _NoPlan:  # a column fetched only to sort by is beyond bulk read
+            self.bulk_reason = "a column it would fetch to sort by is beyond bulk read"
             return None
 
     # ---- local finishing: the sort and slice a step cannot do on the server ----------------
@@ -536,11 +568,7 @@ class _Planner:
         if options.strategy == "bulk":
             chosen = [c for c in candidates if _leaf(c) is BulkRead]
             if not chosen:
-                raise PlanError(
-                    "this query cannot run as a bulk read: bulk read needs the record count (a COUNT "
-                    "probe) and has no aggregates, subqueries, polymorphic or user sub-key paths, "
-                    "custom views, or like patterns other than contains / starts with / ends with"
-                )
+                raise PlanError(f"this query cannot run as a bulk read: {self.bulk_reason}")
             return chosen[0]
 
         def key(step: Step) -> tuple[float, float]:

@@ -419,3 +419,15 @@ def test_a_plan_made_only_to_explain_cannot_run(conn: coqlkit.Connection, log: R
     with pytest.raises(coqlkit.PlanError, match="only counted its subquery"):
         result.to_arrow()
     assert log.coql() == []
+
+
+def test_a_query_bulk_read_cannot_run_is_refused_before_its_count(
+    conn: coqlkit.Connection, log: RequestLog
+) -> None:
+    conn.fields("Leads")
+    log.mark()
+    with pytest.raises(coqlkit.PlanError, match="Owner.full_name: bulk-read criteria name the module's own"):
+        conn.query("select Last_Name from Leads where Owner.full_name = 'Ann'", strategy="bulk")
+    with pytest.raises(coqlkit.PlanError, match=r"aggregates and GROUP BY \(bulk read fetches records\)"):
+        conn.query("select Lead_Source, COUNT(id) from Leads group by Lead_Source", strategy="bulk")
+    assert log.coql() == []  # no COUNT probe spent on a refusal the count cannot change
