@@ -565,18 +565,32 @@ class AsyncZohoClient:
         reading it into memory."""
         budgets = [b for b in (self.budget, budget) if b is not None]
         charge = _Charge(self, budgets, credits, f"{method} {path}")  # refuses here, before anything
+        kept = _KeptSlot()
         try:
             return await self._with_retries(
-                lambda: self._send(method, path, charge, params=params, json=json, into=into),
+                lambda: self._send(method, path, charge, kept, params=params, json=json, into=into),
                 idempotent=idempotent,
             )
         finally:
             charge.release()  # what was sent stays spent, even when cancelled: Zoho charges it
+            if kept.level is not None:  # timed out, and not tried again
+                self.slots.release()
 
     async def _send(
-        self, method: str, path: str, charge: _Charge, *, into: BinaryIO | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        charge: _Charge,
+        kept: _KeptSlot,
+        *,
+        into: BinaryIO | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
-        level = await self.slots.acquire()
+        if kept.level is None:
+            level = await self.slots.acquire()
+        else:  # the slot of the attempt that timed out: not back in line behind new calls
+            level, kept.level = kept.level, None
+        timed_out = False
         try:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -598,8 +612,14 @@ class AsyncZohoClient:
                     raise
             finally:
                 self.in_flight -= 1
+        except ApiError as exc:
+            timed_out = _timed_out(exc)  # the call's, or the token endpoint's
+            raise
         finally:
-            self.slots.release()
+            if timed_out:  # kept for the retry (or given back by request())
+                kept.level = level
+            else:
+                self.slots.release()
         charge.answered(response)
         if response.status_code < 400:
             self._last_ok = time.monotonic()
@@ -663,6 +683,19 @@ class AsyncZohoClient:
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
                 await asyncio.sleep(self.retry.delay(attempt, hint, self._rng))
+
+
+class _KeptSlot:
+    """The slot a call that timed out keeps for its retry.
+
+    Given back, its waiting calls would take it during the retry's backoff and start their
+    own full timeouts against the hung server, and the retry, back in line behind them,
+    would start its own only when they end: a third timeout before the work is told."""
+
+    __slots__ = ("level",)
+
+    def __init__(self) -> None:
+        self.level: int | None = None  # the slot's level (see AdaptiveSlots.acquire), while kept
 
 
 def _timed_out(exc: ApiError) -> bool:
