@@ -181,8 +181,10 @@ def check_target(path: str | os.PathLike[str], *, mkdir: bool = False) -> Path:
         fd = os.open(trial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise TargetError(exc.errno or errno.EIO, f"cannot write in {parent}: {_reason(exc)}", text) from exc
-    os.close(fd)
-    trial.unlink(missing_ok=True)
+    try:
+        os.close(fd)
+    finally:  # even when a signal lands here
+        trial.unlink(missing_ok=True)
     return target
 
 
@@ -231,9 +233,13 @@ class atomic_path:
             except OSError as exc:
                 check_target(self.target)  # says what is wrong with the target, if it can
                 raise TargetError(exc.errno or errno.EIO, _reason(exc), str(self.target)) from exc
-            os.close(fd)
-            with contextlib.suppress(FileNotFoundError):
-                shutil.copymode(self.target, temp)  # a file replaced keeps its permissions
+            try:
+                os.close(fd)
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.copymode(self.target, temp)  # a file replaced keeps its permissions
+            except BaseException:  # a signal (SIGTERM, Ctrl-C) landing here: no __exit__ runs
+                temp.unlink(missing_ok=True)
+                raise
             self.temp = temp
             return temp
         raise FileExistsError(f"no free temporary name beside {self.target}")  # pragma: no cover
