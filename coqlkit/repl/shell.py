@@ -71,6 +71,7 @@ from coqlkit.errors import (
 from coqlkit.language import Span, literal, render_value, split_statements
 from coqlkit.language.split import code_only
 from coqlkit.plan import Plan
+from coqlkit.plan.steps import ColumnSplit, InUnion
 from coqlkit.repl import output
 from coqlkit.repl.commands import find, help_text, interrupts
 from coqlkit.repl.config import ReplConfig
@@ -1088,12 +1089,18 @@ def _count_message(rows: int, expected: int, *, short: bool = False) -> str:
 
 
 def _strategy(plan: Plan) -> str:
-    """How the rows were read, as EXPLAIN names its steps: ``offset pages``, ``bulk read``..."""
+    """How the rows were read, as EXPLAIN names its steps: ``offset pages``, ``bulk read``,
+    ``IN split (2 × single call)``, ``column split (offset pages)``..."""
     names: list[str] = []
     for step in plan.steps():
         if not step.children and step.name not in names:
             names.append(step.name)
-    return " + ".join(names) or "no call"
+    leaves = " + ".join(names) or "no call"
+    split = next((s for s in plan.steps() if isinstance(s, (InUnion, ColumnSplit))), None)
+    if split is None:
+        return leaves
+    parts = len(split.children)
+    return f"{split.name} ({parts} × {leaves})" if len(names) == 1 else f"{split.name} ({leaves})"
 
 
 def _as_coql(value: Any) -> str:

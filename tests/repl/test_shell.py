@@ -1228,3 +1228,16 @@ def test_describe_a_module_with_a_typo(sh: Session) -> None:
     assert sh("\\d leads") == 1
     assert sh.err == "no module 'leads' in this org\n  hint: did you mean Leads?\n"
     assert sh("\\d Xyzzy") == 1 and "hint: \\dt lists the modules" in sh.err
+
+
+def test_the_summary_names_a_split_and_its_parts() -> None:
+    # 1,400 ids: two queries of one call each; the summary said "single call · 2 calls".
+    from coqlkit.catalog import Catalog
+    from coqlkit.language import parse
+    from coqlkit.plan import plan
+    from coqlkit.repl.shell import _strategy
+
+    ids = ", ".join(str(4_150_868_000_100_000_000 + i) for i in range(1_400))
+    split = plan(parse(f"select Last_Name from Leads where id in ({ids})"), Catalog.demo())
+    assert _strategy(split) == "IN split (2 × single call)"
+    assert _strategy(plan(parse("select Last_Name from Leads"), Catalog.demo(), rows=5_000)) == "offset pages"
