@@ -426,7 +426,9 @@ def test_a_query_bulk_read_cannot_run_is_refused_before_its_count(
 ) -> None:
     conn.fields("Leads")
     log.mark()
-    with pytest.raises(coqlkit.PlanError, match=r"Owner\.full_name: bulk-read criteria name the module's own"):
+    with pytest.raises(
+        coqlkit.PlanError, match=r"Owner\.full_name: bulk-read criteria name the module's own"
+    ):
         conn.query("select Last_Name from Leads where Owner.full_name = 'Ann'", strategy="bulk")
     with pytest.raises(coqlkit.PlanError, match=r"aggregates and GROUP BY \(bulk read fetches records\)"):
         conn.query("select Lead_Source, COUNT(id) from Leads group by Lead_Source", strategy="bulk")
