@@ -507,7 +507,6 @@ def run_repl(args: argparse.Namespace) -> int:
 def _cli_shell() -> type[Shell]:
     """The REPL's :class:`~coqlkit.repl.shell.Shell` as ``coqlkit query`` and ``export`` run
     it (made when first needed: the shell loads pyarrow)."""
-    import time
 
     from coqlkit.api import Result
     from coqlkit.language import parse
@@ -539,29 +538,6 @@ def _cli_shell() -> type[Shell]:
             since the query was planned (the org, its modules, the fields of the modules it reads)."""
             metadata = self.conn.credits_used - (self.planned_at or 0) - credits
             return _plural(credits, "credit") + (f" (+{metadata:,} for metadata)" if metadata > 0 else "")
-
-        def _wrote(self, rows: int, target: Path, how: str, calls: int, credits: int, started: float) -> None:
-            if self.quiet:
-                return
-            seconds = time.perf_counter() - started
-            self._message(
-                f"wrote {_plural(rows, 'row')} to {target} · {how} · {_plural(calls, 'call')} · "
-                f"{self._credits(credits)} · {seconds:.2f} s"
-            )
-
-        def _summary(self, result: Result, rows: int, started: float) -> None:
-            if not self.timing:
-                return
-            stats = result.stats
-            seconds = time.perf_counter() - started
-            self._message(
-                f"{_plural(rows, 'row')} · {_plural(stats.calls, 'call')} · {self._credits(stats.credits)} · "
-                f"{seconds:.2f} s"
-            )
-            shown = {d.format(result.text) for d in result.warnings}  # shown before it ran
-            for note in stats.notes:
-                if note not in shown and "than the COUNT probe found" not in note:
-                    self._message(f"note: {note}")
 
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
             text = super().describe(exc, where, statement)

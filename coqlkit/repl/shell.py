@@ -676,7 +676,7 @@ class Shell:
         seconds = time.perf_counter() - started
         self._message(
             f"{rows:,} row{'s' if rows != 1 else ''} · {stats.calls:,} call{'s' if stats.calls != 1 else ''} · "
-            f"{stats.credits:,} credit{'s' if stats.credits != 1 else ''} · {seconds:.2f} s"
+            f"{self._credits(stats.credits)} · {seconds:.2f} s"
         )
         shown = {d.format(result.text) for d in result.warnings}  # shown before it ran
         for note in stats.notes:
@@ -760,9 +760,12 @@ class Shell:
         seconds = time.perf_counter() - started
         self._message(
             f"wrote {rows:,} row{'s' if rows != 1 else ''} to {target} · {how} · "
-            f"{calls:,} call{'s' if calls != 1 else ''} · {credits:,} credit{'s' if credits != 1 else ''} · "
-            f"{seconds:.2f} s"
+            f"{calls:,} call{'s' if calls != 1 else ''} · {self._credits(credits)} · {seconds:.2f} s"
         )
+
+    def _credits(self, credits: int) -> str:
+        """A query's credits in its summary line (``coqlkit export`` adds the metadata's)."""
+        return f"{credits:,} credit{'s' if credits != 1 else ''}"
 
     # ---- commands --------------------------------------------------------------------------------
 
