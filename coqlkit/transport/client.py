@@ -128,6 +128,7 @@ class DailyCredits:
         self.at = 0.0  # when (time.monotonic())
         self.epoch = 0  # one more with each figure: which sends it already counts
         self.order = -1  # the send number of the call whose answer gave the figure
+        self.sends_then = -1  # the client's sends when the figure came: those were in flight
         self.held = 0  # credits of calls asked for, not sent
         self.sent = 0  # credits of calls sent since the figure
 
@@ -148,18 +149,22 @@ class DailyCredits:
                 left=max(0, left),
             )
 
-    def saw(self, figure: int, order: int) -> None:
-        """A figure from the answer to the call sent ``order``-th (an older one is ignored)."""
-        if order < self.order:
-            return
-        self.figure, self.at, self.order = figure, time.monotonic(), order
+    def saw(self, figure: int, order: int, sends: int) -> bool:
+        """A figure from the answer to the call sent ``order``-th, ``sends`` calls having been
+        sent by now; whether it was taken. Calls in flight together may be run by Zoho in
+        any order: the answer of one already sent when the current figure came is an older
+        view when it says more is left (it ran first), a newer one when it says less."""
+        if self.figure is not None and order <= self.sends_then and figure >= self.figure - self.sent:
+            return False
+        self.figure, self.at, self.order, self.sends_then = figure, time.monotonic(), order, sends
         self.epoch += 1
         self.sent = 0
+        return True
 
-    def refused(self, credits: int, order: int) -> None:
+    def refused(self, credits: int, order: int, sends: int) -> None:
         """Zoho answered ``LIMIT_REACHED`` to a call of ``credits``: fewer than that are left."""
         left = self.left
-        self.saw(credits - 1 if left is None else min(left, credits - 1), max(order, self.order))
+        self.saw(credits - 1 if left is None else min(left, credits - 1), max(order, self.order), sends)
 
 
 class AdaptiveSlots:
@@ -316,11 +321,10 @@ class _Charge:
             self._daily_sent(charged - self.credits)
         remaining = _header_int(response, "x-api-credits-remaining")
         if remaining is not None:
-            if self.order >= daily.order:  # not an older answer that came late
+            if daily.saw(remaining, self.order, self.client.sends):  # not an older view that came late
                 self.client.credits_remaining = remaining
-            daily.saw(remaining, self.order)
         elif response.status_code == 429 and _code(response) == "LIMIT_REACHED":
-            daily.refused(self.credits, self.order)
+            daily.refused(self.credits, self.order, self.client.sends)
         if not ok:
             daily.held += self.credits
 

@@ -301,9 +301,18 @@ def test_a_stale_figure_is_not_trusted(org_db: str, store: FileTokenStore) -> No
 
 def test_an_older_answer_that_comes_late_does_not_undo_a_newer_figure() -> None:
     daily = DailyCredits()
-    daily.saw(100, order=5)
+    assert daily.saw(100, order=5, sends=6)  # the 6th call was in flight then
     daily.sent = 3
-    daily.saw(120, order=4)  # sent before the call whose answer said 100
+    assert not daily.saw(120, order=4, sends=6)  # sent before the call whose answer said 100
     assert daily.left == 97
-    daily.saw(90, order=6)
+    # Sent after the 5th but before its answer came, and run first by Zoho: its answer,
+    # though later, says more than is left: an older view, not taken.
+    assert not daily.saw(99, order=6, sends=8)
+    assert daily.left == 97
+    # Run after: it says less. Taken, whatever order the calls went out in.
+    assert daily.saw(95, order=4, sends=8)
+    assert daily.left == 95
+    assert daily.saw(90, order=9, sends=9)  # sent after the figure came: credits may come back
     assert daily.left == 90 and daily.figure == 90
+    assert daily.saw(150, order=10, sends=10)
+    assert daily.left == 150
