@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -431,33 +431,20 @@ def test_exit_5_the_orgs_credits_are_spent(cli: Any, org_db: Path, monkeypatch: 
 
 def test_exit_130_interrupted(slow: Sandbox) -> None:
     """SIGINT while the pages are on their way: the read stops, nothing half-written."""
+    where = "Email is not null"
     assert slow.state is not None
-    requests = slow.state.requests
-    since = len(requests)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coqlkit", "query", "-c", "select Last_Name from Leads"],
-        env=child_env(**slow.environment()),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    since = len(slow.state.requests)
+    status, out, err = signalled(
+        ["query", "-c", f"select Last_Name from Leads where {where}"],
+        child_env(**slow.environment()),
+        # its COUNT probe: told apart by its WHERE (an earlier test's stopped child may
+        # still have calls in flight that the sandbox logs now)
+        lambda: any(where in str(e.get("coql")) for e in coql_calls(slow, since)),
+        signal.SIGINT,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not any(e["path"].endswith("/coql") for e in list(requests)[since:]):  # the COUNT probe
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.01)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 130, err
+    assert status == 130, err
     assert err.endswith("cancelled (Ctrl-C)\n") and "Traceback" not in err
     assert out == ""
-
-
-# ---- the real command ----------------------------------------------------------------------------
 
 
 def test_the_sandbox_and_stdin(tmp_path: Path) -> None:
@@ -822,6 +809,30 @@ def partials(directory: Path) -> list[str]:
     return [name for name in os.listdir(directory) if name.endswith(".partial")]
 
 
+def signalled(
+    args: list[str], env: dict[str, str], ready: Callable[[], bool], sig: int, *, settle: float = 0.0
+) -> tuple[int, str, str]:
+    """``python -m coqlkit ARGS``, sent ``sig`` once ``ready()`` (and ``settle`` seconds
+    more): its exit status, standard output and standard error."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coqlkit", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(ready, process)
+        time.sleep(settle)
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return process.returncode, out, err
+
+
 @pytest.mark.parametrize(("name", "status"), [("SIGTERM", 143), ("SIGHUP", 129)])
 def test_a_termination_signal_cleans_up_as_ctrl_c_does(
     slow: Sandbox, tmp_path: Path, name: str, status: int
@@ -830,25 +841,17 @@ def test_a_termination_signal_cleans_up_as_ctrl_c_does(
     file goes, the file it would have replaced keeps its content."""
     target = tmp_path / "leads.parquet"
     target.write_bytes(b"old")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coqlkit", "export", "select Last_Name from Leads", str(target)],
-        env=child_env(**slow.environment(), XDG_CACHE_HOME=str(tmp_path / "cache")),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    # Signalled once the temporary is there (the pages on their way), and past its
+    # creation: a signal landing inside it can still leave the empty temporary (about 1 run
+    # in 25 here), which the next export to it removes.
+    status_, _, err = signalled(
+        ["export", "select Last_Name from Leads", str(target)],
+        child_env(**slow.environment(), XDG_CACHE_HOME=str(tmp_path / "cache")),
+        lambda: bool(partials(tmp_path)),
+        getattr(signal, name),
+        settle=0.2,
     )
-    try:
-        wait_until(lambda: bool(partials(tmp_path)), process)  # the pages are on their way
-        # Past the file's creation: a signal landing inside it can still leave the empty
-        # temporary (about 1 run in 25 here), which the next export to it removes.
-        time.sleep(0.2)
-        process.send_signal(getattr(signal, name))
-        _, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == status, err
+    assert status_ == status, err
     # What it spent, if anything yet (the file may be opened before the first call), follows.
     assert re.search(
         rf"\ncoqlkit: terminated \({name}\)\n"
@@ -864,36 +867,18 @@ def test_a_termination_signal_cleans_up_as_ctrl_c_does(
 def test_sigterm_during_query_to_a_file(slow: Sandbox, tmp_path: Path) -> None:
     target = tmp_path / "q.csv"
     target.write_text("precious,data\n")
+    where = "First_Name is not null"
     assert slow.state is not None
     since = len(slow.state.requests)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "coqlkit",
-            "query",
-            "-c",
-            "select Last_Name from Leads where First_Name is not null",
-            "-o",
-            str(target),
-        ],
-        env=child_env(**slow.environment(), XDG_CACHE_HOME=str(tmp_path / "cache")),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    status, _, err = signalled(
+        ["query", "-c", f"select Last_Name from Leads where {where}", "-o", str(target)],
+        child_env(**slow.environment(), XDG_CACHE_HOME=str(tmp_path / "cache")),
+        # its COUNT probe: told apart by its WHERE (an earlier test's stopped child may
+        # still have calls in flight that the sandbox logs now)
+        lambda: any(where in str(e.get("coql")) for e in coql_calls(slow, since)),
+        signal.SIGTERM,
     )
-    try:
-        requests = slow.state.requests
-        # This query's own calls: an earlier test's child, stopped mid-read, may still have
-        # calls in flight that the sandbox logs now (a signal then came before the handler).
-        wait_until(lambda: any("First_Name" in str(e.get("coql")) for e in list(requests)[since:]), process)
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 143, err
+    assert status == 143, err
     assert sorted(os.listdir(tmp_path)) == ["cache", "q.csv"] and target.read_text() == "precious,data\n"
 
 
@@ -904,33 +889,13 @@ def test_sigterm_during_a_bulk_read_removes_its_downloads(org_db: Path, tmp_path
     with Sandbox(records=RECORDS, db=str(org_db), bulk_seconds=1, latency_ms=300) as bulk:
         assert bulk.state is not None
         requests = bulk.state.requests
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "coqlkit",
-                "export",
-                "select Last_Name from Leads",
-                str(target),
-                "--strategy",
-                "bulk",
-            ],
-            env=child_env(**bulk.environment(), TMPDIR=str(temp), XDG_CACHE_HOME=str(tmp_path / "cache")),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        status, _, err = signalled(
+            ["export", "select Last_Name from Leads", str(target), "--strategy", "bulk"],
+            child_env(**bulk.environment(), TMPDIR=str(temp), XDG_CACHE_HOME=str(tmp_path / "cache")),
+            lambda: any("/bulk/" in e["path"] for e in list(requests)) and bool(os.listdir(temp)),
+            signal.SIGTERM,
         )
-        try:
-            wait_until(
-                lambda: any("/bulk/" in e["path"] for e in list(requests)) and bool(os.listdir(temp)), process
-            )
-            process.send_signal(signal.SIGTERM)
-            _, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    assert process.returncode == 143, err
+    assert status == 143, err
     assert os.listdir(temp) == [] and not target.exists() and partials(tmp_path) == []
 
 
