@@ -15,8 +15,9 @@ import signal
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -259,6 +260,16 @@ def slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         yield running
 
 
+def await_count(term: Terminal, requests: Iterable[dict[str, Any]], before: int, where: str) -> None:
+    """Until the sandbox has logged the COUNT probe of the query with ``where`` (its own
+    WHERE tells it apart: an earlier test's stopped session may still have calls in
+    flight that the sandbox logs now)."""
+    deadline = time.monotonic() + 20
+    while not any(where in str(e.get("coql")) for e in list(requests)[before:]):
+        assert time.monotonic() < deadline, term.tail()
+        term.settle(0.05)
+
+
 @pytest.mark.slow
 @needs_a_pty
 def test_ctrl_c_stops_a_long_read_and_ctrl_d_quits(
@@ -272,11 +283,8 @@ def test_ctrl_c_stops_a_long_read_and_ctrl_d_quits(
     term.expect(r"loading metadata…")  # the prompt came first; the metadata follows
 
     before = len(requests)
-    term.send("select Last_Name from Leads;\r")
-    deadline = time.monotonic() + 20
-    while not any(e["path"].endswith("/coql") for e in list(requests)[before:]):  # the COUNT probe
-        assert time.monotonic() < deadline, term.tail()
-        term.settle(0.05)
+    term.send("select Last_Name from Leads where Email is not null;\r")
+    await_count(term, requests, before, "Email is not null")
     term.send("\x03")  # Ctrl-C, while the pages are on their way
     term.expect(r"cancelled \(Ctrl-C\)")
     term.expect(r"coql:env\*>")
@@ -286,7 +294,10 @@ def test_ctrl_c_stops_a_long_read_and_ctrl_d_quits(
     term.expect(r"\(2 rows\)")
     term.send("\x04")  # Ctrl-D
     assert term.wait_for_exit() == 0
-    assert history(home) == ["select Last_Name from Leads;", "select Last_Name from Leads limit 2;"]
+    assert history(home) == [
+        "select Last_Name from Leads where Email is not null;",
+        "select Last_Name from Leads limit 2;",
+    ]
 
 
 # ---- Repl in this process: keys from a pipe, no terminal ------------------------------------------
@@ -487,11 +498,8 @@ def test_sigterm_ends_the_repl_at_the_prompt_and_mid_query(
     term = spawn(terminals, [], {**home, **slow.environment()}, tmp_path / "query.log")
     term.expect(r"coql:env\*>")
     before = len(requests)
-    term.send("select Last_Name from Leads;\r")
-    deadline = time.monotonic() + 20
-    while not any(e["path"].endswith("/coql") for e in list(requests)[before:]):  # the COUNT probe
-        assert time.monotonic() < deadline, term.tail()
-        term.settle(0.05)
+    term.send("select Last_Name from Leads where First_Name is not null;\r")
+    await_count(term, requests, before, "First_Name is not null")
     term.child.kill(signal.SIGTERM)
     assert term.wait_for_exit() == 143
     assert "terminated (SIGTERM)" in term.screen and "Traceback" not in term.screen
