@@ -14,13 +14,14 @@ Python value       COQL literal
 ``date``           ``'2024-05-28'``
 ``datetime``       ``'2024-05-28T09:30:00+05:30'`` (must carry a time zone;
                    seconds precision, as Zoho accepts; an offset with seconds
-                   is sent in UTC)
+                   is sent in UTC); without a zone, only midnight: the day
+                   ``'2024-05-28'``, as a date column comes back in pandas
 list, tuple, set   the values of ``in (...)`` / ``not in (...)``
 =================  ==================================================
 
 numpy and pandas values bind as the Python values they stand for: ``np.float64`` as a
 ``float``, ``np.int64`` as an ``int``, ``np.bool_`` as a ``bool``, ``np.datetime64`` as a
-``date`` (a day) or a ``datetime`` (refused without a zone, like any naive datetime), a
+``date`` (a day) or a ``datetime`` (refused without a zone unless at midnight), a
 ``pd.Timestamp`` as the ``datetime`` it is; a one-dimensional array, ``Series`` or
 ``Index`` as a list.
 
@@ -175,6 +176,11 @@ def literal(value: Any, param: Param | None = None) -> Value:
         if value != value:  # pandas' NaT
             raise ParameterError(f"{name} is NaT; write 'is null' in the query instead")
         offset = value.utcoffset()
+        if offset is None and value.time() == dt.time():
+            # A naive midnight is a day: what a date column becomes in pandas (Timestamp,
+            # datetime64[ms]), so "filter by what I just got" works on date fields. On a
+            # datetime field the validator refuses the date it becomes, asking for an offset.
+            return String(value.date().isoformat(), span=span)
         if offset is None:
             raise ParameterError(
                 f"{name} is a datetime without a time zone; Zoho needs the offset "

@@ -12,7 +12,7 @@ unicode; ints; finite floats and Decimals; dates; tz-aware datetimes; bools; lis
 * **values**: every bound value comes back from the rendered text as the value given: text
   exactly, numbers numerically, dates as ISO dates, datetimes as the same instant written
   ``yyyy-MM-ddTHH:mm:ss±HH:mm`` (in the value's own offset, or UTC when that offset has seconds).
-* **refusals**: ``None``, naive datetimes, NaN and infinities, numbers of more than 100 digits,
+* **refusals**: ``None``, naive datetimes (but at midnight), NaN and infinities, numbers of more than 100 digits,
   empty lists, lists outside IN, values of unsupported types and missing parameters raise
   ``ParameterError`` — from ``bind`` and from ``parse(text, params=...)`` alike.
 * ``parse(text, params=p) == bind(parse(text), p)``.
@@ -284,10 +284,11 @@ class _Opaque:
     """A value of a type that has no COQL literal."""
 
 
-#: Values that have no literal anywhere: None, naive datetimes, NaN and infinities, other types.
+#: Values that have no literal anywhere: None, naive datetimes (but midnight: a day), NaN and
+#: infinities, other types.
 BAD_ATOMS: st.SearchStrategy[Any] = st.one_of(
     st.none(),
-    st.datetimes(),
+    st.datetimes().filter(lambda d: d.time() != dt.time()),
     st.sampled_from([float("nan"), float("inf"), float("-inf")]),
     st.sampled_from([Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity")]),
     st.sampled_from([_Opaque(), b"bytes", 1j, {"a": 1}, dt.time(9, 30), dt.timedelta(days=1), object()]),
@@ -492,6 +493,30 @@ def test_numpy_arrays_and_pandas_series_bind_as_in_lists() -> None:
         bind(parse(NUMPY_BASE), {"x": 0, "xs": stamps})
     days = np.array(["2025-01-31", "2025-02-01"], dtype="datetime64[D]")
     assert render(bind(parse(NUMPY_BASE), {"x": 0, "xs": days})).endswith("in ('2025-01-31', '2025-02-01')")
+
+
+def test_a_naive_midnight_binds_as_its_day() -> None:
+    """What a date column becomes in pandas (a naive midnight Timestamp, datetime64[ms]) binds
+    back as the day; a naive time of day is still refused (which zone?)."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    days = pd.Series(pd.to_datetime(["2025-01-31", "2025-02-01"]))
+    for value, written in (
+        (dt.datetime(2025, 1, 31), "'2025-01-31'"),
+        (days.max(), "'2025-02-01'"),
+        (days.values.max(), "'2025-02-01'"),
+        (np.datetime64("2025-01-31T00:00:00.000"), "'2025-01-31'"),
+    ):
+        assert render(bind(parse(NUMPY_BASE), {"x": value, "xs": ["Chat"]})).find(f"> {written} and") > 0, (
+            value
+        )
+    for naive in (
+        dt.datetime(2025, 1, 31, 0, 0, 1),
+        dt.datetime(2025, 1, 31, 0, 0, 0, 1),
+        pd.Timestamp("2025-01-31 09:30"),
+    ):
+        with pytest.raises(ParameterError, match="without a time zone"):
+            bind(parse(NUMPY_BASE), {"x": naive, "xs": ["Chat"]})
 
 
 def test_numpy_and_pandas_missing_values_are_refused_as_nulls() -> None:

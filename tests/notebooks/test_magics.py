@@ -526,7 +526,7 @@ def test_a_missing_variable_is_pointed_at(ip: InteractiveShell, conn: coqlkit.Co
 
 
 def test_a_value_without_a_coql_form_is_pointed_at(ip: InteractiveShell) -> None:
-    ip.user_ns["when"] = dt.datetime(2025, 1, 1)  # no time zone
+    ip.user_ns["when"] = dt.datetime(2025, 1, 1, 9, 30)  # no time zone (a naive midnight would be the day)
     _, out = cell(ip, "", "select Last_Name from Leads where Created_Time > :when")
     text = error_of(out)
     assert text.startswith("1:50: INVALID_PARAMETER: :when is a datetime without a time zone")
