@@ -255,6 +255,17 @@ def aliases(ctx: Context) -> Iterator[Diagnostic]:
             )
             continue
         owners.setdefault(item.alias.lower(), []).append(item)
+        if item.alias.lower() == "id" and item.expr != FieldRef(("id",)) and not _grouped(ctx):
+            # Zoho sends every record's id under "id": the column and the id would share a key.
+            yield Diagnostic(
+                "INVALID_ALIAS",
+                f"the alias '{item.alias}' is the key Zoho sends each record's id under: "
+                f"the column ({item.expr.name}) and the record id would collide",
+                item.alias_span or item.span,
+                details={"alias": item.alias, "column_name": item.expr.name},
+                hint="choose another alias",
+            )
+            continue
         if item.expr == FieldRef(("id",)) and not ctx.select.group_by:
             yield Diagnostic(
                 "INVALID_ALIAS",
@@ -286,6 +297,13 @@ def aliases(ctx: Context) -> Iterator[Diagnostic]:
     yield from _alias_is_a_field(ctx, names)
 
 
+def _grouped(ctx: Context) -> bool:
+    """A query of groups: its rows are not records and carry no id."""
+    return bool(ctx.select.group_by) or any(
+        isinstance(c, Column) and isinstance(c.expr, Aggregate) for c in ctx.select.columns
+    )
+
+
 def _alias_is_a_field(ctx: Context, selected: set[str]) -> Iterator[Diagnostic]:
     """``select Last_Name Email from Leads``: a missing comma makes a column named Email that
     holds Last_Name. Zoho runs it; the result misleads, so this is a warning."""
@@ -296,6 +314,8 @@ def _alias_is_a_field(ctx: Context, selected: set[str]) -> Iterator[Diagnostic]:
     for item in ctx.select.columns:
         if not isinstance(item, Column) or item.alias is None or item.alias in selected:
             continue  # an alias naming a selected column is the error above
+        if item.alias.lower() == "id" and not _grouped(ctx):
+            continue  # the error above
         if isinstance(item.expr, Aggregate):
             continue  # SUM(Amount) amount names a figure, not a missing comma
         other = fields.get(item.alias.lower())
