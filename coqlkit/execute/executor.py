@@ -378,12 +378,15 @@ def _value(value: object) -> Value:
 
 
 class _Run:
-    def __init__(self, client: AsyncZohoClient, plan: Plan, tz: str, stats: RunStats, ahead: int) -> None:
+    def __init__(
+        self, client: AsyncZohoClient, plan: Plan, tz: str, stats: RunStats, ahead: int, *, lazy: bool = False
+    ) -> None:
         self.client = client
         self.plan = plan
         self.tz = tz
         self.stats = stats
         self.ahead = ahead
+        self.lazy = lazy
 
     def schema(self, step: Step) -> pa.Schema:
         return schema(step.columns, tz=self.tz)
@@ -398,7 +401,15 @@ class _Run:
     def _source(self, step: Step, ahead: int) -> AsyncGenerator[pa.RecordBatch, None]:
         actual = self.stats.actual(step)
         if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
-            return scan(self.client, step, self.schema(step), actual, ahead=ahead, notes=self.stats.notes)
+            return scan(
+                self.client,
+                step,
+                self.schema(step),
+                actual,
+                ahead=ahead,
+                notes=self.stats.notes,
+                lazy=self.lazy,
+            )
         if isinstance(step, BulkRead):
             poll = self.plan.options.bulk_poll_seconds
             return bulk_read(self.client, step, self.schema(step), actual, poll_seconds=poll)
@@ -457,11 +468,16 @@ async def execute(
     tz: str = "UTC",
     stats: RunStats | None = None,
     ahead: int | None = None,
+    lazy: bool = False,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The rows of ``plan`` as record batches of :func:`result_schema`, in order.
 
     ``ahead`` bounds the pages asked for but not yet delivered (default: twice the client's
-    concurrency). Close the iterator (``aclose()``, or leave an ``async with
+    concurrency). ``lazy`` starts each scan with its first page alone and opens the window
+    when a second batch is asked for: a reader that may want only the first rows spends a
+    page, not a window (the steps that read their parts side by side, a wide query's column
+    groups and a long IN's slices, ask their parts for more at once, so they open at
+    once). Close the iterator (``aclose()``, or leave an ``async with
     contextlib.aclosing(...)``) to stop early: every call in flight is cancelled.
     """
     if not all(sub.read for sub in plan.subqueries):
@@ -473,7 +489,7 @@ async def execute(
     before_calls, before_credits = plan.spent
     stats.calls, stats.credits = stats.calls + before_calls, stats.credits + before_credits
     ahead = ahead if ahead is not None else 2 * client.settings.concurrency
-    run = _Run(client, plan, tz, stats, ahead)
+    run = _Run(client, plan, tz, stats, ahead, lazy=lazy)
     final = result_schema(plan, tz=tz)
     started = time.perf_counter()
     rows = 0

@@ -14,6 +14,11 @@ have no id: a group already delivered (records changed during the read shifted t
 between two pages) is dropped, and ``notes`` says so with a ConsistencyWarning. When the size is
 unknown (``until_short``), the first short page ends the scan; an ``open_ended`` scan asks
 for one more page, then two, then four... at most ``ahead`` past the last full one.
+
+A ``lazy`` scan asks for the first page alone (and, in keyset windows, for no window's last
+page before it) and opens the whole window only when its consumer comes back for a second
+batch: a reader that wants a few rows (a DB-API ``fetchone``) spends one page's credits, not
+a window's.
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ class _Scan:
         actual: Actual,
         ahead: int,
         notes: list[str],
+        *,
+        lazy: bool = False,
     ) -> None:
         self.client = client
         self.notes = notes
@@ -73,6 +80,8 @@ class _Scan:
         self.schema = schema
         self.actual = actual
         self.ahead = max(2, ahead)
+        # Lazy: the page the delivery waits for alone, until a second batch is asked for.
+        self.opened = not lazy
         self.keyset = isinstance(step, KeysetPages)
         self.window_rows = step.window_rows if isinstance(step, KeysetPages) else 0
         self.boundaries: dict[int, int | None] = {0: None}
@@ -142,11 +151,13 @@ class _Scan:
                     batch = self._unique(ready.pop(next_seq))
                     next_seq += 1
                     # Refill the window first: the next pages come in while the consumer works.
-                    self._launch(pending, inflight, len(ready), next_seq)
+                    if self.opened:
+                        self._launch(pending, inflight, len(ready), next_seq)
                     self.actual.rows += batch.num_rows
                     self.actual.seconds = time.perf_counter() - started
                     if batch.num_rows:
                         yield batch
+                        self.opened = True  # the consumer came back for more
                     continue
                 self._launch(pending, inflight, len(ready), next_seq)
                 if not inflight:  # pragma: no cover - a planned page always waits for a launch
@@ -188,6 +199,9 @@ class _Scan:
     ) -> None:
         """Send what may go: never more than ``ahead`` pages out or waiting to be delivered,
         except the very page the delivery waits for."""
+        if not self.opened:
+            self._launch_first(pending, inflight, next_seq)
+            return
         while pending:
             job = pending[0]
             if job.page.window not in self.boundaries:
@@ -198,6 +212,21 @@ class _Scan:
             if job.deliver and self._finished(job.seq):
                 continue
             inflight[asyncio.ensure_future(self._fetch(job))] = job
+
+    def _launch_first(
+        self,
+        pending: deque[_Job],
+        inflight: dict[asyncio.Future[tuple[pa.RecordBatch, str | None]], _Job],
+        next_seq: int,
+    ) -> None:
+        """A lazy scan not yet opened: only the page the delivery waits for, and the last
+        pages of the skipped windows before it (they deliver nothing, but open its window)."""
+        for job in [j for j in pending if j.page.window in self.boundaries]:
+            if job.deliver and job.seq != next_seq:
+                continue
+            pending.remove(job)
+            if not (job.deliver and self._finished(job.seq)):
+                inflight[asyncio.ensure_future(self._fetch(job))] = job
 
     def _after(self, job: _Job, rows: int, last_id: str | None, pending: deque[_Job]) -> None:
         page = job.page
@@ -322,9 +351,11 @@ async def scan(
     *,
     ahead: int = 20,
     notes: list[str] | None = None,
+    lazy: bool = False,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of a SingleCall, OffsetPages or KeysetPages step, in order; what the read
-    noticed (groups that came twice) is added to ``notes``."""
+    noticed (groups that came twice) is added to ``notes``. ``lazy``: the first page alone,
+    the whole window once a second batch is asked for (see the module)."""
     if isinstance(step, SingleCall):
         started = time.perf_counter()
         body, credits = await client.coql_body(render(step.query))
@@ -334,7 +365,7 @@ async def scan(
         actual.seconds = time.perf_counter() - started
         yield batch
         return
-    scanner = _Scan(client, step, schema, actual, ahead, [] if notes is None else notes)
+    scanner = _Scan(client, step, schema, actual, ahead, [] if notes is None else notes, lazy=lazy)
     async with contextlib.aclosing(scanner.run()) as batches:
         async for batch in batches:
             yield batch
