@@ -25,6 +25,7 @@ import contextlib
 import contextvars
 import errno
 import hashlib
+import io
 import os
 import re
 import secrets
@@ -43,6 +44,7 @@ from coqlkit.execute.arrow import empty_batch
 
 __all__ = [
     "FORMATS",
+    "AtomicText",
     "ExportError",
     "TargetError",
     "atomic_path",
@@ -203,6 +205,78 @@ def _export_error(exc: OSError, target: Path) -> ExportError:
     return ExportError(
         code, f"{_reason(exc)} (nothing written: the file there is left as it was)", str(target)
     )
+
+
+class AtomicText(io.TextIOBase):
+    """A text file written piece by piece that appears whole or not at all: the text goes
+    into a hidden temporary beside ``target`` (see :class:`atomic_path`), which becomes
+    ``target`` on :meth:`commit`. For output that comes query by query: the shell's
+    ``\\o FILE``, ``coqlkit query -o FILE``.
+
+    A write that fails (a full disk) removes the temporary and raises :class:`ExportError`
+    naming ``target``, which is left as it was (:attr:`failed` is then true); so does
+    :meth:`discard` and :meth:`close`. Opening raises :class:`TargetError` when ``target``
+    cannot be written.
+    """
+
+    def __init__(self, target: str | os.PathLike[str], *, mkdir: bool = False) -> None:
+        super().__init__()
+        self.target = Path(target)
+        self.failed = False
+        self._atomic = atomic_path(self.target, mkdir=mkdir)
+        temp = self._atomic.__enter__()
+        try:
+            self._file = open(temp, "w", encoding="utf-8")  # noqa: SIM115 - until commit/discard
+        except BaseException:
+            self._atomic.__exit__(OSError, None, None)  # removes the temporary
+            raise
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        try:
+            return self._file.write(text)
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def flush(self) -> None:
+        if self._file.closed:
+            return
+        try:
+            self._file.flush()
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def commit(self) -> Path:
+        """Close the file and give it the target's name (an :class:`ExportError` when the
+        last bytes cannot be written: the target is then left as it was)."""
+        try:
+            self._file.close()
+        except OSError as exc:
+            raise self._failed(exc) from exc
+        super().close()
+        self._atomic.__exit__(None, None, None)
+        return self.target
+
+    def discard(self) -> None:
+        """Forget what was written: the target is left as it was."""
+        if self.closed:
+            return
+        with contextlib.suppress(OSError):
+            self._file.close()
+        super().close()
+        self._atomic.__exit__(ExportError, None, None)
+
+    def close(self) -> None:
+        """:meth:`discard`, unless committed: only :meth:`commit` publishes the file (an
+        object dropped or closed on the way out of an error leaves the target alone)."""
+        self.discard()
+
+    def _failed(self, exc: OSError) -> ExportError:
+        self.failed = True
+        self.discard()
+        return _export_error(exc, self.target)
 
 
 class atomic_path:

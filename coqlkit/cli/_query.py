@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from coqlkit.errors import (
     ConfigError,
@@ -342,13 +342,6 @@ def _output_format(path: str, given: str | None) -> str | None:
     return OUTPUT_FORMATS[suffix]
 
 
-class _NotReplaced(Exception):
-    """``query -o FILE``: a query failed, so FILE keeps what it held."""
-
-    def __init__(self, status: int) -> None:
-        self.status = status
-
-
 def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
 
@@ -365,11 +358,11 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
         params = _params(args)
         with _connection(args, err) as conn:
 
-            def run(sink: TextIO | None) -> int:
+            def run(sink: export.AtomicText | None) -> int:
                 shell = _shell(
                     conn,
                     args,
-                    sink or out,
+                    out if sink is None else cast(TextIO, sink),
                     err,
                     params,
                     progress=err.isatty(),
@@ -381,20 +374,30 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                 elif not out.isatty() or sink is not None:
                     shell.fmt = "csv" if shell.fmt in ("table", "auto", "vertical") else shell.fmt
                 if sink is not None:
-                    shell.sink = sink
-                return int(shell.execute(text, source=source))
+                    shell.sink = cast(TextIO, sink)
+                try:
+                    status = int(shell.execute(text, source=source))
+                except BaseException:
+                    shell.close(keep=False)  # an \o FILE of the script: left as it was
+                    raise
+                return max(status, int(shell.close()))
 
             if target is None:
                 return run(None)
-            try:  # the rows go to a temporary that becomes FILE only when every query ran
-                with export.atomic_path(target, mkdir=False) as temp:
-                    with open(temp, "w", encoding="utf-8") as sink:
-                        status = run(sink)
-                    if status:
-                        raise _NotReplaced(status)
-            except _NotReplaced as failed:
+            # The rows go to a temporary that becomes FILE only when every query ran.
+            sink = export.AtomicText(target)
+            try:
+                status = run(sink)
+            except BaseException:
+                sink.discard()
+                raise
+            if sink.failed:  # the shell said why, and stopped
+                return status
+            if status:
+                sink.discard()
                 print(f"coqlkit: {target} was left as it was (a query failed)", file=err)
-                return failed.status
+                return status
+            sink.commit()
             return status
 
     return _guard(body, err)

@@ -328,8 +328,10 @@ class Repl:
                 self.shell.execute(text)
                 if self.shell.metadata_changed:
                     self._reload()
-        finally:
-            self.shell.close()
+        except BaseException:  # a signal: an \o file is forgotten, any file there left as it was
+            self.shell.close(keep=False)
+            raise
+        self.shell.close()
         return 0
 
     @contextlib.contextmanager

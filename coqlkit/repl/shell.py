@@ -47,7 +47,7 @@ import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import pyarrow as pa
 
@@ -356,6 +356,7 @@ class Shell:
         self.failed_since = False  # a statement after the last query failed before it ran
         self.sink: TextIO | None = None
         self.sink_path: Path | None = None
+        self._output: export.AtomicText | None = None  # the \o file (the sink), till it ends
         self.done = False
         self.interactive = interactive
         self.display = display
@@ -399,7 +400,8 @@ class Shell:
             except BrokenPipeError:  # whoever read our output has gone: so is the point of going on
                 raise
             except OSError as exc:  # a file that cannot be read or written (\o, \export, \e)
-                self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+                if not self._output_failed(exc):
+                    self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
                 result = exit_code(exc)
             if result == 130:  # interrupted inside \i: the rest of this input stops too
                 return 130
@@ -945,16 +947,48 @@ class Shell:
         return self._export_result(result, target, kind, started)
 
     def cmd_output(self, arg: str) -> int:
-        if self.sink is not None:
-            self.sink.close()
-            self.sink = self.sink_path = None
+        """``\\o FILE``: results go to FILE, which appears whole when output goes elsewhere
+        (the next ``\\o``, leaving the shell); until then, any file there is as it was, and
+        a write that fails (a full disk) leaves it so."""
+        status = self._end_output()
         if not arg:
             self._message("results go to the screen")
+            return status
+        path = Path(os.path.expanduser(arg))
+        file = export.AtomicText(path)  # TargetError (an OSError naming FILE): said by execute
+        self.sink, self.sink_path, self._output = cast(TextIO, file), path, file
+        self._message(f"results go to {path} (written there at the next \\o or when you leave)")
+        return status
+
+    def _end_output(self, *, keep: bool = True) -> int:
+        """Close an ``\\o`` file: it takes its name (``keep``) or is forgotten."""
+        sink, path = self._output, self.sink_path
+        if sink is None:
             return 0
-        self.sink_path = Path(os.path.expanduser(arg))
-        self.sink = open(self.sink_path, "w", encoding="utf-8")  # noqa: SIM115 - kept open until \o
-        self._message(f"results go to {self.sink_path}")
+        self.sink = self.sink_path = self._output = None
+        if not keep:
+            sink.discard()
+            return 0
+        try:
+            sink.commit()
+        except export.ExportError as exc:
+            self._message(f"{path}: {exc.strerror}")
+            return exit_code(exc)
         return 0
+
+    def _output_failed(self, exc: OSError) -> bool:
+        """Whether ``exc`` is the ``\\o`` file's write failing; if so, output goes back to
+        the screen (or, in a script, the rest is not run: it would have gone to the file)."""
+        sink: object = self.sink  # an \o file, or the file of ``coqlkit query -o``
+        if not isinstance(sink, export.AtomicText) or not sink.failed:
+            return False
+        self.sink = self.sink_path = self._output = None
+        if self.interactive:
+            self._message(f"{exc.filename}: {exc.strerror}; results go to the screen")
+        else:
+            self._message(f"{exc.filename}: {exc.strerror}; stopping")
+            self.done = True
+        return True
 
     def cmd_include(self, arg: str) -> int:
         if not arg:
@@ -1057,10 +1091,10 @@ class Shell:
         rendered = output.render(table, config=config, fmt=self.fmt, capped=False)
         self._emit(rendered.screen)
 
-    def close(self) -> None:
-        if self.sink is not None:
-            self.sink.close()
-            self.sink = None
+    def close(self, *, keep: bool = True) -> int:
+        """The end of the session: an ``\\o`` file takes its name (``keep=False``, on the
+        way out of an error or a signal: it is forgotten, any file there left as it was)."""
+        return self._end_output(keep=keep)
 
 
 @contextlib.contextmanager

@@ -935,6 +935,76 @@ def test_a_full_disk_is_an_io_error_naming_the_file(zoho: dict[str, str], tmp_pa
     assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv"] and target.read_text() == "old"
 
 
+def _small_files() -> None:  # in the child: files stop at 50 kB, as on a full disk
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def test_a_full_disk_under_query_o_is_an_io_error_and_keeps_the_file(
+    zoho: dict[str, str], tmp_path: Path
+) -> None:
+    """``query -o FILE`` on a full disk: exit 7 (the file could not be written, as ``export``),
+    not 2 (usage), the file named, and FILE left as it was."""
+    target = tmp_path / "leads.csv"
+    target.write_text("old")
+    env = child_env(**zoho, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert run(["query", "-c", "select Last_Name from Leads limit 1"], env).status == 0  # metadata cached
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coqlkit",
+            "query",
+            "-c",
+            "select Last_Name, Email, Company from Leads",
+            "-o",
+            str(target),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_small_files,
+    )
+    assert done.returncode == 7, done.stderr
+    assert f"{target}: File too large (nothing written: the file there is left as it was)" in done.stderr
+    assert "a query failed" not in done.stderr and "Traceback" not in done.stderr
+    assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv"] and target.read_text() == "old"
+
+
+def test_a_full_disk_under_backslash_o_keeps_the_file_and_stops_the_script(
+    zoho: dict[str, str], tmp_path: Path
+) -> None:
+    """``\\o FILE`` in a script, on a full disk: FILE is left as it was (it was emptied at
+    once and left cut mid-row), and the rest of the script, meant for FILE, does not run."""
+    target = tmp_path / "leads.csv"
+    target.write_text("old")
+    script = tmp_path / "q.coql"
+    script.write_text(
+        f"\\o {target}\n\\T csv\nselect Last_Name, Email, Company from Leads;\n"
+        "select Last_Name from Leads limit 1;\n"
+    )
+    env = child_env(**zoho, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert run(["query", "-c", "select Last_Name from Leads limit 1"], env).status == 0  # metadata cached
+    done = subprocess.run(
+        [sys.executable, "-m", "coqlkit", "query", "-f", str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_small_files,
+    )
+    assert done.returncode == 7, done.stderr
+    assert (
+        f"{target}: File too large (nothing written: the file there is left as it was); stopping"
+        in done.stderr
+    )
+    assert done.stdout == ""  # the second query did not run (to the screen, or anywhere)
+    assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv", "q.coql"] and target.read_text() == "old"
+
+
 # ---- what a command spent, all of it ------------------------------------------------------------------
 
 

@@ -481,9 +481,12 @@ def test_export_is_atomic(
 @pytest.mark.parametrize("name", ["\\o", ".output"])
 def test_output_to_a_file(sh: Session, tmp_path: Path, name: str) -> None:
     target = tmp_path / "out.txt"
-    assert sh(f"{name} {target}") == 0 and sh.err == f"results go to {target}\n"
+    target.write_text("an earlier file\n")
+    assert sh(f"{name} {target}") == 0
+    assert sh.err == f"results go to {target} (written there at the next \\o or when you leave)\n"
     assert sh("\\T csv\nselect Last_Name from Leads limit 3;\n\\dt Lead") == 0
     assert sh.out == ""
+    assert target.read_text() == "an earlier file\n"  # whole or not at all: not yet
     assert sh(name) == 0 and sh.err == "results go to the screen\n"
     assert target.read_text() == (
         "id,Last_Name\n4150868000100000001,Chavez\n4150868000100000002,Cruz\n"
@@ -515,6 +518,24 @@ def test_not_for_display_every_row(session: Callable[..., Session], fmt: str) ->
         assert len(json.loads(sh.out)) == 5
     else:
         assert len(table_rows(sh.out)) == 5 and sh.out.endswith("(5 rows)\n")
+
+
+def test_output_to_a_file_is_written_when_the_session_ends_well(
+    session: Callable[..., Session], tmp_path: Path
+) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("precious\n")
+    sh = session(config=ReplConfig(pager=False, format="csv"))
+    sh(f"\\o {target}")
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    sh.shell.close(keep=False)  # a signal on the way out: the file there is left as it was
+    assert target.read_text() == "precious\n" and sorted(os.listdir(tmp_path)) == ["out.csv"]
+    sh = session(config=ReplConfig(pager=False, format="csv"))
+    sh(f"\\o {target}")
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    assert sh.shell.close() == 0  # Ctrl-D, \\q, the end of a script
+    assert target.read_text().splitlines()[1:] == ["4150868000100000001,Chavez", "4150868000100000002,Cruz"]
+    assert sorted(os.listdir(tmp_path)) == ["out.csv"]
 
 
 def test_output_to_a_file_that_cannot_be_opened(sh: Session, tmp_path: Path) -> None:
