@@ -221,7 +221,7 @@ class AtomicText(io.TextIOBase):
 
     def __init__(self, target: str | os.PathLike[str], *, mkdir: bool = False) -> None:
         super().__init__()
-        self.target = Path(target)
+        self.target = check_target(target, mkdir=mkdir)  # not a directory, a URL, a device...
         self.failed = False
         self._atomic = atomic_path(self.target, mkdir=mkdir)
         temp = self._atomic.__enter__()

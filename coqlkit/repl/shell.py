@@ -955,7 +955,11 @@ class Shell:
             self._message("results go to the screen")
             return status
         path = Path(os.path.expanduser(arg))
-        file = export.AtomicText(path)  # TargetError (an OSError naming FILE): said by execute
+        if path.exists() and not path.is_file() and not path.is_dir():  # /dev/null, a FIFO: as it is
+            self.sink, self.sink_path = open(path, "w", encoding="utf-8"), path  # noqa: SIM115 - till \o
+            self._message(f"results go to {path}")
+            return status
+        file = export.AtomicText(path)  # TargetError (a directory...): said by execute, naming FILE
         self.sink, self.sink_path, self._output = cast(TextIO, file), path, file
         self._message(f"results go to {path} (written there at the next \\o or when you leave)")
         return status
@@ -964,6 +968,9 @@ class Shell:
         """Close an ``\\o`` file: it takes its name (``keep``) or is forgotten."""
         sink, path = self._output, self.sink_path
         if sink is None:
+            if self.sink is not None and path is not None:  # a device or FIFO \o opened as it is
+                self.sink.close()
+                self.sink = self.sink_path = None
             return 0
         self.sink = self.sink_path = self._output = None
         if not keep:

@@ -542,6 +542,17 @@ def test_output_to_a_file_that_cannot_be_opened(sh: Session, tmp_path: Path) -> 
     assert sh(f"\\o {tmp_path / 'no' / 'such' / 'dir.txt'}") == 2
     assert "No such file or directory" in sh.err and "Traceback" not in sh.err
     assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
+    # A directory is refused at once (its rows were lost when output went back to the screen)
+    assert sh(f"\\o {tmp_path}") == 2 and f"{tmp_path}: Is a directory" in sh.err
+    assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
+    assert os.listdir(tmp_path) == []
+
+
+def test_output_to_a_device_is_written_as_it_goes(sh: Session) -> None:
+    assert sh("\\o /dev/null") == 0 and sh.err == "results go to /dev/null\n"
+    assert sh("select Last_Name from Leads limit 1;") == 0 and sh.out == ""
+    assert sh("\\o") == 0 and sh.err == "results go to the screen\n"
+    assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
 
 
 @pytest.mark.parametrize("name", ["\\i", ".read"])
