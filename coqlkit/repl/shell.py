@@ -442,7 +442,9 @@ class Shell:
             pending.append(line)
         tail = "\n".join(pending)
         if interrupted and self.interactive and not _complete(tail):
-            yield "unfinished", tail.strip(), start
+            # Back with its line break: the cursor waits on a fresh line, as psql's does,
+            # so that what is typed next is not glued to the last word (``from Leadswhere``).
+            yield "unfinished", tail.strip() + "\n", start
             return
         yield from self._statements(tail, start)
 

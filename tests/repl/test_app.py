@@ -384,6 +384,21 @@ def test_a_command_inside_a_statement_at_the_prompt(
     assert "-[ RECORD 1 ]" in out and "Chavez" in out  # the statement, finished, ran after \x
 
 
+def test_the_statement_comes_back_on_a_fresh_line(
+    conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What is typed after a command inside a statement goes on a line of its own: it used
+    to be glued to the statement's last word (``from Leadswhere ...``: a module alias)."""
+    config = ReplConfig(history_size=0, timing=False)
+    status, _ = run_repl(
+        lambda: Repl(conn, config, label="sandbox"),
+        "select Last_Name\rfrom Leads\r\\timing off\rwhere Last_Name = 'Chavez' limit 1;\r",
+    )
+    assert status == 0
+    out, err = capsys.readouterr()
+    assert err.endswith("\ntiming off\n") and "Chavez" in out and "(1 row)" in out
+
+
 def test_confirm_at_the_prompt(conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]) -> None:
     config = ReplConfig(history_size=0, confirm_above_credits=4, row_cap=1)
     run_repl(lambda: Repl(conn, config, label="sandbox"), "select Last_Name from Leads;\rn")

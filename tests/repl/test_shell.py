@@ -807,7 +807,9 @@ def test_at_a_prompt_the_statement_comes_back_after_the_command(session: Callabl
     sh = session(interactive=True)
     assert sh("select Last_Name\nfrom Leads\n\\timing off") == 0
     assert sh.err == "timing off\n" and sh.out == ""
-    assert sh.shell.prefill == "select Last_Name\nfrom Leads" and not sh.shell.accept_prefill
+    # With its line break: the cursor waits on a fresh line (what is typed next is not
+    # glued to the last word, ``from Leadswhere``).
+    assert sh.shell.prefill == "select Last_Name\nfrom Leads\n" and not sh.shell.accept_prefill
     sh.shell.prefill = ""  # (the prompt takes it)
     assert sh("select Last_Name\n\\dt Lead\nfrom Leads limit 1;") == 0  # pasted whole: it runs
     assert sh.shell.prefill == "" and "(1 row)" in sh.out
