@@ -11,7 +11,16 @@ import httpx
 
 from coqlkit.errors import ApiError, AuthError, RateLimited, TransportError, ZohoApiError
 
-__all__ = ["AUTH_CODES", "RATE_CODES", "error_for", "mapped_transport_errors", "origin", "timeout_message"]
+__all__ = [
+    "AUTH_CODES",
+    "RATE_CODES",
+    "detached",
+    "error_for",
+    "mapped_transport_errors",
+    "origin",
+    "timeout_message",
+    "transport_error",
+]
 
 AUTH_CODES = frozenset(
     {"INVALID_TOKEN", "AUTHENTICATION_FAILURE", "OAUTH_SCOPE_MISMATCH", "INVALID_OAUTHTOKEN"}
@@ -94,20 +103,45 @@ def timeout_message(call: str, exc: httpx.TimeoutException, attempts: int = 1, h
     return f"{call}{' at ' + where if where else ''}: timed out{after}{times}, {waiting} ({type(exc).__name__}){hint}"
 
 
+def transport_error(what: str, exc: httpx.TransportError) -> TransportError:
+    """The :class:`TransportError` for one of httpx's network or timeout errors: ``what``
+    failed, at which host (``scheme://host:port`` only: never the URL's query or user info,
+    so a wrong ``ZOHO_BASE_URL`` or data centre shows in a log); ``.details`` holds ``call``
+    (``what``) and ``host``. Not chained: the caller says to what."""
+    where = _where(exc)
+    details = {"call": what, "host": where}
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportError(timeout_message(what, exc), code="TIMEOUT", details=details)
+    message = f"{what}{' at ' + where if where else ''}: {type(exc).__name__}: {exc}"
+    return TransportError(message, code="CONNECTION_ERROR", details=details)
+
+
+def detached(exc: httpx.TransportError) -> httpx.TransportError:
+    """A copy of ``exc`` that holds nothing of the request it failed: the same class and
+    message (a refused connection, a timeout are still told apart by ``__cause__``), and a
+    request with the method, the URL and the timeouts it was sent with, but no body and no
+    headers. No traceback, nothing chained: the frames of httpx and httpcore that sent a
+    token request hold its body (the client secret, the refresh token) as locals.
+
+    >>> sent = httpx.Request("POST", "https://accounts.zoho.eu/oauth/v2/token", content=b"client_secret=x")
+    >>> clean = detached(httpx.ConnectError("[Errno 111] Connection refused", request=sent))
+    >>> clean, clean.request.content, clean.__traceback__, clean.__context__
+    (ConnectError('[Errno 111] Connection refused'), b'', None, None)
+    """
+    try:
+        sent = exc.request
+    except RuntimeError:  # raised without its request
+        return type(exc)(str(exc))
+    timeout = sent.extensions.get("timeout")
+    request = httpx.Request(sent.method, sent.url, extensions={"timeout": timeout} if timeout else {})
+    return type(exc)(str(exc), request=request)
+
+
 @contextlib.contextmanager
 def mapped_transport_errors(what: str) -> Iterator[None]:
-    """httpx's network and timeout errors as :class:`TransportError`, chained ``from`` them.
-
-    The message names the host the call went to (``scheme://host:port`` only: never the
-    URL's query or user info), so a wrong ``ZOHO_BASE_URL`` or data centre shows in a log;
-    ``.details`` holds ``call`` (``what``) and ``host``."""
+    """httpx's network and timeout errors as :class:`TransportError` (see
+    :func:`transport_error`), chained ``from`` them."""
     try:
         yield
-    except httpx.TimeoutException as exc:
-        details = {"call": what, "host": _where(exc)}
-        raise TransportError(timeout_message(what, exc), code="TIMEOUT", details=details) from exc
     except httpx.TransportError as exc:
-        where = _where(exc)
-        details = {"call": what, "host": where}
-        message = f"{what}{' at ' + where if where else ''}: {type(exc).__name__}: {exc}"
-        raise TransportError(message, code="CONNECTION_ERROR", details=details) from exc
+        raise transport_error(what, exc) from exc

@@ -15,17 +15,19 @@ import hmac
 import json
 import secrets
 import time
+import warnings
 from collections.abc import AsyncGenerator, Generator
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
-from coqlkit.errors import AuthError, ConfigError
-from coqlkit.transport._errors import envelope, mapped_transport_errors
+from coqlkit.errors import AuthError, ConfigError, CoqlWarning, TransportError
+from coqlkit.transport._errors import detached, envelope, transport_error
 from coqlkit.transport.config import Settings
-from coqlkit.transport.secrets import Secret
+from coqlkit.transport.secrets import Secret, TokenStore, update_record
 
-__all__ = ["Tokens", "ZohoOAuth", "credentials_mark", "exchange_code"]
+__all__ = ["Tokens", "ZohoOAuth", "credentials_mark", "exchange_code", "revoke_token"]
 
 EARLY = 60.0  # refresh this many seconds before Zoho's expiry (a tenth of a shorter life)
 
@@ -78,23 +80,9 @@ class Tokens:
         self.early = EARLY
         self.api_domain: str | None = None
         self.refreshes = 0
-        cached = settings.store.get(settings.store_key) if settings.store else None
-        if (
-            cached
-            and cached.get("access_token")
-            and float(cached.get("expires_at", 0)) > time.time() + EARLY
-            and cached.get("accounts") == settings.endpoints.accounts
-            and _marked_by(cached.get("credentials"), settings)
-        ):
-            # Another process refreshed lately, with the same accounts server and the same
-            # credentials: reuse its token (Zoho limits refreshes per minute). A profile now
-            # pointing elsewhere (another data centre, a sandbox restarted on another port),
-            # or another refresh token or secret (another org or user of the same client, a
-            # new `auth login`, a revoked token), refreshes anew: the token it would reuse
-            # reaches the previous org, or hides that the new credentials do not work.
-            self.access = Secret(str(cached["access_token"]))
-            self.expires_at = float(cached["expires_at"])
-            self.api_domain = cached.get("api_domain")
+        found = _cached(settings)
+        if found is not None:
+            self.access, self.expires_at, self.api_domain = found
 
     def __repr__(self) -> str:
         state = "fresh" if self.valid() else "stale"
@@ -126,29 +114,102 @@ class Tokens:
         s = self.settings
         if not s.client_id or not s.client_secret:
             raise ConfigError("no client id or secret to get a token with: run `coqlkit auth login`")
-        form = {"client_id": s.client_id, "client_secret": s.client_secret.reveal()}
         if s.refresh_token:
-            form.update(grant_type="refresh_token", refresh_token=s.refresh_token.reveal())
+            grant = _Form(
+                client_id=s.client_id,
+                client_secret=s.client_secret,
+                grant_type="refresh_token",
+                refresh_token=s.refresh_token,
+            )
         else:  # a self client without a refresh token: the client-credentials grant
-            form.update(grant_type="client_credentials", scope=s.scopes)
+            grant = _Form(
+                client_id=s.client_id,
+                client_secret=s.client_secret,
+                grant_type="client_credentials",
+                scope=s.scopes,
+            )
         hints = {"invalid_code": _refused_refresh(s)} if s.refresh_token else {}
-        body = await _token_request(self._http, s.endpoints.token_url, form, hints)
+        body = await _token_request(self._http, s.endpoints.token_url, grant, hints)
         self.refreshes += 1
-        self.access = Secret(str(body["access_token"]))
+        self.access = body["access_token"]
         life = float(body.get("expires_in", 3600))
         self.early = min(EARLY, life / 10)
         self.expires_at = time.time() + life
         self.api_domain = body.get("api_domain") or self.api_domain
-        if s.store is not None:
-            record = s.store.get(s.store_key) or {}
-            record.update(
-                access_token=self.access.reveal(),
-                expires_at=self.expires_at,
-                api_domain=self.api_domain,
-                accounts=s.endpoints.accounts,
-                credentials=credentials_mark(s.client_id, s.client_secret, s.refresh_token),
+        self._keep()
+
+    def _keep(self) -> None:
+        """Cache the token for the next process, best-effort: a store that cannot be written
+        (a read-only home, a broken token file) is a warning, once, and the work goes on."""
+        s = self.settings
+        if s.store is None or self.access is None:
+            return
+        problem = None
+        try:
+            update_record(
+                s.store,
+                s.store_key,
+                {
+                    "access_token": self.access.reveal(),
+                    "expires_at": self.expires_at,
+                    "api_domain": self.api_domain,
+                    "accounts": s.endpoints.accounts,
+                    "credentials": credentials_mark(s.client_id, s.client_secret, s.refresh_token),
+                },
             )
-            s.store.put(s.store_key, record)
+        except (ConfigError, OSError) as exc:  # OSError: a store of the caller's own
+            problem = str(exc)
+        if problem is not None:  # warned out here: a warning made an error chains nothing
+            _cache_trouble(s.store, problem)
+
+
+#: The stores the token cache has warned about (``repr``): once each per process.
+_TOLD: set[str] = set()
+
+
+def _cache_trouble(store: TokenStore, problem: str) -> None:
+    if repr(store) in _TOLD:
+        return
+    _TOLD.add(repr(store))
+    warnings.warn(
+        f"the access token is not cached, so the next run asks Zoho for a new one: {problem} "
+        "(COQLKIT_TOKEN_STORE=memory keeps nothing on disk)",
+        CoqlWarning,
+        stacklevel=3,
+    )
+
+
+def _cached(settings: Settings) -> tuple[Secret, float, str | None] | None:
+    """The access token another process cached, when it is fresh and was got the same way.
+
+    Another process refreshed lately, with the same accounts server and the same
+    credentials: reuse its token (Zoho limits refreshes per minute). A profile now pointing
+    elsewhere (another data centre, a sandbox restarted on another port), or another refresh
+    token or secret (another org or user of the same client, a new `auth login`, a revoked
+    token), refreshes anew: the token it would reuse reaches the previous org, or hides that
+    the new credentials do not work. A store that cannot be read is a warning: it is a cache."""
+    if settings.store is None:
+        return None
+    problem = None
+    try:
+        record = settings.store.get(settings.store_key) or {}
+    except (ConfigError, OSError) as exc:
+        problem = str(exc)
+    if problem is not None:
+        _cache_trouble(settings.store, problem)
+        return None
+    try:
+        if (
+            record.get("access_token")
+            and float(record.get("expires_at", 0)) > time.time() + EARLY
+            and record.get("accounts") == settings.endpoints.accounts
+            and _marked_by(record.get("credentials"), settings)
+        ):
+            domain = record.get("api_domain")
+            return Secret(str(record["access_token"])), float(record["expires_at"]), domain
+    except (TypeError, ValueError):  # a hand-edited record: not a token to trust
+        pass
+    return None
 
 
 def _refused_refresh(settings: Settings) -> str:
@@ -163,46 +224,116 @@ def _refused_refresh(settings: Settings) -> str:
     )
 
 
+class _Form:
+    """A request to Zoho's accounts server, its secrets kept as :class:`Secret`\\ s: its
+    repr masks them, so a frame that holds it shows nothing in a traceback with local
+    variables (``pytest -l``, IPython's verbose mode, an error tracker's local capture). It
+    becomes the request's body only as the request is built (:meth:`body`), in httpx."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, **fields: str | Secret) -> None:
+        self._fields = fields
+
+    def __repr__(self) -> str:
+        return f"<form {' '.join(f'{k}={v!r}' for k, v in self._fields.items())}>"
+
+    def body(self) -> bytes:
+        return urlencode(
+            [(k, v.reveal() if isinstance(v, Secret) else v) for k, v in self._fields.items()]
+        ).encode()
+
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+#: The fields of an answer that are secrets: kept as Secrets from the moment they are read.
+_SECRET_FIELDS = ("access_token", "refresh_token", "id_token")
+
+
+async def _post(http: httpx.AsyncClient, url: str, form: _Form, what: str) -> tuple[int, dict[str, Any]]:
+    """POST ``form`` to the accounts server: the status and the JSON answer, its tokens
+    as Secrets.
+
+    A network error or timeout raises a :class:`TransportError` with the message it has
+    elsewhere (the host, what timed out), chained to a :func:`detached` copy of httpx's
+    error and to nothing else: httpx's own error holds the request (``.request.content``
+    is the form) and its frames hold the body."""
+    failure: TransportError | None = None
+    cause: httpx.TransportError | None = None
+    try:
+        response = await http.post(url, content=form.body(), headers=_FORM)
+    except httpx.TransportError as exc:
+        failure, cause = transport_error(what, exc), detached(exc)
+    else:
+        body = envelope(response)
+        for key in _SECRET_FIELDS:
+            if key in body:
+                body[key] = Secret(str(body[key]))
+        return response.status_code, body
+    raise failure from cause  # out of the except block: nothing of httpx's error is kept
+
+
 async def _token_request(
-    http: httpx.AsyncClient, url: str, form: dict[str, str], hints: dict[str, str] | None = None
+    http: httpx.AsyncClient, url: str, grant: _Form, hints: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """POST a grant to Zoho's token endpoint; its refusals (HTTP 200 ``{"error": ...}``) raise.
 
-    ``hints`` explain Zoho's error codes for this grant, over the defaults (a grant code's)."""
-    with mapped_transport_errors("the token endpoint did not answer"):
-        response = await http.post(url, data=form)
-    body = envelope(response)
-    if response.status_code != 200 or "access_token" not in body:
-        error = str(body.get("error") or body.get("code") or f"HTTP_{response.status_code}")
+    The answer's tokens are :class:`Secret`\\ s. ``hints`` explain Zoho's error codes for
+    this grant, over the defaults (a grant code's)."""
+    status, body = await _post(http, url, grant, "the token endpoint did not answer")
+    if status != 200 or "access_token" not in body:
+        error = str(body.get("error") or body.get("code") or f"HTTP_{status}")
         hint = {
             "invalid_client": " (is the client from another data centre? set --dc / ZOHO_DC)",
             "invalid_code": " (grant codes work once and expire: make a new one)",
             **(hints or {}),
         }.get(error, "")
-        raise AuthError(
-            f"Zoho refused the token request: {error}{hint}", code=error, status=response.status_code
-        )
+        raise AuthError(f"Zoho refused the token request: {error}{hint}", code=error, status=status)
     return body
 
 
 def exchange_code(
-    accounts_url: str, client_id: str, client_secret: Secret, code: str, redirect_uri: str | None = None
+    accounts_url: str,
+    client_id: str,
+    client_secret: Secret,
+    code: Secret | str,
+    redirect_uri: str | None = None,
 ) -> dict[str, Any]:
-    """Trade a grant code for tokens (``authorization_code`` grant); for ``coqlkit auth login``."""
-    form = {
-        "grant_type": "authorization_code",
-        "client_id": client_id,
-        "client_secret": client_secret.reveal(),
-        "code": code,
-    }
-    if redirect_uri:
-        form["redirect_uri"] = redirect_uri
+    """Trade a grant code for tokens (``authorization_code`` grant); for ``coqlkit auth login``.
+
+    Zoho's answer, with ``access_token`` and ``refresh_token`` as :class:`Secret`\\ s."""
+    grant = _Form(
+        grant_type="authorization_code",
+        client_id=client_id,
+        client_secret=client_secret,
+        code=code if isinstance(code, Secret) else Secret(code),
+        **({"redirect_uri": redirect_uri} if redirect_uri else {}),
+    )
+    del code  # given as text: from here on, only the masked form holds it
 
     async def run() -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=30) as http:
-            return await _token_request(http, f"{accounts_url.rstrip('/')}/oauth/v2/token", form)
+            return await _token_request(http, f"{accounts_url.rstrip('/')}/oauth/v2/token", grant)
 
     return asyncio.run(run())
+
+
+def revoke_token(accounts_url: str, token: Secret) -> None:
+    """Revoke a refresh token at Zoho (``POST {accounts}/oauth/v2/token/revoke``): it, and
+    the access tokens it got, stop working everywhere; for ``coqlkit auth logout``.
+
+    The token goes in the form body, not in the URL's query as Zoho's examples show: a URL
+    is what logs record (httpx's own at INFO). Raises :class:`AuthError` when Zoho does not
+    say it revoked it, :class:`TransportError` when it cannot be reached."""
+    url = f"{accounts_url.rstrip('/')}/oauth/v2/token/revoke"
+
+    async def run() -> tuple[int, dict[str, Any]]:
+        async with httpx.AsyncClient(timeout=30) as http:
+            return await _post(http, url, _Form(token=token), "the revoke endpoint did not answer")
+
+    status, body = asyncio.run(run())
+    if status != 200 or body.get("status") not in (None, "success") or body.get("error"):
+        error = str(body.get("error") or body.get("code") or f"HTTP_{status}")
+        raise AuthError(f"Zoho did not revoke the refresh token: {error}", code=error, status=status)
 
 
 class ZohoOAuth(httpx.Auth):

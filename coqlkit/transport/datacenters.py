@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from coqlkit.errors import ConfigError
 
@@ -65,7 +67,8 @@ def endpoints(
     """The endpoints of a data centre and environment, or of a custom base URL.
 
     A custom ``base_url`` (the local sandbox, say) has its accounts server on the same host
-    unless ``accounts_url`` says otherwise.
+    unless ``accounts_url`` says otherwise. Plain ``http://`` is refused but for this machine
+    (127.0.0.0/8, ::1, localhost): secrets and tokens would cross the network unencrypted.
 
     >>> endpoints("eu").api_base, endpoints("eu").token_url
     ('https://www.zohoapis.eu', 'https://accounts.zoho.eu/oauth/v2/token')
@@ -73,14 +76,19 @@ def endpoints(
     'https://sandbox.zohoapis.in'
     >>> endpoints(base_url="http://127.0.0.1:8765/").token_url
     'http://127.0.0.1:8765/oauth/v2/token'
+    >>> endpoints(base_url="http://crm.example.com")
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.ConfigError: the base URL is plain http:// to crm.example.com, another machine: the client secret and tokens would cross the network unencrypted; use https:// (plain http:// is only for this machine: 127.0.0.1, ::1, localhost)
     """
     environment = (environment or "production").lower()
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"unknown environment {environment!r}: use one of {', '.join(ENVIRONMENTS)}")
+    if accounts_url:
+        _check_url("accounts URL", accounts_url)
     if base_url:
+        _check_url("base URL", base_url)
         base = base_url.rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise ConfigError(f"the base URL {base_url!r} must start with http:// or https://")
         return Endpoints(base, (accounts_url or base).rstrip("/"), dc, environment)
     key = (dc or "us").lower()
     center = DATA_CENTERS.get(key)
@@ -89,3 +97,30 @@ def endpoints(
     return Endpoints(
         center.api_domain(environment), (accounts_url or center.accounts).rstrip("/"), key, environment
     )
+
+
+def _check_url(what: str, url: str) -> None:
+    """``https://`` anywhere, ``http://`` to this machine only."""
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"the {what} {url!r} must start with http:// or https://")
+    if url.startswith("http://"):
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:  # a bad [IPv6] or port: httpx says what is wrong with it
+            return
+        if not _this_machine(host):
+            raise ConfigError(
+                f"the {what} is plain http:// to {host or 'no host'}, another machine: the client "
+                "secret and tokens would cross the network unencrypted; use https:// (plain "
+                "http:// is only for this machine: 127.0.0.1, ::1, localhost)"
+            )
+
+
+def _this_machine(host: str) -> bool:
+    """A loopback address, or ``localhost``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -7,6 +7,14 @@ reaches a log line, an exception or a REPL's history shows as ``1000.****abcd``;
 Tokens are kept in the OS keyring when one is usable (``pip install keyring``), else in
 a JSON file created with mode 0600 in the platform data directory
 (``$XDG_DATA_HOME/coqlkit/tokens.json``). Never in the config file.
+``COQLKIT_TOKEN_STORE=file`` forces the file, ``COQLKIT_TOKEN_STORE=memory`` keeps nothing
+on disk (CI: the credentials come from ``ZOHO_*`` variables, and each run gets its own
+access token).
+
+A token file that cannot be read or parsed is an error (:class:`~coqlkit.errors.ConfigError`)
+that names it, and it is never written over: it may hold other profiles' secrets. Its
+read-modify-write holds an exclusive lock (``flock`` on a sidecar ``tokens.json.lock``,
+where the platform has it), so processes that write at once lose nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +22,29 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["FileTokenStore", "KeyringTokenStore", "Secret", "TokenStore", "default_store", "mask"]
+from coqlkit.errors import ConfigError
+
+if sys.platform != "win32":  # Windows has no fcntl: its writes go unlocked, as before
+    import fcntl
+
+__all__ = [
+    "FileTokenStore",
+    "KeyringTokenStore",
+    "MemoryTokenStore",
+    "Secret",
+    "TokenStore",
+    "check_store",
+    "default_store",
+    "mask",
+    "update_record",
+]
 
 
 def mask(value: str) -> str:
@@ -33,7 +59,16 @@ def mask(value: str) -> str:
 
 
 class Secret:
-    """A secret string that masks itself wherever it could be printed."""
+    """A secret string that masks itself wherever it could be printed.
+
+    It can be copied (``copy.copy``, ``copy.deepcopy``: the copy is the same immutable
+    object, still in memory), not pickled: a pickle writes the value out.
+
+    >>> import copy
+    >>> token = Secret("1000." + "ab" * 20)
+    >>> copy.deepcopy({"token": token})
+    {'token': Secret('1000.****abab')}
+    """
 
     __slots__ = ("_value",)
 
@@ -61,19 +96,73 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __reduce__(self) -> Any:  # pickling would write the value out: refuse
-        raise TypeError("a Secret cannot be pickled")
+    def __copy__(self) -> Secret:
+        return self  # immutable: a copy may be the object itself
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "a Secret cannot be pickled: a pickle would write its value out (to a file, a cache "
+            "or another process) where nothing masks it; copy.copy and copy.deepcopy work"
+        )
 
 
 class TokenStore(Protocol):
     """Where a profile's secrets live: ``client_secret``, ``refresh_token``, ``access_token``,
-    ``expires_at`` (epoch seconds) and ``api_domain``."""
+    ``expires_at`` (epoch seconds) and ``api_domain``.
+
+    A store that cannot do what is asked raises :class:`~coqlkit.errors.ConfigError`
+    saying what to do (never a bare ``OSError``)."""
 
     def get(self, key: str) -> dict[str, Any] | None: ...
 
     def put(self, key: str, record: dict[str, Any]) -> None: ...
 
     def delete(self, key: str) -> None: ...
+
+
+def update_record(store: TokenStore, key: str, fields: dict[str, Any]) -> None:
+    """Set ``fields`` in the record ``key`` and keep its other fields: at once where the
+    store can (an ``update`` method: the file's lock), else by ``get`` then ``put``."""
+    update = getattr(store, "update", None)
+    if callable(update):
+        update(key, fields)
+    else:
+        store.put(key, {**(store.get(key) or {}), **fields})
+
+
+def check_store(store: TokenStore, key: str) -> None:
+    """Raise :class:`~coqlkit.errors.ConfigError` if ``store`` cannot keep the record
+    ``key`` (an unreadable token file, a folder that cannot be written, the memory store),
+    before anything is spent on getting one: ``coqlkit auth login`` checks it first."""
+    if isinstance(store, MemoryTokenStore):
+        raise ConfigError(
+            "COQLKIT_TOKEN_STORE=memory keeps nothing once coqlkit exits, so a login would be "
+            "lost; unset COQLKIT_TOKEN_STORE (or set it to file) to log in"
+        )
+    store.get(key)  # a file or keyring that cannot be read says so
+    if isinstance(store, FileTokenStore):
+        problem = unwritable(store.path)
+        if problem is not None:
+            raise ConfigError(f"cannot write the token file {store.path}: {problem}")
+
+
+def unwritable(path: Path) -> str | None:
+    """Why ``path`` could not be written (replaced, as coqlkit writes its files), or None.
+
+    Nothing is created to find out: the nearest folder that exists must be writable."""
+    folder = path.parent
+    while not folder.exists():
+        if folder.parent == folder:
+            return "no folder of its path exists"
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable"
+    return None
 
 
 def data_dir() -> Path:
@@ -85,7 +174,11 @@ def data_dir() -> Path:
 
 
 class FileTokenStore:
-    """Tokens in one JSON file readable by its owner only (mode 0600, folder 0700)."""
+    """Tokens in one JSON file readable by its owner only (mode 0600, folder 0700).
+
+    Its errors are :class:`~coqlkit.errors.ConfigError`\\ s that name the file. They are
+    raised from frames that hold no secret and are chained to nothing (a ``JSONDecodeError``
+    holds the whole document)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else data_dir() / "tokens.json"
@@ -96,36 +189,127 @@ class FileTokenStore:
     def _read(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (FileNotFoundError, NotADirectoryError):  # none yet (NotADirectory: nor its folder)
             return {}
-        return data if isinstance(data, dict) else {}
+        except OSError as exc:
+            problem = f"it cannot be read ({exc.strerror or type(exc).__name__})"
+        except ValueError as exc:  # a JSONDecodeError, or bytes that are not UTF-8
+            where = (
+                f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            )
+            problem = f"it is not valid JSON{where}"
+        else:
+            if isinstance(data, dict):
+                return data
+            problem = "it does not hold a JSON object"
+            del data
+        raise ConfigError(
+            f"the token file {self.path} cannot be used: {problem}. coqlkit leaves it as it is (it "
+            "may hold other profiles' secrets): repair it, or move it away and run `coqlkit auth "
+            "login` again for each profile it held"
+        )
 
     def get(self, key: str) -> dict[str, Any] | None:
         found = self._read().get(key)
         return dict(found) if isinstance(found, dict) else None
 
     def put(self, key: str, record: dict[str, Any]) -> None:
-        data = self._read()
-        data[key] = record
-        self._write(data)
+        """Store ``record`` as the whole record ``key`` (the others are kept)."""
+        self._change(key, record, merge=False)
+
+    def update(self, key: str, fields: dict[str, Any]) -> None:
+        """Set ``fields`` in the record ``key``, keeping its other fields, under the lock."""
+        self._change(key, fields, merge=True)
 
     def delete(self, key: str) -> None:
-        data = self._read()
-        if data.pop(key, None) is not None:
-            self._write(data)
+        self._change(key, None, merge=False)
+
+    def _change(self, key: str, record: dict[str, Any] | None, *, merge: bool) -> None:
+        problem = self._locked_change(key, record, merge)
+        if problem is not None:
+            raise ConfigError(f"cannot write the token file {self.path}: {problem}")
+
+    def _locked_change(self, key: str, record: dict[str, Any] | None, merge: bool) -> str | None:
+        """The read-modify-write, under the lock; what went wrong writing, or None. (An
+        unreadable file raises: it is not written over.)"""
+        try:
+            with self._lock():
+                data = self._read()
+                if record is None:
+                    if data.pop(key, None) is None:
+                        return None
+                elif merge and isinstance(data.get(key), dict):
+                    data[key] = {**data[key], **record}
+                else:
+                    data[key] = record
+                self._write(data)
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+        return None
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """An exclusive ``flock`` on ``tokens.json.lock`` beside the file (none where the
+        platform has no ``fcntl``, or its file system refuses locks)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if sys.platform == "win32":  # pragma: no cover
+            yield
+            return
+        fd = os.open(self.path.with_name(f"{self.path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            with contextlib.suppress(OSError):  # no locks here (some network file systems): go on
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # and with it the lock
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh)
-            os.chmod(temp, 0o600)  # in case the file existed with other bits
+            os.chmod(temp, 0o600)  # whatever the umask
             os.replace(temp, self.path)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
+
+
+class MemoryTokenStore:
+    """Tokens in this process's memory, shared by its connections; nothing on disk
+    (``COQLKIT_TOKEN_STORE=memory``). For CI: the ``ZOHO_*`` variables hold the
+    credentials, and the access token lives as long as the process."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, dict[str, Any]] = {}
+        self._guard = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "<MemoryTokenStore>"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> MemoryTokenStore:
+        return self  # a handle to the process's records, as the file store is to its file
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._guard:
+            found = self._records.get(key)
+            return dict(found) if found is not None else None
+
+    def put(self, key: str, record: dict[str, Any]) -> None:
+        with self._guard:
+            self._records[key] = dict(record)
+
+    def update(self, key: str, fields: dict[str, Any]) -> None:
+        with self._guard:
+            self._records[key] = {**self._records.get(key, {}), **fields}
+
+    def delete(self, key: str) -> None:
+        with self._guard:
+            self._records.pop(key, None)
+
+
+_MEMORY = MemoryTokenStore()
 
 
 class KeyringTokenStore:
@@ -139,8 +323,13 @@ class KeyringTokenStore:
     def __repr__(self) -> str:
         return "<KeyringTokenStore>"
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> KeyringTokenStore:
+        return self  # a handle to the OS keyring (a module, which cannot be copied)
+
     def get(self, key: str) -> dict[str, Any] | None:
-        raw = self._keyring.get_password(self.SERVICE, key)
+        raw, problem = self._call(self._keyring.get_password, key)
+        if problem is not None:
+            raise self._refused("read", key, problem)
         try:
             found = json.loads(raw) if raw else None
         except ValueError:
@@ -148,20 +337,52 @@ class KeyringTokenStore:
         return found if isinstance(found, dict) else None
 
     def put(self, key: str, record: dict[str, Any]) -> None:
-        self._keyring.set_password(self.SERVICE, key, json.dumps(record))
+        _, problem = self._call(self._keyring.set_password, key, json.dumps(record))
+        if problem is not None:
+            raise self._refused("write", key, problem)
+
+    def update(self, key: str, fields: dict[str, Any]) -> None:
+        self.put(key, {**(self.get(key) or {}), **fields})
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(Exception):  # no such entry: nothing to forget
             self._keyring.delete_password(self.SERVICE, key)
+
+    def _call(self, method: Any, key: str, *value: str) -> tuple[Any, str | None]:
+        """``method``'s answer, or what it raised (keyring's own errors: a locked keyring, no
+        D-Bus session...), by name only: the error is raised by the caller, from a frame that
+        does not hold the value."""
+        try:
+            return method(self.SERVICE, key, *value), None
+        except Exception as exc:
+            return None, type(exc).__name__
+
+    def _refused(self, what: str, key: str, problem: str) -> ConfigError:
+        return ConfigError(
+            f"the OS keyring could not {what} coqlkit's entry {key!r} ({problem}); unlock it, or "
+            "set COQLKIT_TOKEN_STORE=file to keep tokens in a 0600 file instead"
+        )
+
+
+#: The values of ``COQLKIT_TOKEN_STORE``: ``""`` and ``keyring`` pick the keyring when usable.
+STORE_CHOICES = ("", "keyring", "file", "memory")
 
 
 def default_store() -> TokenStore:
     """The OS keyring when one is installed and usable, else the 0600 token file.
 
     ``COQLKIT_TOKEN_STORE=file`` forces the file (useful on servers with a keyring daemon
-    that nobody unlocks).
+    that nobody unlocks); ``COQLKIT_TOKEN_STORE=memory`` keeps nothing on disk (for CI,
+    with the credentials in ``ZOHO_*`` variables).
     """
-    if os.environ.get("COQLKIT_TOKEN_STORE", "").lower() != "file":
+    choice = os.environ.get("COQLKIT_TOKEN_STORE", "").strip().lower()
+    if choice not in STORE_CHOICES:
+        raise ConfigError(
+            f"COQLKIT_TOKEN_STORE is {choice!r}: use file, memory or keyring (or leave it unset)"
+        )
+    if choice == "memory":
+        return _MEMORY
+    if choice != "file":
         try:
             import keyring  # type: ignore[import-not-found]
             from keyring.backends import fail  # type: ignore[import-not-found]

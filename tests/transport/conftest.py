@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,20 @@ from coqlkit.transport import (
 def org_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One small org on disk, shared by the transport tests' sandboxes (made once)."""
     return str(tmp_path_factory.getbasetemp() / "transport-org.sqlite3")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    """A user's environment, for running ``coqlkit`` as a command: their own config, data and
+    cache folders (under ``tmp_path``), the token file, no ZOHO_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOHO_", "COQLKIT_"))}
+    env.update(
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        COQLKIT_TOKEN_STORE="file",
+    )
+    return env
 
 
 @pytest.fixture
@@ -60,7 +75,7 @@ def fake_zoho(
         return crm(request)
 
     settings = Settings(
-        endpoints(base_url="http://zoho.test"),
+        endpoints(base_url="https://zoho.test"),
         client_id="1000.FAKE",
         client_secret=Secret("fake-client-secret-of-forty-characters-x"),
         refresh_token=Secret("1000." + "cd" * 32),

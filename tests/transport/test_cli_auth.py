@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
 from coqlkit.catalog import Catalog
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import Secret
 from coqlkit.transport.auth import exchange_code
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    """A user's environment: their own config, data and cache folders, no ZOHO_* variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOHO_", "COQLKIT_"))}
-    env.update(
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-        COQLKIT_TOKEN_STORE="file",
-    )
-    return env
 
 
 def coqlkit(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -137,7 +122,7 @@ def test_a_revoked_refresh_token_fails_even_with_a_token_cached(
     tokens = exchange_code(
         sandbox.base_url, sandbox.client_id, Secret(sandbox.client_secret), grant_code(sandbox)
     )
-    revoked = str(tokens["refresh_token"])
+    revoked = tokens["refresh_token"].reveal()
     httpx.post(f"{sandbox.base_url}/oauth/v2/token/revoke", params={"token": revoked})
     result = coqlkit({**env, "ZOHO_REFRESH_TOKEN": revoked}, *query)
     assert result.returncode == 3, result.stderr  # connection or authentication (README)

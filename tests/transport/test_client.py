@@ -411,7 +411,7 @@ def another_refresh_token(sandbox: Sandbox, *, revoked: bool = False) -> str:
     """A second refresh token of the sandbox's client (another user or org, as Zoho sees it)."""
     code = httpx.get(f"{sandbox.base_url}/oauth/v2/auth", params={"client_id": sandbox.client_id}).json()
     tokens = exchange_code(sandbox.base_url, sandbox.client_id, Secret(sandbox.client_secret), code["code"])
-    refresh = str(tokens["refresh_token"])
+    refresh = tokens["refresh_token"].reveal()
     if revoked:
         httpx.post(f"{sandbox.base_url}/oauth/v2/token/revoke", params={"token": refresh})
     return refresh

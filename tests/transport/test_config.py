@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+import warnings
 from pathlib import Path
 
 import pytest
 
-from coqlkit.errors import ConfigError
+from coqlkit.errors import ConfigError, CoqlWarning
 from coqlkit.transport import (
     DATA_CENTERS,
     AsyncZohoClient,
@@ -18,6 +19,7 @@ from coqlkit.transport import (
     load_settings,
     save_profile,
 )
+from coqlkit.transport.config import edit_profile, load_profiles
 from coqlkit.transport.secrets import default_store
 
 
@@ -61,7 +63,8 @@ def test_bad_endpoints(kwargs: dict[str, str], message: str) -> None:
 def test_custom_base_url_and_its_accounts_server() -> None:
     assert endpoints(base_url="http://127.0.0.1:9/").accounts == "http://127.0.0.1:9"
     assert (
-        endpoints(base_url="http://h:1", accounts_url="http://a:2").token_url == "http://a:2/oauth/v2/token"
+        endpoints(base_url="https://h:1", accounts_url="https://a:2").token_url
+        == "https://a:2/oauth/v2/token"
     )
 
 
@@ -228,3 +231,168 @@ def test_a_short_secret_shows_nothing_of_itself() -> None:
         shown = [str(Secret(value)), repr(Secret(value)), f"{Secret(value)}"]
         assert all(value[-4:] not in s and value[1:3] not in s for s in shown), shown
     assert str(Secret("1000." + "a1" * 32)) == "1000.****a1a1"  # a Zoho token: its ends tell it apart
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8765", "http://127.9.9.9:1/", "http://[::1]:8765", "http://localhost:8765"]
+)
+def test_plain_http_is_for_this_machine(url: str) -> None:
+    assert endpoints(base_url=url).api_base == url.rstrip("/")
+    assert endpoints(base_url="https://crm.example.com", accounts_url=url).accounts == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "what", "host"),
+    [
+        ({"base_url": "http://crm.example.com"}, "base URL", "crm.example.com"),
+        ({"base_url": "http://10.0.0.5:8765"}, "base URL", "10.0.0.5"),
+        ({"base_url": "http://localhost.example.com"}, "base URL", "localhost.example.com"),
+        ({"dc": "eu", "accounts_url": "http://accounts.zoho.eu"}, "accounts URL", "accounts.zoho.eu"),
+        ({"base_url": "https://h", "accounts_url": "http://[fe80::1]:1"}, "accounts URL", "fe80::1"),
+    ],
+)
+def test_plain_http_to_another_machine_is_refused(kwargs: dict[str, str], what: str, host: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        endpoints(**kwargs)
+    assert str(info.value).startswith(f"the {what} is plain http:// to {host}, another machine")
+    assert "use https://" in str(info.value)
+
+
+def test_the_environment_cannot_send_a_profiles_secrets_elsewhere(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    save_profile("local", {"base_url": "http://127.0.0.1:8765", "client_id": "1000.LOCAL"}, path=config)
+    save_profile("work", {"dc": "eu", "client_id": "1000.WORK"}, path=config)
+    store = FileTokenStore(tmp_path / "t.json")
+    for name in ("local", "work"):
+        store.put(name, {"client_secret": "stored-secret", "refresh_token": "1000.stored"})
+    for env, name, variable, there in (
+        ({"ZOHO_BASE_URL": "http://127.0.0.1:9999"}, "local", "ZOHO_BASE_URL is", "http://127.0.0.1:9999"),
+        (
+            {"ZOHO_ACCOUNTS_URL": "https://evil.example"},
+            "work",
+            "ZOHO_ACCOUNTS_URL is",
+            "https://evil.example",
+        ),
+        (
+            {"ZOHO_BASE_URL": "https://x.example", "ZOHO_ACCOUNTS_URL": "https://x.example"},
+            "work",
+            "ZOHO_BASE_URL and ZOHO_ACCOUNTS_URL are",
+            "https://x.example",
+        ),
+        (
+            {"ZOHO_BASE_URL": "http://127.0.0.1:9999", "COQLKIT_PROFILE": "local"},
+            None,
+            "ZOHO_BASE_URL is",
+            None,
+        ),
+    ):
+        with pytest.raises(ConfigError) as info:
+            load_settings(name, env=env, path=config, store=store)
+        message = str(info.value)
+        assert message.startswith(
+            f"{variable} set: the stored client secret and refresh token of profile '{name or 'local'}' "
+        )
+        assert there is None or f"would be used at {there}, not at the profile's own" in message
+        assert "Unset" in message and "stored-secret" not in message
+    # The profile's own server named again, or the environment's own secrets: nothing is refused.
+    same = load_settings("local", env={"ZOHO_BASE_URL": "http://127.0.0.1:8765/"}, path=config, store=store)
+    assert same.refresh_token == Secret("1000.stored")
+    own = {
+        "ZOHO_BASE_URL": "http://127.0.0.1:9999",
+        "ZOHO_CLIENT_SECRET": "e",
+        "ZOHO_REFRESH_TOKEN": "1000.e",
+    }
+    assert load_settings("local", env=own, path=config, store=store).refresh_token == Secret("1000.e")
+    # Environment credentials alone (no profile) go where ZOHO_BASE_URL says.
+    env_only = {"ZOHO_BASE_URL": "http://127.0.0.1:9999", "ZOHO_CLIENT_ID": "1000.E"}
+    assert load_settings(env=env_only, path=config, store=store).endpoints.accounts == "http://127.0.0.1:9999"
+
+
+def test_a_data_centre_in_the_environment_replaces_a_profiles_base_url(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    save_profile("local", {"base_url": "http://127.0.0.1:8765", "client_id": "1000.L"}, path=config)
+    store = FileTokenStore(tmp_path / "t.json")
+    moved = load_settings("local", env={"ZOHO_DC": "in"}, path=config, store=store)
+    assert moved.endpoints.api_base == "https://www.zohoapis.in"  # not the base URL, unseen
+
+
+COMMENTED = """\
+# my org settings -- DO NOT CHANGE without asking finance
+default_profile = "local"
+
+# the sandbox
+[profiles.local]
+base_url = "http://127.0.0.1:8874"   # port of the day
+client_id = "1000.COQLKITSANDBOXCLIENT"
+credit_budget = 20000   # finance approved
+concurrency = 4
+
+[profiles.work]
+dc = "eu"
+client_id = "1000.W#1"  # a '#' in a value
+"""
+
+
+def test_saving_a_profile_keeps_its_other_keys_and_the_comments(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(COMMENTED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is dropped: no warning
+        save_profile(
+            "local",
+            {"base_url": "http://127.0.0.1:9000", "client_id": "1000.NEW", "timeout": 30},
+            path=config,
+        )
+        save_profile("work", {"dc": None, "client_id": "1000.W#2"}, path=config)
+        save_profile("extra", {"dc": "in", "client_id": "1000.X"}, path=config, default=True)
+    text = config.read_text()
+    assert text.startswith("# my org settings -- DO NOT CHANGE without asking finance\n")
+    assert 'default_profile = "extra"\n\n# the sandbox\n[profiles.local]\n' in text
+    assert 'base_url = "http://127.0.0.1:9000"   # port of the day\n' in text
+    assert "credit_budget = 20000   # finance approved\nconcurrency = 4\ntimeout = 30\n" in text
+    assert "client_id = \"1000.W#2\"  # a '#' in a value\n" in text
+    assert text.endswith('\n[profiles.extra]\ndc = "in"\nclient_id = "1000.X"\n')
+    profiles = load_profiles(config)["profiles"]
+    assert profiles["local"] == {
+        "base_url": "http://127.0.0.1:9000",
+        "client_id": "1000.NEW",
+        "credit_budget": 20000,
+        "concurrency": 4,
+        "timeout": 30,
+    }
+    assert profiles["work"] == {"dc": "eu", "client_id": "1000.W#2"}  # None: not given, kept
+    save_profile("local", {"dc": "eu"}, path=config, remove=["base_url"])
+    local = load_profiles(config)["profiles"]["local"]
+    assert local["dc"] == "eu" and "base_url" not in local and local["credit_budget"] == 20000
+    assert "# port of the day" not in config.read_text() and "# finance approved" in config.read_text()
+
+
+def test_a_file_that_cannot_be_edited_line_by_line_is_rewritten_and_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '# mine\nprofiles = { work = { dc = "eu", client_id = "1000.W", credit_budget = 5 } }\n'
+    )
+    with pytest.warns(CoqlWarning, match=r"config.toml was written anew, without its comments"):
+        save_profile("work", {"client_id": "1000.V"}, path=config)
+    assert load_profiles(config)["profiles"]["work"] == {
+        "dc": "eu",
+        "client_id": "1000.V",
+        "credit_budget": 5,
+    }
+    edit = edit_profile("work", {"concurrency": 3}, path=config)  # no comment left: nothing to say
+    assert not edit.comments_dropped
+
+
+def test_a_profile_is_checked_before_it_is_written(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(COMMENTED)
+    for values, message in (
+        ({"concurrency": 0}, "profile 'local': concurrency must be a whole number of at least 1"),
+        ({"base_url": "http://crm.example.com"}, "profile 'local': the base URL is plain http://"),
+        ({"colour": "blue"}, "profile 'local' would have unknown keys: colour"),
+        ({"client_secret": "x"}, "secrets are not written to the config file"),
+        ({"timeout": "slow"}, "timeout must be a number of seconds"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            save_profile("local", values, path=config)
+    assert config.read_text() == COMMENTED
