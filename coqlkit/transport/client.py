@@ -40,6 +40,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -55,6 +56,7 @@ from coqlkit.errors import (
 from coqlkit.transport._errors import envelope, error_for, mapped_transport_errors, timeout_message
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
+from coqlkit.transport.datacenters import this_machine
 
 __all__ = [
     "AdaptiveSlots",
@@ -454,9 +456,11 @@ class AsyncZohoClient:
 
     @property
     def api_base(self) -> str:
-        """Where CRM calls go: the ``api_domain`` Zoho named in the token response, once known."""
+        """Where CRM calls go: the ``api_domain`` Zoho named in the token response, once known
+        (``https://``, or ``http://`` to this machine only: the access token is not sent in
+        the clear to a host a token response names; the configured base is used instead)."""
         domain = self.tokens.api_domain
-        if domain and domain.startswith(("https://", "http://")):
+        if domain and (domain.startswith("https://") or (domain.startswith("http://") and _local(domain))):
             return domain.rstrip("/")
         return self.settings.endpoints.api_base
 
@@ -687,6 +691,13 @@ class AsyncZohoClient:
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
                 await asyncio.sleep(self.retry.delay(attempt, hint, self._rng))
+
+
+def _local(url: str) -> bool:
+    try:
+        return this_machine(urlsplit(url).hostname or "")
+    except ValueError:
+        return False
 
 
 class _KeptSlot:

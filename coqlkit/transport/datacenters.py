@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from coqlkit.errors import ConfigError
 
-__all__ = ["DATA_CENTERS", "ENVIRONMENTS", "DataCenter", "Endpoints", "endpoints"]
+__all__ = ["DATA_CENTERS", "ENVIRONMENTS", "DataCenter", "Endpoints", "endpoints", "this_machine"]
 
 ENVIRONMENTS = ("production", "developer", "sandbox")
 
@@ -108,7 +108,7 @@ def _check_url(what: str, url: str) -> None:
             host = urlsplit(url).hostname or ""
         except ValueError:  # a bad [IPv6] or port: httpx says what is wrong with it
             return
-        if not _this_machine(host):
+        if not this_machine(host):
             raise ConfigError(
                 f"the {what} is plain http:// to {host or 'no host'}, another machine: the client "
                 "secret and tokens would cross the network unencrypted; use https:// (plain "
@@ -116,7 +116,7 @@ def _check_url(what: str, url: str) -> None:
             )
 
 
-def _this_machine(host: str) -> bool:
+def this_machine(host: str) -> bool:
     """A loopback address, or ``localhost``."""
     if host == "localhost":
         return True

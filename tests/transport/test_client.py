@@ -55,6 +55,30 @@ def test_calls_and_shapes(sandbox: Sandbox, store: FileTokenStore) -> None:
     asyncio.run(main())
 
 
+def test_a_plain_http_api_domain_is_used_only_on_this_machine(
+    sandbox: Sandbox, store: FileTokenStore
+) -> None:
+    """The access token goes to the ``api_domain`` a token response names: over https, or
+    plain http to this machine (the sandbox); a plain-http host elsewhere is not trusted
+    with it, and CRM calls go to the configured base instead."""
+
+    async def main() -> None:
+        async with AsyncZohoClient(settings_for(sandbox, store)) as zoho:
+            configured = zoho.settings.endpoints.api_base
+            for domain, used in (
+                ("https://www.zohoapis.eu", "https://www.zohoapis.eu"),
+                ("http://127.0.0.1:9", "http://127.0.0.1:9"),
+                ("http://localhost:9/", "http://localhost:9"),
+                ("http://crm.example.com", configured),
+                ("http://[::1", configured),  # not a URL
+                ("ftp://crm.example.com", configured),
+            ):
+                zoho.tokens.api_domain = domain
+                assert zoho.api_base == used, domain
+
+    asyncio.run(main())
+
+
 def test_zoho_errors_are_typed_and_keep_code_details_status(sandbox: Sandbox, store: FileTokenStore) -> None:
     with ZohoClient(settings_for(sandbox, store)) as zoho:
         with pytest.raises(ZohoApiError) as info:
