@@ -47,7 +47,7 @@ from coqlkit.repl.lexer import prompt_lexer, prompt_style
 from coqlkit.repl.shell import Shell, Terminated
 from coqlkit.validate import Severity, validate
 
-__all__ = ["Metadata", "Problem", "Repl", "ends_statement"]
+__all__ = ["Metadata", "Problem", "Repl", "ends_statement", "enter_runs"]
 
 #: The termination signals the prompt hands to coqlkit's handler (see ``coqlkit.cli``).
 _TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -68,6 +68,25 @@ def ends_statement(text: str) -> bool:
     if before and interrupts(before, last):
         return True
     return code_only(text).rstrip().endswith(";")  # a ; in a comment or a string ends nothing
+
+
+def enter_runs(text: str, cursor: int) -> bool:
+    """Whether Enter, with the cursor at offset ``cursor`` of ``text``, runs it: a finished
+    statement (the buffer ends one with ``;``) or a command runs wherever the cursor is,
+    as pgcli runs it (a typo fixed in a recalled query runs at once); a command under a
+    statement being typed runs from its own line. Anywhere else Enter starts a new line.
+
+    >>> enter_runs("select Emial from Leads;", 10), enter_runs("select Emial from Leads", 10)
+    (True, False)
+    >>> enter_runs("select Last_Name\\n\\\\dt", 3), enter_runs("select Last_Name\\n\\\\dt", 20)
+    (False, True)
+    """
+    if not ends_statement(text):
+        return False
+    stripped = text.strip()
+    if "\n" not in stripped or code_only(text).rstrip().endswith(";"):
+        return True
+    return "\n" not in text[cursor:].rstrip()  # a command under a statement: from its line
 
 
 class Metadata:
@@ -298,7 +317,7 @@ class Repl:
         @keys.add("enter", filter=~_completing())
         def _(event: KeyPressEvent) -> None:
             buffer = event.current_buffer
-            if ends_statement(buffer.text) and buffer.document.is_cursor_at_the_end:
+            if enter_runs(buffer.text, buffer.cursor_position):
                 buffer.validate_and_handle()
             else:
                 buffer.insert_text("\n")

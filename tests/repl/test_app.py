@@ -28,7 +28,7 @@ from prompt_toolkit.output import DummyOutput
 
 import coqlkit
 from coqlkit.catalog import Catalog
-from coqlkit.repl.app import Repl, _Checked, _history, ends_statement
+from coqlkit.repl.app import Repl, _Checked, _history, ends_statement, enter_runs
 from coqlkit.repl.config import ReplConfig
 from coqlkit.sandbox.server import Sandbox
 
@@ -333,6 +333,23 @@ def test_what_enter_runs(text: str, runs: bool) -> None:
     assert ends_statement(text) is runs
 
 
+@pytest.mark.parametrize(
+    ("text", "cursor", "runs"),
+    [
+        ("select Last_Name, Emial from Leads limit 1;", 20, True),  # a typo fixed mid-line: it runs
+        ("select Last_Name\nfrom Leads;", 3, True),  # a finished statement: from any line
+        ("select Last_Name from Leads;  -- a note", 0, True),
+        ("select Last_Name from Leads", 7, False),  # unfinished: a new line
+        ("select Last_Name from Leads; select Email", 7, False),
+        ("\\dt Lead", 2, True),
+        ("select Last_Name\n\\dt", 20, True),  # a command under a statement: from its line
+        ("select Last_Name\n\\dt", 7, False),  # ... not from the statement's
+    ],
+)
+def test_what_enter_runs_where_the_cursor_is(text: str, cursor: int, runs: bool) -> None:
+    assert enter_runs(text, min(cursor, len(text))) is runs
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     db = tmp_path_factory.getbasetemp() / "repl-org.sqlite3"
@@ -397,6 +414,23 @@ def test_the_statement_comes_back_on_a_fresh_line(
     assert status == 0
     out, err = capsys.readouterr()
     assert err.endswith("\ntiming off\n") and "Chavez" in out and "(1 row)" in out
+
+
+def test_enter_inside_a_finished_statement_runs_it(
+    conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo fixed in the middle of a finished query, then Enter: it runs (Enter used to
+    split the line at the cursor, ``Emai`` / ``l from Leads limit 1;``). Recalling the
+    query with Up first is the terminal test's (here the keys beat the history's loading)."""
+    config = ReplConfig(history_size=0, timing=False)
+    query = "select Last_Name, Emial from Leads limit 1;"
+    left = len(query) - query.index("Emial") - len("Emia")  # the cursor after "Emia"
+    keys = query + "\x1b[D" * left + "\x7f\x7fai\r"  # Left..., two Backspaces, "ai", Enter
+    keys += "\x1b\r"  # (Alt-Enter: what an Enter that split the line left is run, not waited on)
+    status, _ = run_repl(lambda: Repl(conn, config, label="sandbox"), keys)
+    assert status == 0
+    out, err = capsys.readouterr()
+    assert "| Email " in out and "(1 row)" in out and "error" not in err
 
 
 def test_confirm_at_the_prompt(conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]) -> None:
