@@ -175,7 +175,10 @@ class _Checked:
             if not text.rstrip().endswith(";"):
                 return None  # still being typed: an unfinished query is not an error yet
             start = starts[exc.line - 1] + exc.column - 1 if exc.line - 1 < len(starts) else 0
-            return Problem(start, start + max(1, exc.end_column - exc.column), exc.description)
+            hint = f" — {exc.hint}" if exc.hint else ""  # as the check's errors read
+            return Problem(
+                start, start + max(1, exc.end_column - exc.column), f"{exc.code}: {exc.description}{hint}"
+            )
         except CoqlError:
             return None
         if catalog is None:

@@ -259,14 +259,18 @@ class Where:
         return dataclasses.replace(d, span=span).format(self.text, filename=self.source)
 
     def syntax(self, exc: CoqlSyntaxError) -> str:
-        """A syntax error; in a file as the check's errors read: ``FILE:line:col: error[CODE]: ...``."""
+        """A syntax error as the check's errors read, ``line:col: error[CODE]: ...`` and an
+        indented hint (in a file, ``FILE:line:col`` in the file); the statement's own
+        positions when it is not a file's."""
         if self.source is None:
-            return str(exc)
-        line, column = self.at(exc.line, exc.column)
+            text, line, column, where = exc.text, exc.line, exc.column, ""
+        else:
+            text, where = self.text, f"{self.source}:"
+            line, column = self.at(exc.line, exc.column)
         end = column + max(1, exc.end_column - exc.column)
         parts = [
-            f"{self.source}:{line}:{column}: error[{exc.code}]: {exc.description}",
-            excerpt(self.text, line, column, end),
+            f"{where}{line}:{column}: error[{exc.code}]: {exc.description}",
+            excerpt(text, line, column, end),
         ]
         if exc.hint:
             parts.append(f"  hint: {exc.hint}")
@@ -471,8 +475,8 @@ class Shell:
 
     def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
         """An error as the person should read it: with the input's positions, and a hint."""
-        if where is not None and where.source is not None and isinstance(exc, CoqlSyntaxError):
-            return where.syntax(exc)
+        if isinstance(exc, CoqlSyntaxError):  # as the check's diagnostics read: error[CODE]
+            return (where or Where(exc.text)).syntax(exc)
         if where is not None and where.source is not None and isinstance(exc, ValidationError):
             errors = [d for d in exc.diagnostics if d.is_error] or list(exc.diagnostics)
             return "\n".join(where.diagnostic(d, statement) for d in errors)

@@ -519,6 +519,10 @@ def test_the_live_check_shows_warnings_apart_from_errors(conn: coqlkit.Connectio
     problem = checked.check("select Emial from Leads where Lead_Status = 'Contactd';")
     assert problem is not None and problem.severity == "error" and "Emial" in problem.message
     assert checked.check("select Last_Name from Leads where Lead_Status = 'Contacted';") is None
+    # A syntax error as the others: its code, its hint.
+    problem = checked.check("select Last_Name from Leads join Accounts;")
+    assert problem is not None and problem.severity == "error"
+    assert problem.message.startswith("SYNTAX_ERROR: COQL has no JOIN — COQL joins through lookup fields")
 
 
 def test_the_history_file_is_the_owners_alone(tmp_path: Path) -> None:

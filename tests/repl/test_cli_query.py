@@ -336,6 +336,36 @@ def test_exit_1_a_wrong_query(cli: Any, zoho: dict[str, str], sandbox: Sandbox) 
     assert ran.status == 1 and "SYNTAX_ERROR" in ran.err
 
 
+JOIN_ERROR = (
+    "1:29: error[SYNTAX_ERROR]: COQL has no JOIN\n"
+    "  select Last_Name from Leads join Accounts\n"
+    "                              ^^^^\n"
+    "  hint: COQL joins through lookup fields: "
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "-c", "select Last_Name from Leads join Accounts"],
+        ["explain", "select Last_Name from Leads join Accounts"],
+        ["export", "select Last_Name from Leads join Accounts", "leads.csv"],
+    ],
+    ids=["query", "explain", "export"],
+)
+def test_a_syntax_error_reads_as_the_other_diagnostics(
+    cli: Any, zoho: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """``line:col: error[CODE]: ...`` and an indented hint, as validation errors and lint
+    print them (a problem matcher written for one finds the other): syntax errors used to
+    print as ``1:29: SYNTAX_ERROR: ...`` with the hint at the margin."""
+    monkeypatch.chdir(tmp_path)
+    ran = cli(*args)
+    assert ran.status == 1
+    assert ran.err.startswith(JOIN_ERROR), ran
+    assert os.listdir(tmp_path) == []
+
+
 def test_exit_2_no_org_configured(cli: Any) -> None:
     ran = cli("query", "-c", "select Last_Name from Leads")
     assert ran.status == 2 and ran.err == NO_PROFILE + "\n" and ran.out == ""

@@ -845,9 +845,23 @@ def test_edit_inside_a_statement_edits_that_statement(
         ),
         (
             "select Last_Name\nfrom Leads where Lead_Status = 'Hot' and and limit 3;",
-            "2:42: SYNTAX_ERROR: a condition is missing before 'and'\n"
+            "2:42: error[SYNTAX_ERROR]: a condition is missing before 'and'\n"
             "  from Leads where Lead_Status = 'Hot' and and limit 3\n"
             "                                           ^^^\n",
+        ),
+        (  # a syntax error reads as the check's errors do: error[CODE], an indented hint
+            "select Last_Name from Leads join Accounts;",
+            "1:29: error[SYNTAX_ERROR]: COQL has no JOIN\n"
+            "  select Last_Name from Leads join Accounts\n"
+            "                              ^^^^\n"
+            "  hint: COQL joins through lookup fields: select <lookup>.<field> from Leads",
+        ),
+        (
+            "explain select Last_Name from Leads join Accounts;",  # positions in the query explained
+            "1:29: error[SYNTAX_ERROR]: COQL has no JOIN\n"
+            "  select Last_Name from Leads join Accounts\n"
+            "                              ^^^^\n"
+            "  hint: COQL joins through lookup fields: ",
         ),
         (
             "select Last_Name from Leeds;",
