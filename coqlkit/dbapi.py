@@ -24,9 +24,12 @@ transactions, ``commit()`` does nothing, ``rollback()`` and anything but SELECT 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import inspect
 import re
 import time
+import typing
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -35,9 +38,10 @@ import pyarrow as pa
 
 from coqlkit import errors as _errors
 from coqlkit.api import Connection as _ApiConnection
-from coqlkit.api import Result
+from coqlkit.api import Result, connect_async
 from coqlkit.api import connect as _connect
 from coqlkit.api import warn_about as _warn_about
+from coqlkit.plan import PlanOptions
 
 __all__ = [
     "BINARY",
@@ -182,6 +186,8 @@ class DBAPITypeObject:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DBAPITypeObject):
             return self.values == other.values
+        if isinstance(other, TypeCode):
+            return other.kind == self
         return other in self.values
 
     def __hash__(self) -> int:
@@ -196,18 +202,59 @@ STRING = DBAPITypeObject(
     "text", "textarea", "email", "phone", "website", "picklist", "multiselectpicklist",
     "autonumber", "profileimage", "lookup", "ownerlookup", "userlookup", "multi_module_lookup",
     "consent_lookup", "territories", "fileupload", "imageupload", "subform", "multiselectlookup",
-    "multiuserlookup", "boolean",
+    "multiuserlookup", "layout",
 )  # fmt: skip
 NUMBER = DBAPITypeObject(
-    "NUMBER", "integer", "bigint", "double", "currency", "decimal", "percent", "aggregate"
+    "NUMBER", "integer", "bigint", "double", "currency", "decimal", "percent", "aggregate", "boolean"
 )
 DATETIME = DBAPITypeObject("DATETIME", "date", "datetime")
 BINARY = DBAPITypeObject("BINARY")
 ROWID = DBAPITypeObject("ROWID", "id")
 
+
+class TypeCode(str):
+    """A ``description`` type code: the Zoho data type (``'formula'``), equal to the type
+    object of its values' kind as well (a formula returning a number ``== NUMBER``)."""
+
+    kind: DBAPITypeObject
+
+    def __new__(cls, code: str, kind: DBAPITypeObject) -> TypeCode:
+        made = super().__new__(cls, code)
+        made.kind = kind
+        return made
+
+    def __getnewargs__(self) -> tuple[str, DBAPITypeObject]:  # type: ignore[override]
+        return (str(self), self.kind)  # copies and pickles keep the kind
+
+
+def _kind(field: pa.Field, code: str) -> DBAPITypeObject:
+    """The type object of a column's values, from their Arrow type (booleans are numbers,
+    as in most databases; picklists, lookups and multi-selects are text)."""
+    if code == "id":
+        return ROWID
+    kind = field.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if any(is_(kind) for is_ in (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal)):
+        return NUMBER
+    if pa.types.is_boolean(kind):
+        return NUMBER
+    if pa.types.is_date(kind) or pa.types.is_timestamp(kind) or pa.types.is_time(kind):
+        return DATETIME
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return BINARY
+    return STRING
+
+
 Date = dt.date
 Time = dt.time
-Timestamp = dt.datetime
+
+
+def Timestamp(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
+    """A datetime in the local time zone (Zoho needs the offset: a naive one is refused)."""
+    return dt.datetime(year, month, day, hour, minute, second).astimezone()
 
 
 def DateFromTicks(ticks: float) -> dt.date:
@@ -215,14 +262,17 @@ def DateFromTicks(ticks: float) -> dt.date:
 
 
 def TimeFromTicks(ticks: float) -> dt.time:
+    """PEP 249's; COQL has no time-of-day literal, so ``execute`` refuses it as a parameter."""
     return dt.time(*time.localtime(ticks)[3:6])
 
 
 def TimestampFromTicks(ticks: float) -> dt.datetime:
-    return dt.datetime(*time.localtime(ticks)[:6])
+    """The instant ``ticks`` in the local time zone (aware)."""
+    return dt.datetime.fromtimestamp(ticks).astimezone()
 
 
 def Binary(value: bytes) -> bytes:
+    """PEP 249's; COQL has no binary literal, so ``execute`` refuses it as a parameter."""
     return bytes(value)
 
 
@@ -316,14 +366,19 @@ class Cursor:
             raise InterfaceError("the cursor is closed")
         self.connection._open()
 
-    def execute(self, operation: str, parameters: Mapping[str, Any] | None = None) -> Cursor:
-        """Plan ``operation`` with ``:name`` parameters from ``parameters`` (typed). What the
-        metadata check finds that runs but is probably not meant (a value that is not in its
-        picklist) is issued as a :class:`coqlkit.QueryWarning`."""
+    def execute(self, operation: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None) -> Cursor:
+        """Plan ``operation`` with ``:name`` parameters from ``parameters`` (typed; an empty
+        sequence stands for none). What the metadata check finds that runs but is probably
+        not meant (a value that is not in its picklist) is issued as a
+        :class:`coqlkit.QueryWarning`."""
         self._open()
         self._reset()
+        if not isinstance(operation, str):
+            raise ProgrammingError(f"the operation is COQL text, a str, not {type(operation).__name__}")
         if _WRITE.match(operation):
             raise NotSupportedError("COQL reads only: coqlkit runs SELECT queries, nothing that writes")
+        if isinstance(parameters, (list, tuple)) and not parameters:
+            parameters = None
         if parameters is not None and not isinstance(parameters, Mapping):
             raise ProgrammingError("parameters are named (paramstyle 'named'): pass a dict for :name")
         with _translated():
@@ -399,7 +454,8 @@ class Cursor:
 
 def _description(schema: pa.Schema) -> tuple[tuple[Any, ...], ...]:
     """(name, type_code, display_size, internal_size, precision, scale, null_ok) per column;
-    ``type_code`` is the Zoho data type (``aggregate`` for COUNT/SUM/AVG, ``id`` for ids)."""
+    ``type_code`` is the Zoho data type (``aggregate`` for COUNT/SUM/AVG, ``id`` for ids),
+    equal to the type object of its values' Arrow type."""
     out = []
     for field in schema:
         meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
@@ -411,13 +467,46 @@ def _description(schema: pa.Schema) -> tuple[tuple[Any, ...], ...]:
         precision = scale = None
         if pa.types.is_decimal(field.type):
             precision, scale = field.type.precision, field.type.scale
-        out.append((field.name, code, None, None, precision, scale, True))
+        out.append((field.name, TypeCode(code, _kind(field, code)), None, None, precision, scale, True))
     return tuple(out)
 
 
 def connect(profile: str | None = None, **options: Any) -> Connection:
     """A PEP 249 connection; the arguments are those of :func:`coqlkit.connect`
-    (``sandbox=True`` for the demo org)."""
+    (``sandbox=True`` for the demo org). An unknown option or a value of the wrong kind
+    raises :class:`InterfaceError`."""
+    _check_options(options)
     with _translated():
-        return Connection(_connect(profile, **options))
+        try:
+            return Connection(_connect(profile, **options))
+        except (TypeError, ValueError) as exc:
+            raise InterfaceError(f"connect(): {exc}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Refuse an option :func:`coqlkit.connect` does not take, and a planner option's value
+    of the wrong type or out of its range, naming it."""
+    hints = typing.get_type_hints(PlanOptions)
+    own = [p.name for p in inspect.signature(connect_async).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    for key, value in options.items():
+        if key in hints:
+            kinds = typing.get_args(hints[key]) or (hints[key],)
+            if not _fits(value, kinds):
+                wanted = " or ".join("None" if k is type(None) else k.__name__ for k in kinds)
+                raise InterfaceError(f"connect(): {key} is {wanted}, not {value!r}")
+        elif key not in own:
+            known = ", ".join(sorted([*own, *(f.name for f in dataclasses.fields(PlanOptions))]))
+            raise InterfaceError(f"connect() takes no option {key!r} (it takes profile, {known})")
+    try:
+        PlanOptions(**{k: v for k, v in options.items() if k in hints})
+    except (TypeError, ValueError) as exc:
+        raise InterfaceError(f"connect(): {exc}") from exc
+
+
+def _fits(value: object, kinds: tuple[Any, ...]) -> bool:
+    if value is None or isinstance(value, bool):
+        return type(value) in kinds
+    if isinstance(value, int) and float in kinds:
+        return True
+    return any(isinstance(k, type) and isinstance(value, k) for k in kinds)

@@ -45,8 +45,11 @@ def test_module_globals() -> None:
     ):
         assert callable(getattr(dbapi, name))
     assert dbapi.Date(2024, 5, 1) == dt.date(2024, 5, 1)
-    assert dbapi.Timestamp(2024, 5, 1, 9, 30) == dt.datetime(2024, 5, 1, 9, 30)
-    assert dbapi.TimestampFromTicks(0) == dt.datetime.fromtimestamp(0)
+    # Aware, in the local zone: Zoho needs the offset (a naive datetime is refused).
+    assert dbapi.Timestamp(2024, 5, 1, 9, 30) == dt.datetime(2024, 5, 1, 9, 30).astimezone()
+    assert dbapi.Timestamp(2024, 5, 1).tzinfo is not None
+    assert dbapi.TimestampFromTicks(0) == dt.datetime.fromtimestamp(0, dt.timezone.utc)
+    assert dbapi.TimestampFromTicks(0).tzinfo is not None
     assert dbapi.DateFromTicks(0) == dt.date.fromtimestamp(0)
     assert dbapi.TimeFromTicks(0) == dt.datetime.fromtimestamp(0).time()
     assert dbapi.Binary(b"ab") == b"ab"
@@ -77,7 +80,7 @@ def test_the_exception_tree(name: str, parent: type[Exception] | str) -> None:
 
 def test_type_objects() -> None:
     assert dbapi.STRING == "text" and dbapi.STRING == "picklist"
-    assert dbapi.NUMBER == "currency" and dbapi.NUMBER == "aggregate"
+    assert dbapi.NUMBER == "currency" and dbapi.NUMBER == "aggregate" and dbapi.NUMBER == "boolean"
     assert dbapi.DATETIME == "datetime" and dbapi.DATETIME == "date"
     assert dbapi.ROWID == "id"
     assert dbapi.NUMBER != "text" and dbapi.STRING != "integer" and dbapi.DATETIME != "id"
@@ -131,6 +134,7 @@ def test_description(db: dbapi.Connection) -> None:
     assert codes["Annual_Revenue"] == dbapi.NUMBER and codes["No_of_Employees"] == dbapi.NUMBER
     assert codes["Created_Time"] == dbapi.DATETIME
     assert codes["Owner"] == dbapi.STRING
+    assert codes["Email_Opt_Out"] == dbapi.NUMBER and codes["Email_Opt_Out"] == "boolean"  # as is usual
     revenue = description[3]
     assert (revenue[4], revenue[5]) == (18, 2)  # precision and scale of the decimal
 
@@ -316,6 +320,70 @@ def test_errors_are_pep_249_classes(db: dbapi.Connection) -> None:
 
     with pytest.raises(dbapi.ProgrammingError, match="named"):
         cur.execute("select Last_Name from Leads where Last_Name = :name", ("x",))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"bogus": 1}, "connect\\(\\) takes no option 'bogus' \\(it takes profile, "),
+        ({"dsn": "coqlkit://"}, "takes no option 'dsn'"),
+        ({"prefer": "speed"}, "prefer is 'time' or 'credits'"),
+        ({"max_credits": "500"}, "max_credits is int or None, not '500'"),
+        ({"latency_ms": True}, "latency_ms is float, not True"),
+        ({"concurrency": 0}, "concurrency and page size must be positive"),
+    ],
+)
+def test_a_wrong_connect_option_is_an_interface_error(
+    sandbox: Sandbox, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(dbapi.InterfaceError, match=message):
+        dbapi.connect(sandbox=sandbox, **options)
+
+
+def test_a_wrong_sandbox_option_is_an_interface_error() -> None:
+    with pytest.raises(dbapi.InterfaceError, match="unexpected keyword argument 'bogus'") as caught:
+        dbapi.connect(sandbox={"bogus": 1})
+    assert isinstance(caught.value.__cause__, TypeError)
+
+
+@pytest.mark.parametrize("operation", [None, b"select Last_Name from Leads limit 1", 42])
+def test_an_operation_that_is_not_text_is_a_programming_error(db: dbapi.Connection, operation: Any) -> None:
+    with pytest.raises(dbapi.ProgrammingError, match=f"a str, not {type(operation).__name__}"):
+        db.cursor().execute(operation)
+
+
+@pytest.mark.parametrize("empty", [(), []])
+def test_an_empty_sequence_of_parameters_is_none(db: dbapi.Connection, empty: Any) -> None:
+    cur = db.cursor()
+    assert len(cur.execute("select Last_Name from Leads limit 2", empty).fetchall()) == 2
+    with pytest.raises(dbapi.ProgrammingError) as missing:
+        cur.execute("select Last_Name from Leads where Last_Name = :name", empty)
+    assert isinstance(missing.value.__cause__, coqlkit.ParameterError)
+
+
+def test_the_constructors_make_parameters_execute_takes(
+    db: dbapi.Connection, oracle: sqlite3.Connection
+) -> None:
+    cur = db.cursor()
+    query = "select Last_Name from Leads where Created_Time >= :t"
+    assert len(cur.execute(query, {"t": dbapi.TimestampFromTicks(0)}).fetchall()) == RECORDS
+    assert len(cur.execute(query, {"t": dbapi.Timestamp(1971, 1, 1)}).fetchall()) == RECORDS
+    assert len(cur.execute(query, {"t": dbapi.Timestamp(2999, 1, 1, 9, 30)}).fetchall()) == 0
+    on_a_day = "select Last_Name from Leads where Created_Time >= :day and Created_Time < :next"
+    day = oracle.execute("select substr(min(Created_Time), 1, 10) from Leads").fetchone()[0]
+    start = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc)
+    found = cur.execute(
+        on_a_day,
+        {
+            "day": dbapi.TimestampFromTicks(start.timestamp()),
+            "next": dbapi.TimestampFromTicks((start + dt.timedelta(days=1)).timestamp()),
+        },
+    ).fetchall()
+    assert len(found) == count(oracle, "Created_Time >= ? and Created_Time < ?", (day, f"{day}T99")) > 0
+    # PEP 249 names them; COQL has no literal for a time of day or for bytes.
+    for value, kind in ((dbapi.Time(9, 30), "time"), (dbapi.Binary(b"x"), "bytes")):
+        with pytest.raises(dbapi.ProgrammingError, match=f":t has type {kind}, which has no COQL literal"):
+            cur.execute("select Last_Name from Leads where Last_Name = :t", {"t": value})
 
 
 def test_a_budget_refusal_is_an_operational_error(sandbox: Sandbox) -> None:
