@@ -125,3 +125,43 @@ def test_the_command_has_arrows_allocator_give_freed_memory_back(preset: str | N
     )
     ran = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert ran.stdout.split() == [seen, "False"]
+
+
+LATIN_1 = (
+    "select Last_Name from Leads where Last_Name = 'Müller' limit 1;\nselect Emial from Leads;\n".encode(
+        "cp1252"
+    )
+)
+NOT_UTF8 = (
+    ":1:49: error: not UTF-8 (byte 0xfc, 'ü' in Windows-1252): {fix}\n"
+    "  select Last_Name from Leads where Last_Name = 'M\ufffdller' limit 1;\n"
+    "                                                  ^\n"
+)
+
+
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_a_file_that_is_not_utf8_is_a_usage_error(tmp_path: Path, where: str) -> None:
+    """Where its first byte that is not UTF-8 is, as a compiler says it; exit 2 (the file
+    cannot be read as COQL), and none of it checked (a traceback and exit 1 before)."""
+    path = tmp_path / "latin1.sql"
+    path.write_bytes(LATIN_1)
+    args = ["lint", "--demo", str(path) if where == "file" else "-"]
+    result = subprocess.run(
+        [sys.executable, "-m", "coqlkit", *args], input=LATIN_1, capture_output=True, timeout=60
+    )
+    err = result.stderr.decode()
+    assert result.returncode == 2 and result.stdout == b"" and "Traceback" not in err
+    if where == "file":
+        assert err.startswith(str(path) + NOT_UTF8.format(fix="save the file as UTF-8"))
+        assert f"  hint: iconv -f WINDOWS-1252 -t UTF-8 {path} > {tmp_path / 'latin1.utf8.sql'}\n" in err
+    else:
+        assert err.startswith("<stdin>" + NOT_UTF8.format(fix="give it as UTF-8"))
+    assert err.endswith("coqlkit lint: nothing was checked\n")
+
+
+def test_a_utf8_byte_order_mark_is_no_character(tmp_path: Path) -> None:
+    """As Windows editors save UTF-8: the mark is not read as the query's first character."""
+    path = tmp_path / "bom.coql"
+    path.write_bytes("select Last_Name from Leads where Last_Name = 'Müller';".encode("utf-8-sig"))
+    result = run(["lint", "--demo", str(path)])
+    assert (result.returncode, result.stdout.strip()) == (0, "1 query: 1 ok, 0 with errors")

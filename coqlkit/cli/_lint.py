@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from coqlkit.catalog import Catalog
 from coqlkit.errors import CoqlError
 from coqlkit.lint import StatementReport, is_deluge_file, lint_deluge, lint_text, summary
+from coqlkit.repl.encoding import NotUtf8, read_file, read_stdin
 from coqlkit.validate import Severity
 
 __all__ = ["register"]
@@ -64,6 +65,9 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         catalog = _catalog(args)
         sources = [(name, _read(name)) for name in (args.files or ["-"])]
+    except NotUtf8 as exc:  # a compiler's message, where the first byte that is not UTF-8 is
+        print(f"{exc}\ncoqlkit lint: nothing was checked", file=err)
+        return EXIT_USAGE
     except (CoqlError, OSError) as exc:
         print(f"coqlkit lint: {exc}", file=err)
         return EXIT_USAGE
@@ -102,7 +106,5 @@ def _catalog(args: argparse.Namespace) -> Catalog | None:
 
 
 def _read(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
-    with open(name, encoding="utf-8") as fh:
-        return fh.read()
+    """The text of FILE (``-``: standard input): UTF-8, or :class:`NotUtf8` saying where it is not."""
+    return read_stdin() if name == "-" else read_file(name)

@@ -53,6 +53,10 @@ OUTPUT_FORMATS = {
 #: Extensions of files ``-o`` cannot write (they are not text): ``coqlkit export`` can.
 BINARY_FORMATS = (".parquet", ".arrow", ".feather")
 
+#: What to do about a command-line word that is not UTF-8 (the shell, or the script that
+#: ran coqlkit, gave it in another encoding).
+ARGV_NOT_UTF8 = "give {} as UTF-8 (the shell or the script gave it in another encoding)"
+
 #: The REPL's words for a query ``strict`` refused, and the command line's (where strict
 #: mode is the ``--strict`` option, not a setting to turn off).
 REPL_STRICT_REFUSAL = "not run: strict mode refuses a query with warnings (turn it off to run it)"
@@ -208,10 +212,12 @@ def _label(args: argparse.Namespace, conn: Any) -> str:
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
     """``--param NAME=VALUE`` options, typed as ``\\set`` types them (checked before connecting)."""
+    from coqlkit.repl.encoding import check
     from coqlkit.repl.shell import parse_value
 
     params = {}
     for item in getattr(args, "param", []) or []:
+        check(item, fix=ARGV_NOT_UTF8.format("--param"))
         name, sep, value = item.partition("=")
         if not sep or not name.strip().lstrip(":").isidentifier():
             raise ConfigError(f"--param {item!r}: write NAME=VALUE")
@@ -285,6 +291,7 @@ def _spent(opened: list[Any]) -> tuple[int, int] | None:
 
 def _guarded(body: Any, err: TextIO) -> int:
     from coqlkit.export import ExportError
+    from coqlkit.repl.encoding import NotUtf8
     from coqlkit.repl.shell import Terminated, exit_code
 
     try:
@@ -305,6 +312,9 @@ def _guarded(body: Any, err: TextIO) -> int:
     except OSError as exc:  # -f FILE that cannot be read, an export target that cannot be written
         print(f"coqlkit: {exc.filename or 'file'}: {exc.strerror or exc}", file=err)
         return 2
+    except NotUtf8 as exc:  # read before anything ran: all of it is refused
+        print(f"{exc}\ncoqlkit: nothing was run", file=err)
+        return 2
     except ConfigError as exc:
         text = str(exc)
         print(NO_PROFILE if text.startswith("no Zoho org configured") else f"coqlkit: {text}", file=err)
@@ -315,12 +325,16 @@ def _guarded(body: Any, err: TextIO) -> int:
 
 
 def _read_source(args: argparse.Namespace) -> tuple[str, str | None]:
-    """The text of ``-c``, ``-f FILE`` or standard input, and the name positions quote."""
+    """The text of ``-c``, ``-f FILE`` or standard input, and the name positions quote;
+    all of it UTF-8, or nothing of it runs (:class:`~coqlkit.repl.encoding.NotUtf8`)."""
+    from coqlkit.repl.encoding import check, read_file, read_stdin
+
     if getattr(args, "command", None) is not None:
+        check(args.command, fix=ARGV_NOT_UTF8.format("-c TEXT"))
         return args.command, None
     if args.file not in (None, "-"):
-        return Path(args.file).read_text(encoding="utf-8"), args.file
-    return sys.stdin.read(), "<stdin>"
+        return read_file(args.file), args.file
+    return read_stdin(), "<stdin>"
 
 
 def _output_format(path: str, given: str | None) -> str | None:
@@ -407,6 +421,9 @@ def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
     out, err = out or sys.stdout, err or sys.stderr
 
     def body() -> int:
+        from coqlkit.repl.encoding import check
+
+        check(args.query, fix=ARGV_NOT_UTF8.format("QUERY"))
         params = _params(args)
         with _connection(args, err) as conn:
             shell = _shell(conn, args, out, err, params)
@@ -420,6 +437,7 @@ def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
     """The query, the target and where the query came from (for positions)."""
     from coqlkit.language import split_statements
     from coqlkit.language.split import code_only
+    from coqlkit.repl.encoding import check, read_file, read_stdin
     from coqlkit.repl.shell import Where
 
     words = args.words
@@ -427,7 +445,7 @@ def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
         if len(words) != 1:
             raise ConfigError("export -f FILE TARGET: give the query in FILE and one TARGET")
         source = "<stdin>" if args.file == "-" else args.file
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        text = read_stdin() if args.file == "-" else read_file(args.file)
         target = words[0]
         statements = [s for s in split_statements(text) if code_only(s.text).strip()]
         if len(statements) != 1:
@@ -440,6 +458,7 @@ def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
     if len(words) != 2:
         raise ConfigError("export QUERY TARGET: give the query and the file to write (or -f FILE TARGET)")
     query, target = words
+    check(query, fix=ARGV_NOT_UTF8.format("QUERY"))
     return query.rstrip().rstrip(";"), target, Where(query)
 
 

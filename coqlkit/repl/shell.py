@@ -75,6 +75,7 @@ from coqlkit.plan.steps import ColumnSplit, InUnion
 from coqlkit.repl import output
 from coqlkit.repl.commands import find, help_text, interrupts
 from coqlkit.repl.config import ReplConfig
+from coqlkit.repl.encoding import NotUtf8, check, decode, read_file
 from coqlkit.validate import Diagnostic, Severity
 
 __all__ = ["EXIT_CODES", "KEEP_ROWS", "Shell", "ShortRead", "Terminated", "exit_code", "parse_value"]
@@ -146,6 +147,9 @@ def exit_code(exc: BaseException) -> int:
         return 1
     raise exc  # not ours: a bug, let it show
 
+
+#: What to do about a byte that is not UTF-8 typed at the prompt.
+_NOT_UTF8_PROMPT = "type it as UTF-8 (is the terminal set to UTF-8?)"
 
 #: How deep ``\\i`` may nest (a file that runs itself stops here instead of recursing forever).
 MAX_INCLUDE_DEPTH = 16
@@ -384,6 +388,15 @@ class Shell:
         A command on a line of its own in the middle of a statement runs at once and the
         statement carries on after it, as in psql; at a prompt, a statement left unfinished
         after such a command goes back to the prompt (:attr:`prefill`) to be finished."""
+        try:  # a byte that was not UTF-8 (a terminal in another encoding): nothing of it runs
+            check(
+                text,
+                source,
+                fix=_NOT_UTF8_PROMPT if self.interactive and source is None else "give it as UTF-8",
+            )
+        except NotUtf8 as exc:
+            self._message(f"{exc}\nnothing of it was run")
+            return exit_code(exc)
         status = 0
         for kind, item, where in self._items(text, source):
             if self.done:
@@ -1009,9 +1022,12 @@ class Shell:
             return 2
         path = Path(os.path.expanduser(arg))
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode(path.read_bytes(), arg)
         except OSError as exc:
             self._message(f"cannot read {path}: {exc.strerror}")
+            return 2
+        except NotUtf8 as exc:
+            self._message(f"{exc}\nnothing of {arg} was run")
             return 2
         if self._depth >= MAX_INCLUDE_DEPTH:
             self._message(f"\\i {path}: files run inside each other {MAX_INCLUDE_DEPTH} deep; stopping")
@@ -1072,7 +1088,7 @@ class Shell:
             if created:
                 path.touch()
             self.edit_file(path)
-            edited = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+            edited = read_file(path).strip() if path.exists() else ""
             if created and not edited:
                 path.unlink(missing_ok=True)
                 self._message(f"{path}: nothing saved")
@@ -1210,7 +1226,7 @@ def _edit(text: str) -> str:
         name = fh.name
     try:
         _edit_file(Path(name))
-        return Path(name).read_text(encoding="utf-8")
+        return read_file(name)
     finally:
         Path(name).unlink(missing_ok=True)
 

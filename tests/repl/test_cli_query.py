@@ -128,6 +128,12 @@ def coql_calls(sandbox: Sandbox, since: int) -> list[dict[str, Any]]:
     return [e for e in list(sandbox.state.requests)[since:] if e["path"].startswith("/crm/")]
 
 
+def contacts(sandbox: Sandbox, since: int) -> list[dict[str, Any]]:
+    """What the org was asked since ``since`` (its token endpoint too), but its readiness probe."""
+    assert sandbox.state is not None
+    return [e for e in list(sandbox.state.requests)[since:] if e["path"] != "/coqlkit-sandbox-ready"]
+
+
 def logged(sandbox: Sandbox, since: int) -> tuple[int, int]:
     """The credits the org charged and the CRM calls it answered, by its request log, since ``since``."""
     calls = coql_calls(sandbox, since)
@@ -263,6 +269,94 @@ def test_usage_errors_are_found_before_connecting(
     assert ran.status == 2 and ran.out == ""
     assert ran.err.startswith("coqlkit: ")
     assert coql_calls(sandbox, since) == []
+
+
+LATIN_1 = "select Last_Name from Leads where Last_Name = 'Müller' limit 1;\nselect Emial from Leads;\n"
+NOT_UTF8 = (
+    "1:49: error: not UTF-8 (byte 0xfc, 'ü' in Windows-1252): {fix}\n"
+    "  select Last_Name from Leads where Last_Name = 'M\ufffdller' limit 1;\n"
+    "                                                  ^\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "-f", "latin1.sql"],
+        ["query"],
+        ["query", "-f", "-"],
+        [],
+        ["export", "-f", "latin1.sql", "out.csv"],
+    ],
+    ids=["query -f", "query < FILE", "query -f -", "coqlkit < FILE", "export -f"],
+)
+def test_input_that_is_not_utf8_runs_nothing(
+    zoho: dict[str, str], sandbox: Sandbox, tmp_path: Path, args: list[str]
+) -> None:
+    """A file saved as Windows-1252: where its first byte that is not UTF-8 is, and none of
+    it run (exit 2: the input cannot be read as COQL). It used to be a traceback; on
+    standard input the statements before the bad one had run, the rest were lost."""
+    assert sandbox.state is not None
+    (tmp_path / "latin1.sql").write_bytes(LATIN_1.encode("cp1252"))
+    since = len(sandbox.state.requests)
+    done = subprocess.run(
+        [sys.executable, "-m", "coqlkit", *args],
+        input=LATIN_1.encode("cp1252"),
+        env=child_env(**zoho),
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 2 and done.stdout == b"" and "Traceback" not in err, err
+    if "latin1.sql" in args:
+        assert err.startswith("latin1.sql:" + NOT_UTF8.format(fix="save the file as UTF-8"))
+        assert "  hint: iconv -f WINDOWS-1252 -t UTF-8 latin1.sql > latin1.utf8.sql\n" in err
+    else:
+        assert err.startswith("<stdin>:" + NOT_UTF8.format(fix="give it as UTF-8"))
+    assert err.endswith("coqlkit: nothing was run\n")
+    assert contacts(sandbox, since) == []  # not even connected
+    assert sorted(os.listdir(tmp_path)) == ["latin1.sql"]
+
+
+ARGV = "give {} as UTF-8 (the shell or the script gave it in another encoding)"
+
+
+@pytest.mark.parametrize(
+    ("args", "fix"),
+    [
+        (["query", "-c", LATIN_1], ARGV.format("-c TEXT")),
+        (["explain", LATIN_1.splitlines()[0]], ARGV.format("QUERY")),
+        (["export", LATIN_1.splitlines()[0], "out.csv"], ARGV.format("QUERY")),
+    ],
+    ids=["query -c", "explain", "export"],
+)
+def test_a_command_line_that_is_not_utf8_runs_nothing(
+    cli: Any,
+    zoho: dict[str, str],
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    fix: str,
+) -> None:
+    """A byte that was not UTF-8 in an argument comes as a lone surrogate (Python decodes
+    the command line with surrogateescape): it is said where it is, and never sent (it
+    failed in the transport with a traceback)."""
+    assert sandbox.state is not None
+    monkeypatch.chdir(tmp_path)
+    argv = [os.fsdecode(os.fsencode(word.replace("ü", "\udcfc"))) for word in args]  # as sys.argv has it
+    since = len(sandbox.state.requests)
+    ran = cli(*argv)
+    assert ran.status == 2 and ran.out == ""
+    assert ran.err.startswith(NOT_UTF8.format(fix=fix)) and ran.err.endswith("coqlkit: nothing was run\n")
+    assert contacts(sandbox, since) == [] and os.listdir(tmp_path) == []
+    ran = cli(
+        "query", "-c", "select Last_Name from Leads where Last_Name = :who", "--param", "who=M\udcfcller"
+    )
+    assert ran.status == 2 and ran.err.startswith(
+        "1:6: error: not UTF-8 (byte 0xfc, 'ü' in Windows-1252): " + ARGV.format("--param")
+    )
 
 
 # ---- coqlkit explain, coqlkit export ----------------------------------------------------------------
@@ -607,7 +701,7 @@ def test_export_checks_its_target_before_spending(
     assert ran.status == 2, ran
     assert ran.err.startswith("coqlkit: ") and message.format(tmp=tmp_path) in ran.err
     assert "partial" not in ran.err
-    assert list(sandbox.state.requests)[since:] == []  # not even connected
+    assert contacts(sandbox, since) == []  # not even connected
     assert sorted(os.listdir(tmp_path)) == ["file.csv", "isdir.parquet"]
 
 

@@ -583,6 +583,36 @@ def test_include_problems(sh: Session, tmp_path: Path) -> None:
     assert "did you mean Email?" in sh.err and "Chavez" in sh.out
 
 
+def test_text_that_is_not_utf8_runs_nothing(
+    session: Callable[..., Session], conn: coqlkit.Connection, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A file saved as Windows-1252 (``\\i``), or a line typed in a terminal set to it (a lone
+    surrogate, as prompt_toolkit decodes a byte that is not UTF-8): where the first such byte
+    is, and nothing of it run (a traceback ended the shell; the surrogate reached the wire)."""
+    sh = session(interactive=True)
+    sh("select Last_Name from Leads limit 1;")  # the metadata is in
+    script = tmp_path / "latin1.sql"
+    script.write_bytes("select Last_Name from Leads limit 1;\nselect 'Müller' from Leads;\n".encode("cp1252"))
+    credits, log = conn.credits_used, RequestLog(sandbox)
+    assert sh(f"\\i {script}") == 2
+    assert sh.err.startswith(
+        f"{script}:2:10: error: not UTF-8 (byte 0xfc, 'ü' in Windows-1252): save the file"
+    )
+    assert sh.err.endswith(f"nothing of {script} was run\n") and sh.out == ""
+    typed = (
+        "select Last_Name from Leads limit 1;\nselect Last_Name from Leads where Last_Name = 'M\udcfcller';"
+    )
+    assert sh(typed) == 2
+    assert sh.err == (
+        "2:49: error: not UTF-8 (byte 0xfc, 'ü' in Windows-1252): type it as UTF-8 (is the terminal set to UTF-8?)\n"
+        "  select Last_Name from Leads where Last_Name = 'M\ufffdller';\n"
+        "                                                  ^\n"
+        "nothing of it was run\n"
+    )
+    assert sh.out == "" and conn.credits_used == credits and log.coql() == []
+    assert sh("select Last_Name from Leads limit 1;") == 0 and "(1 row)" in sh.out  # the shell carries on
+
+
 # ---- \set, \unset ---------------------------------------------------------------------------------
 
 
