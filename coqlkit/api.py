@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from coqlkit import export
 from coqlkit.catalog import Catalog, Field, Module, ResolveError
 from coqlkit.catalog.cache import MetadataCache
-from coqlkit.errors import ConfigError, CoqlError, QueryWarning, ZohoApiError
+from coqlkit.errors import AmbiguousLookupWarning, ConfigError, CoqlError, QueryWarning, ZohoApiError
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
 from coqlkit.language import bind, parse
 from coqlkit.language.ast import Column, FieldRef, Select, Star
@@ -384,15 +384,21 @@ class AsyncResult:
         return self._table
 
     async def to_pandas(
-        self, *, decimals: str = "decimal", lookups: str = "name", **kwargs: Any
+        self, *, decimals: str = "float", lookups: str = "name", **kwargs: Any
     ) -> pandas.DataFrame:
         """A pandas DataFrame (extra ``pandas``): picklists as categoricals in the
-        picklist's order, lookups as their names, dates as ``datetime64``. See
-        :func:`pandas_frame` for ``decimals``, ``lookups`` and the other options."""
+        picklist's order, lookups as their names, dates as ``datetime64``, currency and
+        decimals as ``float64``, integers as ``Int64``. See :func:`pandas_frame` for
+        ``decimals``, ``lookups`` and the other options."""
         _need("pandas", "pandas")
         table = await self.to_arrow()
         return pandas_frame(
-            table, decimals=decimals, lookups=lookups, picklists=picklists_of(self.plan), **kwargs
+            table,
+            decimals=decimals,
+            lookups=lookups,
+            picklists=picklists_of(self.plan),
+            stacklevel=2,
+            **kwargs,
         )
 
     async def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
@@ -594,7 +600,7 @@ def _unknown_column(exc: ZohoApiError) -> bool:
     )
 
 
-DECIMALS = ("decimal", "float", "arrow")
+DECIMALS = ("float", "decimal", "arrow")
 LOOKUPS = ("name", "flatten", "struct")
 #: Zoho's picklist entry for "no value" (records hold null instead).
 _NO_VALUE = "-None-"
@@ -612,54 +618,140 @@ def picklists_of(plan: Plan) -> dict[str, tuple[str, ...]]:
 def pandas_frame(
     table: pa.Table,
     *,
-    decimals: str = "decimal",
+    decimals: str = "float",
     lookups: str = "name",
     picklists: Mapping[str, Sequence[str]] | None = None,
+    stacklevel: int = 1,
     **kwargs: Any,
 ) -> pandas.DataFrame:
     """``table`` as a pandas DataFrame.
 
-    ``decimals``: currency and decimal columns hold exact ``decimal.Decimal`` values by
-    default (an ``object`` column: ``sum`` and ``mean`` work, ``quantile``, ``nlargest``,
-    ``describe``, charts and arithmetic with floats do not); ``"float"`` makes them
-    ``float64``, which pandas sums, plots and groups at numpy's speed; ``"arrow"`` keeps them
-    exact as ``pd.ArrowDtype(decimal128)`` (arithmetic, ``quantile``, group-by sums and
-    pivot tables work; ``nlargest``, ``describe``, ``cumsum`` and ``plot.hist`` do not).
+    ``decimals``: currency and decimal columns are ``float64`` by default, as pandas' own
+    ``read_sql`` makes them (``coerce_float``): charts, arithmetic, ``quantile``,
+    ``nlargest`` and ``describe`` work at numpy's speed (a float keeps 15 significant
+    digits: cents are exact up to a trillion). ``"decimal"`` keeps them exact as
+    ``decimal.Decimal`` objects (an ``object`` column: ``sum`` and ``mean`` work,
+    ``quantile``, ``nlargest``, ``describe``, charts and arithmetic with floats do not);
+    ``"arrow"`` keeps them exact as ``pd.ArrowDtype(decimal128)`` (arithmetic, ``quantile``,
+    group-by sums and pivot tables work; ``nlargest``, ``describe``, ``cumsum`` and
+    ``plot.hist`` do not).
+
+    Integers and booleans lose nothing: an integer field is pandas' nullable ``Int64`` (an
+    empty value is ``<NA>``, where numpy's float would make 13 into 13.0 and round
+    18-digit numbers); ``COUNT`` is numpy's ``int64`` (it is never empty); a boolean
+    column with empty values is the nullable ``boolean`` (without any, numpy's ``bool``).
+    A ``types_mapper`` of your own (``pyarrow.Table.to_pandas``) is asked first; the
+    types it maps to None are converted as said here.
 
     ``lookups``: ``"name"`` (the record's display name, its id where it has none),
     ``"flatten"`` (two columns, ``Owner.name`` and ``Owner.id``, as the CSV export writes
     them) or ``"struct"`` (a dict ``{"id", "name"}`` per cell, which pandas cannot group by).
+    With ``"name"``, a column where one name stands for several records (two accounts
+    called the same) issues an :class:`~coqlkit.errors.AmbiguousLookupWarning`, attributed
+    ``stacklevel`` frames above this function's caller's (1: its caller): a group-by on
+    the names would merge those records.
 
     ``picklists``: each picklist column's values in Zoho's order (``picklists_of(plan)``):
     they become the categories of its categorical, in that order (values the metadata does
     not list, last), so group-bys and charts follow the picklist and two results
     concatenate into one categorical. Dates are ``datetime64`` (``date_as_object=True``:
     ``datetime.date`` objects). Other keyword arguments go to ``pyarrow.Table.to_pandas``.
+
+    >>> from decimal import Decimal
+    >>> frame = pandas_frame(pa.table({
+    ...     "Amount": pa.array([Decimal("1250.50"), None], pa.decimal128(18, 2)),
+    ...     "No_of_Employees": pa.array([13, None], pa.int64()),
+    ...     "Email_Opt_Out": pa.array([True, None]),
+    ... }))
+    >>> [str(t) for t in frame.dtypes]
+    ['float64', 'Int64', 'boolean']
+    >>> frame["No_of_Employees"].tolist()
+    [13, <NA>]
     """
     if decimals not in DECIMALS:
-        raise ValueError(f"decimals={decimals!r}: give 'decimal' (exact), 'float' or 'arrow' (exact)")
+        raise ValueError(f"decimals={decimals!r}: give 'float', 'decimal' (exact) or 'arrow' (exact)")
     if lookups not in LOOKUPS:
         raise ValueError(f"lookups={lookups!r}: give 'name', 'flatten' or 'struct'")
+    import pandas as pd
+
+    if lookups == "name":
+        for found in ambiguous_lookups(table):
+            warnings.warn(found, stacklevel=stacklevel + 1)
     table = _lookup_columns(table, lookups)
     if decimals == "float":
         table = _float_decimals(table)
     kwargs.setdefault("date_as_object", False)
-    if decimals == "arrow":
-        import pandas as pd
+    given = kwargs.pop("types_mapper", None)
+    nullable = _nullable_integers(pd)
 
-        given = kwargs.pop("types_mapper", None)
+    def mapper(kind: pa.DataType) -> Any:
+        mapped = given(kind) if given is not None else None
+        if mapped is not None:
+            return mapped
+        if decimals == "arrow" and pa.types.is_decimal(kind):
+            return pd.ArrowDtype(kind)
+        return nullable.get(kind)
 
-        def mapper(kind: pa.DataType) -> Any:
-            if pa.types.is_decimal(kind):
-                return pd.ArrowDtype(kind)
-            return given(kind) if given is not None else None
-
-        kwargs["types_mapper"] = mapper
+    kwargs["types_mapper"] = mapper
     frame = table.to_pandas(**kwargs)
+    for at, field in enumerate(table.schema):
+        column = frame.iloc[:, at]
+        if field.metadata and field.metadata.get(b"zoho.aggregate") == b"COUNT":
+            ours = mapper(field.type) is nullable.get(field.type)  # not a types_mapper given
+            if ours and column.dtype == pd.Int64Dtype() and not column.hasnans:
+                frame.isetitem(at, column.astype("int64"))
+        elif pa.types.is_boolean(field.type) and column.dtype == object:  # empty values among them
+            frame.isetitem(at, column.astype("boolean"))
     for name, values in (picklists or {}).items():
         if name in frame.columns and str(frame[name].dtype) == "category":
             frame[name] = _in_picklist_order(frame[name], values)
     return frame
+
+
+def _nullable_integers(pd: Any) -> dict[pa.DataType, Any]:
+    """Arrow's integer types → pandas' nullable ones."""
+    return {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(),
+        pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(),
+        pa.uint64(): pd.UInt64Dtype(),
+    }
+
+
+def ambiguous_lookups(table: pa.Table) -> list[AmbiguousLookupWarning]:
+    """The lookup columns of ``table`` where one name stands for several records (as many
+    ids): as names alone (``lookups="name"``), a group-by would merge those records.
+
+    >>> from coqlkit.execute.arrow import LOOKUP_TYPE
+    >>> accounts = pa.array(
+    ...     [{"id": "1", "name": "Lunar Capital"}, {"id": "2", "name": "Lunar Capital"},
+    ...      {"id": "3", "name": "Echo Data"}, {"id": "1", "name": "Lunar Capital"}], LOOKUP_TYPE)
+    >>> [(w.column, w.names, w.example, w.records) for w in ambiguous_lookups(pa.table({"Account_Name": accounts}))]
+    [('Account_Name', 1, 'Lunar Capital', 2)]
+    """
+    found: list[AmbiguousLookupWarning] = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if not _is_lookup(field.type):
+            continue
+        pairs = pa.table({"name": pc.struct_field(column, "name"), "id": pc.struct_field(column, "id")})
+        pairs = pairs.filter(pc.and_(pc.is_valid(pairs["name"]), pc.is_valid(pairs["id"])))
+        counted = pairs.group_by("name").aggregate([("id", "count_distinct")])
+        many = counted.filter(pc.greater(counted["id_count_distinct"], 1))
+        if many.num_rows:
+            first = many.sort_by([("id_count_distinct", "descending"), ("name", "ascending")]).slice(0, 1)
+            found.append(
+                AmbiguousLookupWarning(
+                    field.name,
+                    names=many.num_rows,
+                    example=first["name"][0].as_py(),
+                    records=first["id_count_distinct"][0].as_py(),
+                )
+            )
+    return found
 
 
 def _in_picklist_order(column: pandas.Series, values: Sequence[str]) -> pandas.Series:
@@ -744,6 +836,8 @@ class _Loop:
         self.loop = asyncio.new_event_loop()
         # The streams handed out (weakly): closed by shutdown() if still open then.
         self.streams: weakref.WeakSet[AsyncGenerator[Any, None]] = weakref.WeakSet()
+        # The tasks closing streams collected in the loop's thread (kept until they are done).
+        self.closing: set[asyncio.Task[None]] = set()
         self.thread = threading.Thread(target=self.loop.run_forever, name="coqlkit", daemon=True)
         self.thread.start()
 
@@ -751,6 +845,9 @@ class _Loop:
         if not self.loop.is_running():
             coro.close()
             raise CoqlError("this connection is closed", code="CONNECTION_CLOSED")
+        if threading.current_thread() is self.thread:  # pragma: no cover - a bug of ours
+            coro.close()
+            raise RuntimeError("coqlkit's event loop cannot wait for itself (called from its own thread)")
         job = _job(coro)
         future = asyncio.run_coroutine_threadsafe(job, self.loop)
         try:
@@ -759,6 +856,11 @@ class _Loop:
             future.cancel()
             self._settle(job, coro)
             raise
+        except CoqlError as exc:
+            # coqlkit's own error says what went wrong: its traceback starts here, in the
+            # caller's thread, not in the loop's (concurrent.futures, the coroutines that
+            # ran there). Its cause, if any, keeps its frames.
+            raise exc.with_traceback(None)  # noqa: B904 - the same exception, not another
 
     def _settle(self, job: Coroutine[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
         """Wait until a cancelled job has finished cleaning up (an export's temporary file
@@ -782,7 +884,16 @@ class _Loop:
                 except StopAsyncIteration:
                     return
         finally:
-            if self.loop.is_running():
+            if not self.loop.is_running():
+                pass
+            elif threading.current_thread() is self.thread:
+                # Dropped unfinished and collected by the garbage collector in the loop's own
+                # thread (midway through some coroutine there): waiting for the loop here would
+                # wait for itself forever. The stream is closed by a task of its own instead.
+                closing = self.loop.create_task(agen.aclose())
+                self.closing.add(closing)
+                closing.add_done_callback(self.closing.discard)
+            else:
                 self.run(agen.aclose())
 
     async def shutdown(self, last: Coroutine[Any, Any, None]) -> None:
@@ -802,7 +913,12 @@ class _Loop:
                 task.cancel()
             await asyncio.gather(*rest, return_exceptions=True)
         finally:
-            await last
+            try:
+                await last
+            finally:
+                # The threads of asyncio.to_thread (the sandbox's start and stop) end now,
+                # not some time after the loop is closed.
+                await self.loop.shutdown_default_executor()
 
     def stop(self) -> None:
         if self.loop.is_running():
@@ -811,12 +927,45 @@ class _Loop:
             self.loop.close()
 
 
+def _close(loop: _Loop, aio: AsyncConnection) -> None:
+    """Close ``aio`` in ``loop``, then stop the loop and its thread."""
+    if loop.loop.is_running():
+        try:
+            loop.run(loop.shutdown(aio.close()))
+        finally:
+            loop.stop()
+
+
+def _dropped(loop: _Loop, aio: AsyncConnection, name: str) -> None:
+    """A connection that was never closed is being collected: close what it holds (its
+    loop's thread, the client's sockets, a sandbox it started), warning as an unclosed
+    file does (a ``ResourceWarning``: shown under ``python -X dev`` or ``-W default``)."""
+    if not loop.loop.is_running():
+        return
+    try:
+        warnings.warn(f"unclosed {name}: close it, or open it with `with`", ResourceWarning, stacklevel=1)
+    finally:
+        if threading.current_thread() is loop.thread:
+            # Collected in the loop's own thread, which cannot wait for itself.
+            threading.Thread(target=_close, args=(loop, aio), name="coqlkit-close", daemon=True).start()
+        else:
+            _close(loop, aio)
+
+
 class Connection:
-    """The synchronous twin of :class:`AsyncConnection` (open it with :func:`connect`)."""
+    """The synchronous twin of :class:`AsyncConnection` (open it with :func:`connect`).
+
+    Close it (``close()``, or ``with``): a connection dropped unclosed is closed when it is
+    garbage-collected, with a ``ResourceWarning``. Its results keep it alive while in use.
+    """
 
     def __init__(self, loop: _Loop, aio: AsyncConnection) -> None:
         self._loop = loop
         self.aio = aio
+        # Not a __del__: the finalizer holds what it closes, never the connection itself.
+        where = aio.client.settings.profile or aio.client.api_base
+        self._finalizer = weakref.finalize(self, _dropped, loop, aio, f"<coqlkit.Connection {where}>")
+        self._finalizer.atexit = False  # at exit the daemon thread ends with the process
 
     def __repr__(self) -> str:
         return repr(self.aio).replace("AsyncConnection", "Connection")
@@ -846,11 +995,8 @@ class Connection:
         return not self._loop.loop.is_running()
 
     def close(self) -> None:
-        if self._loop.loop.is_running():
-            try:
-                self._loop.run(self._loop.shutdown(self.aio.close()))
-            finally:
-                self._loop.stop()
+        self._finalizer.detach()
+        _close(self._loop, self.aio)
 
     def check(self, text: str | Select, params: Mapping[str, Any] | None = None) -> list[Diagnostic]:
         """See :meth:`AsyncConnection.check`."""
@@ -864,7 +1010,7 @@ class Connection:
 
     def _query(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> Result:
         """:meth:`query` without the warning (the magics show the diagnostics themselves)."""
-        return Result(self._loop, self._loop.run(self.aio._query(text, params, **options)))
+        return Result(self._loop, self._loop.run(self.aio._query(text, params, **options)), self)
 
     def explain(self, text: str | Select, params: Mapping[str, Any] | None = None, **options: Any) -> str:
         """See :meth:`AsyncConnection.explain`."""
@@ -877,7 +1023,7 @@ class Connection:
     ) -> tuple[str, Result]:
         """:meth:`explain` without the warning: the plan's text and the result it planned."""
         explained, result = self._loop.run(self.aio._explain(text, params, **options))
-        return explained, Result(self._loop, result)
+        return explained, Result(self._loop, result, self)
 
     def modules(self) -> list[Module]:
         return self._loop.run(self.aio.modules())
@@ -893,11 +1039,13 @@ class Connection:
 
 
 class Result:
-    """The synchronous twin of :class:`AsyncResult`."""
+    """The synchronous twin of :class:`AsyncResult`. It keeps its connection alive (a
+    connection dropped unclosed is closed when collected): ``connect().query(...)`` works."""
 
-    def __init__(self, loop: _Loop, aio: AsyncResult) -> None:
+    def __init__(self, loop: _Loop, aio: AsyncResult, connection: Connection | None = None) -> None:
         self._loop = loop
         self.aio = aio
+        self.connection = connection
 
     def __repr__(self) -> str:
         return repr(self.aio).replace("AsyncResult", "Result")
@@ -935,24 +1083,31 @@ class Result:
 
     def record_batches(self) -> pa.RecordBatchReader:
         """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once)."""
-        return pa.RecordBatchReader.from_batches(self.schema, self._loop.iterate(self.aio.batches()))
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        # A generator of this result's: a reader still streaming keeps the connection alive.
+        yield from self._loop.iterate(self.aio.batches())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The rows as dicts, streamed."""
-        for batch in self._loop.iterate(self.aio.batches()):
+        for batch in self._batches():
             yield from batch.to_pylist()
 
     def to_arrow(self) -> pa.Table:
         return self._loop.run(self.aio.to_arrow())
 
-    def to_pandas(
-        self, *, decimals: str = "decimal", lookups: str = "name", **kwargs: Any
-    ) -> pandas.DataFrame:
+    def to_pandas(self, *, decimals: str = "float", lookups: str = "name", **kwargs: Any) -> pandas.DataFrame:
         """See :meth:`AsyncResult.to_pandas`."""
         _need("pandas", "pandas")
         table = self.to_arrow()
         return pandas_frame(
-            table, decimals=decimals, lookups=lookups, picklists=picklists_of(self.plan), **kwargs
+            table,
+            decimals=decimals,
+            lookups=lookups,
+            picklists=picklists_of(self.plan),
+            stacklevel=2,
+            **kwargs,
         )
 
     def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:

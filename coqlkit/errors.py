@@ -3,9 +3,9 @@
 Every error a user can catch is a :class:`CoqlError`::
 
     CoqlError                    .code: Zoho's error code where one applies
-    ├── CoqlSyntaxError          text that is not COQL (.line, .column, .expected, .hint)
-    ├── ValidationError          a query the catalog rejects (.diagnostics)
-    ├── ParameterError           a :name parameter that is missing or cannot be bound
+    ├── CoqlSyntaxError          text that is not COQL (.line, .column, .expected, .hint)   *
+    ├── ValidationError          a query the catalog rejects (.diagnostics)                 *
+    ├── ParameterError           a :name parameter that is missing or cannot be bound       *
     ├── RenderError              an AST that cannot be sent as strict COQL yet
     ├── CatalogError             metadata that cannot be read (bad snapshot, unknown module)
     ├── ConfigError              a profile or setting that is missing or wrong (no secret in it)
@@ -21,11 +21,17 @@ Every error a user can catch is a :class:`CoqlError`::
 
 Messages never contain secrets: the only text they quote is the query itself.
 
+``*``: a mistake in the user's input. IPython and Jupyter show these errors as their
+message alone (the caret diagnostic), not as a traceback through coqlkit's internals
+(``_render_traceback_``); ``traceback.print_exception(error)`` still prints the frames.
+
 Every warning is a :class:`CoqlWarning` (a ``UserWarning``)::
 
     CoqlWarning
     ├── QueryWarning             a query that runs but probably not as meant (.diagnostics)
-    └── ConsistencyWarning       a read's rows disagree with the count made before it
+    ├── ConsistencyWarning       a read's rows disagree with the count made before it
+    ├── AmbiguousLookupWarning   a lookup column as names, where one name stands for several records
+    └── PartialResultWarning     a DataFrame of a notebook view that holds only the rows it showed
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from coqlkit.validate.diagnostics import Diagnostic
 
 __all__ = [
+    "AmbiguousLookupWarning",
     "ApiError",
     "AuthError",
     "CatalogError",
@@ -49,6 +56,7 @@ __all__ = [
     "DailyLimitReached",
     "OrgBusy",
     "ParameterError",
+    "PartialResultWarning",
     "PlanError",
     "QueryWarning",
     "RateLimited",
@@ -74,7 +82,22 @@ class CoqlError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-class CoqlSyntaxError(CoqlError):
+class _InputError(CoqlError):
+    """A mistake in the user's input (the query, its parameters), whose message says it all:
+    IPython shows the message alone, as it shows a magic's error, not the frames it passed
+    through (the event loop's thread of the synchronous API among them)."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of the traceback: the class and the message.
+
+        >>> ParameterError(":when has no value\\nhint: pass params={'when': ...}")._render_traceback_()
+        ['ParameterError: :when has no value', "hint: pass params={'when': ...}"]
+        """
+        first, *rest = str(self).split("\n")
+        return [f"{type(self).__name__}: {first}", *rest]
+
+
+class CoqlSyntaxError(_InputError):
     """Raised by :func:`coqlkit.parse` for text that is not COQL.
 
     ``.code`` is ``SYNTAX_ERROR``, or the code Zoho gives the few mistakes its parser lets
@@ -119,7 +142,7 @@ class CoqlSyntaxError(CoqlError):
         return "\n".join(parts)
 
 
-class ValidationError(CoqlError):
+class ValidationError(_InputError):
     """Raised when a query has error-level diagnostics and the caller asked to raise.
 
     ``.diagnostics`` holds every diagnostic found (errors first); ``.code`` is the
@@ -134,7 +157,7 @@ class ValidationError(CoqlError):
         super().__init__(body, code=first.code)
 
 
-class ParameterError(CoqlError):
+class ParameterError(_InputError):
     """A ``:name`` parameter has no value, or its value has no COQL form."""
 
     code = "INVALID_PARAMETER"
@@ -172,6 +195,37 @@ class QueryWarning(CoqlWarning):
 class ConsistencyWarning(CoqlWarning):
     """A read's rows disagree with what coqlkit counted before it: records were created,
     changed or deleted while the pages were read. The message says how many."""
+
+
+class AmbiguousLookupWarning(CoqlWarning):
+    """A lookup column was converted to its records' names (pandas' ``lookups="name"``, the
+    default) where one name stands for several records: a group-by on the names merges
+    them. ``.column`` is the column, ``.names`` how many of its names are ambiguous,
+    ``.example`` one of them and ``.records`` how many records it stands for; ``fix`` is
+    what keeps the ids (``lookups="flatten"``: ``Account_Name.name`` and ``Account_Name.id``).
+
+    >>> print(AmbiguousLookupWarning("Account_Name", names=5, example="Lunar Capital", records=2))
+    Account_Name: 5 names each stand for more than one record (e.g. 'Lunar Capital': 2 records), which a group-by on the names merges; lookups="flatten" keeps each record's id (Account_Name.id)
+    """
+
+    def __init__(
+        self, column: str, *, names: int, example: str, records: int, fix: str = 'lookups="flatten"'
+    ) -> None:
+        self.column = column
+        self.names = names
+        self.example = example
+        self.records = records
+        what = "1 name stands" if names == 1 else f"{names:,} names each stand"
+        super().__init__(
+            f"{column}: {what} for more than one record (e.g. {example!r}: {records:,} records), "
+            f"which a group-by on the names merges; {fix} keeps each record's id ({column}.id)"
+        )
+
+
+class PartialResultWarning(CoqlWarning):
+    """A DataFrame (or table) made from a notebook view that read only the rows it showed
+    (``view = %coql ...`` when reading the whole result would have cost more): it holds
+    those rows, not the result. The message says how to read every row."""
 
 
 class PlanError(CoqlError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import traceback
 import warnings
 from decimal import Decimal
 from pathlib import Path
@@ -209,6 +210,55 @@ def test_check_false_with_a_probe(conn: coqlkit.Connection, log: RequestLog) -> 
         conn.query("select Last_Name from Leads where Email_Opt_Out > 5", check=False)
     assert caught.value.code == "INVALID_QUERY"
     assert [e["status"] for e in log.coql()] == [400]
+
+
+def frames_of(error: BaseException) -> list[str]:
+    """The functions an error's traceback passes through, innermost last."""
+    return [f"{Path(f.filename).name}:{f.name}" for f in traceback.extract_tb(error.__traceback__)]
+
+
+@pytest.mark.parametrize(
+    ("text", "params", "kind", "shown"),
+    [
+        (
+            "select Emial from Leads",
+            None,
+            coqlkit.ValidationError,
+            "error[INVALID_QUERY]: Leads has no field",
+        ),
+        ("select Last_Name from Leads where", None, coqlkit.CoqlSyntaxError, "SYNTAX_ERROR: unexpected end"),
+        ("select Last_Name from Leads where Email = :email", {}, coqlkit.ParameterError, "no value given"),
+    ],
+)
+def test_an_error_in_the_input_is_its_message_alone_in_ipython(
+    conn: coqlkit.Connection,
+    text: str,
+    params: dict[str, object] | None,
+    kind: type[coqlkit.CoqlError],
+    shown: str,
+) -> None:
+    with pytest.raises(kind) as caught:
+        conn.query(text, params)
+    error = caught.value
+    # IPython shows what _render_traceback_ gives instead of a traceback: the class and message.
+    lines = error._render_traceback_()  # type: ignore[attr-defined]
+    assert lines == f"{kind.__name__}: {error}".splitlines()
+    assert shown in lines[0] and len(lines) <= 4
+
+
+def test_an_error_starts_its_traceback_at_the_callers_frame(conn: coqlkit.Connection) -> None:
+    """Not in the synchronous API's event-loop thread: no concurrent.futures, no coroutines."""
+    with pytest.raises(coqlkit.ValidationError) as caught:
+        conn.query("select Emial from Leads")
+    frames = frames_of(caught.value)
+    assert frames[0].endswith(":test_an_error_starts_its_traceback_at_the_callers_frame")
+    assert frames[1:] == ["api.py:query", "api.py:_query", "api.py:run"]
+    # Zoho's own refusal (not an input error: IPython shows it with its traceback) too.
+    result = conn.query("select Last_Name from Leads where Last_Nme = 'x' limit 5", check=False)
+    with pytest.raises(coqlkit.ZohoApiError) as refused:
+        result.to_arrow()
+    assert frames_of(refused.value)[1:] == ["api.py:to_arrow", "api.py:run"]
+    assert not hasattr(refused.value, "_render_traceback_")
 
 
 # ---- warnings: the query runs, probably not as meant -------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import warnings
 from decimal import Decimal
 
 import pyarrow as pa
@@ -93,23 +94,101 @@ def test_to_pandas_dtypes(conn: coqlkit.Connection) -> None:
     assert frame["Created_Time"].iloc[0].tzinfo is not None
 
 
-def test_to_pandas_decimals_as_floats(conn: coqlkit.Connection) -> None:
+def test_to_pandas_decimals_are_floats_unless_asked_exact(conn: coqlkit.Connection) -> None:
     import pandas as pd
 
     query = (
         "select Last_Name, Annual_Revenue from Leads where Annual_Revenue is not null order by id limit 50"
     )
-    exact = conn.query(query).to_pandas()
-    rough = conn.query(query).to_pandas(decimals="float", strings_to_categorical=True)
+    rough = conn.query(query).to_pandas(strings_to_categorical=True)
+    exact = conn.query(query).to_pandas(decimals="decimal")
+    assert rough["Annual_Revenue"].dtype == "float64"  # as pandas' read_sql makes them
     assert exact["Annual_Revenue"].dtype == object
     assert all(isinstance(v, Decimal) for v in exact["Annual_Revenue"])
-    assert rough["Annual_Revenue"].dtype == "float64"
     assert rough["Annual_Revenue"].tolist() == [float(v) for v in exact["Annual_Revenue"]]
     assert rough["Annual_Revenue"].sum() == pytest.approx(float(exact["Annual_Revenue"].sum()))
+    assert conn.query(query).to_pandas(decimals="float")["Annual_Revenue"].equals(rough["Annual_Revenue"])
     assert rough["Last_Name"].tolist() == exact["Last_Name"].tolist()
     assert isinstance(rough["Last_Name"].dtype, pd.CategoricalDtype)  # the other options go to pyarrow
     with pytest.raises(ValueError, match="decimals='exact'"):
         conn.query(query).to_pandas(decimals="exact")
+
+
+def test_the_default_frame_charts_and_computes(conn: coqlkit.Connection) -> None:
+    """An analyst's first steps on currency, which exact Decimal objects refused (TypeError)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    deals = conn.query(
+        "select Deal_Name, Stage, Amount, Closing_Date from Deals where Amount is not null"
+    ).to_pandas()
+    amount = deals["Amount"]
+    assert (amount / 1e6).max() > 0
+    assert amount.quantile(0.9) > amount.quantile(0.1)
+    assert deals.nlargest(3, "Amount")["Amount"].tolist() == sorted(amount, reverse=True)[:3]
+    assert deals.Amount.describe()["mean"] == pytest.approx(amount.mean())  # a number's summary
+    deals.plot(x="Closing_Date", y="Amount")
+    amount.plot.hist()
+    deals.groupby("Stage", observed=True)["Amount"].sum().plot.bar()
+    plt.close("all")
+    # An aggregate query's columns are all numbers of one kind: MIN(Amount) as SUM's.
+    grouped = conn.query(
+        "select Stage, COUNT(id), SUM(Amount), AVG(Amount), MIN(Amount) from Deals group by Stage"
+    ).to_pandas()
+    assert {str(grouped[c].dtype) for c in ("SUM(Amount)", "AVG(Amount)", "MIN(Amount)")} == {"float64"}
+    assert str(grouped["COUNT(id)"].dtype) == "int64"  # never empty: numpy's, so pivots chart
+    grouped.plot.bar(x="Stage", y="MIN(Amount)")
+    plt.close("all")
+
+
+def test_integers_and_booleans_lose_nothing(conn: coqlkit.Connection, oracle: sqlite3.Connection) -> None:
+    import pandas as pd
+
+    query = "select No_of_Employees, Customer_Number, Email_Opt_Out from Leads order by id limit 300"
+    frame = conn.query(query).to_pandas()
+    held = oracle.execute(
+        f"select No_of_Employees, Customer_Number from Leads order by id limit {300}"
+    ).fetchall()
+    for column, at in (("No_of_Employees", 0), ("Customer_Number", 1)):
+        assert frame[column].dtype == pd.Int64Dtype()  # an integer field: nullable, not float64
+        assert frame[column].isna().sum() == sum(r[at] is None for r in held) > 0
+        values = [None if v is pd.NA else v for v in frame[column].tolist()]
+        assert values == [r[at] for r in held]  # 13, not 13.0
+        assert all(type(v) is int for v in frame[column].dropna().tolist())
+    assert frame["Email_Opt_Out"].dtype == bool  # no empty value: numpy's bool
+
+    # The same conversion where numpy would round (an 18-digit Long Integer) or lose the
+    # booleans' type (True, None → object): what Zoho's fields can hold, the sandbox's do not.
+    from coqlkit.api import pandas_frame
+
+    big = pa.array([123456789012345678, None, 123456789012345679], pa.int64())
+    flags = pa.array([True, None, False])
+    synthetic = pandas_frame(pa.table({"Customer_Number": big, "Flag": flags}))
+    assert synthetic["Customer_Number"].tolist()[::2] == [123456789012345678, 123456789012345679]
+    assert synthetic["Customer_Number"][0] != synthetic["Customer_Number"][2]
+    assert synthetic["Flag"].dtype == pd.BooleanDtype()
+    assert synthetic["Flag"].tolist()[::2] == [True, False] and synthetic["Flag"].isna()[1]
+
+
+def test_a_types_mapper_of_ones_own_is_asked_first(conn: coqlkit.Connection) -> None:
+    import pandas as pd
+
+    query = "select Last_Name, No_of_Employees, Annual_Revenue from Leads order by id limit 50"
+    strings = conn.query(query).to_pandas(
+        types_mapper=lambda kind: pd.StringDtype() if kind == pa.string() else None
+    )
+    assert strings["Last_Name"].dtype == pd.StringDtype()  # the user's
+    assert strings["No_of_Employees"].dtype == pd.Int64Dtype()  # the rest as without it
+    assert strings["Annual_Revenue"].dtype == "float64"
+    arrow = conn.query(query).to_pandas(types_mapper=pd.ArrowDtype, decimals="arrow")
+    assert arrow["No_of_Employees"].dtype == pd.ArrowDtype(pa.int64())  # the user's wins
+    assert arrow["Annual_Revenue"].dtype == pd.ArrowDtype(pa.decimal128(18, 2))
+    counts = conn.query("select Lead_Source, COUNT(id) from Leads group by Lead_Source").to_pandas(
+        types_mapper=lambda kind: pd.Int64Dtype() if kind == pa.int64() else None
+    )
+    assert counts["COUNT(id)"].dtype == pd.Int64Dtype()  # asked for: kept
 
 
 DEALS = "select Deal_Name, Stage, Amount, Probability, Closing_Date, Owner, Account_Name from Deals"
@@ -139,7 +218,8 @@ def test_to_pandas_lookups_as_names_flattened_or_dicts(conn: coqlkit.Connection)
     query = DEALS + " where Account_Name is not null order by id limit 300"
     table = conn.query(query).to_arrow()
     owners = table.column("Owner").to_pylist()
-    named = conn.query(query).to_pandas()
+    with pytest.warns(coqlkit.CoqlWarning, match="^Account_Name: "):  # two accounts share a name
+        named = conn.query(query).to_pandas()
     assert named["Owner"].tolist() == [o["name"] for o in owners]
     assert named.groupby("Owner")["Probability"].count().sum() == 300  # names group; dicts could not
     assert len(named.drop_duplicates()) == 300
@@ -156,6 +236,65 @@ def test_to_pandas_lookups_as_names_flattened_or_dicts(conn: coqlkit.Connection)
     assert dicts["Owner"].tolist() == owners
     with pytest.raises(ValueError, match="lookups='names'"):
         conn.query(query).to_pandas(lookups="names")
+
+
+def test_names_that_stand_for_several_records_warn(
+    conn: coqlkit.Connection, oracle: sqlite3.Connection
+) -> None:
+    from coqlkit.errors import AmbiguousLookupWarning
+
+    # The demo org has two accounts called Frontier Hospitality, each with deals.
+    accounts = oracle.execute(
+        "select id from Accounts where Account_Name = 'Frontier Hospitality'"
+    ).fetchall()
+    assert len(accounts) == 2
+    query = (
+        "select Deal_Name, Account_Name, Amount from Deals "
+        "where Account_Name.Account_Name in ('Frontier Hospitality', 'Echo Data', 'Acme Nowhere')"
+    )
+    result = conn.query(query)
+    with pytest.warns(AmbiguousLookupWarning) as caught:
+        named = result.to_pandas()
+    [warning] = caught.list
+    assert warning.filename == __file__  # at the caller's line
+    found = warning.message
+    assert isinstance(found, AmbiguousLookupWarning) and isinstance(found, coqlkit.CoqlWarning)
+    assert (found.column, found.names, found.example, found.records) == (
+        "Account_Name",
+        2,
+        "Echo Data",  # of those standing for the most records, the first by name
+        2,
+    )
+    assert str(found) == (
+        "Account_Name: 2 names each stand for more than one record (e.g. 'Echo Data': "
+        '2 records), which a group-by on the names merges; lookups="flatten" keeps each record\'s id '
+        "(Account_Name.id)"
+    )
+    # What it warns about: the names merge the accounts; the ids keep them apart.
+    assert named["Account_Name"].nunique() == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to warn about with the ids kept
+        flat = result.to_pandas(lookups="flatten")
+        result.to_pandas(lookups="struct")
+        one = conn.query(
+            "select Deal_Name, Account_Name from Deals where Account_Name.Account_Name = 'Acme Nowhere'"
+        ).to_pandas()
+    assert flat["Account_Name.id"].nunique() == 4 and one.empty
+
+
+def test_the_async_api_warns_of_ambiguous_names_in_the_awaiting_coroutine(sandbox: Sandbox) -> None:
+    from coqlkit.errors import AmbiguousLookupWarning
+
+    async def main() -> None:
+        async with await coqlkit.connect_async(sandbox=sandbox) as conn:
+            result = await conn.query(
+                "select Account_Name from Deals where Account_Name.Account_Name = 'Frontier Hospitality'"
+            )
+            with pytest.warns(AmbiguousLookupWarning) as caught:
+                await result.to_pandas()
+            assert caught.list[0].filename == __file__
+
+    asyncio.run(main())
 
 
 def test_a_lookup_without_a_name_shows_its_id() -> None:
@@ -200,8 +339,8 @@ def test_to_pandas_decimals_as_arrow_decimals(conn: coqlkit.Connection) -> None:
     import pandas as pd
 
     query = DEALS + " where Amount is not null order by id limit 100"
-    exact = conn.query(query).to_pandas()
-    arrow = conn.query(query).to_pandas(decimals="arrow")
+    exact = conn.query(query).to_pandas(decimals="decimal", lookups="flatten")
+    arrow = conn.query(query).to_pandas(decimals="arrow", lookups="flatten")
     assert arrow["Amount"].dtype == pd.ArrowDtype(pa.decimal128(18, 2))
     assert arrow["Amount"].tolist() == exact["Amount"].tolist()  # exact: the same Decimals
     weighted = arrow["Amount"] * arrow["Probability"] / 100  # arithmetic with a float column

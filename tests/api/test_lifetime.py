@@ -1,0 +1,106 @@
+"""A synchronous connection's lifetime: dropped without ``close()``, it is closed when
+collected (thread, event loop, sockets, its sandbox); its results keep it alive while in
+use."""
+
+from __future__ import annotations
+
+import gc
+import os
+import socket
+import sys
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Callable
+
+import pytest
+
+import coqlkit
+from coqlkit.sandbox.server import Sandbox
+from tests.api._support import RECORDS
+
+QUERY = "select Last_Name from Leads limit 3"
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def settles(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def baseline() -> tuple[int, int]:
+    gc.collect()
+    return threading.active_count(), open_fds()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts open files in /proc/self/fd")
+def test_connections_dropped_unclosed_leave_no_thread_or_socket(sandbox: Sandbox) -> None:
+    with coqlkit.connect(sandbox=sandbox) as warm:  # imports and caches made once, before counting
+        warm.query(QUERY).to_arrow()
+    threads, fds = baseline()
+
+    def use() -> None:
+        conn = coqlkit.connect(sandbox=sandbox)  # never closed, as people write it
+        assert conn.query(QUERY).to_arrow().num_rows == 3
+        assert threading.active_count() > threads
+
+    with pytest.warns(ResourceWarning) as caught:  # noqa: PT031 - eight connections, then the collection
+        for _ in range(8):
+            use()
+        gc.collect()
+    unclosed = [str(w.message) for w in caught.list if issubclass(w.category, ResourceWarning)]
+    assert len(unclosed) == 8, unclosed
+    assert (
+        unclosed[0] == f"unclosed <coqlkit.Connection {sandbox.base_url}>: close it, or open it with `with`"
+    )
+    assert settles(lambda: threading.active_count() == threads), threading.enumerate()
+    assert settles(lambda: open_fds() <= fds), (open_fds(), fds)
+
+
+def answers(base_url: str) -> bool:
+    host, port = base_url.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_a_dropped_connection_stops_the_sandbox_it_started() -> None:
+    conn = coqlkit.connect(sandbox={"records": RECORDS})
+    assert conn.sandbox is not None
+    url = conn.sandbox.base_url
+    assert answers(url)
+    with pytest.warns(ResourceWarning, match="unclosed <coqlkit.Connection"):
+        del conn
+    assert not answers(url)  # its server stopped with it
+
+
+def test_a_result_keeps_its_connection_alive(sandbox: Sandbox) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ResourceWarning: the results hold their connections
+        result = coqlkit.connect(sandbox=sandbox).query("select Last_Name from Leads", page_size=1000)
+        gc.collect()
+        assert result.to_arrow().num_rows == RECORDS
+        assert result.connection is not None
+        result.connection.close()
+
+        streamed = coqlkit.connect(sandbox=sandbox).query("select Last_Name from Leads", page_size=1000)
+        assert streamed.connection is not None
+        owner = weakref.ref(streamed.connection)
+        reader = streamed.record_batches()
+        del streamed
+        gc.collect()
+        first = reader.read_next_batch()  # the reader alone holds the connection
+        conn = owner()
+        assert conn is not None and not conn.closed
+        assert first.num_rows + reader.read_all().num_rows == RECORDS
+        conn.close()
