@@ -11,7 +11,10 @@ disk) and planned before anything but metadata and the COUNT probe is spent; its
 are read when the result is first asked for, streamed through the executor.
 :class:`AsyncConnection` is the API itself; :class:`Connection` is its synchronous twin,
 which runs it on a private event loop in a daemon thread, so it works from scripts and
-from inside a running loop alike (Jupyter).
+from inside a running loop alike (Jupyter). A connection belongs to its event loop: used
+from another one (``await conn.aio.query(...)`` of a synchronous connection inside
+``asyncio.run``), it raises a :class:`~coqlkit.CoqlError` with ``.code ==
+"WRONG_EVENT_LOOP"`` before anything is sent, and stays usable where it belongs.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class AsyncConnection:
         options: Mapping[str, Any] | None = None,
         sandbox: Sandbox | None = None,
         workdir: tempfile.TemporaryDirectory[str] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.client = client
         self.metadata = metadata
@@ -86,6 +90,10 @@ class AsyncConnection:
         self._sandbox = sandbox
         self._workdir = workdir
         self._closed = False
+        #: The event loop the client's connections belong to (None: the first one used).
+        self._home = loop
+        #: Whether this is the engine of a synchronous :class:`Connection` (its own loop).
+        self._sync = False
 
     def __repr__(self) -> str:
         where = self.client.settings.profile or self.client.api_base
@@ -117,13 +125,40 @@ class AsyncConnection:
         return self._closed
 
     def _open(self) -> None:
-        """Refuse work once closed (a CoqlError, not the HTTP client's RuntimeError)."""
+        """Refuse work once closed, or in an event loop that is not the connection's (a
+        CoqlError, not the HTTP client's RuntimeError, before anything is sent)."""
         if self._closed:
             raise CoqlError("this connection is closed", code="CONNECTION_CLOSED")
+        self._at_home()
+
+    def _at_home(self) -> None:
+        """Refuse to run in another event loop than the connection's: its client's pooled
+        connections and locks belong to that loop (httpx fails in another, and a socket left
+        on a loop that ends breaks the connection for good)."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - called from coroutines
+            return
+        if self._home is None:
+            self._home = running
+        elif running is not self._home:
+            if self._sync:
+                message = (
+                    "conn.aio belongs to the synchronous connection's own event loop, not to the "
+                    "one running here: call the connection without await (conn.query(...)), or "
+                    "in async code open one with `await coqlkit.connect_async(...)`"
+                )
+            else:
+                message = (
+                    "this connection belongs to the event loop it was opened in, not to the one "
+                    "running here: open one in this loop with `await coqlkit.connect_async(...)`"
+                )
+            raise CoqlError(message, code="WRONG_EVENT_LOOP")
 
     async def close(self) -> None:
         if self._closed:
             return
+        self._at_home()
         self._closed = True
         try:
             await self.client.aclose()
@@ -153,6 +188,7 @@ class AsyncConnection:
 
     async def refresh_metadata(self) -> Catalog:
         """Fetch the org's module list and the fields already known again (``\\refresh``)."""
+        self._open()
         if self.metadata is None:
             return await self.catalog()
         known = [m.api_name for m in self._catalog or () if m.fields is not None]
@@ -475,7 +511,14 @@ async def connect_async(
             workdir.cleanup()
         raise
     return AsyncConnection(
-        client, org_metadata, catalog=catalog, tz=zone, options=options, sandbox=started, workdir=workdir
+        client,
+        org_metadata,
+        catalog=catalog,
+        tz=zone,
+        options=options,
+        sandbox=started,
+        workdir=workdir,
+        loop=asyncio.get_running_loop(),
     )
 
 
@@ -957,11 +1000,14 @@ class Connection:
 
     Close it (``close()``, or ``with``): a connection dropped unclosed is closed when it is
     garbage-collected, with a ``ResourceWarning``. Its results keep it alive while in use.
+    ``aio`` is the :class:`AsyncConnection` it runs on its own event loop: await it only
+    through the synchronous methods (in async code, use :func:`connect_async`).
     """
 
     def __init__(self, loop: _Loop, aio: AsyncConnection) -> None:
         self._loop = loop
         self.aio = aio
+        aio._home, aio._sync = loop.loop, True
         # Not a __del__: the finalizer holds what it closes, never the connection itself.
         where = aio.client.settings.profile or aio.client.api_base
         self._finalizer = weakref.finalize(self, _dropped, loop, aio, f"<coqlkit.Connection {where}>")

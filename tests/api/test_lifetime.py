@@ -1,9 +1,10 @@
 """A synchronous connection's lifetime: dropped without ``close()``, it is closed when
 collected (thread, event loop, sockets, its sandbox); its results keep it alive while in
-use."""
+use; its ``aio`` twin refuses another event loop than its own, and the connection goes on."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import socket
@@ -104,3 +105,58 @@ def test_a_result_keeps_its_connection_alive(sandbox: Sandbox) -> None:
         assert conn is not None and not conn.closed
         assert first.num_rows + reader.read_all().num_rows == RECORDS
         conn.close()
+
+
+# ---- the event loop a connection belongs to -------------------------------------------------------
+
+
+def test_aio_of_a_sync_connection_refuses_another_event_loop(sandbox: Sandbox) -> None:
+    with coqlkit.connect(sandbox=sandbox) as conn:
+
+        async def query_there() -> int:
+            result = await conn.aio.query(QUERY)
+            return (await result.to_arrow()).num_rows
+
+        with pytest.raises(coqlkit.CoqlError, match=r"connect_async\(") as caught:
+            asyncio.run(query_there())
+        assert caught.value.code == "WRONG_EVENT_LOOP"
+        assert "call the connection without await (conn.query(...))" in str(caught.value)
+        # The synchronous connection is as it was.
+        assert conn.query(QUERY).to_arrow().num_rows == 3
+
+        # A result of the synchronous API, read from another loop: refused before its read,
+        # so the result can still be read where it belongs.
+        result = conn.query(QUERY)
+        with pytest.raises(coqlkit.CoqlError) as caught:
+            asyncio.run(result.aio.to_arrow())
+        assert caught.value.code == "WRONG_EVENT_LOOP"
+        assert result.to_arrow().num_rows == 3
+
+        async def close_there() -> None:
+            await conn.aio.close()
+
+        with pytest.raises(coqlkit.CoqlError, match="connect_async"):
+            asyncio.run(close_there())
+
+        # The synchronous API inside a running loop (Jupyter) runs in its own: still fine.
+        async def inside() -> int:
+            return int(conn.query(QUERY).to_arrow().num_rows)
+
+        assert asyncio.run(inside()) == 3
+        assert not conn.closed
+
+
+def test_an_async_connection_refuses_another_event_loop(sandbox: Sandbox) -> None:
+    async def main() -> None:
+        async with await coqlkit.connect_async(sandbox=sandbox) as conn:
+
+            def in_another_loop() -> None:
+                asyncio.run(conn.query(QUERY))
+
+            with pytest.raises(coqlkit.CoqlError, match="opened in") as caught:
+                await asyncio.to_thread(in_another_loop)
+            assert caught.value.code == "WRONG_EVENT_LOOP"
+            result = await conn.query(QUERY)
+            assert (await result.to_arrow()).num_rows == 3
+
+    asyncio.run(main())
