@@ -791,6 +791,8 @@ class _Context:
         self.walker = walker
         self.frame = walker.frames[-1]
         self.after = tokens[split:]
+        if self.at is not None and self.at.kind == "string" and self.frame.state in _FIELD_STATES:
+            self.after = _after_quoted_path(tokens, cursor)
         self.first = next((t for t in tokens if t.kind not in ("ws", "comment")), None)
 
     # ---- what the cursor is in ----
@@ -1126,6 +1128,23 @@ class _Context:
 
     def _abs(self, position: int) -> int:
         return self.offset + position
+
+
+# The rest of a quoted path after the cursor, with its closing quote if it has one.
+_QUOTED_REST = re.compile(r"[A-Za-z0-9_$]*(?:(?:\.|->)[A-Za-z0-9_$]*)*'?")
+
+
+def _after_quoted_path(tokens: list[_Tok], cursor: int) -> list[_Tok]:
+    """The tokens after a quoted path being typed (``select 'What_Id->Leads.| from Tasks``):
+    left open, its quote runs to the end of the statement and hides the FROM that names
+    the module its fields come from, so the text after the path is read again.
+
+    >>> [t.text for t in _after_quoted_path(_scan("select 'What_Id->Le from Tasks"), 18) if t.kind != "ws"]
+    ['from', 'Tasks']
+    """
+    text = "".join(t.text for t in tokens)
+    rest = _QUOTED_REST.match(text, cursor).end()  # type: ignore[union-attr]  # it matches the empty text
+    return [_Tok(t.kind, t.text, t.start + rest, t.end + rest) for t in _scan(text[rest:])]
 
 
 def _grows(tok: _Tok) -> bool:

@@ -315,6 +315,21 @@ PATHS = {
     "polymorphic path, quoted": Case(
         "select 'What_Id->Leads.Last|' from Tasks", top=("Last_Activity_Time", "Last_Name")
     ),
+    # A quote left open runs to the end of the statement: the FROM after it still counts.
+    "polymorphic path, quote open": Case(
+        "select 'What_Id->Leads.Last| from Tasks", top=("Last_Activity_Time", "Last_Name")
+    ),
+    "polymorphic path, quote open, after a dot": Case(
+        "select Subject, 'What_Id->Leads.| from Tasks where Subject = 'Call'",
+        has=("Last_Name", "Email", "Annual_Revenue"),
+        kind="path",
+    ),
+    "-> quoted, quote open": Case(
+        "select 'What_Id->| from Tasks", has=("Leads", "Accounts"), lacks=("Contacts",), kind="module"
+    ),
+    "-> quoted, in the middle of a path": Case(
+        "select 'What_Id->Le|ads.Last_Name' from Tasks", top=("Leads",)
+    ),
     "-> only on multi-module lookups": Case("select Who_Id->| from Tasks", exact=()),
     "a multi-module lookup's keys": Case(
         "select Related.| from Orders", catalog="org", exact=("id", "module")
