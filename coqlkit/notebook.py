@@ -15,15 +15,17 @@ A result shows as a table (the first rows, with the row count, the calls, the cr
 the time). To show it, the magic reads only the rows shown when reading more would cost
 more: the COUNT probe gives the total ("10 of 25,000 rows"). ``NAME <<`` (in a cell, or
 before the query on a line) reads the whole result and assigns it to ``NAME`` as a pandas
-DataFrame (an Arrow table with ``--arrow``, or without pandas; ``--floats``: currency and
-decimal columns as floats, not ``Decimal``; ``--lookups``: lookups as names, flattened
-columns or dicts). ``:name`` binds the notebook variable ``name`` as a typed literal
-(never pasted as text; numpy scalars and arrays, pandas Series count as their Python
-values). A query that runs but probably not as meant (a value that is not in its
-picklist) shows its caret diagnostic above the result. A read of several pages shows a
-progress bar (rows fetched of the expected total, and credits) that updates in place and
-is cleared when the read ends. A wrong query shows its caret diagnostic, not a traceback,
-and the cell fails (a :class:`MagicError`), so "Run All" stops there.
+DataFrame (an Arrow table with ``--arrow``, or without pandas; currency and decimal
+columns are floats, ready for charts, unless ``--decimals decimal`` or ``--decimals arrow``
+keeps them exact; ``--lookups``: lookups as names, flattened columns or dicts).
+``:name`` binds the notebook variable ``name`` as a typed literal (never pasted as text;
+numpy scalars and arrays, pandas Series count as their Python values). A query that runs
+but probably not as meant (a value that is not in its picklist) shows its caret
+diagnostic above the result. A read of several pages shows a progress bar (rows fetched
+of the expected total, and credits) that updates in place and becomes the summary line
+when the read ends. A wrong query shows its caret diagnostic, not a traceback, and the
+cell fails (a :class:`MagicError`), so "Run All" stops there; Ctrl-C (interrupting the
+kernel) says what the query had spent, in one line (an :class:`Interrupted`).
 """
 
 from __future__ import annotations
@@ -34,14 +36,31 @@ import html
 import re
 import shlex
 import time
+import warnings
 from typing import Any, NoReturn
 
 import IPython.display
 import pyarrow as pa
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 
-from coqlkit.api import Connection, Result, connect, pandas_frame, picklists_of, polars_frame
-from coqlkit.errors import CoqlError, CreditBudgetExceeded, ParameterError, excerpt
+from coqlkit.api import (
+    DECIMALS,
+    Connection,
+    Result,
+    ambiguous_lookups,
+    connect,
+    pandas_frame,
+    picklists_of,
+    polars_frame,
+)
+from coqlkit.errors import (
+    AmbiguousLookupWarning,
+    CoqlError,
+    CreditBudgetExceeded,
+    ParameterError,
+    PartialResultWarning,
+    excerpt,
+)
 from coqlkit.language import parse
 from coqlkit.language.ast import In, Limit, Param, Select
 from coqlkit.plan import Plan
@@ -56,8 +75,8 @@ display: Any = IPython.display.display
 SHOW_ROWS = 10
 
 CELL_USAGE = (
-    "%%coql [--explain | --analyze] [--no-progress] [--arrow | --floats] [--lookups name|flatten|struct] "
-    "[--tz ZONE] [NAME <<]"
+    "%%coql [--explain | --analyze] [--no-progress] [--arrow | --decimals float|decimal|arrow] "
+    "[--lookups name|flatten|struct] [--tz ZONE] [NAME <<]"
 )
 LINE_USAGE = "%coql [[OPTIONS] NAME <<] QUERY"
 CONNECT_USAGE = "%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]"
@@ -72,8 +91,12 @@ class ResultView:
 
     ``table`` holds the rows read: all of them, or, when the magic only displayed the
     result and reading it whole would have cost more, only the rows shown (``complete`` is
-    False, ``total`` the count of the whole result, when known). ``%%coql NAME <<`` reads
-    every row. ``to_pandas()``, ``to_polars()`` and ``to_arrow()`` convert the rows held.
+    False, ``total`` the count of the whole result, when known). ``to_pandas()``,
+    ``to_polars()`` and ``to_arrow()`` convert the rows held, and warn when they are only
+    the rows shown (a :class:`~coqlkit.errors.PartialResultWarning`). ``result`` is the
+    query's :class:`~coqlkit.Result`: when the view holds only the rows shown, it has not
+    been read, and ``view.result.to_pandas()`` reads every row (``whole_credits``, about;
+    outside ``%coql_connect --max-credits``), as ``%%coql NAME <<`` does.
     """
 
     def __init__(
@@ -117,17 +140,39 @@ class ResultView:
 
     def to_arrow(self) -> pa.Table:
         """The rows the view holds, as a ``pyarrow.Table``."""
+        self._warn_partial()
         return self.table
 
-    def to_pandas(self, *, decimals: str = "decimal", lookups: str = "name", **kwargs: Any) -> Any:
+    def to_pandas(self, *, decimals: str = "float", lookups: str = "name", **kwargs: Any) -> Any:
         """The rows the view holds as a pandas DataFrame (see :func:`coqlkit.api.pandas_frame`)."""
+        self._warn_partial()
         plan = getattr(self.result, "plan", None)
         picklists = picklists_of(plan) if plan is not None else None
-        return pandas_frame(self.table, decimals=decimals, lookups=lookups, picklists=picklists, **kwargs)
+        return pandas_frame(
+            self.table, decimals=decimals, lookups=lookups, picklists=picklists, stacklevel=2, **kwargs
+        )
 
     def to_polars(self, *, decimals: str = "decimal") -> Any:
         """The rows the view holds as a Polars DataFrame."""
+        self._warn_partial()
         return polars_frame(self.table, decimals=decimals)
+
+    def _warn_partial(self) -> None:
+        """A PartialResultWarning at the caller of ``to_*`` when the view holds only the rows shown."""
+        if self.complete:
+            return
+        rows = self.table.num_rows
+        of = (
+            f" of {'up to ' if self.bound != 'exact' else ''}{self.total:,}" if self.total is not None else ""
+        )
+        cost = f", about {_plural(self.whole_credits, 'credit')}" if self.whole_credits else ""
+        warnings.warn(
+            PartialResultWarning(
+                f"this view read only the {_plural(rows, 'row')} it shows{of}, and converts those "
+                f"alone: `%%coql NAME <<` reads every row into NAME (or view.result.to_pandas(){cost})"
+            ),
+            stacklevel=3,
+        )
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
         names = self.table.column_names
@@ -187,6 +232,15 @@ class MagicError(Exception):
         return str(self).splitlines()
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (the kernel interrupted) during a magic: IPython shows one line, what the
+    query had spent (``interrupted: spent 9 credits (4 calls)``), not a traceback. Still a
+    ``KeyboardInterrupt``; the magic's ``NAME <<`` variable is left as it was."""
+
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines()
+
+
 class _Progress:
     """Rows fetched of the expected total, and credits, updated in place (at most 10 times a
     second) and cleared when the read ends. HTML only: a terminal, which cannot update an
@@ -221,9 +275,18 @@ class _Progress:
             self.handle.update(bar, raw=True)
 
     def clear(self) -> None:
-        """The bar's output emptied: the table (or the summary line) takes its place."""
+        """The bar's output emptied: the table that follows takes its place (or the error)."""
         if self.handle is not None:
             self.handle.update({"text/html": ""}, raw=True)
+
+    def finish(self, text: str) -> None:
+        """The bar becomes ``text`` (the summary line): no empty output is left in the
+        notebook, and a terminal, which showed no bar, prints the text."""
+        assert self.handle is not None
+        self.handle.update(
+            {"text/plain": text, "text/html": f'<pre class="coqlkit-summary">{html.escape(text)}</pre>'},
+            raw=True,
+        )
 
 
 class _UsageError(Exception):
@@ -247,7 +310,11 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--analyze", action="store_true")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--arrow", action="store_true", help="assign an Arrow table, not a DataFrame")
-    parser.add_argument("--floats", action="store_true", help="currency and decimals as floats, not Decimal")
+    parser.add_argument(
+        "--decimals", choices=DECIMALS, help="currency and decimals: float (the default), decimal or arrow"
+    )
+    # The default now; accepted for the notebooks written when it was not.
+    parser.add_argument("--floats", action="store_true", help="the same as --decimals float")
     parser.add_argument("--lookups", choices=("name", "flatten", "struct"), help="lookups in the DataFrame")
     parser.add_argument("--tz", help="the time zone of datetime columns")
     return parser
@@ -321,9 +388,24 @@ class CoqlMagics(Magics):
     @no_var_expand
     @line_cell_magic
     def coql(self, line: str, cell: str | None = None) -> Any:
-        """``%coql [[OPTIONS] NAME <<] QUERY`` or a cell: ``%%coql [OPTIONS] [NAME <<]``
-        (``--explain``, ``--analyze``, ``--no-progress``, ``--arrow``, ``--floats``,
-        ``--lookups name|flatten|struct``, ``--tz ZONE``)."""
+        """Run a COQL query: ``%coql [[OPTIONS] NAME <<] QUERY``, or a cell:
+        ``%%coql [OPTIONS] [NAME <<]`` with the query below. ``:name`` binds the notebook
+        variable ``name``.
+
+        Without ``NAME <<`` the result is shown (its first rows); ``NAME <<`` reads every
+        row into ``NAME``, a pandas DataFrame. Options:
+
+        - ``--explain``: print the plan, run nothing; ``--analyze``: run it and print the
+          plan with what each step did
+        - ``--no-progress``: no progress bar
+        - ``--arrow``: ``NAME`` is a ``pyarrow.Table``, not a DataFrame
+        - ``--decimals float|decimal|arrow``: currency and decimal columns as ``float64``
+          (the default, for charts and arithmetic), exact ``Decimal`` objects, or exact
+          Arrow decimals (``--floats``: the same as ``--decimals float``)
+        - ``--lookups name|flatten|struct``: lookups as their names (the default),
+          ``Owner.name`` and ``Owner.id`` columns, or dicts
+        - ``--tz ZONE``: datetimes in that time zone (the org's by default)
+        """
         flags: list[str] = []
         target, query = None, line
         try:
@@ -335,18 +417,28 @@ class CoqlMagics(Magics):
             args = _parse_args(_cell_parser(), flags)
             if target is not None and (args.explain or args.analyze):
                 raise _UsageError(f"%%coql: --explain and --analyze print a plan: no `{target} <<`")
-            if args.arrow and (args.floats or args.lookups):
-                option = "--floats" if args.floats else "--lookups"
+            if args.floats and args.decimals not in (None, "float"):
+                raise _UsageError(
+                    f"%%coql: --floats is --decimals float, not --decimals {args.decimals}\nusage: {CELL_USAGE}"
+                )
+            if args.arrow and (args.floats or args.decimals or args.lookups):
+                option = "--floats" if args.floats else "--decimals" if args.decimals else "--lookups"
                 raise _UsageError(f"%%coql: {option} is for a DataFrame, not --arrow\nusage: {CELL_USAGE}")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
             raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%%coql: {exc}") from None
         if not query.strip():
             raise MagicError(f"%coql: no query\nusage: {LINE_USAGE}, or a cell: {CELL_USAGE}")
         conn = self._connection()
+        credits, calls = conn.credits_used, conn.aio.client.sends
         try:
             return self._run(conn, query, args, target)
         except CoqlError as exc:
             raise MagicError(str(exc)) from None
+        except KeyboardInterrupt:  # the kernel interrupted: what was spent, as the CLI says it
+            spent = _plural(conn.credits_used - credits, "credit")
+            sent = _plural(conn.aio.client.sends - calls, "call")
+            unassigned = f"; {target} was not assigned" if target is not None else ""
+            raise Interrupted(f"interrupted: spent {spent} ({sent}){unassigned}") from None
 
     def _run(self, conn: Connection, query: str, args: argparse.Namespace, target: str | None) -> Any:
         params = self._params(query)
@@ -374,7 +466,7 @@ class CoqlMagics(Magics):
         _print_warnings(result, query)
         if target is None:
             return self._show(conn, result, options, credits, started, progress=not args.no_progress)
-        table = self._read(result, conn, progress=not args.no_progress)
+        table, bar = self._read(result, conn, progress=not args.no_progress)
         own_calls, own_credits = result.stats.calls, result.stats.credits
         view = ResultView(
             table,
@@ -384,13 +476,18 @@ class CoqlMagics(Magics):
             calls=own_calls,
             credits=own_credits,
         )
+        notes: list[str] = []
         if args.arrow:
             self.namespace[target] = table
         else:
-            self.namespace[target] = _frame(
-                table, "float" if args.floats else "decimal", args.lookups or "name", result.plan
+            self.namespace[target], notes = _frame(
+                table, args.decimals or "float", args.lookups or "name", result.plan
             )
-        print(f"{target} = {view.summary}")
+        closing = "\n".join([*notes, f"{target} = {view.summary}"])
+        if bar is not None:
+            bar.finish(closing)
+        else:
+            print(closing)
         return None
 
     def _show(
@@ -417,24 +514,27 @@ class CoqlMagics(Magics):
                     needed=plan.estimate.credits,
                     left=self.max_credits,
                 )
-            table = self._read(result, conn, progress=progress)
+            table, bar = self._read(result, conn, progress=progress)
+            if bar is not None:
+                bar.clear()  # the table takes its place
             own_calls, own_credits = result.stats.calls, result.stats.credits
-            view_of = result
             complete, whole = True, None
         else:
             budget: dict[str, Any] = (
                 {} if self.max_credits is None else {"max_credits": self.max_credits - spent_credits}
             )
-            view_of = conn._query(peek, check=False, **options, **budget)
-            table = view_of.to_arrow()
-            own_calls = spent_calls + view_of.stats.calls
-            own_credits = spent_credits + view_of.stats.credits
+            shown = conn._query(peek, check=False, **options, **budget)
+            table = shown.to_arrow()
+            own_calls = spent_calls + shown.stats.calls
+            own_credits = spent_credits + shown.stats.credits
             complete = False
             whole = plan.estimate.credits - spent_credits
         est = plan.estimate
+        # The view's result is the query's, read or not: not the peek's (which would give
+        # the rows shown again, as if they were the result).
         return ResultView(
             table,
-            view_of,
+            result,
             time.perf_counter() - started,
             complete=complete,
             total=est.rows if complete is False else None,
@@ -470,11 +570,13 @@ class CoqlMagics(Magics):
             )
         return {p.name: self.namespace[p.name] for p in params}
 
-    def _read(self, result: Result, conn: Connection, *, progress: bool) -> pa.Table:
+    def _read(self, result: Result, conn: Connection, *, progress: bool) -> tuple[pa.Table, _Progress | None]:
+        """Every row of ``result``, and the progress bar shown while they were read (None:
+        a read of a page or two, or ``--no-progress``), for the caller to finish or clear."""
         expected = result.estimated_rows
         pages = result.plan.estimate.calls
         if not progress or pages <= 2:
-            return result.to_arrow()
+            return result.to_arrow(), None
         # The bar counts the query's own credits (the probe's too), as the summary does.
         bar = _Progress(expected, conn, conn.credits_used - _spent_before(result.plan)[1])
         batches = []
@@ -485,9 +587,10 @@ class CoqlMagics(Magics):
                 rows += batch.num_rows
                 bar.update(rows)
             bar.update(rows, final=True)
-        finally:
+        except BaseException:  # an error, Ctrl-C: no bar left behind, stopped midway
             bar.clear()
-        return pa.Table.from_batches(batches, schema=result.schema)
+            raise
+        return pa.Table.from_batches(batches, schema=result.schema), bar
 
 
 def _spent_before(plan: Plan) -> tuple[int, int]:
@@ -552,7 +655,7 @@ def _where(conn: Connection, profile: str | None) -> str:
 
 
 #: The cell options that take a value (``--tz UTC``).
-_VALUED = frozenset({"--tz", "--lookups"})
+_VALUED = frozenset({"--tz", "--lookups", "--decimals"})
 
 
 def _stray(words: list[str]) -> list[str]:
@@ -637,12 +740,29 @@ def _at_parameter(exc: ParameterError, query: str) -> ParameterError:
     return ParameterError(_diagnostic(query, param, str(exc)))
 
 
-def _frame(table: pa.Table, decimals: str, lookups: str, plan: Plan) -> Any:
+def _frame(table: pa.Table, decimals: str, lookups: str, plan: Plan) -> tuple[Any, list[str]]:
+    """The value ``NAME <<`` assigns (a DataFrame; ``table`` itself without pandas), and the
+    warnings to print above its summary: lookup columns whose names stand for several
+    records (pandas_frame's AmbiguousLookupWarning, worded for the magic)."""
     try:
         import pandas  # noqa: F401
     except ImportError:
-        return table
-    return pandas_frame(table, decimals=decimals, lookups=lookups, picklists=picklists_of(plan))
+        return table, []
+    notes = []
+    if lookups == "name":
+        notes = [
+            "warning: "
+            + str(
+                AmbiguousLookupWarning(
+                    w.column, names=w.names, example=w.example, records=w.records, fix="--lookups flatten"
+                )
+            )
+            for w in ambiguous_lookups(table)
+        ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AmbiguousLookupWarning)  # printed instead
+        frame = pandas_frame(table, decimals=decimals, lookups=lookups, picklists=picklists_of(plan))
+    return frame, notes
 
 
 def load_ipython_extension(ipython: Any) -> None:

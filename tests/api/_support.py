@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 from coqlkit.sandbox.config import CLIENT_SECRET, REFRESH_TOKEN
@@ -51,3 +57,39 @@ def secrets_of(sandbox: Sandbox) -> list[str]:
 
 def leaks(text: str, secrets: list[str]) -> list[str]:
     return [s for s in secrets if s in text]
+
+
+@contextlib.contextmanager
+def ctrl_c_when(condition: Callable[[], bool]) -> Iterator[threading.Event]:
+    """Deliver SIGINT to this (the main) thread once ``condition()`` holds, as Ctrl-C would.
+
+    The handler raises KeyboardInterrupt only while the block runs: a signal that comes late
+    is dropped instead of interrupting pytest. The event tells whether it was sent."""
+    sent = threading.Event()
+    armed = True
+    main = threading.main_thread()
+    assert threading.current_thread() is main
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if armed:
+            raise KeyboardInterrupt
+
+    def watch() -> None:
+        deadline = time.monotonic() + 20
+        while armed and time.monotonic() < deadline:
+            if condition():
+                sent.set()
+                assert main.ident is not None
+                signal.pthread_kill(main.ident, signal.SIGINT)
+                return
+            time.sleep(0.002)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield sent
+    finally:
+        armed = False
+        watcher.join()
+        signal.signal(signal.SIGINT, previous)

@@ -5,16 +5,13 @@ an error in the stream) leaves no file, no temporary, and any earlier file untou
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
-import signal
 import stat
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from types import FrameType
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -25,7 +22,7 @@ import coqlkit
 from coqlkit import export
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import RetryPolicy
-from tests.api._support import RECORDS
+from tests.api._support import RECORDS, ctrl_c_when
 
 WIDE = (
     "select Last_Name, Lead_Source, Owner, Created_Time, Languages_Spoken, Annual_Revenue, "
@@ -215,42 +212,6 @@ def test_a_cancelled_export_task_leaves_nothing(slow_sandbox: Sandbox, tmp_path:
     asyncio.run(main())
     assert listing(tmp_path) == [target.name]
     assert target.read_bytes() == OLD
-
-
-@contextlib.contextmanager
-def ctrl_c_when(condition: Callable[[], bool]) -> Iterator[threading.Event]:
-    """Deliver SIGINT to this (the main) thread once ``condition()`` holds, as Ctrl-C would.
-
-    The handler raises KeyboardInterrupt only while the block runs: a signal that comes late
-    is dropped instead of interrupting pytest. The event tells whether it was sent."""
-    sent = threading.Event()
-    armed = True
-    main = threading.main_thread()
-    assert threading.current_thread() is main
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if armed:
-            raise KeyboardInterrupt
-
-    def watch() -> None:
-        deadline = time.monotonic() + 20
-        while armed and time.monotonic() < deadline:
-            if condition():
-                sent.set()
-                assert main.ident is not None
-                signal.pthread_kill(main.ident, signal.SIGINT)
-                return
-            time.sleep(0.002)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield sent
-    finally:
-        armed = False
-        watcher.join()
-        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.parametrize("kind", ["parquet", "csv"])

@@ -8,6 +8,7 @@ publishes the same bundles ipykernel would send to the frontend.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import warnings
@@ -26,8 +27,9 @@ from IPython.utils.capture import CapturedIO, capture_output
 from traitlets.config import Config
 
 import coqlkit
-from coqlkit.notebook import CoqlMagics, MagicError, ResultView
-from tests.api._support import RequestLog
+from coqlkit.errors import AmbiguousLookupWarning, PartialResultWarning
+from coqlkit.notebook import CoqlMagics, Interrupted, MagicError, ResultView
+from tests.api._support import RequestLog, ctrl_c_when
 
 RECORDS = 3_000  # Leads: a full read is a COUNT probe and two pages
 
@@ -272,15 +274,40 @@ def test_cell_assigns_an_arrow_table_with_arrow(ip: InteractiveShell) -> None:
     assert pa.types.is_struct(table.schema.field("Owner").type)
 
 
-def test_cell_assigns_floats_for_decimals_with_floats(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
+def test_cell_assigns_floats_for_decimals_unless_asked_exact(ip: InteractiveShell) -> None:
     query = "select Deal_Name, Amount from Deals where Amount is not null order by Amount desc limit 20"
-    cell(ip, "--no-progress exact <<", query)
-    cell(ip, "--floats --no-progress rough <<", query)
-    exact, rough = ip.user_ns["exact"], ip.user_ns["rough"]
+    cell(ip, "--no-progress rough <<", query)
+    cell(ip, "--decimals decimal --no-progress exact <<", query)
+    cell(ip, "--decimals arrow --no-progress arrow <<", query)
+    cell(ip, "--floats --no-progress floats <<", query)  # the old way to ask: the default now
+    rough, exact, arrow = ip.user_ns["rough"], ip.user_ns["exact"], ip.user_ns["arrow"]
+    assert rough["Amount"].dtype == "float64"  # ready for a chart
     assert exact["Amount"].dtype == object and isinstance(exact["Amount"].iloc[0], Decimal)
-    assert rough["Amount"].dtype == "float64"
+    assert arrow["Amount"].dtype == pd.ArrowDtype(pa.decimal128(18, 2))
     assert rough["Amount"].tolist() == [float(v) for v in exact["Amount"]]
+    assert arrow["Amount"].tolist() == exact["Amount"].tolist()
+    assert ip.user_ns["floats"].equals(rough)
     assert rough["Deal_Name"].tolist() == exact["Deal_Name"].tolist()
+
+
+def test_the_magics_help_names_its_options(ip: InteractiveShell) -> None:
+    """What ``%coql?`` shows: the magic's docstring."""
+    magic = ip.find_line_magic("coql")
+    assert magic is not None and magic.__doc__ is not None
+    doc = magic.__doc__
+    for option in (
+        "--explain",
+        "--analyze",
+        "--no-progress",
+        "--arrow",
+        "--decimals float|decimal|arrow",
+        "--floats",
+        "--lookups name|flatten|struct",
+        "--tz ZONE",
+        "NAME <<",
+    ):
+        assert option in doc, option
+    assert "--decimals float|decimal|arrow" in coqlkit.notebook.CELL_USAGE
 
 
 def test_a_result_only_shown_reads_only_the_rows_shown(
@@ -303,7 +330,8 @@ def test_a_result_only_shown_reads_only_the_rows_shown(
     )
     assert "`%%coql NAME &lt;&lt;` reads them all" in view._repr_html_()
     assert view.table.equals(whole.slice(0, 10))
-    assert len(view.to_pandas()) == 10  # the view's own rows
+    with pytest.warns(PartialResultWarning):
+        assert len(view.to_pandas()) == 10  # the view's own rows
     # A LIMIT past the rows shown is capped too; a query of aggregates, or a cheap one, is not.
     view = ip.run_line_magic("coql", "select Last_Name from Leads order by Last_Name limit 1000 offset 5")
     assert view.table.num_rows == 10 and view.total == 1000 and view.bound == "at most"  # no probe
@@ -318,6 +346,65 @@ def test_a_result_only_shown_reads_only_the_rows_shown(
     grouped = ip.run_line_magic("coql", "select Lead_Source, COUNT(id) from Leads group by Lead_Source")
     assert grouped.complete and grouped.table.num_rows > 10
     assert ip.run_line_magic("coql", "select Last_Name from Leads limit 25").complete
+
+
+def test_the_frames_of_a_view_of_the_rows_shown_say_so(
+    ip: InteractiveShell, conn: coqlkit.Connection
+) -> None:
+    assert conn.sandbox is not None
+    query = "select Deal_Name, Stage, Amount from Deals"
+    view, _ = run(lambda: ip.run_line_magic("coql", query))
+    assert isinstance(view, ResultView) and not view.complete and view.total == 900
+    for convert in (view.to_pandas, view.to_polars, view.to_arrow):
+        with pytest.warns(PartialResultWarning) as caught:
+            held = convert()
+        assert len(held) == 10
+        [warning] = caught.list
+        assert warning.filename == __file__  # at the caller's line
+        assert str(warning.message) == (
+            "this view read only the 10 rows it shows of 900, and converts those alone: "
+            f"`%%coql NAME <<` reads every row into NAME (or view.result.to_pandas(), about "
+            f"{view.whole_credits} credits)"
+        )
+    # view.result is the query's result, not the rows shown again: it reads every row.
+    log = RequestLog(conn.sandbox)
+    assert view.result.text == query
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = view.result.to_pandas()
+    assert len(frame) == 900
+    assert view.whole_credits == sum(e["credits"] for e in log.coql())
+    # A view that read its whole result converts it without a word.
+    whole = ip.run_line_magic("coql", "select Deal_Name, Stage from Deals limit 25")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(whole.to_pandas()) == len(whole.to_polars()) == whole.to_arrow().num_rows == 25
+
+
+def test_names_that_stand_for_several_records_are_pointed_out(ip: InteractiveShell) -> None:
+    query = (
+        "select Deal_Name, Account_Name, Amount from Deals\n"
+        "where Account_Name.Account_Name in ('Frontier Hospitality', 'Echo Data')"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # shown as text, above the summary: no Python warning
+        _, out = cell(ip, "--no-progress deals <<", query)
+        _, flat = cell(ip, "--lookups flatten --no-progress flat <<", query)
+    lines = out.stdout.splitlines()
+    assert lines[0] == (
+        "warning: Account_Name: 2 names each stand for more than one record (e.g. 'Echo Data': "
+        "2 records), which a group-by on the names merges; --lookups flatten keeps each record's id "
+        "(Account_Name.id)"
+    )
+    assert lines[1].startswith("deals = 11 rows") and len(lines) == 2
+    assert ip.user_ns["deals"]["Account_Name"].nunique() == 2
+    assert ip.user_ns["flat"]["Account_Name.id"].nunique() == 4
+    assert flat.stdout.startswith("flat = 11 rows")
+    # The view converts with the Python API's warning.
+    view = ip.run_line_magic("coql", query.replace("\n", " "))
+    with pytest.warns(AmbiguousLookupWarning, match='lookups="flatten"') as caught:
+        view.to_pandas()
+    assert caught.list[0].filename == __file__
 
 
 def test_the_line_form_assigns_with_name(ip: InteractiveShell) -> None:
@@ -576,16 +663,21 @@ def test_a_read_of_several_pages_shows_a_progress_bar_updated_in_place(ip: Inter
     assert len(ip.user_ns["everyone"]) == 3_000
 
 
-def test_the_progress_bar_is_cleared_when_the_read_ends(ip: InteractiveShell) -> None:
+def test_the_progress_bar_becomes_the_summary_when_the_read_ends(ip: InteractiveShell) -> None:
     _, out = cell(ip, "everyone <<", "select Last_Name, Email from Leads")
     bars = progress_outputs(out)
     last = out.outputs[-1]
     assert last.update and last.transient["display_id"] == bars[0].transient["display_id"]
-    assert last.data == {"text/html": ""}  # the bar's output, emptied
+    # No empty output left in the saved notebook: the bar's output is the summary line, as
+    # text for a terminal (which showed no bar) and as HTML.
+    summary = last.data["text/plain"]
+    assert re.fullmatch(r"everyone = 3,000 rows · 3 calls · \d+ credits · \d+\.\d\d s", summary)
+    assert last.data["text/html"] == f'<pre class="coqlkit-summary">{summary}</pre>'
+    assert out.stdout == ""  # not printed a second time
     # The bar counts what the summary counts: the query's own credits.
     final = re.search(r"(\d+) credits</div>", bars[-1].data["text/html"])
-    summary = re.search(r"· (\d+) credits", out.stdout)
-    assert final and summary and final.group(1) == summary.group(1)
+    counted = re.search(r"· (\d+) credits", summary)
+    assert final and counted and final.group(1) == counted.group(1)
 
 
 @pytest.mark.parametrize(
@@ -642,6 +734,12 @@ def test_a_wrong_query_fails_its_cell_showing_the_caret_diagnostic_only(
         ("'open", "%%coql: No closing quotation"),
         ("--explain plan <<", "%%coql: --explain and --analyze print a plan: no `plan <<`"),
         ("--arrow --floats t <<", "%%coql: --floats is for a DataFrame, not --arrow\nusage: %%coql "),
+        ("--arrow --decimals decimal t <<", "%%coql: --decimals is for a DataFrame, not --arrow\n"),
+        (
+            "--floats --decimals decimal t <<",
+            "%%coql: --floats is --decimals float, not --decimals decimal\n",
+        ),
+        ("--decimals exact t <<", "%%coql: argument --decimals: invalid choice: 'exact'"),
         (
             "--arrow --lookups flatten t <<",
             "%%coql: --lookups is for a DataFrame, not --arrow\nusage: %%coql ",
@@ -660,6 +758,56 @@ def test_a_bad_magic_line_shows_its_usage(ip: InteractiveShell, line: str, messa
     assert out.stderr == ""
     if line == "leads":
         assert text.endswith("hint: to assign the result, write `leads <<`")
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("c.query('select Last_Name, Emial from Leads')", "ValidationError"),
+        ("c.query('select Last_Name from Leads where')", "CoqlSyntaxError"),
+        ("c.query('select Last_Name from Leads where Email = :email')", "ParameterError"),
+    ],
+)
+def test_the_python_apis_input_errors_show_alone_too(
+    ip: InteractiveShell, conn: coqlkit.Connection, source: str, kind: str
+) -> None:
+    """Not a traceback of 60 lines through the event loop's thread: the diagnostic."""
+    ip.user_ns["c"] = conn
+    with capture_output() as out:
+        result = ip.run_cell(source)
+    assert not result.success and type(result.error_in_exec).__name__ == kind
+    assert "Traceback" not in out.stdout + out.stderr
+    assert out.stdout.strip() == f"{kind}: {result.error_in_exec}"
+
+
+def test_an_interrupted_read_says_what_it_spent(ip: InteractiveShell, conn: coqlkit.Connection) -> None:
+    """Ctrl-C (the kernel interrupted) midway through `NAME <<`: one line, no traceback."""
+    assert conn.sandbox is not None and conn.sandbox.state is not None
+    state = conn.sandbox.state
+    conn.fields("Leads")
+    ip.user_ns.pop("slow", None)
+    healthy = state.config
+    credits, sends = conn.credits_used, conn.aio.client.sends
+    state.config = dataclasses.replace(healthy, latency_ms=300)  # each call takes 0.3 s
+    try:
+        # The COUNT probe is in; the pages are on their way.
+        with ctrl_c_when(lambda: conn.credits_used > credits) as sent, capture_output() as out:
+            result = ip.run_cell("%coql slow << select Last_Name, Email from Leads")
+    finally:
+        state.config = healthy
+    assert sent.is_set()
+    assert not result.success and isinstance(result.error_in_exec, Interrupted)
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)  # still one, for code that catches it
+    assert "Traceback" not in out.stdout + out.stderr
+    spent = conn.credits_used - credits
+    calls = conn.aio.client.sends - sends
+    assert spent >= 1 and calls >= 1
+    assert out.stdout.strip() == (
+        f"interrupted: spent {spent} credit{'s' if spent > 1 else ''} "
+        f"({calls} call{'s' if calls > 1 else ''}); slow was not assigned"
+    )
+    assert "slow" not in ip.user_ns
+    assert conn.query("select Last_Name from Leads limit 2").to_arrow().num_rows == 2  # still usable
 
 
 def test_an_empty_line_magic_asks_for_a_query(ip: InteractiveShell) -> None:
