@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module, ResolveError
 from coqlkit.errors import CoqlSyntaxError
@@ -76,6 +77,10 @@ NEVER_SELECTED = {FieldType.IMAGEUPLOAD, FieldType.MULTISELECTLOOKUP, FieldType.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}\Z")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)\Z")
+_ID = re.compile(r"[0-9]+\Z")
+# What Zoho's Java reads a value of an integer and of a long integer (bigint) field as, ids
+# included: an int and a long. A value past them is refused, not compared (INVALID_QUERY).
+WHOLE = {FieldType.INTEGER: (-(2**31), 2**31 - 1), FieldType.BIGINT: (-(2**63), 2**63 - 1)}
 
 
 def parse_strict(text: str) -> Select:
@@ -368,7 +373,14 @@ def _fits(field: Field, value: Value) -> bool:
     kind = field.value_type
     text = value.value if isinstance(value, String) else None
     if kind in NUMBERS or field.api_name == "id":
-        return isinstance(value, Number) or bool(text and _NUMBER.match(text))
+        if isinstance(value, Number):
+            number = Decimal(value.value)
+        elif text and _NUMBER.match(text):
+            number = Decimal(text)
+        else:
+            return False
+        bounds = WHOLE.get(FieldType.BIGINT if field.api_name == "id" else kind)
+        return bounds is None or bounds[0] <= number <= bounds[1]
     if kind is FieldType.DATE:
         return text is not None and bool(_DATE.match(text)) and _real_date(text)
     if kind is FieldType.DATETIME:
@@ -381,7 +393,10 @@ def _fits(field: Field, value: Value) -> bool:
         FieldType.USERLOOKUP,
         FieldType.MULTI_MODULE_LOOKUP,
     ):
-        return isinstance(value, Number) or bool(text and text.isdigit())
+        if isinstance(value, Number):
+            number = Decimal(value.value)
+            return number == number.to_integral_value() and 0 <= number <= WHOLE[FieldType.BIGINT][1]
+        return bool(text and _ID.match(text)) and int(text or 0) <= WHOLE[FieldType.BIGINT][1]
     return True
 
 

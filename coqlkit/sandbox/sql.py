@@ -218,7 +218,16 @@ class _Builder:
     # ---- values ---------------------------------------------------------------------
 
     def value(self, value: Value, field: Field) -> Any:
-        """A literal in the form the column stores it (see store.py)."""
+        """A literal in the form the column stores it (see store.py). A whole number past
+        SQLite's 64 bits (which the checks let through only where Zoho compares it: a
+        decimal or a text field) is bound as its text to a text column, else as a float:
+        SQLite would refuse it (OverflowError)."""
+        found = self._value(value, field)
+        if isinstance(found, int) and not -(2**63) <= found < 2**63:
+            return str(found) if field.value_type in TEXTUAL else float(found)
+        return found
+
+    def _value(self, value: Value, field: Field) -> Any:
         kind = field.value_type
         raw: Any = value.value if isinstance(value, (String, Number)) else None
         if isinstance(raw, Decimal):

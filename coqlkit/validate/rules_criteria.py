@@ -214,6 +214,8 @@ def _value(cond: Predicate, found: Resolved, value: Value) -> Iterator[Diagnosti
         )
     elif kind in (FieldType.PICKLIST, FieldType.MULTISELECTPICKLIST) and isinstance(value, String):
         yield from _picklist(cond, found, value)
+    else:
+        yield from _too_long(cond, field, value)
 
 
 def _mismatch(cond: Predicate, field: Field, kind: FieldType, value: Value) -> tuple[str, str | None] | None:
@@ -226,12 +228,13 @@ def _mismatch(cond: Predicate, field: Field, kind: FieldType, value: Value) -> t
     if kind in NUMERIC:
         if text is not None and not QUOTED_NUMBER.match(text):
             return _not_a_number(cond, field, text, shown)
-        if kind in (FieldType.INTEGER, FieldType.BIGINT) and isinstance(number, Decimal) and number % 1:
+        if (
+            kind in (FieldType.INTEGER, FieldType.BIGINT)
+            and isinstance(number, Decimal)
+            and not _whole(number)
+        ):
             return f"{shown} is not a whole number", None
-        digits = re.sub(r"\D", "", shown).lstrip("0")
-        if kind is FieldType.BIGINT and len(digits) > 19:
-            return f"{shown} has more than 19 digits", None
-        return None
+        return _out_of_range(cond, kind, Decimal(text) if text is not None else Decimal(number or 0), shown)
     if kind is FieldType.DATE:
         return _date_problem(text, shown)
     if kind is FieldType.DATETIME:
@@ -244,14 +247,75 @@ def _mismatch(cond: Predicate, field: Field, kind: FieldType, value: Value) -> t
         FieldType.MULTI_MODULE_LOOKUP,
         FieldType.CONSENT_LOOKUP,
     )
-    if is_lookup and text is not None and not _DIGITS.match(text):
+    if not is_lookup or (number is None and text is None):
+        return None
+    if text is not None and not _DIGITS.match(text):
         target = field.lookup_module or "the target module"
         return (
             f"{shown} is not a record id",
             f"a lookup compares with record ids; to match a name, follow the lookup to a field of "
             f"{target}: {field.api_name}.<field>",
         )
+    whole = Decimal(text) if text is not None else Decimal(number or 0)
+    if not _whole(whole) or not 0 <= whole <= _WHOLE[FieldType.BIGINT][1]:
+        return (
+            f"{shown} is not a record id",
+            f"a record id is a whole number from 0 to {_WHOLE[FieldType.BIGINT][1]:,}",
+        )
     return None
+
+
+# The whole numbers Zoho reads for an integer and a long integer (bigint) field: Java's int
+# and long. Zoho documents 9 digits for an integer field and 18 for a long integer (the CRM
+# help pages on custom fields), 19 for a big integer in bulk-read criteria (reference §3).
+_WHOLE = {FieldType.INTEGER: (-(2**31), 2**31 - 1), FieldType.BIGINT: (-(2**63), 2**63 - 1)}
+
+
+def _whole(number: Decimal) -> bool:
+    """No fraction (``% 1`` fails past the context's 28 digits: ``1E+30 % 1``)."""
+    return number == number.to_integral_value()
+
+
+def _out_of_range(cond: Predicate, kind: FieldType, value: Decimal, shown: str) -> tuple[str, str] | None:
+    """A number an integer or bigint field cannot be compared with: Zoho refuses the query
+    (``No_of_Employees > 99999999999``). What to write instead names the field's bounds."""
+    bounds = _WHOLE.get(kind)
+    if bounds is None or bounds[0] <= value <= bounds[1]:
+        return None
+    low, high = bounds
+    width = "32-bit" if kind is FieldType.INTEGER else "64-bit"
+    return (
+        f"{shown} is out of range",
+        f"Zoho reads a value of {cond.left.name} as a {width} integer: compare it with a whole "
+        f"number from {low:,} to {high:,}",
+    )
+
+
+def _too_long(cond: Predicate, field: Field, value: Value) -> Iterator[Diagnostic]:
+    """A number with more digits before the point than the field holds (its ``length``:
+    9 for an integer field, 16 for a currency): no value of the field is that big, so the
+    condition holds for every record or for none."""
+    number: Decimal | None = None
+    if isinstance(value, Number):
+        number = Decimal(value.value)
+    elif isinstance(value, String) and QUOTED_NUMBER.match(value.value):
+        number = Decimal(value.value)
+    length = field.length
+    if number is None or not isinstance(length, int) or not length or field.value_type not in NUMERIC:
+        return
+    digits = len(str(abs(int(number))).lstrip("0"))
+    if digits <= length:
+        return
+    shown = render_value(value)
+    yield Diagnostic(
+        "INVALID_QUERY",
+        f"{shown} has {digits} digits: no value of {cond.left.name} has more than {length}",
+        value.span,
+        WARNING,
+        hint=f"the condition holds for every record or for none; {cond.left.name} is "
+        f"{field.data_type} of at most {length} digits",
+        details={"column_name": cond.left.name},
+    )
 
 
 def _not_a_number(cond: Predicate, field: Field, text: str, shown: str) -> tuple[str, str]:
