@@ -145,6 +145,9 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
             expected=expected,
             hint=_hint_at_end(expected, last),
         )
+    hint = _hint_at_token(tok, expected, text, at_start=not stack, last=last, stack=stack)
+    if isinstance(hint, _AboutLast) and isinstance(last, Token):
+        tok = last  # `select a form Leads`: the hint is about `form`, so the caret goes under it
     line, column = tok.line or 1, tok.column or 1
     end = tok.end_column if tok.end_line == tok.line and tok.end_column else column + len(tok)
     return CoqlSyntaxError(
@@ -154,7 +157,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         column=column,
         end_column=end,
         expected=expected,
-        hint=_hint_at_token(tok, expected, text, at_start=not stack, last=last, stack=stack),
+        hint=hint,
     )
 
 
@@ -274,6 +277,9 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
     hint: str | None
     if ch in "'\"":
         description, hint = "unterminated string", f"close the string with {ch}"
+        before_end = rest.split("\n", 1)[0].rstrip()
+        if before_end.endswith(";") and len(before_end) > 2:  # `= 'Boyle;`: it ends at the ';'
+            hint += f": {ch}{before_end[1:-1].rstrip()}{ch}"
     elif ch in _TYPOGRAPHIC_QUOTES:
         description, hint = _typographic(rest)
     elif not ch.isascii() and unicodedata.category(ch)[0] in "LMN":
@@ -358,6 +364,10 @@ def _hint_at_end(expected: list[str], last: object = None) -> str | None:
     return None
 
 
+class _AboutLast(str):
+    """A hint about the word before the one the parser stopped at: the error points there."""
+
+
 # What starts a condition after a field: a comparator or a comparing word.
 _CONDITION = re.compile(r"\s*(?:[=<>!]|(?:not\s+)?(?:like|in|between)\b|is\b)", re.IGNORECASE)
 _VALUES = ("STRING", "NUMBER", "NAME", "DATETIME", "PARAM")
@@ -373,6 +383,9 @@ def _hint_at_token(
         return "a query starts with SELECT"
     if value == "select" and text[: tok.start_pos].rstrip().endswith(";"):
         return "give one query at a time (coqlkit lint takes many, one per ';')"
+    doubled = _inner_quote(tok, text)
+    if doubled is not None:
+        return f"a quote inside text is doubled: {doubled}"
     if kind == "SEMICOLON":
         return _hint_at_end(expected, last)
     if kind == "RPAR" and "')'" not in expected:
@@ -399,7 +412,7 @@ def _hint_at_token(
     if isinstance(last, Token) and last.type == "NAME" and "FROM" in expected:
         keyword = _misspelt(str(last), ["FROM"])
         if keyword is not None:  # `select a frm Leads`: frm was read as an alias
-            return f"did you mean {keyword} for '{last}'?"
+            return _AboutLast(f"did you mean {keyword} for '{last}'?")
     if kind == "NAME" and "FROM" in expected:
         return "separate fields with commas; an alias follows AS"
     if kind == "COMPARATOR" and text[: tok.start_pos].rstrip()[-1:] in "=<>!":
@@ -407,6 +420,30 @@ def _hint_at_token(
     if kind in ("AND", "OR") and "a name" in expected:
         return "a condition is missing before this operator"
     return None
+
+
+# Where a string the user meant probably ends: before the end of the line, a ';', a bracket,
+# a comma or a word that carries the query on.
+_AFTER_VALUE = re.compile(r"\s*(?:$|[;),]|(?:and|or|limit|offset|order|group)\b)", re.IGNORECASE)
+
+
+def _inner_quote(tok: Token, text: str) -> str | None:
+    """``'O'Brien'``: a string that stops right before a word, with another quote further on
+    the line. The string the user meant, its inner quotes doubled (``'O''Brien'``)."""
+    at = tok.start_pos
+    if at is None or not text[at : at + 1].isalnum():
+        return None
+    literal = next((lit for start, lit in strings(text) if start + len(lit) == at), None)
+    if literal is None or len(literal) < 2 or literal[-1] != literal[0]:
+        return None
+    quote = literal[0]
+    line = text[at:].split("\n", 1)[0]
+    ends = [i for i, ch in enumerate(line) if ch == quote]
+    if not ends:
+        return None
+    end = next((i for i in ends if _AFTER_VALUE.match(line, i + 1)), ends[-1])
+    meant = literal[1:-1].replace(quote * 2, quote) + quote + line[:end]
+    return quote + meant.replace(quote, quote * 2) + quote
 
 
 def _hint_for_sql_habit(

@@ -66,15 +66,81 @@ def split_statements(text: str) -> list[Statement]:
 
     >>> [s.text for s in split_statements("select a from B; -- c\\nselect ';' from D")]
     ['select a from B;', "select ';' from D"]
+
+    A string left open by mistake (``'O'Brien';``, ``'Boyle;``) would run on to the next quote
+    of the file and swallow the statements in between. When a statement that does not parse
+    holds a string running past the end of a line, the statement ends where the string
+    obviously should: at the last ``;`` of that line, else before a line inside it that
+    starts with ``select``; the next statement starts after it. A statement that parses is
+    never cut.
+
+    >>> [s.text for s in split_statements("select a from B where c = 'O'Brien';\\nselect d from E;")]
+    ["select a from B where c = 'O'Brien';", 'select d from E;']
     """
     statements: list[Statement] = []
-    begin = 0
-    for m in _PIECES.finditer(text):
-        if m.group(0) == ";":
-            _add(statements, text, begin, m.end())
-            begin = m.end()
-    _add(statements, text, begin, len(text))
+    begin: int | None = 0
+    while begin is not None:
+        begin = _split_from(text, begin, statements)
     return statements
+
+
+def _split_from(text: str, begin: int, statements: list[Statement]) -> int | None:
+    """Add the statements of ``text`` from ``begin``; where to go on when a runaway string
+    was cut short (None: the end of ``text`` was reached)."""
+    for m in _PIECES.finditer(text, begin):
+        if m.group(0) != ";":
+            continue
+        resume = _add_or_cut(statements, text, begin, m.end())
+        if resume is not None:
+            return resume
+        begin = m.end()
+    return _add_or_cut(statements, text, begin, len(text))
+
+
+def _add_or_cut(statements: list[Statement], text: str, begin: int, end: int) -> int | None:
+    """Add ``text[begin:end]``, or its head up to where a runaway string in it should have
+    ended; then the offset after that head, to split the rest again."""
+    cut = _runaway_end(text[begin:end])
+    if cut is None:
+        _add(statements, text, begin, end)
+        return None
+    _add(statements, text, begin, begin + cut)
+    return begin + cut
+
+
+# A line that starts a query: inside a string, the sign that the string ran on.
+_QUERY_LINE = re.compile(r"\n[ \t]*select\b", re.IGNORECASE)
+
+
+def _runaway_end(chunk: str) -> int | None:
+    """Where a statement holding a string left open should end (None: it holds none, or it
+    parses as it is)."""
+    if "\n" not in chunk:
+        return None
+    for start, literal in strings(chunk):
+        first, newline, _ = literal.partition("\n")
+        if not newline:
+            continue
+        if ";" in first:
+            cut = start + first.rindex(";") + 1
+        else:
+            query = _QUERY_LINE.search(literal)
+            if query is None:
+                continue
+            cut = start + query.start()
+        return None if _parses(chunk) else cut
+    return None
+
+
+def _parses(chunk: str) -> bool:
+    from coqlkit.errors import CoqlError
+    from coqlkit.language.parser import parse  # the parser reads strings with this module
+
+    try:
+        parse(chunk)
+    except CoqlError:
+        return False
+    return True
 
 
 def _add(statements: list[Statement], text: str, begin: int, end: int) -> None:

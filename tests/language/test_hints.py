@@ -122,3 +122,40 @@ def test_an_unrelated_error_after_a_string_on_one_line_is_reported_as_before() -
     with pytest.raises(CoqlSyntaxError) as info:
         parse("select a from Leads where b = 'x;y' c = 1")
     assert info.value.column == 37
+
+
+def test_a_misspelt_from_is_where_the_caret_goes() -> None:
+    """Was: the caret and the position were those of the module after it (1:23, ``Leads``),
+    while the hint was about ``form``: an editor jumped to the wrong word."""
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse("select Last_Name form Leads")
+    err = info.value
+    assert (err.line, err.column, err.end_column) == (1, 18, 22)
+    assert err.description == "expected ',' or FROM, found 'form'"
+    assert err.hint == "did you mean FROM for 'form'?"
+    assert str(err).splitlines()[2] == " " * 19 + "^^^^"
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "hint"),
+    [
+        ("select a from Leads where Last_Name = 'O'Brien'", 42, "'O''Brien'"),
+        ("select a from Leads where Last_Name = 'O'Brien' and b = 1", 42, "'O''Brien'"),
+        ("select a from Leads where Company in ('it's', 'x')", 43, "'it''s'"),
+        ("select a from Leads where Company = 'Rock 'n' Roll' limit 5", 44, "'Rock ''n'' Roll'"),
+        ("select a from Leads where Company = 'it''s O'Brien'", 46, "'it''s O''Brien'"),
+        ('select a from Leads where Company = "say "hi" now"', 43, '"say ""hi"" now"'),
+    ],
+)
+def test_an_unescaped_quote_inside_text_gets_the_text_with_it_doubled(
+    text: str, column: int, hint: str
+) -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    assert (info.value.column, info.value.hint) == (column, f"a quote inside text is doubled: {hint}")
+
+
+def test_a_value_after_a_string_with_a_blank_is_not_taken_for_an_inner_quote() -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse("select a from Leads where Last_Name = 'O' Brien = 'x'")
+    assert info.value.hint is None or "doubled" not in info.value.hint
