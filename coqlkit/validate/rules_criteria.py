@@ -296,9 +296,7 @@ def _too_long(cond: Predicate, field: Field, value: Value) -> Iterator[Diagnosti
     9 for an integer field, 16 for a currency): no value of the field is that big, so the
     condition holds for every record or for none."""
     number: Decimal | None = None
-    if isinstance(value, Number):
-        number = Decimal(value.value)
-    elif isinstance(value, String) and QUOTED_NUMBER.match(value.value):
+    if isinstance(value, Number) or (isinstance(value, String) and QUOTED_NUMBER.match(value.value)):
         number = Decimal(value.value)
     length = field.length
     if number is None or not isinstance(length, int) or not length or field.value_type not in NUMERIC:
