@@ -16,7 +16,8 @@ the query (write ``;;`` to give the query a trailing ``;`` of its own). Directiv
     the query parses and has no error or warning diagnostics.
 ``# expect: CODE SEVERITY LINE:COL`` (one line per diagnostic)
     the error and warning diagnostics of ``validate`` (in its order), or the one syntax
-    error ``parse`` raises (severity ``error``), are exactly these.
+    error ``parse`` raises (severity ``error``, told again with the catalog's knowledge by
+    ``explain_syntax_error``), are exactly these.
 ``# info: CODE LINE:COL``
     an info diagnostic with that code and position is among the diagnostics.
 ``# hint: text``
@@ -43,6 +44,7 @@ import pytest
 
 import coqlkit
 from coqlkit import Catalog, CoqlSyntaxError, Diagnostic, Severity
+from coqlkit.validate import explain_syntax_error
 
 CORPUS = Path(__file__).parent / "fixtures" / "coql"
 MIN_CASES = 80
@@ -259,11 +261,12 @@ class Outcome:
 
 
 def run(case: Case) -> Outcome:
+    catalog = demo_catalog() if case.metadata else None
     try:
         select = coqlkit.parse(case.query)
     except CoqlSyntaxError as exc:
-        return Outcome(error=exc)
-    outcome = Outcome(diagnostics=coqlkit.validate(select, demo_catalog() if case.metadata else None))
+        return Outcome(error=explain_syntax_error(exc, catalog))
+    outcome = Outcome(diagnostics=coqlkit.validate(select, catalog))
     if case.render is not None:
         try:
             outcome.rendered = coqlkit.render(select)

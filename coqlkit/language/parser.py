@@ -135,6 +135,9 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
     problem = _not_coql(tok, text, last, expected)
     if problem is not None:
         return _from_problem(problem, text)
+    label = _label_as_field(tok, text, expected)
+    if label is not None:
+        return label
     if tok.type == "$END":
         line, column = _end_position(text)
         return CoqlSyntaxError(
@@ -246,6 +249,48 @@ def _not_coql(tok: Token, text: str, last: object, expected: list[str]) -> _buil
             f"GROUP BY the field to get each value once: {example}",
         )
     return None
+
+
+# Words that go on a condition after its field: not part of a label typed as a name.
+_COMPARING_WORDS = frozenset({"like", "in", "between", "is", "not"})
+
+
+def _label_as_field(tok: Token, text: str, expected: list[str]) -> CoqlSyntaxError | None:
+    """``where Lead Status = 'Contacted'``: a field's label, as Zoho's UI shows it, typed where
+    its API name goes. Told as such, with the API name it usually has (``Lead_Status``)."""
+    at, end = tok.start_pos, tok.end_pos
+    if tok.type != "NAME" or _build.DISPLAY["COMPARATOR"] not in expected or at is None or end is None:
+        return None
+    line_start = text.rfind("\n", 0, at) + 1
+    previous = re.search(rf"(?<![\w$.>'\"!])({_NAME})[ \t]+$", text[line_start:at])
+    if previous is None or previous.group(1).lower() in _build.CLAUSE_WORDS or "_" in previous.group(1):
+        return None  # an API name (Last_Name) before the word: it is a comparator misspelt
+    if _misspelt(str(tok), expected) is not None:
+        return None  # `where Last_Name nto in (...)`: a keyword misspelt
+    words = [previous.group(1), str(tok)]
+    while True:  # `Email Opt Out =`: the words up to the comparator
+        more = re.match(rf"[ \t]+({_NAME})", text[end:])
+        if more is None or more.group(1).lower() in _COMPARING_WORDS:
+            break
+        words.append(more.group(1))
+        end += more.end()
+    if not _CONDITION.match(text[end:]):
+        return None
+    start = line_start + previous.start(1)
+    column = start - line_start + 1
+    phrase = " ".join(words)
+    module = re.search(rf"\bfrom\s+({_NAME})", code_only(text), re.IGNORECASE)
+    listed = f"\\d {module.group(1)} lists them" if module else "\\d <Module> lists them"
+    return CoqlSyntaxError(
+        f"'{phrase}' is not a field name: a name has no spaces",
+        text=text,
+        line=tok.line or 1,
+        column=column,
+        end_column=column + (end - start),
+        expected=expected,
+        hint=f"did you mean {'_'.join(words)}? COQL names a field by its API name, usually its label "
+        f"with _ for each space ({listed})",
+    )
 
 
 def _misspelt(word: str, expected: list[str]) -> str | None:

@@ -18,8 +18,18 @@ from coqlkit.validate.diagnostics import Diagnostic, ErrorLevel, Severity
 from coqlkit.validate.rules_criteria import CRITERIA_RULES, allowed_operators
 from coqlkit.validate.rules_fields import FIELD_RULES
 from coqlkit.validate.rules_query import QUERY_RULES
+from coqlkit.validate.syntax import explain_syntax_error
 
-__all__ = ["RULES", "Diagnostic", "ErrorLevel", "Severity", "allowed_operators", "check", "validate"]
+__all__ = [
+    "RULES",
+    "Diagnostic",
+    "ErrorLevel",
+    "Severity",
+    "allowed_operators",
+    "check",
+    "explain_syntax_error",
+    "validate",
+]
 
 logger = logging.getLogger("coqlkit.validate")
 

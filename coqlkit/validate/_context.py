@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from coqlkit.catalog import Catalog, Module, Resolved, ResolveError
+from coqlkit.catalog import Catalog, Field, Module, Resolved, ResolveError
 from coqlkit.language.ast import (
     Aggregate,
     Column,
@@ -20,7 +21,7 @@ from coqlkit.language.ast import (
     Star,
 )
 
-__all__ = ["Context", "part_span", "refs_in"]
+__all__ = ["Context", "labelled", "part_span", "refs_in"]
 
 
 @dataclass
@@ -131,3 +132,28 @@ def part_span(ref: FieldRef, part: int) -> Span | None:
             return Span(span.line, offset, span.line, offset + width, start, start + width)
         offset += width + 1
     return span
+
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def labelled(module: Module, words: str) -> Field | None:
+    """The field of ``module`` whose label (or API name) ``words`` is, but for case, blanks
+    and punctuation: a label typed as Zoho's UI shows it (``Lead Status``, ``No. of Employees``).
+
+    >>> from coqlkit.catalog import Catalog
+    >>> labelled(Catalog.demo().module("Leads"), "lead owner").api_name
+    'Owner'
+    """
+    if module.fields is None:
+        return None
+    key = _NOT_ALNUM.sub("", words.lower())
+    if not key:
+        return None
+    by_name = None
+    for candidate in module.fields.values():
+        if _NOT_ALNUM.sub("", candidate.label.lower()) == key:
+            return candidate
+        if by_name is None and _NOT_ALNUM.sub("", candidate.api_name.lower()) == key:
+            by_name = candidate
+    return by_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from coqlkit.catalog import FieldType, ResolveError, limits
+from coqlkit.catalog import Field, FieldType, ResolveError, limits
 from coqlkit.language.ast import (
     Aggregate,
     Column,
@@ -16,7 +16,7 @@ from coqlkit.language.ast import (
     Select,
     Star,
 )
-from coqlkit.validate._context import Context, part_span, refs_in, select_refs, subquery_of
+from coqlkit.validate._context import Context, labelled, part_span, refs_in, select_refs, subquery_of
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 
 __all__ = ["FIELD_RULES", "did_you_mean"]
@@ -105,7 +105,26 @@ def fields_exist(ctx: Context) -> Iterator[Diagnostic]:
         details: dict[str, object] = {"column_name": ref.name}
         if found.code == "LIMIT_EXCEEDED":
             details = {"limit": limits.MAX_PATH_HOPS}
-        yield Diagnostic(found.code, str(found), part_span(ref, found.part), hint=hint, details=details)
+        message, span = str(found), part_span(ref, found.part)
+        label = _label_with_alias(ctx, ref)
+        if label is not None:
+            column, field = label
+            message = f"{found} ({column.alias} is read as its alias)"
+            span = column.span or span
+            hint = f"did you mean {field.api_name}? (the field labelled {field.label})"
+        yield Diagnostic(found.code, message, span, hint=hint, details=details)
+
+
+def _label_with_alias(ctx: Context, ref: FieldRef) -> tuple[Column, Field] | None:
+    """``select Lead Status from Leads``: a field's label typed without quotes, which COQL
+    reads as the field ``Lead`` with the alias ``Status``. The column, and the field labelled so."""
+    if ctx.module is None or ref.is_path or ref.quoted or ref.via or ref.qualifier:
+        return None
+    for item in ctx.select.columns:
+        if isinstance(item, Column) and item.expr is ref and item.alias:
+            field = labelled(ctx.module, f"{ref.name} {item.alias}")
+            return (item, field) if field is not None else None
+    return None
 
 
 def _table_prefix(ctx: Context, ref: FieldRef, problem: ResolveError) -> str | None:

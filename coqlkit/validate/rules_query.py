@@ -30,7 +30,7 @@ from coqlkit.language.ast import (
     Value,
 )
 from coqlkit.language.render import render_condition
-from coqlkit.validate._context import Context, refs_in, select_refs, subquery_of
+from coqlkit.validate._context import Context, labelled, refs_in, select_refs, subquery_of
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 from coqlkit.validate.rules_criteria import QUOTED_NUMBER
 
@@ -321,6 +321,8 @@ def _alias_is_a_field(ctx: Context, selected: set[str]) -> Iterator[Diagnostic]:
         other = fields.get(item.alias.lower())
         if other is None or other.lower() == item.expr.name.lower():
             continue
+        if ctx.resolved(item.expr) is None and labelled(module, f"{item.expr.name} {item.alias}"):
+            continue  # `select Lead Owner`: a label, which the fields rule names
         yield Diagnostic(
             "INVALID_QUERY",
             f"the alias '{item.alias}' is the name of the field {other} of {module.api_name}: "

@@ -159,3 +159,27 @@ def test_a_value_after_a_string_with_a_blank_is_not_taken_for_an_inner_quote() -
     with pytest.raises(CoqlSyntaxError) as info:
         parse("select a from Leads where Last_Name = 'O' Brien = 'x'")
     assert info.value.hint is None or "doubled" not in info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "end", "guess"),
+    [
+        ("select a from Leads where Lead Status = 'Contacted'", 27, 38, "Lead_Status"),
+        ("select a from Leads where b = 1 and Annual Revenue > 5", 37, 51, "Annual_Revenue"),
+        ("select a from Leads where Email Opt Out = 'true'", 27, 40, "Email_Opt_Out"),
+        ("select a from Leads where Lead Status not in ('x')", 27, 38, "Lead_Status"),
+        ("select a from Leads where Lead Status is null", 27, 38, "Lead_Status"),
+    ],
+)
+def test_a_label_typed_in_where_gets_the_api_name_it_usually_has(
+    text: str, column: int, end: int, guess: str
+) -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    err = info.value
+    assert (err.column, err.end_column) == (column, end)
+    assert err.description.endswith("is not a field name: a name has no spaces")
+    assert err.hint is not None and err.hint.startswith(
+        f"did you mean {guess}? COQL names a field by its API name"
+    )
+    assert "\\d Leads lists them" in err.hint

@@ -1,0 +1,141 @@
+"""Syntax errors told again with the org's metadata, where it knows what the parser cannot."""
+
+from __future__ import annotations
+
+import re
+
+from coqlkit.catalog import Catalog, Module
+from coqlkit.errors import CoqlSyntaxError
+from coqlkit.language import _build
+from coqlkit.language.split import code_only, mask_comments, strings
+from coqlkit.validate._context import labelled
+from coqlkit.validate.rules_fields import did_you_mean
+
+__all__ = ["explain_syntax_error"]
+
+_NAME = re.compile(r"(?<![\w$.>'\"!])[A-Za-z_$][\w$]*")
+_FROM = re.compile(r"\bfrom\s+([A-Za-z_$][\w$]*)", re.IGNORECASE)
+# Labels longer than this are not looked for.
+_MAX_WORDS = 4
+
+
+def explain_syntax_error(error: CoqlSyntaxError, catalog: Catalog | None) -> CoqlSyntaxError:
+    """``error`` with a hint from ``catalog`` where the org's fields say what was meant: a
+    field's label typed where its API name goes (``where Lead Status = 'Contacted'``, ``order
+    by Lead Status``, ``select Email Opt Out from Leads``). Any other error comes back as it was.
+
+    The catalog needs the fields of the module the query names after FROM.
+
+    >>> from coqlkit.language import parse
+    >>> try:
+    ...     parse("select Last_Name from Leads where Lead Owner = '4150868000000225013'")
+    ... except CoqlSyntaxError as exc:
+    ...     print(explain_syntax_error(exc, Catalog.demo()).hint)
+    did you mean Owner? (the field labelled Lead Owner)
+    """
+    if catalog is None:
+        return error
+    modules = [m for m in _modules(error.text, catalog) if m.fields is not None]
+    run = _words_at(error)
+    if not modules or len(run) < 2:
+        return error
+    for first, last in _phrases(run, error):
+        phrase = " ".join(word for _, word in run[first : last + 1])
+        for module in modules:
+            field = labelled(module, phrase)
+            if field is not None:
+                start, end = run[first][0], run[last][0] + len(run[last][1])
+                hint = f"did you mean {field.api_name}? (the field labelled {field.label or field.api_name})"
+                return _with(error, start, end, phrase, hint)
+    return _unknown_label(error, run, modules[0], catalog)
+
+
+def _modules(text: str, catalog: Catalog) -> list[Module]:
+    """The modules the query names after FROM (its own first), as the catalog spells them."""
+    found: list[Module] = []
+    for name in _FROM.findall(code_only(text)):
+        module = catalog.module(name) or catalog.module_folded(name)
+        if module is not None and module not in found:
+            found.append(module)
+    return found
+
+
+def _words_at(error: CoqlSyntaxError) -> list[tuple[int, str]]:
+    """The run of bare words, one blank apart, that holds a word under the error, with their
+    columns (0-based): ``Lead Status`` in ``where Lead Status =``. Clause words, strings and
+    anything else between two words end a run."""
+    lines = _blank_strings(error.text).split("\n")
+    if not 0 < error.line <= len(lines):
+        return []
+    line = lines[error.line - 1]
+    runs: list[list[tuple[int, str]]] = []
+    joined_from: int | None = None  # where the last word of the current run ends
+    for m in _NAME.finditer(line):
+        if m.group(0).lower() in _build.CLAUSE_WORDS:
+            joined_from = None
+            continue
+        if joined_from is not None and not line[joined_from : m.start()].strip(" \t"):
+            runs[-1].append((m.start(), m.group(0)))
+        else:
+            runs.append([(m.start(), m.group(0))])
+        joined_from = m.end()
+    return next((run for run in runs if _under(run, error)), [])
+
+
+def _blank_strings(text: str) -> str:
+    """``text`` with its strings and comments blanked out (newlines kept)."""
+    chars = list(mask_comments(text))
+    for start, literal in strings(text):
+        for i in range(start, start + len(literal)):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def _under(run: list[tuple[int, str]], error: CoqlSyntaxError) -> list[int]:
+    """The indexes of the words of ``run`` under the error's caret."""
+    begin, end = error.column - 1, max(error.column, error.end_column - 1)
+    return [i for i, (col, word) in enumerate(run) if col < end and col + len(word) > begin]
+
+
+def _phrases(run: list[tuple[int, str]], error: CoqlSyntaxError) -> list[tuple[int, int]]:
+    """First and last index of each stretch of two to four words of ``run`` that holds a
+    word under the error past its first (the parser stopped inside it: the first word alone
+    read as a name), longest first."""
+    under = _under(run, error)
+    spans = [
+        (first, last)
+        for first in range(len(run))
+        for last in range(first + 1, min(len(run), first + _MAX_WORDS))
+        if any(first < i <= last for i in under)
+    ]
+    return sorted(spans, key=lambda s: (s[0] - s[1], s[0]))
+
+
+def _unknown_label(
+    error: CoqlSyntaxError, run: list[tuple[int, str]], module: Module, catalog: Catalog
+) -> CoqlSyntaxError:
+    """A label-like error of the parser (``where Foo Bar = 1``, the error covering the words)
+    that names no field: its guess (``Foo_Bar``) is replaced by the fields it is close to."""
+    covered = [(col, word) for col, word in run if error.column - 1 <= col < error.end_column - 1]
+    if len(covered) < 2:
+        return error
+    phrase = " ".join(word for _, word in covered)
+    hint = did_you_mean(catalog.suggest_field(module, "_".join(word for _, word in covered))) or (
+        f"no field of {module.api_name} is named or labelled '{phrase}'"
+    )
+    start, end = covered[0][0], covered[-1][0] + len(covered[-1][1])
+    return _with(error, start, end, phrase, hint + f" (\\d {module.api_name} lists them)")
+
+
+def _with(error: CoqlSyntaxError, start: int, end: int, phrase: str, hint: str) -> CoqlSyntaxError:
+    return CoqlSyntaxError(
+        f"'{phrase}' is not a field name: a name has no spaces",
+        text=error.text,
+        line=error.line,
+        column=start + 1,
+        end_column=end + 1,
+        expected=error.expected,
+        hint=hint,
+        code=error.code,
+    )
