@@ -23,6 +23,7 @@ from typing import Any
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module
 from coqlkit.errors import (
+    AmbiguousLookupWarning,
     ApiError,
     AuthError,
     CatalogError,
@@ -35,6 +36,7 @@ from coqlkit.errors import (
     DailyLimitReached,
     OrgBusy,
     ParameterError,
+    PartialResultWarning,
     PlanError,
     QueryWarning,
     RateLimited,
@@ -79,6 +81,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 __all__ = [
+    "AmbiguousLookupWarning",
     "ApiError",
     "AsyncConnection",
     "AsyncResult",
@@ -100,6 +103,7 @@ __all__ = [
     "Module",
     "OrgBusy",
     "ParameterError",
+    "PartialResultWarning",
     "PlanError",
     "QueryWarning",
     "RateLimited",
