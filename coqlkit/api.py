@@ -38,14 +38,21 @@ import pyarrow.compute as pc
 from coqlkit import export
 from coqlkit.catalog import Catalog, Field, Module, ResolveError
 from coqlkit.catalog.cache import MetadataCache
-from coqlkit.errors import AmbiguousLookupWarning, ConfigError, CoqlError, QueryWarning, ZohoApiError
+from coqlkit.errors import (
+    AmbiguousLookupWarning,
+    ConfigError,
+    CoqlError,
+    CoqlSyntaxError,
+    QueryWarning,
+    ZohoApiError,
+)
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
 from coqlkit.language import bind, parse
 from coqlkit.language.ast import Column, FieldRef, Select, Star
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
-from coqlkit.validate import Diagnostic, ErrorLevel, Severity, validate
+from coqlkit.validate import Diagnostic, ErrorLevel, Severity, explain_syntax_error, validate
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -215,7 +222,10 @@ class AsyncConnection:
         (warnings and infos; an error raises)."""
         # Always bound (with no params too): a :name left without a value is a ParameterError
         # now, not a RenderError when the probe or a page is rendered.
-        select = bind(text, params or {}) if isinstance(text, Select) else parse(text, params or {})
+        try:
+            select = bind(text, params or {}) if isinstance(text, Select) else parse(text, params or {})
+        except CoqlSyntaxError as exc:  # a field's label where its name goes: named from the cache
+            raise explain_syntax_error(exc, self._catalog) from None
         catalog = await self._catalog_for(select)
         found: list[Diagnostic] = []
         if check:

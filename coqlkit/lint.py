@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from coqlkit.catalog import Catalog
 from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import Span, Statement, parse, split_statements
-from coqlkit.validate import Diagnostic, Severity, validate
+from coqlkit.validate import Diagnostic, Severity, explain_syntax_error, validate
 
 __all__ = ["StatementReport", "is_deluge_file", "lint_deluge", "lint_text"]
 
@@ -61,6 +61,7 @@ def _lint(statement: Statement, catalog: Catalog | None) -> StatementReport:
     try:
         select = parse(statement.text)
     except CoqlSyntaxError as exc:
+        exc = explain_syntax_error(exc, catalog)
         line, column = statement.position(exc.line, exc.column)
         end = column + (exc.end_column - exc.column)
         span = Span(line, column, line, end, statement.start, statement.start)
@@ -341,6 +342,7 @@ def _lint_embedded(found: _Embedded, starts: list[int], catalog: Catalog | None)
     try:
         select = parse(found.text)
     except CoqlSyntaxError as exc:
+        exc = explain_syntax_error(exc, catalog)
         begin = query_starts[exc.line - 1] + exc.column - 1
         finish = begin + max(exc.end_column - exc.column, 1)
         at = _stand_in_at(found, begin, after=True)

@@ -197,3 +197,19 @@ def test_coql_files_and_deluge_scripts_in_one_run(tmp_path: Path, capsys: pytest
     # --deluge reads a file of any name as Deluge: the plain file's queries are no strings.
     code, out, _ = lint(capsys, "--demo", "--deluge", str(plain))
     assert (code, out) == (0, "0 queries: 0 ok, 0 with errors\n")
+
+
+def test_a_label_in_where_is_named_from_the_metadata(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A field's label typed where its name goes, in a .coql file and in a Deluge script:
+    the hint names the field the org labels so (Owner), not a guess from the words."""
+    query = "select Last_Name from Leads where Lead Owner = '4150868000000225013'"
+    plain = tmp_path / "q.coql"
+    plain.write_text(query + ";\n")
+    script = tmp_path / "f.dg"
+    script.write_text(f'rows = zoho.crm.coql("{query}");\n')
+    for path in (plain, script):
+        code, out, _ = lint(capsys, "--demo", str(path))
+        assert code == 1
+        assert "hint: did you mean Owner? (the field labelled Lead Owner)" in out, out

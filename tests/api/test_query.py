@@ -160,6 +160,20 @@ def test_a_syntax_error_spends_nothing(conn: coqlkit.Connection, log: RequestLog
     assert log.calls() == []
 
 
+def test_a_label_typed_for_a_field_is_named_from_the_metadata(
+    conn: coqlkit.Connection, log: RequestLog
+) -> None:
+    """``where Lead Owner = ...`` is a syntax error (a name has no spaces); with the
+    module's fields known, its hint names the field that label belongs to, Owner (the
+    words alone would say Lead_Owner), and nothing is spent."""
+    conn.fields("Leads")
+    log.mark()
+    with pytest.raises(coqlkit.CoqlSyntaxError) as caught:
+        conn.query("select Last_Name from Leads where Lead Owner = '4150868000000225013'")
+    assert caught.value.hint == "did you mean Owner? (the field labelled Lead Owner)"
+    assert log.calls() == []
+
+
 def test_an_unknown_field_is_caught_with_a_hint(conn: coqlkit.Connection, log: RequestLog) -> None:
     conn.fields("Leads")  # the metadata, fetched once (and charged) before the test
     log.mark()
