@@ -83,7 +83,9 @@ def build_app(state: SandboxState) -> Starlette:
         body: dict[str, Any] = {"access_token": access}
         if refresh is not None:
             body["refresh_token"] = refresh
-        body.update(scope=scope, api_domain=state.base_url, token_type="Bearer", expires_in=ttl)
+        # Where the client reached us (the sandbox may listen on every interface: 0.0.0.0).
+        here = str(request.base_url).rstrip("/")
+        body.update(scope=scope, api_domain=here, token_type="Bearer", expires_in=ttl)
         return JSONResponse(body)
 
     async def authorize(request: Request) -> Response:
@@ -94,7 +96,7 @@ def build_app(state: SandboxState) -> Starlette:
         code = state.issue_code()
         redirect = params.get("redirect_uri")
         if redirect:
-            query = {"code": code, "location": "us", "accounts-server": state.base_url}
+            query = {"code": code, "location": "us", "accounts-server": str(request.base_url).rstrip("/")}
             if params.get("state"):
                 query["state"] = params["state"]
             return RedirectResponse(

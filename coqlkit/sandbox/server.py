@@ -62,7 +62,7 @@ class Sandbox:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.config.host, self.config.port))
         host, port = sock.getsockname()[:2]
-        self.base_url = state.base_url = f"http://{host}:{port}"
+        self.base_url = state.base_url = local_url(host, port)
         server = uvicorn.Server(_uvicorn_config(state, self.config))
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="sandbox"
@@ -129,6 +129,21 @@ def _uvicorn_config(state: SandboxState, config: SandboxConfig) -> uvicorn.Confi
     )
 
 
+def local_url(host: str, port: int) -> str:
+    """The URL this machine reaches a server at that listens on ``host``: ``0.0.0.0`` (every
+    interface) is reached at 127.0.0.1, ``::`` at [::1] (coqlkit sends secrets over plain
+    http only to this machine, and 0.0.0.0 is no address to send to).
+
+    >>> local_url("0.0.0.0", 8765), local_url("::", 8765), local_url("127.0.0.1", 8765)
+    ('http://127.0.0.1:8765', 'http://[::1]:8765', 'http://127.0.0.1:8765')
+    """
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def serve(config: SandboxConfig, out: TextIO = sys.stdout) -> None:
     """Run a sandbox in the foreground until interrupted, printing how to reach it."""
     if config.log_requests:
@@ -142,8 +157,16 @@ def serve(config: SandboxConfig, out: TextIO = sys.stdout) -> None:
         flush=True,
     )
     state = SandboxState.open(config)
-    state.base_url = f"http://{config.host}:{config.port}"
-    print(f"# coqlkit sandbox listening on {state.base_url}; paste these lines into your shell:", file=out)
+    state.base_url = local_url(config.host, config.port)
+    where = (
+        ""
+        if state.base_url.endswith(f"//{config.host}:{config.port}")
+        else f" (on {config.host}: every interface)"
+    )
+    print(
+        f"# coqlkit sandbox listening on {state.base_url}{where}; paste these lines into your shell:",
+        file=out,
+    )
     for name, value in environment(state.base_url).items():
         print(f"export {name}={value}", file=out)
     out.flush()

@@ -36,7 +36,11 @@ def test_context_manager_reads_the_port_back_and_stops(tmp_path: Path) -> None:
         httpx.get(f"{url}/crm/v8/org", timeout=2)
 
 
-def test_serve_prints_the_environment_and_answers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("host", [None, "0.0.0.0"])
+def test_serve_prints_the_environment_and_answers(tmp_path: Path, host: str | None) -> None:
+    """Listening on every interface (0.0.0.0, as in a container), it prints the address this
+    machine reaches it at (coqlkit sends secrets over plain http only to this machine), and a
+    token's api_domain is where the client reached it."""
     port = free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     cmd = [
@@ -50,6 +54,7 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path) -> None:
         "--records",
         "200",
         "--log",
+        *(["--host", host] if host else []),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -60,6 +65,7 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path) -> None:
             lines.append(line.strip())
         exports = dict(line[len("export ") :].split("=", 1) for line in lines if line.startswith("export "))
         assert exports["ZOHO_BASE_URL"] == f"http://127.0.0.1:{port}"
+        assert ("every interface" in "\n".join(lines)) == (host == "0.0.0.0")
         assert set(exports) == {"ZOHO_BASE_URL", "ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN"}
         base = exports["ZOHO_BASE_URL"]
         for _ in range(200):
@@ -78,6 +84,18 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path) -> None:
             },
         ).json()
         assert reply["api_domain"] == base
+        if host == "0.0.0.0":  # reached at another of its addresses: the api_domain follows
+            other = f"http://127.0.0.2:{port}"
+            again = httpx.post(
+                f"{other}/oauth/v2/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "client_id": exports["ZOHO_CLIENT_ID"],
+                    "client_secret": exports["ZOHO_CLIENT_SECRET"],
+                    "refresh_token": exports["ZOHO_REFRESH_TOKEN"],
+                },
+            ).json()
+            assert again["api_domain"] == other
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
