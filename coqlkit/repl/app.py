@@ -42,7 +42,7 @@ from coqlkit.language.ast import Select, Span
 from coqlkit.language.split import code_only
 from coqlkit.repl.commands import interrupts
 from coqlkit.repl.complete import CoqlCompleter, statement_at
-from coqlkit.repl.config import ReplConfig
+from coqlkit.repl.config import ReplConfig, profile_names
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
 from coqlkit.repl.shell import Shell, Terminated
 from coqlkit.validate import Severity, validate
@@ -277,7 +277,7 @@ class Repl:
             key_bindings=self._keys(),
             history=_history(config),
             auto_suggest=AutoSuggestFromHistory(),
-            completer=CoqlCompleter(self._catalog, lambda: self.shell.params),
+            completer=CoqlCompleter(self._catalog, lambda: self.shell.params, profile_names),
             complete_while_typing=True,
             lexer=_UnderlinedLexer(self.checked),
             bottom_toolbar=self._toolbar,
@@ -324,6 +324,10 @@ class Repl:
                 buffer.validate_and_handle()
             else:
                 buffer.insert_text("\n")
+
+        @keys.add("enter", filter=_completing())
+        def _(event: KeyPressEvent) -> None:  # in the menu: take the completion, as pgcli does
+            event.current_buffer.complete_state = None  # (it went on a new line)
 
         @keys.add("escape", "enter")
         def _(event: KeyPressEvent) -> None:  # Alt-Enter: run whatever is there

@@ -29,12 +29,12 @@ from coqlkit.catalog._catalog import MODULE_OBJECT, USER_OBJECTS
 from coqlkit.catalog.limits import MAX_PATH_HOPS
 from coqlkit.catalog.suggest import distance
 from coqlkit.language import split_statements
-from coqlkit.repl.commands import interrupts
+from coqlkit.repl.commands import REGISTRY, find, interrupts
 from coqlkit.validate import allowed_operators
 from coqlkit.validate.rules_criteria import NOT_IN_CRITERIA
 from coqlkit.validate.rules_fields import SELECT_ONLY, UNSELECTABLE
 
-__all__ = ["CoqlCompleter", "Kind", "Suggestion", "statement_at", "suggest"]
+__all__ = ["CoqlCompleter", "Kind", "Suggestion", "command_suggestions", "statement_at", "suggest"]
 
 Kind = Literal["keyword", "module", "field", "path", "value", "operator", "function", "parameter"]
 
@@ -58,12 +58,15 @@ def suggest(
     cursor: int,
     catalog: Catalog | None = None,
     params: Iterable[str] | Mapping[str, object] = (),
+    profiles: Iterable[str] = (),
 ) -> list[Suggestion]:
     """The suggestions at offset ``cursor`` of ``text``, best first.
 
     Only the statement under the cursor counts (statements end at ``;``). Without a
     catalog only keywords, operators and parameters come back. ``params`` names the known
-    ``:name`` parameters (a mapping also shows their values).
+    ``:name`` parameters (a mapping also shows their values). On a command's line, the
+    command's names and then its argument (:func:`command_suggestions`; ``profiles``
+    names the profiles ``\\profile`` takes).
 
     >>> [s.text for s in suggest("sel", 3)]
     ['select']
@@ -72,11 +75,78 @@ def suggest(
     """
     cursor = max(0, min(cursor, len(text)))
     line = text.rfind("\n", 0, cursor) + 1
-    if line and interrupts(text[: line - 1], text[line:cursor]):
-        return []  # a command in the middle of a statement: the shell completes those
+    if _on_a_command(text, line, cursor):
+        return command_suggestions(text[line:cursor], line, catalog, profiles)
     begin, chunk = statement_at(text, cursor)
     tokens = _scan(chunk)
     return _Context(tokens, cursor - begin, begin, catalog, params).suggestions()
+
+
+# ------------------------------------------------------------------------------------------ commands
+
+_ON_OFF = (("on", ""), ("off", ""))
+#: What a command's argument names, by its handler (:data:`~coqlkit.repl.commands.REGISTRY`).
+_ARGUMENTS: dict[str, str | tuple[tuple[str, str], ...]] = {
+    "describe": "module",
+    "describe_plus": "module",
+    "tables": "module",
+    "mode": "format",
+    "profile": "profile",
+    "expanded": (*_ON_OFF, ("auto", "vertical when rows are too wide")),
+    "timing": _ON_OFF,
+    "strict": _ON_OFF,
+}
+
+
+def _on_a_command(text: str, line: int, cursor: int) -> bool:
+    """Whether the cursor is on a command's line: the first line of the text, starting
+    with ``\\`` or ``.`` (no statement starts with either), or a command typed under a
+    statement (:func:`~coqlkit.repl.commands.interrupts`)."""
+    typed = text[line:cursor].lstrip()
+    if line == 0 or not text[:line].strip():
+        return typed.startswith(("\\", "."))
+    return interrupts(text[: line - 1], text[line:cursor])
+
+
+def command_suggestions(
+    typed: str, offset: int = 0, catalog: Catalog | None = None, profiles: Iterable[str] = ()
+) -> list[Suggestion]:
+    r"""On a command's line (``typed``: up to the cursor, starting at ``offset``): the
+    commands' names, then the argument the command takes: a module (``\d``, ``\d+``,
+    ``\dt``), a format (``\T``), on or off (``\x``, ``\timing``, ``\strict``), a
+    profile (``\profile``).
+
+    >>> [s.text for s in command_suggestions("\\ti")]
+    ['\\timing']
+    >>> [s.text for s in command_suggestions("\\d+ Dea", catalog=Catalog.demo())]
+    ['Deals', 'Deals_X_Products']
+    >>> [s.text for s in command_suggestions("\\x o")]
+    ['on', 'off']
+    """
+    lead = len(typed) - len(typed.lstrip())
+    word, space, arg = typed.lstrip().partition(" ")
+    if not space:  # the command itself
+        ranked = _Ranked(word, offset + lead)
+        names = [(n, c.summary) for c in REGISTRY for n in c.names if n.startswith(("\\", "."))]
+        ranked.words(0, names, "keyword")
+        return ranked.result()
+    command = find(word)
+    prefix = arg.lstrip()
+    if command is None or " " in prefix:
+        return []  # an unknown command, or past its first argument
+    takes = _ARGUMENTS.get(command.handler)
+    ranked = _Ranked(prefix, offset + len(typed) - len(prefix))
+    if takes == "module" and catalog is not None:
+        ranked.entries(0, _views(catalog).modules, "module")
+    elif takes == "format":
+        from coqlkit.repl.output import format_names  # (tabulate's styles: only when asked)
+
+        ranked.words(0, ((f, "") for f in format_names()), "keyword")
+    elif takes == "profile":
+        ranked.words(0, ((p, "profile") for p in profiles), "keyword")
+    elif isinstance(takes, tuple):
+        ranked.words(0, takes, "keyword")
+    return ranked.result()
 
 
 # ---------------------------------------------------------------------------------------------- scan
@@ -1192,17 +1262,30 @@ class CoqlCompleter(Completer):
         self,
         catalog_getter: Callable[[], Catalog | None],
         params_getter: Callable[[], Iterable[str] | Mapping[str, object]] | None = None,
+        profiles_getter: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self.catalog_getter = catalog_getter
         self.params_getter = params_getter
+        self.profiles_getter = profiles_getter
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
         cursor = document.cursor_position
         params = self.params_getter() if self.params_getter is not None else ()
-        for s in suggest(document.text, cursor, self.catalog_getter(), params):
+        profiles = _Lazy(self.profiles_getter)  # (read only when \profile's argument is completed)
+        for s in suggest(document.text, cursor, self.catalog_getter(), params, profiles):
             yield Completion(
                 s.text,
                 start_position=s.start - cursor,
                 display_meta=s.meta,
                 style=f"class:completion.{s.kind}",
             )
+
+
+class _Lazy(Iterable[str]):
+    """The names a getter gives, asked for only when iterated."""
+
+    def __init__(self, getter: Callable[[], Iterable[str]] | None) -> None:
+        self.getter = getter
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.getter() if self.getter is not None else ())

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from coqlkit.errors import ConfigError
 from coqlkit.repl.output import format_names, resolve_format
 from coqlkit.transport.config import config_path as profiles_path
+from coqlkit.transport.config import load_profiles
 from coqlkit.transport.secrets import data_dir
 
 if sys.version_info >= (3, 11):
@@ -40,7 +41,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["KEY_MODES", "ReplConfig", "config_path", "default_text", "load", "write_default"]
+__all__ = ["KEY_MODES", "ReplConfig", "config_path", "default_text", "load", "profile_names", "write_default"]
 
 KeyMode = Literal["emacs", "vi"]
 KEY_MODES: tuple[KeyMode, ...] = ("emacs", "vi")
@@ -100,6 +101,15 @@ class ReplConfig:
 def config_path() -> Path:
     """``repl.toml`` beside the profiles file (``~/.config/coqlkit/repl.toml`` on Linux)."""
     return profiles_path().parent / "repl.toml"
+
+
+def profile_names() -> list[str]:
+    """The profiles of coqlkit's config file, which ``\\profile`` completes (none when it
+    cannot be read: ``\\profile`` says why when it is run)."""
+    try:
+        return sorted(load_profiles().get("profiles") or {})
+    except ConfigError:
+        return []
 
 
 def default_history_path() -> Path:

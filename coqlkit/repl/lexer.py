@@ -5,6 +5,9 @@ the same colours show in the shell, in Sphinx and in anything else that uses Pyg
 It is forgiving, as a lexer under the cursor must be: an unterminated string or comment
 runs to the end, and every character comes back in exactly one token.
 
+A command's line (``\\d+ Leads``, ``.tables``, also under a statement being typed) is a
+command: its name ``Keyword.Pseudo``, its argument plain text.
+
 A string is a value (``'Contacted'``, with ``''`` and ``\\'`` as escapes) except where
 COQL reads it as a field name (``select 'Account_Name' from ...``,
 ``where 'External' = 'x'``): those are ``Name.Quoted``.
@@ -31,8 +34,11 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     Operator,
     Punctuation,
     String,
+    Text,
     Whitespace,
 )
+
+from coqlkit.repl.commands import REGISTRY
 
 __all__ = ["STYLE", "CoqlLexer", "prompt_lexer", "prompt_style"]
 
@@ -43,6 +49,11 @@ _COMPARES = r"(?=\s*(?:<>|!=|>=|<=|=|>|<|(?:not|like|in|between|is)\b))"
 _PATH = rf"(?:!{_NAME}\.)?{_NAME}(?:(?:\.|->){_NAME})+"
 _DATETIME = r"\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?(?![\w:])"
 _AGGREGATES = ("COUNT", "SUM", "AVG", "MIN", "MAX")
+# A command's line: a backslash word, or a dot command coqlkit knows (``.5`` goes on a
+# query), first on its line (at the start of the text, or after a line break: the blanks
+# before it come with it).
+_DOTS = "|".join(re.escape(n[1:]) for c in REGISTRY for n in c.names if n.startswith("."))
+_COMMAND = rf"((?:\A|(?<=\n))[ \t]*|\s*\n[ \t]*)(\\[^\s]*|\.(?:{_DOTS})(?![^\s]))([^\n]*)"
 
 Quoted = Name.Quoted  # a field name in quotes: 'Account_Name', 'What_Id->Leads.Last_Name'
 
@@ -121,6 +132,7 @@ class CoqlLexer(RegexLexer):  # type: ignore[misc, unused-ignore]  # Pygments is
             (r"#\d*", Name.Label),  # a custom view: Leads#4150868000000087
         ],
         "blank": [
+            (_COMMAND, bygroups(Whitespace, Keyword.Pseudo, Text)),
             (r"\s+", Whitespace),
             (r"--[^\n]*", Comment.Single),
             (r"/\*", Comment.Multiline, "comment"),
@@ -167,6 +179,7 @@ class CoqlLexer(RegexLexer):  # type: ignore[misc, unused-ignore]  # Pygments is
 STYLE: dict[str, str] = {
     "pygments.keyword": "bold #5f87d7",
     "pygments.keyword.constant": "#af5fd7",
+    "pygments.keyword.pseudo": "bold #00afaf",
     "pygments.operator": "#d75f5f",
     "pygments.operator.word": "bold #d75f5f",
     "pygments.name.builtin": "#00afaf",

@@ -300,6 +300,57 @@ def test_ctrl_c_stops_a_long_read_and_ctrl_d_quits(
     ]
 
 
+@pytest.mark.slow
+@needs_a_pty
+def test_typing_commands_and_statements_in_a_terminal(
+    terminals: list[Terminal], home: dict[str, str], sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """What the newcomer's review met at a real prompt: a command's backslash highlighted as
+    an error and its argument not completed; the statement a command interrupted coming
+    back glued to what was typed next; Enter splitting a recalled query being fixed."""
+    env = {**home, **sandbox.environment(), "PAGER": "cat"}
+    term = spawn(terminals, [], env, tmp_path / "screen.log")
+    term.expect(r"coql:env\*>")
+    term.expect(r"Ctrl-D quits")
+    term.settle(0.5)  # the module list arrives in the background
+
+    # A command: highlighted as one (Pygments' Error was white on red, 48;5;88), its
+    # argument completed with Tab.
+    term.tab("\\d Contac")
+    term.send("\r")  # Enter in the menu takes the completion (it went on a new line)
+    term.settle(0.3)
+    term.send("\r")
+    term.expect(r"\| Last_Name +\| Last Name +\| text ")
+    assert "48;5;88m" not in term.raw, "a red error block was drawn"
+
+    # A command inside a statement: the statement comes back on a fresh line.
+    term.send("select Last_Name\r")
+    term.send("from Leads\r")
+    term.send("\\timing off\r")
+    term.expect(r"timing off")
+    term.settle(0.3)
+    term.send("where Last_Name = 'Chavez' limit 1;\r")
+    term.expect(r"\| +\d+ \| Chavez +\|\n\+-+\+-+\+\n\(1 row\)")
+
+    # A failed query recalled with Up, its typo fixed mid-line, Enter: it runs.
+    query = "select Last_Name, Emial from Leads limit 1;"
+    term.send(query + "\r")
+    term.expect(r"hint: did you mean Email\?")
+    term.settle(0.3)
+    term.send("\x1b[A")  # Up
+    term.settle(0.3)
+    term.send("\x1b[D" * (len(query) - query.index("Emial") - len("Emia")))
+    term.send("\x7f\x7fai")  # Emi|al: "ia" becomes "ai"
+    term.settle(0.3)
+    term.send("\r")
+    term.expect(r"\| id +\| Last_Name +\| Email +\|")
+    term.expect(r"\(1 row\)")
+
+    term.send("\x04")
+    assert term.wait_for_exit() == 0
+    assert "Traceback" not in term.screen and "SYNTAX_ERROR" not in term.screen
+
+
 # ---- Repl in this process: keys from a pipe, no terminal ------------------------------------------
 
 

@@ -481,7 +481,7 @@ TEXTS = {
     "a comment between clauses": Case("select id -- ids\nfrom Leads where Lead_St|", top=("Lead_Status",)),
     "FROM in a comment does not count": Case("select Last| -- from Leads", exact=()),
     "FROM in a string does not count": Case("select Last| as 'from Leads'", exact=()),
-    "a backslash command": Case("\\d Le|", exact=()),
+    "a backslash command's module": Case("\\d Le|", top=("Leads",), kind="module"),
     "a custom view id being typed": Case("select id from Leads#12|", exact=()),
     "multi-line": Case("select Last_Name,\n       Em|\nfrom Leads\nwhere id is not null", top=("Email",)),
 }
@@ -624,15 +624,66 @@ def test_valid_queries_complete_to_their_own_fields(demo: Catalog) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "names"),
     [
-        "select Last_Name from Leads where\n\\d",  # was: fields that start with d
-        "select Last_Name from Leads where\n.sch",
-        "select Last_Name\nfrom Leads\n\\d",
+        ("select Last_Name from Leads where\n\\d", ["\\dt", "\\d", "\\d+"]),  # was: fields that start with d
+        (
+            "select Last_Name from Leads where\n.sch",
+            [],
+        ),  # (.5 goes on a query: only a known one is a command)
+        ("select Last_Name\nfrom Leads\n\\d", ["\\dt", "\\d", "\\d+"]),
     ],
 )
-def test_no_coql_for_a_command_inside_a_statement(demo: Catalog, text: str) -> None:
-    assert suggest(text, len(text), demo) == []
+def test_no_coql_for_a_command_inside_a_statement(demo: Catalog, text: str, names: list[str]) -> None:
+    """The command's names, not the statement's fields."""
+    found = suggest(text, len(text), demo)
+    assert [s.text for s in found] == names and {s.kind for s in found} <= {"keyword"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\\d Co|", ["Contacts"]),
+        ("\\d+ Dea|", ["Deals", "Deals_X_Products"]),
+        ("\\dt S|", ["Sales_Orders"]),
+        (".schema Inv|", ["Invoices"]),
+        ("select Last_Name\nfrom Leads\n\\d Lea|", ["Leads"]),  # a command under a statement
+        ("\\T cs|", ["csv"]),
+        (".mode fancy_g|", ["fancy_grid"]),
+        ("\\x |", ["on", "off", "auto"]),
+        ("\\timing o|", ["on", "off"]),
+        ("\\strict of|", ["off"]),
+        ("\\profile w|", ["work"]),
+        ("\\ti|", ["\\timing"]),
+        ("\\d Leads |", []),  # past its argument
+        ("\\export |", []),
+        ("\\nope |", []),
+    ],
+)
+def test_command_arguments(demo: Catalog, text: str, expected: list[str]) -> None:
+    """After the command, what it takes, best first (they offered nothing: a psql user
+    expects module names after ``\\d``)."""
+    cursor = text.index("|")
+    found = suggest(text.replace("|", ""), cursor, demo, profiles=["home", "work"])
+    assert [s.text for s in found][: len(expected) or None] == expected
+    assert all(s.start == cursor - len(text[:cursor].split(" ")[-1].split("\n")[-1]) for s in found)
+
+
+def test_the_completer_reads_the_profiles_only_for_profile() -> None:
+    asked: list[int] = []
+
+    def profiles() -> list[str]:
+        asked.append(1)
+        return ["home", "work"]
+
+    completer = CoqlCompleter(lambda: None, profiles_getter=profiles)
+
+    def texts(text: str) -> list[str]:
+        found = completer.get_completions(Document(text, len(text)), CompleteEvent())
+        return [c.text for c in found]
+
+    assert texts("select Last_Name fr") == ["from"] and asked == []
+    assert texts("\\profile ") == ["home", "work"] and asked == [1]
 
 
 def test_grouped_order_by_offers_only_what_the_check_takes(demo: Catalog) -> None:

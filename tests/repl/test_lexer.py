@@ -17,6 +17,7 @@ from pygments.token import (
     Operator,
     Punctuation,
     String,
+    Text,
     Token,
     Whitespace,
 )
@@ -303,4 +304,40 @@ def _token_types() -> set[object]:
     for text in corpus():
         found |= {t for _, t, _ in LEXER.get_tokens_unprocessed(text)}
     found |= {t for _, t, _ in LEXER.get_tokens_unprocessed("select 'a' as 'b' from A where x = :p /* c */")}
+    found |= {t for _, t, _ in LEXER.get_tokens_unprocessed("\\d+ Leads")}
     return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\\", [(Keyword.Pseudo, "\\")]),  # the first key of every command: no error block
+        ("\\d Co", [(Keyword.Pseudo, "\\d"), (Text, " Co")]),
+        ("\\d+ Deals", [(Keyword.Pseudo, "\\d+"), (Text, " Deals")]),  # the + no operator
+        (".tables Lead", [(Keyword.Pseudo, ".tables"), (Text, " Lead")]),
+        (
+            "select Last_Name\n  \\dt Acc*\nfrom Leads",  # a command under a statement
+            [
+                (Keyword, "select"),
+                (Name, "Last_Name"),
+                (Keyword.Pseudo, "\\dt"),
+                (Text, " Acc*"),
+                (Keyword, "from"),
+                (Name.Class, "Leads"),
+            ],
+        ),
+        ("select a from B where x >\n.5", None),  # a number going on, not a command
+        ("select a from B where c = 'a\n\\dt'", None),  # in a string
+        ("select a from B /* a\n\\dt */", None),  # in a comment
+    ],
+)
+def test_command_lines(text: str, expected: list[tuple[object, str]] | None) -> None:
+    """Highlighted as commands (the backslash showed white on red: Pygments' Error)."""
+    found = lex(text)
+    if expected is not None:
+        assert found == expected
+    else:
+        assert Keyword.Pseudo not in {t for t, _ in found}
+    assert "".join(v for _, _, v in LEXER.get_tokens_unprocessed(text)) == text
+    styles = {style for style, *_ in prompt_lexer().lex_document(Document(text))(0)}
+    assert "class:pygments.error" not in styles
