@@ -903,7 +903,8 @@ class Shell:
     def cmd_credits(self, arg: str) -> int:
         left = self.conn.credits_remaining
         tail = f"; {left:,} left today" if left is not None else "; Zoho has not said how many are left today"
-        self._message(f"{self.conn.credits_used:,} credits used this session{tail}")
+        used = self.conn.credits_used
+        self._message(f"{used:,} credit{'' if used == 1 else 's'} used this session{tail}")
         return 0
 
     def cmd_refresh(self, arg: str) -> int:

@@ -325,6 +325,15 @@ def test_credits(sh: Session, conn: coqlkit.Connection) -> None:
     )
 
 
+def test_one_credit_is_one_credit(sandbox: Sandbox) -> None:
+    """It said "1 credits used this session"."""
+    with coqlkit.connect(sandbox=sandbox) as fresh:
+        assert fresh.credits_used == 1  # connecting read the org's details: one call, one credit
+        sh = Session(fresh, config=ReplConfig(pager=False))
+        assert sh("\\credits") == 0
+        assert sh.err.startswith("1 credit used this session; ")
+
+
 def test_credits_left_today(session: Callable[..., Session], budget: Sandbox) -> None:
     with coqlkit.connect(sandbox=budget) as other:
         sh = session(connection=other)
