@@ -267,15 +267,23 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _guard(body: Any, err: TextIO, spent: Callable[[], tuple[int, int] | None] | None = None) -> int:
+def _guard(
+    body: Any,
+    err: TextIO,
+    spent: Callable[[], tuple[int, int] | None] | None = None,
+    *,
+    only_stopped: bool = False,
+) -> int:
     """Run ``body()``, turning errors into messages and exit codes. ``spent``: the credits
     and calls spent so far (None: not connected), said after the error when it failed
-    (``-q`` or not: it goes with the error)."""
+    (``-q`` or not: it goes with the error); ``only_stopped``: only when a signal stopped
+    it (``coqlkit query``: a query's failure is said where it happened, and the rest runs)."""
     status = _guarded(body, err)
-    found = spent() if status and spent is not None else None
+    stopped = status > 128
+    found = spent() if status and spent is not None and (stopped or not only_stopped) else None
     if found is not None and any(found):
         credits, calls = found
-        how = "before it was stopped" if status > 128 else "before failing"
+        how = "before it was stopped" if stopped else "before failing"
         print(f"coqlkit: spent {_plural(credits, 'credit')} ({_plural(calls, 'call')}) {how}", file=err)
     return status
 
@@ -358,6 +366,7 @@ def _output_format(path: str, given: str | None) -> str | None:
 
 def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    opened: list[Any] = []  # the connection, once made: what it spent is said if a query fails
 
     def body() -> int:
         from coqlkit import export
@@ -371,6 +380,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
             target = export.check_target(args.output)
         params = _params(args)
         with _connection(args, err) as conn:
+            opened.append(conn)
 
             def run(sink: export.AtomicText | None) -> int:
                 shell = _shell(
@@ -414,11 +424,13 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
             sink.commit()
             return status
 
-    return _guard(body, err)
+    return _guard(body, err, spent=lambda: _spent(opened), only_stopped=True)
 
 
 def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+
+    opened: list[Any] = []
 
     def body() -> int:
         from coqlkit.repl.encoding import check
@@ -426,11 +438,12 @@ def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
         check(args.query, fix=ARGV_NOT_UTF8.format("QUERY"))
         params = _params(args)
         with _connection(args, err) as conn:
+            opened.append(conn)
             shell = _shell(conn, args, out, err, params)
             prefix = "explain analyze " if args.analyze else "explain "
             return int(shell.execute(prefix + args.query.rstrip().rstrip(";") + ";"))
 
-    return _guard(body, err)
+    return _guard(body, err, spent=lambda: _spent(opened), only_stopped=True)
 
 
 def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
@@ -554,6 +567,11 @@ def _cli_shell() -> type[Shell]:
 
         def _message(self, text: str) -> None:
             super()._message(STRICT_REFUSAL if text == REPL_STRICT_REFUSAL else text)
+
+        def _cancelled(self, before: tuple[int, int]) -> None:
+            """Ctrl-C ends the command (exit 130), said as ``coqlkit export`` says it:
+            ``coqlkit: interrupted`` and what was spent (:func:`_guard`)."""
+            raise KeyboardInterrupt
 
         def _credits(self, credits: int) -> str:
             """``N credits`` (the query's), and ``(+M for metadata)``: what else was spent

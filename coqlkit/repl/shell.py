@@ -404,12 +404,13 @@ class Shell:
             if kind == "unfinished":
                 self.prefill = item
                 continue
+            before = self._usage()
             try:
                 result = self._command(item) if kind == "command" else self._statement(item, where)
             except Terminated:
                 raise
             except KeyboardInterrupt:
-                self._message("cancelled (Ctrl-C)")
+                self._cancelled(before)
                 return 130
             except (CoqlError, ApiError) as exc:
                 self._message(self.describe(exc, where if kind == "statement" else None, item))
@@ -481,6 +482,17 @@ class Shell:
 
     def _message(self, text: str) -> None:
         print(text, file=self.err, flush=True)
+
+    def _usage(self) -> tuple[int, int]:
+        """The credits spent and the calls sent so far on the connection (metadata's too)."""
+        return self.conn.credits_used, self.conn.aio.client.sends
+
+    def _cancelled(self, before: tuple[int, int]) -> None:
+        """Ctrl-C stopped a statement (its usage was ``before`` it began): said, with what
+        it spent, and the shell carries on."""
+        credits, calls = (now - then for now, then in zip(self._usage(), before, strict=True))
+        spent = f" · {calls:,} call{'s' if calls != 1 else ''} · {self._credits(credits)}" if calls else ""
+        self._message(f"cancelled (Ctrl-C){spent}")
 
     def _warn(self, text: str) -> None:
         if not self.quiet:
