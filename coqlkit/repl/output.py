@@ -54,6 +54,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,7 @@ __all__ = [
     "run_pager",
     "take",
     "text_width",
+    "wrap_list",
     "write",
 ]
 
@@ -258,6 +260,31 @@ def text_width(text: str) -> int:
     if text.isascii():
         return len(text)
     return sum(get_cwidth(c) for c in text)
+
+
+def wrap_list(text: str, width: int) -> list[str]:
+    """A ``, `` list (``\\d+``'s picklist values) as lines of at most ``width`` cells,
+    broken between its items (an item wider than ``width`` between its words): every item
+    shown, where :data:`max_column_width <coqlkit.repl.config.ReplConfig>` would cut.
+
+    >>> wrap_list("Contacted, Not Contacted, Attempted to Contact", 20)
+    ['Contacted,', 'Not Contacted,', 'Attempted to Contact']
+    >>> wrap_list("short", 20), wrap_list("no limit at all", 0)
+    (['short'], ['no limit at all'])
+    """
+    if width <= 0 or text_width(text) <= width:
+        return [text]
+    lines: list[str] = []
+    items = text.split(", ")
+    for index, item in enumerate(items):
+        piece = item if index == len(items) - 1 else item + ","
+        if lines and text_width(lines[-1]) + 1 + text_width(piece) <= width:
+            lines[-1] += " " + piece
+        elif text_width(piece) <= width:
+            lines.append(piece)
+        else:
+            lines += textwrap.wrap(piece, width, break_on_hyphens=False) or [piece]
+    return lines
 
 
 def _cut(text: str, limit: int) -> str:

@@ -1125,7 +1125,17 @@ class Shell:
 
     def _table(self, rows: list[dict[str, Any]], names: list[str]) -> None:
         """The org's metadata (``\\dt``, ``\\d``) in the current format, never cut: ``\\d+``
-        is asked for to see every picklist value."""
+        is asked for to see every picklist value. In a table its values wrap, on rows of
+        their own, at ``max_column_width`` (a picklist's whole list made it hundreds of
+        characters wide); CSV, JSON and ``vertical`` keep each list whole."""
+        fmt = output.resolve_format(self.fmt)
+        if "values" in names and fmt not in output.MACHINE_FORMATS and fmt != "vertical":
+            width = self.config.max_column_width
+            rows = [
+                {**(row if not index else dict.fromkeys(row, "")), "values": line}
+                for row in rows
+                for index, line in enumerate(output.wrap_list(row["values"], width))
+            ]
         table = pa.Table.from_pylist(
             rows, schema=pa.schema([(n, pa.string() if n != "custom" else pa.bool_()) for n in names])
         )

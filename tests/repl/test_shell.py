@@ -193,11 +193,25 @@ def test_describe_a_module(sh: Session, conn: coqlkit.Connection, name: str) -> 
     assert rows["Owner"][2:4] == ["ownerlookup", "Users"]
 
 
-def test_describe_plus_adds_picklist_values(sh: Session) -> None:
+def test_describe_plus_adds_picklist_values(sh: Session, conn: coqlkit.Connection) -> None:
+    """Every value, in a column no wider than ``max_column_width`` (50): the values wrap on
+    rows of their own (the column was the whole list, some 240 characters wide)."""
     assert sh("\\d+ Leads") == 0
-    rows = {row[0]: row for row in table_rows(sh.out)}
-    assert "Contacted" in rows["Lead_Status"][5] and "Not Contacted" in rows["Lead_Status"][5]
-    assert rows["Last_Name"][5] == ""
+    values: dict[str, str] = {}
+    field = ""
+    for row in table_rows(sh.out):
+        field = row[0] or field  # a row with no field goes on with the values of the one above
+        values[field] = f"{values[field]} {row[5]}" if field in values else row[5]
+    statuses = [v.actual for v in conn.catalog(["Leads"]).module("Leads").field("Lead_Status").picklist]
+    assert values["Lead_Status"] == ", ".join(statuses) and values["Last_Name"] == ""
+    assert len(", ".join(statuses)) > 50
+    widths = {len(line.split("|")[6]) for line in sh.out.splitlines() if line.startswith("| ")}
+    assert max(widths) <= 50 + 2  # (a space either side)
+    # CSV keeps each list whole, on its record's row.
+    sh("\\T csv")
+    assert sh("\\d+ Leads") == 0
+    records = {r["field"]: r for r in csv_records(sh.out)}
+    assert records["Lead_Status"]["values"] == ", ".join(statuses) and "" not in records
 
 
 def test_describe_without_a_module_lists_the_modules(sh: Session) -> None:
