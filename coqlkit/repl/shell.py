@@ -148,6 +148,9 @@ def exit_code(exc: BaseException) -> int:
     raise exc  # not ours: a bug, let it show
 
 
+#: The formats ``\\x`` turns on (``\\x off`` leaves them).
+_EXPANDED = ("vertical", "auto")
+
 #: What to do about a byte that is not UTF-8 typed at the prompt.
 _NOT_UTF8_PROMPT = "type it as UTF-8 (is the terminal set to UTF-8?)"
 
@@ -351,6 +354,8 @@ class Shell:
         self.params: dict[str, Any] = {}
         self.timing = config.timing
         self.fmt = config.format
+        # The format \x off goes back to (the one before \x on or \x auto).
+        self._unexpanded = config.format if config.format not in _EXPANDED else "table"
         self.options: dict[str, Any] = dict(options or {})
         self.strict = strict
         self.quiet = quiet
@@ -882,14 +887,20 @@ class Shell:
         return 0
 
     def cmd_expanded(self, arg: str) -> int:
+        """``\\x on`` (or ``auto``) from any format; ``\\x off`` back to the format it came
+        from (``csv`` after ``\\T csv``), not always ``table``."""
         choice = arg.lower()
         if choice in ("", "toggle"):
-            self.fmt = "table" if self.fmt == "vertical" else "vertical"
-        elif choice in ("on", "off", "auto"):
-            self.fmt = {"on": "vertical", "off": "table", "auto": "auto"}[choice]
-        else:
+            choice = "off" if self.fmt == "vertical" else "on"
+        if choice not in ("on", "off", "auto"):
             self._message("\\x takes on, off or auto")
             return 2
+        expanded = self.fmt in _EXPANDED
+        if choice == "off":
+            self.fmt = self._unexpanded if expanded else self.fmt
+        else:
+            self._unexpanded = self._unexpanded if expanded else self.fmt
+            self.fmt = "vertical" if choice == "on" else "auto"
         self._message(f"format: {self.fmt}")
         return 0
 

@@ -316,6 +316,18 @@ def test_expanded(session: Callable[..., Session]) -> None:
     assert sh("\\x sideways") == 2 and "on, off or auto" in sh.err
 
 
+def test_expanded_off_goes_back_to_the_format_before(sh: Session) -> None:
+    """``\\x off`` after ``\\T csv`` and ``\\x``: CSV again (it was always ``table``)."""
+    assert sh("\\T csv") == 0
+    assert sh("\\x") == 0 and sh.err == "format: vertical\n"
+    assert sh("\\x off") == 0 and sh.err == "format: csv\n"
+    assert sh("select Last_Name from Leads limit 1;") == 0 and sh.out.startswith("id,Last_Name\n")
+    assert sh("\\x auto") == 0 and sh("\\x on") == 0 and sh("\\x") == 0 and sh.err == "format: csv\n"
+    assert sh("\\x off") == 0 and sh.err == "format: csv\n"  # already off: as it was
+    assert sh("\\T markdown") == 0 and sh("\\x on") == 0 and sh("\\x off") == 0
+    assert sh.shell.fmt == "markdown"
+
+
 # ---- \timing, \credits, \refresh, \profile -------------------------------------------------------
 
 
