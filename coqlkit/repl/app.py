@@ -41,7 +41,7 @@ from coqlkit.language import parse
 from coqlkit.language.ast import Select, Span
 from coqlkit.language.split import code_only
 from coqlkit.repl.commands import interrupts
-from coqlkit.repl.complete import CoqlCompleter, statement_at
+from coqlkit.repl.complete import CoqlCompleter, awaits_from, statement_at
 from coqlkit.repl.config import ReplConfig, profile_names
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
 from coqlkit.repl.shell import Shell, Terminated
@@ -261,6 +261,7 @@ class Repl:
         self.sandbox = sandbox or is_sandbox(conn)
         self.metadata = Metadata(conn, self._redraw)
         self.checked = _Checked(self.metadata)
+        self._last: tuple[str | None, str | None] = (None, None)  # the last query, its module
         self.shell = Shell(
             conn,
             config=config,
@@ -277,7 +278,9 @@ class Repl:
             key_bindings=self._keys(),
             history=_history(config),
             auto_suggest=AutoSuggestFromHistory(),
-            completer=CoqlCompleter(self._catalog, lambda: self.shell.params, profile_names),
+            completer=CoqlCompleter(
+                self._catalog, lambda: self.shell.params, profile_names, self._last_module
+            ),
             complete_while_typing=True,
             lexer=_UnderlinedLexer(self.checked),
             bottom_toolbar=self._toolbar,
@@ -287,6 +290,20 @@ class Repl:
             enable_history_search=False,
             search_ignore_case=True,
         )
+
+    def _last_module(self) -> str | None:
+        """The module of the last query run: a SELECT typed before its FROM completes its
+        fields (marked so) rather than none. Read once per query."""
+        last = self.shell.last
+        if last != self._last[0]:
+            try:
+                module: str | None = parse(last).module if last else None
+            except CoqlError:
+                module = None
+            self._last = (last, module)
+        if self._last[1] is not None:
+            self.metadata.want([self._last[1]])  # its fields, if not in yet (once)
+        return self._last[1]
 
     def _catalog(self) -> Catalog | None:
         catalog = self.metadata()
@@ -298,11 +315,20 @@ class Repl:
 
     def _toolbar(self) -> Any:
         buffer = self.session.default_buffer
-        _, statement = statement_at(buffer.text, buffer.cursor_position)
+        return self._toolbar_at(buffer.text, buffer.cursor_position)
+
+    def _toolbar_at(self, text: str, cursor: int) -> Any:
+        """The bottom toolbar, the cursor at ``cursor`` of ``text``: the problem of the
+        statement there, else what fields complete before FROM, else the session's state."""
+        _, statement = statement_at(text, cursor)
         problem = self.checked.check(statement)
         if problem is not None:
             style = "class:toolbar.problem" if problem.severity == "error" else "class:toolbar.warning"
             return [(style, f" {problem.message} ")]
+        if awaits_from(text, cursor):  # select La|: what completes, and why
+            last = self._last_module()
+            known = f"{last}'s fields (the last query's) until then" if last else "no fields until then"
+            return [("class:toolbar", f" fields complete once FROM names the module: {known} ")]
         loading = " · loading metadata…" if self.metadata() is None and self.metadata.error is None else ""
         failed = f" · metadata: {self.metadata.error}" if self.metadata.error else ""
         used = self.shell.conn.credits_used

@@ -34,7 +34,15 @@ from coqlkit.validate import allowed_operators
 from coqlkit.validate.rules_criteria import NOT_IN_CRITERIA
 from coqlkit.validate.rules_fields import SELECT_ONLY, UNSELECTABLE
 
-__all__ = ["CoqlCompleter", "Kind", "Suggestion", "command_suggestions", "statement_at", "suggest"]
+__all__ = [
+    "CoqlCompleter",
+    "Kind",
+    "Suggestion",
+    "awaits_from",
+    "command_suggestions",
+    "statement_at",
+    "suggest",
+]
 
 Kind = Literal["keyword", "module", "field", "path", "value", "operator", "function", "parameter"]
 
@@ -59,6 +67,7 @@ def suggest(
     catalog: Catalog | None = None,
     params: Iterable[str] | Mapping[str, object] = (),
     profiles: Iterable[str] = (),
+    default_module: str | None = None,
 ) -> list[Suggestion]:
     """The suggestions at offset ``cursor`` of ``text``, best first.
 
@@ -66,7 +75,8 @@ def suggest(
     catalog only keywords, operators and parameters come back. ``params`` names the known
     ``:name`` parameters (a mapping also shows their values). On a command's line, the
     command's names and then its argument (:func:`command_suggestions`; ``profiles``
-    names the profiles ``\\profile`` takes).
+    names the profiles ``\\profile`` takes). ``default_module`` (the last query's, say)
+    gives the fields of a SELECT typed before its FROM (:func:`awaits_from`), each marked so.
 
     >>> [s.text for s in suggest("sel", 3)]
     ['select']
@@ -79,7 +89,29 @@ def suggest(
         return command_suggestions(text[line:cursor], line, catalog, profiles)
     begin, chunk = statement_at(text, cursor)
     tokens = _scan(chunk)
-    return _Context(tokens, cursor - begin, begin, catalog, params).suggestions()
+    context = _Context(tokens, cursor - begin, begin, catalog, params)
+    context.default_module = default_module
+    return context.suggestions()
+
+
+def awaits_from(text: str, cursor: int) -> bool:
+    """Whether the cursor is where a field of the statement's module goes, but no FROM names
+    the module yet, before the cursor or after it: fields cannot complete
+    (``select La|``).
+
+    >>> awaits_from("select La", 9), awaits_from("select La from Leads", 9), awaits_from("sel", 3)
+    (True, False, False)
+    """
+    cursor = max(0, min(cursor, len(text)))
+    line = text.rfind("\n", 0, cursor) + 1
+    if _on_a_command(text, line, cursor):
+        return False
+    begin, chunk = statement_at(text, cursor)
+    context = _Context(_scan(chunk), cursor - begin, begin, None, ())
+    frame = context.frame
+    if frame.state not in _FIELD_STATES or frame.nested or frame.module is not None:
+        return False
+    return not context._from_ahead()[0]
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -843,6 +875,8 @@ class _Context:
         params: Iterable[str] | Mapping[str, object],
     ) -> None:
         self.cursor, self.offset, self.catalog = cursor, offset, catalog
+        self.default_module: str | None = None  # a SELECT's before its FROM is typed
+        self.guessed = False  # the fields are the default module's
         self.params = params
         self.at: _Tok | None = None
         walker = _Walker()
@@ -983,6 +1017,8 @@ class _Context:
         if self.catalog is None:
             return None
         name = self.frame.module or self._module_ahead()
+        if name is None and not self.frame.nested and self.default_module and not self._from_ahead()[0]:
+            name, self.guessed = self.default_module, True
         if name is None:
             return None
         return self.catalog.module(name) or self.catalog.module_folded(name)
@@ -1022,6 +1058,9 @@ class _Context:
         if len(path.names) == 1:
             keep = self._keep(state)
             entries = [e for e in _views(self.catalog).fields(base) if keep(e.field, 0)]
+            if self.guessed:  # no FROM yet: the default module's, and said so
+                mark = f" · {base.api_name}'s (no FROM yet)"
+                entries = [_Entry(e.name, e.lower, e.words, e.label, e.meta + mark, e.field) for e in entries]
             quote = not quoted and path.qualifier is None
             ranked.entries(0, entries, "field", _quoted_name if quote else None)
             return
@@ -1263,16 +1302,19 @@ class CoqlCompleter(Completer):
         catalog_getter: Callable[[], Catalog | None],
         params_getter: Callable[[], Iterable[str] | Mapping[str, object]] | None = None,
         profiles_getter: Callable[[], Iterable[str]] | None = None,
+        module_getter: Callable[[], str | None] | None = None,
     ) -> None:
         self.catalog_getter = catalog_getter
         self.params_getter = params_getter
         self.profiles_getter = profiles_getter
+        self.module_getter = module_getter  # the module of fields before FROM is typed
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
         cursor = document.cursor_position
         params = self.params_getter() if self.params_getter is not None else ()
         profiles = _Lazy(self.profiles_getter)  # (read only when \profile's argument is completed)
-        for s in suggest(document.text, cursor, self.catalog_getter(), params, profiles):
+        module = self.module_getter() if self.module_getter is not None else None
+        for s in suggest(document.text, cursor, self.catalog_getter(), params, profiles, module):
             yield Completion(
                 s.text,
                 start_position=s.start - cursor,

@@ -22,6 +22,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from prompt_toolkit.application import create_app_session
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -482,6 +484,25 @@ def test_enter_inside_a_finished_statement_runs_it(
     assert status == 0
     out, err = capsys.readouterr()
     assert "| Email " in out and "(1 row)" in out and "error" not in err
+
+
+def test_a_select_before_its_from_completes_the_last_querys_fields(conn: coqlkit.Connection) -> None:
+    """``select La<Tab>`` with no FROM yet: the fields of the last query's module, and the
+    toolbar says why (nothing was offered, and nothing said)."""
+    _, repl = run_repl(
+        lambda: Repl(conn, ReplConfig(history_size=0), label="sandbox"), "select Email from Leads limit 1;\r"
+    )
+    completer = repl.session.completer
+    assert completer is not None
+    deadline = time.monotonic() + 10  # (the metadata comes in the background)
+    while not (found := list(completer.get_completions(Document("select La", 9), CompleteEvent()))):
+        assert time.monotonic() < deadline, "no completion came"
+        time.sleep(0.05)
+    assert "Last_Name" in [c.text for c in found]
+    assert "Leads's (no FROM yet)" in str(found[0].display_meta)
+    said = str(repl._toolbar_at("select La", 9))
+    assert "fields complete once FROM names the module: Leads's fields (the last query's) until then" in said
+    assert "FROM names the module" not in str(repl._toolbar_at("select La from Contacts", 9))
 
 
 def test_confirm_at_the_prompt(conn: coqlkit.Connection, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from prompt_toolkit.document import Document
 from coqlkit.catalog import Catalog, Field, Module, PicklistValue
 from coqlkit.errors import CoqlError
 from coqlkit.language import Column, FieldRef, parse, split_statements
-from coqlkit.repl.complete import CoqlCompleter, Suggestion, suggest
+from coqlkit.repl.complete import CoqlCompleter, Suggestion, awaits_from, suggest
 from coqlkit.validate import validate
 
 
@@ -667,6 +667,38 @@ def test_command_arguments(demo: Catalog, text: str, expected: list[str]) -> Non
     found = suggest(text.replace("|", ""), cursor, demo, profiles=["home", "work"])
     assert [s.text for s in found][: len(expected) or None] == expected
     assert all(s.start == cursor - len(text[:cursor].split(" ")[-1].split("\n")[-1]) for s in found)
+
+
+def test_fields_before_from_are_the_default_modules(demo: Catalog) -> None:
+    """``select La|`` before FROM is typed: the fields of the default module (the last
+    query's, at the prompt), marked as such; nothing was offered."""
+    found = suggest("select La", 9, demo, default_module="Contacts")
+    assert [s.text for s in found][:2] == ["Last_Activity_Time", "Last_Name"]
+    assert all(s.meta.endswith("Contacts's (no FROM yet)") for s in found if s.kind == "field")
+    assert [s.text for s in suggest("select La", 9, demo)] == []
+    # A FROM, before or after the cursor, decides; a subquery has no default.
+    after = suggest("select La from Leads", 9, demo, default_module="Contacts")
+    assert "Last_Name" in [s.text for s in after] and not any("no FROM" in s.meta for s in after)
+    text = "select id from Leads where id in (select La"
+    assert suggest(text, len(text), demo, default_module="Contacts") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "awaits"),
+    [
+        ("select La|", True),
+        ("select |", True),
+        ("select Last_Name, COUNT(|", True),
+        ("select La| from Leads", False),
+        ("select Last_Name from Leads where La|", False),
+        ("select id from Leads where id in (select La|", False),  # a subquery: its own
+        ("sel|", False),
+        ("\\d Le|", False),
+    ],
+)
+def test_awaits_from(text: str, awaits: bool) -> None:
+    cursor = text.index("|")
+    assert awaits_from(text.replace("|", ""), cursor) is awaits
 
 
 def test_the_completer_reads_the_profiles_only_for_profile() -> None:
