@@ -50,7 +50,7 @@ REGISTRY: tuple[Command, ...] = (
     Command(
         ("\\x",),
         "[on|off|auto]",
-        "toggle vertical (expanded) output; auto: when rows are too wide",
+        "toggle vertical (expanded) output; auto: when rows are too wide; off: the format before",
         "expanded",
     ),
     Command(
