@@ -45,7 +45,7 @@ from coqlkit.repl.complete import CoqlCompleter, awaits_from, statement_at
 from coqlkit.repl.config import ReplConfig, profile_names
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
 from coqlkit.repl.shell import Shell, Terminated
-from coqlkit.validate import Severity, validate
+from coqlkit.validate import Severity, explain_syntax_error, validate
 
 __all__ = ["Metadata", "Problem", "Repl", "ends_statement", "enter_runs"]
 
@@ -171,9 +171,10 @@ class _Checked:
         starts = _line_starts(text)
         try:
             select = parse(text)
-        except CoqlSyntaxError as exc:
+        except CoqlSyntaxError as error:
             if not text.rstrip().endswith(";"):
                 return None  # still being typed: an unfinished query is not an error yet
+            exc = explain_syntax_error(error, catalog)  # a field's label where its name goes
             start = starts[exc.line - 1] + exc.column - 1 if exc.line - 1 < len(starts) else 0
             hint = f" — {exc.hint}" if exc.hint else ""  # as the check's errors read
             return Problem(

@@ -595,6 +595,9 @@ def test_the_live_check_shows_warnings_apart_from_errors(conn: coqlkit.Connectio
     problem = checked.check("select Last_Name from Leads join Accounts;")
     assert problem is not None and problem.severity == "error"
     assert problem.message.startswith("SYNTAX_ERROR: COQL has no JOIN — COQL joins through lookup fields")
+    # A field's label where its name goes: named from the org's fields, as a query run says it.
+    problem = checked.check("select Last_Name from Leads where Lead Owner = '4150868000000225013';")
+    assert problem is not None and "did you mean Owner? (the field labelled Lead Owner)" in problem.message
 
 
 def test_the_history_file_is_the_owners_alone(tmp_path: Path) -> None:
