@@ -135,10 +135,11 @@ class CoqlSyntaxError(_InputError):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        parts = [f"{self.line}:{self.column}: {self.code}: {self.description}"]
+        # As every other diagnostic prints (``coqlkit lint``, the shell): severity[CODE].
+        parts = [f"{self.line}:{self.column}: error[{self.code}]: {self.description}"]
         parts.append(excerpt(self.text, self.line, self.column, self.end_column))
         if self.hint:
-            parts.append(f"hint: {self.hint}")
+            parts.append(f"  hint: {self.hint}")
         return "\n".join(parts)
 
 

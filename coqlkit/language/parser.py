@@ -47,10 +47,10 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
     >>> parse("select Last_Name Leads")
     Traceback (most recent call last):
     ...
-    coqlkit.errors.CoqlSyntaxError: 1:23: SYNTAX_ERROR: unexpected end of query; expected ',' or FROM
+    coqlkit.errors.CoqlSyntaxError: 1:23: error[SYNTAX_ERROR]: unexpected end of query; expected ',' or FROM
       select Last_Name Leads
                             ^
-    hint: a query names its module: select ... from <Module>
+      hint: a query names its module: select ... from <Module>
     """
     if not isinstance(text, str):
         raise TypeError(f"parse() takes COQL text, not {type(text).__name__}")

@@ -240,7 +240,12 @@ def frames_of(error: BaseException) -> list[str]:
             coqlkit.ValidationError,
             "error[INVALID_QUERY]: Leads has no field",
         ),
-        ("select Last_Name from Leads where", None, coqlkit.CoqlSyntaxError, "SYNTAX_ERROR: unexpected end"),
+        (
+            "select Last_Name from Leads where",
+            None,
+            coqlkit.CoqlSyntaxError,
+            "error[SYNTAX_ERROR]: unexpected end",
+        ),
         ("select Last_Name from Leads where Email = :email", {}, coqlkit.ParameterError, "no value given"),
     ],
 )

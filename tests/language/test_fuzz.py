@@ -5,7 +5,7 @@ Properties:
 * **arbitrary text** (any unicode, and text biased to COQL's characters and keywords):
   ``coqlkit.parse`` returns a ``Select`` or raises ``CoqlSyntaxError``, never another exception.
   A syntax error points inside the text (``1 <= line <= lines``, ``1 <= column <= len(line) + 1``)
-  and reads as a compiler message: ``line:column: SYNTAX_ERROR: ...`` (or Zoho's ``INVALID_QUERY``
+  and reads as a compiler message: ``line:column: error[SYNTAX_ERROR]: ...`` (or Zoho's ``INVALID_QUERY``
   for a LIMIT that is no count), the offending line quoted, and a caret line under the column;
   ``.expected`` names tokens, never grammar rules.
 * **mutated queries**: ~30 realistic queries over the demo org (each valid: it parses, and the
@@ -189,7 +189,7 @@ TOKEN_NAMES = frozenset(_build.DISPLAY.values())
 
 
 def check_syntax_error(err: CoqlSyntaxError, text: str) -> None:
-    """A syntax error is inside the text and reads as ``line:col: SYNTAX_ERROR: ...`` with a caret.
+    """A syntax error is inside the text and reads as ``line:col: error[SYNTAX_ERROR]: ...`` with a caret.
 
     Lines are counted at ``\n`` only, as the lexer counts them. The one other code a
     ``CoqlSyntaxError`` may carry is Zoho's ``INVALID_QUERY`` for a LIMIT/OFFSET that is no count.
@@ -200,7 +200,7 @@ def check_syntax_error(err: CoqlSyntaxError, text: str) -> None:
     assert 1 <= err.line <= len(lines), (err.line, len(lines))
     assert 1 <= err.column <= len(lines[err.line - 1]) + 1, (err.column, lines[err.line - 1])
     message = str(err)
-    assert message.startswith(f"{err.line}:{err.column}: {err.code}: "), message
+    assert message.startswith(f"{err.line}:{err.column}: error[{err.code}]: "), message
     assert err.description and err.description in message
     assert CARET_LINE.fullmatch(message.split("\n")[2]), message
     check_excerpt(err, lines[err.line - 1].rstrip("\r"))

@@ -209,7 +209,7 @@ def test_syntax_errors(text: str, line: int, column: int, message: str, hint: st
         assert err.hint is not None and hint in err.hint
     # The message quotes the line and puts a caret under the column.
     rendered = str(err).splitlines()
-    assert rendered[0].startswith(f"{line}:{column}: SYNTAX_ERROR: ")
+    assert rendered[0].startswith(f"{line}:{column}: error[SYNTAX_ERROR]: ")
     caret_line = rendered[2]
     assert caret_line.index("^") == 2 + column - 1
 

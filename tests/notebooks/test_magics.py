@@ -706,7 +706,7 @@ def test_no_progress_bar(ip: InteractiveShell, line: str, query: str) -> None:
             "                    ^^^^^\n"
             "  hint: did you mean Email?",
         ),
-        ("%coql select Last_Name from Leads where", "1:34: SYNTAX_ERROR: unexpected end of query"),
+        ("%coql select Last_Name from Leads where", "1:34: error[SYNTAX_ERROR]: unexpected end of query"),
     ],
 )
 def test_a_wrong_query_fails_its_cell_showing_the_caret_diagnostic_only(
