@@ -1226,9 +1226,14 @@ def _open_tail(text: str, start: Where) -> tuple[str, str, Where]:
 
 
 def _complete(text: str) -> bool:
-    """No statement is left half-typed in ``text`` (a command may follow)."""
+    """No statement is left half-typed in ``text`` (a command may follow). A string left
+    open ends where :func:`split_statements` ends it (at the last ``;`` of its line): the
+    command after ``where Last_Name = 'O'Brien';`` is a command, not part of a string."""
     code = code_only(text).strip()
-    return not code or code.endswith(";")
+    if not code or code.endswith(";"):
+        return True
+    statements = split_statements(text)
+    return not statements or statements[-1].text.rstrip().endswith(";")
 
 
 def _matches(name: str, pattern: str) -> bool:

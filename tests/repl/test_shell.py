@@ -603,6 +603,19 @@ def test_include_runs_a_file(sh: Session, tmp_path: Path, name: str) -> None:
     assert "format: csv" in sh.err
 
 
+def test_a_runaway_string_does_not_swallow_the_command_after_it(sh: Session, tmp_path: Path) -> None:
+    """``'O'Brien';`` leaves a string open to the end of the file by the quotes; the
+    statement ends at its line's ``;`` (as lint reads it), so the command and the query
+    after it run."""
+    script = tmp_path / "q.coql"
+    script.write_text(
+        "select Last_Name from Leads where Last_Name = 'O'Brien';\n\\T csv\nselect Last_Name from Leads limit 1;\n"
+    )
+    assert sh(f"\\i {script}") == 1
+    assert "a quote inside text is doubled: 'O''Brien'" in sh.err and "format: csv" in sh.err
+    assert sh.out == "id,Last_Name\n4150868000100000001,Chavez\n"
+
+
 def test_include_problems(sh: Session, tmp_path: Path) -> None:
     assert sh(f"\\i {tmp_path / 'missing.coql'}") == 2
     assert "cannot read" in sh.err and "No such file" in sh.err
