@@ -31,6 +31,7 @@ import re
 import secrets
 import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from decimal import Decimal
@@ -46,6 +47,7 @@ __all__ = [
     "FORMATS",
     "AtomicText",
     "ExportError",
+    "PiecewiseText",
     "TargetError",
     "atomic_path",
     "check_target",
@@ -277,6 +279,92 @@ class AtomicText(io.TextIOBase):
         self.failed = True
         self.discard()
         return _export_error(exc, self.target)
+
+
+class PiecewiseText(io.TextIOBase):
+    """A text file written a piece at a time that only ever holds whole pieces: the shell's
+    ``\\o FILE``, a piece per statement, so that what finished is there to read (``tail -f``)
+    and stays there whatever stops the shell, and a statement that fails or is stopped adds
+    nothing.
+
+    FILE is created (or emptied) at once, as psql's ``\\o`` does. What is written goes to a
+    buffer (in memory, on disk past 8 MB) until :meth:`keep` appends it to FILE, or
+    :meth:`drop` forgets it. An append that fails (a full disk) or is interrupted cuts FILE
+    back to its last whole piece; a failure raises :class:`ExportError` naming FILE, and
+    :attr:`failed` is then true. Opening raises :class:`TargetError`.
+    """
+
+    SPOOL_BYTES = 8 << 20
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self.target = check_target(target)
+        self.failed = False
+        try:
+            self._file = open(self.target, "wb")  # noqa: SIM115 - until close
+        except OSError as exc:
+            raise TargetError(exc.errno or errno.EIO, _reason(exc), str(self.target)) from exc
+        self._piece = self._spool()
+
+    def _spool(self) -> Any:
+        return tempfile.SpooledTemporaryFile(self.SPOOL_BYTES, mode="w+b")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        try:
+            self._piece.write(text.encode("utf-8"))
+        except OSError as exc:
+            raise self._failed(exc) from exc
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing reaches FILE before :meth:`keep`."""
+
+    def keep(self) -> None:
+        """Append the piece written since the last :meth:`keep` or :meth:`drop` to FILE."""
+        piece, self._piece = self._piece, self._spool()
+        try:
+            if not piece.tell():
+                return
+            size = self._file.tell()
+            try:
+                piece.seek(0)
+                shutil.copyfileobj(piece, self._file, 1 << 20)
+                self._file.flush()
+            except BaseException as exc:  # a full disk, or a signal midway: FILE as it was
+                with contextlib.suppress(OSError):
+                    self._file.seek(size)
+                    self._file.truncate(size)
+                if isinstance(exc, OSError):
+                    raise self._failed(exc) from exc
+                raise
+        finally:
+            piece.close()
+
+    def drop(self) -> None:
+        """Forget the piece written since the last :meth:`keep` or :meth:`drop`."""
+        self._piece.close()
+        self._piece = self._spool()
+
+    def close(self) -> None:
+        """Close FILE, with the pieces kept (a piece not kept is forgotten)."""
+        if self.closed:
+            return
+        self._piece.close()
+        with contextlib.suppress(OSError):  # whole pieces are in: a buffer empty since keep()
+            self._file.close()
+        super().close()
+
+    def _failed(self, exc: OSError) -> ExportError:
+        self.failed = True
+        self.close()
+        return ExportError(
+            exc.errno or errno.EIO,
+            f"{_reason(exc)} (the file holds the output of the statements before; this one's is not in it)",
+            str(self.target),
+        )
 
 
 class atomic_path:

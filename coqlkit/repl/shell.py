@@ -369,7 +369,7 @@ class Shell:
         self.failed_since = False  # a statement after the last query failed before it ran
         self.sink: TextIO | None = None
         self.sink_path: Path | None = None
-        self._output: export.AtomicText | None = None  # the \o file (the sink), till it ends
+        self._output: export.PiecewiseText | None = None  # the \o file (the sink), till it ends
         self.done = False
         self.interactive = interactive
         self.display = display
@@ -415,6 +415,7 @@ class Shell:
             except Terminated:
                 raise
             except KeyboardInterrupt:
+                self._piece_done(False)
                 self._cancelled(before)
                 return 130
             except (CoqlError, ApiError) as exc:
@@ -426,10 +427,27 @@ class Shell:
                 if not self._output_failed(exc):
                     self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
                 result = exit_code(exc)
+            result = max(result, self._piece_done(result == 0))
             if result == 130:  # interrupted inside \i: the rest of this input stops too
                 return 130
             status = max(status, result)
         return status
+
+    def _piece_done(self, ok: bool) -> int:
+        """After a statement or command: its output goes into the ``\\o`` file if it ended
+        well (a failed one adds nothing); a write that fails is said (see _output_failed)."""
+        output = self._output
+        if output is None or output.closed:
+            return 0
+        if not ok:
+            output.drop()
+            return 0
+        try:
+            output.keep()
+        except OSError as exc:
+            self._output_failed(exc)
+            return exit_code(exc)
+        return 0
 
     def _items(self, text: str, source: str | None = None) -> Iterator[tuple[str, str, Where]]:
         """Commands (a line of their own) and statements (ending at ;), in the order they
@@ -990,9 +1008,9 @@ class Shell:
         return self._export_result(result, target, kind, started)
 
     def cmd_output(self, arg: str) -> int:
-        """``\\o FILE``: results go to FILE, which appears whole when output goes elsewhere
-        (the next ``\\o``, leaving the shell); until then, any file there is as it was, and
-        a write that fails (a full disk) leaves it so."""
+        """``\\o FILE``: results go to FILE (created or emptied at once, as psql does), each
+        statement's output added when it ends well: FILE holds whole statements' output
+        only, whatever stops the shell; a failed write (a full disk) cuts it back to them."""
         status = self._end_output()
         if not arg:
             self._message("results go to the screen")
@@ -1002,13 +1020,14 @@ class Shell:
             self.sink, self.sink_path = open(path, "w", encoding="utf-8"), path  # noqa: SIM115 - till \o
             self._message(f"results go to {path}")
             return status
-        file = export.AtomicText(path)  # TargetError (a directory...): said by execute, naming FILE
+        file = export.PiecewiseText(path)  # TargetError (a directory...): said by execute, naming FILE
         self.sink, self.sink_path, self._output = cast(TextIO, file), path, file
-        self._message(f"results go to {path} (written there at the next \\o or when you leave)")
+        self._message(f"results go to {path}")
         return status
 
     def _end_output(self, *, keep: bool = True) -> int:
-        """Close an ``\\o`` file: it takes its name (``keep``) or is forgotten."""
+        """Close an ``\\o`` file, with what was written since the last statement ended
+        (``keep``) or without it (a signal stopped the shell midway)."""
         sink, path = self._output, self.sink_path
         if sink is None:
             if self.sink is not None and path is not None:  # a device or FIFO \o opened as it is
@@ -1016,21 +1035,21 @@ class Shell:
                 self.sink = self.sink_path = None
             return 0
         self.sink = self.sink_path = self._output = None
-        if not keep:
-            sink.discard()
-            return 0
         try:
-            sink.commit()
+            if keep and not sink.closed:
+                sink.keep()
         except export.ExportError as exc:
             self._message(f"{path}: {exc.strerror}")
             return exit_code(exc)
+        finally:
+            sink.close()
         return 0
 
     def _output_failed(self, exc: OSError) -> bool:
         """Whether ``exc`` is the ``\\o`` file's write failing; if so, output goes back to
         the screen (or, in a script, the rest is not run: it would have gone to the file)."""
         sink: object = self.sink  # an \o file, or the file of ``coqlkit query -o``
-        if not isinstance(sink, export.AtomicText) or not sink.failed:
+        if not isinstance(sink, (export.AtomicText, export.PiecewiseText)) or not sink.failed:
             return False
         self.sink = self.sink_path = self._output = None
         if self.interactive:

@@ -1103,16 +1103,16 @@ def test_a_full_disk_under_query_o_is_an_io_error_and_keeps_the_file(
     assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv"] and target.read_text() == "old"
 
 
-def test_a_full_disk_under_backslash_o_keeps_the_file_and_stops_the_script(
+def test_a_full_disk_under_backslash_o_keeps_whole_statements_and_stops_the_script(
     zoho: dict[str, str], tmp_path: Path
 ) -> None:
-    """``\\o FILE`` in a script, on a full disk: FILE is left as it was (it was emptied at
-    once and left cut mid-row), and the rest of the script, meant for FILE, does not run."""
+    """``\\o FILE`` in a script, on a full disk: FILE holds the output of the statements that
+    ended (it was left cut mid-row), and the rest of the script, meant for FILE, does not run."""
     target = tmp_path / "leads.csv"
     target.write_text("old")
     script = tmp_path / "q.coql"
     script.write_text(
-        f"\\o {target}\n\\T csv\nselect Last_Name, Email, Company from Leads;\n"
+        f"\\o {target}\n\\T csv\nselect Last_Name from Leads limit 2;\nselect Last_Name, Email, Company from Leads;\n"
         "select Last_Name from Leads limit 1;\n"
     )
     env = child_env(**zoho, XDG_CACHE_HOME=str(tmp_path / "cache"))
@@ -1127,11 +1127,12 @@ def test_a_full_disk_under_backslash_o_keeps_the_file_and_stops_the_script(
     )
     assert done.returncode == 7, done.stderr
     assert (
-        f"{target}: File too large (nothing written: the file there is left as it was); stopping"
-        in done.stderr
-    )
+        f"{target}: File too large (the file holds the output of the statements before; "
+        "this one's is not in it); stopping"
+    ) in done.stderr
     assert done.stdout == ""  # the second query did not run (to the screen, or anywhere)
-    assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv", "q.coql"] and target.read_text() == "old"
+    assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv", "q.coql"]
+    assert target.read_text() == "id,Last_Name\n4150868000100000001,Chavez\n4150868000100000002,Cruz\n"
 
 
 # ---- what a command spent, all of it ------------------------------------------------------------------

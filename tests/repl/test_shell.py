@@ -517,16 +517,15 @@ def test_export_is_atomic(
 def test_output_to_a_file(sh: Session, tmp_path: Path, name: str) -> None:
     target = tmp_path / "out.txt"
     target.write_text("an earlier file\n")
-    assert sh(f"{name} {target}") == 0
-    assert sh.err == f"results go to {target} (written there at the next \\o or when you leave)\n"
-    assert sh("\\T csv\nselect Last_Name from Leads limit 3;\n\\dt Lead") == 0
+    assert sh(f"{name} {target}") == 0 and sh.err == f"results go to {target}\n"
+    assert target.read_text() == ""  # emptied at once, as psql's \\o does
+    assert sh("\\T csv\nselect Last_Name from Leads limit 3;") == 0
     assert sh.out == ""
-    assert target.read_text() == "an earlier file\n"  # whole or not at all: not yet
+    rows = "id,Last_Name\n4150868000100000001,Chavez\n4150868000100000002,Cruz\n4150868000100000003,Schmidt\n"
+    assert target.read_text() == rows  # a statement's output is there when it ends (tail -f)
+    assert sh("\\dt Lead") == 0
     assert sh(name) == 0 and sh.err == "results go to the screen\n"
-    assert target.read_text() == (
-        "id,Last_Name\n4150868000100000001,Chavez\n4150868000100000002,Cruz\n"
-        "4150868000100000003,Schmidt\nmodule,label,custom\nLeads,Leads,false\n"
-    )
+    assert target.read_text() == rows + "module,label,custom\nLeads,Leads,false\n"
     assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
 
 
@@ -555,22 +554,20 @@ def test_not_for_display_every_row(session: Callable[..., Session], fmt: str) ->
         assert len(table_rows(sh.out)) == 5 and sh.out.endswith("(5 rows)\n")
 
 
-def test_output_to_a_file_is_written_when_the_session_ends_well(
+def test_output_to_a_file_holds_whole_statements_only(
     session: Callable[..., Session], tmp_path: Path
 ) -> None:
+    """A statement that fails adds nothing, and what was there stays whatever stops the
+    shell: a signal on the way out (close(keep=False)) loses no statement that ended."""
     target = tmp_path / "out.csv"
-    target.write_text("precious\n")
     sh = session(config=ReplConfig(pager=False, format="csv"))
     sh(f"\\o {target}")
-    assert sh("select Last_Name from Leads limit 2;") == 0
-    sh.shell.close(keep=False)  # a signal on the way out: the file there is left as it was
-    assert target.read_text() == "precious\n" and sorted(os.listdir(tmp_path)) == ["out.csv"]
-    sh = session(config=ReplConfig(pager=False, format="csv"))
-    sh(f"\\o {target}")
-    assert sh("select Last_Name from Leads limit 2;") == 0
-    assert sh.shell.close() == 0  # Ctrl-D, \\q, the end of a script
-    assert target.read_text().splitlines()[1:] == ["4150868000100000001,Chavez", "4150868000100000002,Cruz"]
-    assert sorted(os.listdir(tmp_path)) == ["out.csv"]
+    assert sh("select Last_Name from Leads limit 2;\nselect Emial from Leads;") == 1
+    assert "no field Emial" in sh.err
+    kept = "id,Last_Name\n4150868000100000001,Chavez\n4150868000100000002,Cruz\n"
+    assert target.read_text() == kept
+    sh.shell.close(keep=False)  # SIGTERM, SIGHUP: the statements that ended are kept
+    assert target.read_text() == kept and sorted(os.listdir(tmp_path)) == ["out.csv"]
 
 
 def test_output_to_a_file_that_cannot_be_opened(sh: Session, tmp_path: Path) -> None:
