@@ -52,7 +52,7 @@ from coqlkit.language.ast import Column, FieldRef, Select, Star
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
-from coqlkit.validate import Diagnostic, ErrorLevel, Severity, explain_syntax_error, validate
+from coqlkit.validate import Diagnostic, ErrorLevel, Severity, explain_syntax_error, label_modules, validate
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -224,8 +224,8 @@ class AsyncConnection:
         # now, not a RenderError when the probe or a page is rendered.
         try:
             select = bind(text, params or {}) if isinstance(text, Select) else parse(text, params or {})
-        except CoqlSyntaxError as exc:  # a field's label where its name goes: named from the cache
-            raise explain_syntax_error(exc, self._catalog) from None
+        except CoqlSyntaxError as exc:  # a field's label where its name goes: named from the metadata
+            raise await self._explained(exc) from None
         catalog = await self._catalog_for(select)
         found: list[Diagnostic] = []
         if check:
@@ -233,6 +233,21 @@ class AsyncConnection:
                 select, catalog, level=ErrorLevel.RAISE, text=text if isinstance(text, str) else None
             )
         return select, catalog, found
+
+    async def _explained(self, exc: CoqlSyntaxError) -> CoqlSyntaxError:
+        """``exc`` told again with the fields of the modules it names, where a field's label
+        may explain it (fetched if need be, as the check would once it parses); as it was
+        when they cannot be had."""
+        catalog = self._catalog
+        if not label_modules(exc, None):  # no label could explain it: nothing to fetch
+            return explain_syntax_error(exc, catalog)
+        try:
+            wanted = label_modules(exc, await self.catalog())
+            if wanted:
+                catalog = await self.catalog(wanted)
+        except CoqlError:  # no metadata to be had now: the parser's own hint stands
+            pass
+        return explain_syntax_error(exc, catalog)
 
     async def _catalog_for(self, select: Select) -> Catalog:
         """The catalog with every module ``select`` reaches: its own, subqueries', and the

@@ -18,7 +18,7 @@ from coqlkit.validate.diagnostics import Diagnostic, ErrorLevel, Severity
 from coqlkit.validate.rules_criteria import CRITERIA_RULES, allowed_operators
 from coqlkit.validate.rules_fields import FIELD_RULES
 from coqlkit.validate.rules_query import QUERY_RULES
-from coqlkit.validate.syntax import explain_syntax_error
+from coqlkit.validate.syntax import explain_syntax_error, label_modules
 
 __all__ = [
     "RULES",
@@ -28,6 +28,7 @@ __all__ = [
     "allowed_operators",
     "check",
     "explain_syntax_error",
+    "label_modules",
     "validate",
 ]
 

@@ -11,7 +11,7 @@ from coqlkit.language.split import code_only, mask_comments, strings
 from coqlkit.validate._context import labelled
 from coqlkit.validate.rules_fields import did_you_mean
 
-__all__ = ["explain_syntax_error"]
+__all__ = ["explain_syntax_error", "label_modules"]
 
 _NAME = re.compile(r"(?<![\w$.>'\"!])[A-Za-z_$][\w$]*")
 _FROM = re.compile(r"\bfrom\s+([A-Za-z_$][\w$]*)", re.IGNORECASE)
@@ -48,6 +48,26 @@ def explain_syntax_error(error: CoqlSyntaxError, catalog: Catalog | None) -> Coq
                 hint = f"did you mean {field.api_name}? (the field labelled {field.label or field.api_name})"
                 return _with(error, start, end, phrase, hint)
     return _unknown_label(error, run, modules[0], catalog)
+
+
+def label_modules(error: CoqlSyntaxError, catalog: Catalog | None) -> list[str]:
+    """The modules whose fields :func:`explain_syntax_error` would look in for ``error`` (a
+    catalog of the org's modules is enough to tell; None: the names after FROM as written):
+    none when no label could explain it, so a caller fetches fields only for an error they
+    may explain.
+
+    >>> from coqlkit.language import parse
+    >>> try:
+    ...     parse("select Last_Name from Leads where Lead Owner = '1'")
+    ... except CoqlSyntaxError as exc:
+    ...     print(label_modules(exc, Catalog.demo()))
+    ['Leads']
+    """
+    if len(_words_at(error)) < 2:
+        return []
+    if catalog is None:
+        return list(dict.fromkeys(_FROM.findall(code_only(error.text))))
+    return [m.api_name for m in _modules(error.text, catalog)]
 
 
 def _modules(text: str, catalog: Catalog) -> list[Module]:

@@ -160,18 +160,21 @@ def test_a_syntax_error_spends_nothing(conn: coqlkit.Connection, log: RequestLog
     assert log.calls() == []
 
 
-def test_a_label_typed_for_a_field_is_named_from_the_metadata(
-    conn: coqlkit.Connection, log: RequestLog
-) -> None:
-    """``where Lead Owner = ...`` is a syntax error (a name has no spaces); with the
-    module's fields known, its hint names the field that label belongs to, Owner (the
-    words alone would say Lead_Owner), and nothing is spent."""
-    conn.fields("Leads")
-    log.mark()
-    with pytest.raises(coqlkit.CoqlSyntaxError) as caught:
-        conn.query("select Last_Name from Leads where Lead Owner = '4150868000000225013'")
-    assert caught.value.hint == "did you mean Owner? (the field labelled Lead Owner)"
-    assert log.calls() == []
+def test_a_label_typed_for_a_field_is_named_from_the_metadata(sandbox: Sandbox, tmp_path: Path) -> None:
+    """``where Lead Owner = ...`` is a syntax error (a name has no spaces). Its hint names the
+    field that label belongs to, Owner (the words alone would say Lead_Owner, no field),
+    from the module's fields: fetched for it on a new connection and a cold cache, as the
+    check would once the query parses; a syntax error no label explains fetches nothing."""
+    with coqlkit.connect(sandbox=sandbox, cache_dir=tmp_path / "cold") as fresh:
+        opened = fresh.credits_used  # the org, on connecting
+        with pytest.raises(coqlkit.CoqlSyntaxError) as caught:
+            fresh.query("select Last_Name from Leads where (Email = 'x'")
+        assert "Owner" not in str(caught.value) and fresh.credits_used == opened  # nothing fetched
+        spent = fresh.credits_used
+        with pytest.raises(coqlkit.CoqlSyntaxError) as caught:
+            fresh.query("select Last_Name from Leads where Lead Owner = '4150868000000225013'")
+        assert caught.value.hint == "did you mean Owner? (the field labelled Lead Owner)"
+        assert fresh.credits_used > spent  # the Leads fields: metadata, no COQL call
 
 
 def test_an_unknown_field_is_caught_with_a_hint(conn: coqlkit.Connection, log: RequestLog) -> None:
