@@ -40,10 +40,13 @@ from coqlkit.catalog import Catalog, Field, Module, ResolveError
 from coqlkit.catalog.cache import MetadataCache
 from coqlkit.errors import (
     AmbiguousLookupWarning,
+    ApiError,
     ConfigError,
     CoqlError,
     CoqlSyntaxError,
+    ParameterError,
     QueryWarning,
+    ValidationError,
     ZohoApiError,
 )
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
@@ -924,10 +927,12 @@ class _Loop:
             future.cancel()
             self._settle(job, coro)
             raise
-        except CoqlError as exc:
-            # coqlkit's own error says what went wrong: its traceback starts here, in the
-            # caller's thread, not in the loop's (concurrent.futures, the coroutines that
-            # ran there). Its cause, if any, keeps its frames.
+        except (CoqlSyntaxError, ValidationError, ParameterError, ApiError) as exc:
+            # A mistake in the query or its parameters, or Zoho's (or the network's) answer,
+            # says all there is to say: its traceback starts here, in the caller's thread,
+            # not in the loop's (concurrent.futures, the coroutines that ran there); a cause
+            # keeps its frames. coqlkit's other errors (a plan it could not make, a render)
+            # keep theirs: what a bug report needs.
             raise exc.with_traceback(None)  # noqa: B904 - the same exception, not another
 
     def _settle(self, job: Coroutine[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
