@@ -10,6 +10,8 @@ from __future__ import annotations
 
 __all__ = [
     "BULK_READ_CREDITS",
+    "BULK_READ_MAX_CRITERIA",
+    "BULK_READ_MAX_VALUES",
     "BULK_READ_PAGE_ROWS",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_LIMIT",
@@ -64,6 +66,14 @@ MAX_SUBQUERIES = 5
 MAX_SUBQUERY_ROWS = 100
 #: Records per bulk-read result page (reference §7; v7/v8 bulk-read pages).
 BULK_READ_PAGE_ROWS = 200_000
+#: Criteria (comparisons) in one bulk-read job's criteria JSON (reference §7; v8 OAS
+#: ``createBulkReadJob``: ``CRITERIA_LIMIT_EXCEEDED``, ``max_limit`` 25, "the maximum number of
+#: criteria groups permitted per request"; Kaizen #195: "up to 25 total" criteria objects).
+BULK_READ_MAX_CRITERIA = 25
+#: Values in one bulk-read job's criteria JSON, all comparisons together (v8 OAS
+#: ``createBulkReadJob``: ``VALUE_LIMIT_EXCEEDED_IN_CRITERIA``, "the number of values provided in
+#: the bulk read criteria exceeds the maximum limit of 200", "permitted per request").
+BULK_READ_MAX_VALUES = 200
 #: Credits to start a bulk-read job (reference §7, §9; vertical-solutions limits table, UNVERIFIED for CRM).
 BULK_READ_CREDITS = 50
 #: Concurrent calls per org for the COQL family (reference §9: sub-concurrency of 10 for complex APIs).

@@ -1,7 +1,8 @@
 """Run a bulk-read step: a job per page of up to 200,000 records, its zipped CSV into Arrow.
 
 The first job is created from the step's body; each later page is a new job created with
-the previous result's ``next_page_token``, started as soon as that token is known so the
+the previous result's ``next_page_token`` alone (``{"query": {"page_token": ...}}``, as Zoho's
+create-job page shows it: the token carries the first job's query), started as soon as that token is known so the
 next job runs while this page's CSV is being read. A job is polled with a growing interval
 (a second, then doubling up to ``poll_seconds``); a ``FAILURE`` raises Zoho's error. The
 CSV streams out of the zip through :func:`~coqlkit.execute.arrow.csv_to_batches` in a worker
@@ -126,8 +127,7 @@ async def bulk_read(
     started = time.perf_counter()
     job = _Job(client, actual, poll_seconds)
     seen = _Seen()
-    body = step.body()
-    running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(job.run(body))
+    running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(job.run(step.body()))
     with tempfile.TemporaryDirectory(prefix="coqlkit-bulk-") as workdir:
         try:
             while running is not None:
@@ -135,9 +135,8 @@ async def bulk_read(
                 running = None
                 token = result.get("next_page_token")
                 if result.get("more_records") and token:
-                    body = step.body()
-                    body["query"]["page_token"] = token
-                    running = asyncio.ensure_future(job.run(body))
+                    # The token alone, as Zoho's docs show it: the job it came from holds the query.
+                    running = asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}))
                 archive = await client.bulk_read_download(job_id, Path(workdir) / f"{job_id}.zip")
                 actual.calls += 1
                 actual.credits += 1

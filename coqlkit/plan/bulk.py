@@ -3,8 +3,9 @@
 Bulk read knows fewer comparisons than COQL: ``like`` only as contains / starts with /
 ends with, ``not like`` only as does-not-contain, empty values as ``${EMPTY}``, criteria on
 the module's own fields, fewer comparators per field type, and no subqueries, polymorphic
-paths or user sub-keys. A query that needs more cannot be a bulk read (the planner keeps
-it on COQL).
+paths or user sub-keys; and at most 25 comparisons holding at most 200 values in all
+(Zoho's ``CRITERIA_LIMIT_EXCEEDED`` and ``VALUE_LIMIT_EXCEEDED_IN_CRITERIA``). A query that
+needs more cannot be a bulk read (the planner keeps it on COQL).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from coqlkit.catalog import Catalog, FieldType
+from coqlkit.catalog.limits import BULK_READ_MAX_CRITERIA, BULK_READ_MAX_VALUES
 from coqlkit.catalog.model import LOOKUPS, NUMERIC, TEXTUAL
 from coqlkit.language.ast import (
     And,
@@ -65,7 +67,7 @@ def bulk_criteria(select: Select, catalog: Catalog | None = None) -> dict[str, A
     if select.where is None or select.where == ALL_RECORDS:
         return None
     try:
-        return _Translator(select.module, catalog).node(select.where)
+        return _translate(select, catalog)
     except _Untranslatable:
         return False
 
@@ -76,14 +78,50 @@ def criteria_obstacle(select: Select, catalog: Catalog | None = None) -> str | N
     >>> from coqlkit.language import parse
     >>> criteria_obstacle(parse("select a from Leads where Account_Name.Industry = 'Media'"))
     "Account_Name.Industry: bulk-read criteria name the module's own fields, not a lookup's"
+    >>> names = ", ".join(f"'n{i}'" for i in range(150))
+    >>> criteria_obstacle(parse(f"select a from Leads where Last_Name in ({names}) or Company in ({names})"))
+    "the criteria hold 300 values, and a bulk read takes at most 200 (Zoho's VALUE_LIMIT_EXCEEDED_IN_CRITERIA)"
     """
     if select.where is None or select.where == ALL_RECORDS:
         return None
     try:
-        _Translator(select.module, catalog).node(select.where)
+        _translate(select, catalog)
     except _Untranslatable as exc:
         return str(exc) or "a criterion bulk read cannot say"
     return None
+
+
+def _translate(select: Select, catalog: Catalog | None) -> dict[str, Any]:
+    assert select.where is not None
+    criteria = _Translator(select.module, catalog).node(select.where)
+    _check_caps(criteria)
+    return criteria
+
+
+def _check_caps(criteria: dict[str, Any]) -> None:
+    """Zoho's caps on one job's criteria: 25 comparisons (``CRITERIA_LIMIT_EXCEEDED``, whose
+    "criteria groups" are never more than the comparisons they group) and 200 values
+    (``VALUE_LIMIT_EXCEEDED_IN_CRITERIA``, "per request"), counted over the whole request, not
+    per comparison, so that neither reading of the OAS is exceeded: an IN counts its values,
+    a ``between`` two, any other comparison one."""
+    leaves = _leaves(criteria)
+    if len(leaves) > BULK_READ_MAX_CRITERIA:
+        raise _Untranslatable(
+            f"the WHERE makes {len(leaves)} bulk-read criteria, and a bulk read takes at most "
+            f"{BULK_READ_MAX_CRITERIA} (Zoho's CRITERIA_LIMIT_EXCEEDED)"
+        )
+    values = sum(len(leaf["value"]) if isinstance(leaf["value"], list) else 1 for leaf in leaves)
+    if values > BULK_READ_MAX_VALUES:
+        raise _Untranslatable(
+            f"the criteria hold {values} values, and a bulk read takes at most "
+            f"{BULK_READ_MAX_VALUES} (Zoho's VALUE_LIMIT_EXCEEDED_IN_CRITERIA)"
+        )
+
+
+def _leaves(criteria: dict[str, Any]) -> list[dict[str, Any]]:
+    if "group" not in criteria:
+        return [criteria]
+    return [leaf for part in criteria["group"] for leaf in _leaves(part)]
 
 
 def fields_obstacle(columns: Sequence[OutputColumn]) -> str | None:

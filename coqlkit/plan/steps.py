@@ -237,7 +237,7 @@ class BulkRead(Step):
         return "bulk read"
 
     def body(self) -> dict[str, Any]:
-        """The job's request body (``page_token`` is added for the pages after the first)."""
+        """The first job's request body (each later page is asked for by its ``page_token`` alone)."""
         query: dict[str, Any] = {"module": {"api_name": self.module}, "fields": list(self.fields)}
         if self.criteria is not None:
             query["criteria"] = self.criteria

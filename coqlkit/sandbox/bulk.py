@@ -16,6 +16,7 @@ import secrets
 import time
 import zipfile
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,11 @@ __all__ = ["CREATE_CREDITS", "create", "download", "status"]
 
 CREATE_CREDITS = 50  # "Bulk Read Initialize: 50 credits" (reference §9; UNVERIFIED for CRM v8)
 DOWNLOADS_PER_MINUTE = 10
+# Caps on one job's criteria (v8 OAS createBulkReadJob): CRITERIA_LIMIT_EXCEEDED (max_limit 25)
+# and VALUE_LIMIT_EXCEEDED_IN_CRITERIA ("the maximum limit of 200", "per request"). Counted
+# as strictly as the OAS can be read: comparisons, and values over the whole request.
+MAX_CRITERIA = 25
+MAX_CRITERIA_VALUES = 200
 UNSUPPORTED = frozenset({"Notes", "Attachments", "Emails"})
 EMPTY = "${EMPTY}"
 COMPARATORS = {
@@ -81,7 +87,7 @@ def create(state: SandboxState, body: Any) -> Response:
     """Validate a job request and queue it (201 ``ADDED_SUCCESSFULLY``)."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), dict):
         raise ZohoError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "query"})
-    query = body["query"]
+    query, page = _query_and_page(state, body["query"])
     module = (query.get("module") or {}).get("api_name") if isinstance(query.get("module"), dict) else None
     if not module:
         raise ZohoError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "module"})
@@ -100,8 +106,10 @@ def create(state: SandboxState, body: Any) -> Response:
             state.catalog.resolve(module, _path(name))
         except (ResolveError, ValueError):
             raise ZohoError("INVALID_DATA", "the field is not supported", {"api_name": name}) from None
-    page = _page(state, query)
-    criteria = _criteria(query["criteria"]) if query.get("criteria") else None
+    criteria = None
+    if query.get("criteria"):
+        _within_caps(query["criteria"])
+        criteria = _criteria(query["criteria"])
     job_id = str(4_150_868_900_000_000_000 + len(state.jobs) + 1)
     now = dt.datetime.now(state.store.tz).replace(microsecond=0).isoformat()
     job = Job(job_id, module, list(fields), criteria, page, query, time.monotonic(), now)
@@ -202,7 +210,7 @@ def _finish(state: SandboxState, job: Job) -> dict[str, Any]:
     if more:
         token = secrets.token_hex(16)
         with state.lock:
-            state.page_tokens[token] = (job.module, job.page + 1)
+            state.page_tokens[token] = (job.id, job.page + 1)  # the job whose query goes on
         result["next_page_token"] = token
     with state.lock:
         job.archive = archive.getvalue()
@@ -239,19 +247,56 @@ def _path(name: Any) -> FieldRef:
     return column.expr
 
 
-def _page(state: SandboxState, query: dict[str, Any]) -> int:
+def _query_and_page(state: SandboxState, query: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The job's query and page. With a ``page_token`` (Zoho's docs send it alone,
+    ``{"query": {"page_token": "..."}}``), the query of the job the token came from, at its
+    next page; a token this sandbox never issued is refused, and so is one sent with another
+    module, other fields or other criteria than its job's."""
     token = query.get("page_token")
-    if token:
-        found = state.page_tokens.get(str(token))
-        if found is None:
+    if not token:
+        page = query.get("page", 1)
+        if not isinstance(page, int) or page < 1:
+            raise ZohoError("INVALID_DATA", "invalid page", {"api_name": "page"})
+        return query, page
+    found = state.page_tokens.get(str(token))
+    origin = state.jobs.get(found[0]) if found is not None else None
+    if found is None or origin is None:
+        raise ZohoError("INVALID_DATA", "the page token is invalid or expired", {"api_name": "page_token"})
+    kept = {k: v for k, v in origin.query.items() if k not in ("page", "page_token")}
+    for key in ("module", "fields", "criteria", "cvid"):
+        if key in query and query[key] != kept.get(key):
             raise ZohoError(
-                "INVALID_DATA", "the page token is invalid or expired", {"api_name": "page_token"}
+                "INVALID_DATA", f"the {key} differs from that of the page token's job", {"api_name": key}
             )
-        return found[1]
-    page = query.get("page", 1)
-    if not isinstance(page, int) or page < 1:
-        raise ZohoError("INVALID_DATA", "invalid page", {"api_name": "page"})
-    return page
+    return {**kept, "page": found[1]}, found[1]
+
+
+def _within_caps(node: Any) -> None:
+    """Refuse criteria past Zoho's caps: more than 25 comparisons, more than 200 values."""
+    leaves = list(_leaves(node))
+    if len(leaves) > MAX_CRITERIA:
+        raise ZohoError(
+            "CRITERIA_LIMIT_EXCEEDED",
+            "the number of criteria exceeds the maximum limit",
+            {"max_limit": MAX_CRITERIA},
+            status=400,
+        )
+    values = sum(len(v) if isinstance(v, list) else 1 for v in (leaf.get("value") for leaf in leaves))
+    if values > MAX_CRITERIA_VALUES:
+        raise ZohoError(
+            "VALUE_LIMIT_EXCEEDED_IN_CRITERIA",
+            f"the number of values provided in the bulk read criteria exceeds the maximum limit of {MAX_CRITERIA_VALUES}",
+            {"max_limit": MAX_CRITERIA_VALUES},
+            status=400,
+        )
+
+
+def _leaves(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict) and isinstance(node.get("group"), list):
+        for part in node["group"]:
+            yield from _leaves(part)
+    elif isinstance(node, dict):
+        yield node  # (a malformed leaf is _criteria's to refuse)
 
 
 def _criteria(node: Any) -> Condition:

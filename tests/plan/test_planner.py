@@ -8,6 +8,7 @@ per status poll and one for the download.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -18,7 +19,7 @@ from coqlkit.language import parse
 from coqlkit.language.ast import Column, FieldRef, In, OrderItem
 from coqlkit.language.render import render
 from coqlkit.plan import Plan, PlanOptions, plan
-from coqlkit.plan.planner import total
+from coqlkit.plan.planner import bulk_obstacle, total
 from coqlkit.plan.prepare import (
     criteria_count,
     has_long_in,
@@ -343,6 +344,42 @@ def test_bulk_read_is_not_offered_where_it_cannot_run(query: str) -> None:
     assert BulkRead not in {type(s) for s in found.steps()}
     with pytest.raises(PlanError, match="cannot run as a bulk read"):
         make(query, rows=250_000, strategy="bulk")
+
+
+def _names(count: int) -> str:
+    return ", ".join(f"'n{i:03d}'" for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("where", "cap"),
+    [
+        # 201 values in one IN (200 is Zoho's cap, whichever way it counts them)
+        (f"Company in ({_names(201)})", "201 values, and a bulk read takes at most 200"),
+        # 150 + 60: each IN under 200, together over it (the cap is per request)
+        (f"Company in ({_names(150)}) or City in ({_names(60)})", "210 values"),
+        # 13 numeric betweens: 13 COQL criteria, 26 bulk-read ones (each a >= and a <=)
+        (
+            " and ".join(f"Annual_Revenue between {i} and {i + 1000000}" for i in range(13)),
+            "26 bulk-read criteria, and a bulk read takes at most 25 (Zoho's CRITERIA_LIMIT_EXCEEDED)",
+        ),
+    ],
+)
+def test_bulk_read_criteria_past_zohos_caps_stay_on_coql(where: str, cap: str) -> None:
+    query = f"select Last_Name from Leads where {where}"
+    found = make(query, rows=250_000, prefer="credits")
+    assert BulkRead not in {type(s) for s in found.steps()}
+    with pytest.raises(PlanError, match=f"cannot run as a bulk read: .*{re.escape(cap)}"):
+        make(query, rows=250_000, strategy="bulk")
+    assert cap in (bulk_obstacle(parse(query), Catalog.demo()) or "")
+
+
+def test_bulk_read_criteria_up_to_zohos_caps_are_a_bulk_read() -> None:
+    """150 + 50 values (200) in 4 INs, 25 comparisons: within both caps."""
+    query = f"select Last_Name from Leads where Company in ({_names(150)}) or City in ({_names(50)})"
+    assert isinstance(make(query, rows=250_000, prefer="credits").root, BulkRead)
+    betweens = " and ".join(f"Annual_Revenue between {i} and {i + 1000000}" for i in range(12))
+    query = f"select Last_Name from Leads where {betweens} and City = 'Pune'"
+    assert isinstance(make(query, rows=250_000, prefer="credits").root, BulkRead)
 
 
 def test_bulk_needs_the_row_count() -> None:

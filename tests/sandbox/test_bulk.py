@@ -100,6 +100,97 @@ def test_pages_follow_next_page_token(api: Api) -> None:
     assert len(ids) == len(set(ids)) == total
 
 
+def test_the_next_page_by_its_token_alone_keeps_the_query(api: Api) -> None:
+    """Zoho's docs ask for the next page with ``{"query": {"page_token": ...}}`` only: the
+    token's job holds the module, fields and criteria."""
+    criteria = {"api_name": "Lead_Status", "comparator": "not_equal", "value": "Junk Lead"}
+    query = {"module": {"api_name": "Leads"}, "fields": ["Last_Name", "Lead_Status"], "criteria": criteria}
+    first = wait(api, create(api, query))
+    assert first["result"]["more_records"] is True
+    ids = [r["id"] for r in rows(api, first["id"])]
+    result = first["result"]
+    while result["more_records"]:
+        job = create(api, {"page_token": result["next_page_token"]})
+        done = wait(api, job)
+        result = done["result"]
+        assert done["query"]["module"] == {"api_name": "Leads"} and result["page"] > 1
+        got = rows(api, job)
+        assert list(got[0]) == ["id", "Last_Name", "Lead_Status"]
+        assert all(r["Lead_Status"] != "Junk Lead" for r in got)
+        ids += [r["id"] for r in got]
+    expected = api.rows("select COUNT(id) from Leads where Lead_Status != 'Junk Lead'")[0]["COUNT(id)"]
+    assert len(ids) == len(set(ids)) == expected
+
+
+def test_a_page_token_never_issued_or_of_another_query_is_refused(api: Api) -> None:
+    reply = api.http.post("/crm/bulk/v8/read", json={"query": {"page_token": "0123abcd"}})
+    assert (reply.status_code, reply.json()["code"]) == (400, "INVALID_DATA")
+    first = wait(api, create(api, {"module": {"api_name": "Leads"}, "fields": ["Last_Name"]}))
+    token = first["result"]["next_page_token"]
+    other = {"module": {"api_name": "Leads"}, "fields": ["Email"], "page_token": token}
+    reply = api.http.post("/crm/bulk/v8/read", json={"query": other})
+    assert (reply.status_code, reply.json()["code"]) == (400, "INVALID_DATA")
+
+
+def _names(count: int) -> list[str]:
+    return [f"n{i:03d}" for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("criteria", "code", "limit"),
+    [
+        (
+            {"api_name": "Company", "comparator": "in", "value": _names(201)},
+            "VALUE_LIMIT_EXCEEDED_IN_CRITERIA",
+            200,
+        ),
+        (  # each IN under 200, together over it: Zoho counts "per request"
+            {
+                "group_operator": "or",
+                "group": [
+                    {"api_name": "Company", "comparator": "in", "value": _names(150)},
+                    {"api_name": "City", "comparator": "in", "value": _names(51)},
+                ],
+            },
+            "VALUE_LIMIT_EXCEEDED_IN_CRITERIA",
+            200,
+        ),
+        (
+            {
+                "group_operator": "and",
+                "group": [
+                    {"api_name": "Annual_Revenue", "comparator": "greater_than", "value": i}
+                    for i in range(26)
+                ],
+            },
+            "CRITERIA_LIMIT_EXCEEDED",
+            25,
+        ),
+    ],
+)
+def test_criteria_past_zohos_caps_are_refused(
+    api: Api, criteria: dict[str, Any], code: str, limit: int
+) -> None:
+    query = {"module": {"api_name": "Leads"}, "fields": ["Last_Name"], "criteria": criteria}
+    reply = api.http.post("/crm/bulk/v8/read", json={"query": query})
+    assert reply.status_code == 400
+    assert (reply.json()["code"], reply.json()["details"]) == (code, {"max_limit": limit})
+
+
+def test_criteria_up_to_zohos_caps_are_taken(api: Api) -> None:
+    group = [
+        {"api_name": "Company", "comparator": "in", "value": _names(150)},
+        {"api_name": "City", "comparator": "in", "value": _names(26)},
+        *({"api_name": "Annual_Revenue", "comparator": "greater_than", "value": i} for i in range(23)),
+    ]  # 25 comparisons, 200 values
+    query = {
+        "module": {"api_name": "Leads"},
+        "fields": ["Last_Name"],
+        "criteria": {"group_operator": "or", "group": group},
+    }
+    wait(api, create(api, query))
+
+
 @pytest.mark.parametrize(
     ("comparator", "value", "check"),
     [
