@@ -254,7 +254,7 @@ def _describe(step: Step) -> tuple[str, list[str]]:
         )
     if isinstance(step, LocalSort):
         keys = ", ".join(f"{k} {'desc' if d else 'asc'}" for k, d in step.keys)
-        return f"local sort by {keys} (the rows are held in memory)", []
+        return f"local sort by {keys} (the rows are held in memory)", [step.why] if step.why else []
     if isinstance(step, LocalSlice):
         parts = [] if step.limit is None else [f"limit {step.limit:,}"]
         parts += [f"offset {step.offset:,}"] if step.offset or step.limit is None else []

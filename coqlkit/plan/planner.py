@@ -5,7 +5,8 @@ The planner is pure: it sends nothing. ``rows`` is what a COUNT probe found (the
 
 - a query that fits one call (≤ 2,000 rows, inside the offset ceiling) is one call;
 - more rows below the 100,000 ceiling: concurrent offset pages, ordered by the query's
-  ORDER BY with ``id`` last so no two pages overlap;
+  ORDER BY with ``id`` last so no two pages overlap (an ORDER BY of 10 fields, COQL's most,
+  has no room for ``id``: the rows are read in id order and sorted here);
 - past the ceiling: keyset windows in id order (with a local sort when the query wanted
   another order), or a bulk-read job when that is cheaper by the options' measure;
 - more than 50 columns: the same scan per group of columns, joined on id (or one bulk read);
@@ -79,6 +80,11 @@ __all__ = ["Plan", "bulk_obstacle", "plan", "total"]
 ID = FieldRef(("id",))
 BY_ID = (OrderItem(ID),)
 BY_ID_DESC = [OrderItem(ID, descending=True)]
+# Why a local sort (EXPLAIN): no quote in it, EXPLAIN wraps it as it wraps COQL.
+NO_ROOM_FOR_ID = (
+    "the ORDER BY has 10 fields, the most COQL takes: no room for id, which keeps pages from "
+    "skipping rows tied on every field, so the rows are read in id order and sorted here"
+)
 # Modules bulk read does not serve (reference §7, bulk-read limitations).
 NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 
@@ -306,7 +312,12 @@ class _Planner:
         candidates: list[Step] = []
         failure: _NoPlan | None = None
         if wanted is not None and _server_ordered(wanted, offset, options):
-            if wide:
+            if not _room_for_id(select) and (wide or wanted > options.page_size):
+                try:
+                    candidates.append(self.untied(select, rows, columns))
+                except _NoPlan as exc:  # (a bulk read may still do)
+                    failure = exc
+            elif wide:
                 candidates.append(self.split(select, rows, columns, ordered=True))
             elif wanted <= options.page_size:
                 candidates.append(self.single(select, wanted, offset, columns, known=known))
@@ -333,6 +344,27 @@ class _Planner:
         if not bulk:  # a part of a column split: its one COQL scan, whatever the strategy
             return candidates[0]
         return self.choose(candidates)
+
+    def untied(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        """An ORDER BY of 10 fields (COQL's most) leaves no room for the ``id`` that makes
+        the order total, and pages (or the scans of a column split) ordered without it can
+        split rows tied on every field differently, skipping some: the rows are read in id
+        order instead (every matching record) and sorted and sliced here."""
+        try:
+            return self.finished(
+                select, columns, self.in_id_order, rows=rows, keep_limit=False, why=NO_ROOM_FOR_ID
+            )
+        except _NoPlan:
+            raise _NoPlan(
+                "an ORDER BY of 10 fields leaves no room for the id that keeps pages from skipping "
+                "tied rows, so the records are read in id order and sorted here; past 100,000 "
+                "records that adds 'id > <last id>' to the WHERE, and this query already has 25 "
+                "criteria: drop a criterion or an ORDER BY field"
+            ) from None
+
+    def in_id_order(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        """Every row of ``select`` (ordered by id) on COQL: pages, keyset windows or a split."""
+        return self.scan(select, rows, columns, bulk=False)
 
     def mirrored(
         self, select: Select, rows: int, wanted: int, offset: int, columns: list[OutputColumn]
@@ -520,6 +552,7 @@ class _Planner:
         rows: int | None,
         keep_limit: bool,
         order_for_limit: bool = False,
+        why: str = "",
     ) -> Step:
         """``fetch`` rows in id order (or no order), then sort and slice them here as the
         query says. ``keep_limit``: the fetch applies the query's LIMIT itself (keyset pages
@@ -534,7 +567,7 @@ class _Planner:
         inner, hidden = _with_sort_columns(select, columns, order)
         inner = replace(inner, order_by=BY_ID if order else (), limit=None)
         step = fetch(inner, rows, self.columns(inner))
-        return self.finish(step, order, limit, offset, columns, hidden)
+        return self.finish(step, order, limit, offset, columns, hidden, why)
 
     def finish(
         self,
@@ -544,13 +577,13 @@ class _Planner:
         offset: int,
         columns: list[OutputColumn],
         hidden: bool,
+        why: str = "",
     ) -> Step:
         """Sort (unless the rows already come in that order), slice, drop the hidden columns."""
         est = step.estimate
         if order and not (order == list(BY_ID) and _is_id_ordered(step)):
-            step = LocalSort(
-                step.columns, _local(est.rows, est.rows_bound), step, _sort_keys(order, step.columns)
-            )
+            keys = _sort_keys(order, step.columns)
+            step = LocalSort(step.columns, _local(est.rows, est.rows_bound), step, keys, why)
         if limit is not None or offset:
             kept = _wanted(est.rows, limit, offset)
             bound = est.rows_bound if est.rows is not None else "at most"
@@ -695,6 +728,12 @@ def _with_id(select: Select) -> list[OrderItem]:
     if not any(o.expr == ID for o in items) and len(items) < MAX_ORDER_BY:
         items.append(OrderItem(ID))
     return items
+
+
+def _room_for_id(select: Select) -> bool:
+    """The ORDER BY has ``id`` already, or room to add it (fewer than 10 fields)."""
+    items = list(select.order_by)
+    return any(o.expr == ID for o in items) or len(items) < MAX_ORDER_BY
 
 
 def _with_group_keys(select: Select) -> list[OrderItem]:

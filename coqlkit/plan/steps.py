@@ -288,9 +288,11 @@ class _Local(Step):
 
 @dataclass(frozen=True)
 class LocalSort(_Local):
-    """ORDER BY done here: the rows are held in memory and sorted (``keys``: column, descending)."""
+    """ORDER BY done here: the rows are held in memory and sorted (``keys``: column, descending;
+    ``why``: a reason EXPLAIN gives when the server could have sorted but must not)."""
 
     keys: tuple[tuple[str, bool], ...] = ()
+    why: str = ""
 
     @property
     def name(self) -> str:

@@ -303,6 +303,48 @@ def test_groups_past_the_ceiling_are_refused() -> None:
         make("select City, COUNT(id) from Leads group by City limit 10 offset 99995")
 
 
+TEN_FIELDS = "Last_Name, First_Name, Company, City, State, Zip_Code, Country, Lead_Source, Industry"
+
+
+def test_ten_order_by_fields_over_several_pages_read_in_id_order_and_sort_here() -> None:
+    """No room for id after 10 ORDER BY fields: pages in id order, the ORDER BY done here."""
+    found = make(f"select Last_Name from Leads order by {TEN_FIELDS}, Lead_Status limit 3000", rows=9_000)
+    assert kinds(found) == ["LocalProject", "LocalSlice", "LocalSort", "OffsetPages"]
+    pages = found.steps()[-1]
+    assert isinstance(pages, OffsetPages) and render(pages.query).endswith("order by id asc")
+    assert len(pages.pages) == 5  # every matching record, not the 3,000 of the LIMIT
+    sort = found.steps()[2]
+    assert isinstance(sort, LocalSort) and len(sort.keys) == 10 and "no room for id" in sort.why
+
+
+def test_ten_order_by_fields_in_one_call_or_with_id_stay_on_the_server() -> None:
+    one = make(f"select Last_Name from Leads order by {TEN_FIELDS}, Lead_Status limit 2000", rows=9_000)
+    assert isinstance(one.root, SingleCall) and "Lead_Status asc limit 2000" in render(one.root.query)
+    with_id = make(f"select Last_Name from Leads order by {TEN_FIELDS}, id", rows=9_000)
+    assert isinstance(with_id.root, OffsetPages) and render(with_id.root.query).endswith(
+        "Industry asc, id asc"
+    )
+
+
+def test_ten_order_by_fields_in_a_column_split_read_in_id_order() -> None:
+    """The scans of a column split must pick the same rows: with no room for id, even a
+    LIMIT that fits one call each could split tied rows differently between them."""
+    found = make(f"select * from Leads order by {TEN_FIELDS}, Lead_Status limit 10", 9_000, wide_catalog())
+    assert kinds(found)[:3] == ["LocalSlice", "LocalSort", "ColumnSplit"]
+    split = found.steps()[2]
+    assert all(
+        render(p.query).endswith("order by id asc") for p in split.children if isinstance(p, OffsetPages)
+    )
+
+
+def test_ten_order_by_fields_past_the_ceiling_with_25_criteria() -> None:
+    where = " and ".join(f"No_of_Employees != {i}" for i in range(25))
+    query = f"select Last_Name from Leads where {where} order by {TEN_FIELDS}, Lead_Status limit 3000"
+    with pytest.raises(PlanError, match="ORDER BY of 10 fields leaves no room for the id"):
+        make(query, rows=250_000, strategy="coql")
+    assert isinstance(make(query, rows=250_000).steps()[-1], BulkRead)  # what can read it
+
+
 # ---- choosing ------------------------------------------------------------------------------------
 
 
