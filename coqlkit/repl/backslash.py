@@ -1,0 +1,420 @@
+"""The shell's backslash (and dot) commands: ``\\dt``, ``\\d``, ``\\x``, ``\\set``,
+``\\o``, ``\\i``, ``\\e``, ``\\export``... one ``cmd_*`` method each, named by the
+handler in :data:`~coqlkit.repl.commands.REGISTRY`; with the editor ``\\e`` opens.
+
+:class:`_Commands` is the part of :class:`~coqlkit.repl.shell.Shell` that runs them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import fnmatch
+import os
+import shlex
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+import pyarrow as pa
+
+from coqlkit import export
+from coqlkit.api import Connection, Result
+from coqlkit.errors import CoqlError
+from coqlkit.language.split import code_only
+from coqlkit.repl import output
+from coqlkit.repl.commands import find, help_text
+from coqlkit.repl.encoding import NotUtf8, decode, read_file
+from coqlkit.repl.params import _as_coql, parse_value
+from coqlkit.repl.results import _Results
+from coqlkit.repl.statements import Where, _complete
+
+__all__ = ["MAX_INCLUDE_DEPTH"]
+
+#: The formats ``\\x`` turns on (``\\x off`` leaves them).
+_EXPANDED = ("vertical", "auto")
+
+#: How deep ``\\i`` may nest (a file that runs itself stops here instead of recursing forever).
+MAX_INCLUDE_DEPTH = 16
+
+
+class _Commands(_Results):
+    """The commands of :class:`~coqlkit.repl.shell.Shell` (which sets what is declared here,
+    and runs statements: ``\\i`` and ``\\e`` run theirs through it)."""
+
+    label: str
+    connect_profile: Callable[[str], Connection]
+    editor: Callable[[str], str]
+    edit_file: Callable[[Path], None]
+    _unexpanded: str
+    strict: bool
+    last: str | None
+    last_params: dict[str, Any]
+    failed_since: bool
+    metadata_changed: bool
+    prefill: str
+    accept_prefill: bool
+    _depth: int
+    buffer: str
+    buffer_taken: bool
+    _word: str
+
+    if TYPE_CHECKING:  # the shell's own
+
+        def execute(self, text: str, *, source: str | None = None) -> int: ...
+
+        def _explain(self, query: str, *, analyze: bool, where: Where | None = None) -> int: ...
+
+        def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None: ...
+
+        def _confirmed(self, result: Result) -> bool: ...
+
+    def _command(self, line: str) -> int:
+        word, _, arg = line.partition(" ")
+        command = find(word)
+        if command is None and word.rstrip(";").lower() in ("quit", "exit"):
+            command = find("\\q")
+        if command is None:
+            self._message(f"unknown command {word}: \\? lists the commands")
+            return 2
+        self._word = word
+        handler: Callable[[str], int | None] = getattr(self, f"cmd_{command.handler}")
+        return handler(arg.strip()) or 0
+
+    def cmd_help(self, arg: str) -> int:
+        self._emit(help_text())
+        return 0
+
+    def cmd_tables(self, arg: str) -> int:
+        modules = self.conn.modules()
+        rows = [
+            {
+                "module": m.api_name,
+                "label": m.label or m.singular_label,
+                "custom": m.generated_type == "custom",
+            }
+            for m in modules
+            if _matches(m.api_name, arg)
+        ]
+        self._table(rows, ["module", "label", "custom"])
+        return 0
+
+    def cmd_describe(self, arg: str, *, values: bool = False) -> int:
+        if not arg:
+            return self.cmd_tables("")
+        try:
+            fields = self.conn.fields(arg)
+        except CoqlError as exc:
+            if exc.code != "INVALID_MODULE":
+                raise
+            names = [m.api_name for m in self.conn.modules()]
+            same = [n for n in names if n.lower() == arg.lower()]
+            close = same or difflib.get_close_matches(arg, names, n=1, cutoff=0.6)
+            hint = f"\n  hint: did you mean {close[0]}?" if close else "\n  hint: \\dt lists the modules"
+            self._message(f"{exc}{hint}")
+            return 1
+        rows = []
+        for f in fields:
+            row: dict[str, Any] = {
+                "field": f.api_name,
+                "label": f.label or "",
+                "type": f.data_type,
+                "lookup": f.lookup_module or "",
+                "filterable": "yes" if f.filterable else "no",
+            }
+            if values:
+                row["values"] = ", ".join(f.picklist_values) if f.picklist_values else ""
+            rows.append(row)
+        names = ["field", "label", "type", "lookup", "filterable"] + (["values"] if values else [])
+        self._table(rows, names)
+        return 0
+
+    def cmd_describe_plus(self, arg: str) -> int:
+        return self.cmd_describe(arg, values=True)
+
+    def cmd_explain(self, arg: str) -> int:
+        return self._explain(arg.rstrip(";"), analyze=False)
+
+    def cmd_explain_analyze(self, arg: str) -> int:
+        return self._explain(arg.rstrip(";"), analyze=True)
+
+    def cmd_mode(self, arg: str) -> int:
+        if not arg:
+            self._message(
+                f"format: {self.fmt} (one of: {', '.join(output.format_names()[:8])}, or a tabulate style)"
+            )
+            return 0
+        self.fmt = output.resolve_format(arg)
+        self._message(f"format: {self.fmt}")
+        return 0
+
+    def cmd_expanded(self, arg: str) -> int:
+        """``\\x on`` (or ``auto``) from any format; ``\\x off`` back to the format it came
+        from (``csv`` after ``\\T csv``), not always ``table``."""
+        choice = arg.lower()
+        if choice in ("", "toggle"):
+            choice = "off" if self.fmt == "vertical" else "on"
+        if choice not in ("on", "off", "auto"):
+            self._message("\\x takes on, off or auto")
+            return 2
+        expanded = self.fmt in _EXPANDED
+        if choice == "off":
+            self.fmt = self._unexpanded if expanded else self.fmt
+        else:
+            self._unexpanded = self._unexpanded if expanded else self.fmt
+            self.fmt = "vertical" if choice == "on" else "auto"
+        self._message(f"format: {self.fmt}")
+        return 0
+
+    def cmd_timing(self, arg: str) -> int:
+        choice = arg.lower()
+        if choice not in ("", "on", "off"):
+            self._message("\\timing takes on or off")
+            return 2
+        self.timing = (not self.timing) if not choice else choice == "on"
+        self._message(f"timing {'on' if self.timing else 'off'}")
+        return 0
+
+    def cmd_strict(self, arg: str) -> int:
+        choice = arg.lower()
+        if choice not in ("", "on", "off"):
+            self._message("\\strict takes on or off")
+            return 2
+        self.strict = (not self.strict) if not choice else choice == "on"
+        what = "queries with warnings are refused" if self.strict else "queries with warnings run"
+        self._message(f"strict {'on' if self.strict else 'off'}: {what}")
+        return 0
+
+    def cmd_credits(self, arg: str) -> int:
+        left = self.conn.credits_remaining
+        tail = f"; {left:,} left today" if left is not None else "; Zoho has not said how many are left today"
+        used = self.conn.credits_used
+        self._message(f"{used:,} credit{'' if used == 1 else 's'} used this session{tail}")
+        return 0
+
+    def cmd_refresh(self, arg: str) -> int:
+        catalog = self.conn.refresh_metadata()
+        self.metadata_changed = True
+        self._message(f"metadata refreshed: {len(catalog)} modules")
+        return 0
+
+    def cmd_profile(self, arg: str) -> int:
+        if not arg:
+            self._message(f"connected to {self.label or 'the org'}; \\profile NAME switches")
+            return 0
+        new = self.connect_profile(arg)
+        old, self.conn = self.conn, new
+        old.close()
+        self.label = arg
+        self.metadata_changed = True
+        self._message(f"connected to profile {arg}")
+        return 0
+
+    def cmd_export(self, arg: str) -> int:
+        if not arg:
+            self._message(
+                "\\export FILE: the format follows the extension (.parquet, .csv, .json, .jsonl, .arrow)"
+            )
+            return 2
+        if self.last is None:
+            self._message("no query to export yet: run one first")
+            return 2
+        target = Path(os.path.expanduser(arg))
+        kind = self._export_kind(target)
+        if kind is None:
+            return 2
+        export.check_target(target, mkdir=self.mkdir)
+        started = time.perf_counter()
+        kept = self.kept
+        if kept is not None and (kept.text, kept.params) == (self.last, self.last_params):
+            batches = kept.table.to_batches() or [export.empty_batch(kept.table.schema)]
+            rows = self._write(batches, kept.table.schema, target, kind)
+            how = (
+                "the rows of the last query that ran, kept"
+                if self.failed_since
+                else "the rows of the last query, kept"
+            )
+            self._wrote(rows, target, how, 0, 0, started)
+            return 0
+        # Not kept (too many rows, not read to the end, or only explained): run it again,
+        # with the parameters it had then, and say what that costs.
+        result = self._plan(self.last, self.last_params, None)
+        if result is None:
+            return 1
+        estimate = result.plan.estimate
+        self._message(
+            f"\\export runs the last query{' that did not fail' if self.failed_since else ''} again "
+            f"({self.unkept}): about {estimate.calls:,} "
+            f"call{'s' if estimate.calls != 1 else ''}, {estimate.credits:,} credit{'s' if estimate.credits != 1 else ''}"
+        )
+        if not self._confirmed(result):
+            return 0
+        return self._export_result(result, target, kind, started)
+
+    def cmd_output(self, arg: str) -> int:
+        """``\\o FILE``: results go to FILE (created or emptied at once, as psql does), each
+        statement's output added when it ends well: FILE holds whole statements' output
+        only, whatever stops the shell; a failed write (a full disk) cuts it back to them."""
+        status = self._end_output()
+        if not arg:
+            self._message("results go to the screen")
+            return status
+        path = Path(os.path.expanduser(arg))
+        if path.exists() and not path.is_file() and not path.is_dir():  # /dev/null, a FIFO: as it is
+            self.sink, self.sink_path = open(path, "w", encoding="utf-8"), path  # noqa: SIM115 - till \o
+            self._message(f"results go to {path}")
+            return status
+        file = export.PiecewiseText(path)  # TargetError (a directory...): said by execute, naming FILE
+        self.sink, self.sink_path, self._output = cast(TextIO, file), path, file
+        self._message(f"results go to {path}")
+        return status
+
+    def cmd_include(self, arg: str) -> int:
+        if not arg:
+            self._message("\\i FILE")
+            return 2
+        path = Path(os.path.expanduser(arg))
+        try:
+            text = decode(path.read_bytes(), arg)
+        except OSError as exc:
+            self._message(f"cannot read {path}: {exc.strerror}")
+            return 2
+        except NotUtf8 as exc:
+            self._message(f"{exc}\nnothing of {arg} was run")
+            return 2
+        if self._depth >= MAX_INCLUDE_DEPTH:
+            self._message(f"\\i {path}: files run inside each other {MAX_INCLUDE_DEPTH} deep; stopping")
+            return 2
+        self._depth += 1
+        buffer, self.buffer = self.buffer, ""  # the file's own statements, not one it interrupted
+        try:
+            return self.execute(text, source=arg)
+        finally:
+            self._depth -= 1
+            self.buffer = buffer
+
+    def cmd_set(self, arg: str) -> int:
+        if self._word.lower() == ".parameter":  # sqlite3's: .parameter set :NAME VALUE, unset, list, clear
+            verb, _, rest = arg.partition(" ")
+            verb = verb.lower()
+            if verb == "set":
+                arg = rest.strip()
+                if not arg:
+                    self._message(".parameter set :NAME VALUE")
+                    return 2
+            elif verb == "unset":
+                return self.cmd_unset(rest.strip())
+            elif verb in ("list", ""):
+                arg = ""
+            elif verb == "clear":
+                self.params.clear()
+                self._message("no parameters set")
+                return 0
+            elif verb in ("init", "load", "save"):
+                self._message(f".parameter {verb}: coqlkit's .parameter takes set, unset, list and clear")
+                return 2
+        if not arg:
+            if not self.params:
+                self._message("no parameters set: \\set NAME VALUE")
+            for name, value in sorted(self.params.items()):
+                self._message(f":{name} = {_as_coql(value)}")
+            return 0
+        name, _, value = arg.partition(" ")
+        name = name.lstrip(":")
+        if not name.isidentifier() or not value.strip():
+            self._message("\\set NAME VALUE (NAME is what :NAME stands for in queries)")
+            return 2
+        self.params[name] = parse_value(value)
+        self._message(f":{name} = {_as_coql(self.params[name])}")
+        return 0
+
+    def cmd_unset(self, arg: str) -> int:
+        if self.params.pop(arg.lstrip(":"), None) is None:
+            self._message(f"no parameter :{arg.lstrip(':')}")
+            return 2
+        return 0
+
+    def cmd_edit(self, arg: str) -> int:
+        if arg:  # the file itself, in place (created if missing), then what it holds runs
+            path = Path(os.path.expanduser(arg))
+            created = not path.exists()
+            if created:
+                path.touch()
+            self.edit_file(path)
+            edited = read_file(path).strip() if path.exists() else ""
+            if created and not edited:
+                path.unlink(missing_ok=True)
+                self._message(f"{path}: nothing saved")
+                return 0
+        elif self.buffer:  # in the middle of a statement: that statement, as psql's \e edits its buffer
+            edited = self.editor(self.buffer).strip()
+            self.buffer_taken = True
+        else:
+            edited = self.editor((self.last + ";") if self.last else "").strip()
+        if self.interactive:  # back to the prompt: run at once if it is a whole statement
+            self.prefill = edited
+            self.accept_prefill = bool(code_only(edited).strip()) and _complete(edited)
+            return 0
+        return self.execute(edited, source=arg or None) if edited else 0
+
+    def cmd_quit(self, arg: str) -> int:
+        self.done = True
+        return 0
+
+    def _table(self, rows: list[dict[str, Any]], names: list[str]) -> None:
+        """The org's metadata (``\\dt``, ``\\d``) in the current format, never cut: ``\\d+``
+        is asked for to see every picklist value. In a table its values wrap, on rows of
+        their own, at ``max_column_width`` (a picklist's whole list made it hundreds of
+        characters wide); CSV, JSON and ``vertical`` keep each list whole."""
+        fmt = output.resolve_format(self.fmt)
+        if "values" in names and fmt not in output.MACHINE_FORMATS and fmt != "vertical":
+            width = self.config.max_column_width
+            rows = [
+                {**(row if not index else dict.fromkeys(row, "")), "values": line}
+                for row in rows
+                for index, line in enumerate(output.wrap_list(row["values"], width))
+            ]
+        table = pa.Table.from_pylist(
+            rows, schema=pa.schema([(n, pa.string() if n != "custom" else pa.bool_()) for n in names])
+        )
+        config = dataclasses.replace(self.config, max_column_width=0)
+        rendered = output.render(table, config=config, fmt=self.fmt, capped=False)
+        self._emit(rendered.screen)
+
+
+def _matches(name: str, pattern: str) -> bool:
+    """``\\dt PATTERN``: a glob as psql takes (``Lead*``), else a part of the name; any case.
+
+    >>> _matches("Sales_Orders", "orders"), _matches("Sales_Orders", "*_orders"), _matches("Leads", "L?ad")
+    (True, True, False)
+    """
+    name, pattern = name.lower(), pattern.lower()
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(name, pattern)
+    return pattern in name
+
+
+def _edit(text: str) -> str:
+    """``text`` edited in ``$VISUAL`` / ``$EDITOR`` (vi when neither is set)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".coql", delete=False, encoding="utf-8") as fh:
+        fh.write(text)
+        name = fh.name
+    try:
+        _edit_file(Path(name))
+        return read_file(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _edit_file(path: Path) -> None:
+    """The file at ``path`` edited in place in ``$VISUAL`` / ``$EDITOR`` (vi when neither is set)."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    subprocess.run([*shlex.split(editor), str(path)], check=False)
+
+
+def _edit_through(editor: Callable[[str], str], path: Path) -> None:
+    """The file at ``path`` edited in place by a text-to-text ``editor``."""
+    path.write_text(editor(path.read_text(encoding="utf-8")), encoding="utf-8")
