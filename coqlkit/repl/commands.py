@@ -2,7 +2,7 @@
 
 Every command is in :data:`REGISTRY`, which ``\\?`` lists and the README's command table
 mirrors (a test checks that they agree). A command takes the rest of its line as its
-argument; the handlers live in :mod:`coqlkit.repl.shell`.
+argument; the handlers live in :mod:`coqlkit.repl.backslash` (methods of the shell).
 """
 
 from __future__ import annotations
