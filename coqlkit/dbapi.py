@@ -12,12 +12,21 @@ JupySQL, SQL clients.
     cur.execute("select Last_Name, Annual_Revenue from Leads where Lead_Status = :status",
                 {"status": "Contacted"})
     cur.description[1][:2]                       # ('Annual_Revenue', 'currency'), == dbapi.NUMBER
-    cur.fetchmany(10)                            # tuples of Python values
+    cur.fetchmany(10)                            # [('Chavez', Decimal('454000.00')), ...]
 
-Rows stream: ``fetchone``/``fetchmany`` read pages as they are needed. ``rowcount`` is the
-count the plan knows (the COUNT probe's) or -1. COQL reads only: there are no
-transactions, ``commit()`` does nothing, ``rollback()`` and anything but SELECT raise
-:class:`NotSupportedError`. Every exception here is a PEP 249 class and a
+The columns (``description``, the rows, ``fetch_arrow_table()``) are the SELECT list, in the
+order written: a record's ``id`` is there only where the query selects it (``*`` includes
+it, as its first column), unlike :meth:`coqlkit.Result.to_arrow`, which puts ``id`` first.
+
+Rows stream: ``fetchone``/``fetchmany`` read the first page alone, and the pages after it
+(concurrently) only once more rows are asked for; ``fetchall`` and ``fetch_arrow_table``
+read at full speed from the start. ``rowcount`` is the count the plan knows (the COUNT
+probe's), the rows read once the result has ended, or -1. A fetch that failed or was
+interrupted (Ctrl-C) leaves the result unfinished: the fetches after it raise, until the
+query is executed again. COQL reads only: there are no transactions, ``commit()`` does
+nothing, ``rollback()``, ``executemany()`` and a statement that writes (``insert``,
+``update``, ``delete``...) raise :class:`NotSupportedError`; other text that is not a COQL
+SELECT is a :class:`ProgrammingError`. Every exception here is a PEP 249 class and a
 :class:`coqlkit.CoqlError`, with the original error as its ``__cause__``.
 """
 
@@ -29,19 +38,24 @@ import datetime as dt
 import inspect
 import re
 import time
+import types
 import typing
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from coqlkit import errors as _errors
+from coqlkit.api import AsyncResult, Result, connect_async
 from coqlkit.api import Connection as _ApiConnection
-from coqlkit.api import Result, connect_async
 from coqlkit.api import connect as _connect
 from coqlkit.api import warn_about as _warn_about
+from coqlkit.execute import execute as _execute
+from coqlkit.language import parse as _parse
+from coqlkit.language.ast import Column, FieldRef, Star
 from coqlkit.plan import PlanOptions
+from coqlkit.plan.planner import Plan
 
 __all__ = [
     "BINARY",
@@ -326,9 +340,16 @@ class Connection:
 
 _WRITE = re.compile(r"^\s*(insert|update|delete|upsert|merge|create|drop|alter|truncate|replace)\b", re.I)
 
+_Row = tuple[Any, ...]
+
+
+def _closed_midway() -> InterfaceError:
+    return InterfaceError("the cursor was closed while its rows were being read")
+
 
 class Cursor:
-    """A PEP 249 cursor: ``execute`` plans a query; the fetches stream its rows."""
+    """A PEP 249 cursor: ``execute`` plans a query; the fetches stream its rows, which hold
+    the SELECT list's columns in the order written."""
 
     arraysize = 1
 
@@ -337,13 +358,24 @@ class Cursor:
         self.description: tuple[tuple[Any, ...], ...] | None = None
         self.rowcount = -1
         self.result: Result | None = None
-        self._rows: Iterator[tuple[Any, ...]] | None = None
-        self._reader: pa.RecordBatchReader | None = None
+        self._picked: tuple[int, ...] | None = None  # the SELECT list, as columns of the result
+        self._source: Iterator[pa.RecordBatch] | None = None  # the batches not yet read (a generator)
+        self._started = self._ended = False
+        self._batch: pa.RecordBatch | None = None  # the batch being fetched, and its rows
+        self._rows: list[_Row] = []
+        self._offset = 0  # the rows of the batch already fetched
+        self._rows_read = 0  # rows read from the result so far
+        self._broken: BaseException | None = None  # what interrupted the read
         self._closed = False
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        while (row := self.fetchone()) is not None:
-            yield row
+    def __iter__(self) -> Cursor:
+        return self
+
+    def __next__(self) -> _Row:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
 
     def __enter__(self) -> Cursor:
         return self
@@ -356,10 +388,16 @@ class Cursor:
         self._closed = True
 
     def _reset(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-        self._rows = self._reader = self.result = None
+        self._stop()
+        self.result, self._picked, self._broken = None, None, None
+        self._started = self._ended = False
+        self._batch, self._rows, self._offset, self._rows_read = None, [], 0, 0
         self.description, self.rowcount = None, -1
+
+    def _stop(self) -> None:
+        """Stop reading (the calls in flight are cancelled)."""
+        source, self._source = self._source, None
+        _close(source)
 
     def _open(self) -> None:
         if self._closed:
@@ -384,7 +422,8 @@ class Cursor:
         with _translated():
             self.result = self.connection.api._query(operation, dict(parameters or {}))
         _warn_about(self.result.aio, stacklevel=2)  # at the caller of execute()
-        self.description = _description(self.result.schema)
+        self._picked = _select_list(self.result.plan, operation)
+        self.description = _description(self.result.schema, self._picked)
         # The COUNT probe's figure when the plan knows it exactly; a LIMIT is only a bound.
         estimate = self.result.plan.estimate
         rows = estimate.rows if estimate.rows_bound == "exact" else None
@@ -394,56 +433,116 @@ class Cursor:
     def executemany(self, operation: str, seq_of_parameters: Sequence[Mapping[str, Any]]) -> None:
         raise NotSupportedError("COQL reads only: executemany has nothing to do")
 
-    def _next_rows(self) -> Iterator[tuple[Any, ...]]:
+    # ---- fetching ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _fetching(self, *, lazy: bool) -> Iterator[tuple[int, ...]]:
+        """Around a fetch: the result's stream started (``lazy``: its first page alone until
+        more is asked for), and anything that breaks the fetch off remembered, so that the
+        fetches after it raise instead of passing an unfinished result for a finished one.
+        Gives the columns to fetch."""
+        self._open()
         if self.result is None:
             raise InterfaceError("no query: call execute() first")
-        if self._rows is None:
-            self._reader = self.result.record_batches()
-            self._rows = self._stream(self._reader)
-        return self._rows
+        if self._broken is not None:
+            raise self._interrupted() from self._broken
+        if self._picked is None:  # a result set by hand
+            self._picked = _select_list(self.result.plan, self.result.text)
+        if not self._started:
+            self._started = True
+            api = self.connection.api
+            self._source = api._loop.iterate(_batches(self.result.aio, lazy=lazy))
+        try:
+            yield self._picked
+        except BaseException as exc:  # an error, Ctrl-C: rows may have been taken, not returned
+            self._broken, self.rowcount = exc, -1
+            self._batch, self._rows, self._offset = None, [], 0
+            self._stop()
+            raise
 
-    def _stream(self, reader: pa.RecordBatchReader) -> Iterator[tuple[Any, ...]]:
-        names = reader.schema.names
-        seen = 0
-        with _translated():
-            for batch in reader:
-                columns = [batch.column(n).to_pylist() for n in names]
-                seen += batch.num_rows
-                yield from zip(*columns, strict=True)
-        self.rowcount = seen
+    def _interrupted(self) -> Error:
+        cause = self._broken
+        if isinstance(cause, KeyboardInterrupt):
+            what = "Ctrl-C"
+        else:
+            what = ": ".join([type(cause).__name__, *str(cause).splitlines()[:1]])
+        kind = type(cause) if isinstance(cause, DatabaseError) else InterfaceError
+        return kind(
+            f"the result was interrupted ({what}); execute the query again to read its rows",
+            code="RESULT_INTERRUPTED",
+        )
 
-    def fetchone(self) -> tuple[Any, ...] | None:
-        self._open()
-        return next(self._next_rows(), None)
+    def _next_batch(self) -> pa.RecordBatch | None:
+        """The next batch read (None: the result has ended, and ``rowcount`` is its rows)."""
+        source = self._source
+        if source is None and self._ended:
+            return None
+        try:
+            with _translated():
+                batch: pa.RecordBatch | None = None if source is None else next(source, None)
+        except Exception as exc:
+            if self._source is source and not self.connection.closed:
+                raise
+            raise _closed_midway() from exc  # the calls were cancelled, the stream closed there
+        if source is None or self._source is not source:
+            # Closed (or executed again) by another thread while this one was reading: an
+            # interruption, not the end of the rows.
+            _close(source)  # here: the other thread left it to the one reading it
+            raise _closed_midway()
+        if batch is None:
+            self._source, self._ended = None, True
+            self.rowcount = self._rows_read
+            return None
+        self._rows_read += batch.num_rows
+        return batch
 
-    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
-        self._open()
-        rows = self._next_rows()
-        out = []
-        for _ in range(self.arraysize if size is None else size):
-            row = next(rows, None)
-            if row is None:
-                break
-            out.append(row)
+    def _at_hand(self, picked: tuple[int, ...]) -> bool:
+        """Rows to fetch at hand, reading a batch if need be (False: the result has ended)."""
+        while self._offset >= len(self._rows):
+            batch = self._next_batch()
+            if batch is None:
+                return False
+            self._batch, self._rows, self._offset = batch, _tuples(batch, picked), 0
+        return True
+
+    def fetchone(self) -> _Row | None:
+        with self._fetching(lazy=True) as picked:
+            if not self._at_hand(picked):
+                return None
+            self._offset += 1
+            return self._rows[self._offset - 1]
+
+    def fetchmany(self, size: int | None = None) -> list[_Row]:
+        wanted = self.arraysize if size is None else size
+        out: list[_Row] = []
+        with self._fetching(lazy=True) as picked:
+            while len(out) < wanted and self._at_hand(picked):
+                taken = self._rows[self._offset : self._offset + wanted - len(out)]
+                self._offset += len(taken)
+                out += taken
         return out
 
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        self._open()
-        return list(self._next_rows())
+    def fetchall(self) -> list[_Row]:
+        with self._fetching(lazy=False) as picked:
+            out = self._rows[self._offset :]
+            self._offset = len(self._rows)
+            while (batch := self._next_batch()) is not None:
+                out += _tuples(batch, picked)
+        return out
 
     def fetch_arrow_table(self) -> pa.Table:
-        """The rest of the rows as a ``pyarrow.Table`` (all of them, if none was fetched)."""
-        self._open()
-        if self.result is None:
-            raise InterfaceError("no query: call execute() first")
-        if self._rows is None:
-            with _translated():
-                return self.result.to_arrow()
-        rest = self.fetchall()
-        names = [d[0] for d in self.description or ()]
-        return pa.Table.from_pylist(
-            [dict(zip(names, r, strict=True)) for r in rest], schema=self.result.schema
-        )
+        """The rest of the rows as a ``pyarrow.Table`` (all of them, if none was fetched),
+        with the columns of ``description``; the cursor has no rows left after it."""
+        with self._fetching(lazy=False) as picked:
+            assert self.result is not None
+            schema = pa.schema([self.result.schema.field(i) for i in picked])
+            parts = []
+            if self._batch is not None and self._offset < len(self._rows):
+                parts.append(_columns(self._batch.slice(self._offset), picked, schema))
+            self._offset = len(self._rows)
+            while (batch := self._next_batch()) is not None:
+                parts.append(_columns(batch, picked, schema))
+            return pa.Table.from_batches(parts, schema=schema)
 
     def setinputsizes(self, sizes: Any) -> None:
         """Does nothing (PEP 249 allows it)."""
@@ -452,12 +551,89 @@ class Cursor:
         """Does nothing (PEP 249 allows it)."""
 
 
-def _description(schema: pa.Schema) -> tuple[tuple[Any, ...], ...]:
-    """(name, type_code, display_size, internal_size, precision, scale, null_ok) per column;
-    ``type_code`` is the Zoho data type (``aggregate`` for COUNT/SUM/AVG, ``id`` for ids),
-    equal to the type object of its values' Arrow type."""
+def _close(source: Iterator[pa.RecordBatch] | None) -> None:
+    """Stop a stream of batches (its calls in flight cancelled), unless another thread is
+    reading it: that thread closes it when its read returns (see ``Cursor._next_batch``)."""
+    if isinstance(source, types.GeneratorType) and not source.gi_running:
+        # ValueError: the other thread started reading it meanwhile; RuntimeError: the
+        # connection, closing in another thread, is closing its streams itself.
+        with contextlib.suppress(ValueError, RuntimeError):
+            source.close()
+
+
+async def _batches(result: AsyncResult, *, lazy: bool) -> AsyncGenerator[pa.RecordBatch, None]:
+    """The result's batches, as :meth:`AsyncResult.batches` reads them; ``lazy``: each scan
+    asks for its first page alone until a second batch is wanted (``fetchone`` on a big
+    result spends one page, not a window of them)."""
+    if not lazy or result._table is not None or result._started:
+        source = result.batches()  # as fast as it goes; or the rows kept, or RESULT_CONSUMED
+    else:
+        result.connection._open()
+        result._started = True
+        client = result.connection.client
+        source = _execute(result.plan, client, tz=result.tz, stats=result.stats, lazy=True)
+    with result.connection._stale_metadata(result.plan.select.module):
+        async with contextlib.aclosing(source):
+            async for batch in source:
+                yield batch
+
+
+def _tuples(batch: pa.RecordBatch, picked: tuple[int, ...]) -> list[_Row]:
+    """The rows of ``batch``, the columns ``picked`` (by position: names may repeat)."""
+    return list(zip(*(batch.column(i).to_pylist() for i in picked), strict=True))
+
+
+def _columns(batch: pa.RecordBatch, picked: tuple[int, ...], schema: pa.Schema) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([batch.column(i) for i in picked], schema=schema)
+
+
+_ID = FieldRef(("id",))
+
+
+def _select_list(plan: Plan, text: str | None) -> tuple[int, ...]:
+    """The columns of the SELECT list, in the order written, as positions in the plan's
+    result: a record query's result has ``id`` first, then the other columns (an ``id``
+    selected by itself is that same first column). ``id`` is in the list where the query
+    selects it, or where a ``*`` that does not exclude it starts."""
+    select = plan.select  # its * expanded, without id
+    if select.aggregates or select.group_by:
+        return tuple(range(len(plan.columns)))
+    picked: list[int] = []
+    following = 1
+    for item in select.columns:
+        if isinstance(item, Column) and item.expr == _ID and item.alias is None:
+            picked.append(0)
+        else:
+            picked.append(following)
+            following += 1
+    if following != len(plan.columns):  # pragma: no cover - the planner's columns are these
+        return tuple(range(len(plan.columns)))
+    star = _star_position(text)
+    if star is not None and 0 not in picked:
+        picked.insert(star, 0)
+    return tuple(picked)
+
+
+def _star_position(text: str | None) -> int | None:
+    """Where the first ``*`` of the query's SELECT list starts among its columns once
+    expanded (None: no ``*``, or one that excludes ``id``)."""
+    if text is None or "*" not in text:
+        return None
+    seen: set[object] = set()
+    for item in _parse(text).columns:
+        if isinstance(item, Star):
+            return None if _ID in item.exclude else len(seen)
+        seen.add(item.expr)  # a column written twice is selected once
+    return None
+
+
+def _description(schema: pa.Schema, picked: Sequence[int]) -> tuple[tuple[Any, ...], ...]:
+    """(name, type_code, display_size, internal_size, precision, scale, null_ok) per column
+    ``picked``; ``type_code`` is the Zoho data type (``aggregate`` for COUNT/SUM/AVG, ``id``
+    for ids), equal to the type object of its values' Arrow type."""
     out = []
-    for field in schema:
+    for index in picked:
+        field = schema.field(index)
         meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
         code = meta.get("zoho.data_type", "text")
         if meta.get("zoho.aggregate") in ("COUNT", "SUM", "AVG"):  # COUNT(id) is a number

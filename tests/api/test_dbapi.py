@@ -96,10 +96,10 @@ def test_execute_and_fetch(db: dbapi.Connection, oracle: sqlite3.Connection) -> 
     expected = count(oracle, "Lead_Source = 'Chat'")
     assert cur.rowcount == expected  # the COUNT probe's figure
     first = cur.fetchone()
-    assert first is not None and len(first) == 5
-    assert first[2] == "Chat"
-    assert isinstance(first[4], dt.datetime) and first[4].tzinfo is not None
-    assert first[3] is None or isinstance(first[3], Decimal)
+    assert first is not None and len(first) == 4  # the SELECT list: no id
+    assert first[1] == "Chat"
+    assert isinstance(first[3], dt.datetime) and first[3].tzinfo is not None
+    assert first[2] is None or isinstance(first[2], Decimal)
     rest = cur.fetchall()
     assert len(rest) == expected - 1
     assert cur.fetchone() is None
@@ -119,7 +119,6 @@ def test_description(db: dbapi.Connection) -> None:
     names = [d[0] for d in description]
     codes = {d[0]: d[1] for d in description}
     assert names == [
-        "id",
         "Last_Name",
         "Lead_Source",
         "Annual_Revenue",
@@ -128,14 +127,13 @@ def test_description(db: dbapi.Connection) -> None:
         "Owner",
         "Email_Opt_Out",
     ]
-    assert codes["id"] == dbapi.ROWID
     assert codes["Last_Name"] == dbapi.STRING and codes["Last_Name"] == "text"
     assert codes["Lead_Source"] == dbapi.STRING and codes["Lead_Source"] == "picklist"
     assert codes["Annual_Revenue"] == dbapi.NUMBER and codes["No_of_Employees"] == dbapi.NUMBER
     assert codes["Created_Time"] == dbapi.DATETIME
     assert codes["Owner"] == dbapi.STRING
     assert codes["Email_Opt_Out"] == dbapi.NUMBER and codes["Email_Opt_Out"] == "boolean"  # as is usual
-    revenue = description[3]
+    revenue = description[2]
     assert (revenue[4], revenue[5]) == (18, 2)  # precision and scale of the decimal
 
     grouped = cur.execute(
@@ -192,7 +190,7 @@ def test_a_value_not_in_its_picklist_warns_at_the_caller_of_execute(db: dbapi.Co
 def test_iteration(db: dbapi.Connection, oracle: sqlite3.Connection) -> None:
     cur = db.cursor()
     cur.execute("select Last_Name from Leads where Last_Name = :name", {"name": "O'Brien"})
-    names = [row[1] for row in cur]
+    names = [row[0] for row in cur]
     assert names == ["O'Brien"] * count(oracle, "Last_Name = ?", ("O'Brien",))
 
 
@@ -200,14 +198,14 @@ def test_limit_and_offset_take_parameters(db: dbapi.Connection, oracle: sqlite3.
     cur = db.cursor()
     cur.execute("select Last_Name from Leads order by id limit :n offset :skip", {"n": 4, "skip": 3})
     expected = oracle.execute("select id, Last_Name from Leads order by id limit 4 offset 3").fetchall()
-    assert [(row[0], row[1]) for row in cur.fetchall()] == [(str(i), name) for i, name in expected]
+    assert cur.fetchall() == [(name,) for _, name in expected]
     with pytest.raises(dbapi.ProgrammingError, match=":n is '4'"):
         cur.execute("select Last_Name from Leads limit :n", {"n": "4"})
 
 
 def test_a_big_read_streams(db: dbapi.Connection) -> None:
     cur = db.cursor()
-    cur.execute("select Last_Name, Email from Leads")
+    cur.execute("select id, Email from Leads")
     assert cur.rowcount == RECORDS
     assert len({row[0] for row in cur}) == RECORDS
 
@@ -217,15 +215,22 @@ def test_fetch_arrow_table(db: dbapi.Connection) -> None:
     cur.execute(CHAT, {"source": "Partner"})
     table = cur.fetch_arrow_table()
     assert isinstance(table, pa.Table)
-    assert table.equals(db.api.query(CHAT, {"source": "Partner"}).to_arrow())
+    # The columns of description (the SELECT list); Result.to_arrow() has id first.
+    everything = db.api.query(CHAT, {"source": "Partner"}).to_arrow()
+    assert everything.column_names[0] == "id"
+    assert table.column_names == [d[0] for d in cur.description or ()]
+    assert table.equals(everything.drop_columns(["id"]))
+    assert cur.fetchall() == [] and cur.fetchone() is None  # nothing left after it
+    assert cur.rowcount == table.num_rows
 
     cur.execute(CHAT, {"source": "Partner"})
     first = cur.fetchone()
     rest = cur.fetch_arrow_table()
     assert rest.schema.equals(table.schema)
     assert rest.num_rows == table.num_rows - 1
-    assert first is not None and first[0] == table.column("id")[0].as_py()
-    assert rest.column("id").to_pylist() == table.column("id").to_pylist()[1:]
+    assert first == tuple(table.slice(0, 1).to_pylist()[0].values())
+    assert rest.equals(table.slice(1))
+    assert cur.fetch_arrow_table().num_rows == 0
 
 
 def test_cursor_lifecycle(sandbox: Sandbox) -> None:
@@ -423,11 +428,11 @@ def test_pandas_read_sql(db: dbapi.Connection, oracle: sqlite3.Connection) -> No
     # pandas names only SQLAlchemy and sqlite3 as supported: it warns, then uses PEP 249.
     with pytest.warns(UserWarning, match="SQLAlchemy"):
         frame = pd.read_sql(CHAT, db, params={"source": "Chat"})
-    assert list(frame.columns) == ["id", "Last_Name", "Lead_Source", "Annual_Revenue", "Created_Time"]
+    assert list(frame.columns) == ["Last_Name", "Lead_Source", "Annual_Revenue", "Created_Time"]
     assert len(frame) == count(oracle, "Lead_Source = 'Chat'")
     assert set(frame["Lead_Source"]) == {"Chat"}
     expected = db.api.query(CHAT, {"source": "Chat"}).to_arrow()
-    assert frame["id"].tolist() == expected.column("id").to_pylist()
+    assert frame["Last_Name"].tolist() == expected.column("Last_Name").to_pylist()
     # tz-aware (pandas turns the zone into UTC), the same instants
     assert frame["Created_Time"].dt.tz is not None
     assert [t.timestamp() for t in frame["Created_Time"]] == [
@@ -482,7 +487,7 @@ def test_jupysql_runs_coql_on_a_dbapi_connection(
         "sql", "select Last_Name, Lead_Source from Leads where Lead_Source = 'Chat'"
     )
     frame = result.DataFrame()
-    assert list(frame.columns) == ["id", "Last_Name", "Lead_Source"]
+    assert list(frame.columns) == ["Last_Name", "Lead_Source"]
     assert len(frame) == count(oracle, "Lead_Source = 'Chat'")
     assert set(frame["Lead_Source"]) == {"Chat"}
     assert "Last_Name" in str(result)  # the table JupySQL prints

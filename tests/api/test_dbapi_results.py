@@ -1,0 +1,299 @@
+"""``coqlkit.dbapi`` results: the columns are the SELECT list, ``fetchone`` reads a page and
+not a window, a fetch that failed or was interrupted leaves a result that says so, and the
+cursor is an iterator."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from coqlkit import dbapi
+from coqlkit.sandbox.server import Sandbox
+from tests.api._support import RECORDS, RequestLog
+
+
+@pytest.fixture(scope="module")
+def db(sandbox: Sandbox) -> Iterator[dbapi.Connection]:
+    with dbapi.connect(sandbox=sandbox) as connection:
+        yield connection
+
+
+def names(cur: dbapi.Cursor) -> list[str]:
+    return [d[0] for d in cur.description or ()]
+
+
+def pages(log: RequestLog) -> list[tuple[int, int]]:
+    """(limit, offset) of each page the sandbox answered (the COUNT probe left out)."""
+    found = [re.search(r"limit (\d+) offset (\d+)", e["coql"] or "") for e in log.coql()]
+    return [(int(m[1]), int(m[2])) for m in found if m]
+
+
+# ---- the SELECT list, as written -------------------------------------------------------------
+
+
+def test_the_columns_are_the_select_list(db: dbapi.Connection, oracle: sqlite3.Connection) -> None:
+    """No id in front: positional readers get what they selected."""
+    cur = db.cursor()
+    (name,) = oracle.execute("select Last_Name from Leads order by id limit 1").fetchone()
+    cur.execute("select Last_Name from Leads where Last_Name = :n limit 1", {"n": name})
+    assert names(cur) == ["Last_Name"]
+    (found,) = cur.fetchone() or ()
+    assert found == name
+    cur.execute("select Last_Name, Email from Leads order by id limit 3")
+    expected = oracle.execute("select Last_Name, Email from Leads order by id limit 3").fetchall()
+    assert cur.fetchall() == expected
+
+
+def test_an_id_selected_keeps_its_place(db: dbapi.Connection, oracle: sqlite3.Connection) -> None:
+    cur = db.cursor()
+    cur.execute("select Last_Name, id, Email from Leads order by id limit 3")
+    assert names(cur) == ["Last_Name", "id", "Email"]
+    assert [d[1] == dbapi.ROWID for d in cur.description or ()] == [False, True, False]
+    expected = oracle.execute("select Last_Name, id, Email from Leads order by id limit 3").fetchall()
+    assert cur.fetchall() == [(n, str(i), e) for n, i, e in expected]
+    assert cur.rowcount == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("select * from Leads", ["id", "Owner", "Company"]),  # * holds id, first
+        ("select Email, * from Leads", ["Email", "id", "Owner"]),
+        ("select * except (id, Owner) from Leads", ["Company", "Salutation"]),
+        ("select * from Contacts", ["id", "Owner"]),  # 51 fields: two column groups, joined
+    ],
+)
+def test_star_holds_id_where_it_stands(db: dbapi.Connection, query: str, first: list[str]) -> None:
+    cur = db.cursor()
+    cur.execute(f"{query} limit 4")
+    assert names(cur)[: len(first)] == first
+    table = db.api.query(f"{query} limit 4").to_arrow()  # id first, and every column
+    assert table.column_names[0] == "id"
+    expected = table.select([table.column_names.index(n) for n in names(cur)])
+    assert len(names(cur)) == len(set(table.column_names) - ({"id"} if "id" not in first else set()))
+    assert cur.fetchall() == [tuple(row.values()) for row in expected.to_pylist()]
+
+
+def test_a_wide_select_is_joined_right(db: dbapi.Connection) -> None:
+    cur = db.cursor()
+    cur.execute("select Email, * from Contacts where Email is not null")  # 51 columns
+    assert cur.result is not None and cur.result.plan.root.name == "column split"
+    table = cur.fetch_arrow_table()
+    assert table.column_names[:3] == ["Email", "id", "Owner"]
+    everything = db.api.query("select * from Contacts where Email is not null").to_arrow()
+    assert table.equals(everything.select(table.column_names))
+    assert cur.rowcount == table.num_rows == everything.num_rows > 0
+
+
+def test_rows_are_built_by_position(db: dbapi.Connection) -> None:
+    """The check refuses an alias named id (Zoho sends the record's id under that key, so the
+    two would collide); sent unchecked, the result has two columns named id."""
+    cur = db.cursor()
+    with pytest.raises(dbapi.ProgrammingError, match="INVALID_ALIAS"):
+        cur.execute("select Last_Name as id from Leads limit 3")
+    cur.result = db.api.query("select Last_Name as id from Leads order by id limit 3", check=False)
+    assert cur.result.schema.names == ["id", "id"]
+    rows = cur.fetchall()  # no KeyError: one column, the one selected
+    assert len(rows) == 3 and {len(row) for row in rows} == {1}
+
+
+def test_grouped_rows_are_unchanged(db: dbapi.Connection) -> None:
+    cur = db.cursor()
+    cur.execute("select Lead_Source, COUNT(id) from Leads group by Lead_Source")
+    assert names(cur) == ["Lead_Source", "COUNT(id)"]
+    assert sum(n for _, n in cur.fetchall()) == RECORDS
+
+
+# ---- fetchone reads a page, not a window -------------------------------------------------------
+
+
+def test_fetchone_and_fetchmany_read_the_first_page_alone(sandbox: Sandbox, log: RequestLog) -> None:
+    with dbapi.connect(sandbox=sandbox, page_size=200) as conn:  # 15 pages
+        cur = conn.cursor()
+        cur.execute("select Last_Name, Email from Leads")
+        spent = conn.api.credits_used
+        log.mark()
+        assert cur.fetchone() is not None
+        assert len(cur.fetchmany(150)) == 150  # still the first page's rows
+        time.sleep(0.3)  # what a read at full concurrency would have sent is answered by now
+        assert pages(log) == [(200, 0)]
+        assert conn.api.credits_used - spent == 1
+
+        assert len(cur.fetchmany(100)) == 100  # into the second page: the window opens
+        time.sleep(0.3)
+        assert len(pages(log)) > 3
+        assert len(cur.fetchall()) == RECORDS - 251
+        assert sorted(pages(log)) == [(200, offset) for offset in range(0, RECORDS, 200)]
+        assert cur.rowcount == RECORDS
+
+
+def test_fetchall_reads_at_full_concurrency_from_the_start(slow_sandbox: Sandbox) -> None:
+    """Ten pages: all ten at once (a lazy start would send the first alone, then nine)."""
+    state = slow_sandbox.state
+    assert state is not None
+    with dbapi.connect(sandbox=slow_sandbox, page_size=300) as conn:
+        cur = conn.cursor()
+        for fetch, most in ((dbapi.Cursor.fetchall, 10), (dbapi.Cursor.fetch_arrow_table, 10)):
+            cur.execute("select Last_Name from Leads")
+            state.most_in_flight = 0
+            assert len(fetch(cur)) == RECORDS
+            assert state.most_in_flight == most
+        cur.execute("select Last_Name from Leads")
+        state.most_in_flight = 0
+        assert cur.fetchone() is not None
+        assert len(cur.fetchall()) == RECORDS - 1
+        assert state.most_in_flight == 9  # the contrast: the first page went alone
+
+
+# ---- a fetch that failed or was interrupted --------------------------------------------------------
+
+
+@pytest.fixture
+def private(org_db: Path, sandbox: Sandbox) -> Iterator[Sandbox]:
+    """A sandbox of its own on the test org, for a test that stops it."""
+    with Sandbox(records=RECORDS, db=str(org_db)) as running:
+        yield running
+
+
+FETCHES: list[Callable[[dbapi.Cursor], object]] = [
+    dbapi.Cursor.fetchone,
+    dbapi.Cursor.fetchall,
+    lambda cur: cur.fetchmany(5),
+    dbapi.Cursor.fetch_arrow_table,
+    next,
+]
+
+
+def test_after_a_failed_fetch_the_result_is_not_passed_off_as_complete(private: Sandbox) -> None:
+    with dbapi.connect(sandbox=private, page_size=200) as conn:
+        cur = conn.cursor()
+        cur.execute("select Last_Name from Leads")
+        assert cur.rowcount == RECORDS
+        assert cur.fetchone() is not None
+        private.stop()  # Zoho out of reach for the pages after the first
+        with pytest.raises(dbapi.OperationalError) as failed:
+            cur.fetchmany(1000)
+        assert cur.rowcount == -1  # not the COUNT probe's figure: those rows never came
+        for fetch in FETCHES:
+            with pytest.raises(
+                dbapi.OperationalError, match=r"the result was interrupted \(Operational"
+            ) as again:
+                fetch(cur)
+            assert again.value.code == "RESULT_INTERRUPTED" and again.value.__cause__ is failed.value
+            assert "execute the query again" in str(again.value)
+        assert cur.rowcount == -1
+
+
+def test_a_query_zoho_refuses_while_fetching_stays_refused(db: dbapi.Connection) -> None:
+    cur = db.cursor()
+    cur.result = db.api.query("select Last_Name from Leads where Last_Nme = 'x' limit 3", check=False)
+    with pytest.raises(dbapi.ProgrammingError, match="invalid"):
+        cur.fetchone()
+    with pytest.raises(dbapi.ProgrammingError, match="interrupted"):
+        cur.fetchall()
+    assert cur.rowcount == -1
+
+
+@contextlib.contextmanager
+def ctrl_c_when(condition: Callable[[], bool]) -> Iterator[threading.Event]:
+    """SIGINT to this (the main) thread once ``condition()`` holds, as Ctrl-C would send it;
+    one that comes after the block is dropped, not raised in pytest."""
+    sent, armed = threading.Event(), [True]
+    main = threading.main_thread()
+    assert threading.current_thread() is main and main.ident is not None
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if armed[0]:
+            raise KeyboardInterrupt
+
+    def watch() -> None:
+        deadline = time.monotonic() + 20
+        while armed[0] and time.monotonic() < deadline:
+            if condition():
+                sent.set()
+                signal.pthread_kill(main.ident, signal.SIGINT)  # type: ignore[arg-type]
+                return
+            time.sleep(0.002)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield sent
+    finally:
+        armed[0] = False
+        watcher.join()
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_after_ctrl_c_the_fetches_say_the_result_was_interrupted(slow_sandbox: Sandbox) -> None:
+    log = RequestLog(slow_sandbox)
+    with dbapi.connect(sandbox=slow_sandbox, page_size=200) as conn:
+        cur = conn.cursor()
+        cur.execute("select Last_Name from Leads")
+        log.mark()
+        with ctrl_c_when(lambda: len(log.coql()) > 0) as sent, pytest.raises(KeyboardInterrupt):
+            cur.fetchall()  # 15 pages of 200 ms, ten at a time: stopped in the first round
+        assert sent.is_set()
+        assert cur.rowcount == -1
+        for fetch in FETCHES:
+            with pytest.raises(
+                dbapi.InterfaceError, match=r"interrupted \(Ctrl-C\); execute the query again"
+            ):
+                fetch(cur)
+        cur.execute("select Last_Name from Leads")  # executing again reads it whole
+        assert len(cur.fetchall()) == cur.rowcount == RECORDS
+
+
+def test_a_cursor_closed_by_another_thread_midway_says_so(slow_sandbox: Sandbox) -> None:
+    """The fetch in progress raises, rather than returning the rows read so far as if they
+    were all of them."""
+    log = RequestLog(slow_sandbox)
+    with dbapi.connect(sandbox=slow_sandbox, page_size=200) as conn:
+        cur = conn.cursor()
+        cur.execute("select Last_Name from Leads")
+        log.mark()
+        outcome: list[object] = []
+
+        def read() -> None:
+            try:
+                outcome.append(len(cur.fetchall()))
+            except Exception as exc:
+                outcome.append(exc)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        deadline = time.monotonic() + 10
+        while not log.coql() and time.monotonic() < deadline:  # the first pages are in
+            time.sleep(0.005)
+        cur.close()
+        reader.join(10)
+        assert not reader.is_alive()
+        (error,) = outcome
+        assert isinstance(error, dbapi.InterfaceError), error
+        assert "closed while its rows were being read" in str(error)
+        again = conn.cursor()  # the connection carries on
+        assert len(again.execute("select Last_Name from Leads limit 5").fetchall()) == 5
+
+
+# ---- the cursor as an iterator --------------------------------------------------------------
+
+
+def test_the_cursor_is_an_iterator(db: dbapi.Connection, oracle: sqlite3.Connection) -> None:
+    cur = db.cursor()
+    cur.execute("select Last_Name from Leads order by id limit 3")
+    assert iter(cur) is cur
+    expected = oracle.execute("select Last_Name from Leads order by id limit 3").fetchall()
+    assert next(cur) == expected[0]
+    assert list(cur) == expected[1:]
+    with pytest.raises(StopIteration):
+        next(cur)
