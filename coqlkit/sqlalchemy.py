@@ -2,8 +2,11 @@
 for the tools that take a URL or an engine (``pandas.read_sql``, JupySQL's ``%sql --creator``).
 
 It runs COQL written as text (``text()``, ``exec_driver_sql``), with ``:name`` parameters,
-and reflects the org's modules as tables. It does not translate SQLAlchemy's ``select()``
-into COQL: compiling one raises :class:`~sqlalchemy.exc.CompileError`. COQL reads only:
+and reflects the org's modules as tables (there are no schemas: ``get_schema_names()`` is
+empty and the default schema is None). A row holds the columns of the SELECT list, in the
+order written (see :mod:`coqlkit.dbapi`): ``.scalar()`` is the first column selected. It
+does not translate SQLAlchemy's ``select()`` into COQL: compiling one raises
+:class:`~sqlalchemy.exc.CompileError`. COQL reads only:
 there are no transactions (begin, commit and rollback do nothing; the one isolation level
 is ``AUTOCOMMIT``) and a write raises :class:`~coqlkit.dbapi.NotSupportedError`.
 
@@ -186,6 +189,11 @@ class CoqlkitDialect(default.DefaultDialect):
         self.default_isolation_level = "AUTOCOMMIT"
 
     # ---- reflection: modules as tables, fields as columns --------------------------------------
+
+    def get_schema_names(self, connection: Connection, **kw: Any) -> list[str]:
+        """None: COQL has no schemas. The modules are the tables of the one namespace there
+        is, which ``schema=None`` (the inspector's ``default_schema_name``) names."""
+        return []
 
     def has_table(
         self, connection: Connection, table_name: str, schema: str | None = None, **kw: Any
