@@ -41,12 +41,12 @@ def engine(sandbox: Sandbox) -> Iterator[sa.Engine]:
 def test_text_with_parameters(engine: sa.Engine, oracle: sqlite3.Connection) -> None:
     with engine.connect() as conn:
         result = conn.execute(sa.text(BY_STATUS), {"s": "Contacted"})
-        assert list(result.keys()) == ["id", "Last_Name", "Lead_Status", "Annual_Revenue", "Created_Time"]
+        assert list(result.keys()) == ["Last_Name", "Lead_Status", "Annual_Revenue", "Created_Time"]
         rows = result.all()
     assert len(rows) == count(oracle, "Lead_Status = 'Contacted'") > 0
     assert {row.Lead_Status for row in rows} == {"Contacted"}
     first = rows[0]
-    assert isinstance(first.id, str) and isinstance(first.Last_Name, str)
+    assert isinstance(first.Last_Name, str) and "id" not in first._fields  # the SELECT list
     assert first.Annual_Revenue is None or isinstance(first.Annual_Revenue, Decimal)
     assert isinstance(first.Created_Time, dt.datetime) and first.Created_Time.tzinfo is not None
 
@@ -75,7 +75,7 @@ def test_pandas_read_sql(engine: sa.Engine, oracle: sqlite3.Connection) -> None:
     import pandas as pd
 
     frame = pd.read_sql(sa.text(BY_STATUS), engine, params={"s": "Pre-Qualified"})
-    assert list(frame.columns) == ["id", "Last_Name", "Lead_Status", "Annual_Revenue", "Created_Time"]
+    assert list(frame.columns) == ["Last_Name", "Lead_Status", "Annual_Revenue", "Created_Time"]
     assert len(frame) == count(oracle, "Lead_Status = 'Pre-Qualified'") > 0
     assert set(frame["Lead_Status"]) == {"Pre-Qualified"}
     assert frame["Created_Time"].dt.tz is not None
@@ -243,7 +243,7 @@ def test_jupysql_creator(ipython: Any, sandbox: Sandbox, oracle: sqlite3.Connect
         "sql", "select Last_Name, Lead_Source from Leads where Lead_Source = 'Chat'"
     )
     frame = result.DataFrame()
-    assert list(frame.columns) == ["id", "Last_Name", "Lead_Source"]
+    assert list(frame.columns) == ["Last_Name", "Lead_Source"]
     assert len(frame) == count(oracle, "Lead_Source = 'Chat'")
     assert "Last_Name" in str(result)
 
