@@ -53,6 +53,13 @@ def register(commands: Any) -> None:
     serve.add_argument(
         "--token-ttl", type=int, default=3600, metavar="SECONDS", help="access token life (3600)"
     )
+    serve.add_argument(
+        "--token-limit",
+        type=int,
+        default=10,
+        metavar="N",
+        help="access tokens a refresh token may get in ten minutes, as Zoho's (10; 0: no limit)",
+    )
     serve.add_argument("--bulk-seconds", type=float, default=2.0, help="time a bulk-read job takes (2)")
     serve.add_argument("--log", action="store_true", help="log every request (secrets redacted) to stderr")
     serve.set_defaults(run=run_sandbox)
@@ -88,6 +95,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             daily_credits=args.daily_credits,
             token_ttl=args.token_ttl,
+            token_limit=args.token_limit,
             bulk_seconds=args.bulk_seconds,
             log_requests=args.log,
         )

@@ -18,7 +18,7 @@ from coqlkit.sandbox import bulk, coql, records
 from coqlkit.sandbox.config import CLIENT_ID
 from coqlkit.sandbox.errors import ZohoError
 from coqlkit.sandbox.gate import Gate
-from coqlkit.sandbox.state import SandboxState
+from coqlkit.sandbox.state import TOKENS_THROTTLED, SandboxState
 
 __all__ = ["build_app"]
 
@@ -69,6 +69,8 @@ def build_app(state: SandboxState) -> Starlette:
             if grant == "refresh_token":
                 if params.get("refresh_token") not in state.refresh_tokens:
                     raise ZohoError("invalid_code", "invalid refresh token", status=200)
+                if not state.grant(params["refresh_token"]):  # ten in ten minutes, as Zoho's
+                    return JSONResponse(TOKENS_THROTTLED, status_code=200)
             elif grant == "authorization_code":
                 refresh = state.use_code(params.get("code"))
             elif grant != "client_credentials":

@@ -22,8 +22,10 @@ class SandboxConfig:
     CRM calls fail (half with a 500 ``INTERNAL_ERROR``, half with a dropped connection);
     ``concurrency`` is the number of CRM calls in flight past which Zoho answers 429;
     ``daily_credits`` is the org's budget (None: unlimited); ``token_ttl`` is the life of an
-    access token in seconds; ``bulk_seconds`` how long a bulk-read job takes to complete and
-    ``bulk_page_rows`` the records of one result page (Zoho: 200,000).
+    access token in seconds; ``token_limit`` how many access tokens one refresh token may get
+    in ten minutes (Zoho Accounts: 10; None or 0: no limit); ``bulk_seconds`` how long a
+    bulk-read job takes to complete and ``bulk_page_rows`` the records of one result page
+    (Zoho: 200,000).
     """
 
     host: str = "127.0.0.1"
@@ -38,6 +40,7 @@ class SandboxConfig:
     concurrency: int = 10
     daily_credits: int | None = None
     token_ttl: int = 3600
+    token_limit: int | None = 10
     bulk_seconds: float = 2.0
     bulk_page_rows: int = 200_000
     time_zone: str = "America/Los_Angeles"
@@ -52,6 +55,8 @@ class SandboxConfig:
             raise ValueError("records must be at least 1")
         if self.token_ttl < 1:
             raise ValueError("token_ttl must be at least 1 second")
+        if self.token_limit is not None and self.token_limit < 0:
+            raise ValueError("token_limit cannot be negative (0: no limit)")
         if self.bulk_page_rows < 1:
             raise ValueError("bulk_page_rows must be at least 1")
         if self.latency_ms < 0 or self.jitter_ms < 0 or self.bulk_seconds < 0:

@@ -20,7 +20,20 @@ from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, Sand
 from coqlkit.sandbox.errors import ZohoError
 from coqlkit.sandbox.store import Store
 
-__all__ = ["Metadata", "SandboxState", "load_metadata"]
+__all__ = ["DAY_SPENT", "TOKENS_THROTTLED", "TOKEN_WINDOW", "Metadata", "SandboxState", "load_metadata"]
+
+#: Zoho's message for a call past the org's credits of the day (its status codes page: the
+#: same 429 ``TOO_MANY_REQUESTS`` as a call past the org's concurrent-call slots).
+DAY_SPENT = "Number of API requests for the 24 hour period is exceeded"
+
+#: Zoho Accounts' window for the access tokens of one refresh token (``token_limit`` of them).
+TOKEN_WINDOW = 600.0
+#: What Zoho Accounts answers (HTTP 200) to a refresh past that: its CRM token-validity page.
+TOKENS_THROTTLED = {
+    "error_description": "You have made too many requests continuously. Please try again after some time.",
+    "error": "Access Denied",
+    "status": "failure",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,7 @@ class SandboxState:
     tokens: dict[str, Token] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
     codes: dict[str, float] = field(default_factory=dict)
+    grants: dict[str, deque[float]] = field(default_factory=dict)  # refresh token → its grants' times
     credits_used: int = 0
     most_in_flight: int = 0  # the most CRM calls ever in flight at once (the gate's count)
     # The request log (method, path, redacted query, status, credits, ms), newest last.
@@ -117,6 +131,20 @@ class SandboxState:
             self.refresh_tokens.add(refresh)
         return refresh
 
+    def grant(self, refresh: str) -> bool:
+        """Count an access token got with ``refresh``; False when it already had
+        ``token_limit`` in the last ten minutes (Zoho Accounts refuses it then)."""
+        limit = self.config.token_limit
+        now = time.monotonic()
+        with self.lock:
+            times = self.grants.setdefault(refresh, deque())
+            while times and times[0] <= now - TOKEN_WINDOW:
+                times.popleft()
+            if limit and len(times) >= limit:
+                return False
+            times.append(now)
+        return True
+
     def authenticate(self, header: str | None) -> None:
         """Accept ``Authorization: Zoho-oauthtoken <live token>`` or raise Zoho's 401."""
         if not header:
@@ -137,15 +165,18 @@ class SandboxState:
     # ---- credits -------------------------------------------------------------------------
 
     def charge(self, credits: int) -> int | None:
-        """Spend ``credits`` from the day's budget; the credits left (None: no budget)."""
+        """Spend ``credits`` from the day's budget; the credits left as Zoho tells them
+        (``X-API-CREDITS-REMAINING``): only once half the budget is used, else None (and
+        None without a budget). Past the budget, Zoho's 429 ``TOO_MANY_REQUESTS`` for the day.
+        """
         with self.lock:
             budget = self.config.daily_credits
             if budget is not None and self.credits_used + credits > budget:
-                raise ZohoError(
-                    "LIMIT_REACHED", "API limit for the day reached", {"limit": budget}, status=429
-                )
+                raise ZohoError("TOO_MANY_REQUESTS", DAY_SPENT, {}, status=429)
             self.credits_used += credits
-            return None if budget is None else budget - self.credits_used
+            if budget is None or self.credits_used * 2 < budget:
+                return None
+            return budget - self.credits_used
 
 
 def _database(config: SandboxConfig, metadata: Metadata) -> str:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
-from coqlkit.errors import ApiError, AuthError, RateLimited, TransportError, ZohoApiError
+from coqlkit.errors import ApiError, AuthError, DailyLimitReached, RateLimited, TransportError, ZohoApiError
 
 __all__ = [
     "AUTH_CODES",
     "RATE_CODES",
+    "daily_limit",
     "detached",
     "error_for",
     "mapped_transport_errors",
@@ -27,6 +29,11 @@ AUTH_CODES = frozenset(
 )
 RATE_CODES = frozenset({"TOO_MANY_REQUESTS", "LIMIT_REACHED"})
 
+#: A 429's words for the org's credits of the day (Zoho's status codes: "Number of API
+#: requests for the 24 hour period is exceeded"), and for its concurrent-call slots.
+_DAY = re.compile(r"\b24[\s-]*(?:hour|hr)s?\b|\bdaily\b|\bper[\s-]+day\b|\bfor\s+the\s+day\b", re.I)
+_CONCURRENT = re.compile(r"concurren", re.I)
+
 
 def envelope(response: httpx.Response) -> dict[str, Any]:
     """Zoho's ``{"code", "details", "message", "status"}``, or an empty dict for anything else."""
@@ -37,8 +44,34 @@ def envelope(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def error_for(response: httpx.Response) -> ApiError:
-    """The exception for an error answer: 401 → AuthError, 429 → RateLimited, else ZohoApiError."""
+def daily_limit(status: int, code: str, message: str) -> bool:
+    """Whether a 429 ``TOO_MANY_REQUESTS`` says the org's credits for the day are spent: Zoho
+    answers that and a call past its concurrent-call slots with the same code, and tells
+    them apart only in the message. Words for the day (24 hours, daily) that say nothing of
+    concurrency; no message, or one about concurrency, is the slots (waiting may pass it).
+
+    >>> daily_limit(429, "TOO_MANY_REQUESTS", "Number of API requests for the 24 hour period is exceeded")
+    True
+    >>> daily_limit(429, "TOO_MANY_REQUESTS", "The number of concurrent requests has exceeded the allowed limit")
+    False
+    >>> daily_limit(429, "TOO_MANY_REQUESTS", ""), daily_limit(429, "TOO_MANY_REQUESTS", "Daily API limit exceeded")
+    (False, True)
+    """
+    return (
+        status == 429
+        and code == "TOO_MANY_REQUESTS"
+        and _DAY.search(message) is not None
+        and _CONCURRENT.search(message) is None
+    )
+
+
+def error_for(response: httpx.Response, *, credits: int = 1) -> ApiError:
+    """The exception for an error answer: 401 → AuthError, 429 → RateLimited, else ZohoApiError.
+
+    A 429 ``TOO_MANY_REQUESTS`` that says the day's credits are spent (:func:`daily_limit`)
+    is a :class:`DailyLimitReached` (``.needed`` the call's ``credits``, ``.left`` 0: Zoho
+    says the day's are exceeded; its code, status and details kept): it will not pass by
+    waiting, unlike a 429 for the org's concurrent-call slots."""
     body = envelope(response)
     code = str(body.get("code") or f"HTTP_{response.status_code}")
     message = str(body.get("message") or response.reason_phrase or "error")
@@ -46,9 +79,28 @@ def error_for(response: httpx.Response) -> ApiError:
     common: dict[str, Any] = {"code": code, "status": response.status_code, "details": details}
     if response.status_code == 401 or code in AUTH_CODES:
         return AuthError(message, **common)
+    if daily_limit(response.status_code, code, str(body.get("message") or "")):
+        return _day_spent(message, credits, retry_after(response), common)
     if response.status_code == 429 or code in RATE_CODES:
         return RateLimited(message, retry_after=retry_after(response), **common)
     return ZohoApiError(message, **common)
+
+
+def _day_spent(message: str, credits: int, hint: float | None, common: dict[str, Any]) -> DailyLimitReached:
+    err = DailyLimitReached(
+        f"the org's API credits for the day are spent: Zoho refused a call of {credits} "
+        f"credit{'s' if credits != 1 else ''} (429 {common['code']}: {message}); credits come "
+        "back as the day's rolling 24 hours move on: not retried, try again later",
+        needed=credits,
+        left=0,
+    )
+    err.code, err.status, err.details, err.retry_after = (
+        common["code"],
+        common["status"],
+        common["details"],
+        hint,
+    )
+    return err
 
 
 def retry_after(response: httpx.Response) -> float | None:

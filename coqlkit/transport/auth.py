@@ -25,7 +25,7 @@ import httpx
 from coqlkit.errors import AuthError, ConfigError, CoqlWarning, TransportError
 from coqlkit.transport._errors import detached, envelope, transport_error
 from coqlkit.transport.config import Settings
-from coqlkit.transport.secrets import Secret, TokenStore, update_record
+from coqlkit.transport.secrets import MemoryTokenStore, Secret, TokenStore, update_record
 
 __all__ = ["Tokens", "ZohoOAuth", "credentials_mark", "exchange_code", "revoke_token"]
 
@@ -128,7 +128,14 @@ class Tokens:
                 grant_type="client_credentials",
                 scope=s.scopes,
             )
-        hints = {"invalid_code": _refused_refresh(s)} if s.refresh_token else {}
+        hints = {}
+        if s.refresh_token:
+            throttled = _throttled(s)
+            hints = {
+                "invalid_code": _refused_refresh(s),
+                "Access Denied": throttled,
+                "access_denied": throttled,
+            }
         body = await _token_request(self._http, s.endpoints.token_url, grant, hints)
         self.refreshes += 1
         self.access = body["access_token"]
@@ -224,6 +231,26 @@ def _refused_refresh(settings: Settings) -> str:
     )
 
 
+def _throttled(settings: Settings) -> str:
+    """The hint for Zoho Accounts' ``Access Denied`` to a refresh: the refresh token got its
+    ten access tokens in ten minutes (Zoho's limit), and is refused for the rest of them."""
+    if isinstance(settings.store, MemoryTokenStore):
+        keep = (
+            "COQLKIT_TOKEN_STORE=memory gets a new access token in every process: unset it or "
+            "set it to file, so that runs on this machine share one token for its hour"
+        )
+    else:
+        keep = (
+            "the token store (the keyring or the token file) shares one access token for its "
+            "hour among the runs on this machine; runs elsewhere, or with "
+            "COQLKIT_TOKEN_STORE=memory, get one each"
+        )
+    return (
+        " (Zoho Accounts allows 10 access tokens per refresh token in 10 minutes, then refuses "
+        f"it for the rest of them: wait up to 10 minutes and run again; {keep})"
+    )
+
+
 class _Form:
     """A request to Zoho's accounts server, its secrets kept as :class:`Secret`\\ s: its
     repr masks them, so a frame that holds it shows nothing in a traceback with local
@@ -282,12 +309,14 @@ async def _token_request(
     status, body = await _post(http, url, grant, "the token endpoint did not answer")
     if status != 200 or "access_token" not in body:
         error = str(body.get("error") or body.get("code") or f"HTTP_{status}")
+        said = body.get("error_description")  # Zoho's words, where it gives them ("Access Denied")
         hint = {
             "invalid_client": " (is the client from another data centre? set --dc / ZOHO_DC)",
             "invalid_code": " (grant codes work once and expire: make a new one)",
             **(hints or {}),
         }.get(error, "")
-        raise AuthError(f"Zoho refused the token request: {error}{hint}", code=error, status=status)
+        text = f"{error}: {str(said).strip()}" if isinstance(said, str) and said.strip() else error
+        raise AuthError(f"Zoho refused the token request: {text}{hint}", code=error, status=status)
     return body
 
 

@@ -14,7 +14,9 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   grow it back by one a round (:class:`AdaptiveSlots`). The refused call waits its turn
   again, reads and writes alike (Zoho ran nothing, charged nothing), for as long as
   ``RetryPolicy.busy_patience`` without a success at one call at a time, then
-  :class:`~coqlkit.errors.OrgBusy`.
+  :class:`~coqlkit.errors.OrgBusy`. A 429 ``TOO_MANY_REQUESTS`` whose message says the day's
+  credits are spent ("... for the 24 hour period is exceeded") is no full org: it raises
+  :class:`~coqlkit.errors.DailyLimitReached` at once, as ``LIMIT_REACHED`` does (no retry).
 - **Credits**: a call's cost (COQL 1-3 by its LIMIT, bulk read 50 a job, other calls 1) is
   reserved on the budget (the profile's ``credit_budget``, or one passed per call) before
   the call waits for a slot, so calls queued and in flight count and concurrent calls
@@ -22,9 +24,10 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   charges a call it received even if the caller is cancelled or the answer is lost; when
   the answer comes, both follow the server's figure (``X-API-CREDITS-CHARGED`` when sent;
   an error answer without it costs nothing). ``credits_remaining`` follows the server's
-  header (``X-API-CREDITS-REMAINING``), and a call that would cost more than the org has left
-  today by it (less what was asked for since: :class:`DailyCredits`) is refused before it is
-  sent, with :class:`~coqlkit.errors.DailyLimitReached`.
+  header (``X-API-CREDITS-REMAINING``, which Zoho sends only once half the day's credits are
+  used: None until then), and a call that would cost more than the org has left today by it
+  (less what was asked for since: :class:`DailyCredits`) is refused before it is sent, with
+  :class:`~coqlkit.errors.DailyLimitReached`.
 """
 
 from __future__ import annotations
@@ -53,7 +56,13 @@ from coqlkit.errors import (
     TransportError,
     ZohoApiError,
 )
-from coqlkit.transport._errors import envelope, error_for, mapped_transport_errors, timeout_message
+from coqlkit.transport._errors import (
+    daily_limit,
+    envelope,
+    error_for,
+    mapped_transport_errors,
+    timeout_message,
+)
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
 from coqlkit.transport.datacenters import this_machine
@@ -121,12 +130,14 @@ class DailyCredits:
     when it runs it, before the answer travels back), so the estimate errs, by those
     calls at most, on the side of letting a call go: Zoho still has the last word. A figure
     older than :attr:`fresh` seconds is not trusted (the day's credits are a rolling 24
-    hours: they come back), and :attr:`left` is None again until a new one comes.
+    hours: they come back), and :attr:`left` is None again until a new one comes. Zoho sends
+    the figure only once half the day's credits are used: until then (or until it refuses a
+    call for the day) :attr:`left` is None, and nothing is refused before it is sent.
     """
 
     def __init__(self, fresh: float = 300.0) -> None:
         self.fresh = fresh
-        self.figure: int | None = None  # what Zoho said (or, after LIMIT_REACHED, what it implied)
+        self.figure: int | None = None  # what Zoho said (or, after a refusal for the day, implied)
         self.at = 0.0  # when (time.monotonic())
         self.epoch = 0  # one more with each figure: which sends it already counts
         self.order = -1  # the send number of the call whose answer gave the figure
@@ -164,7 +175,8 @@ class DailyCredits:
         return True
 
     def refused(self, credits: int, order: int, sends: int) -> None:
-        """Zoho answered ``LIMIT_REACHED`` to a call of ``credits``: fewer than that are left."""
+        """Zoho refused a call of ``credits`` for the day (``LIMIT_REACHED``, or a 429
+        ``TOO_MANY_REQUESTS`` that says so): fewer than that are left."""
         left = self.left
         self.saw(credits - 1 if left is None else min(left, credits - 1), max(order, self.order), sends)
 
@@ -325,7 +337,7 @@ class _Charge:
         if remaining is not None:
             if daily.saw(remaining, self.order, self.client.sends):  # not an older view that came late
                 self.client.credits_remaining = remaining
-        elif response.status_code == 429 and _code(response) == "LIMIT_REACHED":
+        elif _day_spent(response):
             daily.refused(self.credits, self.order, self.client.sends)
         if not ok:
             daily.held += self.credits
@@ -344,8 +356,14 @@ def _header_int(response: httpx.Response, name: str) -> int | None:
     return int(raw) if raw is not None and raw.strip().lstrip("-").isdigit() else None
 
 
-def _code(response: httpx.Response) -> str:
-    return str(envelope(response).get("code") or "")
+def _day_spent(response: httpx.Response) -> bool:
+    """Zoho refused the call for the org's credits of the day (``LIMIT_REACHED``, or a 429
+    ``TOO_MANY_REQUESTS`` whose message says so)."""
+    if response.status_code != 429:
+        return False
+    body = envelope(response)
+    code = str(body.get("code") or "")
+    return code == "LIMIT_REACHED" or daily_limit(429, code, str(body.get("message") or ""))
 
 
 #: Attempts at a call whose connection cannot be made (a server down, a wrong host): about
@@ -633,7 +651,7 @@ class AsyncZohoClient:
             self._last_ok = time.monotonic()
             self.slots.succeeded()
             return response
-        error = error_for(response)
+        error = error_for(response, credits=charge.credits)
         if _busy(error):
             self.throttled += 1
             self.slots.refused(level)
@@ -750,9 +768,15 @@ def _refused(exc: ApiError) -> bool:
 
 
 def _busy(exc: ApiError) -> bool:
-    """429 ``TOO_MANY_REQUESTS``: the org's concurrent-call slots are taken (``LIMIT_REACHED``,
-    no credits left today, will not pass by waiting)."""
-    return isinstance(exc, RateLimited) and exc.code == "TOO_MANY_REQUESTS" and exc.status == 429
+    """429 ``TOO_MANY_REQUESTS``: the org's concurrent-call slots are taken. Not the day's
+    credits spent (``LIMIT_REACHED``, or the same 429 saying so: :class:`DailyLimitReached`),
+    which will not pass by waiting."""
+    return (
+        isinstance(exc, RateLimited)
+        and not isinstance(exc, DailyLimitReached)
+        and exc.code == "TOO_MANY_REQUESTS"
+        and exc.status == 429
+    )
 
 
 def _retryable(exc: ApiError, idempotent: bool) -> bool:

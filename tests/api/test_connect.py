@@ -65,9 +65,13 @@ def test_a_connection_starts_its_own_sandbox_and_stops_it_on_close(
         assert isinstance(running, Sandbox) and running.state is not None
         assert running.base_url in repr(conn)
         assert conn.query(QUERY).to_arrow().num_rows == count(oracle, "Lead_Source = 'Chat'")
+        assert running.state.credits_used * 2 < 1_000 and conn.credits_remaining is None
+        with running.state.lock:  # other integrations spend half the org's day: now Zoho says
+            running.state.credits_used += 500
+        assert conn.query(QUERY).to_arrow().num_rows == count(oracle, "Lead_Source = 'Chat'")
         # what the org has left today, as its last answer said
         assert conn.credits_remaining == 1_000 - running.state.credits_used
-        assert conn.credits_used == running.state.credits_used > 0
+        assert conn.credits_used == running.state.credits_used - 500 > 0
     finally:
         conn.close()
     assert conn.closed

@@ -418,19 +418,22 @@ def test_check_alone_spends_nothing_on_the_query(conn: coqlkit.Connection, log: 
 
 
 def test_a_plan_the_org_cannot_pay_for_today_is_refused_after_its_count(org_db: Path) -> None:
-    # Zoho says on its answers how many credits the org has left today: a read it could
-    # not finish is refused before its pages, instead of stopping at LIMIT_REACHED halfway.
+    # Zoho says on its answers how many credits the org has left today (once half the day's
+    # are used): a read it could not finish is refused before its pages, instead of stopping
+    # at the day's limit halfway.
     with (
         Sandbox(records=RECORDS, db=str(org_db), daily_credits=9) as poor,
         coqlkit.connect(sandbox=poor) as c,
     ):
-        c.query("select Last_Name from Leads limit 1").to_arrow()  # metadata, and Zoho's figure
+        c.query("select Last_Name from Leads limit 1").to_arrow()  # metadata: 4 of 9 credits
+        assert c.credits_remaining is None  # not said yet: the probe's answer will (5 of 9)
         log = RequestLog(poor)
         with pytest.raises(
             coqlkit.DailyLimitReached, match=r"would cost 5 more credits, and the org has \d left today"
         ):
             c.query("select Last_Name from Leads")  # 3,000 rows: 2,000 (3 credits) and 1,000 (2)
         assert len(log.coql()) == 1  # the COUNT probe, no page
+        assert c.credits_remaining == 4
         # A subquery of 3,000 records (Zoho would use 100): reading its ids (5 credits) and
         # the query with them would pass what is left: refused after its COUNT, unread.
         log.mark()

@@ -406,7 +406,7 @@ def test_what_enter_runs_where_the_cursor_is(text: str, cursor: int, runs: bool)
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     db = tmp_path_factory.getbasetemp() / "repl-org.sqlite3"
-    with Sandbox(records=RECORDS, db=str(db)) as running:
+    with Sandbox(records=RECORDS, db=str(db), token_limit=0) as running:  # many tokens: no limit
         yield running
 
 

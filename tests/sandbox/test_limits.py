@@ -88,12 +88,80 @@ def test_credits_are_charged_by_limit_tier_and_budgeted(db: str) -> None:
         charged = []
         for limit in (200, 201, 1001):
             reply = coql(limit)
-            charged.append((reply.headers["X-API-CREDITS-CHARGED"], reply.headers["X-API-CREDITS-REMAINING"]))
-        assert charged == [("1", "9"), ("2", "7"), ("3", "4")]
+            charged.append(
+                (reply.headers["X-API-CREDITS-CHARGED"], reply.headers.get("X-API-CREDITS-REMAINING"))
+            )
+        # As Zoho: what is left is said only once half the day's credits are used (3 of 10: not yet).
+        assert charged == [("1", None), ("2", None), ("3", "4")]
         coql(1001)  # 3 more: 1 left
         refused = coql(1001)
-        assert (refused.status_code, refused.json()["code"]) == (429, "LIMIT_REACHED")
+        # Zoho's answer for the day's credits: the 429 TOO_MANY_REQUESTS of a full org, its
+        # message saying which (its status codes page), never LIMIT_REACHED.
+        assert refused.status_code == 429 and "X-API-CREDITS-REMAINING" not in refused.headers
+        assert refused.json() == {
+            "code": "TOO_MANY_REQUESTS",
+            "details": {},
+            "message": "Number of API requests for the 24 hour period is exceeded",
+            "status": "error",
+        }
         assert sandbox.state is not None and sandbox.state.credits_used == 9
+
+
+@pytest.mark.parametrize(("budget", "said_from"), [(2, 1), (9, 5), (10, 5), (11, 6)])
+def test_credits_left_are_said_once_half_the_days_are_used(db: str, budget: int, said_from: int) -> None:
+    """Zoho sends X-API-CREDITS-REMAINING when 50% or more of the day's credits are used."""
+    with Sandbox(records=200, db=db, daily_credits=budget) as sandbox:
+        headers = auth(sandbox)
+        said = [
+            httpx.get(f"{sandbox.base_url}/crm/v8/org", headers=headers).headers.get(
+                "X-API-CREDITS-REMAINING"
+            )
+            for _ in range(budget)
+        ]
+    assert said == [None] * (said_from - 1) + [str(budget - used) for used in range(said_from, budget + 1)]
+
+
+def test_refresh_tokens_get_ten_access_tokens_in_ten_minutes(db: str) -> None:
+    """Zoho Accounts: a refresh token gets 10 access tokens in 10 minutes, then "Access
+    Denied" (HTTP 200) for the rest of them; other refresh tokens are not held up."""
+    with Sandbox(records=200, db=db) as sandbox:
+        assert sandbox.config.token_limit == 10  # on by default, as Zoho
+
+        def refresh(refresh_token: str) -> httpx.Response:
+            form = {
+                "grant_type": "refresh_token",
+                "client_id": sandbox.client_id,
+                "client_secret": sandbox.client_secret,
+                "refresh_token": refresh_token,
+            }
+            return httpx.post(f"{sandbox.base_url}/oauth/v2/token", data=form)
+
+        assert all("access_token" in refresh(sandbox.refresh_token).json() for _ in range(10))
+        refused = refresh(sandbox.refresh_token)
+        assert refused.status_code == 200
+        assert refused.json() == {
+            "error_description": "You have made too many requests continuously. Please try again after some time.",
+            "error": "Access Denied",
+            "status": "failure",
+        }
+        code = httpx.get(f"{sandbox.base_url}/oauth/v2/auth", params={"client_id": sandbox.client_id}).json()
+        form = {"client_id": sandbox.client_id, "client_secret": sandbox.client_secret}
+        other = httpx.post(
+            f"{sandbox.base_url}/oauth/v2/token",
+            data={**form, "grant_type": "authorization_code", "code": code["code"]},
+        ).json()["refresh_token"]
+        assert "access_token" in refresh(other).json()  # another refresh token: its own ten
+        assert sandbox.state is not None
+        sandbox.state.grants[sandbox.refresh_token][0] -= 600  # the first is ten minutes old
+        assert "access_token" in refresh(sandbox.refresh_token).json()
+        assert refresh(sandbox.refresh_token).json()["error"] == "Access Denied"
+
+
+@pytest.mark.parametrize("limit", [0, None, 30])
+def test_the_token_limit_can_be_raised_or_turned_off(db: str, limit: int | None) -> None:
+    with Sandbox(records=200, db=db, token_limit=limit) as sandbox:
+        for _ in range(25):
+            token(sandbox.base_url, sandbox)  # raises without an access token
 
 
 def test_request_log_redacts_secrets(db: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -54,7 +54,7 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path, host: str | No
         "--records",
         "200",
         "--log",
-        *(["--host", host] if host else []),
+        *(["--host", host] if host else ["--token-limit", "1"]),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -84,6 +84,17 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path, host: str | No
             },
         ).json()
         assert reply["api_domain"] == base
+        if host is None:  # --token-limit 1: one access token per refresh token in ten minutes
+            again = httpx.post(
+                f"{base}/oauth/v2/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "client_id": exports["ZOHO_CLIENT_ID"],
+                    "client_secret": exports["ZOHO_CLIENT_SECRET"],
+                    "refresh_token": exports["ZOHO_REFRESH_TOKEN"],
+                },
+            ).json()
+            assert again["error"] == "Access Denied" and "access_token" not in again
         if host == "0.0.0.0":  # reached at another of its addresses: the api_domain follows
             other = f"http://127.0.0.2:{port}"
             again = httpx.post(
@@ -103,13 +114,16 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path, host: str | No
     assert "POST /oauth/v2/token" in err and exports["ZOHO_REFRESH_TOKEN"] not in err  # logged, redacted
 
 
-def test_serve_refuses_bad_options() -> None:
+@pytest.mark.parametrize(
+    ("option", "value", "named"), [("--fail-rate", "2", "fail_rate"), ("--token-limit", "-1", "token_limit")]
+)
+def test_serve_refuses_bad_options(option: str, value: str, named: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "coqlkit", "sandbox", "serve", "--fail-rate", "2"],
+        [sys.executable, "-m", "coqlkit", "sandbox", "serve", option, value],
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 2 and "fail_rate" in result.stderr
+    assert result.returncode == 2 and named in result.stderr
 
 
 def test_any_org_from_a_metadata_snapshot(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from coqlkit.transport import (
     load_settings,
 )
 from coqlkit.transport.auth import exchange_code
+from coqlkit.transport.secrets import MemoryTokenStore, TokenStore
 from tests.transport.conftest import FAST, fake_zoho, settings_for
 
 PAGE = "select Last_Name, Email from Leads where id is not null order by id limit 20 offset {}"
@@ -601,3 +602,47 @@ def test_a_call_whose_answer_is_lost_counts_one_never_sent_does_not() -> None:
             assert (zoho.credits_used, zoho.budget.spent, zoho.retries) == (4, 4, 2)
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("kept", ["memory", "a file each", "one file"])
+def test_eleven_runs_in_ten_minutes_and_zohos_token_limit(
+    sandbox: Sandbox, tmp_path: Path, kept: str
+) -> None:
+    """Zoho Accounts gives a refresh token 10 access tokens in 10 minutes, then answers
+    "Access Denied". Runs that keep no token (COQLKIT_TOKEN_STORE=memory: one per process;
+    a fresh token file: another machine) each get one: the 11th is refused, and says why
+    and what to do. Runs that share the token store get one token for all."""
+    assert sandbox.config.token_limit == 10
+
+    def store(run: int) -> TokenStore:
+        if kept == "memory":
+            return MemoryTokenStore()  # a process each
+        return FileTokenStore(tmp_path / (f"tokens-{run}.json" if kept == "a file each" else "tokens.json"))
+
+    def run(number: int) -> None:
+        settings = load_settings(env=sandbox.environment(), store=store(number), path=tmp_path / "none.toml")
+        with ZohoClient(settings) as zoho:
+            zoho.org()
+
+    for number in range(10):
+        run(number)
+    if kept == "one file":
+        run(10)
+        assert token_posts(sandbox) == 1
+        return
+    with pytest.raises(AuthError) as info:
+        run(10)
+    err = info.value
+    assert (err.code, err.status) == ("Access Denied", 200) and token_posts(sandbox) == 11
+    message = str(err)
+    assert message.startswith(
+        "Zoho refused the token request: Access Denied: You have made too many requests continuously."
+    )
+    assert (
+        "10 access tokens per refresh token in 10 minutes" in message and "wait up to 10 minutes" in message
+    )
+    if kept == "memory":
+        assert "COQLKIT_TOKEN_STORE=memory gets a new access token in every process" in message
+    else:
+        assert "the token store (the keyring or the token file) shares one access token" in message
+    assert sandbox.client_secret not in message and sandbox.refresh_token not in message

@@ -7,7 +7,15 @@ import json
 import httpx
 import pytest
 
-from coqlkit.errors import ApiError, AuthError, CoqlError, RateLimited, TransportError, ZohoApiError
+from coqlkit.errors import (
+    ApiError,
+    AuthError,
+    CoqlError,
+    DailyLimitReached,
+    RateLimited,
+    TransportError,
+    ZohoApiError,
+)
 from coqlkit.sandbox.errors import STATUS
 from coqlkit.transport._errors import error_for, mapped_transport_errors, origin
 
@@ -24,6 +32,35 @@ def test_every_code_of_the_sandbox_maps(code: str, status: int) -> None:
     assert type(err) is expected
     assert (err.code, err.status, err.details, err.message) == (code, status, {"x": 1}, f"{code} happened")
     assert isinstance(err, CoqlError)
+
+
+@pytest.mark.parametrize(
+    ("message", "day"),
+    [
+        ("Number of API requests for the 24 hour period is exceeded", True),  # Zoho's status codes page
+        ("NUMBER OF API REQUESTS FOR THE 24-HOUR PERIOD IS EXCEEDED", True),
+        ("API requests in 24 hours exceeded", True),
+        ("the daily API limit is reached", True),
+        ("You have exceeded the API credits for the day", True),
+        ("The number of concurrent requests has exceeded the allowed limit", False),
+        ("the concurrency limit of the user for the app is exceeded", False),
+        ("Number of API requests for the 24 hour period or the concurrency limit is exceeded", False),
+        ("too many requests", False),
+        ("", False),
+    ],
+)
+def test_a_429_for_the_days_credits_is_the_daily_limit(message: str, day: bool) -> None:
+    """Zoho answers 429 TOO_MANY_REQUESTS both past the day's credits and past the org's
+    concurrent-call slots; only the message tells them apart (a concurrency one, or none,
+    is the slots: waiting may pass it)."""
+    body = {"code": "TOO_MANY_REQUESTS", "details": {}, "message": message, "status": "error"}
+    err = error_for(httpx.Response(429, content=json.dumps(body).encode()), credits=3)
+    assert isinstance(err, RateLimited) and (err.code, err.status) == ("TOO_MANY_REQUESTS", 429)
+    assert isinstance(err, DailyLimitReached) is day
+    if day:
+        assert (err.needed, err.left) == (3, 0) and message in str(err)
+    limit = error_for(answer("LIMIT_REACHED", 429))
+    assert type(limit) is RateLimited and limit.code == "LIMIT_REACHED"  # as before
 
 
 def test_retry_after_and_bodies_that_are_not_zohos() -> None:

@@ -220,6 +220,8 @@ def test_a_call_past_the_orgs_credits_today_is_refused_before_it_is_sent(
     ):
         assert zoho.org_credits_left is None and zoho.credits_remaining is None  # not said yet
         zoho.coql(COSTS_2.format(500))
+        # 2 of 6 used: Zoho says what is left only once half the day's credits are used
+        assert zoho.org_credits_left is None and zoho.credits_remaining is None
         zoho.coql(COSTS_2.format(501))
         assert zoho.credits_remaining == zoho.org_credits_left == 2
         sent = len(crm_calls(poor))
@@ -239,11 +241,12 @@ def test_a_call_past_the_orgs_credits_today_is_refused_before_it_is_sent(
 
 
 def test_concurrent_calls_cannot_pass_the_orgs_credits(org_db: str, store: FileTokenStore) -> None:
-    with Sandbox(records=400, db=org_db, latency_ms=150, daily_credits=6) as poor:
+    with Sandbox(records=400, db=org_db, latency_ms=150, daily_credits=10) as poor:
 
         async def main() -> list[object]:
             async with AsyncZohoClient(settings_for(poor, store)) as zoho:
-                await zoho.org()  # 1 credit: 5 left, and now known
+                for _ in range(5):  # 1 credit each: half the day's used, 5 left, and now known
+                    await zoho.org()
                 assert zoho.org_credits_left == 5
                 outcomes = await asyncio.gather(
                     *(zoho.coql(COSTS_2.format(500 + i)) for i in range(6)), return_exceptions=True
@@ -254,7 +257,7 @@ def test_concurrent_calls_cannot_pass_the_orgs_credits(org_db: str, store: FileT
         outcomes = asyncio.run(main())
         assert sum(isinstance(o, DailyLimitReached) for o in outcomes) == 4
         assert all(e["status"] != 429 for e in crm_calls(poor))  # Zoho never had to refuse
-        assert poor.state is not None and poor.state.credits_used == 5
+        assert poor.state is not None and poor.state.credits_used == 9
 
 
 def test_the_day_limit_zoho_answers_with_is_remembered() -> None:
@@ -284,6 +287,60 @@ def test_the_day_limit_zoho_answers_with_is_remembered() -> None:
     assert len(answered) == 2
 
 
+def test_the_orgs_credits_are_known_once_zoho_says_them(org_db: str, store: FileTokenStore) -> None:
+    """Zoho says what is left (X-API-CREDITS-REMAINING) only once half the day's credits are
+    used: until then nothing is known and nothing refused before it is sent."""
+    with (
+        Sandbox(records=400, db=org_db, daily_credits=10) as poor,
+        ZohoClient(settings_for(poor, store)) as zoho,
+    ):
+        for _ in range(4):
+            zoho.org()
+            assert zoho.org_credits_left is None and zoho.credits_remaining is None
+        zoho.coql("select Last_Name from Leads where id is not null limit 2000")  # 3: 7 of 10 used
+        assert zoho.org_credits_left == zoho.credits_remaining == 3
+        zoho.coql(COSTS_2.format(500))
+        assert zoho.org_credits_left == 1
+        with pytest.raises(DailyLimitReached) as info:  # 2 would pass what is left: not sent
+            zoho.coql(COSTS_2.format(501))
+        assert info.value.status is None and len(crm_calls(poor)) == 6
+
+
+def test_zohos_429_for_the_days_credits_is_the_daily_limit_not_a_busy_org(
+    org_db: str, store: FileTokenStore
+) -> None:
+    """Zoho answers a call past the day's credits with the 429 TOO_MANY_REQUESTS of a full
+    org, its message saying which ("... for the 24 hour period is exceeded"). It will not
+    pass by waiting: DailyLimitReached at once (exit 5), no retries, the slots untouched,
+    where it was retried for busy_patience (60 s) and said "the org is busy" (exit 8)."""
+    from coqlkit.repl.shell import exit_code
+
+    with (
+        Sandbox(records=400, db=org_db, daily_credits=1_000) as poor,
+        ZohoClient(settings_for(poor, store)) as zoho,
+    ):
+        assert poor.state is not None and zoho.aio.retry.busy_patience == 60
+        zoho.org()  # a token, and a call through
+        poor.state.credits_used = 1_000  # other integrations spent the org's day: no figure here
+        assert zoho.org_credits_left is None
+        started = time.monotonic()
+        with pytest.raises(DailyLimitReached) as info:
+            zoho.coql(COSTS_2.format(500))
+        assert time.monotonic() - started < 5
+        err = info.value
+        assert isinstance(err, CreditBudgetExceeded) and isinstance(err, RateLimited)
+        assert not isinstance(err, OrgBusy) and exit_code(err) == 5
+        assert (err.code, err.status, err.needed, err.left) == ("TOO_MANY_REQUESTS", 429, 2, 0)
+        assert "credits for the day are spent" in str(err) and "24 hour period is exceeded" in str(err)
+        assert (zoho.aio.retries, zoho.aio.throttled, zoho.aio.slots.allowed) == (0, 0, 10)
+        assert [e["status"] for e in crm_calls(poor)] == [200, 429]
+        # Remembered: fewer than 2 are left, so a call of 2 is refused before it is sent.
+        assert zoho.org_credits_left == 1
+        with pytest.raises(DailyLimitReached) as again:
+            zoho.coql(COSTS_2.format(501))
+        assert again.value.status is None and len(crm_calls(poor)) == 2
+
+
 def test_a_stale_figure_is_not_trusted(org_db: str, store: FileTokenStore) -> None:
     """The day's credits are a rolling 24 hours: a figure from long ago refuses nothing."""
     with (
@@ -294,9 +351,11 @@ def test_a_stale_figure_is_not_trusted(org_db: str, store: FileTokenStore) -> No
         assert zoho.org_credits_left == 1
         zoho.aio.daily.at -= zoho.aio.daily.fresh + 1
         assert zoho.org_credits_left is None
-        with pytest.raises(RateLimited) as info:  # sent: Zoho says no itself
+        sent = len(crm_calls(poor))
+        with pytest.raises(DailyLimitReached) as info:  # sent: Zoho says no itself
             zoho.coql(COSTS_2.format(501))
-        assert not isinstance(info.value, DailyLimitReached) and info.value.code == "LIMIT_REACHED"
+        assert (info.value.code, info.value.status) == ("TOO_MANY_REQUESTS", 429)
+        assert len(crm_calls(poor)) == sent + 1
 
 
 def test_an_older_answer_that_comes_late_does_not_undo_a_newer_figure() -> None:
