@@ -88,7 +88,7 @@ class SandboxState:
     # The request log (method, path, redacted query, status, credits, ms), newest last.
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
     jobs: dict[str, Any] = field(default_factory=dict)  # bulk-read jobs by id
-    page_tokens: dict[str, tuple[str, int]] = field(default_factory=dict)  # → (module, page)
+    page_tokens: dict[str, tuple[str, int]] = field(default_factory=dict)  # → (the job it came from, page)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
