@@ -20,6 +20,7 @@ from another one (``await conn.aio.query(...)`` of a synchronous connection insi
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import inspect
 import tempfile
@@ -602,6 +603,10 @@ async def _job(coro: Coroutine[Any, Any, T]) -> T:
     return await coro
 
 
+#: How often a caller waiting on the loop checks that its connection was not closed under it.
+_CLOSED_CHECK_SECONDS = 0.25
+
+
 class _Loop:
     """A private event loop in a daemon thread: the synchronous API's engine."""
 
@@ -611,6 +616,7 @@ class _Loop:
         self.streams: weakref.WeakSet[AsyncGenerator[Any, None]] = weakref.WeakSet()
         # The tasks closing streams collected in the loop's thread (kept until they are done).
         self.closing: set[asyncio.Task[None]] = set()
+        self.stopping = False  # shutdown() has begun: a job cancelled now was closed under
         self.thread = threading.Thread(target=self.loop.run_forever, name="coqlkit", daemon=True)
         self.thread.start()
 
@@ -624,7 +630,7 @@ class _Loop:
         job = _job(coro)
         future = asyncio.run_coroutine_threadsafe(job, self.loop)
         try:
-            return future.result()
+            return self._wait(future, job, coro)
         except KeyboardInterrupt:  # Ctrl-C in the caller's thread: stop the work in the loop
             future.cancel()
             self._settle(job, coro)
@@ -636,6 +642,26 @@ class _Loop:
             # keeps its frames. coqlkit's other errors (a plan it could not make, a render)
             # keep theirs: what a bug report needs.
             raise exc.with_traceback(None)  # noqa: B904 - the same exception, not another
+
+    def _wait(self, future: concurrent.futures.Future[T], *coros: Coroutine[Any, Any, Any]) -> T:
+        """The job's result; CONNECTION_CLOSED when the connection is closed (by another
+        thread) while it waits: the loop stopped with the job pending, or cancelled it, so
+        no result would ever come (a reader waited forever). ``coros`` (the job and what
+        it runs) are closed if they never started."""
+        while True:
+            try:
+                return future.result(timeout=_CLOSED_CHECK_SECONDS)
+            except concurrent.futures.TimeoutError:
+                if self.loop.is_running():
+                    continue
+                future.cancel()
+            except concurrent.futures.CancelledError:
+                if self.loop.is_running() and not self.stopping:
+                    raise
+            for coro in coros:  # sent as the loop stopped: never awaited, and no warning
+                if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                    coro.close()
+            raise CoqlError("this connection was closed while it was in use", code="CONNECTION_CLOSED")
 
     def _settle(self, job: Coroutine[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
         """Wait until a cancelled job has finished cleaning up (an export's temporary file
@@ -678,6 +704,7 @@ class _Loop:
         midway) is closed here, its calls cancelled, while the client still stands: left to
         the garbage collector, it would be finalized on a closed loop ("Event loop is
         closed", "Task was destroyed but it is pending!")."""
+        self.stopping = True
         try:
             for stream in list(self.streams):
                 with contextlib.suppress(Exception):

@@ -160,3 +160,29 @@ def test_an_async_connection_refuses_another_event_loop(sandbox: Sandbox) -> Non
             assert (await result.to_arrow()).num_rows == 3
 
     asyncio.run(main())
+
+
+def test_closing_a_connection_another_thread_reads_from_never_leaves_it_waiting(sandbox: Sandbox) -> None:
+    """A reader in one thread, ``close()`` in another at any moment: the reader ends with
+    its rows, or with CONNECTION_CLOSED, within moments, never waits forever (a job sent
+    to the loop just as it stopped had no one left to answer it)."""
+    with Sandbox(records=RECORDS, db=sandbox.config.db, latency_ms=20, token_limit=0) as slow:
+        for attempt in range(12):
+            conn = coqlkit.connect(sandbox=slow)
+            ended: list[object] = []
+
+            def read(conn: coqlkit.Connection = conn, ended: list[object] = ended) -> None:
+                try:
+                    for _ in range(50):
+                        conn.query("select Last_Name from Leads limit 5").to_arrow()
+                    ended.append("read")
+                except coqlkit.CoqlError as exc:
+                    ended.append(exc.code)
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            time.sleep(0.03 + 0.02 * attempt)  # close at a different moment of the reads each time
+            conn.close()
+            reader.join(timeout=10)
+            assert not reader.is_alive(), f"attempt {attempt}: the reader still waits"
+            assert ended and ended[0] in ("read", "CONNECTION_CLOSED"), ended
