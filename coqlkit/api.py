@@ -426,8 +426,10 @@ class AsyncResult:
         """The check's warnings: what runs but is probably not meant (infos left out)."""
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
-    async def batches(self) -> AsyncGenerator[pa.RecordBatch, None]:
-        """The rows as record batches, as they arrive (at least one batch, maybe empty)."""
+    async def batches(self, *, lazy: bool = False) -> AsyncGenerator[pa.RecordBatch, None]:
+        """The rows as record batches, as they arrive (at least one batch, maybe empty).
+        ``lazy``: each scan asks for its first page alone until a second batch is wanted
+        (a reader that wants a few rows spends one page, not a window of them)."""
         if self._table is not None:
             kept = self._table.to_batches()
             for batch in kept or [export.empty_batch(self.schema)]:
@@ -441,7 +443,7 @@ class AsyncResult:
                 code="RESULT_CONSUMED",
             )
         self._started = True
-        stream = execute(self.plan, self.connection.client, tz=self.tz, stats=self.stats)
+        stream = execute(self.plan, self.connection.client, tz=self.tz, stats=self.stats, lazy=lazy)
         with self.connection._stale_metadata(self.plan.select.module):
             async with contextlib.aclosing(stream):
                 async for batch in stream:

@@ -41,17 +41,16 @@ import time
 import types
 import typing
 import weakref
-from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from coqlkit import errors as _errors
-from coqlkit.api import AsyncResult, Result, connect_async
 from coqlkit.api import Connection as _ApiConnection
+from coqlkit.api import Result, connect_async
 from coqlkit.api import connect as _connect
 from coqlkit.api import warn_about as _warn_about
-from coqlkit.execute import execute as _execute
 from coqlkit.language import parse as _parse
 from coqlkit.language.ast import Column, FieldRef, Star
 from coqlkit.plan import PlanOptions
@@ -451,7 +450,7 @@ class Cursor:
         if not self._started:
             self._started = True
             api = self.connection.api
-            self._source = api._loop.iterate(_batches(self.result.aio, lazy=lazy))
+            self._source = api._loop.iterate(self.result.aio.batches(lazy=lazy))
         try:
             yield self._picked
         except BaseException as exc:  # an error, Ctrl-C: rows may have been taken, not returned
@@ -559,23 +558,6 @@ def _close(source: Iterator[pa.RecordBatch] | None) -> None:
         # connection, closing in another thread, is closing its streams itself.
         with contextlib.suppress(ValueError, RuntimeError):
             source.close()
-
-
-async def _batches(result: AsyncResult, *, lazy: bool) -> AsyncGenerator[pa.RecordBatch, None]:
-    """The result's batches, as :meth:`AsyncResult.batches` reads them; ``lazy``: each scan
-    asks for its first page alone until a second batch is wanted (``fetchone`` on a big
-    result spends one page, not a window of them)."""
-    if not lazy or result._table is not None or result._started:
-        source = result.batches()  # as fast as it goes; or the rows kept, or RESULT_CONSUMED
-    else:
-        result.connection._open()
-        result._started = True
-        client = result.connection.client
-        source = _execute(result.plan, client, tz=result.tz, stats=result.stats, lazy=True)
-    with result.connection._stale_metadata(result.plan.select.module):
-        async with contextlib.aclosing(source):
-            async for batch in source:
-                yield batch
 
 
 def _tuples(batch: pa.RecordBatch, picked: tuple[int, ...]) -> list[_Row]:
