@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import socket
 import sqlite3
 import threading
 import time
@@ -93,3 +94,13 @@ def ctrl_c_when(condition: Callable[[], bool]) -> Iterator[threading.Event]:
         armed = False
         watcher.join()
         signal.signal(signal.SIGINT, previous)
+
+
+def answers(base_url: str) -> bool:
+    """Whether a server listens at ``base_url`` (``http://host:port``)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import socket
 import sqlite3
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 import coqlkit
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import FileTokenStore, Settings, load_settings
-from tests.api._support import RECORDS, RequestLog, count, leaks, secrets_of
+from tests.api._support import RECORDS, RequestLog, answers, count, leaks, secrets_of
 
 QUERY = "select Last_Name, Lead_Source from Leads where Lead_Source = 'Chat'"
 
@@ -28,15 +27,6 @@ def settings_for(sandbox: Sandbox, tmp_path: Path, **env: str) -> Settings:
         store=FileTokenStore(tmp_path / "tokens.json"),
         path=tmp_path / "no-config.toml",
     )
-
-
-def answers(base_url: str) -> bool:
-    host, port = base_url.removeprefix("http://").split(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 # ---- opening and closing -------------------------------------------------------------------

@@ -4,21 +4,18 @@ cursor is an iterator."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import signal
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
 from coqlkit import dbapi
 from coqlkit.sandbox.server import Sandbox
-from tests.api._support import RECORDS, RequestLog
+from tests.api._support import RECORDS, RequestLog, ctrl_c_when
 
 
 @pytest.fixture(scope="module")
@@ -201,38 +198,6 @@ def test_a_query_zoho_refuses_while_fetching_stays_refused(db: dbapi.Connection)
     with pytest.raises(dbapi.ProgrammingError, match="interrupted"):
         cur.fetchall()
     assert cur.rowcount == -1
-
-
-@contextlib.contextmanager
-def ctrl_c_when(condition: Callable[[], bool]) -> Iterator[threading.Event]:
-    """SIGINT to this (the main) thread once ``condition()`` holds, as Ctrl-C would send it;
-    one that comes after the block is dropped, not raised in pytest."""
-    sent, armed = threading.Event(), [True]
-    main = threading.main_thread()
-    assert threading.current_thread() is main and main.ident is not None
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if armed[0]:
-            raise KeyboardInterrupt
-
-    def watch() -> None:
-        deadline = time.monotonic() + 20
-        while armed[0] and time.monotonic() < deadline:
-            if condition():
-                sent.set()
-                signal.pthread_kill(main.ident, signal.SIGINT)  # type: ignore[arg-type]
-                return
-            time.sleep(0.002)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield sent
-    finally:
-        armed[0] = False
-        watcher.join()
-        signal.signal(signal.SIGINT, previous)
 
 
 def test_after_ctrl_c_the_fetches_say_the_result_was_interrupted(slow_sandbox: Sandbox) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import socket
 import sys
 import threading
 import time
@@ -19,7 +18,7 @@ import pytest
 
 import coqlkit
 from coqlkit.sandbox.server import Sandbox
-from tests.api._support import RECORDS
+from tests.api._support import RECORDS, answers
 
 QUERY = "select Last_Name from Leads limit 3"
 
@@ -64,15 +63,6 @@ def test_connections_dropped_unclosed_leave_no_thread_or_socket(sandbox: Sandbox
     )
     assert settles(lambda: threading.active_count() == threads), threading.enumerate()
     assert settles(lambda: open_fds() <= fds), (open_fds(), fds)
-
-
-def answers(base_url: str) -> bool:
-    host, port = base_url.removeprefix("http://").split(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def test_a_dropped_connection_stops_the_sandbox_it_started() -> None:

@@ -274,3 +274,28 @@ def test_jupysql_creator(ipython: Any, sandbox: Sandbox, oracle: sqlite3.Connect
 
     ipython.run_line_magic("sql", "--close coqlkit://")
     assert made and all(conn.closed for conn in made)
+
+
+# ---- rows are the SELECT list; no schemas ------------------------------------------------------
+
+
+def test_scalar_is_the_column_selected(engine: sa.Engine, oracle: sqlite3.Connection) -> None:
+    first = oracle.execute("select Last_Name, Email from Leads order by id limit 3").fetchall()
+    with engine.connect() as conn:
+        name = conn.execute(
+            sa.text("select Last_Name from Leads where Email = :e limit 1"), {"e": first[0][1]}
+        ).scalar()
+        assert name == first[0][0]
+        names = conn.execute(sa.text("select Last_Name from Leads order by id limit 3")).scalars().all()
+        assert names == [n for n, _ in first]
+        result = conn.execute(sa.text("select Email, id from Leads order by id limit 1"))
+        assert list(result.keys()) == ["Email", "id"]
+        (lowest,) = oracle.execute("select min(id) from Leads").fetchone()
+        assert result.one() == (first[0][1], str(lowest))
+
+
+def test_there_are_no_schemas(engine: sa.Engine) -> None:
+    inspector = sa.inspect(engine)
+    assert inspector.get_schema_names() == []
+    assert inspector.default_schema_name is None
+    assert "Leads" in inspector.get_table_names()  # schema=None: the modules

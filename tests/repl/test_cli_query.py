@@ -1029,33 +1029,12 @@ def test_sigterm_during_a_bulk_read_removes_its_downloads(org_db: Path, tmp_path
 
 
 def test_a_full_disk_is_an_io_error_naming_the_file(zoho: dict[str, str], tmp_path: Path) -> None:
-    import resource
-
     target = tmp_path / "leads.csv"
     target.write_text("old")
-
-    def small_files() -> None:  # in the child: files stop at 50 kB, as on a full disk
-        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
     env = child_env(**zoho, XDG_CACHE_HOME=str(tmp_path / "cache"))
     warm = run(["query", "-c", "select Last_Name from Leads limit 1"], env)  # the metadata cached first
     assert warm.status == 0, warm
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "coqlkit",
-            "export",
-            "select Last_Name, Email, Company from Leads",
-            str(target),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=small_files,  # nothing threaded in between
-    )
+    done = on_a_full_disk(["export", "select Last_Name, Email, Company from Leads", str(target)], env)
     assert done.returncode == 7, done.stderr
     assert done.stderr.startswith(
         f"coqlkit: {target}: File too large (nothing written: the file there is left as it was)"
@@ -1071,6 +1050,18 @@ def _small_files() -> None:  # in the child: files stop at 50 kB, as on a full d
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
+def on_a_full_disk(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``coqlkit ARGS`` in a child whose files stop at 50 kB."""
+    return subprocess.run(
+        [sys.executable, "-m", "coqlkit", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_small_files,  # nothing threaded in between
+    )
+
+
 def test_a_full_disk_under_query_o_is_an_io_error_and_keeps_the_file(
     zoho: dict[str, str], tmp_path: Path
 ) -> None:
@@ -1080,22 +1071,8 @@ def test_a_full_disk_under_query_o_is_an_io_error_and_keeps_the_file(
     target.write_text("old")
     env = child_env(**zoho, XDG_CACHE_HOME=str(tmp_path / "cache"))
     assert run(["query", "-c", "select Last_Name from Leads limit 1"], env).status == 0  # metadata cached
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "coqlkit",
-            "query",
-            "-c",
-            "select Last_Name, Email, Company from Leads",
-            "-o",
-            str(target),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_small_files,
+    done = on_a_full_disk(
+        ["query", "-c", "select Last_Name, Email, Company from Leads", "-o", str(target)], env
     )
     assert done.returncode == 7, done.stderr
     assert f"{target}: File too large (nothing written: the file there is left as it was)" in done.stderr
@@ -1117,14 +1094,7 @@ def test_a_full_disk_under_backslash_o_keeps_whole_statements_and_stops_the_scri
     )
     env = child_env(**zoho, XDG_CACHE_HOME=str(tmp_path / "cache"))
     assert run(["query", "-c", "select Last_Name from Leads limit 1"], env).status == 0  # metadata cached
-    done = subprocess.run(
-        [sys.executable, "-m", "coqlkit", "query", "-f", str(script)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_small_files,
-    )
+    done = on_a_full_disk(["query", "-f", str(script)], env)
     assert done.returncode == 7, done.stderr
     assert (
         f"{target}: File too large (the file holds the output of the statements before; "

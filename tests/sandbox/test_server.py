@@ -74,39 +74,23 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path, host: str | No
                     break
             except httpx.TransportError:
                 time.sleep(0.05)
-        reply = httpx.post(
-            f"{base}/oauth/v2/token",
-            data={
+
+        def token_at(url: str) -> dict[str, str]:
+            grant = {
                 "grant_type": "refresh_token",
                 "client_id": exports["ZOHO_CLIENT_ID"],
                 "client_secret": exports["ZOHO_CLIENT_SECRET"],
                 "refresh_token": exports["ZOHO_REFRESH_TOKEN"],
-            },
-        ).json()
-        assert reply["api_domain"] == base
+            }
+            return dict(httpx.post(f"{url}/oauth/v2/token", data=grant).json())
+
+        assert token_at(base)["api_domain"] == base
         if host is None:  # --token-limit 1: one access token per refresh token in ten minutes
-            again = httpx.post(
-                f"{base}/oauth/v2/token",
-                data={
-                    "grant_type": "refresh_token",
-                    "client_id": exports["ZOHO_CLIENT_ID"],
-                    "client_secret": exports["ZOHO_CLIENT_SECRET"],
-                    "refresh_token": exports["ZOHO_REFRESH_TOKEN"],
-                },
-            ).json()
+            again = token_at(base)
             assert again["error"] == "Access Denied" and "access_token" not in again
         if host == "0.0.0.0":  # reached at another of its addresses: the api_domain follows
             other = f"http://127.0.0.2:{port}"
-            again = httpx.post(
-                f"{other}/oauth/v2/token",
-                data={
-                    "grant_type": "refresh_token",
-                    "client_id": exports["ZOHO_CLIENT_ID"],
-                    "client_secret": exports["ZOHO_CLIENT_SECRET"],
-                    "refresh_token": exports["ZOHO_REFRESH_TOKEN"],
-                },
-            ).json()
-            assert again["api_domain"] == other
+            assert token_at(other)["api_domain"] == other
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
