@@ -70,7 +70,8 @@ BULK_READ_PAGE_ROWS = 200_000
 #: ``createBulkReadJob``: ``CRITERIA_LIMIT_EXCEEDED``, ``max_limit`` 25, "the maximum number of
 #: criteria groups permitted per request"; Kaizen #195: "up to 25 total" criteria objects).
 BULK_READ_MAX_CRITERIA = 25
-#: Values in one bulk-read job's criteria JSON, all comparisons together (v8 OAS
+#: Values in one bulk-read job's criteria JSON, all comparisons together (reference §7 is
+#: silent on it; v8 OAS
 #: ``createBulkReadJob``: ``VALUE_LIMIT_EXCEEDED_IN_CRITERIA``, "the number of values provided in
 #: the bulk read criteria exceeds the maximum limit of 200", "permitted per request").
 BULK_READ_MAX_VALUES = 200
