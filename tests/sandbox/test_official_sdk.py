@@ -68,8 +68,12 @@ class Sdk:
     startup: list[dict[str, Any]] = field(default_factory=list)
 
 
-def new_entries(sandbox: Sandbox, before: list[dict[str, Any]], expect: int) -> list[dict[str, Any]]:
-    """The sandbox's request-log entries not in ``before`` (a snapshot of the log).
+def new_entries(
+    sandbox: Sandbox, before: list[dict[str, Any]], expect: int, calls: list[Call]
+) -> list[dict[str, Any]]:
+    """The sandbox's request-log entries not in ``before`` (a snapshot of the log) that are
+    the SDK's ``calls`` (a call another test left in flight on the shared sandbox may be
+    logged meanwhile: it is not the SDK's).
 
     The sandbox logs a request once its response has gone out, so the client may read the
     answer a moment before the entry is there: wait (briefly) for ``expect`` entries.
@@ -78,7 +82,12 @@ def new_entries(sandbox: Sandbox, before: list[dict[str, Any]], expect: int) -> 
     seen = {id(entry) for entry in before}
     deadline = time.monotonic() + 2
     while True:
-        entries = [entry for entry in list(sandbox.state.requests) if id(entry) not in seen]
+        sent = {(c.method, urlsplit(c.url).path) for c in calls}
+        entries = [
+            entry
+            for entry in list(sandbox.state.requests)
+            if id(entry) not in seen and (entry["method"], entry["path"]) in sent
+        ]
         if len(entries) >= expect or time.monotonic() > deadline:
             return entries
         time.sleep(0.005)
@@ -127,7 +136,7 @@ def sdk(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                 resource_path=str(home),
                 logger=Logger.get_instance(Logger.Levels.INFO, str(state.log)),
             )
-            state.startup = new_entries(sandbox, before, expect=3)
+            state.startup = new_entries(sandbox, before, expect=3, calls=calls)
             yield state
         finally:
             # Leave no SDK state behind for other modules: no initializer, no open log file.
@@ -425,7 +434,9 @@ def test_the_sdk_adopts_api_domain_and_stays_on_the_sandbox(sdk: Sdk, sandbox: S
     assert initializer is not None and initializer.environment.url == sandbox.base_url
     # Every request the SDK has made in this module went to the sandbox, and the sandbox saw them.
     assert all(c.url.startswith(f"{sandbox.base_url}/") for c in sdk.calls)
-    logged = [(e["method"], e["path"], e["status"]) for e in new_entries(sandbox, before, expect=3)]
+    logged = [
+        (e["method"], e["path"], e["status"]) for e in new_entries(sandbox, before, expect=3, calls=sdk.calls)
+    ]
     assert logged == [
         ("POST", "/oauth/v2/token", 200),
         ("POST", "/crm/v8/coql", 200),
