@@ -647,23 +647,29 @@ class _Loop:
 
     def _wait(self, future: concurrent.futures.Future[T], *coros: Coroutine[Any, Any, Any]) -> T:
         """The job's result; CONNECTION_CLOSED when the connection is closed (by another
-        thread) while it waits: the loop stopped with the job pending, or cancelled it, so
-        no result would ever come (a reader waited forever). ``coros`` (the job and what
-        it runs) are closed if they never started."""
+        thread) while it waits: a job sent just as the loop stopped would never answer (a
+        reader waited forever). ``stop()`` cancels such jobs; ``coros`` (the job and what it
+        runs) are closed if they never started even so."""
         while True:
-            try:
-                return future.result(timeout=_CLOSED_CHECK_SECONDS)
-            except concurrent.futures.TimeoutError:
-                if self.loop.is_running():
-                    continue
-                future.cancel()
-            except concurrent.futures.CancelledError:
-                if self.loop.is_running() and not self.stopping:
-                    raise
-            for coro in coros:  # sent as the loop stopped: never awaited, and no warning
-                if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
-                    coro.close()
-            raise CoqlError("this connection was closed while it was in use", code="CONNECTION_CLOSED")
+            done, _ = concurrent.futures.wait([future], timeout=_CLOSED_CHECK_SECONDS)
+            if done:
+                try:
+                    return future.result()  # a TimeoutError of the job's own is raised as it is
+                except concurrent.futures.CancelledError:
+                    if self.loop.is_running() and not self.stopping:
+                        raise
+                break
+            if not self.loop.is_running():
+                deadline = time.monotonic() + _SETTLE_SECONDS  # stop() cancels what is left
+                while not self.loop.is_closed() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    return future.result()
+                break
+        for coro in coros:  # never started: never awaited, and no warning about it
+            if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                coro.close()
+        raise CoqlError("this connection was closed while it was in use", code="CONNECTION_CLOSED")
 
     def _settle(self, job: Coroutine[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
         """Wait until a cancelled job has finished cleaning up (an export's temporary file
@@ -728,7 +734,25 @@ class _Loop:
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
+            if not self.thread.is_alive():
+                # In a thread of its own: the caller's may run a loop of its own (Jupyter).
+                cleanup = threading.Thread(target=self._cancel_stragglers, name="coqlkit-stop")
+                cleanup.start()
+                cleanup.join(timeout=10)
             self.loop.close()
+
+    def _cancel_stragglers(self) -> None:
+        """Cancel the jobs another thread sent as the loop stopped (their waiters get
+        CONNECTION_CLOSED), in this thread now that the loop's own has ended: left pending,
+        they would be destroyed with the loop ("Task was destroyed but it is pending!")."""
+        for _ in range(3):
+            self.loop.run_until_complete(asyncio.sleep(0))  # the jobs sent meanwhile become tasks
+            pending = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+            if not pending:
+                return
+            for task in pending:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def _close(loop: _Loop, aio: AsyncConnection) -> None:

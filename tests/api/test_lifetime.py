@@ -5,7 +5,9 @@ use; its ``aio`` twin refuses another event loop than its own, and the connectio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import logging
 import os
 import sys
 import threading
@@ -152,10 +154,14 @@ def test_an_async_connection_refuses_another_event_loop(sandbox: Sandbox) -> Non
     asyncio.run(main())
 
 
-def test_closing_a_connection_another_thread_reads_from_never_leaves_it_waiting(sandbox: Sandbox) -> None:
+def test_closing_a_connection_another_thread_reads_from_never_leaves_it_waiting(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
     """A reader in one thread, ``close()`` in another at any moment: the reader ends with
     its rows, or with CONNECTION_CLOSED, within moments, never waits forever (a job sent
-    to the loop just as it stopped had no one left to answer it)."""
+    to the loop just as it stopped had no one left to answer it), and nothing is said on
+    the way (asyncio's "Task was destroyed but it is pending!", a callback on a closed loop)."""
+    caplog.set_level(logging.WARNING)
     with Sandbox(records=RECORDS, db=sandbox.config.db, latency_ms=20, token_limit=0) as slow:
         for attempt in range(12):
             conn = coqlkit.connect(sandbox=slow)
@@ -176,3 +182,44 @@ def test_closing_a_connection_another_thread_reads_from_never_leaves_it_waiting(
             reader.join(timeout=10)
             assert not reader.is_alive(), f"attempt {attempt}: the reader still waits"
             assert ended and ended[0] in ("read", "CONNECTION_CLOSED"), ended
+            gc.collect()  # a task left pending is reported when it is destroyed
+    assert [r.getMessage() for r in caplog.records if r.name in ("asyncio", "concurrent.futures")] == []
+
+
+def test_a_timeout_error_of_the_work_itself_is_raised_not_waited_on(sandbox: Sandbox) -> None:
+    """Since Python 3.11 a job's own TimeoutError is the class a timed wait raises: it must
+    reach the caller, not be taken for "still waiting" (which spun forever)."""
+
+    async def times_out() -> None:
+        raise TimeoutError(110, "Connection timed out")
+
+    with coqlkit.connect(sandbox=sandbox) as conn:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError, match="Connection timed out"):
+            conn._loop.run(times_out())
+        assert time.monotonic() - started < 5
+
+
+def test_closing_a_cursors_connection_midway_through_a_fetch_is_quiet(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A DB-API ``fetchall()`` of many pages, its connection closed by a timer at different
+    moments: the fetch ends with the rows or an InterfaceError, and neither asyncio nor
+    concurrent.futures reports anything (a cancelled job's callback on the closed loop, a
+    task destroyed pending: a third of such closes printed one)."""
+    from coqlkit import dbapi
+
+    caplog.set_level(logging.WARNING)
+    with Sandbox(records=RECORDS, db=sandbox.config.db, latency_ms=300, token_limit=0) as slow:
+        for attempt in range(5):
+            db = dbapi.connect(sandbox=slow, page_size=200)
+            cur = db.cursor()
+            cur.execute("select Last_Name from Leads")
+            cur.fetchone()
+            closer = threading.Timer(0.15 + 0.1 * attempt, db.close)
+            closer.start()
+            with contextlib.suppress(dbapi.InterfaceError):
+                cur.fetchall()
+            closer.join()
+            gc.collect()
+    assert [r.getMessage() for r in caplog.records if r.name in ("asyncio", "concurrent.futures")] == []
