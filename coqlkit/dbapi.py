@@ -41,6 +41,7 @@ import time
 import types
 import typing
 import weakref
+import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -660,6 +661,22 @@ def _check_options(options: Mapping[str, Any]) -> None:
         PlanOptions(**{k: v for k, v in options.items() if k in hints})
     except (TypeError, ValueError) as exc:
         raise InterfaceError(f"connect(): {exc}") from exc
+    _check_zone(options.get("tz"))
+
+
+def _check_zone(tz: object) -> None:
+    """``tz`` is None or a time zone's name that this machine knows (a usage error, not an
+    operational one, and never a bare AttributeError)."""
+    if tz is None:
+        return
+    if not isinstance(tz, str):
+        raise InterfaceError(f"connect(): tz is a time zone's name, such as 'Europe/Paris', not {tz!r}")
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InterfaceError(
+            f"connect(): unknown time zone {tz!r} (an IANA name, such as 'Europe/Paris')"
+        ) from None
 
 
 def _fits(value: object, kinds: tuple[Any, ...]) -> bool:

@@ -336,6 +336,8 @@ def test_errors_are_pep_249_classes(db: dbapi.Connection) -> None:
         ({"max_credits": "500"}, "max_credits is int or None, not '500'"),
         ({"latency_ms": True}, "latency_ms is float, not True"),
         ({"concurrency": 0}, "concurrency and page size must be positive"),
+        ({"tz": 5}, "tz is a time zone's name, such as 'Europe/Paris', not 5"),
+        ({"tz": "Mars/Base"}, "unknown time zone 'Mars/Base'"),
     ],
 )
 def test_a_wrong_connect_option_is_an_interface_error(
