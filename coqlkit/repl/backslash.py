@@ -31,6 +31,7 @@ from coqlkit.repl.encoding import NotUtf8, decode, read_file
 from coqlkit.repl.params import _as_coql, parse_value
 from coqlkit.repl.results import _Results
 from coqlkit.repl.statements import Where, _complete
+from coqlkit.repl.status import exit_code
 
 __all__ = ["MAX_INCLUDE_DEPTH"]
 
@@ -267,7 +268,13 @@ class _Commands(_Results):
             self.sink, self.sink_path = open(path, "w", encoding="utf-8"), path  # noqa: SIM115 - till \o
             self._message(f"results go to {path}")
             return status
-        file = export.PiecewiseText(path)  # TargetError (a directory...): said by execute, naming FILE
+        try:
+            file = export.PiecewiseText(path)
+        except export.TargetError as exc:  # a directory, a missing one...: in a script, the
+            # rest was meant for FILE: it does not run (to the screen, or anywhere)
+            self._message(f"{exc.filename}: {exc.strerror}" + ("" if self.interactive else "; stopping"))
+            self.done = self.done or not self.interactive
+            return exit_code(exc)
         self.sink, self.sink_path, self._output = cast(TextIO, file), path, file
         self._message(f"results go to {path}")
         return status

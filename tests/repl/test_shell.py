@@ -576,7 +576,10 @@ def test_output_to_a_file_holds_whole_statements_only(
     assert target.read_text() == kept and sorted(os.listdir(tmp_path)) == ["out.csv"]
 
 
-def test_output_to_a_file_that_cannot_be_opened(sh: Session, tmp_path: Path) -> None:
+def test_output_to_a_file_that_cannot_be_opened(session: Callable[..., Session], tmp_path: Path) -> None:
+    """At the prompt, output stays on the screen; in a script, the rest (meant for FILE) does
+    not run."""
+    sh = session(interactive=True)
     assert sh(f"\\o {tmp_path / 'no' / 'such' / 'dir.txt'}") == 2
     assert "No such file or directory" in sh.err and "Traceback" not in sh.err
     assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
@@ -584,6 +587,9 @@ def test_output_to_a_file_that_cannot_be_opened(sh: Session, tmp_path: Path) -> 
     assert sh(f"\\o {tmp_path}") == 2 and f"{tmp_path}: Is a directory" in sh.err
     assert sh("select Last_Name from Leads limit 1;") == 0 and "Chavez" in sh.out
     assert os.listdir(tmp_path) == []
+    script = session()  # not interactive: coqlkit query -f, piped input
+    assert script(f"\\o {tmp_path}\nselect Last_Name from Leads limit 1;") == 2
+    assert script.err == f"{tmp_path}: Is a directory; stopping\n" and script.out == ""
 
 
 def test_output_to_a_device_is_written_as_it_goes(sh: Session) -> None:
