@@ -376,6 +376,24 @@ def test_credits_left_today(session: Callable[..., Session], budget: Sandbox) ->
         assert sh.err == f"{other.credits_used:,} credits used this session; {left:,} left today\n"
 
 
+def test_credits_left_today_after_zoho_refused_one(session: Callable[..., Session], budget: Sandbox) -> None:
+    """Zoho's 429 for the day's credits says none are left: \\credits says 0, not that Zoho
+    has not said (it had, before the org reached half of its day)."""
+    assert budget.state is not None
+    state = budget.state
+    with coqlkit.connect(sandbox=budget) as other:
+        sh = session(connection=other)
+        assert sh("select Last_Name from Leads limit 1;") == 0  # metadata cached
+        state.config = dataclasses.replace(state.config, daily_credits=state.credits_used)
+        try:
+            assert sh("select Last_Name from Leads limit 1;") == 5
+            assert "credits for the day are spent" in sh.err
+            assert sh("\\credits") == 0
+            assert sh.err.endswith("; 0 left today\n"), sh.err
+        finally:
+            state.config = dataclasses.replace(state.config, daily_credits=1_000_000)
+
+
 def test_refresh(sh: Session, sandbox: Sandbox) -> None:
     log = RequestLog(sandbox)
     assert sh("\\refresh") == 0
