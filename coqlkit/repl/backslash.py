@@ -190,8 +190,16 @@ class _Commands(_Results):
         return 0
 
     def cmd_credits(self, arg: str) -> int:
-        left = self.conn.credits_remaining
-        tail = f"; {left:,} left today" if left is not None else "; Zoho has not said how many are left today"
+        said = self.conn.credits_remaining  # Zoho's last figure
+        # Its last figure less what was asked for since, or less than a call Zoho refused
+        # for the day's credits cost: what the client goes by.
+        bound = self.conn.aio.client.org_credits_left
+        if bound is not None and (said is None or bound < said):
+            tail = f"; at most {bound:,} left today"
+        elif said is not None:
+            tail = f"; {said:,} left today"
+        else:
+            tail = "; Zoho has not said how many are left today"
         used = self.conn.credits_used
         self._message(f"{used:,} credit{'' if used == 1 else 's'} used this session{tail}")
         return 0

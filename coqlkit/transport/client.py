@@ -339,7 +339,6 @@ class _Charge:
                 self.client.credits_remaining = remaining
         elif _day_spent(response):
             daily.refused(self.credits, self.order, self.client.sends)
-            self.client.credits_remaining = 0  # none left today, as Zoho just said (\credits)
         if not ok:
             daily.held += self.credits
 
