@@ -41,13 +41,13 @@ import time
 import types
 import typing
 import weakref
-import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from coqlkit import errors as _errors
+from coqlkit._scope import _known_zone
 from coqlkit.api import Connection as _ApiConnection
 from coqlkit.api import Result, connect_async
 from coqlkit.api import connect as _connect
@@ -665,18 +665,15 @@ def _check_options(options: Mapping[str, Any]) -> None:
 
 
 def _check_zone(tz: object) -> None:
-    """``tz`` is None or a time zone's name that this machine knows (a usage error, not an
-    operational one, and never a bare AttributeError)."""
+    """``tz`` is None or a zone the API can show datetimes in (its own check: an IANA name,
+    ``UTC``, ``+05:30``): a usage error, not an operational one, and never a bare
+    AttributeError."""
     if tz is None:
         return
     if not isinstance(tz, str):
         raise InterfaceError(f"connect(): tz is a time zone's name, such as 'Europe/Paris', not {tz!r}")
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InterfaceError(
-            f"connect(): unknown time zone {tz!r} (an IANA name, such as 'Europe/Paris')"
-        ) from None
+    if not _known_zone(tz):
+        raise InterfaceError(f"connect(): unknown time zone {tz!r} (an IANA name, such as 'Europe/Paris')")
 
 
 def _fits(value: object, kinds: tuple[Any, ...]) -> bool:

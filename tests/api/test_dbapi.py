@@ -347,6 +347,13 @@ def test_a_wrong_connect_option_is_an_interface_error(
         dbapi.connect(sandbox=sandbox, **options)
 
 
+def test_connect_takes_the_zones_the_api_takes(sandbox: Sandbox) -> None:
+    """The zone check is the API's own: an offset such as +05:30 is a zone there too."""
+    with dbapi.connect(sandbox=sandbox, tz="+05:30") as db:
+        row = db.cursor().execute("select Created_Time from Leads limit 1").fetchone()
+        assert row is not None and row[0].utcoffset().total_seconds() == 5.5 * 3600
+
+
 def test_a_wrong_sandbox_option_is_an_interface_error() -> None:
     with pytest.raises(dbapi.InterfaceError, match="unexpected keyword argument 'bogus'") as caught:
         dbapi.connect(sandbox={"bogus": 1})
