@@ -155,6 +155,23 @@ def _list(value: Any, param: Param) -> tuple[Value, ...]:
     return tuple(literal(v, param) for v in items)
 
 
+def _check_text(value: str, name: str) -> None:
+    """A lone surrogate cannot be sent as UTF-8 (see ``validate.rules_query.text_values``)."""
+    for index, char in enumerate(value):
+        if "\ud800" <= char <= "\udfff":
+            byte = ord(char) - 0xDC00
+            how = (
+                f"the byte 0x{byte:02x} of text that was not UTF-8, kept by errors='surrogateescape'; "
+                "decode the bytes with their real encoding first"
+                if 0x80 <= byte <= 0xFF
+                else "half of a UTF-16 pair; rebuild the text from its source"
+            )
+            raise ParameterError(
+                f"{name} holds U+{ord(char):04X}, a lone surrogate, at index {index}: it cannot be "
+                f"sent as UTF-8 ({how})"
+            )
+
+
 def literal(value: Any, param: Param | None = None) -> Value:
     """The COQL literal for one Python value (see the module's table)."""
     span = param.span if param is not None else None
@@ -163,6 +180,7 @@ def literal(value: Any, param: Param | None = None) -> Value:
     if isinstance(value, bool):
         return String("true" if value else "false", span=span)
     if isinstance(value, str):
+        _check_text(value, name)
         return String(value, span=span)
     if isinstance(value, (int, float, Decimal)):
         number = Decimal(float.__repr__(value)) if isinstance(value, float) else value

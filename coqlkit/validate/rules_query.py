@@ -386,6 +386,40 @@ def parameters(ctx: Context) -> Iterator[Diagnostic]:
             )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_values(ctx: Context) -> Iterator[Diagnostic]:
+    r"""A string holding a lone surrogate (bytes that were not UTF-8, as Python's
+    ``surrogateescape`` keeps them) cannot be sent: the query goes to Zoho as UTF-8.
+
+    >>> from coqlkit.language import parse
+    >>> [d.message for d in text_values(Context(parse("select id from Leads where City = 'K\udcf6ln'"), None))]
+    ["'K\\udcf6ln' holds U+DCF6, a lone surrogate, at its character 2: it cannot be sent as UTF-8"]
+    """
+    for node in _values(ctx):
+        if not isinstance(node, String):
+            continue
+        found = _SURROGATE.search(node.value)
+        if found is None:
+            continue
+        char = found.group()
+        escaped = node.value.encode("unicode_escape").decode("ascii")
+        byte = ord(char) - 0xDC00 if 0xDC80 <= ord(char) <= 0xDCFF else None
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"'{escaped}' holds U+{ord(char):04X}, a lone surrogate, at its character "
+            f"{found.start() + 1}: it cannot be sent as UTF-8",
+            node.span,
+            hint=(
+                f"it is the byte 0x{byte:02x} of text that was not UTF-8, kept by errors='surrogateescape': "
+                "decode the bytes with their real encoding (e.g. .decode('cp1252')) before building the query"
+                if byte is not None
+                else "the text is broken UTF-16 (half of a pair): rebuild it from its source"
+            ),
+        )
+
+
 def _values(ctx: Context) -> Iterator[object]:
     """The values WHERE compares with, and LIMIT's and OFFSET's (where parameters stand)."""
     for cond in ctx.predicates:
@@ -412,4 +446,5 @@ QUERY_RULES = (
     duplicates,
     aliases,
     bounds,
+    text_values,
 )

@@ -138,6 +138,26 @@ def test_a_value_with_no_coql_form_is_refused(conn: coqlkit.Connection) -> None:
         conn.query("select Last_Name from Leads where Last_Name = :n", {"n": ["a", "b"]})
 
 
+def test_text_that_was_not_utf8_is_refused_before_any_call(conn: coqlkit.Connection, log: RequestLog) -> None:
+    """Bytes decoded with errors='surrogateescape' keep a lone surrogate, which cannot be
+    sent as UTF-8: refused with its position (was a bare UnicodeEncodeError from the wire)."""
+    city = b"K\xf6ln".decode("utf-8", "surrogateescape")  # Latin-1 bytes read as UTF-8
+    with pytest.raises(coqlkit.ValidationError) as caught:
+        conn.query(f"select Last_Name from Leads where City = '{city}'")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.column == 42 and "U+DCF6" in diagnostic.message
+    assert diagnostic.hint is not None and "0xf6" in diagnostic.hint
+    with pytest.raises(coqlkit.ParameterError, match=r":city holds U\+DCF6, a lone surrogate, at index 1"):
+        conn.query("select Last_Name from Leads where City = :city", {"city": city})
+    with pytest.raises(coqlkit.ParameterError, match="U\\+D83D"):  # half of an emoji's UTF-16 pair
+        conn.query("select Last_Name from Leads where City in :cities", {"cities": ["Köln", "\ud83d"]})
+    assert log.coql() == []
+    # Text that is not ASCII but is text goes through.
+    assert (
+        conn.query("select Last_Name from Leads where City = :c", {"c": "Köln 😀"}).to_arrow().num_rows == 0
+    )
+
+
 def test_a_parsed_query_with_parameters(conn: coqlkit.Connection) -> None:
     select = coqlkit.parse("select Last_Name from Leads where Last_Name = :n")
     assert conn.query(select, {"n": "O'Brien"}).to_arrow().column("Last_Name").unique().to_pylist() == [
