@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from coqlkit.language.ast import Span
     from coqlkit.validate.diagnostics import Diagnostic
 
 __all__ = [
@@ -159,9 +160,37 @@ class ValidationError(_InputError):
 
 
 class ParameterError(_InputError):
-    """A ``:name`` parameter has no value, or its value has no COQL form."""
+    """A ``:name`` parameter has no value, or its value has no COQL form.
+
+    ``.description`` is the bare message, ``.span`` where the parameter stands (None when
+    not known) and ``.text`` the query it stands in: given both, ``str(error)`` quotes the
+    query with a caret under the parameter, as a syntax error does.
+
+    >>> from coqlkit.language import parse
+    >>> parse("select Last_Name from Leads\\nwhere Email = :email", {"email": None})
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.ParameterError: 2:15: error[INVALID_PARAMETER]: :email is None; write 'is null' in the query instead
+      where Email = :email
+                    ^^^^^^
+    """
 
     code = "INVALID_PARAMETER"
+
+    def __init__(self, message: str, *, span: Span | None = None, text: str | None = None) -> None:
+        self.description = message
+        self.span = span
+        self.text = text
+        if span is None or text is None:
+            super().__init__(message)
+            return
+        end = span.end_column if span.end_line == span.line else None
+        where = excerpt(text, span.line, span.column, end)
+        super().__init__(f"{span.line}:{span.column}: error[{self.code}]: {message}\n{where}")
+
+    def at(self, span: Span | None, text: str | None = None) -> ParameterError:
+        """This error where the parameter stands (``span``), in ``text`` when given."""
+        return ParameterError(self.description, span=span or self.span, text=text or self.text)
 
 
 class RenderError(CoqlError):

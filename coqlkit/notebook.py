@@ -733,11 +733,11 @@ def _diagnostic(query: str, param: Param, message: str, hint: str | None = None)
 
 def _at_parameter(exc: ParameterError, query: str) -> ParameterError:
     """``exc`` (a value that has no COQL literal) with a caret under the parameter it names."""
-    named = re.search(r":(\w+)", str(exc))
+    named = re.search(r":(\w+)", exc.description)
     param = next((p for p in _params_of(query) if named and p.name == named.group(1)), None)
     if param is None:
         return exc
-    return ParameterError(_diagnostic(query, param, str(exc)))
+    return ParameterError(_diagnostic(query, param, exc.description))
 
 
 def _frame(table: pa.Table, decimals: str, lookups: str, plan: Plan) -> tuple[Any, list[str]]:

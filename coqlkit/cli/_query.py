@@ -581,8 +581,12 @@ def _cli_shell() -> type[Shell]:
 
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
             text = super().describe(exc, where, statement)
-            missing = re.match(r"no value given for :(\w+)", str(exc))
-            if not isinstance(exc, ParameterError) or missing is None:
+            missing = (
+                re.match(r"no value given for :(\w+)", exc.description)
+                if isinstance(exc, ParameterError)
+                else None
+            )
+            if missing is None:
                 return text
             name = missing.group(1)
             if self.exporting:  # export's query is one statement: no \set before it

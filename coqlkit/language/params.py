@@ -64,7 +64,8 @@ def bind(select: Select, params: Mapping[str, Any]) -> Select:
     missing = [name for name in parameters(select) if name not in params]
     if missing:
         names = ", ".join(f":{n}" for n in missing)
-        raise ParameterError(f"no value given for {names}")
+        first = next(n for n in select.walk() if isinstance(n, Param) and n.name == missing[0])
+        raise ParameterError(f"no value given for {names}", span=first.span)
     result = _bind(select, params)
     assert isinstance(result, Select)
     return result
@@ -121,7 +122,9 @@ def _rows(value: Any, param: Param) -> int:
             return operator.index(value)
         except TypeError:
             pass
-    raise ParameterError(f":{param.name} is {value!r}; LIMIT and OFFSET take a whole number of rows")
+    raise ParameterError(
+        f":{param.name} is {value!r}; LIMIT and OFFSET take a whole number of rows", span=param.span
+    )
 
 
 def _is_list(value: Any) -> bool:
@@ -151,7 +154,7 @@ def _list(value: Any, param: Param) -> tuple[Value, ...]:
     else:
         items = sorted(value, key=repr) if isinstance(value, Set) else list(value)
     if not items:
-        raise ParameterError(f":{param.name} is an empty list; IN needs at least one value")
+        raise ParameterError(f":{param.name} is an empty list; IN needs at least one value", span=param.span)
     return tuple(literal(v, param) for v in items)
 
 
@@ -173,7 +176,17 @@ def _check_text(value: str, name: str) -> None:
 
 
 def literal(value: Any, param: Param | None = None) -> Value:
-    """The COQL literal for one Python value (see the module's table)."""
+    """The COQL literal for one Python value (see the module's table); a ParameterError
+    says where ``param`` stands."""
+    try:
+        return _literal(value, param)
+    except ParameterError as exc:
+        if param is None or exc.span is not None:
+            raise
+        raise exc.at(param.span) from None
+
+
+def _literal(value: Any, param: Param | None) -> Value:
     span = param.span if param is not None else None
     name = f":{param.name}" if param is not None else "value"
     value = _native(value)

@@ -11,7 +11,7 @@ from typing import Any
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from coqlkit.errors import CoqlSyntaxError
+from coqlkit.errors import CoqlSyntaxError, ParameterError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
 from coqlkit.language.ast import FieldRef, Select
@@ -69,7 +69,10 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
     if params is not None:
         from coqlkit.language.params import bind
 
-        select = bind(select, params)
+        try:
+            select = bind(select, params)
+        except ParameterError as exc:  # with the query quoted, a caret under the parameter
+            raise exc.at(exc.span, text) from None
     return select
 
 

@@ -275,6 +275,7 @@ class Shell(_Commands):
             return "\n".join(where.diagnostic(d, statement) for d in errors)
         text = str(exc)
         if isinstance(exc, ParameterError):
+            text = exc.description  # its positions are the input's (where), not the statement's
             missing = re.match(r"no value given for (:\w+)", text)
             if missing:
                 name = missing.group(1)[1:]

@@ -131,6 +131,36 @@ def test_a_missing_parameter(conn: coqlkit.Connection, log: RequestLog) -> None:
     assert log.coql() == []
 
 
+def test_a_parameter_error_points_at_the_parameter(conn: coqlkit.Connection, log: RequestLog) -> None:
+    """From Python too, as a syntax error reads: line:column, the query and a caret (was
+    the message alone: which of three :when's?)."""
+    query = "select Last_Name from Leads\nwhere Created_Time > :since and Modified_Time < :until"
+    since = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    with pytest.raises(coqlkit.ParameterError) as caught:
+        conn.query(query, {"since": since, "until": dt.datetime(2024, 2, 1, 9, 30)})
+    error = caught.value
+    assert error.description.startswith(":until is a datetime without a time zone")
+    assert (error.span.line, error.span.column) == (2, 49)  # type: ignore[union-attr]
+    assert str(error).splitlines() == [
+        f"2:49: error[INVALID_PARAMETER]: {error.description}",
+        "  where Created_Time > :since and Modified_Time < :until",
+        "  " + " " * 48 + "^^^^^^",
+    ]
+    with pytest.raises(
+        coqlkit.ParameterError,
+        match=r"^2:22: error\[INVALID_PARAMETER\]: no value given for :since, :until\n",
+    ):
+        conn.query(query)
+    with pytest.raises(coqlkit.ParameterError, match=r"^1:48: .*:n is an empty list"):
+        conn.query("select Last_Name from Leads where Last_Name in :n", {"n": []})
+    # A parsed query has no text to quote: the message alone, the position kept.
+    with pytest.raises(coqlkit.ParameterError) as parsed:
+        conn.query(coqlkit.parse(query), {"since": None, "until": since})
+    assert str(parsed.value) == ":since is None; write 'is null' in the query instead"
+    assert parsed.value.span is not None and parsed.value.span.column == 22
+    assert log.coql() == []
+
+
 def test_a_value_with_no_coql_form_is_refused(conn: coqlkit.Connection) -> None:
     with pytest.raises(coqlkit.ParameterError):
         conn.query("select Last_Name from Leads where Last_Name = :n", {"n": object()})
