@@ -369,8 +369,23 @@ def excerpt(text: str, line: int, column: int, end_column: int | None = None, *,
       select Emial from Leads
              ^^^^^
 
-    A line longer than :data:`EXCERPT_WIDTH` is shown only around the caret.
+    A line longer than :data:`EXCERPT_WIDTH` is shown only around the caret. The caret is
+    placed by display width, as a terminal shows the line: an East Asian wide character or
+    an emoji takes two columns, a combining mark or a zero-width character none.
+
+    >>> print(excerpt("where City = '東京' and Emial = 'x'", 1, 23, 28))
+      where City = '東京' and Emial = 'x'
+                              ^^^^^
     """
+    import unicodedata  # only here: the rest of this module needs nothing of it
+
+    def columns(ch: str) -> int:
+        if ch.isascii():
+            return 1
+        if unicodedata.east_asian_width(ch) in ("W", "F"):
+            return 2
+        return 0 if unicodedata.category(ch) in ("Mn", "Me", "Cf") else 1
+
     # Lines are counted at "\n" only, as the lexer counts them (not at form feeds and the like).
     lines = text.split("\n")
     source = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
@@ -386,5 +401,6 @@ def excerpt(text: str, line: int, column: int, end_column: int | None = None, *,
     before = "…" if lo > 0 else ""
     after = "…" if hi < len(source) else ""
     # Tabs keep their width under the caret so it lines up in a terminal.
-    pad = "".join("\t" if ch == "\t" else " " for ch in source[lo:first])
-    return f"{indent}{before}{source[lo:hi]}{after}\n{indent}{' ' * len(before)}{pad}{'^' * width}"
+    pad = "".join("\t" if ch == "\t" else " " * columns(ch) for ch in source[lo:first])
+    carets = max(1, sum(columns(ch) for ch in source[first : first + width]))
+    return f"{indent}{before}{source[lo:hi]}{after}\n{indent}{' ' * len(before)}{pad}{'^' * carets}"
