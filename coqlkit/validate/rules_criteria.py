@@ -441,6 +441,35 @@ def _similar(text: str, known: Sequence[str], n: int = 3) -> list[str]:
     return found[:n]
 
 
+def _not_like_hint(field: str, text: str) -> str:
+    """What to write for ``not like`` with a pattern other than ``'%text%'``, without changing
+    what the query means behind the user's back: ``'Sm%'`` (does not start with) has no COQL
+    form, and ``'%Sm%'`` (does not contain) leaves out more rows.
+
+    >>> print(_not_like_hint("Last_Name", "Sm%"))
+    COQL cannot say 'does not start with Sm'. Last_Name not like '%Sm%' means 'does not contain Sm', which also leaves out values with Sm further in: write it if that is meant, or filter the rows locally
+    >>> print(_not_like_hint("Last_Name", "Smith"))
+    without % it means 'is not': write Last_Name != 'Smith'
+    """
+    inner = text.strip("%")
+    if "%" not in text:
+        return f"without % it means 'is not': write {field} != " + "'" + text.replace("'", "''") + "'"
+    if not inner:
+        return f"name the text a value must not contain: {field} not like '%text%'"
+    if text.endswith("%") and not text.startswith("%"):
+        meant, elsewhere = "does not start with", "further in"
+    elif text.startswith("%") and not text.endswith("%"):
+        meant, elsewhere = "does not end with", "anywhere else"
+    else:
+        meant, elsewhere = "does not match", "anywhere"
+    quoted = ("%" + inner + "%").replace("'", "''")
+    return (
+        f"COQL cannot say '{meant} {inner}'. {field} not like '{quoted}' means 'does not contain {inner}', "
+        f"which also leaves out values with {inner} {elsewhere}: write it if that is meant, "
+        "or filter the rows locally"
+    )
+
+
 def _like(cond: Like, field: Field) -> Iterator[Diagnostic]:
     pattern = cond.pattern
     if not isinstance(pattern, String):
@@ -452,7 +481,7 @@ def _like(cond: Like, field: Field) -> Iterator[Diagnostic]:
             "INVALID_QUERY",
             "not like works only as 'does not contain': '%text%'",
             pattern.span,
-            hint=f"write not like '%{inner}%'",
+            hint=_not_like_hint(cond.left.name, text),
             details={"column_name": cond.left.name, "operator": "not like"},
         )
     elif "%" in inner:
