@@ -15,7 +15,7 @@ from coqlkit.errors import CoqlSyntaxError, ParameterError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
 from coqlkit.language.ast import FieldRef, Select
-from coqlkit.language.split import code_only, mask_comments, strings
+from coqlkit.language.split import blank_pasted, code_only, mask_comments, strings
 
 __all__ = ["parse"]
 
@@ -47,22 +47,25 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
     >>> parse("select Last_Name Leads")
     Traceback (most recent call last):
     ...
-    coqlkit.errors.CoqlSyntaxError: 1:23: error[SYNTAX_ERROR]: unexpected end of query; expected ',' or FROM
+    coqlkit.errors.CoqlSyntaxError: 1:18: error[SYNTAX_ERROR]: FROM is missing: 'Leads' reads as an alias of the field before it
       select Last_Name Leads
-                            ^
-      hint: a query names its module: select ... from <Module>
+                       ^^^^^
+      hint: write FROM before it: select ... from Leads
     """
     if not isinstance(text, str):
         raise TypeError(f"parse() takes COQL text, not {type(text).__name__}")
+    # A no-break or zero-width space pasted from a web page is a blank (never in a string).
+    lexed = blank_pasted(text)
     token = _build.comments.set([])
-    text_token = _build.source_text.set(text)
+    text_token = _build.source_text.set(lexed)
     try:
-        select: Select = fast_parser().parse(text)
+        select: Select = fast_parser().parse(lexed)
     except UnexpectedInput as exc:
-        raise _runaway_string(text, _error_position(exc, text)) or _syntax_error(exc, text) from None
+        error = _runaway_string(lexed, _error_position(exc, lexed)) or _syntax_error(exc, lexed)
+        raise _as_written(error, text) from None
     except _build.Problem as exc:
-        at = exc.span.start if exc.span else len(text)
-        raise _runaway_string(text, at) or _from_problem(exc, text) from None
+        at = exc.span.start if exc.span else len(lexed)
+        raise _as_written(_runaway_string(lexed, at) or _from_problem(exc, lexed), text) from None
     finally:
         _build.comments.reset(token)
         _build.source_text.reset(text_token)
@@ -88,6 +91,23 @@ def _error_position(exc: UnexpectedInput, text: str) -> int:
     return start if isinstance(start, int) and getattr(token, "type", "") != "$END" else len(text)
 
 
+def _as_written(error: CoqlSyntaxError, text: str) -> CoqlSyntaxError:
+    """``error``, found in the text as lexed, quoting ``text`` as the user wrote it (the same
+    length: only pasted blanks differ)."""
+    if error.text == text:
+        return error
+    return CoqlSyntaxError(
+        error.description,
+        text=text,
+        line=error.line,
+        column=error.column,
+        end_column=error.end_column,
+        expected=error.expected,
+        hint=error.hint,
+        code=error.code,
+    )
+
+
 def _runaway_string(text: str, stop: int) -> CoqlSyntaxError | None:
     """A string opened before the error that runs on past a ``;`` and the end of its line
     (``= 'Contacted;`` then the next query): its missing quote is the error, not what the
@@ -97,6 +117,9 @@ def _runaway_string(text: str, stop: int) -> CoqlSyntaxError | None:
             return None
         if ";" not in literal or "\n" not in literal:
             continue
+        curly = _curly_close(text, start, start + len(literal))
+        if curly is not None:
+            return curly
         quote, first = literal[0], literal.split("\n", 1)[0]
         value = first[1:].split(";", 1)[0].rstrip()
         line = text.count("\n", 0, start) + 1
@@ -122,6 +145,9 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
         return _bad_character(exc, text)
     assert isinstance(exc, UnexpectedToken)  # LALR reports the end of input as a $END token
+    curly = _curly_before(exc.token, text)
+    if curly is not None:
+        return curly
     stack = exc.interactive_parser.parser_state.value_stack if exc.interactive_parser else []
     last = stack[-1] if stack else None
     if isinstance(last, Token) and last.type == "NAME" and last.lower() in _build.CLAUSE_WORDS:
@@ -138,7 +164,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
     problem = _not_coql(tok, text, last, expected)
     if problem is not None:
         return _from_problem(problem, text)
-    label = _label_as_field(tok, text, expected)
+    label = _label_as_field(tok, text, expected) or _missing_from(tok, text, stack, expected)
     if label is not None:
         return label
     if tok.type == "$END":
@@ -296,8 +322,49 @@ def _label_as_field(tok: Token, text: str, expected: list[str]) -> CoqlSyntaxErr
     )
 
 
+# What follows the SELECT list when FROM was left out: the next clause, or the end.
+_AFTER_SOURCE = frozenset({"WHERE", "GROUP", "ORDER", "LIMIT", "OFFSET", "SEMICOLON", "$END"})
+# A module's API name as Zoho spells the standard ones: capitalised, plural (Leads, Sales_Orders).
+_MODULE_LIKE = re.compile(r"[A-Z][A-Za-z0-9_]*[a-z0-9_]s")
+
+
+def _missing_from(
+    tok: Token, text: str, stack: Sequence[object], expected: list[str]
+) -> CoqlSyntaxError | None:
+    """``select Last_Name Leads where ...``: FROM left out, so the module was read as the
+    alias of the last field. Said only when the word looks like a module's name and was not
+    written as an alias (after AS), and the query goes on with a clause or ends."""
+    alias = stack[-1] if stack else None
+    if (
+        tok.type not in _AFTER_SOURCE
+        or "FROM" not in expected
+        or not isinstance(alias, Token)
+        or alias.type != "NAME"
+        or not _MODULE_LIKE.fullmatch(str(alias))
+        or (len(stack) > 1 and isinstance(stack[-2], Token) and stack[-2].type == "AS")
+    ):
+        return None
+    span = _build.token_span(alias)
+    return CoqlSyntaxError(
+        f"FROM is missing: '{alias}' reads as an alias of the field before it",
+        text=text,
+        line=span.line,
+        column=span.column,
+        end_column=span.end_column if span.end_line == span.line else None,
+        expected=expected,
+        hint=f"write FROM before it: select ... from {alias}",
+    )
+
+
+# Keywords spelt out in full, as some SQL dialects and spreadsheets take them.
+_SPELT_OUT = {"descending": "DESC", "ascending": "ASC"}
+
+
 def _misspelt(word: str, expected: list[str]) -> str | None:
     """The clause keyword the parser expected that ``word`` looks like (``wher``: WHERE)."""
+    spelt = _SPELT_OUT.get(word.lower())
+    if spelt in expected:
+        return spelt
     keywords = {e.split()[0].lower(): e for e in expected if e.replace(" ", "").isalpha() and e.isupper()}
     found = difflib.get_close_matches(word.lower(), keywords, n=1, cutoff=0.7)
     return keywords[found[0]] if found else None
@@ -323,6 +390,10 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
     line, column = exc.line, exc.column
     expected = _build.expected_names(sorted(exc.allowed or ()))
     hint: str | None
+    width = 1
+    curly = _curly_close(text, pos) if ch in "'\"" else None
+    if curly is not None:
+        return curly
     if ch in "'\"":
         description, hint = "unterminated string", f"close the string with {ch}"
         before_end = rest.split("\n", 1)[0].rstrip()
@@ -335,7 +406,11 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
     elif rest.startswith("/*"):
         description, hint = "unterminated comment", "close the comment with */"
     elif ch == "`":
-        description, hint = "backticks are not COQL", "quote a field name with single quotes: 'External'"
+        description, hint = "backticks are not COQL", _backticked(text, pos)
+    elif ch in "&|":
+        doubled = ch * 2 if rest.startswith(ch * 2) else ch
+        word = "AND" if ch == "&" else "OR"
+        description, hint, width = f"'{doubled}' is not COQL", f"write {word}", len(doubled)
     elif ch == ";":
         description, hint = "only one query at a time", "remove what follows the ';'"
     elif ch == "=" and text[pos - 1 : pos] == "=":
@@ -348,9 +423,59 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
             "for example: from Leads#4150868000000087501",
         )
     else:
-        description = f"unexpected character {ch!r}"
-        hint = f"expected {_or_list(expected)}" if expected else None
-    return CoqlSyntaxError(description, text=text, line=line, column=column, expected=expected, hint=hint)
+        description, hint = _stray(ch, expected)
+    return CoqlSyntaxError(
+        description,
+        text=text,
+        line=line,
+        column=column,
+        end_column=column + width,
+        expected=expected,
+        hint=hint,
+    )
+
+
+# Characters that stand for an ASCII one in text pasted from a word processor.
+_LOOKALIKES = {"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "≠": "!=", "≤": "<=", "≥": ">="}
+
+
+def _stray(ch: str, expected: list[str]) -> tuple[str, str | None]:
+    r"""Any other character the lexer cannot read, named so a person can tell what it is
+    (``'–' (U+2013 EN DASH)``); what to write instead where that is clear.
+
+    >>> print(*_stray("–", []), sep="\n")
+    unexpected character '–' (U+2013 EN DASH)
+    write - (a plain hyphen-minus), as in a negative number: -5
+    >>> print(*_stray("\u200e", []), sep="\n")
+    unexpected invisible character U+200E LEFT-TO-RIGHT MARK
+    delete it: it is not COQL (it often comes with pasted text)
+    """
+    code = f"U+{ord(ch):04X}"
+    name = unicodedata.name(ch, "")
+    named = f"{code} {name}" if name else code
+    if unicodedata.category(ch)[0] in "CZ":  # a control, format or space character: not visible
+        return (
+            f"unexpected invisible character {named}",
+            "delete it: it is not COQL (it often comes with pasted text)",
+        )
+    description = f"unexpected character {ch!r}" + (f" ({named})" if not ch.isascii() else "")
+    ascii_ = _LOOKALIKES.get(ch) or unicodedata.normalize("NFKC", ch)
+    if ascii_ == "-":
+        return description, "write - (a plain hyphen-minus), as in a negative number: -5"
+    if ascii_ != ch and ascii_.isascii() and ascii_.isprintable():
+        return description, f"write {ascii_} instead"
+    return description, f"expected {_or_list(expected)}" if expected else None
+
+
+def _backticked(text: str, pos: int) -> str:
+    """The hint for a name in backticks (MySQL's quotes): the name in COQL's quotes."""
+    m = re.match(r"`([^`\n]*)`?", text[pos:])
+    name = (m.group(1) if m else "").strip()
+    if re.search(r"\bfrom\s*$", text[:pos], re.IGNORECASE):
+        return f"a module is named without quotes: from {name or '<Module>'}"
+    if not name:
+        return "quote a field name with single quotes: 'Last_Name'"
+    return "quote a field name with single quotes: " + "'" + name.replace("'", "''") + "'"
 
 
 # Quotes that word processors and chat apps put in place of ' and ".
@@ -358,10 +483,54 @@ _TYPOGRAPHIC_QUOTES = "‘’‚‛“”„‟«»‹›′″"
 
 
 def _typographic(rest: str) -> tuple[str, str]:
-    """``‘Contacted’``: the description, and the user's text between straight quotes."""
-    m = re.match(rf"[{_TYPOGRAPHIC_QUOTES}]([^'\"\n]*?)[{_TYPOGRAPHIC_QUOTES}](?=[\s),;]|$)", rest)
+    """``‘Contacted’`` (or ``‘Contacted'``): the description, and the user's text between
+    straight quotes."""
+    m = re.match(rf"[{_TYPOGRAPHIC_QUOTES}]([^'\"\n]*?)[{_TYPOGRAPHIC_QUOTES}'\"](?=[\s),;]|$)", rest)
     fixed = "'" + m.group(1).replace("'", "''") + "'" if m else "'...'"
     return f"{rest[0]} is a typographic quote: write ' instead", f"quote with straight quotes: {fixed}"
+
+
+def _curly_close(text: str, start: int, end: int | None = None) -> CoqlSyntaxError | None:
+    """``'Smith’``: a string opened at ``start`` with a straight quote that the user closed
+    with a typographic one, on the same line, where a value ends (before ``end``, where the
+    lexer's string stops). The error points at the typographic quote; its hint holds the
+    text between straight quotes (the typographic quote would be searched for otherwise)."""
+    quote = text[start]
+    line_end = text.find("\n", start)
+    stop = min(end - 1 if end is not None else len(text), line_end if line_end >= 0 else len(text))
+    line = text[start:stop]
+    for m in _CURLY.finditer(line, 1):
+        if _AFTER_VALUE.match(line, m.end()):
+            at = start + m.start()
+            value = line[1 : m.start()]
+            line_no = text.count("\n", 0, at) + 1
+            line_start = text.rfind("\n", 0, at) + 1
+            opened = start - line_start + 1
+            return CoqlSyntaxError(
+                f"{m.group()} is a typographic quote: write {quote} to close the string opened at "
+                f"column {opened}",
+                text=text,
+                line=line_no,
+                column=at - line_start + 1,
+                hint=f"quote with straight quotes: {quote}{value}{quote}",
+            )
+    return None
+
+
+def _curly_before(tok: Token, text: str) -> CoqlSyntaxError | None:
+    """``= 'Smith’ and Lead_Source = 'Web'``: the string closed with a typographic quote ran
+    on to the next straight one, and the parser stopped right after it (at ``Web``)."""
+    at = tok.start_pos
+    if at is None or tok.type == "$END":
+        return None
+    for start, literal in strings(text[:at]):
+        end = start + len(literal)
+        if end <= at and not text[end:at].strip() and len(literal) > 1 and literal[-1] == literal[0]:
+            return _curly_close(text, start, end)
+    return None
+
+
+_CURLY = re.compile(f"[{_TYPOGRAPHIC_QUOTES}]")
 
 
 def _non_ascii(text: str, pos: int) -> tuple[str, str]:
@@ -463,6 +632,8 @@ def _hint_at_token(
             return _AboutLast(f"did you mean {keyword} for '{last}'?")
     if kind == "NAME" and "FROM" in expected:
         return "separate fields with commas; an alias follows AS"
+    if kind in _AFTER_SOURCE and "FROM" in expected:
+        return "a query names its module: select ... from <Module>"
     if kind == "COMPARATOR" and text[: tok.start_pos].rstrip()[-1:] in "=<>!":
         return "compare with a single operator: = != > >= < <="
     if kind in ("AND", "OR") and "a name" in expected:

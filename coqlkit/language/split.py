@@ -14,6 +14,13 @@ _PIECES = re.compile(
     re.S,
 )
 _LEAD = re.compile(r"(?:\s|--[^\n]*|/\*.*?\*/)*", re.S)
+# Blanks that web pages, chat apps and word processors paste into text: no-break spaces
+# (U+00A0, U+2007, U+202F), the byte order mark U+FEFF and the zero-width characters.
+PASTED_BLANKS = "\u00a0\u2007\u202f\ufeff\u200b\u200c\u200d\u2060"
+_ZERO_WIDTH = "[\ufeff\u200b\u200c\u200d\u2060]"
+# A zero-width character inside a word (Last_\u200bName) is not a blank the user can see:
+# it is left for the parser to report, rather than split one name into a field and an alias.
+_PASTED = re.compile(rf"[\u00a0\u2007\u202f]|(?<![\w$]){_ZERO_WIDTH}|{_ZERO_WIDTH}(?![\w$])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,24 @@ def mask_comments(text: str) -> str:
     """
     return "".join(
         re.sub(r"[^\n]", " ", piece) if piece.startswith(("--", "/*")) else piece
+        for piece in _PIECES.findall(text)
+    )
+
+
+def blank_pasted(text: str) -> str:
+    r"""``text`` with each of :data:`PASTED_BLANKS` outside strings and comments made a space,
+    one character for one, so every position stays where it was. In a string it is part of
+    the value and stays; so does a zero-width character between two letters of a name.
+
+    >>> blank_pasted("select\u00a0a from B where c = '\u00a0x'\u200b")
+    "select a from B where c = '\xa0x' "
+    >>> blank_pasted("select a\u200bb from C")
+    'select a\u200bb from C'
+    """
+    if text.isascii() or _PASTED.search(text) is None:
+        return text
+    return "".join(
+        piece if piece.startswith(("'", '"', "--", "/*")) else _PASTED.sub(" ", piece)
         for piece in _PIECES.findall(text)
     )
 

@@ -170,7 +170,7 @@ def test_a_number_keeps_how_it_was_written_outside_equality() -> None:
 
 SYNTAX_ERRORS = [
     # text, line, column, words in the message, words in the hint
-    ("select Last_Name Leads", 1, 23, "expected ',' or FROM", "from <Module>"),
+    ("select Last_Name foo", 1, 21, "expected ',' or FROM", "from <Module>"),
     ("select from Leads", 1, 8, "SELECT list is empty", "name the fields"),
     ("select a, from Leads", 1, 11, "missing before FROM", "remove the comma"),
     ("update Leads set a = 1", 1, 1, "expected SELECT, found 'update'", "only reads records"),
