@@ -35,6 +35,9 @@ def explain_syntax_error(error: CoqlSyntaxError, catalog: Catalog | None) -> Coq
     """
     if catalog is None:
         return error
+    missing = _missing_from(error, catalog)
+    if missing is not None:
+        return missing
     modules = [m for m in _modules(error.text, catalog) if m.fields is not None]
     run = _words_at(error)
     if not modules or len(run) < 2:
@@ -48,6 +51,50 @@ def explain_syntax_error(error: CoqlSyntaxError, catalog: Catalog | None) -> Coq
                 hint = f"did you mean {field.api_name}? (the field labelled {field.label or field.api_name})"
                 return _with(error, start, end, phrase, hint)
     return _unknown_label(error, run, modules[0], catalog)
+
+
+# The SELECT list's last column, then the word the parser took as its alias, then where the
+# parser stopped: a clause word or the end (one line: ``select Last_Name Invoice where``).
+_ALIAS_THEN_CLAUSE = re.compile(r"(?<=[\w$)'\"])[ \t]+(?P<alias>[A-Za-z_$][\w$]*)[ \t]*$")
+_CLAUSE_OR_END = re.compile(r"[ \t]*(?:(?:where|group|order|limit|offset)\b|;|$)", re.IGNORECASE)
+
+
+def _missing_from(error: CoqlSyntaxError, catalog: Catalog) -> CoqlSyntaxError | None:
+    """``select Last_Name Invoice where ...``: FROM left out before a module of the org whose
+    name the parser cannot tell from an alias (it tells capitalised plurals, ``Leads``,
+    itself). The word must be the catalog's module and not follow AS.
+
+    >>> from coqlkit.language import parse
+    >>> try:
+    ...     parse("select Last_Name leads where Last_Name = 'x'")
+    ... except CoqlSyntaxError as exc:
+    ...     print(explain_syntax_error(exc, Catalog.demo()).hint)
+    write FROM before it: select ... from Leads
+    """
+    if "FROM" not in error.expected or error.description.startswith("FROM is missing"):
+        return None
+    line = _blank_strings(error.text).split("\n")[error.line - 1] if error.line >= 1 else ""
+    found = _ALIAS_THEN_CLAUSE.search(line[: error.column - 1])
+    if found is None or not _CLAUSE_OR_END.match(line, error.column - 1):
+        return None
+    word = found.group("alias")
+    before = line[: found.start()].rstrip().split()
+    if word.lower() in _build.CLAUSE_WORDS or not before or before[-1].lower() in ("as", "select"):
+        return None
+    module = catalog.module(word) or catalog.module_folded(word)
+    if module is None:
+        return None
+    start = found.start("alias")
+    return CoqlSyntaxError(
+        f"FROM is missing: '{word}' reads as an alias of the field before it",
+        text=error.text,
+        line=error.line,
+        column=start + 1,
+        end_column=start + 1 + len(word),
+        expected=error.expected,
+        hint=f"write FROM before it: select ... from {module.api_name}",
+        code=error.code,
+    )
 
 
 def label_modules(error: CoqlSyntaxError, catalog: Catalog | None) -> list[str]:
