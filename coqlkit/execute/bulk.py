@@ -31,7 +31,7 @@ from coqlkit.errors import ZohoApiError
 from coqlkit.execute.arrow import csv_to_batches
 from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import BulkRead
-from coqlkit.transport import AsyncZohoClient
+from coqlkit.transport import AsyncZohoClient, CreditBudget
 
 __all__ = ["bulk_memory_pool", "bulk_read"]
 
@@ -85,21 +85,24 @@ def _release_at_once() -> bool:
 
 
 class _Job:
-    def __init__(self, client: AsyncZohoClient, actual: Actual, poll_seconds: float) -> None:
+    def __init__(
+        self, client: AsyncZohoClient, actual: Actual, poll_seconds: float, budget: CreditBudget | None
+    ) -> None:
         self.client = client
         self.actual = actual
         self.poll_seconds = poll_seconds
+        self.budget = budget
 
     async def run(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Create the job and wait until it completes: its id and ``result``."""
-        details = await self.client.bulk_read_create(body)
+        details = await self.client.bulk_read_create(body, budget=self.budget)
         self.actual.calls += 1
         self.actual.credits += BULK_READ_CREDITS
         job_id = str(details["id"])
         wait = min(1.0, self.poll_seconds)
         while True:
             await asyncio.sleep(wait)
-            status = await self.client.bulk_read_status(job_id)
+            status = await self.client.bulk_read_status(job_id, budget=self.budget)
             self.actual.calls += 1
             self.actual.credits += 1
             state = str(status.get("state", "")).upper()
@@ -122,10 +125,12 @@ async def bulk_read(
     actual: Actual,
     *,
     poll_seconds: float = 5.0,
+    budget: CreditBudget | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
-    """The batches of every page of the step's bulk read, each id once."""
+    """The batches of every page of the step's bulk read, each id once; every call refused
+    before it is sent when ``budget`` (the query's own) cannot pay for it."""
     started = time.perf_counter()
-    job = _Job(client, actual, poll_seconds)
+    job = _Job(client, actual, poll_seconds, budget)
     seen = _Seen()
     running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(job.run(step.body()))
     with tempfile.TemporaryDirectory(prefix="coqlkit-bulk-") as workdir:
@@ -137,7 +142,9 @@ async def bulk_read(
                 if result.get("more_records") and token:
                     # The token alone, as Zoho's docs show it: the job it came from holds the query.
                     running = asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}))
-                archive = await client.bulk_read_download(job_id, Path(workdir) / f"{job_id}.zip")
+                archive = await client.bulk_read_download(
+                    job_id, Path(workdir) / f"{job_id}.zip", budget=budget
+                )
                 actual.calls += 1
                 actual.credits += 1
                 seen.next_page()

@@ -65,7 +65,7 @@ from coqlkit.plan.steps import (
     SubqueryRead,
     pending_values,
 )
-from coqlkit.transport import AsyncZohoClient
+from coqlkit.transport import AsyncZohoClient, CreditBudget
 
 __all__ = [
     "RunStats",
@@ -379,7 +379,15 @@ def _value(value: object) -> Value:
 
 class _Run:
     def __init__(
-        self, client: AsyncZohoClient, plan: Plan, tz: str, stats: RunStats, ahead: int, *, lazy: bool = False
+        self,
+        client: AsyncZohoClient,
+        plan: Plan,
+        tz: str,
+        stats: RunStats,
+        ahead: int,
+        *,
+        lazy: bool = False,
+        budget: CreditBudget | None = None,
     ) -> None:
         self.client = client
         self.plan = plan
@@ -387,6 +395,7 @@ class _Run:
         self.stats = stats
         self.ahead = ahead
         self.lazy = lazy
+        self.budget = budget
 
     def schema(self, step: Step) -> pa.Schema:
         return schema(step.columns, tz=self.tz)
@@ -409,10 +418,13 @@ class _Run:
                 ahead=ahead,
                 notes=self.stats.notes,
                 lazy=self.lazy,
+                budget=self.budget,
             )
         if isinstance(step, BulkRead):
             poll = self.plan.options.bulk_poll_seconds
-            return bulk_read(self.client, step, self.schema(step), actual, poll_seconds=poll)
+            return bulk_read(
+                self.client, step, self.schema(step), actual, poll_seconds=poll, budget=self.budget
+            )
         if isinstance(step, ColumnSplit):
             parts = [self.run(p, self._shared(step.parts)) for p in step.parts]
             return finish.column_join(parts, self.schema(step), self.stats.notes)
@@ -489,7 +501,12 @@ async def execute(
     before_calls, before_credits = plan.spent
     stats.calls, stats.credits = stats.calls + before_calls, stats.credits + before_credits
     ahead = ahead if ahead is not None else 2 * client.settings.concurrency
-    run = _Run(client, plan, tz, stats, ahead, lazy=lazy)
+    # The query's own budget, held call by call: a plan whose cost was only a floor (rows
+    # unknown: pages of groups, an IN split on a field, probe=False) stops at it, before the
+    # call that would pass it, instead of finishing over it. The probe and subqueries count.
+    limit = plan.options.max_credits
+    budget = None if limit is None else CreditBudget(limit, spent=min(before_credits, limit))
+    run = _Run(client, plan, tz, stats, ahead, lazy=lazy, budget=budget)
     final = result_schema(plan, tz=tz)
     started = time.perf_counter()
     rows = 0

@@ -44,7 +44,7 @@ from coqlkit.language.render import render
 from coqlkit.plan.columns import OutputColumn
 from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import KeysetPages, OffsetPages, Page, SingleCall
-from coqlkit.transport import AsyncZohoClient
+from coqlkit.transport import AsyncZohoClient, CreditBudget
 
 __all__ = ["scan"]
 
@@ -72,8 +72,10 @@ class _Scan:
         notes: list[str],
         *,
         lazy: bool = False,
+        budget: CreditBudget | None = None,
     ) -> None:
         self.client = client
+        self.budget = budget
         self.notes = notes
         self.step = step
         self.query: Select = step.query
@@ -133,7 +135,7 @@ class _Scan:
         """One page, decoded on a decoding thread: the event loop goes on reading the others
         (Arrow's JSON reader lets go of the GIL), and this call's slot is free as soon as
         its bytes are in."""
-        body, credits = await self.client.coql_body(self._query(job.page))
+        body, credits = await self.client.coql_body(self._query(job.page), budget=self.budget)
         self.actual.calls += 1
         self.actual.credits += credits
         return await _decode(body, self.schema, self.step.columns)
@@ -352,20 +354,24 @@ async def scan(
     ahead: int = 20,
     notes: list[str] | None = None,
     lazy: bool = False,
+    budget: CreditBudget | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of a SingleCall, OffsetPages or KeysetPages step, in order; what the read
     noticed (groups that came twice) is added to ``notes``. ``lazy``: the first page alone,
-    the whole window once a second batch is asked for (see the module)."""
+    the whole window once a second batch is asked for (see the module). ``budget``: the
+    query's own, which refuses a call before it is sent when it cannot pay for it."""
     if isinstance(step, SingleCall):
         started = time.perf_counter()
-        body, credits = await client.coql_body(render(step.query))
+        body, credits = await client.coql_body(render(step.query), budget=budget)
         actual.calls, actual.credits = actual.calls + 1, actual.credits + credits
         batch, _ = await _decode(body, schema, step.columns)
         actual.rows += batch.num_rows
         actual.seconds = time.perf_counter() - started
         yield batch
         return
-    scanner = _Scan(client, step, schema, actual, ahead, [] if notes is None else notes, lazy=lazy)
+    scanner = _Scan(
+        client, step, schema, actual, ahead, [] if notes is None else notes, lazy=lazy, budget=budget
+    )
     async with contextlib.aclosing(scanner.run()) as batches:
         async for batch in batches:
             yield batch

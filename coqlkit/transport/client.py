@@ -549,18 +549,20 @@ class AsyncZohoClient:
         (item,) = response.json()["data"]
         return dict(item["details"])
 
-    async def bulk_read_status(self, job_id: str) -> dict[str, Any]:
+    async def bulk_read_status(self, job_id: str, *, budget: CreditBudget | None = None) -> dict[str, Any]:
         """``GET /crm/bulk/v8/read/{id}``: the job, with its ``result`` once COMPLETED."""
-        body = await self._json("GET", f"/crm/bulk/v8/read/{job_id}")
+        body = await self._json("GET", f"/crm/bulk/v8/read/{job_id}", budget=budget)
         return dict((body or {})["data"][0])
 
-    async def bulk_read_download(self, job_id: str, destination: str | os.PathLike[str]) -> Path:
+    async def bulk_read_download(
+        self, job_id: str, destination: str | os.PathLike[str], *, budget: CreditBudget | None = None
+    ) -> Path:
         """``GET /crm/bulk/v8/read/{id}/result`` into ``destination`` (the zip), atomically."""
         target = Path(destination)
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:  # streamed: a 200,000-record zip never sits in memory
-                await self.request("GET", f"/crm/bulk/v8/read/{job_id}/result", into=fh)
+                await self.request("GET", f"/crm/bulk/v8/read/{job_id}/result", into=fh, budget=budget)
             os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

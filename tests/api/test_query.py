@@ -428,6 +428,33 @@ def test_a_query_over_the_budget_is_refused_after_the_probe_only(
     assert conn.credits_used - before == log.credits() == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("select Last_Name from Leads", {"probe": False}),  # rows unknown: pages until one is short
+        ("select Email, COUNT(id) from Leads group by Email", {}),  # pages of groups: how many, unknown
+    ],
+)
+def test_a_plan_whose_cost_is_a_floor_stops_at_the_budget(
+    conn: coqlkit.Connection, log: RequestLog, text: str, options: dict[str, object]
+) -> None:
+    """Its estimate is "at least" a few credits, so the budget lets it start: the budget is
+    then held call by call, and the call that would pass it is refused before it is sent
+    (was: 151 credits spent against a budget of 10, or a read finished far over it)."""
+    conn.fields("Leads")
+    log.mark()
+    before = conn.credits_used
+    with pytest.raises(coqlkit.CreditBudgetExceeded, match=r"budget has \d of 4 left"):
+        conn.query(text, max_credits=4, **options).to_arrow()
+    assert log.credits() == conn.credits_used - before <= 4
+    assert len(log.coql()) == 2  # the first page and the probe, or the first two pages
+    # Within its budget, the same read runs to the end.
+    log.mark()
+    table = conn.query(text, max_credits=100, **options).to_arrow()
+    assert table.num_rows == (RECORDS if text.endswith("Leads") else table.num_rows) > 0
+    assert log.credits() <= 100
+
+
 def test_a_connection_wide_budget(sandbox: Sandbox) -> None:
     with coqlkit.connect(sandbox=sandbox, max_credits=2) as conn:
         assert conn.query("select Last_Name from Leads limit 10").to_arrow().num_rows == 10
