@@ -133,7 +133,7 @@ class CoqlLexer(RegexLexer):  # type: ignore[misc, unused-ignore]  # Pygments is
         ],
         "blank": [
             (_COMMAND, bygroups(Whitespace, Keyword.Pseudo, Text)),
-            (r"\s+", Whitespace),
+            (r"[\s\u200b\u200c\u200d\u2060\ufeff]+", Whitespace),
             (r"--[^\n]*", Comment.Single),
             (r"/\*", Comment.Multiline, "comment"),
         ],

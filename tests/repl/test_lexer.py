@@ -341,3 +341,12 @@ def test_command_lines(text: str, expected: list[tuple[object, str]] | None) -> 
     assert "".join(v for _, _, v in LEXER.get_tokens_unprocessed(text)) == text
     styles = {style for style, *_ in prompt_lexer().lex_document(Document(text))(0)}
     assert "class:pygments.error" not in styles
+
+
+@pytest.mark.parametrize("blank", ["\u00a0", "\u202f", "\ufeff", "\u200b", "\u2060"])
+def test_pasted_blanks_are_whitespace_as_the_parser_reads_them(blank: str) -> None:
+    """A no-break or zero-width space pasted between words is a blank to the parser: no
+    error block under it while typing (the zero-width ones showed as errors)."""
+    text = f"select Last_Name from Leads{blank}where{blank}Last_Name = 'a{blank}b'"
+    assert Error not in {t for t, _ in LEXER.get_tokens(text)}
+    assert "".join(v for _, v in LEXER.get_tokens(text)).rstrip("\n") == text
