@@ -11,8 +11,9 @@ text by code point, a lookup by its id, a picklist by its text, ties broken by i
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 
 from coqlkit.errors import CoqlError
 
-__all__ = ["aggregate", "column_join", "project", "slice_rows", "sort", "union"]
+__all__ = ["aggregate", "aggregate_table", "column_join", "project", "slice_rows", "sort", "union"]
 
 Batches = AsyncGenerator[pa.RecordBatch, None]
 OUT_ROWS = 2_000  # rows per batch a local step yields
@@ -34,6 +35,21 @@ async def _table(batches: Batches, schema: pa.Schema) -> pa.Table:
     async with contextlib.aclosing(batches):
         collected = [b async for b in batches]
     return pa.Table.from_batches(collected, schema=schema) if collected else schema.empty_table()
+
+
+@contextlib.contextmanager
+def _doing(step: str) -> Iterator[None]:
+    """The local work of ``step``: an error in it that is not coqlkit's own (Arrow's, a
+    bug's) comes out as a :class:`CoqlError` naming the step, never as a raw exception."""
+    try:
+        yield
+    except CoqlError:
+        raise
+    except Exception as exc:
+        raise CoqlError(
+            f"{step} failed here, on rows already read: {type(exc).__name__}: {exc} "
+            "(a coqlkit bug: please report it with the query)"
+        ) from exc
 
 
 def _ids(array: pa.Array | pa.ChunkedArray) -> list[int]:
@@ -91,8 +107,10 @@ def sort_table(table: pa.Table, keys: Sequence[tuple[str, bool]]) -> pa.Table:
 
 async def sort(batches: Batches, schema: pa.Schema, keys: Sequence[tuple[str, bool]]) -> Batches:
     """Every row, sorted (held in memory: a sort cannot stream)."""
-    table = sort_table(await _table(batches, schema), keys)
-    for batch in _rebatch(table):
+    table = await _table(batches, schema)
+    with _doing("local sort"):
+        out = _rebatch(sort_table(table, keys))
+    for batch in out:
         yield batch
 
 
@@ -126,7 +144,9 @@ async def project(batches: Batches, schema: pa.Schema) -> Batches:
     names = schema.names
     async with contextlib.aclosing(batches):
         async for batch in batches:
-            yield pa.RecordBatch.from_arrays([batch.column(n) for n in names], schema=schema)
+            with _doing("local projection"):
+                out = pa.RecordBatch.from_arrays([batch.column(n) for n in names], schema=schema)
+            yield out
 
 
 # ---- union of the parts of a long IN -----------------------------------------------------------
@@ -185,22 +205,80 @@ class _Producers:
 
 
 async def union(sources: Sequence[Batches], schema: pa.Schema) -> Batches:
-    """The rows of every source, each id once (in the order they arrive)."""
-    producers = _Producers(sources)
-    seen: set[int] = set()
+    """The rows of every source merged in ascending id order, each id once.
+
+    Each source yields its rows in ascending id order (the planner reads every part of an
+    IN split so), and the merge streams: it holds one batch of each source, and hands on
+    every row whose id is at most the least of those batches' last ids, since no source
+    can yield a lower one after it. A record that several sources yield (it matches
+    several slices of the IN) is kept once; so is, should a source go back on its order
+    (records changed during its read), any id not above the last one handed on.
+    """
+    producers = _Producers(sources, depth=1)
+    heads: dict[int, _Head] = {}  # per source still going: its batch, as far as merged
+    ended: set[int] = set()
+    last = -1  # the last id handed on
     try:
-        for index in range(len(sources)):
-            while (batch := await producers.get(index)) is not None:
-                keep = []
-                for rid in _ids(batch.column("id")):
-                    keep.append(rid not in seen)
-                    seen.add(rid)
-                if not all(keep):
-                    batch = batch.filter(pa.array(keep, pa.bool_()))
-                if batch.num_rows:
-                    yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+        while True:
+            for index in range(len(sources)):
+                while index not in heads and index not in ended:
+                    batch = await producers.get(index)
+                    if batch is None:
+                        ended.add(index)
+                    elif batch.num_rows:
+                        with _doing(MERGING):
+                            heads[index] = _Head(batch)
+            if not heads:
+                return
+            with _doing(MERGING):
+                merged, last = _merge(heads, schema, last)
+            for batch in merged:
+                yield batch
     finally:
         await producers.close()
+
+
+MERGING = "IN split (merging the queries' rows in id order)"
+
+
+class _Head:
+    """A source's batch in a merge, and how far into it the merge has gone."""
+
+    def __init__(self, batch: pa.RecordBatch) -> None:
+        self.batch = batch
+        self.ids = _ids(batch.column("id"))
+        self.used = 0
+
+
+def _merge(heads: dict[int, _Head], schema: pa.Schema, last: int) -> tuple[list[pa.RecordBatch], int]:
+    """Every row of ``heads`` up to the least of their last ids, in id order, each id once
+    and above ``last``; the heads used up are taken out. Returns the rows and the last id."""
+    bound = min(head.ids[-1] for head in heads.values())
+    pieces: list[pa.RecordBatch] = []
+    ids: list[int] = []
+    for index in sorted(heads):
+        head = heads[index]
+        end = bisect.bisect_right(head.ids, bound, head.used)
+        if end > head.used:
+            pieces.append(
+                pa.RecordBatch.from_arrays(
+                    head.batch.slice(head.used, end - head.used).columns, schema=schema
+                )
+            )
+            ids += head.ids[head.used : end]
+            head.used = end
+        if head.used == len(head.ids):
+            del heads[index]
+    order = sorted(range(len(ids)), key=ids.__getitem__)  # stable: equal ids, the first source's first
+    keep = []
+    for position in order:
+        if ids[position] > last:
+            keep.append(position)
+            last = ids[position]
+    if len(pieces) == 1 and keep == list(range(len(ids))):
+        return pieces, last
+    table = pa.Table.from_batches(pieces, schema=schema)
+    return _rebatch(table.take(pa.array(keep, pa.int64()))), last
 
 
 # ---- the column groups of a wide query ---------------------------------------------------------
@@ -252,13 +330,20 @@ async def column_join(sources: Sequence[Batches], schema: pa.Schema, notes: list
             heads = [b.slice(0, ready) for b in buffers]
             if not all(heads[0].column("id").equals(h.column("id")) for h in heads[1:]):
                 rest = await _drain(producers, buffers, done)
-                for batch in _join_by_id(rest, names, schema, notes):
+                with _doing(JOINING):
+                    joined = _join_by_id(rest, names, schema, notes)
+                for batch in joined:
                     yield batch
                 return
-            yield _side_by_side(heads, names, schema)
+            with _doing(JOINING):
+                paired = _side_by_side(heads, names, schema)
+            yield paired
             buffers = [b.slice(ready) for b in buffers]
     finally:
         await producers.close()
+
+
+JOINING = "column split (joining the column groups on id)"
 
 
 def _append(table: pa.Table | None, batch: pa.RecordBatch) -> pa.Table:
@@ -331,9 +416,36 @@ async def aggregate(
     """GROUP BY ``group`` with ``aggregates`` (output key, function, input column), as Zoho
     would: COUNT counts values that are not null, SUM and AVG of no values are null."""
     table = await _table(batches, in_schema)
+    with _doing("local aggregate"):
+        out = _rebatch(aggregate_table(table, schema, group, aggregates))
+    for batch in out:
+        yield batch
+
+
+def aggregate_table(
+    table: pa.Table,
+    schema: pa.Schema,
+    group: Sequence[str],
+    aggregates: Sequence[tuple[str, str, str]],
+) -> pa.Table:
+    """:func:`aggregate` of the rows of ``table``, in the order of the group keys.
+
+    Arrow groups neither by a struct nor by a list: a lookup is grouped by its id (its
+    other parts taken along), a multi-select by its values joined with ``;``, its whole
+    value as Zoho stores it and groups by (``a;b`` and ``b;a`` are two groups), each group
+    given back its list.
+
+    >>> rows = pa.table({"Languages": pa.array([["en", "fr"], None, ["en", "fr"], ["fr"]])})
+    >>> out = aggregate_table(rows, pa.schema([("Languages", rows.schema.field(0).type),
+    ...     ("COUNT(id)", pa.int64())]), ["Languages"], [("COUNT(id)", "COUNT", "Languages")])
+    >>> out.to_pylist()  # doctest: +NORMALIZE_WHITESPACE
+    [{'Languages': None, 'COUNT(id)': 0}, {'Languages': ['en', 'fr'], 'COUNT(id)': 2},
+     {'Languages': ['fr'], 'COUNT(id)': 1}]
+    """
     plain: dict[str, pa.ChunkedArray] = {}
     specs: list[tuple[str, str]] = []
     lookups: dict[str, pa.DataType] = {}  # group keys that are lookups: grouped by their id
+    lists: list[str] = []  # group keys that are multi-selects: grouped by their joined text
     for name in group:
         column = table.column(name)
         if pa.types.is_struct(column.type):  # Arrow cannot group by a struct: by its id, the rest taken along
@@ -343,8 +455,14 @@ async def aggregate(
                 if sub.name != "id":
                     plain[f"__{name}.{sub.name}"] = pc.struct_field(column, sub.name)
                     specs.append((f"__{name}.{sub.name}", "first"))
+        elif pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            lists.append(name)
+            plain[name] = pc.binary_join(column, ";")
         else:
             plain[name] = _group_key(column)
+    if lists:  # each group's first row, to give back its lists
+        plain["__row"] = pa.chunked_array([pa.array(range(table.num_rows), pa.int64())])
+        specs.append(("__row", "min"))
     keys = [k for k, _, _ in aggregates]
     for index, (_, func, source) in enumerate(aggregates):
         column = table.column(source)
@@ -368,14 +486,15 @@ async def aggregate(
             values = result.column(f"__agg{position}_{_ARROW_FUNCTION[aggregates[position][1]]}")
         elif field.name in lookups:
             values = _lookup(result, field.name, lookups[field.name])
+        elif field.name in lists:
+            values = table.column(field.name).take(result.column("__row_min"))
         else:
             values = result.column(field.name)
         arrays.append(values.cast(field.type) if not values.type.equals(field.type) else values)
     out = pa.Table.from_arrays(arrays, schema=schema) if arrays else schema.empty_table()
     if group:  # Zoho returns groups in the order of their keys
         out = sort_table(out, [(name, False) for name in group])
-    for batch in _rebatch(out):
-        yield batch
+    return out
 
 
 def _group_key(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -249,7 +249,7 @@ def _describe(step: Step) -> tuple[str, list[str]]:
     if isinstance(step, InUnion):
         return (
             f"IN split · {_count(len(step.parts), 'query', 'queries')} of up to {step.per_query:,} values"
-            f"{' (INs of 50)' if step.per_query > 50 else ''}, rows united by id",
+            f"{' (INs of 50)' if step.per_query > 50 else ''}, rows merged in id order, each id once",
             [],
         )
     if isinstance(step, LocalSort):

@@ -30,6 +30,7 @@ __all__ = [
     "expand_star",
     "has_long_in",
     "id_bound",
+    "long_in_refusal",
     "one_call_rows",
     "output_columns",
     "rewrite_long_ins",
@@ -230,36 +231,91 @@ def rewrite_long_ins(select: Select) -> Select | None:
     return replace(select, where=where)
 
 
+def _sent_criteria(cond: Condition | None, skip: tuple[In, ...] = ()) -> int:
+    """The criteria ``cond`` takes as it goes to Zoho: a long NOT IN as its NOT INs of 50
+    (it cannot be split), any other condition one, the nodes in ``skip`` none."""
+    if cond is None:
+        return 0
+    if isinstance(cond, (And, Or)):
+        return _sent_criteria(cond.left, skip) + _sent_criteria(cond.right, skip)
+    if any(cond is node for node in skip):
+        return 0
+    if _long(cond) and isinstance(cond, In) and cond.negated:
+        assert isinstance(cond.values, tuple)
+        return -(-len(cond.values) // MAX_IN_VALUES)
+    return 1
+
+
+def _long_ins(select: Select) -> list[In]:
+    """The long positive INs of the WHERE, in order (what an IN split can slice)."""
+    return [c for c in select.conditions() if _long(c) and isinstance(c, In) and not c.negated]
+
+
 def slices_per_query(select: Select) -> int:
-    """How many INs of 50 one part of an IN split holds: as many as its criteria allow (an
-    OR of INs), one criterion kept for keyset's "id > ..."; 1,400 values beside 3 other
-    criteria are 2 queries, not 28."""
-    return max(1, MAX_CRITERIA - (criteria_count(select.where) - 1) - 1)
+    """How many INs of 50 of its first long IN one part of an IN split holds: as many as
+    the criteria left allow (an OR of INs), after the rest of the WHERE (a long NOT IN as
+    its NOT INs of 50, which every part sends whole) and one criterion kept for keyset's
+    "id > ..."; shared equally when several long INs are split in turn. 1,400 values beside
+    3 other criteria are 2 queries, not 28; beside a NOT IN of 200 values (4 NOT INs of
+    50), 2 queries of 1,000. With no criterion left for keyset, the parts take that one
+    too (a part that must page past the ceiling is then refused when planned). Less than
+    1: no split fits.
+
+    >>> from coqlkit.language import parse
+    >>> ids = ", ".join(str(n) for n in range(1, 1401))
+    >>> emails = ", ".join(f"'{n}@x.com'" for n in range(200))
+    >>> slices_per_query(parse(f"select Email from Leads where id in ({ids}) and Email not in ({emails})"))
+    20
+    """
+    ins = _long_ins(select)
+    free = MAX_CRITERIA - 1 - _sent_criteria(select.where, tuple(ins))
+    share = max(1, len(ins))
+    return free // share or (free + 1) // share
+
+
+def long_in_refusal(select: Select) -> str:
+    """Why no split of ``select``'s long IN lists fits Zoho's 25 criteria (for a PlanError).
+
+    >>> from coqlkit.language import parse
+    >>> ids = ", ".join(str(n) for n in range(1, 1401))
+    >>> print(long_in_refusal(parse(f"select Email from Leads where id not in ({ids})")))
+    a NOT IN of 1,400 values takes 28 criteria as NOT INs of 50, which every query must send whole: more than the 25 a query takes (at most 1,250 values, fewer beside other criteria): shorten the list or narrow the query another way
+    """
+    negated = [c for c in select.conditions() if _long(c) and isinstance(c, In) and c.negated]
+    ins = _long_ins(select)
+    taken = _sent_criteria(select.where, tuple(ins))
+    if negated:
+        values = sum(len(c.values) for c in negated if isinstance(c.values, tuple))
+        chunks = sum(_sent_criteria(c) for c in negated)
+        lists = "a NOT IN of" if len(negated) == 1 else f"{len(negated)} NOT INs of together"
+        verb = "takes" if len(negated) == 1 else "take"
+        what = f"{lists} {values:,} values {verb} {chunks:,} criteria as NOT INs of 50, which every query must send whole"
+        if taken != chunks:
+            what += f" ({taken:,} with the rest of the WHERE)"
+    else:
+        what = f"the rest of the WHERE takes {taken:,} criteria"
+    if ins:
+        return (
+            f"{what}: no room is left beside them, in Zoho's 25 criteria a query (one kept for "
+            "keyset's 'id > ...'), for the values of the long IN, even split into several "
+            "queries: shorten the NOT IN or narrow the query another way"
+        )
+    return (
+        f"{what}: more than the 25 a query takes (at most 1,250 values, fewer beside other "
+        "criteria): shorten the list or narrow the query another way"
+    )
 
 
 def split_long_in(select: Select) -> list[Select] | None:
     """One query per group of slices of the first long positive IN (an OR of INs of 50, as
-    many as fit in 25 criteria); their rows together (by id) are the query's, because a COQL
-    condition is monotone in each IN (there is no NOT). None when the only long lists are
-    NOT IN."""
-
-    target: list[In] = []
-
-    def find(cond: Condition) -> None:
-        if isinstance(cond, (And, Or)):
-            find(cond.left)
-            find(cond.right)
-        elif _long(cond) and isinstance(cond, In) and not cond.negated and not target:
-            target.append(cond)
-
-    if select.where is None:
-        return None
-    find(select.where)
-    if not target:
-        return None
-    big = target[0]
-
+    many as :func:`slices_per_query` allows); their rows together (by id) are the query's,
+    because a COQL condition is monotone in each IN (there is no NOT). None when the only
+    long lists are NOT IN, or when the NOT INs leave no room for any slice."""
+    ins = _long_ins(select)
     room = slices_per_query(select)
+    if select.where is None or not ins or room < 1:
+        return None
+    big = ins[0]
     slices = _chunks(big)
     groups = [_pairwise(list(slices[i : i + room]), Or) for i in range(0, len(slices), room)]
     return [replace(select, where=swap_condition(select.where, big, group)) for group in groups]

@@ -268,7 +268,8 @@ class ColumnSplit(_Parts):
 @dataclass(frozen=True)
 class InUnion(_Parts):
     """An IN list too long for one query: one query per slice of values (``per_query`` at
-    most, as an OR of INs of 50), rows united by id."""
+    most, as an OR of INs of 50), each read in id order, their rows merged in id order with
+    each id once."""
 
     per_query: int = 50
 

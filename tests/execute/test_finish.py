@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from coqlkit.errors import ZohoApiError
+from coqlkit.errors import CoqlError, ZohoApiError
 from coqlkit.execute import finish
 from coqlkit.execute.arrow import LOOKUP_TYPE
 
@@ -331,17 +331,111 @@ def test_min_and_max_of_text_and_of_a_lookup() -> None:
     assert out == [{"MIN(name)": "c", "MAX(name)": "m", "MIN(owner)": "4150868000000000001"}]
 
 
+LANGUAGES = pa.list_(pa.string())
+SPOKEN = pa.schema([("id", pa.string()), ("Languages", LANGUAGES), ("amount", pa.float64())])
+
+
+def spoken(ids: Sequence[int], languages: Sequence[Any], amounts: Sequence[Any]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array([str(i) for i in ids]), pa.array(languages, LANGUAGES), pa.array(amounts, pa.float64())],
+        schema=SPOKEN,
+    )
+
+
+def test_a_multi_select_group_key_groups_by_its_whole_value_and_keeps_its_list() -> None:
+    """Arrow cannot group by a list: grouped by the whole value, as Zoho stores it
+    ("English;French": the same values in another order are another group), each group
+    given back its list; the groups in the order of their keys, the null one first."""
+    data = [
+        spoken([1, 2, 3], [["English", "French"], None, ["French"]], [1.0, 2.0, 3.0]),
+        spoken([4, 5, 6], [["English", "French"], ["French", "English"], None], [4.0, None, 6.0]),
+    ]
+    out = pa.schema([("Languages", LANGUAGES), ("COUNT(id)", pa.int64()), ("SUM(amount)", pa.float64())])
+    found = run(
+        finish.aggregate(
+            source(data),
+            SPOKEN,
+            out,
+            ["Languages"],
+            [("COUNT(id)", "COUNT", "id"), ("SUM(amount)", "SUM", "amount")],
+        )
+    )
+    assert all(b.schema.equals(out) for b in found)
+    assert [row for b in found for row in b.to_pylist()] == [
+        {"Languages": None, "COUNT(id)": 2, "SUM(amount)": 8.0},
+        {"Languages": ["English", "French"], "COUNT(id)": 2, "SUM(amount)": 5.0},
+        {"Languages": ["French"], "COUNT(id)": 1, "SUM(amount)": 3.0},
+        {"Languages": ["French", "English"], "COUNT(id)": 1, "SUM(amount)": None},
+    ]
+
+
+def test_an_arrow_error_in_local_finishing_is_a_coql_error_naming_the_step() -> None:
+    """Whatever Arrow refuses in the work done here comes out as a CoqlError (the CLI prints
+    its message), never a raw pyarrow exception."""
+    numbers = pa.schema([("id", pa.string()), ("tags", pa.list_(pa.int64()))])
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array(["1", "2"]), pa.array([[2], [1]], pa.list_(pa.int64()))], schema=numbers
+    )
+    with pytest.raises(CoqlError, match=r"^local sort failed here.*ArrowNotImplementedError") as caught:
+        run(finish.sort(source([batch]), numbers, [("tags", False)]))
+    assert isinstance(caught.value.__cause__, pa.ArrowException)
+    with pytest.raises(CoqlError, match=r"^local aggregate failed here"):
+        run(
+            finish.aggregate(
+                source([batch]), numbers, pa.schema([("tags", pa.list_(pa.int64()))]), ["tags"], []
+            )
+        )
+
+
 # ---- union -------------------------------------------------------------------------------------
 
 
-def test_a_union_keeps_each_id_once_in_the_order_the_parts_give() -> None:
+def test_a_union_merges_the_parts_in_id_order_each_id_once() -> None:
+    """Each part is in id order; together they are too (the rows of one part are not all
+    before the next's, as they were: the order then hung on how the IN was sliced)."""
     parts = [
-        source([rows(id=[1, 2]), rows(id=[3])]),
-        source([rows(id=[3, 4])]),
-        source([rows(id=[1, 5, 2])]),
+        source([rows(id=[10, 40], name=["a", "b"]), rows(id=[70], name=["c"])]),
+        source([rows(id=[20, 40, 50], name=["d", "e", "f"])]),
+        source([rows(id=[], name=[]), rows(id=[5, 10, 80], name=["g", "h", "i"])]),
     ]
     out = run(finish.union(parts, SCHEMA))
-    assert ids(out) == [1, 2, 3, 4, 5]
+    assert ids(out) == [5, 10, 20, 40, 50, 70, 80]
+    assert column(out, "name") == ["g", "a", "d", "b", "f", "c", "i"]  # a shared id: the first part's
+    assert all(b.schema.equals(SCHEMA) for b in out)
+
+
+def test_a_union_keeps_the_picklists_of_every_part() -> None:
+    """Parts' picklist columns have dictionaries of their own: the merged rows keep their text."""
+    parts = [source([rows(id=[1, 3], stage=["x", "y"])]), source([rows(id=[2, 4], stage=["z", "x"])])]
+    out = run(finish.union(parts, SCHEMA))
+    assert ids(out) == [1, 2, 3, 4] and column(out, "stage") == ["x", "z", "y", "x"]
+
+
+def test_a_union_streams_holding_a_batch_or_so_of_each_part() -> None:
+    """The merge hands rows on as soon as no part can come lower: it never reads a part
+    whole before the others (a long IN's union would hold the whole result)."""
+    firsts, seconds = Probe(), Probe()
+    parts = [
+        source([rows(id=[2 * i + 1]) for i in range(50)], firsts),
+        source([rows(id=[2 * i + 2]) for i in range(50)], seconds),
+    ]
+
+    async def main() -> list[int]:
+        union = finish.union(parts, SCHEMA)
+        got = ids([await anext(union) for _ in range(6)])
+        assert firsts.taken <= 6 and seconds.taken <= 6, (firsts.taken, seconds.taken)
+        got += ids([b async for b in union])
+        return got
+
+    assert asyncio.run(main()) == list(range(1, 101))
+
+
+def test_a_part_going_back_on_its_order_never_repeats_an_id() -> None:
+    """Records changed during a part's read (it should not happen): the ids handed on stay
+    ascending and unique."""
+    parts = [source([rows(id=[1, 4]), rows(id=[3, 6])]), source([rows(id=[2, 5])])]
+    out = ids(run(finish.union(parts, SCHEMA)))
+    assert out == sorted(set(out)) and {1, 2, 4, 5, 6} <= set(out)
 
 
 def test_a_failing_part_fails_the_union_at_once_and_stops_the_others() -> None:

@@ -16,7 +16,7 @@ import pytest
 from coqlkit.catalog import Catalog
 from coqlkit.errors import CreditBudgetExceeded, PlanError
 from coqlkit.language import parse
-from coqlkit.language.ast import Column, FieldRef, In, OrderItem
+from coqlkit.language.ast import Column, FieldRef, In, Limit, OrderItem
 from coqlkit.language.render import render
 from coqlkit.plan import Plan, PlanOptions, plan
 from coqlkit.plan.planner import bulk_obstacle, total
@@ -613,12 +613,57 @@ def test_a_rewrite_past_25_criteria_is_a_split() -> None:
     assert kinds(found) == ["InUnion", "KeysetPages", "KeysetPages", "KeysetPages"]  # no ORDER BY: no sort
 
 
-def test_an_in_union_is_sorted_only_for_an_order_or_a_limit() -> None:
+def test_an_in_union_is_sorted_only_for_an_order_other_than_id() -> None:
+    """The parts are merged in id order: a LIMIT without ORDER BY (the lowest ids) is a
+    slice of the merge, streaming, and each part reads no more than the LIMIT and OFFSET."""
     base = f"select Last_Name from Leads where Zip_Code in ({zips(120)}) and {OTHERS}"
-    assert kinds(make(base + " limit 10"))[:3] == ["LocalSlice", "LocalSort", "InUnion"]
-    sort = make(base + " limit 10").steps()[1]
-    assert isinstance(sort, LocalSort) and sort.keys == (("id", False),)  # the first rows: lowest ids
+    for query in (base + " limit 10 offset 5", base + " order by id limit 10 offset 5"):
+        found = make(query)
+        assert kinds(found) == ["LocalSlice", "InUnion", "SingleCall", "SingleCall", "SingleCall"]
+        parts = found.steps()[2:]
+        assert all(isinstance(p, SingleCall) and p.query.limit == Limit(15) for p in parts)
     assert kinds(make(base + " order by Last_Name"))[:2] == ["LocalSort", "InUnion"]
+    assert kinds(make(base + " order by id desc limit 10"))[:3] == ["LocalSlice", "LocalSort", "InUnion"]
+    assert kinds(make(base)) == ["InUnion", "KeysetPages", "KeysetPages", "KeysetPages"]  # all: no limit
+
+
+def test_a_long_in_beside_a_long_not_in_is_split_within_25_criteria() -> None:
+    """Every part sends the NOT IN whole (as NOT INs of 50): its criteria come out of each
+    part's 25 before the IN's values are shared out (the report's case: 1,400 ids IN and
+    200 emails NOT IN, 4 criteria, is 2 queries of 1,000 ids)."""
+    ids = ", ".join(str(4150868000100000001 + i) for i in range(1_400))
+    emails = ", ".join(f"'lead{i}@example.com'" for i in range(200))
+    found = make(f"select Email from Leads where id in ({ids}) and Email not in ({emails})")
+    assert isinstance(found.root, InUnion) and found.root.per_query == 1_000
+    assert [type(p) for p in found.root.parts] == [SingleCall, SingleCall]
+    for part in found.root.parts:
+        assert isinstance(part, SingleCall)
+        assert criteria_count(part.query.where) <= 25
+        assert render(part.query).count("Email not in (") == 4
+    values = [
+        len(c.values)
+        for p in found.root.parts
+        for c in p.query.conditions()
+        if isinstance(c, In) and not c.negated
+    ]  # type: ignore[attr-defined,arg-type]
+    assert sum(values) == 1_400
+
+
+def test_two_long_ins_share_the_criteria_left() -> None:
+    ids = ", ".join(str(4150868000100000001 + i) for i in range(1_000))
+    found = make(f"select Email from Leads where id in ({ids}) and Zip_Code in ({zips(1_000)})")
+    assert isinstance(found.root, InUnion) and found.root.per_query == 600  # 12 of the 24 criteria
+    assert kinds(found).count("InUnion") == 3  # each part's zip codes split in turn
+    for step in found.steps():
+        if not step.children:
+            assert isinstance(step, (SingleCall, KeysetPages))
+            assert criteria_count(step.query.where) <= 24  # one kept for keyset
+
+
+def test_a_long_not_in_with_no_room_left_for_the_in_is_refused() -> None:
+    query = f"select Last_Name from Leads where Zip_Code in ({zips(120)}) and Email not in ({zips(120)})"
+    with pytest.raises(PlanError, match=r"takes 3 criteria .* no room is left"):
+        make(query + " and " + " and ".join(f"City != 'C{i:02d}'" for i in range(1, 23)))
 
 
 def test_an_aggregate_over_an_in_union_is_done_here() -> None:
@@ -657,8 +702,10 @@ def test_keyset_with_no_room_for_its_criterion_is_refused() -> None:
 
 
 def test_a_not_in_too_long_to_rewrite_is_refused() -> None:
-    with pytest.raises(PlanError, match="NOT IN of more than 50 values"):
+    with pytest.raises(PlanError, match=r"NOT IN of 120 values takes 3 criteria .*\(26 with the rest"):
         make(f"select Last_Name from Leads where Zip_Code not in ({zips(120)}) and {OTHERS}")
+    with pytest.raises(PlanError, match="NOT IN of 1,400 values takes 28 criteria"):
+        make(f"select Last_Name from Leads where Zip_Code not in ({zips(1_400)})")
 
 
 # ---- the plan as data ------------------------------------------------------------------------
