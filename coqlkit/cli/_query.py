@@ -559,10 +559,14 @@ def _cli_shell() -> type[Shell]:
         # conn.credits_used when the query being run was planned; for the first query, 0:
         # what was spent since connecting (the org's details, fetched then) is metadata too.
         planned_at: int | None = None
+        lost_at = (0, 0)  # the client's unanswered calls and their credits then
         exporting = False  # coqlkit export: one query, no \set before it
 
         def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None:
-            self.planned_at = 0 if self.planned_at is None else self.conn.credits_used
+            first = self.planned_at is None
+            self.planned_at = 0 if first else self.conn.credits_used
+            client = self.conn.aio.client
+            self.lost_at = (0, 0) if first else (client.unanswered_calls, client.unanswered_credits)
             return super()._plan(text, params, where)
 
         def _message(self, text: str) -> None:
@@ -575,9 +579,17 @@ def _cli_shell() -> type[Shell]:
 
         def _credits(self, credits: int) -> str:
             """``N credits`` (the query's), and ``(+M for metadata)``: what else was spent
-            since the query was planned (the org, its modules, the fields of the modules it reads)."""
-            metadata = self.conn.credits_used - (self.planned_at or 0) - credits
-            return _plural(credits, "credit") + (f" (+{metadata:,} for metadata)" if metadata > 0 else "")
+            since the query was planned (the org, its modules, the fields of the modules it
+            reads); calls sent whose answers were lost (and sent again) apart, as maybe charged."""
+            client = self.conn.aio.client
+            lost_calls = client.unanswered_calls - self.lost_at[0]
+            lost = client.unanswered_credits - self.lost_at[1]
+            metadata = self.conn.credits_used - (self.planned_at or 0) - credits - lost
+            extra = [f"+{metadata:,} for metadata"] if metadata > 0 else []
+            if lost > 0:
+                answers = "answer" if lost_calls == 1 else "answers"
+                extra.append(f"+{lost:,} maybe charged for {lost_calls:,} lost {answers}")
+            return _plural(credits, "credit") + (f" ({'; '.join(extra)})" if extra else "")
 
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
             text = super().describe(exc, where, statement)

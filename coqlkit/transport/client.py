@@ -453,6 +453,10 @@ class AsyncZohoClient:
         self.budget = CreditBudget(settings.credit_budget) if settings.credit_budget else None
         self.daily = DailyCredits()
         self.credits_used = 0
+        # Sent calls whose answers were lost (a dropped connection, a timeout): counted in
+        # credits_used, as Zoho may have charged them, though no answer said so.
+        self.unanswered_calls = 0
+        self.unanswered_credits = 0
         self.credits_remaining: int | None = None  # Zoho's last X-API-CREDITS-REMAINING
         self.calls = 0
         self.sends = 0
@@ -637,6 +641,9 @@ class AsyncZohoClient:
                 except ApiError as exc:
                     if _never_sent(exc):
                         charge.unsent()
+                    elif charge.sent:
+                        self.unanswered_calls += 1
+                        self.unanswered_credits += charge.credits
                     raise
             finally:
                 self.in_flight -= 1

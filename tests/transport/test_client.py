@@ -163,6 +163,27 @@ def test_recovers_from_faults_without_losing_or_repeating_pages(org_db: str, sto
     assert got == expected and len(set(got)) == len(got) == 400
 
 
+def test_answers_lost_after_sending_are_counted_apart(org_db: str, store: FileTokenStore) -> None:
+    """A dropped connection after the request went out: Zoho may have charged it, so it is
+    in credits_used, and counted as unanswered (what the CLI's summary shows as "maybe
+    charged for N lost answers", not as metadata)."""
+    with Sandbox(records=400, db=org_db, fail_rate=0.4, seed=3) as flaky:
+
+        async def main() -> tuple[int, int, int]:
+            async with AsyncZohoClient(settings_for(flaky, store), retry=FAST, seed=1) as zoho:
+                await asyncio.gather(*(zoho.coql(PAGE.format(i * 20)) for i in range(20)))
+                return zoho.unanswered_calls, zoho.unanswered_credits, zoho.credits_used
+
+        calls, credits, used = asyncio.run(main())
+        assert flaky.state is not None
+        coql = [e for e in flaky.state.requests if e["path"] == "/crm/v8/coql"]
+        # The sandbox drops a connection mid-answer after its 200's headers: logged as 200
+        # and charged nothing; an injected 500 is answered (not lost) and charged nothing.
+        dropped = [e for e in coql if e["status"] == 200 and not e["credits"]]
+        assert calls == len(dropped) > 0 and credits == calls  # 1 credit each (LIMIT 20)
+        assert used == sum(e["credits"] for e in coql) + credits
+
+
 def test_429s_are_retried_until_they_pass(org_db: str, store: FileTokenStore) -> None:
     with Sandbox(records=400, db=org_db, concurrency=2, latency_ms=30) as narrow:
 
