@@ -660,6 +660,8 @@ def test_export_counts_lost_answers_apart_from_metadata(
             assert metadata is None or int(metadata[1]) <= sum(
                 e["credits"] for e in calls if not e["path"].endswith("/coql")
             )
+            if seen_loss:
+                break  # each loss costs the retries' waits: one export that saw one is enough
         assert seen_loss  # the seed drops some
 
 
