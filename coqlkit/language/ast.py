@@ -365,7 +365,9 @@ class Select(Node):
     """A whole COQL query.
 
     ``where`` is None when the text had no WHERE (coqlkit sends ``where id is not null``).
-    ``comments`` and ``terminator`` record the source's comments and trailing ``;``.
+    ``comments`` and ``terminator`` record the source's comments and trailing ``;``, and
+    ``text`` the source itself (None when built in code), which the spans point into: a
+    diagnostic quotes it with a caret.
     """
 
     columns: tuple[SelectItem, ...]
@@ -376,6 +378,7 @@ class Select(Node):
     limit: Limit | None = None
     comments: tuple[Span, ...] = field(default=(), compare=False, repr=False, kw_only=True)
     terminator: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
+    text: str | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     @property
     def module(self) -> str:

@@ -65,8 +65,13 @@ def bind(select: Select, params: Mapping[str, Any]) -> Select:
     if missing:
         names = ", ".join(f":{n}" for n in missing)
         first = next(n for n in select.walk() if isinstance(n, Param) and n.name == missing[0])
-        raise ParameterError(f"no value given for {names}", span=first.span)
-    result = _bind(select, params)
+        raise ParameterError(f"no value given for {names}", span=first.span, text=select.text)
+    try:
+        result = _bind(select, params)
+    except ParameterError as exc:  # quoted with a caret when the query's text is known
+        if select.text is None or exc.text is not None:
+            raise
+        raise exc.at(exc.span, select.text) from None
     assert isinstance(result, Select)
     return result
 

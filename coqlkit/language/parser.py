@@ -69,6 +69,7 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Select:
     finally:
         _build.comments.reset(token)
         _build.source_text.reset(text_token)
+    object.__setattr__(select, "text", text)  # as typed: the spans point into it (a frozen node, new)
     if params is not None:
         from coqlkit.language.params import bind
 

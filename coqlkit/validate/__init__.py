@@ -56,7 +56,8 @@ def validate(
     """Every diagnostic for ``select``: errors in the order Zoho would report them, then the rest.
 
     ``level=ErrorLevel.RAISE`` raises :class:`coqlkit.ValidationError` when there is an
-    error; ``WARN`` logs them. ``text`` (the query) lets messages quote the source.
+    error; ``WARN`` logs them. ``text`` (the query; by default the text ``select`` was
+    parsed from) lets messages quote the source with a caret.
 
     >>> from coqlkit.language import parse
     >>> [d.hint for d in validate(parse("select Emial from Leads"), Catalog.demo())]
@@ -64,6 +65,7 @@ def validate(
     """
     found = list(check(select, catalog))
     found.sort(key=lambda d: _RANK[d.severity])
+    text = text if text is not None else select.text
     errors = [d for d in found if d.is_error]
     if errors and level is ErrorLevel.RAISE:
         raise ValidationError(found, text)

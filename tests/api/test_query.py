@@ -5,6 +5,7 @@ not as meant; the credit budget."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import sqlite3
 import traceback
@@ -153,11 +154,16 @@ def test_a_parameter_error_points_at_the_parameter(conn: coqlkit.Connection, log
         conn.query(query)
     with pytest.raises(coqlkit.ParameterError, match=r"^1:48: .*:n is an empty list"):
         conn.query("select Last_Name from Leads where Last_Name in :n", {"n": []})
-    # A parsed query has no text to quote: the message alone, the position kept.
+    # A parsed query keeps its text: quoted the same way. One built in code has none: the
+    # message alone.
     with pytest.raises(coqlkit.ParameterError) as parsed:
         conn.query(coqlkit.parse(query), {"since": None, "until": since})
-    assert str(parsed.value) == ":since is None; write 'is null' in the query instead"
-    assert parsed.value.span is not None and parsed.value.span.column == 22
+    assert str(parsed.value).startswith("2:22: error[INVALID_PARAMETER]: :since is None; write 'is null'")
+    built = dataclasses.replace(coqlkit.parse(query), text=None)
+    with pytest.raises(coqlkit.ParameterError) as in_code:
+        conn.query(built, {"since": None, "until": since})
+    assert str(in_code.value) == ":since is None; write 'is null' in the query instead"
+    assert in_code.value.span is not None and in_code.value.span.column == 22
     assert log.coql() == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -134,3 +135,24 @@ def test_a_long_line_is_quoted_around_the_caret(demo: Catalog) -> None:
     start = carets.index("^")
     assert quoted[start : start + 5] == "Emial"
     assert carets[start:] == "^^^^^"
+
+
+def test_a_parsed_query_is_quoted_with_a_caret_when_validation_raises() -> None:
+    """``validate(parse(text), level=RAISE)`` quotes the text it was parsed from, as
+    ``conn.query(text)`` does (it gave the message and hint without the line and caret)."""
+    with pytest.raises(ValidationError) as caught:
+        validate(
+            parse("select Last_Name\nfrom Leads where Emial = 'x'"), Catalog.demo(), level=ErrorLevel.RAISE
+        )
+    assert str(caught.value).splitlines() == [
+        "2:18: error[INVALID_QUERY]: Leads has no field Emial",
+        "  from Leads where Emial = 'x'",
+        "                   ^^^^^",
+        "  hint: did you mean Email?",
+    ]
+    # Text given explicitly wins; a query built in code (no text) gives the message alone.
+    built = dataclasses.replace(parse("select Emial from Leads"), text=None)
+    with pytest.raises(ValidationError) as bare:
+        validate(built, Catalog.demo(), level=ErrorLevel.RAISE)
+    assert str(bare.value).splitlines()[0] == "1:8: error[INVALID_QUERY]: Leads has no field Emial"
+    assert "^" not in str(bare.value)
