@@ -34,7 +34,7 @@ from coqlkit.language.ast import (
 )
 from coqlkit.plan.columns import OutputColumn
 
-__all__ = ["bulk_criteria", "bulk_fields", "criteria_obstacle", "fields_obstacle"]
+__all__ = ["bulk_criteria", "bulk_fields", "criteria_obstacle", "fields_obstacle", "status_polls"]
 
 EMPTY = "${EMPTY}"
 COMPARATORS = {
@@ -50,6 +50,21 @@ ALL_RECORDS = IsNull(FieldRef(("id",)), negated=True)
 
 class _Untranslatable(Exception):
     """What bulk read cannot say (its message names it)."""
+
+
+def status_polls(job_seconds: float, poll_seconds: float) -> int:
+    """The status polls of a job that takes ``job_seconds``, polled as the executor polls
+    it: after a second, then waits doubling up to ``poll_seconds`` (at least one poll).
+
+    >>> status_polls(60, 5), status_polls(2, 0.5), status_polls(0, 5)
+    (14, 4, 1)
+    """
+    polls, waited, wait = 1, min(1.0, poll_seconds), min(1.0, poll_seconds)
+    while waited < job_seconds and wait > 0:
+        wait = min(wait * 2, poll_seconds)
+        waited += wait
+        polls += 1
+    return polls
 
 
 def bulk_criteria(select: Select, catalog: Catalog | None = None) -> dict[str, Any] | bool | None:

@@ -14,7 +14,12 @@ pages end), wrapped to ``width`` columns between words: joined with single space
 lines give back the exact text. A keyset window after the first adds ``id > :last_id``,
 the last id of the window before. Figures without a row count are bounds: "up to" a
 LIMIT's rows, "at most" the calls of pages that stop at the first short one, "at least"
-those of a scan that goes on until one comes back short.
+those of a scan that goes on until one comes back short. A bulk read's status polls after
+each job's first are "up to" as many as its expected time gives (as many as the job takes).
+
+Under the chosen step, a line says when the budget (or the org's credits left today) made
+the planner pass over a faster plan, or when a plan at most half as costly was slower
+(:func:`choice_text`); pages of groups with no end known say where they fail.
 
 With actual figures (EXPLAIN ANALYZE) each step also shows ``actual: calls, credits, rows, time``.
 """
@@ -47,7 +52,7 @@ from coqlkit.plan.steps import (
     SubqueryRead,
 )
 
-__all__ = ["Actual", "explain"]
+__all__ = ["Actual", "choice_text", "explain"]
 
 #: Lines are wrapped to this many columns (a word longer than a line keeps its own line).
 WIDTH = 100
@@ -93,7 +98,7 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
         rows += " (counted once the subquery is read)" if pending else " (no COUNT probe)"
     head = (
         f"Plan: {rows} · {_calls(total.calls, total.calls_bound)} · "
-        f"{_credits(total.credits, total.calls_bound)} · "
+        f"{_credits(total.credits, total.calls_bound)}{_polls(total.polls, each=True)} · "
         f"≈ {total.seconds:.1f} s ({opts.concurrency} calls at once, {opts.latency_ms:g} ms each)"
     )
     lines = [head]
@@ -122,7 +127,7 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
     if plan.probe is not None:
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
-    title, body, kids = _step(plan.root, actuals)
+    title, body, kids = _step(plan.root, actuals, _notes(plan))
     skipped = plan.select.limit.rows()[1] if plan.select.limit is not None else None
     if title.startswith(_NONE) and skipped and plan.probe is not None and plan.probe.rows:
         title = f"no call: no record past offset {skipped:,}" + title[len(_NONE) :]
@@ -215,11 +220,61 @@ def _words(text: str) -> list[str]:
     return glued
 
 
-def _step(step: Step, actuals: Mapping[int, Actual] | None) -> _Node:
+def choice_text(plan: Any) -> str | None:
+    """Why the plan is not the fastest, or that a much cheaper one exists (None: neither):
+    ``chosen over keyset pages (181 credits, ≈ 2.4 s): over the budget of 64``, or
+    ``bulk read would cost 53 credits + up to 13 status polls, ≈ 60.9 s (prefer credits)``."""
+    choice = plan.choice
+    if choice is None:
+        return None
+    est = choice.estimate
+    cost = f"{_credits(est.credits, est.calls_bound)}{_polls(est.polls)}, ≈ {est.seconds:.1f} s"
+    if choice.reason == "budget":
+        return f"chosen over {choice.over} ({cost}): {plan.options.limit_text()}"
+    return f"{choice.over} would cost {cost} (prefer credits)"
+
+
+def _notes(plan: Any) -> dict[int, list[str]]:
+    """Lines to show under a step, by ``id(step)``, before its own (after them when they
+    start with ``+``): why the plan was chosen (under its root); how many status polls a
+    budget leaves room for; where pages of groups fail."""
+    notes: dict[int, list[str]] = {}
+    chosen = choice_text(plan)
+    if chosen is not None:
+        notes.setdefault(id(plan.root), []).append(chosen)
+    opts = plan.options
+    polled = False
+    for step in plan.steps():
+        if isinstance(step, OffsetPages) and step.ceiling_cost is not None:
+            calls, credits = step.ceiling_cost
+            notes.setdefault(id(step), []).extend(
+                (
+                    f"+fails at {opts.offset_ceiling:,} groups or more (Zoho pages groups no further), "
+                    f"after {_calls(calls)} · {_credits(credits)}",
+                    "+fewer groups: a WHERE that matches fewer records, fewer grouped fields, or a LIMIT",
+                )
+            )
+        if isinstance(step, BulkRead) and not polled and opts.max_credits is not None:
+            polled = True
+            est = plan.estimate
+            room = max(0, opts.max_credits - est.credits)
+            if room < est.polls:
+                whose = "the credits left today" if opts.day_left is not None else "the budget"
+                notes.setdefault(id(step), []).append(
+                    f"room in {whose} for {room:,} of up to {_count(est.polls, 'status poll')}: "
+                    f"a slower job stops at {whose}"
+                )
+    return notes
+
+
+def _step(step: Step, actuals: Mapping[int, Actual] | None, notes: Mapping[int, list[str]]) -> _Node:
     est = step.estimate
     title, body = _describe(step)
+    extra = notes.get(id(step), [])
+    body = [n for n in extra if n[0] != "+"] + body + [n[1:] for n in extra if n[0] == "+"]
     if est.calls:
         title += f" · {_calls(est.calls, est.calls_bound)} · {_credits(est.credits, est.calls_bound)}"
+        title += _polls(est.polls)
     if est.rows is not None:
         title += f" · {_rows(est.rows, est.rows_bound)}"
     actual = actuals.get(id(step)) if actuals else None
@@ -228,7 +283,7 @@ def _step(step: Step, actuals: Mapping[int, Actual] | None) -> _Node:
             f" · actual: {_calls(actual.calls)}, {_credits(actual.credits)}, "
             f"{_count(actual.rows, 'row')}, {actual.seconds:.2f} s"
         )
-    return title, body, [_step(child, actuals) for child in step.children]
+    return title, body, [_step(child, actuals, notes) for child in step.children]
 
 
 def _describe(step: Step) -> tuple[str, list[str]]:
@@ -401,3 +456,10 @@ def _calls(calls: int, bound: Bound = "exact") -> str:
 
 def _credits(credits: int, bound: Bound = "exact") -> str:
     return _PREFIX[bound] + _count(credits, "credit")
+
+
+def _polls(polls: int, *, each: bool = False) -> str:
+    """`` + up to 13 status polls``: a bulk read's polls past each job's first."""
+    if not polls:
+        return ""
+    return f" + up to {_count(polls, 'status poll')}" + (" (1 credit each)" if each else "")

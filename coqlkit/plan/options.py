@@ -40,6 +40,9 @@ class PlanOptions:
     bulk_poll_seconds: float = 5.0
     # ``max_credits`` is what is left of a budget of this many (a session's, some spent).
     budget_total: int | None = None
+    # The org's credits left today, when they are what ``max_credits`` holds (with the
+    # COUNT probe and subqueries spent added): said so when they decide the plan.
+    day_left: int | None = None
 
     def __post_init__(self) -> None:
         if self.prefer not in ("time", "credits"):
@@ -55,6 +58,20 @@ class PlanOptions:
         if self.budget_total is None or self.budget_total == self.max_credits:
             return f"the budget is {self.max_credits or 0:,}"
         return f"the budget has {self.max_credits or 0:,} of its {self.budget_total:,} credits left"
+
+    def limit_text(self) -> str:
+        """Why a plan that costs more than ``max_credits`` was passed over: ``over the budget
+        of 64``, ``over the 15 credits left of the budget of 20``, or ``the org has 146
+        credits left today``.
+
+        >>> PlanOptions(max_credits=64).limit_text(), PlanOptions(max_credits=147, day_left=146).limit_text()
+        ('over the budget of 64', 'the org has 146 credits left today')
+        """
+        if self.day_left is not None:
+            return f"the org has {self.day_left:,} credits left today"
+        if self.budget_total is None or self.budget_total == self.max_credits:
+            return f"over the budget of {self.max_credits or 0:,}"
+        return f"over the {self.max_credits or 0:,} credits left of the budget of {self.budget_total:,}"
 
     @property
     def latency(self) -> float:

@@ -19,7 +19,11 @@ Without a row count a LIMIT only bounds the read: the pages stop at the first sh
 and EXPLAIN gives its figures as "up to" / "at most"; without a LIMIT either, keyset pages
 go on until one comes back short ("at least"). With ``max_credits`` the best plan that
 fits the budget (the COUNT probe counted) is chosen, and none fitting is refused before
-anything is spent.
+anything is spent. A bulk read's status polls past each job's first are as many as the job
+takes: the budget is weighed against the certain part (the job, a poll, the download), and
+the polls are held call by call as it runs. When the budget (or the org's credits left
+today) passes over the fastest plan, the plan says which and why (:attr:`Plan.choice`), as
+it does when the fastest costs at least twice what the cheapest would.
 
 Whatever a step cannot do on the server (an ORDER BY after a bulk read or past the offset
 ceiling, a LIMIT after a union) is finished locally; a column that is only needed to sort
@@ -43,7 +47,7 @@ from coqlkit.catalog.limits import (
 )
 from coqlkit.errors import CoqlError, CreditBudgetExceeded, PlanError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, Limit, OrderItem, Select
-from coqlkit.plan.bulk import bulk_criteria, bulk_fields, criteria_obstacle, fields_obstacle
+from coqlkit.plan.bulk import bulk_criteria, bulk_fields, criteria_obstacle, fields_obstacle, status_polls
 from coqlkit.plan.columns import OutputColumn
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.prepare import (
@@ -77,7 +81,7 @@ from coqlkit.plan.steps import (
     widest,
 )
 
-__all__ = ["Plan", "bulk_obstacle", "plan", "total"]
+__all__ = ["Choice", "Plan", "bulk_obstacle", "plan", "total"]
 
 ID = FieldRef(("id",))
 BY_ID = (OrderItem(ID),)
@@ -92,6 +96,18 @@ NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A plan passed over: ``over`` names its steps (``keyset pages``), ``estimate`` is what
+    it would cost in all (the COUNT probe included); ``reason`` is ``"budget"`` (it costs
+    more than ``max_credits``: the budget, or the org's credits left today) or ``"cheaper"``
+    (it is slower, and costs at most half as much)."""
+
+    over: str
+    estimate: Estimate
+    reason: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """A query's plan: its root step, the columns it yields, the probe it used, the
     subqueries read before it, its totals."""
@@ -102,6 +118,8 @@ class Plan:
     options: PlanOptions
     probe: CountProbe | None = None
     subqueries: tuple[SubqueryRead, ...] = ()
+    #: The plan the budget passed over, or a much cheaper one ``prefer="time"`` did.
+    choice: Choice | None = None
 
     @property
     def spent(self) -> tuple[int, int]:
@@ -153,6 +171,7 @@ def total(step: Step) -> Estimate:
             credits=est.credits + sub.credits,
             seconds=max(est.seconds, sub.seconds),
             calls_bound=widest(est.calls_bound, sub.calls_bound),
+            polls=est.polls + sub.polls,
         )
     return est
 
@@ -185,20 +204,27 @@ def plan(
     select = expand_star(select, catalog)
     columns = output_columns(select, catalog)
     reserved = (1 if probe is not None else 0) + sum(s.credits for s in subqueries)
+    planner = _Planner(catalog, options, reserved)
     try:
-        root = _Planner(catalog, options, reserved).plan(select, rows, columns)
+        root = planner.plan(select, rows, columns)
     except _NoPlan as exc:
         raise PlanError(str(exc)) from None
     if options.max_credits is not None:
         est = total(root)
-        cost = est.credits + reserved
+        cost = est.credits + reserved  # the certain part: status polls are held as they come
         if cost > options.max_credits:
             raise CreditBudgetExceeded(
                 _over_budget(root, est, cost, probe is not None, subqueries, options),
                 needed=cost,
                 left=options.max_credits,
             )
-    return Plan(select, root, tuple(columns), options, probe, subqueries)
+    choice = None
+    for chosen, other, reason in planner.choices:
+        if chosen is not root:  # a part's choice (an IN split's query): not the plan's
+            continue
+        whole = Plan(select, other, tuple(columns), options, probe, subqueries).estimate
+        choice = Choice(_names(other), whole, reason)
+    return Plan(select, root, tuple(columns), options, probe, subqueries, choice)
 
 
 def _over_budget(
@@ -218,10 +244,11 @@ def _over_budget(
     while leaf.children:
         leaf = leaf.children[0]
     who = "the bulk read" if options.strategy == "bulk" else f"the cheapest plan ({leaf.name})"
+    polls = f" and up to {est.polls:,} status polls (1 credit each)" if est.polls else ""
     return (
         f"{who} would cost {bound}{cost:,} credits "
-        f"({calls:,} call{'s' if calls != 1 else ''}{', ' + ' and '.join(spent) + ' included' if spent else ''}); "
-        f"{options.budget_text()}: narrow the query, add a LIMIT or raise the budget"
+        f"({calls:,} call{'s' if calls != 1 else ''}{', ' + ' and '.join(spent) + ' included' if spent else ''})"
+        f"{polls}; {options.budget_text()}: narrow the query, add a LIMIT or raise the budget"
     )
 
 
@@ -263,6 +290,8 @@ class _Planner:
         # What the plan itself may spend: the budget less the COUNT probe already made.
         self.budget = None if options.max_credits is None else options.max_credits - reserved
         self.bulk_reason = "no bulk read was planned for it"  # why not, once bulk() has said
+        # (the chosen step, a plan passed over, why): see choose().
+        self.choices: list[tuple[Step, Step, str]] = []
 
     def columns(self, select: Select) -> list[OutputColumn]:
         return output_columns(select, self.catalog)
@@ -424,6 +453,12 @@ class _Planner:
         if wanted is None:
             first = Page(offset, min(DEFAULT_LIMIT, options.page_size, options.offset_ceiling - offset))
             est = Estimate(None, 1, first.credits, options.latency, calls_bound="at least")
+            # Up to the ceiling, as the executor pages on: the first page, then full ones.
+            rest = [
+                Page(offset + first.limit + start, size)
+                for start, size in _paged(options.offset_ceiling - offset - first.limit, options.page_size)
+            ]
+            ceiling = (1 + len(rest), first.credits + sum(p.credits for p in rest))
             return OffsetPages(
                 tuple(columns),
                 est,
@@ -432,6 +467,7 @@ class _Planner:
                 until_short=True,
                 open_ended=True,
                 page_size=options.page_size,
+                ceiling_cost=ceiling,
             )
         pages = tuple(Page(offset + start, size) for start, size in _paged(wanted, options.page_size))
         seconds = _rounds(len(pages), options) * options.latency
@@ -519,12 +555,15 @@ class _Planner:
             if fields is None or criteria is False or rows is None:
                 raise _NoPlan("bulk read cannot fetch these columns")
             jobs = max(1, math.ceil(rows / options.bulk_page_rows))
-            polls = max(1, math.ceil(options.bulk_job_seconds / options.bulk_poll_seconds))
+            # Certain, each job: its creation, one status poll, the download. The polls
+            # after the first: as many as the job takes (its expected time's, here).
+            polls = status_polls(options.bulk_job_seconds, options.bulk_poll_seconds) - 1
             est = Estimate(
                 rows,
-                jobs * (2 + polls),
-                jobs * (options.bulk_credits + 1 + polls),
+                jobs * 3,
+                jobs * (options.bulk_credits + 2),
                 jobs * (options.bulk_job_seconds + 2 * options.latency),
+                polls=jobs * polls,
             )
             return BulkRead(
                 tuple(part_columns),
@@ -601,22 +640,34 @@ class _Planner:
         ``strategy="bulk"``: the bulk read."""
         options = self.options
         if options.strategy == "bulk":
-            chosen = [c for c in candidates if _leaf(c) is BulkRead]
-            if not chosen:
+            bulk = [c for c in candidates if _leaf(c) is BulkRead]
+            if not bulk:
                 raise PlanError(f"this query cannot run as a bulk read: {self.bulk_reason}")
-            return chosen[0]
+            return bulk[0]
 
         def key(step: Step) -> tuple[float, float]:
             est = total(step)
-            pair = (est.seconds, est.credits) if options.prefer == "time" else (est.credits, est.seconds)
+            credits = est.expected_credits
+            pair = (est.seconds, credits) if options.prefer == "time" else (credits, est.seconds)
             return (float(pair[0]), float(pair[1]))
 
         ordered = sorted(candidates, key=key)
+        chosen = ordered[0]
         if self.budget is not None:
             budget = self.budget
+            # The certain credits: a bulk read's polls past the first are held as they come.
             fitting = [c for c in ordered if total(c).credits <= budget]
-            return fitting[0] if fitting else min(ordered, key=lambda c: total(c).credits)
-        return ordered[0]
+            if not fitting:
+                return min(ordered, key=lambda c: total(c).credits)  # plan() refuses it
+            chosen = fitting[0]
+            if chosen is not ordered[0]:
+                self.choices.append((chosen, ordered[0], "budget"))
+                return chosen
+        if options.prefer == "time":
+            cheapest = min(ordered, key=lambda c: (total(c).expected_credits, total(c).seconds))
+            if 2 * total(cheapest).expected_credits <= total(chosen).expected_credits:
+                self.choices.append((chosen, cheapest, "cheaper"))
+        return chosen
 
     # ---- many columns, long IN lists ---------------------------------------------------------
 
@@ -813,6 +864,23 @@ def _sort_keys(order: list[OrderItem], columns: tuple[OutputColumn, ...]) -> tup
             raise PlanError(f"cannot sort by {item.expr.name}: it is not among the fetched columns")
         keys.append((key, item.descending))
     return tuple(keys)
+
+
+def _names(step: Step) -> str:
+    """The steps that call Zoho, as EXPLAIN names them: ``keyset pages``, ``bulk read``,
+    ``column split (offset pages)``."""
+    names: list[str] = []
+    stack = [step]
+    split = ""
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ColumnSplit, InUnion)) and not split:
+            split = node.name
+        if not node.children and node.name not in names:
+            names.append(node.name)
+        stack.extend(reversed(node.children))
+    leaves = " + ".join(names)
+    return f"{split} ({leaves})" if split else leaves
 
 
 def _leaf(step: Step) -> type[Step]:

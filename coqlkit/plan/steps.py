@@ -49,6 +49,11 @@ class Estimate:
     ``"at most"`` when ``rows`` is a LIMIT rather than a count. ``calls_bound`` says how the
     calls and credits relate to the real ones: ``"at most"`` when the scan stops at the
     first page that comes back short, ``"at least"`` when it goes on until one does.
+
+    ``polls`` are a bulk read's status polls past the first of each job (a call and a credit
+    each), apart from ``calls`` and ``credits``: as many as the job takes, so the figure is
+    what its expected time gives ("up to" in EXPLAIN). A budget is weighed against the
+    certain part, ``credits``; the polls are held call by call as the job runs.
     """
 
     rows: int | None
@@ -57,6 +62,12 @@ class Estimate:
     seconds: float
     rows_bound: Bound = "exact"
     calls_bound: Bound = "exact"
+    polls: int = 0
+
+    @property
+    def expected_credits(self) -> int:
+        """The credits with the status polls expected: what plans are compared by."""
+        return self.credits + self.polls
 
     def __add__(self, other: Estimate) -> Estimate:
         rows = None if self.rows is None or other.rows is None else self.rows + other.rows
@@ -67,6 +78,7 @@ class Estimate:
             self.seconds + other.seconds,
             widest(self.rows_bound, other.rows_bound),
             widest(self.calls_bound, other.calls_bound),
+            self.polls + other.polls,
         )
 
 
@@ -183,6 +195,9 @@ class OffsetPages(Step):
     until_short: bool = False
     open_ended: bool = False
     page_size: int = 2_000
+    # Pages of groups with no end known: what reading up to the offset ceiling costs (calls,
+    # credits), where the read fails (Zoho pages no further); None: it cannot get there.
+    ceiling_cost: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:

@@ -163,9 +163,11 @@ def test_bulk_read_cost(rows: int, jobs: int) -> None:
     options = {"strategy": "bulk", "bulk_job_seconds": 60.0, "bulk_poll_seconds": 5.0}
     step = make("select Last_Name from Leads", rows=rows, **options).root
     assert isinstance(step, BulkRead)
-    polls = 12  # a minute's job polled every 5 seconds
+    # Certain, each job: its creation (50), one status poll and the download (1 each). A
+    # minute's job polled after 1, 2, 4 s then every 5 s: 14 polls, 13 past the first.
     assert (step.pages, step.page_rows) == (jobs, 200_000)
-    assert step.estimate == Estimate(rows, jobs * (2 + polls), jobs * (50 + 1 + polls), jobs * (60 + 0.6))
+    assert step.estimate == Estimate(rows, jobs * 3, jobs * 52, jobs * (60 + 0.6), polls=jobs * 13)
+    assert step.estimate.expected_credits == jobs * 65
 
 
 def test_totals_add_children_calls_and_take_the_slowest() -> None:
@@ -352,13 +354,13 @@ def test_prefer_time_or_credits() -> None:
     fast = make("select Last_Name from Leads", rows=250_000)
     cheap = make("select Last_Name from Leads", rows=250_000, prefer="credits")
     assert isinstance(fast.root, KeysetPages) and fast.estimate.credits == 375
-    assert isinstance(cheap.root, BulkRead) and cheap.estimate.credits == 126
+    assert isinstance(cheap.root, BulkRead) and (cheap.estimate.credits, cheap.estimate.polls) == (104, 26)
     assert fast.estimate.seconds < cheap.estimate.seconds
 
 
 def test_bulk_read_wins_on_credits_only_when_cheaper() -> None:
-    """A job costs 63 credits: 21 pages of 2,000 (42,000 rows) cost as much, and the
-    tie goes to the faster offset pages; 22 pages (44,000 rows) cost 66."""
+    """A job is expected to cost 65 credits (52, and 13 status polls past the first): 21
+    pages of 2,000 (42,000 rows) cost 63, less; 22 pages (44,000 rows) cost 66, more."""
     assert isinstance(make("select Last_Name from Leads", rows=42_000, prefer="credits").root, OffsetPages)
     assert isinstance(make("select Last_Name from Leads", rows=44_000, prefer="credits").root, BulkRead)
 
@@ -449,27 +451,32 @@ def test_the_budget_picks_the_best_plan_that_fits() -> None:
 def test_the_budget_refuses_before_anything_is_spent() -> None:
     with pytest.raises(CreditBudgetExceeded) as caught:
         make("select Last_Name from Leads", rows=250_000, max_credits=100)
-    assert (caught.value.needed, caught.value.left) == (126, 100)
+    assert (caught.value.needed, caught.value.left) == (104, 100)
     assert caught.value.code == "CREDIT_BUDGET_EXCEEDED"
-    assert str(caught.value).startswith("the cheapest plan (bulk read) would cost 126 credits (28 calls)")
+    assert str(caught.value).startswith(
+        "the cheapest plan (bulk read) would cost 104 credits (6 calls) and up to 26 status polls"
+    )
 
 
 def test_the_budget_includes_the_probe() -> None:
     select = parse("select Last_Name from Leads")
     probe = count_probe(select, 250_000)
     with pytest.raises(CreditBudgetExceeded) as caught:
-        plan(select, Catalog.demo(), PlanOptions(max_credits=126), probe=probe)
-    assert caught.value.needed == 127
+        plan(select, Catalog.demo(), PlanOptions(max_credits=104), probe=probe)
+    assert caught.value.needed == 105
     assert "the COUNT probe included" in str(caught.value)
-    found = plan(select, Catalog.demo(), PlanOptions(max_credits=127), probe=probe)
-    assert found.estimate.credits == 127
+    found = plan(select, Catalog.demo(), PlanOptions(max_credits=105), probe=probe)
+    assert found.estimate.credits == 105
     # with the probe counted, 375 + 1 no longer fits: the bulk read is chosen
     found = plan(select, Catalog.demo(), PlanOptions(max_credits=375), probe=probe)
     assert isinstance(found.root, BulkRead)
 
 
 def test_a_forced_bulk_read_over_budget_says_so() -> None:
-    with pytest.raises(CreditBudgetExceeded, match=r"^the bulk read would cost 63 credits"):
+    with pytest.raises(
+        CreditBudgetExceeded,
+        match=r"^the bulk read would cost 52 credits \(3 calls\) and up to 13 status polls",
+    ):
         make("select Last_Name from Leads limit 10", rows=100, strategy="bulk", max_credits=10)
 
 
