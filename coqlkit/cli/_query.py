@@ -276,15 +276,22 @@ def _guard(
 ) -> int:
     """Run ``body()``, turning errors into messages and exit codes. ``spent``: the credits
     and calls spent so far (None: not connected), said after the error when it failed
-    (``-q`` or not: it goes with the error); ``only_stopped``: only when a signal stopped
-    it (``coqlkit query``: a query's failure is said where it happened, and the rest runs)."""
-    status = _guarded(body, err)
+    (``-q`` or not: it goes with the error), and when the output was closed before the end
+    (``| head``: the pages read ahead were spent too); ``only_stopped``: only when a signal
+    stopped it (``coqlkit query``: a query's failure is said where it happened, and the rest runs)."""
+    closed: list[bool] = []
+    status = _guarded(body, err, closed)
     stopped = status > 128
-    found = spent() if status and spent is not None and (stopped or not only_stopped) else None
+    how = "before it was stopped" if stopped else "before failing"
+    wanted = (status and (stopped or not only_stopped)) or closed
+    if closed:
+        how = "before the output was closed"
+    found = spent() if wanted and spent is not None else None
     if found is not None and any(found):
         credits, calls = found
-        how = "before it was stopped" if stopped else "before failing"
-        print(f"coqlkit: spent {_plural(credits, 'credit')} ({_plural(calls, 'call')}) {how}", file=err)
+        with contextlib.suppress(OSError, ValueError):  # standard error may be closed too
+            print(f"coqlkit: spent {_plural(credits, 'credit')} ({_plural(calls, 'call')}) {how}", file=err)
+            err.flush()
     return status
 
 
@@ -297,7 +304,9 @@ def _spent(opened: list[Any]) -> tuple[int, int] | None:
     return int(conn.credits_used), int(conn.aio.client.sends)
 
 
-def _guarded(body: Any, err: TextIO) -> int:
+def _guarded(body: Any, err: TextIO, closed: list[bool] | None = None) -> int:
+    """``body()``'s status, or its error's; ``closed`` gets True when the output was closed
+    before the end (the reader of a pipe left)."""
     from coqlkit.export import ExportError
     from coqlkit.repl.encoding import NotUtf8
     from coqlkit.repl.shell import Terminated, exit_code
@@ -310,9 +319,11 @@ def _guarded(body: Any, err: TextIO) -> int:
     except KeyboardInterrupt:
         print("coqlkit: interrupted", file=err)
         return 130
-    except BrokenPipeError:  # the reader of our output left (| head): stop quietly
+    except BrokenPipeError:  # the reader of our output left (| head): stop (what was spent is said)
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        if closed is not None:
+            closed.append(True)
         return 0
     except ExportError as exc:  # writing the file failed midway: a full disk...
         print(f"coqlkit: {exc.filename}: {exc.strerror}", file=err)
@@ -375,9 +386,11 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
         text, source = _read_source(args)
         fmt = resolve_format(args.format) if args.format else None  # usage errors before connecting
         target: Path | None = None
+        existed = False
         if args.output:
             fmt = _output_format(args.output, fmt)
             target = export.check_target(args.output)
+            existed = target.exists()
         params = _params(args)
         with _connection(args, err) as conn:
             opened.append(conn)
@@ -419,12 +432,14 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                 return status
             if status:
                 sink.discard()
-                print(f"coqlkit: {target} was left as it was (a query failed)", file=err)
+                what = "was left as it was" if existed else "was not written"
+                print(f"coqlkit: {target} {what} (a query failed)", file=err)
                 return status
             sink.commit()
             return status
 
-    return _guard(body, err, spent=lambda: _spent(opened), only_stopped=True)
+    # With -o FILE, a failure loses every row: what was spent for them is said, as by export.
+    return _guard(body, err, spent=lambda: _spent(opened), only_stopped=not args.output)
 
 
 def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -546,6 +561,7 @@ def _cli_shell() -> type[Shell]:
     from coqlkit.api import Result
     from coqlkit.language import parse
     from coqlkit.language.ast import Param
+    from coqlkit.plan.explain import choice_text
     from coqlkit.repl.shell import Shell
     from coqlkit.validate import Diagnostic
 
@@ -571,6 +587,26 @@ def _cli_shell() -> type[Shell]:
 
         def _message(self, text: str) -> None:
             super()._message(STRICT_REFUSAL if text == REPL_STRICT_REFUSAL else text)
+
+        def _summary(self, result: Result, rows: int, started: float) -> None:
+            super()._summary(result, rows, started)
+            if self.timing:
+                self._chosen(result)
+
+        def _export_result(self, result: Result, target: Path, kind: str, started: float) -> int:
+            status = super()._export_result(result, target, kind, started)
+            if not self.quiet:
+                self._chosen(result)
+            return status
+
+        def _chosen(self, result: Result) -> None:
+            """After the summary: why the plan is slower than the fastest, when the budget
+            or the org's credits left today passed that one over (a nightly job that takes
+            25 times as long says why)."""
+            found = result.plan
+            if found.choice is not None and found.choice.reason == "budget":
+                leaves = dict.fromkeys(step.name for step in found.steps() if not step.children)
+                self._message(f"note: {' + '.join(leaves)} {choice_text(found)}")
 
         def _cancelled(self, before: tuple[int, int]) -> None:
             """Ctrl-C ends the command (exit 130), said as ``coqlkit export`` says it:

@@ -589,8 +589,11 @@ def test_the_sandbox_and_stdin(tmp_path: Path) -> None:
     assert lines[4:] == ["module,label,custom", "Leads,Leads,false"]
 
 
-def test_a_reader_that_leaves_early(zoho: dict[str, str]) -> None:
-    """`coqlkit query ... | head -1`: stop quietly when the pipe closes."""
+def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> None:
+    """`coqlkit query ... | head -1`: stop when the pipe closes, and say what was spent (the
+    probe and the pages read ahead) as Ctrl-C does (review planner 9: it said nothing)."""
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
     process = subprocess.Popen(
         [sys.executable, "-m", "coqlkit", "query", "-c", "select Last_Name, Email, Company from Leads"],
         env=child_env(**zoho),
@@ -603,7 +606,16 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str]) -> None:
     err = process.stderr.read().decode()
     process.stderr.close()
     assert process.wait(timeout=60) == 0, err
-    assert err == ""
+    found = re.fullmatch(
+        r"coqlkit: spent ([\d,]+) credits? \(([\d,]+) calls?\) before the output was closed\n", err
+    )
+    assert found is not None, err
+    credits, calls = int(found[1].replace(",", "")), int(found[2].replace(",", ""))
+    # the org's log: what the client sent (metadata on a cold cache included), none unsaid
+    deadline = time.monotonic() + 10
+    while logged(sandbox, since) != (credits, calls) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert logged(sandbox, since) == (credits, calls) and calls >= 2  # the probe, a page at least
 
 
 # ---- exports that refuse to mislead -------------------------------------------------------------------
@@ -693,6 +705,34 @@ def test_export_plan_options(cli: Any, zoho: dict[str, str], tmp_path: Path, san
     assert ran.status == 0 and len(csv_rows((tmp_path / "x.csv").read_text())) == RECORDS
     ran = cli("export", "select Last_Name from Leads", str(tmp_path / "x.csv"), "--strategy", "fast")
     assert ran.status == 2 and "invalid choice: 'fast'" in ran.err
+
+
+@pytest.mark.slow
+def test_export_says_when_the_budget_chose_a_slower_plan(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """40,000 Leads: offset pages cost 61 credits (the probe included), a bulk read 53 and its
+    status polls. --max-credits 60 reads them in bulk, and the summary says why (review
+    planner 6: a nightly job 25 times as slow said nothing); EXPLAIN says it too, and counts
+    the polls as "up to", apart from the budget (review planner 7)."""
+    db = tmp_path_factory.getbasetemp() / "repl-org-40000.sqlite3"
+    with Sandbox(records=40_000, db=str(db), bulk_seconds=0.2, token_limit=0) as big:
+        for name, value in big.environment().items():
+            monkeypatch.setenv(name, value)
+        query = "select Last_Name from Leads"
+        target = tmp_path / "leads.parquet"
+        ran = cli("export", query, str(target), "--max-credits", "60")
+        assert ran.status == 0, ran
+        wrote, note = ran.err.splitlines()
+        assert " · bulk read · " in wrote
+        assert note == "note: bulk read chosen over offset pages (61 credits, ≈ 0.9 s): over the budget of 60"
+        assert pq.read_metadata(target).num_rows == 40_000
+        ran = cli("explain", query, "--max-credits", "60")
+        assert ran.status == 0, ran
+        assert "chosen over offset pages (61 credits, ≈ 0.9 s): over the budget of 60" in ran.out
+        assert "53 credits + up to 13 status polls (1 credit each)" in ran.out
+        ran = cli("export", query, str(target), "--max-credits", "61", "-q")  # the fastest fits
+        assert (ran.status, ran.err) == (0, "")
 
 
 def test_export_reads_its_query_from_a_file(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
@@ -869,8 +909,31 @@ def test_query_output_is_replaced_only_when_every_query_ran(
         "query", "-c", "select Last_Name from Leads limit 2; select Emial from Leads", "-o", str(target)
     )
     assert ran.status == 1
-    assert ran.err.endswith(f"coqlkit: {target} was left as it was (a query failed)\n")
+    assert re.search(
+        rf"\ncoqlkit: {re.escape(str(target))} was left as it was \(a query failed\)\n"
+        r"coqlkit: spent [\d,]+ credits? \([\d,]+ calls?\) before failing\n\Z",
+        ran.err,
+    ), ran.err
     assert os.listdir(tmp_path) == ["q.csv"] and target.read_text() == "precious,data\n"
+
+
+def test_query_o_refused_after_its_probe_says_what_it_spent(
+    cli: Any, zoho: dict[str, str], tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """A budget refused after the COUNT probe: what was spent is said, as export says it, and
+    a FILE that did not exist is "not written", not "left as it was" (review planner 8)."""
+    target = tmp_path / "x.csv"
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    ran = cli("query", "--max-credits", "1", "-c", "select Last_Name from Leads", "-o", str(target))
+    assert ran.status == 5, ran
+    credits, calls = logged(sandbox, since)
+    assert calls >= 1  # the probe
+    assert ran.err.endswith(
+        f"coqlkit: {target} was not written (a query failed)\n"
+        f"coqlkit: spent {plural(credits, 'credit')} ({plural(calls, 'call')}) before failing\n"
+    ), ran.err
+    assert "left as it was" not in ran.err and not target.exists() and os.listdir(tmp_path) == []
 
 
 # ---- warnings, strict, positions -----------------------------------------------------------------------
