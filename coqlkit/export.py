@@ -204,9 +204,8 @@ def _export_error(exc: OSError, target: Path) -> ExportError:
     if code is None:
         found = re.search(r"\[errno (\d+)\]", str(exc), re.I)
         code = int(found.group(1)) if found else errno.EIO
-    return ExportError(
-        code, f"{_reason(exc)} (nothing written: the file there is left as it was)", str(target)
-    )
+    kept = "nothing written: the file there is left as it was" if target.exists() else "nothing written"
+    return ExportError(code, f"{_reason(exc)} ({kept})", str(target))
 
 
 class AtomicText(io.TextIOBase):

@@ -210,9 +210,8 @@ class _Results:
             found = _count_mismatch(result)
             if found is not None and found[0] < found[1] and not self.allow_short:
                 how = "run \\export again" if self.interactive else "--allow-short writes what was read"
-                raise ShortRead(
-                    f"coqlkit: {_count_message(*found, short=True)}; {target} was left as it was ({how})"
-                )
+                kept = "was left as it was" if target.exists() else "was not written"
+                raise ShortRead(f"coqlkit: {_count_message(*found, short=True)}; {target} {kept} ({how})")
 
         with _own_warnings(), contextlib.closing(self._with_progress(result)) as batches:
             rows = self._write(batches, result.schema, target, kind, verify)

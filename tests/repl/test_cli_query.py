@@ -849,6 +849,12 @@ def test_a_short_read_is_not_written(cli: Any, changing_org: Sandbox, tmp_path: 
     assert ran.status == 6 and ran.err.endswith(
         "coqlkit: spent {} credits ({} calls) before failing\n".format(*logged(changing_org, since))
     ), ran
+    # With no file there before, there is none to leave as it was: it was not written.
+    fresh = tmp_path / "new.parquet"
+    ran = cli("export", "select Last_Name from Leads", str(fresh))
+    assert ran.status == 6, ran
+    assert f"; {fresh} was not written (--allow-short writes what was read)\n" in ran.err
+    assert not fresh.exists()
 
 
 def test_a_short_read_allowed_is_written_with_a_warning(cli: Any, changing: Path, tmp_path: Path) -> None:
@@ -1142,6 +1148,12 @@ def test_a_full_disk_is_an_io_error_naming_the_file(zoho: dict[str, str], tmp_pa
     )
     assert "Traceback" not in done.stderr and ".partial" not in done.stderr
     assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv"] and target.read_text() == "old"
+    # No file there before: nothing written, and nothing said to be left as it was.
+    fresh = tmp_path / "new.csv"
+    done = on_a_full_disk(["export", "select Last_Name, Email, Company from Leads", str(fresh)], env)
+    assert done.returncode == 7, done.stderr
+    assert done.stderr.startswith(f"coqlkit: {fresh}: File too large (nothing written)\n"), done.stderr
+    assert not fresh.exists()
 
 
 def _small_files() -> None:  # in the child: files stop at 50 kB, as on a full disk
