@@ -28,7 +28,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Generator, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -913,17 +913,22 @@ class Result:
         return self.aio.explain()
 
     def record_batches(self) -> pa.RecordBatchReader:
-        """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once)."""
+        """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once). The read
+        stops (its calls in flight cancelled, ``stats`` complete) when the reader is read
+        to the end or dropped: pyarrow's ``close()`` keeps the iterator of a reader made
+        from Python batches (a reader that let go of it on ``close()``, through Arrow's C
+        stream, would turn coqlkit's errors into ``ArrowInvalid``)."""
         return pa.RecordBatchReader.from_batches(self.schema, self._batches())
 
-    def _batches(self) -> Iterator[pa.RecordBatch]:
+    def _batches(self) -> Generator[pa.RecordBatch, None, None]:
         # A generator of this result's: a reader still streaming keeps the connection alive.
         yield from self._loop.iterate(self.aio.batches())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The rows as dicts, streamed."""
-        for batch in self._batches():
-            yield from batch.to_pylist()
+        with contextlib.closing(self._batches()) as batches:  # closed with this iterator
+            for batch in batches:
+                yield from batch.to_pylist()
 
     def to_arrow(self) -> pa.Table:
         return self._loop.run(self.aio.to_arrow())

@@ -8,13 +8,16 @@ next job runs while this page's CSV is being read. A job is polled with a growin
 CSV streams out of the zip through :func:`~coqlkit.execute.arrow.csv_to_batches` in a worker
 thread, so the event loop never waits on parsing; the zip lives in a temporary directory
 that is removed however the read ends. The CSV is parsed and converted in the memory pool
-:func:`bulk_memory_pool` picks.
+:func:`bulk_memory_pool` picks. Every call (create, poll, download) is counted in the step's
+actuals however it ends, a job created in flight when the read stops included
+(:func:`~coqlkit.execute.scan.metered`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import tempfile
 import time
@@ -26,9 +29,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coqlkit.catalog.limits import BULK_READ_CREDITS
 from coqlkit.errors import ZohoApiError
 from coqlkit.execute.arrow import csv_to_batches
+from coqlkit.execute.scan import metered
 from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import BulkRead
 from coqlkit.transport import AsyncZohoClient, CreditBudget
@@ -95,16 +98,13 @@ class _Job:
 
     async def run(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Create the job and wait until it completes: its id and ``result``."""
-        details = await self.client.bulk_read_create(body, budget=self.budget)
-        self.actual.calls += 1
-        self.actual.credits += BULK_READ_CREDITS
+        client, actual = self.client, self.actual
+        details = await metered(actual, self.budget, functools.partial(client.bulk_read_create, body))
         job_id = str(details["id"])
         wait = min(1.0, self.poll_seconds)
         while True:
             await asyncio.sleep(wait)
-            status = await self.client.bulk_read_status(job_id, budget=self.budget)
-            self.actual.calls += 1
-            self.actual.credits += 1
+            status = await metered(actual, self.budget, functools.partial(client.bulk_read_status, job_id))
             state = str(status.get("state", "")).upper()
             if state == "COMPLETED":
                 return job_id, dict(status.get("result") or {})
@@ -142,11 +142,10 @@ async def bulk_read(
                 if result.get("more_records") and token:
                     # The token alone, as Zoho's docs show it: the job it came from holds the query.
                     running = asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}))
-                archive = await client.bulk_read_download(
-                    job_id, Path(workdir) / f"{job_id}.zip", budget=budget
+                download = functools.partial(
+                    client.bulk_read_download, job_id, Path(workdir) / f"{job_id}.zip"
                 )
-                actual.calls += 1
-                actual.credits += 1
+                archive = await metered(actual, budget, download)
                 seen.next_page()
                 async with contextlib.aclosing(_read_archive(archive, step, schema)) as batches:
                     async for batch in batches:

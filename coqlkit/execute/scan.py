@@ -19,25 +19,35 @@ A ``lazy`` scan asks for the first page alone (and, in keyset windows, for no wi
 page before it) and opens the whole window only when its consumer comes back for a second
 batch: a reader that wants a few rows (a DB-API ``fetchone``) spends one page's credits, not
 a window's.
+
+Every call is counted in its step's :class:`~coqlkit.plan.explain.Actual` however it ends
+(:func:`metered`): answered, failed, or cancelled in flight when the read stops early. A call
+whose request was sent is counted with its credits, as the client's ``credits_used`` counts it
+and as Zoho charges it; one cancelled before it left is not counted at all. An attempt whose
+answer was lost (a dropped connection, a timeout) is left out: the client counts those apart
+(``unanswered_credits``), as credits Zoho *may* have charged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
+import sys
 import time
 import warnings
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit.catalog.limits import MAX_OFFSET_ROWS
-from coqlkit.errors import ConsistencyWarning, PlanError
+from coqlkit.errors import ApiError, ConsistencyWarning, PlanError
 from coqlkit.execute.arrow import body_to_batch
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
@@ -46,9 +56,98 @@ from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import KeysetPages, OffsetPages, Page, SingleCall
 from coqlkit.transport import AsyncZohoClient, CreditBudget
 
-__all__ = ["scan"]
+__all__ = ["CallCost", "metered", "scan"]
 
 ID = FieldRef(("id",))
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Call(Protocol[T_co]):
+    """A client's call, waiting for the budget to pass it (``functools.partial(client.coql_body, query)``)."""
+
+    def __call__(self, *, budget: CreditBudget | None) -> Awaitable[T_co]: ...
+
+
+class CallCost(CreditBudget):
+    """One call's credits as the client accounts for them, each passed on to ``query`` (the
+    query's own budget, which may refuse the call; None: none).
+
+    The client holds a call's credits on its budgets while the call waits for a slot, gives
+    them back when its request never leaves, keeps them once it is sent (Zoho charges a call
+    it received, whether or not anyone still waits for the answer) and settles them to
+    Zoho's figure when the answer comes. So once the call is over, however it ended,
+    ``spent`` is what it cost as the client's ``credits_used`` counts it, and ``lost`` the
+    part of it that was sent with no answer back (a dropped connection, a timeout: the
+    client's ``unanswered_credits``, which Zoho *may* have charged).
+
+    >>> query = CreditBudget(5)
+    >>> cost = CallCost(query)
+    >>> cost.reserve(1); cost.reserve(1)  # sent, its answer lost, and sent again
+    >>> cost.spent, cost.lost, query.spent, cost.left
+    (2, 1, 2, 3)
+    """
+
+    def __init__(self, query: CreditBudget | None = None) -> None:
+        super().__init__(limit=sys.maxsize if query is None else query.limit)
+        self.query = query
+        self.lost = 0
+        self._held = 0  # the credits reserved last, until given back
+
+    @property
+    def left(self) -> int:
+        return super().left if self.query is None else self.query.left
+
+    def reserve(self, credits: int, what: str = "this call") -> None:
+        if self.query is not None:
+            self.query.reserve(credits, what)  # refused there: nothing held here either
+        # The client holds a call's credits again only for an attempt after one that was
+        # sent and got no answer (after an error answer they stay held for the retry).
+        self.lost += self._held
+        self._held = credits
+        self.spent += credits
+
+    def refund(self, credits: int) -> None:
+        if self.query is not None:
+            self.query.refund(credits)
+        self._held = 0
+        super().refund(credits)
+
+    def correct(self, credits: int) -> None:
+        if self.query is not None:
+            self.query.correct(credits)
+        super().correct(credits)
+
+    def unanswered(self) -> None:
+        """The call failed with no answer: its last attempt, if it was sent (its credits
+        were not given back), is a lost answer too."""
+        self.lost, self._held = self.lost + self._held, 0
+
+
+async def metered(actual: Actual, budget: CreditBudget | None, call: _Call[T]) -> T:
+    """``await call(budget=cost)``, the call counted in ``actual`` however it ends: answered,
+    failed, or cancelled in flight (its credits were spent when its request left). ``cost``
+    passes each credit on to ``budget``, the query's.
+
+    Attempts whose answers were lost are left out, as the client counts them apart
+    (``unanswered_credits``: maybe charged): the credits counted are those of the answers
+    Zoho gave, and of the calls cancelled while Zoho was running them."""
+    cost = CallCost(budget)
+    answered = False
+    try:
+        result = await call(budget=cost)
+        answered = True
+        return result
+    except ApiError as exc:
+        answered = exc.status is not None  # Zoho's error answer: the call reached it
+        if not answered:
+            cost.unanswered()
+        raise
+    finally:
+        credits = cost.spent - cost.lost
+        if answered or credits:
+            actual.calls += 1
+            actual.credits += credits
 
 
 @dataclass
@@ -135,9 +234,8 @@ class _Scan:
         """One page, decoded on a decoding thread: the event loop goes on reading the others
         (Arrow's JSON reader lets go of the GIL), and this call's slot is free as soon as
         its bytes are in."""
-        body, credits = await self.client.coql_body(self._query(job.page), budget=self.budget)
-        self.actual.calls += 1
-        self.actual.credits += credits
+        call = functools.partial(self.client.coql_body, self._query(job.page))
+        body, _ = await metered(self.actual, self.budget, call)
         return await _decode(body, self.schema, self.step.columns)
 
     async def run(self) -> AsyncGenerator[pa.RecordBatch, None]:
@@ -184,7 +282,8 @@ class _Scan:
         finally:
             # Read to the end: the calls still out (pages past a short one) were sent and
             # will be charged, so they are awaited and counted. Stopped early or failed:
-            # they are cancelled.
+            # they are cancelled, and each counts what it spent (a request that had left
+            # is charged: metered counts it as it ends).
             if not ended:
                 for task in inflight:
                     task.cancel()
@@ -362,8 +461,8 @@ async def scan(
     query's own, which refuses a call before it is sent when it cannot pay for it."""
     if isinstance(step, SingleCall):
         started = time.perf_counter()
-        body, credits = await client.coql_body(render(step.query), budget=budget)
-        actual.calls, actual.credits = actual.calls + 1, actual.credits + credits
+        query = render(step.query)
+        body, _ = await metered(actual, budget, functools.partial(client.coql_body, query))
         batch, _ = await _decode(body, schema, step.columns)
         actual.rows += batch.num_rows
         actual.seconds = time.perf_counter() - started

@@ -254,6 +254,68 @@ def test_cancelling_the_consumer_cancels_the_calls_in_flight(slow: Sandbox) -> N
     asyncio.run(main())
 
 
+def _quiet_log(sandbox: Sandbox) -> int:
+    """The length of the sandbox's log once the calls cancelled by the tests before are in
+    it (each logged when its answer would have left)."""
+    length, still = len(crm_log(sandbox)), time.monotonic()
+    while time.monotonic() - still < LATENCY + 0.2:
+        time.sleep(0.05)
+        if len(crm_log(sandbox)) != length:
+            length, still = len(crm_log(sandbox)), time.monotonic()
+    return length
+
+
+def _logged_since(sandbox: Sandbox, start: int, calls: int) -> list[dict[str, Any]]:
+    """The CRM calls logged since ``start`` once ``calls`` are in: a call cancelled in flight
+    is logged when its answer would have left (the sandbox's latency after it came in)."""
+    deadline = time.monotonic() + 3 * LATENCY
+    while len(crm_log(sandbox)[start:]) < calls and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return crm_log(sandbox)[start:]
+
+
+@pytest.mark.parametrize("stop", ["aclose", "cancel"])
+def test_calls_in_flight_when_the_read_stops_are_counted_in_the_step(slow: Sandbox, stop: str) -> None:
+    """EXPLAIN ANALYZE's figures: a page cancelled in flight was sent, and Zoho charged it."""
+    plan = offset_plan()
+    stats = RunStats()
+    recorder = Recorder()
+    start = _quiet_log(slow)
+
+    async def main() -> int:
+        async with client_for(slow, concurrency=4, transport=recorder) as client:
+            before = client.credits_used
+            batches = execute(plan, client, ahead=8, stats=stats)
+            if stop == "aclose":
+                await anext(batches)
+                await asyncio.sleep(LATENCY / 4)  # the pages sent as the first came back: at the sandbox
+                assert recorder.in_flight > 0
+                await batches.aclose()
+            else:
+                task = asyncio.ensure_future(collect_into(batches))
+                while recorder.in_flight < 4:
+                    await asyncio.sleep(0.01)
+                await asyncio.sleep(LATENCY / 4)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            assert recorder.in_flight == 0
+            return client.credits_used - before
+
+    spent = asyncio.run(main())
+    actual = stats.actual(plan.root)
+    logged = _logged_since(slow, start, actual.calls)
+    cancelled = [c for c in recorder.coql() if c.status is None]
+    assert cancelled and actual.calls < len(plan.root.pages)  # stopped with calls in flight
+    assert (actual.calls, actual.credits) == (stats.calls, stats.credits) == (len(recorder.coql()), spent)
+    assert (actual.calls, actual.credits) == (len(logged), sum(e["credits"] for e in logged))
+
+
+async def collect_into(batches: Any) -> None:
+    async for _ in batches:
+        pass
+
+
 # ---- keyset windows ----------------------------------------------------------------------------
 
 
