@@ -133,6 +133,24 @@ def probe_query(select: Select) -> Select | None:
     )
 
 
+#: What a COUNT probe costs: one call without a LIMIT, Zoho's 200-row tier.
+PROBE_CREDITS = 1
+
+
+def _probe_within(options: PlanOptions, used: int, what: str) -> None:
+    """Refuse, before it is sent, a COUNT probe the budget cannot pay for (``used``: what
+    the subqueries before it took)."""
+    if options.max_credits is None or used + PROBE_CREDITS <= options.max_credits:
+        return
+    before = f" after the {used:,} the subqueries took" if used else ""
+    raise CreditBudgetExceeded(
+        f"{what} costs {PROBE_CREDITS} credit{before}; {options.budget_text()}: refused before "
+        "it was sent, nothing spent (raise the budget)",
+        needed=used + PROBE_CREDITS,
+        left=options.max_credits,
+    )
+
+
 async def count_rows(client: AsyncZohoClient, select: Select) -> CountProbe | None:
     """How many records match ``select``'s WHERE, for one credit (None: it cannot be asked)."""
     query = probe_query(select)
@@ -183,6 +201,8 @@ async def prepare(
     select, reads = await read_subqueries(select, catalog, client, options, probe=probe, read=read)
     # A subquery only counted (EXPLAIN) left stand-ins for its values: nothing to count by.
     counted = probe and all(r.read for r in reads) and needs_probe(select, options)
+    if counted and probe_query(select) is not None:  # the probe, within the budget
+        _probe_within(options, sum(r.credits for r in reads), "the COUNT probe this query needs")
     found = await count_rows(client, select) if counted else None
     # The org's credits left today (Zoho says so on its answers, the probe's usually): a plan
     # that cannot be paid for is refused now, or one that can (a bulk read) chosen, instead
@@ -242,6 +262,9 @@ async def read_subqueries(
         found: CountProbe | None = None
         matching: int | None = None
         if probe:
+            if probe_query(sub) is not None:
+                used = sum(r.credits for r in reads)
+                _probe_within(options, used, f"the COUNT of the subquery ({text})")
             found = await count_rows(client, sub)
             matching = None if found is None or found.rows is None else max(0, found.rows - (start or 0))
             if matching is not None and count is not None:
