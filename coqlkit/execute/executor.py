@@ -212,7 +212,13 @@ async def prepare(
     if day is None or (options.max_credits is not None and options.max_credits <= day + spent):
         return plan(select, catalog, options, probe=found, subqueries=reads)
     try:
-        return plan(select, catalog, replace(options, max_credits=day + spent), probe=found, subqueries=reads)
+        return plan(
+            select,
+            catalog,
+            replace(options, max_credits=day + spent, day_left=day),
+            probe=found,
+            subqueries=reads,
+        )
     except CreditBudgetExceeded as exc:
         raise DailyLimitReached(
             f"the query would cost {exc.needed - spent:,} more credits, and the org has {day:,} left "
