@@ -631,6 +631,8 @@ class AsyncZohoClient:
                 with mapped_transport_errors(f"{method} {path}"):
                     # The URL is built per call: api_base follows Zoho's api_domain once known.
                     await self.tokens.token()
+                wire = _Wire()
+                kwargs["extensions"] = {"trace": wire.trace}
                 try:
                     with mapped_transport_errors(f"{method} {path}"):
                         charge.send()
@@ -639,11 +641,15 @@ class AsyncZohoClient:
                         else:
                             response = await self._stream(method, self.api_base + path, into, **kwargs)
                 except ApiError as exc:
-                    if _never_sent(exc):
+                    if _never_sent(exc) or wire.unsent:
                         charge.unsent()
                     elif charge.sent:
                         self.unanswered_calls += 1
                         self.unanswered_credits += charge.credits
+                    raise
+                except BaseException:  # cancelled (a read stopped, Ctrl-C): charged only if it went
+                    if wire.unsent:
+                        charge.unsent()
                     raise
             finally:
                 self.in_flight -= 1
@@ -761,6 +767,28 @@ def _timeout_error(exc: ApiError, attempts: int) -> ApiError:
         code=exc.code,
         details={**exc.details, "attempts": attempts},
     )
+
+
+class _Wire:
+    """What httpx says of one attempt's request (its ``trace`` extension): whether its body
+    was written whole. A call cancelled, or failed, while it was still connecting, in TLS,
+    or writing never reached Zoho, which charges only what it receives."""
+
+    __slots__ = ("body_sent", "traced")
+
+    def __init__(self) -> None:
+        self.traced = False  # httpx reported on this attempt (a mock transport does not)
+        self.body_sent = False
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        self.traced = True
+        if event.endswith(".send_request_body.complete"):
+            self.body_sent = True
+
+    @property
+    def unsent(self) -> bool:
+        """Known not to have reached Zoho (unknown without the trace: then taken as sent)."""
+        return self.traced and not self.body_sent
 
 
 def _never_sent(exc: ApiError) -> bool:

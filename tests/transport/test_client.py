@@ -667,3 +667,34 @@ def test_eleven_runs_in_ten_minutes_and_zohos_token_limit(
     else:
         assert "the token store (the keyring or the token file) shares one access token" in message
     assert sandbox.client_secret not in message and sandbox.refresh_token not in message
+
+
+def test_a_call_cancelled_before_its_request_was_written_is_not_counted(
+    sandbox: Sandbox, store: FileTokenStore
+) -> None:
+    """Zoho charges what it receives: a call cancelled while its request was still being
+    written (here: a server that never reads, and a body bigger than the socket buffers)
+    is given back, where it was counted as spent (review of the stats on early stops)."""
+    deaf = socket.socket()
+    deaf.bind(("127.0.0.1", 0))
+    deaf.listen(1)
+    port = deaf.getsockname()[1]
+
+    class Elsewhere(AsyncZohoClient):
+        @property
+        def api_base(self) -> str:
+            return f"http://127.0.0.1:{port}"
+
+    async def main() -> tuple[int, int, int]:
+        budget = CreditBudget(10)
+        async with Elsewhere(settings_for(sandbox, store), retry=FAST) as zoho:
+            await zoho.tokens.token()
+            big = {"select_query": "x" * 20_000_000}  # far past what the kernel buffers
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(zoho.request("POST", "/crm/v8/coql", json=big, budget=budget), 1.0)
+            return zoho.credits_used, budget.spent, zoho.unanswered_calls
+
+    try:
+        assert asyncio.run(main()) == (0, 0, 0)
+    finally:
+        deaf.close()
