@@ -273,17 +273,20 @@ def _guard(
     spent: Callable[[], tuple[int, int] | None] | None = None,
     *,
     only_stopped: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Run ``body()``, turning errors into messages and exit codes. ``spent``: the credits
     and calls spent so far (None: not connected), said after the error when it failed
     (``-q`` or not: it goes with the error), and when the output was closed before the end
-    (``| head``: the pages read ahead were spent too); ``only_stopped``: only when a signal
-    stopped it (``coqlkit query``: a query's failure is said where it happened, and the rest runs)."""
+    (``| head``: the pages read ahead were spent too; not with ``quiet``, -q, when it ended
+    well); ``only_stopped``: only when a signal stopped it (``coqlkit query``: a query's
+    failure is said where it happened, and the rest runs)."""
     closed: list[bool] = []
     status = _guarded(body, err, closed)
     stopped = status > 128
     how = "before it was stopped" if stopped else "before failing"
-    wanted = (status and (stopped or not only_stopped)) or closed
+    # The output closed early (| head) is no error: -q keeps it quiet then; an error is said.
+    wanted = (status and (stopped or not only_stopped)) or (closed and not (quiet and not status))
     if closed:
         how = "before the output was closed"
     found = spent() if wanted and spent is not None else None
@@ -439,7 +442,13 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
             return status
 
     # With -o FILE, a failure loses every row: what was spent for them is said, as by export.
-    return _guard(body, err, spent=lambda: _spent(opened), only_stopped=not args.output)
+    return _guard(
+        body,
+        err,
+        spent=lambda: _spent(opened),
+        only_stopped=not args.output,
+        quiet=bool(getattr(args, "quiet", False)),
+    )
 
 
 def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -29,7 +29,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coqlkit.errors import ZohoApiError
+from coqlkit.catalog.limits import BULK_READ_CREDITS
+from coqlkit.errors import CreditBudgetExceeded, ZohoApiError
 from coqlkit.execute.arrow import csv_to_batches
 from coqlkit.execute.scan import metered
 from coqlkit.plan.explain import Actual
@@ -87,23 +88,38 @@ def _release_at_once() -> bool:
     return _released
 
 
+#: What a bulk-read job certainly costs past its creation: a status poll and the download.
+_JOB_REST = 2
+
+
 class _Job:
     def __init__(
-        self, client: AsyncZohoClient, actual: Actual, poll_seconds: float, budget: CreditBudget | None
+        self,
+        client: AsyncZohoClient,
+        actual: Actual,
+        poll_seconds: float,
+        budget: CreditBudget | None,
+        pages: int = 1,
     ) -> None:
         self.client = client
         self.actual = actual
         self.poll_seconds = poll_seconds
         self.budget = budget
+        self.later = max(0, pages - 1)  # jobs to come after the one running: their certain cost is held
 
     async def run(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Create the job and wait until it completes: its id and ``result``."""
         client, actual = self.client, self.actual
         details = await metered(actual, self.budget, functools.partial(client.bulk_read_create, body))
         job_id = str(details["id"])
+        self.later = max(0, self.later - 1) if body.get("query", {}).get("page_token") else self.later
         wait = min(1.0, self.poll_seconds)
+        polls = 0
         while True:
             await asyncio.sleep(wait)
+            if polls:
+                self._afford_poll(job_id, polls)
+            polls += 1
             status = await metered(actual, self.budget, functools.partial(client.bulk_read_status, job_id))
             state = str(status.get("state", "")).upper()
             if state == "COMPLETED":
@@ -116,6 +132,27 @@ class _Job:
                     details=error.get("details") if isinstance(error.get("details"), dict) else None,
                 )
             wait = min(wait * 2, self.poll_seconds)
+
+    def _afford_poll(self, job_id: str, polls: int) -> None:
+        """Refuse a status poll past the first that only the credits the plan holds for the
+        download (and for the jobs after this one) could pay for: spending them would leave
+        the job unread at the end anyway, one credit later and with a poorer message."""
+        budget = self.budget
+        if budget is None:
+            return
+        kept = 1 + self.later * (BULK_READ_CREDITS + _JOB_REST)  # this download; the jobs to come
+        if budget.left - 1 >= kept:
+            return
+        raise CreditBudgetExceeded(
+            f"the bulk-read job {job_id} is still running after {polls} status "
+            f"{'poll' if polls == 1 else 'polls'}, and another would leave the query's budget of "
+            f"{budget.limit:,} credits too little for its download"
+            + (" and the jobs after it" if self.later else "")
+            + f": stopped, the job's {BULK_READ_CREDITS} credits spent (raise max_credits / "
+            "--max-credits to wait for slower jobs)",
+            needed=1 + kept,
+            left=budget.left,
+        )
 
 
 async def bulk_read(
@@ -130,7 +167,7 @@ async def bulk_read(
     """The batches of every page of the step's bulk read, each id once; every call refused
     before it is sent when ``budget`` (the query's own) cannot pay for it."""
     started = time.perf_counter()
-    job = _Job(client, actual, poll_seconds, budget)
+    job = _Job(client, actual, poll_seconds, budget, step.pages)
     seen = _Seen()
     running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(job.run(step.body()))
     with tempfile.TemporaryDirectory(prefix="coqlkit-bulk-") as workdir:

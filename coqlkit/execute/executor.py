@@ -534,7 +534,12 @@ async def execute(
     # unknown: pages of groups, an IN split on a field, probe=False) stops at it, before the
     # call that would pass it, instead of finishing over it. The probe and subqueries count.
     limit = plan.options.max_credits
-    budget = None if limit is None else CreditBudget(limit, spent=min(before_credits, limit))
+    name = (
+        "the org's credits left today"
+        if plan.options.day_left is not None
+        else "the query's budget (max_credits)"
+    )
+    budget = None if limit is None else CreditBudget(limit, spent=min(before_credits, limit), name=name)
     run = _Run(client, plan, tz, stats, ahead, lazy=lazy, budget=budget)
     final = result_schema(plan, tz=tz)
     started = time.perf_counter()
@@ -554,6 +559,15 @@ async def execute(
         if rows == 0:
             yield empty_batch(final)
         _check_count(plan, rows, stats)
+    except CreditBudgetExceeded as exc:
+        if type(exc) is not CreditBudgetExceeded or not rows:  # the day's limit; or nothing read yet
+            raise
+        raise CreditBudgetExceeded(
+            f"{exc}: stopped after {rows:,} {'row' if rows == 1 else 'rows'}, so the result is "
+            "incomplete (raise the budget, or add a LIMIT or a narrower WHERE)",
+            needed=exc.needed,
+            left=exc.left,
+        ) from exc
     finally:
         await source.aclose()
         root = _roll_up(plan.root, stats)

@@ -84,8 +84,8 @@ class CallCost(CreditBudget):
     >>> query = CreditBudget(5)
     >>> cost = CallCost(query)
     >>> cost.reserve(1); cost.reserve(1)  # sent, its answer lost, and sent again
-    >>> cost.spent, cost.lost, query.spent, cost.left
-    (2, 1, 2, 3)
+    >>> cost.spent, cost.lost, query.spent, cost.left  # the lost attempt: not on the query's budget
+    (2, 1, 1, 4)
     """
 
     def __init__(self, query: CreditBudget | None = None) -> None:
@@ -99,11 +99,16 @@ class CallCost(CreditBudget):
         return super().left if self.query is None else self.query.left
 
     def reserve(self, credits: int, what: str = "this call") -> None:
-        if self.query is not None:
-            self.query.reserve(credits, what)  # refused there: nothing held here either
         # The client holds a call's credits again only for an attempt after one that was
-        # sent and got no answer (after an error answer they stay held for the retry).
-        self.lost += self._held
+        # sent and got no answer (after an error answer they stay held for the retry). That
+        # attempt is maybe charged: counted apart (the client's unanswered credits), not on
+        # the query's budget, so that a lost answer does not make a plan that fits it fail.
+        lost, self._held = self._held, 0
+        self.lost += lost
+        if self.query is not None:
+            if lost:
+                self.query.refund(lost)
+            self.query.reserve(credits, what)  # refused there: nothing held here either
         self._held = credits
         self.spent += credits
 

@@ -175,7 +175,7 @@ def _check_text(value: str, name: str) -> None:
                 else "half of a UTF-16 pair; rebuild the text from its source"
             )
             raise ParameterError(
-                f"{name} holds U+{ord(char):04X}, a lone surrogate, at index {index}: it cannot be "
+                f"{name} holds U+{ord(char):04X}, a lone surrogate, at its character {index + 1}: it cannot be "
                 f"sent as UTF-8 ({how})"
             )
 

@@ -644,7 +644,7 @@ def _hint_at_token(
 
 # Where a string the user meant probably ends: before the end of the line, a ';', a bracket,
 # a comma or a word that carries the query on.
-_AFTER_VALUE = re.compile(r"\s*(?:$|[;),]|(?:and|or|limit|offset|order|group)\b)", re.IGNORECASE)
+_AFTER_VALUE = re.compile(r"\s*(?:$|[;),]|--|/\*|(?:and|or|limit|offset|order|group)\b)", re.IGNORECASE)
 
 
 def _inner_quote(tok: Token, text: str) -> str | None:

@@ -13,7 +13,8 @@ _PIECES = re.compile(
     r"""'(?:[^'\\]|\\.|'')*'?|"(?:[^"\\]|\\.|"")*"?|--[^\n]*|/\*(?:.|\n)*?(?:\*/|\Z)|;|[^'";/-]+|[/-]""",
     re.S,
 )
-_LEAD = re.compile(r"(?:\s|--[^\n]*|/\*.*?\*/)*", re.S)
+# Blanks (pasted zero-width ones too: they are blanks outside strings), comments.
+_LEAD = re.compile(r"(?:[\s\ufeff\u200b\u200c\u200d\u2060]|--[^\n]*|/\*.*?\*/)*", re.S)
 # Blanks that web pages, chat apps and word processors paste into text: no-break spaces
 # (U+00A0, U+2007, U+202F), the byte order mark U+FEFF and the zero-width characters.
 PASTED_BLANKS = "\u00a0\u2007\u202f\ufeff\u200b\u200c\u200d\u2060"

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from coqlkit.catalog.limits import BULK_READ_CREDITS
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render, render_value
 from coqlkit.plan.steps import (
@@ -262,7 +263,7 @@ def _notes(plan: Any) -> dict[int, list[str]]:
                 whose = "the credits left today" if opts.day_left is not None else "the budget"
                 notes.setdefault(id(step), []).append(
                     f"room in {whose} for {room:,} of up to {_count(est.polls, 'status poll')}: "
-                    f"a slower job stops at {whose}"
+                    f"a slower job stops unread: {BULK_READ_CREDITS} credits lost"
                 )
     return notes
 

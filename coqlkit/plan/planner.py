@@ -246,7 +246,7 @@ def _over_budget(
     who = "the bulk read" if options.strategy == "bulk" else f"the cheapest plan ({leaf.name})"
     polls = f" and up to {est.polls:,} status polls (1 credit each)" if est.polls else ""
     return (
-        f"{who} would cost {bound}{cost:,} credits "
+        f"{who} would cost {bound}{cost:,} credit{'s' if cost != 1 else ''} "
         f"({calls:,} call{'s' if calls != 1 else ''}{', ' + ' and '.join(spent) + ' included' if spent else ''})"
         f"{polls}; {options.budget_text()}: narrow the query, add a LIMIT or raise the budget"
     )

@@ -99,6 +99,7 @@ class CreditBudget:
 
     limit: int
     spent: int = 0
+    name: str = "the budget"  # as a refusal names it ("the query's budget (max_credits)")
 
     @property
     def left(self) -> int:
@@ -107,7 +108,8 @@ class CreditBudget:
     def reserve(self, credits: int, what: str = "this call") -> None:
         if credits > self.left:
             raise CreditBudgetExceeded(
-                f"{what} would cost {credits} credits; the budget has {self.left} of {self.limit} left",
+                f"{what} would cost {credits} credit{'s' if credits != 1 else ''}; "
+                f"{self.name} has {self.left} of {self.limit} left",
                 needed=credits,
                 left=self.left,
             )

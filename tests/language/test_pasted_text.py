@@ -200,3 +200,25 @@ def test_a_field_in_backticks_gets_its_own_name_quoted() -> None:
     assert err.hint == "quote a field name with single quotes: 'Last_Name'"
     err = syntax_error("select Last_Name from `Contacts`")
     assert err.hint == "a module is named without quotes: from Contacts"
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u2060", "\ufeff", "\u00a0"])
+def test_a_pasted_blank_after_the_last_statement_is_no_statement(blank: str) -> None:
+    """A zero-width space after the last ';' (pasted with the query) is a blank: no empty
+    statement after it, which said 'the query is empty' (review diff3 6)."""
+    from coqlkit.language.split import split_statements
+
+    text = f"select Last_Name from Leads limit 1;{blank}\n{blank}select Email from Leads;{blank}"
+    assert [s.text.rstrip(";") for s in split_statements(text)] == [
+        "select Last_Name from Leads limit 1",
+        "select Email from Leads",
+    ]
+
+
+@pytest.mark.parametrize("comment", ["-- note: it’s", "/* it’s */"])
+def test_a_typographic_close_before_a_comment(comment: str) -> None:
+    """``'Smith’ -- note`` gets the typographic quote's diagnosis, as without the comment
+    (it got 'close the string with '': review diff3 7)."""
+    with pytest.raises(CoqlSyntaxError) as caught:
+        parse(f"select Last_Name from Leads where Last_Name = 'Smith’ {comment}\n limit 5")
+    assert caught.value.column == 53 and caught.value.hint == "quote with straight quotes: 'Smith'"

@@ -86,8 +86,9 @@ def test_a_budget_the_certain_part_fits_runs_the_bulk_read() -> None:
     """The review: 60 credits refused a bulk read that cost 54 (estimated 64 with its polls)."""
     found = probed(THREE, 120_000, max_credits=60)
     assert isinstance(found.root, BulkRead)
-    assert "room in the budget for 7 of up to 13 status polls: a slower job stops at the budget" in (
-        found.explain()
+    assert (
+        "room in the budget for 7 of up to 13 status polls: a slower job stops unread: 50 credits lost"
+        in (found.explain())
     )
     with pytest.raises(CreditBudgetExceeded) as caught:  # below the certain part: refused
         probed(THREE, 120_000, max_credits=52)

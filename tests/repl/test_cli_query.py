@@ -616,6 +616,19 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> N
     while logged(sandbox, since) != (credits, calls) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert logged(sandbox, since) == (credits, calls) and calls >= 2  # the probe, a page at least
+    # -q: the output closed early is no error, and -q prints errors only.
+    quiet = subprocess.Popen(
+        [sys.executable, "-m", "coqlkit", "query", "-q", "-c", "select Last_Name, Email, Company from Leads"],
+        env=child_env(**zoho),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert quiet.stdout is not None and quiet.stderr is not None
+    assert quiet.stdout.readline() == b"id,Last_Name,Email,Company\n"
+    quiet.stdout.close()
+    err = quiet.stderr.read().decode()
+    quiet.stderr.close()
+    assert (quiet.wait(timeout=60), err) == (0, "")
 
 
 # ---- exports that refuse to mislead -------------------------------------------------------------------
