@@ -600,6 +600,18 @@ def _unknown_column(exc: ZohoApiError) -> bool:
 _SETTLE_SECONDS = 10.0
 
 
+def _running(agen: AsyncGenerator[Any, None]) -> bool:
+    """Whether a step of ``agen`` is under way (``aclose()`` would raise)."""
+    return bool(getattr(agen, "ag_running", False))
+
+
+async def _close_when_idle(agen: AsyncGenerator[Any, None]) -> None:
+    """``agen.aclose()`` once the step it is running has ended."""
+    while _running(agen):
+        await asyncio.sleep(0.01)
+    await agen.aclose()
+
+
 async def _job(coro: Coroutine[Any, Any, T]) -> T:
     """``coro`` in a coroutine of our own, whose state tells when it has really finished."""
     return await coro
@@ -703,7 +715,10 @@ class _Loop:
                 self.closing.add(closing)
                 closing.add_done_callback(self.closing.discard)
             else:
-                self.run(agen.aclose())
+                # Ctrl-C can land while a step of the stream still runs in the loop (between
+                # its call and its wait): closing it then raised "aclose(): asynchronous
+                # generator is already running". It is closed once the step has ended.
+                self.run(_close_when_idle(agen))
 
     async def shutdown(self, last: Coroutine[Any, Any, None]) -> None:
         """End what still runs in this loop, then await ``last`` (closing the client).
