@@ -89,7 +89,7 @@ def test_quick_start_is_two_commands_and_its_output_is_real() -> None:
     assert len(commands) == 2 and all("\n" not in c for c in commands)
     run, test = commands
     assert "pip install '.[sandbox]'" in run and run.endswith("coqlkit --sandbox")
-    assert "pip install -e '.[test]'" in test and test.endswith("pytest")
+    assert "pip install -e '.[test]'" in test and test.endswith("pytest -n auto --dist loadfile")
     shown = _transcript_queries(start)
     assert len(shown) == 1
     query, table = shown[0]
@@ -114,7 +114,7 @@ def test_the_repl_transcript_is_real() -> None:
 def test_ci_installs_exactly_as_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "pip install -q -e '.[test]'" in ci
-    assert "python -m pytest" in ci
+    assert "python -m pytest -n auto --dist loadfile" in ci  # the suite as the README runs it
 
 
 def test_every_command_option_is_documented() -> None:
