@@ -9,6 +9,7 @@ escape sequences taken out. Nothing is mocked: the REPL talks HTTP to a sandbox.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -285,10 +286,17 @@ def test_ctrl_c_stops_a_long_read_and_ctrl_d_quits(
     term.expect(r"loading metadata…")  # the prompt came first; the metadata follows
 
     before = len(requests)
-    term.send("select Last_Name from Leads where Email is not null;\r")
-    await_count(term, requests, before, "Email is not null")
-    term.send("\x03")  # Ctrl-C, while the pages are on their way
-    term.expect(r"cancelled \(Ctrl-C\)")
+    healthy = slow.state.config
+    # The pages take 2 s once the probe is logged: a Ctrl-C that comes late (the machine
+    # busy with other tests) still finds them on their way.
+    slow.state.config = dataclasses.replace(healthy, latency_ms=2_000)
+    try:
+        term.send("select Last_Name from Leads where Email is not null;\r")
+        await_count(term, requests, before, "Email is not null")
+        term.send("\x03")  # Ctrl-C, while the pages are on their way
+        term.expect(r"cancelled \(Ctrl-C\)")
+    finally:
+        slow.state.config = healthy
     term.expect(r"coql:env\*>")
     assert f"of {RECORDS:,} rows" not in term.screen and "Traceback" not in term.screen
 

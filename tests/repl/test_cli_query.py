@@ -9,6 +9,7 @@ through the ``ZOHO_*`` variables or a profile; those that need a process of thei
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -558,14 +559,21 @@ def test_exit_130_interrupted(slow: Sandbox) -> None:
     where = "Email is not null"
     assert slow.state is not None
     since = len(slow.state.requests)
-    status, out, err = signalled(
-        ["query", "-c", f"select Last_Name from Leads where {where}"],
-        child_env(**slow.environment()),
-        # its COUNT probe: told apart by its WHERE (an earlier test's stopped child may
-        # still have calls in flight that the sandbox logs now)
-        lambda: any(where in str(e.get("coql")) for e in coql_calls(slow, since)),
-        signal.SIGINT,
-    )
+    healthy = slow.state.config
+    # The pages take 2 s once the probe is logged: a signal that comes late (the machine
+    # busy with other tests) still finds them on their way.
+    slow.state.config = dataclasses.replace(healthy, latency_ms=2_000)
+    try:
+        status, out, err = signalled(
+            ["query", "-c", f"select Last_Name from Leads where {where}"],
+            child_env(**slow.environment()),
+            # its COUNT probe: told apart by its WHERE (an earlier test's stopped child may
+            # still have calls in flight that the sandbox logs now)
+            lambda: any(where in str(e.get("coql")) for e in coql_calls(slow, since)),
+            signal.SIGINT,
+        )
+    finally:
+        slow.state.config = healthy
     assert status == 130, err
     # As coqlkit export says it (it said "cancelled (Ctrl-C)", unprefixed, and nothing spent).
     assert re.search(
