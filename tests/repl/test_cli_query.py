@@ -597,23 +597,28 @@ def test_the_sandbox_and_stdin(tmp_path: Path) -> None:
     assert lines[4:] == ["module,label,custom", "Leads,Leads,false"]
 
 
-def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> None:
-    """`coqlkit query ... | head -1`: stop when the pipe closes, and say what was spent (the
-    probe and the pages read ahead) as Ctrl-C does (review planner 9: it said nothing)."""
-    assert sandbox.state is not None
-    since = len(sandbox.state.requests)
+def first_line_only(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """``coqlkit ARGS | head -1``: its exit status and standard error, once its first line
+    of output is read and the pipe closed."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "coqlkit", "query", "-c", "select Last_Name, Email, Company from Leads"],
-        env=child_env(**zoho),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        [sys.executable, "-m", "coqlkit", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline() == b"id,Last_Name,Email,Company\n"
     process.stdout.close()
     err = process.stderr.read().decode()
     process.stderr.close()
-    assert process.wait(timeout=60) == 0, err
+    return process.wait(timeout=60), err
+
+
+def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> None:
+    """`coqlkit query ... | head -1`: stop when the pipe closes, and say what was spent (the
+    probe and the pages read ahead) as Ctrl-C does (review planner 9: it said nothing)."""
+    assert sandbox.state is not None
+    since = len(sandbox.state.requests)
+    query = ["query", "-c", "select Last_Name, Email, Company from Leads"]
+    status, err = first_line_only(query, child_env(**zoho))
+    assert status == 0, err
     found = re.fullmatch(
         r"coqlkit: spent ([\d,]+) credits? \(([\d,]+) calls?\) before the output was closed\n", err
     )
@@ -625,18 +630,7 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> N
         time.sleep(0.05)
     assert logged(sandbox, since) == (credits, calls) and calls >= 2  # the probe, a page at least
     # -q: the output closed early is no error, and -q prints errors only.
-    quiet = subprocess.Popen(
-        [sys.executable, "-m", "coqlkit", "query", "-q", "-c", "select Last_Name, Email, Company from Leads"],
-        env=child_env(**zoho),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert quiet.stdout is not None and quiet.stderr is not None
-    assert quiet.stdout.readline() == b"id,Last_Name,Email,Company\n"
-    quiet.stdout.close()
-    err = quiet.stderr.read().decode()
-    quiet.stderr.close()
-    assert (quiet.wait(timeout=60), err) == (0, "")
+    assert first_line_only([*query, "-q"], child_env(**zoho)) == (0, "")
 
 
 # ---- exports that refuse to mislead -------------------------------------------------------------------
