@@ -104,3 +104,10 @@ def answers(base_url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` of a child the tests interrupt: Ctrl-C (SIGINT) at its default, as in
+    a terminal's foreground. A suite run in the background (``cmd &`` in a script) ignores
+    SIGINT, and a child inherits an ignored signal: it would read on through Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

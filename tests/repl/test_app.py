@@ -34,6 +34,7 @@ from coqlkit.catalog import Catalog
 from coqlkit.repl.app import Repl, _Checked, _history, ends_statement, enter_runs
 from coqlkit.repl.config import ReplConfig
 from coqlkit.sandbox.server import Sandbox
+from tests.api._support import sigint_as_in_a_terminal
 
 try:
     import pexpect
@@ -59,7 +60,13 @@ class Terminal:
 
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.child = pexpect.spawn(
-            sys.executable, args, env=env, dimensions=(ROWS, COLUMNS), encoding="utf-8", timeout=30
+            sys.executable,
+            args,
+            env=env,
+            dimensions=(ROWS, COLUMNS),
+            encoding="utf-8",
+            timeout=30,
+            preexec_fn=sigint_as_in_a_terminal,
         )
         self.raw = ""
         self.mark = 0  # where the next expect() starts looking

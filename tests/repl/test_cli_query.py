@@ -30,6 +30,7 @@ from coqlkit.cli import main
 from coqlkit.cli._query import NO_PROFILE
 from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN
 from coqlkit.sandbox.server import Sandbox
+from tests.api._support import sigint_as_in_a_terminal
 
 RECORDS = 3_000
 STRICT_REFUSAL = "coqlkit: not run: --strict refuses a query with warnings (run without --strict to run it)"
@@ -1071,6 +1072,7 @@ def signalled(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     try:
         wait_until(ready, process)
