@@ -99,26 +99,24 @@ class _Job:
         actual: Actual,
         poll_seconds: float,
         budget: CreditBudget | None,
-        pages: int = 1,
     ) -> None:
         self.client = client
         self.actual = actual
         self.poll_seconds = poll_seconds
         self.budget = budget
-        self.later = max(0, pages - 1)  # jobs to come after the one running: their certain cost is held
 
-    async def run(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Create the job and wait until it completes: its id and ``result``."""
+    async def run(self, body: dict[str, Any], later: int = 0) -> tuple[str, dict[str, Any]]:
+        """Create the job and wait until it completes: its id and ``result``. ``later``: the
+        jobs planned after it, whose certain cost its polls leave alone."""
         client, actual = self.client, self.actual
         details = await metered(actual, self.budget, functools.partial(client.bulk_read_create, body))
         job_id = str(details["id"])
-        self.later = max(0, self.later - 1) if body.get("query", {}).get("page_token") else self.later
         wait = min(1.0, self.poll_seconds)
         polls = 0
         while True:
             await asyncio.sleep(wait)
             if polls:
-                self._afford_poll(job_id, polls)
+                self._afford_poll(job_id, polls, later)
             polls += 1
             status = await metered(actual, self.budget, functools.partial(client.bulk_read_status, job_id))
             state = str(status.get("state", "")).upper()
@@ -133,21 +131,21 @@ class _Job:
                 )
             wait = min(wait * 2, self.poll_seconds)
 
-    def _afford_poll(self, job_id: str, polls: int) -> None:
+    def _afford_poll(self, job_id: str, polls: int, later: int) -> None:
         """Refuse a status poll past the first that only the credits the plan holds for the
         download (and for the jobs after this one) could pay for: spending them would leave
         the job unread at the end anyway, one credit later and with a poorer message."""
         budget = self.budget
         if budget is None:
             return
-        kept = 1 + self.later * (BULK_READ_CREDITS + _JOB_REST)  # this download; the jobs to come
+        kept = 1 + later * (BULK_READ_CREDITS + _JOB_REST)  # this download; the jobs to come
         if budget.left - 1 >= kept:
             return
         raise CreditBudgetExceeded(
             f"the bulk-read job {job_id} is still running after {polls} status "
             f"{'poll' if polls == 1 else 'polls'}, and another would leave the query's budget of "
             f"{budget.limit:,} credits too little for its download"
-            + (" and the jobs after it" if self.later else "")
+            + (" and the jobs after it" if later else "")
             + f": stopped, the job's {BULK_READ_CREDITS} credits spent (raise max_credits / "
             "--max-credits to wait for slower jobs)",
             needed=1 + kept,
@@ -167,9 +165,12 @@ async def bulk_read(
     """The batches of every page of the step's bulk read, each id once; every call refused
     before it is sent when ``budget`` (the query's own) cannot pay for it."""
     started = time.perf_counter()
-    job = _Job(client, actual, poll_seconds, budget, step.pages)
+    job = _Job(client, actual, poll_seconds, budget)
+    page = 0
     seen = _Seen()
-    running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(job.run(step.body()))
+    running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(
+        job.run(step.body(), max(0, step.pages - 1))
+    )
     with tempfile.TemporaryDirectory(prefix="coqlkit-bulk-") as workdir:
         try:
             while running is not None:
@@ -178,7 +179,9 @@ async def bulk_read(
                 token = result.get("next_page_token")
                 if result.get("more_records") and token:
                     # The token alone, as Zoho's docs show it: the job it came from holds the query.
-                    running = asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}))
+                    page += 1
+                    later = max(0, step.pages - page - 1)
+                    running = asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}, later))
                 download = functools.partial(
                     client.bulk_read_download, job_id, Path(workdir) / f"{job_id}.zip"
                 )
