@@ -927,17 +927,19 @@ class Result:
     def explain(self) -> str:
         return self.aio.explain()
 
-    def record_batches(self) -> pa.RecordBatchReader:
+    def record_batches(self, *, lazy: bool = False) -> pa.RecordBatchReader:
         """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once). The read
         stops (its calls in flight cancelled, ``stats`` complete) when the reader is read
         to the end or dropped: pyarrow's ``close()`` keeps the iterator of a reader made
         from Python batches (a reader that let go of it on ``close()``, through Arrow's C
-        stream, would turn coqlkit's errors into ``ArrowInvalid``)."""
-        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+        stream, would turn coqlkit's errors into ``ArrowInvalid``). ``lazy``: the first
+        page alone until a second batch is read (a reader that may stop after a few rows
+        spends one page's credits, not a window's)."""
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches(lazy=lazy))
 
-    def _batches(self) -> Generator[pa.RecordBatch, None, None]:
+    def _batches(self, *, lazy: bool = False) -> Generator[pa.RecordBatch, None, None]:
         # A generator of this result's: a reader still streaming keeps the connection alive.
-        yield from self._loop.iterate(self.aio.batches())
+        yield from self._loop.iterate(self.aio.batches(lazy=lazy))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The rows as dicts, streamed."""

@@ -14,6 +14,7 @@ import functools
 import os
 import re
 import signal
+import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -346,6 +347,14 @@ def _guarded(body: Any, err: TextIO, closed: list[bool] | None = None) -> int:
         return exit_code(exc)
 
 
+def _regular_file(stream: TextIO) -> bool:
+    """Whether ``stream`` writes to a file on disk (``> out.csv``), which reads every row."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # no descriptor (a StringIO): as a file
+        return True
+
+
 def _read_source(args: argparse.Namespace) -> tuple[str, str | None]:
     """The text of ``-c``, ``-f FILE`` or standard input, and the name positions quote;
     all of it UTF-8, or nothing of it runs (:class:`~coqlkit.repl.encoding.NotUtf8`)."""
@@ -415,6 +424,8 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                     shell.fmt = "csv" if shell.fmt in ("table", "auto", "vertical") else shell.fmt
                 if sink is not None:
                     shell.sink = cast(TextIO, sink)
+                else:  # a pipe's reader may stop after a few rows (| head): a page, not 20
+                    shell.lazy = not _regular_file(out)
                 try:
                     status = int(shell.execute(text, source=source))
                 except BaseException:

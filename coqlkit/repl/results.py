@@ -60,6 +60,7 @@ class _Results:
     fmt: str
     quiet: bool
     allow_short: bool
+    lazy: bool
     mkdir: bool
     keep_rows: int
     kept: _Kept | None
@@ -141,7 +142,7 @@ class _Results:
     def _with_progress(self, result: Result) -> Generator[pa.RecordBatch, None, None]:
         expected = result.estimated_rows
         pages = result.plan.estimate.calls
-        reader = result.record_batches()
+        reader = result.record_batches(lazy=self.lazy)
         try:
             if not self.progress or pages <= 2:
                 yield from reader

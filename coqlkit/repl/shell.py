@@ -126,6 +126,9 @@ class Shell(_Commands):
         self.strict = strict
         self.quiet = quiet
         self.allow_short = False
+        # Reads ask for their first page alone until a second batch is wanted: set when
+        # the rows go to a reader that may stop early (`coqlkit query ... | head`).
+        self.lazy = False
         self.mkdir = False
         self.keep_rows = KEEP_ROWS
         self.last: str | None = None

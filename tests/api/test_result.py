@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import time
 import warnings
 from decimal import Decimal
 
@@ -428,6 +429,22 @@ def test_the_first_batch_comes_before_the_read_ends(slow_sandbox: Sandbox) -> No
     assert first.num_rows + rest.num_rows == RECORDS
     # Pages beyond the client's ten at once had not come back when the first batch was out.
     assert pages_then < len(log.coql()) == RECORDS // 200
+
+
+def test_a_lazy_reader_asks_for_one_page_until_a_second_batch_is_read(sandbox: Sandbox) -> None:
+    """``record_batches(lazy=True)``: a reader that may stop after a few rows spends the
+    probe and one page; reading on opens the whole window, and every row comes."""
+    log = RequestLog(sandbox)
+    with coqlkit.connect(sandbox=sandbox) as conn:
+        result = conn.query("select Last_Name from Leads", page_size=200)
+        log.mark()
+        reader = result.record_batches(lazy=True)
+        first = reader.read_next_batch()
+        time.sleep(0.2)  # room for pages a window would have sent meanwhile
+        assert first.num_rows == 200 and len(log.coql()) == 1
+        rest = reader.read_all()
+    assert first.num_rows + rest.num_rows == RECORDS
+    assert len(log.coql()) == RECORDS // 200
 
 
 def test_a_result_streams_once(conn: coqlkit.Connection) -> None:
