@@ -579,18 +579,15 @@ def _cli_shell() -> type[Shell]:
     it (made when first needed: the shell loads pyarrow)."""
 
     from coqlkit.api import Result
-    from coqlkit.language import parse
-    from coqlkit.language.ast import Param
     from coqlkit.plan.explain import choice_text
     from coqlkit.repl.shell import Shell
-    from coqlkit.validate import Diagnostic
 
     class CliShell(Shell):
         """The shell in the command line's words (``--strict`` refused a query: not the
         REPL's "strict mode" to turn off); its summary counts the credits spent on the
         org's metadata apart from the query's, as the notebook magics do, so that it adds
-        up to what the org charged; a missing ``--param`` in a file is pointed at where
-        its placeholder is."""
+        up to what the org charged; ``coqlkit export``'s hint for a missing ``--param``
+        has no ``\\set`` (its query is one statement)."""
 
         # conn.credits_used when the query being run was planned; for the first query, 0:
         # what was spent since connecting (the org's details, fetched then) is metadata too.
@@ -649,29 +646,9 @@ def _cli_shell() -> type[Shell]:
 
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
             text = super().describe(exc, where, statement)
-            missing = (
-                re.match(r"no value given for :(\w+)", exc.description)
-                if isinstance(exc, ParameterError)
-                else None
-            )
-            if missing is None:
-                return text
-            name = missing.group(1)
-            if self.exporting:  # export's query is one statement: no \set before it
-                text = text.replace(f" (or \\set {name} VALUE before the query)", "")
-            if where is None or where.source is None:
-                return text
-            try:
-                found = [n for n in parse(statement).walk() if isinstance(n, Param) and n.name == name]
-            except CoqlError:
-                return text
-            spans = sorted((n.span for n in found if n.span is not None), key=lambda span: span.start)
-            if not spans:
-                return text
-            message, _, hint = text.removeprefix(where.prefix()).partition("\n  hint: ")
-            return where.diagnostic(
-                Diagnostic(ParameterError.code, message, spans[0], hint=hint or None), statement
-            )
+            if self.exporting and isinstance(exc, ParameterError):  # one statement: no \set before it
+                text = re.sub(r" \(or \\set \w+ VALUE before the query\)", "", text)
+            return text
 
     return CliShell
 

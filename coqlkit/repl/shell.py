@@ -39,6 +39,8 @@ from coqlkit.errors import (
     ParameterError,
     ValidationError,
 )
+from coqlkit.language import parse
+from coqlkit.language.ast import Param
 from coqlkit.repl.backslash import _EXPANDED, _Commands, _edit, _edit_file, _edit_through
 from coqlkit.repl.backslash import MAX_INCLUDE_DEPTH as MAX_INCLUDE_DEPTH
 from coqlkit.repl.commands import interrupts
@@ -50,7 +52,7 @@ from coqlkit.repl.results import _strategy as _strategy
 from coqlkit.repl.statements import Where as Where
 from coqlkit.repl.statements import _complete, _is_command, _open_tail, _statements
 from coqlkit.repl.status import EXIT_CODES, ShortRead, Terminated, exit_code
-from coqlkit.validate import Severity
+from coqlkit.validate import Diagnostic, Severity
 
 __all__ = ["EXIT_CODES", "KEEP_ROWS", "Shell", "ShortRead", "Terminated", "exit_code", "parse_value"]
 
@@ -276,19 +278,31 @@ class Shell(_Commands):
         if where is not None and where.source is not None and isinstance(exc, ValidationError):
             errors = [d for d in exc.diagnostics if d.is_error] or list(exc.diagnostics)
             return "\n".join(where.diagnostic(d, statement) for d in errors)
-        text = str(exc)
         if isinstance(exc, ParameterError):
-            text = exc.description  # its positions are the input's (where), not the statement's
-            missing = re.match(r"no value given for (:\w+)", text)
-            if missing:
-                name = missing.group(1)[1:]
-                how = (
-                    f"\\set {name} VALUE"
-                    if self.interactive
-                    else f"--param {name}=VALUE (or \\set {name} VALUE before the query)"
-                )
-                text += f"\n  hint: give it a value: {how}"
-        return (where.prefix() if where is not None else "") + text
+            return self._parameter_error(exc, where, statement)
+        return (where.prefix() if where is not None else "") + str(exc)
+
+    def _parameter_error(self, exc: ParameterError, where: Where | None, statement: str) -> str:
+        """A parameter's error where the parameter stands, in the input's positions (a
+        value missing: the first place its name stands), with what to do."""
+        hint = None
+        missing = re.match(r"no value given for :(\w+)", exc.description)
+        if missing:
+            name = missing.group(1)
+            command = f"\\set {name} VALUE"
+            how = command if self.interactive else f"--param {name}=VALUE (or {command} before the query)"
+            hint = f"give it a value: {how}"
+        span = exc.span if exc.text == statement else None
+        if span is None and missing and statement:
+            try:
+                found = [n.span for n in parse(statement).walk() if isinstance(n, Param) and n.name == name]
+            except CoqlError:
+                found = []
+            span = min((s for s in found if s is not None), key=lambda s: s.start, default=None)
+        if where is None or span is None:
+            text = exc.description + (f"\n  hint: {hint}" if hint else "")
+            return (where.prefix() if where is not None else "") + text
+        return where.diagnostic(Diagnostic(ParameterError.code, exc.description, span, hint=hint), statement)
 
     # ---- statements ----------------------------------------------------------------------------
 

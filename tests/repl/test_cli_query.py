@@ -1025,8 +1025,21 @@ def test_positions_in_a_file_are_the_files(cli: Any, zoho: dict[str, str], tmp_p
 def test_a_missing_parameter_says_how_to_give_it(cli: Any, zoho: dict[str, str]) -> None:
     ran = cli("query", "-c", "select Last_Name from Leads where Lead_Status = :nope")
     assert ran.status == 1
+    assert ran.err == (  # where the parameter stands, as the check's errors say it
+        "1:49: error[INVALID_PARAMETER]: no value given for :nope\n"
+        "  select Last_Name from Leads where Lead_Status = :nope\n"
+        "                                                  ^^^^^\n"
+        "  hint: give it a value: --param nope=VALUE (or \\set nope VALUE before the query)\n"
+    )
+
+
+def test_a_parameter_without_a_coql_form_is_pointed_at(cli: Any, zoho: dict[str, str]) -> None:
+    ran = cli("query", "-c", "select Last_Name from Leads\nwhere Annual_Revenue > :x", "--param", "x=1e400")
+    assert ran.status == 1
     assert ran.err == (
-        "no value given for :nope\n  hint: give it a value: --param nope=VALUE (or \\set nope VALUE before the query)\n"
+        "2:24: error[INVALID_PARAMETER]: :x has more digits than a COQL number holds\n"
+        "  where Annual_Revenue > :x\n"
+        "                         ^^\n"
     )
 
 
@@ -1395,4 +1408,9 @@ def test_a_missing_parameter_in_a_file_is_pointed_at(cli: Any, zoho: dict[str, s
     )
     ran = cli("export", "select Last_Name from Leads where Lead_Source = :src", str(tmp_path / "out.csv"))
     assert ran.status == 1
-    assert ran.err == "no value given for :src\n  hint: give it a value: --param src=VALUE\n"
+    assert ran.err == (
+        "1:49: error[INVALID_PARAMETER]: no value given for :src\n"
+        "  select Last_Name from Leads where Lead_Source = :src\n"
+        "                                                  ^^^^\n"
+        "  hint: give it a value: --param src=VALUE\n"
+    )

@@ -1318,7 +1318,12 @@ def test_warnings_before_the_query_and_strict_mode(sh: Session, sandbox: Sandbox
 def test_a_missing_parameter_at_the_prompt(session: Callable[..., Session]) -> None:
     sh = session(interactive=True)
     assert sh("select Last_Name from Leads where Lead_Status = :nope;") == 1
-    assert sh.err == "no value given for :nope\n  hint: give it a value: \\set nope VALUE\n"
+    assert sh.err == (
+        "1:49: error[INVALID_PARAMETER]: no value given for :nope\n"
+        "  select Last_Name from Leads where Lead_Status = :nope;\n"
+        "                                                  ^^^^^\n"
+        "  hint: give it a value: \\set nope VALUE\n"
+    )
 
 
 def test_include_gives_the_files_positions(sh: Session, tmp_path: Path) -> None:
