@@ -21,16 +21,21 @@ from coqlkit.language.ast import (
     Star,
 )
 
-__all__ = ["Context", "labelled", "part_span", "refs_in"]
+__all__ = ["Context", "labelled", "part_span", "refs_in", "subqueries_in"]
 
 
 @dataclass
 class Context:
-    """One query under check. ``module`` is None when there is no catalog or no such module."""
+    """One query under check. ``module`` is None when there is no catalog or no such module.
+
+    ``nested`` is true for a subquery: the statement's own check counts and walks every
+    subquery in it, however deep, so a subquery's check does not do it again.
+    """
 
     select: Select
     catalog: Catalog | None
     module: Module | None = None
+    nested: bool = False
     # Keyed by id(): the rules ask about the very FieldRef objects of this query.
     _resolved: dict[int, Resolved | ResolveError] = field(default_factory=dict)
 
@@ -82,6 +87,29 @@ def subquery_of(cond: Predicate) -> Select | None:
     if isinstance(cond, Comparison) and isinstance(cond.right, Select):
         return cond.right
     return None
+
+
+def subqueries_in(select: Select) -> Iterator[tuple[Select, Predicate, Select]]:
+    """Every subquery of the statement, however deeply nested, in the order the text has
+    them: ``(query it sits in, its condition, the subquery)``. A loop, not recursion, so
+    that a thousand nested subqueries are counted, not a stack overflow.
+
+    >>> from coqlkit.language import parse
+    >>> text = "select id from Leads where id in (select id from Leads where id in (select id from Leads))"
+    >>> [sub.span.column for _, _, sub in subqueries_in(parse(text))]
+    [35, 69]
+    """
+    stack = _direct_subqueries(select)
+    while stack:
+        item = stack.pop()
+        yield item
+        stack += _direct_subqueries(item[2])
+
+
+def _direct_subqueries(select: Select) -> list[tuple[Select, Predicate, Select]]:
+    """The subqueries in ``select``'s own WHERE, last first (ready to be popped in order)."""
+    found = [(select, cond, sub) for cond in select.conditions() if (sub := subquery_of(cond)) is not None]
+    return found[::-1]
 
 
 def refs_in(node: Node) -> Iterator[FieldRef]:

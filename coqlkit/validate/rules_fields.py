@@ -13,10 +13,11 @@ from coqlkit.language.ast import (
     FieldRef,
     In,
     OrderItem,
+    Predicate,
     Select,
     Star,
 )
-from coqlkit.validate._context import Context, labelled, part_span, refs_in, select_refs, subquery_of
+from coqlkit.validate._context import Context, labelled, part_span, refs_in, select_refs, subqueries_in
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 
 __all__ = ["FIELD_RULES", "did_you_mean"]
@@ -323,30 +324,23 @@ def order_and_group(ctx: Context) -> Iterator[Diagnostic]:
 
 def subqueries(ctx: Context) -> Iterator[Diagnostic]:
     """``IN (select id from M ...)``: one column, checked against M; its rows are capped at 100.
-    After ``= != > >= < <=`` a subquery must return a single record (``limit 1``)."""
-    from coqlkit.validate import check
+    After ``= != > >= < <=`` a subquery must return a single record (``limit 1``).
 
-    found = [(cond, sub) for cond in ctx.predicates if (sub := subquery_of(cond)) is not None]
-    for sequence, (cond, sub) in enumerate(found, 1):
-        if isinstance(cond, Comparison) and (sub.limit is None or sub.limit.count != 1):
-            yield Diagnostic(
-                "INVALID_QUERY",
-                f"after {cond.op} a subquery must return one record; Zoho refuses one that returns more",
-                sub.span,
-                WARNING,
-                hint="end the subquery with limit 1, or compare with in (select ...)",
-                details={"sub_query_sequence": sequence, "operator": cond.op},
-            )
-        columns = [c for c in sub.columns if isinstance(c, Column)]
-        if len(columns) != 1 or len(sub.columns) != 1:
-            yield Diagnostic(
-                "INVALID_QUERY",
-                "a subquery selects exactly one column (usually id)",
-                sub.span,
-                details={"sub_query_sequence": sequence, "column_name": [c.key for c in columns]},
-            )
-        yield from check(sub, ctx.catalog)
-        yield from _subquery_target(ctx, cond.left, sub)
+    The statement's check walks every subquery, however deep (numbered in the order the
+    text has them); each is checked by every rule in its own module, as a nested query.
+    """
+    from coqlkit.validate import RULES
+
+    if ctx.nested:
+        return
+    contexts = {id(ctx.select): ctx}
+    for sequence, (outer, cond, sub) in enumerate(subqueries_in(ctx.select), 1):
+        where = contexts[id(outer)]
+        inner = contexts[id(sub)] = Context(sub, ctx.catalog, nested=True)
+        yield from _subquery_shape(cond, sub, sequence)
+        for rule in RULES:
+            yield from rule(inner)
+        yield from _subquery_target(where, cond.left, sub)
         rows = limits.DEFAULT_LIMIT if sub.limit is None or sub.limit.count is None else sub.limit.count
         if isinstance(cond, In) and isinstance(rows, int) and rows > limits.MAX_SUBQUERY_ROWS:
             yield Diagnostic(
@@ -357,6 +351,27 @@ def subqueries(ctx: Context) -> Iterator[Diagnostic]:
                 hint="coqlkit reads a longer subquery first and sends its ids; elsewhere (Deluge, a plain "
                 "API call) records past the first 100 do not count",
             )
+
+
+def _subquery_shape(cond: Predicate, sub: Select, sequence: int) -> Iterator[Diagnostic]:
+    """One column, and after a comparison (not IN) one record."""
+    if isinstance(cond, Comparison) and (sub.limit is None or sub.limit.count != 1):
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"after {cond.op} a subquery must return one record; Zoho refuses one that returns more",
+            sub.span,
+            WARNING,
+            hint="end the subquery with limit 1, or compare with in (select ...)",
+            details={"sub_query_sequence": sequence, "operator": cond.op},
+        )
+    columns = [c for c in sub.columns if isinstance(c, Column)]
+    if len(columns) != 1 or len(sub.columns) != 1:
+        yield Diagnostic(
+            "INVALID_QUERY",
+            "a subquery selects exactly one column (usually id)",
+            sub.span,
+            details={"sub_query_sequence": sequence, "column_name": [c.key for c in columns]},
+        )
 
 
 def _subquery_target(ctx: Context, left: FieldRef, sub: Select) -> Iterator[Diagnostic]:

@@ -30,7 +30,7 @@ from coqlkit.language.ast import (
     Value,
 )
 from coqlkit.language.render import render_condition
-from coqlkit.validate._context import Context, labelled, refs_in, select_refs, subquery_of
+from coqlkit.validate._context import Context, labelled, refs_in, select_refs, subqueries_in
 from coqlkit.validate.diagnostics import Diagnostic, Severity
 from coqlkit.validate.rules_criteria import QUOTED_NUMBER
 
@@ -151,18 +151,26 @@ def criteria_count(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def clause_sizes(ctx: Context) -> Iterator[Diagnostic]:
-    """ORDER BY at most 10 fields, GROUP BY 4, aggregates 5, subqueries 5."""
+    """ORDER BY at most 10 fields, GROUP BY 4, aggregates 5, subqueries 5.
+
+    Zoho allows "a maximum of 5 subqueries in a parent query" (v7 COQL-subquery) and
+    documents no separate depth: every subquery of the statement counts, those nested in
+    another subquery too (which bounds the nesting at 5).
+
+    >>> from coqlkit.language import parse
+    >>> deep = "select id from Leads where " + "id in (select id from Leads where " * 6 + "id is not null" + ")" * 6
+    >>> [d.message for d in clause_sizes(Context(parse(deep), None))]
+    ['6 subqueries; COQL allows 5']
+    """
     select = ctx.select
+    found = [] if ctx.nested else list(subqueries_in(select))
     checks = (
         ("ORDER BY", select.order_by, limits.MAX_ORDER_BY),
         ("GROUP BY", select.group_by, limits.MAX_GROUP_BY),
         ("aggregates", select.aggregates, limits.MAX_AGGREGATES),
-        (
-            "subqueries",
-            tuple(s for s in map(subquery_of, ctx.predicates) if s is not None),
-            limits.MAX_SUBQUERIES,
-        ),
+        ("subqueries", tuple(sub for _, _, sub in found), limits.MAX_SUBQUERIES),
     )
+    deep = any(outer is not select for outer, _, _ in found)
     for name, items, most in checks:
         if len(items) > most:
             yield Diagnostic(
@@ -171,6 +179,9 @@ def clause_sizes(ctx: Context) -> Iterator[Diagnostic]:
                 if name[0].islower()
                 else f"{name} has {len(items)} fields; COQL allows {most}",
                 items[most].span,
+                hint="a subquery inside another subquery counts too"
+                if name == "subqueries" and deep
+                else None,
                 details={"limit": most},
             )
 
