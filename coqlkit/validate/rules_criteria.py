@@ -157,7 +157,7 @@ def values(ctx: Context) -> Iterator[Diagnostic]:
     ``'true'``/``'false'``, record ids for lookups, and known picklist values (a warning)."""
     for cond in ctx.predicates:
         found = ctx.resolved(cond.left)
-        if found is None or found.field.type is FieldType.UNKNOWN or found.field.encrypted:
+        if found is None or found.field.type is FieldType.UNKNOWN or not _checks_values(found.field):
             continue
         if isinstance(cond, Like):
             yield from _like(cond, found.field)
@@ -165,6 +165,19 @@ def values(ctx: Context) -> Iterator[Diagnostic]:
         for value in _values_of(cond):
             if _field_named(ctx, found, value) is None:  # else bare_words says what it is
                 yield from _value(cond, found, value)
+
+
+def _checks_values(field: Field) -> bool:
+    """Whether the values compared with ``field`` are checked: not those of an encrypted
+    text, which Zoho lets be compared with nothing (only ``is null``), but those of an
+    encrypted number, which takes ``=`` and ``!=`` and still needs a number that fits it.
+
+    >>> _checks_values(Field("Credit_Score", "integer", encrypted=True))
+    True
+    >>> _checks_values(Field("Passport_Number", "text", encrypted=True))
+    False
+    """
+    return not field.encrypted or field.value_type in NUMERIC
 
 
 def _values_of(cond: Predicate) -> tuple[Value, ...]:
@@ -582,12 +595,13 @@ def bare_words(ctx: Context) -> Iterator[Diagnostic]:
             other = _field_named(ctx, found, value)
             if other is not None:
                 wrong = None
-                if found is not None and not found.field.encrypted:
+                if found is not None and _checks_values(found.field):
                     wrong = _mismatch(cond, found.field, found.field.value_type, value)
                 word = value.value if other == value.value else f"{value.value} (the field {other})"
                 compare = "select both fields and compare them in the rows"
                 if wrong is not None and found is not None:
-                    message = f"{word} is a field, not a {found.field.data_type}"
+                    kind = found.field.data_type
+                    message = f"{word} is a field, not {'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
                     hint = f"{compare}; {wrong[1]}" if wrong[1] else compare
                 else:
                     message = f"{word} is sent as the text {render_value(value)}"
