@@ -313,11 +313,15 @@ def order_and_group(ctx: Context) -> Iterator[Diagnostic]:
                 details={"column_name": ref.name, "clause": clause.split()[0].lower()},
             )
         elif clause == "ORDER BY" and not found.field.sortable:
+            # A warning: Zoho documents no refusal for a field its metadata marks
+            # ``sortable: false`` (a file upload, an encrypted field...), unlike the types above.
             yield Diagnostic(
                 "INVALID_QUERY",
                 f"{ref.name} is not sortable in this org",
                 ref.span,
                 WARNING,
+                hint=f"the org's metadata says sortable: false for {ref.name} ({found.field.data_type}), "
+                "so Zoho may refuse to order by it: order by another field, or sort the rows locally",
                 details={"column_name": ref.name},
             )
 
