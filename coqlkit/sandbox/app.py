@@ -17,7 +17,7 @@ from coqlkit.catalog.limits import coql_credits
 from coqlkit.sandbox import bulk, coql, records
 from coqlkit.sandbox.config import CLIENT_ID
 from coqlkit.sandbox.errors import ZohoError
-from coqlkit.sandbox.gate import Gate
+from coqlkit.sandbox.gate import INTERNAL_ERROR, Gate
 from coqlkit.sandbox.state import TOKENS_THROTTLED, SandboxState
 
 __all__ = ["build_app"]
@@ -214,5 +214,12 @@ def build_app(state: SandboxState) -> Starlette:
         Route("/crm/v8/{module}/{id}", crm(one_record), methods=["GET"]),
         Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
-    app = Starlette(routes=routes)
+    # Starlette's own answer to an unexpected exception is a plain-text 500, which Zoho's
+    # SDKs cannot read: answer in Zoho's envelope (the gate logs the exception).
+    app = Starlette(routes=routes, exception_handlers={Exception: internal_error})
     return Gate(app, state)  # type: ignore[return-value]
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """Zoho's 500 ``INTERNAL_ERROR``, for a route that failed unexpectedly."""
+    return JSONResponse(INTERNAL_ERROR.body(), status_code=INTERNAL_ERROR.status)

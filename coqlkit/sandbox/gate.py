@@ -1,6 +1,6 @@
 """What stands between a client and the sandbox's routes, as Zoho's limits and networks do:
-the per-org concurrency ceiling (429), latency and jitter, injected faults, and a request
-log with every secret taken out."""
+the per-org concurrency ceiling (429), latency and jitter, injected faults, a request log
+with every secret taken out, and Zoho's ``INTERNAL_ERROR`` for a bug of the sandbox's own."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from urllib.parse import parse_qsl, urlencode
 from coqlkit.sandbox.errors import ZohoError
 from coqlkit.sandbox.state import SandboxState
 
-__all__ = ["DroppedConnection", "Gate", "redact"]
+__all__ = ["INTERNAL_ERROR", "DroppedConnection", "Gate", "redact"]
 
 logger = logging.getLogger("coqlkit.sandbox")
 SECRET_PARAMS = frozenset({"code", "refresh_token", "client_secret", "access_token", "token", "client_id"})
 
 Message = dict[str, Any]
+# What Zoho answers when it fails itself (reference §5): an SDK reads no other shape.
+INTERNAL_ERROR = ZohoError("INTERNAL_ERROR", "Internal Server Error")
 
 
 class DroppedConnection(Exception):
@@ -47,7 +49,7 @@ class Gate:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        seen: dict[str, Any] = {"status": None, "credits": 0, "logged": False}
+        seen: dict[str, Any] = {"status": None, "credits": 0, "logged": False, "sent": False}
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -57,6 +59,7 @@ class Gate:
                         seen["credits"] = int(value)
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 self._log(scope, seen, started)  # before the last byte leaves: a client never sees it missing
+                seen["sent"] = True
             await send(message)
 
         try:
@@ -64,8 +67,25 @@ class Gate:
                 await self._limited(scope, receive, watch)
             else:
                 await self.app(scope, receive, watch)
+        except DroppedConnection:
+            raise
+        except Exception:
+            if not await self._failed(watch, seen):
+                raise
         finally:
             self._log(scope, seen, started)
+
+    async def _failed(self, send: Any, seen: dict[str, Any]) -> bool:
+        """A route failed unexpectedly (a bug of the sandbox's, not the client's): log it and
+        answer as Zoho fails, a 500 ``INTERNAL_ERROR`` in its JSON envelope, on a connection
+        that stays open. True once the client has its answer; False for an answer already
+        half sent, which only closing the connection can end (the caller re-raises). An
+        exception let out to the server would close the connection in every case, under the
+        client's next request on it."""
+        logger.exception("the sandbox failed on a request")
+        if seen["status"] is None:
+            await _answer(send, INTERNAL_ERROR.status, INTERNAL_ERROR.body())
+        return bool(seen["sent"])
 
     async def _limited(self, scope: Message, receive: Any, send: Any) -> None:
         config = self.state.config
@@ -97,8 +117,7 @@ class Gate:
             if roll < config.fail_rate:
                 await _until(deadline)
             if roll < config.fail_rate / 2:
-                error = ZohoError("INTERNAL_ERROR", "Internal Server Error")
-                await _answer(send, 500, error.body())
+                await _answer(send, INTERNAL_ERROR.status, INTERNAL_ERROR.body())
                 return
             if roll < config.fail_rate:
                 await send(
