@@ -351,18 +351,25 @@ def _not_a_number(cond: Predicate, field: Field, text: str, shown: str) -> tuple
 
 
 def _date_problem(text: str | None, shown: str) -> tuple[str, str | None] | None:
-    if text is not None and _LOOSE_DATETIME.match(text):
-        return (
-            f"{shown} is a datetime, not a date",
-            f"a date field takes the date alone: '{text.strip()[:10]}'",
-        )
+    loose = _LOOSE_DATETIME.match(text) if text is not None else None
+    if loose is not None:
+        if not _real_date(loose["date"]):
+            return f"{shown} is not a calendar date", None
+        return f"{shown} is a datetime, not a date", f"a date field takes the date alone: '{loose['date']}'"
     if text is None or not _DATE.match(text):
         return f"{shown} is not a date", "write dates as 'YYYY-MM-DD'"
+    if not _real_date(text):
+        return f"{shown} is not a calendar date", None
+    return None
+
+
+def _real_date(text: str) -> bool:
+    """``YYYY-MM-DD`` names a day of the calendar (not ``2024-13-45``, not ``2023-02-29``)."""
     try:
         dt.date.fromisoformat(text)
     except ValueError:
-        return f"{shown} is not a calendar date", None
-    return None
+        return False
+    return True
 
 
 def _datetime_problem(text: str | None, shown: str) -> tuple[str, str | None] | None:
@@ -370,6 +377,8 @@ def _datetime_problem(text: str | None, shown: str) -> tuple[str, str | None] | 
     if text is None:
         return f"{shown} is not a datetime", f"write datetimes quoted with an offset: {example}"
     if _DATE.match(text):
+        if not _real_date(text):
+            return f"{shown} is not a calendar date", None
         return f"{shown} is a date, not a datetime", f"give the time and offset: '{text}T00:00:00+00:00'"
     if _DATETIME.match(text) is None:
         return _loose_datetime(text, shown) or (
@@ -383,14 +392,23 @@ def _datetime_problem(text: str | None, shown: str) -> tuple[str, str | None] | 
     return None
 
 
-def _loose_datetime(text: str, shown: str) -> tuple[str, str] | None:
-    """What is wrong with an almost-right datetime, and the user's value written right."""
+def _loose_datetime(text: str, shown: str) -> tuple[str, str | None] | None:
+    """What is wrong with an almost-right datetime, and the user's value written right.
+
+    >>> _loose_datetime("2024-01-31T10:00:00+05:30 ", "'2024-01-31T10:00:00+05:30 '")
+    ("'2024-01-31T10:00:00+05:30 ' has a blank after it", "write '2024-01-31T10:00:00+05:30'")
+    """
     m = _LOOSE_DATETIME.match(text)
     if m is None:
         return None
     offset = m["offset"]
     fixed_offset = "+00:00" if offset is None or offset in "Zz" else f"{offset[:3]}:{offset[-2:]}"
-    fixed = f"'{m['date']}T{m['h']}:{m['m']}:{m['s'] or '00'}{fixed_offset}'"
+    moment = f"{m['date']}T{m['h']}:{m['m']}:{m['s'] or '00'}{fixed_offset}"
+    try:
+        dt.datetime.fromisoformat(moment)
+    except ValueError:
+        return f"{shown} is not a real date and time", None  # no hint offers an impossible moment
+    fixed = f"'{moment}'"
     if m["fraction"]:
         return f"{shown} has fractions of a second", f"Zoho takes datetimes to the second: {fixed}"
     if offset is None:
@@ -401,7 +419,21 @@ def _loose_datetime(text: str, shown: str) -> tuple[str, str] | None:
         return f"{shown} does not put a T between the date and the time", f"write {fixed}"
     if m["s"] is None:
         return f"{shown} has no seconds", f"write {fixed}"
-    return f"{shown} writes its offset without a colon", f"write {fixed}"
+    if ":" not in offset:
+        return f"{shown} writes its offset without a colon", f"write {fixed}"
+    return f"{shown} {_blanks(m)}", f"write {fixed}"
+
+
+def _blanks(m: re.Match[str]) -> str:
+    """Where the blanks are in a datetime that is right but for them (the only places
+    :data:`_LOOSE_DATETIME` lets one be once the rest is right)."""
+    text = m.string
+    places = (
+        ("before it", text[:1].isspace()),
+        ("before its offset", text[m.start("offset") - 1].isspace()),
+        ("after it", text[-1:].isspace()),
+    )
+    return "has a blank " + " and ".join(place for place, blank in places if blank)
 
 
 def _picklist(cond: Predicate, found: Resolved, value: String) -> Iterator[Diagnostic]:
