@@ -44,6 +44,7 @@ __all__ = ["check_query", "parse_strict"]
 # Zoho's numbers (reference "Numbers used throughout").
 MAX_ROWS, MAX_OFFSET_ROWS, MAX_COLUMNS, MAX_CRITERIA, MAX_IN = 2000, 100_000, 50, 25, 50
 MAX_ORDER_BY, MAX_GROUP_BY, MAX_AGGREGATES, MAX_HOPS = 10, 4, 5, 2
+MAX_SUBQUERIES = 5  # per query, nested ones included (reference §2.11, §4)
 
 EQUALS = {"=", "!=", "in", "not in", "is null", "is not null"}
 TEXT = EQUALS | {"like", "not like"}
@@ -160,6 +161,8 @@ def _limits(select: Select) -> None:
     for leaf in leaves:
         if isinstance(leaf, In) and isinstance(leaf.values, tuple) and len(leaf.values) > MAX_IN:
             raise ZohoError("LIMIT_EXCEEDED", "too many values in the in clause", {"limit": MAX_IN})
+    if _subqueries(select) > MAX_SUBQUERIES:
+        raise ZohoError("LIMIT_EXCEEDED", "too many sub queries", {"limit": MAX_SUBQUERIES})
     if len(select.order_by) > MAX_ORDER_BY:
         raise ZohoError("LIMIT_EXCEEDED", "too many fields in order by", {"limit": MAX_ORDER_BY})
     if len(select.group_by) > MAX_GROUP_BY:
@@ -169,14 +172,29 @@ def _limits(select: Select) -> None:
         raise ZohoError("LIMIT_EXCEEDED", "too many aggregate functions", {"limit": MAX_AGGREGATES})
 
 
+def _subqueries(select: Select) -> int:
+    """Every subquery of the statement, however deep: the limit is per query, not per level.
+
+    Counted before any is checked or compiled, which also bounds their nesting (SQLite's
+    parser overflowed its stack at seven levels). ``walk`` keeps no Python stack either.
+
+    >>> _subqueries(parse("select id from Leads where id in (select id from Leads where "
+    ...                   "id in (select id from Leads where id is not null))"))
+    2
+    """
+    return sum(isinstance(node, Select) for node in select.walk()) - 1
+
+
 def _leaves(cond: Condition | None) -> Iterator[Condition]:
-    if cond is None:
-        return
-    if isinstance(cond, (And, Or)):
-        yield from _leaves(cond.left)
-        yield from _leaves(cond.right)
-    else:
-        yield cond
+    """The conditions under AND and OR, left to right; a loop, not recursion, as a chain of
+    bracketed pairs nests as deep as it is long (a thousand conditions: a thousand levels)."""
+    stack = [cond] if cond is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack += (node.right, node.left)
+        else:
+            yield node
 
 
 # ---- duplicates and aliases ----------------------------------------------------------------
