@@ -241,13 +241,11 @@ def _mismatch(cond: Predicate, field: Field, kind: FieldType, value: Value) -> t
     if kind in NUMERIC:
         if text is not None and not QUOTED_NUMBER.match(text):
             return _not_a_number(cond, field, text, shown)
-        if (
-            kind in (FieldType.INTEGER, FieldType.BIGINT)
-            and isinstance(number, Decimal)
-            and not _whole(number)
-        ):
+        # Quoted or bare, the same number: '.5' is no more whole than .5.
+        amount = Decimal(text) if text is not None else Decimal(number or 0)
+        if kind in (FieldType.INTEGER, FieldType.BIGINT) and not _whole(amount):
             return f"{shown} is not a whole number", None
-        return _out_of_range(cond, kind, Decimal(text) if text is not None else Decimal(number or 0), shown)
+        return _out_of_range(cond, kind, amount, shown)
     if kind is FieldType.DATE:
         return _date_problem(text, shown)
     if kind is FieldType.DATETIME:
