@@ -1,8 +1,15 @@
 """Semantic checks of a parsed query against the org's metadata, before any credit is spent.
 
-``validate(select, catalog)`` runs the rules in the order Zoho checks a query (limits,
-duplicates, aliases, then module, fields and values) and returns every diagnostic.
+``validate(select, catalog)`` runs every rule and returns every diagnostic, errors first.
 Without a catalog only the rules that need no metadata run.
+
+The errors come in the order the reference infers Zoho checks a query (§11.3: limits,
+duplicates, aliases, then the metadata: module, fields, operators, values); Zoho
+documents no order. A function COQL does not have (``LOWER(x)``) comes before them all.
+Within the metadata the order is coqlkit's own choice: the fields of every clause,
+WHERE's operators and values, then the types of aggregates, grouping, ORDER BY and GROUP
+BY, and each subquery where it stands. coqlkit's sandbox checks the types of aggregates
+before WHERE; which of the two Zoho follows is unverified.
 """
 
 from __future__ import annotations
@@ -34,8 +41,8 @@ __all__ = [
 
 logger = logging.getLogger("coqlkit.validate")
 
-#: Every rule, in the order Zoho reports problems (reference §11): limits, duplicates,
-#: aliases, then the module, its fields and the values compared with them.
+#: Every rule, in the order the reference infers Zoho reports problems (§11.3, unverified):
+#: limits, duplicates, aliases, then the module, its fields and the values compared with them.
 RULES = (*QUERY_RULES, *FIELD_RULES[:3], *CRITERIA_RULES, *FIELD_RULES[3:])
 
 
