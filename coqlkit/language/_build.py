@@ -37,6 +37,7 @@ from coqlkit.language.ast import (
     String,
     Value,
     number_fits,
+    read_number,
 )
 
 AGGREGATES = frozenset({"SUM", "MIN", "MAX", "AVG", "COUNT"})
@@ -194,17 +195,29 @@ def parse_path(text: str, span: Span | None, *, quoted: bool) -> FieldRef:
 def to_number(tok: Token) -> Number:
     text = str(tok)
     span = token_span(tok)
-    value = Decimal(text)  # the lexer lets only numbers through
+    value = read_number(text)  # the lexer lets only numbers through
     if not number_fits(value):
-        shown = text if len(text) <= 30 else text[:27] + "..."
-        raise Problem(
-            f"the number {shown} is too large for COQL",
-            span,
-            f"COQL numbers have at most {MAX_NUMBER_DIGITS} digits; Zoho's own stop at 19",
-        )
-    if re.fullmatch(r"[+-]?\d+", text):
+        raise _unfit(text, value, span)
+    if re.fullmatch(r"[+-]?[0-9]+", text):
         return Number(int(value), span=span, written=text)
     return Number(value, span=span, written=text)
+
+
+def _unfit(text: str, value: Decimal, span: Span | None) -> Problem:
+    """A number past what COQL text holds: too large (``1e999``), or with more decimal
+    places than it holds (``1e-400``, a tiny number, is not too large)."""
+    shown = text if len(text) <= 30 else text[:27] + "..."
+    if value.as_tuple().exponent < -MAX_NUMBER_DIGITS:  # type: ignore[operator]
+        return Problem(
+            f"the number {shown} has too many decimal places for COQL",
+            span,
+            f"COQL numbers have at most {MAX_NUMBER_DIGITS} digits after the point",
+        )
+    return Problem(
+        f"the number {shown} is too large for COQL",
+        span,
+        f"COQL numbers have at most {MAX_NUMBER_DIGITS} digits; Zoho's own stop at 19",
+    )
 
 
 class Builder(Transformer[Token, Select]):

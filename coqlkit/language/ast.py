@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from decimal import Decimal
+from decimal import MAX_EMAX, Decimal, InvalidOperation, localcontext
 from typing import NamedTuple
 
 __all__ = [
@@ -156,6 +156,29 @@ def number_fits(value: int | Decimal) -> bool:
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     return len(digits) + max(exponent, 0) <= MAX_NUMBER_DIGITS and exponent >= -MAX_NUMBER_DIGITS
+
+
+def read_number(text: str) -> Decimal:
+    """The exact value of a number as written (``1e6``, ``-2.50``, ``.5``), as COQL's lexer
+    or a shell's ``\\set`` reads one.
+
+    An exponent of 19 digits or more is past what ``Decimal`` holds: such a number reads as
+    the largest (or, for a negative exponent, the finest) that ``Decimal`` does hold, which
+    :func:`number_fits` refuses just the same, instead of raising ``InvalidOperation``.
+
+    >>> read_number("2.50"), read_number("-1e9999999999999999999"), read_number("1e-9999999999999999999")
+    (Decimal('2.50'), Decimal('-1E+999999999999999999'), Decimal('1E-999999999999999999'))
+    """
+    with localcontext() as context:
+        context.traps[InvalidOperation] = True
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            mantissa, _, exponent = text.strip().lower().partition("e")
+            if not exponent:
+                raise  # not a number at all: the caller's text was never checked
+            sign = "-" if mantissa.startswith("-") else ""
+            return Decimal(f"{sign}1E{'-' if exponent.startswith('-') else '+'}{MAX_EMAX}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from coqlkit.errors import CoqlError
 from coqlkit.language import literal, render_value
+from coqlkit.language.ast import number_fits, read_number
 
 __all__ = ["parse_value"]
 
@@ -46,12 +47,13 @@ def parse_value(text: str) -> Any:
     low = text.lower()
     if low in ("true", "false"):
         return low == "true"
-    match = _NUMBER.fullmatch(text)
-    if match and not (text.startswith("-") and Decimal(text) == 0):  # -0 is text: a number drops the sign
-        if match.group("exponent"):  # 1e6: written out, as COQL takes numbers (1000000)
-            number = Decimal(text)
+    number = read_number(text) if _NUMBER.fullmatch(text) else None
+    if number is not None and not (text.startswith("-") and number == 0):  # -0 is text (no sign as a number)
+        if not number_fits(number):  # 1e999999: kept as read, for bind() to refuse where :name stands
+            return number
+        if "e" in low:  # 1e6: written out, as COQL takes numbers (1000000)
             return int(number) if number == number.to_integral_value() else Decimal(format(number, "f"))
-        return Decimal(text) if match.group("fraction") else int(text)
+        return number if "." in text else int(number)
     if _DATE.match(text):
         return dt.date.fromisoformat(text)
     if _DATETIME.match(text):
