@@ -11,6 +11,7 @@ values. Each problem is a :class:`ZohoError` with Zoho's code, details and messa
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -243,6 +244,13 @@ def _aliases(select: Select) -> None:
             )
 
 
+def _aggregated(select: Select) -> bool:
+    """A grouped or aggregated query: its rows carry no record id."""
+    return bool(select.group_by) or any(
+        isinstance(c, Column) and isinstance(c.expr, Aggregate) for c in select.columns
+    )
+
+
 # ---- metadata ---------------------------------------------------------------------------
 
 
@@ -261,25 +269,44 @@ def _metadata(select: Select, catalog: Catalog) -> None:
             field = _field(item.expr, module, catalog)
             if field.type in NEVER_SELECTED:
                 raise ZohoError("INVALID_QUERY", "data type not supported", {"column_name": str(item.expr)})
+    sequence = itertools.count()  # the subqueries of this WHERE, from 0 as in Zoho's OAS examples
     for leaf in _leaves(select.where):
-        _criterion(leaf, module, catalog)
+        _criterion(leaf, module, catalog, sequence)
     grouped = {str(r) for r in select.group_by}
     for ref in select.group_by:
         if _field(ref, module, catalog).type in NEVER_FILTERED - {FieldType.TEXTAREA}:
             raise ZohoError(
                 "INVALID_QUERY", "invalid query formed", {"column_name": str(ref), "clause": "group by"}
             )
-    if grouped or any(isinstance(c, Column) and isinstance(c.expr, Aggregate) for c in select.columns):
+    aggregated = _aggregated(select)
+    if aggregated:
         for item in select.columns:
             if isinstance(item, Column) and isinstance(item.expr, FieldRef) and str(item.expr) not in grouped:
                 raise ZohoError("INVALID_QUERY", "invalid query formed", {"column_name": str(item.expr)})
+    _order_by(select, module, catalog, aliases, grouped if aggregated else None)
+
+
+def _order_by(
+    select: Select, module: Module, catalog: Catalog, aliases: set[str], grouped: set[str] | None
+) -> None:
+    """ORDER BY takes an alias, a field that can be sorted, or a selected aggregate; in a
+    grouped or aggregated query (``grouped`` not None) a field only if it is grouped. The
+    reference is silent on the last two: this follows coqlkit's validator, as a row's
+    aggregate or field value exists only for what is selected or grouped."""
+    selected = {c.expr for c in select.columns if isinstance(c, Column)}
     for order in select.order_by:
         expr = order.expr
         if isinstance(expr, FieldRef) and not expr.is_path and expr.path[0] in aliases:
             continue
         if isinstance(expr, Aggregate):
             _aggregate(expr, module, catalog)
-        elif _field(expr, module, catalog).type in NEVER_FILTERED - {FieldType.TEXTAREA}:
+            wrong = expr not in selected
+        else:
+            kind = _field(expr, module, catalog).type
+            wrong = kind in NEVER_FILTERED - {FieldType.TEXTAREA} or (
+                grouped is not None and str(expr) not in grouped
+            )
+        if wrong:
             raise ZohoError(
                 "INVALID_QUERY", "invalid query formed", {"column_name": str(expr), "clause": "order by"}
             )
@@ -345,10 +372,8 @@ def _allowed(field: Field) -> set[str]:
         return EQUALS
     if field.encrypted:
         return {"is null", "is not null"} | ({"=", "!="} if kind in NUMBERS else set())
-    if field.type in NEVER_FILTERED:
-        return set()
-    if kind is FieldType.BOOLEAN:
-        return {"="}
+    if kind is FieldType.BOOLEAN:  # a formula's boolean may also be tested for null (reference §3)
+        return {"=", "is null", "is not null"} if field.type is FieldType.FORMULA else {"="}
     if kind in NUMBERS or kind in (FieldType.DATE, FieldType.DATETIME):
         return RANGE
     if kind in WORDS:
@@ -358,11 +383,21 @@ def _allowed(field: Field) -> set[str]:
     return EQUALS
 
 
-def _criterion(cond: Condition, module: Module, catalog: Catalog) -> None:
+def _criterion(cond: Condition, module: Module, catalog: Catalog, sequence: Iterator[int]) -> None:
+    """One condition: its field, operator and values; a subquery's one column, then the
+    subquery itself (``sequence`` numbers the subqueries of the WHERE)."""
     assert not isinstance(cond, (And, Or))
     field = _field(cond.left, module, catalog)
     op = _operator(cond)
-    if op not in _allowed(field):
+    if field.type in NEVER_FILTERED or not field.filterable:
+        # Zoho's OAS v8 example InvalidQueryUnsupportedCriteria; the metadata's filterable:false
+        # is Zoho's own word that a field cannot be filtered (reference §6.1).
+        raise ZohoError(
+            "INVALID_QUERY",
+            "unsupported column in criteria",
+            {"cv_criteria": False, "column_name": str(cond.left), "operator": op},
+        )
+    if op not in _allowed(field) or (isinstance(cond, Like) and cond.negated and not _contains(cond.pattern)):
         raise ZohoError(
             "INVALID_QUERY",
             "invalid query formed",
@@ -384,7 +419,28 @@ def _criterion(cond: Condition, module: Module, catalog: Catalog) -> None:
             )
     sub = cond.values if isinstance(cond, In) else cond.right if isinstance(cond, Comparison) else None
     if isinstance(sub, Select):
+        number = next(sequence)
+        if len(sub.columns) != 1:  # Zoho's OAS v8 example InvalidQuerySubQueryMultipleColumns
+            raise ZohoError(
+                "INVALID_QUERY",
+                "subquery should contains only one column",
+                {
+                    "sub_query_sequence": number,
+                    "column_name": [str(getattr(c, "expr", c)) for c in sub.columns],
+                },
+            )
         check_query(sub, catalog)
+
+
+def _contains(pattern: Value) -> bool:
+    """``'%text%'``, the one pattern ``not like`` takes: Zoho reads it as not-contains and has
+    no not-starts-with or not-ends-with (reference §2.4; Zoho's COQL-Limitations pages).
+
+    >>> [_contains(String(p)) for p in ("%Sm%", "Sm%", "%th", "Smith", "%")]
+    [True, False, False, False, False]
+    """
+    text = pattern.value if isinstance(pattern, String) else ""
+    return len(text) > 1 and text.startswith("%") and text.endswith("%")
 
 
 def _fits(field: Field, value: Value) -> bool:

@@ -350,9 +350,9 @@ CASES = [
     ),
     case(
         "picklist-not-like-and-is-not-null",
-        "select Rating, Lead_Status from Leads where (Rating not like '{rating}' and Lead_Status is not null)",
+        "select Rating, Lead_Status from Leads where (Rating not like '%{rating}%' and Lead_Status is not null)",
         """SELECT id, Rating, Lead_Status FROM Leads
-           WHERE Rating IS NOT NULL AND lower(Rating) <> lower(:rating) AND Lead_Status IS NOT NULL
+           WHERE Rating IS NOT NULL AND instr(lower(Rating), lower(:rating)) = 0 AND Lead_Status IS NOT NULL
            ORDER BY id LIMIT 200""",
         "id:id Rating:str Lead_Status:str",
     ),
