@@ -89,10 +89,7 @@ class Node:
 
     def children(self) -> Iterator[Node]:
         """The nodes directly below this one, in source order."""
-        names = _PARTS.get(type(self))
-        if names is None:
-            names = _PARTS[type(self)] = tuple(f.name for f in fields(self) if f.compare)
-        for name in names:
+        for name in _parts(type(self)):
             value = getattr(self, name)
             if isinstance(value, Node):
                 yield value
@@ -106,6 +103,95 @@ class Node:
             node = stack.pop()
             yield node
             stack.extend(reversed(list(node.children())))
+
+
+def _parts(cls: type) -> tuple[str, ...]:
+    """The names of the fields of ``cls`` that take part in equality."""
+    names = _PARTS.get(cls)
+    if names is None:
+        names = _PARTS[cls] = tuple(f.name for f in fields(cls) if f.compare)
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class _Branch(Node):
+    """A node that can hold a condition or a query, so a tree of them can be as deep as a
+    list of conditions is long (``id = 1 or id = 2 or ...`` over 500 ids nests 500 deep).
+    Its ``==``, ``hash()`` and ``repr()`` walk the tree with a stack: the dataclass ones
+    recurse and raise ``RecursionError`` from about 400 levels. The leaves keep theirs.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        pairs: list[tuple[object, object]] = [(self, other)]
+        while pairs:
+            a, b = pairs.pop()
+            if a is b:
+                continue
+            if type(a) is not type(b):
+                return False
+            for name in _parts(type(a)):
+                x, y = getattr(a, name), getattr(b, name)
+                both = type(x) is tuple and type(y) is tuple and len(x) == len(y)
+                for u, v in zip(x, y, strict=True) if both else ((x, y),):
+                    if isinstance(u, _Branch):
+                        pairs.append((u, v))
+                    elif u != v:
+                        return False
+        return True
+
+    def __hash__(self) -> int:
+        shape: list[object] = []
+        stack: list[object] = [self]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, _Branch):
+                shape.append(type(item))
+                stack.extend(getattr(item, name) for name in _parts(type(item)))
+            elif type(item) is tuple:
+                shape.append(len(item))
+                stack.extend(item)
+            else:
+                shape.append(item)  # a leaf node or a plain value, hashed as it is
+        return hash(tuple(shape))
+
+    def __repr__(self) -> str:
+        """As the dataclass would write it: ``And(left=..., right=...)``."""
+        out: list[str] = []
+        stack: list[object] = [self]
+        while stack:
+            item = stack.pop()
+            if type(item) is _Text:
+                out.append(item)
+            elif isinstance(item, _Branch):
+                pieces: list[object] = []
+                for name in _shown(type(item)):
+                    pieces += [_Text(f", {name}=" if pieces else f"{name}="), getattr(item, name)]
+                stack += reversed([_Text(f"{type(item).__qualname__}("), *pieces, _Text(")")])
+            elif type(item) is tuple and any(isinstance(value, _Branch) for value in item):
+                pieces = []
+                for value in item:
+                    pieces += [_Text(", "), value] if pieces else [value]
+                stack += reversed([_Text("("), *pieces, _Text(",)" if len(item) == 1 else ")")])
+            else:
+                out.append(repr(item))
+        return "".join(out)
+
+
+class _Text(str):
+    """A piece of a repr being written, told apart from a ``str`` value to quote."""
+
+
+# The fields of each node class that its repr shows (computed on first use).
+_SHOWN: dict[type, tuple[str, ...]] = {}
+
+
+def _shown(cls: type) -> tuple[str, ...]:
+    names = _SHOWN.get(cls)
+    if names is None:
+        names = _SHOWN[cls] = tuple(f.name for f in fields(cls) if f.repr)
+    return names
 
 
 # ---- values ----------------------------------------------------------------
@@ -282,8 +368,8 @@ class Source(Node):
 # ---- conditions -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison(Node):
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Comparison(_Branch):
     """``field op value`` with ``op`` one of ``= != > >= < <=``; the value may be a subquery
     that returns one record: ``Account_Name = (select id from Accounts where ... limit 1)``."""
 
@@ -301,8 +387,8 @@ class Like(Node):
     negated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class In(Node):
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class In(_Branch):
     """``field [not] in (v, ...)``, ``in (select id from ...)`` or ``in :list``."""
 
     left: FieldRef
@@ -328,8 +414,8 @@ class IsNull(Node):
     negated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class And(Node):
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class And(_Branch):
     """``left and right``; ``parens`` counts the brackets around it in the source."""
 
     left: Condition
@@ -337,8 +423,8 @@ class And(Node):
     parens: int = field(default=0, compare=False, repr=False, kw_only=True)
 
 
-@dataclass(frozen=True, slots=True)
-class Or(Node):
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Or(_Branch):
     """``left or right``; ``parens`` counts the brackets around it in the source."""
 
     left: Condition
@@ -383,8 +469,8 @@ class Limit(Node):
         return self.count, self.offset
 
 
-@dataclass(frozen=True, slots=True)
-class Select(Node):
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Select(_Branch):
     """A whole COQL query.
 
     ``where`` is None when the text had no WHERE (coqlkit sends ``where id is not null``).

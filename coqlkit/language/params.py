@@ -76,11 +76,21 @@ def bind(select: Select, params: Mapping[str, Any]) -> Select:
     return result
 
 
-def _bind(node: Node, params: Mapping[str, Any]) -> Node:
+def _bind(select: Select, params: Mapping[str, Any]) -> Node:
+    """``select`` with its parameters bound, rebuilt from the leaves up with a loop rather
+    than by recursion: a chain of 500 conditions is a tree 500 deep."""
+    bound: dict[int, Node] = {}  # id of a node -> the node with its parameters bound
+    for node in reversed(list(select.walk())):  # each node after every node below it
+        bound[id(node)] = _bind_node(node, params, bound)
+    return bound[id(select)]
+
+
+def _bind_node(node: Node, params: Mapping[str, Any], bound: dict[int, Node]) -> Node:
+    """``node`` with its parameters bound; the nodes below it are bound in ``bound``."""
     if isinstance(node, Param):
-        return literal(params[node.name], node)
+        return node  # bound by the node that holds it, which knows whether a list may stand there
     if isinstance(node, In):
-        return _bind_in(node, params)
+        return _bind_in(node, params, bound)
     if isinstance(node, Limit):
         count, offset = (
             _rows(params[v.name], v) if isinstance(v, Param) else v for v in (node.count, node.offset)
@@ -92,31 +102,38 @@ def _bind(node: Node, params: Mapping[str, Any]) -> Node:
             continue
         value = getattr(node, f.name)
         if isinstance(value, Node):
-            new = _bind(value, params)
+            new = _bound(value, params, bound)
             if new is not value:
                 changes[f.name] = new
         elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
-            items = tuple(_bind(v, params) if isinstance(v, Node) else v for v in value)
+            items = tuple(_bound(v, params, bound) if isinstance(v, Node) else v for v in value)
             if any(a is not b for a, b in zip(items, value, strict=False)):
                 changes[f.name] = items
     return replace(node, **changes) if changes else node
 
 
-def _bind_in(node: In, params: Mapping[str, Any]) -> In:
+def _bound(node: Node, params: Mapping[str, Any], bound: dict[int, Node]) -> Node:
+    """A child as bound: a parameter's literal, or the node as :func:`_bind` rebuilt it."""
+    return literal(params[node.name], node) if isinstance(node, Param) else bound[id(node)]
+
+
+def _bind_in(node: In, params: Mapping[str, Any], bound: dict[int, Node]) -> In:
     values = node.values
     if isinstance(values, Select):
-        return replace(node, values=bind(values, params))
+        subquery = bound[id(values)]
+        assert isinstance(subquery, Select)
+        return node if subquery is values else replace(node, values=subquery)
     if isinstance(values, Param):
         return replace(node, values=_list(params[values.name], values))
-    bound: list[Value] = []
+    result: list[Value] = []
     for v in values:
         if isinstance(v, Param) and _is_list(params[v.name]):
-            bound.extend(_list(params[v.name], v))
+            result.extend(_list(params[v.name], v))
         elif isinstance(v, Param):
-            bound.append(literal(params[v.name], v))
+            result.append(literal(params[v.name], v))
         else:
-            bound.append(v)
-    return replace(node, values=tuple(bound))
+            result.append(v)
+    return replace(node, values=tuple(result))
 
 
 def _rows(value: Any, param: Param) -> int:

@@ -31,6 +31,7 @@ from coqlkit.language.ast import (
     Number,
     Or,
     Param,
+    Predicate,
     Select,
     Star,
     String,
@@ -52,17 +53,45 @@ def render(select: Select) -> str:
     >>> render(parse("SELECT count(Id) FROM Leads WHERE a = 1 AND b = 2 AND c = 3 LIMIT 10, 5"))
     'select COUNT(Id) from Leads where (a = 1 and b = 2) and c = 3 limit 5 offset 10'
     """
+    return _written(select)
+
+
+def _written(node: Select | Condition) -> str:
+    """The text of a query or a condition, written with a stack rather than by recursion: an
+    OR over 500 ids is a tree 500 deep, and subqueries nest too."""
+    out: list[str] = []
+    todo: list[str | Select | Condition] = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            out.append(item)
+        else:
+            todo += reversed(_pieces(item))
+    return "".join(out)
+
+
+def _pieces(node: Select | Condition) -> list[str | Select | Condition]:
+    """``node`` as text with the queries and conditions inside it still to write."""
+    if isinstance(node, Select):
+        return _select(node)
+    if isinstance(node, (And, Or)):
+        op = " and " if isinstance(node, And) else " or "
+        return [*_operand(node.left), op, *_operand(node.right)]
+    return _predicate(node)
+
+
+def _select(select: Select) -> list[str | Select | Condition]:
     if not select.columns:
         raise RenderError("a query selects at least one column")
-    parts = ["select", ", ".join(_column(c) for c in select.columns)]
     source = select.source
-    parts += ["from", f"{source.module}#{source.cvid}" if source.cvid else source.module]
-    parts += ["where", render_condition(select.where) if select.where is not None else DEFAULT_WHERE]
+    head = f"select {', '.join(_column(c) for c in select.columns)} from "
+    head += f"{source.module}#{source.cvid}" if source.cvid else source.module
+    tail: list[str] = []
     if select.group_by:
-        parts += ["group by", ", ".join(render_field(f) for f in select.group_by)]
+        tail += ["group by", ", ".join(render_field(f) for f in select.group_by)]
     if select.order_by:
         items = (f"{_expression(o.expr)} {'desc' if o.descending else 'asc'}" for o in select.order_by)
-        parts += ["order by", ", ".join(items)]
+        tail += ["order by", ", ".join(items)]
     limit = select.limit
     if limit is not None:
         for value in (limit.count, limit.offset):
@@ -70,10 +99,11 @@ def render(select: Select) -> str:
                 raise _unbound(value)
         count, offset = limit.rows()
         # Zoho's default page is 200 rows: an OFFSET alone keeps that size.
-        parts += ["limit", str(count if count is not None else 200)]
+        tail += ["limit", str(count if count is not None else 200)]
         if offset is not None:
-            parts += ["offset", str(offset)]
-    return " ".join(parts)
+            tail += ["offset", str(offset)]
+    where = select.where if select.where is not None else DEFAULT_WHERE
+    return [head + " where ", where, "".join(" " + part for part in tail)]
 
 
 def _column(item: Column | Star) -> str:
@@ -114,35 +144,40 @@ def render_field(ref: FieldRef) -> str:
 
 
 def render_condition(cond: Condition) -> str:
-    """A WHERE condition; nested AND/OR are bracketed so each level has two operands."""
-    if isinstance(cond, (And, Or)):
-        op = " and " if isinstance(cond, And) else " or "
-        return _operand(cond.left) + op + _operand(cond.right)
+    """A WHERE condition; nested AND/OR are bracketed so each level has two operands.
+
+    >>> from coqlkit.language import parse
+    >>> render_condition(parse("select a from B where x = 1 or y = 2 and z = 3").where)
+    'x = 1 or (y = 2 and z = 3)'
+    """
+    return _written(cond)
+
+
+def _predicate(cond: Predicate) -> list[str | Select | Condition]:
     field = render_field(cond.left)
     if isinstance(cond, Comparison):
         if isinstance(cond.right, Select):
-            return f"{field} {cond.op} ({render(cond.right)})"
-        return f"{field} {cond.op} {render_value(cond.right)}"
+            return [f"{field} {cond.op} (", cond.right, ")"]
+        return [f"{field} {cond.op} {render_value(cond.right)}"]
     if isinstance(cond, Like):
-        return f"{field} {'not like' if cond.negated else 'like'} {render_value(cond.pattern)}"
+        return [f"{field} {'not like' if cond.negated else 'like'} {render_value(cond.pattern)}"]
     if isinstance(cond, Between):
         word = "not between" if cond.negated else "between"
-        return f"{field} {word} {render_value(cond.low)} and {render_value(cond.high)}"
+        return [f"{field} {word} {render_value(cond.low)} and {render_value(cond.high)}"]
     if isinstance(cond, IsNull):
-        return f"{field} is {'not null' if cond.negated else 'null'}"
+        return [f"{field} is {'not null' if cond.negated else 'null'}"]
     if isinstance(cond, In):
         word = "not in" if cond.negated else "in"
         if isinstance(cond.values, Select):
-            return f"{field} {word} ({render(cond.values)})"
+            return [f"{field} {word} (", cond.values, ")"]
         if isinstance(cond.values, Param):
             raise _unbound(cond.values)
-        return f"{field} {word} ({', '.join(render_value(v) for v in cond.values)})"
+        return [f"{field} {word} ({', '.join(render_value(v) for v in cond.values)})"]
     raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover - the AST has no other kind
 
 
-def _operand(cond: Condition) -> str:
-    text = render_condition(cond)
-    return f"({text})" if isinstance(cond, (And, Or)) else text
+def _operand(cond: Condition) -> list[str | Select | Condition]:
+    return ["(", cond, ")"] if isinstance(cond, (And, Or)) else [cond]
 
 
 def render_value(value: Value) -> str:
