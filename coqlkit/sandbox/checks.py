@@ -454,7 +454,8 @@ def _fits(field: Field, value: Value) -> bool:
         else:
             return False
         bounds = WHOLE.get(FieldType.BIGINT if field.api_name == "id" else kind)
-        return bounds is None or bounds[0] <= number <= bounds[1]
+        # An int or a long holds no fraction: '1.5' or 1.5 is refused, 5.0 is 5 (as the validator).
+        return bounds is None or (number == number.to_integral_value() and bounds[0] <= number <= bounds[1])
     if kind is FieldType.DATE:
         return text is not None and bool(_DATE.match(text)) and _real_date(text)
     if kind is FieldType.DATETIME:

@@ -61,6 +61,7 @@ def test_quoted_numbers(value: str, taken: bool) -> None:
 @BASE_SETTINGS
 @given(value=st.text(alphabet="0123456789+-.eE x,", max_size=8), field=st.sampled_from(FIELDS))
 @example(value="1e6", field="Annual_Revenue")
+@example(value=".5", field="No_of_Employees")
 def test_validator_refuses_what_the_sandbox_refuses(value: str, field: str) -> None:
     query = f"select Last_Name from Leads where {field} = {quote(value)}"
     assert validator_takes(query) == sandbox_takes(query), query

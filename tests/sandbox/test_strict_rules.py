@@ -138,3 +138,23 @@ def test_order_by_a_selected_aggregate_a_grouped_field_or_an_alias_runs(api: Api
     )
     counts = [row["COUNT(id)"] for row in rows]
     assert len(rows) == 5 and counts == sorted(counts, reverse=True)
+
+
+# ---- an integer field takes whole numbers (as the validator; Zoho unverified) ---------------
+
+
+@pytest.mark.parametrize("value", ["1.5", "'1.5'", "'.5'", "-0.25"])
+def test_a_fraction_on_an_integer_field_is_refused(api: Api, value: str) -> None:
+    assert refusal(api, f"select Last_Name from Leads where No_of_Employees = {value}") == (
+        400,
+        "INVALID_QUERY",
+        "value given seems to be invalid for the column",
+        {"column_name": "No_of_Employees", "reason": "invalid value"},
+    )
+
+
+def test_a_whole_number_written_with_a_point_is_taken(api: Api) -> None:
+    plain = api.rows("select No_of_Employees from Leads where No_of_Employees >= 50 limit 50")
+    assert plain and plain == api.rows(
+        "select No_of_Employees from Leads where No_of_Employees >= '50.0' limit 50"
+    )
