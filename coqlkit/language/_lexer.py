@@ -109,24 +109,31 @@ class CoqlLexer(Lexer):
             yield tok
 
     def _comments(self, text: str, start: int, stop: int, line: int, line_start: int) -> None:
-        """Report the comments among the blanks between ``start`` and ``stop``."""
+        """Report the comments among the blanks between ``start`` and ``stop``.
+
+        Lines are counted from the end of the previous comment, not from ``start``: a run of
+        thousands of ``--`` lines is read in one pass, not once per comment.
+        """
+        at = start
         for m in self.comment.finditer(text, start, stop):
-            before = text.count("\n", start, m.start())
-            first_line = line + before
-            first_start = text.rfind("\n", start, m.start()) + 1 if before else line_start
+            before = text.count("\n", at, m.start())
+            if before:
+                line += before
+                line_start = text.rfind("\n", at, m.start()) + 1
             inside = text.count("\n", m.start(), m.end())
-            last_start = text.rfind("\n", m.start(), m.end()) + 1 if inside else first_start
+            last_start = text.rfind("\n", m.start(), m.end()) + 1 if inside else line_start
             tok = Token(
                 "COMMENT",
                 m.group(),
                 m.start(),
-                first_line,
-                m.start() - first_start + 1,
-                first_line + inside,
+                line,
+                m.start() - line_start + 1,
+                line + inside,
                 m.end() - last_start + 1,
                 m.end(),
             )
             _build.on_comment(tok)
+            line, line_start, at = line + inside, last_start, m.end()
 
 
 class _ParserPosition:
