@@ -232,6 +232,14 @@ def _aliases(select: Select) -> None:
                 "The alias name cannot be an empty string",
                 {"alias": "", "column_name": str(c.expr)},
             )
+        if c.alias.lower() == "id" and c.expr != FieldRef(("id",)) and not _aggregated(select):
+            # Each record's id comes under "id": the column's values would be lost under it.
+            # Any case, as aliases compare (DUPLICATE_ALIAS) and as the validator refuses it.
+            raise ZohoError(
+                "INVALID_ALIAS",
+                "alias name cannot be the key of the record id",
+                {"alias": c.alias, "column_name": str(c.expr)},
+            )
         if c.alias in names and c.alias != str(c.expr):
             raise ZohoError("INVALID_QUERY", "invalid alias", {"alias": c.alias, "column_name": str(c.expr)})
         by_alias.setdefault(c.alias.lower(), []).append(str(c.expr))

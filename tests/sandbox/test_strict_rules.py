@@ -158,3 +158,27 @@ def test_a_whole_number_written_with_a_point_is_taken(api: Api) -> None:
     assert plain and plain == api.rows(
         "select No_of_Employees from Leads where No_of_Employees >= '50.0' limit 50"
     )
+
+
+# ---- an alias named id (as the validator; Zoho unverified) -----------------------------------
+
+
+@pytest.mark.parametrize("alias", ["'id'", "id", "'ID'"])
+def test_an_alias_named_id_is_refused_where_rows_carry_the_record_id(api: Api, alias: str) -> None:
+    """Each record comes with its id under "id": the sandbox answered with the record ids
+    alone, the column's values silently lost."""
+    refused = refusal(api, f"select Last_Name as {alias} from Leads where id is not null limit 2")
+    assert refused == (
+        400,
+        "INVALID_ALIAS",
+        "alias name cannot be the key of the record id",
+        {"alias": alias.strip("'"), "column_name": "Last_Name"},
+    )
+
+
+def test_an_alias_named_id_is_taken_where_rows_carry_no_record_id(api: Api) -> None:
+    rows = api.rows(
+        "select Lead_Source as 'id', COUNT(id) from Leads where Lead_Source is not null group by Lead_Source"
+    )
+    assert rows and all(isinstance(row["id"], str) and row["COUNT(id)"] > 0 for row in rows)
+    assert api.rows("select id as 'id' from Leads where id is not null limit 2")[0]["id"].isdigit()
