@@ -14,7 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from coqlkit.errors import CoqlSyntaxError, ParameterError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
-from coqlkit.language.ast import FieldRef, Select
+from coqlkit.language.ast import FieldRef, Select, Span
 from coqlkit.language.split import blank_pasted, code_only, mask_comments, strings
 
 __all__ = ["parse"]
@@ -155,7 +155,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         # A keyword the contextual lexer had to read as a field: `where not a = 1`.
         if last.lower() == "select" and text[: last.start_pos].rstrip().endswith("("):
             return _from_problem(_subquery_misplaced(last), text)
-        return _from_problem(_build.keyword_as_field(last), text)
+        return _from_problem(_missing_before(last, text) or _build.keyword_as_field(last), text)
     tok = exc.token
     if tok.type == "LPAR" and isinstance(last, Token) and last.type == "NAME":
         # `where LOWER(Last_Name) = 'x'`, `group by month(Created_Time)`: a function where
@@ -192,6 +192,74 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         expected=expected,
         hint=hint,
     )
+
+
+# What stands before a keyword the parser had to read as a name, when something is missing
+# there: a comparator, FROM, WHERE, BY, AND, OR (``where City = order by id``).
+_LACKING = re.compile(
+    r"""(?:(?P<between>\bbetween\s+(?:'(?:[^']|'')*'|"(?:[^"]|"")*"|[^\s()]+)\s+and)
+    |(?P<op><>|!=|>=|<=|=|>|<|\b(?:not\s+)?like\b|\bbetween\b)
+    |\b(?P<word>from|where|by|and|or))\s*\Z""",
+    re.IGNORECASE | re.X,
+)
+# The words that carry a query on, which the user wrote after leaving something out.
+_GOES_ON = frozenset({"from", "where", "group", "order", "limit", "offset", "and", "or"})
+_FIELD_BEFORE = re.compile(r"('(?:[^']|'')*'|[\w$.>!-]+)\s*\Z")
+
+
+def _missing_before(keyword: Token, text: str) -> _build.Problem | None:
+    """``where City = order by id``, ``from limit 5``: a clause word the parser had to read as
+    a name (a value, a module, a field) because what goes before it is missing. Said as what
+    is missing, after the word that wants it; None when nothing is known to be missing."""
+    if keyword.lower() not in _GOES_ON:
+        return None
+    before = mask_comments(text[: keyword.start_pos])
+    found = _LACKING.search(before)
+    if found is None:
+        return None
+    kind = found.lastgroup or ""
+    start, end = found.span(kind)
+    if kind == "between":  # `between 1 and order by`: the second value is missing, after AND
+        start = end - len("and")
+    said = " ".join(text[start:end].lower().split())
+    span = _offset_span(text, start, end)
+    if kind == "between" or said == "between":
+        return _build.Problem(
+            f"a value is missing after '{said}'", span, "between takes two values: between 1 and 10"
+        )
+    if kind == "op":
+        field = _FIELD_BEFORE.search(before, 0, start)
+        example = f"{field.group(1) if field else '<field>'} {said} <value>"
+        return _build.Problem(
+            f"a value is missing after '{said}'", span, f"a condition is field, comparator, value: {example}"
+        )
+    if said == "by":
+        clause = re.search(r"(group|order)\s*\Z", before[:start], re.IGNORECASE)
+        named = f"{clause.group(1).upper()} BY" if clause else "BY"
+        return _build.Problem(f"a field is missing after {named}", span, "name a field after BY")
+    if said in _MISSING_AFTER:
+        return _build.Problem(_MISSING_AFTER[said][0], span, _MISSING_AFTER[said][1])
+    if keyword.lower() in ("and", "or"):
+        return None  # `a = 1 and and b = 2`: told as a condition missing before the second
+    return _build.Problem(
+        f"a condition is missing after '{said}'", span, "a condition is field, comparator, value"
+    )
+
+
+_MISSING_AFTER = {
+    "from": ("a module is missing after FROM", "a query names its module: select ... from <Module>"),
+    "where": (
+        "a condition is missing after WHERE",
+        "a condition is field, comparator, value; with none, leave WHERE out",
+    ),
+}
+
+
+def _offset_span(text: str, start: int, end: int) -> Span:
+    """The span of ``text[start:end]``, on one line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line, column = text.count("\n", 0, start) + 1, start - line_start + 1
+    return Span(line, column, line, column + end - start, start, end)
 
 
 def _clause(stack: list[Any]) -> str | None:

@@ -183,3 +183,79 @@ def test_a_label_typed_in_where_gets_the_api_name_it_usually_has(
         f"did you mean {guess}? COQL names a field by its API name"
     )
     assert "\\d Leads lists them" in err.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message", "hint"),
+    [
+        (  # was: "'order' is a keyword, not a field", hint: quote it ('order' by id is no better)
+            "select Last_Name from Leads where City = order by id",
+            1,
+            40,
+            "a value is missing after '='",
+            "a condition is field, comparator, value: City = <value>",
+        ),
+        ("select Last_Name from Leads where City = limit 5", 1, 40, "a value is missing after '='", None),
+        (  # was: "a condition is missing before 'and'", under the 'and'
+            "select Last_Name from Leads where City = and State = 'x'",
+            1,
+            40,
+            "a value is missing after '='",
+            None,
+        ),
+        (  # where the value is missing (line 4), not where the parser stopped (line 5)
+            "select Last_Name\nfrom Leads\nwhere Last_Name = 'x'\n  and City = \n order by id",
+            4,
+            12,
+            "a value is missing after '='",
+            None,
+        ),
+        (
+            "select a from Leads where Email not like -- soon\n limit 5",
+            1,
+            33,
+            "a value is missing after 'not like'",
+            None,
+        ),
+        (
+            "select a from Leads where a between 1 and order by id",
+            1,
+            39,
+            "a value is missing after 'and'",
+            "two values",
+        ),
+        ("select Last_Name from limit 5", 1, 18, "a module is missing after FROM", "from <Module>"),
+        ("select Last_Name from Leads where order by id", 1, 29, "a condition is missing after WHERE", None),
+        ("select a from Leads where a = 1 or group by a", 1, 33, "a condition is missing after 'or'", None),
+        ("select a from Leads order by limit 5", 1, 27, "a field is missing after ORDER BY", "after BY"),
+        ("select a from Leads group by offset 5", 1, 27, "a field is missing after GROUP BY", "after BY"),
+    ],
+)
+def test_what_is_missing_before_a_clause_word_is_named_where_it_is_missing(
+    text: str, line: int, column: int, message: str, hint: str | None
+) -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    err = info.value
+    assert (err.line, err.column, err.description) == (line, column, message), str(err)
+    assert hint is None or (err.hint is not None and hint in err.hint)
+    assert "quote it" not in (err.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("select Last_Name from Leads where Order = 5", "'Order' is a keyword, not a field"),
+        ("select a from Leads where a = 1 and and limit 3", "a condition is missing before 'and'"),
+        ("select a from Leads where not a = 1", "COQL has no NOT operator"),
+    ],
+)
+def test_a_keyword_in_a_field_slot_keeps_its_message(text: str, message: str) -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse(text)
+    assert info.value.description == message
+
+
+def test_a_clause_word_as_a_whole_value_still_parses() -> None:
+    q = parse("select a from Leads where Type = order")
+    assert q.where is not None and q.where.right.value == "order"  # type: ignore[union-attr]
