@@ -11,9 +11,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
-from coqlkit import dbapi
+from coqlkit import Catalog, dbapi, parse
+from coqlkit.dbapi import _select_list, _tuples
+from coqlkit.plan import PlanOptions, plan
 from coqlkit.sandbox.server import Sandbox
 from tests.api._support import RECORDS, RequestLog, ctrl_c_when
 
@@ -91,16 +94,29 @@ def test_a_wide_select_is_joined_right(db: dbapi.Connection) -> None:
     assert cur.rowcount == table.num_rows == everything.num_rows > 0
 
 
-def test_rows_are_built_by_position(db: dbapi.Connection) -> None:
+def test_an_alias_named_id_is_refused(db: dbapi.Connection) -> None:
     """The check refuses an alias named id (Zoho sends the record's id under that key, so the
-    two would collide); sent unchecked, the result has two columns named id."""
+    two would collide), and so does the sandbox when it is sent unchecked."""
     cur = db.cursor()
     with pytest.raises(dbapi.ProgrammingError, match="INVALID_ALIAS"):
         cur.execute("select Last_Name as id from Leads limit 3")
     cur.result = db.api.query("select Last_Name as id from Leads order by id limit 3", check=False)
-    assert cur.result.schema.names == ["id", "id"]
-    rows = cur.fetchall()  # no KeyError: one column, the one selected
-    assert len(rows) == 3 and {len(row) for row in rows} == {1}
+    with pytest.raises(dbapi.DatabaseError, match="alias name cannot be the key of the record id"):
+        cur.fetchall()
+
+
+def test_rows_are_built_by_position() -> None:
+    """A result whose columns share a name (``id`` first, then a column aliased ``id``)
+    gives each row the SELECT list's columns by position, not by name (no KeyError, no
+    record id in place of the value)."""
+    text = "select Last_Name as id from Leads order by id limit 3"
+    result = plan(parse(text), Catalog.demo(), PlanOptions(), rows=3)
+    picked = _select_list(result, text)
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array(["1", "2", "3"]), pa.array(["Ng", "Li", "Wu"])], names=[c.key for c in result.columns]
+    )
+    assert batch.schema.names == ["id", "id"] and picked == (1,)
+    assert _tuples(batch, picked) == [("Ng",), ("Li",), ("Wu",)]
 
 
 def test_grouped_rows_are_unchanged(db: dbapi.Connection) -> None:
