@@ -515,9 +515,12 @@ def _not_like_hint(field: str, text: str) -> str:
 
 def _like(cond: Like, field: Field) -> Iterator[Diagnostic]:
     pattern = cond.pattern
-    if not isinstance(pattern, String):
+    if isinstance(pattern, String):
+        text = pattern.value
+    elif isinstance(pattern, Number):  # like 1.25: the number's text, without a %
+        text = str(pattern.value)
+    else:
         return
-    text = pattern.value
     inner = text.strip("%")
     if cond.negated and not (text.startswith("%") and text.endswith("%") and len(text) > 1):
         yield Diagnostic(

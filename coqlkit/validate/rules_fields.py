@@ -246,6 +246,15 @@ def grouping(ctx: Context) -> Iterator[Diagnostic]:
     use only grouped fields, selected aggregates and aliases."""
     select = ctx.select
     if not select.aggregates and not select.group_by:
+        for order in select.order_by:  # an aggregate of what? no groups, none selected
+            if isinstance(order.expr, Aggregate):
+                yield Diagnostic(
+                    "INVALID_QUERY",
+                    f"ORDER BY {order.expr.name} in a query without aggregates or GROUP BY",
+                    order.expr.span,
+                    hint="an aggregate orders groups: add GROUP BY and select it, or order by a field",
+                    details={"column_name": order.expr.name, "clause": "order by"},
+                )
         return
     grouped = set(select.group_by)
     for item in select.columns:

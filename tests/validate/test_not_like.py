@@ -47,3 +47,16 @@ def test_a_pattern_of_wildcards_alone(demo: Catalog) -> None:
 def test_does_not_contain_is_accepted(demo: Catalog) -> None:
     query = parse("select Last_Name from Leads where Last_Name not like '%Sm%'")
     assert not [d for d in validate(query, demo) if d.severity is Severity.ERROR]
+
+
+def test_a_bare_number_is_a_pattern_without_a_wildcard(demo: Catalog) -> None:
+    """``like 125`` / ``not like 1.25``: the number is the pattern's text, so the rules of a
+    pattern without % hold (the sandbox refuses ``not like 1.25``; the check let it pass)."""
+    text = "select Last_Name from Leads where Last_Name not like 1.25"
+    (d,) = validate(parse(text), demo)
+    assert d.severity is Severity.ERROR and d.message == "not like works only as 'does not contain': '%text%'"
+    assert d.hint == "without % it means 'is not': write Last_Name != '1.25'"
+    (d,) = validate(parse("select Last_Name from Leads where Last_Name like 125"), demo)
+    assert (
+        d.severity is Severity.WARNING and d.message == "like without % is an exact match: Last_Name = '125'"
+    )
