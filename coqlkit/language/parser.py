@@ -110,23 +110,28 @@ def _as_written(error: CoqlSyntaxError, text: str) -> CoqlSyntaxError:
 
 
 def _runaway_string(text: str, stop: int) -> CoqlSyntaxError | None:
-    """A string opened before the error that runs on past a ``;`` and the end of its line
-    (``= 'Contacted;`` then the next query): its missing quote is the error, not what the
-    parser met later. Reported where the string opened."""
+    """A string opened before the error that runs on past the end of its line, and past a
+    ``;`` (``= 'Contacted;`` then the next query) or up to a word where the parser stopped
+    (``= 'x`` then ``and City = 'y'`` on the next line: the string ends at the quote before
+    ``y``): its missing quote is the error, not what the parser met later (where doubling a
+    quote would hide it). Reported where the string opened."""
     for start, literal in strings(text):
         if start > stop:
             return None
-        if ";" not in literal or "\n" not in literal:
+        end = start + len(literal)
+        swallowed = end == stop and text[stop : stop + 1].isalnum()  # `'x ... = 'y`: y touches the quote
+        if "\n" not in literal or (";" not in literal and not swallowed):
             continue
-        curly = _curly_close(text, start, start + len(literal))
+        curly = _curly_close(text, start, end)
         if curly is not None:
             return curly
         quote, first = literal[0], literal.split("\n", 1)[0]
         value = first[1:].split(";", 1)[0].rstrip()
         line = text.count("\n", 0, start) + 1
         column = start - (text.rfind("\n", 0, start) + 1) + 1
+        past = "a ';' and the end of its line" if ";" in literal else "the end of its line"
         return CoqlSyntaxError(
-            f"this string runs on past a ';' and the end of its line: is a closing {quote} missing?",
+            f"this string runs on past {past}: is a closing {quote} missing?",
             text=text,
             line=line,
             column=column,

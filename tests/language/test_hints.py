@@ -259,3 +259,21 @@ def test_a_keyword_in_a_field_slot_keeps_its_message(text: str, message: str) ->
 def test_a_clause_word_as_a_whole_value_still_parses() -> None:
     q = parse("select a from Leads where Type = order")
     assert q.where is not None and q.where.right.value == "order"  # type: ignore[union-attr]
+
+
+def test_a_string_left_open_at_the_end_of_its_line_is_reported_where_it_opened() -> None:
+    # Was: "expected ';', AND, ... found 'y'" on line 2, with the hint to double a quote
+    # ('x\nand City = ''y'), which would have hidden the missing quote after x.
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse("select Last_Name from Leads where Last_Name = 'x\nand City = 'y'\norder by id")
+    err = info.value
+    assert (err.line, err.column, err.end_column) == (1, 47, 49)
+    assert err.description == "this string runs on past the end of its line: is a closing ' missing?"
+    assert err.hint == "close it where it ends: 'x'"
+
+
+def test_a_string_over_two_lines_before_an_unrelated_error_keeps_that_error() -> None:
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse("select a from Leads where b = 'two\nlines' c = 1")
+    assert (info.value.line, info.value.column) == (2, 8)
+    assert info.value.hint == "put AND or OR between two conditions"
