@@ -139,10 +139,14 @@ class _Results:
             table = pa.Table.from_batches(kept, schema=result.schema)
             self.kept = _Kept(text, dict(self.params), table, result.plan)
 
-    def _with_progress(self, result: Result) -> Generator[pa.RecordBatch, None, None]:
+    def _with_progress(
+        self, result: Result, *, lazy: bool | None = None
+    ) -> Generator[pa.RecordBatch, None, None]:
+        """The result's batches, with the progress line of a read of more than two calls;
+        ``lazy`` (by default the shell's): a scan's first page alone until more is wanted."""
         expected = result.estimated_rows
         pages = result.plan.estimate.calls
-        reader = result.record_batches(lazy=self.lazy)
+        reader = result.record_batches(lazy=self.lazy if lazy is None else lazy)
         try:
             if not self.progress or pages <= 2:
                 yield from reader

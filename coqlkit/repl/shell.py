@@ -41,6 +41,7 @@ from coqlkit.errors import (
 )
 from coqlkit.language import parse
 from coqlkit.language.ast import Param
+from coqlkit.plan.explain import explain
 from coqlkit.repl.backslash import _EXPANDED, _Commands, _edit, _edit_file, _edit_through
 from coqlkit.repl.backslash import MAX_INCLUDE_DEPTH as MAX_INCLUDE_DEPTH
 from coqlkit.repl.commands import interrupts
@@ -337,19 +338,34 @@ class Shell(_Commands):
         return self.conn._query(text, params, **self.options) if self.strict else result
 
     def _explain(self, query: str, *, analyze: bool, where: Where | None = None) -> int:
-        with self._failing():
-            if analyze and self.strict and self._plan(query, self.params, where) is None:
-                self.failed_since = self.last is not None
-                return 1  # EXPLAIN ANALYZE runs the query: strict mode checks it first
-            with _own_warnings():
-                text, result = self.conn._explain(query, self.params, analyze=analyze, **self.options)
-        self._remember(
-            query, "EXPLAIN ANALYZE does not keep its rows" if analyze else "its rows were not read"
-        )
-        if not self.quiet and not (analyze and self.strict):  # (strict: shown by _plan)
+        if analyze:
+            return self._analyze(query, where)
+        with self._failing(), _own_warnings():
+            text, result = self.conn._explain(query, self.params, **self.options)
+        self._remember(query)
+        if not self.quiet:
             for d in result.warnings:
                 self._message(where.diagnostic(d, query) if where is not None else d.format(query))
         self._emit(text + "\n")
+        return 0
+
+    def _analyze(self, query: str, where: Where | None) -> int:
+        """EXPLAIN ANALYZE: the query runs as a query does (its check's warnings, strict
+        mode, the credits question, the progress line, Ctrl-C), and what it read is
+        measured, not shown: the plan comes with what each step really did."""
+        with self._failing():
+            result = self._plan(query, self.params, where)
+        if result is None:  # strict mode refused it: it did not run
+            self.failed_since = self.last is not None
+            return 1
+        self._remember(query, "EXPLAIN ANALYZE does not keep its rows")
+        if not self._confirmed(result):
+            return 0
+        # As fast as a query reads (not lazily, as for `| head`): it is the read measured.
+        with _own_warnings(), contextlib.closing(self._with_progress(result, lazy=False)) as source:
+            for _ in source:
+                pass
+        self._emit(_analyzed(result) + "\n")
         return 0
 
     def _remember(self, text: str, unkept: str = "its rows were not read") -> None:
@@ -381,8 +397,11 @@ class Shell(_Commands):
         if self.confirm is None or not threshold or credits <= threshold:
             return True
         calls = result.plan.estimate.calls
-        if self.confirm(f"This query would spend about {credits:,} credits ({calls:,} calls). Run it?"):
-            return True
+        try:
+            if self.confirm(f"This query would spend about {credits:,} credits ({calls:,} calls). Run it?"):
+                return True
+        except EOFError:  # Ctrl-D at the question: no, as n is
+            pass
         self._message("not run")
         return False
 
@@ -419,3 +438,18 @@ class Shell(_Commands):
         if not self._confirmed(result):
             return 0
         return self._export_result(result, target, kind, started)
+
+
+def _analyzed(result: Result) -> str:
+    """The EXPLAIN ANALYZE text of ``result``, read to the end: the plan with each step's
+    actual figures, the totals and the notes (the check's warnings first), as
+    :func:`coqlkit.execute.executor.explain_analyze` writes it for the Python API."""
+    stats = result.stats
+    text = explain(result.plan, stats.actuals)
+    calls, credits = "call" if stats.calls == 1 else "calls", "credit" if stats.credits == 1 else "credits"
+    text += (
+        f"\nActual: {stats.rows:,} {'row' if stats.rows == 1 else 'rows'} · {stats.calls:,} {calls} · "
+        f"{stats.credits:,} {credits} · "
+        f"{stats.seconds:.2f} s (first rows after {stats.first_batch_seconds or 0:.2f} s)"
+    )
+    return "".join([text, *(f"\nNote: {note}" for note in stats.notes)])

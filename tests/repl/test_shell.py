@@ -250,6 +250,41 @@ def test_explain_analyze_runs_the_query(sh: Session, sandbox: Sandbox) -> None:
     assert len(log.coql()) == 1
 
 
+@pytest.mark.parametrize("answer", ["n", "Ctrl-D"])
+def test_explain_analyze_asks_before_it_spends_as_a_query_does(
+    session: Callable[..., Session], sandbox: Sandbox, answer: str
+) -> None:
+    asked: list[str] = []
+
+    def confirm(question: str) -> bool:
+        asked.append(question)
+        if answer == "Ctrl-D":
+            raise EOFError  # as prompt_toolkit's confirm() says Ctrl-D
+        return False
+
+    sh = session(config=ReplConfig(pager=False, confirm_above_credits=4), confirm=confirm)
+    log = RequestLog(sandbox)
+    assert sh("explain analyze select Last_Name from Leads;") == 0
+    assert asked == ["This query would spend about 6 credits (3 calls). Run it?"]
+    assert sh.err == "not run\n" and sh.out == ""
+    assert len(log.coql()) == 1  # the COUNT probe that made the estimate, no page
+    # Ctrl-C at the question: the shell's Ctrl-C, with what the probe spent.
+    sh.shell.confirm = lambda question: (_ for _ in ()).throw(KeyboardInterrupt)
+    assert sh("explain analyze select Last_Name from Leads;") == 130
+    assert sh.err == "cancelled (Ctrl-C) · 1 call · 1 credit\n" and sh.out == ""
+
+
+def test_explain_analyze_shows_the_progress_of_its_read(session: Callable[..., Session]) -> None:
+    sh = session(
+        config=ReplConfig(pager=False, confirm_above_credits=4), confirm=lambda q: True, progress=True
+    )
+    assert sh("explain analyze select Last_Name from Leads;") == 0
+    assert re.search(r"\r[\d,]+ of 3,000 rows · \d+ credits · [\d.]+ s  \(Ctrl-C stops\)", sh.err)
+    assert sh.err.endswith("\r\x1b[K")  # the line wiped once the read is done
+    assert re.search(r"^Actual: 3,000 rows · 3 calls · 6 credits · ", sh.out, re.M)
+    assert "actual: 2 calls, 5 credits, 3,000 rows" in sh.out
+
+
 def test_explain_of_a_wrong_query(sh: Session) -> None:
     assert sh("explain select Emial from Leads;") == 1
     assert "did you mean Email?" in sh.err and not sh.out
