@@ -259,8 +259,10 @@ class _Commands(_Results):
             f"({self.unkept}): about {estimate.calls:,} "
             f"call{'s' if estimate.calls != 1 else ''}, {estimate.credits:,} credit{'s' if estimate.credits != 1 else ''}"
         )
+        asked = time.perf_counter()
         if not self._confirmed(result):
             return 0
+        started += time.perf_counter() - asked  # the wait for an answer is not the export's time
         return self._export_result(result, target, kind, started)
 
     def cmd_output(self, arg: str) -> int:

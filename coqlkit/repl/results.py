@@ -112,8 +112,9 @@ class _Results:
             return 0
         width = self.terminal_size()[0] if self.terminal_size else None
         rendered = output.render(source, config=self.config, fmt=self.fmt, width=width, schema=result.schema)
+        took = time.perf_counter() - started  # the read is done: the time in the pager is the reader's
         self._emit(rendered.screen)
-        self._summary(result, rendered.total, started)
+        self._summary(result, rendered.total, time.perf_counter() - took)
         return 0
 
     def _keeping(self, result: Result, text: str) -> Generator[pa.RecordBatch, None, None]:
@@ -183,6 +184,9 @@ class _Results:
             self._warn(_count_message(*found))
 
     def _summary(self, result: Result, rows: int, started: float) -> None:
+        """With ``\\timing``: rows, calls, credits and the time the query took since
+        ``started`` (a clock moved on by the waits that were not the query's: the credits
+        question, the pager), so that runs compare; then the notes of its read."""
         if not self.timing:
             return
         stats = result.stats

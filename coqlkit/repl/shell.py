@@ -413,8 +413,10 @@ class Shell(_Commands):
             self.failed_since = self.last is not None
             return 1
         self._remember(text)
+        asked = time.perf_counter()
         if not self._confirmed(result):
             return 0
+        started += time.perf_counter() - asked  # the wait for an answer is not the query's time
         self.kept = None  # its rows, read now, take the place of any kept of an earlier run
         with _own_warnings(), contextlib.closing(self._keeping(result, text)) as source:
             status = self._show(result, source, started)
@@ -435,8 +437,10 @@ class Shell(_Commands):
         self._remember(text)
         if result is None:
             return 1
+        asked = time.perf_counter()
         if not self._confirmed(result):
             return 0
+        started += time.perf_counter() - asked  # the wait for an answer is not the export's time
         return self._export_result(result, target, kind, started)
 
 

@@ -378,6 +378,43 @@ def test_timing(sh: Session, name: str) -> None:
     assert sh(f"{name} maybe") == 2
 
 
+class Terminal(io.StringIO):
+    """stdout as a terminal: the pager is used."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _seconds(summary: str) -> float:
+    found = re.search(r" · (\d+\.\d\d) s$", summary.strip().splitlines()[-1])
+    assert found is not None, summary
+    return float(found.group(1))
+
+
+def test_timing_leaves_out_the_question_and_the_pager(
+    session: Callable[..., Session], tmp_path: Path
+) -> None:
+    """The time of the query, not of the person: what took a while to answer, or how long
+    the rows were read in the pager, is not in it (the query takes well under a second)."""
+
+    def slow_yes(question: str) -> bool:
+        time.sleep(1.2)
+        return True
+
+    sh = session(config=ReplConfig(pager=False, confirm_above_credits=4), confirm=slow_yes)
+    sh.shell.keep_rows = 10  # what \\export writes is read again, and asked about
+    assert sh("select Last_Name from Leads;") == 0
+    assert re.match(r"3,000 rows · 3 calls · 6 credits · ", sh.err) and _seconds(sh.err) < 1.0
+    assert sh(f"\\export {tmp_path / 'all.csv'}") == 0
+    assert sh.err.startswith("\\export runs the last query again (more than 10 rows are not kept)")
+    assert "wrote 3,000 rows" in sh.err and _seconds(sh.err) < 1.0
+    # A pager read for a while (1.2 s) before it quits.
+    config = ReplConfig(pager=True, pager_command="sh -c 'sleep 1.2; cat >/dev/null'")
+    sh = session(config=config, out=Terminal(), terminal_size=lambda: (80, 10))
+    assert sh("select Last_Name from Leads limit 40;") == 0
+    assert sh.out == "" and re.match(r"40 rows · 1 call · 1 credit · ", sh.err) and _seconds(sh.err) < 1.0
+
+
 def test_credits(sh: Session, conn: coqlkit.Connection) -> None:
     sh("select Last_Name from Leads limit 2;")
     assert sh("\\credits") == 0
