@@ -350,19 +350,28 @@ class _Scan:
             self._stop(job.seq)
             return
         if self.step.open_ended and self.end is None:
-            # One more page, then two, then four...: never more than ``ahead`` past this one;
-            # a new keyset window starts the ramp again (the data may end in it).
-            full_pages = page.offset // max(1, self.step.page_size) + 1 if self.keyset else job.seq + 1
-            upto = job.seq + 1 + min(self.ahead, full_pages)
-            while self.total < upto and not self.capped:
-                nxt = self._next_page(self.jobs[-1].page)
-                if nxt is None:
-                    self.capped = True
-                    break
-                new = _Job(self.total, nxt)
-                self.total += 1
-                self.jobs.append(new)
-                pending.append(new)
+            self._ramp(job, pending)
+
+    def _ramp(self, job: _Job, pending: deque[_Job]) -> None:
+        """After the full page ``job``, ask for one more page, then two, then four...: never
+        more than ``ahead`` past it. A new keyset window starts the ramp again with its first
+        page alone: the data may end at the window's edge (exactly 100,000 records), and
+        then every page of the next window past its first comes back empty. Ramped across
+        the edge, a read of exactly one window sent ``ahead`` of them (20 calls, 60 credits)."""
+        page = job.page
+        full_pages = page.offset // max(1, self.step.page_size) + 1 if self.keyset else job.seq + 1
+        upto = job.seq + 1 + min(self.ahead, full_pages)
+        while self.total < upto and not self.capped:
+            nxt = self._next_page(self.jobs[-1].page)
+            if nxt is None:
+                self.capped = True
+                break
+            if nxt.window > page.window and nxt.offset > 0:
+                break  # the next window's later pages wait for its first to come back full
+            new = _Job(self.total, nxt)
+            self.total += 1
+            self.jobs.append(new)
+            pending.append(new)
 
     def _stop(self, seq: int) -> None:
         """Nothing is delivered after the page ``seq`` (-1: nothing at all)."""
