@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO, cast
 
 from coqlkit.errors import (
     ConfigError,
@@ -271,7 +271,7 @@ def _plural(count: int, word: str) -> str:
 def _guard(
     body: Any,
     err: TextIO,
-    spent: Callable[[], tuple[int, int] | None] | None = None,
+    spent: Callable[[], Spent | None] | None = None,
     *,
     only_stopped: bool = False,
     quiet: bool = False,
@@ -292,20 +292,38 @@ def _guard(
         how = "before the output was closed"
     found = spent() if wanted and spent is not None else None
     if found is not None and any(found):
-        credits, calls = found
         with contextlib.suppress(OSError, ValueError):  # standard error may be closed too
-            print(f"coqlkit: spent {_plural(credits, 'credit')} ({_plural(calls, 'call')}) {how}", file=err)
+            print(f"coqlkit: spent {found} {how}", file=err)
             err.flush()
     return status
 
 
-def _spent(opened: list[Any]) -> tuple[int, int] | None:
-    """What the connection in ``opened`` (if one was made) spent: the credits Zoho charged
-    and the calls sent to it (the metadata's and retries included), as the org's log counts them."""
+class Spent(NamedTuple):
+    """What a connection spent: the credits Zoho charged for the calls it answered, the
+    calls sent (metadata and retries included), and apart, the credits of calls whose
+    answers were lost (Zoho may or may not have charged them) and how many those were."""
+
+    credits: int
+    calls: int
+    maybe_credits: int = 0
+    lost: int = 0
+
+    def __str__(self) -> str:
+        """``3 credits (3 calls)``, ``76 credits (56 calls; +42 maybe charged for 14 lost answers)``."""
+        maybe = ""
+        if self.maybe_credits:
+            maybe = f"; +{self.maybe_credits:,} maybe charged for {_plural(self.lost, 'lost answer')}"
+        return f"{_plural(self.credits, 'credit')} ({_plural(self.calls, 'call')}{maybe})"
+
+
+def _spent(opened: list[Any]) -> Spent | None:
+    """What the connection in ``opened`` (if one was made) spent, as the org's log counts
+    it, the credits of lost answers apart (see :class:`Spent`)."""
     if not opened:
         return None
-    conn = opened[0]
-    return int(conn.credits_used), int(conn.aio.client.sends)
+    client = opened[0].aio.client
+    maybe = int(client.unanswered_credits)
+    return Spent(int(client.credits_used) - maybe, int(client.sends), maybe, int(client.unanswered_calls))
 
 
 def _guarded(body: Any, err: TextIO, closed: list[bool] | None = None) -> int:
@@ -345,6 +363,26 @@ def _guarded(body: Any, err: TextIO, closed: list[bool] | None = None) -> int:
     except CoqlError as exc:
         print(str(exc), file=err)
         return exit_code(exc)
+
+
+class _Counted:
+    """Standard output, with what is written to it counted: a query that fails after its
+    first rows went out is told apart from one that failed before writing anything."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.written = 0
+
+    def write(self, text: str) -> int:
+        self.written += len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _written(stream: TextIO) -> int:
+    return stream.written if isinstance(stream, _Counted) else 0
 
 
 def _regular_file(stream: TextIO) -> bool:
@@ -411,7 +449,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                 shell = _shell(
                     conn,
                     args,
-                    out if sink is None else cast(TextIO, sink),
+                    cast(TextIO, _Counted(out) if sink is None else sink),
                     err,
                     params,
                     progress=err.isatty(),
@@ -594,6 +632,7 @@ def _cli_shell() -> type[Shell]:
         planned_at: int | None = None
         lost_at = (0, 0)  # the client's unanswered calls and their credits then
         exporting = False  # coqlkit export: one query, no \set before it
+        written_before = 0  # what standard output had taken when the statement started
 
         def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None:
             first = self.planned_at is None
@@ -644,8 +683,18 @@ def _cli_shell() -> type[Shell]:
                 extra.append(f"+{lost:,} maybe charged for {lost_calls:,} lost {answers}")
             return _plural(credits, "credit") + (f" ({'; '.join(extra)})" if extra else "")
 
+        def _statement(self, *args: Any, **kwargs: Any) -> int:
+            self.written_before = _written(self.out)
+            return super()._statement(*args, **kwargs)
+
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
             text = super().describe(exc, where, statement)
+            if self.sink is None and _written(self.out) > self.written_before:
+                # Rows went out before the error: what was written looks whole, and is not.
+                text += (
+                    "\ncoqlkit: standard output is incomplete: this query's first rows were written "
+                    "before it failed (-o FILE writes all of a query's rows or nothing)"
+                )
             if self.exporting and isinstance(exc, ParameterError):  # one statement: no \set before it
                 text = re.sub(r" \(or \\set \w+ VALUE before the query\)", "", text)
             return text

@@ -4,7 +4,7 @@
 0     ok
 1     the query is wrong (syntax, validation, a plan or Zoho refused it)
 2     usage or configuration
-3     connection or authentication
+3     connection or authentication; a failure on Zoho's side (5xx) the retries did not outlast
 4     timeout
 5     stopped by the credit budget
 6     a read came back short: records were deleted or changed meanwhile
@@ -90,6 +90,8 @@ def exit_code(exc: BaseException) -> int:
         return 8
     if isinstance(exc, (TransportError, AuthError, RateLimited)):
         return 3
+    if isinstance(exc, ApiError) and exc.status is not None and exc.status >= 500:
+        return 3  # Zoho's own failure, still there after the retries: not the query's fault
     if isinstance(exc, ConfigError):
         return 2
     if isinstance(exc, (CoqlError, ApiError)):

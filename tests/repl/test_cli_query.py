@@ -1335,6 +1335,105 @@ def test_a_failed_export_says_what_it_spent(
     assert ran.status == 1 and "spent" not in ran.err, ran
 
 
+class _Tripwire(io.TextIOBase):
+    """Standard output that calls ``trip`` on its first write (and passes everything on)."""
+
+    def __init__(self, stream: Any, trip: Callable[[], None]) -> None:
+        self.stream, self.trip, self.tripped = stream, trip, False
+
+    def write(self, text: str) -> int:
+        if not self.tripped:
+            self.tripped = True
+            self.trip()
+        return int(self.stream.write(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def test_a_query_failing_after_its_first_rows_says_its_output_is_incomplete(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`coqlkit query ... > out.csv` that fails midway leaves rows that look whole: it says
+    the output is incomplete, and exits 3 for Zoho's failure (500 or a dropped answer), not
+    1 ("the query is wrong"); what it spent is said too, the lost answers apart (review
+    faults 2, 5, 6)."""
+    with Sandbox(records=7_000, db=str(tmp_path / "org.sqlite3"), latency_ms=100, token_limit=0) as org:
+        state = org.state
+        assert state is not None
+        for name, value in org.environment().items():
+            monkeypatch.setenv(name, value)
+        # One page at a time, each tried once: the last page goes out after the first rows
+        # are written (the ones after the first may be on their way then), and fails.
+        monkeypatch.setenv("COQLKIT_CONCURRENCY", "1")
+        monkeypatch.setenv("COQLKIT_RETRIES", "1")
+        healthy = state.config
+
+        def fail_from_now() -> None:
+            state.config = dataclasses.replace(healthy, fail_rate=1.0)
+
+        captured = sys.stdout
+        monkeypatch.setattr(sys, "stdout", _Tripwire(captured, fail_from_now))
+        try:
+            ran = cli("query", "-c", "select Last_Name from Leads")
+        finally:
+            state.config = healthy
+    rows = ran.out.splitlines()
+    assert ran.status == 3, ran
+    assert rows[0] == "id,Last_Name" and 2_000 < len(rows) <= 6_001  # whole pages, not all 7,000
+    assert (
+        "\ncoqlkit: standard output is incomplete: this query's first rows were written before it "
+        "failed (-o FILE writes all of a query's rows or nothing)\n" in ran.err
+    ), ran
+
+
+def test_a_failed_export_says_what_may_have_been_charged_apart(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An answer lost (a dropped connection) may or may not have been charged: the line
+    after a failure says so apart, as the summary of a read that ended well does, so that
+    its first figure is what the org's log charged (review faults 6)."""
+    with Sandbox(records=7_000, db=str(tmp_path / "org.sqlite3"), token_limit=0) as org:
+        state = org.state
+        assert state is not None
+        for name, value in org.environment().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("COQLKIT_RETRIES", "1")
+        assert cli("query", "-c", "select Last_Name from Leads limit 1").status == 0  # metadata cached
+        healthy = state.config
+        state.config = dataclasses.replace(healthy, fail_rate=1.0)  # half 500s, half dropped
+        try:
+            for _attempt in range(12):  # until an export's failing call is a dropped one
+                since = len(state.requests)
+                ran = cli("export", "select Last_Name from Leads", str(tmp_path / "x.csv"))
+                dropped = [e for e in coql_calls(org, since) if e["status"] == 200]  # cut mid-answer
+                if dropped:
+                    break
+        finally:
+            state.config = healthy
+        charged, calls = logged(org, since)
+    assert dropped, "the sandbox's seed dropped no answer in 12 tries"
+    assert ran.status == 3, ran
+    found = re.search(
+        r"\ncoqlkit: spent ([\d,]+) credits? \(([\d,]+) calls?(?:; \+([\d,]+) maybe charged for "
+        r"([\d,]+) lost answers?)?\) before failing\n\Z",
+        ran.err,
+    )
+    assert found is not None, ran.err
+    assert (int(found[1]), int(found[2])) == (charged, calls), ran.err
+    assert int(found[4] or 0) == len(dropped), ran.err
+
+
+def test_a_failure_on_zohos_side_is_transient() -> None:
+    """Exit 3 (run again later) for Zoho's 5xx that outlasted the retries; a refusal of the
+    query (4xx) stays 1."""
+    from coqlkit.errors import ZohoApiError
+    from coqlkit.repl.status import exit_code
+
+    assert exit_code(ZohoApiError("Internal Server Error", code="INTERNAL_ERROR", status=500)) == 3
+    assert exit_code(ZohoApiError("bad", code="INVALID_QUERY", status=400)) == 1
+
+
 def test_an_interrupted_export_says_what_it_spent(
     cli: Any, zoho: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
