@@ -60,7 +60,7 @@ __all__ = ["EXIT_CODES", "KEEP_ROWS", "Shell", "ShortRead", "Terminated", "exit_
 #: What to do about a byte that is not UTF-8 typed at the prompt.
 _NOT_UTF8_PROMPT = "type it as UTF-8 (is the terminal set to UTF-8?)"
 
-_EXPLAIN = re.compile(r"^\s*explain(\s+analyze)?\b", re.I)
+_EXPLAIN = re.compile(r"^\s*(explain(?:\s+analyze)?)\b", re.I)
 
 
 class Shell(_Commands):
@@ -175,7 +175,10 @@ class Shell(_Commands):
             self._message(f"{exc}\nnothing of it was run")
             return exit_code(exc)
         status = 0
-        for kind, item, where in self._items(text, source):
+        # What was typed at a prompt has positions too: the error in the second statement
+        # of a line, or after a comment line, is where it was typed (with no file name).
+        named = "" if source is None and self.interactive else source
+        for kind, item, where in self._items(text, named):
             if self.done:
                 break
             if kind == "unfinished":
@@ -183,7 +186,11 @@ class Shell(_Commands):
                 continue
             before = self._usage()
             try:
-                result = self._command(item) if kind == "command" else self._statement(item, where)
+                if kind == "command":
+                    result = self._command(item)
+                else:  # an error is then said in the query's terms (after its EXPLAIN)
+                    item, where, explain = _explained(item, where)
+                    result = self._statement(item, where, explain)
             except Terminated:
                 raise
             except KeyboardInterrupt:
@@ -307,18 +314,13 @@ class Shell(_Commands):
 
     # ---- statements ----------------------------------------------------------------------------
 
-    def _statement(self, text: str, where: Where | None = None) -> int:
-        text = text.rstrip().rstrip(";").rstrip()
-        if not text:
+    def _statement(self, text: str, where: Where | None = None, explain: str = "") -> int:
+        """The query ``text`` run, or with ``explain`` (``EXPLAIN``, ``EXPLAIN ANALYZE``)
+        explained; see :func:`_explained`."""
+        if not text and not explain:
             return 0
-        match = _EXPLAIN.match(text)
-        if match:
-            rest = text[match.end() :]
-            query = rest.strip()
-            inner = (
-                where.after(text[: match.end()] + rest[: len(rest) - len(rest.lstrip())]) if where else None
-            )
-            return self._explain(query, analyze=bool(match.group(1)), where=inner)
+        if explain:
+            return self._explain(text, analyze=explain.upper() != "EXPLAIN", where=where)
         return self._query(text, where)
 
     def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None:
@@ -457,3 +459,21 @@ def _analyzed(result: Result) -> str:
         f"{stats.seconds:.2f} s (first rows after {stats.first_batch_seconds or 0:.2f} s)"
     )
     return "".join([text, *(f"\nNote: {note}" for note in stats.notes)])
+
+
+def _explained(statement: str, where: Where) -> tuple[str, Where, str]:
+    """A statement as the query it runs, where that query starts, and the EXPLAIN before
+    it (``""``: none): the query's errors are positioned in it, and placed in the input
+    after the EXPLAIN.
+
+    >>> query, where, explain = _explained("explain analyze select Emial from Leads;", Where("x", 2, 3))
+    >>> query, where.line, where.column, explain
+    ('select Emial from Leads', 2, 19, 'explain analyze')
+    """
+    text = statement.rstrip().rstrip(";").rstrip()
+    match = _EXPLAIN.match(text)
+    if match is None:
+        return text, where, ""
+    rest = text[match.end() :]
+    query = rest.strip()
+    return query, where.after(text[: len(text) - len(rest.lstrip())]), " ".join(match.group(1).split())

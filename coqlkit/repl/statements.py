@@ -19,8 +19,16 @@ __all__ = ["Where"]
 class Where:
     """Where a statement starts in the input it came from (1-based). When the input is a
     file (``source``: its name, or ``<stdin>``) a diagnostic gives that file's positions,
-    ``FILE:line:col``, and quotes its line, as ``coqlkit lint`` does; else the statement's
-    own positions, as it was typed."""
+    ``FILE:line:col``, and quotes its line, as ``coqlkit lint`` does; when it was typed at
+    a prompt (``source`` is ``""``), its positions there, ``line:col``; else (None: a query
+    given alone, as ``coqlkit explain QUERY`` takes it) the statement's own positions.
+
+    >>> typed = "select Last_Name from Leads limit 1; select Emial from Leads;"
+    >>> print(Where(typed, 1, 38, "").diagnostic(Diagnostic("INVALID_QUERY", "no Emial", Span(1, 8, 1, 13, 7, 12)), ""))
+    1:45: error[INVALID_QUERY]: no Emial
+      select Last_Name from Leads limit 1; select Emial from Leads;
+                                                  ^^^^^
+    """
 
     text: str
     line: int = 1
@@ -54,16 +62,16 @@ class Where:
             line, column = self.at(d.span.line, d.span.column)
             end_line, end_column = self.at(d.span.end_line, d.span.end_column)
             span = Span(line, column, end_line, end_column, d.span.start, d.span.end)
-        return dataclasses.replace(d, span=span).format(self.text, filename=self.source)
+        return dataclasses.replace(d, span=span).format(self.text, filename=self.source or None)
 
     def syntax(self, exc: CoqlSyntaxError) -> str:
         """A syntax error as the check's errors read, ``line:col: error[CODE]: ...`` and an
-        indented hint (in a file, ``FILE:line:col`` in the file); the statement's own
-        positions when it is not a file's."""
+        indented hint, in the input's positions (in a file, ``FILE:line:col``); the
+        statement's own when the input is the statement alone."""
         if self.source is None:
             text, line, column, where = exc.text, exc.line, exc.column, ""
         else:
-            text, where = self.text, f"{self.source}:"
+            text, where = self.text, f"{self.source}:" if self.source else ""
             line, column = self.at(exc.line, exc.column)
         end = column + max(1, exc.end_column - exc.column)
         parts = [

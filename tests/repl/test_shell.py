@@ -1398,6 +1398,66 @@ def test_a_missing_parameter_at_the_prompt(session: Callable[..., Session]) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "-- my query\nselect Emial from Leads;",
+            "2:8: error[INVALID_QUERY]: Leads has no field Emial\n  select Emial from Leads;\n         ^^^^^\n",
+        ),
+        (
+            "select Last_Name from Leads limit 1; select Emial from Leads;",
+            "1:45: error[INVALID_QUERY]: Leads has no field Emial\n"
+            "  select Last_Name from Leads limit 1; select Emial from Leads;\n" + " " * 46 + "^^^^^\n",
+        ),
+        (
+            "explain select Emial from Leads;",
+            "1:16: error[INVALID_QUERY]: Leads has no field Emial\n  explain select Emial from Leads;\n"
+            + " " * 17
+            + "^^^^^\n",
+        ),
+        (
+            "select Last_Name from Leads limit 1;\nexplain analyze\n  select Last_Name from Leads where where;",
+            "3:37: error[SYNTAX_ERROR]: 'where' is a keyword, not a field\n"
+            "    select Last_Name from Leads where where;\n" + " " * 38 + "^^^^^\n",
+        ),
+        (
+            "explain analyze select Last_Name from Leads where Email = :e limit 1;",
+            "1:59: error[INVALID_PARAMETER]: no value given for :e\n"
+            "  explain analyze select Last_Name from Leads where Email = :e limit 1;\n" + " " * 60 + "^^\n",
+        ),
+    ],
+    ids=[
+        "after a comment line",
+        "second on its line",
+        "explain",
+        "explain analyze, a syntax error",
+        "a parameter",
+    ],
+)
+def test_positions_at_the_prompt_are_where_it_was_typed(
+    session: Callable[..., Session], typed: str, said: str
+) -> None:
+    sh = session(interactive=True, config=ReplConfig(pager=False, timing=False))
+    assert sh(typed) in (1, 2)
+    assert said in sh.err, sh.err
+
+
+def test_a_files_explain_gives_the_files_positions(sh: Session, tmp_path: Path) -> None:
+    script = tmp_path / "plan.coql"
+    script.write_text("-- the plan\nexplain select Emial from Leads;\n")
+    assert sh(f"\\i {script}") == 1
+    assert f"{script}:2:16: error[INVALID_QUERY]: Leads has no field Emial\n" in sh.err
+
+
+def test_a_query_given_alone_keeps_its_own_positions(sh: Session) -> None:
+    # As `coqlkit explain QUERY` gives it: the EXPLAIN before it was not typed.
+    assert sh("explain analyze select Emial from Leads;") == 1
+    assert sh.err.startswith(
+        "1:8: error[INVALID_QUERY]: Leads has no field Emial\n  select Emial from Leads\n"
+    )
+
+
 def test_include_gives_the_files_positions(sh: Session, tmp_path: Path) -> None:
     script = tmp_path / "two.coql"
     script.write_text("select Last_Name from Leads limit 1;\n\nselect Last_Name,\n       Emial from Leads;\n")
