@@ -104,6 +104,8 @@ class _Commands(_Results):
         return 0
 
     def cmd_describe(self, arg: str, *, values: bool = False) -> int:
+        """``\\d MODULE``; a name that differs from one module's only in case is that
+        module, as psql folds an unquoted name (said: a query spells it with its case)."""
         if not arg:
             return self.cmd_tables("")
         try:
@@ -113,10 +115,14 @@ class _Commands(_Results):
                 raise
             names = [m.api_name for m in self.conn.modules()]
             same = [n for n in names if n.lower() == arg.lower()]
-            close = same or difflib.get_close_matches(arg, names, n=1, cutoff=0.6)
-            hint = f"\n  hint: did you mean {close[0]}?" if close else "\n  hint: \\dt lists the modules"
-            self._message(f"{exc}{hint}")
-            return 1
+            if len(same) == 1:
+                self._message(f"{same[0]} (a query spells it so: a module's name keeps its case)")
+                fields = self.conn.fields(same[0])
+            else:
+                close = same or difflib.get_close_matches(arg, names, n=1, cutoff=0.6)
+                hint = f"\n  hint: did you mean {close[0]}?" if close else "\n  hint: \\dt lists the modules"
+                self._message(f"{exc}{hint}")
+                return 1
         rows = []
         for f in fields:
             row: dict[str, Any] = {

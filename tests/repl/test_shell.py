@@ -1519,9 +1519,19 @@ def test_edit_a_file_in_place(
 
 
 def test_describe_a_module_with_a_typo(sh: Session) -> None:
-    assert sh("\\d leads") == 1
-    assert sh.err == "no module 'leads' in this org\n  hint: did you mean Leads?\n"
+    assert sh("\\d Lead") == 1
+    assert sh.err == "no module 'Lead' in this org\n  hint: did you mean Leads?\n"
     assert sh("\\d Xyzzy") == 1 and "hint: \\dt lists the modules" in sh.err
+
+
+@pytest.mark.parametrize("name", ["\\d", "\\d+"])
+def test_describe_folds_the_case_of_a_modules_name(sh: Session, name: str) -> None:
+    # As psql folds an unquoted name; the one module that differs only in case.
+    assert sh(f"{name} Leads") == 0
+    described = sh.out
+    assert sh(f"{name} leads") == 0 and sh.out == described
+    assert sh.err == "Leads (a query spells it so: a module's name keeps its case)\n"
+    assert sh(f"{name} LEADS") == 0 and sh.out == described
 
 
 def test_the_summary_names_a_split_and_its_parts() -> None:
