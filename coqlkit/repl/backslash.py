@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import errno
 import fnmatch
 import os
 import shlex
@@ -237,7 +238,9 @@ class _Commands(_Results):
         if self.last is None:
             self._message("no query to export yet: run one first")
             return 2
-        target = Path(os.path.expanduser(arg))
+        target = self._file(arg)
+        if target is None:
+            return 2
         kind = self._export_kind(target)
         if kind is None:
             return 2
@@ -279,7 +282,10 @@ class _Commands(_Results):
         if not arg:
             self._message("results go to the screen")
             return status
-        path = Path(os.path.expanduser(arg))
+        path = self._file(arg)
+        if path is None:  # in a script, the rest was meant for FILE, as below: it does not run
+            self.done = self.done or not self.interactive
+            return max(status, 2)
         if path.exists() and not path.is_file() and not path.is_dir():  # /dev/null, a FIFO: as it is
             self.sink, self.sink_path = open(path, "w", encoding="utf-8"), path  # noqa: SIM115 - till \o
             self._message(f"results go to {path}")
@@ -299,14 +305,17 @@ class _Commands(_Results):
         if not arg:
             self._message("\\i FILE")
             return 2
-        path = Path(os.path.expanduser(arg))
+        path = self._file(arg)
+        if path is None:
+            return 2
+        name = _file_argument(arg)  # as typed (unquoted): the file's positions are FILE:line:col
         try:
-            text = decode(path.read_bytes(), arg)
+            text = decode(path.read_bytes(), name)
         except OSError as exc:
             self._message(f"cannot read {path}: {exc.strerror}")
             return 2
         except NotUtf8 as exc:
-            self._message(f"{exc}\nnothing of {arg} was run")
+            self._message(f"{exc}\nnothing of {name} was run")
             return 2
         if self._depth >= MAX_INCLUDE_DEPTH:
             self._message(f"\\i {path}: files run inside each other {MAX_INCLUDE_DEPTH} deep; stopping")
@@ -314,7 +323,7 @@ class _Commands(_Results):
         self._depth += 1
         buffer, self.buffer = self.buffer, ""  # the file's own statements, not one it interrupted
         try:
-            return self.execute(text, source=arg)
+            return self.execute(text, source=name)
         finally:
             self._depth -= 1
             self.buffer = buffer
@@ -362,7 +371,12 @@ class _Commands(_Results):
 
     def cmd_edit(self, arg: str) -> int:
         if arg:  # the file itself, in place (created if missing), then what it holds runs
-            path = Path(os.path.expanduser(arg))
+            path = self._file(arg)
+            if path is None:
+                return 2
+            if path.is_dir():  # not opened in the editor: there is no file to edit
+                self._message(f"{path}: {os.strerror(errno.EISDIR)}")
+                return 2
             created = not path.exists()
             if created:
                 path.touch()
@@ -381,7 +395,16 @@ class _Commands(_Results):
             self.prefill = edited
             self.accept_prefill = bool(code_only(edited).strip()) and _complete(edited)
             return 0
-        return self.execute(edited, source=arg or None) if edited else 0
+        return self.execute(edited, source=_file_argument(arg) if arg else None) if edited else 0
+
+    def _file(self, arg: str) -> Path | None:
+        """The FILE of ``\\export``, ``\\o``, ``\\i`` or ``\\e`` (see :func:`_file_argument`),
+        ``~`` its owner's home; None when it cannot be read so (said)."""
+        try:
+            return Path(os.path.expanduser(_file_argument(arg)))
+        except ValueError as exc:
+            self._message(f"{self._word} {exc}")
+            return None
 
     def cmd_quit(self, arg: str) -> int:
         self.done = True
@@ -418,6 +441,31 @@ def _matches(name: str, pattern: str) -> bool:
     if any(ch in pattern for ch in "*?["):
         return fnmatch.fnmatchcase(name, pattern)
     return pattern in name
+
+
+def _file_argument(arg: str) -> str:
+    """The FILE a command is given, read as a shell reads a word: quotes keep blanks in it
+    (a backslash escapes, except on Windows, where it separates folders). ValueError when
+    there is not one word, or a quote is not closed.
+
+    >>> _file_argument("'my file.csv'"), _file_argument('"a b"/c.csv'), _file_argument("x.csv")
+    ('my file.csv', 'a b/c.csv', 'x.csv')
+    >>> _file_argument("my file.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: takes one FILE: quote a name with blanks ('my file.csv')
+    """
+    lexer = shlex.shlex(arg, posix=True)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    if os.name == "nt":
+        lexer.escape = ""
+    try:
+        words = list(lexer)
+    except ValueError:
+        raise ValueError("takes one FILE: a quote is not closed") from None
+    if len(words) != 1:
+        raise ValueError(f"takes one FILE: quote a name with blanks ({shlex.quote(arg)})")
+    return words[0]
 
 
 def _edit(text: str) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import itertools
+import os
 import time
 import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -207,6 +209,12 @@ class _Results:
     # ---- exports -------------------------------------------------------------------------------
 
     def _export_kind(self, target: Path) -> str | None:
+        """The format ``target``'s extension names (None: said why there is none)."""
+        if target.is_dir():  # named as one, not as a file without an extension
+            self._message(
+                f"{target}: {os.strerror(errno.EISDIR)} (give the file's name: {target / 'rows.csv'})"
+            )
+            return None
         kind = export.format_of(target)
         if kind is None:
             self._message(

@@ -1357,6 +1357,42 @@ def test_export_after_explain_analyze_gives_the_true_reason(sh: Session, tmp_pat
     )
 
 
+def test_file_arguments_are_read_as_a_shell_reads_them(
+    session: Callable[..., Session], tmp_path: Path
+) -> None:
+    """Quotes keep blanks in a name (they were taken as part of it); a name with blanks and
+    no quotes is refused rather than guessed at."""
+    edited: list[str] = []
+    sh = session(editor=lambda text: edited.append(text) or "select Last_Name from Leads limit 1;")
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    assert sh(f"\\export '{tmp_path}/my file.csv'") == 0
+    assert sh.err.startswith(f"wrote 2 rows to {tmp_path}/my file.csv · ")
+    assert sh(f'.export "{tmp_path}/their file.json"') == 0 and (tmp_path / "their file.json").is_file()
+    assert sh(f"\\export {tmp_path}/my file.parquet") == 2
+    assert sh.err == f"\\export takes one FILE: quote a name with blanks ('{tmp_path}/my file.parquet')\n"
+    assert sh(f"\\o '{tmp_path}/out put.txt'") == 0 and sh.err == f"results go to {tmp_path}/out put.txt\n"
+    assert sh("select Last_Name from Leads limit 1;") == 0 and sh("\\o") == 0
+    assert "Last_Name" in (tmp_path / "out put.txt").read_text()
+    script = tmp_path / "my script.coql"
+    script.write_text("select Emial from Leads;\n")
+    assert sh(f"\\i '{script}'") == 1 and sh.err.startswith(f"{script}:1:8: error[INVALID_QUERY]")
+    assert sh(f"\\e '{script}'") == 0 and edited == ["select Emial from Leads;\n"]
+    assert sh(f"\\o '{tmp_path}/x") == 2 and sh.err == "\\o takes one FILE: a quote is not closed\n"
+    assert sorted(os.listdir(tmp_path)) == ["my file.csv", "my script.coql", "out put.txt", "their file.json"]
+
+
+def test_a_directory_is_named_as_one(session: Callable[..., Session], tmp_path: Path) -> None:
+    sh = session(interactive=True)
+    assert sh("select Last_Name from Leads limit 2;") == 0
+    assert sh(f"\\export {tmp_path}") == 2  # not 'cannot tell the format of ...'
+    assert sh.err == f"{tmp_path}: Is a directory (give the file's name: {tmp_path}/rows.csv)\n"
+    assert sh(f"\\o {tmp_path}") == 2 and sh.err == f"{tmp_path}: Is a directory\n"
+    assert sh(f"\\i {tmp_path}") == 2 and sh.err == f"cannot read {tmp_path}: Is a directory\n"
+    sh.shell.editor = sh.shell.edit_file = lambda _: pytest.fail("the editor opened a directory")
+    assert sh(f"\\e {tmp_path}") == 2 and sh.err == f"{tmp_path}: Is a directory\n"
+    assert os.listdir(tmp_path) == []
+
+
 def test_export_refuses_a_missing_directory(sh: Session, tmp_path: Path) -> None:
     sh("select Last_Name from Leads limit 1;")
     target = tmp_path / "no" / "dir" / "x.csv"
