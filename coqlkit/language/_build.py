@@ -433,11 +433,11 @@ def _count(tok: Token, clause: Token) -> int | Param:
     or a ``:name`` parameter."""
     if tok.type == "PARAM":
         return Param(str(tok)[1:], span=token_span(tok))
-    if re.fullmatch(r"[+-]?\d{1,30}", tok):
+    if re.fullmatch(r"[+-]?[0-9]{1,30}", tok):
         return int(tok)
     word = clause.upper()
     shown = tok if len(tok) <= 30 else tok[:27] + "..."
-    what = "is too large" if re.fullmatch(r"[+-]?\d+", tok) else "is not a whole number"
+    what = "is too large" if re.fullmatch(r"[+-]?[0-9]+", tok) else "is not a whole number"
     raise Problem(
         f"{word.lower()} given seems to be invalid: {shown} {what}",
         token_span(clause),

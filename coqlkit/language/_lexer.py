@@ -28,6 +28,9 @@ from coqlkit.language import _build
 _FIRST = ("STRING", "DATETIME", "NUMBER", "BANG_MODULE", "PARAM", "CVID", "ARROW", "COMPARATOR", "NAME")
 _SKIPPED = ("WS", "COMMENT")
 _WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+# The start of a date the DATETIME terminal did not take (2024-01-01T, 2024-1-5): the lexer
+# would read it as numbers (2024, -01, -01) and the parser blame the second one.
+_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}(?![0-9])")
 
 
 class CoqlLexer(Lexer):
@@ -93,6 +96,10 @@ class CoqlLexer(Lexer):
                 keyword = keywords.get(value.lower())
                 if keyword is not None and (keyword in accepts or "NAME" not in accepts):
                     kind = keyword
+            elif kind == "NUMBER" and text.startswith("-", m.end()) and _DATE_LIKE.match(text, pos):
+                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
+                    text, pos, line, pos - line_start + 1, allowed={"DATETIME"}, state=parser_state
+                )
             elif kind == "NUMBER" and "INT" in accepts and self.int_pattern.match(value):
                 kind = "INT"
             stop = m.end()

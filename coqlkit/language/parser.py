@@ -475,6 +475,8 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
             hint += f": {ch}{before_end[1:-1].rstrip()}{ch}"
     elif ch in _TYPOGRAPHIC_QUOTES:
         description, hint = _typographic(rest)
+    elif _NUMBER_START.match(rest):
+        description, hint, width = _bad_number(rest)
     elif not ch.isascii() and unicodedata.category(ch)[0] in "LMN":
         description, hint = _non_ascii(text, pos)
     elif rest.startswith("/*"):
@@ -507,6 +509,54 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
         expected=expected,
         hint=hint,
     )
+
+
+# A number starts here (digits of any script: \d is Unicode), or a date.
+_NUMBER_START = re.compile(r"[+-]?\.?\d")
+_DATE_START = re.compile(r"[0-9]{4}-[0-9]{1,2}(?![0-9])")
+_DATES = "a date is written 2024-01-31, a datetime 2024-01-31T10:00:00+05:30"
+
+
+def _bad_number(rest: str) -> tuple[str, str, int]:
+    """What is wrong with a number (or a date) the lexer could not read, from its first
+    character: the description, the hint and the width of the whole run, so the caret is
+    not under a valid ``1`` of ``1.2.3``.
+
+    >>> _bad_number("1.2.3 and")[:2]
+    ("'1.2.3' is not a number: it has more than one decimal point", "quote it if it is text: '1.2.3'")
+    >>> _bad_number("١٢)")[:2]
+    ("'١٢' is written with digits other than ASCII", 'write it with ASCII digits: 12')
+    """
+    start = _NUMBER_START.match(rest)
+    if _DATE_START.match(rest) or (start is not None and not start.group().isascii()):
+        run = _run(r"[\w:.+-]+", rest)  # 2024-01-01T, ٢٠٢٤-٠١-٠١
+    else:
+        run = _run(r"[+-]?[\w.]+(?:(?<=[eE])[+-])?", rest)  # 1.2.3, 1e, -1e+
+    if any(c.isdigit() and not c.isascii() for c in run):
+        ascii_ = "".join(str(unicodedata.decimal(c, c)) if c.isdigit() else c for c in run)
+        return (
+            f"'{run}' is written with digits other than ASCII",
+            f"write it with ASCII digits: {ascii_}",
+            len(run),
+        )
+    if _DATE_START.match(run):
+        return f"'{run}' is not a date or a datetime COQL reads", _DATES, len(run)
+    quoted = "quote it if it is text: '" + run + "'"
+    if re.fullmatch(r"[+-]?[0-9.]+", run) and run.count(".") > 1:
+        return f"'{run}' is not a number: it has more than one decimal point", quoted, len(run)
+    if re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?", run):
+        return (
+            f"'{run}' is not a number: its exponent has no digits",
+            f"write 1e3 for 1000, or {quoted}",
+            len(run),
+        )
+    return f"'{run}' is not a number, and a name starts with a letter", quoted, len(run)
+
+
+def _run(pattern: str, rest: str) -> str:
+    """The characters at the start of ``rest`` that ``pattern`` takes (at least the first)."""
+    found = re.match(pattern, rest)
+    return found.group() if found else rest[:1]
 
 
 # Characters that stand for an ASCII one in text pasted from a word processor.
