@@ -448,8 +448,9 @@ class Shell(_Commands):
 
 def _analyzed(result: Result) -> str:
     """The EXPLAIN ANALYZE text of ``result``, read to the end: the plan with each step's
-    actual figures, the totals and the notes (the check's warnings first), as
-    :func:`coqlkit.execute.executor.explain_analyze` writes it for the Python API."""
+    actual figures, the totals and the read's notes (not the check's warnings: those were
+    said before it ran), as :func:`coqlkit.execute.executor.explain_analyze` writes it
+    for the Python API."""
     stats = result.stats
     text = explain(result.plan, stats.actuals)
     calls, credits = "call" if stats.calls == 1 else "calls", "credit" if stats.credits == 1 else "credits"
@@ -458,7 +459,8 @@ def _analyzed(result: Result) -> str:
         f"{stats.credits:,} {credits} · "
         f"{stats.seconds:.2f} s (first rows after {stats.first_batch_seconds or 0:.2f} s)"
     )
-    return "".join([text, *(f"\nNote: {note}" for note in stats.notes)])
+    said = {d.format(result.text) for d in result.warnings}
+    return "".join([text, *(f"\nNote: {note}" for note in stats.notes if note not in said)])
 
 
 def _explained(statement: str, where: Where) -> tuple[str, Where, str]:

@@ -285,6 +285,21 @@ def test_explain_analyze_shows_the_progress_of_its_read(session: Callable[..., S
     assert "actual: 2 calls, 5 credits, 3,000 rows" in sh.out
 
 
+def test_explain_analyze_reads_as_the_python_api_writes_it(sh: Session, conn: coqlkit.Connection) -> None:
+    # The shell writes the text itself (it reads the rows for the question and the
+    # progress line): the same text as conn.explain(analyze=True), times apart.
+    query = "select Last_Name from Leads where Lead_Status = 'Contactd'"
+    assert sh(f"explain analyze {query};") == 0
+    with pytest.warns(coqlkit.QueryWarning):
+        expected = conn.explain(query, analyze=True)
+
+    def untimed(text: str) -> str:
+        return re.sub(r"\d+\.\d\d s", "_ s", text).strip()
+
+    assert untimed(sh.out) == untimed(expected)
+    assert "Note:" not in sh.out and "warning[INVALID_QUERY]" in sh.err  # said once, before it ran
+
+
 def test_explain_of_a_wrong_query(sh: Session) -> None:
     assert sh("explain select Emial from Leads;") == 1
     assert "did you mean Email?" in sh.err and not sh.out
