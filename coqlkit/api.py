@@ -23,6 +23,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import inspect
+import sys
 import tempfile
 import threading
 import time
@@ -181,7 +182,10 @@ class AsyncConnection:
             await self.client.aclose()
         finally:
             if self._sandbox is not None:
-                await asyncio.to_thread(self._sandbox.stop)
+                try:
+                    await asyncio.to_thread(self._sandbox.stop)
+                except RuntimeError:  # at exit, the thread pools are shut: stopped from here
+                    self._sandbox.stop()
             if self._workdir is not None:
                 self._workdir.cleanup()
 
@@ -705,8 +709,8 @@ class _Loop:
                 except StopAsyncIteration:
                     return
         finally:
-            if not self.loop.is_running():
-                pass
+            if not self.loop.is_running() or sys.is_finalizing():
+                pass  # (finalizing: the loop's thread is frozen, and would never answer)
             elif threading.current_thread() is self.thread:
                 # Dropped unfinished and collected by the garbage collector in the loop's own
                 # thread (midway through some coroutine there): waiting for the loop here would
@@ -810,8 +814,10 @@ class Connection:
         aio._home, aio._sync = loop.loop, True
         # Not a __del__: the finalizer holds what it closes, never the connection itself.
         where = aio.client.settings.profile or aio.client.api_base
+        # At exit too, while the loop's thread still runs: a stream left half-read (a DB-API
+        # fetchone(), next(iter(result))) is closed then, its calls cancelled; finalized
+        # later, with the interpreter's threads frozen, it waited for the loop forever.
         self._finalizer = weakref.finalize(self, _dropped, loop, aio, f"<coqlkit.Connection {where}>")
-        self._finalizer.atexit = False  # at exit the daemon thread ends with the process
 
     def __repr__(self) -> str:
         return repr(self.aio).replace("AsyncConnection", "Connection")

@@ -9,7 +9,9 @@ import contextlib
 import gc
 import logging
 import os
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 import warnings
@@ -224,3 +226,51 @@ def test_closing_a_cursors_connection_midway_through_a_fetch_is_quiet(
             closer.join()
             gc.collect()
     assert [r.getMessage() for r in caplog.records if r.name in ("asyncio", "concurrent.futures")] == []
+
+
+def _exits(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -c script`` to its end (a hang is a failure, after 60 s)."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        """
+        from coqlkit import dbapi
+        cursor = dbapi.connect().cursor()   # never closed
+        cursor.execute("select Last_Name from Leads")
+        print(cursor.fetchone() is not None)
+        """,
+        """
+        import coqlkit
+        rows = iter(coqlkit.connect().query("select Last_Name from Leads"))   # never closed
+        print(next(rows) is not None)
+        """,
+    ],
+    ids=["dbapi-fetchone", "next-of-iter"],
+)
+def test_a_script_leaving_a_read_half_done_ends(sandbox: Sandbox, script: str) -> None:
+    """A script that peeks at a first row and never closes anything ends, as with sqlite3:
+    its connection is closed at exit while the loop's thread still runs (the stream it left
+    was finalized later, with the threads frozen, and waited for the loop forever)."""
+    ran = _exits(script, sandbox.environment())
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "True\n", "")
+
+
+def test_a_sandbox_started_by_a_connection_left_open_stops_quietly_at_exit() -> None:
+    ran = _exits(
+        """
+        import coqlkit
+        conn = coqlkit.connect(sandbox={"records": 300})
+        print(next(iter(conn.query("select Last_Name from Leads"))) is not None)
+        """,
+        {},
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "True\n", "")
