@@ -214,7 +214,9 @@ def _joins(refs: object) -> dict[tuple[str, ...], FieldRef]:
     for ref in refs:  # type: ignore[attr-defined]
         head = f"{ref.path[0]}->{ref.via}" if ref.via else ref.path[0]
         parts = (head, *ref.path[1:])
-        for end in range(1, len(parts)):
+        # A path past MAX_PATH_HOPS is refused on its own: its first prefixes are enough to
+        # count (all of them cost O(n²) for a pasted 100 KB path).
+        for end in range(1, min(len(parts), limits.MAX_PATH_HOPS + 2)):
             found.setdefault(parts[:end], ref)
     return found
 
