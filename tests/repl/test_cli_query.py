@@ -1424,6 +1424,15 @@ def test_a_failed_export_says_what_may_have_been_charged_apart(
     assert int(found[4] or 0) == len(dropped), ran.err
 
 
+def test_export_to_a_directory_says_so(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
+    ran = cli("export", "select Last_Name from Leads", str(tmp_path))
+    assert ran.status == 2
+    assert (
+        ran.err
+        == f"coqlkit: {tmp_path}: Is a directory (give the file's name: {tmp_path / 'rows.parquet'})\n"
+    )
+
+
 def test_a_failure_on_zohos_side_is_transient() -> None:
     """Exit 3 (run again later) for Zoho's 5xx that outlasted the retries; a refusal of the
     query (4xx) stays 1."""
