@@ -4,10 +4,16 @@
 profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
 
 - **Retries**: 5xx and dropped or refused connections are retried with exponential backoff
-  and full jitter (a ``Retry-After`` hint wins), reads only: a bulk-read job is created again
-  only when the first attempt never reached the server. A connection that cannot be made is
-  tried :data:`REFUSED_ATTEMPTS` times, a call that timed out :data:`TIMEOUT_ATTEMPTS` times
-  (a hung server costs a call about twice the profile's ``timeout``, not five times).
+  and full jitter (a ``Retry-After`` hint wins), reads only (:data:`Resend`): a bulk-read job
+  is created again after a 5xx (Zoho handed back no job) or when the attempt never reached
+  the server, not after a lost answer (Zoho may have made and charged a job: the error says
+  so, ``details["maybe_charged"]``). A connection that cannot be made is tried
+  :data:`REFUSED_ATTEMPTS` times until the host has answered this client (a wrong address, a
+  server down), as often as any failure once it has (a server restarting mid-read; the
+  error then says it stopped accepting connections), and a call that timed out
+  :data:`TIMEOUT_ATTEMPTS` times (a hung server costs a call about twice the profile's
+  ``timeout``, not five times). A call given up on 5xx answers says which, where, how often
+  and over how long: Zoho's "Internal Server Error" alone named none of it.
 - **Concurrency**: never more calls in flight than ``settings.concurrency``, and fewer when
   Zoho says the org's slots are taken (429 ``TOO_MANY_REQUESTS``: other integrations hold
   some): each such answer halves the calls let out at once (down to one), and successes
@@ -42,7 +48,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -61,6 +67,7 @@ from coqlkit.transport._errors import (
     envelope,
     error_for,
     mapped_transport_errors,
+    origin,
     timeout_message,
 )
 from coqlkit.transport.auth import Tokens, ZohoOAuth
@@ -78,6 +85,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: What a call may be sent again after, once it failed. ``"after any failure"``: a read (a
+#: 5xx, a lost answer, a connection never made). ``"after an error answer"``: a bulk-read
+#: job's creation, which a 5xx answer left undone (Zoho handed back no job) but a lost
+#: answer may have done (a job made and charged whose id never came). ``"when never sent"``:
+#: only a call that never reached Zoho.
+Resend = Literal["after any failure", "after an error answer", "when never sent"]
+
 BULK_CREDITS = 50  # "Bulk Read Initialize" (reference §9; UNVERIFIED for CRM v8)
 _LIMIT = re.compile(r"\blimit\s+(\d+)(?:\s*,\s*(\d+))?(?:\s+offset\s+\d+)?\s*;?\s*$", re.I)
 
@@ -370,6 +385,8 @@ def _day_spent(response: httpx.Response) -> bool:
 
 #: Attempts at a call whose connection cannot be made (a server down, a wrong host): about
 #: 1.5 s of waiting in all, where five attempts took about 12 s to say what was clear at once.
+#: Only until the host has answered the client: a refusal after that is a server that stopped
+#: accepting connections mid-read (a restart), and gets the policy's attempts.
 REFUSED_ATTEMPTS = 3
 
 #: Attempts at a call that timed out (no answer within the profile's ``timeout``, 120 s by
@@ -384,9 +401,10 @@ class RetryPolicy:
     """Exponential backoff with full jitter: wait ``uniform(0, min(cap, base * 2**attempt))``.
 
     ``attempts`` bounds the tries of a call that fails (5xx, no answer): at most
-    :data:`REFUSED_ATTEMPTS` when no connection could be made, :data:`TIMEOUT_ATTEMPTS` when
-    it timed out. A 429 ``TOO_MANY_REQUESTS`` is not a failure of the call but a full org: it is tried again
-    (waits growing to ``busy_cap``) until ``busy_patience`` seconds have passed with the
+    :data:`REFUSED_ATTEMPTS` when no connection could be made to a host that has not answered
+    the client yet, :data:`TIMEOUT_ATTEMPTS` when it timed out. A 429 ``TOO_MANY_REQUESTS`` is
+    not a failure of the call but a full org: it is tried again (waits growing to
+    ``busy_cap``) until ``busy_patience`` seconds have passed with the
     client down to one call at a time and none of its calls answered.
     """
 
@@ -467,6 +485,7 @@ class AsyncZohoClient:
         self.in_flight = 0
         self.most_in_flight = 0
         self._last_ok = 0.0  # time.monotonic() of the last answer that was not an error
+        self._answered: set[str] = set()  # the origins (scheme://host:port) that answered it
 
     def __repr__(self) -> str:
         return f"<AsyncZohoClient {self.settings.profile or 'env'} {self.api_base} credits_used={self.credits_used}>"
@@ -548,9 +567,18 @@ class AsyncZohoClient:
     async def bulk_read_create(
         self, body: dict[str, Any], *, budget: CreditBudget | None = None
     ) -> dict[str, Any]:
-        """``POST /crm/bulk/v8/read``: the new job's ``details`` (``id``, ``state``...)."""
+        """``POST /crm/bulk/v8/read``: the new job's ``details`` (``id``, ``state``...).
+
+        Sent again after a 5xx (Zoho handed back no job), not after a lost answer: Zoho may
+        have made and charged a job whose id never came (the error's ``details`` then hold
+        ``maybe_charged``); whether to make another is the caller's choice."""
         response = await self.request(
-            "POST", "/crm/bulk/v8/read", json=body, credits=BULK_CREDITS, budget=budget, idempotent=False
+            "POST",
+            "/crm/bulk/v8/read",
+            json=body,
+            credits=BULK_CREDITS,
+            budget=budget,
+            resend="after an error answer",
         )
         (item,) = response.json()["data"]
         return dict(item["details"])
@@ -590,21 +618,27 @@ class AsyncZohoClient:
         json: Any = None,
         credits: int = 1,
         budget: CreditBudget | None = None,
-        idempotent: bool = True,
+        resend: Resend = "after any failure",
         into: BinaryIO | None = None,
     ) -> httpx.Response:
         """Send one CRM call (retried, limited, accounted); an error answer raises.
 
-        ``into``: stream the answer's body into this file (rewritten on a retry) instead of
-        reading it into memory."""
+        ``resend``: what the call may be sent again after (:data:`Resend`). ``into``: stream
+        the answer's body into this file (rewritten on a retry) instead of reading it into
+        memory."""
         budgets = [b for b in (self.budget, budget) if b is not None]
         charge = _Charge(self, budgets, credits, f"{method} {path}")  # refuses here, before anything
         kept = _KeptSlot()
         try:
             return await self._with_retries(
                 lambda: self._send(method, path, charge, kept, params=params, json=json, into=into),
-                idempotent=idempotent,
+                resend=resend,
+                what=f"{method} {path}",
             )
+        except TransportError as exc:
+            if resend == "after any failure" or not charge.sent:
+                raise
+            raise _maybe_done(exc, charge.credits) from exc.__cause__  # its answer lost
         finally:
             charge.release()  # what was sent stays spent, even when cancelled: Zoho charges it
             if kept.level is not None:  # timed out, and not tried again
@@ -664,6 +698,7 @@ class AsyncZohoClient:
             else:
                 self.slots.release()
         charge.answered(response)
+        self._answered.add(origin(response.request.url))
         if response.status_code < 400:
             self._last_ok = time.monotonic()
             self.slots.succeeded()
@@ -685,8 +720,9 @@ class AsyncZohoClient:
                 into.write(chunk)
         return response
 
-    async def _with_retries(self, call: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
+    async def _with_retries(self, call: Callable[[], Awaitable[T]], *, resend: Resend, what: str) -> T:
         attempt = 0  # failures: 5xx, no answer
+        started = time.monotonic()
         streak = 0  # 429 TOO_MANY_REQUESTS to this call since one of the client's got through
         refused_since = refused_at = 0.0
         while True:
@@ -715,13 +751,19 @@ class AsyncZohoClient:
                     continue
                 attempt += 1
                 attempts = self.retry.attempts
-                if _refused(exc):  # nothing listens there: rarely a blip, so give up sooner
+                stopped = _refused(exc) and exc.details.get("host") in self._answered
+                if _refused(exc) and not stopped:  # nothing has listened there: rarely a blip
                     attempts = min(attempts, REFUSED_ATTEMPTS)
                 elif _timed_out(exc):  # each try waited the whole timeout: once more at most
                     attempts = min(attempts, TIMEOUT_ATTEMPTS)
-                if attempt >= attempts or not _retryable(exc, idempotent):
+                if attempt >= attempts or not _retryable(exc, resend):
+                    seconds = time.monotonic() - started
                     if _timed_out(exc):
                         raise _timeout_error(exc, attempt) from exc.__cause__
+                    if stopped:
+                        raise _stopped_error(exc, attempt, seconds) from exc.__cause__
+                    if _server_fault(exc):
+                        raise _server_fault_error(exc, what, self.api_base, attempt, seconds) from exc
                     raise
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
@@ -818,10 +860,59 @@ def _busy(exc: ApiError) -> bool:
     )
 
 
-def _retryable(exc: ApiError, idempotent: bool) -> bool:
-    """5xx and network failures; a write only if it never left. (429s: see ``_busy``.)"""
-    if isinstance(exc, TransportError):
-        return idempotent or isinstance(exc.__cause__, httpx.ConnectError)
-    if not idempotent:
-        return False
+def _server_fault(exc: ApiError) -> bool:
+    """Zoho answered with a 5xx: a fault on its side."""
     return isinstance(exc, ZohoApiError) and (exc.status or 0) >= 500
+
+
+def _retryable(exc: ApiError, resend: Resend) -> bool:
+    """5xx and network failures, as ``resend`` allows (429s: see ``_busy``)."""
+    if isinstance(exc, TransportError):
+        return resend == "after any failure" or isinstance(exc.__cause__, httpx.ConnectError)
+    return resend != "when never sent" and _server_fault(exc)
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _server_fault_error(exc: ApiError, what: str, api_base: str, attempts: int, seconds: float) -> ApiError:
+    """The error for a call Zoho answered with a 5xx until its attempts ran out: which call,
+    where, how often over how long, and that it is Zoho's fault (run again later). The type,
+    Zoho's code, status and details are kept, so callers still tell it apart; the bare
+    "Internal Server Error" said none of that."""
+    try:
+        where = f" at {origin(httpx.URL(api_base))}"
+    except httpx.InvalidURL:  # pragma: no cover - the base URL was checked when configured
+        where = ""
+    over = f" in {seconds:.1f} s" if attempts > 1 else ""
+    message = (
+        f"{what}{where}: Zoho answered {exc.status} {exc.code} ({exc.message}) {_times(attempts)}"
+        f"{over}: a fault on Zoho's side; run again later"
+    )
+    return type(exc)(message, code=exc.code, status=exc.status, details=exc.details)
+
+
+def _maybe_done(exc: TransportError, credits: int) -> TransportError:
+    """The error for a call that is not sent again after a lost answer (a bulk-read job's
+    creation): Zoho may have run it and charged it (``details["maybe_charged"]``)."""
+    return TransportError(
+        f"{exc.message}; the request reached the server and its answer was lost, so Zoho may "
+        f"have run it and charged its {credits} credit{'s' if credits != 1 else ''}",
+        code=exc.code,
+        details={**exc.details, "maybe_charged": credits},
+    )
+
+
+def _stopped_error(exc: ApiError, attempts: int, seconds: float) -> ApiError:
+    """The error for a call whose connections were refused by a server that had answered
+    this client before: not a wrong address (those are given up after
+    :data:`REFUSED_ATTEMPTS`) but a server that stopped accepting connections mid-read (a
+    restart, a load balancer or pod going away): said so, with how long it was tried."""
+    return TransportError(
+        f"{exc.message}; the server answered this client before, then stopped accepting "
+        f"connections mid-read (refused {_times(attempts)} in {seconds:.1f} s): a restart or "
+        "outage on its side; run again",
+        code=exc.code,
+        details={**exc.details, "attempts": attempts},
+    )
