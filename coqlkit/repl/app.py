@@ -24,9 +24,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NamedTuple
 
-from prompt_toolkit import PromptSession
+from prompt_toolkit import PromptSession, search
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
+from prompt_toolkit.filters import is_searching
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
@@ -38,10 +40,11 @@ from coqlkit.api import Connection
 from coqlkit.catalog import Catalog
 from coqlkit.errors import CoqlError, CoqlSyntaxError
 from coqlkit.language import parse
-from coqlkit.language.ast import Select, Span
-from coqlkit.language.split import code_only
+from coqlkit.language.ast import Span
+from coqlkit.language.split import code_only, strings
+from coqlkit.repl.clauses import _closed
 from coqlkit.repl.commands import interrupts
-from coqlkit.repl.complete import CoqlCompleter, awaits_from, statement_at
+from coqlkit.repl.complete import CoqlCompleter, awaits_from, modules_wanted, statement_at
 from coqlkit.repl.config import ReplConfig, profile_names
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
 from coqlkit.repl.shell import Shell, Terminated
@@ -96,6 +99,10 @@ class Metadata:
     (by completion or the live check) is fetched in the background, once. ``loaded()`` is
     called (from the loading thread) when something arrived: the prompt redraws, so that
     completions and the live check use it without waiting for the next key.
+
+    ``catalog`` is the connection's newest: a load takes it once its module is in (two
+    loads ending in either order leave the later catalog), and :meth:`sync` after each
+    statement takes what the statement's own run fetched (its modules, its lookups').
     """
 
     def __init__(self, conn: Connection, loaded: Callable[[], None] | None = None) -> None:
@@ -103,34 +110,49 @@ class Metadata:
         self.loaded = loaded
         self.catalog: Catalog | None = None
         self._asked: set[str] = set()
+        self.loading: set[str] = set()  # modules asked for and not in yet
         self._lock = threading.Lock()
         self.error: str | None = None
         threading.Thread(target=self._load, args=(None,), daemon=True, name="coqlkit-metadata").start()
 
     def _load(self, module: str | None) -> None:
         try:
-            self.catalog = self.conn.catalog([module] if module else None)
+            self.conn.catalog([module] if module else None)
+            self.sync()
         except CoqlError as exc:
             self.error = str(exc)
         except Exception as exc:  # a closed connection at exit, say: never disturb the prompt
             self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.loading.discard(module or "")
         if self.loaded is not None:
             self.loaded()
 
-    def want(self, modules: Iterable[str]) -> None:
-        """Fetch these modules' fields in the background (once each)."""
+    def sync(self) -> None:
+        """Take the connection's catalog as it is now (no call: only what it holds)."""
+        with self._lock:  # read and kept in one step: a load ending first cannot undo a later one
+            self.catalog = self.conn.catalog()
+
+    def want(self, modules: Iterable[str]) -> bool:
+        """Fetch these modules' fields in the background (once each); whether any of them
+        is still on its way (or the module list itself, which names them)."""
         catalog = self.catalog
         if catalog is None:
-            return
+            return self.error is None
+        coming = False
         for name in modules:
             found = catalog.module(name)
             if found is None or found.fields is not None:
                 continue
             with self._lock:
+                coming = coming or name in self.loading
                 if name in self._asked:
                     continue
                 self._asked.add(name)
+                self.loading.add(name)
+            coming = True
             threading.Thread(target=self._load, args=(name,), daemon=True).start()
+        return coming
 
     def __call__(self) -> Catalog | None:
         return self.catalog
@@ -168,6 +190,8 @@ class _Checked:
         stripped = text.strip()
         if not stripped or stripped.startswith(("\\", ".")) or stripped.lower().startswith("explain"):
             return None
+        if catalog is not None:  # parsed or not: its modules, its subqueries', its lookups' targets
+            self.metadata.want(modules_wanted(text, 0, catalog))
         starts = _line_starts(text)
         try:
             select = parse(text)
@@ -184,7 +208,6 @@ class _Checked:
             return None
         if catalog is None:
             return None
-        self.metadata.want({node.module for node in select.walk() if isinstance(node, Select)})
         found = [d for d in validate(select, catalog) if d.span is not None and d.line - 1 < len(starts)]
         for severity in (Severity.ERROR, Severity.WARNING):
             for d in found:
@@ -195,6 +218,50 @@ class _Checked:
                     label = f"{d.code}: " if severity is Severity.ERROR else f"warning[{d.code}]: "
                     return Problem(start, end, f"{label}{d.message}{hint}", severity.value)
         return None
+
+
+def checked_statement(text: str, cursor: int) -> tuple[int, str]:
+    """The statement the live check reads with the cursor at ``cursor``: the one under it,
+    or, when that is still empty (the cursor just after a ``;``, or on a blank line after
+    it), the one the ``;`` ended: typing the ``;`` or recalling a query must not hide what
+    is wrong with it.
+
+    >>> checked_statement("select Emial from Leads;", 24)
+    (0, 'select Emial from Leads;')
+    >>> checked_statement("select a from B; select", 23)
+    (16, ' select')
+    """
+    begin, statement = statement_at(text, cursor)
+    if begin and not code_only(statement).strip():
+        return statement_at(text, begin - 1)
+    return begin, statement
+
+
+def open_string(text: str) -> str | None:
+    """What to tell about a string left open where Enter cannot end the statement (a
+    ``;`` or a line break inside it: ``'O'Brien';``), else None. A string being typed
+    (``= 'Smi``) is not worth a word.
+
+    >>> print(open_string("select Last_Name from Leads where Last_Name = 'O'Brien';"))
+    string opened at 1:55 still open: Enter adds lines to it · a quote in text is doubled: 'O''Brien' · Alt-Enter runs
+    >>> open_string("select Last_Name from Leads where Last_Name = 'Smi") is None
+    True
+    """
+    last = None
+    for start, literal in strings(text):
+        last = (start, literal)
+    if last is None:
+        return None
+    start, literal = last
+    body = literal[1:]
+    if start + len(literal) != len(text) or _closed(literal) or not ("\n" in body or ";" in body):
+        return None
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return (
+        f"string opened at {line}:{column} still open: Enter adds lines to it"
+        " · a quote in text is doubled: 'O''Brien' · Alt-Enter runs"
+    )
 
 
 def _width(span: Span) -> int:
@@ -221,7 +288,7 @@ class _UnderlinedLexer(Lexer):
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
         lines = self.inner.lex_document(document)
-        offset, statement = statement_at(document.text, document.cursor_position)
+        offset, statement = checked_statement(document.text, document.cursor_position)
         problem = self.checked.check(statement)
         if problem is None:
             return lines
@@ -267,10 +334,13 @@ class Repl:
             conn,
             config=config,
             label=label,
-            confirm=lambda question: bool(ask(question)),
+            confirm=_confirm,
             progress=sys.stderr.isatty(),
             terminal_size=lambda: tuple(shutil.get_terminal_size()),  # type: ignore[arg-type,return-value]
             interactive=True,
+        )
+        self.completer = CoqlCompleter(
+            self._catalog, lambda: self.shell.params, profile_names, self._last_module, self._want
         )
         self.session: PromptSession[str] = PromptSession(
             message=self._prompt,
@@ -279,9 +349,7 @@ class Repl:
             key_bindings=self._keys(),
             history=_history(config),
             auto_suggest=AutoSuggestFromHistory(),
-            completer=CoqlCompleter(
-                self._catalog, lambda: self.shell.params, profile_names, self._last_module
-            ),
+            completer=self.completer,
             complete_while_typing=True,
             lexer=_UnderlinedLexer(self.checked),
             bottom_toolbar=self._toolbar,
@@ -310,6 +378,9 @@ class Repl:
         catalog = self.metadata()
         return catalog
 
+    def _want(self, modules: Iterable[str]) -> bool:
+        return self.metadata.want(modules)
+
     def _prompt(self) -> str:
         mark = "*" if self.sandbox else ""
         return f"coql:{self.shell.label or self.label}{mark}> "
@@ -320,8 +391,12 @@ class Repl:
 
     def _toolbar_at(self, text: str, cursor: int) -> Any:
         """The bottom toolbar, the cursor at ``cursor`` of ``text``: the problem of the
-        statement there, else what fields complete before FROM, else the session's state."""
-        _, statement = statement_at(text, cursor)
+        statement there (the one a ``;`` just ended, when the cursor follows it), a string
+        left open that keeps Enter from running it, what fields complete before FROM, else
+        the session's state."""
+        if not text.lstrip().startswith(("\\", ".")) and (unclosed := open_string(text)) is not None:
+            return [("class:toolbar.warning", f" {unclosed} ")]
+        _, statement = checked_statement(text, cursor)
         problem = self.checked.check(statement)
         if problem is not None:
             style = "class:toolbar.problem" if problem.severity == "error" else "class:toolbar.warning"
@@ -331,6 +406,8 @@ class Repl:
             known = f"{last}'s fields (the last query's) until then" if last else "no fields until then"
             return [("class:toolbar", f" fields complete once FROM names the module: {known} ")]
         loading = " · loading metadata…" if self.metadata() is None and self.metadata.error is None else ""
+        if self.metadata.loading and not loading:
+            loading = f" · loading the fields of {', '.join(sorted(self.metadata.loading))}…"
         failed = f" · metadata: {self.metadata.error}" if self.metadata.error else ""
         used = self.shell.conn.credits_used
         return [
@@ -344,7 +421,7 @@ class Repl:
     def _keys(self) -> KeyBindings:
         keys = KeyBindings()
 
-        @keys.add("enter", filter=~_completing())
+        @keys.add("enter", filter=~_completing() & ~is_searching)
         def _(event: KeyPressEvent) -> None:
             buffer = event.current_buffer
             if enter_runs(buffer.text, buffer.cursor_position):
@@ -352,9 +429,21 @@ class Repl:
             else:
                 buffer.insert_text("\n")
 
-        @keys.add("enter", filter=_completing())
+        @keys.add("enter", filter=_completing() & ~is_searching)
         def _(event: KeyPressEvent) -> None:  # in the menu: take the completion, as pgcli does
             event.current_buffer.complete_state = None  # (it went on a new line)
+
+        @keys.add("enter", filter=is_searching)
+        def _(event: KeyPressEvent) -> None:  # Ctrl-R's match: taken, and run as Enter runs it
+            search.accept_search()  # (as psql and bash run it; an unfinished one is left to edit)
+            buffer = event.app.current_buffer
+            if enter_runs(buffer.text, buffer.cursor_position):
+                buffer.validate_and_handle()
+
+        @keys.add("left", filter=is_searching)
+        @keys.add("right", filter=is_searching)
+        def _(event: KeyPressEvent) -> None:  # Ctrl-R's match taken to edit, as in bash
+            search.accept_search()
 
         @keys.add("escape", "enter")
         def _(event: KeyPressEvent) -> None:  # Alt-Enter: run whatever is there
@@ -381,6 +470,8 @@ class Repl:
                 self.shell.execute(text)
                 if self.shell.metadata_changed:
                     self._reload()
+                else:
+                    self._sync()
         except BaseException:  # a signal: an \o file is forgotten, any file there left as it was
             self.shell.close(keep=False)
             raise
@@ -420,11 +511,47 @@ class Repl:
         self.metadata = Metadata(self.shell.conn, self._redraw)
         self.checked.metadata = self.metadata
 
+    def _sync(self) -> None:
+        """After a statement: completion and checks see the modules its run fetched."""
+        if self.metadata() is None:
+            return  # (still loading: the load takes the newest catalog itself)
+        with contextlib.suppress(Exception):  # a closed connection: the next load says so
+            self.metadata.sync()
+
     def _redraw(self) -> None:
-        """Draw the prompt again (from any thread): metadata arrived."""
+        """Draw the prompt again (from any thread): metadata arrived. A completion that
+        waited for it runs again."""
         session = getattr(self, "session", None)  # the first load may beat the session
-        if session is not None:
-            session.app.invalidate()
+        if session is None:
+            return
+        app = session.app
+        app.invalidate()
+        loop = app.loop
+        if loop is not None and app.is_running:
+            with contextlib.suppress(RuntimeError):  # the loop closed as the prompt ended
+                loop.call_soon_threadsafe(self._complete_again)
+
+    def _complete_again(self) -> None:
+        """Complete the text again if its completion was waiting for the metadata just in
+        (and the text has not moved on, nor an entry of a menu been chosen)."""
+        buffer = self.session.default_buffer
+        waiting = self.completer.waiting
+        if waiting is None or buffer.document != waiting:
+            return
+        state = buffer.complete_state
+        if state is not None and state.complete_index is not None:
+            return
+        self.completer.waiting = None
+        buffer.complete_state = None
+        buffer.start_completion(complete_event=CompleteEvent(text_inserted=True))
+
+
+def _confirm(question: str) -> bool:
+    """Ask ``question`` (y/n): Ctrl-D means no, as n does (Ctrl-C cancels the statement)."""
+    try:
+        return bool(ask(question))
+    except EOFError:
+        return False
 
 
 def _completing() -> Any:

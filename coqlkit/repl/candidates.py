@@ -17,6 +17,7 @@ from coqlkit.repl.clauses import (
     _VALUE_STATES,
     _after_quoted_path,
     _closed,
+    _Frame,
     _grows,
     _Path,
     _split_path,
@@ -29,7 +30,7 @@ from coqlkit.validate import allowed_operators
 from coqlkit.validate.rules_criteria import NOT_IN_CRITERIA
 from coqlkit.validate.rules_fields import SELECT_ONLY, UNSELECTABLE
 
-__all__: list[str] = []
+__all__ = ["modules_reached"]
 
 _QUOTED_PATH = re.compile(
     r"(?:![A-Za-z_$][A-Za-z0-9_$]*\.)?(?:[A-Za-z_$][A-Za-z0-9_$]*(?:\.|->))*[A-Za-z0-9_$]*\Z"
@@ -509,6 +510,82 @@ class _Context:
 
     def _abs(self, position: int) -> int:
         return self.offset + position
+
+
+def modules_reached(tokens: list[_Tok], catalog: Catalog, default_module: str | None = None) -> set[str]:
+    """The modules whose fields the statement of ``tokens`` needs, by API name: the FROM
+    module of each SELECT in it (its subqueries' too; ``default_module`` for a SELECT that
+    names none yet) and the modules its lookup paths step into, as far as ``catalog``
+    knows the fields on the way. Read without the parser, so a statement being typed,
+    pasted or recalled (it rarely parses) asks for them all the same; the caller fetches
+    those still without fields, and asking again once they are in takes the next hop.
+
+    >>> from coqlkit.catalog import Catalog
+    >>> from coqlkit.repl.clauses import _scan
+    >>> sorted(modules_reached(_scan("select Owner.email, Account_Name.Account_Name from Contacts"), Catalog.demo()))
+    ['Accounts', 'Contacts', 'Users']
+    >>> sorted(modules_reached(_scan("select id from Leads where id in (select What_Id->Leads."), Catalog.demo()))
+    ['Leads']
+    """
+    walker = _Walker()
+    frames: list[_Frame] = []
+    paths: list[tuple[_Frame, _Path]] = []
+    for tok in tokens:
+        if tok.kind in ("ws", "comment"):
+            continue
+        frame = walker.frames[-1]
+        if frame.state in _FIELD_STATES and tok.kind in ("path", "string"):
+            text = _unquote(tok.text) if tok.kind == "string" else tok.text
+            if tok.kind == "path" or _QUOTED_PATH.match(text):
+                paths.append((frame, _split_path(text)))
+        walker.feed(tok)
+        if not any(f is walker.frames[-1] for f in frames):
+            frames.append(walker.frames[-1])
+    top = walker.frames[0]  # (the statement's SELECT: EXPLAIN's word came before it)
+    if not any(f is top for f in frames):
+        frames.append(top)
+
+    def module_of(frame: _Frame) -> Module | None:
+        name = frame.module or (default_module if frame is top else None)
+        return (catalog.module(name) or catalog.module_folded(name)) if name else None
+
+    out = {found.api_name for found in map(module_of, frames) if found is not None}
+    for frame, path in paths:
+        base = module_of(frame)
+        if path.qualifier is not None:
+            base = catalog.module_folded(path.qualifier)
+            if base is not None:
+                out.add(base.api_name)
+        if base is not None:
+            out |= _stepped_into(catalog, base, path.names[:-1], path.seps)
+    return out
+
+
+def _stepped_into(catalog: Catalog, base: Module, names: tuple[str, ...], seps: tuple[str, ...]) -> set[str]:
+    """The modules the lookups ``names`` (each followed by its separator) step into from
+    ``base``: up to the first whose fields are not known yet (it is fetched, then asked
+    again), at most :data:`MAX_PATH_HOPS` hops."""
+    out: set[str] = set()
+    current: Module | None = base
+    index = 0
+    while current is not None and current.fields is not None and index < min(len(names), MAX_PATH_HOPS):
+        found = _find(current, names[index])
+        if found is None:
+            break
+        if seps[index] == "->" and index + 1 < len(names):  # What_Id->Leads.
+            target = names[index + 1] if names[index + 1] in found.modules else None
+            index += 2
+        elif found.is_user_lookup and index + 1 < len(names) and names[index + 1] in USER_OBJECTS:
+            break  # Owner.role.name: the role's keys are known without the Users module
+        elif found.is_lookup and found.type is not FieldType.MULTI_MODULE_LOOKUP:
+            target = found.lookup_module
+            index += 1
+        else:
+            break
+        current = catalog.module(target) if target else None
+        if current is not None:
+            out.add(current.api_name)
+    return out
 
 
 def _find(module: Module, name: str) -> Field | None:

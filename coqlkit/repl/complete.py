@@ -15,13 +15,14 @@ to the cursor. ``SELECT | FROM Leads`` looks ahead for the module; subqueries
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from coqlkit.catalog import Catalog
-from coqlkit.repl.candidates import _Context
+from coqlkit.repl.candidates import _Context, modules_reached
 from coqlkit.repl.clauses import _FIELD_STATES, _scan, statement_at
 from coqlkit.repl.commands import REGISTRY, find, interrupts
 from coqlkit.repl.ranking import Kind, Suggestion, _Ranked, _views
@@ -32,6 +33,7 @@ __all__ = [
     "Suggestion",
     "awaits_from",
     "command_suggestions",
+    "modules_wanted",
     "statement_at",
     "suggest",
 ]
@@ -90,6 +92,39 @@ def awaits_from(text: str, cursor: int) -> bool:
     return not context._from_ahead()[0]
 
 
+def modules_wanted(text: str, cursor: int, catalog: Catalog, default_module: str | None = None) -> set[str]:
+    """The modules whose fields completing (or checking) the statement under the cursor
+    needs: its FROM modules, a subquery's, each lookup target its paths reach (see
+    :func:`~coqlkit.repl.candidates.modules_reached`). The statement need not parse: one
+    being typed, pasted or recalled asks all the same. ``default_module`` stands for a
+    FROM not typed yet.
+
+    >>> sorted(modules_wanted("select Owner.em from Leads", 15, Catalog.demo()))
+    ['Leads', 'Users']
+    >>> modules_wanted("\\\\dt Lead", 8, Catalog.demo())
+    set()
+    """
+    cursor = max(0, min(cursor, len(text)))
+    line = text.rfind("\n", 0, cursor) + 1
+    if _on_a_command(text, line, cursor):
+        return set()
+    _, chunk = statement_at(text, cursor)
+    return modules_reached(_scan(chunk), catalog, default_module)
+
+
+def at_statement_start(text: str, cursor: int) -> bool:
+    """Whether nothing of the statement under the cursor comes before it (the prompt is
+    empty, or the cursor follows a ``;``): completing there unasked would pop a menu up
+    over Up, Down and Enter for a statement not begun.
+
+    >>> at_statement_start("select 1 from Leads; ", 21), at_statement_start("sel", 3)
+    (True, False)
+    """
+    cursor = max(0, min(cursor, len(text)))
+    begin, _ = statement_at(text, cursor)
+    return all(t.kind in ("ws", "comment") for t in _scan(text[begin:cursor]))
+
+
 # ------------------------------------------------------------------------------------------ commands
 
 _ON_OFF = (("on", ""), ("off", ""))
@@ -103,7 +138,13 @@ _ARGUMENTS: dict[str, str | tuple[tuple[str, str], ...]] = {
     "expanded": (*_ON_OFF, ("auto", "vertical when rows are too wide")),
     "timing": _ON_OFF,
     "strict": _ON_OFF,
+    "export": "file",
+    "output": "file",
+    "include": "file",
+    "edit": "file",
 }
+#: At most so many file names are offered (a directory of thousands would fill the menu).
+_MAX_FILES = 200
 
 
 def _on_a_command(text: str, line: int, cursor: int) -> bool:
@@ -140,9 +181,11 @@ def command_suggestions(
         return ranked.result()
     command = find(word)
     prefix = arg.lstrip()
+    takes = _ARGUMENTS.get(command.handler) if command is not None else None
+    if takes == "file":  # a file name may hold spaces: the whole rest is the argument
+        return file_suggestions(prefix, offset + len(typed))
     if command is None or " " in prefix:
         return []  # an unknown command, or past its first argument
-    takes = _ARGUMENTS.get(command.handler)
     ranked = _Ranked(prefix, offset + len(typed) - len(prefix))
     if takes == "module" and catalog is not None:
         ranked.entries(0, _views(catalog).modules, "module")
@@ -157,6 +200,38 @@ def command_suggestions(
     return ranked.result()
 
 
+def file_suggestions(typed: str, end: int) -> list[Suggestion]:
+    """The files and directories that complete ``typed`` (a path as far as the cursor,
+    which is at offset ``end``), as psql and pgcli complete ``\\i``: the entries of its
+    directory (``~`` is the home directory; a directory ends with ``/``) whose names start
+    with its last part, hidden ones only when that part starts with ``.``. The commands
+    read FILE as a shell reads a word, so a name with a blank or a quote comes quoted
+    (``'my leads.csv'``), and a quote already typed is closed after a file's name."""
+    quote = typed[:1] if typed[:1] in ("'", '"') else ""
+    path = typed[len(quote) :]
+    folder, _, stem = path.rpartition("/")
+    where = os.path.expanduser(folder + "/" if folder or path.startswith("/") else ".")
+    try:
+        with os.scandir(where) as listing:
+            found = sorted(
+                (entry.name, entry.is_dir())
+                for entry in listing
+                if entry.name.startswith(stem) and (stem.startswith(".") or not entry.name.startswith("."))
+            )
+    except OSError:  # no such directory, or not readable: nothing to offer
+        return []
+    out = []
+    for name, is_dir in found[:_MAX_FILES]:
+        meta, tail = ("directory", "/") if is_dir else ("file", "")
+        if not quote and any(c.isspace() or c in "'\"\\" for c in name):
+            mark = '"' if "'" in name else "'"  # the whole argument, quoted
+            text = mark + path[: len(path) - len(stem)] + name + tail + ("" if is_dir else mark)
+            out.append(Suggestion(text, end - len(typed), "path", meta))
+        else:
+            out.append(Suggestion(name + tail + ("" if is_dir else quote), end - len(stem), "path", meta))
+    return out
+
+
 # ----------------------------------------------------------------------------------- prompt_toolkit
 
 
@@ -165,6 +240,15 @@ class CoqlCompleter(Completer):
 
     ``catalog_getter`` returns the catalog, or None while the metadata is still loading
     (keywords complete meanwhile); ``params_getter`` the parameters set so far.
+    ``want(modules)`` is told the modules whose fields the statement under the cursor
+    needs (:func:`modules_wanted`; none while the module list loads), to fetch those not
+    in yet in the background; it returns whether any (or the list) is still on its way,
+    and then ``waiting`` holds the document completed, so that completion can run again
+    on it once they are in.
+
+    At the start of a statement (an empty prompt, or after a ``;``) nothing is offered
+    unless Tab asked: a menu that pops up there takes Up, Down and Enter from the history
+    and from running the statement just ended.
     """
 
     def __init__(
@@ -173,18 +257,27 @@ class CoqlCompleter(Completer):
         params_getter: Callable[[], Iterable[str] | Mapping[str, object]] | None = None,
         profiles_getter: Callable[[], Iterable[str]] | None = None,
         module_getter: Callable[[], str | None] | None = None,
+        want: Callable[[Iterable[str]], bool] | None = None,
     ) -> None:
         self.catalog_getter = catalog_getter
         self.params_getter = params_getter
         self.profiles_getter = profiles_getter
         self.module_getter = module_getter  # the module of fields before FROM is typed
+        self.want = want
+        self.waiting: Document | None = None
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
         cursor = document.cursor_position
+        if not complete_event.completion_requested and at_statement_start(document.text, cursor):
+            return
         params = self.params_getter() if self.params_getter is not None else ()
         profiles = _Lazy(self.profiles_getter)  # (read only when \profile's argument is completed)
         module = self.module_getter() if self.module_getter is not None else None
-        for s in suggest(document.text, cursor, self.catalog_getter(), params, profiles, module):
+        catalog = self.catalog_getter()
+        if self.want is not None:
+            wanted = modules_wanted(document.text, cursor, catalog, module) if catalog is not None else ()
+            self.waiting = document if self.want(wanted) else None
+        for s in suggest(document.text, cursor, catalog, params, profiles, module):
             yield Completion(
                 s.text,
                 start_position=s.start - cursor,

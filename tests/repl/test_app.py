@@ -239,7 +239,9 @@ def test_a_session_on_the_sandbox(terminals: list[Terminal], home: dict[str, str
     term.expect(r"INVALID_QUERY: Leads has no field Emial — did you mean Email\?")
     assert re.search(r"\x1b\[[0-9;]*;4m(?:\x1b\[[0-9;]*m)?Emial", term.raw), "Emial is not underlined"
     term.send(";\r")
-    term.expect(r"1:8: error\[INVALID_QUERY\]: Leads has no field Emial\n  select Emial from Leads\n +\^{5}")
+    term.expect(
+        r"1:8: error\[INVALID_QUERY\]: Leads has no field Emial\n  select Emial from Leads;\n +\^{5}"
+    )  # the line as typed
     term.expect(r"hint: did you mean Email\?")
 
     # \e: what the editor saves runs as if typed.

@@ -656,7 +656,7 @@ def test_no_coql_for_a_command_inside_a_statement(demo: Catalog, text: str, name
         ("\\profile w|", ["work"]),
         ("\\ti|", ["\\timing"]),
         ("\\d Leads |", []),  # past its argument
-        ("\\export |", []),
+        ("\\q |", []),  # takes none
         ("\\nope |", []),
     ],
 )
