@@ -45,19 +45,20 @@ def test_concurrency_ceiling_answers_429(db: str) -> None:
 
 
 def test_latency_and_jitter_delay_crm_calls(db: str) -> None:
-    with Sandbox(records=200, db=db, latency_ms=150, jitter_ms=50) as sandbox:
+    with Sandbox(records=200, db=db, latency_ms=400, jitter_ms=50) as sandbox:
         headers = auth(sandbox)
         took = []
         for _ in range(4):
             start = time.perf_counter()
             httpx.get(f"{sandbox.base_url}/crm/v8/org", headers=headers).raise_for_status()
             took.append(time.perf_counter() - start)
-        assert all(0.099 <= t for t in took), took
-        assert max(took) < 1.5
-        # The token endpoint is not a CRM call: not delayed.
+        assert all(0.349 <= t for t in took), took
+        assert max(took) < 2.0
+        # The token endpoint is not a CRM call: not delayed (well under the 350 ms floor,
+        # with room for a busy machine).
         start = time.perf_counter()
         token(sandbox.base_url, sandbox)
-        assert time.perf_counter() - start < 0.1
+        assert time.perf_counter() - start < 0.3
 
 
 def test_fault_injection_gives_500s_and_dropped_connections(db: str) -> None:
