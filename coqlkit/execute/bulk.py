@@ -4,7 +4,10 @@ The first job is created from the step's body; each later page is a new job crea
 the previous result's ``next_page_token`` alone (``{"query": {"page_token": ...}}``, as Zoho's
 create-job page shows it: the token carries the first job's query), started as soon as that token is known so the
 next job runs while this page's CSV is being read. A job is polled with a growing interval
-(a second, then doubling up to ``poll_seconds``); a ``FAILURE`` raises Zoho's error. The
+(a second, then doubling up to ``poll_seconds``), spaced further apart when the query's
+budget or the org's credits left today allow only a few polls past the download's credit;
+a ``FAILURE`` raises Zoho's error. A creation whose answer was lost (a job maybe made and
+charged, its id unknown) is made once more when the credits can pay for a second job. The
 CSV streams out of the zip through :func:`~coqlkit.execute.arrow.csv_to_batches` in a worker
 thread, so the event loop never waits on parsing; the zip lives in a temporary directory
 that is removed however the read ends. The CSV is parsed and converted in the memory pool
@@ -19,10 +22,11 @@ import asyncio
 import contextlib
 import functools
 import os
+import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit.catalog.limits import BULK_READ_CREDITS
-from coqlkit.errors import CreditBudgetExceeded, ZohoApiError
+from coqlkit.errors import CreditBudgetExceeded, DailyLimitReached, TransportError, ZohoApiError
 from coqlkit.execute.arrow import csv_to_batches
 from coqlkit.execute.scan import metered
 from coqlkit.plan.explain import Actual
@@ -93,30 +97,44 @@ _JOB_REST = 2
 
 
 class _Job:
+    """Bulk-read jobs, each created, polled until it completes, and its result handed back
+    (the download is the caller's), within the query's budget and the org's credits left
+    today.
+
+    Credits are held back from the polls for what must follow them: the job's download
+    (and the certain cost of the jobs after it). When those leave only a few polls, the
+    polls are spaced out (waiting is free) so that they last until the job's expected end
+    (``job_seconds``), or, past it, until twice the time it has run; when they leave none,
+    the job stops before the poll, naming it."""
+
     def __init__(
         self,
         client: AsyncZohoClient,
         actual: Actual,
         poll_seconds: float,
         budget: CreditBudget | None,
+        job_seconds: float = 60.0,
     ) -> None:
         self.client = client
         self.actual = actual
         self.poll_seconds = poll_seconds
         self.budget = budget
+        self.job_seconds = job_seconds
 
     async def run(self, body: dict[str, Any], later: int = 0) -> tuple[str, dict[str, Any]]:
         """Create the job and wait until it completes: its id and ``result``. ``later``: the
         jobs planned after it, whose certain cost its polls leave alone."""
         client, actual = self.client, self.actual
-        details = await metered(actual, self.budget, functools.partial(client.bulk_read_create, body))
+        details = await self._create(body, later)
         job_id = str(details["id"])
+        created = time.monotonic()
         wait = min(1.0, self.poll_seconds)
         polls = 0
         while True:
-            await asyncio.sleep(wait)
-            if polls:
-                self._afford_poll(job_id, polls, later)
+            room = self._afford_poll(job_id, polls, later)
+            elapsed = time.monotonic() - created
+            await asyncio.sleep(_spaced(wait, elapsed, room, self.job_seconds, self.poll_seconds))
+            self._afford_poll(job_id, polls, later)  # credits may have gone meanwhile (other calls)
             polls += 1
             status = await metered(actual, self.budget, functools.partial(client.bulk_read_status, job_id))
             state = str(status.get("state", "")).upper()
@@ -131,26 +149,115 @@ class _Job:
                 )
             wait = min(wait * 2, self.poll_seconds)
 
-    def _afford_poll(self, job_id: str, polls: int, later: int) -> None:
-        """Refuse a status poll past the first that only the credits the plan holds for the
-        download (and for the jobs after this one) could pay for: spending them would leave
-        the job unread at the end anyway, one credit later and with a poorer message."""
-        budget = self.budget
-        if budget is None:
-            return
+    async def _create(self, body: dict[str, Any], later: int) -> dict[str, Any]:
+        """The new job's details. The client sends the creation again after a 5xx (Zoho
+        handed back no job), not after a lost answer: Zoho may have made and charged a job
+        whose id never came, and its API lists no jobs to find it by (its docs show a job
+        created, its status and its result, each by the id the creation answers). So it is
+        created once more here, a second job at worst, when the query's budget and the
+        org's credits left can pay for it and what follows it, the lost one counted as
+        charged (it stays on the budget); else, or when that answer is lost too, the error
+        says a job may have been made and charged, and what to do."""
+        create = functools.partial(self.client.bulk_read_create, body)
+        lost = 0
+        while True:
+            try:
+                return await metered(self.actual, self.budget, create)
+            except TransportError as exc:
+                if not exc.details.get("maybe_charged"):
+                    raise
+                lost += 1
+                short = None if lost > 1 else self._short_of_a_job(later)
+                if lost > 1 or short is not None:
+                    raise _lost_job(exc, lost, short) from exc
+
+    def _short_of_a_job(self, later: int) -> str | None:
+        """What cannot pay for one more job with its poll and download (and the jobs after
+        it): None when everything can."""
+        need = (1 + later) * (BULK_READ_CREDITS + _JOB_REST)
+        budget, day = self.budget, self.client.org_credits_left
+        if budget is not None and budget.left < need:
+            return f"the query's budget of {budget.limit:,} credits has {budget.left:,} left"
+        if day is not None and day < need:
+            return f"the org has {day:,} credits left today by what Zoho last said"
+        return None
+
+    def _afford_poll(self, job_id: str, polls: int, later: int) -> int:
+        """How many status polls the credits allow, the download's credit (and the later
+        jobs' certain cost) kept back; none refuses the next poll: only the credits kept
+        could pay for it, and spending them would leave the job unread at the end anyway,
+        one credit later and with a poorer message. The query's budget and the org's
+        credits left today count alike."""
         kept = 1 + later * (BULK_READ_CREDITS + _JOB_REST)  # this download; the jobs to come
-        if budget.left - 1 >= kept:
-            return
-        raise CreditBudgetExceeded(
-            f"the bulk-read job {job_id} is still running after {polls} status "
-            f"{'poll' if polls == 1 else 'polls'}, and another would leave the query's budget of "
-            f"{budget.limit:,} credits too little for its download"
-            + (" and the jobs after it" if later else "")
-            + f": stopped, the job's {BULK_READ_CREDITS} credits spent (raise max_credits / "
-            "--max-credits to wait for slower jobs)",
-            needed=1 + kept,
-            left=budget.left,
+        budget, day = self.budget, self.client.org_credits_left
+        room = sys.maxsize if budget is None else budget.left - kept
+        if room >= 1 and (day is None or day - kept >= 1):
+            return min(room, sys.maxsize if day is None else day - kept)
+        state = (
+            f"is still running after {polls} status {'poll' if polls == 1 else 'polls'}"
+            if polls
+            else "was created"
         )
+        message = f"the bulk-read job {job_id} {state}, and another would leave "
+        rest = "its download" + (" and the jobs after it" if later else "")
+        spent = f"stopped, the job's {BULK_READ_CREDITS} credits spent"
+        if budget is not None and room < 1:
+            raise CreditBudgetExceeded(
+                f"{message}the query's budget of {budget.limit:,} credits too little for {rest}: "
+                f"{spent} (raise max_credits / --max-credits to wait for slower jobs)",
+                needed=1 + kept,
+                left=budget.left,
+            )
+        assert day is not None
+        raise DailyLimitReached(
+            f"{message}the org's credits left today ({day:,} by what Zoho last said) too little "
+            f"for {rest}: {spent} (credits come back as the day's rolling 24 hours move on; Zoho "
+            f"keeps a job's result for about a day: GET /crm/bulk/v8/read/{job_id}/result, 1 "
+            "credit, once it completes)",
+            needed=1 + kept,
+            left=max(0, day),
+        )
+
+
+def _spaced(wait: float, elapsed: float, room: int, job_seconds: float, poll_seconds: float) -> float:
+    """The wait before the next status poll: the schedule's (``wait``, doubling up to
+    ``poll_seconds``) while the ``room`` polls the credits allow last, at that pace, until
+    the job's expected end (``job_seconds`` after its creation) or, past that, until twice
+    the time it has run. Else longer, the polls spread evenly up to then: waiting is free,
+    a poll is not.
+
+    >>> _spaced(1.0, 0.0, 100, 60.0, 5.0)  # credits enough: the schedule
+    1.0
+    >>> _spaced(1.0, 0.0, 2, 60.0, 5.0), _spaced(5.0, 80.0, 1, 60.0, 5.0)  # two polls for a minute; one past it
+    (30.0, 80.0)
+    """
+    horizon = max(job_seconds, 2 * elapsed) - elapsed
+    covered, step = 0.0, wait
+    for n in range(room):
+        covered += step
+        if covered >= horizon:
+            return wait
+        if step >= poll_seconds:  # the schedule's pace from here on: poll_seconds a poll
+            if poll_seconds > 0 and covered + (room - n - 1) * poll_seconds >= horizon:
+                return wait
+            break
+        step = min(step * 2, poll_seconds)
+    return max(wait, horizon / room)
+
+
+def _lost_job(exc: TransportError, lost: int, short: str | None) -> TransportError:
+    """The error for a job creation whose answer was lost (``lost`` times): a job may have
+    been made and charged, its id unknown; what to do."""
+    jobs = "a bulk-read job" if lost == 1 else f"up to {lost} bulk-read jobs"
+    credits = lost * BULK_READ_CREDITS
+    again = f"; not created again: {short}" if short else ""
+    return TransportError(
+        f"{exc.message}: {jobs} may have been created and charged ({credits} credits), but "
+        f"Zoho's answer, which holds the job's id, was lost, and its API lists no jobs to find "
+        f"it by{again}; run the query again (a new job: another {BULK_READ_CREDITS} credits)",
+        code=exc.code,
+        details={**exc.details, "maybe_charged": credits},
+    )
 
 
 async def bulk_read(
@@ -160,12 +267,15 @@ async def bulk_read(
     actual: Actual,
     *,
     poll_seconds: float = 5.0,
+    job_seconds: float = 60.0,
     budget: CreditBudget | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of every page of the step's bulk read, each id once; every call refused
-    before it is sent when ``budget`` (the query's own) cannot pay for it."""
+    before it is sent when ``budget`` (the query's own) or the org's credits left today
+    cannot pay for it. ``job_seconds``: how long a job is expected to take (its status
+    polls are spaced out to last that long when credits are short)."""
     started = time.perf_counter()
-    job = _Job(client, actual, poll_seconds, budget)
+    job = _Job(client, actual, poll_seconds, budget, job_seconds)
     page = 0
     seen = _Seen()
     running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(
@@ -185,7 +295,7 @@ async def bulk_read(
                 download = functools.partial(
                     client.bulk_read_download, job_id, Path(workdir) / f"{job_id}.zip"
                 )
-                archive = await metered(actual, budget, download)
+                archive = await _download(actual, budget, download, job_id)
                 seen.next_page()
                 async with contextlib.aclosing(_read_archive(archive, step, schema)) as batches:
                     async for batch in batches:
@@ -200,6 +310,29 @@ async def bulk_read(
                 running.cancel()
                 await asyncio.gather(running, return_exceptions=True)
             actual.seconds = time.perf_counter() - started
+
+
+async def _download(
+    actual: Actual,
+    budget: CreditBudget | None,
+    download: functools.partial[Coroutine[Any, Any, Path]],
+    job_id: str,
+) -> Path:
+    """The job's result, downloaded; a refusal for credits names the job, whose result
+    Zoho keeps for a while: it can be downloaded once credits allow, without a new job."""
+    try:
+        return await metered(actual, budget, download)
+    except CreditBudgetExceeded as exc:
+        message = (
+            f"{exc}; the bulk-read job {job_id} completed and its {BULK_READ_CREDITS} credits are "
+            "spent: Zoho keeps its result for about a day (GET "
+            f"/crm/bulk/v8/read/{job_id}/result, 1 credit)"
+        )
+        if not isinstance(exc, DailyLimitReached):
+            raise CreditBudgetExceeded(message, needed=exc.needed, left=exc.left) from exc
+        error = DailyLimitReached(message, needed=exc.needed, left=exc.left)
+        error.code, error.status, error.details = exc.code, exc.status, exc.details
+        raise error from exc
 
 
 async def _read_archive(

@@ -450,9 +450,15 @@ class _Run:
                 budget=self.budget,
             )
         if isinstance(step, BulkRead):
-            poll = self.plan.options.bulk_poll_seconds
+            options = self.plan.options
             return bulk_read(
-                self.client, step, self.schema(step), actual, poll_seconds=poll, budget=self.budget
+                self.client,
+                step,
+                self.schema(step),
+                actual,
+                poll_seconds=options.bulk_poll_seconds,
+                job_seconds=options.bulk_job_seconds,
+                budget=self.budget,
             )
         if isinstance(step, ColumnSplit):
             parts = [self.run(p, self._shared(step.parts)) for p in step.parts]
