@@ -11,7 +11,10 @@ multi-selects as lists, decimals, time-zoned timestamps; a timestamp in millisec
 Parquet has no seconds). Arrow IPC files (``.arrow``, ``.feather``) keep them too. CSV has
 only text, so there a lookup becomes two columns (``Owner.name``, ``Owner.id``), a
 multi-select its values joined with ``;``, a datetime ISO 8601 text with its offset
-(``2024-05-01T09:30:00-07:00``).
+(``2024-05-01T09:30:00-07:00``). coqlkit writes one CSV dialect, here and in the shell's
+``csv`` and ``tsv`` formats (:func:`csv_lines`): that of PostgreSQL's and DuckDB's
+``COPY ... CSV``, where a null is an empty cell and an empty text ``""``, and a value is
+quoted only when it holds the delimiter, a quote or a line break (numbers never are).
 
 Where the file goes is checked before anything is spent (:func:`check_target`); problems
 with it raise :class:`TargetError`, a failure while writing (a full disk) raises
@@ -51,6 +54,8 @@ __all__ = [
     "TargetError",
     "atomic_path",
     "check_target",
+    "csv_header",
+    "csv_lines",
     "csv_table",
     "empty_batch",
     "float_text",
@@ -426,20 +431,20 @@ class atomic_path:
 
 
 class _CsvWriter:
-    """CSV: the types it cannot hold turned into text (:func:`csv_table`)."""
+    """CSV in coqlkit's dialect (:func:`csv_lines`): the types it cannot hold turned into
+    text (:func:`csv_table`), ``""`` for an empty text, nothing for a null, numbers bare."""
 
     def __init__(self, temp: Path, schema: pa.Schema, *, include_header: bool = True, delimiter: str = ","):
-        import pyarrow.csv as pcsv
-
-        self.schema = csv_table(schema.empty_table()).schema
-        options = pcsv.WriteOptions(include_header=include_header, delimiter=delimiter)
-        self.writer = pcsv.CSVWriter(temp, self.schema, write_options=options)
+        self.delimiter = _delimiter(delimiter)
+        self.file = open(temp, "wb")  # noqa: SIM115 - until close()
+        if include_header:
+            self.file.write(csv_header(csv_table(schema.empty_table()).column_names, self.delimiter))
 
     def write_table(self, table: pa.Table) -> None:
-        self.writer.write_table(csv_table(table).cast(self.schema))
+        self.file.write(csv_lines(table, delimiter=self.delimiter))
 
     def close(self) -> None:
-        self.writer.close()
+        self.file.close()
 
 
 class _ArrowWriter:
@@ -758,7 +763,7 @@ def csv_table(table: pa.Table) -> pa.Table:
             column = column.cast(kind.value_type)
         elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
             column = pc.binary_join(column, ";")
-        elif pa.types.is_timestamp(kind) and kind.tz:
+        elif pa.types.is_timestamp(kind):
             column = iso_text(column)
         elif pa.types.is_decimal(kind):
             column = column.cast(pa.string())
@@ -767,6 +772,93 @@ def csv_table(table: pa.Table) -> pa.Table:
         names.append(field.name)
         arrays.append(column)
     return pa.table(arrays, names=names)
+
+
+def _delimiter(delimiter: str) -> str:
+    """``delimiter`` if one character that cannot be confused with a value's own text."""
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValueError(f"a CSV delimiter is one character, not a quote or a line break: {delimiter!r}")
+    return delimiter
+
+
+def _text_cells(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The values of a :func:`csv_table` column as text (null for null)."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = column
+    else:
+        try:
+            text = column.cast(pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # a type coqlkit does not make
+            text = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return text
+
+
+def _quoted(text: pa.Array, delimiter: str) -> pa.Array:
+    """Each text as a CSV cell: quoted (its quotes doubled) when it is empty or holds the
+    delimiter, a quote or a line break; as it is otherwise; an empty cell for a null."""
+    special = f'[{re.escape(delimiter)}"\r\n]'
+    needs = pc.or_(pc.equal(text, ""), pc.match_substring_regex(text, special))
+    if pc.any(needs).as_py():
+        doubled = pc.replace_substring(text, '"', '""')
+        text = pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), text)
+    return pc.fill_null(text, "")
+
+
+def csv_header(names: list[str], delimiter: str = ",") -> bytes:
+    r"""The header line of a CSV of columns ``names`` (quoted as :func:`csv_lines` quotes).
+
+    >>> csv_header(["Owner.name", "Lead, source"])
+    b'Owner.name,"Lead, source"\n'
+    """
+    cells = _quoted(pa.array(names, pa.string()), _delimiter(delimiter)).to_pylist()
+    return (delimiter.join(cells) + "\n").encode()
+
+
+def csv_lines(table: pa.Table, *, delimiter: str = ",") -> bytes:
+    r"""The rows of ``table`` as CSV lines (UTF-8, each ending ``\n``), in coqlkit's dialect.
+
+    It is PostgreSQL's and DuckDB's (``COPY ... TO ... (FORMAT csv)``), and they read it
+    back as it was: a null is an empty cell, an empty text ``""`` (Python's ``csv`` module
+    writes both as an empty cell). A value is quoted only when it holds the delimiter, a
+    quote or a line break, so a number never is (Arrow's CSV writer quotes every text, the
+    decimals and doubles made text included, which a reader that takes quoted values for
+    text then reads as text). The types CSV cannot hold are text first (:func:`csv_table`).
+    As in PostgreSQL, a row whose only cell is null is an empty line, which most readers
+    skip (pandas unless ``skip_blank_lines=False``).
+
+    >>> table = pa.table({"Name": ["Acme", "", None, 'say "hi", twice'], "n": [1, 2, None, 4]})
+    >>> print(csv_lines(table).decode(), end="")
+    Acme,1
+    "",2
+    ,
+    "say ""hi"", twice",4
+    """
+    delimiter = _delimiter(delimiter)
+    flat = csv_table(table)
+    if not flat.num_columns:
+        return b"\n" * int(flat.num_rows)
+    cells = []
+    for column in flat.columns:
+        text = _text_cells(column)
+        numeric = pa.types.is_integer(column.type) or pa.types.is_decimal(column.type)
+        cells.append(pc.fill_null(text, "") if numeric else _quoted(text, delimiter))
+    joined = cells[0] if len(cells) == 1 else pc.binary_join_element_wise(*cells, delimiter)
+    return _string_bytes(pc.binary_join_element_wise(joined, "\n", ""))
+
+
+def _string_bytes(strings: pa.Array) -> bytes:
+    """The characters of a string array with no nulls, one after the other."""
+    if not len(strings):
+        return b""
+    _, offset_buffer, data = strings.buffers()
+    offsets = pa.Array.from_buffers(
+        pa.int32(), len(strings) + 1, [None, offset_buffer], offset=strings.offset
+    )
+    start, end = offsets[0].as_py(), offsets[-1].as_py()
+    return b"" if data is None else data[start:end].to_pybytes()
 
 
 async def write_csv(

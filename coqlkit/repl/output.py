@@ -15,14 +15,16 @@ result's time zone, a decimal every digit of its scale, a boolean ``true``/``fal
 the configured null string (``∅``), so that it differs from an empty text. Tables cut text
 to the configured column width with ``…``, and show a newline as ``↵`` and other control
 characters as escapes (``\\x1b``): a value cannot move the cursor, colour the terminal or
-reorder the line. CSV and TSV follow ``\\export`` (:func:`coqlkit.export.csv_table`): a
-lookup becomes two columns (``Owner.name``, ``Owner.id``), a multi-select its values joined
-with ``;``, a null an empty cell; shown on a terminal (:func:`render`), their control
-characters but tab and newline are escapes too, while :func:`write` keeps every character.
-JSON keeps each value's shape: lookups are objects, multi-selects arrays, decimals numbers
-with all their digits, nulls ``null``; it escapes DEL, C1 controls and bidi overrides as
-``\\uXXXX``, which JSON reads back unchanged. NaN and infinities, which JSON cannot spell,
-are ``null``.
+reorder the line. CSV and TSV are written as ``\\export`` writes CSV
+(:func:`coqlkit.export.csv_lines`): a lookup becomes two columns (``Owner.name``,
+``Owner.id``), a multi-select its values joined with ``;``, a null an empty cell and an
+empty text ``""``, a value quoted only when it holds the delimiter, a quote or a line
+break; shown on a terminal (:func:`render`), their control characters but tab and newline
+are escapes too, while :func:`write` keeps every character. JSON keeps each value's shape:
+lookups are objects, multi-selects arrays, decimals numbers with all their digits, Long
+Integers strings as Zoho sends them (:func:`long_integers`), nulls ``null``; it escapes
+DEL, C1 controls and bidi overrides as ``\\uXXXX``, which JSON reads back unchanged. NaN
+and infinities, which JSON cannot spell, are ``null``.
 
 A display shows at most ``row_cap`` rows and says so; rows past the cap are counted, never
 kept, and :func:`write` (files, pipes) never caps.
@@ -43,7 +45,6 @@ kept, and :func:`write` (files, pipes) never caps.
 from __future__ import annotations
 
 import contextlib
-import csv
 import inspect
 import io
 import json
@@ -66,7 +67,7 @@ from prompt_toolkit.utils import get_cwidth
 from tabulate import tabulate, tabulate_formats
 
 from coqlkit.errors import ConfigError
-from coqlkit.export import csv_table, float_text, iso_text
+from coqlkit.export import csv_header, csv_lines, csv_table, float_text, iso_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from coqlkit.repl.config import ReplConfig
@@ -79,6 +80,7 @@ __all__ = [
     "Rendered",
     "TextFile",
     "format_names",
+    "long_integers",
     "needs_pager",
     "page",
     "pager_command",
@@ -423,12 +425,39 @@ def _widest(text: str) -> int:
 # ---- exact formats ------------------------------------------------------------------------------
 
 
-def _json_fragments(column: Any) -> list[str]:
-    """Each value of a column as a JSON value's text."""
+def long_integers(field: pa.Field) -> bool:
+    """Whether JSON writes the column's values as strings: it holds Long Integers (a bigint
+    field, its MIN, MAX or SUM), which pass 2**53, past which JavaScript, jq and most JSON
+    tools round a number (999999999999999999 becomes 1e+18). Zoho sends them as strings for
+    that reason, and ids are strings already. An integer field (9 digits at most), a SUM of
+    one (it passes 2**53 only past 9 million records at the field's largest value) and a
+    COUNT are numbers, as is an integer column without Zoho metadata.
+
+    >>> import pyarrow as pa
+    >>> bigint = {"zoho.data_type": "bigint"}
+    >>> long_integers(pa.field("Customer_Number", pa.int64(), metadata=bigint))
+    True
+    >>> long_integers(pa.field("COUNT(id)", pa.int64(), metadata={**bigint, "zoho.aggregate": "COUNT"}))
+    False
+    >>> long_integers(pa.field("No_of_Employees", pa.int64(), metadata={"zoho.data_type": "integer"}))
+    False
+    """
+    if not pa.types.is_integer(field.type):
+        return False
+    meta = field.metadata or {}
+    if meta.get(b"zoho.aggregate") == b"COUNT":
+        return False
+    return (meta.get(b"zoho.return_type") or meta.get(b"zoho.data_type")) == b"bigint"
+
+
+def _json_fragments(column: Any, *, as_strings: bool = False) -> list[str]:
+    """Each value of a column as a JSON value's text (``as_strings``: integers as strings)."""
     kind = column.type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind):
         return ["null" if v is None else _json(v) for v in column.to_pylist()]
     text = _as_text(column)
+    if as_strings:
+        return ["null" if v is None else f'"{v}"' for v in text]
     if pa.types.is_integer(kind) or pa.types.is_decimal(kind) or pa.types.is_boolean(kind):
         return ["null" if v is None else v for v in text]
     if pa.types.is_floating(kind):  # NaN and infinities have no JSON spelling
@@ -436,9 +465,9 @@ def _json_fragments(column: Any) -> list[str]:
     return ["null" if v is None else _json(v) for v in text]
 
 
-def _json_lines(table: pa.Table) -> list[str]:
+def _json_lines(table: pa.Table, as_strings: Sequence[bool]) -> list[str]:
     keys = [_json(n) + ": " for n in table.column_names]
-    columns = [_json_fragments(c) for c in table.columns]
+    columns = [_json_fragments(c, as_strings=s) for c, s in zip(table.columns, as_strings, strict=True)]
     rows = zip(*columns, strict=True) if columns else ([] for _ in range(table.num_rows))
     return ["{" + ", ".join(k + v for k, v in zip(keys, row, strict=True)) + "}" for row in rows]
 
@@ -450,17 +479,17 @@ class _Writer:
         self.fmt = fmt
         self.out = out
         self.started = False
-        self.csv: Any = None
-        if fmt in ("csv", "tsv"):
-            self.csv = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-            self.csv.writerow(csv_table(schema.empty_table()).column_names)
+        self.delimiter: str | None = None
+        if fmt in ("csv", "tsv"):  # the dialect of coqlkit's CSV files (lists and lookups flat)
+            self.delimiter = "," if fmt == "csv" else "\t"
+            out.write(csv_header(csv_table(schema.empty_table()).column_names, self.delimiter).decode())
+        self.as_strings = [long_integers(f) for f in schema]  # decided once, for every batch
 
     def write(self, table: pa.Table) -> None:
-        if self.csv is not None:
-            columns = [_as_text(c) for c in csv_table(table).columns]  # lists and lookups: flat
-            self.csv.writerows(zip(*columns, strict=True))
+        if self.delimiter is not None:
+            self.out.write(csv_lines(table, delimiter=self.delimiter).decode())
             return
-        for line in _json_lines(table):
+        for line in _json_lines(table, self.as_strings):
             if self.fmt == "jsonl":
                 self.out.write(line + "\n")
             else:
