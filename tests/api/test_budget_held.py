@@ -25,7 +25,9 @@ def test_a_bulk_job_slower_than_the_budget_allows_stops_before_spending_the_down
         coqlkit.connect(sandbox=slow_jobs) as conn,
     ):
         conn.check(TEXT)
-        options = {"strategy": "bulk", "bulk_poll_seconds": 0.2}
+        # The job takes 1.5 s where the plan expects 0.3 s: the one poll the budget allows,
+        # spaced to the expected end, finds it still running.
+        options = {"strategy": "bulk", "bulk_poll_seconds": 0.2, "bulk_job_seconds": 0.3}
         certain = conn.query(TEXT, **options).plan.estimate.credits  # the probe's included: 53
         log = RequestLog(slow_jobs)
         with pytest.raises(coqlkit.CreditBudgetExceeded) as refused:
