@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Collection
 from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
@@ -69,6 +69,7 @@ from coqlkit.transport import AsyncZohoClient, CreditBudget
 
 __all__ = [
     "RunStats",
+    "analyzed",
     "count_rows",
     "execute",
     "explain_analyze",
@@ -609,6 +610,12 @@ async def explain_analyze(
     stats = RunStats()
     batches = [b async for b in execute(plan, client, tz=tz, stats=stats)]
     table = pa.Table.from_batches(batches, schema=result_schema(plan, tz=tz))
+    return analyzed(plan, stats), table, stats
+
+
+def analyzed(plan: Plan, stats: RunStats, *, said: Collection[str] = ()) -> str:
+    """The EXPLAIN ANALYZE text of ``plan`` once read: its tree with each step's actual
+    figures, the totals, and the read's notes (but those in ``said``, already shown)."""
     text = explain(plan, stats.actuals)
     calls, credits = "call" if stats.calls == 1 else "calls", "credit" if stats.credits == 1 else "credits"
     text += (
@@ -616,6 +623,4 @@ async def explain_analyze(
         f"{stats.credits:,} {credits} · "
         f"{stats.seconds:.2f} s (first rows after {stats.first_batch_seconds or 0:.2f} s)"
     )
-    for note in stats.notes:
-        text += f"\nNote: {note}"
-    return text, table, stats
+    return "".join([text, *(f"\nNote: {note}" for note in stats.notes if note not in said)])

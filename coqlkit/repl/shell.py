@@ -39,9 +39,9 @@ from coqlkit.errors import (
     ParameterError,
     ValidationError,
 )
+from coqlkit.execute.executor import analyzed
 from coqlkit.language import parse
 from coqlkit.language.ast import Param
-from coqlkit.plan.explain import explain
 from coqlkit.repl.backslash import _EXPANDED, _Commands, _edit, _edit_file, _edit_through
 from coqlkit.repl.backslash import MAX_INCLUDE_DEPTH as MAX_INCLUDE_DEPTH
 from coqlkit.repl.commands import interrupts
@@ -447,20 +447,9 @@ class Shell(_Commands):
 
 
 def _analyzed(result: Result) -> str:
-    """The EXPLAIN ANALYZE text of ``result``, read to the end: the plan with each step's
-    actual figures, the totals and the read's notes (not the check's warnings: those were
-    said before it ran), as :func:`coqlkit.execute.executor.explain_analyze` writes it
-    for the Python API."""
-    stats = result.stats
-    text = explain(result.plan, stats.actuals)
-    calls, credits = "call" if stats.calls == 1 else "calls", "credit" if stats.credits == 1 else "credits"
-    text += (
-        f"\nActual: {stats.rows:,} {'row' if stats.rows == 1 else 'rows'} · {stats.calls:,} {calls} · "
-        f"{stats.credits:,} {credits} · "
-        f"{stats.seconds:.2f} s (first rows after {stats.first_batch_seconds or 0:.2f} s)"
-    )
-    said = {d.format(result.text) for d in result.warnings}
-    return "".join([text, *(f"\nNote: {note}" for note in stats.notes if note not in said)])
+    """The EXPLAIN ANALYZE text of ``result``, read to the end, as the Python API writes it
+    (not the check's warnings among its notes: those were said before it ran)."""
+    return analyzed(result.plan, result.stats, said={d.format(result.text) for d in result.warnings})
 
 
 def _explained(statement: str, where: Where) -> tuple[str, Where, str]:
