@@ -29,6 +29,7 @@ import contextvars
 import errno
 import hashlib
 import io
+import json
 import os
 import re
 import secrets
@@ -61,8 +62,10 @@ __all__ = [
     "float_text",
     "format_of",
     "iso_text",
+    "one_line",
     "open_writer",
     "sweep_stale",
+    "value_text",
     "write_arrow",
     "write_batches",
     "write_csv",
@@ -742,6 +745,88 @@ def float_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pa.array(
         [v if v is None or "e" not in v else format(Decimal(v), "f") for v in text.to_pylist()], pa.string()
     )
+
+
+# ---- values as text, for people: the shell's tables and the notebook's ----------------------------
+
+# C0 and C1 controls, DEL, line and paragraph separators, and the bidi overrides and isolates.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "↵", "\r": "↵", "\u2028": "↵", "\u2029": "↵", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    r"""``text`` on one line, with no character a terminal would act on or a browser would
+    reorder the line by: a line break shows as ``↵``, a tab as ``\t``, other controls and
+    the bidi overrides as escapes.
+
+    >>> one_line("line one\r\nline two\tred: \x1b[31m, evil: \u202e")
+    'line one↵line two\\tred: \\x1b[31m, evil: \\u202e'
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_escape, text.replace("\r\n", "\n"))
+
+
+def _lookup_text(column: Any, *, with_id: bool) -> Any:
+    names = [f.name for f in column.type]
+    if "id" not in names or "name" not in names:
+        return None
+    name = pc.struct_field(column, "name")
+    ident = pc.struct_field(column, "id")
+    if not with_id:
+        return pc.coalesce(name, ident)
+    both = pc.binary_join_element_wise(name, " (", ident, ")", "")
+    return pc.coalesce(both, name, ident)
+
+
+def value_text(column: Any, *, with_id: bool = False) -> list[str | None]:
+    """Each value of an Arrow column as people read it, None for a null (which each view
+    shows its own way: the shell as ``∅``): a lookup its name (``with_id``: and its id), a
+    multi-select its values joined with ``"; "``, a datetime ISO 8601 with its offset, a
+    decimal every digit of its scale, a double never in e-notation (:func:`float_text`), a
+    boolean ``true``/``false``. Types coqlkit does not produce fall back to ``str``.
+
+    >>> value_text(pa.array([1e20, 1e-7, None])), value_text(pa.array([True, False]))
+    (['100000000000000000000', '0.0000001', None], ['true', 'false'])
+    """
+    kind = column.type
+    text: Any = None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = column
+    elif pa.types.is_dictionary(kind):
+        text = column.cast(kind.value_type) if pa.types.is_string(kind.value_type) else None
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        text = pc.binary_join(column, "; ") if pa.types.is_string(kind.value_type) else None
+    elif pa.types.is_struct(kind):
+        text = _lookup_text(column, with_id=with_id)
+    elif pa.types.is_timestamp(kind):
+        text = iso_text(column)
+    elif pa.types.is_floating(kind):
+        text = float_text(column)
+    elif (
+        pa.types.is_integer(kind)
+        or pa.types.is_decimal(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_date(kind)
+    ):
+        text = column.cast(pa.string())
+    if text is not None:
+        return list(text.to_pylist())
+    return [None if v is None else _json_default(v) for v in column.to_pylist()]
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def csv_table(table: pa.Table) -> pa.Table:

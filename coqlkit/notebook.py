@@ -61,6 +61,7 @@ from coqlkit.errors import (
     PartialResultWarning,
     excerpt,
 )
+from coqlkit.export import one_line, value_text
 from coqlkit.language import parse
 from coqlkit.language.ast import In, Limit, Param, Select
 from coqlkit.plan import Plan
@@ -73,6 +74,8 @@ display: Any = IPython.display.display
 
 #: Rows a result shows in the notebook (the whole result is in the variable).
 SHOW_ROWS = 10
+#: What a null shows as, as in the shell: an empty text shows as nothing.
+NULL = "∅"
 
 CELL_USAGE = (
     "%%coql [--explain | --analyze] [--no-progress] [--arrow | --decimals float|decimal|arrow] "
@@ -174,10 +177,12 @@ class ResultView:
             stacklevel=3,
         )
 
-    def _cells(self) -> tuple[list[str], list[list[str]]]:
-        names = self.table.column_names
-        shown = self.table.slice(0, SHOW_ROWS).to_pylist()
-        return names, [[_cell(row[n]) for n in names] for row in shown]
+    def _cells(self) -> tuple[list[str], list[list[str | None]]]:
+        """The column names and the rows shown, each value as the shell shows it (None: a
+        null), on one line."""
+        shown = self.table.slice(0, SHOW_ROWS)
+        columns = [[None if v is None else one_line(v) for v in value_text(c)] for c in shown.columns]
+        return [one_line(n) for n in shown.column_names], [list(r) for r in zip(*columns, strict=True)]
 
     def _shown_note(self, shown: int) -> str:
         if not self.complete:
@@ -191,8 +196,8 @@ class ResultView:
         align = ["" if not r else ' style="text-align:right"' for r in right]
         head = "".join(f"<th{a}>{html.escape(n)}</th>" for n, a in zip(names, align, strict=True))
         body = "".join(
-            "<tr>" + "".join(f"<td{a}>{html.escape(c)}</td>" for c, a in zip(r, align, strict=True)) + "</tr>"
-            for r in rows
+            "<tr>" + "".join(_html_cell(c, r) for c, r in zip(row, right, strict=True)) + "</tr>"
+            for row in rows
         )
         return (
             f'<table class="coqlkit-result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -202,7 +207,8 @@ class ResultView:
     def __repr__(self) -> str:
         from tabulate import tabulate
 
-        names, rows = self._cells()
+        names, cells = self._cells()
+        rows = [[NULL if c is None else c for c in r] for r in cells]
         # The values as the HTML shows them (54700.00 stays 54700.00), numbers to the right.
         align = ["right" if _is_number(t) else "left" for t in self.table.schema.types]
         text = tabulate(rows, headers=names, disable_numparse=True, colalign=align) if names else ""
@@ -213,14 +219,16 @@ def _is_number(kind: pa.DataType) -> bool:
     return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict) and "name" in value:
-        return str(value.get("name") or value.get("id") or "")
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+def _html_cell(text: str | None, right: bool) -> str:
+    """A ``<td>``: the text escaped, or a null's ``∅`` (class ``coqlkit-null``, in grey).
+
+    >>> _html_cell("<b>Acme & Co</b>", False), _html_cell(None, True)
+    ('<td>&lt;b&gt;Acme &amp; Co&lt;/b&gt;</td>', '<td class="coqlkit-null" style="text-align:right;color:gray">∅</td>')
+    """
+    styles = ["text-align:right"] if right else []
+    if text is None:
+        return f'<td class="coqlkit-null" style="{";".join([*styles, "color:gray"])}">{NULL}</td>'
+    return f'<td style="{styles[0]}">{html.escape(text)}</td>' if styles else f"<td>{html.escape(text)}</td>"
 
 
 class MagicError(Exception):

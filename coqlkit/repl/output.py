@@ -62,12 +62,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from prompt_toolkit.utils import get_cwidth
 from tabulate import tabulate, tabulate_formats
 
 from coqlkit.errors import ConfigError
-from coqlkit.export import csv_header, csv_lines, csv_table, float_text, iso_text
+from coqlkit.export import csv_header, csv_lines, csv_table, one_line, value_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from coqlkit.repl.config import ReplConfig
@@ -212,23 +211,6 @@ def take(source: Any, cap: int | None, *, schema: pa.Schema | None = None) -> Ca
 
 # ---- values as text -----------------------------------------------------------------------------
 
-# C0 and C1 controls, DEL, line and paragraph separators, and the bidi overrides and isolates.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_ESCAPES = {"\n": "↵", "\r": "↵", "\u2028": "↵", "\u2029": "↵", "\t": "\\t"}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return _ESCAPES.get(char) or _hex(match)
-
-
-def _printable(text: str) -> str:
-    """``text`` on one line, with no character a terminal would act on."""
-    if _CONTROL.search(text) is None:
-        return text
-    return _CONTROL.sub(_escape, text.replace("\r\n", "\n"))
-
-
 # What a terminal would act on in text that keeps its lines: controls but tab and newline.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # What JSON may hold raw but a terminal would act on: written as \\u escapes, still exact.
@@ -301,65 +283,6 @@ def _cut(text: str, limit: int) -> str:
     raise AssertionError("unreachable: the text is wider than the limit")  # pragma: no cover
 
 
-def _lookup_text(column: Any, *, with_id: bool) -> Any:
-    names = [f.name for f in column.type]
-    if "id" not in names or "name" not in names:
-        return None
-    name = pc.struct_field(column, "name")
-    ident = pc.struct_field(column, "id")
-    if not with_id:
-        return pc.coalesce(name, ident)
-    both = pc.binary_join_element_wise(name, " (", ident, ")", "")
-    return pc.coalesce(both, name, ident)
-
-
-def _as_text(column: Any, *, with_id: bool = False) -> list[str | None]:
-    """Each value of an Arrow column as text (None for null), the way this module's
-    docstring says; types coqlkit does not produce fall back to ``str``."""
-    kind = column.type
-    text: Any = None
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        text = column
-    elif pa.types.is_dictionary(kind):
-        text = column.cast(kind.value_type) if pa.types.is_string(kind.value_type) else None
-    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
-        text = pc.binary_join(column, "; ") if pa.types.is_string(kind.value_type) else None
-    elif pa.types.is_struct(kind):
-        text = _lookup_text(column, with_id=with_id)
-    elif pa.types.is_timestamp(kind):
-        text = iso_text(column)
-    elif pa.types.is_floating(kind):
-        return _plain_floats(column)
-    elif (
-        pa.types.is_integer(kind)
-        or pa.types.is_decimal(kind)
-        or pa.types.is_boolean(kind)
-        or pa.types.is_date(kind)
-    ):
-        text = column.cast(pa.string())
-    if text is not None:
-        return list(text.to_pylist())
-    return [None if v is None else _json_default(v) for v in column.to_pylist()]
-
-
-def _plain_floats(column: Any) -> list[str | None]:
-    """Doubles (what SUM and AVG give) as plain decimals, never in e-notation (see
-    :func:`~coqlkit.export.float_text`).
-
-    >>> import pyarrow as pa
-    >>> _plain_floats(pa.array([51225129000.0, 3135912.396694215, 1e-7, 1e22, 7958539000.0, None]))
-    ['51225129000', '3135912.396694215', '0.0000001', '10000000000000000000000', '7958539000', None]
-    """
-    values: list[str | None] = float_text(column).to_pylist()
-    return values
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
-
-
 def _is_numeric(kind: pa.DataType) -> bool:
     return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
 
@@ -370,11 +293,11 @@ def _is_numeric(kind: pa.DataType) -> bool:
 def _table_cells(column: Any, config: ReplConfig, *, pipe: bool) -> list[str]:
     null, limit = config.null_string, config.max_column_width
     cells = []
-    for value in _as_text(column):
+    for value in value_text(column):
         if value is None:
             cells.append(null)
             continue
-        value = _printable(value)
+        value = one_line(value)
         if limit:
             value = _cut(value, limit)
         cells.append(value.replace("|", "\\|") if pipe else value)
@@ -383,7 +306,7 @@ def _table_cells(column: Any, config: ReplConfig, *, pipe: bool) -> list[str]:
 
 def _tabulated(table: pa.Table, style: str, config: ReplConfig) -> str:
     pipe = style in _PIPE_STYLES
-    headers = [_printable(n).replace("|", "\\|") if pipe else _printable(n) for n in table.column_names]
+    headers = [one_line(n).replace("|", "\\|") if pipe else one_line(n) for n in table.column_names]
     columns = [_table_cells(c, config, pipe=pipe) for c in table.columns]
     rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
     align = ["right" if _is_numeric(f.type) else "left" for f in table.schema]
@@ -395,13 +318,13 @@ def _tabulated(table: pa.Table, style: str, config: ReplConfig) -> str:
 
 def _vertical(table: pa.Table, config: ReplConfig) -> str:
     """One block per record, as psql's ``\\x``: a ``-[ RECORD n ]`` rule, then ``name | value``."""
-    names = [_printable(n) for n in table.column_names]
+    names = [one_line(n) for n in table.column_names]
     if not names or not table.num_rows:
         return ""
     label = max(map(text_width, names))
-    columns = [_as_text(c, with_id=True) for c in table.columns]
+    columns = [value_text(c, with_id=True) for c in table.columns]
     lines_of = [
-        [[config.null_string] if v is None else [_printable(p) for p in v.splitlines() or [""]] for v in col]
+        [[config.null_string] if v is None else [one_line(p) for p in v.splitlines() or [""]] for v in col]
         for col in columns
     ]
     value_width = max(text_width(line) for col in lines_of for cell in col for line in cell)
@@ -455,7 +378,7 @@ def _json_fragments(column: Any, *, as_strings: bool = False) -> list[str]:
     kind = column.type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind):
         return ["null" if v is None else _json(v) for v in column.to_pylist()]
-    text = _as_text(column)
+    text = value_text(column)
     if as_strings:
         return ["null" if v is None else f'"{v}"' for v in text]
     if pa.types.is_integer(kind) or pa.types.is_decimal(kind) or pa.types.is_boolean(kind):

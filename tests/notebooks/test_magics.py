@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -29,6 +30,8 @@ from traitlets.config import Config
 import coqlkit
 from coqlkit.errors import AmbiguousLookupWarning, PartialResultWarning
 from coqlkit.notebook import CoqlMagics, Interrupted, MagicError, ResultView
+from coqlkit.repl.config import ReplConfig
+from coqlkit.repl.output import render
 from tests.api._support import RequestLog, ctrl_c_when
 
 RECORDS = 3_000  # Leads: a full read is a COUNT probe and two pages
@@ -234,8 +237,46 @@ def test_result_view_escapes_and_flattens_values() -> None:
     page = view._repr_html_()
     assert "<td>&lt;b&gt;Ann &amp; Co&lt;/b&gt;</td><td>Mia Chen</td><td>a; b</td>" in page
     assert '<td style="text-align:right">12.50</td>' in page
-    assert "<tr><td></td><td></td><td></td>" in page  # nulls show as empty cells
+    null = '<td class="coqlkit-null" style="color:gray">∅</td>'
+    assert f"<tr>{null}{null}<td></td>" in page  # nulls show as ∅, an empty list as nothing
     assert "2 rows · 1 call · 1 credit · 0.50 s" in page
+
+
+def _shell_cells(table: pa.Table) -> list[list[str]]:
+    """The cells of ``table`` as the shell's ``table`` format shows them (nothing cut)."""
+    text = render(table, config=ReplConfig(max_column_width=0)).text
+    return [[c.strip() for c in line.split("|")[1:-1]] for line in text.splitlines()[3:-1]]
+
+
+def test_the_html_shows_each_value_as_the_shell_does() -> None:
+    """An empty text and a null differ (∅), doubles are never in e-notation, booleans are
+    true/false, datetimes ISO 8601 with their offset, and no value can reorder the line or
+    break out of its cell (types review 5, finding 7)."""
+    table = pa.table(
+        {
+            "First_Name": ["", None, 'line\nbreak <i>"x"</i> \u202eevil'],
+            "Minutes": pa.array([1e20, 1e-7, None], pa.float64()),
+            "Opted_Out": [True, False, None],
+            "Created": pa.array([0, None, 1_700_000_000], pa.timestamp("s", tz="America/Los_Angeles")),
+            "Customer_Number": pa.array([999999999999999999, None, -5], pa.int64()),
+        }
+    )
+    view = ResultView(table, SimpleNamespace(stats=SimpleNamespace(calls=1, credits=1)), 0.5)  # type: ignore[arg-type]
+    page = view._repr_html_()
+    rows = re.findall(r"<tr>(.*?)</tr>", page)[1:]
+    cells = [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)] for row in rows]
+    assert cells == _shell_cells(table)
+    assert cells[0] == [
+        "",
+        "100000000000000000000",
+        "true",
+        "1969-12-31T16:00:00-08:00",
+        "999999999999999999",
+    ]
+    assert cells[1] == ["∅", "0.0000001", "false", "∅", "∅"]
+    assert cells[2][0] == 'line↵break <i>"x"</i> \\u202eevil'  # shown, not obeyed
+    assert "<i>" not in page and "\u202e" not in page and "e+20" not in page and "True" not in page
+    assert page.count('class="coqlkit-null"') == 5
 
 
 def test_the_plain_text_view_shows_values_as_the_html_does() -> None:
