@@ -14,8 +14,9 @@ picklist                                                     ``dictionary<int32,
 multiselectpicklist                                          ``list<string>`` (empty → null)
 integer, bigint (JSON sends a digit string)                  ``int64``
 double, percent                                              ``float64``
-currency, decimal                                            ``decimal128(18, decimal_place)``
-                                                             (2 when the metadata gives none)
+currency, decimal                                            ``decimal128(p, decimal_place)``
+                                                             (2 places when the metadata gives none;
+                                                             ``p`` below)
 boolean                                                      ``bool``
 date                                                         ``date32``
 datetime                                                     ``timestamp[s, tz]`` (the instant; shown in
@@ -26,16 +27,26 @@ territories, imageupload, fileupload, subform,               ``string`` holding 
 multiselectlookup, multiuserlookup, unknown types, and
 text whose ``json_type`` is an array or object (``Tag``)
 ``COUNT(...)``                                               ``int64``
-``SUM(...)``, ``AVG(...)``                                   ``float64``
+``SUM(...)`` of an integer or bigint; of a currency or       ``int64``; ``decimal128(38, places)``;
+decimal; of a double or percent                              ``float64``
+``AVG(...)``                                                 ``float64``
 ``MIN(...)``, ``MAX(...)``                                   the field's own type
 ==========================================================  ==========================================
 
-Decimals are exact to the field's decimal places: a JSON number arrives as the nearest
-double (``json.loads``), and Arrow's double → decimal cast rounds that double to the
-nearest value at the column's scale, which is the number Zoho wrote whenever it had at
-most that many places and fewer than 15 significant digits (amounts below 10¹³ at scale 2).
-No Python ``Decimal`` objects are built: building them would make a page several times slower.
-A bulk-read CSV's text goes through the same double, so both strategies agree to the last digit.
+Decimals are exact: the digits Zoho wrote are read as written (Arrow's JSON reader and
+its CSV cast parse them straight into ``decimal128``, ``json.loads`` with
+``parse_float=Decimal``), never through a double, which keeps only 15-17 significant
+digits (a 14-digit amount came back a cent off). A value with more places than the field
+keeps (an average Zoho computed) is rounded to the field's places, half to even.
+The precision ``p`` holds every value the field can: Zoho allows 16 digits, decimal places
+included, or ``length`` when its metadata says, so ``p`` is that plus the places, whether or
+not they are counted in (at least 18: ``decimal128(18, 2)`` for a usual currency). A
+formula or rollup computes its value, which no length bounds, and a SUM adds many: both
+take 38, the most ``decimal128`` holds. The schema comes from the metadata alone, so
+every strategy gives the same one.
+
+A SUM of whole numbers is a whole number, as in SQL: ``int64``, exact past a double's
+2**53; one past int64's range is an error naming the column, not a rounded number.
 
 A value of the wrong shape (text where a number belongs, a number where text belongs, an
 object where a list belongs) raises :class:`~coqlkit.errors.CoqlError` naming the column and
@@ -52,7 +63,10 @@ the first offending row; nothing is silently turned into null.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Context, Decimal, InvalidOperation
 from operator import itemgetter
 from os import PathLike
 from typing import IO, Any
@@ -83,7 +97,12 @@ LOOKUP_TYPE = pa.struct([pa.field("id", pa.string()), pa.field("name", pa.string
 #: The ``code`` of the CoqlError raised for a value that does not fit its column.
 UNEXPECTED_VALUE = "UNEXPECTED_VALUE"
 DEFAULT_SCALE = 2
+#: The least precision of a currency or decimal column (all the usual fields have it).
 DECIMAL_PRECISION = 18
+#: The most ``decimal128`` holds: for SUMs, formulas and rollups, which no length bounds.
+MAX_PRECISION = 38
+#: The digits, decimal places included, that Zoho allows a currency or decimal field.
+ZOHO_DIGITS = 16
 #: Zoho joins a multi-select's values with this in a bulk-read CSV.
 CSV_LIST_SEPARATOR = ";"
 
@@ -127,7 +146,9 @@ _LOOKUP_TYPES = frozenset(
 )
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
 _NONE = type(None)
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: JSON text of a value; a number ``json.loads`` read as a ``Decimal`` is written as the double it was.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=float).encode
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 # ---- types --------------------------------------------------------------------------------------
@@ -139,8 +160,11 @@ def _kind(column: OutputColumn) -> str:
     aggregate = (column.aggregate or "").upper()
     if aggregate == "COUNT":
         return _INT
-    if aggregate in ("SUM", "AVG"):
+    if aggregate == "AVG":
         return _FLOAT
+    if aggregate == "SUM":  # whole numbers add up to one; amounts stay exact
+        kind = _BY_TYPE.get(field.value_type)
+        return kind if kind in (_INT, _BIGINT, _DECIMAL) else _FLOAT
     if field.api_name == "id":
         return _ID  # the record id, or a lookup target's (Account_Name.id)
     kind = field.value_type
@@ -155,10 +179,29 @@ def _kind(column: OutputColumn) -> str:
 
 def _scale(field: Field) -> int:
     places = field.decimal_place
-    return DEFAULT_SCALE if places is None else max(0, min(int(places), DECIMAL_PRECISION))
+    return DEFAULT_SCALE if places is None else max(0, min(int(places), MAX_PRECISION))
 
 
-def _type_of(kind: str, field: Field, tz: str) -> pa.DataType:
+def _precision(column: OutputColumn, scale: int) -> int:
+    """Digits enough for every value the column can hold (see the module's docstring).
+
+    >>> from coqlkit.catalog import Field
+    >>> _precision(OutputColumn("Amount", Field("Amount", "currency", length=16)), 2)
+    18
+    >>> _precision(OutputColumn("Rate", Field("Rate", "currency", length=16)), 9)
+    25
+    >>> _precision(OutputColumn("SUM(Amount)", Field("Amount", "currency"), aggregate="SUM"), 2)
+    38
+    """
+    field = column.field
+    computed = field.type in (FieldType.FORMULA, FieldType.ROLLUP_SUMMARY)
+    if computed or (column.aggregate or "").upper() == "SUM":
+        return MAX_PRECISION
+    digits = field.length if field.length and field.length > 0 else ZOHO_DIGITS
+    return max(DECIMAL_PRECISION, min(MAX_PRECISION, digits + scale), scale)
+
+
+def _type_of(kind: str, column: OutputColumn, tz: str) -> pa.DataType:
     if kind in (_ID, _TEXT, _JSON):
         return pa.string()
     if kind == _PICK:
@@ -170,7 +213,8 @@ def _type_of(kind: str, field: Field, tz: str) -> pa.DataType:
     if kind == _FLOAT:
         return pa.float64()
     if kind == _DECIMAL:
-        return pa.decimal128(DECIMAL_PRECISION, _scale(field))
+        scale = _scale(column.field)
+        return pa.decimal128(_precision(column, scale), scale)
     if kind == _BOOL:
         return pa.bool_()
     if kind == _DATE:
@@ -182,7 +226,7 @@ def _type_of(kind: str, field: Field, tz: str) -> pa.DataType:
 
 def arrow_type(column: OutputColumn, *, tz: str = "UTC") -> pa.DataType:
     """The Arrow type of a result column (see the module's table); datetimes show in ``tz``."""
-    return _type_of(_kind(column), column.field, tz)
+    return _type_of(_kind(column), column, tz)
 
 
 def _metadata(column: OutputColumn) -> dict[str, str]:
@@ -257,9 +301,19 @@ def _json_list(values: list[Any], t: pa.DataType) -> pa.Array:
 
 
 def _json_integer(values: list[Any], t: pa.DataType) -> pa.Array:
-    if float in _types(values) and not all(v.is_integer() for v in values if type(v) is float):
-        raise TypeError("expected a whole number")  # pyarrow would truncate 3.5 to 3
+    kinds = _types(values)
+    if float in kinds or Decimal in kinds:  # 12.0 is 12; pyarrow would truncate 3.5 to 3
+        values = [_whole(v) for v in values]
     return pa.array(values, type=pa.int64())
+
+
+def _whole(value: Any) -> Any:
+    """A number written with a fraction that is a whole number (``12.0``) as that int."""
+    if type(value) is float or type(value) is Decimal:
+        if not (math.isfinite(value) and value == int(value)):
+            raise TypeError("expected a whole number")
+        return int(value)
+    return value
 
 
 def _json_bigint(values: list[Any], t: pa.DataType) -> pa.Array:
@@ -274,24 +328,61 @@ def _bigint(value: Any) -> int | None:
         return value
     if type(value) is str and value.lstrip("-").isdigit():
         return int(value)
+    if type(value) in (float, Decimal):  # a SUM Zoho may write with a fraction
+        return int(_whole(value))
     raise TypeError(f"expected a digit string, got {value!r}")
 
 
 def _json_float(values: list[Any], t: pa.DataType) -> pa.Array:
-    if bool in _types(values):
+    kinds = _types(values)
+    if bool in kinds:
         raise TypeError("expected a number, got a boolean")  # pyarrow would read true as 1.0
-    return pa.array(values, type=pa.float64())
+    try:
+        return pa.array(values, type=pa.float64())
+    except _ARROW_ERRORS:  # an int past 2**53 (Arrow's reader takes it), a Decimal
+        if not kinds <= {int, float, Decimal, _NONE}:
+            raise
+        return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
 
 
 def _json_decimal(values: list[Any], t: pa.DataType) -> pa.Array:
-    return _decimal(_json_float(values, t), t)
+    kinds = _types(values)
+    if bool in kinds:
+        raise TypeError("expected a number, got a boolean")
+    if kinds <= {float, _NONE}:  # doubles (json.loads without parse_float): the nearest at the scale
+        return pa.array(values, type=pa.float64()).cast(t)
+    try:
+        return pa.array(values, type=t)  # Decimals and ints that fit the column as they are
+    except _ARROW_ERRORS:  # more places than the scale, a float among them, numeric text
+        return pa.array([_exact(v, t.scale) for v in values], type=t)
 
 
-def _decimal(doubles: pa.Array, t: pa.DataType, pool: pa.MemoryPool | None = None) -> pa.Array:
-    """Doubles at ``t``'s scale: rounded to the nearest, overflow and NaN refused."""
-    if not pa.types.is_decimal(t):
-        return doubles
-    return doubles.cast(t, memory_pool=pool)
+_NUMBER_TEXT = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_PLACES = Context(prec=100)
+
+
+def _exact(value: Any, scale: int) -> Decimal | None:
+    """A number as a ``Decimal`` at ``scale`` places, rounded half to even when it has more.
+
+    >>> _exact("99999999999999.994", 2), _exact(0.125, 2), _exact(7, 2)
+    (Decimal('99999999999999.99'), Decimal('0.12'), Decimal('7.00'))
+    """
+    if value is None:
+        return None
+    if type(value) is Decimal:
+        number = value
+    elif type(value) is int:
+        number = Decimal(value)
+    elif type(value) is float:
+        number = Decimal(value)  # the double's own value, rounded as Arrow rounds a double
+    elif type(value) is str and _NUMBER_TEXT.fullmatch(value):
+        number = Decimal(value)  # Arrow's JSON reader takes such text for a decimal too
+    else:
+        raise TypeError(f"expected a number, got {value!r}")
+    try:
+        return number.quantize(Decimal(1).scaleb(-scale), context=_PLACES)
+    except InvalidOperation:  # NaN, infinity, or more digits than any column holds
+        raise ValueError(f"{value!r} is not a number a decimal column can hold") from None
 
 
 def _json_boolean(values: list[Any], t: pa.DataType) -> pa.Array:
@@ -393,7 +484,10 @@ def _unexpected(
     for row, value in enumerate(values):
         if value is not None and not _fits(kind, value):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            where = f" (row {row}: {shown}, a {type(value).__name__})"
+            what_it_is = f"a {type(value).__name__}"
+            if kind in (_INT, _BIGINT) and type(value) is int:
+                what_it_is = "past the 64-bit integer range, -2**63 to 2**63-1"
+            where = f" (row {row}: {shown}, {what_it_is})"
             break
     return CoqlError(
         f"column {column.key!r} ({what}) cannot be read as {t}{where}: {exc}", code=UNEXPECTED_VALUE
@@ -406,16 +500,18 @@ def _fits(kind: str, value: Any) -> bool:
         return isinstance(value, str)
     if kind == _ID:
         return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
-    if kind == _BIGINT:
-        return (isinstance(value, str) and value.lstrip("-").isdigit()) or (
-            isinstance(value, int) and not isinstance(value, bool)
+    if kind in (_INT, _BIGINT):
+        try:
+            whole = _bigint(value) if kind == _BIGINT else _whole(value)
+        except (TypeError, ValueError):
+            return False
+        return type(whole) is int and _INT64[0] <= whole <= _INT64[1]
+    if kind == _FLOAT:
+        return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    if kind == _DECIMAL:
+        return (isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)) or (
+            isinstance(value, str) and _NUMBER_TEXT.fullmatch(value) is not None
         )
-    if kind == _INT:
-        return (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer()
-        )
-    if kind in (_FLOAT, _DECIMAL):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == _BOOL:
         return isinstance(value, bool)
     if kind == _LIST:
@@ -429,7 +525,9 @@ def _fits(kind: str, value: Any) -> bool:
 
 # ---- a COQL response body, straight to Arrow ----------------------------------------------------
 
-# What Arrow's JSON reader is asked to find for each kind (None: it cannot, e.g. JSON text).
+# What Arrow's JSON reader is asked to find for each kind (None: it cannot, e.g. JSON text);
+# a decimal column's own type: the reader parses the digits as written, and refuses a value
+# with more places than the scale (that page goes the json.loads way, which rounds it).
 _RAW: dict[str, pa.DataType | None] = {
     _ID: pa.string(),
     _TEXT: pa.string(),
@@ -439,7 +537,7 @@ _RAW: dict[str, pa.DataType | None] = {
     _INT: pa.int64(),
     _BIGINT: pa.string(),
     _FLOAT: pa.float64(),
-    _DECIMAL: pa.float64(),
+    _DECIMAL: None,
     _BOOL: pa.bool_(),
     _DATE: pa.string(),
     _DATETIME: pa.string(),
@@ -466,7 +564,7 @@ def body_to_batch(
     fast = _arrow_page(body, schema, columns)
     if fast is not None:
         return fast
-    data = json.loads(body)
+    data = json.loads(body, parse_float=Decimal)  # amounts as written, not as doubles
     records = (data.get("data") if isinstance(data, dict) else None) or []
     last = records[-1].get("id") if records and isinstance(records[-1], dict) else None
     return records_to_batch(records, schema, columns), None if last is None else str(last)
@@ -478,7 +576,7 @@ def _arrow_page(
     """:func:`body_to_batch` by Arrow's JSON reader alone (None: it cannot read this page)."""
     kinds = [_kind(c) for c in columns]
     keys = [c.key for c in columns]
-    raw_types = [_RAW[k] for k in kinds]
+    raw_types = [t.type if k == _DECIMAL else _RAW[k] for k, t in zip(kinds, schema, strict=True)]
     if len(set(keys)) != len(keys) or None in raw_types:
         return None
     fields = [pa.field(key, t) for key, t in zip(keys, raw_types, strict=True)]
@@ -517,13 +615,11 @@ def _from_raw(kind: str, values: pa.Array, t: pa.DataType) -> pa.Array:
         return pc.if_else(empty, pa.scalar(None, values.type), values)
     if kind == _BIGINT:
         return values.cast(pa.int64())
-    if kind == _DECIMAL:
-        return _decimal(values, t)
     if kind == _DATE:
         return values.cast(pa.date32())
     if kind == _DATETIME:
         return _datetimes(values, t)
-    return values  # ids, text, integers, doubles, booleans and lookups come as they are
+    return values  # ids, text, integers, doubles, decimals, booleans and lookups come as they are
 
 
 # ---- values from a bulk-read CSV --------------------------------------------------------------------
@@ -564,8 +660,11 @@ def _csv_convert(kind: str, text: pa.Array, t: pa.DataType, pool: pa.MemoryPool 
         return text.cast(pa.int64(), memory_pool=pool)
     if kind == _FLOAT:
         return text.cast(pa.float64(), memory_pool=pool)
-    if kind == _DECIMAL:  # the same double as COQL JSON gives
-        return _decimal(text.cast(pa.float64(), memory_pool=pool), t, pool)
+    if kind == _DECIMAL:  # the digits as written, rounded at the scale as COQL JSON's
+        try:
+            return text.cast(t, memory_pool=pool)
+        except pa.ArrowInvalid:  # more places than the scale (or not a number: named then)
+            return pa.array([_exact(v, t.scale) for v in text.to_pylist()], type=t, memory_pool=pool)
     if kind == _BOOL:
         return text.cast(pa.bool_(), memory_pool=pool)
     if kind == _DATE:

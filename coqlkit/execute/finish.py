@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit.errors import CoqlError
+from coqlkit.execute.arrow import UNEXPECTED_VALUE
 
 __all__ = ["aggregate", "aggregate_table", "column_join", "project", "slice_rows", "sort", "union"]
 
@@ -430,6 +431,11 @@ def aggregate_table(
 ) -> pa.Table:
     """:func:`aggregate` of the rows of ``table``, in the order of the group keys.
 
+    Each aggregate comes out as ``schema`` types it, the type a server-side GROUP BY gives
+    (``coqlkit.execute.arrow``): a SUM of whole numbers is added up exactly, as a 128-bit
+    decimal (Arrow's int64 sum wraps around silently), and one past int64 is an error
+    naming its column; a SUM of amounts is exact at their scale; AVG is a double.
+
     Arrow groups neither by a struct nor by a list: a lookup is grouped by its id (its
     other parts taken along), a multi-select by its values joined with ``;``, its whole
     value as Zoho stores it and groups by (``a;b`` and ``b;a`` are two groups), each group
@@ -464,14 +470,16 @@ def aggregate_table(
         plain["__row"] = pa.chunked_array([pa.array(range(table.num_rows), pa.int64())])
         specs.append(("__row", "min"))
     keys = [k for k, _, _ in aggregates]
-    for index, (_, func, source) in enumerate(aggregates):
+    for index, (key, func, source) in enumerate(aggregates):
         column = table.column(source)
         if pa.types.is_struct(column.type):
             column = pc.struct_field(column, "id")
         if pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
-        if func in ("SUM", "AVG") and not pa.types.is_floating(column.type):
-            column = column.cast(pa.float64())
+        if func == "SUM":
+            column = column.cast(_adding(schema.field(key).type))
+        elif func == "AVG" and not pa.types.is_floating(column.type):
+            column = column.cast(pa.float64(), safe=False)  # a Long Integer past 2**53: its nearest double
         plain[f"__agg{index}"] = column
         specs.append((f"__agg{index}", _ARROW_FUNCTION[func]))
     keyed = pa.table(plain) if plain else pa.table({"__n": pa.nulls(table.num_rows, pa.int8())})
@@ -490,11 +498,38 @@ def aggregate_table(
             values = table.column(field.name).take(result.column("__row_min"))
         else:
             values = result.column(field.name)
-        arrays.append(values.cast(field.type) if not values.type.equals(field.type) else values)
+        arrays.append(_typed(values, field) if not values.type.equals(field.type) else values)
     out = pa.Table.from_arrays(arrays, schema=schema) if arrays else schema.empty_table()
     if group:  # Zoho returns groups in the order of their keys
         out = sort_table(out, [(name, False) for name in group])
     return out
+
+
+def _adding(result: pa.DataType) -> pa.DataType:
+    """The type a SUM adds its values in, to give ``result`` exactly.
+
+    >>> _adding(pa.int64()), _adding(pa.decimal128(38, 2)), _adding(pa.float64())
+    (Decimal128Type(decimal128(38, 0)), Decimal128Type(decimal128(38, 2)), DataType(double))
+    """
+    if pa.types.is_integer(result):
+        return pa.decimal128(38, 0)
+    if pa.types.is_decimal(result):
+        return pa.decimal128(38, result.scale)
+    return pa.float64()
+
+
+def _typed(values: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
+    """An aggregate's values as ``field``'s type; a total that type cannot hold names the column."""
+    try:
+        return values.cast(field.type)
+    except pa.ArrowInvalid as exc:
+        if not (pa.types.is_integer(field.type) or pa.types.is_decimal(field.type)):
+            raise
+        raise CoqlError(
+            f"column {field.name!r}: the total does not fit {field.type} "
+            f"({'-2**63 to 2**63-1' if pa.types.is_integer(field.type) else 'too many digits'}): {exc}",
+            code=UNEXPECTED_VALUE,
+        ) from None
 
 
 def _group_key(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -139,7 +139,7 @@ def test_formulas_rollups_deals_and_accounts() -> None:
     types = {f.name: f.type for f in schema(columns)}
     assert types == {
         "id": pa.string(),
-        "Weighted_Amount": pa.decimal128(18, 2),  # formula returning currency
+        "Weighted_Amount": pa.decimal128(38, 2),  # formula returning currency: no length bounds it
         "Follow_Up_Date": pa.date32(),  # formula returning date
         "Closing_Date": pa.date32(),
         "Account_Name": LOOKUP_TYPE,
@@ -150,7 +150,7 @@ def test_formulas_rollups_deals_and_accounts() -> None:
         "Reviewer": LOOKUP_TYPE,
         "Account_Name.Parent_Account": LOOKUP_TYPE,
         "Account_Name.id": pa.string(),
-        "Account_Name.Total_Deal_Amount": pa.decimal128(18, 2),  # rollup returning currency
+        "Account_Name.Total_Deal_Amount": pa.decimal128(38, 2),  # rollup returning currency
         "Account_Name.Last_Won_Deal_Date": pa.date32(),  # rollup returning date
     }
 
@@ -165,15 +165,19 @@ def test_aggregates() -> None:
         col("Deals", "Closing_Date", aggregate="MAX"),
         col("Deals", "Sales_Cycle_Duration", aggregate="MIN"),
         col("Deals", "Probability", aggregate="MAX"),
+        col("Deals", "Sales_Cycle_Duration", aggregate="SUM"),
+        col("Deals", "Probability", aggregate="SUM"),
     ]
     assert [arrow_type(c) for c in columns] == [
         pa.int64(),
-        pa.float64(),
+        pa.decimal128(38, 2),  # a SUM of amounts is an amount, exact, with room for many
         pa.float64(),
         pa.decimal128(18, 2),
         pa.timestamp("s", tz="UTC"),
         pa.date32(),
         pa.int64(),
+        pa.float64(),
+        pa.int64(),  # a SUM of whole numbers is a whole number
         pa.float64(),
     ]
     rows = [
@@ -186,19 +190,23 @@ def test_aggregates() -> None:
             "MAX(Closing_Date)": "2025-01-31",
             "MIN(Sales_Cycle_Duration)": 3,
             "MAX(Probability)": 90,
+            "SUM(Sales_Cycle_Duration)": 1763,
+            "SUM(Probability)": 450,
         }
     ]
     batch = records_to_batch(rows, schema(columns), columns)
     assert batch.to_pylist() == [
         {
             "COUNT(id)": 12,
-            "SUM(Amount)": 100000.0,
+            "SUM(Amount)": Decimal("100000.00"),
             "AVG(Amount)": 243333.33333333334,
             "MAX(Amount)": Decimal("99999.99"),
             "MIN(Created_Time)": dt.datetime(2024, 5, 28, 11, 25, 36, tzinfo=UTC),
             "MAX(Closing_Date)": dt.date(2025, 1, 31),
             "MIN(Sales_Cycle_Duration)": 3,
             "MAX(Probability)": 90.0,
+            "SUM(Sales_Cycle_Duration)": 1763,
+            "SUM(Probability)": 450.0,
         }
     ]
 
@@ -207,10 +215,19 @@ def test_the_time_zone_and_the_decimal_places() -> None:
     created = col("Leads", "Created_Time")
     assert arrow_type(created, tz="Asia/Kolkata") == pa.timestamp("s", tz="Asia/Kolkata")
     assert schema([created], tz="Europe/Berlin").field(0).type.tz == "Europe/Berlin"
-    for places, scale in ((None, 2), (0, 0), (4, 4), (9, 9)):
-        money = OutputColumn("M", Field("M", "currency", decimal_place=places))
-        assert arrow_type(money) == pa.decimal128(18, scale)
-    assert arrow_type(OutputColumn("D", Field("D", "decimal", decimal_place=3))) == pa.decimal128(18, 3)
+    # Zoho allows 16 digits, places included; the precision holds them whether or not the
+    # length counts the places (at least 18, the usual currency's).
+    for places, length, want in (
+        (None, None, (18, 2)),
+        (0, 16, (18, 0)),
+        (4, 16, (20, 4)),
+        (9, None, (25, 9)),
+    ):
+        money = OutputColumn("M", Field("M", "currency", decimal_place=places, length=length))
+        assert arrow_type(money) == pa.decimal128(*want)
+    assert arrow_type(OutputColumn("D", Field("D", "decimal", decimal_place=3))) == pa.decimal128(19, 3)
+    wide = OutputColumn("W", Field("W", "decimal", decimal_place=2, length=30))  # a length past 16: kept
+    assert arrow_type(wide) == pa.decimal128(32, 2)
 
 
 def test_the_schema_carries_the_zoho_metadata() -> None:
