@@ -218,9 +218,7 @@ STRING = DBAPITypeObject(
     "consent_lookup", "territories", "fileupload", "imageupload", "subform", "multiselectlookup",
     "multiuserlookup", "layout",
 )  # fmt: skip
-NUMBER = DBAPITypeObject(
-    "NUMBER", "integer", "bigint", "double", "currency", "decimal", "percent", "aggregate", "boolean"
-)
+NUMBER = DBAPITypeObject("NUMBER", "integer", "bigint", "double", "currency", "decimal", "percent", "boolean")
 DATETIME = DBAPITypeObject("DATETIME", "date", "datetime")
 BINARY = DBAPITypeObject("BINARY")
 ROWID = DBAPITypeObject("ROWID", "id")
@@ -610,17 +608,49 @@ def _star_position(text: str | None) -> int | None:
     return None
 
 
+#: The Zoho data types whose values have each kind of Arrow type, the first one the type of
+#: an aggregate over a field of another type (``AVG(Amount)`` is a double).
+_NUMBER_CODES = (
+    (pa.types.is_integer, ("integer", "bigint")),
+    (pa.types.is_floating, ("double", "percent")),
+    (pa.types.is_decimal, ("decimal", "currency")),
+)
+
+
+def _aggregate_code(kind: pa.DataType, meta: Mapping[str, str]) -> str:
+    """The Zoho data type of the values of a COUNT, SUM or AVG, read from their Arrow type:
+    a COUNT is an ``integer``; a SUM or AVG is of its field's type when its values have that
+    type's Arrow type (a SUM of a currency is a ``currency``, of a bigint a ``bigint``), and
+    else of the first type that does (an AVG is a ``double``).
+
+    >>> _aggregate_code(pa.int64(), {"zoho.aggregate": "COUNT", "zoho.data_type": "bigint"})
+    'integer'
+    >>> _aggregate_code(pa.decimal128(38, 2), {"zoho.aggregate": "SUM", "zoho.data_type": "currency"})
+    'currency'
+    >>> _aggregate_code(pa.float64(), {"zoho.aggregate": "AVG", "zoho.data_type": "currency"})
+    'double'
+    """
+    if meta.get("zoho.aggregate") == "COUNT":
+        return "integer"
+    source = meta.get("zoho.return_type") or meta.get("zoho.data_type", "")
+    for is_kind, codes in _NUMBER_CODES:
+        if is_kind(kind):
+            return source if source in codes else codes[0]
+    return source or "text"
+
+
 def _description(schema: pa.Schema, picked: Sequence[int]) -> tuple[tuple[Any, ...], ...]:
     """(name, type_code, display_size, internal_size, precision, scale, null_ok) per column
-    ``picked``; ``type_code`` is the Zoho data type (``aggregate`` for COUNT/SUM/AVG, ``id``
-    for ids), equal to the type object of its values' Arrow type."""
+    ``picked``; ``type_code`` is the Zoho data type (``id`` for ids; for a COUNT, SUM or
+    AVG, that of its values: :func:`_aggregate_code`), equal to the type object of its
+    values' Arrow type."""
     out = []
     for index in picked:
         field = schema.field(index)
         meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
         code = meta.get("zoho.data_type", "text")
         if meta.get("zoho.aggregate") in ("COUNT", "SUM", "AVG"):  # COUNT(id) is a number
-            code = "aggregate"
+            code = _aggregate_code(field.type, meta)
         elif field.name == "id" or meta.get("zoho.api_name") == "id":
             code = "id"
         precision = scale = None
