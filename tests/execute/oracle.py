@@ -206,6 +206,12 @@ def _lookups(ids: list[Any], names: list[Any], target: pa.DataType) -> pa.Array:
     )
 
 
+def _decimal(field: Field) -> pa.DataType:
+    """Zoho allows 16 digits (or ``length``), places counted in or not: room for both."""
+    places = field.decimal_place if field.decimal_place is not None else 2
+    return pa.decimal128(max(18, min(38, (field.length or 16) + places)), places)
+
+
 def expected_type(field: Field, tz: str = "UTC") -> pa.DataType:
     """The Arrow type DESIGN.md promises for a field (read from the design, not from arrow.py)."""
     kind = field.data_type
@@ -220,8 +226,8 @@ def expected_type(field: Field, tz: str = "UTC") -> pa.DataType:
         "bigint": pa.int64(),
         "double": pa.float64(),
         "percent": pa.float64(),
-        "currency": pa.decimal128(18, field.decimal_place if field.decimal_place is not None else 2),
-        "decimal": pa.decimal128(18, field.decimal_place if field.decimal_place is not None else 2),
+        "currency": _decimal(field),
+        "decimal": _decimal(field),
         "boolean": pa.bool_(),
         "date": pa.date32(),
         "datetime": pa.timestamp("s", tz=tz),
@@ -245,7 +251,8 @@ def comparable(table: pa.Table) -> pa.Table:
 
 def assert_same_table(got: pa.Table, expected: pa.Table, *, approx: Sequence[str] = ()) -> None:
     """Equal row for row and typed (schema with its metadata included); ``approx``: float
-    columns compared to a relative 1e-9 (sums computed in another order)."""
+    or decimal columns compared to a relative 1e-9 (sums computed in another order, or by
+    SQLite over doubles)."""
     assert got.schema.equals(expected.schema, check_metadata=True), (
         f"schemas differ:\n{got.schema}\n---\n{expected.schema}"
     )
@@ -258,7 +265,7 @@ def assert_same_table(got: pa.Table, expected: pa.Table, *, approx: Sequence[str
             assert pc.all(pc.equal(pc.is_null(left), pc.is_null(right))).as_py() in (True, None), name
             lv, rv = left.to_pylist(), right.to_pylist()
             for row, (x, y) in enumerate(zip(lv, rv, strict=True)):
-                assert x is None or abs(x - y) <= 1e-9 * max(1.0, abs(y)), (name, row, x, y)
+                assert x is None or float(abs(x - y)) <= 1e-9 * max(1.0, float(abs(y))), (name, row, x, y)
             continue
         if left.equals(right):
             continue

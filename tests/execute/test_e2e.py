@@ -89,15 +89,21 @@ def by_id(table: pa.Table) -> pa.Table:
 
 
 def typed(run: Run) -> None:
-    """Each column has the Arrow type DESIGN.md gives its field (COUNT: int64, SUM and AVG:
-    float64, MIN and MAX: the field's own), checked from the field metadata, not from arrow.py."""
+    """Each column has the Arrow type DESIGN.md gives its field (COUNT: int64; SUM: int64 of
+    whole numbers, decimal128(38, places) of amounts, else float64; AVG: float64; MIN and
+    MAX: the field's own), checked from the field metadata, not from arrow.py."""
     module = run.catalog.module(run.plan.select.module)
     assert module is not None and module.fields is not None
     for item in run.schema:
         meta = {k.decode(): v.decode() for k, v in (item.metadata or {}).items()}
         field = module.fields[meta["zoho.api_name"]]
         aggregate = meta.get("zoho.aggregate")
-        want = {"COUNT": pa.int64(), "SUM": pa.float64(), "AVG": pa.float64()}.get(aggregate or "")
+        want = {"COUNT": pa.int64(), "AVG": pa.float64()}.get(aggregate or "")
+        if aggregate == "SUM":  # whole numbers add up to one, amounts to an exact amount
+            own = expected_type(field, run.tz)
+            want = own if pa.types.is_integer(own) else pa.float64()
+            if pa.types.is_decimal(own):
+                want = pa.decimal128(38, own.scale)
         assert item.type == (want or expected_type(field, run.tz)), item.name
 
 
