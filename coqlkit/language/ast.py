@@ -50,6 +50,7 @@ __all__ = [
 
 # The fields of each node class that take part in equality (computed on first use).
 _PARTS: dict[type, tuple[str, ...]] = {}
+_SHOWN: dict[type, tuple[str, ...]] = {}  # the fields each node class's repr shows
 
 
 class Span(NamedTuple):
@@ -110,7 +111,14 @@ def _parts(cls: type) -> tuple[str, ...]:
     names = _PARTS.get(cls)
     if names is None:
         names = _PARTS[cls] = tuple(f.name for f in fields(cls) if f.compare)
+        _SHOWN[cls] = tuple(f.name for f in fields(cls) if f.repr)
     return names
+
+
+def _shown(cls: type) -> tuple[str, ...]:
+    """The names of the fields of ``cls`` that its repr shows."""
+    _parts(cls)
+    return _SHOWN[cls]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,17 +189,6 @@ class _Branch(Node):
 
 class _Text(str):
     """A piece of a repr being written, told apart from a ``str`` value to quote."""
-
-
-# The fields of each node class that its repr shows (computed on first use).
-_SHOWN: dict[type, tuple[str, ...]] = {}
-
-
-def _shown(cls: type) -> tuple[str, ...]:
-    names = _SHOWN.get(cls)
-    if names is None:
-        names = _SHOWN[cls] = tuple(f.name for f in fields(cls) if f.repr)
-    return names
 
 
 # ---- values ----------------------------------------------------------------

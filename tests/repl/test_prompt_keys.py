@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,9 +24,7 @@ import coqlkit
 from coqlkit.repl.app import Repl, _confirm
 from coqlkit.repl.complete import suggest
 from coqlkit.repl.config import ReplConfig
-from coqlkit.sandbox.server import Sandbox
 
-RECORDS = 3_000
 UP, LEFT, RIGHT, CTRL_R, CTRL_E, CTRL_D, BACKSPACE = (
     "\x1b[A",
     "\x1b[D",
@@ -38,20 +36,6 @@ UP, LEFT, RIGHT, CTRL_R, CTRL_E, CTRL_D, BACKSPACE = (
 )
 
 Step = str | Callable[[Repl], bool | str]  # keys, or a condition to wait for (true, or the keys to type then)
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    db = tmp_path_factory.getbasetemp() / "repl-org.sqlite3"
-    with Sandbox(records=RECORDS, db=str(db), token_limit=0) as running:
-        yield running
-
-
-@pytest.fixture
-def conn(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[coqlkit.Connection]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a cold metadata cache
-    with coqlkit.connect(sandbox=sandbox) as connection:
-        yield connection
 
 
 def typed(repl_of: Callable[[], Repl], *steps: Step, pause: float = 0.4, within: float = 30.0) -> Repl:

@@ -8,7 +8,7 @@ fetched. A real prompt_toolkit Application reading a pipe, a sandbox over HTTP.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +21,6 @@ from coqlkit.repl.app import Repl
 from coqlkit.repl.config import ReplConfig
 from coqlkit.sandbox.server import Sandbox
 from tests.repl.test_prompt_keys import typed
-
-RECORDS = 3_000
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    db = tmp_path_factory.getbasetemp() / "repl-org.sqlite3"
-    with Sandbox(records=RECORDS, db=str(db), token_limit=0) as running:
-        yield running
-
-
-@pytest.fixture
-def conn(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[coqlkit.Connection]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a cold metadata cache
-    with coqlkit.connect(sandbox=sandbox) as connection:
-        yield connection
 
 
 def fields_fetched(sandbox: Sandbox, before: int) -> list[str]:
