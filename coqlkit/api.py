@@ -51,6 +51,7 @@ from coqlkit.errors import (
     ZohoApiError,
 )
 from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
+from coqlkit.execute.scan import Lazy
 from coqlkit.frames import DECIMALS as DECIMALS
 from coqlkit.frames import LOOKUPS as LOOKUPS
 from coqlkit.frames import _need
@@ -430,7 +431,7 @@ class AsyncResult:
         """The check's warnings: what runs but is probably not meant (infos left out)."""
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
-    async def batches(self, *, lazy: bool = False) -> AsyncGenerator[pa.RecordBatch, None]:
+    async def batches(self, *, lazy: Lazy = False) -> AsyncGenerator[pa.RecordBatch, None]:
         """The rows as record batches, as they arrive (at least one batch, maybe empty).
         ``lazy``: each scan asks for its first page alone until a second batch is wanted
         (a reader that wants a few rows spends one page, not a window of them)."""
@@ -933,7 +934,7 @@ class Result:
     def explain(self) -> str:
         return self.aio.explain()
 
-    def record_batches(self, *, lazy: bool = False) -> pa.RecordBatchReader:
+    def record_batches(self, *, lazy: Lazy = False) -> pa.RecordBatchReader:
         """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once). The read
         stops (its calls in flight cancelled, ``stats`` complete) when the reader is read
         to the end or dropped: pyarrow's ``close()`` keeps the iterator of a reader made
@@ -943,7 +944,7 @@ class Result:
         spends one page's credits, not a window's)."""
         return pa.RecordBatchReader.from_batches(self.schema, self._batches(lazy=lazy))
 
-    def _batches(self, *, lazy: bool = False) -> Generator[pa.RecordBatch, None, None]:
+    def _batches(self, *, lazy: Lazy = False) -> Generator[pa.RecordBatch, None, None]:
         # A generator of this result's: a reader still streaming keeps the connection alive.
         yield from self._loop.iterate(self.aio.batches(lazy=lazy))
 

@@ -463,7 +463,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                 if sink is not None:
                     shell.sink = cast(TextIO, sink)
                 else:  # a pipe's reader may stop after a few rows (| head): a page, not 20
-                    shell.lazy = not _regular_file(out)
+                    shell.lazy = False if _regular_file(out) else "ramp"
                 try:
                     status = int(shell.execute(text, source=source))
                 except BaseException:

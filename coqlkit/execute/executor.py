@@ -33,7 +33,7 @@ from coqlkit.errors import ConsistencyWarning, CoqlError, CreditBudgetExceeded, 
 from coqlkit.execute import finish
 from coqlkit.execute.arrow import empty_batch, schema
 from coqlkit.execute.bulk import bulk_read
-from coqlkit.execute.scan import scan
+from coqlkit.execute.scan import Lazy, scan
 from coqlkit.language.ast import (
     Aggregate,
     Column,
@@ -416,7 +416,7 @@ class _Run:
         stats: RunStats,
         ahead: int,
         *,
-        lazy: bool = False,
+        lazy: Lazy = False,
         budget: CreditBudget | None = None,
     ) -> None:
         self.client = client
@@ -516,7 +516,7 @@ async def execute(
     tz: str = "UTC",
     stats: RunStats | None = None,
     ahead: int | None = None,
-    lazy: bool = False,
+    lazy: Lazy = False,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The rows of ``plan`` as record batches of :func:`result_schema`, in order.
 

@@ -18,7 +18,10 @@ for one more page, then two, then four... at most ``ahead`` past the last full o
 A ``lazy`` scan asks for the first page alone (and, in keyset windows, for no window's last
 page before it) and opens the whole window only when its consumer comes back for a second
 batch: a reader that wants a few rows (a DB-API ``fetchone``) spends one page's credits, not
-a window's.
+a window's. A ``lazy="ramp"`` scan widens its window as the consumer keeps coming back: the
+page it waits for alone after the first batch, one more after the second, then 4, 8... up to
+``ahead``: a reader that may stop after a few batches (``coqlkit query | head``, which takes
+a page's rows before it stops) spends a page or two; one that reads on is soon at full speed.
 
 Every call is counted in its step's :class:`~coqlkit.plan.explain.Actual` however it ends
 (:func:`metered`): answered, failed, or cancelled in flight when the read stops early. A call
@@ -41,7 +44,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar, Union
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,7 +59,11 @@ from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import KeysetPages, OffsetPages, Page, SingleCall
 from coqlkit.transport import AsyncZohoClient, CreditBudget
 
-__all__ = ["CallCost", "metered", "scan"]
+__all__ = ["CallCost", "Lazy", "metered", "scan"]
+
+#: How a scan starts (see the module): at full width (False); its first page alone, then its
+#: whole window (True); or its first page alone, then a window that doubles ("ramp").
+Lazy = Union[bool, Literal["ramp"]]  # noqa: UP007 - a runtime alias, read on Python 3.10 too
 
 ID = FieldRef(("id",))
 T = TypeVar("T")
@@ -175,7 +182,7 @@ class _Scan:
         ahead: int,
         notes: list[str],
         *,
-        lazy: bool = False,
+        lazy: Lazy = False,
         budget: CreditBudget | None = None,
     ) -> None:
         self.client = client
@@ -186,8 +193,11 @@ class _Scan:
         self.schema = schema
         self.actual = actual
         self.ahead = max(2, ahead)
-        # Lazy: the page the delivery waits for alone, until a second batch is asked for.
+        # Lazy: the page the delivery waits for alone, until a second batch is asked for;
+        # then a window that doubles each time the consumer comes back (see the module).
         self.opened = not lazy
+        self.ramp = lazy == "ramp"
+        self.window = 1 if self.ramp else self.ahead
         self.keyset = isinstance(step, KeysetPages)
         self.window_rows = step.window_rows if isinstance(step, KeysetPages) else 0
         self.boundaries: dict[int, int | None] = {0: None}
@@ -262,7 +272,13 @@ class _Scan:
                     self.actual.seconds = time.perf_counter() - started
                     if batch.num_rows:
                         yield batch
-                        self.opened = True  # the consumer came back for more
+                        # The consumer came back for more: the whole window; or (ramp) the
+                        # page it waits for alone the first time, then a window twice as wide.
+                        if not self.ramp:
+                            self.window = self.ahead
+                        elif self.opened:
+                            self.window = min(self.ahead, self.window * 2)
+                        self.opened = True
                     continue
                 self._launch(pending, inflight, len(ready), next_seq)
                 if not inflight:  # pragma: no cover - a planned page always waits for a launch
@@ -312,7 +328,7 @@ class _Scan:
             job = pending[0]
             if job.page.window not in self.boundaries:
                 return  # its window opens when the previous window's last page is in
-            if len(inflight) + buffered >= self.ahead and job.seq != next_seq:
+            if len(inflight) + buffered >= self.window and job.seq != next_seq:
                 return
             pending.popleft()
             if job.deliver and self._finished(job.seq):
@@ -466,7 +482,7 @@ async def scan(
     *,
     ahead: int = 20,
     notes: list[str] | None = None,
-    lazy: bool = False,
+    lazy: Lazy = False,
     budget: CreditBudget | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of a SingleCall, OffsetPages or KeysetPages step, in order; what the read

@@ -24,6 +24,7 @@ import pyarrow as pa
 from coqlkit import export
 from coqlkit.api import Connection, Result
 from coqlkit.errors import ConsistencyWarning
+from coqlkit.execute.scan import Lazy
 from coqlkit.plan import Plan
 from coqlkit.plan.steps import ColumnSplit, InUnion
 from coqlkit.repl import output
@@ -62,7 +63,7 @@ class _Results:
     fmt: str
     quiet: bool
     allow_short: bool
-    lazy: bool
+    lazy: Lazy
     mkdir: bool
     keep_rows: int
     kept: _Kept | None
@@ -143,7 +144,7 @@ class _Results:
             self.kept = _Kept(text, dict(self.params), table, result.plan)
 
     def _with_progress(
-        self, result: Result, *, lazy: bool | None = None
+        self, result: Result, *, lazy: Lazy | None = None
     ) -> Generator[pa.RecordBatch, None, None]:
         """The result's batches, with the progress line of a read of more than two calls;
         ``lazy`` (by default the shell's): a scan's first page alone until more is wanted."""

@@ -40,6 +40,7 @@ from coqlkit.errors import (
     ValidationError,
 )
 from coqlkit.execute.executor import analyzed
+from coqlkit.execute.scan import Lazy
 from coqlkit.language import parse
 from coqlkit.language.ast import Param
 from coqlkit.repl.backslash import _EXPANDED, _Commands, _edit, _edit_file, _edit_through
@@ -131,7 +132,7 @@ class Shell(_Commands):
         self.allow_short = False
         # Reads ask for their first page alone until a second batch is wanted: set when
         # the rows go to a reader that may stop early (`coqlkit query ... | head`).
-        self.lazy = False
+        self.lazy: Lazy = False
         self.mkdir = False
         self.keep_rows = KEEP_ROWS
         self.last: str | None = None

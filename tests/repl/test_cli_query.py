@@ -598,14 +598,16 @@ def test_the_sandbox_and_stdin(tmp_path: Path) -> None:
     assert lines[4:] == ["module,label,custom", "Leads,Leads,false"]
 
 
-def first_line_only(args: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """``coqlkit ARGS | head -1``: its exit status and standard error, once its first line
-    of output is read and the pipe closed."""
+def first_line_only(args: list[str], env: dict[str, str], lines: int = 1) -> tuple[int, str]:
+    """``coqlkit ARGS | head -1`` (``-LINES``): its exit status and standard error, once its
+    first lines of output are read and the pipe closed."""
     process = subprocess.Popen(
         [sys.executable, "-m", "coqlkit", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline() == b"id,Last_Name,Email,Company\n"
+    for _ in range(lines - 1):
+        assert process.stdout.readline().count(b",") == 3
     process.stdout.close()
     err = process.stderr.read().decode()
     process.stderr.close()
@@ -639,6 +641,23 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> N
     ], coql_calls(sandbox, since)
     # -q: the output closed early is no error, and -q prints errors only.
     assert first_line_only([*query, "-q"], child_env(**zoho)) == (0, "")
+
+
+def test_a_reader_that_takes_a_few_rows_costs_a_few_pages(tmp_path: Path) -> None:
+    """`coqlkit query ... | head -3` on 12,000 Leads (six pages): a pipe takes in a page's
+    rows or two before its reader's leaving shows, so the window widens one page at a time
+    (1, then 2, 4...): three pages at most, where the whole window (all six) was read once
+    the first page's rows were taken (diff review 1)."""
+    with Sandbox(records=12_000, db=str(tmp_path / "org.sqlite3"), token_limit=0) as org:
+        assert org.state is not None
+        query = ["query", "-c", "select Last_Name, Email, Company from Leads"]
+        env = child_env(**org.environment(), XDG_CACHE_HOME=str(tmp_path / "cache"))
+        since = len(org.state.requests)
+        status, err = first_line_only(query, env, lines=3)
+        assert status == 0, err
+        time.sleep(0.5)  # calls still in flight at the child's exit are logged too
+        pages = [e for e in coql_calls(org, since) if e["coql"] and "COUNT(id)" not in e["coql"]]
+    assert 1 <= len(pages) <= 3, [e["coql"] for e in pages]
 
 
 # ---- exports that refuse to mislead -------------------------------------------------------------------
