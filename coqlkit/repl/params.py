@@ -3,6 +3,7 @@ as the Python value it binds (:func:`parse_value`), and a bound value shown back
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from decimal import Decimal
@@ -17,8 +18,8 @@ __all__ = ["parse_value"]
 #: A bare ``\\set`` / ``--param`` value that is a number: written as numbers are written
 #: (``42``, ``-7``, ``0.25``, ``2.50``, ``1e6``, ``-2.5E3``), not ``02158``, ``+1``, ``.5``, ``1.``.
 _NUMBER = re.compile(r"-?(?P<whole>0|[1-9][0-9]*)(?P<fraction>\.[0-9]+)?(?P<exponent>[eE][+-]?[0-9]+)?")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits: \d takes ٢ and ２ too
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)$")
 
 
 def parse_value(text: str) -> Any:
@@ -36,6 +37,8 @@ def parse_value(text: str) -> Any:
     ["O'Brien", 42, True, datetime.date(2024, 5, 1), [1, 'a'], 'Contacted']
     >>> [parse_value(v) for v in ("02158", "+14155550100", "-0", "1.", ".5", "1e6")]
     ['02158', '+14155550100', '-0', '1.', '.5', 1000000]
+    >>> [parse_value(v) for v in ("2024-02-30", "٢٠٢٤-٠١-٠١")]  # no such day; not ASCII digits
+    ['2024-02-30', '٢٠٢٤-٠١-٠١']
     """
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
@@ -54,10 +57,13 @@ def parse_value(text: str) -> Any:
         if "e" in low:  # 1e6: written out, as COQL takes numbers (1000000)
             return int(number) if number == number.to_integral_value() else Decimal(format(number, "f"))
         return number if "." in text else int(number)
-    if _DATE.match(text):
-        return dt.date.fromisoformat(text)
-    if _DATETIME.match(text):
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    # A day that does not exist (2024-02-30, 25:00) stays text: the check then says so where
+    # :name stands, as it says it of the same value written in the query.
+    with contextlib.suppress(ValueError):
+        if _DATE.match(text):
+            return dt.date.fromisoformat(text)
+        if _DATETIME.match(text):
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return text
 
 

@@ -1438,6 +1438,18 @@ def test_warnings_before_the_query_and_strict_mode(sh: Session, sandbox: Sandbox
     assert sh("\\strict maybe") == 2
 
 
+@pytest.mark.parametrize("value", ["2024-02-30", "2024-13-45", "2024-01-01T25:00:00+05:30", "٢٠٢٤-٠١-٠١"])
+def test_a_day_that_does_not_exist_is_text_the_check_refuses(
+    session: Callable[..., Session], value: str
+) -> None:
+    """``\\set d 2024-02-30`` (or other digits than ASCII) raised a ValueError out of the
+    shell, which ended the REPL; it is kept as text, which the check refuses where :d stands."""
+    sh = session(interactive=True)
+    assert sh(f"\\set d {value}") == 0 and sh.shell.params == {"d": value}
+    assert sh("select Last_Name from Leads where Created_Time > :d limit 1;") == 1
+    assert "error[INVALID_QUERY]" in sh.err and "^^" in sh.err
+
+
 def test_a_missing_parameter_at_the_prompt(session: Callable[..., Session]) -> None:
     sh = session(interactive=True)
     assert sh("select Last_Name from Leads where Lead_Status = :nope;") == 1
