@@ -693,6 +693,10 @@ def _cli_shell() -> type[Shell]:
             self.written_before = _written(self.out)
             return super()._statement(*args, **kwargs)
 
+        def _command(self, *args: Any, **kwargs: Any) -> int:  # (a \d that fails wrote no rows)
+            self.written_before = _written(self.out)
+            return super()._command(*args, **kwargs)
+
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
             text = super().describe(exc, where, statement)
             if self.sink is None and _written(self.out) > self.written_before:

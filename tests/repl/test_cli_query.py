@@ -1406,6 +1406,32 @@ def test_a_query_failing_after_its_first_rows_says_its_output_is_incomplete(
     ), ran
 
 
+def test_a_command_failing_after_a_query_wrote_its_rows_is_no_incomplete_output(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The note that standard output is incomplete is a query's: a backslash command that
+    fails after a query wrote all its rows leaves them whole (diff review 3)."""
+    with Sandbox(records=300, db=str(tmp_path / "org.sqlite3"), token_limit=0) as org:
+        state = org.state
+        assert state is not None
+        for name, value in org.environment().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # Accounts not fetched yet
+        monkeypatch.setenv("COQLKIT_RETRIES", "1")
+        healthy = state.config
+
+        def fail_from_now() -> None:
+            state.config = dataclasses.replace(healthy, fail_rate=1.0)
+
+        monkeypatch.setattr(sys, "stdout", _Tripwire(sys.stdout, fail_from_now))
+        try:
+            ran = cli("query", "-c", "select Last_Name from Leads limit 3;\n\\d Accounts")
+        finally:
+            state.config = healthy
+    assert ran.status != 0 and len(ran.out.splitlines()) == 4, ran  # the header and 3 rows, whole
+    assert "standard output is incomplete" not in ran.err, ran
+
+
 def test_a_failed_export_says_what_may_have_been_charged_apart(
     cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
