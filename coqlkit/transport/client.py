@@ -866,9 +866,13 @@ def _server_fault(exc: ApiError) -> bool:
 
 
 def _retryable(exc: ApiError, resend: Resend) -> bool:
-    """5xx and network failures, as ``resend`` allows (429s: see ``_busy``)."""
+    """5xx and network failures, as ``resend`` allows (429s: see ``_busy``). A call sent
+    again only after an error answer (a bulk-read job's creation) is sent again after
+    Zoho's own 500 or 503 alone: a gateway's 502 or 504 may come after Zoho did the work."""
     if isinstance(exc, TransportError):
         return resend == "after any failure" or isinstance(exc.__cause__, httpx.ConnectError)
+    if resend == "after an error answer":
+        return _server_fault(exc) and exc.status in (500, 503)
     return resend != "when never sent" and _server_fault(exc)
 
 

@@ -163,3 +163,18 @@ def test_a_server_that_stops_accepting_connections_mid_read_is_named(
         f"(refused {FAST.attempts} times in "
     ) in text
     assert text.endswith(" s): a restart or outage on its side; run again")
+
+
+@pytest.mark.parametrize(
+    ("status", "again"), [(500, True), (503, True), (502, False), (504, False), (400, False)]
+)
+def test_a_bulk_jobs_creation_is_sent_again_after_zohos_own_5xx_only(status: int, again: bool) -> None:
+    """A gateway's 502 or 504 may come after Zoho made the job (and charged 50 credits):
+    only Zoho's own 500 or 503 says no job was made (diff review 7); a read is sent again
+    after any 5xx."""
+    from coqlkit.errors import ZohoApiError
+    from coqlkit.transport.client import _retryable
+
+    error = ZohoApiError("failed", code="INTERNAL_ERROR", status=status)
+    assert _retryable(error, "after an error answer") is again
+    assert _retryable(error, "after any failure") is (status >= 500)
