@@ -50,7 +50,9 @@ A SUM of whole numbers is a whole number, as in SQL: ``int64``, exact past a dou
 
 A value of the wrong shape (text where a number belongs, a number where text belongs, an
 object where a list belongs) raises :class:`~coqlkit.errors.CoqlError` naming the column and
-the first offending row; nothing is silently turned into null.
+the first offending row; nothing is silently turned into null. One exception: a currency or
+decimal also takes its digits as text (``"12.50"``: read exactly, as a bulk read's CSV
+gives them); text that is not a number (``"NaN"``, ``"1,000.00"``) is still refused.
 
 >>> from coqlkit.catalog import Field
 >>> from coqlkit.plan.columns import OutputColumn
