@@ -310,10 +310,13 @@ class Spent(NamedTuple):
 
     def __str__(self) -> str:
         """``3 credits (3 calls)``, ``76 credits (56 calls; +42 maybe charged for 14 lost answers)``."""
-        maybe = ""
-        if self.maybe_credits:
-            maybe = f"; +{self.maybe_credits:,} maybe charged for {_plural(self.lost, 'lost answer')}"
+        maybe = f"; {_maybe_charged(self.maybe_credits, self.lost)}" if self.maybe_credits else ""
         return f"{_plural(self.credits, 'credit')} ({_plural(self.calls, 'call')}{maybe})"
+
+
+def _maybe_charged(credits: int, lost: int) -> str:
+    """``+6 maybe charged for 2 lost answers``: credits of calls whose answers were lost."""
+    return f"+{credits:,} maybe charged for {_plural(lost, 'lost answer')}"
 
 
 def _spent(opened: list[Any]) -> Spent | None:
@@ -685,8 +688,7 @@ def _cli_shell() -> type[Shell]:
             metadata = self.conn.credits_used - (self.planned_at or 0) - credits - lost
             extra = [f"+{metadata:,} for metadata"] if metadata > 0 else []
             if lost > 0:
-                answers = "answer" if lost_calls == 1 else "answers"
-                extra.append(f"+{lost:,} maybe charged for {lost_calls:,} lost {answers}")
+                extra.append(_maybe_charged(lost, lost_calls))
             return _plural(credits, "credit") + (f" ({'; '.join(extra)})" if extra else "")
 
         def _statement(self, *args: Any, **kwargs: Any) -> int:
