@@ -8,6 +8,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import inspect
+import os
 import sys
 import threading
 import time
@@ -54,10 +55,29 @@ class _Loop:
         # The tasks closing streams collected in the loop's thread (kept until they are done).
         self.closing: set[asyncio.Task[None]] = set()
         self.stopping = False  # shutdown() has begun: a job cancelled now was closed under
+        self.close_lock = threading.Lock()  # one close at a time; the others find it closed
+        self.pid = os.getpid()  # a forked child has a copy of this object and no such thread
         self.thread = threading.Thread(target=self.loop.run_forever, name="coqlkit", daemon=True)
         self.thread.start()
 
+    @property
+    def forked(self) -> bool:
+        """This is a process forked from the one that made the loop: its thread is not here."""
+        return os.getpid() != self.pid
+
+    @property
+    def running(self) -> bool:
+        """The loop runs, in this process (a forked child's copy says it runs, and never will)."""
+        return self.loop.is_running() and not self.forked
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self.forked:
+            coro.close()
+            raise CoqlError(
+                f"this connection was opened in process {self.pid}, before this one was forked "
+                "from it: its event loop is not in this process (open a connection in this one)",
+                code="CONNECTION_CLOSED",
+            )
         if not self.loop.is_running():
             coro.close()
             raise CoqlError("this connection is closed", code="CONNECTION_CLOSED")
@@ -128,7 +148,7 @@ class _Loop:
                 except StopAsyncIteration:
                     return
         finally:
-            if not self.loop.is_running() or sys.is_finalizing():
+            if not self.running or sys.is_finalizing():
                 pass  # (finalizing: the loop's thread is frozen, and would never answer)
             elif threading.current_thread() is self.thread:
                 # Dropped unfinished and collected by the garbage collector in the loop's own
@@ -169,7 +189,7 @@ class _Loop:
                 await self.loop.shutdown_default_executor()
 
     def stop(self) -> None:
-        if self.loop.is_running():
+        if self.running:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
             if not self.thread.is_alive():

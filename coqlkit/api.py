@@ -406,6 +406,7 @@ class AsyncResult:
         #: What the metadata check found short of an error: warnings and infos.
         self.diagnostics: tuple[Diagnostic, ...] = ()
         self._table: pa.Table | None = None
+        self._reading: asyncio.Lock | None = None  # the read to_arrow() callers share
         self._started = False
 
     def __repr__(self) -> str:
@@ -449,10 +450,14 @@ class AsyncResult:
                     yield batch
 
     async def to_arrow(self) -> pa.Table:
-        """Every row as a ``pyarrow.Table`` (kept: calling again costs nothing)."""
+        """Every row as a ``pyarrow.Table`` (kept: calling again costs nothing; callers at
+        the same time share the one read)."""
         if self._table is None:
-            collected = [b async for b in self.batches()]
-            self._table = pa.Table.from_batches(collected, schema=self.schema)
+            self._reading = self._reading or asyncio.Lock()
+            async with self._reading:
+                if self._table is None:  # (read meanwhile by the caller this one waited for)
+                    collected = [b async for b in self.batches()]
+                    self._table = pa.Table.from_batches(collected, schema=self.schema)
         return self._table
 
     async def to_pandas(
@@ -596,19 +601,22 @@ def _unknown_column(exc: ZohoApiError) -> bool:
 
 
 def _close(loop: _Loop, aio: AsyncConnection) -> None:
-    """Close ``aio`` in ``loop``, then stop the loop and its thread."""
-    if loop.loop.is_running():
-        try:
-            loop.run(loop.shutdown(aio.close()))
-        finally:
-            loop.stop()
+    """Close ``aio`` in ``loop``, then stop the loop and its thread: once, whichever threads
+    call it at once (the others wait for it, then find it closed); in a process forked from
+    the loop's, nothing (its thread is not there to wait for)."""
+    with loop.close_lock:
+        if loop.running:
+            try:
+                loop.run(loop.shutdown(aio.close()))
+            finally:
+                loop.stop()
 
 
 def _dropped(loop: _Loop, aio: AsyncConnection, name: str) -> None:
     """A connection that was never closed is being collected: close what it holds (its
     loop's thread, the client's sockets, a sandbox it started), warning as an unclosed
     file does (a ``ResourceWarning``: shown under ``python -X dev`` or ``-W default``)."""
-    if not loop.loop.is_running():
+    if not loop.running:
         return
     try:
         warnings.warn(f"unclosed {name}: close it, or open it with `with`", ResourceWarning, stacklevel=1)
@@ -665,7 +673,7 @@ class Connection:
 
     @property
     def closed(self) -> bool:
-        return not self._loop.loop.is_running()
+        return not self._loop.running
 
     def close(self) -> None:
         self._finalizer.detach()
@@ -766,6 +774,10 @@ class Result:
 
     def _batches(self, *, lazy: Lazy = False) -> Generator[pa.RecordBatch, None, None]:
         # A generator of this result's: a reader still streaming keeps the connection alive.
+        kept = self.aio._table
+        if kept is not None:  # local data, read without the loop (the connection may be closed)
+            yield from kept.to_batches() or [export.empty_batch(self.schema)]
+            return
         yield from self._loop.iterate(self.aio.batches(lazy=lazy))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -775,7 +787,8 @@ class Result:
                 yield from batch.to_pylist()
 
     def to_arrow(self) -> pa.Table:
-        return self._loop.run(self.aio.to_arrow())
+        kept = self.aio._table  # local data: still there once the connection is closed
+        return kept if kept is not None else self._loop.run(self.aio.to_arrow())
 
     def to_pandas(self, *, decimals: str = "float", lookups: str = "name", **kwargs: Any) -> pandas.DataFrame:
         """See :meth:`AsyncResult.to_pandas`."""

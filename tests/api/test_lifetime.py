@@ -18,6 +18,7 @@ import warnings
 import weakref
 from collections.abc import Callable
 
+import pyarrow as pa
 import pytest
 
 import coqlkit
@@ -274,3 +275,100 @@ def test_a_sandbox_started_by_a_connection_left_open_stops_quietly_at_exit() -> 
         {},
     )
     assert (ran.returncode, ran.stdout, ran.stderr) == (0, "True\n", "")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork")
+def test_a_connection_in_a_forked_child_refuses_at_once_and_the_child_ends(sandbox: Sandbox) -> None:
+    """After os.fork() the child has a copy of the connection but not its loop's thread: a
+    query is refused at once (it waited forever), the connection says it is closed, and the
+    child ends with sys.exit() (the exit-time close waited for the missing thread)
+    (concurrency review 1: gunicorn --preload, multiprocessing's fork)."""
+    ran = _exits(
+        """
+        import os, sys
+        import coqlkit
+        conn = coqlkit.connect()
+        conn.query("select Last_Name from Leads limit 2").to_arrow()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                conn.query("select Last_Name from Leads limit 2").to_arrow()
+            except coqlkit.CoqlError as exc:
+                print(exc.code, conn.closed, "process" in str(exc), flush=True)
+            sys.exit(0)
+        _, status = os.waitpid(pid, 0)
+        print("child", os.waitstatus_to_exitcode(status))
+        print(len(conn.query("select Last_Name from Leads limit 2").to_arrow()))
+        """,
+        sandbox.environment(),
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "CONNECTION_CLOSED True True\nchild 0\n2\n", "")
+
+
+def _close_from(threads: int, conn: coqlkit.Connection) -> list[BaseException]:
+    """``conn.close()`` from ``threads`` threads at once: what they raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def close() -> None:
+        start.wait()
+        try:
+            conn.close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    running = [threading.Thread(target=close) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join(30)
+    return errors
+
+
+def test_close_from_several_threads_at_once_closes_once(sandbox: Sandbox) -> None:
+    """close() is safe to call from several threads together (a shutdown hook and a request's
+    `with`): one closes, the others wait and return; nothing raised or printed (concurrency
+    review 3: CONNECTION_CLOSED, 'Cannot close a running event loop', tracebacks)."""
+    for _ in range(5):
+        conn = coqlkit.connect(sandbox=sandbox)
+        reader = iter(conn.query("select Last_Name from Leads", page_size=200))
+        next(reader)  # a read left half-done, for close() to stop
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "coroutine ... was never awaited" and the like
+            assert _close_from(4, conn) == []
+        assert conn.closed
+        del reader
+
+
+def test_kept_rows_outlive_their_connection(sandbox: Sandbox) -> None:
+    """Rows a result has kept are local data: read again after the connection is closed, as
+    the async twin allows (concurrency review 6: CONNECTION_CLOSED)."""
+    with coqlkit.connect(sandbox=sandbox) as conn:
+        result = conn.query("select Last_Name, Lead_Source from Leads limit 5")
+        table = result.to_arrow()
+    assert result.to_arrow() is table
+    assert len(list(result)) == 5 and result.record_batches().read_all().equals(table)
+
+
+def test_callers_of_to_arrow_at_the_same_time_share_one_read(sandbox: Sandbox) -> None:
+    """A result shared by threads (a memoised dashboard query): every caller of to_arrow()
+    gets the rows, read once (concurrency review 4: all but one got RESULT_CONSUMED)."""
+    with coqlkit.connect(sandbox=sandbox) as conn:
+        result = conn.query("select Last_Name from Leads", page_size=200)
+        got: list[object] = []
+        start = threading.Barrier(3)
+
+        def read() -> None:
+            start.wait()
+            try:
+                got.append(result.to_arrow())
+            except coqlkit.CoqlError as exc:
+                got.append(exc)
+
+        threads = [threading.Thread(target=read) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert all(isinstance(t, pa.Table) for t in got) and len({id(t) for t in got}) == 1, got
+    assert got[0].num_rows == RECORDS  # type: ignore[attr-defined]
