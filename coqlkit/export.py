@@ -599,7 +599,12 @@ async def _in_thread(thread: Executor, fn: Callable[..., T], *args: Any) -> T:
     meanwhile, this waits for ``fn`` to return before letting the cancellation through, so
     that nothing closes or removes what the thread still writes. The arguments are let go
     of in the thread, before the result comes back (a table written is not held while the
-    next rows come)."""
+    next rows come).
+
+    When ``thread`` refuses work, ``fn`` runs here, in the loop's thread: once the main
+    thread has returned, Python stops every ThreadPoolExecutor (concurrent.futures' exit
+    hook runs before the non-daemon threads are joined), yet those threads, and the
+    executor jobs still queued, go on exporting."""
     context = contextvars.copy_context()
 
     def call() -> T:
@@ -607,7 +612,10 @@ async def _in_thread(thread: Executor, fn: Callable[..., T], *args: Any) -> T:
         given, args = args, ()
         return context.run(fn, *given)
 
-    future = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(thread, call))
+    try:
+        future = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(thread, call))
+    except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
+        return call()
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:

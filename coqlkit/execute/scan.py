@@ -467,11 +467,18 @@ _decoders: dict[int, ThreadPoolExecutor] = {}
 async def _decode(
     body: bytes, schema: pa.Schema, columns: tuple[OutputColumn, ...]
 ) -> tuple[pa.RecordBatch, str | None]:
-    """``body_to_batch`` on a decoding thread."""
+    """``body_to_batch`` on a decoding thread, or in the loop's own thread when the pool
+    refuses work: once the main thread has returned, Python stops every ThreadPoolExecutor
+    (concurrent.futures' exit hook runs before the non-daemon threads are joined), yet
+    those threads, and the executor jobs still queued, go on reading."""
     pool = _decoders.get(os.getpid())
     if pool is None:
         pool = _decoders[os.getpid()] = ThreadPoolExecutor(2, thread_name_prefix="coqlkit-decode")
-    return await asyncio.get_running_loop().run_in_executor(pool, body_to_batch, body, schema, columns)
+    try:
+        decoded = asyncio.get_running_loop().run_in_executor(pool, body_to_batch, body, schema, columns)
+    except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
+        return body_to_batch(body, schema, columns)
+    return await decoded
 
 
 async def scan(
