@@ -60,6 +60,7 @@ from coqlkit import dbapi
 from coqlkit.api import Connection as _ApiConnection
 from coqlkit.catalog import Field
 from coqlkit.execute.arrow import arrow_type
+from coqlkit.language import literal, render_value
 from coqlkit.plan import PlanOptions
 from coqlkit.plan.columns import OutputColumn
 
@@ -95,8 +96,37 @@ class CoqlkitCompiler(compiler.SQLCompiler):
         )
 
 
+class _Lookup(types.JSON):
+    """A lookup as the cursor returns it, ``{"id": ..., "name": ...}``: a dict already, not
+    the JSON text SQLAlchemy's JSON type decodes (``text(...).columns(*table.c)`` failed on
+    every lookup column)."""
+
+    def result_processor(self, dialect: Any, coltype: object) -> None:
+        return None
+
+
+def _coql_literal(value: Any) -> str:
+    """``value`` as COQL writes it (a datetime with its offset and a ``T``, to the second)."""
+    return render_value(literal(value))
+
+
+class _DateTime(types.DateTime):
+    """A datetime written into COQL text (``literal_binds``) as COQL takes it:
+    ``'2024-01-01T09:30:00+00:00'``, not SQL's ``'2024-01-01 09:30:00+00:00'``."""
+
+    def literal_processor(self, dialect: Any) -> Any:
+        return _coql_literal
+
+
+class _Date(types.Date):
+    def literal_processor(self, dialect: Any) -> Any:
+        return _coql_literal
+
+
 class CoqlkitDialect(default.DefaultDialect):
     """``coqlkit://``: COQL through :mod:`coqlkit.dbapi` (see the module for URLs)."""
+
+    colspecs = {types.JSON: _Lookup, types.DateTime: _DateTime, types.Date: _Date}  # noqa: RUF012 - SQLAlchemy reads it from the class
 
     name = "coqlkit"
     driver = "coqlkit"
@@ -281,7 +311,7 @@ def _sql_type(field: Field) -> types.TypeEngine[Any]:
     if pa.types.is_list(kind):
         return types.ARRAY(types.String())  # multi-select picklists
     if pa.types.is_struct(kind):
-        return types.JSON()  # lookups: {"id": ..., "name": ...}
+        return _Lookup()  # lookups: {"id": ..., "name": ...}
     if pa.types.is_integer(kind):
         return types.BigInteger()
     if pa.types.is_floating(kind):

@@ -152,6 +152,34 @@ def test_fields_are_typed_columns(engine: sa.Engine) -> None:
     assert leads.columns["Last_Name"].comment == "Last Name"
 
 
+def test_a_text_query_typed_with_the_reflected_columns(engine: sa.Engine) -> None:
+    """``text(...).columns(*table.c)``: a lookup column (reflected as JSON) takes the dict
+    the cursor returns, where SQLAlchemy's JSON type ran json.loads on it (sqla review 3)."""
+    leads = sa.Table("Leads", sa.MetaData(), autoload_with=engine)
+    query = sa.text("select Owner, Last_Name, Created_Time from Leads order by id limit 2")
+    with engine.connect() as conn:
+        rows = conn.execute(query.columns(leads.c.Owner, leads.c.Last_Name, leads.c.Created_Time)).all()
+    assert len(rows) == 2 and set(rows[0].Owner) == {"id", "name"} and rows[0].Created_Time.tzinfo
+
+
+def test_literal_binds_render_coql(engine: sa.Engine) -> None:
+    """A query compiled with its values written in (``literal_binds``: previews, logs, a copy
+    into the shell) is COQL that runs: a datetime with its T and offset, a date
+    (sqla review 7: '2024-01-01 09:30:00+00:00' was refused)."""
+    query = sa.text(
+        "select Deal_Name from Deals where Closing_Date < :d and Created_Time > :t and "
+        "Created_Time is not null order by id limit 2"
+    ).bindparams(
+        sa.bindparam("t", dt.datetime(2000, 1, 1, 9, 30, tzinfo=dt.timezone.utc)),
+        sa.bindparam("d", dt.date(2100, 1, 1)),
+    )
+    written = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    assert "Created_Time > '2000-01-01T09:30:00+00:00'" in written
+    assert "Closing_Date < '2100-01-01'" in written
+    with engine.connect() as conn:
+        assert len(conn.exec_driver_sql(written).all()) == 2
+
+
 # ---- URLs -----------------------------------------------------------------------------------
 
 
