@@ -199,11 +199,14 @@ class String(Node):
     """A text value: quoted in the source, or a bare word or unquoted date (``bare``).
 
     COQL writes dates, datetimes, booleans and picklist values as strings; the
-    validator reads them by the field's type.
+    validator reads them by the field's type. ``naive_midnight`` names the ``:name`` whose
+    naive midnight datetime was bound as this day: on a datetime field the validator says
+    that parameter has no time zone, rather than that the user wrote a date.
     """
 
     value: str
     bare: bool = field(default=False, compare=False, repr=False, kw_only=True)
+    naive_midnight: str = field(default="", compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

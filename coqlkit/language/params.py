@@ -232,8 +232,9 @@ def _literal(value: Any, param: Param | None) -> Value:
         if offset is None and value.time() == dt.time():
             # A naive midnight is a day: what a date column becomes in pandas (Timestamp,
             # datetime64[ms]), so "filter by what I just got" works on date fields. On a
-            # datetime field the validator refuses the date it becomes, asking for an offset.
-            return String(value.date().isoformat(), span=span)
+            # datetime field the validator refuses it as this parameter's, lacking a zone.
+            naive = name if param is not None else ""
+            return String(value.date().isoformat(), span=span, naive_midnight=naive)
         if offset is None:
             raise ParameterError(
                 f"{name} is a datetime without a time zone; Zoho needs the offset "

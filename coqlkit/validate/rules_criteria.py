@@ -212,6 +212,9 @@ def _value(cond: Predicate, found: Resolved, value: Value) -> Iterator[Diagnosti
         return
     field = found.field
     kind = field.value_type
+    if kind is FieldType.DATETIME and isinstance(value, String) and value.naive_midnight:
+        yield _naive_midnight(cond, field, value)
+        return
     problem = _mismatch(cond, field, kind, value)
     if problem is not None:
         message, hint = problem
@@ -229,6 +232,24 @@ def _value(cond: Predicate, found: Resolved, value: Value) -> Iterator[Diagnosti
         yield from _picklist(cond, found, value)
     else:
         yield from _too_long(cond, field, value)
+
+
+def _naive_midnight(cond: Predicate, field: Field, value: String) -> Diagnostic:
+    """A datetime parameter without a time zone, at midnight, compared with a datetime field:
+    bound as the day it names (what a date column becomes in pandas), it is told as the
+    parameter's missing zone, which is what the user can fix. No offset is offered: the
+    org's time zone is not known here, and UTC is often not it."""
+    name = value.naive_midnight
+    return Diagnostic(
+        "INVALID_PARAMETER",
+        f"{name} is a datetime without a time zone, and {cond.left.name} is a datetime field: "
+        "Zoho needs the offset",
+        value.span,
+        hint=f"give {name} the time zone it is meant in, such as the org's: datetime(..., "
+        "tzinfo=ZoneInfo(...)) or Timestamp(...).tz_localize(...); a naive midnight stands for "
+        "a day only on a date field",
+        details={"column_name": cond.left.name},
+    )
 
 
 def _mismatch(cond: Predicate, field: Field, kind: FieldType, value: Value) -> tuple[str, str | None] | None:
