@@ -397,13 +397,14 @@ def _regular_file(stream: TextIO) -> bool:
 
 
 def _read_source(args: argparse.Namespace) -> tuple[str, str | None]:
-    """The text of ``-c``, ``-f FILE`` or standard input, and the name positions quote;
-    all of it UTF-8, or nothing of it runs (:class:`~coqlkit.repl.encoding.NotUtf8`)."""
+    """The text of ``-c``, ``-f FILE`` or standard input, and the name positions quote
+    (``""`` for ``-c``: none); all of it UTF-8, or nothing of it runs
+    (:class:`~coqlkit.repl.encoding.NotUtf8`)."""
     from coqlkit.repl.encoding import check, read_file, read_stdin
 
     if getattr(args, "command", None) is not None:
         check(args.command, fix=ARGV_NOT_UTF8.format("-c TEXT"))
-        return args.command, None
+        return args.command, ""  # positions in what was typed, with no file name to quote
     if args.file not in (None, "-"):
         return read_file(args.file), args.file
     return read_stdin(), "<stdin>"

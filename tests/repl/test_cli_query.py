@@ -420,9 +420,9 @@ def test_exit_1_a_wrong_query(cli: Any, zoho: dict[str, str], sandbox: Sandbox) 
     since = len(sandbox.state.requests)
     ran = cli("query", "-c", "select Emial from Leads; select Last_Name from Leads limit 1")
     assert ran.status == 1
-    assert ran.err == (
+    assert ran.err == (  # the line as typed: positions are in it
         "1:8: error[INVALID_QUERY]: Leads has no field Emial\n"
-        "  select Emial from Leads\n"
+        "  select Emial from Leads; select Last_Name from Leads limit 1\n"
         "         ^^^^^\n"
         "  hint: did you mean Email?\n"
     )
@@ -430,6 +430,14 @@ def test_exit_1_a_wrong_query(cli: Any, zoho: dict[str, str], sandbox: Sandbox) 
     assert [e["path"] for e in coql_calls(sandbox, since) if e["path"].endswith("/coql")] == ["/crm/v8/coql"]
     ran = cli("explain", "select Last_Name from Leads limit")
     assert ran.status == 1 and "SYNTAX_ERROR" in ran.err
+    # A later statement's error is where it stands in what was typed, after its EXPLAIN too
+    # (diff review 4: 1:47, in the statement alone, under a line nobody typed).
+    ran = cli("query", "-c", "select Last_Name from Leads limit 1; explain select Emial from Leads")
+    assert ran.err.startswith(
+        "1:53: error[INVALID_QUERY]: Leads has no field Emial\n"
+        "  select Last_Name from Leads limit 1; explain select Emial from Leads\n"
+        "                                                      ^^^^^\n"
+    ), ran
 
 
 JOIN_ERROR = (
