@@ -42,7 +42,9 @@ import asyncio
 import os
 import random
 import re
+import ssl
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -442,6 +444,29 @@ class CoqlPage:
         return len(self.records)
 
 
+_ssl_context: ssl.SSLContext | None = None
+_ssl_lock = threading.Lock()
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """The process's one SSL context for Zoho's servers, made on first use as httpx makes
+    its default (certifi's CAs, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as set then).
+
+    Loading the certificates takes about 25 ms of CPU, and each client used to do it twice
+    (its two ``httpx.AsyncClient``): an async service opening a connection per request
+    stalled its event loop some 50 ms each time. A context is safe to share between
+    threads and event loops; the later clients pay nothing.
+
+    >>> shared_ssl_context() is shared_ssl_context()
+    True
+    """
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            _ssl_context = httpx.create_ssl_context()
+        return _ssl_context
+
+
 class AsyncZohoClient:
     """Zoho CRM's API for one profile, as coqlkit uses it.
 
@@ -463,10 +488,11 @@ class AsyncZohoClient:
         limits = httpx.Limits(
             max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
         )
-        self._accounts = httpx.AsyncClient(timeout=timeout, transport=transport)
+        verify = shared_ssl_context() if transport is None else True  # a given transport has its own
+        self._accounts = httpx.AsyncClient(timeout=timeout, transport=transport, verify=verify)
         self.tokens = Tokens(settings, self._accounts)
         self._http = httpx.AsyncClient(
-            auth=ZohoOAuth(self.tokens), timeout=timeout, limits=limits, transport=transport
+            auth=ZohoOAuth(self.tokens), timeout=timeout, limits=limits, transport=transport, verify=verify
         )
         self.slots = AdaptiveSlots(settings.concurrency)
         self._rng = random.Random(seed)
