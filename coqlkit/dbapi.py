@@ -3,7 +3,7 @@ JupySQL, SQL clients.
 
 >>> from coqlkit import dbapi
 >>> (dbapi.apilevel, dbapi.paramstyle, dbapi.threadsafety)
-('2.0', 'named', 1)
+('2.0', 'named', 2)
 
 ::
 
@@ -37,6 +37,7 @@ import dataclasses
 import datetime as dt
 import inspect
 import re
+import threading
 import time
 import types
 import typing
@@ -89,7 +90,11 @@ __all__ = [
 ]
 
 apilevel = "2.0"
-threadsafety = 1  # threads may share the module, not connections
+# Threads may share the module and connections, not cursors. A connection's queries all run
+# on its one event loop, whose calls stay under its concurrency limit, and each cursor reads
+# its own result: one connection serves a pool of threads with a cursor each (pandas.read_sql
+# in a thread pool), where level 1 would make each thread open a connection of its own.
+threadsafety = 2
 paramstyle = "named"
 
 
@@ -297,8 +302,10 @@ class Connection:
     def __init__(self, api: _ApiConnection) -> None:
         self.api = api
         # Weakly: a cursor dropped by its user (pandas.read_sql makes one per call) must not
-        # keep its rows alive for as long as the connection lives.
+        # keep its rows alive for as long as the connection lives. Locked: threads share a
+        # connection, and a cursor made while another thread closes it must be seen.
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
+        self._cursors_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return repr(self.api).replace("coqlkit.Connection", "coqlkit.dbapi.Connection")
@@ -314,7 +321,9 @@ class Connection:
         return self.api.closed
 
     def close(self) -> None:
-        for cursor in list(self._cursors):
+        with self._cursors_lock:
+            cursors = list(self._cursors)
+        for cursor in cursors:
             cursor.close()
         self.api.close()
 
@@ -328,7 +337,8 @@ class Connection:
     def cursor(self) -> Cursor:
         self._open()
         cursor = Cursor(self)
-        self._cursors.add(cursor)
+        with self._cursors_lock:
+            self._cursors.add(cursor)
         return cursor
 
     def _open(self) -> None:
@@ -365,6 +375,7 @@ class Cursor:
         self._rows_read = 0  # rows read from the result so far
         self._broken: BaseException | None = None  # what interrupted the read
         self._closed = False
+        self._fetcher = threading.Lock()  # held by the thread fetching
 
     def __iter__(self) -> Cursor:
         return self
@@ -438,25 +449,37 @@ class Cursor:
         """Around a fetch: the result's stream started (``lazy``: its first page alone until
         more is asked for), and anything that breaks the fetch off remembered, so that the
         fetches after it raise instead of passing an unfinished result for a finished one.
-        Gives the columns to fetch."""
-        self._open()
-        if self.result is None:
-            raise InterfaceError("no query: call execute() first")
-        if self._broken is not None:
-            raise self._interrupted() from self._broken
-        if self._picked is None:  # a result set by hand
-            self._picked = _select_list(self.result.plan, self.result.text)
-        if not self._started:
-            self._started = True
-            api = self.connection.api
-            self._source = api._loop.iterate(self.result.aio.batches(lazy=lazy))
+        Gives the columns to fetch.
+
+        One thread fetches at a time: a second one is refused at once, without touching the
+        first one's read (its stream, a generator, would fail in both with a ValueError, and
+        the result would be lost for both)."""
+        if not self._fetcher.acquire(blocking=False):
+            raise ProgrammingError(
+                "this cursor is being fetched from by another thread: a cursor is used by one "
+                "thread at a time (threads share a connection, each with its own cursor)"
+            )
         try:
-            yield self._picked
-        except BaseException as exc:  # an error, Ctrl-C: rows may have been taken, not returned
-            self._broken, self.rowcount = exc, -1
-            self._batch, self._rows, self._offset = None, [], 0
-            self._stop()
-            raise
+            self._open()
+            if self.result is None:
+                raise InterfaceError("no query: call execute() first")
+            if self._broken is not None:
+                raise self._interrupted() from self._broken
+            if self._picked is None:  # a result set by hand
+                self._picked = _select_list(self.result.plan, self.result.text)
+            if not self._started:
+                self._started = True
+                api = self.connection.api
+                self._source = api._loop.iterate(self.result.aio.batches(lazy=lazy))
+            try:
+                yield self._picked
+            except BaseException as exc:  # an error, Ctrl-C: rows may have been taken, not returned
+                self._broken, self.rowcount = exc, -1
+                self._batch, self._rows, self._offset = None, [], 0
+                self._stop()
+                raise
+        finally:
+            self._fetcher.release()
 
     def _interrupted(self) -> Error:
         cause = self._broken
