@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from coqlkit.errors import CoqlSyntaxError, ParameterError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
+from coqlkit.language._sql_only import after_operand, arithmetic, not_in_coql
 from coqlkit.language.ast import FieldRef, Select, Span
 from coqlkit.language.split import blank_pasted, code_only, mask_comments, strings
 
@@ -167,7 +168,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         # only a field can stand.
         return _from_problem(_function(last, tok, text, _clause(stack)), text)
     expected = _accepted(exc)
-    problem = _not_coql(tok, text, last, expected)
+    problem = not_in_coql(tok, text, stack, expected) or _not_coql(tok, text, last, expected)
     if problem is not None:
         return _from_problem(problem, text)
     label = _label_as_field(tok, text, expected) or _missing_from(tok, text, stack, expected)
@@ -277,6 +278,10 @@ def _clause(stack: list[Any]) -> str | None:
 
 def _function(name: Token, lpar: Token, text: str, clause: str | None) -> _build.Problem:
     span = _build.token_span(name)
+    if name.lower() == "over":  # `count(id) over (...)`, read as an alias and a bracket
+        return _build.Problem(
+            "COQL has no window functions (OVER)", span, "select the fields and compute it from the rows"
+        )
     if clause == "GROUP":
         arg = text[lpar.end_pos :].split(")")[0].strip() or "<field>"
         return _build.Problem(
@@ -487,6 +492,9 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
         doubled = ch * 2 if rest.startswith(ch * 2) else ch
         word = "AND" if ch == "&" else "OR"
         description, hint, width = f"'{doubled}' is not COQL", f"write {word}", len(doubled)
+    elif ch in "+-/%" and after_operand(text, pos):
+        problem = arithmetic(text, pos)
+        description, hint = str(problem), problem.hint
     elif ch == ";":
         description, hint = "only one query at a time", "remove what follows the ';'"
     elif ch == "=" and text[pos - 1 : pos] == "=":

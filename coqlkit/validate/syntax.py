@@ -33,8 +33,8 @@ def explain_syntax_error(error: CoqlSyntaxError, catalog: Catalog | None) -> Coq
     ...     print(explain_syntax_error(exc, Catalog.demo()).hint)
     did you mean Owner? (the field labelled Lead Owner)
     """
-    if catalog is None:
-        return error
+    if catalog is None or error.description.startswith("COQL has no "):
+        return error  # SQL that COQL lacks (`nulls last`), named by the parser: no label to find
     missing = _missing_from(error, catalog)
     if missing is not None:
         return missing
