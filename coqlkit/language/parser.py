@@ -578,6 +578,9 @@ def _stray(ch: str, expected: list[str]) -> tuple[str, str | None]:
     >>> print(*_stray("–", []), sep="\n")
     unexpected character '–' (U+2013 EN DASH)
     write - (a plain hyphen-minus), as in a negative number: -5
+    >>> print(*_stray("-", []), sep="\n")
+    unexpected character '-'
+    a negative number has its minus against it: -5 (COQL has no arithmetic)
     >>> print(*_stray("\u200e", []), sep="\n")
     unexpected invisible character U+200E LEFT-TO-RIGHT MARK
     delete it: it is not COQL (it often comes with pasted text)
@@ -592,6 +595,8 @@ def _stray(ch: str, expected: list[str]) -> tuple[str, str | None]:
         )
     description = f"unexpected character {ch!r}" + (f" ({named})" if not ch.isascii() else "")
     ascii_ = _LOOKALIKES.get(ch) or unicodedata.normalize("NFKC", ch)
+    if ch == "-":  # the right character, in a wrong place (- 5, or arithmetic)
+        return description, "a negative number has its minus against it: -5 (COQL has no arithmetic)"
     if ascii_ == "-":
         return description, "write - (a plain hyphen-minus), as in a negative number: -5"
     if ascii_ != ch and ascii_.isascii() and ascii_.isprintable():
