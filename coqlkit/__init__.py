@@ -19,6 +19,10 @@ front ends (``connect``, ``connect_async``, ``Connection``, ``Result``) are impo
 first used. ``%load_ext coqlkit`` loads the Jupyter magics.
 """
 
+# concurrent.futures.thread registers an exit hook when first imported, which Python refuses
+# once the main thread has returned: a thread that calls coqlkit.connect() then (whose lazy
+# import of coqlkit.api needs it) failed. Imported with coqlkit instead (a few ms).
+import concurrent.futures.thread  # noqa: F401
 from typing import Any
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module

@@ -90,3 +90,25 @@ def test_non_daemon_threads_still_reading_after_main_returns_get_every_row(sandb
         [f"arrow {RECORDS}", f"iter {RECORDS}"],
         "",
     )
+
+
+def test_a_connection_opened_after_main_returns_to_a_host_by_name(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A thread that connects only once the main thread has returned (coqlkit.api imported
+    then: concurrent.futures' exit hook could no longer be registered), to a host given by
+    name (every real Zoho host: its address is looked up in the loop's default executor,
+    which Python has shut by then): it reads and writes its file."""
+    env = sandbox.environment()
+    env["ZOHO_BASE_URL"] = env["ZOHO_BASE_URL"].replace("127.0.0.1", "localhost")
+    ran = _exits(
+        f"""
+        import coqlkit
+        def late():
+            after_main()
+            with coqlkit.connect() as conn:
+                path = conn.query("select Last_Name from Leads").to_parquet(r"{tmp_path}/late.parquet")
+            print("wrote", path.name, flush=True)
+        threading.Thread(target=late).start()
+        """,
+        env,
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "wrote late.parquet\n", "")

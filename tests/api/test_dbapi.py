@@ -32,7 +32,7 @@ def db(sandbox: Sandbox) -> Iterator[dbapi.Connection]:
 
 def test_module_globals() -> None:
     assert dbapi.apilevel == "2.0"
-    assert dbapi.threadsafety == 1
+    assert dbapi.threadsafety == 2
     assert dbapi.paramstyle == "named"
     for name in (
         "Date",
