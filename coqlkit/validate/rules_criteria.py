@@ -398,7 +398,9 @@ def _datetime_problem(text: str | None, shown: str) -> tuple[str, str | None] | 
     if _DATE.match(text):
         if not _real_date(text):
             return f"{shown} is not a calendar date", None
-        return f"{shown} is a date, not a datetime", f"give the time and offset: '{text}T00:00:00+00:00'"
+        return f"{shown} is a date, not a datetime", (
+            f"give the time and the offset of the zone meant: '{text}T00:00:00+00:00' is midnight UTC"
+        )
     if _DATETIME.match(text) is None:
         return _loose_datetime(text, shown) or (
             f"{shown} is not a datetime with an offset",

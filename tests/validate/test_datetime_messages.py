@@ -45,7 +45,7 @@ def test_a_real_date_for_a_datetime_still_gets_the_hint(demo: Catalog) -> None:
     assert told("Created_Time", "'2024-02-29'", demo) == [
         (
             "'2024-02-29' is a date, not a datetime for Created_Time (datetime)",
-            "give the time and offset: '2024-02-29T00:00:00+00:00'",
+            "give the time and the offset of the zone meant: '2024-02-29T00:00:00+00:00' is midnight UTC",
         )
     ]
 
