@@ -348,7 +348,30 @@ class Connection:
 
 _WRITE = re.compile(r"^\s*(insert|update|delete|upsert|merge|create|drop|alter|truncate|replace)\b", re.I)
 
+# A tool asking for a module's columns and no rows (JupySQL, BI tools, ORMs): ``select ...
+# from M where 1=0`` (COQL has no such condition) or ``limit 0`` (which COQL refuses).
+_NO_ROWS = re.compile(
+    r"""^\s*(?P<head>select\s.+?\sfrom\s+)(?P<q>"?)(?P<module>[A-Za-z_]\w*)(?P=q)
+    (?:\s+where\s+(?:1\s*=\s*0|0\s*=\s*1|false))?(?:\s+limit\s+0)?\s*;?\s*$""",
+    re.IGNORECASE | re.DOTALL | re.VERBOSE,
+)
+
 _Row = tuple[Any, ...]
+
+
+def _columns_only(operation: str) -> str | None:
+    """The query whose columns a "no rows" probe asks for (``select * from "Leads" where 1=0``
+    → ``select * from Leads limit 1``, planned, never sent), or None: not such a probe.
+
+    >>> _columns_only('SELECT * FROM "Leads" WHERE 1=0'), _columns_only("select Last_Name from Leads limit 0")
+    ('SELECT * FROM Leads limit 1', 'select Last_Name from Leads limit 1')
+    >>> _columns_only("select Last_Name from Leads") is None
+    True
+    """
+    found = _NO_ROWS.match(operation)
+    if found is None or not re.search(r"\b(where|limit)\b", operation[found.end("module") :], re.I):
+        return None
+    return f"{found['head']}{found['module']} limit 1"
 
 
 def _closed_midway() -> InterfaceError:
@@ -428,15 +451,20 @@ class Cursor:
             parameters = None
         if parameters is not None and not isinstance(parameters, Mapping):
             raise ProgrammingError("parameters are named (paramstyle 'named'): pass a dict for :name")
+        probe = _columns_only(operation)
         with _translated():
-            self.result = self.connection.api._query(operation, dict(parameters or {}))
+            self.result = self.connection.api._query(probe or operation, dict(parameters or {}))
+        if probe is not None:  # the columns, and no row: nothing to ask Zoho
+            self.result.aio._table = self.result.schema.empty_table()
         _warn_about(self.result.aio, stacklevel=2)  # at the caller of execute()
-        self._picked = _select_list(self.result.plan, operation)
+        self._picked = _select_list(self.result.plan, probe or operation)
         self.description = _description(self.result.schema, self._picked)
         # The COUNT probe's figure when the plan knows it exactly; a LIMIT is only a bound.
         estimate = self.result.plan.estimate
         rows = estimate.rows if estimate.rows_bound == "exact" else None
         self.rowcount = rows if rows is not None else -1
+        if probe is not None:
+            self.rowcount = 0
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Mapping[str, Any]]) -> None:

@@ -278,3 +278,26 @@ def test_the_cursor_is_an_iterator(db: dbapi.Connection, oracle: sqlite3.Connect
     assert list(cur) == expected[1:]
     with pytest.raises(StopIteration):
         next(cur)
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        'SELECT * FROM "Leads" WHERE 1=0',
+        "select * from Leads where 1 = 0",
+        "select Last_Name, Annual_Revenue from Leads limit 0",
+        "select Last_Name, Annual_Revenue from Leads where false limit 0;",
+    ],
+)
+def test_a_columns_only_probe_is_answered_without_a_call(
+    db: dbapi.Connection, log: RequestLog, probe: str
+) -> None:
+    """What tools ask for a module's columns and no row (JupySQL, BI tools): the columns from
+    the metadata, no row, no call (COQL refuses `where 1=0` and `limit 0`)."""
+    cur = db.cursor()
+    log.mark()
+    cur.execute(probe)
+    assert cur.description is not None and len(cur.description) > 1
+    assert "Annual_Revenue" in names(cur) and cur.rowcount == 0
+    assert cur.fetchall() == [] and cur.fetchone() is None
+    assert log.coql() == []

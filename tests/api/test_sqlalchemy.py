@@ -289,6 +289,10 @@ def test_jupysql_creator(ipython: Any, sandbox: Sandbox, oracle: sqlite3.Connect
 
     tables = ipython.run_line_magic("sqlcmd", "tables")  # through the dialect's reflection
     assert "Leads" in str(tables)
+    # A table's columns: JupySQL first asks `select * from "Leads" where 1=0` (answered here,
+    # with no call: it said there was no table Leads).
+    columns = ipython.run_line_magic("sqlcmd", "columns -t Leads")
+    assert "Last_Name" in str(columns) and "Annual_Revenue" in str(columns)
 
     # JupySQL shows SQLAlchemy's errors as its own (a UsageError), the original as the cause.
     from IPython.core.error import UsageError
