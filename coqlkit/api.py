@@ -407,6 +407,7 @@ class AsyncResult:
         self.diagnostics: tuple[Diagnostic, ...] = ()
         self._table: pa.Table | None = None
         self._reading: asyncio.Lock | None = None  # the read to_arrow() callers share
+        self._read_failed: BaseException | None = None  # how that read ended, if it did not
         self._started = False
 
     def __repr__(self) -> str:
@@ -455,8 +456,18 @@ class AsyncResult:
         if self._table is None:
             self._reading = self._reading or asyncio.Lock()
             async with self._reading:
+                if self._table is None and self._read_failed is not None:  # the read waited for
+                    raise CoqlError(
+                        "the read of this result that this call waited for was stopped or failed "
+                        f"({type(self._read_failed).__name__}: {self._read_failed}): run the query again",
+                        code="RESULT_CONSUMED",
+                    ) from self._read_failed
                 if self._table is None:  # (read meanwhile by the caller this one waited for)
-                    collected = [b async for b in self.batches()]
+                    try:
+                        collected = [b async for b in self.batches()]
+                    except BaseException as exc:
+                        self._read_failed = exc
+                        raise
                     self._table = pa.Table.from_batches(collected, schema=self.schema)
         return self._table
 
@@ -604,6 +615,8 @@ def _close(loop: _Loop, aio: AsyncConnection) -> None:
     """Close ``aio`` in ``loop``, then stop the loop and its thread: once, whichever threads
     call it at once (the others wait for it, then find it closed); in a process forked from
     the loop's, nothing (its thread is not there to wait for)."""
+    if loop.forked:  # (its lock may have been held by a thread that is not in this process)
+        return
     with loop.close_lock:
         if loop.running:
             try:

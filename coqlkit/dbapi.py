@@ -55,6 +55,7 @@ from coqlkit.api import connect as _connect
 from coqlkit.api import warn_about as _warn_about
 from coqlkit.language import parse as _parse
 from coqlkit.language.ast import Column, FieldRef, Star
+from coqlkit.language.split import code_only, mask_comments
 from coqlkit.plan import PlanOptions
 from coqlkit.plan.planner import Plan
 
@@ -367,9 +368,14 @@ def _columns_only(operation: str) -> str | None:
     ('SELECT * FROM Leads limit 1', 'select Last_Name from Leads limit 1')
     >>> _columns_only("select Last_Name from Leads") is None
     True
+    >>> _columns_only("select Last_Name from Leads -- was: from Contacts limit 0") is None
+    True
     """
-    found = _NO_ROWS.match(operation)
-    if found is None or not re.search(r"\b(where|limit)\b", operation[found.end("module") :], re.I):
+    code = mask_comments(operation)  # a comment's "from X limit 0" is no probe
+    found = _NO_ROWS.match(code)
+    if found is None or len(re.findall(r"\bfrom\b", code_only(operation), re.I)) != 1:
+        return None
+    if not re.search(r"\b(where|limit)\b", code[found.end("module") :], re.I):
         return None
     return f"{found['head']}{found['module']} limit 1"
 

@@ -18,7 +18,7 @@ from coqlkit import Catalog, dbapi, parse
 from coqlkit.dbapi import _select_list, _tuples
 from coqlkit.plan import PlanOptions, plan
 from coqlkit.sandbox.server import Sandbox
-from tests.api._support import RECORDS, RequestLog, ctrl_c_when
+from tests.api._support import RECORDS, RequestLog, count, ctrl_c_when
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +301,15 @@ def test_a_columns_only_probe_is_answered_without_a_call(
     assert "Annual_Revenue" in names(cur) and cur.rowcount == 0
     assert cur.fetchall() == [] and cur.fetchone() is None
     assert log.coql() == []
+
+
+def test_a_query_whose_comment_reads_like_a_probe_is_run(
+    db: dbapi.Connection, oracle: sqlite3.Connection
+) -> None:
+    """A comment is no columns-only probe: a commented-out `from X limit 0` left the query
+    answered with no rows, rowcount 0 and no warning (diff review 1)."""
+    cur = db.cursor()
+    cur.execute("select Last_Name from Leads where Lead_Source = 'Chat' -- was: from Contacts limit 0")
+    assert len(cur.fetchall()) == count(oracle, "Lead_Source = 'Chat'") > 0
+    cur.execute("select Last_Name from Leads where Lead_Source = 'Chat'\n/* try from Contacts where 1=0 */")
+    assert len(cur.fetchall()) == count(oracle, "Lead_Source = 'Chat'")

@@ -372,3 +372,24 @@ def test_callers_of_to_arrow_at_the_same_time_share_one_read(sandbox: Sandbox) -
             thread.join(60)
     assert all(isinstance(t, pa.Table) for t in got) and len({id(t) for t in got}) == 1, got
     assert got[0].num_rows == RECORDS  # type: ignore[attr-defined]
+
+
+def test_a_caller_waiting_for_a_shared_read_that_was_cancelled_is_told_so(slow_sandbox: Sandbox) -> None:
+    """The caller whose to_arrow() did the read is cancelled (a request's timeout): the one
+    waiting for it is told that read was stopped, not "call to_arrow() first" (diff review 2)."""
+
+    async def main() -> tuple[BaseException | None, BaseException | None]:
+        async with await coqlkit.connect_async(sandbox=slow_sandbox) as conn:
+            result = await conn.query("select Last_Name from Leads", page_size=100)
+            first = asyncio.ensure_future(result.to_arrow())
+            await asyncio.sleep(0)  # the first one takes the read
+            second = asyncio.ensure_future(result.to_arrow())
+            await asyncio.sleep(0.05)
+            first.cancel()
+            outcomes = await asyncio.gather(first, second, return_exceptions=True)
+            return outcomes[0], outcomes[1]  # type: ignore[return-value]
+
+    first, second = asyncio.run(main())
+    assert isinstance(first, asyncio.CancelledError)
+    assert isinstance(second, coqlkit.CoqlError) and second.code == "RESULT_CONSUMED"
+    assert "waited for was stopped or failed (CancelledError" in str(second)

@@ -49,3 +49,29 @@ def test_a_cancelled_calls_slot_is_held_until_its_answer_would_have_come(
     assert (throttled, limit) == (0, SLOTS)  # no 429: the next calls waited for the slots
     assert held == SLOTS
     assert counts == [5] * SLOTS
+
+
+def test_one_slow_answer_does_not_hold_every_cancelled_calls_slot(
+    busy_sandbox: Sandbox, store: FileTokenStore
+) -> None:
+    """The wait is the 90th percentile of the last answers, not the longest: one slow answer
+    (a metadata fetch, say) made every cancelled call hold its slot that long, and the next
+    read waited for it (diff review 2, 3)."""
+
+    async def main() -> tuple[int, int]:
+        settings = settings_for(busy_sandbox, store, COQLKIT_CONCURRENCY=SLOTS)
+        async with AsyncZohoClient(settings, retry=FAST) as zoho:
+            for _ in range(3):  # answer times known: about LATENCY_MS each
+                await asyncio.gather(*(zoho.coql(QUERY) for _ in range(SLOTS)))
+            zoho._answer_times.append(8.0)  # and one slow one among them
+            abandoned = [asyncio.ensure_future(zoho.coql(QUERY)) for _ in range(SLOTS)]
+            await asyncio.sleep(LATENCY_MS / 4000)
+            for task in abandoned:
+                task.cancel()
+            await asyncio.gather(*abandoned, return_exceptions=True)
+            held = zoho.held_slots
+            await asyncio.sleep(2 * LATENCY_MS / 1000)  # well past a usual answer, far short of 8 s
+            return held, zoho.held_slots
+
+    held, later = asyncio.run(main())
+    assert (held, later) == (SLOTS, 0)
