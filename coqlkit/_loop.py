@@ -179,7 +179,11 @@ class _Loop:
                 # Ctrl-C can land while a step of the stream still runs in the loop (between
                 # its call and its wait): closing it then raised "aclose(): asynchronous
                 # generator is already running". It is closed once the step has ended.
-                self.run(_close_when_idle(agen))
+                try:
+                    self.run(_close_when_idle(agen))
+                except CoqlError as exc:  # closed meanwhile by another thread: its shutdown
+                    if exc.code != "CONNECTION_CLOSED":  # closes the streams (this one too)
+                        raise
 
     async def shutdown(self, last: Coroutine[Any, Any, None]) -> None:
         """End what still runs in this loop, then await ``last`` (closing the client).

@@ -466,7 +466,8 @@ class AsyncResult:
                     try:
                         collected = [b async for b in self.batches()]
                     except BaseException as exc:
-                        self._read_failed = exc
+                        if self._started:  # (refused before it began, it can still be read)
+                            self._read_failed = exc
                         raise
                     self._table = pa.Table.from_batches(collected, schema=self.schema)
         return self._table
