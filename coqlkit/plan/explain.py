@@ -261,8 +261,13 @@ def _notes(plan: Any) -> dict[int, list[str]]:
             room = max(0, opts.max_credits - est.credits)
             if room < est.polls:
                 whose = "the credits left today" if opts.day_left is not None else "the budget"
+                spaced = (
+                    f", spaced to last the job's expected {opts.bulk_job_seconds:g} s (bulk_job_seconds)"
+                    if room
+                    else ""
+                )
                 notes.setdefault(id(step), []).append(
-                    f"room in {whose} for {room:,} of up to {_count(est.polls, 'status poll')}: "
+                    f"room in {whose} for {room:,} of up to {_count(est.polls, 'status poll')}{spaced}: "
                     f"a slower job stops unread: {BULK_READ_CREDITS} credits lost"
                 )
     return notes
