@@ -21,6 +21,7 @@ propagates as it is; the bodies fetched before it stay cached, the rest stays as
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import os
@@ -153,6 +154,14 @@ class MetadataCache:
                 flight.abandoned = True
                 flight.task.cancel()
             raise
+        except Exception as exc:
+            # Each caller raises an error of its own: threads raising the one object at
+            # once (the sync API sets its traceback as it raises) would tangle theirs.
+            try:
+                own = copy.copy(exc)
+            except Exception:  # (an error that cannot be copied: the one there is)
+                own = exc
+            raise own.with_traceback(None) from exc.__cause__
         finally:
             flight.waiters -= 1
             if flight.task.done() and self._flights.get(name) is flight:

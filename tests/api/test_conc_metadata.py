@@ -140,3 +140,32 @@ def test_a_fetch_whose_only_caller_was_cancelled_is_cancelled(tmp_path: Path) ->
 
     assert asyncio.run(main()) == set()
     assert ended == ["cancelled"]
+
+
+def test_a_failed_fetch_gives_each_waiting_caller_an_error_of_its_own(tmp_path: Path) -> None:
+    """Callers that shared one fetch that failed each raise their own copy of its error (same
+    type, code and message): threads raising one object at once tangled its traceback
+    (diff review 2, 5)."""
+    from coqlkit.errors import ZohoApiError
+
+    cache = MetadataCache(tmp_path, "org")
+    calls: list[str] = []
+
+    async def modules() -> Mapping[str, Any]:
+        calls.append("modules")
+        await asyncio.sleep(0.01)
+        raise ZohoApiError("Internal Server Error", code="INTERNAL_ERROR", status=500)
+
+    async def fields(name: str) -> Mapping[str, Any] | None:
+        return demo.fields_payload(name)
+
+    async def main() -> list[BaseException]:
+        outcomes = await asyncio.gather(
+            *(cache.acatalog(modules, fields) for _ in range(3)), return_exceptions=True
+        )
+        return [o for o in outcomes if isinstance(o, BaseException)]
+
+    errors = asyncio.run(main())
+    assert calls == ["modules"] and len(errors) == 3
+    assert len({id(e) for e in errors}) == 3
+    assert all(isinstance(e, ZohoApiError) and (e.code, e.status) == ("INTERNAL_ERROR", 500) for e in errors)
