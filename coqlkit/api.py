@@ -432,8 +432,7 @@ class AsyncResult:
         ``lazy``: each scan asks for its first page alone until a second batch is wanted
         (a reader that wants a few rows spends one page, not a window of them)."""
         if self._table is not None:
-            kept = self._table.to_batches()
-            for batch in kept or [export.empty_batch(self.schema)]:
+            for batch in _batches_of(self._table):
                 yield batch
             return
         self.connection._open()
@@ -587,6 +586,11 @@ async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox 
     running = Sandbox(**config)
     await asyncio.to_thread(running.start)
     return running, running
+
+
+def _batches_of(table: pa.Table) -> list[pa.RecordBatch]:
+    """A kept table's batches: at least one (an empty table's is empty, with the schema)."""
+    return table.to_batches() or [export.empty_batch(table.schema)]
 
 
 def warn_about(result: AsyncResult, *, stacklevel: int = 1) -> None:
@@ -790,7 +794,7 @@ class Result:
         # A generator of this result's: a reader still streaming keeps the connection alive.
         kept = self.aio._table
         if kept is not None:  # local data, read without the loop (the connection may be closed)
-            yield from kept.to_batches() or [export.empty_batch(self.schema)]
+            yield from _batches_of(kept)
             return
         yield from self._loop.iterate(self.aio.batches(lazy=lazy))
 

@@ -62,6 +62,7 @@ __all__ = [
     "float_text",
     "format_of",
     "iso_text",
+    "no_format",
     "one_line",
     "open_writer",
     "sweep_stale",
@@ -109,6 +110,23 @@ def format_of(path: str | os.PathLike[str]) -> str | None:
     """The format a file's extension names (``parquet``, ``csv``, ``json``, ``jsonl``,
     ``arrow``), or None."""
     return FORMATS.get(Path(path).suffix.lower())
+
+
+def no_format(path: str | os.PathLike[str], example: str) -> str | None:
+    """Why ``path`` names no format to write (None: it names one): a directory is said to be
+    one, with ``example`` as a file in it, not a name without an extension.
+
+    >>> no_format("leads.xlsx", "rows.csv")
+    'cannot tell the format of leads.xlsx: use .parquet, .csv, .json, .jsonl, .arrow or .feather'
+    """
+    target = Path(path)
+    if target.is_dir():
+        return f"{path}: {os.strerror(errno.EISDIR)} (give the file's name: {target / example})"
+    if format_of(target) is None:
+        return (
+            f"cannot tell the format of {target.name}: use .parquet, .csv, .json, .jsonl, .arrow or .feather"
+        )
+    return None
 
 
 # The machine a temporary file is written on: a stale one (its writer killed) is removed

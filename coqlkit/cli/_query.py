@@ -561,18 +561,9 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
         from coqlkit.repl.shell import exit_code
 
         query, target, where = _export_query(args)
-        if Path(target).is_dir():  # said as such, not as a name without a format
-            print(
-                f"coqlkit: {target}: Is a directory (give the file's name: {Path(target) / 'rows.parquet'})",
-                file=err,
-            )
-            return 2
-        if export.format_of(target) is None:
-            print(
-                f"coqlkit: cannot tell the format of {Path(target).name}: use .parquet, .csv, .json, .jsonl, "
-                ".arrow or .feather",
-                file=err,
-            )
+        problem = export.no_format(target, "rows.parquet")
+        if problem is not None:
+            print(f"coqlkit: {problem}", file=err)
             return 2
         try:  # before connecting: a target that cannot be written costs nothing
             export.check_target(target, mkdir=args.mkdir)

@@ -74,6 +74,8 @@ class _Commands(_Results):
 
         def _confirmed(self, result: Result) -> bool: ...
 
+        def _clock_after_asking(self, result: Result, started: float) -> float | None: ...
+
     def _command(self, line: str) -> int:
         word, _, arg = line.partition(" ")
         command = find(word)
@@ -268,11 +270,10 @@ class _Commands(_Results):
             f"({self.unkept}): about {estimate.calls:,} "
             f"call{'s' if estimate.calls != 1 else ''}, {estimate.credits:,} credit{'s' if estimate.credits != 1 else ''}"
         )
-        asked = time.perf_counter()
-        if not self._confirmed(result):
+        clock = self._clock_after_asking(result, started)
+        if clock is None:
             return 0
-        started += time.perf_counter() - asked  # the wait for an answer is not the export's time
-        return self._export_result(result, target, kind, started)
+        return self._export_result(result, target, kind, clock)
 
     def cmd_output(self, arg: str) -> int:
         """``\\o FILE``: results go to FILE (created or emptied at once, as psql does), each

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import itertools
-import os
 import time
 import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -211,17 +209,11 @@ class _Results:
 
     def _export_kind(self, target: Path) -> str | None:
         """The format ``target``'s extension names (None: said why there is none)."""
-        if target.is_dir():  # named as one, not as a file without an extension
-            self._message(
-                f"{target}: {os.strerror(errno.EISDIR)} (give the file's name: {target / 'rows.csv'})"
-            )
+        problem = export.no_format(target, "rows.csv")
+        if problem is not None:
+            self._message(problem)
             return None
-        kind = export.format_of(target)
-        if kind is None:
-            self._message(
-                f"cannot tell the format of {target.name}: use .parquet, .csv, .json, .jsonl, .arrow or .feather"
-            )
-        return kind
+        return export.format_of(target)
 
     def _export_result(self, result: Result, target: Path, kind: str, started: float) -> int:
         def verify() -> None:

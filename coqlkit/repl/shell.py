@@ -408,6 +408,14 @@ class Shell(_Commands):
         self._message("not run")
         return False
 
+    def _clock_after_asking(self, result: Result, started: float) -> float | None:
+        """``started`` moved on by the time the credits question waited for an answer (that
+        wait is not the run's time); None when the answer was no."""
+        asked = time.perf_counter()
+        if not self._confirmed(result):
+            return None
+        return started + time.perf_counter() - asked
+
     def _query(self, text: str, where: Where | None = None) -> int:
         started = time.perf_counter()
         with self._failing():
@@ -416,13 +424,12 @@ class Shell(_Commands):
             self.failed_since = self.last is not None
             return 1
         self._remember(text)
-        asked = time.perf_counter()
-        if not self._confirmed(result):
+        clock = self._clock_after_asking(result, started)
+        if clock is None:
             return 0
-        started += time.perf_counter() - asked  # the wait for an answer is not the query's time
         self.kept = None  # its rows, read now, take the place of any kept of an earlier run
         with _own_warnings(), contextlib.closing(self._keeping(result, text)) as source:
-            status = self._show(result, source, started)
+            status = self._show(result, source, clock)
         self._check_count(result)
         return status
 
@@ -440,11 +447,10 @@ class Shell(_Commands):
         self._remember(text)
         if result is None:
             return 1
-        asked = time.perf_counter()
-        if not self._confirmed(result):
+        clock = self._clock_after_asking(result, started)
+        if clock is None:
             return 0
-        started += time.perf_counter() - asked  # the wait for an answer is not the export's time
-        return self._export_result(result, target, kind, started)
+        return self._export_result(result, target, kind, clock)
 
 
 def _analyzed(result: Result) -> str:

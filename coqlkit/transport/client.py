@@ -91,9 +91,8 @@ T = TypeVar("T")
 #: What a call may be sent again after, once it failed. ``"after any failure"``: a read (a
 #: 5xx, a lost answer, a connection never made). ``"after an error answer"``: a bulk-read
 #: job's creation, which a 5xx answer left undone (Zoho handed back no job) but a lost
-#: answer may have done (a job made and charged whose id never came). ``"when never sent"``:
-#: only a call that never reached Zoho.
-Resend = Literal["after any failure", "after an error answer", "when never sent"]
+#: answer may have done (a job made and charged whose id never came).
+Resend = Literal["after any failure", "after an error answer"]
 
 BULK_CREDITS = 50  # "Bulk Read Initialize" (reference §9; UNVERIFIED for CRM v8)
 _LIMIT = re.compile(r"\blimit\s+(\d+)(?:\s*,\s*(\d+))?(?:\s+offset\s+\d+)?\s*;?\s*$", re.I)
@@ -938,7 +937,7 @@ def _retryable(exc: ApiError, resend: Resend) -> bool:
         return resend == "after any failure" or isinstance(exc.__cause__, httpx.ConnectError)
     if resend == "after an error answer":
         return _server_fault(exc) and exc.status in (500, 503)
-    return resend != "when never sent" and _server_fault(exc)
+    return _server_fault(exc)
 
 
 def _times(n: int) -> str:
