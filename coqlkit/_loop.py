@@ -16,6 +16,7 @@ import weakref
 from collections.abc import AsyncGenerator, Coroutine, Iterator
 from typing import Any, TypeVar
 
+from coqlkit._threads import InlineWhenRefused
 from coqlkit.errors import ApiError, CoqlError, CoqlSyntaxError, ParameterError, ValidationError
 
 T = TypeVar("T")
@@ -45,29 +46,12 @@ async def _job(coro: Coroutine[Any, Any, T]) -> T:
 _CLOSED_CHECK_SECONDS = 0.25
 
 
-class _InlineWhenRefused(concurrent.futures.ThreadPoolExecutor):
-    """The loop's default executor (``getaddrinfo`` for a host name, ``asyncio.to_thread``):
-    once the main thread has returned, Python refuses new work to every pool, yet non-daemon
-    threads still read through this loop; a call refused then runs in the loop's thread."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
-        try:
-            return super().submit(fn, *args, **kwargs)
-        except RuntimeError:
-            done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-            try:
-                done.set_result(fn(*args, **kwargs))
-            except BaseException as exc:
-                done.set_exception(exc)
-            return done
-
-
 class _Loop:
     """A private event loop in a daemon thread: the synchronous API's engine."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.loop.set_default_executor(_InlineWhenRefused(thread_name_prefix="coqlkit-io"))
+        self.loop.set_default_executor(InlineWhenRefused(thread_name_prefix="coqlkit-io"))
         # The streams handed out (weakly): closed by shutdown() if still open then.
         self.streams: weakref.WeakSet[AsyncGenerator[Any, None]] = weakref.WeakSet()
         # The tasks closing streams collected in the loop's thread (kept until they are done).

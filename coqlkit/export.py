@@ -37,7 +37,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from coqlkit._threads import InlineWhenRefused
 from coqlkit.execute.arrow import empty_batch
 
 __all__ = [
@@ -618,11 +619,7 @@ async def _in_thread(thread: Executor, fn: Callable[..., T], *args: Any) -> T:
     that nothing closes or removes what the thread still writes. The arguments are let go
     of in the thread, before the result comes back (a table written is not held while the
     next rows come).
-
-    When ``thread`` refuses work, ``fn`` runs here, in the loop's thread: once the main
-    thread has returned, Python stops every ThreadPoolExecutor (concurrent.futures' exit
-    hook runs before the non-daemon threads are joined), yet those threads, and the
-    executor jobs still queued, go on exporting."""
+    """
     context = contextvars.copy_context()
 
     def call() -> T:
@@ -630,10 +627,7 @@ async def _in_thread(thread: Executor, fn: Callable[..., T], *args: Any) -> T:
         given, args = args, ()
         return context.run(fn, *given)
 
-    try:
-        future = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(thread, call))
-    except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
-        return call()
+    future = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(thread, call))
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
@@ -659,7 +653,7 @@ async def _write(
     target = Path(path)
     # One thread of its own opens, writes and closes the file: what the writer allocates
     # stays in that thread's heap, which it empties after each row group (_write_table).
-    thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coqlkit-writer")
+    thread = InlineWhenRefused(max_workers=1, thread_name_prefix="coqlkit-writer")  # (at exit: here)
     try:
         with atomic_path(target, mkdir=mkdir) as temp:
             writer = await _in_thread(thread, lambda: _io(target, open_writer, kind, temp, schema, **options))

@@ -42,13 +42,13 @@ import time
 import warnings
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol, TypeVar, Union
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from coqlkit._threads import InlineWhenRefused
 from coqlkit.catalog.limits import MAX_OFFSET_ROWS
 from coqlkit.errors import ApiError, ConsistencyWarning, PlanError
 from coqlkit.execute.arrow import body_to_batch
@@ -461,24 +461,18 @@ def _hashable(value: object) -> object:
 # GIL, but the rest of a page's decoding holds it, and more threads only fight the event loop
 # for it (measured: no faster with six). One pool per process: a forked child gets its own
 # (it inherits the parent's pool without its threads).
-_decoders: dict[int, ThreadPoolExecutor] = {}
+_decoders: dict[int, InlineWhenRefused] = {}
 
 
 async def _decode(
     body: bytes, schema: pa.Schema, columns: tuple[OutputColumn, ...]
 ) -> tuple[pa.RecordBatch, str | None]:
-    """``body_to_batch`` on a decoding thread, or in the loop's own thread when the pool
-    refuses work: once the main thread has returned, Python stops every ThreadPoolExecutor
-    (concurrent.futures' exit hook runs before the non-daemon threads are joined), yet
-    those threads, and the executor jobs still queued, go on reading."""
+    """``body_to_batch`` on a decoding thread (in the loop's own at exit: see
+    :mod:`coqlkit._threads`)."""
     pool = _decoders.get(os.getpid())
     if pool is None:
-        pool = _decoders[os.getpid()] = ThreadPoolExecutor(2, thread_name_prefix="coqlkit-decode")
-    try:
-        decoded = asyncio.get_running_loop().run_in_executor(pool, body_to_batch, body, schema, columns)
-    except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
-        return body_to_batch(body, schema, columns)
-    return await decoded
+        pool = _decoders[os.getpid()] = InlineWhenRefused(2, thread_name_prefix="coqlkit-decode")
+    return await asyncio.get_running_loop().run_in_executor(pool, body_to_batch, body, schema, columns)
 
 
 async def scan(
