@@ -829,12 +829,14 @@ def test_an_interrupted_read_says_what_it_spent(ip: InteractiveShell, conn: coql
     ip.user_ns.pop("slow", None)
     healthy = state.config
     credits, sends = conn.credits_used, conn.aio.client.sends
+    charged = state.credits_used
     state.config = dataclasses.replace(healthy, latency_ms=300)  # each call takes 0.3 s
-    state.most_in_flight = 0
     try:
-        # The COUNT probe is at the sandbox (a call stopped before its request was written
-        # never reached Zoho, and is not counted: wait until one did).
-        with ctrl_c_when(lambda: state.most_in_flight > 0) as sent, capture_output() as out:
+        # The COUNT probe reached the sandbox whole: it charged it, and answers 0.3 s later.
+        # (A call stopped before its request was written whole never reached Zoho and is
+        # not counted; the sandbox's in-flight count is no sign: it counts a call from its
+        # headers, and a Ctrl-C between them and the body was "0 credits" under load.)
+        with ctrl_c_when(lambda: state.credits_used > charged) as sent, capture_output() as out:
             result = ip.run_cell("%coql slow << select Last_Name, Email from Leads")
     finally:
         state.config = healthy
