@@ -44,7 +44,15 @@ from coqlkit.errors import (
     QueryWarning,
     ZohoApiError,
 )
-from coqlkit.execute import RunStats, execute, explain_analyze, options_for, prepare, result_schema
+from coqlkit.execute import (
+    CountMemory,
+    RunStats,
+    execute,
+    explain_analyze,
+    options_for,
+    prepare,
+    result_schema,
+)
 from coqlkit.execute.scan import Lazy
 from coqlkit.frames import DECIMALS as DECIMALS
 from coqlkit.frames import LOOKUPS as LOOKUPS
@@ -99,6 +107,8 @@ class AsyncConnection:
         self.metadata = metadata
         self.tz = tz
         self.options = dict(options or {})
+        #: The COUNT probes' figures, used again for the same WHERE (the ``count_ttl`` option).
+        self.counts = CountMemory()
         self._catalog = catalog
         self._sandbox = sandbox
         self._workdir = workdir
@@ -325,6 +335,7 @@ class AsyncConnection:
                 self.plan_options(**options),
                 probe=bool(local.get("probe", True)),
                 read=not _explain_only,
+                counts=self.counts,
             )
         result = AsyncResult(self, plan, tz=zone)
         result.text = text if isinstance(text, str) else None
@@ -384,7 +395,9 @@ class AsyncConnection:
         result = await self._query(text, params, _explain_only=not analyze, **options)
         if not analyze:
             return result.plan.explain(), result
-        text_, table, stats = await explain_analyze(result.plan, self.client, tz=result.tz)
+        text_, table, stats = await explain_analyze(
+            result.plan, self.client, tz=result.tz, counts=self.counts
+        )
         stats.notes[:0] = result.stats.notes  # the check's warnings first
         result._table, result.stats = table, stats
         return text_, result
@@ -443,7 +456,14 @@ class AsyncResult:
                 code="RESULT_CONSUMED",
             )
         self._started = True
-        stream = execute(self.plan, self.connection.client, tz=self.tz, stats=self.stats, lazy=lazy)
+        stream = execute(
+            self.plan,
+            self.connection.client,
+            tz=self.tz,
+            stats=self.stats,
+            lazy=lazy,
+            counts=self.connection.counts,
+        )
         with self.connection._stale_metadata(self.plan.select.module):
             async with contextlib.aclosing(stream):
                 async for batch in stream:

@@ -580,10 +580,10 @@ class CoqlMagics(Magics):
 
     def _read(self, result: Result, conn: Connection, *, progress: bool) -> tuple[pa.Table, _Progress | None]:
         """Every row of ``result``, and the progress bar shown while they were read (None:
-        a read of a page or two, or ``--no-progress``), for the caller to finish or clear."""
+        a read of one call, or ``--no-progress``), for the caller to finish or clear."""
         expected = result.estimated_rows
-        pages = result.plan.estimate.calls
-        if not progress or pages <= 2:
+        pages = result.plan.estimate.calls - result.plan.spent[0]  # the read's, not the probe's
+        if not progress or pages < 2:
             return result.to_arrow(), None
         # The bar counts the query's own credits (the probe's too), as the summary does.
         bar = _Progress(expected, conn, conn.credits_used - _spent_before(result.plan)[1])

@@ -1,5 +1,6 @@
 """Run a plan: concurrent pages, keyset windows, bulk-read jobs and local finishing, streamed as Arrow."""
 
+from coqlkit.execute.counts import CountMemory
 from coqlkit.execute.executor import (
     RunStats,
     count_rows,
@@ -12,6 +13,7 @@ from coqlkit.execute.executor import (
 )
 
 __all__ = [
+    "CountMemory",
     "RunStats",
     "count_rows",
     "execute",

@@ -33,6 +33,7 @@ from coqlkit.errors import ConsistencyWarning, CoqlError, CreditBudgetExceeded, 
 from coqlkit.execute import finish
 from coqlkit.execute.arrow import empty_batch, schema
 from coqlkit.execute.bulk import bulk_read
+from coqlkit.execute.counts import CountMemory
 from coqlkit.execute.scan import Lazy, scan
 from coqlkit.language.ast import (
     Aggregate,
@@ -45,7 +46,7 @@ from coqlkit.language.ast import (
     Value,
 )
 from coqlkit.language.render import render
-from coqlkit.plan.explain import Actual, explain
+from coqlkit.plan.explain import Actual, ago, explain
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.planner import Plan, bulk_obstacle, plan
 from coqlkit.plan.prepare import has_long_in, one_call_rows, rewrite_long_ins, swap_condition
@@ -189,11 +190,16 @@ async def prepare(
     *,
     probe: bool = True,
     read: bool = True,
+    counts: CountMemory | None = None,
 ) -> Plan:
     """Plan ``select``, making the COUNT probe first when the plan depends on the row count
     (``probe=False``: never; the plan then reads until a page comes back short). A subquery
     of more than 100 records is read first (see the module's docstring); ``read=False``
-    (EXPLAIN without ANALYZE) only counts it, and the plan cannot run."""
+    (EXPLAIN without ANALYZE) only counts it, and the plan cannot run.
+
+    ``counts``: the connection's remembered counts. A figure for the same WHERE, at most
+    ``options.count_ttl`` seconds old, stands in for the probe when the plan made from it
+    checks it as it reads (:mod:`coqlkit.execute.counts`); a probe's figure is remembered."""
     options = options or options_for(client)
     if options.strategy == "bulk":  # what no record count changes: said before the probe is spent
         obstacle = bulk_obstacle(select, catalog, options)
@@ -202,14 +208,50 @@ async def prepare(
     select, reads = await read_subqueries(select, catalog, client, options, probe=probe, read=read)
     # A subquery only counted (EXPLAIN) left stand-ins for its values: nothing to count by.
     counted = probe and all(r.read for r in reads) and needs_probe(select, options)
+    if counted and counts is not None and not reads:
+        remembered = _remembered(select, catalog, client, options, counts)
+        if remembered is not None:
+            return remembered
     if counted and probe_query(select) is not None:  # the probe, within the budget
         _probe_within(options, sum(r.credits for r in reads), "the COUNT probe this query needs")
     found = await count_rows(client, select) if counted else None
+    if found is not None and counts is not None and found.rows is not None:
+        counts.remember(found.query, found.rows)
+    return _within_day(select, catalog, client, options, found, reads)
+
+
+def _remembered(
+    select: Select, catalog: Catalog, client: AsyncZohoClient, options: PlanOptions, counts: CountMemory
+) -> Plan | None:
+    """The plan made from a remembered count of ``select``'s WHERE, when there is one and the
+    plan checks it as it reads (None: probe)."""
+    query = probe_query(select)
+    text = None if query is None else render(query)
+    found = None if text is None or not options.count_ttl else counts.recall(text, options.count_ttl)
+    if text is None or found is None:
+        return None
+    rows, age = found
+    try:
+        made = _within_day(select, catalog, client, options, CountProbe(text, rows, age), ())
+    except CoqlError:  # refused by a figure that may be stale: a fresh one decides
+        return None
+    return made if made.verifies_count else None
+
+
+def _within_day(
+    select: Select,
+    catalog: Catalog,
+    client: AsyncZohoClient,
+    options: PlanOptions,
+    found: CountProbe | None,
+    reads: tuple[SubqueryRead, ...],
+) -> Plan:
+    """The plan, within the org's credits left today when Zoho has said how many."""
     # The org's credits left today (Zoho says so on its answers, the probe's usually): a plan
     # that cannot be paid for is refused now, or one that can (a bulk read) chosen, instead
     # of spending what is left and stopping at LIMIT_REACHED halfway.
     day = client.org_credits_left
-    spent = (1 if found is not None else 0) + sum(r.credits for r in reads)
+    spent = (0 if found is None else found.calls) + sum(r.credits for r in reads)
     if day is None or (options.max_credits is not None and options.max_credits <= day + spent):
         return plan(select, catalog, options, probe=found, subqueries=reads)
     try:
@@ -517,6 +559,7 @@ async def execute(
     stats: RunStats | None = None,
     ahead: int | None = None,
     lazy: Lazy = False,
+    counts: CountMemory | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The rows of ``plan`` as record batches of :func:`result_schema`, in order.
 
@@ -527,6 +570,9 @@ async def execute(
     groups and a long IN's slices, ask their parts for more at once, so they open at
     once). Close the iterator (``aclose()``, or leave an ``async with
     contextlib.aclosing(...)``) to stop early: every call in flight is cancelled.
+
+    ``counts``: the connection's remembered counts; a plan that checks its count
+    (:attr:`~coqlkit.plan.Plan.verifies_count`) and is read to the end remembers what it found.
     """
     if not all(sub.read for sub in plan.subqueries):
         raise PlanError(
@@ -565,7 +611,7 @@ async def execute(
             yield batch
         if rows == 0:
             yield empty_batch(final)
-        _check_count(plan, rows, stats)
+        _check_count(plan, rows, stats, counts)
     except CreditBudgetExceeded as exc:
         if type(exc) is not CreditBudgetExceeded or not rows:  # the day's limit; or nothing read yet
             raise
@@ -583,9 +629,23 @@ async def execute(
         stats.seconds = time.perf_counter() - started
 
 
-def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
+def _check_count(plan: Plan, rows: int, stats: RunStats, counts: CountMemory | None = None) -> None:
+    """The rows read against the count the plan was made from: a difference is noted (and
+    warned of when the count was the probe's, made just before). A plan that checks its
+    count read every match: ``counts`` remembers it."""
     expected = plan.estimate.rows
-    if plan.probe is None or expected is None or rows == expected:
+    if plan.probe is None or expected is None:
+        return
+    if plan.verifies_count and counts is not None:
+        counts.remember(plan.probe.query, rows)
+    if rows == expected:
+        return
+    if plan.probe.age is not None:  # not a change during the read: since the figure was found
+        stats.notes.append(
+            f"the count remembered from {ago(plan.probe.age)} was {expected:,}; the read found "
+            f"{rows:,} (records were {'created' if rows > expected else 'deleted'} since, or during "
+            "the read): all were read, and the new figure is remembered"
+        )
         return
     if rows < expected:
         note = (
@@ -604,11 +664,11 @@ def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
 
 
 async def explain_analyze(
-    plan: Plan, client: AsyncZohoClient, *, tz: str = "UTC"
+    plan: Plan, client: AsyncZohoClient, *, tz: str = "UTC", counts: CountMemory | None = None
 ) -> tuple[str, pa.Table, RunStats]:
     """Run ``plan`` to the end: its EXPLAIN tree with the actual figures, the rows, the stats."""
     stats = RunStats()
-    batches = [b async for b in execute(plan, client, tz=tz, stats=stats)]
+    batches = [b async for b in execute(plan, client, tz=tz, stats=stats, counts=counts)]
     table = pa.Table.from_batches(batches, schema=result_schema(plan, tz=tz))
     return analyzed(plan, stats), table, stats
 

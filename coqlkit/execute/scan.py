@@ -49,14 +49,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit._threads import InlineWhenRefused
-from coqlkit.catalog.limits import MAX_OFFSET_ROWS
+from coqlkit.catalog.limits import DEFAULT_LIMIT, MAX_OFFSET_ROWS
 from coqlkit.errors import ApiError, ConsistencyWarning, PlanError
 from coqlkit.execute.arrow import body_to_batch
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
 from coqlkit.plan.columns import OutputColumn
 from coqlkit.plan.explain import Actual
-from coqlkit.plan.steps import KeysetPages, OffsetPages, Page, SingleCall
+from coqlkit.plan.steps import Estimate, KeysetPages, OffsetPages, Page, SingleCall
 from coqlkit.transport import AsyncZohoClient, CreditBudget
 
 __all__ = ["CallCost", "Lazy", "metered", "scan"]
@@ -217,6 +217,11 @@ class _Scan:
         self.total = seq  # pages to deliver (grows when open-ended)
         self.end: int | None = None  # the seq of the first short page: nothing after it
         self.capped = False  # open-ended offset pages: no page may pass the offset ceiling
+        # Pages planned from a remembered count: the last one, full, and Zoho saying it has
+        # more records, sends the read on past them (see OffsetPages.verify).
+        self.verify = isinstance(step, OffsetPages) and step.verify
+        self.planned = seq
+        self.read_on = False
 
     # ---- what goes out, in which order -----------------------------------------------------
 
@@ -245,18 +250,19 @@ class _Scan:
 
     # ---- running ---------------------------------------------------------------------------
 
-    async def _fetch(self, job: _Job) -> tuple[pa.RecordBatch, str | None]:
+    async def _fetch(self, job: _Job) -> tuple[pa.RecordBatch, str | None, bool | None]:
         """One page, decoded on a decoding thread: the event loop goes on reading the others
         (Arrow's JSON reader lets go of the GIL), and this call's slot is free as soon as
-        its bytes are in."""
+        its bytes are in. With the batch: its last record's id, and Zoho's ``more_records``."""
         call = functools.partial(self.client.coql_body, self._query(job.page))
         body, _ = await metered(self.actual, self.budget, call)
-        return await _decode(body, self.schema, self.step.columns)
+        batch, last_id = await _decode(body, self.schema, self.step.columns)
+        return batch, last_id, more_records(body)
 
     async def run(self) -> AsyncGenerator[pa.RecordBatch, None]:
         started = time.perf_counter()
         pending = self._issue_order()
-        inflight: dict[asyncio.Future[tuple[pa.RecordBatch, str | None]], _Job] = {}
+        inflight: dict[asyncio.Future[_Fetched], _Job] = {}
         ready: dict[int, pa.RecordBatch] = {}
         next_seq = 0
         ended = False
@@ -289,8 +295,8 @@ class _Scan:
                 if failed:  # every failure is retrieved; the first one is raised
                     raise failed[0]
                 for task, job in finished:
-                    batch, last_id = task.result()
-                    self._after(job, batch.num_rows, last_id, pending)
+                    batch, last_id, more = task.result()
+                    self._after(job, batch.num_rows, last_id, more, pending)
                     if job.deliver and not self._finished(job.seq):
                         ready[job.seq] = batch
             if self.capped and self.end is None:
@@ -299,6 +305,10 @@ class _Scan:
                     "full: narrow the query (a WHERE, fewer groups) or add a LIMIT"
                 )
             self.note_repeats()
+            if self.read_on:
+                async with contextlib.aclosing(self._past_planned()) as more:
+                    async for batch in more:
+                        yield batch
             ended = True
         finally:
             # Read to the end: the calls still out (pages past a short one) were sent and
@@ -315,7 +325,7 @@ class _Scan:
     def _launch(
         self,
         pending: deque[_Job],
-        inflight: dict[asyncio.Future[tuple[pa.RecordBatch, str | None]], _Job],
+        inflight: dict[asyncio.Future[_Fetched], _Job],
         buffered: int,
         next_seq: int,
     ) -> None:
@@ -338,7 +348,7 @@ class _Scan:
     def _launch_first(
         self,
         pending: deque[_Job],
-        inflight: dict[asyncio.Future[tuple[pa.RecordBatch, str | None]], _Job],
+        inflight: dict[asyncio.Future[_Fetched], _Job],
         next_seq: int,
     ) -> None:
         """A lazy scan not yet opened: only the page the delivery waits for, and the last
@@ -350,7 +360,9 @@ class _Scan:
             if not (job.deliver and self._finished(job.seq)):
                 inflight[asyncio.ensure_future(self._fetch(job))] = job
 
-    def _after(self, job: _Job, rows: int, last_id: str | None, pending: deque[_Job]) -> None:
+    def _after(
+        self, job: _Job, rows: int, last_id: str | None, more: bool | None, pending: deque[_Job]
+    ) -> None:
         page = job.page
         full = rows >= page.limit
         if self.keyset and page.offset + page.limit == self.window_rows:
@@ -364,6 +376,11 @@ class _Scan:
             return
         if not full:
             self._stop(job.seq)
+            return
+        if self.verify and job.seq == self.planned - 1:
+            # The last planned page, full: Zoho says whether records lie past it (not saying,
+            # taken as yes: one more call rather than a read cut short).
+            self.read_on = more is not False
             return
         if self.step.open_ended and self.end is None:
             self._ramp(job, pending)
@@ -388,6 +405,36 @@ class _Scan:
             self.total += 1
             self.jobs.append(new)
             pending.append(new)
+
+    async def _past_planned(self) -> AsyncGenerator[pa.RecordBatch, None]:
+        """The records past the planned pages, which a remembered count left out: in id order
+        from the highest id delivered, as keyset pages of unknown number (a first page of 200,
+        one credit, then on until one comes back short), counted in this step's figures."""
+        after = max(self.seen, default=0)
+        beyond = Comparison(ID, ">", Number(after))
+        query = self.query
+        where = beyond if query.where is None else And(query.where, beyond, parens=1)
+        size = self.step.page_size
+        step = KeysetPages(
+            self.step.columns,
+            Estimate(None, 1, 1, 0.0, calls_bound="at least"),
+            replace(query, where=where),
+            (Page(0, min(DEFAULT_LIMIT, size)),),
+            MAX_OFFSET_ROWS,
+            until_short=True,
+            open_ended=True,
+            page_size=size,
+        )
+        rest = _Scan(self.client, step, self.schema, self.actual, self.ahead, self.notes, budget=self.budget)
+        rest.last_id = after
+        rows = self.actual.rows
+        async with contextlib.aclosing(rest.run()) as batches:
+            async for batch in batches:
+                yield batch
+        self.notes.append(
+            f"the pages planned from a remembered count came back full and Zoho had more records: "
+            f"read on past them in id order ({self.actual.rows - rows:,} more rows)"
+        )
 
     def _stop(self, seq: int) -> None:
         """Nothing is delivered after the page ``seq`` (-1: nothing at all)."""
@@ -462,6 +509,34 @@ def _hashable(value: object) -> object:
 # for it (measured: no faster with six). One pool per process: a forked child gets its own
 # (it inherits the parent's pool without its threads).
 _decoders: dict[int, InlineWhenRefused] = {}
+
+
+#: Zoho's page summary, after the records: ``"info":{"count":2000,"more_records":true}``.
+_MORE = b'"more_records"'
+
+
+def more_records(body: bytes) -> bool | None:
+    """Zoho's ``more_records`` of a COQL answer's body, found without parsing the page again
+    (a record's text holding the words has its quotes escaped: it cannot match). None: not
+    said (``b""``, Zoho's 204, says nothing).
+
+    >>> more_records(b'{"data":[{"id":"1"}],"info":{"count":1,"more_records":true}}')
+    True
+    >>> more_records(b'{"data":[],"info":{"more_records" : false, "count":0}}'), more_records(b"")
+    (False, None)
+    """
+    at = body.rfind(_MORE)
+    if at < 0:
+        return None
+    rest = body[at + len(_MORE) : at + len(_MORE) + 16].lstrip(b" \t\r\n:")
+    if rest.startswith(b"true"):
+        return True
+    if rest.startswith(b"false"):
+        return False
+    return None
+
+
+_Fetched = tuple[pa.RecordBatch, str | None, bool | None]  # a page, its last id, more_records
 
 
 async def _decode(

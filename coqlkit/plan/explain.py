@@ -53,7 +53,7 @@ from coqlkit.plan.steps import (
     SubqueryRead,
 )
 
-__all__ = ["Actual", "choice_text", "explain"]
+__all__ = ["Actual", "ago", "choice_text", "explain"]
 
 #: Lines are wrapped to this many columns (a word longer than a line keeps its own line).
 WIDTH = 100
@@ -125,7 +125,17 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
         else:
             title = f"subquery counted · {_count(sub.rows or 0, 'record')}: Zoho takes them all · {cost}"
         children.append((title, [sub.query], []))
-    if plan.probe is not None:
+    if plan.probe is not None and plan.probe.age is not None:
+        matched = _count(plan.probe.rows or 0, "record")
+        children.append(
+            (
+                f"COUNT remembered · no call · {matched} matched {ago(plan.probe.age)} "
+                "(the last page checks it, and the read goes on past it if need be)",
+                [plan.probe.query],
+                [],
+            )
+        )
+    elif plan.probe is not None:
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
     title, body, kids = _step(plan.root, actuals, _notes(plan))
@@ -138,6 +148,17 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
 
 
 _Node = tuple[str, list[str], list[Any]]
+
+
+def ago(seconds: float) -> str:
+    """``12 s ago``, ``3 min ago``.
+
+    >>> ago(0.4), ago(59.6), ago(61), ago(3599)
+    ('0 s ago', '60 s ago', '1 min ago', '60 min ago')
+    """
+    if seconds < 60:
+        return f"{seconds:.0f} s ago"
+    return f"{seconds / 60:.0f} min ago"
 
 
 def _tree(
@@ -334,7 +355,9 @@ def _offset(step: OffsetPages) -> tuple[str, list[str]]:
         return "offset pages, on until one comes back short", _pages(step.query, step.pages)
     size = max(p.limit for p in step.pages)
     title = f"offset pages · {_count(len(step.pages), 'page')} of up to {size:,} rows"
-    if step.until_short:
+    if step.verify:
+        title += ", stopping at a short one, reading on past a full last one if Zoho has more"
+    elif step.until_short:
         title += ", stopping at the first short one"
     return title, _pages(step.query, step.pages)
 

@@ -23,7 +23,9 @@ class PlanOptions:
     would cost more; ``prefer`` is ``"time"`` (fastest; credits break ties) or ``"credits"``;
     ``strategy`` forces ``"coql"`` or ``"bulk"`` (``"auto"``: the planner's choice);
     ``bulk_job_seconds`` is how long a bulk-read job is expected to take (Zoho: about a
-    minute; the sandbox: its ``--bulk-seconds``).
+    minute; the sandbox: its ``--bulk-seconds``). ``count_ttl``: for how many seconds a
+    COUNT probe's figure (or a read's) stands in for a new probe of the same WHERE, when
+    the plan checks it as it reads (0: probe every time; see :class:`~coqlkit.execute.CountMemory`).
     """
 
     concurrency: int = DEFAULT_CONCURRENCY
@@ -38,6 +40,7 @@ class PlanOptions:
     bulk_credits: int = BULK_READ_CREDITS
     bulk_job_seconds: float = 60.0
     bulk_poll_seconds: float = 5.0
+    count_ttl: float = 600.0
     # ``max_credits`` is what is left of a budget of this many (a session's, some spent).
     budget_total: int | None = None
     # The org's credits left today, when they are what ``max_credits`` holds (with the
@@ -51,6 +54,8 @@ class PlanOptions:
             raise ValueError("strategy is 'auto', 'coql' or 'bulk'")
         if self.concurrency < 1 or self.page_size < 1 or self.offset_ceiling < self.page_size:
             raise ValueError("concurrency and page size must be positive, the ceiling at least a page")
+        if not self.count_ttl >= 0:  # NaN too
+            raise ValueError("count_ttl is seconds, 0 or more")
 
     def budget_text(self) -> str:
         """``the budget is 500``; or, when ``max_credits`` is what is left of a larger budget,

@@ -124,8 +124,9 @@ class Plan:
     @property
     def spent(self) -> tuple[int, int]:
         """The calls and credits spent before the plan: its COUNT probe and subqueries."""
-        calls = (1 if self.probe is not None else 0) + sum(s.calls for s in self.subqueries)
-        credits = (1 if self.probe is not None else 0) + sum(s.credits for s in self.subqueries)
+        probe = 0 if self.probe is None else self.probe.calls
+        calls = probe + sum(s.calls for s in self.subqueries)
+        credits = probe + sum(s.credits for s in self.subqueries)
         return calls, credits
 
     @property
@@ -134,7 +135,7 @@ class Plan:
         est = total(self.root)
         calls, credits = self.spent
         if calls:
-            rounds = (1 if self.probe is not None else 0) + (1 if self.subqueries else 0)
+            rounds = (0 if self.probe is None else self.probe.calls) + (1 if self.subqueries else 0)
             est = replace(
                 est,
                 calls=est.calls + calls,
@@ -142,6 +143,15 @@ class Plan:
                 seconds=est.seconds + rounds * self.options.latency,
             )
         return est
+
+    @property
+    def verifies_count(self) -> bool:
+        """Whether the plan checks the count it was made from as it reads, and reads on past
+        it: its one call-making step is offset pages with ``verify`` (a plan that trusts its
+        count, a single call sized to it or keyset windows, is made from a fresh probe)."""
+        leaves = [s for s in self.steps() if not s.children]
+        leaf = leaves[0]
+        return len(leaves) == 1 and isinstance(leaf, OffsetPages) and leaf.verify and bool(leaf.pages)
 
     def steps(self) -> list[Step]:
         """Every step, parents before children."""
@@ -203,8 +213,9 @@ def plan(
         rows = probe.rows
     select = expand_star(select, catalog)
     columns = output_columns(select, catalog)
-    reserved = (1 if probe is not None else 0) + sum(s.credits for s in subqueries)
-    planner = _Planner(catalog, options, reserved)
+    probed = probe is not None and probe.calls > 0
+    reserved = (1 if probed else 0) + sum(s.credits for s in subqueries)
+    planner = _Planner(catalog, options, reserved, remembered=probe is not None and not probed)
     try:
         root = planner.plan(select, rows, columns)
     except _NoPlan as exc:
@@ -214,7 +225,7 @@ def plan(
         cost = est.credits + reserved  # the certain part: status polls are held as they come
         if cost > options.max_credits:
             raise CreditBudgetExceeded(
-                _over_budget(root, est, cost, probe is not None, subqueries, options),
+                _over_budget(root, est, cost, probed, subqueries, options),
                 needed=cost,
                 left=options.max_credits,
             )
@@ -284,9 +295,12 @@ class _NoPlan(PlanError):
 
 
 class _Planner:
-    def __init__(self, catalog: Catalog, options: PlanOptions, reserved: int = 0) -> None:
+    def __init__(
+        self, catalog: Catalog, options: PlanOptions, reserved: int = 0, *, remembered: bool = False
+    ) -> None:
         self.catalog = catalog
         self.options = options
+        self.remembered = remembered  # the row count is a remembered one: offset pages verify it
         # What the plan itself may spend: the budget less the COUNT probe already made.
         self.budget = None if options.max_credits is None else options.max_credits - reserved
         self.bulk_reason = "no bulk read was planned for it"  # why not, once bulk() has said
@@ -473,8 +487,23 @@ class _Planner:
         seconds = _rounds(len(pages), options) * options.latency
         bound: Bound = "exact" if known else "at most"
         est = Estimate(wanted, len(pages), sum(p.credits for p in pages), seconds, bound, bound)
+        # A remembered count is checked by the last page, and read on past in id order: only
+        # when the pages are in id order, read every match, and leave a criterion's room.
+        verify = (
+            known
+            and self.remembered
+            and select.limit is None
+            and list(query.order_by) == list(BY_ID)
+            and criteria_count(select.where) < MAX_CRITERIA
+        )
         return OffsetPages(
-            tuple(columns), est, query, pages, until_short=not known, page_size=options.page_size
+            tuple(columns),
+            est,
+            query,
+            pages,
+            until_short=not known or verify,
+            page_size=options.page_size,
+            verify=verify,
         )
 
     def by_id(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:

@@ -132,10 +132,21 @@ class Step:
 
 @dataclass(frozen=True)
 class CountProbe:
-    """``select COUNT(id) ... where <criteria>``: how many records match, for one credit."""
+    """``select COUNT(id) ... where <criteria>``: how many records match, for one credit.
+
+    ``age``: the figure is one remembered from a probe (or a read) that many seconds ago,
+    not asked for now: it cost nothing, and the plan's last page checks it (see
+    :attr:`OffsetPages.verify`). None: counted for this plan.
+    """
 
     query: str
     rows: int | None = None
+    age: float | None = None
+
+    @property
+    def calls(self) -> int:
+        """What the count cost this plan: one call and one credit, or none when remembered."""
+        return 0 if self.age is not None else 1
 
 
 @dataclass(frozen=True)
@@ -188,6 +199,12 @@ class OffsetPages(Step):
     and no LIMIT; ``pages`` says which slices to ask for. ``until_short`` (no row count
     known): stop at the first page that comes back short; ``open_ended``: and until then,
     ask for more pages than planned.
+
+    ``verify``: the pages were planned from a remembered count (records may have come or
+    gone since). They stop at a short page, as ``until_short`` ones do; and when the last
+    one comes back full with Zoho's ``more_records`` true, the read goes on past it, in id
+    order from the highest id delivered (``query`` is in id order, and reads every
+    match), as keyset pages of unknown number.
     """
 
     query: Select = field(default=None)  # type: ignore[assignment]
@@ -198,6 +215,7 @@ class OffsetPages(Step):
     # Pages of groups with no end known: what reading up to the offset ceiling costs (calls,
     # credits), where the read fails (Zoho pages no further); None: it cannot get there.
     ceiling_cost: tuple[int, int] | None = None
+    verify: bool = False
 
     @property
     def name(self) -> str:

@@ -144,13 +144,14 @@ class _Results:
     def _with_progress(
         self, result: Result, *, lazy: Lazy | None = None
     ) -> Generator[pa.RecordBatch, None, None]:
-        """The result's batches, with the progress line of a read of more than two calls;
-        ``lazy`` (by default the shell's): a scan's first page alone until more is wanted."""
+        """The result's batches, with the progress line of a read of several calls (the
+        COUNT probe made before it apart); ``lazy`` (by default the shell's): a scan's first
+        page alone until more is wanted."""
         expected = result.estimated_rows
-        pages = result.plan.estimate.calls
+        pages = result.plan.estimate.calls - result.plan.spent[0]
         reader = result.record_batches(lazy=self.lazy if lazy is None else lazy)
         try:
-            if not self.progress or pages <= 2:
+            if not self.progress or pages < 2:
                 yield from reader
                 return
             credits = self.conn.credits_used

@@ -84,6 +84,11 @@ def connected(shell: InteractiveShell, cache_home: Path) -> str:
 
 @pytest.fixture
 def ip(shell: InteractiveShell, connected: str) -> InteractiveShell:
+    """The shell, its connection's remembered counts forgotten: each test's queries probe
+    as on a fresh connection, whichever tests ran before on the module's one."""
+    conn = magics(shell).conn
+    if conn is not None:
+        conn.aio.counts.forget()
     return shell
 
 
@@ -680,6 +685,19 @@ def test_analyze_runs_the_query_and_reports_what_it_did(ip: InteractiveShell) ->
     _, out = cell(ip, "--analyze", "select Last_Name from Leads")
     assert out.stdout.startswith("Plan: 3,000 rows")
     assert re.search(r"^Actual: 3,000 rows · 3 calls · \d+ credits", out.stdout, re.MULTILINE)
+
+
+def test_a_cell_run_again_plans_from_the_count_it_found_and_sends_no_probe(ip: InteractiveShell) -> None:
+    """The same read twice: 3 calls (the COUNT probe and two pages), then 2; EXPLAIN says so."""
+    summaries = []
+    for _ in range(2):
+        _, out = cell(ip, "everyone <<", "select Last_Name, Email from Leads")
+        summaries.append(out.outputs[-1].data["text/plain"])
+    assert re.fullmatch(r"everyone = 3,000 rows · 3 calls · \d+ credits · \d+\.\d\d s", summaries[0])
+    assert re.fullmatch(r"everyone = 3,000 rows · 2 calls · \d+ credits · \d+\.\d\d s", summaries[1])
+    _, out = cell(ip, "--explain", "select Last_Name, Email from Leads")
+    assert "COUNT remembered · no call · 3,000 records matched" in out.stdout
+    assert out.stdout.startswith("Plan: 3,000 rows · 2 calls")
 
 
 # ---- the progress bar ------------------------------------------------------------------------

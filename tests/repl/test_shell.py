@@ -97,6 +97,9 @@ class Session:
 
 @pytest.fixture
 def session(conn: coqlkit.Connection) -> Iterator[Callable[..., Session]]:
+    """Shells on the module's connection, its remembered counts forgotten (each test's
+    queries probe as on a fresh connection, whichever tests ran before)."""
+    conn.aio.counts.forget()
     made: list[Session] = []
 
     def make(**options: Any) -> Session:
@@ -268,8 +271,13 @@ def test_explain_analyze_asks_before_it_spends_as_a_query_does(
     assert asked == ["This query would spend about 6 credits (3 calls). Run it?"]
     assert sh.err == "not run\n" and sh.out == ""
     assert len(log.coql()) == 1  # the COUNT probe that made the estimate, no page
-    # Ctrl-C at the question: the shell's Ctrl-C, with what the probe spent.
+    # Ctrl-C at the question: the shell's Ctrl-C. Asked again, the plan is made from the
+    # count the probe found: no call, nothing spent.
     sh.shell.confirm = lambda question: (_ for _ in ()).throw(KeyboardInterrupt)
+    assert sh("explain analyze select Last_Name from Leads;") == 130
+    assert sh.err == "cancelled (Ctrl-C)\n" and sh.out == ""
+    assert len(log.coql()) == 1
+    sh.shell.conn.aio.counts.forget()  # a fresh count: the Ctrl-C says what its probe spent
     assert sh("explain analyze select Last_Name from Leads;") == 130
     assert sh.err == "cancelled (Ctrl-C) · 1 call · 1 credit\n" and sh.out == ""
 
@@ -1142,10 +1150,11 @@ def test_confirm_above_the_threshold(
     assert len(log.coql()) == 1  # the COUNT probe that made the estimate, no page
     assert sh(f"\\export {tmp_path / 'all.csv'}") == 0  # nothing kept: the export runs it, and asks too
     assert len(asked) == 2 and os.listdir(tmp_path) == []
-    assert (
+    assert (  # planned from the count the probe found: the pages alone
         sh.err
-        == "\\export runs the last query again (its rows were not read): about 3 calls, 6 credits\nnot run\n"
+        == "\\export runs the last query again (its rows were not read): about 2 calls, 5 credits\nnot run\n"
     )
+    assert len(log.coql()) == 1
     answer[0] = True
     assert sh("select Last_Name from Leads;") == 0
     assert len(asked) == 3 and f"(showing 1,000 of {RECORDS:,} rows" in sh.out

@@ -1,0 +1,238 @@
+"""Remembered counts: a query run again within ``count_ttl`` plans from the last COUNT of its
+WHERE, sends no probe, and checks the figure as it reads: fewer records end the read at a
+short page, more are read past the planned pages (in id order, from the highest id
+delivered, past the offset ceiling too). Against the sandbox over real HTTP with the real
+client; the records change in the sandbox's own database between the runs."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from coqlkit.execute import CountMemory, RunStats, execute, options_for, prepare
+from coqlkit.language import parse
+from coqlkit.plan.options import PlanOptions
+from coqlkit.plan.planner import Plan, plan
+from coqlkit.plan.steps import CountProbe, OffsetPages
+from coqlkit.sandbox.server import Sandbox
+from tests.execute._support import (
+    CATALOG,
+    CRITERIA,
+    Recorder,
+    client_for,
+    ids_of,
+    oracle_ids,
+    private_db,
+    running,
+    state_of,
+)
+
+QUERY = f"select Last_Name from Leads where {CRITERIA}"  # 340 records
+MATCHING = 340
+PAGES = {"page_size": 20, "offset_ceiling": 400}  # 17 full pages of 20
+
+
+def run_twice(
+    sandbox: Sandbox,
+    text: str = QUERY,
+    *,
+    between: Any = None,
+    counts: CountMemory | None = None,
+    **options: Any,
+) -> list[tuple[Plan, list[pa.RecordBatch], RunStats, list[str]]]:
+    """Prepare and read ``text`` twice on one connection's count memory, ``between()`` run
+    between the two; each run's plan, batches, stats and the COQL it sent (the probe too)."""
+    counts = counts if counts is not None else CountMemory()
+    out = []
+
+    async def once() -> tuple[Plan, list[pa.RecordBatch], RunStats, list[str]]:
+        recorder = Recorder()
+        async with client_for(sandbox, transport=recorder) as client:
+            opts = options_for(client, strategy="coql", latency_ms=0, **{**PAGES, **options})
+            plan = await prepare(parse(text), CATALOG, client, opts, counts=counts)
+            stats = RunStats()
+            batches = [b async for b in execute(plan, client, stats=stats, counts=counts)]
+        return plan, batches, stats, [c.coql for c in recorder.coql()]
+
+    out.append(asyncio.run(once()))
+    if between is not None:
+        between()
+    out.append(asyncio.run(once()))
+    return out
+
+
+def add_leads(sandbox: Sandbox, db: str, how_many: int) -> list[str]:
+    """``how_many`` new Leads matching the criteria, with ids above every other (as Zoho's
+    new records have): their ids."""
+    top = max(int(i) for i in oracle_ids(db, where="1=1"))
+    ids = [top + 1000 * (n + 1) for n in range(how_many)]
+    state_of(sandbox).store.insert(
+        "Leads",
+        ["id", "Last_Name", "Annual_Revenue"],
+        [(i, f"Newcomer {n}", 5000.0) for n, i in enumerate(ids)],
+    )
+    return [str(i) for i in ids]
+
+
+def probes(sent: list[str]) -> list[str]:
+    return [c for c in sent if "COUNT(" in c]
+
+
+def test_a_second_run_plans_from_the_remembered_count_and_sends_no_probe(tmp_path: Path) -> None:
+    db = private_db(tmp_path)
+    with running(db) as sandbox:
+        (first, rows1, stats1, sent1), (second, rows2, stats2, sent2) = run_twice(sandbox)
+    assert len(probes(sent1)) == 1 and first.probe is not None and first.probe.age is None
+    assert probes(sent2) == [] and second.probe is not None and second.probe.age is not None
+    assert second.probe.rows == MATCHING and second.verifies_count
+    assert ids_of(rows1) == ids_of(rows2) == oracle_ids(db)
+    # The pages alone: 17 full ones, and none past the last (Zoho said it had no more).
+    assert len(sent2) == 17 and stats2.calls == 17 and stats2.credits == 17
+    assert stats1.calls == 18 and stats1.credits == 18
+    assert second.estimate.calls == 17 and second.estimate.credits == 17
+    assert stats2.notes == []
+    text = second.explain()
+    assert "COUNT remembered · no call · 340 records matched" in text, text
+    assert "reading on past a full last one if Zoho has more" in text
+
+
+def test_records_created_since_are_read_past_the_planned_pages(tmp_path: Path) -> None:
+    """The 17 planned pages come back full, the last saying Zoho has more: the read goes on
+    in id order from the highest id delivered, and finds the 25 newcomers."""
+    db = private_db(tmp_path)
+    with running(db) as sandbox:
+        counts = CountMemory()
+        new: list[str] = []
+        runs = run_twice(sandbox, counts=counts, between=lambda: new.extend(add_leads(sandbox, db, 25)))
+        (_, _, _, _), (second, rows, stats, sent) = runs
+        assert probes(sent) == [] and second.probe is not None and second.probe.rows == MATCHING
+        assert ids_of(rows) == oracle_ids(db) and ids_of(rows)[-25:] == new
+        past = [c for c in sent if re.search(r"id > \d+", c)]
+        last_before = oracle_ids(db)[MATCHING - 1]
+        assert past and all(f"id > {last_before}" in c for c in past), sent
+        assert stats.calls == len(sent) == 17 + len(past)
+        assert any("read on past them in id order (25 more rows)" in n for n in stats.notes), stats.notes
+        assert any("was 340; the read found 365 (records were created since" in n for n in stats.notes)
+        # The new figure is remembered: the next run plans 19 pages (365 rows), again no probe.
+        (third, rows3, _, sent3), _ = run_twice(sandbox, counts=counts)
+    assert third.probe is not None and third.probe.rows == 365 and probes(sent3) == []
+    assert ids_of(rows3) == oracle_ids(db)
+
+
+def test_records_deleted_since_end_the_read_at_the_first_short_page(tmp_path: Path) -> None:
+    db = private_db(tmp_path)
+    with running(db) as sandbox:
+        counts = CountMemory()
+        gone = oracle_ids(db)[::3]  # 114 of the 340: the 12th page of 20 comes back short
+
+        def delete() -> None:
+            with state_of(sandbox).store.conn as conn:
+                conn.executemany('DELETE FROM "Leads" WHERE id = ?', [(int(i),) for i in gone])
+
+        _, (second, rows, stats, sent) = run_twice(sandbox, counts=counts, between=delete)
+        assert probes(sent) == [] and second.verifies_count
+        assert ids_of(rows) == oracle_ids(db) and len(ids_of(rows)) == MATCHING - len(gone)
+        assert not any("id >" in c for c in sent)
+        assert len(sent) <= 17  # the short page ends it; pages past it already out are the only waste
+        assert any("the read found 226 (records were deleted since" in n for n in stats.notes)
+        (third, _, _, sent3), _ = run_twice(sandbox, counts=counts)
+    assert third.probe is not None and third.probe.rows == 226 and probes(sent3) == []
+
+
+def test_more_records_past_the_offset_ceiling_are_read_in_keyset_windows(tmp_path: Path) -> None:
+    """Remembered: 340, exactly the (lowered) offset ceiling, so the pages reach it; 30 records
+    come: the last page cannot be followed by an offset page, the read goes on by id."""
+    db = private_db(tmp_path)
+    with running(db) as sandbox:
+        new: list[str] = []
+        runs = run_twice(sandbox, between=lambda: new.extend(add_leads(sandbox, db, 30)), offset_ceiling=340)
+        (first, _, _, _), (second, rows, _, sent) = runs
+    assert isinstance(first.root, OffsetPages) and first.root.pages[-1].offset + 20 == 340
+    assert probes(sent) == [] and second.verifies_count
+    assert ids_of(rows) == oracle_ids(db) and ids_of(rows)[-30:] == new
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (f"select Last_Name from Leads where {CRITERIA} order by Last_Name", "pages not in id order"),
+        (
+            f"select Last_Name from Leads where {CRITERIA} limit 300",
+            "a LIMIT: the pages do not read every match",
+        ),
+        (f"select Last_Name from Leads where {CRITERIA} and Last_Name like 'A%'", "one page: a single call"),
+    ],
+)
+def test_a_plan_that_cannot_check_a_remembered_count_probes_again(
+    tmp_path: Path, text: str, why: str
+) -> None:
+    db = private_db(tmp_path)
+    with running(db) as sandbox:
+        (_, rows1, _, sent1), (second, rows2, _, sent2) = run_twice(sandbox, text)
+    assert len(probes(sent1)) == len(probes(sent2)) == 1, why
+    assert second.probe is not None and second.probe.age is None and not second.verifies_count
+    assert ids_of(rows1) == ids_of(rows2)
+
+
+def test_a_remembered_count_costs_no_call_and_no_round() -> None:
+    """100,000 rows at 10 calls at once: 51 calls in 6 rounds with the probe, 50 in 5 without."""
+    select = parse("select Last_Name from Leads")
+    query = "select COUNT(id) from Leads where id is not null"
+    probed = plan(select, CATALOG, PlanOptions(), probe=CountProbe(query, 100_000))
+    remembered = plan(select, CATALOG, PlanOptions(), probe=CountProbe(query, 100_000, age=42))
+    assert (probed.estimate.calls, probed.estimate.credits) == (51, 151)
+    assert (remembered.estimate.calls, remembered.estimate.credits) == (50, 150)
+    assert probed.estimate.seconds == pytest.approx(1.8) and remembered.estimate.seconds == pytest.approx(1.5)
+    assert remembered.spent == (0, 0) and remembered.verifies_count and not probed.verifies_count
+    assert "COUNT remembered · no call · 100,000 records matched 42 s ago" in remembered.explain()
+
+
+def test_count_ttl_zero_probes_every_time(tmp_path: Path) -> None:
+    db = private_db(tmp_path)
+    with running(db) as sandbox:
+        (_, _, _, sent1), (second, _, _, sent2) = run_twice(sandbox, count_ttl=0)
+    assert len(probes(sent1)) == len(probes(sent2)) == 1 and second.probe is not None
+    assert second.probe.age is None
+
+
+def test_a_count_older_than_count_ttl_is_not_used(tmp_path: Path) -> None:
+    now = [1000.0]
+    counts = CountMemory(clock=lambda: now[0])
+    db = private_db(tmp_path)
+
+    def later() -> None:
+        now[0] += 61
+
+    with running(db) as sandbox:
+        (_, _, _, sent1), (second, _, _, sent2) = run_twice(
+            sandbox, counts=counts, between=later, count_ttl=60
+        )
+    assert len(probes(sent1)) == len(probes(sent2)) == 1 and second.probe is not None
+    assert second.probe.age is None
+
+
+def test_another_where_is_counted_apart(tmp_path: Path) -> None:
+    db = private_db(tmp_path)
+    counts = CountMemory()
+    with running(db) as sandbox:
+        run_twice(sandbox, counts=counts)
+        other = "select Last_Name from Leads where Annual_Revenue > 100"
+        (plan, rows, _, sent), _ = run_twice(sandbox, other, counts=counts)
+    assert len(probes(sent)) == 1 and plan.probe is not None and plan.probe.age is None
+    assert ids_of(rows) == oracle_ids(db, "Annual_Revenue > 100")
+    assert len(counts) == 2
+
+
+def test_a_count_memory_keeps_the_most_recently_used() -> None:
+    memory = CountMemory(most=2)
+    for n, text in enumerate(["a", "b", "c"]):
+        memory.remember(text, n)
+    assert memory.recall("a", ttl=60) is None and len(memory) == 2
+    assert memory.recall("b", ttl=60) == (1, pytest.approx(0, abs=1))
+    memory.remember("d", 3)  # "c" was used least recently now
+    assert memory.recall("c", ttl=60) is None and memory.recall("b", ttl=60) is not None
