@@ -92,7 +92,7 @@ class RunStats:
     rows: int = 0
     seconds: float = 0.0
     first_batch_seconds: float | None = None
-    actuals: dict[int, Actual] = field(default_factory=dict)
+    actuals: dict[int, Actual] = field(default_factory=dict, repr=False)  # keyed by object ids: noise
     notes: list[str] = field(default_factory=list)
 
     def actual(self, step: Step) -> Actual:
