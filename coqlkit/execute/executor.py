@@ -20,6 +20,7 @@ with 100 records or fewer, is left to Zoho.
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import AsyncGenerator, Collection
@@ -67,6 +68,8 @@ from coqlkit.plan.steps import (
     pending_values,
 )
 from coqlkit.transport import AsyncZohoClient, CreditBudget
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "RunStats",
@@ -211,13 +214,39 @@ async def prepare(
     if counted and counts is not None and not reads:
         remembered = _remembered(select, catalog, client, options, counts)
         if remembered is not None:
+            _log_plan(remembered)
             return remembered
     if counted and probe_query(select) is not None:  # the probe, within the budget
         _probe_within(options, sum(r.credits for r in reads), "the COUNT probe this query needs")
     found = await count_rows(client, select) if counted else None
     if found is not None and counts is not None and found.rows is not None:
         counts.remember(found.query, found.rows)
-    return _within_day(select, catalog, client, options, found, reads)
+    made = _within_day(select, catalog, client, options, found, reads)
+    _log_plan(made)
+    return made
+
+
+def _log_plan(plan: Plan) -> None:
+    """The plan chosen, at INFO on ``coqlkit.execute``: its steps and cost, and where its row
+    count came from; never the query's values (a WHERE can hold personal data)."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    est = plan.estimate
+    probe = plan.probe
+    if probe is None or probe.rows is None:
+        counted = "no count"
+    elif probe.age is not None:
+        counted = f"count {probe.rows:,} remembered from {ago(probe.age)}"
+    else:
+        counted = f"count {probe.rows:,} probed"
+    logger.info(
+        "plan for %s: %s · %d calls · %d credits · %s",
+        plan.select.module,
+        " > ".join(step.name for step in plan.steps()),
+        est.calls,
+        est.credits,
+        counted,
+    )
 
 
 def _remembered(

@@ -7,6 +7,7 @@ client; the records change in the sandbox's own database between the runs."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -236,3 +237,18 @@ def test_a_count_memory_keeps_the_most_recently_used() -> None:
     assert memory.recall("b", ttl=60) == (1, pytest.approx(0, abs=1))
     memory.remember("d", 3)  # "c" was used least recently now
     assert memory.recall("c", ttl=60) is None and memory.recall("b", ttl=60) is not None
+
+
+def test_the_plan_chosen_is_logged_without_the_querys_values(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = private_db(tmp_path)
+    with running(db) as sandbox, caplog.at_level(logging.INFO, logger="coqlkit.execute"):
+        run_twice(sandbox)
+    lines = [r.getMessage() for r in caplog.records if r.name == "coqlkit.execute.executor"]
+    assert lines[0] == "plan for Leads: offset pages · 18 calls · 18 credits · count 340 probed", lines
+    assert re.fullmatch(
+        r"plan for Leads: offset pages · 17 calls · 17 credits · count 340 remembered from \d+ s ago",
+        lines[1],
+    )
+    assert not any("Annual_Revenue" in line for line in lines)
