@@ -44,11 +44,19 @@ def envelope(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def daily_limit(status: int, code: str, message: str) -> bool:
+def daily_limit(status: int, code: str, message: str, *, credits: int = 1, left: int | None = None) -> bool:
     """Whether a 429 ``TOO_MANY_REQUESTS`` says the org's credits for the day are spent: Zoho
-    answers that and a call past its concurrent-call slots with the same code, and tells
-    them apart only in the message. Words for the day (24 hours, daily) that say nothing of
-    concurrency; no message, or one about concurrency, is the slots (waiting may pass it).
+    answers that and a call past its concurrent-call slots with the same code. Two signals:
+
+    - the client's own count: ``left``, the credits the org had left today by Zoho's last
+      ``X-API-CREDITS-REMAINING`` less the calls sent since (None: unknown), is fewer than
+      the call's ``credits``: the day's, whatever the message says;
+    - the message: words for the day (24 hours, daily) that say nothing of concurrency. No
+      message, or one about concurrency (Zoho's status-codes page gives one sentence for
+      both: "... for the 24 hour period is exceeded or the concurrency limit ... is
+      exceeded"), is the slots: waiting may pass it. Which words Zoho's own day-spent 429
+      carries is not documented: these are the sandbox's (an assumption), and the count
+      is the signal that does not depend on them.
 
     >>> daily_limit(429, "TOO_MANY_REQUESTS", "Number of API requests for the 24 hour period is exceeded")
     True
@@ -56,22 +64,26 @@ def daily_limit(status: int, code: str, message: str) -> bool:
     False
     >>> daily_limit(429, "TOO_MANY_REQUESTS", ""), daily_limit(429, "TOO_MANY_REQUESTS", "Daily API limit exceeded")
     (False, True)
+    >>> rate = "Rate limit exceeded. Please retry after the specified time."  # Zoho's v8 OAS example
+    >>> daily_limit(429, "TOO_MANY_REQUESTS", rate, credits=3, left=2), daily_limit(429, "TOO_MANY_REQUESTS", rate, credits=3, left=3)
+    (True, False)
     """
-    return (
-        status == 429
-        and code == "TOO_MANY_REQUESTS"
-        and _DAY.search(message) is not None
-        and _CONCURRENT.search(message) is None
-    )
+    if status != 429 or code != "TOO_MANY_REQUESTS":
+        return False
+    if left is not None and left < credits:
+        return True
+    return _DAY.search(message) is not None and _CONCURRENT.search(message) is None
 
 
-def error_for(response: httpx.Response, *, credits: int = 1) -> ApiError:
+def error_for(response: httpx.Response, *, credits: int = 1, left: int | None = None) -> ApiError:
     """The exception for an error answer: 401 → AuthError, 429 → RateLimited, else ZohoApiError.
 
-    A 429 ``TOO_MANY_REQUESTS`` that says the day's credits are spent (:func:`daily_limit`)
-    is a :class:`DailyLimitReached` (``.needed`` the call's ``credits``, ``.left`` 0: Zoho
-    says the day's are exceeded; its code, status and details kept): it will not pass by
-    waiting, unlike a 429 for the org's concurrent-call slots."""
+    A 429 ``TOO_MANY_REQUESTS`` that says the day's credits are spent (:func:`daily_limit`:
+    by its message, or by ``left``, the client's count of the org's credits left today, being
+    fewer than the call's ``credits``) is a :class:`DailyLimitReached` (``.needed`` the
+    call's ``credits``, ``.left`` what is left: 0 when only the message says so; its code,
+    status and details kept): it will not pass by waiting, unlike a 429 for the org's
+    concurrent-call slots."""
     body = envelope(response)
     code = str(body.get("code") or f"HTTP_{response.status_code}")
     message = str(body.get("message") or response.reason_phrase or "error")
@@ -79,20 +91,29 @@ def error_for(response: httpx.Response, *, credits: int = 1) -> ApiError:
     common: dict[str, Any] = {"code": code, "status": response.status_code, "details": details}
     if response.status_code == 401 or code in AUTH_CODES:
         return AuthError(message, **common)
-    if daily_limit(response.status_code, code, str(body.get("message") or "")):
-        return _day_spent(message, credits, retry_after(response), common)
+    if daily_limit(response.status_code, code, str(body.get("message") or ""), credits=credits, left=left):
+        counted = left if left is not None and left < credits else None
+        return _day_spent(message, credits, retry_after(response), common, counted)
     if response.status_code == 429 or code in RATE_CODES:
         return RateLimited(message, retry_after=retry_after(response), **common)
     return ZohoApiError(message, **common)
 
 
-def _day_spent(message: str, credits: int, hint: float | None, common: dict[str, Any]) -> DailyLimitReached:
+def _day_spent(
+    message: str, credits: int, hint: float | None, common: dict[str, Any], left: int | None
+) -> DailyLimitReached:
+    """``left``: the credits left by the client's count, when that is what said so."""
+    counted = (
+        ""
+        if left is None
+        else f", and by its last X-API-CREDITS-REMAINING the org has {max(0, left):,} left today"
+    )
     err = DailyLimitReached(
         f"the org's API credits for the day are spent: Zoho refused a call of {credits} "
-        f"credit{'s' if credits != 1 else ''} (429 {common['code']}: {message}); credits come "
-        "back as the day's rolling 24 hours move on: not retried, try again later",
+        f"credit{'s' if credits != 1 else ''} (429 {common['code']}: {message}){counted}; credits "
+        "come back as the day's rolling 24 hours move on: not retried, try again later",
         needed=credits,
-        left=0,
+        left=0 if left is None else max(0, left),
     )
     err.code, err.status, err.details, err.retry_after = (
         common["code"],
@@ -104,11 +125,24 @@ def _day_spent(message: str, credits: int, hint: float | None, common: dict[str,
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """The server's ``Retry-After`` in seconds (numbers only; HTTP dates are not used by Zoho)."""
+    """How long the server asks to wait, in seconds: its ``Retry-After`` header (numbers only;
+    HTTP dates are not used by Zoho), else the ``details.retry_after`` of its error body (the
+    429 example of Zoho's v8 OAS: ``{"retry_after": 60, "limit": 100, "window": 60}``).
+
+    >>> retry_after(httpx.Response(429, json={"code": "TOO_MANY_REQUESTS", "details": {"retry_after": 60}}))
+    60.0
+    >>> retry_after(httpx.Response(429, headers={"Retry-After": "3"}, json={"details": {"retry_after": 60}}))
+    3.0
+    """
     raw = response.headers.get("retry-after")
+    if raw is None:
+        details = envelope(response).get("details")
+        raw = details.get("retry_after") if isinstance(details, dict) else None
+        if isinstance(raw, bool):
+            return None
     try:
         return max(0.0, float(raw)) if raw is not None else None
-    except ValueError:
+    except (TypeError, ValueError):
         return None
 
 

@@ -20,9 +20,13 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   grow it back by one a round (:class:`AdaptiveSlots`). The refused call waits its turn
   again, reads and writes alike (Zoho ran nothing, charged nothing), for as long as
   ``RetryPolicy.busy_patience`` without a success at one call at a time, then
-  :class:`~coqlkit.errors.OrgBusy`. A 429 ``TOO_MANY_REQUESTS`` whose message says the day's
-  credits are spent ("... for the 24 hour period is exceeded") is no full org: it raises
+  :class:`~coqlkit.errors.OrgBusy` (a ``Retry-After`` header, or the body's
+  ``details.retry_after``, sets the wait, up to ``busy_cap``). A 429 ``TOO_MANY_REQUESTS``
+  that is the day's credits spent is no full org: it raises
   :class:`~coqlkit.errors.DailyLimitReached` at once, as ``LIMIT_REACHED`` does (no retry).
+  It is told by the client's own count (Zoho's last ``X-API-CREDITS-REMAINING`` less the
+  calls sent since leaves fewer credits than the refused call costs), or by its message
+  ("... for the 24 hour period is exceeded": the sandbox's words; Zoho's are not documented).
 - **Credits**: a call's cost (COQL 1-3 by its LIMIT, bulk read 50 a job, other calls 1) is
   reserved on the budget (the profile's ``credit_budget``, or one passed per call) before
   the call waits for a slot, so calls queued and in flight count and concurrent calls
@@ -169,6 +173,15 @@ class DailyCredits:
             return None
         return self.figure - self.sent - self.held
 
+    @property
+    def unspent(self) -> int | None:
+        """What Zoho's figure leaves once the calls sent since are charged: :attr:`left`
+        without the calls waiting for a slot (Zoho has seen none of them). Fewer than a
+        refused call's cost: that 429 was for the day's credits (:func:`daily_limit`)."""
+        if self.left is None or self.figure is None:
+            return None
+        return self.figure - self.sent
+
     def check(self, credits: int, what: str) -> None:
         left = self.left
         if left is not None and credits > left:
@@ -288,6 +301,10 @@ class _Charge:
         self.sent = False  # sent, its answer not in
         self.order = -1  # the client's send number of its last attempt
         self.epoch = -1  # the daily figure's epoch when it was sent
+        self.charged = 0  # what the last answer cost, by the server's figure or the estimate
+        self.day_left: int | None = (
+            None  # the org's credits left by the client's count, after an error answer
+        )
         self._hold()
 
     def _hold(self) -> None:
@@ -351,13 +368,15 @@ class _Charge:
             for b in self.budgets:
                 b.correct(charged)
             self._daily_sent(charged - self.credits)
+        self.charged = charged
         remaining = _header_int(response, "x-api-credits-remaining")
-        if remaining is not None:
-            if daily.saw(remaining, self.order, self.client.sends):  # not an older view that came late
-                self.client.credits_remaining = remaining
-        elif _day_spent(response):
-            daily.refused(self.credits, self.order, self.client.sends)
-        if not ok:
+        # not an older view that came late:
+        if remaining is not None and daily.saw(remaining, self.order, self.client.sends):
+            self.client.credits_remaining = remaining
+        if not ok:  # this call taken back from what was sent: what is left for it
+            self.day_left = daily.unspent
+            if remaining is None and _day_spent(response, self.credits, self.day_left):
+                daily.refused(self.credits, self.order, self.client.sends)
             daily.held += self.credits
 
     def release(self) -> None:
@@ -374,14 +393,16 @@ def _header_int(response: httpx.Response, name: str) -> int | None:
     return int(raw) if raw is not None and raw.strip().lstrip("-").isdigit() else None
 
 
-def _day_spent(response: httpx.Response) -> bool:
-    """Zoho refused the call for the org's credits of the day (``LIMIT_REACHED``, or a 429
-    ``TOO_MANY_REQUESTS`` whose message says so)."""
+def _day_spent(response: httpx.Response, credits: int, left: int | None) -> bool:
+    """Zoho refused a call of ``credits`` for the org's credits of the day (``LIMIT_REACHED``,
+    or a 429 ``TOO_MANY_REQUESTS`` whose message says so, or to which the client's count,
+    ``left``, leaves fewer than it costs)."""
     if response.status_code != 429:
         return False
     body = envelope(response)
     code = str(body.get("code") or "")
-    return code == "LIMIT_REACHED" or daily_limit(429, code, str(body.get("message") or ""))
+    message = str(body.get("message") or "")
+    return code == "LIMIT_REACHED" or daily_limit(429, code, message, credits=credits, left=left)
 
 
 #: Attempts at a call whose connection cannot be made (a server down, a wrong host): about
@@ -739,7 +760,7 @@ class AsyncZohoClient:
             self._last_ok = time.monotonic()
             self.slots.succeeded()
             return response
-        error = error_for(response, credits=charge.credits)
+        error = error_for(response, credits=charge.credits, left=charge.day_left)
         if _busy(error):
             self.throttled += 1
             self.slots.refused(level)
