@@ -43,6 +43,7 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import re
@@ -78,7 +79,7 @@ from coqlkit.transport._errors import (
 )
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
-from coqlkit.transport.datacenters import this_machine
+from coqlkit.transport.datacenters import in_environment, this_machine
 
 __all__ = [
     "AdaptiveSlots",
@@ -91,6 +92,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger("coqlkit.transport.client")
 
 #: What a call may be sent again after, once it failed. ``"after any failure"``: a read (a
 #: 5xx, a lost answer, a connection never made). ``"after an error answer"``: a bulk-read
@@ -536,6 +539,7 @@ class AsyncZohoClient:
         self.held_slots = 0  # slots of cancelled calls, held until their answer would have come
         self._last_ok = 0.0  # time.monotonic() of the last answer that was not an error
         self._answered: set[str] = set()  # the origins (scheme://host:port) that answered it
+        self._told_domain: str | None = None  # the api_domain last logged as not taken as it was
 
     def __repr__(self) -> str:
         return f"<AsyncZohoClient {self.settings.profile or 'env'} {self.api_base} credits_used={self.credits_used}>"
@@ -551,11 +555,32 @@ class AsyncZohoClient:
     def api_base(self) -> str:
         """Where CRM calls go: the ``api_domain`` Zoho named in the token response, once known
         (``https://``, or ``http://`` to this machine only: the access token is not sent in
-        the clear to a host a token response names; the configured base is used instead)."""
+        the clear to a host a token response names; the configured base is used instead).
+
+        In a configured sandbox or developer environment, only the domain's data centre is
+        taken, not its environment (:func:`~coqlkit.transport.datacenters.in_environment`):
+        a token answered with ``https://www.zohoapis.eu`` sends the calls to
+        ``https://sandbox.zohoapis.eu``, never to production; a host that is not one of
+        Zoho's API hosts is not taken at all (but this machine's: the local sandbox)."""
         domain = self.tokens.api_domain
-        if domain and (domain.startswith("https://") or (domain.startswith("http://") and _local(domain))):
-            return domain.rstrip("/")
-        return self.settings.endpoints.api_base
+        configured = self.settings.endpoints
+        if not domain or not (
+            domain.startswith("https://") or (domain.startswith("http://") and _local(domain))
+        ):
+            return configured.api_base
+        domain = domain.rstrip("/")
+        if configured.environment == "production" or _local(domain):
+            return domain
+        kept = in_environment(domain, configured.environment) or configured.api_base
+        if kept != domain and self._told_domain != domain:
+            self._told_domain = domain
+            log.info(
+                "the token's api_domain %s is not the profile's %s environment: calls go to %s",
+                domain,
+                configured.environment,
+                kept,
+            )
+        return kept
 
     async def __aenter__(self) -> AsyncZohoClient:
         return self

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from coqlkit.errors import ConfigError
 
-__all__ = ["DATA_CENTERS", "ENVIRONMENTS", "DataCenter", "Endpoints", "endpoints", "this_machine"]
+__all__ = [
+    "DATA_CENTERS",
+    "ENVIRONMENTS",
+    "DataCenter",
+    "Endpoints",
+    "endpoints",
+    "in_environment",
+    "this_machine",
+]
 
 ENVIRONMENTS = ("production", "developer", "sandbox")
+
+#: The first label of each environment's API host (``www.zohoapis.eu``, ``sandbox.zohoapis.eu``).
+HOST_LABELS = {"production": "www", "developer": "developer", "sandbox": "sandbox"}
 
 
 @dataclass(frozen=True)
@@ -24,8 +36,7 @@ class DataCenter:
 
     def api_domain(self, environment: str = "production") -> str:
         """``https://www.zohoapis.com``, or the developer / sandbox environment's domain."""
-        host = {"production": "www", "developer": "developer", "sandbox": "sandbox"}[environment]
-        return f"https://{host}.zohoapis.{self.api_suffix}"
+        return f"https://{HOST_LABELS[environment]}.zohoapis.{self.api_suffix}"
 
 
 DATA_CENTERS: dict[str, DataCenter] = {
@@ -96,6 +107,44 @@ def endpoints(
         raise ConfigError(f"unknown data centre {dc!r}: use one of {', '.join(DATA_CENTERS)}")
     return Endpoints(
         center.api_domain(environment), (accounts_url or center.accounts).rstrip("/"), key, environment
+    )
+
+
+#: A host of one of Zoho's API domains, in any environment (``sandbox.zohoapis.com.au``).
+_SUFFIXES = "|".join(re.escape(dc.api_suffix) for dc in DATA_CENTERS.values())
+_API_HOST = re.compile(rf"^(?:www|developer|sandbox)\.zohoapis\.({_SUFFIXES})$", re.I)
+
+
+def in_environment(api_domain: str, environment: str) -> str | None:
+    """``api_domain`` (a token response's) in ``environment``: its data centre kept, its
+    environment label replaced by the configured one's; None for a host that is not one of
+    Zoho's API hosts (``www.``, ``developer.`` or ``sandbox.zohoapis.<suffix>`` of a data
+    centre in :data:`DATA_CENTERS`).
+
+    A token response names the org's data centre; whether Zoho Accounts answers a sandbox
+    or developer org's token with that environment's host or production's is not
+    documented. Taken raw, a ``www.`` answer sent the calls of a profile configured for the
+    sandbox to the production org; kept to the configured environment, they cannot be.
+
+    >>> in_environment("https://www.zohoapis.eu", "sandbox")
+    'https://sandbox.zohoapis.eu'
+    >>> in_environment("https://sandbox.zohoapis.com.au/", "developer")
+    'https://developer.zohoapis.com.au'
+    >>> in_environment("https://www.zohoapis.in", "production")
+    'https://www.zohoapis.in'
+    >>> in_environment("https://crm.example.com", "sandbox"), in_environment("https://www.zohoapis.eu.example.com", "sandbox")
+    (None, None)
+    """
+    try:
+        parts = urlsplit(api_domain.strip())
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return None
+    found = _API_HOST.match(host)
+    if found is None or parts.scheme != "https":
+        return None
+    return f"https://{HOST_LABELS[environment]}.zohoapis.{found.group(1).lower()}" + (
+        f":{port}" if port else ""
     )
 
 
