@@ -68,8 +68,30 @@ __all__ = [
 ]
 
 
+def _rebuilt(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """An exception of ``cls`` holding ``args``, made without calling its ``__init__``: its
+    attributes are the state pickle and :mod:`copy` set next."""
+    return cls.__new__(cls, *args)
+
+
+def _reduce(error: BaseException) -> tuple[Any, ...]:
+    """How pickle and :mod:`copy` take ``error`` apart: its class, ``args`` and attributes.
+
+    ``BaseException``'s own way calls ``cls(*error.args)`` again, and ``args`` holds only
+    the formatted message: a class whose ``__init__`` wants more (``CoqlSyntaxError``'s
+    ``line``, ``ValidationError``'s diagnostics) could not be rebuilt, which broke a process
+    pool whose worker raised one. The attributes as they are, not the arguments they came
+    from, rebuild every subclass, whatever its ``__init__`` takes.
+    """
+    return (_rebuilt, (type(error), error.args), error.__dict__ or None)
+
+
 class CoqlError(Exception):
-    """Base class of every coqlkit error. ``.code`` is Zoho's code where one applies."""
+    """Base class of every coqlkit error. ``.code`` is Zoho's code where one applies.
+
+    Every coqlkit error survives ``pickle`` and ``copy.copy`` with its attributes, so a
+    process pool's worker can raise one to its parent.
+    """
 
     code: str = "COQLKIT_ERROR"
 
@@ -77,6 +99,9 @@ class CoqlError(Exception):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _reduce(self)
 
     @property
     def message(self) -> str:
@@ -207,7 +232,10 @@ class CatalogError(CoqlError):
 
 class CoqlWarning(UserWarning):
     """Base class of coqlkit's warnings (``warnings.simplefilter("error", coqlkit.CoqlWarning)``
-    makes them errors)."""
+    makes them errors). They pickle and copy with their attributes, as the errors do."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _reduce(self)
 
 
 class QueryWarning(CoqlWarning):
