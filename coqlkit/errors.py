@@ -36,7 +36,8 @@ Every warning is a :class:`CoqlWarning` (a ``UserWarning``)::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,7 +112,16 @@ class CoqlError(Exception):
 class _InputError(CoqlError):
     """A mistake in the user's input (the query, its parameters), whose message says it all:
     IPython shows the message alone, as it shows a magic's error, not the frames it passed
-    through (the event loop's thread of the synchronous API among them)."""
+    through (the event loop's thread of the synchronous API among them).
+
+    Each says where and why the same way, so one handler can report any of them:
+    ``.line`` and ``.column`` (1-based) of the problem and a ``.hint``, each None when
+    not known.
+    """
+
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
 
     def _render_traceback_(self) -> list[str]:
         """What IPython shows instead of the traceback: the class and the message.
@@ -136,6 +146,9 @@ class CoqlSyntaxError(_InputError):
     """
 
     code = "SYNTAX_ERROR"
+    # A syntax error always knows where it is.
+    line: int
+    column: int
 
     def __init__(
         self,
@@ -182,14 +195,19 @@ class ValidationError(_InputError):
         first = errors[0]
         body = "\n".join(d.format(text) for d in errors)
         super().__init__(body, code=first.code)
+        # Where and why of the first error, the one Zoho would report.
+        if first.span is not None:
+            self.line, self.column = first.span.line, first.span.column
+        self.hint = first.hint
 
 
 class ParameterError(_InputError):
     """A ``:name`` parameter has no value, or its value has no COQL form.
 
     ``.description`` is the bare message, ``.span`` where the parameter stands (None when
-    not known) and ``.text`` the query it stands in: given both, ``str(error)`` quotes the
-    query with a caret under the parameter, as a syntax error does.
+    not known; ``.line`` and ``.column`` are its start) and ``.text`` the query it stands
+    in: given both, ``str(error)`` quotes the query with a caret under the parameter, as a
+    syntax error does. ``.hint``, when given, is printed under it.
 
     >>> from coqlkit.language import parse
     >>> parse("select Last_Name from Leads\\nwhere Email = :email", {"email": None})
@@ -202,20 +220,31 @@ class ParameterError(_InputError):
 
     code = "INVALID_PARAMETER"
 
-    def __init__(self, message: str, *, span: Span | None = None, text: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, span: Span | None = None, text: str | None = None, hint: str | None = None
+    ) -> None:
         self.description = message
         self.span = span
         self.text = text
+        self.hint = hint
+        if span is not None:
+            self.line, self.column = span.line, span.column
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        hint = f"\n  hint: {self.hint}" if self.hint else ""
+        span, text = self.span, self.text
         if span is None or text is None:
-            super().__init__(message)
-            return
+            return f"{self.description}{hint}"
         end = span.end_column if span.end_line == span.line else None
         where = excerpt(text, span.line, span.column, end)
-        super().__init__(f"{span.line}:{span.column}: error[{self.code}]: {message}\n{where}")
+        return f"{span.line}:{span.column}: error[{self.code}]: {self.description}\n{where}{hint}"
 
     def at(self, span: Span | None, text: str | None = None) -> ParameterError:
         """This error where the parameter stands (``span``), in ``text`` when given."""
-        return ParameterError(self.description, span=span or self.span, text=text or self.text)
+        return ParameterError(
+            self.description, span=span or self.span, text=text or self.text, hint=self.hint
+        )
 
 
 class RenderError(CoqlError):
@@ -382,7 +411,54 @@ class DailyLimitReached(CreditBudgetExceeded, RateLimited):
 
 class ZohoApiError(ApiError):
     """Any other error envelope Zoho answered with: ``INVALID_QUERY``, ``SYNTAX_ERROR``,
-    ``LIMIT_EXCEEDED``, ``INTERNAL_ERROR``..."""
+    ``LIMIT_EXCEEDED``, ``INTERNAL_ERROR``...
+
+    Zoho's message often leaves out what it refuses and puts it in ``details``:
+    ``str(error)`` adds the details that name something, so a log line says which column.
+
+    >>> print(ZohoApiError("column given seems to be invalid", code="INVALID_QUERY", details={"column_name": "Emial"}))
+    column given seems to be invalid (column_name: Emial)
+    """
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        named = _named_details(self.details, message)
+        if not named:
+            return message
+        first, newline, rest = message.partition("\n")
+        return f"{first} ({named}){newline}{rest}"
+
+
+#: Keys of Zoho's ``details`` never quoted in a message, should an answer ever carry one.
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|auth|credential|cookie|session|grant|key", re.I)
+#: A value longer than this is not a name: left to ``.details``.
+_NAME_WIDTH = 80
+
+
+def _named_details(details: Mapping[str, Any], message: str = "") -> str:
+    """The entries of Zoho's ``details`` that name something, as ``key: value, ...``.
+
+    Only short one-line strings, numbers and booleans, under keys that do not look like a
+    credential's, and not already in ``message``: a nested object, a list or a long text
+    stays in ``.details``.
+
+    >>> _named_details({"column_name": "Emial", "reason": "invalid value", "expected": ["a", "b"]})
+    'column_name: Emial, reason: invalid value'
+    >>> _named_details({"access_token": "1000.abc"}), _named_details({"module": "Leads"}, "Leads is not supported")
+    ('', '')
+    """
+    named = []
+    for key, value in details.items():
+        if isinstance(value, bool | int | float):
+            text = str(value)
+        elif isinstance(value, str) and 0 < len(value) <= _NAME_WIDTH and value.isprintable():
+            text = value
+        else:
+            continue
+        if _SECRET_KEY.search(str(key)) or text in message:
+            continue
+        named.append(f"{key}: {text}")
+    return ", ".join(named)
 
 
 #: A quoted line longer than this many characters is cut to a window of it around the
