@@ -23,7 +23,7 @@ first used. ``%load_ext coqlkit`` loads the Jupyter magics.
 # once the main thread has returned: a thread that calls coqlkit.connect() then (whose lazy
 # import of coqlkit.api needs it) failed. Imported with coqlkit instead (a few ms).
 import concurrent.futures.thread  # noqa: F401
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module
 from coqlkit.errors import (
@@ -65,16 +65,26 @@ _LAZY = {
     "connect_async": "coqlkit.api",
 }
 
+if TYPE_CHECKING:
+    # What type checkers and IDEs see: the lazy names as they are, not as a __getattr__'s Any
+    # (which also let any misspelt name pass, coqlkit.conect() among them).
+    from coqlkit.api import AsyncConnection, AsyncResult, Connection, Result, connect, connect_async
+else:
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'coqlkit' has no attribute {name!r}")
-    import importlib
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'coqlkit' has no attribute {name!r}")
+        import importlib
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazy ones among them before their first use (for completion)."""
+    return sorted({*globals(), *_LAZY})
 
 
 def load_ipython_extension(ipython: Any) -> None:
