@@ -231,6 +231,18 @@ class Module:
             folded.setdefault(name.lower(), name)
         return cls(api_name, fields=MappingProxyType(by_name), _folded=MappingProxyType(folded), **info)
 
+    # A mappingproxy does not pickle, and a catalog is worth shipping to a process pool's
+    # workers (a lint of many files): the read-only mappings travel as dicts and come back
+    # read-only.
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            name: dict(value) if isinstance(value, Mapping) else value for name, value in vars(self).items()
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, MappingProxyType(value) if isinstance(value, dict) else value)
+
     @classmethod
     def info_from_json(cls, data: Mapping[str, Any]) -> dict[str, Any]:
         """Keyword arguments of :meth:`build` from one item of ``GET /crm/v8/settings/modules``."""
