@@ -24,6 +24,7 @@ Messages never contain secrets: the only text they quote is the query itself.
 ``*``: a mistake in the user's input. IPython and Jupyter show these errors as their
 message alone (the caret diagnostic), not as a traceback through coqlkit's internals
 (``_render_traceback_``); ``traceback.print_exception(error)`` still prints the frames.
+All three have ``.line``, ``.column`` and ``.hint`` (None when not known).
 
 Every warning is a :class:`CoqlWarning` (a ``UserWarning``)::
 
