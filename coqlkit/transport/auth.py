@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import warnings
@@ -28,6 +29,8 @@ from coqlkit.transport.config import Settings
 from coqlkit.transport.secrets import MemoryTokenStore, Secret, TokenStore, update_record
 
 __all__ = ["Tokens", "ZohoOAuth", "credentials_mark", "exchange_code", "revoke_token"]
+
+log = logging.getLogger("coqlkit.transport.auth")
 
 EARLY = 60.0  # refresh this many seconds before Zoho's expiry (a tenth of a shorter life)
 
@@ -83,6 +86,9 @@ class Tokens:
         found = _cached(settings)
         if found is not None:
             self.access, self.expires_at, self.api_domain = found
+            log.debug(
+                "access token from the token store, good for %.0f s more", self.expires_at - time.time()
+            )
 
     def __repr__(self) -> str:
         state = "fresh" if self.valid() else "stale"
@@ -143,6 +149,12 @@ class Tokens:
         self.early = min(EARLY, life / 10)
         self.expires_at = time.time() + life
         self.api_domain = body.get("api_domain") or self.api_domain
+        log.info(  # never the token: its grant, its life, where Zoho says the org's API is
+            "access token refreshed (%s grant, good for %.0f s; api_domain %s)",
+            "refresh_token" if s.refresh_token else "client_credentials",
+            life,
+            self.api_domain or "not given",
+        )
         self._keep()
 
     def _keep(self) -> None:
@@ -383,6 +395,12 @@ class ZohoOAuth(httpx.Auth):
         if response.status_code == 401:
             await response.aread()  # small: Zoho's error envelope
         if response.status_code == 401 and envelope(response).get("code") == "INVALID_TOKEN":
+            log.info(
+                "%s %s: 401 INVALID_TOKEN (the access token expired or was revoked): "
+                "refreshing it, and sending the call once more",
+                request.method,
+                request.url.path,
+            )
             await self.tokens.invalidate(token)
             token = await self.tokens.token()
             request.headers["Authorization"] = f"Zoho-oauthtoken {token.reveal()}"

@@ -38,6 +38,12 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   used: None until then), and a call that would cost more than the org has left today by it
   (less what was asked for since: :class:`DailyCredits`) is refused before it is sent, with
   :class:`~coqlkit.errors.DailyLimitReached`.
+- **Logging** (``coqlkit.transport.client``; token refreshes on ``coqlkit.transport.auth``),
+  silent until the application configures logging: at INFO a call sent again (attempt n
+  of m, why, after how long), a 429's back-off and the concurrency lowered and back, a 429
+  taken as the day's credits; at DEBUG each call sent and answered (method, path, status,
+  milliseconds, credits). Never a token or secret, never a request's body: a COQL query's
+  values may be personal data.
 """
 
 from __future__ import annotations
@@ -276,16 +282,28 @@ class AdaptiveSlots:
         """A call let out at ``level`` was answered 429 ``TOO_MANY_REQUESTS``."""
         if level != self.level:
             return
+        before = self.allowed
         if self.allowed > self.safe:  # one more than worked before did not: back to that
             self.limit = float(self.safe)
         else:  # fewer slots than before are free
             self.safe = max(1, self.allowed - 1)
             self.limit = max(1.0, self.limit / 2)
         self.level += 1
+        if self.allowed < before:
+            log.info(
+                "concurrency lowered to %d of %d calls at once: Zoho answered 429 TOO_MANY_REQUESTS "
+                "(other integrations hold some of the org's concurrent-call slots)",
+                self.allowed,
+                self.ceiling,
+            )
 
     def succeeded(self) -> None:
+        before = self.allowed
         step = 1 / self.allowed if self.allowed < self.safe else 1 / (self.allowed * self.probe_rounds)
         self.limit = min(float(self.ceiling), self.limit + step)
+        if self.allowed > before:  # back up one a round: only the last step is news
+            level = logging.INFO if self.allowed == self.ceiling else logging.DEBUG
+            log.log(level, "concurrency raised to %d of %d calls at once", self.allowed, self.ceiling)
         self._wake()
 
 
@@ -749,6 +767,7 @@ class AsyncZohoClient:
                     with mapped_transport_errors(f"{method} {path}"):
                         sent_at = time.monotonic()
                         charge.send()
+                        log.debug("%s %s: sent (%s)", method, path, _credits(charge.credits))
                         if into is None:
                             response = await self._http.request(method, self.api_base + path, **kwargs)
                             self._answer_times.append(time.monotonic() - sent_at)
@@ -781,11 +800,30 @@ class AsyncZohoClient:
                 self.slots.release()
         charge.answered(response)
         self._answered.add(origin(response.request.url))
+        log.debug(  # the path, never the body: a COQL query's values may be personal data
+            "%s %s: %d in %.0f ms, %s",
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - sent_at) * 1000,
+            _credits(charge.charged),
+        )
         if response.status_code < 400:
             self._last_ok = time.monotonic()
             self.slots.succeeded()
             return response
         error = error_for(response, credits=charge.credits, left=charge.day_left)
+        if isinstance(error, DailyLimitReached):
+            counted = charge.day_left is not None and charge.day_left < charge.credits
+            log.info(
+                "%s %s: 429 %s taken as the org's credits for the day spent (%s): not retried",
+                method,
+                path,
+                error.code,
+                f"the client's count leaves {max(0, charge.day_left or 0)} of the {charge.credits} it costs"
+                if counted
+                else "its message says so",
+            )
         if _busy(error):
             self.throttled += 1
             self.slots.refused(level)
@@ -857,7 +895,18 @@ class AsyncZohoClient:
                         ) from exc
                     self.retries += 1
                     hint = exc.retry_after if isinstance(exc, RateLimited) else None
-                    await asyncio.sleep(self.retry.busy_delay(streak, hint, self._rng))
+                    wait = self.retry.busy_delay(streak, hint, self._rng)
+                    log.info(
+                        "%s: 429 %s, the org's concurrent-call slots are taken (refused %s in a "
+                        "row); back in line in %.2f s, %d call%s at once",
+                        what,
+                        exc.code,
+                        _times(streak),
+                        wait,
+                        self.slots.allowed,
+                        "" if self.slots.allowed == 1 else "s",
+                    )
+                    await asyncio.sleep(wait)
                     continue
                 attempt += 1
                 attempts = self.retry.attempts
@@ -877,7 +926,16 @@ class AsyncZohoClient:
                     raise
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
-                await asyncio.sleep(self.retry.delay(attempt, hint, self._rng))
+                wait = self.retry.delay(attempt, hint, self._rng)
+                log.info(
+                    "%s: attempt %d of %d failed (%s); sent again in %.2f s",
+                    what,
+                    attempt,
+                    attempts,
+                    _why(exc),
+                    wait,
+                )
+                await asyncio.sleep(wait)
 
 
 def _local(url: str) -> bool:
@@ -984,6 +1042,18 @@ def _retryable(exc: ApiError, resend: Resend) -> bool:
     if resend == "after an error answer":
         return _server_fault(exc) and exc.status in (500, 503)
     return _server_fault(exc)
+
+
+def _credits(n: int) -> str:
+    return f"{n} credit{'s' if n != 1 else ''}"
+
+
+def _why(exc: ApiError) -> str:
+    """What failed, for a log: Zoho's status and code, or the network error's class (never
+    the message: Zoho's may quote the query's values)."""
+    if isinstance(exc, TransportError) and exc.__cause__ is not None:
+        return f"{exc.code}: {type(exc.__cause__).__name__}"
+    return f"{exc.status} {exc.code}" if exc.status else str(exc.code)
 
 
 def _times(n: int) -> str:
