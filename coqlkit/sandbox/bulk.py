@@ -23,6 +23,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from coqlkit.catalog import Field, FieldType, ResolveError
+from coqlkit.catalog.model import LOOKUPS, NUMERIC, TEXTUAL
 from coqlkit.language.ast import (
     And,
     Between,
@@ -65,6 +66,20 @@ COMPARATORS = {
     "less_equal": "<=",
     "greater_than": ">",
     "greater_equal": ">=",
+}
+# What bulk read offers per field type (reference §7 [DOC-v7]): a comparator beyond these is
+# FIELD_AND_COMPARATOR_IN_CRITERIA_NOT_COMPATIBLE, with the v8 OAS's details
+# {"comparator", "api_name", "supported"}. A type the table leaves out is not checked (its
+# comparators are undocumented). The planner keeps its own copy (coqlkit/plan/bulk.py
+# _ALLOWED): this one is the other side of the wire, so that a drift there shows here.
+_RANGE = ("equal", "not_equal", "less_than", "less_equal", "greater_than", "greater_equal")
+_TEXT = ("equal", "not_equal", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with")
+SUPPORTED: dict[FieldType, tuple[str, ...]] = {
+    **dict.fromkeys(NUMERIC, (*_RANGE, "in")),
+    **dict.fromkeys((FieldType.DATE, FieldType.DATETIME), (*_RANGE, "in", "between", "not_between")),
+    **dict.fromkeys(TEXTUAL, _TEXT),
+    FieldType.BOOLEAN: ("equal",),
+    **dict.fromkeys(LOOKUPS, ("equal", "not_equal", "in", "not_in")),
 }
 
 
@@ -109,7 +124,7 @@ def create(state: SandboxState, body: Any) -> Response:
     criteria = None
     if query.get("criteria"):
         _within_caps(query["criteria"])
-        criteria = _criteria(query["criteria"])
+        criteria = _criteria(state, module, query["criteria"])
     job_id = str(4_150_868_900_000_000_000 + len(state.jobs) + 1)
     now = dt.datetime.now(state.store.tz).replace(microsecond=0).isoformat()
     job = Job(job_id, module, list(fields), criteria, page, query, time.monotonic(), now)
@@ -299,8 +314,16 @@ def _leaves(node: Any) -> Iterator[dict[str, Any]]:
         yield node  # (a malformed leaf is _criteria's to refuse)
 
 
-def _criteria(node: Any) -> Condition:
-    """Bulk-read criteria JSON (leaf or ``group``) as a COQL condition tree."""
+def _criteria(state: SandboxState, module: str, node: Any) -> Condition:
+    """Bulk-read criteria JSON (leaf or ``group``) as a COQL condition tree, each leaf checked
+    against its field (:func:`_criterion_field`).
+
+    A leaf names its field as ``{"field": {"api_name": ...}}`` (the v8 OAS's only form, and
+    Zoho's v8 docs') or as ``{"api_name": ...}`` (the v2 docs' and Kaizen #12's form; the v8
+    Python SDK's Criteria has both attributes). Both are taken, and so is a lone leaf without
+    a ``group``: whether real Zoho v8 still accepts the ``api_name`` form and a lone leaf is
+    UNVERIFIED (the v8 OAS would refuse both), so taking them here proves nothing about Zoho.
+    """
     if not isinstance(node, dict):
         raise ZohoError("INVALID_CRITERIA", "the criteria is invalid", {})
     if "group" in node:
@@ -308,7 +331,7 @@ def _criteria(node: Any) -> Condition:
         parts = node.get("group")
         if operator not in ("and", "or") or not isinstance(parts, list) or not parts:
             raise ZohoError("INVALID_CRITERIA", "the criteria group is invalid", {"group_operator": operator})
-        conditions = [_criteria(p) for p in parts]
+        conditions = [_criteria(state, module, p) for p in parts]
         result = conditions[0]
         for cond in conditions[1:]:
             result = And(result, cond) if operator == "and" else Or(result, cond)
@@ -317,7 +340,7 @@ def _criteria(node: Any) -> Condition:
     comparator, value = node.get("comparator"), node.get("value")
     if not name or not comparator:
         raise ZohoError("INVALID_CRITERIA", "the criteria is invalid", {"api_name": name})
-    ref = _path(name)
+    ref = _criterion_field(state, module, name, comparator, value)
     if comparator in COMPARATORS:
         if value == EMPTY:
             return IsNull(ref, negated=comparator == "not_equal")
@@ -330,10 +353,59 @@ def _criteria(node: Any) -> Condition:
             raise ZohoError("INVALID_CRITERIA", "between takes two values", {"api_name": name})
         return Between(ref, _value(value[0]), _value(value[1]), negated=comparator == "not_between")
     patterns = {"contains": "%{}%", "not_contains": "%{}%", "starts_with": "{}%", "ends_with": "%{}"}
-    if comparator in patterns:
-        pattern = patterns[comparator].format(str(value).replace("%", ""))
-        return Like(ref, String(pattern), negated=comparator == "not_contains")
-    raise ZohoError("INVALID_CRITERIA", "the comparator is not supported", {"comparator": comparator})
+    pattern = patterns[comparator].format(str(value).replace("%", ""))
+    return Like(ref, String(pattern), negated=comparator == "not_contains")
+
+
+_KNOWN = frozenset(
+    {
+        *COMPARATORS,
+        "in",
+        "not_in",
+        "between",
+        "not_between",
+        "contains",
+        "not_contains",
+        "starts_with",
+        "ends_with",
+    }
+)
+
+
+def _criterion_field(state: SandboxState, module: str, name: Any, comparator: Any, value: Any) -> FieldRef:
+    """The path a leaf names, once its field and comparator pass what Zoho refuses at creation
+    (not later, when the job runs): a comparator bulk read does not know (``INVALID_CRITERIA``),
+    a field the module lacks (``INVALID_DATA``, as for ``fields``), a field the org's metadata
+    marks ``filterable: false`` (``FIELD_IN_CRITERIA_NOT_SUPPORTED``: Zoho's own word that the
+    field cannot be filtered, reference §6.1; that bulk read honours it is INFERRED), and a
+    comparator its type does not take (``FIELD_AND_COMPARATOR_IN_CRITERIA_NOT_COMPATIBLE``,
+    reference §7). A lookup path (``Owner.last_name``) is taken and its last field checked:
+    Zoho's own Kaizen #12 bulk-read example filters on ``Owner.last_name`` and
+    ``Account_Name.Phone``, and nothing in the reference says v8 refuses it."""
+    if comparator not in _KNOWN:
+        raise ZohoError("INVALID_CRITERIA", "the comparator is not supported", {"comparator": comparator})
+    try:
+        ref = _path(name)
+        resolved = state.catalog.resolve(module, ref)
+    except (ResolveError, ValueError):
+        raise ZohoError("INVALID_DATA", "the field is not supported", {"api_name": name}) from None
+    field = resolved.field
+    if not resolved.complete:
+        return ref  # a hop into a module whose fields are unknown: nothing to check it with
+    if not field.filterable:
+        raise ZohoError(
+            "FIELD_IN_CRITERIA_NOT_SUPPORTED",
+            "the field is not supported in criteria",
+            {"api_name": name, "comparator": comparator, "value": value, "type": field.data_type},
+        )
+    supported = SUPPORTED.get(field.value_type)
+    if supported is not None and comparator not in supported:
+        raise ZohoError(
+            "FIELD_AND_COMPARATOR_IN_CRITERIA_NOT_COMPATIBLE",
+            f"the comparator {comparator} is not supported for the field {name}",
+            {"comparator": comparator, "api_name": name, "supported": list(supported)},
+        )
+    return ref
 
 
 def _value(value: Any) -> Value:

@@ -23,6 +23,9 @@ STATUS = {
     "PAGE_RANGE_EXCEEDED": 400,
     "CRITERIA_LIMIT_EXCEEDED": 400,  # bulk read: more than 25 comparisons
     "VALUE_LIMIT_EXCEEDED_IN_CRITERIA": 400,  # bulk read: more than 200 values
+    "INVALID_CRITERIA": 400,  # bulk read: malformed criteria, or a comparator it does not know
+    "FIELD_AND_COMPARATOR_IN_CRITERIA_NOT_COMPATIBLE": 400,  # bulk read: comparator vs field type
+    "FIELD_IN_CRITERIA_NOT_SUPPORTED": 400,  # bulk read: a field criteria cannot name
     "INVALID_TOKEN": 401,
     "AUTHENTICATION_FAILURE": 401,
     "OAUTH_SCOPE_MISMATCH": 401,
