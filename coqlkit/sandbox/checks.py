@@ -91,8 +91,9 @@ def parse_strict(text: str) -> Select:
         select = parse(text)
     except CoqlSyntaxError as exc:
         near = _near(text, exc.line, exc.column)
-        if exc.code != "SYNTAX_ERROR":
-            raise ZohoError(exc.code, "limit given seems to be invalid", {"limit": near}) from None
+        if exc.code != "SYNTAX_ERROR":  # a LIMIT or OFFSET that is not a whole number
+            clause, value = _bad_count(text, exc.line, exc.column)
+            raise ZohoError(exc.code, f"{clause} given seems to be invalid", {clause: value}) from None
         raise ZohoError(
             "SYNTAX_ERROR",
             f"syntax error near {near!r}",
@@ -125,6 +126,27 @@ def _refuse(name: str, at: int | None, text: str) -> None:
 
 def _looks_like_date(text: str, at: int | None) -> bool:
     return at is not None and bool(re.match(r"\d{4}-\d{2}-\d{2}", text[at:]))
+
+
+def _bad_count(text: str, line: int, column: int) -> tuple[str, str]:
+    """The clause (``limit`` or ``offset``) whose value is not a whole number, and that value
+    as written: the parser points at the clause's keyword, Zoho's answer names the value
+    (v8 OAS example InvalidQueryInvalidLimit: ``{"limit": "s"}``).
+
+    >>> _bad_count("select a from Leads where id is not null limit 5, s", 1, 42)
+    ('limit', 's')
+    >>> _bad_count("select a from Leads where id is not null\\noffset x", 2, 1)
+    ('offset', 'x')
+    """
+    lines = text.split("\n")
+    words = re.findall(r"[^\s,]+", "\n".join(lines[line - 1 :])[column - 1 :])
+    clause = words[0].lower() if words else "limit"
+    for word in words[1:]:
+        if word.lower() == "offset":
+            continue
+        if not re.fullmatch(r"[+-]?[0-9]{1,30}|:\w+", word):
+            return clause, word
+    return clause, _near(text, line, column)  # (not reached: the parser found one)
 
 
 def _near(text: str, line: int, column: int) -> str:
