@@ -64,6 +64,8 @@ gives them); text that is not a number (``"NaN"``, ``"1,000.00"``) is still refu
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -713,8 +715,12 @@ def csv_to_batches(
         kind = _kind(column)
         name = column.lookup_name.name if kind == _LOOKUP and column.lookup_name is not None else None
         plan.append((column, kind, csv_name(column), name, target.type))
-    wanted = list(dict.fromkeys(n for _, _, path, name, _ in plan for n in (path, name) if n is not None))
-    source = str(path_or_file) if isinstance(path_or_file, (str, PathLike)) else path_or_file
+    source, header = _header_of(path_or_file)
+    found = _header_names(header, [n for _, _, path, name, _ in plan for n in (path, name) if n is not None])
+    plan = [
+        (c, kind, found[path], None if name is None else found[name], t) for c, kind, path, name, t in plan
+    ]
+    wanted = list(dict.fromkeys(found.values()))
     try:
         reader = pcsv.open_csv(
             source,
@@ -740,6 +746,76 @@ def csv_to_batches(
 
 
 _Plan = Sequence[tuple[OutputColumn, str, str, str | None, pa.DataType]]
+
+
+def _header_names(header: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """Each field path's column in the CSV's ``header``: the column of that exact name, else
+    the one that matches it but for case (Zoho does not document the header's case: ``id``
+    or ``Id``), else the path itself (for the reader to report missing). Two columns that
+    match but for case, and none exactly, are an error that names both.
+
+    >>> _header_names(["Id", "Last_Name"], ["id", "Last_Name", "Owner"])
+    {'id': 'Id', 'Last_Name': 'Last_Name', 'Owner': 'Owner'}
+    >>> _header_names(["id", "Id"], ["id"])
+    {'id': 'id'}
+    """
+    folded: dict[str, list[str]] = {}
+    for column in header:
+        folded.setdefault(column.casefold(), []).append(column)
+    found: dict[str, str] = {}
+    for name in names:
+        like = folded.get(name.casefold(), [])
+        if name in header or not like:
+            found[name] = name
+        elif len(like) == 1:
+            found[name] = like[0]
+        else:
+            both = " and ".join(repr(c) for c in like)
+            raise CoqlError(
+                f"the bulk-read CSV has no column {name!r} but {both}, which differ only in case",
+                code=UNEXPECTED_VALUE,
+            )
+    return found
+
+
+def _header_of(path_or_file: str | PathLike[str] | IO[bytes]) -> tuple[Any, list[str]]:
+    """The CSV's header row, read ahead of the Arrow reader, and what that reader should open
+    (the path again, or the stream with its first line put back)."""
+    if isinstance(path_or_file, (str, PathLike)):
+        with open(path_or_file, "rb") as file:
+            line = file.readline()
+        source: Any = str(path_or_file)
+    else:
+        line = path_or_file.readline()
+        source = _LinePutBack(line, path_or_file)
+    row = next(csv.reader([line.decode("utf-8-sig", errors="replace").rstrip("\r\n")]), [])
+    return source, row
+
+
+class _LinePutBack(io.RawIOBase):
+    """A byte stream whose already-read first line comes back before the rest of it."""
+
+    def __init__(self, line: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._line, self._rest = line, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if not self._line:  # the rest as it comes, without a copy through readinto
+            return self._rest.read(-1 if size is None else size)
+        return super().read(-1 if size is None else size)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._line:
+            size = min(len(view), len(self._line))
+            view[:size], self._line = self._line[:size], self._line[size:]
+            return size
+        data = self._rest.read(len(view))
+        view[: len(data)] = data
+        return len(data)
 
 
 def _stream(
