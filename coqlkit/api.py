@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
+import inspect
 import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import AsyncGenerator, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Generator, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,6 +68,7 @@ from coqlkit.language import bind, parse
 from coqlkit.language.ast import Select
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
+from coqlkit.plan.options import PUBLIC_OPTIONS, TUNING_OPTIONS, Kind, checked_options
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
 from coqlkit.validate import Diagnostic, ErrorLevel, Severity, explain_syntax_error, label_modules, validate
 
@@ -78,8 +82,108 @@ __all__ = ["AsyncConnection", "AsyncResult", "Connection", "Result", "connect", 
 
 T = TypeVar("T")
 
-#: Options a query takes besides its parameters (the rest are PlanOptions).
-_QUERY_OPTIONS = frozenset({"probe", "check", "tz"})
+
+class OptionError(ConfigError, TypeError, ValueError):
+    """An option that :func:`connect`, :func:`connect_async`, ``query()`` or ``explain()``
+    does not take, or a value it cannot take (``max_credits="500"``), refused before
+    anything is sent: the message names the options it takes. A :class:`~coqlkit.ConfigError`
+    (``except coqlkit.CoqlError`` catches it) and a ``TypeError`` and ``ValueError``, as
+    Python's own refusal of a keyword or a value would be."""
+
+
+#: Options a query takes besides its parameters and the planner's.
+_QUERY_OPTIONS: Mapping[str, Kind] = {
+    "check": Kind.flag(),
+    "probe": Kind.flag(),
+    "tz": Kind(
+        "a time zone's name, such as 'Europe/Paris', or None", lambda v: v is None or isinstance(v, str)
+    ),
+}
+#: Options of :func:`connect` that set how the connection calls Zoho, over what its profile,
+#: the environment (``COQLKIT_*``) or ``settings=`` say: the ``Settings`` fields of the same
+#: names. The planner follows ``concurrency`` too. ``credit_budget=None``: the profile's.
+TRANSPORT_OPTIONS: Mapping[str, Kind] = {
+    "concurrency": Kind.whole(1, "calls in flight"),
+    "credit_budget": Kind.whole(1, "credits", none=True),
+    "timeout": Kind.number(0, "seconds", above=True),
+    "retries": Kind.whole(0, "retries"),
+    "busy_patience": Kind.number(0, "seconds", above=True),
+}
+#: Options of the connection alone: its queries share its client, its slots and its budget.
+_CONNECTION_ONLY = frozenset(TRANSPORT_OPTIONS)
+
+
+def _refuse(where: str, name: str, offered: Iterable[str], note: str = "") -> OptionError:
+    """The error for an option ``where`` does not take: the options it does, and the one
+    meant if ``name`` is a misspelling of one of them (or of a hidden one)."""
+    offered = list(offered)
+    close = difflib.get_close_matches(name, [*offered, *TUNING_OPTIONS], n=1)
+    meant = f": did you mean {close[0]}?" if close else ""
+    return OptionError(f"{where} takes no option {name!r}{note} (it takes {', '.join(offered)}){meant}")
+
+
+def _connect_names() -> list[str]:
+    """The options :func:`connect` offers, in the order its documentation gives them."""
+    own = [p.name for p in inspect.signature(connect_async).parameters.values() if p.name != "options"]
+    return [*own, *TRANSPORT_OPTIONS, *sorted(PUBLIC_OPTIONS)]
+
+
+def connect_options(
+    options: Mapping[str, Any], where: str = "connect()"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(transport, planner)``: the keyword options of :func:`connect` beyond its own
+    (``sandbox``, ``settings``, ``metadata``, ``cache_dir``, ``tz``), split into the
+    ``Settings`` fields to set and the planner's defaults, each checked: an
+    :class:`OptionError` names what is wrong and what would be right."""
+    transport: dict[str, Any] = {}
+    planner: dict[str, Any] = {}
+    for name, value in options.items():
+        if name in TRANSPORT_OPTIONS:
+            transport[name] = _checked(where, TRANSPORT_OPTIONS[name], name, value)
+        elif name in PUBLIC_OPTIONS or name in TUNING_OPTIONS:
+            planner[name] = value
+        else:
+            raise _refuse(where, name, _connect_names())
+    try:
+        planner = checked_options(planner)
+    except ValueError as exc:
+        raise OptionError(f"{where}: {exc}") from None
+    return {k: v for k, v in transport.items() if v is not None}, planner
+
+
+def _query_options(options: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(local, planner)``: a query's options (``check``, ``probe``, ``tz``) and its
+    planner's, each checked (an :class:`OptionError` otherwise)."""
+    local: dict[str, Any] = {}
+    planner: dict[str, Any] = {}
+    for name, value in options.items():
+        if name in _QUERY_OPTIONS:
+            local[name] = _checked(where, _QUERY_OPTIONS[name], name, value)
+        elif name in PUBLIC_OPTIONS or name in TUNING_OPTIONS:
+            planner[name] = value
+        else:
+            note = ": it is the connection's, give it to connect()" if name in _CONNECTION_ONLY else ""
+            raise _refuse(where, name, [*_QUERY_OPTIONS, *sorted(PUBLIC_OPTIONS)], note)
+    try:
+        return local, checked_options(planner)
+    except ValueError as exc:
+        raise OptionError(f"{where}: {exc}") from None
+
+
+def _checked(where: str, kind: Kind, name: str, value: Any) -> Any:
+    try:
+        return kind.check(name, value)
+    except ValueError as exc:
+        raise OptionError(f"{where}: {exc}") from None
+
+
+def _lazy(value: object) -> Lazy:
+    """``lazy`` as given, when it is one a scan knows: False, True or ``"ramp"``."""
+    if isinstance(value, bool):
+        return value
+    if value == "ramp":
+        return "ramp"
+    raise OptionError(f"lazy is False, True or 'ramp', not {value!r}")
 
 
 # ---- the async API ---------------------------------------------------------------------------
@@ -301,8 +405,11 @@ class AsyncConnection:
 
         ``options``: ``check=False`` skips the metadata check (Zoho will still refuse a
         wrong query), ``probe=False`` skips the COUNT probe, ``tz`` sets the time zone of
-        datetime columns; any :class:`~coqlkit.plan.PlanOptions` field (``strategy``,
-        ``prefer``, ``max_credits``, ``latency_ms``...) steers the planner.
+        datetime columns; the planner's options (``max_credits``, ``prefer``, ``strategy``,
+        ``allow_bulk``, ``latency_ms``, ``bulk_job_seconds``, ``count_ttl``: see
+        :class:`~coqlkit.plan.PlanOptions`) steer this query's plan. How the connection
+        calls (``concurrency``, ``timeout``...) is set at :func:`connect_async`. An option
+        it does not take, or a value of the wrong kind, raises :class:`OptionError`.
 
         What the check finds that runs but is probably not meant (a value that is not in
         its picklist...) is issued as one :class:`~coqlkit.QueryWarning` and kept in the
@@ -318,22 +425,23 @@ class AsyncConnection:
         params: Mapping[str, Any] | None = None,
         *,
         _explain_only: bool = False,
+        _called: str = "query()",
         **options: Any,
     ) -> AsyncResult:
         """:meth:`query` without the warning (the result keeps its diagnostics).
         ``_explain_only``: a subquery of more than 100 records is counted, not read (the
         plan shows what running it would cost, and cannot run)."""
         self._open()
-        local = {k: options.pop(k) for k in list(options) if k in _QUERY_OPTIONS}
-        zone = _zone(str(local.get("tz") or self.tz))
-        select, catalog, found = await self._checked(text, params, bool(local.get("check", True)))
+        local, planner = _query_options(options, _called)
+        zone = _zone_option(local.get("tz") or self.tz, _called)
+        select, catalog, found = await self._checked(text, params, local.get("check", True))
         with self._stale_metadata(select.module):
             plan = await prepare(
                 select,
                 catalog,
                 self.client,
-                self.plan_options(**options),
-                probe=bool(local.get("probe", True)),
+                self.plan_options(**planner),
+                probe=local.get("probe", True),
                 read=not _explain_only,
                 counts=self.counts,
             )
@@ -392,7 +500,7 @@ class AsyncConnection:
         **options: Any,
     ) -> tuple[str, AsyncResult]:
         """:meth:`explain` without the warning: the plan's text and the result it planned."""
-        result = await self._query(text, params, _explain_only=not analyze, **options)
+        result = await self._query(text, params, _explain_only=not analyze, _called="explain()", **options)
         if not analyze:
             return result.plan.explain(), result
         text_, table, stats = await explain_analyze(
@@ -443,7 +551,9 @@ class AsyncResult:
     async def batches(self, *, lazy: Lazy = False) -> AsyncGenerator[pa.RecordBatch, None]:
         """The rows as record batches, as they arrive (at least one batch, maybe empty).
         ``lazy``: each scan asks for its first page alone until a second batch is wanted
-        (a reader that wants a few rows spends one page, not a window of them)."""
+        (a reader that wants a few rows spends one page, not a window of them); ``"ramp"``:
+        then a window that widens as batches are read (see :mod:`coqlkit.execute.scan`)."""
+        lazy = _lazy(lazy)
         if self._table is not None:
             for batch in _batches_of(self._table):
                 yield batch
@@ -539,14 +649,31 @@ async def connect_async(
 
     ``sandbox=True`` starts the demo org's sandbox in a background thread (a dict gives its
     options, e.g. ``{"records": 250_000}``; a running :class:`~coqlkit.sandbox.server.Sandbox`
-    is used as it is) and stops it on close. ``metadata`` is a snapshot directory to check
-    queries against instead of the org's live metadata; ``tz`` the time zone of datetime
-    columns (default: the org's); the other options are :class:`~coqlkit.plan.PlanOptions`
-    defaults for every query (``latency_ms``, ``prefer``, ``max_credits``...).
+    is used as it is) and stops it on close. ``settings`` (a
+    :class:`~coqlkit.transport.Settings`, e.g. from
+    :func:`~coqlkit.transport.load_settings`, or made with credentials from the app's own
+    secret store) is used instead of loading the profile's. ``metadata`` is a snapshot
+    directory to check queries against instead of the org's live metadata; ``cache_dir``
+    where the org's metadata is cached; ``tz`` the time zone of datetime columns (default:
+    the org's).
+
+    How the connection calls Zoho, over what the profile, the ``COQLKIT_*`` variables or
+    ``settings`` say: ``concurrency`` (calls in flight at once; the planner's estimates follow
+    it), ``credit_budget`` (credits this connection may spend in all), ``timeout`` (seconds to
+    wait for an answer), ``retries``, ``busy_patience`` (seconds of 429s at one call at a time
+    before :class:`~coqlkit.OrgBusy`). The planner's defaults for every query: ``max_credits``,
+    ``prefer``, ``strategy``, ``allow_bulk``, ``latency_ms``, ``bulk_job_seconds``,
+    ``count_ttl`` (see :class:`~coqlkit.plan.PlanOptions`). An option it does not take, or a
+    value of the wrong kind, raises :class:`OptionError` (a ``ConfigError`` and a
+    ``TypeError``) before anything starts.
     """
-    PlanOptions(**options)  # refuse an unknown option now
+    transport, options = connect_options(options)
     if tz is not None:
-        _zone(tz)
+        tz = _zone_option(tz, "connect()")
+    if settings is not None and not isinstance(settings, Settings):
+        raise OptionError(
+            f"connect(): settings is a coqlkit.transport.Settings, not {type(settings).__name__}"
+        )
     started: Sandbox | None = None
     workdir: tempfile.TemporaryDirectory[str] | None = None
     if sandbox is not False:
@@ -564,7 +691,7 @@ async def connect_async(
             cache_dir = Path(workdir.name) / "metadata"
     elif settings is None:
         settings = load_settings(profile)
-    client = AsyncZohoClient(settings)
+    client = AsyncZohoClient(replace(settings, **transport))  # the arguments over the profile
     try:
         catalog = Catalog.from_snapshot(metadata) if metadata is not None else None
         # The org (its id names the metadata cache; its time zone is the default one): one
@@ -606,6 +733,17 @@ async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox 
     running = Sandbox(**config)
     await asyncio.to_thread(running.start)
     return running, running
+
+
+def _zone_option(tz: object, where: str) -> str:
+    """``tz`` when it is a time zone the rows can be shown in (an IANA name, ``UTC``,
+    ``+05:30``); an :class:`OptionError` otherwise."""
+    if not isinstance(tz, str):
+        raise OptionError(f"{where}: tz is a time zone's name, such as 'Europe/Paris', not {tz!r}")
+    try:
+        return _zone(tz)
+    except ConfigError as exc:
+        raise OptionError(f"{where}: {exc}") from None
 
 
 def _batches_of(table: pa.Table) -> list[pa.RecordBatch]:
@@ -807,8 +945,9 @@ class Result:
         from Python batches (a reader that let go of it on ``close()``, through Arrow's C
         stream, would turn coqlkit's errors into ``ArrowInvalid``). ``lazy``: the first
         page alone until a second batch is read (a reader that may stop after a few rows
-        spends one page's credits, not a window's)."""
-        return pa.RecordBatchReader.from_batches(self.schema, self._batches(lazy=lazy))
+        spends one page's credits, not a window's); ``"ramp"``: then a window that widens
+        as batches are read (the next page alone, then 2, 4, 8... pages)."""
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches(lazy=_lazy(lazy)))
 
     def _batches(self, *, lazy: Lazy = False) -> Generator[pa.RecordBatch, None, None]:
         # A generator of this result's: a reader still streaming keeps the connection alive.
@@ -858,7 +997,11 @@ def connect(
     sandbox: bool | Sandbox | Mapping[str, Any] = False,
     **options: Any,
 ) -> Connection:
-    """Connect synchronously; the arguments are those of :func:`connect_async`."""
+    """Connect synchronously; the arguments are those of :func:`connect_async`: ``settings``,
+    ``metadata``, ``cache_dir``, ``tz``; how the connection calls Zoho (``concurrency``,
+    ``credit_budget``, ``timeout``, ``retries``, ``busy_patience``: over the profile's); the
+    planner's defaults (``max_credits``, ``prefer``, ``strategy``...). An option it does not
+    take, or a value of the wrong kind, raises :class:`OptionError` before anything starts."""
     loop = _Loop()
     try:
         aio = loop.run(connect_async(profile, sandbox=sandbox, **options))

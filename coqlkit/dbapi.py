@@ -33,14 +33,12 @@ SELECT is a :class:`ProgrammingError`. Every exception here is a PEP 249 class a
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import inspect
 import re
 import threading
 import time
 import types
-import typing
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -48,15 +46,13 @@ from typing import Any
 import pyarrow as pa
 
 from coqlkit import errors as _errors
-from coqlkit._scope import _known_zone
 from coqlkit.api import Connection as _ApiConnection
-from coqlkit.api import Result, connect_async
+from coqlkit.api import OptionError, Result, _zone_option, connect_async, connect_options
 from coqlkit.api import connect as _connect
 from coqlkit.api import warn_about as _warn_about
 from coqlkit.language import parse as _parse
 from coqlkit.language.ast import Column, FieldRef, Star
 from coqlkit.language.split import code_only, mask_comments
-from coqlkit.plan import PlanOptions
 from coqlkit.plan.planner import Plan
 
 __all__ = [
@@ -146,11 +142,18 @@ def _translate(exc: BaseException) -> BaseException:
     """A coqlkit error as the PEP 249 class it belongs to (the original as the cause)."""
     if isinstance(exc, Error) or not isinstance(exc, _errors.CoqlError):
         return exc
-    if isinstance(
-        exc, (_errors.CoqlSyntaxError, _errors.ValidationError, _errors.PlanError, _errors.RenderError)
+    if isinstance(exc, OptionError):  # a usage error: an option or a value connect() cannot take
+        kind: type[Error] = InterfaceError
+    elif isinstance(
+        exc,
+        (
+            _errors.CoqlSyntaxError,
+            _errors.ValidationError,
+            _errors.ParameterError,
+            _errors.PlanError,
+            _errors.RenderError,
+        ),
     ):
-        kind: type[Error] = ProgrammingError
-    elif isinstance(exc, _errors.ParameterError):
         kind = ProgrammingError
     elif isinstance(
         exc,
@@ -725,47 +728,20 @@ def connect(profile: str | None = None, **options: Any) -> Connection:
     with _translated():
         try:
             return Connection(_connect(profile, **options))
+        except OptionError:
+            raise  # an InterfaceError already, once translated
         except (TypeError, ValueError) as exc:
             raise InterfaceError(f"connect(): {exc}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
-    """Refuse an option :func:`coqlkit.connect` does not take, and a planner option's value
-    of the wrong type or out of its range, naming it."""
-    hints = typing.get_type_hints(PlanOptions)
-    own = [p.name for p in inspect.signature(connect_async).parameters.values() if p.kind is p.KEYWORD_ONLY]
-    for key, value in options.items():
-        if key in hints:
-            kinds = typing.get_args(hints[key]) or (hints[key],)
-            if not _fits(value, kinds):
-                wanted = " or ".join("None" if k is type(None) else k.__name__ for k in kinds)
-                raise InterfaceError(f"connect(): {key} is {wanted}, not {value!r}")
-        elif key not in own:
-            known = ", ".join(sorted([*own, *(f.name for f in dataclasses.fields(PlanOptions))]))
-            raise InterfaceError(f"connect() takes no option {key!r} (it takes profile, {known})")
+    """Refuse an option :func:`coqlkit.connect` does not take, and a value it cannot take,
+    naming it (the API's own checks, as an :class:`InterfaceError`)."""
+    own = {p.name for p in inspect.signature(connect_async).parameters.values() if p.kind is p.KEYWORD_ONLY}
     try:
-        PlanOptions(**{k: v for k, v in options.items() if k in hints})
-    except (TypeError, ValueError) as exc:
-        raise InterfaceError(f"connect(): {exc}") from exc
-    _check_zone(options.get("tz"))
-
-
-def _check_zone(tz: object) -> None:
-    """``tz`` is None or a zone the API can show datetimes in (its own check: an IANA name,
-    ``UTC``, ``+05:30``): a usage error, not an operational one, and never a bare
-    AttributeError."""
-    if tz is None:
-        return
-    if not isinstance(tz, str):
-        raise InterfaceError(f"connect(): tz is a time zone's name, such as 'Europe/Paris', not {tz!r}")
-    if not _known_zone(tz):
-        raise InterfaceError(f"connect(): unknown time zone {tz!r} (an IANA name, such as 'Europe/Paris')")
-
-
-def _fits(value: object, kinds: tuple[Any, ...]) -> bool:
-    if value is None or isinstance(value, bool):
-        return type(value) in kinds
-    if isinstance(value, int) and float in kinds:
-        return True
-    return any(isinstance(k, type) and isinstance(value, k) for k in kinds)
+        connect_options({k: v for k, v in options.items() if k not in own})
+        if options.get("tz") is not None:
+            _zone_option(options["tz"], "connect()")
+    except OptionError as exc:
+        raise InterfaceError(str(exc), code=exc.code) from exc

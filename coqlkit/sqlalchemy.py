@@ -16,9 +16,11 @@ URLs (the host is a profile name; options go in the query string)::
     coqlkit://prod                      the profile "prod" of ~/.config/coqlkit/config.toml
     coqlkit://?sandbox=true             a demo sandbox, started for each connection and
                                         stopped when it closes (&records=3000&seed=7)
-    coqlkit://prod?max_credits=500&prefer=credits&tz=UTC
-                                        options of coqlkit.connect: tz, metadata, cache_dir and
-                                        the planner's (max_credits, prefer, strategy, latency_ms...)
+    coqlkit://prod?max_credits=500&prefer=credits&tz=UTC&concurrency=5
+                                        options of coqlkit.connect: tz, metadata, cache_dir, how
+                                        to call (concurrency, credit_budget, timeout, retries,
+                                        busy_patience) and the planner's (max_credits, prefer,
+                                        strategy, allow_bulk, latency_ms...)
 
 A URL holds no secret (user, password, port and database are refused): tokens come from the
 profile, the ``ZOHO_*`` variables or the keyring, as for :func:`coqlkit.connect`.
@@ -40,7 +42,6 @@ point ``sqlalchemy.dialects: coqlkit`` makes the ``coqlkit://`` scheme known.
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -57,12 +58,15 @@ except ImportError as _missing:  # pragma: no cover - the extra is missing
     ) from _missing
 
 from coqlkit import dbapi
+from coqlkit.api import TRANSPORT_OPTIONS, OptionError, connect_options
 from coqlkit.api import Connection as _ApiConnection
 from coqlkit.catalog import Field
 from coqlkit.execute.arrow import arrow_type
 from coqlkit.language import literal, render_value
 from coqlkit.plan import PlanOptions
 from coqlkit.plan.columns import OutputColumn
+from coqlkit.plan.options import PUBLIC_OPTIONS, TUNING_OPTIONS
+from coqlkit.transport import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import URL, Connection
@@ -83,6 +87,11 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 _SANDBOX_OPTIONS = frozenset({"records", "seed"})  # those of %coql_connect --sandbox, and the seed
 _CONNECT_OPTIONS = frozenset({"tz", "metadata", "cache_dir"})
+#: The planner's options a URL may give: those coqlkit.connect offers, and the tuning it
+#: takes without offering it (``page_size``).
+_PLANNER = frozenset({*PUBLIC_OPTIONS, *TUNING_OPTIONS})
+#: The options a URL offers before the transport's and the planner's, in that order.
+_KNOWN = ("sandbox", "records", "seed", "tz", "metadata", "cache_dir")
 
 
 class CoqlkitCompiler(compiler.SQLCompiler):
@@ -162,8 +171,11 @@ class CoqlkitDialect(default.DefaultDialect):
         options: dict[str, Any] = {}
         sandbox: dict[str, Any] = {}
         start_sandbox = False
-        hints = typing.get_type_hints(PlanOptions)
-        planner = {f.name for f in dataclasses.fields(PlanOptions)}
+        # How to call (the Settings fields) and the planner's options, typed as there.
+        hints = {
+            **{k: v for k, v in typing.get_type_hints(Settings).items() if k in TRANSPORT_OPTIONS},
+            **{k: v for k, v in typing.get_type_hints(PlanOptions).items() if k in _PLANNER},
+        }
         for key, value in url.query.items():
             if not isinstance(value, str):
                 raise exc.ArgumentError(f"coqlkit:// option {key!r} is given more than once")
@@ -173,11 +185,15 @@ class CoqlkitDialect(default.DefaultDialect):
                 sandbox[key] = _number(key, value, int)
             elif key in _CONNECT_OPTIONS:
                 options[key] = value
-            elif key in planner:
+            elif key in hints:
                 options[key] = _typed(key, value, hints[key])
             else:
-                known = sorted({"sandbox", *_SANDBOX_OPTIONS, *_CONNECT_OPTIONS, *planner})
-                raise exc.ArgumentError(f"unknown coqlkit:// option {key!r} (known: {', '.join(known)})")
+                known = ", ".join([*_KNOWN, *TRANSPORT_OPTIONS, *sorted(PUBLIC_OPTIONS)])
+                raise exc.ArgumentError(f"unknown coqlkit:// option {key!r} (known: {known})")
+        try:  # the values too, as coqlkit.connect checks them: before anything connects
+            connect_options({k: v for k, v in options.items() if k in hints}, where="a coqlkit:// URL")
+        except OptionError as error:
+            raise exc.ArgumentError(str(error)) from None
         if sandbox and not start_sandbox:
             raise exc.ArgumentError(f"coqlkit:// options {', '.join(sorted(sandbox))} need sandbox=true")
         if start_sandbox:

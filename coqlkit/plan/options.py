@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from coqlkit.catalog.limits import (
     BULK_READ_CREDITS,
@@ -12,7 +16,7 @@ from coqlkit.catalog.limits import (
     MAX_OFFSET_ROWS,
 )
 
-__all__ = ["PlanOptions"]
+__all__ = ["PUBLIC_OPTIONS", "TUNING_OPTIONS", "Kind", "PlanOptions", "checked_options"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,98 @@ class PlanOptions:
     def latency(self) -> float:
         """Seconds a call takes."""
         return self.latency_ms / 1000
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What an option a caller gives must be: ``accepts(value)``, said as ``what``.
+
+    >>> Kind.whole(0, "credits", none=True).check("max_credits", "500")
+    Traceback (most recent call last):
+    ValueError: max_credits is a whole number of credits, 0 or more, or None, not '500'
+    >>> Kind.number(0, "seconds").check("count_ttl", 60)
+    60.0
+    """
+
+    what: str
+    accepts: Callable[[Any], bool]
+    #: What a value accepted becomes (a numpy number: Python's; an int where seconds go: a float).
+    convert: Callable[[Any], Any] | None = None
+
+    @classmethod
+    def whole(cls, least: int, unit: str, *, none: bool = False) -> Kind:
+        """An int (numpy's too; not a bool, a float or a string) of at least ``least``."""
+        what = f"a whole number of {unit}, {least} or more" + (", or None" if none else "")
+        return cls(what, lambda v: (none and v is None) or (_integral(v) and v >= least), int)
+
+    @classmethod
+    def number(cls, least: float, unit: str, *, above: bool = False) -> Kind:
+        """A real number (not a bool or a string; not NaN) of at least ``least`` (``above``: more)."""
+        what = f"a number of {unit}, " + (f"above {least:g}" if above else f"{least:g} or more")
+        return cls(what, lambda v: _real(v) and (v > least if above else v >= least), float)
+
+    @classmethod
+    def flag(cls) -> Kind:
+        """True or False: not 0, 1, "no" or "false" (which ``bool()`` would make True)."""
+        return cls("True or False", lambda v: isinstance(v, bool))
+
+    @classmethod
+    def one_of(cls, *values: str) -> Kind:
+        """One of the strings ``values``."""
+        what = ", ".join(map(repr, values[:-1])) + f" or {values[-1]!r}"
+        return cls(what, lambda v: isinstance(v, str) and v in values)
+
+    def check(self, name: str, value: Any) -> Any:
+        """``value`` as the option holds it, or a ValueError naming ``name``."""
+        if not self.accepts(value):
+            raise ValueError(f"{name} is {self.what}, not {value!r}")
+        return value if self.convert is None or value is None else self.convert(value)
+
+
+def _integral(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral)
+
+
+def _real(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and not math.isnan(value)
+
+
+#: The planner options a caller sets, for every query (``connect()``) or one (``query()``):
+#: what each must be. (``concurrency``, a PlanOptions field too, is the connection's: the
+#: transport's setting, which the planner follows.)
+PUBLIC_OPTIONS: Mapping[str, Kind] = {
+    "allow_bulk": Kind.flag(),
+    "bulk_job_seconds": Kind.number(0, "seconds"),
+    "count_ttl": Kind.number(0, "seconds"),
+    "latency_ms": Kind.number(0, "milliseconds"),
+    "max_credits": Kind.whole(0, "credits", none=True),
+    "prefer": Kind.one_of("time", "credits"),
+    "strategy": Kind.one_of("auto", "coql", "bulk"),
+}
+#: PlanOptions fields a caller may set too, and that no message offers: Zoho's limits and
+#: costs, which tests and benchmarks make smaller (``page_size=200``) to read many pages of
+#: a small org. (``budget_total`` and ``day_left`` are the planner's own bookkeeping.)
+TUNING_OPTIONS: Mapping[str, Kind] = {
+    "page_size": Kind.whole(1, "rows"),
+    "offset_ceiling": Kind.whole(1, "rows"),
+    "bulk_page_rows": Kind.whole(1, "rows"),
+    "bulk_credits": Kind.whole(0, "credits"),
+    "bulk_poll_seconds": Kind.number(0, "seconds", above=True),
+}
+
+
+def checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` (public or tuning planner options) with each value checked: a ValueError
+    names the first that is wrong; then the checks across options (a ceiling of at least a
+    page) as :class:`PlanOptions` makes them. Unknown names are the caller's to refuse.
+
+    >>> checked_options({"max_credits": 500, "prefer": "credits"})
+    {'max_credits': 500, 'prefer': 'credits'}
+    >>> checked_options({"check": True})
+    Traceback (most recent call last):
+    KeyError: 'check'
+    """
+    kinds = {**PUBLIC_OPTIONS, **TUNING_OPTIONS}
+    values = {name: kinds[name].check(name, value) for name, value in options.items()}
+    PlanOptions(**values)
+    return values

@@ -364,9 +364,10 @@ def test_errors_are_pep_249_classes(db: dbapi.Connection) -> None:
         ({"bogus": 1}, "connect\\(\\) takes no option 'bogus' \\(it takes profile, "),
         ({"dsn": "coqlkit://"}, "takes no option 'dsn'"),
         ({"prefer": "speed"}, "prefer is 'time' or 'credits'"),
-        ({"max_credits": "500"}, "max_credits is int or None, not '500'"),
-        ({"latency_ms": True}, "latency_ms is float, not True"),
-        ({"concurrency": 0}, "concurrency and page size must be positive"),
+        ({"max_credits": "500"}, "max_credits is a whole number of credits, 0 or more, or None, not '500'"),
+        ({"latency_ms": True}, "latency_ms is a number of milliseconds, 0 or more, not True"),
+        ({"concurrency": 0}, "concurrency is a whole number of calls in flight, 1 or more, not 0"),
+        ({"budget_total": 5}, "takes no option 'budget_total'"),  # the planner's bookkeeping
         ({"tz": 5}, "tz is a time zone's name, such as 'Europe/Paris', not 5"),
         ({"tz": "Mars/Base"}, "unknown time zone 'Mars/Base'"),
     ],
