@@ -97,6 +97,9 @@ class RunStats:
     first_batch_seconds: float | None = None
     actuals: dict[int, Actual] = field(default_factory=dict, repr=False)  # keyed by object ids: noise
     notes: list[str] = field(default_factory=list)
+    #: (rows read, rows counted) when the read disagreed with a count made around it: records
+    #: changed during the read (a ConsistencyWarning was issued). None: no such disagreement.
+    mismatch: tuple[int, int] | None = None
 
     def actual(self, step: Step) -> Actual:
         return self.actuals.setdefault(id(step), Actual())
@@ -253,7 +256,12 @@ def _remembered(
     select: Select, catalog: Catalog, client: AsyncZohoClient, options: PlanOptions, counts: CountMemory
 ) -> Plan | None:
     """The plan made from a remembered count of ``select``'s WHERE, when there is one and the
-    plan checks it as it reads (None: probe)."""
+    plan checks it as it reads (None: probe). Not under a credit budget, or once Zoho says
+    how many of the day's credits are left: a plan is refused *before* anything is spent
+    when it cannot be paid for, and only a fresh count keeps that promise (a read that goes
+    on past a stale figure would stop at the budget, its result incomplete)."""
+    if options.max_credits is not None or client.org_credits_left is not None:
+        return None
     query = probe_query(select)
     text = None if query is None else render(query)
     found = None if text is None or not options.count_ttl else counts.recall(text, options.count_ttl)
@@ -600,8 +608,10 @@ async def execute(
     once). Close the iterator (``aclose()``, or leave an ``async with
     contextlib.aclosing(...)``) to stop early: every call in flight is cancelled.
 
-    ``counts``: the connection's remembered counts; a plan that checks its count
-    (:attr:`~coqlkit.plan.Plan.verifies_count`) and is read to the end remembers what it found.
+    ``counts``: the connection's remembered counts. A plan made from one
+    (:attr:`~coqlkit.plan.Plan.verifies_count`) and read to the end remembers what it found;
+    when that is not the figure it was made from, one COUNT after the read tells whether
+    records changed during the read (a ConsistencyWarning) or before it (a note).
     """
     if not all(sub.read for sub in plan.subqueries):
         raise PlanError(
@@ -626,6 +636,7 @@ async def execute(
     final = result_schema(plan, tz=tz)
     started = time.perf_counter()
     rows = 0
+    settled = (0, 0)  # a remembered count's check after the read: its calls and credits
     source = run.run(plan.root)
     try:
         async for batch in source:
@@ -640,7 +651,10 @@ async def execute(
             yield batch
         if rows == 0:
             yield empty_batch(final)
-        _check_count(plan, rows, stats, counts)
+        if plan.probe is not None and plan.probe.age is not None:
+            settled = await _settle_remembered(plan, client, stats, counts)
+        else:
+            _check_count(plan, rows, stats)
     except CreditBudgetExceeded as exc:
         if type(exc) is not CreditBudgetExceeded or not rows:  # the day's limit; or nothing read yet
             raise
@@ -653,43 +667,87 @@ async def execute(
     finally:
         await source.aclose()
         root = _roll_up(plan.root, stats)
-        stats.calls = root.calls + before_calls
-        stats.credits = root.credits + before_credits
+        stats.calls = root.calls + before_calls + settled[0]
+        stats.credits = root.credits + before_credits + settled[1]
         stats.seconds = time.perf_counter() - started
 
 
-def _check_count(plan: Plan, rows: int, stats: RunStats, counts: CountMemory | None = None) -> None:
-    """The rows read against the count the plan was made from: a difference is noted (and
-    warned of when the count was the probe's, made just before). A plan that checks its
-    count read every match: ``counts`` remembers it."""
+def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
+    """The rows read against the COUNT probe made just before the read: a difference is a
+    change during the read, noted and warned of (``stats.mismatch``)."""
     expected = plan.estimate.rows
-    if plan.probe is None or expected is None:
+    if plan.probe is None or expected is None or rows == expected:
         return
-    if plan.verifies_count and counts is not None:
-        counts.remember(plan.probe.query, rows)
-    if rows == expected:
-        return
-    if plan.probe.age is not None:  # not a change during the read: since the figure was found
-        stats.notes.append(
-            f"the count remembered from {ago(plan.probe.age)} was {expected:,}; the read found "
-            f"{rows:,} (records were {'created' if rows > expected else 'deleted'} since, or during "
-            "the read): all were read, and the new figure is remembered"
-        )
-        return
+    _mismatch(stats, rows, expected, "the COUNT probe found", big=expected > MAX_OFFSET_ROWS)
+
+
+def _mismatch(stats: RunStats, rows: int, expected: int, counted: str, *, big: bool = False) -> None:
+    """Rows read that disagree with a count made around the read: noted, warned of, and
+    kept in ``stats.mismatch`` (rows read, rows counted) for the front ends."""
     if rows < expected:
         note = (
-            f"{expected - rows:,} fewer rows than the COUNT probe found ({rows:,} of {expected:,}): "
+            f"{expected - rows:,} fewer rows than {counted} ({rows:,} of {expected:,}): "
             "records were deleted or changed during the read"
         )
-        if plan.estimate.rows is not None and expected > MAX_OFFSET_ROWS:
+        if big:
             note += "; run it again, or with strategy='bulk' for a read that is one snapshot"
     else:
         note = (
-            f"{rows - expected:,} more rows than the COUNT probe found ({rows:,}, not {expected:,}): "
+            f"{rows - expected:,} more rows than {counted} ({rows:,}, not {expected:,}): "
             "records were created during the read"
         )
+    stats.mismatch = (rows, expected)
     stats.notes.append(note)
-    warnings.warn(note, ConsistencyWarning, stacklevel=2)
+    warnings.warn(note, ConsistencyWarning, stacklevel=3)
+
+
+async def _settle_remembered(
+    plan: Plan, client: AsyncZohoClient, stats: RunStats, counts: CountMemory | None
+) -> tuple[int, int]:
+    """A plan made from a remembered count, read to the end: the records its scan read
+    (every match of the WHERE, a local LIMIT's cut aside) against the figure. Equal: the
+    figure stands, found anew. Not equal: records came or went since the figure, or during
+    the read. One COUNT now finds a record the read missed that still matches (one that
+    came to match on a page already read: warned of, as after a probe). It cannot find a
+    record skipped because one on a page already read was deleted: the deleted one was
+    read, and the two add up; a probe just before the read would show it, a remembered
+    count cannot, and the note says so. The calls and credits that COUNT took."""
+    assert plan.probe is not None and plan.probe.rows is not None
+    leaf = next(s for s in plan.steps() if not s.children)
+    read, counted = stats.actual(leaf).rows, plan.probe.rows
+    if read == counted and not stats.actual(leaf).repeats:  # (rows that shifted: a change during it)
+        if counts is not None:
+            counts.remember(plan.probe.query, read)
+        return 0, 0
+    before = client.credits_used
+    try:
+        found = await count_rows(client, plan.select)
+    except CoqlError as exc:  # the budget or the day's credits: it cannot be told
+        if counts is not None:
+            counts.remember(plan.probe.query, read)
+        stats.notes.append(
+            f"the count remembered from {ago(plan.probe.age or 0)} was {counted:,}, and the read found "
+            f"{read:,}; a COUNT to tell whether records changed during the read could not be made "
+            f"({exc.code}): if they did, some may be missing"
+        )
+        return 0, 0
+    now = counted if found is None or found.rows is None else found.rows
+    if counts is not None:
+        counts.remember(plan.probe.query, now)
+    if read == now:
+        note = (
+            f"the count remembered from {ago(plan.probe.age or 0)} was {counted:,}; records came or went "
+            f"since: {read:,} were read, as a COUNT after the read finds, and the figure is remembered"
+        )
+        if read < counted:  # what no count can show: a deletion during the read (see the module)
+            note += (
+                "; a record deleted during the read, from a page already read, makes a later one be "
+                "skipped and still adds up: count_ttl=0 checks a read against a COUNT made just before it"
+            )
+        stats.notes.append(note)
+    else:
+        _mismatch(stats, read, now, "a COUNT after the read found")
+    return 1, client.credits_used - before
 
 
 async def explain_analyze(

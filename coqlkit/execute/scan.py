@@ -463,6 +463,7 @@ class _Scan:
             if self.last_id is not None:
                 keep = pc.greater(ids, self.last_id)
                 if not pc.all(keep).as_py():
+                    self.actual.repeats += len(ids) - (pc.sum(keep).as_py() or 0)
                     batch, ids = batch.filter(keep), ids.filter(keep)
             if len(ids):
                 self.last_id = max(self.last_id or 0, pc.max(ids).as_py())
@@ -470,7 +471,10 @@ class _Scan:
         values = ids.to_pylist()
         mask = [v not in self.seen for v in values]
         self.seen.update(values)
-        return batch if all(mask) else batch.filter(pa.array(mask, pa.bool_()))
+        if all(mask):
+            return batch
+        self.actual.repeats += mask.count(False)
+        return batch.filter(pa.array(mask, pa.bool_()))
 
     def _unique_groups(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a group already delivered: its key came before."""

@@ -75,6 +75,7 @@ class Actual:
     credits: int = 0
     rows: int = 0
     seconds: float = 0.0
+    repeats: int = 0  # records dropped as already delivered: rows shifted during the read
 
 
 def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: int | None = WIDTH) -> str:

@@ -496,6 +496,18 @@ class _Planner:
             and list(query.order_by) == list(BY_ID)
             and criteria_count(select.where) < MAX_CRITERIA
         )
+        if verify and pages:
+            # The last page asks for one row more than the count when that costs nothing (the
+            # same LIMIT tier, inside the ceiling): whether records lie past the count is then
+            # told by how many rows come back, not by Zoho's more_records alone.
+            last = pages[-1]
+            more = replace(last, limit=last.limit + 1)
+            if (
+                more.limit <= options.page_size
+                and more.credits == last.credits
+                and more.offset + more.limit <= options.offset_ceiling
+            ):
+                pages = (*pages[:-1], more)
         return OffsetPages(
             tuple(columns),
             est,

@@ -216,7 +216,10 @@ class _Commands(_Results):
     def cmd_refresh(self, arg: str) -> int:
         catalog = self.conn.refresh_metadata()
         self.metadata_changed = True
-        self._message(f"metadata refreshed: {len(catalog)} modules")
+        counts = len(self.conn.aio.counts)
+        self.conn.aio.counts.forget()  # the next query of each WHERE counts its records again
+        forgot = f"; {counts} remembered count{'' if counts == 1 else 's'} forgotten" if counts else ""
+        self._message(f"metadata refreshed: {len(catalog)} modules{forgot}")
         return 0
 
     def cmd_profile(self, arg: str) -> int:

@@ -66,7 +66,7 @@ REGISTRY: tuple[Command, ...] = (
         "strict",
     ),
     Command(("\\credits",), "", "credits used this session and left today", "credits"),
-    Command(("\\refresh",), "", "fetch the org's metadata again", "refresh"),
+    Command(("\\refresh",), "", "fetch the org's metadata again; forget the remembered counts", "refresh"),
     Command(("\\profile", ".open"), "NAME", "connect to another profile's org", "profile"),
     Command(
         ("\\export", ".export"),

@@ -310,12 +310,10 @@ def _own_warnings() -> Iterator[None]:
 
 
 def _count_mismatch(result: Result) -> tuple[int, int] | None:
-    """(rows read, rows counted) when a read's rows disagree with its COUNT probe."""
-    plan = result.plan
-    expected = plan.estimate.rows
-    if plan.probe is None or expected is None or result.stats.rows == expected:
-        return None
-    return result.stats.rows, expected
+    """(rows read, rows counted) when a read's rows disagree with a count made around it
+    (records changed during the read), as the executor found and warned of; a count
+    remembered from an earlier run that moved since is not one."""
+    return result.stats.mismatch
 
 
 def _count_message(rows: int, expected: int, *, short: bool = False) -> str:

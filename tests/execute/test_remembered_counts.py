@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
+from coqlkit.errors import ConsistencyWarning
 from coqlkit.execute import CountMemory, RunStats, execute, options_for, prepare
 from coqlkit.language import parse
 from coqlkit.plan.options import PlanOptions
@@ -84,6 +86,10 @@ def probes(sent: list[str]) -> list[str]:
     return [c for c in sent if "COUNT(" in c]
 
 
+def pages(sent: list[str]) -> list[str]:
+    return [c for c in sent if "COUNT(" not in c]
+
+
 def test_a_second_run_plans_from_the_remembered_count_and_sends_no_probe(tmp_path: Path) -> None:
     db = private_db(tmp_path)
     with running(db) as sandbox:
@@ -111,15 +117,22 @@ def test_records_created_since_are_read_past_the_planned_pages(tmp_path: Path) -
         new: list[str] = []
         runs = run_twice(sandbox, counts=counts, between=lambda: new.extend(add_leads(sandbox, db, 25)))
         (_, _, _, _), (second, rows, stats, sent) = runs
-        assert probes(sent) == [] and second.probe is not None and second.probe.rows == MATCHING
+        assert second.probe is not None and second.probe.rows == MATCHING
+        # No probe before the pages; one COUNT after them, as the rows read (365) are not the
+        # figure (340): it tells the records came before the read, not during it.
+        assert probes(sent) == [sent[-1]] and not probes(sent[:-1])
         assert ids_of(rows) == oracle_ids(db) and ids_of(rows)[-25:] == new
         past = [c for c in sent if re.search(r"id > \d+", c)]
         last_before = oracle_ids(db)[MATCHING - 1]
         assert past and all(f"id > {last_before}" in c for c in past), sent
-        assert stats.calls == len(sent) == 17 + len(past)
+        assert stats.calls == len(sent) == 17 + len(past) + 1
         assert any("read on past them in id order (25 more rows)" in n for n in stats.notes), stats.notes
-        assert any("was 340; the read found 365 (records were created since" in n for n in stats.notes)
-        # The new figure is remembered: the next run plans 19 pages (365 rows), again no probe.
+        assert any(
+            "was 340; records came or went since: 365 were read, as a COUNT after the read finds" in n
+            for n in stats.notes
+        ), stats.notes
+        assert stats.mismatch is None
+        # The new figure is remembered: the next run plans 19 pages (365 rows), no COUNT at all.
         (third, rows3, _, sent3), _ = run_twice(sandbox, counts=counts)
     assert third.probe is not None and third.probe.rows == 365 and probes(sent3) == []
     assert ids_of(rows3) == oracle_ids(db)
@@ -136,11 +149,12 @@ def test_records_deleted_since_end_the_read_at_the_first_short_page(tmp_path: Pa
                 conn.executemany('DELETE FROM "Leads" WHERE id = ?', [(int(i),) for i in gone])
 
         _, (second, rows, stats, sent) = run_twice(sandbox, counts=counts, between=delete)
-        assert probes(sent) == [] and second.verifies_count
+        assert probes(sent) == [sent[-1]] and second.verifies_count  # the COUNT after the read
         assert ids_of(rows) == oracle_ids(db) and len(ids_of(rows)) == MATCHING - len(gone)
         assert not any("id >" in c for c in sent)
-        assert len(sent) <= 17  # the short page ends it; pages past it already out are the only waste
-        assert any("the read found 226 (records were deleted since" in n for n in stats.notes)
+        assert len(pages(sent)) <= 17  # the short page ends it; pages past it already out are the only waste
+        assert any("records came or went since: 226 were read" in n for n in stats.notes), stats.notes
+        assert stats.mismatch is None
         (third, _, _, sent3), _ = run_twice(sandbox, counts=counts)
     assert third.probe is not None and third.probe.rows == 226 and probes(sent3) == []
 
@@ -154,7 +168,7 @@ def test_more_records_past_the_offset_ceiling_are_read_in_keyset_windows(tmp_pat
         runs = run_twice(sandbox, between=lambda: new.extend(add_leads(sandbox, db, 30)), offset_ceiling=340)
         (first, _, _, _), (second, rows, _, sent) = runs
     assert isinstance(first.root, OffsetPages) and first.root.pages[-1].offset + 20 == 340
-    assert probes(sent) == [] and second.verifies_count
+    assert probes(sent) == [sent[-1]] and second.verifies_count
     assert ids_of(rows) == oracle_ids(db) and ids_of(rows)[-30:] == new
 
 
@@ -252,3 +266,136 @@ def test_the_plan_chosen_is_logged_without_the_querys_values(
         lines[1],
     )
     assert not any("Annual_Revenue" in line for line in lines)
+
+
+def read_changing(
+    sandbox: Sandbox, counts: CountMemory, change: Any
+) -> tuple[Plan, list[str], RunStats, list[Warning]]:
+    """Read ``QUERY`` on ``counts``, one page at a time, ``change()`` run once the first
+    page is in: the plan, the ids read, the stats, the warnings."""
+
+    async def main() -> tuple[Plan, list[str], RunStats, list[Warning]]:
+        async with client_for(sandbox, concurrency=1) as client:
+            opts = options_for(client, strategy="coql", latency_ms=0, **PAGES)
+            plan = await prepare(parse(QUERY), CATALOG, client, opts, counts=counts)
+            stats = RunStats()
+            batches = execute(plan, client, stats=stats, counts=counts, ahead=2, lazy=True)
+            ids = ids_of([await anext(batches)])
+            change()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                ids += ids_of([b async for b in batches])
+            return plan, ids, stats, [w.message for w in caught if isinstance(w.message, Warning)]
+
+    return asyncio.run(main())
+
+
+def test_a_record_that_came_to_match_on_a_page_already_read_is_warned_of(tmp_path: Path) -> None:
+    """A record below the first page's ids comes to match once that page is read: the read
+    cannot have it, the COUNT after the read (341) does: a change during the read."""
+    db = private_db(tmp_path)
+    counts = CountMemory()
+    with running(db) as sandbox:
+        run_twice(sandbox, counts=counts)
+        low = int(oracle_ids(db)[0]) - 1
+
+        def arrive() -> None:
+            state_of(sandbox).store.insert(
+                "Leads", ["id", "Last_Name", "Annual_Revenue"], [(low, "Late", 10.0)]
+            )
+
+        plan, ids, stats, caught = read_changing(sandbox, counts, arrive)
+    assert plan.probe is not None and plan.probe.age is not None
+    assert len(ids) == len(set(ids)) == MATCHING and str(low) not in ids
+    assert stats.mismatch == (MATCHING, MATCHING + 1)
+    assert [str(w) for w in caught] == [
+        "1 fewer rows than a COUNT after the read found (340 of 341): records were deleted or changed "
+        "during the read"
+    ]
+    assert isinstance(caught[0], ConsistencyWarning)
+    assert counts.recall(plan.probe.query, ttl=60) == (MATCHING + 1, pytest.approx(0, abs=5))
+
+
+def test_a_count_that_went_down_says_what_no_count_can_show(tmp_path: Path) -> None:
+    """Five records of the first page go once it is read: the pages after it shift and skip
+    five that still exist, and the five read add up with the COUNT after the read (335).
+    Nothing can tell this from records deleted before the read: the note says so."""
+    db = private_db(tmp_path)
+    counts = CountMemory()
+    with running(db) as sandbox:
+        run_twice(sandbox, counts=counts)
+        gone = oracle_ids(db)[:5]
+
+        def delete() -> None:
+            with state_of(sandbox).store.conn as conn:
+                conn.executemany('DELETE FROM "Leads" WHERE id = ?', [(int(i),) for i in gone])
+
+        _, ids, stats, caught = read_changing(sandbox, counts, delete)
+    assert len(ids) == MATCHING - 5 and len(set(ids) - set(oracle_ids(db))) == 5  # 5 skipped
+    assert caught == [] and stats.mismatch is None
+    assert any(
+        "a record deleted during the read, from a page already read, makes a later one be skipped" in n
+        and "count_ttl=0 checks a read against a COUNT made just before it" in n
+        for n in stats.notes
+    ), stats.notes
+
+
+def test_a_local_limit_does_not_change_the_remembered_count(tmp_path: Path) -> None:
+    """ORDER BY 10 fields leaves no room for id: every match is read in id order, sorted and
+    cut here. The count remembered is the WHERE's (340), not the LIMIT's rows (300)."""
+    order = "Last_Name, First_Name, Email, Company, City, State, Country, Lead_Source, Industry, Rating"
+    text = f"select Last_Name from Leads where {CRITERIA} order by {order} limit 300"
+    db = private_db(tmp_path)
+    counts = CountMemory()
+    with running(db) as sandbox:
+        (_, rows1, _, _), (second, rows2, stats, sent) = run_twice(sandbox, text, counts=counts)
+    assert second.probe is not None and second.probe.age is not None and second.probe.rows == MATCHING
+    assert probes(sent) == [] and stats.notes == [] and len(ids_of(rows2)) == 300
+    assert ids_of(rows1) == ids_of(rows2)
+    assert counts.recall(second.probe.query, ttl=60) == (MATCHING, pytest.approx(0, abs=5))
+
+
+def test_a_query_with_a_credit_budget_probes_afresh(tmp_path: Path) -> None:
+    """A budget refuses a plan before anything is spent: only a fresh count keeps that
+    promise (a read going on past a stale figure would stop at the budget, incomplete)."""
+    db = private_db(tmp_path)
+    with running(db) as sandbox:
+        (_, _, _, sent1), (second, _, _, sent2) = run_twice(sandbox, max_credits=100)
+    assert len(probes(sent1)) == len(probes(sent2)) == 1
+    assert second.probe is not None and second.probe.age is None
+
+
+def test_the_last_page_asks_for_one_row_more_when_it_costs_nothing() -> None:
+    """345 rows in pages of 20: the 18th page holds 5, and asks for 6 (one credit either way):
+    a sixth row says records lie past the count, whatever more_records says."""
+    select = parse("select Last_Name from Leads")
+    query = "select COUNT(id) from Leads where id is not null"
+    options = PlanOptions(page_size=20, offset_ceiling=400)
+    remembered = plan(select, CATALOG, options, probe=CountProbe(query, 345, age=1))
+    probed = plan(select, CATALOG, options, probe=CountProbe(query, 345))
+    assert isinstance(remembered.root, OffsetPages) and isinstance(probed.root, OffsetPages)
+    assert remembered.root.pages[-1].limit == 6 and probed.root.pages[-1].limit == 5
+    assert remembered.estimate.credits == probed.estimate.credits - 1  # the probe's credit, no more
+    # At a tier's edge (200 rows: 1 credit; 201: 2) or the ceiling, the page stays as it is.
+    options = PlanOptions(page_size=2000)
+    edge = plan(select, CATALOG, options, probe=CountProbe(query, 2_200, age=1))
+    assert isinstance(edge.root, OffsetPages) and edge.root.pages[-1].limit == 200
+
+
+def test_records_created_since_are_found_by_the_extra_row(tmp_path: Path) -> None:
+    """Remembered 339 (a record deleted, then the count remembered, then a record made):
+    the last page asks for 20 rows where 19 are expected, gets 20, and reads on."""
+    db = private_db(tmp_path)
+    counts = CountMemory()
+    with running(db) as sandbox:
+        first = oracle_ids(db)[0]
+        with state_of(sandbox).store.conn as conn:
+            conn.execute('DELETE FROM "Leads" WHERE id = ?', (int(first),))
+        new: list[str] = []
+        _, (second, rows, _, sent) = run_twice(
+            sandbox, counts=counts, between=lambda: new.extend(add_leads(sandbox, db, 1))
+        )
+    assert second.probe is not None and second.probe.rows == MATCHING - 1
+    assert ids_of(rows) == oracle_ids(db) and ids_of(rows)[-1:] == new
+    last = [c for c in pages(sent) if "offset 320" in c]
+    assert last and last[0].endswith("limit 20 offset 320"), sent
