@@ -958,8 +958,11 @@ class Result:
         yield from self._loop.iterate(self.aio.batches(lazy=lazy))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        """The rows as dicts, streamed."""
-        with contextlib.closing(self._batches()) as batches:  # closed with this iterator
+        """The rows as dicts, streamed as they are wanted: the first page alone, then a
+        window that widens as rows are taken (``lazy="ramp"``), so ``next(iter(result))``
+        or a loop broken early spends a page or two, not a window of them, and a loop that
+        reads on is soon at full speed."""
+        with contextlib.closing(self._batches(lazy="ramp")) as batches:  # closed with this iterator
             for batch in batches:
                 yield from batch.to_pylist()
 
