@@ -186,7 +186,8 @@ class _Translator:
                 raise _Untranslatable(f"{field} {cond.op} a subquery")
             return _leaf(kind, field, COMPARATORS[cond.op], _value(cond.right))
         if isinstance(cond, IsNull):  # ${EMPTY} stands for an empty value, whatever the type
-            return {"api_name": field, "comparator": "not_equal" if cond.negated else "equal", "value": EMPTY}
+            # ...through the type's comparators: a boolean (a formula's) takes equal only
+            return _leaf(kind, field, "not_equal" if cond.negated else "equal", EMPTY)
         if isinstance(cond, In):
             if not isinstance(cond.values, tuple):
                 raise _Untranslatable(f"{field} in a subquery")  # (or an unbound list)

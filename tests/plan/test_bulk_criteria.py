@@ -199,3 +199,14 @@ def test_fields_are_the_columns_with_each_lookups_name() -> None:
 )
 def test_columns_bulk_read_cannot_fetch(query: str) -> None:
     assert fields(query) is None
+
+
+def test_is_not_null_on_a_boolean_formula_stays_on_coql() -> None:
+    """Bulk read takes equal alone for a boolean (reference §7), a formula's too: ``is not
+    null`` would be not_equal, which Zoho refuses (FIELD_AND_COMPARATOR_IN_CRITERIA_NOT_COMPATIBLE)."""
+
+    def on_invoices(where: str) -> Any:
+        return bulk_criteria(parse(f"select Subject from Invoices where {where}"), Catalog.demo())
+
+    assert on_invoices("Is_Overdue is not null") is False
+    assert on_invoices("Is_Overdue is null") == leaf("Is_Overdue", "equal", "${EMPTY}")
