@@ -59,7 +59,7 @@ from coqlkit.execute import (
 from coqlkit.execute.scan import Lazy
 from coqlkit.frames import DECIMALS as DECIMALS
 from coqlkit.frames import LOOKUPS as LOOKUPS
-from coqlkit.frames import _need
+from coqlkit.frames import _lookup_columns, _need
 from coqlkit.frames import ambiguous_lookups as ambiguous_lookups
 from coqlkit.frames import pandas_frame as pandas_frame
 from coqlkit.frames import picklists_of as picklists_of
@@ -225,6 +225,18 @@ class AsyncConnection:
     def __repr__(self) -> str:
         where = self.client.settings.profile or self.client.api_base
         return f"<coqlkit.AsyncConnection {where} credits_used={self.credits_used}>"
+
+    def __del__(self) -> None:
+        # Said, as an unclosed file is (a ResourceWarning: shown under ``python -X dev``), not
+        # closed: its client's sockets belong to its event loop, which may be gone or busy
+        # elsewhere. A synchronous Connection closes its own engine, and warns itself.
+        if not self.__dict__.get("_closed", True) and not self._sync:
+            warnings.warn(
+                f"unclosed {self!r}: close it (`await conn.close()`), or open it with `async with`",
+                ResourceWarning,
+                stacklevel=1,
+                source=self,
+            )
 
     async def __aenter__(self) -> AsyncConnection:
         return self
@@ -587,8 +599,8 @@ class AsyncResult:
             async with self._reading:
                 if self._table is None and self._read_failed is not None:  # the read waited for
                     raise CoqlError(
-                        "the read of this result that this call waited for was stopped or failed "
-                        f"({type(self._read_failed).__name__}: {self._read_failed}): run the query again",
+                        f"the read of this result that this call waited for {_ended(self._read_failed)}: "
+                        "run the query again",
                         code="RESULT_CONSUMED",
                     ) from self._read_failed
                 if self._table is None:  # (read meanwhile by the caller this one waited for)
@@ -607,17 +619,27 @@ class AsyncResult:
         """A pandas DataFrame (extra ``pandas``): picklists as categoricals in the
         picklist's order, lookups as their names, dates as ``datetime64``, currency and
         decimals as ``float64``, integers as ``Int64``. See :func:`pandas_frame` for
-        ``decimals``, ``lookups`` and the other options."""
+        ``decimals``, ``lookups`` and the other options.
+
+        The conversion runs in a worker thread, not on the event loop (100,000 rows of 50
+        columns take about 0.3 s); the
+        :class:`~coqlkit.AmbiguousLookupWarning` warnings are issued here, in the caller's task."""
         _need("pandas", "pandas")
         table = await self.to_arrow()
-        return pandas_frame(
-            table,
-            decimals=decimals,
-            lookups=lookups,
-            picklists=picklists_of(self.plan),
-            stacklevel=2,
-            **kwargs,
-        )
+        if decimals not in DECIMALS or lookups not in LOOKUPS:
+            pandas_frame(table, decimals=decimals, lookups=lookups)  # its ValueError, naming the choices
+        if lookups == "name":
+            for found in ambiguous_lookups(table):
+                warnings.warn(found, stacklevel=2)
+        picklists = picklists_of(self.plan)
+
+        def convert() -> pandas.DataFrame:
+            # The lookups made into names (or columns) first: pandas_frame keeps them as they
+            # are then ("struct"), and warns of nothing from this thread.
+            shaped = _lookup_columns(table, lookups)
+            return pandas_frame(shaped, decimals=decimals, lookups="struct", picklists=picklists, **kwargs)
+
+        return await asyncio.to_thread(convert)
 
     async def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
         """A Polars DataFrame (extra ``polars``); see :func:`polars_frame` for ``decimals``."""
@@ -733,6 +755,16 @@ async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox 
     running = Sandbox(**config)
     await asyncio.to_thread(running.start)
     return running, running
+
+
+def _ended(exc: BaseException) -> str:
+    """How a read ended that did not: ``was cancelled (a timeout, or a task cancelled)``,
+    ``was interrupted (Ctrl-C)``, or ``failed (TransportError: ...)``."""
+    if isinstance(exc, asyncio.CancelledError):
+        return "was cancelled (a timeout such as asyncio.wait_for's, or its task cancelled)"
+    if isinstance(exc, KeyboardInterrupt):
+        return "was interrupted (Ctrl-C)"
+    return f"failed ({type(exc).__name__}: {exc})"
 
 
 def _zone_option(tz: object, where: str) -> str:
