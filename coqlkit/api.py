@@ -44,6 +44,7 @@ from coqlkit.errors import (
     ConfigError,
     CoqlError,
     CoqlSyntaxError,
+    OptionError,
     QueryWarning,
     ZohoApiError,
 )
@@ -81,14 +82,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["AsyncConnection", "AsyncResult", "Connection", "Result", "connect", "connect_async"]
 
 T = TypeVar("T")
-
-
-class OptionError(ConfigError, TypeError, ValueError):
-    """An option that :func:`connect`, :func:`connect_async`, ``query()`` or ``explain()``
-    does not take, or a value it cannot take (``max_credits="500"``), refused before
-    anything is sent: the message names the options it takes. A :class:`~coqlkit.ConfigError`
-    (``except coqlkit.CoqlError`` catches it) and a ``TypeError`` and ``ValueError``, as
-    Python's own refusal of a keyword or a value would be."""
 
 
 #: Options a query takes besides its parameters and the planner's.

@@ -47,9 +47,10 @@ import pyarrow as pa
 
 from coqlkit import errors as _errors
 from coqlkit.api import Connection as _ApiConnection
-from coqlkit.api import OptionError, Result, _zone_option, connect_async, connect_options
+from coqlkit.api import Result, _zone_option, connect_async, connect_options
 from coqlkit.api import connect as _connect
 from coqlkit.api import warn_about as _warn_about
+from coqlkit.errors import OptionError
 from coqlkit.language import parse as _parse
 from coqlkit.language.ast import Column, FieldRef, Star
 from coqlkit.language.split import code_only, mask_comments
@@ -723,7 +724,13 @@ def _description(schema: pa.Schema, picked: Sequence[int]) -> tuple[tuple[Any, .
 def connect(profile: str | None = None, **options: Any) -> Connection:
     """A PEP 249 connection; the arguments are those of :func:`coqlkit.connect`
     (``sandbox=True`` for the demo org). An unknown option or a value of the wrong kind
-    raises :class:`InterfaceError`."""
+    raises :class:`InterfaceError`.
+
+    Every ``execute()`` counts its records afresh (``count_ttl=0``, unless given): a
+    cursor's ``rowcount`` before the read ends is the COUNT made for it, never a figure
+    remembered from an earlier run, which code that reads ``range(rowcount)`` rows takes
+    as exact."""
+    options.setdefault("count_ttl", 0)
     _check_options(options)
     with _translated():
         try:

@@ -9,6 +9,7 @@ Every error a user can catch is a :class:`CoqlError`::
     ├── RenderError              an AST that cannot be sent as strict COQL yet
     ├── CatalogError             metadata that cannot be read (bad snapshot, unknown module)
     ├── ConfigError              a profile or setting that is missing or wrong (no secret in it)
+    │   └── OptionError          an option or value connect()/query() cannot take (also a TypeError, ValueError)
     ├── PlanError                a query coqlkit cannot find a way to run
     ├── CreditBudgetExceeded     work refused before it starts: it would pass a credit budget
     │   └── DailyLimitReached    ...or the org's credits left today (also a RateLimited)
@@ -57,6 +58,7 @@ __all__ = [
     "CoqlWarning",
     "CreditBudgetExceeded",
     "DailyLimitReached",
+    "OptionError",
     "OrgBusy",
     "ParameterError",
     "PartialResultWarning",
@@ -326,6 +328,14 @@ class ConfigError(CoqlError):
     """A profile, data centre or credential that is missing or wrong. Never quotes a secret."""
 
     code = "CONFIG_ERROR"
+
+
+class OptionError(ConfigError, TypeError, ValueError):
+    """An option that :func:`~coqlkit.connect`, :func:`~coqlkit.connect_async`, ``query()``
+    or ``explain()`` does not take, or a value it cannot take (``max_credits="500"``),
+    refused before anything is sent: the message names the options it takes. A
+    :class:`ConfigError` (``except coqlkit.CoqlError`` catches it) and a ``TypeError`` and
+    ``ValueError``, as Python's own refusal of a keyword or a value would be."""
 
 
 class CreditBudgetExceeded(CoqlError):

@@ -58,9 +58,10 @@ except ImportError as _missing:  # pragma: no cover - the extra is missing
     ) from _missing
 
 from coqlkit import dbapi
-from coqlkit.api import TRANSPORT_OPTIONS, OptionError, connect_options
+from coqlkit.api import TRANSPORT_OPTIONS, connect_options
 from coqlkit.api import Connection as _ApiConnection
 from coqlkit.catalog import Field
+from coqlkit.errors import OptionError
 from coqlkit.execute.arrow import arrow_type
 from coqlkit.language import literal, render_value
 from coqlkit.plan import PlanOptions

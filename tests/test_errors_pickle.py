@@ -27,6 +27,7 @@ from coqlkit.errors import (
     CoqlWarning,
     CreditBudgetExceeded,
     DailyLimitReached,
+    OptionError,
     OrgBusy,
     ParameterError,
     PartialResultWarning,
@@ -76,6 +77,7 @@ def instances() -> dict[type[BaseException], BaseException]:
             "Leads has no field Emial", part=0, suggestions=["Email"], hint="did you mean Email?"
         ),
         ConfigError: ConfigError("no profile 'prod' in config.toml"),
+        OptionError: OptionError("connect() takes no option 'max_credit' (did you mean max_credits?)"),
         PlanError: PlanError("the NOT IN list is too long for any rewrite"),
         CreditBudgetExceeded: CreditBudgetExceeded(
             "the read needs 30 credits; 5 are left", needed=30, left=5

@@ -552,3 +552,24 @@ def test_jupysql_runs_coql_on_a_dbapi_connection(
 
 
 # ``%sql --creator fn coqlkit://`` (an engine of coqlkit's SQLAlchemy dialect): test_sqlalchemy.py.
+
+
+def test_every_execute_counts_afresh(sandbox: Sandbox) -> None:
+    """A DB-API connection takes count_ttl=0: the second execute() of a query probes again,
+    so rowcount is never a figure remembered from the first (code may read range(rowcount))."""
+    text = "select Last_Name from Leads where Lead_Source = 'Web Download'"
+    with dbapi.connect(sandbox=sandbox, page_size=100) as connection:
+        cur = connection.cursor()
+        plans = []
+        for _ in range(2):
+            cur.execute(text)
+            plans.append(cur.result.aio.plan)  # type: ignore[union-attr]
+            cur.fetchall()
+        assert [p.probe is not None and p.probe.age is None for p in plans] == [True, True]
+        assert plans[0].estimate.calls > 2  # pages: a remembered count could have stood in
+    with dbapi.connect(sandbox=sandbox, page_size=100, count_ttl=600) as connection:
+        cur = connection.cursor()
+        cur.execute(text)
+        cur.fetchall()
+        cur.execute(text)
+        assert cur.result.aio.plan.probe.age is not None  # type: ignore[union-attr]
