@@ -22,8 +22,12 @@ from coqlkit.sandbox.store import Store
 
 __all__ = ["DAY_SPENT", "TOKENS_THROTTLED", "TOKEN_WINDOW", "Metadata", "SandboxState", "load_metadata"]
 
-#: Zoho's message for a call past the org's credits of the day (its status codes page: the
-#: same 429 ``TOO_MANY_REQUESTS`` as a call past the org's concurrent-call slots).
+#: The message of a call past the org's credits of the day: the same 429
+#: ``TOO_MANY_REQUESTS`` as a call past the org's concurrent-call slots. The sandbox's words:
+#: the first half of the sentence Zoho's status-codes page gives a 429 ("...exceeded or the
+#: concurrency limit of the user for the app is exceeded"); the words of Zoho's own answer
+#: are not documented (the v8 OAS's one 429 example says "Rate limit exceeded..."), and
+#: coqlkit's client does not rely on them alone.
 DAY_SPENT = "Number of API requests for the 24 hour period is exceeded"
 
 #: Zoho Accounts' window for the access tokens of one refresh token (``token_limit`` of them).
