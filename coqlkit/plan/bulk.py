@@ -77,7 +77,7 @@ def bulk_criteria(select: Select, catalog: Catalog | None = None) -> dict[str, A
 
     >>> from coqlkit.language import parse
     >>> bulk_criteria(parse("select a from Leads where Lead_Status = 'New' and Email like '%@x.com'"))
-    {'group_operator': 'and', 'group': [{'api_name': 'Lead_Status', 'comparator': 'equal', 'value': 'New'}, {'api_name': 'Email', 'comparator': 'ends_with', 'value': '@x.com'}]}
+    {'group_operator': 'and', 'group': [{'field': {'api_name': 'Lead_Status'}, 'comparator': 'equal', 'value': 'New'}, {'field': {'api_name': 'Email'}, 'comparator': 'ends_with', 'value': '@x.com'}]}
     """
     if select.where is None or select.where == ALL_RECORDS:
         return None
@@ -232,7 +232,10 @@ def _group(operator: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
 def _leaf(kind: FieldType | None, field: str, comparator: str, value: Any) -> dict[str, Any]:
     if kind is not None and kind in _ALLOWED and comparator not in _ALLOWED[kind]:
         raise _Untranslatable(f"{field}: bulk read has no {comparator} for a {kind.value} field")
-    return {"api_name": field, "comparator": comparator, "value": value}
+    # The field as {"api_name": ...} under "field", as Zoho's v8 OAS and its recent
+    # examples (Kaizen #195) write it; the older top-level "api_name" (v2 docs, Kaizen #12)
+    # may still be taken, which is not documented for v8.
+    return {"field": {"api_name": field}, "comparator": comparator, "value": value}
 
 
 def _field(ref: FieldRef) -> str:

@@ -24,7 +24,7 @@ def criteria(where: str, *, typed: bool = True) -> Any:
 
 
 def leaf(field: str, comparator: str, value: Any) -> dict[str, Any]:
-    return {"api_name": field, "comparator": comparator, "value": value}
+    return {"field": {"api_name": field}, "comparator": comparator, "value": value}
 
 
 @pytest.mark.parametrize(

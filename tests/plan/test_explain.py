@@ -194,7 +194,7 @@ def test_bulk_read_shows_its_fields_and_criteria_as_sent() -> None:
     )
     text = explain(found, width=None)
     assert "module Leads; fields Last_Name, Owner, Owner.full_name" in text
-    assert 'criteria {"api_name": "Lead_Status", "comparator": "equal", "value": "New"}' in text
+    assert 'criteria {"field": {"api_name": "Lead_Status"}, "comparator": "equal", "value": "New"}' in text
 
 
 def test_explain_analyze_adds_the_actual_figures() -> None:
