@@ -27,7 +27,7 @@ import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import AsyncGenerator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -128,37 +128,43 @@ def connect_options(
     (``sandbox``, ``settings``, ``metadata``, ``cache_dir``, ``tz``), split into the
     ``Settings`` fields to set and the planner's defaults, each checked: an
     :class:`OptionError` names what is wrong and what would be right."""
-    transport: dict[str, Any] = {}
-    planner: dict[str, Any] = {}
-    for name, value in options.items():
-        if name in TRANSPORT_OPTIONS:
-            transport[name] = _checked(where, TRANSPORT_OPTIONS[name], name, value)
-        elif name in PUBLIC_OPTIONS or name in TUNING_OPTIONS:
-            planner[name] = value
-        else:
-            raise _refuse(where, name, _connect_names())
-    try:
-        planner = checked_options(planner)
-    except ValueError as exc:
-        raise OptionError(f"{where}: {exc}") from None
+    transport, planner = _split_options(options, TRANSPORT_OPTIONS, where, _connect_names)
     return {k: v for k, v in transport.items() if v is not None}, planner
 
 
 def _query_options(options: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(local, planner)``: a query's options (``check``, ``probe``, ``tz``) and its
     planner's, each checked (an :class:`OptionError` otherwise)."""
-    local: dict[str, Any] = {}
+    return _split_options(
+        options,
+        _QUERY_OPTIONS,
+        where,
+        lambda: [*_QUERY_OPTIONS, *sorted(PUBLIC_OPTIONS)],
+        lambda name: ": it is the connection's, give it to connect()" if name in _CONNECTION_ONLY else "",
+    )
+
+
+def _split_options(
+    options: Mapping[str, Any],
+    own: Mapping[str, Kind],
+    where: str,
+    offered: Callable[[], list[str]],
+    note: Callable[[str], str] = lambda name: "",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(mine, planner)``: ``options`` that are ``own`` (checked by their kinds) and the
+    planner's (checked as :class:`PlanOptions` fields); any other is refused, naming
+    ``offered()`` and, after the name, ``note(name)``."""
+    mine: dict[str, Any] = {}
     planner: dict[str, Any] = {}
     for name, value in options.items():
-        if name in _QUERY_OPTIONS:
-            local[name] = _checked(where, _QUERY_OPTIONS[name], name, value)
+        if name in own:
+            mine[name] = _checked(where, own[name], name, value)
         elif name in PUBLIC_OPTIONS or name in TUNING_OPTIONS:
             planner[name] = value
         else:
-            note = ": it is the connection's, give it to connect()" if name in _CONNECTION_ONLY else ""
-            raise _refuse(where, name, [*_QUERY_OPTIONS, *sorted(PUBLIC_OPTIONS)], note)
+            raise _refuse(where, name, offered(), note(name))
     try:
-        return local, checked_options(planner)
+        return mine, checked_options(planner)
     except ValueError as exc:
         raise OptionError(f"{where}: {exc}") from None
 
