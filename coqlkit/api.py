@@ -177,7 +177,9 @@ def _checked(where: str, kind: Kind, name: str, value: Any) -> Any:
 
 
 def _lazy(value: object) -> Lazy:
-    """``lazy`` as given, when it is one a scan knows: False, True or ``"ramp"``."""
+    """``lazy`` as given, when it is one a scan knows: False (or None), True or ``"ramp"``."""
+    if value is None:
+        return False
     if isinstance(value, bool):
         return value
     if value == "ramp":
@@ -769,12 +771,13 @@ def _ended(exc: BaseException) -> str:
 def _zone_option(tz: object, where: str) -> str:
     """``tz`` when it is a time zone the rows can be shown in (an IANA name, ``UTC``,
     ``+05:30``); an :class:`OptionError` otherwise."""
+    said = f"{where}: " if where else ""  # (a shell's --tz: no call to name)
     if not isinstance(tz, str):
-        raise OptionError(f"{where}: tz is a time zone's name, such as 'Europe/Paris', not {tz!r}")
+        raise OptionError(f"{said}tz is a time zone's name, such as 'Europe/Paris', not {tz!r}")
     try:
         return _zone(tz)
     except ConfigError as exc:
-        raise OptionError(f"{where}: {exc}") from None
+        raise OptionError(f"{said}{exc}") from None
 
 
 def _batches_of(table: pa.Table) -> list[pa.RecordBatch]:
@@ -989,11 +992,13 @@ class Result:
         yield from self._loop.iterate(self.aio.batches(lazy=lazy))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        """The rows as dicts, streamed as they are wanted: the first page alone, then a
-        window that widens as rows are taken (``lazy="ramp"``), so ``next(iter(result))``
-        or a loop broken early spends a page or two, not a window of them, and a loop that
-        reads on is soon at full speed."""
-        with contextlib.closing(self._batches(lazy="ramp")) as batches:  # closed with this iterator
+        """The rows as dicts, streamed as they are wanted: the first page alone, then the
+        whole window once its rows are taken (``lazy=True``), so ``next(iter(result))`` or
+        a loop broken within the first page spends one page, not a window of them, and a
+        loop that reads on pays one round trip for it. (A pipe's reader, which takes a page
+        or two before its leaving shows, widens its window step by step instead: ``"ramp"``,
+        which would cost a loop that reads everything several round trips.)"""
+        with contextlib.closing(self._batches(lazy=True)) as batches:  # closed with this iterator
             for batch in batches:
                 yield from batch.to_pylist()
 

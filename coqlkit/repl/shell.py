@@ -330,7 +330,7 @@ class Shell(_Commands):
         if self.strict:
             found = [d for d in self.conn.check(text, params) if d.severity is Severity.WARNING]
         else:
-            result = self.conn._query(text, params, **self.options)  # its warnings: shown here
+            result = self.conn._query(text, params, _called="", **self.options)  # its warnings: shown here
             found = result.warnings
         if found and not self.quiet:
             for d in found:
@@ -338,7 +338,7 @@ class Shell(_Commands):
         if found and self.strict:
             self._message("not run: strict mode refuses a query with warnings (turn it off to run it)")
             return None
-        return self.conn._query(text, params, **self.options) if self.strict else result
+        return self.conn._query(text, params, _called="", **self.options) if self.strict else result
 
     def _explain(self, query: str, *, analyze: bool, where: Where | None = None) -> int:
         if analyze:

@@ -1,4 +1,4 @@
-"""``iter(result)`` reads as the rows are wanted (``lazy="ramp"``): ``next(iter(result))``
+"""``iter(result)`` reads as the rows are wanted (``lazy=True``): ``next(iter(result))``
 or a loop broken after a few rows spends the COUNT probe and one page, not a window of
 pages; a loop that reads on gets every row (lib review 6, finding 5)."""
 
