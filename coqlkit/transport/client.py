@@ -292,7 +292,8 @@ class AdaptiveSlots:
         if self.allowed < before:
             log.info(
                 "concurrency lowered to %d of %d calls at once: Zoho answered 429 TOO_MANY_REQUESTS "
-                "(other integrations hold some of the org's concurrent-call slots)",
+                "(the org's concurrent-call slots are taken: by other integrations, or the "
+                "profile's concurrency is above what the org's edition allows)",
                 self.allowed,
                 self.ceiling,
             )
@@ -888,7 +889,9 @@ class AsyncZohoClient:
                             f"(Zoho answered 429 TOO_MANY_REQUESTS {streak} times in "
                             f"{now - refused_since:.1f} s and let no call through, even one at a "
                             "time); the refused calls cost no credits: try again later (or wait "
-                            "longer: the profile's busy_patience, COQLKIT_BUSY_PATIENCE)",
+                            "longer: the profile's busy_patience, COQLKIT_BUSY_PATIENCE). Zoho "
+                            "answers the same 429 when the org's credits for the day are spent, "
+                            "by any integration: if nothing else runs, that may be it",
                             code=exc.code,
                             status=exc.status,
                             details=exc.details,
@@ -896,7 +899,8 @@ class AsyncZohoClient:
                     self.retries += 1
                     hint = exc.retry_after if isinstance(exc, RateLimited) else None
                     wait = self.retry.busy_delay(streak, hint, self._rng)
-                    log.info(
+                    # Routine while the slots adapt: said at INFO from the third refusal in a row.
+                    (log.info if streak >= 3 else log.debug)(
                         "%s: 429 %s, the org's concurrent-call slots are taken (refused %s in a "
                         "row); back in line in %.2f s, %d call%s at once",
                         what,

@@ -92,7 +92,8 @@ def endpoints(
     ...
     coqlkit.errors.ConfigError: the base URL is plain http:// to crm.example.com, another machine: the client secret and tokens would cross the network unencrypted; use https:// (plain http:// is only for this machine: 127.0.0.1, ::1, localhost)
     """
-    environment = (environment or "production").lower()
+    given = environment.lower() if environment else None
+    environment = given or "production"
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"unknown environment {environment!r}: use one of {', '.join(ENVIRONMENTS)}")
     if accounts_url:
@@ -100,7 +101,7 @@ def endpoints(
     if base_url:
         _check_url("base URL", base_url)
         base = base_url.rstrip("/")
-        return Endpoints(base, (accounts_url or base).rstrip("/"), dc, environment)
+        return Endpoints(base, (accounts_url or base).rstrip("/"), dc, _environment_of(base, given))
     key = (dc or "us").lower()
     center = DATA_CENTERS.get(key)
     if center is None:
@@ -110,9 +111,36 @@ def endpoints(
     )
 
 
+def _environment_of(base_url: str, given: str | None) -> str:
+    """The environment of a base URL that is one of Zoho's API hosts (its first label:
+    ``sandbox.zohoapis.eu`` is the sandbox's), so that a token's ``api_domain`` cannot move
+    its calls to another environment's org; ``given`` (production when None) for any other
+    host. A Zoho host of one environment given with another is refused.
+
+    >>> _environment_of("https://sandbox.zohoapis.com", None), _environment_of("http://127.0.0.1:8765", None)
+    ('sandbox', 'production')
+    >>> _environment_of("https://www.zohoapis.eu", "sandbox")
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.ConfigError: the base URL https://www.zohoapis.eu is the production environment's host, and the environment is sandbox: give one of them, or both alike
+    """
+    host = urlsplit(base_url).hostname or ""
+    label = _API_LABEL.match(host)
+    if label is None:
+        return given or "production"
+    found = {v: k for k, v in HOST_LABELS.items()}[label.group(1).lower()]
+    if given is not None and given != found:
+        raise ConfigError(
+            f"the base URL {base_url} is the {found} environment's host, and the environment is "
+            f"{given}: give one of them, or both alike"
+        )
+    return found
+
+
 #: A host of one of Zoho's API domains, in any environment (``sandbox.zohoapis.com.au``).
 _SUFFIXES = "|".join(re.escape(dc.api_suffix) for dc in DATA_CENTERS.values())
 _API_HOST = re.compile(rf"^(?:www|developer|sandbox)\.zohoapis\.({_SUFFIXES})$", re.I)
+_API_LABEL = re.compile(rf"^(www|developer|sandbox)\.zohoapis\.(?:{_SUFFIXES})$", re.I)
 
 
 def in_environment(api_domain: str, environment: str) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from coqlkit.errors import ConfigError
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, load_settings
 from coqlkit.transport.secrets import MemoryTokenStore, TokenStore
 
@@ -26,9 +27,15 @@ CREDENTIALS = {
 }
 
 
-def calls_go_to(dc: str, environment: str, api_domain: str, store: TokenStore | None = None) -> list[str]:
-    """The hosts a client of ``ZOHO_DC=dc ZOHO_ENVIRONMENT=environment`` sends two CRM calls
-    to, its token response naming ``api_domain``."""
+def calls_go_to(
+    dc: str,
+    environment: str,
+    api_domain: str,
+    store: TokenStore | None = None,
+    env: dict[str, str] | None = None,
+) -> list[str]:
+    """The hosts a client of ``ZOHO_DC=dc ZOHO_ENVIRONMENT=environment`` (or of ``env``)
+    sends two CRM calls to, its token response naming ``api_domain``."""
     hosts: list[str] = []
 
     def zoho(request: httpx.Request) -> httpx.Response:
@@ -38,7 +45,7 @@ def calls_go_to(dc: str, environment: str, api_domain: str, store: TokenStore | 
         hosts.append(f"{request.url.scheme}://{request.url.host}")
         return httpx.Response(200, json={"org": [{"id": "1"}]})
 
-    env = {**CREDENTIALS, "ZOHO_DC": dc, "ZOHO_ENVIRONMENT": environment}
+    env = {**CREDENTIALS, **(env or {"ZOHO_DC": dc, "ZOHO_ENVIRONMENT": environment})}
     settings = load_settings(
         env=env, store=store or MemoryTokenStore(), path=Path("/nonexistent/config.toml")
     )
@@ -69,6 +76,29 @@ def calls_go_to(dc: str, environment: str, api_domain: str, store: TokenStore | 
 )
 def test_the_configured_environment_is_kept(dc: str, environment: str, api_domain: str, host: str) -> None:
     assert calls_go_to(dc, environment, api_domain) == [host, host]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "api_domain", "host"),
+    [
+        ("https://sandbox.zohoapis.com", "https://www.zohoapis.com", "https://sandbox.zohoapis.com"),
+        ("https://developer.zohoapis.eu/", "https://www.zohoapis.eu", "https://developer.zohoapis.eu"),
+        ("https://www.zohoapis.com", "https://www.zohoapis.com", "https://www.zohoapis.com"),
+    ],
+)
+def test_a_base_url_on_a_zoho_host_says_its_environment(base_url: str, api_domain: str, host: str) -> None:
+    """ZOHO_BASE_URL=https://sandbox.zohoapis.com without ZOHO_ENVIRONMENT is the sandbox:
+    a token answered with production's host cannot send its calls to the production org."""
+    env = {"ZOHO_BASE_URL": base_url, "ZOHO_ACCOUNTS_URL": "https://accounts.zoho.com"}
+    assert calls_go_to("", "", api_domain, env=env) == [host, host]
+
+
+def test_a_base_url_of_one_environment_with_another_is_refused() -> None:
+    env = {**CREDENTIALS, "ZOHO_BASE_URL": "https://www.zohoapis.eu", "ZOHO_ENVIRONMENT": "sandbox"}
+    with pytest.raises(
+        ConfigError, match="is the production environment's host, and the environment is sandbox"
+    ):
+        load_settings(env=env, store=MemoryTokenStore(), path=Path("/nonexistent/config.toml"))
 
 
 def test_it_is_kept_for_a_token_from_the_store_too(tmp_path: Path) -> None:
