@@ -78,11 +78,18 @@ class Actual:
     repeats: int = 0  # records dropped as already delivered: rows shifted during the read
 
 
-def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: int | None = WIDTH) -> str:
+def explain(
+    plan: Any,
+    actuals: Mapping[int, Actual] | None = None,
+    *,
+    width: int | None = WIDTH,
+    recount: tuple[int, int] | None = None,
+) -> str:
     """The plan as a tree of text lines; ``actuals`` by ``id(step)`` adds EXPLAIN ANALYZE figures.
 
     ``width``: wrap the COQL text (and a bulk read's fields and criteria) to this many
-    columns; None keeps each on one line.
+    columns; None keeps each on one line. ``recount``: the records and credits of a COUNT
+    made after a read planned from a remembered count (EXPLAIN ANALYZE).
 
     >>> from coqlkit.catalog import Catalog
     >>> from coqlkit.language import parse
@@ -139,11 +146,22 @@ def explain(plan: Any, actuals: Mapping[int, Actual] | None = None, *, width: in
     elif plan.probe is not None:
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
+
     title, body, kids = _step(plan.root, actuals, _notes(plan))
     skipped = plan.select.limit.rows()[1] if plan.select.limit is not None else None
     if title.startswith(_NONE) and skipped and plan.probe is not None and plan.probe.rows:
         title = f"no call: no record past offset {skipped:,}" + title[len(_NONE) :]
     children.append((title, body, kids))
+    if recount is not None and plan.probe is not None:
+        found_rows, spent = recount
+        children.append(
+            (
+                f"COUNT after the read · 1 call · {_credits(spent, 'exact')} · {_count(found_rows, 'record')} "
+                "match (the rows read were not the remembered figure)",
+                [plan.probe.query],
+                [],
+            )
+        )
     _tree(lines, children, "", width, _shown(plan.subqueries))
     return "\n".join(lines)
 
