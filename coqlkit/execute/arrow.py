@@ -716,6 +716,8 @@ def csv_to_batches(
         name = column.lookup_name.name if kind == _LOOKUP and column.lookup_name is not None else None
         plan.append((column, kind, csv_name(column), name, target.type))
     source, header = _header_of(path_or_file)
+    if not header:  # no bytes at all (a job that matched nothing may give an empty file)
+        return iter(())
     found = _header_names(header, [n for _, _, path, name, _ in plan for n in (path, name) if n is not None])
     plan = [
         (c, kind, found[path], None if name is None else found[name], t) for c, kind, path, name, t in plan
@@ -735,9 +737,7 @@ def csv_to_batches(
             ),
             memory_pool=memory_pool,
         )
-    except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            return iter(())
+    except pa.ArrowInvalid as exc:  # (an empty file returned above: a header cut short is not one)
         raise CoqlError(f"the bulk-read CSV cannot be read: {exc}", code=UNEXPECTED_VALUE) from None
     except KeyError as exc:  # a column the CSV does not have
         detail = exc.args[0] if exc.args else exc
@@ -780,16 +780,36 @@ def _header_names(header: Sequence[str], names: Sequence[str]) -> dict[str, str]
 
 def _header_of(path_or_file: str | PathLike[str] | IO[bytes]) -> tuple[Any, list[str]]:
     """The CSV's header row, read ahead of the Arrow reader, and what that reader should open
-    (the path again, or the stream with its first line put back)."""
+    (the path again, or the stream with what was read put back). The header is one record:
+    a line, or more where a quoted name holds a line break; [] for an empty file."""
     if isinstance(path_or_file, (str, PathLike)):
         with open(path_or_file, "rb") as file:
-            line = file.readline()
+            head = _first_record(file)
         source: Any = str(path_or_file)
     else:
-        line = path_or_file.readline()
-        source = _LinePutBack(line, path_or_file)
-    row = next(csv.reader([line.decode("utf-8-sig", errors="replace").rstrip("\r\n")]), [])
-    return source, row
+        head = _first_record(path_or_file)
+        source = _LinePutBack(head, path_or_file)
+    text = head.decode("utf-8-sig", errors="replace")
+    try:
+        return source, next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as exc:
+        raise CoqlError(f"the bulk-read CSV's header cannot be read: {exc}", code=UNEXPECTED_VALUE) from None
+
+
+def _first_record(file: IO[bytes]) -> bytes:
+    """The bytes of a CSV's first record: lines until its quotes are closed (a quoted name
+    may hold a line break; a file with lone CR line ends is one "line" here, which the
+    header's reader splits).
+
+    >>> _first_record(io.BytesIO(b'id,"La\\nst"\\n1,x\\n'))
+    b'id,"La\\nst"\\n'
+    """
+    head = b""
+    while True:
+        line = file.readline()
+        head += line
+        if not line or head.count(b'"') % 2 == 0:
+            return head
 
 
 class _LinePutBack(io.RawIOBase):
@@ -809,13 +829,15 @@ class _LinePutBack(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        if self._line:
-            size = min(len(view), len(self._line))
+        size = 0
+        if self._line:  # what was read ahead, and the rest of the buffer from the stream: a
+            size = min(len(view), len(self._line))  # block cut at the header's end is refused
             view[:size], self._line = self._line[:size], self._line[size:]
-            return size
-        data = self._rest.read(len(view))
-        view[: len(data)] = data
-        return len(data)
+            if self._line:
+                return size
+        data = self._rest.read(len(view) - size)
+        view[size : size + len(data)] = data
+        return size + len(data)
 
 
 def _stream(

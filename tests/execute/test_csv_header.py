@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,34 @@ def test_two_columns_that_match_only_but_for_case_are_an_error_naming_both() -> 
 def test_a_column_missing_in_any_case_is_still_reported() -> None:
     with pytest.raises(CoqlError, match=r"lacks a column.*Last_Name"):
         csv_to_batches(io.BytesIO(b"Id,Owner,Owner.full_name\n1,7,Ann Lee\n"), COLUMNS, schema(COLUMNS))
+
+
+@pytest.mark.parametrize("where", ["stream", "file"])
+@pytest.mark.parametrize(
+    ("data", "rows"),
+    [
+        (b"id,Last_Name,Owner,Owner.full_name\r1,Smith,7,Ann Lee\r2,,,\r", 2),  # lone CR line ends
+        (
+            b'id,"Odd\nName",Last_Name,Owner,Owner.full_name\n1,x,Smith,7,Ann Lee\n',
+            1,
+        ),  # a line break in a name
+        (b"", 0),  # an empty file: no rows
+    ],
+)
+def test_headers_arrow_reads_are_read(tmp_path: Path, where: str, data: bytes, rows: int) -> None:
+    """What Arrow's reader took before the header was read ahead of it: CR line ends (a
+    raw csv.Error), a quoted line break in a column's name (0 rows, silently)."""
+    source: Any = io.BytesIO(data)
+    if where == "file":
+        source = tmp_path / "job.csv"
+        source.write_bytes(data)
+    read = list(csv_to_batches(source, COLUMNS, schema(COLUMNS)))
+    assert sum(b.num_rows for b in read) == rows
+    if rows:
+        assert read[0].to_pylist()[0] == EXPECTED[0]
+
+
+def test_a_header_cut_short_is_an_error_not_an_empty_result() -> None:
+    with pytest.raises(CoqlError) as caught:
+        list(csv_to_batches(io.BytesIO(b"id,Last_Na"), COLUMNS, schema(COLUMNS)))
+    assert caught.value.code == UNEXPECTED_VALUE
