@@ -418,7 +418,7 @@ class Builder(Transformer[Token, Select]):
         )
 
     def limit_offset(self, ch: list[Any]) -> tuple[str, Limit]:
-        offset = _count(ch[3], ch[0]) if len(ch) > 2 else None
+        offset = _count(ch[3], ch[2]) if len(ch) > 2 else None  # (its own keyword: OFFSET)
         return "limit", Limit(_count(ch[1], ch[0]), offset, span=span_of(*ch), style="limit")
 
     def limit_comma(self, ch: list[Any]) -> tuple[str, Limit]:
@@ -440,7 +440,7 @@ def _count(tok: Token, clause: Token) -> int | Param:
     what = "is too large" if re.fullmatch(r"[+-]?[0-9]+", tok) else "is not a whole number"
     raise Problem(
         f"{word.lower()} given seems to be invalid: {shown} {what}",
-        token_span(clause),
+        token_span(tok),  # the value, as Zoho's answer names it
         f"{word} takes a whole number of rows: {word.lower()} 200",
         code="INVALID_QUERY",
     )

@@ -92,7 +92,7 @@ def parse_strict(text: str) -> Select:
     except CoqlSyntaxError as exc:
         near = _near(text, exc.line, exc.column)
         if exc.code != "SYNTAX_ERROR":  # a LIMIT or OFFSET that is not a whole number
-            clause, value = _bad_count(text, exc.line, exc.column)
+            clause, value = _bad_count(text, exc.line, exc.column, exc.description)
             raise ZohoError(exc.code, f"{clause} given seems to be invalid", {clause: value}) from None
         raise ZohoError(
             "SYNTAX_ERROR",
@@ -128,25 +128,21 @@ def _looks_like_date(text: str, at: int | None) -> bool:
     return at is not None and bool(re.match(r"\d{4}-\d{2}-\d{2}", text[at:]))
 
 
-def _bad_count(text: str, line: int, column: int) -> tuple[str, str]:
+def _bad_count(text: str, line: int, column: int, message: str) -> tuple[str, str]:
     """The clause (``limit`` or ``offset``) whose value is not a whole number, and that value
-    as written: the parser points at the clause's keyword, Zoho's answer names the value
-    (v8 OAS example InvalidQueryInvalidLimit: ``{"limit": "s"}``).
+    as written: the parser points at the value and names its clause, Zoho's answer names
+    both (v8 OAS example InvalidQueryInvalidLimit: ``{"limit": "s"}``).
 
-    >>> _bad_count("select a from Leads where id is not null limit 5, s", 1, 42)
+    >>> _bad_count("select a from Leads where id is not null limit 5, s", 1, 51, "limit given seems...")
     ('limit', 's')
-    >>> _bad_count("select a from Leads where id is not null\\noffset x", 2, 1)
-    ('offset', 'x')
+    >>> _bad_count("select a from Leads limit s, 5", 1, 27, "limit given seems...")
+    ('limit', 's')
     """
+    clause = "offset" if message.lower().startswith("offset") else "limit"
     lines = text.split("\n")
-    words = re.findall(r"[^\s,]+", "\n".join(lines[line - 1 :])[column - 1 :])
-    clause = words[0].lower() if words else "limit"
-    for word in words[1:]:
-        if word.lower() == "offset":
-            continue
-        if not re.fullmatch(r"[+-]?[0-9]{1,30}|:\w+", word):
-            return clause, word
-    return clause, _near(text, line, column)  # (not reached: the parser found one)
+    rest = lines[line - 1][column - 1 :] if 0 < line <= len(lines) else ""
+    words = re.findall(r"[^\s,]+", rest)
+    return clause, words[0] if words else ""
 
 
 def _near(text: str, line: int, column: int) -> str:

@@ -218,8 +218,13 @@ def test_zoho_codes_for_what_its_parser_lets_through() -> None:
     # Zoho parses any name(field) and any word after LIMIT, then reports them with other codes.
     with pytest.raises(CoqlSyntaxError) as info:
         parse("select a from Leads limit ten")
-    assert (info.value.code, info.value.column) == ("INVALID_QUERY", 21)
+    assert (info.value.code, info.value.column) == ("INVALID_QUERY", 27)  # the value, as Zoho names it
     assert "limit given seems to be invalid" in info.value.description
+    with pytest.raises(CoqlSyntaxError) as info:
+        parse("select a from Leads limit 5 offset x")
+    assert (info.value.code, info.value.column) == ("INVALID_QUERY", 36)
+    assert info.value.description.startswith("offset given seems to be invalid: x")
+    assert info.value.hint == "OFFSET takes a whole number of rows: offset 200"
     q = parse("select concat(a) from Leads")
     assert isinstance(q.columns[0], Column) and q.columns[0].expr == Aggregate("concat", FieldRef(("a",)))
 

@@ -18,7 +18,8 @@ WHERE = "select Last_Name from Leads where id is not null"
         ("limit 5.5", "limit", "5.5"),
         ("limit 5, s", "limit", "s"),
         ("limit s, 5", "limit", "s"),
-        ("limit 5 offset x", "limit", "x"),
+        ("limit 5 offset x", "offset", "x"),  # the value after OFFSET is the offset's
+        ("limit 5 OFFSET 2.5", "offset", "2.5"),
         ("\n  limit\n  s", "limit", "s"),
         ("offset x", "offset", "x"),
     ],
