@@ -82,7 +82,7 @@ CELL_USAGE = (
     "[--lookups name|flatten|struct] [--tz ZONE] [NAME <<]"
 )
 LINE_USAGE = "%coql [[OPTIONS] NAME <<] QUERY"
-CONNECT_USAGE = "%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]"
+CONNECT_USAGE = "%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE] [--count-ttl SECONDS]"
 
 
 def _plural(n: int, word: str) -> str:
@@ -335,6 +335,7 @@ def _connect_parser() -> _Parser:
     parser.add_argument("--records", type=int)
     parser.add_argument("--max-credits", type=int)
     parser.add_argument("--tz")
+    parser.add_argument("--count-ttl", type=float)
     return parser
 
 
@@ -363,7 +364,8 @@ class CoqlMagics(Magics):
 
     @line_magic
     def coql_connect(self, line: str) -> None:
-        """``%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]``"""
+        """``%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]
+        [--count-ttl SECONDS]``"""
         try:
             args = _parse_args(_connect_parser(), shlex.split(line))
             if args.records is not None and not args.sandbox:
@@ -372,13 +374,16 @@ class CoqlMagics(Magics):
                 raise _UsageError(f"%coql_connect: --profile or --sandbox, not both\nusage: {CONNECT_USAGE}")
             if args.max_credits is not None and args.max_credits < 1:
                 raise _UsageError(f"%coql_connect: --max-credits must be at least 1\nusage: {CONNECT_USAGE}")
+            if args.count_ttl is not None and not args.count_ttl >= 0:
+                raise _UsageError(f"%coql_connect: --count-ttl must be 0 or more\nusage: {CONNECT_USAGE}")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
             raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%coql_connect: {exc}") from None
         sandbox: bool | dict[str, Any] = False
         if args.sandbox:
             sandbox = {"records": args.records} if args.records is not None else True
         try:
-            conn = connect(args.profile, sandbox=sandbox, tz=args.tz)
+            ttl = {} if args.count_ttl is None else {"count_ttl": args.count_ttl}
+            conn = connect(args.profile, sandbox=sandbox, tz=args.tz, **ttl)
         except CoqlError as exc:
             raise MagicError(str(exc)) from None
         except ValueError as exc:  # a sandbox option out of range

@@ -110,6 +110,13 @@ def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> No
     plan.add_argument(
         "--tz", metavar="ZONE", help="the time zone of datetimes (default: the org's), e.g. UTC"
     )
+    plan.add_argument(
+        "--count-ttl",
+        type=float,
+        metavar="SECONDS",
+        help="in the shell, plan a query run again from the count its WHERE had within SECONDS "
+        "(default 600; 0: count every time)",
+    )
     parser.add_argument(
         "--strict", action="store_true", help="refuse a query the check has warnings about (exit 1)"
     )
@@ -227,12 +234,16 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--max-credits``, ``--strategy``, ``--prefer``, ``--tz``: what was given."""
+    """``--max-credits``, ``--strategy``, ``--prefer``, ``--tz``, ``--count-ttl``: what was given."""
     options: dict[str, Any] = {}
     if getattr(args, "max_credits", None) is not None:
         if args.max_credits < 0:
             raise ConfigError("--max-credits takes a number of credits, 0 or more")
         options["max_credits"] = args.max_credits
+    if getattr(args, "count_ttl", None) is not None:
+        if not args.count_ttl >= 0:
+            raise ConfigError("--count-ttl takes a number of seconds, 0 or more")
+        options["count_ttl"] = args.count_ttl
     for name in ("strategy", "prefer", "tz"):
         value = getattr(args, name, None)
         if value is not None:

@@ -168,6 +168,7 @@ def test_connect_to_the_sandbox(connected: str, ip: InteractiveShell) -> None:
         ("--profile prod --sandbox", "%coql_connect: --profile or --sandbox, not both"),
         ("--sandbox --records 0", "%coql_connect: records must be at least 1"),
         ("--profile 'prod", "%coql_connect: No closing quotation"),
+        ("--sandbox --count-ttl -1", "%coql_connect: --count-ttl must be 0 or more"),
     ],
 )
 def test_connect_refuses_bad_flags(ip: InteractiveShell, line: str, message: str) -> None:
@@ -177,7 +178,8 @@ def test_connect_refuses_bad_flags(ip: InteractiveShell, line: str, message: str
     assert text.startswith(message)
     if "usage" in text:
         assert text.endswith(
-            "usage: %coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE]"
+            "usage: %coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE] "
+            "[--count-ttl SECONDS]"
         )
     assert out.stderr == ""  # argparse printed nothing of its own
     assert magics(ip).conn is before and before is not None and not before.closed
@@ -883,3 +885,10 @@ def test_errors_read_as_plain_text_in_a_terminal(ip: InteractiveShell) -> None:
     text = error_of(out)
     assert text.startswith("1:8: error[INVALID_QUERY]: Leads has no field Nope")
     assert "<" not in text  # the text/plain form is the diagnostic itself, not an object's repr
+
+
+def test_connect_with_count_ttl_zero_counts_every_cell(fresh: Callable[[str], CoqlMagics]) -> None:
+    magics_ = fresh("--sandbox --records 3000 --count-ttl 0")
+    assert magics_.conn is not None
+    plans = [magics_.conn.query("select Last_Name from Leads").plan for _ in range(2)]
+    assert all(p.probe is not None and p.probe.age is None for p in plans)

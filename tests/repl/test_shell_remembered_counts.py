@@ -4,7 +4,9 @@ them); ``\\refresh`` forgets the counts. A sandbox of its own: the tests change 
 
 from __future__ import annotations
 
+import argparse
 import io
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,8 @@ from pathlib import Path
 import pytest
 
 import coqlkit
+from coqlkit.cli._query import _plan_options
+from coqlkit.errors import ConfigError
 from coqlkit.repl.config import ReplConfig
 from coqlkit.repl.shell import Shell
 from coqlkit.sandbox.server import Sandbox
@@ -73,3 +77,27 @@ def test_records_deleted_between_two_runs_are_no_short_read(sandbox: Sandbox, tm
         assert len(conn.aio.counts) == 0
         result = conn.query(QUERY.rstrip(";"))
         assert result.plan.probe is not None and result.plan.probe.age is None
+
+
+def test_count_ttl_zero_counts_each_run_of_the_shell(sandbox: Sandbox) -> None:
+    """`coqlkit --count-ttl 0`: the shell's queries each count afresh."""
+    args = argparse.Namespace(count_ttl=0.0, max_credits=None, strategy=None, prefer=None, tz=None)
+    options = _plan_options(args)
+    assert options == {"count_ttl": 0.0}
+    out, err = io.StringIO(), io.StringIO()
+    with coqlkit.connect(sandbox=sandbox, page_size=100) as conn:
+        shell = Shell(conn, config=ReplConfig(pager=False), out=out, err=err, options=options)
+        calls = []
+        for _ in range(2):
+            status, _, said = run(shell, out, err, QUERY)
+            assert status == 0
+            calls.append(int(re.search(r"rows · (\d+) calls", said)[1]))  # type: ignore[index]
+        assert calls[0] == calls[1] > 2  # the probe, each time
+        default = Shell(conn, config=ReplConfig(pager=False), out=out, err=err)
+        status, _, said = run(default, out, err, QUERY)
+        assert int(re.search(r"rows · (\d+) calls", said)[1]) == calls[0] - 1  # type: ignore[index]
+
+
+def test_a_negative_count_ttl_is_refused() -> None:
+    with pytest.raises(ConfigError, match="--count-ttl takes a number of seconds, 0 or more"):
+        _plan_options(argparse.Namespace(count_ttl=-1.0))
