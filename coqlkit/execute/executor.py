@@ -733,8 +733,8 @@ async def _settle_remembered(
     record skipped because one on a page already read was deleted: the deleted one was
     read, and the two add up; a probe just before the read would show it, a remembered
     count cannot, and the note says so. The calls and credits that COUNT took."""
-    assert plan.probe is not None and plan.probe.rows is not None
-    leaf = next(s for s in plan.steps() if not s.children)  # (verifies_count: one scan of every match)
+    leaf = _whole_leaf(plan)  # (verifies_count: one scan, of every match)
+    assert leaf is not None and plan.probe is not None and plan.probe.rows is not None
     read, counted = stats.actual(leaf).rows, plan.probe.rows
     if read == counted and not stats.actual(leaf).repeats:  # (rows that shifted: a change during it)
         if counts is not None:
