@@ -239,7 +239,10 @@ def _leaf(kind: FieldType | None, field: str, comparator: str, value: Any) -> di
 
 
 def _field(ref: FieldRef) -> str:
-    if ref.is_path or ref.via is not None or ref.qualifier is not None:
+    """The field a criterion names; ``Owner.id`` is the lookup ``Owner`` itself (its value
+    is the id: ``Owner = 4150868000000225013``)."""
+    own_id = len(ref.path) == 2 and ref.path[1].lower() == "id"
+    if (ref.is_path and not own_id) or ref.via is not None or ref.qualifier is not None:
         raise _Untranslatable(f"{ref.name}: bulk-read criteria name the module's own fields, not a lookup's")
     return ref.path[0]
 

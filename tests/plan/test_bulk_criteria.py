@@ -210,3 +210,12 @@ def test_is_not_null_on_a_boolean_formula_stays_on_coql() -> None:
 
     assert on_invoices("Is_Overdue is not null") is False
     assert on_invoices("Is_Overdue is null") == leaf("Is_Overdue", "equal", "${EMPTY}")
+
+
+@pytest.mark.parametrize("where", ["Owner.id = 4150868000000225013", "Owner.id in (4150868000000225013, 1)"])
+def test_a_lookups_id_is_the_lookup_itself(where: str) -> None:
+    """``Owner.id = X`` is ``Owner = X``: the lookup's value is its id (a bulk read could run
+    the second and refused the first)."""
+    assert criteria(where) == criteria(where.replace("Owner.id", "Owner"))
+    assert criteria(where) is not False
+    assert criteria("Owner.email = 'a@b.c'") is False  # another field of the lookup: still not
