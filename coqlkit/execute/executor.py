@@ -682,7 +682,7 @@ def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
     of 10 fields is read in id order and cut here: its 300 rows say nothing of the count)."""
     if plan.probe is None:
         return
-    leaf = _whole_leaf(plan)
+    leaf = plan.whole_scan
     if leaf is not None:
         rows, expected = stats.actual(leaf).rows, plan.probe.rows
     else:
@@ -690,16 +690,6 @@ def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
     if expected is None or rows == expected:
         return
     _mismatch(stats, rows, expected, "the COUNT probe found", big=expected > MAX_OFFSET_ROWS)
-
-
-def _whole_leaf(plan: Plan) -> Step | None:
-    """The plan's one scan, when it reads every record the WHERE matches (the probe's count
-    of them); None for a plan of several scans, or one that reads a LIMIT's share."""
-    leaves = [s for s in plan.steps() if not s.children]
-    if plan.probe is None or len(leaves) != 1 or not isinstance(leaves[0], (OffsetPages, KeysetPages)):
-        return None
-    leaf = leaves[0]
-    return leaf if leaf.estimate.rows == plan.probe.rows and leaf.estimate.rows_bound == "exact" else None
 
 
 def _mismatch(stats: RunStats, rows: int, expected: int, counted: str, *, big: bool = False) -> None:
@@ -733,7 +723,7 @@ async def _settle_remembered(
     record skipped because one on a page already read was deleted: the deleted one was
     read, and the two add up; a probe just before the read would show it, a remembered
     count cannot, and the note says so. The calls and credits that COUNT took."""
-    leaf = _whole_leaf(plan)  # (verifies_count: one scan, of every match)
+    leaf = plan.whole_scan  # (verifies_count: one scan, of every match)
     assert leaf is not None and plan.probe is not None and plan.probe.rows is not None
     read, counted = stats.actual(leaf).rows, plan.probe.rows
     if read == counted and not stats.actual(leaf).repeats:  # (rows that shifted: a change during it)

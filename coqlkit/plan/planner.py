@@ -149,9 +149,20 @@ class Plan:
         """Whether the plan checks the count it was made from as it reads, and reads on past
         it: its one call-making step is offset pages with ``verify`` (a plan that trusts its
         count, a single call sized to it or keyset windows, is made from a fresh probe)."""
+        scan = self.whole_scan
+        return isinstance(scan, OffsetPages) and scan.verify and bool(scan.pages)
+
+    @property
+    def whole_scan(self) -> OffsetPages | KeysetPages | None:
+        """The plan's one scan, when it reads every record the WHERE matches (its count's
+        records, whatever a local sort and LIMIT then keep); None for a plan of several
+        scans, one that reads a LIMIT's share, or one made without a count."""
         leaves = [s for s in self.steps() if not s.children]
-        leaf = leaves[0]
-        return len(leaves) == 1 and isinstance(leaf, OffsetPages) and leaf.verify and bool(leaf.pages)
+        if self.probe is None or len(leaves) != 1 or not isinstance(leaves[0], (OffsetPages, KeysetPages)):
+            return None
+        scan = leaves[0]
+        whole = scan.estimate.rows == self.probe.rows and scan.estimate.rows_bound == "exact"
+        return scan if whole else None
 
     def steps(self) -> list[Step]:
         """Every step, parents before children."""
