@@ -289,9 +289,12 @@ def _show_reach(profile: str | None, out: TextIO, *, settings: Any = None) -> in
         with ZohoClient(settings) as zoho:
             user, org = zoho.current_user(), zoho.org()
             remaining = zoho.credits_remaining
+            went = zoho.aio.api_base  # the token's api_domain, once it named one
     except (ApiError, CoqlError) as exc:
         print(f"cannot reach Zoho as {profile or 'the environment'}: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if went != settings.endpoints.api_base:  # the API line above is the configured one
+        print(f"{'calls went to:':15}{went} (the api_domain of Zoho's token answer)", file=out)
     if user:
         print(f"{'user:':15}{user.get('full_name') or user.get('last_name')} <{user.get('email')}>", file=out)
     if org:

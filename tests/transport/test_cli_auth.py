@@ -143,3 +143,23 @@ def test_the_next_command_uses_the_token_login_got(sandbox: Sandbox, home: dict[
     assert posts == 1  # the code's exchange: its access token served login's own check
     assert coqlkit(home, "auth", "status", "--profile", "local").returncode == 0
     assert sum(1 for e in sandbox.state.requests if e["path"] == "/oauth/v2/token") == posts
+
+
+def test_status_says_where_calls_went_when_the_token_names_another_api_domain(
+    sandbox: Sandbox, home: dict[str, str]
+) -> None:
+    # The sandbox names, as api_domain, the host its accounts endpoint was reached at:
+    # configured at localhost, the token comes from 127.0.0.1 and the calls follow it there.
+    configured = sandbox.base_url.replace("127.0.0.1", "localhost")
+    env = {
+        **home,
+        **sandbox.environment(),
+        "ZOHO_BASE_URL": configured,
+        "ZOHO_ACCOUNTS_URL": sandbox.base_url,
+    }
+    result = coqlkit(env, "auth", "status")
+    assert result.returncode == 0, result.stderr
+    assert f"API:           {configured}\n" in result.stdout
+    assert f"calls went to: {sandbox.base_url} (the api_domain of Zoho's token answer)" in result.stdout
+    same = coqlkit({**home, **sandbox.environment()}, "auth", "status")
+    assert same.returncode == 0 and "calls went to" not in same.stdout
