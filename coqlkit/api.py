@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import difflib
 import inspect
+import re
 import tempfile
 import threading
 import warnings
@@ -132,15 +133,22 @@ def connect_options(
     return {k: v for k, v in transport.items() if v is not None}, planner
 
 
-def _query_options(options: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _query_options(
+    options: Mapping[str, Any], where: str, text: str | Select = ""
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(local, planner)``: a query's options (``check``, ``probe``, ``tz``) and its
-    planner's, each checked (an :class:`OptionError` otherwise)."""
+    planner's, each checked (an :class:`OptionError` otherwise). An option named as one of
+    ``text``'s ``:name`` parameters is said to be one, whose value goes in ``params``."""
+
+    def note(name: str) -> str:
+        if name in _CONNECTION_ONLY:
+            return ": it is the connection's, give it to connect()"
+        if isinstance(text, str) and re.search(rf":{re.escape(name)}\b", text):
+            return f": :{name} is a parameter of the query, its value goes in params={{{name!r}: ...}}"
+        return ""
+
     return _split_options(
-        options,
-        _QUERY_OPTIONS,
-        where,
-        lambda: [*_QUERY_OPTIONS, *sorted(PUBLIC_OPTIONS)],
-        lambda name: ": it is the connection's, give it to connect()" if name in _CONNECTION_ONLY else "",
+        options, _QUERY_OPTIONS, where, lambda: [*_QUERY_OPTIONS, *sorted(PUBLIC_OPTIONS)], note
     )
 
 
@@ -445,7 +453,7 @@ class AsyncConnection:
         ``_explain_only``: a subquery of more than 100 records is counted, not read (the
         plan shows what running it would cost, and cannot run)."""
         self._open()
-        local, planner = _query_options(options, _called)
+        local, planner = _query_options(options, _called, text)
         zone = _zone_option(local.get("tz") or self.tz, _called)
         select, catalog, found = await self._checked(text, params, local.get("check", True))
         with self._stale_metadata(select.module):

@@ -184,6 +184,17 @@ def test_a_wrong_query_option_is_refused_before_anything_is_spent(
         conn.explain(READ, **options)
 
 
+def test_a_query_parameter_given_as_an_option_is_pointed_to_params(conn: coqlkit.Connection) -> None:
+    spent = conn.credits_used
+    with pytest.raises(
+        OptionError, match="no option 'city': :city is a parameter of the query, its value goes in params="
+    ):
+        conn.query("select Last_Name from Leads where City = :city", city="Austin")
+    with pytest.raises(OptionError, match="no option 'cit' \\(it takes"):  # not a parameter: no such note
+        conn.query("select Last_Name from Leads where City = :city", cit="Austin")
+    assert conn.credits_used == spent  # refused before anything was sent
+
+
 @pytest.mark.parametrize("lazy", ["yes", 1])
 def test_a_wrong_lazy_is_refused(conn: coqlkit.Connection, lazy: Any) -> None:
     result = conn.query(READ + " limit 5")
