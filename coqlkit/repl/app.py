@@ -6,8 +6,10 @@ directory (Ctrl-R searches it; suggestions from it show greyed, fish-style); ema
 keys; Ctrl-X Ctrl-E or ``\\e`` edits the buffer in ``$EDITOR``. Completion comes from the
 metadata cache, which loads in the background: the prompt is usable at once and fields
 complete as soon as their module's metadata is in. As you type, the statement under the
-cursor is checked against the catalog: a problem is underlined and its diagnostic shows
-in the bottom toolbar. Leaving (``\\q``, Ctrl-D) exits 0, whatever the last query did.
+cursor is checked against the catalog as it would run (past its EXPLAIN, without the
+commands typed inside it, with the session's ``:parameters``): a problem is underlined and
+its diagnostic shows in the bottom toolbar; the word being typed is not one until the
+cursor leaves it or ``;`` ends the statement. Leaving (``\\q``, Ctrl-D) exits 0, whatever the last query did.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import shutil
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any, NamedTuple
@@ -38,7 +41,7 @@ from prompt_toolkit.styles import Style, merge_styles
 
 from coqlkit.api import Connection
 from coqlkit.catalog import Catalog
-from coqlkit.errors import CoqlError, CoqlSyntaxError
+from coqlkit.errors import CoqlError, CoqlSyntaxError, ParameterError
 from coqlkit.language import parse
 from coqlkit.language.ast import Span
 from coqlkit.language.split import code_only, strings
@@ -47,7 +50,8 @@ from coqlkit.repl.commands import interrupts
 from coqlkit.repl.complete import CoqlCompleter, awaits_from, modules_wanted, statement_at
 from coqlkit.repl.config import ReplConfig, profile_names
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
-from coqlkit.repl.shell import Shell, Terminated
+from coqlkit.repl.shell import _EXPLAIN, Shell, Terminated
+from coqlkit.repl.statements import _is_command
 from coqlkit.validate import Severity, explain_syntax_error, validate
 
 __all__ = ["Metadata", "Problem", "Repl", "ends_statement", "enter_runs"]
@@ -166,49 +170,60 @@ class Problem(NamedTuple):
     end: int
     message: str
     severity: str = "error"
+    reach: int = 0  # where its whole span ends (``end`` is on its first line)
 
 
 class _Checked:
-    """The first diagnostic of the statement being typed (cached by its text): its first
-    error, else its first warning."""
+    """The diagnostics of the statement being typed (cached by its text, the catalog and
+    the session's ``:parameters``), errors first: :meth:`check` gives the first one worth
+    showing with the cursor where it is."""
 
-    def __init__(self, metadata: Metadata) -> None:
+    def __init__(self, metadata: Metadata, params: Callable[[], Mapping[str, Any]] | None = None) -> None:
         self.metadata = metadata
-        self._text: str | None = None
-        self._catalog: Catalog | None = None
-        self.problem: Problem | None = None
+        self.params = params or dict
+        self._key: tuple[str, Catalog | None, dict[str, Any]] | None = None
+        self.problems: list[Problem] = []
 
-    def check(self, text: str) -> Problem | None:
-        catalog = self.metadata()
-        if text == self._text and catalog is self._catalog:
-            return self.problem
-        self._text, self._catalog = text, catalog
-        self.problem = self._check(text, catalog)
-        return self.problem
+    def check(self, text: str, cursor: int | None = None) -> Problem | None:
+        """The first problem of ``text``, the cursor at offset ``cursor`` of it (None: at
+        its end). Until a ``;`` ends the statement, a problem under the cursor is the word
+        still being typed (``from Lea``, ``order by La``): not an error yet, as completion
+        is offering the rest of it. It shows once the cursor leaves the word or ``;`` is typed.
+        """
+        catalog, params = self.metadata(), dict(self.params())
+        key = self._key
+        if key is None or (text, params) != (key[0], key[2]) or catalog is not key[1]:
+            self._key = (text, catalog, params)
+            self.problems = self._check(text, catalog, params)
+        return _worth_showing(self.problems, text, len(text) if cursor is None else cursor)
 
-    def _check(self, text: str, catalog: Catalog | None) -> Problem | None:
-        stripped = text.strip()
-        if not stripped or stripped.startswith(("\\", ".")) or stripped.lower().startswith("explain"):
-            return None
+    def _check(self, text: str, catalog: Catalog | None, params: Mapping[str, Any]) -> list[Problem]:
+        """Every problem of ``text``, errors first: checked as it runs, with the commands
+        on lines of their own taken out, past its ``EXPLAIN [ANALYZE]``, with ``params``."""
+        text = _as_run(text)
+        if not text.strip():
+            return []
         if catalog is not None:  # parsed or not: its modules, its subqueries', its lookups' targets
             self.metadata.want(modules_wanted(text, 0, catalog))
         starts = _line_starts(text)
         try:
-            select = parse(text)
+            select = parse(text, params)  # bound as the run binds: an unset :name is said now
         except CoqlSyntaxError as error:
-            if not text.rstrip().endswith(";"):
-                return None  # still being typed: an unfinished query is not an error yet
+            if not _finished(text):
+                return []  # still being typed: an unfinished query is not an error yet
             exc = explain_syntax_error(error, catalog)  # a field's label where its name goes
             start = starts[exc.line - 1] + exc.column - 1 if exc.line - 1 < len(starts) else 0
             hint = f" — {exc.hint}" if exc.hint else ""  # as the check's errors read
-            return Problem(
-                start, start + max(1, exc.end_column - exc.column), f"{exc.code}: {exc.description}{hint}"
-            )
+            width = max(1, exc.end_column - exc.column)
+            return [Problem(start, start + width, f"{exc.code}: {exc.description}{hint}")]
+        except ParameterError as error:
+            return [_parameter_problem(error, starts)] if error.span is not None else []
         except CoqlError:
-            return None
+            return []
         if catalog is None:
-            return None
+            return []
         found = [d for d in validate(select, catalog) if d.span is not None and d.line - 1 < len(starts)]
+        problems = []
         for severity in (Severity.ERROR, Severity.WARNING):
             for d in found:
                 if d.severity is severity and d.span is not None:
@@ -216,8 +231,77 @@ class _Checked:
                     end = start + max(1, _width(d.span))
                     hint = f" — {d.hint}" if d.hint else ""
                     label = f"{d.code}: " if severity is Severity.ERROR else f"warning[{d.code}]: "
-                    return Problem(start, end, f"{label}{d.message}{hint}", severity.value)
-        return None
+                    reach = _offset(starts, d.span.end_line, d.span.end_column)
+                    problems.append(Problem(start, end, f"{label}{d.message}{hint}", severity.value, reach))
+        return problems
+
+
+def _worth_showing(problems: list[Problem], text: str, cursor: int) -> Problem | None:
+    """The first of ``problems`` to show, the cursor at ``cursor`` of ``text``: any, once a
+    ``;`` ends it; before that, not one whose span the cursor touches (the word being typed).
+
+    >>> problems = [Problem(18, 21, "no module Lea"), Problem(7, 12, "no field Emial")]
+    >>> _worth_showing(problems, "select Emial from Lea", 21).message
+    'no field Emial'
+    >>> _worth_showing(problems, "select Emial from Lea;", 22).message
+    'no module Lea'
+    """
+    finished = _finished(text)
+    for problem in problems:
+        if finished or not problem.start <= cursor <= max(problem.end, problem.reach):
+            return problem
+    return None
+
+
+def _finished(text: str) -> bool:
+    """Whether a ``;`` ends ``text`` (not one in a comment or a string)."""
+    return code_only(text).rstrip().endswith(";")
+
+
+def _as_run(text: str) -> str:
+    r"""``text`` as the run reads it, at the same offsets: a command on a line of its own
+    blanked (the run takes it out: ``\x on`` under ``from Leads``), and the ``EXPLAIN`` or
+    ``EXPLAIN ANALYZE`` before the query blanked too (the query is what is checked).
+
+    >>> _as_run("select Last_Name\nfrom Leads\n\\x on\nlimit 1;")
+    'select Last_Name\nfrom Leads\n     \nlimit 1;'
+    >>> _as_run("explain analyze select Emial from Leads;")
+    '                select Emial from Leads;'
+    """
+    if "\\" in text or "." in text:
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            stripped = line.strip()
+            if not stripped.startswith(("\\", ".")):
+                continue
+            before = "\n".join(lines[:index])
+            if (_is_command(stripped) and not code_only(before).strip()) or interrupts(before, line):
+                lines[index] = " " * len(line)
+        text = "\n".join(lines)
+    explain = _EXPLAIN.match(text)
+    if explain is not None:
+        prefix = re.sub(r"[^\n]", " ", text[: explain.end()])  # its line breaks kept: lines too
+        text = prefix + text[explain.end() :]
+    return text
+
+
+def _parameter_problem(error: ParameterError, starts: list[int]) -> Problem:
+    """A ``:name`` without a value, or with one that has no COQL form, where it stands, as
+    the run says it (with what to do about a missing one)."""
+    span = error.span
+    assert span is not None
+    start = starts[span.line - 1] + span.column - 1 if span.line - 1 < len(starts) else 0
+    reach = _offset(starts, span.end_line, span.end_column)
+    missing = re.match(r"no value given for :(\w+)", error.description)
+    hint = f" — give it a value: \\set {missing.group(1)} VALUE" if missing else ""
+    return Problem(
+        start, start + max(1, _width(span)), f"{error.code}: {error.description}{hint}", "error", reach
+    )
+
+
+def _offset(starts: list[int], line: int, column: int) -> int:
+    """The offset of ``line``:``column`` (1-based) in the text whose lines start at ``starts``."""
+    return starts[min(line, len(starts)) - 1] + column - 1
 
 
 def checked_statement(text: str, cursor: int) -> tuple[int, str]:
@@ -289,7 +373,7 @@ class _UnderlinedLexer(Lexer):
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
         lines = self.inner.lex_document(document)
         offset, statement = checked_statement(document.text, document.cursor_position)
-        problem = self.checked.check(statement)
+        problem = self.checked.check(statement, document.cursor_position - offset)
         if problem is None:
             return lines
         start, end = offset + problem.start, offset + problem.end
@@ -328,7 +412,7 @@ class Repl:
         self.label = label
         self.sandbox = sandbox or is_sandbox(conn)
         self.metadata = Metadata(conn, self._redraw)
-        self.checked = _Checked(self.metadata)
+        self.checked = _Checked(self.metadata, lambda: self.shell.params)
         self._last: tuple[str | None, str | None] = (None, None)  # the last query, its module
         self.shell = Shell(
             conn,
@@ -396,8 +480,8 @@ class Repl:
         the session's state."""
         if not text.lstrip().startswith(("\\", ".")) and (unclosed := open_string(text)) is not None:
             return [("class:toolbar.warning", f" {unclosed} ")]
-        _, statement = checked_statement(text, cursor)
-        problem = self.checked.check(statement)
+        begin, statement = checked_statement(text, cursor)
+        problem = self.checked.check(statement, cursor - begin)
         if problem is not None:
             style = "class:toolbar.problem" if problem.severity == "error" else "class:toolbar.warning"
             return [(style, f" {problem.message} ")]
