@@ -34,7 +34,7 @@ from coqlkit.repl.results import _Results
 from coqlkit.repl.statements import Where, _complete
 from coqlkit.repl.status import exit_code
 
-__all__ = ["MAX_INCLUDE_DEPTH"]
+__all__ = ["MAX_INCLUDE_DEPTH", "EditAborted"]
 
 #: The formats ``\\x`` turns on (``\\x off`` leaves them).
 _EXPANDED = ("vertical", "auto")
@@ -374,27 +374,37 @@ class _Commands(_Results):
         return 0
 
     def cmd_edit(self, arg: str) -> int:
-        if arg:  # the file itself, in place (created if missing), then what it holds runs
-            path = self._file(arg)
-            if path is None:
-                return 2
-            if path.is_dir():  # not opened in the editor: there is no file to edit
-                self._message(f"{path}: {os.strerror(errno.EISDIR)}")
-                return 2
-            created = not path.exists()
-            if created:
-                path.touch()
-            self.edit_file(path)
-            edited = read_file(path).strip() if path.exists() else ""
-            if created and not edited:
-                path.unlink(missing_ok=True)
-                self._message(f"{path}: nothing saved")
-                return 0
-        elif self.buffer:  # in the middle of a statement: that statement, as psql's \e edits its buffer
-            edited = self.editor(self.buffer).strip()
-            self.buffer_taken = True
-        else:
-            edited = self.editor((self.last + ";") if self.last else "").strip()
+        """``\\e [FILE]``: what is saved runs. An edit given up (the editor could not
+        start, exited with an error as vim's ``:cq`` does, or saved nothing) runs nothing,
+        as in psql: it would run the last query again, and spend its credits again."""
+        created: Path | None = None
+        try:
+            if arg:  # the file itself, in place (created if missing), then what it holds runs
+                path = self._file(arg)
+                if path is None:
+                    return 2
+                if path.is_dir():  # not opened in the editor: there is no file to edit
+                    self._message(f"{path}: {os.strerror(errno.EISDIR)}")
+                    return 2
+                if not path.exists():
+                    path.touch()
+                    created = path
+                self.edit_file(path)
+                edited = read_file(path).strip() if path.exists() else ""
+                if created and not edited:
+                    path.unlink(missing_ok=True)
+                    self._message(f"{path}: nothing saved")
+                    return 0
+            elif self.buffer:  # in the middle of a statement: that statement, as psql's \e edits its buffer
+                edited = self.editor(self.buffer).strip()
+                self.buffer_taken = True
+            else:
+                edited = self.editor((self.last + ";") if self.last else "").strip()
+        except EditAborted as exc:  # a file made for the edit goes: nothing was saved in it
+            if created is not None and not (created.exists() and created.read_bytes().strip()):
+                created.unlink(missing_ok=True)
+            self._message(f"\\e: {exc}; nothing run")
+            return exc.status
         if self.interactive:  # back to the prompt: run at once if it is a whole statement
             self.prefill = edited
             self.accept_prefill = bool(code_only(edited).strip()) and _complete(edited)
@@ -472,8 +482,19 @@ def _file_argument(arg: str) -> str:
     return words[0]
 
 
+class EditAborted(Exception):
+    """The editor saved nothing: it could not start (``status`` 2, as a setting that is
+    wrong), it exited with an error (vim's ``:cq``) or it left the file as it was (``:q``),
+    which is how an edit is given up (0). The message says which."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def _edit(text: str) -> str:
-    """``text`` edited in ``$VISUAL`` / ``$EDITOR`` (vi when neither is set)."""
+    """``text`` edited in ``$VISUAL`` / ``$EDITOR`` (vi when neither is set); raises
+    :class:`EditAborted` when nothing was saved."""
     with tempfile.NamedTemporaryFile("w", suffix=".coql", delete=False, encoding="utf-8") as fh:
         fh.write(text)
         name = fh.name
@@ -485,9 +506,28 @@ def _edit(text: str) -> str:
 
 
 def _edit_file(path: Path) -> None:
-    """The file at ``path`` edited in place in ``$VISUAL`` / ``$EDITOR`` (vi when neither is set)."""
+    """The file at ``path`` edited in place in ``$VISUAL`` / ``$EDITOR`` (vi when neither is
+    set); raises :class:`EditAborted` when the editor could not start, exited with an error,
+    or did not write the file (its time and its text as they were: psql's test)."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    subprocess.run([*shlex.split(editor), str(path)], check=False)
+    before = _saved(path)
+    try:
+        done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+    except (OSError, ValueError) as exc:  # not found, not executable; a quote not closed
+        why = getattr(exc, "strerror", None) or exc
+        raise EditAborted(f"the editor {editor!r} could not start: {why}", status=2) from None
+    if done.returncode != 0:
+        raise EditAborted(f"the editor exited with status {done.returncode}")
+    if _saved(path) == before:
+        raise EditAborted("nothing saved")
+
+
+def _saved(path: Path) -> tuple[int, bytes] | None:
+    """What tells whether ``path`` was written: its modification time and its bytes."""
+    try:
+        return path.stat().st_mtime_ns, path.read_bytes()
+    except OSError:
+        return None
 
 
 def _edit_through(editor: Callable[[str], str], path: Path) -> None:
