@@ -36,7 +36,8 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   an error answer without it costs nothing). ``credits_remaining`` follows the server's
   header (``X-API-CREDITS-REMAINING``, which Zoho sends only once half the day's credits are
   used: None until then), and a call that would cost more than the org has left today by it
-  (less what was asked for since: :class:`DailyCredits`) is refused before it is sent, with
+  (less the calls sent since: :class:`DailyCredits`; checked when the call is asked for and
+  again as it goes, calls waiting for a slot holding none) is refused before it is sent, with
   :class:`~coqlkit.errors.DailyLimitReached`.
 - **Logging** (``coqlkit.transport.client``; token refreshes on ``coqlkit.transport.auth``),
   silent until the application configures logging: at INFO a call sent again (attempt n
@@ -154,12 +155,16 @@ class CreditBudget:
 
 
 class DailyCredits:
-    """The org's credits left today: Zoho's last ``X-API-CREDITS-REMAINING``, less what this
-    client has asked for since (calls waiting for a slot, calls sent after the figure came).
+    """The org's credits left today: Zoho's last ``X-API-CREDITS-REMAINING``, less the calls
+    this client sent after the figure came.
 
-    Calls in flight when the figure came are taken as counted in it (Zoho charges a call
-    when it runs it, before the answer travels back), so the estimate errs, by those
-    calls at most, on the side of letting a call go: Zoho still has the last word. A figure
+    Calls waiting for a slot hold nothing: each is checked again as it is sent (a call
+    waiting behind others was refused, with "0 left", for credits that calls queued ahead
+    of it held and never spent when the read stopped; and the figure a read's planner saw
+    shrank by another read's queue). Calls in flight when the figure came are taken as
+    counted in it (Zoho charges a call when it runs it, before the answer travels back), so
+    the estimate errs, by those calls at most, on the side of letting a call go: Zoho still
+    has the last word (a 429 for the day, which costs nothing). A figure
     older than :attr:`fresh` seconds is not trusted (the day's credits are a rolling 24
     hours: they come back), and :attr:`left` is None again until a new one comes. Zoho sends
     the figure only once half the day's credits are used: until then (or until it refuses a
@@ -173,21 +178,21 @@ class DailyCredits:
         self.epoch = 0  # one more with each figure: which sends it already counts
         self.order = -1  # the send number of the call whose answer gave the figure
         self.sends_then = -1  # the client's sends when the figure came: those were in flight
-        self.held = 0  # credits of calls asked for, not sent
         self.sent = 0  # credits of calls sent since the figure
 
     @property
     def left(self) -> int | None:
-        if self.figure is None or time.monotonic() - self.at > self.fresh:
-            return None
-        return self.figure - self.sent - self.held
+        """What Zoho's figure leaves once the calls sent since are charged (None: no figure,
+        or a stale one). Fewer than a refused call's cost: that 429 was for the day's
+        credits (:func:`daily_limit`).
 
-    @property
-    def unspent(self) -> int | None:
-        """What Zoho's figure leaves once the calls sent since are charged: :attr:`left`
-        without the calls waiting for a slot (Zoho has seen none of them). Fewer than a
-        refused call's cost: that 429 was for the day's credits (:func:`daily_limit`)."""
-        if self.left is None or self.figure is None:
+        >>> daily = DailyCredits()
+        >>> daily.saw(12, order=1, sends=1); daily.sent = 3
+        True
+        >>> daily.left
+        9
+        """
+        if self.figure is None or time.monotonic() - self.at > self.fresh:
             return None
         return self.figure - self.sent
 
@@ -311,7 +316,9 @@ class AdaptiveSlots:
 class _Charge:
     """The credits of one call, from the moment it is asked for to Zoho's answer.
 
-    Held on the budgets from the start (a call waiting for a slot counts); spent, and
+    Held on the budgets from the start (a call waiting for a slot counts); checked against
+    the org's credits today when asked for and again when sent (only calls sent count
+    against those: :class:`DailyCredits`); spent, and
     counted in the client's ``credits_used``, when its request is sent; settled to the
     server's figure when an answer comes; given back when the request never left (a
     connection that could not be made) or the call ends before sending it.
@@ -342,7 +349,6 @@ class _Charge:
                 b.refund(self.credits)
             raise
         self.held = True
-        daily.held += self.credits
 
     def _daily_sent(self, credits: int) -> None:
         """Count ``credits`` (or, negative, take them back) as sent since the daily figure,
@@ -351,14 +357,17 @@ class _Charge:
             self.client.daily.sent += credits
 
     def send(self) -> None:
-        """The request is about to go: from now on Zoho may charge it."""
-        if not self.held:  # a retry after an attempt whose answer was lost (and maybe charged)
+        """The request is about to go: from now on Zoho may charge it. Refused first if the
+        org's credits today no longer cover it: calls sent while it waited for a slot may
+        have taken them."""
+        if self.held:
+            self.client.daily.check(self.credits, self.what)
+        else:  # a retry after an attempt whose answer was lost (and maybe charged)
             self._hold()
         self.held, self.sent = False, True
         self.client.credits_used += self.credits
         self.client.sends += 1
         self.order, self.epoch = self.client.sends, self.client.daily.epoch
-        self.client.daily.held -= self.credits
         self._daily_sent(self.credits)
 
     def unsent(self) -> None:
@@ -367,7 +376,6 @@ class _Charge:
             self.sent, self.held = False, True
             self.client.credits_used -= self.credits
             self._daily_sent(-self.credits)
-            self.client.daily.held += self.credits
 
     def answered(self, response: httpx.Response) -> None:
         """Zoho answered: what it charged, by its header, else the estimate (an error: nothing)."""
@@ -396,10 +404,9 @@ class _Charge:
         if remaining is not None and daily.saw(remaining, self.order, self.client.sends):
             self.client.credits_remaining = remaining
         if not ok:  # this call taken back from what was sent: what is left for it
-            self.day_left = daily.unspent
+            self.day_left = daily.left
             if remaining is None and _day_spent(response, self.credits, self.day_left):
                 daily.refused(self.credits, self.order, self.client.sends)
-            daily.held += self.credits
 
     def release(self) -> None:
         """The call is over: give back a reservation that was never sent."""
@@ -407,7 +414,6 @@ class _Charge:
             self.held = False
             for b in self.budgets:
                 b.refund(self.credits)
-            self.client.daily.held -= self.credits
 
 
 def _header_int(response: httpx.Response, name: str) -> int | None:
@@ -566,7 +572,7 @@ class AsyncZohoClient:
     @property
     def org_credits_left(self) -> int | None:
         """The credits the org has left today, as far as this client knows: Zoho's last
-        figure less what was asked for since (None: Zoho has not said, or said it over five
+        figure less the calls sent since (None: Zoho has not said, or said it over five
         minutes ago). A call that would cost more is refused before it is sent."""
         return self.daily.left
 
