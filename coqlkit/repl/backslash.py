@@ -260,7 +260,9 @@ class _Commands(_Results):
                 if self.failed_since
                 else "the rows of the last query, kept"
             )
-            self._wrote(rows, target, how, 0, 0, started)
+            # No call, so no credit: not even for metadata (a summary that counts what was
+            # spent since the last query planned said its metadata again on every export).
+            self._wrote(rows, target, how, 0, 0, started, spent="0 credits")
             return 0
         # Not kept (too many rows, not read to the end, or only explained): run it again,
         # with the parameters it had then, and say what that costs.

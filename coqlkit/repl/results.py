@@ -249,13 +249,25 @@ class _Results:
             )
         return export.write_batches(batches, schema, target, kind=kind, verify=verify, mkdir=self.mkdir)
 
-    def _wrote(self, rows: int, target: Path, how: str, calls: int, credits: int, started: float) -> None:
+    def _wrote(
+        self,
+        rows: int,
+        target: Path,
+        how: str,
+        calls: int,
+        credits: int,
+        started: float,
+        *,
+        spent: str | None = None,
+    ) -> None:
+        """The summary of an export; ``spent`` says its credits when they are known without
+        :meth:`_credits` (rows kept from an earlier run: nothing)."""
         if self.quiet:
             return
         seconds = time.perf_counter() - started
         self._message(
             f"wrote {rows:,} row{'s' if rows != 1 else ''} to {target} · {how} · "
-            f"{calls:,} call{'s' if calls != 1 else ''} · {self._credits(credits)} · {seconds:.2f} s"
+            f"{calls:,} call{'s' if calls != 1 else ''} · {spent or self._credits(credits)} · {seconds:.2f} s"
         )
 
     # ---- the \o file ----------------------------------------------------------------------------
