@@ -67,7 +67,7 @@ def pandas_frame(
 
     ``lookups``: ``"name"`` (the record's display name, its id where it has none),
     ``"flatten"`` (two columns, ``Owner.name`` and ``Owner.id``, as the CSV export writes
-    them) or ``"struct"`` (a dict ``{"id", "name"}`` per cell, which pandas cannot group by).
+    them: ``Owner.id`` once, even when the query selects it too) or ``"struct"`` (a dict ``{"id", "name"}`` per cell, which pandas cannot group by).
     With ``"name"``, a column where one name stands for several records (two accounts
     called the same) issues an :class:`~coqlkit.errors.AmbiguousLookupWarning`, attributed
     ``stacklevel`` frames above this function's caller's (1: its caller): a group-by on
@@ -186,11 +186,23 @@ def _in_picklist_order(column: pandas.Series, values: Sequence[str]) -> pandas.S
 
 
 def _lookup_columns(table: pa.Table, lookups: str) -> pa.Table:
-    """``table`` with its lookups (``struct<id, name>``) as ``lookups`` says."""
+    """``table`` with its lookups (``struct<id, name>``) as ``lookups`` says.
+
+    Flattened, a lookup gives ``Owner.name`` and ``Owner.id``, less any the query selects
+    itself: two columns of one name would make ``frame["Owner.id"]`` a DataFrame, and
+    ``to_parquet`` and ``polars.from_pandas`` refuse them.
+
+    >>> from coqlkit.execute.arrow import LOOKUP_TYPE
+    >>> owner = pa.array([{"id": "7", "name": "Ann"}], LOOKUP_TYPE)
+    >>> table = pa.table({"Owner": owner, "Owner.id": ["7"]})
+    >>> _lookup_columns(table, "flatten").column_names
+    ['Owner.name', 'Owner.id']
+    """
     if lookups == "struct" or not any(_is_lookup(f.type) for f in table.schema):
         return table
     fields: list[pa.Field] = []
     columns: list[Any] = []
+    selected = set(table.schema.names)
     for field, column in zip(table.schema, table.columns, strict=True):
         if not _is_lookup(field.type):
             fields.append(field)
@@ -201,6 +213,8 @@ def _lookup_columns(table: pa.Table, lookups: str) -> pa.Table:
             columns.append(named)
         else:  # flatten, as export.csv_table does: the name first, as people read it
             for sub in sorted((s.name for s in field.type), key=lambda n: n != "name"):
+                if f"{field.name}.{sub}" in selected:  # selected too (Owner, Owner.id): once
+                    continue
                 fields.append(pa.field(f"{field.name}.{sub}", pa.string(), metadata=field.metadata))
                 columns.append(pc.struct_field(column, sub))
     return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
