@@ -12,8 +12,10 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   server down), as often as any failure once it has (a server restarting mid-read; the
   error then says it stopped accepting connections), and a call that timed out
   :data:`TIMEOUT_ATTEMPTS` times (a hung server costs a call about twice the profile's
-  ``timeout``, not five times). A call given up on 5xx answers says which, where, how often
-  and over how long: Zoho's "Internal Server Error" alone named none of it.
+  ``timeout``, not five times). A call given up says which, where, over how long, and what
+  each attempt came to (so many 500s, so many connections dropped: :mod:`._given_up`), its
+  type, code and status the last attempt's: Zoho's "Internal Server Error" alone named none
+  of it, and an error made from the last attempt alone miscounted the others.
 - **Concurrency**: never more calls in flight than ``settings.concurrency``, and fewer when
   Zoho says the org's slots are taken (429 ``TOO_MANY_REQUESTS``: other integrations hold
   some): each such answer halves the calls let out at once (down to one), and successes
@@ -74,7 +76,6 @@ from coqlkit.errors import (
     OrgBusy,
     RateLimited,
     TransportError,
-    ZohoApiError,
 )
 from coqlkit.transport._errors import (
     daily_limit,
@@ -82,8 +83,8 @@ from coqlkit.transport._errors import (
     error_for,
     mapped_transport_errors,
     origin,
-    timeout_message,
 )
+from coqlkit.transport._given_up import Failures, maybe_done, refused, server_fault, timed_out, times
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
 from coqlkit.transport.datacenters import in_environment, this_machine
@@ -738,7 +739,7 @@ class AsyncZohoClient:
         except TransportError as exc:
             if resend == "after any failure" or not charge.sent:
                 raise
-            raise _maybe_done(exc, charge.credits) from exc.__cause__  # its answer lost
+            raise maybe_done(exc, charge.credits) from exc.__cause__  # its answer lost
         finally:
             charge.release()  # what was sent stays spent, even when cancelled: Zoho charges it
             if kept.level is not None:  # timed out, and not tried again
@@ -758,7 +759,7 @@ class AsyncZohoClient:
             level = await self.slots.acquire()
         else:  # the slot of the attempt that timed out: not back in line behind new calls
             level, kept.level = kept.level, None
-        timed_out = False
+        expired = False  # timed out: the slot is kept for a retry
         abandoned_at: float | None = None  # when a request cancelled after it went out was sent
         try:
             self.in_flight += 1
@@ -796,10 +797,10 @@ class AsyncZohoClient:
             finally:
                 self.in_flight -= 1
         except ApiError as exc:
-            timed_out = _timed_out(exc)  # the call's, or the token endpoint's
+            expired = timed_out(exc)  # the call's, or the token endpoint's
             raise
         finally:
-            if timed_out:  # kept for the retry (or given back by request())
+            if expired:  # kept for the retry (or given back by request())
                 kept.level = level
             elif abandoned_at is not None:
                 self._release_when_answered(abandoned_at)
@@ -876,8 +877,7 @@ class AsyncZohoClient:
         return response
 
     async def _with_retries(self, call: Callable[[], Awaitable[T]], *, resend: Resend, what: str) -> T:
-        attempt = 0  # failures: 5xx, no answer
-        started = time.monotonic()
+        failures = Failures()  # 5xx, no answer
         streak = 0  # 429 TOO_MANY_REQUESTS to this call since one of the client's got through
         refused_since = refused_at = 0.0
         while True:
@@ -911,29 +911,27 @@ class AsyncZohoClient:
                         "row); back in line in %.2f s, %d call%s at once",
                         what,
                         exc.code,
-                        _times(streak),
+                        times(streak),
                         wait,
                         self.slots.allowed,
                         "" if self.slots.allowed == 1 else "s",
                     )
                     await asyncio.sleep(wait)
                     continue
-                attempt += 1
-                attempts = self.retry.attempts
-                stopped = _refused(exc) and exc.details.get("host") in self._answered
-                if _refused(exc) and not stopped:  # nothing has listened there: rarely a blip
+                failures.add(exc)
+                attempt, attempts = failures.attempts, self.retry.attempts
+                stopped = refused(exc) and exc.details.get("host") in self._answered
+                if refused(exc) and not stopped:  # nothing has listened there: rarely a blip
                     attempts = min(attempts, REFUSED_ATTEMPTS)
-                elif _timed_out(exc):  # each try waited the whole timeout: once more at most
+                elif timed_out(exc):  # each try waited the whole timeout: once more at most
                     attempts = min(attempts, TIMEOUT_ATTEMPTS)
                 if attempt >= attempts or not _retryable(exc, resend):
-                    seconds = time.monotonic() - started
-                    if _timed_out(exc):
-                        raise _timeout_error(exc, attempt) from exc.__cause__
-                    if stopped:
-                        raise _stopped_error(exc, attempt, seconds) from exc.__cause__
-                    if _server_fault(exc):
-                        raise _server_fault_error(exc, what, self.api_base, attempt, seconds) from exc
-                    raise
+                    ran_out = _retryable(exc, resend)
+                    error = failures.error(exc, what, self.api_base, ran_out=ran_out, stopped=stopped)
+                    if error is exc:
+                        raise
+                    # chained to httpx's error for a network fault (it tells which), else to Zoho's
+                    raise error from (exc.__cause__ if isinstance(error, TransportError) else exc)
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 self.retries += 1
                 wait = self.retry.delay(attempt, hint, self._rng)
@@ -968,29 +966,6 @@ class _KeptSlot:
         self.level: int | None = None  # the slot's level (see AdaptiveSlots.acquire), while kept
 
 
-def _timed_out(exc: ApiError) -> bool:
-    """No answer (or no connection, no free connection) within the timeout."""
-    return isinstance(exc, TransportError) and isinstance(exc.__cause__, httpx.TimeoutException)
-
-
-def _timeout_error(exc: ApiError, attempts: int) -> ApiError:
-    """The error for a call given up after ``attempts`` timed out: how long each waited,
-    how often, where, and what to change."""
-    cause = exc.__cause__
-    if not isinstance(cause, httpx.TimeoutException):
-        return exc
-    if isinstance(cause, httpx.ConnectTimeout):  # the connect timeout is not the profile's
-        hint = "; is the address right (ZOHO_BASE_URL, ZOHO_DC, the profile's base_url) and the host up?"
-    else:
-        hint = "; set COQLKIT_TIMEOUT / the profile's timeout (seconds) if the server is only slow"
-    call = str(exc.details.get("call") or "the call")
-    return TransportError(
-        timeout_message(call, cause, attempts, hint),
-        code=exc.code,
-        details={**exc.details, "attempts": attempts},
-    )
-
-
 class _Wire:
     """What httpx says of one attempt's request (its ``trace`` extension): whether its body
     was written whole. A call cancelled, or failed, while it was still connecting, in TLS,
@@ -1021,11 +996,6 @@ def _never_sent(exc: ApiError) -> bool:
     return True
 
 
-def _refused(exc: ApiError) -> bool:
-    """The connection could not be made (refused, no such host): not one answer came."""
-    return isinstance(exc, TransportError) and isinstance(exc.__cause__, httpx.ConnectError)
-
-
 def _busy(exc: ApiError) -> bool:
     """429 ``TOO_MANY_REQUESTS``: the org's concurrent-call slots are taken. Not the day's
     credits spent (``LIMIT_REACHED``, or the same 429 saying so: :class:`DailyLimitReached`),
@@ -1038,11 +1008,6 @@ def _busy(exc: ApiError) -> bool:
     )
 
 
-def _server_fault(exc: ApiError) -> bool:
-    """Zoho answered with a 5xx: a fault on its side."""
-    return isinstance(exc, ZohoApiError) and (exc.status or 0) >= 500
-
-
 def _retryable(exc: ApiError, resend: Resend) -> bool:
     """5xx and network failures, as ``resend`` allows (429s: see ``_busy``). A call sent
     again only after an error answer (a bulk-read job's creation) is sent again after
@@ -1050,8 +1015,8 @@ def _retryable(exc: ApiError, resend: Resend) -> bool:
     if isinstance(exc, TransportError):
         return resend == "after any failure" or isinstance(exc.__cause__, httpx.ConnectError)
     if resend == "after an error answer":
-        return _server_fault(exc) and exc.status in (500, 503)
-    return _server_fault(exc)
+        return server_fault(exc) and exc.status in (500, 503)
+    return server_fault(exc)
 
 
 def _credits(n: int) -> str:
@@ -1064,49 +1029,3 @@ def _why(exc: ApiError) -> str:
     if isinstance(exc, TransportError) and exc.__cause__ is not None:
         return f"{exc.code}: {type(exc.__cause__).__name__}"
     return f"{exc.status} {exc.code}" if exc.status else str(exc.code)
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
-
-
-def _server_fault_error(exc: ApiError, what: str, api_base: str, attempts: int, seconds: float) -> ApiError:
-    """The error for a call Zoho answered with a 5xx until its attempts ran out: which call,
-    where, how often over how long, and that it is Zoho's fault (run again later). The type,
-    Zoho's code, status and details are kept, so callers still tell it apart; the bare
-    "Internal Server Error" said none of that."""
-    try:
-        where = f" at {origin(httpx.URL(api_base))}"
-    except httpx.InvalidURL:  # pragma: no cover - the base URL was checked when configured
-        where = ""
-    over = f" in {seconds:.1f} s" if attempts > 1 else ""
-    message = (
-        f"{what}{where}: Zoho answered {exc.status} {exc.code} ({exc.message}) {_times(attempts)}"
-        f"{over}: a fault on Zoho's side; run again later"
-    )
-    return type(exc)(message, code=exc.code, status=exc.status, details=exc.details)
-
-
-def _maybe_done(exc: TransportError, credits: int) -> TransportError:
-    """The error for a call that is not sent again after a lost answer (a bulk-read job's
-    creation): Zoho may have run it and charged it (``details["maybe_charged"]``)."""
-    return TransportError(
-        f"{exc.message}; the request reached the server and its answer was lost, so Zoho may "
-        f"have run it and charged its {credits} credit{'s' if credits != 1 else ''}",
-        code=exc.code,
-        details={**exc.details, "maybe_charged": credits},
-    )
-
-
-def _stopped_error(exc: ApiError, attempts: int, seconds: float) -> ApiError:
-    """The error for a call whose connections were refused by a server that had answered
-    this client before: not a wrong address (those are given up after
-    :data:`REFUSED_ATTEMPTS`) but a server that stopped accepting connections mid-read (a
-    restart, a load balancer or pod going away): said so, with how long it was tried."""
-    return TransportError(
-        f"{exc.message}; the server answered this client before, then stopped accepting "
-        f"connections mid-read (refused {_times(attempts)} in {seconds:.1f} s): a restart or "
-        "outage on its side; run again",
-        code=exc.code,
-        details={**exc.details, "attempts": attempts},
-    )
