@@ -27,7 +27,7 @@ from coqlkit.api import Connection, Result
 from coqlkit.errors import CoqlError
 from coqlkit.language.split import code_only
 from coqlkit.repl import output
-from coqlkit.repl.commands import find, help_text
+from coqlkit.repl.commands import REGISTRY, find, help_text
 from coqlkit.repl.encoding import NotUtf8, decode, read_file
 from coqlkit.repl.params import _as_coql, parse_value
 from coqlkit.repl.results import _Results
@@ -82,8 +82,12 @@ class _Commands(_Results):
         if command is None and word.rstrip(";").lower() in ("quit", "exit"):
             command = find("\\q")
         if command is None:
-            self._message(f"unknown command {word}: \\? lists the commands")
+            close = _close_command(word)
+            hint = f"did you mean {close}? (\\? lists the commands)" if close else "\\? lists the commands"
+            self._message(f"unknown command {word}: {hint}")
             return 2
+        if not command.args and arg.strip():  # as psql does: said, and the command runs
+            self._message(f"{word} takes no argument: {arg.strip()!r} ignored")
         self._word = word
         handler: Callable[[str], int | None] = getattr(self, f"cmd_{command.handler}")
         return handler(arg.strip()) or 0
@@ -93,6 +97,8 @@ class _Commands(_Results):
         return 0
 
     def cmd_tables(self, arg: str) -> int:
+        """``\\dt [PATTERN]``: the modules whose name or label matches (the CRM's tabs
+        show labels: ``\\dt meet`` finds Events, labelled Meetings)."""
         modules = self.conn.modules()
         rows = [
             {
@@ -101,14 +107,15 @@ class _Commands(_Results):
                 "custom": m.generated_type == "custom",
             }
             for m in modules
-            if _matches(m.api_name, arg)
+            if any(_matches(name, arg) for name in (m.api_name, m.label, m.singular_label) if name)
         ]
         self._table(rows, ["module", "label", "custom"])
         return 0
 
     def cmd_describe(self, arg: str, *, values: bool = False) -> int:
         """``\\d MODULE``; a name that differs from one module's only in case is that
-        module, as psql folds an unquoted name (said: a query spells it with its case)."""
+        module, as psql folds an unquoted name (said: a query spells it with its case); so
+        is a module's label (``\\d Meetings``: Events), as the query check reads one."""
         if not arg:
             return self.cmd_tables("")
         try:
@@ -116,11 +123,16 @@ class _Commands(_Results):
         except CoqlError as exc:
             if exc.code != "INVALID_MODULE":
                 raise
-            names = [m.api_name for m in self.conn.modules()]
+            modules = self.conn.modules()
+            names = [m.api_name for m in modules]
             same = [n for n in names if n.lower() == arg.lower()]
+            labelled = [m.api_name for m in modules if (m.label or "").lower() == arg.lower()]
             if len(same) == 1:
                 self._message(f"{same[0]} (a query spells it so: a module's name keeps its case)")
                 fields = self.conn.fields(same[0])
+            elif not same and len(labelled) == 1:
+                self._message(f"{labelled[0]}, labelled {arg} (a query names it {labelled[0]})")
+                fields = self.conn.fields(labelled[0])
             else:
                 close = same or difflib.get_close_matches(arg, names, n=1, cutoff=0.6)
                 hint = f"\n  hint: did you mean {close[0]}?" if close else "\n  hint: \\dt lists the modules"
@@ -158,6 +170,8 @@ class _Commands(_Results):
             )
             return 0
         self.fmt = output.resolve_format(arg)
+        if self.fmt != "vertical":  # \\T auto then \\x: \\x off goes back to auto
+            self._unexpanded = self.fmt
         self._message(f"format: {self.fmt}")
         return 0
 
@@ -351,7 +365,7 @@ class _Commands(_Results):
                 self.params.clear()
                 self._message("no parameters set")
                 return 0
-            elif verb in ("init", "load", "save"):
+            elif verb in ("init", "load", "save") or not rest.strip():  # sqlite3's others; a typo
                 self._message(f".parameter {verb}: coqlkit's .parameter takes set, unset, list and clear")
                 return 2
         if not arg:
@@ -362,7 +376,11 @@ class _Commands(_Results):
             return 0
         name, _, value = arg.partition(" ")
         name = name.lstrip(":")
-        if not name.isidentifier() or not value.strip():
+        if name and not name.isidentifier():
+            why = "letters, digits and _, not starting with a digit"
+            self._message(f"\\set NAME VALUE: {name} cannot be a NAME ({why})")
+            return 2
+        if not name or not value.strip():
             self._message("\\set NAME VALUE (NAME is what :NAME stands for in queries)")
             return 2
         self.params[name] = parse_value(value)
@@ -445,6 +463,19 @@ class _Commands(_Results):
         config = dataclasses.replace(self.config, max_column_width=0)
         rendered = output.render(table, config=config, fmt=self.fmt, capped=False)
         self._emit(rendered.screen)
+
+
+def _close_command(word: str) -> str | None:
+    r"""The command ``word`` was probably meant to be: one whose name differs only in case
+    (``\D``), else the closest name (``\tming``: ``\timing``); None when none is close.
+
+    >>> _close_command("\\tming"), _close_command(".tabels"), _close_command("\\D"), _close_command("\\zz")
+    ('\\timing', '.tables', '\\d', None)
+    """
+    names = [name for command in REGISTRY for name in command.names if name.startswith(("\\", "."))]
+    same = [name for name in names if name.lower() == word.lower()]
+    close = same or difflib.get_close_matches(word, names, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _matches(name: str, pattern: str) -> bool:

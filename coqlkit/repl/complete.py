@@ -25,6 +25,7 @@ from coqlkit.catalog import Catalog
 from coqlkit.repl.candidates import _Context, modules_reached
 from coqlkit.repl.clauses import _FIELD_STATES, _scan, statement_at
 from coqlkit.repl.commands import REGISTRY, find, interrupts
+from coqlkit.repl.params import _as_coql
 from coqlkit.repl.ranking import Kind, Suggestion, _Ranked, _views
 
 __all__ = [
@@ -64,7 +65,7 @@ def suggest(
     cursor = max(0, min(cursor, len(text)))
     line = text.rfind("\n", 0, cursor) + 1
     if _on_a_command(text, line, cursor):
-        return command_suggestions(text[line:cursor], line, catalog, profiles)
+        return command_suggestions(text[line:cursor], line, catalog, profiles, params)
     begin, chunk = statement_at(text, cursor)
     tokens = _scan(chunk)
     context = _Context(tokens, cursor - begin, begin, catalog, params)
@@ -142,9 +143,16 @@ _ARGUMENTS: dict[str, str | tuple[tuple[str, str], ...]] = {
     "output": "file",
     "include": "file",
     "edit": "file",
+    "set": "param",  # (its NAME: a new one, or one set already, to change)
+    "unset": "param",
 }
 #: At most so many file names are offered (a directory of thousands would fill the menu).
 _MAX_FILES = 200
+
+
+def _param_meta(value: object) -> str:
+    """A parameter's value as its menu shows it (the COQL literal it binds to)."""
+    return "" if value is None else f"= {_as_coql(value)}"
 
 
 def _on_a_command(text: str, line: int, cursor: int) -> bool:
@@ -158,12 +166,16 @@ def _on_a_command(text: str, line: int, cursor: int) -> bool:
 
 
 def command_suggestions(
-    typed: str, offset: int = 0, catalog: Catalog | None = None, profiles: Iterable[str] = ()
+    typed: str,
+    offset: int = 0,
+    catalog: Catalog | None = None,
+    profiles: Iterable[str] = (),
+    params: Iterable[str] | Mapping[str, object] = (),
 ) -> list[Suggestion]:
     r"""On a command's line (``typed``: up to the cursor, starting at ``offset``): the
     commands' names, then the argument the command takes: a module (``\d``, ``\d+``,
     ``\dt``), a format (``\T``), on or off (``\x``, ``\timing``, ``\strict``), a
-    profile (``\profile``).
+    profile (``\profile``), a parameter set so far (``\set``, ``\unset``).
 
     >>> [s.text for s in command_suggestions("\\ti")]
     ['\\timing']
@@ -182,6 +194,8 @@ def command_suggestions(
     command = find(word)
     prefix = arg.lstrip()
     takes = _ARGUMENTS.get(command.handler) if command is not None else None
+    if takes == "param" and word.startswith("."):  # sqlite3's .parameter: its verb first
+        takes = tuple((verb, "") for verb in ("set", "unset", "list", "clear"))
     if takes == "file":  # a file name may hold spaces: the whole rest is the argument
         return file_suggestions(prefix, offset + len(typed))
     if command is None or " " in prefix:
@@ -195,6 +209,9 @@ def command_suggestions(
         ranked.words(0, ((f, "") for f in format_names()), "keyword")
     elif takes == "profile":
         ranked.words(0, ((p, "profile") for p in profiles), "keyword")
+    elif takes == "param":
+        values = params if isinstance(params, Mapping) else dict.fromkeys(params)
+        ranked.words(0, ((name, _param_meta(values[name])) for name in values), "keyword")
     elif isinstance(takes, tuple):
         ranked.words(0, takes, "keyword")
     return ranked.result()

@@ -45,6 +45,7 @@ kept, and :func:`write` (files, pipes) never caps.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import inspect
 import io
 import json
@@ -131,11 +132,15 @@ def format_names() -> list[str]:
 
 def resolve_format(name: str) -> str:
     """``name`` as a format of :func:`format_names` (any case; ``md``, ``x``, ``ndjson``
-    are aliases); :class:`~coqlkit.errors.ConfigError` naming the valid ones otherwise."""
+    are aliases); :class:`~coqlkit.errors.ConfigError` otherwise, naming the closest one
+    (``jsonn``: ``json``), else all of them."""
     key = name.strip().lower()
     key = _ALIASES.get(key, key)
     if key in _OWN_FORMATS or key in tabulate_formats:
         return key
+    close = difflib.get_close_matches(key, format_names(), n=1, cutoff=0.6)
+    if close:  # the one probably meant, rather than all 44
+        raise ConfigError(f"unknown format {name!r}: did you mean {close[0]}?")
     raise ConfigError(f"unknown format {name!r}; choose one of: {', '.join(format_names())}")
 
 

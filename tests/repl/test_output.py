@@ -145,8 +145,16 @@ def test_resolve_format_reads_any_case_and_aliases(name: str, expected: str) -> 
 
 
 def test_an_unknown_format_names_the_valid_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown format 'tabel'; choose one of: table, vertical, auto"):
-        resolve_format("tabel")
+    with pytest.raises(ConfigError, match="unknown format 'xyzzy'; choose one of: table, vertical, auto"):
+        resolve_format("xyzzy")
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("tabel", "table"), ("jsonn", "json"), ("vert", "vertical")])
+def test_an_unknown_format_close_to_one_names_that_one(typed: str, meant: str) -> None:
+    """A typo is answered with the format meant, not with the 44 names of them all."""
+    with pytest.raises(ConfigError) as raised:
+        resolve_format(typed)
+    assert str(raised.value) == f"unknown format {typed!r}: did you mean {meant}?"
 
 
 @pytest.mark.parametrize("fmt", format_names())

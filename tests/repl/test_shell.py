@@ -933,10 +933,19 @@ def test_quit_stops_the_rest(sh: Session, name: str) -> None:
     assert sh("select Email from Leads limit 1;") == 0 and sh.out == ""
 
 
-@pytest.mark.parametrize("name", ["\\foo", ".foo", "\\D", ".frobnicate now"])
+@pytest.mark.parametrize("name", ["\\foo", ".foo", "\\zz", ".frobnicate now"])
 def test_unknown_commands(sh: Session, name: str) -> None:
     assert sh(name) == 2
     assert sh.err == f"unknown command {name.split()[0]}: \\? lists the commands\n"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("\\tming", "\\timing"), ("\\dtt", "\\dt"), (".tabels", ".tables"), ("\\D Leads", "\\d")],
+)
+def test_an_unknown_command_close_to_one_names_that_one(sh: Session, typed: str, meant: str) -> None:
+    assert sh(typed) == 2
+    assert sh.err == f"unknown command {typed.split()[0]}: did you mean {meant}? (\\? lists the commands)\n"
 
 
 def test_statements_and_commands_mixed(sh: Session) -> None:
