@@ -62,7 +62,7 @@ from coqlkit.api import TRANSPORT_OPTIONS, connect_options
 from coqlkit.api import Connection as _ApiConnection
 from coqlkit.catalog import Field
 from coqlkit.errors import OptionError
-from coqlkit.execute.arrow import arrow_type
+from coqlkit.execute.arrow import _JSON, _kind, arrow_type
 from coqlkit.language import literal, render_value
 from coqlkit.plan import PlanOptions
 from coqlkit.plan.columns import OutputColumn
@@ -321,9 +321,25 @@ def _typed(key: str, value: str, hint: Any) -> Any:
 
 
 def _sql_type(field: Field) -> types.TypeEngine[Any]:
-    """The SQLAlchemy type of the values a cursor returns for ``field``: its Arrow type's."""
-    kind = arrow_type(OutputColumn(field.api_name, field))
-    if pa.types.is_dictionary(kind) or pa.types.is_string(kind):  # picklists, text, ids, JSON text
+    """The SQLAlchemy type of the values a cursor returns for ``field``: its Arrow type's.
+
+    A field whose values arrive as JSON text (territories, file and image uploads, subforms,
+    layouts, multi-select lookups, ``Tag``) is ``Text``: its ``length`` is Zoho's for one
+    item, and the JSON array of several outgrows it (a ``VARCHAR(120)`` made from it by
+    ``create_all()`` refused a deal's three territories).
+
+    >>> _sql_type(Field("Territories", "territories", length=120))
+    Text()
+    >>> _sql_type(Field("Tag", "text", length=2000, json_type="jsonarray"))
+    Text()
+    >>> _sql_type(Field("Last_Name", "text", length=80))
+    String(length=80)
+    """
+    column = OutputColumn(field.api_name, field)
+    kind = arrow_type(column)
+    if _kind(column) == _JSON:
+        return types.Text()
+    if pa.types.is_dictionary(kind) or pa.types.is_string(kind):  # picklists, text, ids
         return types.String(field.length if field.api_name != "id" else None)
     if pa.types.is_list(kind):
         return types.ARRAY(types.String())  # multi-select picklists
