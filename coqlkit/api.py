@@ -24,6 +24,7 @@ import contextlib
 import difflib
 import inspect
 import re
+import sys
 import tempfile
 import threading
 import warnings
@@ -260,8 +261,18 @@ class AsyncConnection:
 
     @property
     def credits_used(self) -> int:
-        """API credits this connection has spent (probes, pages, bulk jobs, metadata)."""
+        """API credits this connection has spent (probes, pages, bulk jobs, metadata), the
+        calls whose answers were lost included (:attr:`unanswered_credits`): the most the
+        org may have charged."""
         return self.client.credits_used
+
+    @property
+    def unanswered_credits(self) -> int:
+        """The part of :attr:`credits_used` that Zoho *may* have charged: the credits of
+        calls sent whose answers were lost (a dropped connection, a timeout) and that were
+        sent again. ``credits_used - unanswered_credits`` is what the org surely charged;
+        a result's ``stats.credits`` leaves these out too."""
+        return self.client.unanswered_credits
 
     @property
     def credits_remaining(self) -> int | None:
@@ -587,18 +598,48 @@ class AsyncResult:
                 code="RESULT_CONSUMED",
             )
         self._started = True
+        client = self.connection.client
+        lost = (client.unanswered_calls, client.unanswered_credits)
         stream = execute(
             self.plan,
-            self.connection.client,
+            client,
             tz=self.tz,
             stats=self.stats,
             lazy=lazy,
             counts=self.connection.counts,
         )
-        with self.connection._stale_metadata(self.plan.select.module):
-            async with contextlib.aclosing(stream):
-                async for batch in stream:
-                    yield batch
+        try:
+            with self.connection._stale_metadata(self.plan.select.module):
+                async with contextlib.aclosing(stream):
+                    async for batch in stream:
+                        yield batch
+        except CoqlError as exc:  # (the stream is closed: its stats are complete)
+            self._spent_on(exc, client.unanswered_calls - lost[0], client.unanswered_credits - lost[1])
+            raise
+
+    def _spent_on(self, exc: CoqlError, lost_calls: int, lost_credits: int) -> None:
+        """``exc`` (the read failed) given the read's ``stats`` and a note of what it spent and
+        read: in a notebook the result is gone with the error, and its figures with it. The
+        answers lost meanwhile (``lost_calls``, of ``lost_credits``) are the connection's:
+        another read of the same connection at the same time may have lost some of them."""
+        if getattr(exc, "stats", None) is not None:  # (said once, where it was first raised)
+            return
+        stats = self.stats
+        exc.stats = stats  # type: ignore[attr-defined]
+        maybe = (
+            f" (+{lost_credits:,} maybe charged for {_counted(lost_calls, 'lost answer')})"
+            if lost_credits
+            else ""
+        )
+        of = f" of {self.estimated_rows:,}" if self.estimated_rows is not None else ""
+        note = (
+            f"after {_counted(stats.calls, 'call')} · {_counted(stats.credits, 'credit')}{maybe} · "
+            f"{stats.rows:,}{of} rows read"
+        )
+        if sys.version_info >= (3, 11):  # shown under the traceback, not in str(exc)
+            exc.add_note(note)
+        else:  # pragma: no cover - Python 3.10 shows no notes: kept where 3.11 keeps them
+            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
 
     async def to_arrow(self) -> pa.Table:
         """Every row as a ``pyarrow.Table`` (kept: calling again costs nothing; callers at
@@ -654,15 +695,46 @@ class AsyncResult:
         """A Polars DataFrame (extra ``polars``); see :func:`polars_frame` for ``decimals``."""
         return polars_frame(await self.to_arrow(), decimals=decimals)
 
-    async def to_parquet(self, path: str | Path, **options: Any) -> Path:
+    async def to_parquet(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
         """Stream the rows into a Parquet file, atomically: until the last row is written the
-        file is a hidden temporary beside ``path``; an error or interruption removes it."""
-        return await export.write_parquet(self.batches(), self.schema, path, **options)
+        file is a hidden temporary beside ``path``; an error or interruption removes it.
 
-    async def to_csv(self, path: str | Path, **options: Any) -> Path:
-        """Stream the rows into a CSV file, atomically (see :meth:`to_parquet`); lookups as
-        two columns (``Owner.name``, ``Owner.id``), multi-selects joined with ``;``."""
-        return await export.write_csv(self.batches(), self.schema, path, **options)
+        A read that brings fewer rows than the COUNT probe found (records deleted or changed
+        during it: live records may be missing) raises a ``CoqlError`` with ``.code ==
+        "SHORT_READ"`` and leaves ``path`` as it was, as ``coqlkit export`` does;
+        ``allow_short=True`` writes what was read (the ``ConsistencyWarning`` says it)."""
+        verify = self._complete(Path(path), allow_short)
+        return await export.write_parquet(self.batches(), self.schema, path, verify=verify, **options)
+
+    async def to_csv(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
+        """Stream the rows into a CSV file, atomically (see :meth:`to_parquet`, and for
+        ``allow_short``); lookups as two columns (``Owner.name``, ``Owner.id``),
+        multi-selects joined with ``;``."""
+        verify = self._complete(Path(path), allow_short)
+        return await export.write_csv(self.batches(), self.schema, path, verify=verify, **options)
+
+    def _complete(self, target: Path, allow_short: bool) -> Callable[[], None]:
+        """An export's check, run when every row is written and before the file takes
+        ``target``'s name: a short read raises (``SHORT_READ``), so the file is not
+        published; more rows than counted (records created meanwhile) is the warning alone."""
+        existed = target.exists()
+
+        def verify() -> None:
+            found = self.stats.mismatch
+            if found is None or found[0] >= found[1] or allow_short:
+                return
+            rows, counted = found
+            kept = "was left as it was" if existed else "was not written"
+            error = CoqlError(
+                f"{counted - rows:,} fewer rows than the COUNT probe found ({rows:,} of {counted:,}): "
+                f"records were deleted or changed during the read, and live records may be missing; "
+                f"{target} {kept} (run it again, or allow_short=True writes what was read)",
+                code="SHORT_READ",
+            )
+            error.stats = self.stats  # type: ignore[attr-defined]
+            raise error
+
+        return verify
 
 
 async def connect_async(
@@ -776,6 +848,11 @@ def _ended(exc: BaseException) -> str:
     return f"failed ({type(exc).__name__}: {exc})"
 
 
+def _counted(count: int, word: str) -> str:
+    """``1 call``, ``1,204 credits``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def _zone_option(tz: object, where: str) -> str:
     """``tz`` when it is a time zone the rows can be shown in (an IANA name, ``UTC``,
     ``+05:30``); an :class:`OptionError` otherwise."""
@@ -883,7 +960,13 @@ class Connection:
 
     @property
     def credits_used(self) -> int:
+        """See :attr:`AsyncConnection.credits_used`."""
         return self.aio.credits_used
+
+    @property
+    def unanswered_credits(self) -> int:
+        """See :attr:`AsyncConnection.unanswered_credits`."""
+        return self.aio.unanswered_credits
 
     @property
     def credits_remaining(self) -> int | None:
@@ -1031,11 +1114,13 @@ class Result:
         """See :meth:`AsyncResult.to_polars`."""
         return polars_frame(self.to_arrow(), decimals=decimals)
 
-    def to_parquet(self, path: str | Path, **options: Any) -> Path:
-        return self._loop.run(self.aio.to_parquet(path, **options))
+    def to_parquet(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
+        """See :meth:`AsyncResult.to_parquet`."""
+        return self._loop.run(self.aio.to_parquet(path, allow_short=allow_short, **options))
 
-    def to_csv(self, path: str | Path, **options: Any) -> Path:
-        return self._loop.run(self.aio.to_csv(path, **options))
+    def to_csv(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
+        """See :meth:`AsyncResult.to_csv`."""
+        return self._loop.run(self.aio.to_csv(path, allow_short=allow_short, **options))
 
 
 def connect(
