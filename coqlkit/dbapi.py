@@ -57,11 +57,13 @@ from coqlkit.language.split import code_only, mask_comments
 from coqlkit.plan.planner import Plan
 
 __all__ = [
+    "ARRAY",
     "BINARY",
     "DATETIME",
     "NUMBER",
     "ROWID",
     "STRING",
+    "STRUCT",
     "Binary",
     "Connection",
     "Cursor",
@@ -223,15 +225,22 @@ class DBAPITypeObject:
 
 STRING = DBAPITypeObject(
     "STRING",
-    "text", "textarea", "email", "phone", "website", "picklist", "multiselectpicklist",
-    "autonumber", "profileimage", "lookup", "ownerlookup", "userlookup", "multi_module_lookup",
-    "consent_lookup", "territories", "fileupload", "imageupload", "subform", "multiselectlookup",
+    "text", "textarea", "email", "phone", "website", "picklist", "autonumber", "profileimage",
+    "territories", "fileupload", "imageupload", "subform", "multiselectlookup",
     "multiuserlookup", "layout",
 )  # fmt: skip
 NUMBER = DBAPITypeObject("NUMBER", "integer", "bigint", "double", "currency", "decimal", "percent", "boolean")
 DATETIME = DBAPITypeObject("DATETIME", "date", "datetime")
 BINARY = DBAPITypeObject("BINARY")
 ROWID = DBAPITypeObject("ROWID", "id")
+# Beyond PEP 249's five, for values that are not text: a consumer that writes every STRING
+# column as VARCHAR (or with csv.writer) would get a dict's or a list's repr.
+#: A lookup's values: dicts ``{"id": ..., "name": ...}`` (select ``Owner.name`` for text).
+STRUCT = DBAPITypeObject(
+    "STRUCT", "lookup", "ownerlookup", "userlookup", "multi_module_lookup", "consent_lookup"
+)
+#: A multi-select's values: lists of strings.
+ARRAY = DBAPITypeObject("ARRAY", "multiselectpicklist")
 
 
 class TypeCode(str):
@@ -251,7 +260,8 @@ class TypeCode(str):
 
 def _kind(field: pa.Field, code: str) -> DBAPITypeObject:
     """The type object of a column's values, from their Arrow type (booleans are numbers,
-    as in most databases; picklists, lookups and multi-selects are text)."""
+    as in most databases; picklists are text; lookups, whose values are dicts, are
+    ``STRUCT``, and multi-selects, whose values are lists, ``ARRAY``)."""
     if code == "id":
         return ROWID
     kind = field.type
@@ -265,6 +275,10 @@ def _kind(field: pa.Field, code: str) -> DBAPITypeObject:
         return DATETIME
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
         return BINARY
+    if pa.types.is_struct(kind):
+        return STRUCT
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return ARRAY
     return STRING
 
 

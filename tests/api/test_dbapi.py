@@ -132,7 +132,7 @@ def test_description(db: dbapi.Connection) -> None:
     assert codes["Lead_Source"] == dbapi.STRING and codes["Lead_Source"] == "picklist"
     assert codes["Annual_Revenue"] == dbapi.NUMBER and codes["No_of_Employees"] == dbapi.NUMBER
     assert codes["Created_Time"] == dbapi.DATETIME
-    assert codes["Owner"] == dbapi.STRING
+    assert codes["Owner"] == dbapi.STRUCT and codes["Owner"] != dbapi.STRING  # its values are dicts
     assert codes["Email_Opt_Out"] == dbapi.NUMBER and codes["Email_Opt_Out"] == "boolean"  # as is usual
     revenue = description[2]
     assert (revenue[4], revenue[5]) == (18, 2)  # precision and scale of the decimal

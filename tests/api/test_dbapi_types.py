@@ -12,7 +12,15 @@ import pytest
 from coqlkit import dbapi
 from coqlkit.sandbox.server import Sandbox
 
-TYPE_OBJECTS = (dbapi.STRING, dbapi.NUMBER, dbapi.DATETIME, dbapi.ROWID, dbapi.BINARY)
+TYPE_OBJECTS = (
+    dbapi.STRING,
+    dbapi.NUMBER,
+    dbapi.DATETIME,
+    dbapi.ROWID,
+    dbapi.BINARY,
+    dbapi.STRUCT,
+    dbapi.ARRAY,
+)
 
 
 @pytest.fixture(scope="module")
