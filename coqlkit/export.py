@@ -741,11 +741,42 @@ async def write_arrow(
 
 
 def iso_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """Timestamps as ISO 8601 text, with ``+hh:mm`` when they have a time zone."""
+    """Timestamps as ISO 8601 text, with ``+hh:mm`` when they have a time zone, and
+    ``+hh:mm:ss`` when the offset has seconds: a zone's local mean time before it took a
+    round offset (Kolkata's +05:53:28 until 1854). ``%z`` drops those seconds, and the text
+    would name another instant than the value.
+
+    >>> import datetime as dt
+    >>> utc = [dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(1850, 1, 1, tzinfo=dt.timezone.utc)]
+    >>> iso_text(pa.array(utc, pa.timestamp("s", tz="Asia/Kolkata"))).to_pylist()
+    ['2024-01-01T05:30:00+05:30', '1850-01-01T05:53:28+05:53:28']
+    """
     if column.type.tz is None:
         return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
     text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S%z")
-    return pc.replace_substring_regex(text, pattern=r"([+-]\d\d)(\d\d)$", replacement=r"\1:\2")
+    text = pc.replace_substring_regex(text, pattern=r"([+-]\d\d)(\d\d)$", replacement=r"\1:\2")
+    seconds = _offset_seconds(column)
+    if not pc.any(pc.not_equal(pc.remainder(seconds, 60), 0)).as_py():
+        return text  # whole minutes, as every offset in use today
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return pa.array(
+        [
+            t if t is None or s % 60 == 0 else t + f":{abs(s) % 60:02}"
+            for t, s in zip(text.to_pylist(), seconds.to_pylist(), strict=True)
+        ],
+        pa.string(),
+    )
+
+
+def _offset_seconds(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Each timestamp's offset from UTC in its zone, in seconds (wall clock less UTC)."""
+    unit = column.type.unit
+    local = pc.local_timestamp(column).cast(pa.int64())
+    utc = column.cast(pa.timestamp(unit)).cast(pa.int64())
+    per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
+    seconds = pc.divide(pc.subtract(local, utc), per_second)
+    return seconds.combine_chunks() if isinstance(seconds, pa.ChunkedArray) else seconds
 
 
 def float_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
