@@ -35,6 +35,7 @@ from coqlkit.execute import finish
 from coqlkit.execute.arrow import empty_batch, schema
 from coqlkit.execute.bulk import bulk_read
 from coqlkit.execute.counts import CountMemory
+from coqlkit.execute.day import RestOfRead
 from coqlkit.execute.scan import Lazy, scan
 from coqlkit.language.ast import (
     Aggregate,
@@ -500,6 +501,7 @@ class _Run:
         *,
         lazy: Lazy = False,
         budget: CreditBudget | None = None,
+        day: RestOfRead | None = None,
     ) -> None:
         self.client = client
         self.plan = plan
@@ -508,6 +510,7 @@ class _Run:
         self.ahead = ahead
         self.lazy = lazy
         self.budget = budget
+        self.day = day
 
     def schema(self, step: Step) -> pa.Schema:
         return schema(step.columns, tz=self.tz)
@@ -531,6 +534,7 @@ class _Run:
                 notes=self.stats.notes,
                 lazy=self.lazy,
                 budget=self.budget,
+                day=self.day,
             )
         if isinstance(step, BulkRead):
             options = self.plan.options
@@ -635,7 +639,10 @@ async def execute(
         else "the query's budget (max_credits)"
     )
     budget = None if limit is None else CreditBudget(limit, spent=min(before_credits, limit), name=name)
-    run = _Run(client, plan, tz, stats, ahead, lazy=lazy, budget=budget)
+    # The org's credits left today, once Zoho says how many mid-read: a read that cannot
+    # finish with them stops at once, not when Zoho refuses a page with the last ones spent.
+    day = RestOfRead.of(plan, client)
+    run = _Run(client, plan, tz, stats, ahead, lazy=lazy, budget=budget, day=day)
     final = result_schema(plan, tz=tz)
     started = time.perf_counter()
     rows = 0
@@ -659,6 +666,9 @@ async def execute(
         else:
             _check_count(plan, rows, stats)
     except CreditBudgetExceeded as exc:
+        if exc is day.refusal:  # said again with what was read and spent, the calls out included
+            spent = _roll_up(plan.root, stats).credits + before_credits
+            raise day.stopped(rows, spent) from None
         if type(exc) is not CreditBudgetExceeded or not rows:  # the day's limit; or nothing read yet
             raise
         raise CreditBudgetExceeded(

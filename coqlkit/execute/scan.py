@@ -13,7 +13,9 @@ A result never holds an id twice: keyset pages keep only ids above the last one 
 have no id: a group already delivered (records changed during the read shifted the groups
 between two pages) is dropped, and ``notes`` says so with a ConsistencyWarning. When the size is
 unknown (``until_short``), the first short page ends the scan; an ``open_ended`` scan asks
-for one more page, then two, then four... at most ``ahead`` past the last full one.
+for one more page, then two, then four... at most ``ahead`` past the last full one. After
+each answer, the plan's rest is weighed against the org's credits left today (Zoho's
+figure may have come with it): a read that cannot finish stops there (:mod:`.day`).
 
 A ``lazy`` scan asks for the first page alone (and, in keyset windows, for no window's last
 page before it) and opens the whole window only when its consumer comes back for a second
@@ -52,6 +54,7 @@ from coqlkit._threads import InlineWhenRefused
 from coqlkit.catalog.limits import DEFAULT_LIMIT, MAX_OFFSET_ROWS
 from coqlkit.errors import ApiError, ConsistencyWarning, PlanError
 from coqlkit.execute.arrow import body_to_batch
+from coqlkit.execute.day import RestOfRead
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
 from coqlkit.plan.columns import OutputColumn
@@ -184,9 +187,11 @@ class _Scan:
         *,
         lazy: Lazy = False,
         budget: CreditBudget | None = None,
+        day: RestOfRead | None = None,
     ) -> None:
         self.client = client
         self.budget = budget
+        self.day = day
         self.notes = notes
         self.step = step
         self.query: Select = step.query
@@ -299,6 +304,8 @@ class _Scan:
                     self._after(job, batch.num_rows, last_id, more, pending)
                     if job.deliver and not self._finished(job.seq):
                         ready[job.seq] = batch
+                if self.day is not None:  # an answer may have brought the day's figure
+                    self.day.check()
             if self.capped and self.end is None:
                 raise PlanError(
                     "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
@@ -425,7 +432,16 @@ class _Scan:
             open_ended=True,
             page_size=size,
         )
-        rest = _Scan(self.client, step, self.schema, self.actual, self.ahead, self.notes, budget=self.budget)
+        rest = _Scan(
+            self.client,
+            step,
+            self.schema,
+            self.actual,
+            self.ahead,
+            self.notes,
+            budget=self.budget,
+            day=self.day,
+        )
         rest.last_id = after
         rows = self.actual.rows
         async with contextlib.aclosing(rest.run()) as batches:
@@ -564,11 +580,14 @@ async def scan(
     notes: list[str] | None = None,
     lazy: Lazy = False,
     budget: CreditBudget | None = None,
+    day: RestOfRead | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of a SingleCall, OffsetPages or KeysetPages step, in order; what the read
     noticed (groups that came twice) is added to ``notes``. ``lazy``: the first page alone,
     the whole window once a second batch is asked for (see the module). ``budget``: the
-    query's own, which refuses a call before it is sent when it cannot pay for it."""
+    query's own, which refuses a call before it is sent when it cannot pay for it. ``day``:
+    the plan's rest against the org's credits left today, weighed after each answer; the
+    read stops there when it cannot finish (:mod:`coqlkit.execute.day`)."""
     if isinstance(step, SingleCall):
         started = time.perf_counter()
         query = render(step.query)
@@ -579,7 +598,7 @@ async def scan(
         yield batch
         return
     scanner = _Scan(
-        client, step, schema, actual, ahead, [] if notes is None else notes, lazy=lazy, budget=budget
+        client, step, schema, actual, ahead, [] if notes is None else notes, lazy=lazy, budget=budget, day=day
     )
     async with contextlib.aclosing(scanner.run()) as batches:
         async for batch in batches:
