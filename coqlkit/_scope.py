@@ -22,6 +22,26 @@ def _zone_of(org: Mapping[str, Any] | None) -> str | None:
     return zone if isinstance(zone, str) and _known_zone(zone) else None
 
 
+def _unknown_zone(org: Mapping[str, Any] | None) -> str | None:
+    """What to say of the org's time zone when Arrow does not know it (None: it does, or
+    the org names none). Zoho's samples show an abbreviation (``"IST"``) as well as IANA
+    names; an abbreviation is not guessed at, as ``IST`` is India's, Israel's and Ireland's.
+
+    >>> _unknown_zone({"time_zone": "Europe/Paris"}) is None
+    True
+    >>> print(_unknown_zone({"time_zone": "PST"}))
+    the org's time zone 'PST' is not one coqlkit can show datetimes in (an abbreviation may name several zones): datetimes are in UTC; give the zone with tz= (an IANA name such as 'America/Los_Angeles'), or --tz
+    """
+    zone = (org or {}).get("time_zone")
+    if not isinstance(zone, str) or not zone or _known_zone(zone):
+        return None
+    return (
+        f"the org's time zone {zone!r} is not one coqlkit can show datetimes in (an abbreviation "
+        "may name several zones): datetimes are in UTC; give the zone with tz= (an IANA name such "
+        "as 'America/Los_Angeles'), or --tz"
+    )
+
+
 def _known_zone(zone: str) -> bool:
     """Whether Arrow can show datetimes in ``zone`` (an IANA name, ``UTC``, ``+05:30``).
 

@@ -39,13 +39,14 @@ import pyarrow as pa
 
 from coqlkit import export
 from coqlkit._loop import _Loop as _Loop
-from coqlkit._scope import _has_fields, _modules_of, _targets, _zone, _zone_of
+from coqlkit._scope import _has_fields, _modules_of, _targets, _unknown_zone, _zone, _zone_of
 from coqlkit.catalog import Catalog, Field, Module
 from coqlkit.catalog.cache import MetadataCache
 from coqlkit.errors import (
     ConfigError,
     CoqlError,
     CoqlSyntaxError,
+    CoqlWarning,
     OptionError,
     QueryWarning,
     ZohoApiError,
@@ -231,6 +232,8 @@ class AsyncConnection:
         self._home = loop
         #: Whether this is the engine of a synchronous :class:`Connection` (its own loop).
         self._sync = False
+        #: The warning for an org's time zone Arrow does not know (datetimes in UTC instead).
+        self._zone_note: str | None = None
 
     def __repr__(self) -> str:
         where = self.client.settings.profile or self.client.api_base
@@ -770,6 +773,25 @@ async def connect_async(
     value of the wrong kind, raises :class:`OptionError` (a ``ConfigError`` and a
     ``TypeError``) before anything starts.
     """
+    conn = await _connect(
+        profile, sandbox=sandbox, settings=settings, metadata=metadata, cache_dir=cache_dir, tz=tz, **options
+    )
+    _warn_of_zone(conn, stacklevel=2)
+    return conn
+
+
+async def _connect(
+    profile: str | None = None,
+    *,
+    sandbox: bool | Sandbox | Mapping[str, Any] = False,
+    settings: Settings | None = None,
+    metadata: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    tz: str | None = None,
+    **options: Any,
+) -> AsyncConnection:
+    """:func:`connect_async` without its warning of an org's time zone Arrow does not know
+    (:func:`connect` issues it in its caller's thread, where the caller's filters apply)."""
     transport, options = connect_options(options)
     if tz is not None:
         tz = _zone_option(tz, "connect()")
@@ -812,7 +834,7 @@ async def connect_async(
         if workdir is not None:
             workdir.cleanup()
         raise
-    return AsyncConnection(
+    conn = AsyncConnection(
         client,
         org_metadata,
         catalog=catalog,
@@ -822,6 +844,16 @@ async def connect_async(
         workdir=workdir,
         loop=asyncio.get_running_loop(),
     )
+    conn._zone_note = None if tz else _unknown_zone(org)
+    return conn
+
+
+def _warn_of_zone(conn: AsyncConnection, *, stacklevel: int = 1) -> None:
+    """An org's time zone Arrow does not know (``"PST"``) is not guessed at: datetimes are
+    in UTC, and a :class:`~coqlkit.CoqlWarning` says so (day and month buckets move by the
+    offset: it must not happen silently)."""
+    if conn._zone_note is not None:
+        warnings.warn(CoqlWarning(conn._zone_note), stacklevel=stacklevel + 1)
 
 
 async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox | None, Sandbox]:
@@ -1136,8 +1168,10 @@ def connect(
     take, or a value of the wrong kind, raises :class:`OptionError` before anything starts."""
     loop = _Loop()
     try:
-        aio = loop.run(connect_async(profile, sandbox=sandbox, **options))
+        aio = loop.run(_connect(profile, sandbox=sandbox, **options))
     except BaseException:
         loop.stop()
         raise
-    return Connection(loop, aio)
+    conn = Connection(loop, aio)
+    _warn_of_zone(aio, stacklevel=2)  # in the caller's thread, where its warning filters apply
+    return conn

@@ -205,7 +205,9 @@ def _connection(args: argparse.Namespace, err: TextIO) -> Iterator[Any]:
     if getattr(args, "sandbox", False):
         sandbox = {"records": args.records} if getattr(args, "records", None) else True
         print("coqlkit: starting the sandbox (the demo org)...", file=err, flush=True)
-    conn = connect(getattr(args, "profile", None), sandbox=sandbox)
+    # --tz is the connection's zone too: the org's, unknown to Arrow ("PST"), is not warned of then.
+    tz = _plan_options(args).get("tz")
+    conn = connect(getattr(args, "profile", None), sandbox=sandbox, **({"tz": tz} if tz else {}))
     try:
         yield conn
     finally:
@@ -248,6 +250,11 @@ def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, name, None)
         if value is not None:
             options[name] = value
+    if "tz" in options:
+        from coqlkit._scope import _known_zone
+
+        if not _known_zone(options["tz"]):
+            raise ConfigError(f"--tz {options['tz']!r}: give an IANA name such as 'Europe/Paris', or 'UTC'")
     return options
 
 
