@@ -62,6 +62,8 @@ ARGV_NOT_UTF8 = "give {} as UTF-8 (the shell or the script gave it in another en
 #: mode is the ``--strict`` option, not a setting to turn off).
 REPL_STRICT_REFUSAL = "not run: strict mode refuses a query with warnings (turn it off to run it)"
 STRICT_REFUSAL = "coqlkit: not run: --strict refuses a query with warnings (run without --strict to run it)"
+#: ... and a script's, where ``\\strict`` turned it on (no --strict was given to name).
+SCRIPT_STRICT_REFUSAL = "coqlkit: not run: \\strict refuses a query with warnings (\\strict off runs it)"
 
 
 def add_connection_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -640,8 +642,8 @@ def _cli_shell() -> type[Shell]:
     from coqlkit.repl.shell import Shell
 
     class CliShell(Shell):
-        """The shell in the command line's words (``--strict`` refused a query: not the
-        REPL's "strict mode" to turn off); its summary counts the credits spent on the
+        """The shell in the command line's words (``--strict``, or a script's ``\\strict``,
+        refused a query: not the REPL's "strict mode" to turn off); its summary counts the credits spent on the
         org's metadata apart from the query's, as the notebook magics do, so that it adds
         up to what the org charged; ``coqlkit export``'s hint for a missing ``--param``
         has no ``\\set`` (its query is one statement)."""
@@ -660,8 +662,21 @@ def _cli_shell() -> type[Shell]:
             self.lost_at = (0, 0) if first else (client.unanswered_calls, client.unanswered_credits)
             return super()._plan(text, params, where)
 
+        # What turned strict mode on, for its refusals to name: the option, or the script.
+        strict_by = "--strict"
+
         def _message(self, text: str) -> None:
-            super()._message(STRICT_REFUSAL if text == REPL_STRICT_REFUSAL else text)
+            if text == REPL_STRICT_REFUSAL:
+                text = STRICT_REFUSAL if self.strict_by == "--strict" else SCRIPT_STRICT_REFUSAL
+            super()._message(text)
+
+        def cmd_strict(self, arg: str) -> int:
+            """``\\strict`` as the shell takes it; a refusal then names it, not ``--strict``."""
+            was = self.strict
+            status = super().cmd_strict(arg)
+            if self.strict and not was:
+                self.strict_by = "\\strict"
+            return status
 
         def _summary(self, result: Result, rows: int, started: float) -> None:
             super()._summary(result, rows, started)

@@ -1,0 +1,50 @@
+"""A query refused by strict mode names what turned it on: ``--strict``, or a script's
+``\\strict on`` (piped into ``coqlkit``, or ``query -f``), where no ``--strict`` was given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from coqlkit.cli._query import SCRIPT_STRICT_REFUSAL, STRICT_REFUSAL
+from coqlkit.sandbox.server import Sandbox
+from tests.cli.conftest import RECORDS, Ran, point_at
+
+WARNED = "select Last_Name from Leads where Lead_Status = 'Contactd' limit 1;\n"
+
+
+@pytest.fixture(scope="module")
+def org(seeded: Path) -> Iterator[Sandbox]:
+    with Sandbox(records=RECORDS, db=str(seeded), token_limit=0) as running:
+        yield running
+
+
+@pytest.fixture
+def zoho(org: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    point_at(org, monkeypatch)
+
+
+def test_a_script_that_turned_strict_on_names_backslash_strict(cli: Callable[..., Ran], zoho: None) -> None:
+    ran = cli(stdin="\\strict on\n" + WARNED)
+    assert ran.status == 1 and ran.out == "", ran
+    lines = ran.err.splitlines()
+    assert lines[0] == "strict on: queries with warnings are refused"
+    assert lines[1].startswith("<stdin>:2:49: warning[INVALID_QUERY]: 'Contactd' is not a value")
+    assert lines[-1] == SCRIPT_STRICT_REFUSAL
+    assert SCRIPT_STRICT_REFUSAL == (
+        "coqlkit: not run: \\strict refuses a query with warnings (\\strict off runs it)"
+    )
+    assert "--strict" not in ran.err
+
+
+def test_the_option_is_named_when_it_was_given(cli: Callable[..., Ran], zoho: None) -> None:
+    ran = cli("query", "--strict", "-c", WARNED)
+    assert ran.status == 1 and ran.err.splitlines()[-1] == STRICT_REFUSAL, ran
+    # \strict on when --strict already had it on: the option is still what turned it on.
+    ran = cli("query", "--strict", "-f", "-", stdin="\\strict on\n" + WARNED)
+    assert ran.status == 1 and ran.err.splitlines()[-1] == STRICT_REFUSAL, ran
+    # Turned off, then on again by the script: the script's \strict is what refused it.
+    ran = cli("query", "--strict", "-f", "-", stdin="\\strict off\n\\strict on\n" + WARNED)
+    assert ran.status == 1 and ran.err.splitlines()[-1] == SCRIPT_STRICT_REFUSAL, ran
