@@ -704,14 +704,21 @@ def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
 
 def _mismatch(stats: RunStats, rows: int, expected: int, counted: str, *, big: bool = False) -> None:
     """Rows read that disagree with a count made around the read: noted, warned of, and
-    kept in ``stats.mismatch`` (rows read, rows counted) for the front ends."""
+    kept in ``stats.mismatch`` (rows read, rows counted) for the front ends.
+
+    Fewer rows does not mean that the rows missing are those deleted: a record deleted from
+    a page already read shifts the pages after it by one, so a record that still matches
+    is skipped, and the deleted one is in the result. The note says so (it read as "the
+    deleted records are not in your result", review 7)."""
     if rows < expected:
         note = (
             f"{expected - rows:,} fewer rows than {counted} ({rows:,} of {expected:,}): "
-            "records were deleted or changed during the read"
+            "records were deleted or changed during the read: records that still match may be "
+            "missing from the result (the pages after a deleted one shift), and deleted ones "
+            "may be in it; run it again"
         )
         if big:
-            note += "; run it again, or with strategy='bulk' for a read that is one snapshot"
+            note += ", or with strategy='bulk' for a read that is one snapshot"
     else:
         note = (
             f"{rows - expected:,} more rows than {counted} ({rows:,}, not {expected:,}): "

@@ -314,7 +314,8 @@ def test_a_record_that_came_to_match_on_a_page_already_read_is_warned_of(tmp_pat
     assert stats.mismatch == (MATCHING, MATCHING + 1)
     assert [str(w) for w in caught] == [
         "1 fewer rows than a COUNT after the read found (340 of 341): records were deleted or changed "
-        "during the read"
+        "during the read: records that still match may be missing from the result (the pages after "
+        "a deleted one shift), and deleted ones may be in it; run it again"
     ]
     assert isinstance(caught[0], ConsistencyWarning)
     assert counts.recall(plan.probe.query, ttl=60) == (MATCHING + 1, pytest.approx(0, abs=5))
@@ -462,5 +463,7 @@ def test_a_probed_read_cut_by_a_local_limit_is_judged_by_its_scan(tmp_path: Path
         stats, caught = asyncio.run(main())
     assert stats.mismatch == (335, 340)
     assert [str(w) for w in caught] == [
-        "5 fewer rows than the COUNT probe found (335 of 340): records were deleted or changed during the read"
+        "5 fewer rows than the COUNT probe found (335 of 340): records were deleted or changed during the "
+        "read: records that still match may be missing from the result (the pages after a deleted one "
+        "shift), and deleted ones may be in it; run it again"
     ]
