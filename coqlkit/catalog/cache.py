@@ -16,6 +16,12 @@ Each file is replaced atomically (a temporary file, then :func:`os.replace`), so
 another process, sees the old body or the new one, never half of one. A file that cannot be
 read or is not Zoho metadata counts as missing and is fetched again. A fetcher's exception
 propagates as it is; the bodies fetched before it stay cached, the rest stays as it was.
+
+Writing is best effort, as for the token store: the cache saves credits, and a full or
+read-only disk (a container's read-only home, a full ``/home`` under a nightly export
+writing elsewhere) must not fail the query whose metadata was just fetched. A body that
+cannot be written is kept in memory, for as long as the object lives, and a
+:class:`~coqlkit.errors.CoqlWarning` names the directory once per process.
 """
 
 from __future__ import annotations
@@ -27,19 +33,22 @@ import json
 import os
 import re
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from coqlkit.catalog._catalog import Catalog, write_snapshot
 from coqlkit.catalog.model import Field, Module
-from coqlkit.errors import CatalogError
+from coqlkit.errors import CatalogError, CoqlWarning
 
 __all__ = ["MetadataCache"]
 
 _MODULES = "modules.json"
 _META = "meta.json"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+#: The cache directories whose write failure was told (once each per process).
+_TOLD: set[str] = set()
 
 
 class MetadataCache:
@@ -66,6 +75,10 @@ class MetadataCache:
         self.ttl = ttl
         self._clock = clock
         self._flights: dict[str, _Flight] = {}  # the fetches in flight, by file name
+        # What the disk could not take, by file name: a body and when it was fetched, or
+        # (None, None) for one forgotten that could not be removed. It overrides the file.
+        self._memory: dict[str, tuple[dict[str, Any] | None, float | None]] = {}
+        self._disk = True  # False once everything was forgotten but the files stayed
 
     def __repr__(self) -> str:
         return f"<MetadataCache {self.org_key!r} at {self.path}>"
@@ -177,12 +190,21 @@ class MetadataCache:
 
     def invalidate(self, module: str | None = None) -> None:
         """Forget the fields of ``module``, or (None) everything cached for the org."""
-        if module is not None:
-            (self.path / _fields_file(module)).unlink(missing_ok=True)
-            self._set_fetched(_fields_file(module), None)
-            return
-        for path in [self.path / _MODULES, *(self.path / "fields").glob("*.json"), self.path / _META]:
-            path.unlink(missing_ok=True)
+        try:
+            if module is not None:
+                self._memory.pop(_fields_file(module), None)
+                (self.path / _fields_file(module)).unlink(missing_ok=True)
+                self._set_fetched(_fields_file(module), None)
+                return
+            self._memory.clear()
+            for path in [self.path / _MODULES, *(self.path / "fields").glob("*.json"), self.path / _META]:
+                path.unlink(missing_ok=True)
+        except OSError as exc:  # the files stay: read past them
+            if module is not None:
+                self._memory[_fields_file(module)] = (None, None)
+            else:
+                self._disk = False
+            self._trouble(exc)
 
     def believes(self, module: str, field: str) -> bool:
         """Whether the cached fields of ``module`` have a field named exactly ``field`` (no fetch)."""
@@ -229,6 +251,11 @@ class MetadataCache:
     # ---- files --------------------------------------------------------------------------
 
     def _age(self, name: str) -> float | None:
+        if name in self._memory:
+            fetched = self._memory[name][1]
+            return None if fetched is None else self._clock() - fetched
+        if not self._disk:
+            return None
         fetched = self._fetched().get(name)
         if fetched is None or not (self.path / name).is_file():
             return None
@@ -264,6 +291,10 @@ class MetadataCache:
 
     def _load(self, name: str) -> dict[str, Any] | None:
         """The cached body ``name``; None when it is missing, unreadable or not Zoho metadata."""
+        if name in self._memory:
+            return self._memory[name][0]
+        if not self._disk:
+            return None
         try:
             with (self.path / name).open(encoding="utf-8") as fh:
                 return _checked(name, json.load(fh))
@@ -271,14 +302,37 @@ class MetadataCache:
             return None
 
     def _store(self, name: str, body: Any) -> dict[str, Any]:
+        """``body``, checked, written to the file ``name`` or, when the disk refuses it, kept
+        in memory (see the module's docstring)."""
         data = _checked(name, body)
+        fetched = self._clock()
         target = self.path / name
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.path.mkdir(mode=0o700, exist_ok=True)
-        target.parent.mkdir(exist_ok=True)
-        _write_json(target, data)
-        self._set_fetched(name, self._clock())
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir(mode=0o700, exist_ok=True)
+            target.parent.mkdir(exist_ok=True)
+            _write_json(target, data)
+            self._set_fetched(name, fetched)
+        except OSError as exc:
+            self._memory[name] = (data, fetched)
+            self._trouble(exc)
+        else:
+            self._memory.pop(name, None)
         return data
+
+    def _trouble(self, exc: OSError) -> None:
+        """Warn, once per process and directory, that the cache cannot be written."""
+        if str(self.root) in _TOLD:
+            return
+        _TOLD.add(str(self.root))
+        problem = exc.strerror or str(exc)
+        warnings.warn(
+            f"cannot write the metadata cache in {self.root}: {problem}; the metadata is kept "
+            "in memory and fetched again by the next run (XDG_CACHE_HOME, or connect(cache_dir=...), "
+            "puts the cache elsewhere)",
+            CoqlWarning,
+            stacklevel=2,
+        )
 
     def _fetched(self) -> dict[str, float]:
         try:
