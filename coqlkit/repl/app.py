@@ -41,14 +41,14 @@ from prompt_toolkit.styles import Style, merge_styles
 
 from coqlkit.api import Connection
 from coqlkit.catalog import Catalog
-from coqlkit.errors import CoqlError, CoqlSyntaxError, ParameterError
+from coqlkit.errors import ConfigError, CoqlError, CoqlSyntaxError, ParameterError
 from coqlkit.language import parse
 from coqlkit.language.ast import Span
 from coqlkit.language.split import code_only, strings
 from coqlkit.repl.clauses import _closed
 from coqlkit.repl.commands import interrupts
 from coqlkit.repl.complete import CoqlCompleter, awaits_from, modules_wanted, statement_at
-from coqlkit.repl.config import ReplConfig, profile_names
+from coqlkit.repl.config import ReplConfig, profile_names, zone_named
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
 from coqlkit.repl.shell import _EXPLAIN, Shell, Terminated
 from coqlkit.repl.statements import _is_command
@@ -405,9 +405,24 @@ class Repl:
 
     The prompt is marked ``*`` when ``sandbox`` is true or the org is a sandbox on this
     machine (``coqlkit sandbox serve`` reached through a profile or ``ZOHO_*`` variables).
+    Datetimes are in the time zone ``tz`` (the shell's ``--tz``), else ``repl.toml``'s
+    ``tz``, else the org's; ``\\tz`` changes it. A ``tz`` that is not a time zone raises
+    :class:`~coqlkit.errors.ConfigError` (before the prompt shows).
     """
 
-    def __init__(self, conn: Connection, config: ReplConfig, *, label: str, sandbox: bool = False) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        config: ReplConfig,
+        *,
+        label: str,
+        sandbox: bool = False,
+        tz: str | None = None,
+    ) -> None:
+        try:  # (before anything starts)
+            zone = zone_named(tz) if tz else config.tz
+        except ConfigError as exc:
+            raise ConfigError(f"--tz {tz}: {exc.message}") from None
         self.config = config
         self.label = label
         self.sandbox = sandbox or is_sandbox(conn)
@@ -422,6 +437,8 @@ class Repl:
             progress=sys.stderr.isatty(),
             terminal_size=lambda: tuple(shutil.get_terminal_size()),  # type: ignore[arg-type,return-value]
             interactive=True,
+            options={"tz": zone} if zone else None,
+            tz_from="--tz" if tz else "repl.toml's tz",
         )
         self.completer = CoqlCompleter(
             self._catalog, lambda: self.shell.params, profile_names, self._last_module, self._want

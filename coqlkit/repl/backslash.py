@@ -24,17 +24,18 @@ import pyarrow as pa
 
 from coqlkit import export
 from coqlkit.api import Connection, Result
-from coqlkit.errors import CoqlError
+from coqlkit.errors import ConfigError, CoqlError
 from coqlkit.language.split import code_only
 from coqlkit.repl import output
 from coqlkit.repl.commands import REGISTRY, find, help_text
+from coqlkit.repl.config import zone_named
 from coqlkit.repl.encoding import NotUtf8, decode, read_file
 from coqlkit.repl.params import _as_coql, parse_value
 from coqlkit.repl.results import _Results
 from coqlkit.repl.statements import Where, _complete
 from coqlkit.repl.status import exit_code
 
-__all__ = ["MAX_INCLUDE_DEPTH", "EditAborted"]
+__all__ = ["MAX_INCLUDE_DEPTH", "EditAborted", "in_zone"]
 
 #: The formats ``\\x`` turns on (``\\x off`` leaves them).
 _EXPANDED = ("vertical", "auto")
@@ -52,6 +53,8 @@ class _Commands(_Results):
     editor: Callable[[str], str]
     edit_file: Callable[[Path], None]
     _unexpanded: str
+    options: dict[str, Any]
+    tz_from: str
     strict: bool
     last: str | None
     last_params: dict[str, Any]
@@ -227,6 +230,35 @@ class _Commands(_Results):
         self._message(f"{used:,} credit{'' if used == 1 else 's'} used this session{tail}")
         return 0
 
+    def cmd_tz(self, arg: str) -> int:
+        """``\\tz``: the time zone datetimes are shown and exported in, and where it comes
+        from; ``\\tz ZONE`` sets it for the next queries and ``\\export`` (rows kept from
+        the last query included: an instant's zone is a label in Arrow, changed for free);
+        ``\\tz org`` goes back to the org's. A zone is checked as ``--tz`` and ``tz=``
+        check it (``utc`` is ``UTC``: a zone's case is put right)."""
+        zone = arg.strip("'\"")
+        if zone.lower() == "org":
+            self.options.pop("tz", None)
+        elif zone:
+            try:
+                self.options["tz"], self.tz_from = zone_named(zone), "\\tz"
+            except ConfigError as exc:
+                self._message(f"\\tz {arg}: {exc.message}; the time zone stays {self._zone()}")
+                return 2
+        org = self.conn.aio.tz
+        if "tz" not in self.options:
+            self._message(f"time zone: {org} (the org's); \\tz ZONE sets another (UTC, Europe/Paris...)")
+        else:
+            where = "set by \\tz" if self.tz_from == "\\tz" else f"from {self.tz_from}"
+            self._message(
+                f"time zone: {self._zone()}, {where} (the org's is {org}: \\tz org goes back to it)"
+            )
+        return 0
+
+    def _zone(self) -> str:
+        """The time zone the next query's datetimes are in: the one set, else the org's."""
+        return str(self.options.get("tz") or self.conn.aio.tz)
+
     def cmd_refresh(self, arg: str) -> int:
         catalog = self.conn.refresh_metadata()
         self.metadata_changed = True
@@ -267,8 +299,9 @@ class _Commands(_Results):
         started = time.perf_counter()
         kept = self.kept
         if kept is not None and (kept.text, kept.params) == (self.last, self.last_params):
-            batches = kept.table.to_batches() or [export.empty_batch(kept.table.schema)]
-            rows = self._write(batches, kept.table.schema, target, kind)
+            table = in_zone(kept.table, self._zone())  # (\\tz since: the zone set now)
+            batches = table.to_batches() or [export.empty_batch(table.schema)]
+            rows = self._write(batches, table.schema, target, kind)
             how = (
                 "the rows of the last query that ran, kept"
                 if self.failed_since
@@ -463,6 +496,26 @@ class _Commands(_Results):
         config = dataclasses.replace(self.config, max_column_width=0)
         rendered = output.render(table, config=config, fmt=self.fmt, capped=False)
         self._emit(rendered.screen)
+
+
+def in_zone(table: pa.Table, zone: str) -> pa.Table:
+    """``table`` with its datetimes in ``zone``: the same instants (Arrow keeps them in UTC
+    and the zone as a label on the column), shown and written there. No copy is made.
+
+    >>> table = pa.table({"at": pa.array([0], pa.timestamp("s", "UTC"))})
+    >>> in_zone(table, "Asia/Kolkata").column("at")[0].as_py().isoformat()
+    '1970-01-01T05:30:00+05:30'
+    """
+    schema = pa.schema(
+        [
+            field.with_type(pa.timestamp(field.type.unit, zone))
+            if pa.types.is_timestamp(field.type) and field.type.tz not in (None, zone)
+            else field
+            for field in table.schema
+        ],
+        metadata=table.schema.metadata,
+    )
+    return table if schema.equals(table.schema) else table.cast(schema)
 
 
 def _close_command(word: str) -> str | None:

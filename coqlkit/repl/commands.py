@@ -65,6 +65,12 @@ REGISTRY: tuple[Command, ...] = (
         "toggle refusing queries the check has warnings about (a value not in its picklist...)",
         "strict",
     ),
+    Command(
+        ("\\tz",),
+        "[ZONE|org]",
+        "show or set the time zone of datetimes, shown and exported (org: the org's)",
+        "tz",
+    ),
     Command(("\\credits",), "", "credits used this session and left today", "credits"),
     Command(("\\refresh",), "", "fetch the org's metadata again; forget the remembered counts", "refresh"),
     Command(("\\profile", ".open"), "NAME", "connect to another profile's org", "profile"),

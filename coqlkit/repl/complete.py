@@ -139,6 +139,7 @@ _ARGUMENTS: dict[str, str | tuple[tuple[str, str], ...]] = {
     "expanded": (*_ON_OFF, ("auto", "vertical when rows are too wide")),
     "timing": _ON_OFF,
     "strict": _ON_OFF,
+    "tz": "zone",
     "export": "file",
     "output": "file",
     "include": "file",
@@ -175,7 +176,8 @@ def command_suggestions(
     r"""On a command's line (``typed``: up to the cursor, starting at ``offset``): the
     commands' names, then the argument the command takes: a module (``\d``, ``\d+``,
     ``\dt``), a format (``\T``), on or off (``\x``, ``\timing``, ``\strict``), a
-    profile (``\profile``), a parameter set so far (``\set``, ``\unset``).
+    profile (``\profile``), a parameter set so far (``\set``, ``\unset``), a time zone
+    or ``org`` (``\tz``: by its name or its city's, ``\tz kolk`` offers Asia/Kolkata).
 
     >>> [s.text for s in command_suggestions("\\ti")]
     ['\\timing']
@@ -207,6 +209,9 @@ def command_suggestions(
         from coqlkit.repl.output import format_names  # (tabulate's styles: only when asked)
 
         ranked.words(0, ((f, "") for f in format_names()), "keyword")
+    elif takes == "zone":
+        ranked = _Ranked("", ranked.start)  # (filtered here: by a zone's name or its city's)
+        ranked.words(0, _zones(prefix), "keyword")
     elif takes == "profile":
         ranked.words(0, ((p, "profile") for p in profiles), "keyword")
     elif takes == "param":
@@ -215,6 +220,24 @@ def command_suggestions(
     elif isinstance(takes, tuple):
         ranked.words(0, takes, "keyword")
     return ranked.result()
+
+
+def _zones(typed: str) -> list[tuple[str, str]]:
+    r"""``\tz``'s menu: ``org``, then the time zones whose name, or whose city (its last
+    part, ``_`` read as a blank), starts with ``typed``, in any case.
+
+    >>> _zones("kolk"), _zones("europe/par"), _zones("o")[0]
+    ([('Asia/Kolkata', '')], [('Europe/Paris', '')], ('org', "the org's time zone"))
+    """
+    from coqlkit.repl.config import zone_names  # (read once, when first asked)
+
+    typed = typed.lower().replace(" ", "_")
+    found = [("org", "the org's time zone")] if "org".startswith(typed) else []
+    for name in zone_names():
+        lower = name.lower()
+        if lower.startswith(typed) or lower.rpartition("/")[2].startswith(typed):
+            found.append((name, ""))
+    return found
 
 
 def file_suggestions(typed: str, end: int) -> list[Suggestion]:

@@ -20,6 +20,7 @@ used.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import shlex
@@ -41,7 +42,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["KEY_MODES", "ReplConfig", "config_path", "default_text", "load", "profile_names", "write_default"]
+__all__ = [
+    "KEY_MODES",
+    "ReplConfig",
+    "config_path",
+    "default_text",
+    "load",
+    "profile_names",
+    "write_default",
+    "zone_named",
+    "zone_names",
+]
 
 KeyMode = Literal["emacs", "vi"]
 KEY_MODES: tuple[KeyMode, ...] = ("emacs", "vi")
@@ -76,6 +87,8 @@ class ReplConfig:
     timing: bool = True
     #: Whether ``table`` turns into ``vertical`` when a table is wider than the terminal.
     auto_vertical: bool = False
+    #: The time zone datetimes are shown and exported in; empty: the org's.
+    tz: str = ""
 
     @property
     def history_path(self) -> Path:
@@ -151,6 +164,62 @@ def _at_least(low: int, *, or_zero: bool = False) -> Callable[[Any], int]:
     return check
 
 
+def _check_tz(value: Any) -> str:
+    if not value:
+        return ""  # the org's
+    try:
+        return zone_named(value)
+    except ConfigError as exc:
+        raise ValueError(exc.message) from None
+
+
+def zone_named(text: str) -> str:
+    """The time zone ``text`` names, as the Python API and ``--tz`` check it (Arrow must
+    know it: an IANA name, ``UTC``, an offset such as ``+05:30``), its case put right
+    (``europe/paris``: ``Europe/Paris``); :class:`~coqlkit.errors.ConfigError` otherwise,
+    with the zone probably meant (a typo, or a city: ``Kolkata`` is ``Asia/Kolkata``).
+    Abbreviations Arrow does not know (``PST``, ``IST``: India's, Israel's or Ireland's?)
+    are not guessed.
+
+    >>> zone_named("utc"), zone_named("europe/paris"), zone_named("+05:30")
+    ('UTC', 'Europe/Paris', '+05:30')
+    >>> zone_named("Kolkata")
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.ConfigError: unknown time zone 'Kolkata': give an IANA name such as 'Europe/Paris', or 'UTC' (did you mean 'Asia/Kolkata'?)
+    """
+    from coqlkit.api import _zone_option  # (pyarrow: only when a zone is read)
+
+    named = {name.lower(): name for name in zone_names()}.get(text.lower(), text)
+    try:
+        return _zone_option(named, "")
+    except ConfigError as exc:
+        close = _close_zone(text)
+        raise ConfigError(f"{exc.message}{f' (did you mean {close!r}?)' if close else ''}") from None
+
+
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    """The IANA time zones this machine knows (its tz database, or the ``tzdata`` package),
+    sorted, ``UTC`` first: what ``\\tz`` completes. Read once (about 600 names, 0.1 s)."""
+    import zoneinfo
+
+    names = sorted(zoneinfo.available_timezones() - {"UTC"})
+    return ("UTC", *names)
+
+
+def _close_zone(text: str) -> str | None:
+    """The zone ``text`` was probably meant to be: the only one whose city it names
+    (``kolkata``), else the closest name (``Europe/Pari``); None when none is close."""
+    word = text.lower()
+    names = zone_names()
+    cities = [n for n in names if n.lower().rpartition("/")[2] == word.replace(" ", "_")]
+    if len(cities) == 1:
+        return cities[0]
+    close = difflib.get_close_matches(word, [n.lower() for n in names], n=1, cutoff=0.8)
+    return {n.lower(): n for n in names}[close[0]] if close else None
+
+
 def _any(value: Any) -> Any:
     return value
 
@@ -168,6 +237,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "confirm_above_credits": _at_least(0),
     "timing": _any,
     "auto_vertical": _any,
+    "tz": _check_tz,
 }
 _KINDS: dict[str, type] = {f.name: type(f.default) for f in fields(ReplConfig)}
 _SWITCH = {
@@ -248,6 +318,11 @@ _HELP = {
     "confirm_above_credits": "Ask before running a query estimated to cost more credits than this (0: never ask).",
     "timing": "Show how long each query took (\\timing switches it for a session).",
     "auto_vertical": 'Let "table" show records vertically when a table is wider than the terminal.',
+    "tz": (
+        'The time zone datetimes are shown and \\export-ed in: an IANA name ("UTC", "Europe/Paris")\n'
+        'or an offset ("+05:30"). Empty: the org\'s. \\tz ZONE changes it for a session, \\tz org\n'
+        "goes back to the org's. coqlkit query and export take --tz instead."
+    ),
 }
 
 
@@ -310,6 +385,6 @@ def _from_mapping(data: Mapping[str, Any], source: Path, warnings: list[str]) ->
         try:
             values[key] = _check(key, value)
         except ConfigError as exc:
-            default = _toml(getattr(defaults, key))
+            default = _toml(getattr(defaults, key)) + (" (the org's)" if key == "tz" else "")
             warnings.append(f"{source}: {exc.message}; using the default {default}")
     return replace(defaults, **values)

@@ -83,8 +83,10 @@ class Shell(_Commands):
     whole statement, to run as it is); without a prompt, ``\\e`` runs what was saved.
 
     ``options`` go to every query (``max_credits``, ``strategy``, ``prefer``, ``tz``);
-    ``strict`` refuses a query the check has warnings about; ``quiet`` leaves out
-    warnings, progress and the summary of an export (errors are always said);
+    ``tz_from`` says where a ``tz`` among them comes from (``\\tz`` names it; ``\\tz ZONE``
+    replaces it, ``\\tz org`` drops it); ``strict`` refuses a query the check has warnings
+    about; ``quiet`` leaves out warnings, progress and the summary of an export (errors
+    are always said);
     ``allow_short`` writes an export whose read came back short (see :class:`ShortRead`);
     ``mkdir`` lets an export create its file's missing directory.
     """
@@ -107,6 +109,7 @@ class Shell(_Commands):
         options: dict[str, Any] | None = None,
         strict: bool = False,
         quiet: bool = False,
+        tz_from: str = "--tz",
     ) -> None:
         self.conn = conn
         self.config = config
@@ -127,6 +130,7 @@ class Shell(_Commands):
         # The format \x off goes back to (the one before \x on or \x auto).
         self._unexpanded = config.format if config.format not in _EXPANDED else "table"
         self.options: dict[str, Any] = dict(options or {})
+        self.tz_from = tz_from
         self.strict = strict
         self.quiet = quiet
         self.allow_short = False
