@@ -4,7 +4,7 @@ The rows go into a hidden temporary file beside the target (``.name.<host>-<pid>
 as they arrive; only when the last one is written (and flushed to disk) does the temporary
 take the target's name, in one ``os.replace``. An error, a cancelled task or Ctrl-C
 removes the temporary and leaves any earlier file at the target untouched; one left by an
-export that was killed outright is removed by the next export to the same target.
+export that was killed outright is removed by the next export into the same directory.
 
 Parquet keeps every Arrow type (picklists as dictionaries, lookups as structs,
 multi-selects as lists, decimals, time-zoned timestamps; a timestamp in milliseconds, as
@@ -140,22 +140,30 @@ def _temp_name(target: Path) -> Path:
     return target.parent / f".{target.name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}.partial"
 
 
+#: A temporary's name (:func:`_temp_name`): the target's, the host, the writer's pid.
+_TEMP = re.compile(r"\..+\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)\.[0-9a-f]{8}\.partial")
+
+
 def sweep_stale(target: Path) -> list[Path]:
-    """Remove the temporary files of earlier exports to ``target`` on this machine whose
-    process is gone (killed with SIGKILL, out of memory, the machine rebooted: nothing ran
-    their clean-up); the removed paths. Those of live processes, or written on another
-    machine sharing the directory, are left alone."""
+    """Remove the temporary files that earlier exports into ``target``'s directory left on
+    this machine, whose process is gone (killed with SIGKILL, out of memory, the machine
+    rebooted: nothing ran their clean-up); the removed paths. Those of every target, not
+    only ``target``'s: a nightly export to a dated name (``leads-2024-06-01.parquet``)
+    never writes the name a killed one left its temporary for. Those of live processes, or
+    written on another machine sharing the directory, are left alone.
+
+    >>> _TEMP.fullmatch(".leads-2024-06-01.parquet.5bce98f7-18414.9f04c5ad.partial")["pid"]
+    '18414'
+    """
     removed = []
-    prefix = f".{target.name}.{_HOST}-"
     try:
-        names = [n for n in os.listdir(target.parent) if n.startswith(prefix) and n.endswith(".partial")]
+        found = [_TEMP.fullmatch(n) for n in os.listdir(target.parent) if n.endswith(".partial")]
     except OSError:
         return []
-    for name in names:
-        pid_text = name[len(prefix) :].split(".", 1)[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)):
+    for match in found:
+        if match is None or match["host"] != _HOST or _alive(int(match["pid"])):
             continue
-        path = target.parent / name
+        path = target.parent / match.string
         with contextlib.suppress(OSError):
             path.unlink()
             removed.append(path)

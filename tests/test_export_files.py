@@ -127,9 +127,9 @@ def test_an_async_arrow_export(tmp_path: Path) -> None:
 
 
 def test_the_leftovers_of_a_killed_export_are_removed_by_the_next(tmp_path: Path) -> None:
-    # SIGKILL (the OOM killer, an evicted pod) runs no clean-up: the next export to the
-    # same target removes what that process left, and nothing of a live one or another
-    # machine's.
+    # SIGKILL (the OOM killer, an evicted pod) runs no clean-up: the next export into the
+    # same directory removes what that process left, whatever its target (a dated name is
+    # never written again), and nothing of a live one or another machine's.
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     target = tmp_path / "leads.parquet"
@@ -141,7 +141,7 @@ def test_the_leftovers_of_a_killed_export_are_removed_by_the_next(tmp_path: Path
     for path in (stale, live, elsewhere, other_target):
         path.write_bytes(b"half a file")
     assert export.write_batches(iter([page(0, 10, ["Contacted"])]), SCHEMA, target) == 10
-    assert listing(tmp_path) == sorted(p.name for p in (target, live, elsewhere, other_target))
+    assert listing(tmp_path) == sorted(p.name for p in (target, live, elsewhere))
 
 
 # ---- the target ----------------------------------------------------------------------------------
