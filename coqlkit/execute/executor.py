@@ -638,7 +638,7 @@ async def execute(
         if plan.options.day_left is not None
         else "the query's budget (max_credits)"
     )
-    budget = None if limit is None else CreditBudget(limit, spent=min(before_credits, limit), name=name)
+    budget = None if limit is None else _QueryBudget(limit, spent=min(before_credits, limit), name=name)
     # The org's credits left today, once Zoho says how many mid-read: a read that cannot
     # finish with them stops at once, not when Zoho refuses a page with the last ones spent.
     day = RestOfRead.of(plan, client)
@@ -669,6 +669,9 @@ async def execute(
         if exc is day.refusal:  # said again with what was read and spent, the calls out included
             spent = _roll_up(plan.root, stats).credits + before_credits
             raise day.stopped(rows, spent) from None
+        if budget is not None and budget.refused(exc):
+            await source.aclose()  # every page asked for alongside it given back, or spent
+            raise budget.stopped(exc, rows) from exc
         if type(exc) is not CreditBudgetExceeded or not rows:  # the day's limit; or nothing read yet
             raise
         raise CreditBudgetExceeded(
@@ -683,6 +686,67 @@ async def execute(
         stats.calls = root.calls + before_calls + settled[0]
         stats.credits = root.credits + before_credits + settled[1]
         stats.seconds = time.perf_counter() - started
+
+
+@dataclass
+class _QueryBudget(CreditBudget):
+    """The query's own budget, which remembers the refusal that stopped the read.
+
+    A call is held on the budget from the moment it is asked for, so a page refused for
+    what is left may have been refused for credits that pages asked for alongside it held
+    while they waited for a slot, pages then never sent: "has 1 of 20 left" next to "spent
+    16 credits" (review 7, export 8). :meth:`stopped` says both, once those are given back.
+    """
+
+    #: Its refusals: pages asked for together may each be refused, and the read stops at
+    #: whichever comes first.
+    refusals: list[CreditBudgetExceeded] = field(default_factory=list, repr=False)
+
+    def refused(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is one of this budget's refusals."""
+        return any(exc is r for r in self.refusals)
+
+    def reserve(self, credits: int, what: str = "this call") -> None:
+        try:
+            super().reserve(credits, what)
+        except CreditBudgetExceeded as exc:
+            self.refusals.append(exc)
+            raise
+
+    def stopped(self, exc: CreditBudgetExceeded, rows: int) -> CreditBudgetExceeded:
+        """The refusal, said once the read has stopped: the rows read, what was spent, and
+        what the pages asked for alongside the refused one held and gave back unsent.
+
+        >>> budget = _QueryBudget(20, name="the query's budget (max_credits)")
+        >>> budget.reserve(13); budget.reserve(6)  # sent; asked for alongside, waiting
+        >>> try:
+        ...     budget.reserve(3, "POST /crm/v8/coql")
+        ... except CreditBudgetExceeded as exc:
+        ...     refusal = exc
+        ...     budget.refund(6)  # the read stops: the page waiting is not sent
+        >>> budget.refused(refusal)
+        True
+        >>> print(budget.stopped(refusal, 2_200))  # doctest: +NORMALIZE_WHITESPACE
+        POST /crm/v8/coql would cost 3 credits; the query's budget (max_credits) has 1 of 20
+        left: stopped after 2,200 rows, so the result is incomplete (raise the budget, or add a
+        LIMIT or a narrower WHERE); the query spent 13 credits, and 6 more were held by pages
+        asked for alongside the refused one, given back unsent
+        """
+        held = self.limit - exc.left - self.spent
+        unsent = (
+            f", and {held:,} more {'was' if held == 1 else 'were'} held by pages asked for alongside "
+            "the refused one, given back unsent"
+            if held > 0
+            else ""
+        )
+        read = f"after {rows:,} {'row' if rows == 1 else 'rows'}" if rows else "before any row came"
+        spent = f"{self.spent:,} {'credit' if self.spent == 1 else 'credits'}"
+        return CreditBudgetExceeded(
+            f"{exc}: stopped {read}, so the result is incomplete (raise the budget, or add a LIMIT "
+            f"or a narrower WHERE); the query spent {spent}{unsent}",
+            needed=exc.needed,
+            left=exc.left,
+        )
 
 
 def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
