@@ -5,6 +5,8 @@ as they arrive; only when the last one is written (and flushed to disk) does the
 take the target's name, in one ``os.replace``. An error, a cancelled task or Ctrl-C
 removes the temporary and leaves any earlier file at the target untouched; one left by an
 export that was killed outright is removed by the next export into the same directory.
+A target that is a symbolic link is written through, as the shell's ``>`` does: the file
+it names is replaced, and the link stays.
 
 Parquet keeps every Arrow type (picklists as dictionaries, lookups as structs,
 multi-selects as lists, decimals, time-zoned timestamps; a timestamp in milliseconds, as
@@ -72,6 +74,7 @@ __all__ = [
     "write_batches",
     "write_csv",
     "write_parquet",
+    "written_path",
 ]
 
 T = TypeVar("T")
@@ -186,14 +189,16 @@ def check_target(path: str | os.PathLike[str], *, mkdir: bool = False) -> Path:
     A URL (``s3://...``) is refused (files are local), so are a directory, anything but a
     regular file to replace (``/dev/stdout``), and a directory that does not exist
     (unless ``mkdir``: then it is created). A trial file is created beside the target and
-    removed, so a read-only or missing place is found before a credit is spent.
+    removed, so a read-only or missing place is found before a credit is spent. A symbolic
+    link is written through (:func:`written_path`): what is checked is the place it names;
+    the path returned is ``path``, as given, for messages.
     """
     text = os.fspath(path)
     if _URL.match(text):
         raise TargetError(
             errno.EINVAL, "a URL: coqlkit writes local files (write one, then copy it where it goes)", text
         )
-    target = Path(text)
+    target = written_path(text)
     if target.is_dir():
         raise TargetError(errno.EISDIR, os.strerror(errno.EISDIR), text)
     if target.exists() and not target.is_file():
@@ -224,7 +229,16 @@ def check_target(path: str | os.PathLike[str], *, mkdir: bool = False) -> Path:
         os.close(fd)
     finally:  # even when a signal lands here
         trial.unlink(missing_ok=True)
-    return target
+    return Path(text)
+
+
+def written_path(path: str | os.PathLike[str]) -> Path:
+    """The file an export to ``path`` writes: ``path``, or the file a symbolic link there
+    names (through every link, even to a file not there yet), as the shell's ``>`` and
+    ``cp`` write through a link (``latest.csv -> snap/2024-01-01.csv``). Replacing the link
+    itself would leave the data beside it and the file it named as it was."""
+    target = Path(path)
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
 
 
 def _reason(exc: OSError) -> str:
@@ -406,6 +420,8 @@ class atomic_path:
 
     The file gets the permissions a plain ``open(target, "w")`` would give it: those of the
     file it replaces, or else what the umask allows (not ``mkstemp``'s owner-only 0600).
+    A symbolic link is written through: the temporary goes beside the file it names, which
+    it replaces, and the link stays (:func:`written_path`).
     A missing directory is created (``mkdir=False``: it is a :class:`TargetError`); a failure
     to flush or rename the file is an :class:`ExportError`; both name ``target``.
     """
@@ -414,14 +430,16 @@ class atomic_path:
         self.target = Path(target)
         self.mkdir = mkdir
         self.temp: Path | None = None
+        self.written = self.target  # the file replaced: the target, or the one its link names
 
     def __enter__(self) -> Path:
-        parent = self.target.parent
+        self.written = written_path(self.target)
+        parent = self.written.parent
         if self.mkdir and not parent.is_dir():
             check_target(self.target, mkdir=True)  # creates it, or says why it cannot
-        sweep_stale(self.target)  # what killed exports to it left behind
+        sweep_stale(self.written)  # what killed exports into its directory left behind
         for _ in range(100):
-            temp = _temp_name(self.target)
+            temp = _temp_name(self.written)
             try:  # O_EXCL: a name of our own; 0o666 less the umask, as open() would
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             except FileExistsError:  # pragma: no cover - 32 random bits taken
@@ -432,7 +450,7 @@ class atomic_path:
             try:
                 os.close(fd)
                 with contextlib.suppress(FileNotFoundError):
-                    shutil.copymode(self.target, temp)  # a file replaced keeps its permissions
+                    shutil.copymode(self.written, temp)  # a file replaced keeps its permissions
             except BaseException:  # a signal (SIGTERM, Ctrl-C) landing here: no __exit__ runs
                 temp.unlink(missing_ok=True)
                 raise
@@ -448,7 +466,7 @@ class atomic_path:
         try:
             with open(self.temp, "rb+") as fh:
                 os.fsync(fh.fileno())
-            os.replace(self.temp, self.target)
+            os.replace(self.temp, self.written)
         except OSError as error:
             self.temp.unlink(missing_ok=True)
             raise _export_error(error, self.target) from error

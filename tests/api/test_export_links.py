@@ -1,0 +1,58 @@
+"""Exports to symbolic links (review 7, export 6) write through them, as the shell's ``>``
+does: the file the link names is replaced (atomically, from a temporary beside it), and the
+link stays. ``latest.csv -> snap/2024-01-01.csv`` was replaced by a regular file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import coqlkit
+from coqlkit import export
+from coqlkit.sandbox.server import Sandbox
+
+
+def test_an_export_to_a_link_writes_the_file_it_names(sandbox: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "snap").mkdir()
+    dated = tmp_path / "snap" / "2024-01-01.csv"
+    dated.write_text("yesterday\n", encoding="utf-8")
+    os.chmod(dated, 0o640)
+    latest = tmp_path / "latest.csv"
+    latest.symlink_to(Path("snap") / "2024-01-01.csv")  # relative, as ln -s makes it
+    with coqlkit.connect(sandbox=sandbox) as conn:
+        written = conn.query("select Last_Name from Leads order by id limit 3").to_csv(latest)
+    assert written == latest
+    assert latest.is_symlink() and os.readlink(latest) == os.path.join("snap", "2024-01-01.csv")
+    assert dated.read_text(encoding="utf-8").splitlines()[0] == "id,Last_Name"
+    assert len(dated.read_text(encoding="utf-8").splitlines()) == 4
+    assert dated.stat().st_mode & 0o777 == 0o640  # the file replaced keeps its mode
+    assert sorted(os.listdir(tmp_path)) == ["latest.csv", "snap"]
+    assert os.listdir(tmp_path / "snap") == ["2024-01-01.csv"]
+
+
+def test_a_link_to_a_link_and_a_link_to_no_file_yet(sandbox: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "share").mkdir()
+    final = tmp_path / "share" / "leads.parquet"  # not there yet: the shell's > creates it
+    (tmp_path / "current.parquet").symlink_to(final)
+    (tmp_path / "latest.parquet").symlink_to(tmp_path / "current.parquet")
+    with coqlkit.connect(sandbox=sandbox) as conn:
+        conn.query("select Last_Name from Leads limit 7").to_parquet(tmp_path / "latest.parquet")
+    assert (tmp_path / "latest.parquet").is_symlink() and (tmp_path / "current.parquet").is_symlink()
+    assert pq.read_table(final).num_rows == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"), [("to-dir.csv", "Is a directory"), ("to-nowhere.csv", "gone does not exist")]
+)
+def test_the_target_check_looks_where_the_link_points(tmp_path: Path, name: str, reason: str) -> None:
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "to-dir.csv").symlink_to(tmp_path / "dir")
+    (tmp_path / "to-nowhere.csv").symlink_to(tmp_path / "gone" / "x.csv")
+    (tmp_path / "to-file.csv").symlink_to(tmp_path / "dir" / "x.csv")
+    assert export.check_target(tmp_path / "to-file.csv") == tmp_path / "to-file.csv"  # named as given
+    with pytest.raises(export.TargetError, match=reason) as refused:
+        export.check_target(tmp_path / name)
+    assert refused.value.filename == str(tmp_path / name)
