@@ -538,6 +538,8 @@ class AsyncZohoClient:
             max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
         )
         verify = shared_ssl_context() if transport is None else True  # a given transport has its own
+        # httpx's own transport reports each request it starts (see _Wire): a mock may not
+        self._traced = transport is None or isinstance(transport, httpx.AsyncHTTPTransport)
         self._accounts = httpx.AsyncClient(timeout=timeout, transport=transport, verify=verify)
         self.tokens = Tokens(settings, self._accounts)
         self._http = httpx.AsyncClient(
@@ -769,7 +771,7 @@ class AsyncZohoClient:
                 with mapped_transport_errors(f"{method} {path}"):
                     # The URL is built per call: api_base follows Zoho's api_domain once known.
                     await self.tokens.token()
-                wire = _Wire()
+                wire = _Wire(self._traced)
                 kwargs["extensions"] = {"trace": wire.trace}
                 try:
                     with mapped_transport_errors(f"{method} {path}"):
@@ -789,7 +791,7 @@ class AsyncZohoClient:
                         self.unanswered_credits += charge.credits
                     raise
                 except BaseException as exc:  # cancelled (a read stopped, Ctrl-C): charged only if it went
-                    if wire.unsent:
+                    if wire.unhanded:
                         charge.unsent()
                     elif charge.sent and into is None and isinstance(exc, asyncio.CancelledError):
                         abandoned_at = sent_at
@@ -966,26 +968,67 @@ class _KeptSlot:
         self.level: int | None = None  # the slot's level (see AdaptiveSlots.acquire), while kept
 
 
+#: A request body a socket takes whole at once (Linux's default send buffer): one cancelled
+#: after its writing began went out whole. A bigger one may have been cut off by the
+#: cancellation, the rest discarded: Zoho then never had it all.
+WHOLE_AT_ONCE = 16 * 1024
+
+
 class _Wire:
-    """What httpx says of one attempt's request (its ``trace`` extension): whether its body
-    was written whole. A call cancelled, or failed, while it was still connecting, in TLS,
-    or writing never reached Zoho, which charges only what it receives."""
+    """What httpx says of one attempt's request (its ``trace`` extension): whether it was
+    handed to the socket, and whether its body was written whole.
 
-    __slots__ = ("body_sent", "traced")
+    A call that failed (a network error) before its body was written whole never reached
+    Zoho whole, which charges only what it receives. A call *cancelled* may have: the bytes
+    go to the socket, then the cancellation lands at the await after them, and httpx
+    reports the sending failed (a page cancelled so was run and charged by the sandbox,
+    and was not counted). So a cancelled call counts once it was handed over: its headers
+    when it has no body, its body when that is small (:data:`WHOLE_AT_ONCE`); one cancelled
+    before (waiting for a free connection of the pool, connecting, in TLS, between its
+    headers and its body) never reached Zoho.
 
-    def __init__(self) -> None:
-        self.traced = False  # httpx reported on this attempt (a mock transport does not)
+    ``traces``: the transport reports on every request it starts (httpx's own, which the
+    client uses unless given another): no report at all is then a request not begun (one
+    cancelled in the pool's queue was counted as charged, the sandbox never saw it).
+    Another transport (a mock) may report nothing: a request is then taken as sent unless
+    a report says otherwise."""
+
+    __slots__ = ("body_sent", "handed", "size", "traced", "traces")
+
+    def __init__(self, traces: bool) -> None:
+        self.traces = traces
+        self.traced = False  # httpx reported on this attempt
+        self.size = 0  # the body's bytes (its Content-Length)
+        self.handed = False  # all of it handed to the socket (or about to be)
         self.body_sent = False
 
     async def trace(self, event: str, info: dict[str, Any]) -> None:
         self.traced = True
-        if event.endswith(".send_request_body.complete"):
+        if event.endswith(".send_request_headers.started"):
+            self.size = _content_length(info.get("request"))
+            self.handed = self.size == 0
+        elif event.endswith(".send_request_body.started"):
+            self.handed = self.size <= WHOLE_AT_ONCE
+        elif event.endswith(".send_request_body.complete"):
             self.body_sent = True
 
     @property
     def unsent(self) -> bool:
-        """Known not to have reached Zoho (unknown without the trace: then taken as sent)."""
-        return self.traced and not self.body_sent
+        """A failed attempt known not to have reached Zoho whole."""
+        return (self.traces or self.traced) and not self.body_sent
+
+    @property
+    def unhanded(self) -> bool:
+        """A cancelled attempt known not to have reached Zoho whole."""
+        return (self.traces or self.traced) and not (self.handed or self.body_sent)
+
+
+def _content_length(request: Any) -> int:
+    """The body's size by the Content-Length of httpcore's request (0: none, or not said)."""
+    for name, value in getattr(request, "headers", ()):
+        if name.lower() == b"content-length" and value.isdigit():
+            return int(value)
+    return 0
 
 
 def _never_sent(exc: ApiError) -> bool:
