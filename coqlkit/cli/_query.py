@@ -34,7 +34,7 @@ from coqlkit.errors import (
 if TYPE_CHECKING:
     from coqlkit.repl.shell import Shell, Where
 
-__all__ = ["add_connection_options", "handle_signals", "register", "run_repl", "show_warnings"]
+__all__ = ["add_connection_options", "error_line", "handle_signals", "register", "run_repl", "show_warnings"]
 
 NO_PROFILE = (
     "coqlkit: no Zoho org configured.\n"
@@ -384,8 +384,22 @@ def _guarded(body: Any, err: TextIO, closed: list[bool] | None = None) -> int:
         print(NO_PROFILE if text.startswith("no Zoho org configured") else f"coqlkit: {text}", file=err)
         return 2
     except CoqlError as exc:
-        print(str(exc), file=err)
+        print(error_line(str(exc)), file=err)
         return exit_code(exc)
+
+
+def error_line(text: str, where: Where | None = None) -> str:
+    """An error as the command line says it: ``coqlkit: error: `` (as its warnings are
+    ``coqlkit: warning: ``, so that ``grep coqlkit:`` in a log finds it), then where in a
+    script it happened (``s3.sql:2: ``), then ``text``.
+
+    >>> error_line("the org's API credits for the day are spent")
+    "coqlkit: error: the org's API credits for the day are spent"
+    >>> error_line("coqlkit: 3 fewer rows than counted")  # (said by the shell with its prefix)
+    'coqlkit: error: 3 fewer rows than counted'
+    """
+    place = where.prefix() if where is not None else ""
+    return f"coqlkit: error: {place}{text.removeprefix('coqlkit: ')}"
 
 
 class _Counted:
@@ -639,7 +653,7 @@ def _cli_shell() -> type[Shell]:
 
     from coqlkit.api import Result
     from coqlkit.plan.explain import choice_text
-    from coqlkit.repl.shell import Shell
+    from coqlkit.repl.shell import Shell, exit_code
 
     class CliShell(Shell):
         """The shell in the command line's words (``--strict``, or a script's ``\\strict``,
@@ -665,7 +679,12 @@ def _cli_shell() -> type[Shell]:
         # What turned strict mode on, for its refusals to name: the option, or the script.
         strict_by = "--strict"
 
+        at: Where | None = None  # where the statement or command being run starts
+        erring = False  # the messages said now are errors (_erring)
+
         def _message(self, text: str) -> None:
+            if self.erring:
+                text = error_line(text, self.at)
             if text == REPL_STRICT_REFUSAL:
                 text = STRICT_REFUSAL if self.strict_by == "--strict" else SCRIPT_STRICT_REFUSAL
             super()._message(text)
@@ -716,16 +735,51 @@ def _cli_shell() -> type[Shell]:
                 extra.append(_maybe_charged(lost, lost_calls))
             return _plural(credits, "credit") + (f" ({'; '.join(extra)})" if extra else "")
 
+        def _items(self, text: str, source: str | None = None) -> Iterator[tuple[str, str, Where]]:
+            for kind, item, where in super()._items(text, source):
+                self.at = where  # where the statement or command being run starts
+                yield kind, item, where
+
         def _statement(self, *args: Any, **kwargs: Any) -> int:
             self.written_before = _written(self.out)
             return super()._statement(*args, **kwargs)
 
         def _command(self, *args: Any, **kwargs: Any) -> int:  # (a \d that fails wrote no rows)
             self.written_before = _written(self.out)
-            return super()._command(*args, **kwargs)
+            try:
+                return super()._command(*args, **kwargs)
+            except BrokenPipeError:
+                raise
+            except OSError as exc:  # as Shell.execute says it (\export, \o, \i), as an error
+                with self._erring():
+                    if not self._output_failed(exc):
+                        self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+                return exit_code(exc)
+
+        def _piece_done(self, ok: bool) -> int:  # (says only that the \o file failed)
+            with self._erring():
+                return super()._piece_done(ok)
+
+        def close(self, *, keep: bool = True) -> int:  # (says only that the \o file failed)
+            with self._erring():
+                return super().close(keep=keep)
+
+        @contextlib.contextmanager
+        def _erring(self) -> Iterator[None]:
+            """Messages said meanwhile are errors: ``coqlkit: error: `` and where in the
+            script (:func:`error_line`)."""
+            self.erring = True
+            try:
+                yield
+            finally:
+                self.erring = False
 
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
-            text = super().describe(exc, where, statement)
+            if isinstance(exc, (CoqlSyntaxError, ValidationError, ParameterError)):
+                # Diagnostics as lint writes them: FILE:line:col: error[CODE]: ..., with a caret.
+                text = super().describe(exc, where, statement)
+            else:
+                text = error_line(str(exc), where or self.at)
             if self.sink is None and _written(self.out) > self.written_before:
                 # Rows went out before the error: what was written looks whole, and is not.
                 text += (

@@ -887,8 +887,8 @@ def test_a_short_read_is_not_written(cli: Any, changing_org: Sandbox, tmp_path: 
     # What the failed run spent (the metadata's calls too, when they were made) goes with the error.
     credits, calls = logged(changing_org, 0)
     assert ran.err == (
-        "coqlkit: 100 fewer rows than counted: records were deleted or changed during the read; run it "
-        f"again; {target} was left as it was (--allow-short writes what was read)\n"
+        "coqlkit: error: 100 fewer rows than counted: records were deleted or changed during the read; "
+        f"run it again; {target} was left as it was (--allow-short writes what was read)\n"
         f"coqlkit: spent {credits} credits ({calls} calls) before failing\n"
     )
     assert sorted(os.listdir(tmp_path)) == ["leads.parquet", "org"] and target.read_bytes() == b"old"
