@@ -62,7 +62,7 @@ from coqlkit.api import TRANSPORT_OPTIONS, connect_options
 from coqlkit.api import Connection as _ApiConnection
 from coqlkit.catalog import Field
 from coqlkit.errors import OptionError
-from coqlkit.execute.arrow import _JSON, _kind, arrow_type
+from coqlkit.execute.arrow import arrow_type, holds_json
 from coqlkit.language import literal, render_value
 from coqlkit.plan import PlanOptions
 from coqlkit.plan.columns import OutputColumn
@@ -337,7 +337,7 @@ def _sql_type(field: Field) -> types.TypeEngine[Any]:
     """
     column = OutputColumn(field.api_name, field)
     kind = arrow_type(column)
-    if _kind(column) == _JSON:
+    if holds_json(column):
         return types.Text()
     if pa.types.is_dictionary(kind) or pa.types.is_string(kind):  # picklists, text, ids
         return types.String(field.length if field.api_name != "id" else None)

@@ -92,6 +92,7 @@ __all__ = [
     "csv_name",
     "csv_to_batches",
     "empty_batch",
+    "holds_json",
     "records_to_batch",
     "schema",
 ]
@@ -179,6 +180,19 @@ def _kind(column: OutputColumn) -> str:
     if kind in _TEXT_TYPES:
         return _JSON if field.json_type in ("jsonarray", "jsonobject") else _TEXT
     return _BY_TYPE.get(kind, _JSON)
+
+
+def holds_json(column: OutputColumn) -> bool:
+    """Whether the column's values are JSON text (``Tag``, territories, uploads, subforms,
+    what coqlkit has no type for): a ``string`` column whose values can be long.
+
+    >>> from coqlkit.catalog import Field
+    >>> holds_json(OutputColumn("Tag", Field("Tag", "text", json_type="jsonarray")))
+    True
+    >>> holds_json(OutputColumn("Last_Name", Field("Last_Name", "text")))
+    False
+    """
+    return _kind(column) == _JSON
 
 
 def _scale(field: Field) -> int:
