@@ -58,6 +58,9 @@ BINARY_FORMATS = (".parquet", ".arrow", ".feather")
 #: ran coqlkit, gave it in another encoding).
 ARGV_NOT_UTF8 = "give {} as UTF-8 (the shell or the script gave it in another encoding)"
 
+#: The exit status of a short read (``coqlkit.repl.status``): fewer rows than counted.
+EXIT_SHORT = 6
+
 #: The REPL's words for a query ``strict`` refused, and the command line's (where strict
 #: mode is the ``--strict`` option, not a setting to turn off).
 REPL_STRICT_REFUSAL = "not run: strict mode refuses a query with warnings (turn it off to run it)"
@@ -154,6 +157,12 @@ def register(commands: Any) -> None:
         metavar="FILE",
         help="write the rows to FILE instead of standard output (format from .csv, .tsv, .json, "
         ".jsonl, .md, .txt unless --format)",
+    )
+    query.add_argument(
+        "--allow-short",
+        action="store_true",
+        help="a read that brings fewer rows than counted (records deleted meanwhile) is a warning, "
+        "not exit 6 (-o FILE: written)",
     )
     _query_options(query)
     query.set_defaults(run=run_query)
@@ -281,6 +290,7 @@ def _shell(
         **options,
     )
     shell.params.update(params)
+    shell.allow_short = bool(getattr(args, "allow_short", False))
     return shell
 
 
@@ -523,7 +533,8 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
             if status:
                 sink.discard()
                 what = "was left as it was" if existed else "was not written"
-                print(f"coqlkit: {target} {what} (a query failed)", file=err)
+                why = "a read came back short" if status == EXIT_SHORT else "a query failed"
+                print(f"coqlkit: {target} {what} ({why})", file=err)
                 return status
             sink.commit()
             return status
@@ -653,7 +664,7 @@ def _cli_shell() -> type[Shell]:
 
     from coqlkit.api import Result
     from coqlkit.plan.explain import choice_text
-    from coqlkit.repl.shell import Shell, exit_code
+    from coqlkit.repl.shell import Shell, ShortRead, exit_code
 
     class CliShell(Shell):
         """The shell in the command line's words (``--strict``, or a script's ``\\strict``,
@@ -696,6 +707,27 @@ def _cli_shell() -> type[Shell]:
             if self.strict and not was:
                 self.strict_by = "\\strict"
             return status
+
+        def _check_count(self, result: Result) -> None:
+            """A query's read that came back short (records deleted or changed during it:
+            live records may be missing) fails it, exit 6, as ``export``'s does: ``-o FILE``
+            is then left as it was; rows already written to standard output cannot be taken
+            back, and the error says so. ``--allow-short`` makes it a warning."""
+            found = result.stats.mismatch
+            if found is None or found[0] >= found[1] or self.allow_short:
+                super()._check_count(result)
+                return
+            rows, counted = found
+            missing = (
+                f"{counted - rows:,} fewer rows than counted ({rows:,} of {counted:,}): records were "
+                "deleted or changed during the read, and live records may be missing"
+            )
+            if self.sink is not None:
+                raise ShortRead(f"{missing}; run it again (--allow-short writes what was read)")
+            raise ShortRead(
+                f"{missing}; the {rows:,} rows written to standard output are not all of them: run it "
+                "again (--allow-short makes this a warning)"
+            )
 
         def _summary(self, result: Result, rows: int, started: float) -> None:
             super()._summary(result, rows, started)
@@ -780,7 +812,8 @@ def _cli_shell() -> type[Shell]:
                 text = super().describe(exc, where, statement)
             else:
                 text = error_line(str(exc), where or self.at)
-            if self.sink is None and _written(self.out) > self.written_before:
+            short = isinstance(exc, ShortRead)  # (its message says what was written)
+            if self.sink is None and _written(self.out) > self.written_before and not short:
                 # Rows went out before the error: what was written looks whole, and is not.
                 text += (
                     "\ncoqlkit: standard output is incomplete: this query's first rows were written "

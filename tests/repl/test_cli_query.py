@@ -921,7 +921,8 @@ def test_a_short_read_allowed_is_written_with_a_warning(cli: Any, changing: Path
 
 
 def test_a_short_query_warns_in_one_line(cli: Any, changing: Path) -> None:
-    ran = cli("query", "-c", "select Last_Name from Leads")
+    """With --allow-short (without it, exit 6: tests/cli/test_short_query.py)."""
+    ran = cli("query", "-c", "select Last_Name from Leads", "--allow-short")
     assert ran.status == 0 and len(csv_rows(ran.out)) == RECORDS - 100
     assert ran.err == (
         "coqlkit: warning: 100 fewer rows than counted (2,900 of 3,000): records were deleted or changed "
