@@ -59,6 +59,7 @@ from coqlkit.execute import (
     options_for,
     prepare,
     result_schema,
+    short_read,
 )
 from coqlkit.execute.scan import Lazy
 from coqlkit.frames import DECIMALS as DECIMALS
@@ -729,8 +730,7 @@ class AsyncResult:
             rows, counted = found
             kept = "was left as it was" if existed else "was not written"
             error = CoqlError(
-                f"{counted - rows:,} fewer rows than the COUNT probe found ({rows:,} of {counted:,}): "
-                f"records were deleted or changed during the read, and live records may be missing; "
+                f"{short_read(rows, counted, 'the COUNT probe found')}; "
                 f"{target} {kept} (run it again, or allow_short=True writes what was read)",
                 code="SHORT_READ",
             )

@@ -665,6 +665,7 @@ def _cli_shell() -> type[Shell]:
     it (made when first needed: the shell loads pyarrow)."""
 
     from coqlkit.api import Result
+    from coqlkit.execute import short_read
     from coqlkit.plan.explain import choice_text
     from coqlkit.repl import output
     from coqlkit.repl.shell import Shell, ShortRead, exit_code
@@ -736,10 +737,7 @@ def _cli_shell() -> type[Shell]:
                 super()._check_count(result)
                 return
             rows, counted = found
-            missing = (
-                f"{counted - rows:,} fewer rows than counted ({rows:,} of {counted:,}): records were "
-                "deleted or changed during the read, and live records may be missing"
-            )
+            missing = short_read(rows, counted)
             if self.sink is not None:
                 raise ShortRead(f"{missing}; run it again (--allow-short writes what was read)")
             raise ShortRead(

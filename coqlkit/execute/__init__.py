@@ -10,6 +10,7 @@ from coqlkit.execute.executor import (
     options_for,
     prepare,
     result_schema,
+    short_read,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "options_for",
     "prepare",
     "result_schema",
+    "short_read",
 ]

@@ -766,6 +766,23 @@ def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
     _mismatch(stats, rows, expected, "the COUNT probe found", big=expected > MAX_OFFSET_ROWS)
 
 
+def short_read(rows: int, expected: int, counted: str = "counted", *, figures: bool = True) -> str:
+    """What a read of fewer rows than a count made around it means, in the words every front
+    end uses (``figures=False``: without the ``(rows of expected)``).
+
+    >>> short_read(2_900, 3_000).split(": ")[0]
+    '100 fewer rows than counted (2,900 of 3,000)'
+    >>> short_read(2_900, 3_000, "the COUNT probe found", figures=False).split(": ")[:2]
+    ['100 fewer rows than the COUNT probe found', 'records were deleted or changed during the read']
+    """
+    said = f" ({rows:,} of {expected:,})" if figures else ""
+    return (
+        f"{expected - rows:,} fewer rows than {counted}{said}: records were deleted or changed "
+        "during the read: records that still match may be missing from the result (the pages "
+        "after a deleted one shift), and deleted ones may be in it"
+    )
+
+
 def _mismatch(stats: RunStats, rows: int, expected: int, counted: str, *, big: bool = False) -> None:
     """Rows read that disagree with a count made around the read: noted, warned of, and
     kept in ``stats.mismatch`` (rows read, rows counted) for the front ends.
@@ -775,12 +792,7 @@ def _mismatch(stats: RunStats, rows: int, expected: int, counted: str, *, big: b
     is skipped, and the deleted one is in the result. The note says so (it read as "the
     deleted records are not in your result", review 7)."""
     if rows < expected:
-        note = (
-            f"{expected - rows:,} fewer rows than {counted} ({rows:,} of {expected:,}): "
-            "records were deleted or changed during the read: records that still match may be "
-            "missing from the result (the pages after a deleted one shift), and deleted ones "
-            "may be in it; run it again"
-        )
+        note = f"{short_read(rows, expected, counted)}; run it again"
         if big:
             note += ", or with strategy='bulk' for a read that is one snapshot"
     else:

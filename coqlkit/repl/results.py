@@ -22,6 +22,7 @@ import pyarrow as pa
 from coqlkit import export
 from coqlkit.api import Connection, Result
 from coqlkit.errors import ConsistencyWarning
+from coqlkit.execute import short_read
 from coqlkit.execute.scan import Lazy
 from coqlkit.plan import Plan
 from coqlkit.plan.steps import ColumnSplit, InUnion
@@ -330,11 +331,7 @@ def _count_mismatch(result: Result) -> tuple[int, int] | None:
 
 def _count_message(rows: int, expected: int, *, short: bool = False) -> str:
     if rows < expected:
-        counts = "" if short else f" ({rows:,} of {expected:,})"
-        return (
-            f"{expected - rows:,} fewer rows than counted{counts}: records were deleted or changed "
-            "during the read; run it again"
-        )
+        return f"{short_read(rows, expected, figures=not short)}; run it again"
     return f"{rows - expected:,} more rows than counted ({rows:,}, not {expected:,}): records were created during the read"
 
 

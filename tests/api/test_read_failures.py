@@ -136,7 +136,8 @@ def test_a_short_read_does_not_replace_the_file(changing: tuple[coqlkit.Connecti
     assert caught.value.code == "SHORT_READ"
     assert str(caught.value) == (
         f"100 fewer rows than the COUNT probe found (2,900 of 3,000): records were deleted or changed "
-        f"during the read, and live records may be missing; {target} was left as it was (run it again, "
+        f"during the read: records that still match may be missing from the result (the pages after a "
+        f"deleted one shift), and deleted ones may be in it; {target} was left as it was (run it again, "
         "or allow_short=True writes what was read)"
     )
     assert caught.value.stats is result.stats  # type: ignore[attr-defined]

@@ -19,8 +19,9 @@ from tests.cli.conftest import RECORDS, Ran, point_at
 
 QUERY = "select Last_Name from Leads"
 MISSING = (
-    "100 fewer rows than counted (2,900 of 3,000): records were deleted or changed during the read, "
-    "and live records may be missing"
+    "100 fewer rows than counted (2,900 of 3,000): records were deleted or changed during the read: "
+    "records that still match may be missing from the result (the pages after a deleted one shift), "
+    "and deleted ones may be in it"
 )
 
 
@@ -88,7 +89,8 @@ def test_allow_short_writes_what_was_read(cli: Callable[..., Ran], changing: Pat
     assert ran.status == 0, ran
     assert ran.err == (
         "coqlkit: warning: 100 fewer rows than counted (2,900 of 3,000): records were deleted or changed "
-        "during the read; run it again\n"
+        "during the read: records that still match may be missing from the result (the pages after a "
+        "deleted one shift), and deleted ones may be in it; run it again\n"
     )
     assert len(target.read_text().splitlines()) == 1 + RECORDS - 100
 

@@ -887,7 +887,9 @@ def test_a_short_read_is_not_written(cli: Any, changing_org: Sandbox, tmp_path: 
     # What the failed run spent (the metadata's calls too, when they were made) goes with the error.
     credits, calls = logged(changing_org, 0)
     assert ran.err == (
-        "coqlkit: error: 100 fewer rows than counted: records were deleted or changed during the read; "
+        "coqlkit: error: 100 fewer rows than counted: records were deleted or changed during the read: "
+        "records that still match may be missing from the result (the pages after a deleted one shift), "
+        "and deleted ones may be in it; "
         f"run it again; {target} was left as it was (--allow-short writes what was read)\n"
         f"coqlkit: spent {credits} credits ({calls} calls) before failing\n"
     )
@@ -914,7 +916,8 @@ def test_a_short_read_allowed_is_written_with_a_warning(cli: Any, changing: Path
     warning, summary = ran.err.splitlines()
     assert warning == (
         "coqlkit: warning: 100 fewer rows than counted (2,900 of 3,000): records were deleted or changed "
-        "during the read; run it again"
+        "during the read: records that still match may be missing from the result (the pages after a "
+        "deleted one shift), and deleted ones may be in it; run it again"
     )
     assert summary.startswith(f"wrote 2,900 rows to {target} · offset pages")
     assert pq.read_table(target).num_rows == RECORDS - 100
@@ -926,7 +929,8 @@ def test_a_short_query_warns_in_one_line(cli: Any, changing: Path) -> None:
     assert ran.status == 0 and len(csv_rows(ran.out)) == RECORDS - 100
     assert ran.err == (
         "coqlkit: warning: 100 fewer rows than counted (2,900 of 3,000): records were deleted or changed "
-        "during the read; run it again\n"
+        "during the read: records that still match may be missing from the result (the pages after a "
+        "deleted one shift), and deleted ones may be in it; run it again\n"
     )
 
 
