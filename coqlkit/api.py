@@ -15,21 +15,21 @@ from inside a running loop alike (Jupyter). A connection belongs to its event lo
 from another one (``await conn.aio.query(...)`` of a synchronous connection inside
 ``asyncio.run``), it raises a :class:`~coqlkit.CoqlError` with ``.code ==
 "WRONG_EVENT_LOOP"`` before anything is sent, and stays usable where it belongs.
+
+:class:`AsyncResult`, the reading of a query's rows, is written in :mod:`coqlkit._result`,
+and the checks of the options in :mod:`coqlkit._options`; both are imported from here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import inspect
-import re
-import sys
 import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -37,34 +37,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
-from coqlkit import export
 from coqlkit._loop import _Loop as _Loop
-from coqlkit._scope import _has_fields, _modules_of, _targets, _unknown_zone, _zone, _zone_of
+from coqlkit._options import TRANSPORT_OPTIONS as TRANSPORT_OPTIONS
+from coqlkit._options import _lazy, _query_options, _split_options
+from coqlkit._options import _zone_option as _zone_option
+from coqlkit._result import AsyncResult as AsyncResult
+from coqlkit._result import _batches_of
+from coqlkit._result import warn_about as warn_about
+from coqlkit._scope import _has_fields, _modules_of, _targets, _unknown_zone, _zone_of
 from coqlkit.catalog import Catalog, Field, Module
 from coqlkit.catalog.cache import MetadataCache
-from coqlkit.errors import (
-    ConfigError,
-    CoqlError,
-    CoqlSyntaxError,
-    CoqlWarning,
-    OptionError,
-    QueryWarning,
-    ZohoApiError,
-)
-from coqlkit.execute import (
-    CountMemory,
-    RunStats,
-    execute,
-    explain_analyze,
-    options_for,
-    prepare,
-    result_schema,
-    short_read,
-)
+from coqlkit.errors import ConfigError, CoqlError, CoqlSyntaxError, CoqlWarning, OptionError, ZohoApiError
+from coqlkit.execute import CountMemory, RunStats, explain_analyze, options_for, prepare
 from coqlkit.execute.scan import Lazy
 from coqlkit.frames import DECIMALS as DECIMALS
 from coqlkit.frames import LOOKUPS as LOOKUPS
-from coqlkit.frames import _lookup_columns, _need
+from coqlkit.frames import _need
 from coqlkit.frames import ambiguous_lookups as ambiguous_lookups
 from coqlkit.frames import pandas_frame as pandas_frame
 from coqlkit.frames import picklists_of as picklists_of
@@ -73,9 +61,9 @@ from coqlkit.language import bind, parse
 from coqlkit.language.ast import Select
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
-from coqlkit.plan.options import PUBLIC_OPTIONS, TUNING_OPTIONS, Kind, checked_options
+from coqlkit.plan.options import PUBLIC_OPTIONS
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
-from coqlkit.validate import Diagnostic, ErrorLevel, Severity, explain_syntax_error, label_modules, validate
+from coqlkit.validate import Diagnostic, ErrorLevel, explain_syntax_error, label_modules, validate
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -86,37 +74,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["AsyncConnection", "AsyncResult", "Connection", "Result", "connect", "connect_async"]
 
 T = TypeVar("T")
-
-
-#: Options a query takes besides its parameters and the planner's.
-_QUERY_OPTIONS: Mapping[str, Kind] = {
-    "check": Kind.flag(),
-    "probe": Kind.flag(),
-    "tz": Kind(
-        "a time zone's name, such as 'Europe/Paris', or None", lambda v: v is None or isinstance(v, str)
-    ),
-}
-#: Options of :func:`connect` that set how the connection calls Zoho, over what its profile,
-#: the environment (``COQLKIT_*``) or ``settings=`` say: the ``Settings`` fields of the same
-#: names. The planner follows ``concurrency`` too. ``credit_budget=None``: the profile's.
-TRANSPORT_OPTIONS: Mapping[str, Kind] = {
-    "concurrency": Kind.whole(1, "calls in flight"),
-    "credit_budget": Kind.whole(1, "credits", none=True),
-    "timeout": Kind.number(0, "seconds", above=True),
-    "retries": Kind.whole(0, "retries"),
-    "busy_patience": Kind.number(0, "seconds", above=True),
-}
-#: Options of the connection alone: its queries share its client, its slots and its budget.
-_CONNECTION_ONLY = frozenset(TRANSPORT_OPTIONS)
-
-
-def _refuse(where: str, name: str, offered: Iterable[str], note: str = "") -> OptionError:
-    """The error for an option ``where`` does not take: the options it does, and the one
-    meant if ``name`` is a misspelling of one of them (or of a hidden one)."""
-    offered = list(offered)
-    close = difflib.get_close_matches(name, [*offered, *TUNING_OPTIONS], n=1)
-    meant = f": did you mean {close[0]}?" if close else ""
-    return OptionError(f"{where} takes no option {name!r}{note} (it takes {', '.join(offered)}){meant}")
 
 
 def _connect_names() -> list[str]:
@@ -134,68 +91,6 @@ def connect_options(
     :class:`OptionError` names what is wrong and what would be right."""
     transport, planner = _split_options(options, TRANSPORT_OPTIONS, where, _connect_names)
     return {k: v for k, v in transport.items() if v is not None}, planner
-
-
-def _query_options(
-    options: Mapping[str, Any], where: str, text: str | Select = ""
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(local, planner)``: a query's options (``check``, ``probe``, ``tz``) and its
-    planner's, each checked (an :class:`OptionError` otherwise). An option named as one of
-    ``text``'s ``:name`` parameters is said to be one, whose value goes in ``params``."""
-
-    def note(name: str) -> str:
-        if name in _CONNECTION_ONLY:
-            return ": it is the connection's, give it to connect()"
-        if isinstance(text, str) and re.search(rf":{re.escape(name)}\b", text):
-            return f": :{name} is a parameter of the query, its value goes in params={{{name!r}: ...}}"
-        return ""
-
-    return _split_options(
-        options, _QUERY_OPTIONS, where, lambda: [*_QUERY_OPTIONS, *sorted(PUBLIC_OPTIONS)], note
-    )
-
-
-def _split_options(
-    options: Mapping[str, Any],
-    own: Mapping[str, Kind],
-    where: str,
-    offered: Callable[[], list[str]],
-    note: Callable[[str], str] = lambda name: "",
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(mine, planner)``: ``options`` that are ``own`` (checked by their kinds) and the
-    planner's (checked as :class:`PlanOptions` fields); any other is refused, naming
-    ``offered()`` and, after the name, ``note(name)``."""
-    mine: dict[str, Any] = {}
-    planner: dict[str, Any] = {}
-    for name, value in options.items():
-        if name in own:
-            mine[name] = _checked(where, own[name], name, value)
-        elif name in PUBLIC_OPTIONS or name in TUNING_OPTIONS:
-            planner[name] = value
-        else:
-            raise _refuse(where, name, offered(), note(name))
-    try:
-        return mine, checked_options(planner)
-    except ValueError as exc:
-        raise OptionError(f"{where}: {exc}") from None
-
-
-def _checked(where: str, kind: Kind, name: str, value: Any) -> Any:
-    try:
-        return kind.check(name, value)
-    except ValueError as exc:
-        raise OptionError(f"{where}: {exc}") from None
-
-
-def _lazy(value: object) -> Lazy:
-    """``lazy`` as given, when it is one a scan knows: False (or None), True or ``"ramp"``."""
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    if value == "ramp":
-        return "ramp"
-    raise OptionError(f"lazy is False, True or 'ramp', not {value!r}")
 
 
 # ---- the async API ---------------------------------------------------------------------------
@@ -547,199 +442,6 @@ class AsyncConnection:
         return text_, result
 
 
-class AsyncResult:
-    """A planned query. Its rows are read once, when first asked for: :meth:`to_arrow`
-    keeps them (later calls reuse the table); :meth:`batches` and the exports stream them
-    (and cannot be repeated unless the table was kept first)."""
-
-    def __init__(self, connection: AsyncConnection, plan: Plan, *, tz: str = "UTC") -> None:
-        self.connection = connection
-        self.plan = plan
-        self.tz = tz
-        self.schema: pa.Schema = result_schema(plan, tz=tz)
-        self.stats = RunStats()
-        #: The query's text (None when it was given as a parsed ``Select``).
-        self.text: str | None = None
-        #: What the metadata check found short of an error: warnings and infos.
-        self.diagnostics: tuple[Diagnostic, ...] = ()
-        self._table: pa.Table | None = None
-        self._reading: asyncio.Lock | None = None  # the read to_arrow() callers share
-        self._read_failed: BaseException | None = None  # how that read ended, if it did not
-        self._started = False
-
-    def __repr__(self) -> str:
-        est = self.plan.estimate
-        rows = "?" if est.rows is None else f"{est.rows:,}"
-        return f"<coqlkit.AsyncResult {self.plan.select.module}: {rows} rows, {len(self.schema)} columns>"
-
-    def explain(self) -> str:
-        return self.plan.explain()
-
-    @property
-    def estimated_rows(self) -> int | None:
-        return self.plan.estimate.rows
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        """The check's warnings: what runs but is probably not meant (infos left out)."""
-        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
-
-    async def batches(self, *, lazy: Lazy = False) -> AsyncGenerator[pa.RecordBatch, None]:
-        """The rows as record batches, as they arrive (at least one batch, maybe empty).
-        ``lazy``: each scan asks for its first page alone until a second batch is wanted
-        (a reader that wants a few rows spends one page, not a window of them); ``"ramp"``:
-        then a window that widens as batches are read (see :mod:`coqlkit.execute.scan`)."""
-        lazy = _lazy(lazy)
-        if self._table is not None:
-            for batch in _batches_of(self._table):
-                yield batch
-            return
-        self.connection._open()
-        if self._started:
-            raise CoqlError(
-                "this result's rows were already streamed: run the query again, or call "
-                "to_arrow() first to keep them",
-                code="RESULT_CONSUMED",
-            )
-        self._started = True
-        client = self.connection.client
-        lost = (client.unanswered_calls, client.unanswered_credits)
-        stream = execute(
-            self.plan,
-            client,
-            tz=self.tz,
-            stats=self.stats,
-            lazy=lazy,
-            counts=self.connection.counts,
-        )
-        try:
-            with self.connection._stale_metadata(self.plan.select.module):
-                async with contextlib.aclosing(stream):
-                    async for batch in stream:
-                        yield batch
-        except CoqlError as exc:  # (the stream is closed: its stats are complete)
-            self._spent_on(exc, client.unanswered_calls - lost[0], client.unanswered_credits - lost[1])
-            raise
-
-    def _spent_on(self, exc: CoqlError, lost_calls: int, lost_credits: int) -> None:
-        """``exc`` (the read failed) given the read's ``stats`` and a note of what it spent and
-        read: in a notebook the result is gone with the error, and its figures with it. The
-        answers lost meanwhile (``lost_calls``, of ``lost_credits``) are the connection's:
-        another read of the same connection at the same time may have lost some of them."""
-        if getattr(exc, "stats", None) is not None:  # (said once, where it was first raised)
-            return
-        stats = self.stats
-        exc.stats = stats  # type: ignore[attr-defined]
-        maybe = (
-            f" (+{lost_credits:,} maybe charged for {_counted(lost_calls, 'lost answer')})"
-            if lost_credits
-            else ""
-        )
-        of = f" of {self.estimated_rows:,}" if self.estimated_rows is not None else ""
-        note = (
-            f"after {_counted(stats.calls, 'call')} · {_counted(stats.credits, 'credit')}{maybe} · "
-            f"{stats.rows:,}{of} rows read"
-        )
-        if sys.version_info >= (3, 11):  # shown under the traceback, not in str(exc)
-            exc.add_note(note)
-        else:  # pragma: no cover - Python 3.10 shows no notes: kept where 3.11 keeps them
-            exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
-
-    async def to_arrow(self) -> pa.Table:
-        """Every row as a ``pyarrow.Table`` (kept: calling again costs nothing; callers at
-        the same time share the one read)."""
-        if self._table is None:
-            self._reading = self._reading or asyncio.Lock()
-            async with self._reading:
-                if self._table is None and self._read_failed is not None:  # the read waited for
-                    raise CoqlError(
-                        f"the read of this result that this call waited for {_ended(self._read_failed)}: "
-                        "run the query again",
-                        code="RESULT_CONSUMED",
-                    ) from self._read_failed
-                if self._table is None:  # (read meanwhile by the caller this one waited for)
-                    try:
-                        collected = [b async for b in self.batches()]
-                    except BaseException as exc:
-                        if self._started:  # (refused before it began, it can still be read)
-                            self._read_failed = exc
-                        raise
-                    self._table = pa.Table.from_batches(collected, schema=self.schema)
-        return self._table
-
-    async def to_pandas(
-        self, *, decimals: str = "float", lookups: str = "name", **kwargs: Any
-    ) -> pandas.DataFrame:
-        """A pandas DataFrame (extra ``pandas``): picklists as categoricals in the
-        picklist's order, lookups as their names, dates as ``datetime64``, currency and
-        decimals as ``float64``, integers as ``Int64``. See :func:`pandas_frame` for
-        ``decimals``, ``lookups`` and the other options.
-
-        The conversion runs in a worker thread, not on the event loop (100,000 rows of 50
-        columns take about 0.3 s); the
-        :class:`~coqlkit.AmbiguousLookupWarning` warnings are issued here, in the caller's task."""
-        _need("pandas", "pandas")
-        table = await self.to_arrow()
-        if decimals not in DECIMALS or lookups not in LOOKUPS:
-            pandas_frame(table, decimals=decimals, lookups=lookups)  # its ValueError, naming the choices
-        if lookups == "name":
-            for found in ambiguous_lookups(table):
-                warnings.warn(found, stacklevel=2)
-        picklists = picklists_of(self.plan)
-
-        def convert() -> pandas.DataFrame:
-            # The lookups made into names (or columns) first: pandas_frame keeps them as they
-            # are then ("struct"), and warns of nothing from this thread.
-            shaped = _lookup_columns(table, lookups)
-            return pandas_frame(shaped, decimals=decimals, lookups="struct", picklists=picklists, **kwargs)
-
-        return await asyncio.to_thread(convert)
-
-    async def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
-        """A Polars DataFrame (extra ``polars``); see :func:`polars_frame` for ``decimals``."""
-        return polars_frame(await self.to_arrow(), decimals=decimals)
-
-    async def to_parquet(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
-        """Stream the rows into a Parquet file, atomically: until the last row is written the
-        file is a hidden temporary beside ``path``; an error or interruption removes it.
-
-        A read that brings fewer rows than the COUNT probe found (records deleted or changed
-        during it: live records may be missing) raises a ``CoqlError`` with ``.code ==
-        "SHORT_READ"`` and leaves ``path`` as it was, as ``coqlkit export`` does;
-        ``allow_short=True`` writes what was read (the ``ConsistencyWarning`` says it)."""
-        verify = self._complete(Path(path), allow_short)
-        return await export.write_parquet(self.batches(), self.schema, path, verify=verify, **options)
-
-    async def to_csv(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
-        """Stream the rows into a CSV file, atomically (see :meth:`to_parquet`, and for
-        ``allow_short``); lookups as two columns (``Owner.name``, ``Owner.id``),
-        multi-selects joined with ``;``."""
-        verify = self._complete(Path(path), allow_short)
-        return await export.write_csv(self.batches(), self.schema, path, verify=verify, **options)
-
-    def _complete(self, target: Path, allow_short: bool) -> Callable[[], None]:
-        """An export's check, run when every row is written and before the file takes
-        ``target``'s name: a short read raises (``SHORT_READ``), so the file is not
-        published; more rows than counted (records created meanwhile) is the warning alone."""
-        existed = target.exists()
-
-        def verify() -> None:
-            found = self.stats.mismatch
-            if found is None or found[0] >= found[1] or allow_short:
-                return
-            rows, counted = found
-            kept = "was left as it was" if existed else "was not written"
-            error = CoqlError(
-                f"{short_read(rows, counted, 'the COUNT probe found')}; "
-                f"{target} {kept} (run it again, or allow_short=True writes what was read)",
-                code="SHORT_READ",
-            )
-            error.stats = self.stats  # type: ignore[attr-defined]
-            raise error
-
-        return verify
-
-
 async def connect_async(
     profile: str | None = None,
     *,
@@ -868,46 +570,6 @@ async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox 
     running = Sandbox(**config)
     await asyncio.to_thread(running.start)
     return running, running
-
-
-def _ended(exc: BaseException) -> str:
-    """How a read ended that did not: ``was cancelled (a timeout, or a task cancelled)``,
-    ``was interrupted (Ctrl-C)``, or ``failed (TransportError: ...)``."""
-    if isinstance(exc, asyncio.CancelledError):
-        return "was cancelled (a timeout such as asyncio.wait_for's, or its task cancelled)"
-    if isinstance(exc, KeyboardInterrupt):
-        return "was interrupted (Ctrl-C)"
-    return f"failed ({type(exc).__name__}: {exc})"
-
-
-def _counted(count: int, word: str) -> str:
-    """``1 call``, ``1,204 credits``."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
-def _zone_option(tz: object, where: str) -> str:
-    """``tz`` when it is a time zone the rows can be shown in (an IANA name, ``UTC``,
-    ``+05:30``); an :class:`OptionError` otherwise."""
-    said = f"{where}: " if where else ""  # (a shell's --tz: no call to name)
-    if not isinstance(tz, str):
-        raise OptionError(f"{said}tz is a time zone's name, such as 'Europe/Paris', not {tz!r}")
-    try:
-        return _zone(tz)
-    except ConfigError as exc:
-        raise OptionError(f"{said}{exc}") from None
-
-
-def _batches_of(table: pa.Table) -> list[pa.RecordBatch]:
-    """A kept table's batches: at least one (an empty table's is empty, with the schema)."""
-    return table.to_batches() or [export.empty_batch(table.schema)]
-
-
-def warn_about(result: AsyncResult, *, stacklevel: int = 1) -> None:
-    """Issue the check's warnings about ``result``'s query as one QueryWarning, attributed
-    ``stacklevel`` frames above the caller."""
-    found = result.warnings
-    if found:
-        warnings.warn(QueryWarning(found, result.text), stacklevel=stacklevel + 1)
 
 
 #: Zoho's message for a column it does not know (a value or an operator it refuses for a

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import coqlkit
-from coqlkit import api
+from coqlkit import _result as api  # (AsyncResult.to_pandas looks pandas_frame up there)
 from coqlkit.sandbox.server import Sandbox
 
 
