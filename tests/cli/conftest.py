@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,19 @@ def seeded(org_db: Path) -> Path:
     with Sandbox(records=RECORDS, db=str(org_db), token_limit=0):
         pass
     return org_db
+
+
+@pytest.fixture(scope="module")
+def org(seeded: Path) -> Iterator[Sandbox]:
+    """A sandbox of the seeded org for a test module (one that changes records makes its own)."""
+    with Sandbox(records=RECORDS, db=str(seeded), token_limit=0) as running:
+        yield running
+
+
+@pytest.fixture
+def zoho(org: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``coqlkit`` run by the test talks to the module's ``org``."""
+    point_at(org, monkeypatch)
 
 
 def point_at(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,29 +5,15 @@ gives them (``FILE:line:col: error[CODE]: ...``, a caret)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from coqlkit.sandbox.server import Sandbox
-from tests.cli.conftest import RECORDS, Ran, point_at
+from tests.cli.conftest import Ran
 
 COSTLY = (
     "the cheapest plan (offset pages) would cost 6 credits (3 calls, the COUNT probe included); the "
     "budget is 1: narrow the query, add a LIMIT or raise the budget"
 )
-
-
-@pytest.fixture(scope="module")
-def org(seeded: Path) -> Iterator[Sandbox]:
-    with Sandbox(records=RECORDS, db=str(seeded), token_limit=0) as running:
-        yield running
-
-
-@pytest.fixture
-def zoho(org: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    point_at(org, monkeypatch)
 
 
 def test_a_script_says_which_statement_failed(cli: Callable[..., Ran], zoho: None, tmp_path: Path) -> None:

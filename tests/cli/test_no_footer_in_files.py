@@ -5,26 +5,12 @@ it. The data formats (csv, json...) never have one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from coqlkit.sandbox.server import Sandbox
-from tests.cli.conftest import RECORDS, Ran, point_at
+from tests.cli.conftest import Ran
 
 QUERY = "select Last_Name from Leads limit 2"
-
-
-@pytest.fixture(scope="module")
-def org(seeded: Path) -> Iterator[Sandbox]:
-    with Sandbox(records=RECORDS, db=str(seeded), token_limit=0) as running:
-        yield running
-
-
-@pytest.fixture
-def zoho(org: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    point_at(org, monkeypatch)
 
 
 def markdown_rows(text: str) -> list[str]:

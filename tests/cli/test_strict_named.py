@@ -3,27 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
+from collections.abc import Callable
 
 from coqlkit.cli._query import SCRIPT_STRICT_REFUSAL, STRICT_REFUSAL
-from coqlkit.sandbox.server import Sandbox
-from tests.cli.conftest import RECORDS, Ran, point_at
+from tests.cli.conftest import Ran
 
 WARNED = "select Last_Name from Leads where Lead_Status = 'Contactd' limit 1;\n"
-
-
-@pytest.fixture(scope="module")
-def org(seeded: Path) -> Iterator[Sandbox]:
-    with Sandbox(records=RECORDS, db=str(seeded), token_limit=0) as running:
-        yield running
-
-
-@pytest.fixture
-def zoho(org: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    point_at(org, monkeypatch)
 
 
 def test_a_script_that_turned_strict_on_names_backslash_strict(cli: Callable[..., Ran], zoho: None) -> None:
