@@ -124,11 +124,22 @@ def _phrase(exc: ApiError) -> str:
     if timed_out(exc) and isinstance(cause, httpx.TimeoutException):
         return timeout_message("", cause).split(": ", 1)[-1]  # "timed out after 120 s, waiting ..."
     if isinstance(exc, TransportError):
-        said = f"{type(cause).__name__}: {cause}" if cause is not None else exc.message
+        said = _said(cause) if cause is not None else exc.message
         if refused(exc):
             return f"the connection could not be made ({said})"
         return f"the connection dropped before the answer was whole ({said})"
     return f"Zoho answered {exc.status} {exc.code} ({exc.message})"
+
+
+def _said(cause: BaseException) -> str:
+    """An exception as ``Type: message``, or ``Type`` alone when it has no message (httpx's
+    ``ReadError`` often has none: ``ReadError: `` said nothing).
+
+    >>> _said(httpx.ReadError("")), _said(httpx.ReadError("peer closed"))
+    ('ReadError', 'ReadError: peer closed')
+    """
+    text = str(cause).strip()
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
 
 
 def _where(api_base: str) -> str:
