@@ -50,7 +50,7 @@ from coqlkit.repl.commands import interrupts
 from coqlkit.repl.complete import CoqlCompleter, awaits_from, modules_wanted, statement_at
 from coqlkit.repl.config import ReplConfig, profile_names, zone_named
 from coqlkit.repl.lexer import prompt_lexer, prompt_style
-from coqlkit.repl.shell import _EXPLAIN, Shell, Terminated
+from coqlkit.repl.shell import Shell, Terminated, explain_at
 from coqlkit.repl.statements import _is_command
 from coqlkit.validate import Severity, explain_syntax_error, validate
 
@@ -267,6 +267,8 @@ def _as_run(text: str) -> str:
     'select Last_Name\nfrom Leads\n     \nlimit 1;'
     >>> _as_run("explain analyze select Emial from Leads;")
     '                select Emial from Leads;'
+    >>> _as_run("-- slow?\nexplain select a from B;")
+    '        \n        select a from B;'
     """
     if "\\" in text or "." in text:
         lines = text.split("\n")
@@ -278,7 +280,7 @@ def _as_run(text: str) -> str:
             if (_is_command(stripped) and not code_only(before).strip()) or interrupts(before, line):
                 lines[index] = " " * len(line)
         text = "\n".join(lines)
-    explain = _EXPLAIN.match(text)
+    explain = explain_at(text)  # after a comment too, as the run reads it
     if explain is not None:
         prefix = re.sub(r"[^\n]", " ", text[: explain.end()])  # its line breaks kept: lines too
         text = prefix + text[explain.end() :]

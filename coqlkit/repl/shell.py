@@ -43,6 +43,7 @@ from coqlkit.execute.executor import analyzed
 from coqlkit.execute.scan import Lazy
 from coqlkit.language import parse
 from coqlkit.language.ast import Param
+from coqlkit.language.split import mask_comments
 from coqlkit.repl.backslash import _EXPANDED, _Commands, _edit, _edit_file, _edit_through
 from coqlkit.repl.backslash import MAX_INCLUDE_DEPTH as MAX_INCLUDE_DEPTH
 from coqlkit.repl.commands import interrupts
@@ -56,12 +57,34 @@ from coqlkit.repl.statements import _complete, _is_command, _open_tail, _stateme
 from coqlkit.repl.status import EXIT_CODES, ShortRead, Terminated, exit_code
 from coqlkit.validate import Diagnostic, Severity
 
-__all__ = ["EXIT_CODES", "KEEP_ROWS", "Shell", "ShortRead", "Terminated", "exit_code", "parse_value"]
+__all__ = [
+    "EXIT_CODES",
+    "KEEP_ROWS",
+    "Shell",
+    "ShortRead",
+    "Terminated",
+    "exit_code",
+    "explain_at",
+    "parse_value",
+]
 
 #: What to do about a byte that is not UTF-8 typed at the prompt.
 _NOT_UTF8_PROMPT = "type it as UTF-8 (is the terminal set to UTF-8?)"
 
 _EXPLAIN = re.compile(r"^\s*(explain(?:\s+analyze)?)\b", re.I)
+
+
+def explain_at(text: str) -> re.Match[str] | None:
+    r"""The ``EXPLAIN`` or ``EXPLAIN ANALYZE`` that starts ``text``, read past comments
+    (the run reads a statement after its comments: ``-- why?\nexplain select ...`` is an
+    EXPLAIN), matched in ``text`` with its comments blanked, so its offsets are ``text``'s.
+
+    >>> explain_at("/* slow? */ explain analyze select a from B").span()
+    (0, 27)
+    >>> explain_at("-- explain\nselect a from B") is None
+    True
+    """
+    return _EXPLAIN.match(mask_comments(text))
 
 
 class Shell(_Commands):
@@ -473,7 +496,7 @@ def _explained(statement: str, where: Where) -> tuple[str, Where, str]:
     ('select Emial from Leads', 2, 19, 'explain analyze')
     """
     text = statement.rstrip().rstrip(";").rstrip()
-    match = _EXPLAIN.match(text)
+    match = explain_at(text)
     if match is None:
         return text, where, ""
     rest = text[match.end() :]

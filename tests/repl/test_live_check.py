@@ -96,11 +96,15 @@ def test_the_rest_of_an_unfinished_statement_is_still_checked(repl: Repl) -> Non
         "EXPLAIN select Emial from Leads",
         "explain analyze select Emial from Leads;",
         "explain analyze\nselect Emial\nfrom Leads;",
+        "-- why is this slow?\nexplain select Emial from Leads;",
+        "/* x */ explain analyze select Emial from Leads;",
+        "explain /* x */ analyze\n-- the query\nselect Emial from Leads;",
     ],
 )
 def test_an_explain_is_checked_as_its_query(repl: Repl, text: str) -> None:
     """EXPLAIN (ANALYZE) is where a query is tried before paying for it: it was not checked
-    at all. Its query is, at its own place in the text."""
+    at all. Its query is, at its own place in the text; after a comment too, as the run
+    reads it (it said ``SYNTAX_ERROR: expected SELECT, found 'explain'``)."""
     assert "Leads has no field Emial — did you mean Email?" in said(repl, text)
     problem = repl.checked.check(text)
     assert problem is not None and text[problem.start : problem.end] == "Emial"

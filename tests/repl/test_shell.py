@@ -253,6 +253,15 @@ def test_explain_analyze_runs_the_query(sh: Session, sandbox: Sandbox) -> None:
     assert len(log.coql()) == 1
 
 
+def test_a_comment_inside_the_explain_is_read_past(sh: Session, sandbox: Sandbox) -> None:
+    """``EXPLAIN /* ... */ ANALYZE`` is an EXPLAIN ANALYZE, as the live check reads it: the
+    run took ``EXPLAIN`` alone and parsed ``/* ... */ analyze select ...`` as the query."""
+    log = RequestLog(sandbox)
+    assert sh("explain /* x */ analyze\n-- the query\nselect Last_Name from Leads limit 2;") == 0, sh.err
+    assert "actual: 1 call, 1 credit, 2 rows" in sh.out
+    assert len(log.coql()) == 1
+
+
 @pytest.mark.parametrize("answer", ["n", "Ctrl-D"])
 def test_explain_analyze_asks_before_it_spends_as_a_query_does(
     session: Callable[..., Session], sandbox: Sandbox, answer: str
