@@ -6,7 +6,8 @@ their text or rows into a hidden temporary file beside the target
 disk) does the temporary take the target's name, in one ``os.replace`` (:class:`atomic_path`,
 :class:`AtomicText`). An error, a cancelled task or Ctrl-C removes the temporary and leaves
 any earlier file at the target untouched; one left by a writer that was killed outright is
-removed by the next one into the same directory (:func:`sweep_stale`). A target that is a
+removed by a later one into the same directory, once it is an hour old; a live writer's never
+is, as the writer holds a lock on it while it writes (:func:`sweep_stale`). A target that is a
 symbolic link is written through, as the shell's ``>`` does (:func:`written_path`).
 :class:`PiecewiseText` is the other way to never show half of something: a file that only
 ever holds whole pieces.
@@ -32,9 +33,14 @@ import re
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+
+if sys.platform != "win32":  # Windows has no fcntl: no locks, and no sweep (see _alive)
+    import fcntl
 
 __all__ = [
     "AtomicText",
@@ -71,6 +77,12 @@ class ExportError(OSError):
 # only by a later export on the same machine, which can tell that its writer is gone.
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
+#: How old (by its mtime) a temporary must be before a sweep may remove it: besides the
+#: lock, a margin for what the lock cannot cover (the instant between a temporary's
+#: creation and its lock; a file system whose locks are not kept, in a writer that may
+#: live in another PID namespace). A killed export's leftover waits that long.
+STALE_AFTER = 3600.0
+
 
 def _temp_name(target: Path) -> Path:
     """``.name.<host>-<pid>.<random>.partial`` beside ``target``."""
@@ -87,7 +99,8 @@ def sweep_stale(target: Path) -> list[Path]:
     rebooted: nothing ran their clean-up); the removed paths. Those of every target, not
     only ``target``'s: a nightly export to a dated name (``leads-2024-06-01.parquet``)
     never writes the name a killed one left its temporary for. Those of live processes, or
-    written on another machine sharing the directory, are left alone.
+    written on another machine sharing the directory, are left alone
+    (:func:`_abandoned`).
 
     >>> _TEMP.fullmatch(".leads-2024-06-01.parquet.5bce98f7-18414.9f04c5ad.partial")["pid"]
     '18414'
@@ -98,16 +111,68 @@ def sweep_stale(target: Path) -> list[Path]:
     except OSError:
         return []
     for match in found:
-        if match is None or match["host"] != _HOST or _alive(int(match["pid"])):
+        if match is None or match["host"] != _HOST:
             continue
         path = target.parent / match.string
+        if not _abandoned(path, int(match["pid"])):
+            continue
         with contextlib.suppress(OSError):
             path.unlink()
             removed.append(path)
     return removed
 
 
+def _abandoned(path: Path, pid: int) -> bool:
+    """Whether the temporary ``path`` (written on this machine by ``pid``) has no writer
+    left: older than :data:`STALE_AFTER`, not locked (:func:`_hold`), and ``pid`` is no
+    process here. Any sign of life keeps it.
+
+    The lock is what tells: the pid alone does not, since one machine (one hostname) can
+    run several PID namespaces (the containers of a Kubernetes pod, ``docker run
+    --network host``), where the pid of a live writer in another is no process in this
+    one; and a dead writer's pid may have been given to some other process since.
+    """
+    try:
+        if time.time() - os.stat(path).st_mtime < STALE_AFTER:
+            return False
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # gone already, or not ours to read: leave it
+        return False
+    try:
+        if _lock(fd, shared=True) is False:  # its writer holds it
+            return False
+    finally:
+        os.close(fd)  # and with it the lock taken
+    return not _alive(pid)
+
+
+def _hold(fd: int) -> None:
+    """Lock the temporary ``fd`` was opened on, for as long as ``fd`` stays open: the sign
+    that its writer lives, which a sweep in any process on this machine can read, whatever
+    its PID namespace (a lock dies with the process that held it)."""
+    _lock(fd, shared=False)
+
+
+def _lock(fd: int, *, shared: bool) -> bool | None:
+    """An ``flock`` on ``fd``, without waiting: True when taken, False when another holds
+    it, None where there are no locks (no ``fcntl`` on Windows, a file system that refuses
+    them). Shared for a reader (a sweep opens the file read-only), else exclusive."""
+    if sys.platform == "win32":  # pragma: no cover
+        return None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return None
+    return True
+
+
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a process in this PID namespace (True on Windows, which cannot
+    ask without killing it: ``os.kill`` there is ``TerminateProcess``)."""
+    if sys.platform == "win32":  # pragma: no cover
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -364,6 +429,7 @@ class atomic_path:
         self.target = Path(target)
         self.mkdir = mkdir
         self.temp: Path | None = None
+        self._fd = -1  # the temporary, held open and locked until __exit__ (see _hold)
         self.written = self.target  # the file replaced: the target, or the one its link names
 
     def __enter__(self) -> Path:
@@ -382,28 +448,44 @@ class atomic_path:
                 check_target(self.target)  # says what is wrong with the target, if it can
                 raise TargetError(exc.errno or errno.EIO, _reason(exc), str(self.target)) from exc
             try:
-                os.close(fd)
+                _hold(fd)  # while the block runs: a sweep anywhere on this machine leaves it
                 with contextlib.suppress(FileNotFoundError):
                     shutil.copymode(self.written, temp)  # a file replaced keeps its permissions
             except BaseException:  # a signal (SIGTERM, Ctrl-C) landing here: no __exit__ runs
                 temp.unlink(missing_ok=True)
+                os.close(fd)
                 raise
-            self.temp = temp
+            if sys.platform == "win32":  # pragma: no cover - an open file cannot be renamed there
+                os.close(fd)
+                fd = -1
+            self.temp, self._fd = temp, fd
             return temp
         raise FileExistsError(f"no free temporary name beside {self.target}")  # pragma: no cover
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         assert self.temp is not None
-        if kind is not None:
-            self.temp.unlink(missing_ok=True)
-            return
         try:
-            with open(self.temp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(self.temp, self.written)
-        except OSError as error:
-            self.temp.unlink(missing_ok=True)
-            raise _export_error(error, self.target) from error
-        except BaseException:
-            self.temp.unlink(missing_ok=True)
-            raise
+            if kind is not None:
+                self.temp.unlink(missing_ok=True)
+                return
+            try:
+                self._fsync(self.temp)
+                os.replace(self.temp, self.written)
+            except OSError as error:
+                self.temp.unlink(missing_ok=True)
+                raise _export_error(error, self.target) from error
+            except BaseException:
+                self.temp.unlink(missing_ok=True)
+                raise
+        finally:  # the temporary has its name or is gone: its lock can go
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+    def _fsync(self, temp: Path) -> None:
+        """The temporary's bytes on disk, before its name changes."""
+        if self._fd >= 0:
+            os.fsync(self._fd)
+            return
+        with open(temp, "rb+") as fh:  # pragma: no cover - Windows: the file is not held open
+            os.fsync(fh.fileno())

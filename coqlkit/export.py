@@ -4,7 +4,8 @@ The rows go into a hidden temporary file beside the target (``.name.<host>-<pid>
 as they arrive; only when the last one is written (and flushed to disk) does the temporary
 take the target's name, in one ``os.replace``. An error, a cancelled task or Ctrl-C
 removes the temporary and leaves any earlier file at the target untouched; one left by an
-export that was killed outright is removed by the next export into the same directory.
+export that was killed outright is removed by a later export into the same directory, once
+it is an hour old (a live export's never is: its writer holds a lock on it).
 A target that is a symbolic link is written through, as the shell's ``>`` does: the file
 it names is replaced, and the link stays.
 

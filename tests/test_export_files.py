@@ -128,8 +128,8 @@ def test_an_async_arrow_export(tmp_path: Path) -> None:
 
 def test_the_leftovers_of_a_killed_export_are_removed_by_the_next(tmp_path: Path) -> None:
     # SIGKILL (the OOM killer, an evicted pod) runs no clean-up: the next export into the
-    # same directory removes what that process left, whatever its target (a dated name is
-    # never written again), and nothing of a live one or another machine's.
+    # same directory removes what that process left, once an hour old, whatever its target
+    # (a dated name is never written again), and nothing of a live one or another machine's.
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     target = tmp_path / "leads.parquet"
@@ -138,10 +138,14 @@ def test_the_leftovers_of_a_killed_export_are_removed_by_the_next(tmp_path: Path
     live = tmp_path / f".leads.parquet.{host}-{os.getpid()}.5e6f7a8b.partial"
     elsewhere = tmp_path / f".leads.parquet.0123abcd-{gone.pid}.9c0d1e2f.partial"
     other_target = tmp_path / f".other.parquet.{host}-{gone.pid}.3a4b5c6d.partial"
-    for path in (stale, live, elsewhere, other_target):
+    young = tmp_path / f".leads.parquet.{host}-{gone.pid}.7e8f9a0b.partial"  # killed a minute ago?
+    for path in (stale, live, elsewhere, other_target, young):
         path.write_bytes(b"half a file")
+        if path != young:  # older than the hour a sweep waits (the lock aside)
+            then = time.time() - 2 * 3600
+            os.utime(path, (then, then))
     assert export.write_batches(iter([page(0, 10, ["Contacted"])]), SCHEMA, target) == 10
-    assert listing(tmp_path) == sorted(p.name for p in (target, live, elsewhere))
+    assert listing(tmp_path) == sorted(p.name for p in (target, live, elsewhere, young))
 
 
 # ---- the target ----------------------------------------------------------------------------------
