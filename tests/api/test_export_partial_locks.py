@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 import coqlkit
 from coqlkit import export
@@ -108,3 +109,37 @@ def test_a_young_partial_is_left_even_unlocked(tmp_path: Path) -> None:
     os.utime(old, (then, then))
     assert export.sweep_stale(tmp_path / "x.csv") == [old]
     assert partials(tmp_path) == [young.name]
+
+
+def test_a_sweep_in_another_pid_namespace_leaves_a_live_export_s_partial(tmp_path: Path) -> None:
+    # The review's case itself, where the system lets this user make a PID namespace: the
+    # writer's real pid is no process in the sweeper's namespace.
+    probe = subprocess.run(["unshare", "-pf", "--mount-proc", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("no PID namespace for this user here (unshare)")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER.replace("os.getpid = lambda: dead", ""), str(tmp_path / "a.csv"), "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        name = writer.stdout.readline().strip()
+        assert f"-{writer.pid}." in name
+        sweep = (
+            "from pathlib import Path; from coqlkit import export; print(export.sweep_stale(Path('x.csv')))"
+        )
+        swept = subprocess.run(
+            ["unshare", "-pf", "--mount-proc", sys.executable, "-c", sweep],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert swept.stdout.strip() == "[]", swept
+        out, _ = writer.communicate("go\n", timeout=60)
+    finally:
+        stop(writer)
+    assert out.strip() == "published"
+    assert (tmp_path / "a.csv").read_text(encoding="utf-8") == "the live export's rows\n"
