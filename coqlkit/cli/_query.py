@@ -88,6 +88,12 @@ def add_connection_options(parser: argparse.ArgumentParser, *, top: bool = False
         help="with --sandbox: the size of the demo org (default 25,000 leads)",
         **suppress,
     )
+    if top:  # a command's own --tz is suppressed when not given: it would put None over this one
+        parser.add_argument(
+            "--tz",
+            metavar="ZONE",
+            help="the time zone of datetimes (default: repl.toml's tz in the shell, else the org's), e.g. UTC",
+        )
 
 
 def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> None:
@@ -115,7 +121,10 @@ def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> No
         help="what the planner saves first when it chooses (default: time)",
     )
     plan.add_argument(
-        "--tz", metavar="ZONE", help="the time zone of datetimes (default: the org's), e.g. UTC"
+        "--tz",
+        metavar="ZONE",
+        default=argparse.SUPPRESS,  # not given: coqlkit --tz ZONE's, if any
+        help="the time zone of datetimes (default: the org's), e.g. UTC",
     )
     plan.add_argument(
         "--count-ttl",
@@ -209,7 +218,9 @@ def register(commands: Any) -> None:
 
 
 @contextlib.contextmanager
-def _connection(args: argparse.Namespace, err: TextIO) -> Iterator[Any]:
+def _connection(args: argparse.Namespace, err: TextIO, *, zone: bool = True) -> Iterator[Any]:
+    """A connection to the org ``args`` name; ``--tz`` is its time zone too, unless not
+    ``zone`` (the interactive shell: its ``\\tz org`` goes back to the org's own zone)."""
     from coqlkit.api import connect
 
     if getattr(args, "records", None) is not None and not getattr(args, "sandbox", False):
@@ -219,7 +230,7 @@ def _connection(args: argparse.Namespace, err: TextIO) -> Iterator[Any]:
         sandbox = {"records": args.records} if getattr(args, "records", None) else True
         print("coqlkit: starting the sandbox (the demo org)...", file=err, flush=True)
     # --tz is the connection's zone too: the org's, unknown to Arrow ("PST"), is not warned of then.
-    tz = _plan_options(args).get("tz")
+    tz = _plan_options(args).get("tz") if zone else None
     conn = connect(getattr(args, "profile", None), sandbox=sandbox, **({"tz": tz} if tz else {}))
     try:
         yield conn
@@ -263,11 +274,10 @@ def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, name, None)
         if value is not None:
             options[name] = value
-    if "tz" in options:
-        from coqlkit._scope import _known_zone
+    if "tz" in options:  # checked as \tz and repl.toml's tz are: any case, the zone probably meant
+        from coqlkit.repl.config import zone_named
 
-        if not _known_zone(options["tz"]):
-            raise ConfigError(f"--tz {options['tz']!r}: give an IANA name such as 'Europe/Paris', or 'UTC'")
+        options["tz"] = zone_named(options["tz"], "--tz")
     return options
 
 
@@ -647,11 +657,12 @@ def run_repl(args: argparse.Namespace) -> int:
         from coqlkit.repl.app import Repl
         from coqlkit.repl.config import load
 
+        tz = _plan_options(args).get("tz")  # --tz checked before connecting
         config, warnings_ = load()
         for warning in warnings_:
             print(f"coqlkit: {warning}", file=err)
-        with _connection(args, err) as conn:
-            return Repl(conn, config, label=_label(args, conn), sandbox=bool(args.sandbox)).run()
+        with _connection(args, err, zone=False) as conn:
+            return Repl(conn, config, label=_label(args, conn), sandbox=bool(args.sandbox), tz=tz).run()
 
     return _guard(body, err)
 

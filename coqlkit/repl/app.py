@@ -41,7 +41,7 @@ from prompt_toolkit.styles import Style, merge_styles
 
 from coqlkit.api import Connection
 from coqlkit.catalog import Catalog
-from coqlkit.errors import ConfigError, CoqlError, CoqlSyntaxError, ParameterError
+from coqlkit.errors import CoqlError, CoqlSyntaxError, ParameterError
 from coqlkit.language import parse
 from coqlkit.language.ast import Span
 from coqlkit.language.split import code_only, strings
@@ -421,10 +421,7 @@ class Repl:
         sandbox: bool = False,
         tz: str | None = None,
     ) -> None:
-        try:  # (before anything starts)
-            zone = zone_named(tz) if tz else config.tz
-        except ConfigError as exc:
-            raise ConfigError(f"--tz {tz}: {exc.message}") from None
+        zone = zone_named(tz, "--tz") if tz else config.tz  # (checked before anything starts)
         self.config = config
         self.label = label
         self.sandbox = sandbox or is_sandbox(conn)

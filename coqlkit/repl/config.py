@@ -173,20 +173,21 @@ def _check_tz(value: Any) -> str:
         raise ValueError(exc.message) from None
 
 
-def zone_named(text: str) -> str:
-    """The time zone ``text`` names, as the Python API and ``--tz`` check it (Arrow must
-    know it: an IANA name, ``UTC``, an offset such as ``+05:30``), its case put right
-    (``europe/paris``: ``Europe/Paris``); :class:`~coqlkit.errors.ConfigError` otherwise,
-    with the zone probably meant (a typo, or a city: ``Kolkata`` is ``Asia/Kolkata``).
-    Abbreviations Arrow does not know (``PST``, ``IST``: India's, Israel's or Ireland's?)
-    are not guessed.
+def zone_named(text: str, option: str = "") -> str:
+    """The time zone ``text`` names, as the Python API checks it (Arrow must know it: an
+    IANA name, ``UTC``, an offset such as ``+05:30``), its case put right (``europe/paris``:
+    ``Europe/Paris``); :class:`~coqlkit.errors.ConfigError` otherwise, with the zone
+    probably meant (a typo, or a city: ``Kolkata`` is ``Asia/Kolkata``). Abbreviations
+    Arrow does not know (``PST``, ``IST``: India's, Israel's or Ireland's?) are not
+    guessed. The one check of ``--tz``, ``\\tz`` and ``repl.toml``'s ``tz``; ``option``
+    (``--tz``) is named before the zone in the message.
 
     >>> zone_named("utc"), zone_named("europe/paris"), zone_named("+05:30")
     ('UTC', 'Europe/Paris', '+05:30')
-    >>> zone_named("Kolkata")
+    >>> zone_named("Kolkata", "--tz")
     Traceback (most recent call last):
     ...
-    coqlkit.errors.ConfigError: unknown time zone 'Kolkata': give an IANA name such as 'Europe/Paris', or 'UTC' (did you mean 'Asia/Kolkata'?)
+    coqlkit.errors.ConfigError: --tz Kolkata: unknown time zone 'Kolkata': give an IANA name such as 'Europe/Paris', or 'UTC' (did you mean 'Asia/Kolkata'?)
     """
     from coqlkit.api import _zone_option  # (pyarrow: only when a zone is read)
 
@@ -195,7 +196,8 @@ def zone_named(text: str) -> str:
         return _zone_option(named, "")
     except ConfigError as exc:
         close = _close_zone(text)
-        raise ConfigError(f"{exc.message}{f' (did you mean {close!r}?)' if close else ''}") from None
+        said = f"{option} {text}: " if option else ""
+        raise ConfigError(f"{said}{exc.message}{f' (did you mean {close!r}?)' if close else ''}") from None
 
 
 @functools.cache
@@ -321,7 +323,8 @@ _HELP = {
     "tz": (
         'The time zone datetimes are shown and \\export-ed in: an IANA name ("UTC", "Europe/Paris")\n'
         'or an offset ("+05:30"). Empty: the org\'s. \\tz ZONE changes it for a session, \\tz org\n'
-        "goes back to the org's. coqlkit query and export take --tz instead."
+        "goes back to the org's. coqlkit --tz ZONE takes precedence over it; coqlkit query and export\n"
+        "take --tz."
     ),
 }
 

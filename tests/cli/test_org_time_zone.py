@@ -75,4 +75,6 @@ def test_the_command_line_warns_in_one_line(
     assert ran.out.splitlines()[1].endswith(("-08:00", "-07:00"))
     ran = cli("query", "-c", QUERY, "--tz", "IST")
     assert ran.status == 2, ran
-    assert ran.err == "coqlkit: --tz 'IST': give an IANA name such as 'Europe/Paris', or 'UTC'\n"
+    assert ran.err == (
+        "coqlkit: --tz IST: unknown time zone 'IST': give an IANA name such as 'Europe/Paris', or 'UTC'\n"
+    )
