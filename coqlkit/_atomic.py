@@ -235,8 +235,17 @@ def written_path(path: str | os.PathLike[str]) -> Path:
     """The file an export to ``path`` writes: ``path``, or the file a symbolic link there
     names (through every link, even to a file not there yet), as the shell's ``>`` and
     ``cp`` write through a link (``latest.csv -> snap/2024-01-01.csv``). Replacing the link
-    itself would leave the data beside it and the file it named as it was."""
+    itself would leave the data beside it and the file it named as it was.
+
+    Links that lead back to themselves (``a.csv -> b.csv -> a.csv``) name no file: a
+    :class:`TargetError` naming ``path`` as given."""
     target = Path(path)
+    try:
+        os.stat(target)
+    except OSError as exc:  # not there yet is fine; a loop is not (ELOOP)
+        if exc.errno == errno.ELOOP:
+            reason = f"{os.strerror(errno.ELOOP)} (links that lead back to themselves name no file)"
+            raise TargetError(errno.ELOOP, reason, os.fspath(path)) from None
     return Path(os.path.realpath(target)) if target.is_symlink() else target
 
 

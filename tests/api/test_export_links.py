@@ -5,6 +5,8 @@ link stays. ``latest.csv -> snap/2024-01-01.csv`` was replaced by a regular file
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -56,3 +58,38 @@ def test_the_target_check_looks_where_the_link_points(tmp_path: Path, name: str,
     with pytest.raises(export.TargetError, match=reason) as refused:
         export.check_target(tmp_path / name)
     assert refused.value.filename == str(tmp_path / name)
+
+
+def cli_env(sandbox: Sandbox, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOHO_", "COQLKIT_"))}
+    env.update(sandbox.environment(), XDG_DATA_HOME=str(home / "data"))
+    env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"))
+    return env
+
+
+@pytest.mark.parametrize("target", ["a.csv", "through/x.csv"])
+def test_a_loop_of_links_is_refused_before_anything_is_spent(
+    sandbox: Sandbox, tmp_path: Path, target: str
+) -> None:
+    # a.csv -> b.csv -> a.csv names no file: the export read every row (credits spent), then
+    # failed on a raw OSError naming the resolved path.
+    (tmp_path / "a.csv").symlink_to("b.csv")
+    (tmp_path / "b.csv").symlink_to("a.csv")
+    (tmp_path / "through").symlink_to("a.csv")  # a loop on the way to the file
+    with pytest.raises(export.TargetError, match="Too many levels of symbolic links") as refused:
+        export.check_target(tmp_path / target)
+    assert refused.value.filename == str(tmp_path / target)
+    ran = subprocess.run(
+        [sys.executable, "-m", "coqlkit", "export", "select Last_Name from Leads limit 3", target],
+        cwd=tmp_path,
+        env=cli_env(sandbox, tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.startswith(f"coqlkit: {target}: Too many levels of symbolic links"), ran.stderr
+    assert "spent" not in ran.stderr and "Traceback" not in ran.stderr
+    assert sorted(os.listdir(tmp_path)) == ["a.csv", "b.csv", "through"]
+    with coqlkit.connect(sandbox=sandbox) as conn, pytest.raises(export.TargetError):
+        conn.query("select Last_Name from Leads limit 3").to_csv(tmp_path / target)
