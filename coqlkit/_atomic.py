@@ -217,13 +217,14 @@ def check_target(path: str | os.PathLike[str], *, mkdir: bool = False) -> Path:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise TargetError(
-                exc.errno or errno.EIO, f"cannot create {parent}: {_reason(exc)}", text
+                exc.errno or errno.EIO, f"cannot create {parent}{_linked(text, target)}: {_reason(exc)}", text
             ) from exc
     trial = _temp_name(target)
     try:
         fd = os.open(trial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
-        raise TargetError(exc.errno or errno.EIO, f"cannot write in {parent}: {_reason(exc)}", text) from exc
+        where = f"{parent}{_linked(text, target)}"
+        raise TargetError(exc.errno or errno.EIO, f"cannot write in {where}: {_reason(exc)}", text) from exc
     try:
         os.close(fd)
     finally:  # even when a signal lands here
@@ -247,6 +248,21 @@ def written_path(path: str | os.PathLike[str]) -> Path:
             reason = f"{os.strerror(errno.ELOOP)} (links that lead back to themselves name no file)"
             raise TargetError(errno.ELOOP, reason, os.fspath(path)) from None
     return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+def _linked(given: str, written: Path) -> str:
+    """Where ``written``'s directory comes from when ``given`` is a link to it: an export
+    replaces the file a link names, from a temporary beside that file, so it is that
+    directory that must be writable (the shell's ``>`` only needs the file to be).
+
+    >>> _linked("mine/latest.csv", Path("/data/ro/latest.csv"))
+    ' (the directory of the file latest.csv links to)'
+    >>> _linked("latest.csv", Path("latest.csv"))
+    ''
+    """
+    if written == Path(given):
+        return ""
+    return f" (the directory of the file {Path(given).name} links to)"
 
 
 def _reason(exc: OSError) -> str:

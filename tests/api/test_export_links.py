@@ -93,3 +93,35 @@ def test_a_loop_of_links_is_refused_before_anything_is_spent(
     assert sorted(os.listdir(tmp_path)) == ["a.csv", "b.csv", "through"]
     with coqlkit.connect(sandbox=sandbox) as conn, pytest.raises(export.TargetError):
         conn.query("select Last_Name from Leads limit 3").to_csv(tmp_path / target)
+
+
+def writable(directory: Path) -> bool:
+    trial = directory / "trial.csv"
+    try:
+        trial.write_text("")
+    except OSError:
+        return False
+    trial.unlink()
+    return True
+
+
+def test_a_link_into_a_directory_that_cannot_be_written_says_so(tmp_path: Path) -> None:
+    # The shell's > only needs the file to be writable; an export replaces the file from a
+    # temporary beside it, so needs its directory: the refusal says which directory that is.
+    closed = tmp_path / "ro"
+    closed.mkdir()
+    closed.chmod(0o555)
+    try:
+        if writable(closed):  # root writes anywhere, but not in /sys
+            closed = Path("/sys")
+            if not closed.is_dir() or writable(closed):
+                pytest.skip("no directory this user cannot write in")
+        (tmp_path / "latest.csv").symlink_to(closed / "latest.csv")
+        with pytest.raises(export.TargetError) as refused:
+            export.check_target(tmp_path / "latest.csv")
+    finally:
+        (tmp_path / "ro").chmod(0o755)
+    assert refused.value.filename == str(tmp_path / "latest.csv")
+    assert refused.value.strerror == (
+        f"cannot write in {closed} (the directory of the file latest.csv links to): Permission denied"
+    )
