@@ -111,13 +111,17 @@ def format_of(path: str | os.PathLike[str]) -> str | None:
 
 def no_format(path: str | os.PathLike[str], example: str) -> str | None:
     """Why ``path`` names no format to write (None: it names one): a directory is said to be
-    one, with ``example`` as a file in it, not a name without an extension.
+    one, with ``example`` as a file in it, not a name without an extension; the example
+    takes the extension of a directory named like a file (``f.csv``, a link to a directory:
+    ``f.csv/rows.csv``), the format the user chose.
 
     >>> no_format("leads.xlsx", "rows.csv")
     'cannot tell the format of leads.xlsx: use .parquet, .csv, .json, .jsonl, .arrow or .feather'
     """
     target = Path(path)
     if target.is_dir():
+        if format_of(target) is not None:
+            example = Path(example).stem + target.suffix
         return f"{path}: {os.strerror(errno.EISDIR)} (give the file's name: {target / example})"
     if format_of(target) is None:
         return (

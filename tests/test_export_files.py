@@ -251,3 +251,28 @@ def test_the_readme_says_what_type_a_parquet_datetime_has(tmp_path: Path) -> Non
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| datetime |"))
     assert "Parquet" in row and "`timestamp[ms, tz]`" in row
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [("f.csv", "f.csv/rows.csv"), ("x.JSONL", "x.JSONL/rows.JSONL"), ("out", "out/rows.parquet")],
+)
+def test_a_directory_s_suggested_file_keeps_the_format_given(tmp_path: Path, name: str, example: str) -> None:
+    # f.csv -> dd/ (a link to a directory): the suggestion was f.csv/rows.parquet, another
+    # format than the one chosen; a directory named without a format keeps the example's.
+    (tmp_path / "dd").mkdir()
+    (tmp_path / name).symlink_to("dd")
+    problem = export.no_format(tmp_path / name, "rows.parquet")
+    assert problem == f"{tmp_path / name}: Is a directory (give the file's name: {tmp_path / example})"
+    ran = subprocess.run(
+        [sys.executable, "-m", "coqlkit", "export", "select Last_Name from Leads", name],
+        cwd=tmp_path,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (ran.returncode, ran.stderr) == (
+        2,
+        f"coqlkit: {name}: Is a directory (give the file's name: {example})\n",
+    )
