@@ -32,8 +32,6 @@ from coqlkit.errors import (
 )
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from coqlkit.repl.shell import Shell, Where
 
 __all__ = ["add_connection_options", "error_line", "handle_signals", "register", "run_repl", "show_warnings"]
@@ -678,7 +676,6 @@ def _cli_shell() -> type[Shell]:
     from coqlkit.api import Result
     from coqlkit.execute import short_read
     from coqlkit.plan.explain import choice_text
-    from coqlkit.repl import output
     from coqlkit.repl.shell import Shell, ShortRead, exit_code
 
     class CliShell(Shell):
@@ -722,21 +719,6 @@ def _cli_shell() -> type[Shell]:
             if self.strict and not was:
                 self.strict_by = "\\strict"
             return status
-
-        def _show(self, result: Result, source: Iterator[pa.RecordBatch], started: float) -> int:
-            """The rows, as the shell shows them, but with no ``(N rows)`` under them in a file
-            (``-o FILE``, ``\\o FILE``: the footer would be part of the data), nor under
-            markdown anywhere but on a screen (a line right after a GFM table is one more row
-            of it); the data formats (csv, json...) never have one."""
-            name = output.resolve_format(self.fmt)
-            to_file = self.sink is not None
-            if name in output.MACHINE_FORMATS or not (to_file or (name == "markdown" and not self.display)):
-                return super()._show(result, source, started)
-            target = self.sink if self.sink is not None else self.out
-            rows = output.write(source, target, config=self.config, fmt=self.fmt, schema=result.schema)
-            target.flush()
-            self._summary(result, rows, started)
-            return 0
 
         def _check_count(self, result: Result) -> None:
             """A query's read that came back short (records deleted or changed during it:

@@ -95,28 +95,39 @@ class _Results:
             self.out.flush()
 
     def _show(self, result: Result, source: Iterator[pa.RecordBatch], started: float) -> int:
-        if self.sink is not None or not self.display:  # a file or a pipe: every row
-            target = self.sink if self.sink is not None else self.out
-            if output.resolve_format(self.fmt) in output.MACHINE_FORMATS:  # streamed, nothing but data
-                # The first page is in before the header goes out: a query that fails at once
-                # leaves no output that looks like an empty result.
-                first = next(source, None)
-                rest = itertools.chain([] if first is None else [first], source)
-                rows = output.write(rest, target, config=self.config, fmt=self.fmt, schema=result.schema)
-            else:  # a view for people, whole, with its (N rows) as psql writes it
-                whole = output.render(
-                    source, config=self.config, fmt=self.fmt, capped=False, schema=result.schema
-                )
-                target.write(whole.screen + "\n")
-                rows = whole.total
-            target.flush()
-            self._summary(result, rows, started)
+        """The rows: on a screen, as much as fits, with ``(N rows)`` under them; to a file
+        (``\\o FILE``, ``-o FILE``) or a pipe, every row. A file gets no ``(N rows)``: it
+        would be part of the data (a stray row under a markdown table, a line in a text
+        file read back); nor does markdown anywhere but on a screen (a line right after a
+        GFM table is one more row of it); the data formats (csv, json...) never have one.
+        A table or vertical view to a pipe keeps it, as psql writes it."""
+        if self.sink is None and self.display:
+            width = self.terminal_size()[0] if self.terminal_size else None
+            rendered = output.render(
+                source, config=self.config, fmt=self.fmt, width=width, schema=result.schema
+            )
+            took = time.perf_counter() - started  # the read is done: the time in the pager is the reader's
+            self._emit(rendered.screen)
+            self._summary(result, rendered.total, time.perf_counter() - took)
             return 0
-        width = self.terminal_size()[0] if self.terminal_size else None
-        rendered = output.render(source, config=self.config, fmt=self.fmt, width=width, schema=result.schema)
-        took = time.perf_counter() - started  # the read is done: the time in the pager is the reader's
-        self._emit(rendered.screen)
-        self._summary(result, rendered.total, time.perf_counter() - took)
+        target = self.sink if self.sink is not None else self.out
+        name = output.resolve_format(self.fmt)
+        if name in output.MACHINE_FORMATS:  # streamed, nothing but data
+            # The first page is in before the header goes out: a query that fails at once
+            # leaves no output that looks like an empty result.
+            first = next(source, None)
+            rest = itertools.chain([] if first is None else [first], source)
+            rows = output.write(rest, target, config=self.config, fmt=self.fmt, schema=result.schema)
+        elif self.sink is None and name != "markdown":  # a view for people to a pipe: (N rows) under it
+            whole = output.render(
+                source, config=self.config, fmt=self.fmt, capped=False, schema=result.schema
+            )
+            target.write(whole.screen + "\n")
+            rows = whole.total
+        else:  # a view for people, whole, with no footer
+            rows = output.write(source, target, config=self.config, fmt=self.fmt, schema=result.schema)
+        target.flush()
+        self._summary(result, rows, started)
         return 0
 
     def _keeping(self, result: Result, text: str) -> Generator[pa.RecordBatch, None, None]:
