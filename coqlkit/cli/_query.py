@@ -391,10 +391,10 @@ def _guarded(body: Any, err: TextIO, closed: list[bool] | None = None) -> int:
             closed.append(True)
         return 0
     except ExportError as exc:  # writing the file failed midway: a full disk...
-        print(f"coqlkit: {exc.filename}: {exc.strerror}", file=err)
+        print(error_line(f"{exc.filename}: {exc.strerror}"), file=err)
         return 7
     except OSError as exc:  # -f FILE that cannot be read, an export target that cannot be written
-        print(f"coqlkit: {exc.filename or 'file'}: {exc.strerror or exc}", file=err)
+        print(error_line(f"{exc.filename or 'file'}: {exc.strerror or exc}"), file=err)
         return 2
     except NotUtf8 as exc:  # read before anything ran: all of it is refused
         print(f"{exc}\ncoqlkit: nothing was run", file=err)
@@ -618,7 +618,7 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
         query, target, where = _export_query(args)
         problem = export.no_format(target, "rows.parquet")
         if problem is not None:
-            print(f"coqlkit: {problem}", file=err)
+            print(error_line(problem), file=err)
             return 2
         try:  # before connecting: a target that cannot be written costs nothing
             export.check_target(target, mkdir=args.mkdir)
@@ -626,7 +626,7 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             text = str(exc.strerror)
             if exc.missing is not None:
                 text = text.removesuffix(")") + "; --mkdir creates it)"
-            print(f"coqlkit: {target}: {text}", file=err)
+            print(error_line(f"{target}: {text}"), file=err)
             return 2
         params = _params(args)
         with _connection(args, err) as conn:
@@ -676,7 +676,7 @@ def _cli_shell() -> type[Shell]:
     from coqlkit.api import Result
     from coqlkit.execute import short_read
     from coqlkit.plan.explain import choice_text
-    from coqlkit.repl.shell import Shell, ShortRead, exit_code
+    from coqlkit.repl.shell import Shell, ShortRead
 
     class CliShell(Shell):
         """The shell in the command line's words (``--strict``, or a script's ``\\strict``,
@@ -704,12 +704,25 @@ def _cli_shell() -> type[Shell]:
 
         at: Where | None = None  # where the statement or command being run starts
         erring = False  # the messages said now are errors (_erring)
+        # A command's last message, held till it is known whether the command failed (None:
+        # no command is being run, or one is running a script: \i, \e).
+        held: list[str] | None = None
 
         def _message(self, text: str) -> None:
-            if self.erring:
-                text = error_line(text, self.at)
+            """Said on standard error; an error as the command line's error lines are,
+            ``coqlkit: error: FILE:LINE: ...`` (:func:`error_line`): what is said meanwhile
+            when it is one (:meth:`_erring`), a command's last message when the command
+            fails (:meth:`_command`), and strict mode's refusal, which fails its statement."""
             if text == REPL_STRICT_REFUSAL:
-                text = STRICT_REFUSAL if self.strict_by == "--strict" else SCRIPT_STRICT_REFUSAL
+                strict = STRICT_REFUSAL if self.strict_by == "--strict" else SCRIPT_STRICT_REFUSAL
+                text = error_line(strict, self.at)
+            elif self.erring:
+                text = error_line(text, self.at)
+            elif self.held is not None:  # the one held before is no error: another came after it
+                for said in self.held:
+                    super()._message(said)
+                self.held[:] = [text]
+                return
             super()._message(text)
 
         def cmd_strict(self, arg: str) -> int:
@@ -785,17 +798,37 @@ def _cli_shell() -> type[Shell]:
             self.written_before = _written(self.out)
             return super()._statement(*args, **kwargs)
 
-        def _command(self, *args: Any, **kwargs: Any) -> int:  # (a \d that fails wrote no rows)
-            self.written_before = _written(self.out)
+        def _command(self, *args: Any, **kwargs: Any) -> int:
+            """The command run; when it fails (a status not 0), its last message is the
+            reason, said as an error (``\\x bogus``, ``\\d Nope``, ``\\o`` a file that
+            cannot be written...): one rule for every command. One that raises says its
+            error as every error is said (:meth:`describe`, :meth:`_file_failed`)."""
+            self.written_before = _written(self.out)  # (a \d that fails wrote no rows)
+            at, outer, self.held = self.at, self.held, []
+            status = None
             try:
-                return super()._command(*args, **kwargs)
-            except BrokenPipeError:
-                raise
-            except OSError as exc:  # as Shell.execute says it (\export, \o, \i), as an error
-                with self._erring():
-                    if not self._output_failed(exc):
-                        self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
-                return exit_code(exc)
+                status = super()._command(*args, **kwargs)
+                return status
+            finally:  # (an exception raised: it says its own error; what was held is none)
+                held, self.held = self.held or [], outer
+                for text in held:
+                    super()._message(error_line(text, at) if status else text)
+
+        def execute(self, text: str, *, source: str | None = None) -> int:
+            """A script run by a command (``\\i FILE``, ``\\e``): its statements and
+            commands say their own errors, where they are in it; what the command said
+            before goes first."""
+            held, self.held = self.held, None
+            for said in held or []:
+                super()._message(said)
+            try:
+                return super().execute(text, source=source)
+            finally:
+                self.held = None if held is None else []
+
+        def _file_failed(self, exc: OSError) -> None:  # (a file that failed fails its command)
+            with self._erring():
+                super()._file_failed(exc)
 
         def _piece_done(self, ok: bool) -> int:  # (says only that the \o file failed)
             with self._erring():

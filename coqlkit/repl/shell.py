@@ -231,8 +231,7 @@ class Shell(_Commands):
             except BrokenPipeError:  # whoever read our output has gone: so is the point of going on
                 raise
             except OSError as exc:  # a file that cannot be read or written (\o, \export, \e)
-                if not self._output_failed(exc):
-                    self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+                self._file_failed(exc)
                 result = exit_code(exc)
             result = max(result, self._piece_done(result == 0))
             if result == 130:  # interrupted inside \i: the rest of this input stops too
@@ -341,6 +340,12 @@ class Shell(_Commands):
         return where.diagnostic(Diagnostic(ParameterError.code, exc.description, span, hint=hint), statement)
 
     # ---- statements ----------------------------------------------------------------------------
+
+    def _file_failed(self, exc: OSError) -> None:
+        """Say that a file could not be read or written (the ``\\o`` file's failure also
+        says where the output goes now)."""
+        if not self._output_failed(exc):
+            self._message(f"{exc.filename or 'file'}: {exc.strerror or exc}")
 
     def _statement(self, text: str, where: Where | None = None, explain: str = "") -> int:
         """The query ``text`` run, or with ``explain`` (``EXPLAIN``, ``EXPLAIN ANALYZE``)

@@ -33,7 +33,9 @@ from coqlkit.sandbox.server import Sandbox
 from tests.api._support import sigint_as_in_a_terminal
 
 RECORDS = 3_000
-STRICT_REFUSAL = "coqlkit: not run: --strict refuses a query with warnings (run without --strict to run it)"
+STRICT_REFUSAL = (
+    "coqlkit: error: not run: --strict refuses a query with warnings (run without --strict to run it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +229,10 @@ def test_query_file_and_stdin(cli: Any, zoho: dict[str, str], tmp_path: Path, fi
     assert cli("query", stdin=script.read_text()).out == expected
     assert cli(stdin=script.read_text()).out == expected  # `coqlkit` with no command, not on a terminal
     ran = cli("query", "-f", str(tmp_path / "missing.coql"))
-    assert ran.status == 2 and ran.err == f"coqlkit: {tmp_path / 'missing.coql'}: No such file or directory\n"
+    assert (
+        ran.status == 2
+        and ran.err == f"coqlkit: error: {tmp_path / 'missing.coql'}: No such file or directory\n"
+    )
 
 
 def test_query_params(cli: Any, zoho: dict[str, str]) -> None:
@@ -406,7 +411,7 @@ def test_export(cli: Any, zoho: dict[str, str], tmp_path: Path, kind: str, first
 def test_export_refuses_an_unknown_format(cli: Any, zoho: dict[str, str], tmp_path: Path) -> None:
     ran = cli("export", "select Last_Name from Leads", str(tmp_path / "leads.xlsx"))
     assert ran.status == 2 and ran.err.startswith(
-        "coqlkit: cannot tell the format of leads.xlsx: use .parquet"
+        "coqlkit: error: cannot tell the format of leads.xlsx: use .parquet"
     )
     assert os.listdir(tmp_path) == []
 
@@ -1213,7 +1218,7 @@ def test_a_full_disk_is_an_io_error_naming_the_file(zoho: dict[str, str], tmp_pa
     done = on_a_full_disk(["export", "select Last_Name, Email, Company from Leads", str(target)], env)
     assert done.returncode == 7, done.stderr
     assert done.stderr.startswith(
-        f"coqlkit: {target}: File too large (nothing written: the file there is left as it was)"
+        f"coqlkit: error: {target}: File too large (nothing written: the file there is left as it was)"
     )
     assert "Traceback" not in done.stderr and ".partial" not in done.stderr
     assert sorted(os.listdir(tmp_path)) == ["cache", "leads.csv"] and target.read_text() == "old"
@@ -1221,7 +1226,7 @@ def test_a_full_disk_is_an_io_error_naming_the_file(zoho: dict[str, str], tmp_pa
     fresh = tmp_path / "new.csv"
     done = on_a_full_disk(["export", "select Last_Name, Email, Company from Leads", str(fresh)], env)
     assert done.returncode == 7, done.stderr
-    assert done.stderr.startswith(f"coqlkit: {fresh}: File too large (nothing written)\n"), done.stderr
+    assert done.stderr.startswith(f"coqlkit: error: {fresh}: File too large (nothing written)\n"), done.stderr
     assert not fresh.exists()
 
 
@@ -1487,7 +1492,7 @@ def test_export_to_a_directory_says_so(cli: Any, zoho: dict[str, str], tmp_path:
     assert ran.status == 2
     assert (
         ran.err
-        == f"coqlkit: {tmp_path}: Is a directory (give the file's name: {tmp_path / 'rows.parquet'})\n"
+        == f"coqlkit: error: {tmp_path}: Is a directory (give the file's name: {tmp_path / 'rows.parquet'})\n"
     )
 
 
