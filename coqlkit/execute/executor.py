@@ -667,19 +667,19 @@ async def execute(
             _check_count(plan, rows, stats)
     except CreditBudgetExceeded as exc:
         if exc is day.refusal:  # said again with what was read and spent, the calls out included
+            await source.aclose()  # the calls still out cancelled, and counted
             spent = _roll_up(plan.root, stats).credits + before_credits
-            raise day.stopped(rows, spent) from None
+            raise day.stopped(_received(plan, stats), spent) from None
         if budget is not None and budget.refused(exc):
             await source.aclose()  # every page asked for alongside it given back, or spent
             raise budget.stopped(exc, rows) from exc
-        if type(exc) is not CreditBudgetExceeded or not rows:  # the day's limit; or nothing read yet
+        connection = _connection_refused(client, exc)
+        if type(exc) is not CreditBudgetExceeded or not (rows or connection):  # the day's; a job's
             raise
-        raise CreditBudgetExceeded(
-            f"{exc}: stopped after {rows:,} {'row' if rows == 1 else 'rows'}, so the result is "
-            "incomplete (raise the budget, or add a LIMIT or a narrower WHERE)",
-            needed=exc.needed,
-            left=exc.left,
-        ) from exc
+        # The connection's budget (credit_budget), said as the query's own is.
+        await source.aclose()  # every page asked for alongside it given back, or spent
+        spent = _roll_up(plan.root, stats).credits + before_credits
+        raise stopped_by(exc, rows, spent, _held(client.budget, exc) if connection else 0) from exc
     finally:
         await source.aclose()
         root = _roll_up(plan.root, stats)
@@ -732,21 +732,53 @@ class _QueryBudget(CreditBudget):
         LIMIT or a narrower WHERE); the query spent 13 credits, and 6 more were held by pages
         asked for alongside the refused one, given back unsent
         """
-        held = self.limit - exc.left - self.spent
-        unsent = (
-            f", and {held:,} more {'was' if held == 1 else 'were'} held by pages asked for alongside "
-            "the refused one, given back unsent"
-            if held > 0
-            else ""
-        )
-        read = f"after {rows:,} {'row' if rows == 1 else 'rows'}" if rows else "before any row came"
-        spent = f"{self.spent:,} {'credit' if self.spent == 1 else 'credits'}"
-        return CreditBudgetExceeded(
-            f"{exc}: stopped {read}, so the result is incomplete (raise the budget, or add a LIMIT "
-            f"or a narrower WHERE); the query spent {spent}{unsent}",
-            needed=exc.needed,
-            left=exc.left,
-        )
+        return stopped_by(exc, rows, self.spent, _held(self, exc))
+
+
+def _connection_refused(client: AsyncZohoClient, exc: CreditBudgetExceeded) -> bool:
+    """Whether ``exc`` is the refusal of the connection's budget (``credit_budget``): the
+    client's plain :class:`CreditBudget` keeps no list of its refusals, so by its words."""
+    budget = client.budget
+    return budget is not None and f"; {budget.name} has {exc.left} of {budget.limit} left" in str(exc)
+
+
+def _held(budget: CreditBudget | None, exc: CreditBudgetExceeded) -> int:
+    """What pages asked for alongside the refused one held on ``budget`` when it was refused,
+    once they are given back (the read has stopped): what the refusal's ``left`` missed."""
+    return 0 if budget is None else max(0, budget.limit - exc.left - budget.spent)
+
+
+def stopped_by(exc: CreditBudgetExceeded, rows: int, spent: int, held: int = 0) -> CreditBudgetExceeded:
+    """A budget's refusal once the read has stopped (the query's ``max_credits``, or the
+    connection's ``credit_budget``): the rows read, what the query spent, and what pages
+    asked for alongside the refused one held and gave back unsent. The one wording of a
+    read a budget cut short.
+
+    >>> refusal = CreditBudgetExceeded("POST /crm/v8/coql would cost 3 credits; the budget has 1 of 20 left", needed=3, left=1)
+    >>> print(stopped_by(refusal, 1, 19))  # doctest: +NORMALIZE_WHITESPACE
+    POST /crm/v8/coql would cost 3 credits; the budget has 1 of 20 left: stopped after 1 row, so
+    the result is incomplete (raise the budget, or add a LIMIT or a narrower WHERE); the query
+    spent 19 credits
+    """
+    unsent = (
+        f", and {held:,} more {'was' if held == 1 else 'were'} held by pages asked for alongside "
+        "the refused one, given back unsent"
+        if held > 0
+        else ""
+    )
+    read = f"after {rows:,} {'row' if rows == 1 else 'rows'}" if rows else "before any row came"
+    return CreditBudgetExceeded(
+        f"{exc}: stopped {read}, so the result is incomplete (raise the budget, or add a LIMIT "
+        f"or a narrower WHERE); the query spent {spent:,} {'credit' if spent == 1 else 'credits'}{unsent}",
+        needed=exc.needed,
+        left=exc.left,
+    )
+
+
+def _received(plan: Plan, stats: RunStats) -> int:
+    """The rows Zoho's answers brought that the read delivered on, its scans' rows: all of
+    them when a step above holds them (a local sort or aggregate yields nothing until the end)."""
+    return sum(stats.actual(step).rows for step in plan.steps() if not step.children)
 
 
 def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:

@@ -15,7 +15,9 @@ between two pages) is dropped, and ``notes`` says so with a ConsistencyWarning. 
 unknown (``until_short``), the first short page ends the scan; an ``open_ended`` scan asks
 for one more page, then two, then four... at most ``ahead`` past the last full one. After
 each answer, the plan's rest is weighed against the org's credits left today (Zoho's
-figure may have come with it): a read that cannot finish stops there (:mod:`.day`).
+figure may have come with it); a lazy scan weighs instead the pages it is about to ask for.
+A read that cannot finish sends nothing more: the pages already answered are delivered, and
+the refusal is raised when the consumer asks for one that was never sent (:mod:`.day`).
 
 A ``lazy`` scan asks for the first page alone (and, in keyset windows, for no window's last
 page before it) and opens the whole window only when its consumer comes back for a second
@@ -52,9 +54,9 @@ import pyarrow.compute as pc
 
 from coqlkit._threads import InlineWhenRefused
 from coqlkit.catalog.limits import DEFAULT_LIMIT, MAX_OFFSET_ROWS
-from coqlkit.errors import ApiError, ConsistencyWarning, PlanError
+from coqlkit.errors import ApiError, ConsistencyWarning, DailyLimitReached, PlanError
 from coqlkit.execute.arrow import body_to_batch
-from coqlkit.execute.day import RestOfRead
+from coqlkit.execute.day import RestOfRead, page_credits
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
 from coqlkit.language.render import render
 from coqlkit.plan.columns import OutputColumn
@@ -202,6 +204,9 @@ class _Scan:
         # then a window that doubles each time the consumer comes back (see the module).
         self.opened = not lazy
         self.ramp = lazy == "ramp"
+        # The day's credits: a lazy scan is weighed by the pages it asks for, as it asks
+        # for them (its consumer may want only the first rows), not by the plan's rest.
+        self.weigh_asked = bool(lazy)
         self.window = 1 if self.ramp else self.ahead
         self.keyset = isinstance(step, KeysetPages)
         self.window_rows = step.window_rows if isinstance(step, KeysetPages) else 0
@@ -292,20 +297,24 @@ class _Scan:
                         self.opened = True
                     continue
                 self._launch(pending, inflight, len(ready), next_seq)
+                if not inflight and self.day is not None and self.day.refusal is not None:
+                    raise self.day.refusal  # every page answered is delivered; this one never sent
                 if not inflight:  # pragma: no cover - a planned page always waits for a launch
                     raise PlanError("the scan stalled: no page can be asked for")
                 done, _ = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                 finished = [(task, inflight.pop(task)) for task in done]
                 failed = [task.exception() for task, _ in finished if task.exception() is not None]
-                if failed:  # every failure is retrieved; the first one is raised
-                    raise failed[0]
+                if failed and not self._refused_for_the_day(failed):
+                    raise failed[0]  # every failure is retrieved; the first one is raised
                 for task, job in finished:
+                    if task.exception() is not None:
+                        continue  # refused before it was sent: the day's stop is raised for it
                     batch, last_id, more = task.result()
                     self._after(job, batch.num_rows, last_id, more, pending)
                     if job.deliver and not self._finished(job.seq):
                         ready[job.seq] = batch
-                if self.day is not None:  # an answer may have brought the day's figure
-                    self.day.check()
+                if self._stopped_for_the_day():  # an answer may have brought the day's figure
+                    await _cancelled(inflight)
             if self.capped and self.end is None:
                 raise PlanError(
                     "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
@@ -329,6 +338,22 @@ class _Scan:
                 await asyncio.gather(*inflight, return_exceptions=True)
             self.actual.seconds = time.perf_counter() - started
 
+    def _stopped_for_the_day(self) -> bool:
+        """Whether the calls out are to be cancelled, the read sending nothing more today:
+        the plan's rest cannot be paid for (a scan read whole), or a sibling scan sharing
+        the day found so. A lazy scan weighs each page before it asks for it
+        (:meth:`_launch`): those out were paid for, and their rows are delivered."""
+        if self.day is None or self.weigh_asked:
+            return False
+        return self.day.refuses() is not None
+
+    def _refused_for_the_day(self, failed: list[BaseException | None]) -> bool:
+        """Whether the calls that failed were refused by the client for the org's credits
+        today when the read is stopped for the day: the stop is said, with the rows it read,
+        rather than the one call's refusal (its answer brought the figure to other calls
+        that were about to be sent)."""
+        return all(isinstance(exc, DailyLimitReached) for exc in failed) and self._stopped_for_the_day()
+
     def _launch(
         self,
         pending: deque[_Job],
@@ -337,35 +362,51 @@ class _Scan:
         next_seq: int,
     ) -> None:
         """Send what may go: never more than ``ahead`` pages out or waiting to be delivered,
-        except the very page the delivery waits for."""
-        if not self.opened:
-            self._launch_first(pending, inflight, next_seq)
+        except the very page the delivery waits for; nothing once the read is stopped for
+        the day, and (lazy) nothing the org's credits left today cannot pay for."""
+        if self.day is not None and self.day.refusal is not None:
             return
+        going = (
+            self._launch_first(pending, next_seq)
+            if not self.opened
+            else self._window(pending, buffered, len(inflight), next_seq)
+        )
+        if going and self.day is not None and self.weigh_asked:
+            costs = [page_credits(job.page.limit) for job in going]
+            paid = self.day.grant(costs)
+            pending.extendleft(reversed(going[paid:]))  # not sent: asked for again, or refused
+            going = going[:paid]
+            if not going:
+                self.day.refuses(costs[0])
+                return
+        for job in going:
+            inflight[asyncio.ensure_future(self._fetch(job))] = job
+
+    def _window(self, pending: deque[_Job], buffered: int, out: int, next_seq: int) -> list[_Job]:
+        """The pages the window lets go, taken from ``pending`` in order."""
+        going: list[_Job] = []
         while pending:
             job = pending[0]
             if job.page.window not in self.boundaries:
-                return  # its window opens when the previous window's last page is in
-            if len(inflight) + buffered >= self.window and job.seq != next_seq:
-                return
+                break  # its window opens when the previous window's last page is in
+            if out + len(going) + buffered >= self.window and job.seq != next_seq:
+                break
             pending.popleft()
-            if job.deliver and self._finished(job.seq):
-                continue
-            inflight[asyncio.ensure_future(self._fetch(job))] = job
+            if not (job.deliver and self._finished(job.seq)):
+                going.append(job)
+        return going
 
-    def _launch_first(
-        self,
-        pending: deque[_Job],
-        inflight: dict[asyncio.Future[_Fetched], _Job],
-        next_seq: int,
-    ) -> None:
+    def _launch_first(self, pending: deque[_Job], next_seq: int) -> list[_Job]:
         """A lazy scan not yet opened: only the page the delivery waits for, and the last
         pages of the skipped windows before it (they deliver nothing, but open its window)."""
+        going: list[_Job] = []
         for job in [j for j in pending if j.page.window in self.boundaries]:
             if job.deliver and job.seq != next_seq:
                 continue
             pending.remove(job)
             if not (job.deliver and self._finished(job.seq)):
-                inflight[asyncio.ensure_future(self._fetch(job))] = job
+                going.append(job)
+        return going
 
     def _after(
         self, job: _Job, rows: int, last_id: str | None, more: bool | None, pending: deque[_Job]
@@ -443,6 +484,7 @@ class _Scan:
             day=self.day,
         )
         rest.last_id = after
+        rest.weigh_asked = self.weigh_asked
         rows = self.actual.rows
         async with contextlib.aclosing(rest.run()) as batches:
             async for batch in batches:
@@ -557,6 +599,15 @@ def more_records(body: bytes) -> bool | None:
 
 
 _Fetched = tuple[pa.RecordBatch, str | None, bool | None]  # a page, its last id, more_records
+
+
+async def _cancelled(inflight: dict[asyncio.Future[_Fetched], _Job]) -> None:
+    """Cancel the calls out, and wait for each to end: one still waiting for a slot is
+    never sent; one already sent is counted as spent (Zoho charges it)."""
+    for task in inflight:
+        task.cancel()
+    await asyncio.gather(*inflight, return_exceptions=True)
+    inflight.clear()
 
 
 async def _decode(

@@ -72,7 +72,10 @@ def test_an_export_that_cannot_finish_today_stops_when_the_figure_comes(
     err = capsys.readouterr().err
     assert status == 5, err
     assert "the read cannot finish today" in err
-    assert "left by what Zoho last said (X-API-CREDITS-REMAINING); stopped after" in err
+    assert (
+        "left by what Zoho last said (X-API-CREDITS-REMAINING), the calls already out taken off; stopped after"
+        in err
+    )
     assert "coqlkit: spent" in err and "before failing" in err
     # Stopped when the figure came (at half the day's credits), not at the org's last ones
     # (without the check the read spent up to the day's 50 and Zoho refused the next page).
@@ -107,7 +110,8 @@ def test_the_error_says_what_was_needed_left_read_and_spent(org: Sandbox, tmp_pa
     assert f"stopped after {rows:,} rows and " in text
     # What the plan still needed is more than what the org had: why it stopped.
     assert error.needed > error.left
-    assert error.left >= DAILY // 2 - SLACK
+    # Zoho's figure less the calls out it may not count: the org still had credits.
+    assert error.left > 0
     assert _charged(org) <= DAILY // 2 + SLACK
 
 
