@@ -698,21 +698,6 @@ class _QueryBudget(CreditBudget):
     16 credits" (review 7, export 8). :meth:`stopped` says both, once those are given back.
     """
 
-    #: Its refusals: pages asked for together may each be refused, and the read stops at
-    #: whichever comes first.
-    refusals: list[CreditBudgetExceeded] = field(default_factory=list, repr=False)
-
-    def refused(self, exc: BaseException) -> bool:
-        """Whether ``exc`` is one of this budget's refusals."""
-        return any(exc is r for r in self.refusals)
-
-    def reserve(self, credits: int, what: str = "this call") -> None:
-        try:
-            super().reserve(credits, what)
-        except CreditBudgetExceeded as exc:
-            self.refusals.append(exc)
-            raise
-
     def stopped(self, exc: CreditBudgetExceeded, rows: int) -> CreditBudgetExceeded:
         """The refusal, said once the read has stopped: the rows read, what was spent, and
         what the pages asked for alongside the refused one held and gave back unsent.
@@ -736,10 +721,8 @@ class _QueryBudget(CreditBudget):
 
 
 def _connection_refused(client: AsyncZohoClient, exc: CreditBudgetExceeded) -> bool:
-    """Whether ``exc`` is the refusal of the connection's budget (``credit_budget``): the
-    client's plain :class:`CreditBudget` keeps no list of its refusals, so by its words."""
-    budget = client.budget
-    return budget is not None and f"; {budget.name} has {exc.left} of {budget.limit} left" in str(exc)
+    """Whether ``exc`` is the refusal of the connection's budget (``credit_budget``)."""
+    return client.budget is not None and client.budget.refused(exc)
 
 
 def _held(budget: CreditBudget | None, exc: CreditBudgetExceeded) -> int:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
@@ -52,19 +53,28 @@ class CreditBudget:
     limit: int
     spent: int = 0
     name: str = "the budget"  # as a refusal names it ("the query's budget (max_credits)")
+    #: Its latest refusals (pages asked for together may each be refused, and a read stops
+    #: at whichever comes first): :meth:`refused` tells them from any other error.
+    refusals: deque[CreditBudgetExceeded] = field(default_factory=lambda: deque(maxlen=64), repr=False)
 
     @property
     def left(self) -> int:
         return self.limit - self.spent
 
+    def refused(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is one of this budget's (latest) refusals."""
+        return any(exc is r for r in self.refusals)
+
     def reserve(self, credits: int, what: str = "this call") -> None:
         if credits > self.left:
-            raise CreditBudgetExceeded(
+            refusal = CreditBudgetExceeded(
                 f"{what} would cost {credits} credit{'s' if credits != 1 else ''}; "
                 f"{self.name} has {self.left} of {self.limit} left",
                 needed=credits,
                 left=self.left,
             )
+            self.refusals.append(refusal)
+            raise refusal
         self.spent += credits
 
     def refund(self, credits: int) -> None:
