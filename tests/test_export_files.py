@@ -274,5 +274,5 @@ def test_a_directory_s_suggested_file_keeps_the_format_given(tmp_path: Path, nam
     )
     assert (ran.returncode, ran.stderr) == (
         2,
-        f"coqlkit: {name}: Is a directory (give the file's name: {example})\n",
+        f"coqlkit: error: {name}: Is a directory (give the file's name: {example})\n",
     )

@@ -88,7 +88,7 @@ def test_a_loop_of_links_is_refused_before_anything_is_spent(
         check=False,
     )
     assert ran.returncode == 2, ran.stderr
-    assert ran.stderr.startswith(f"coqlkit: {target}: Too many levels of symbolic links"), ran.stderr
+    assert ran.stderr.startswith(f"coqlkit: error: {target}: Too many levels of symbolic links"), ran.stderr
     assert "spent" not in ran.stderr and "Traceback" not in ran.stderr
     assert sorted(os.listdir(tmp_path)) == ["a.csv", "b.csv", "through"]
     with coqlkit.connect(sandbox=sandbox) as conn, pytest.raises(export.TargetError):
