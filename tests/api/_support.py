@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
+from coqlkit import dbapi
 from coqlkit.sandbox.config import CLIENT_SECRET, REFRESH_TOKEN
 from coqlkit.sandbox.server import Sandbox
 
@@ -111,3 +112,15 @@ def sigint_as_in_a_terminal() -> None:
     a terminal's foreground. A suite run in the background (``cmd &`` in a script) ignores
     SIGINT, and a child inherits an ignored signal: it would read on through Ctrl-C."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+#: Every DB-API type object coqlkit's type codes may equal (PEP 249's five, STRUCT and ARRAY).
+TYPE_OBJECTS = (
+    dbapi.STRING,
+    dbapi.NUMBER,
+    dbapi.DATETIME,
+    dbapi.ROWID,
+    dbapi.BINARY,
+    dbapi.STRUCT,
+    dbapi.ARRAY,
+)

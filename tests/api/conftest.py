@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 import coqlkit
+from coqlkit import dbapi
 from coqlkit.sandbox.server import Sandbox
 from tests.api._support import RECORDS, SLOW_MS, RequestLog
 
@@ -48,6 +49,13 @@ def sandbox(org_db: Path) -> Iterator[Sandbox]:
         records=RECORDS, db=str(org_db), bulk_seconds=0.1, bulk_page_rows=1_000, token_limit=0
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def db(sandbox: Sandbox) -> Iterator[dbapi.Connection]:
+    """A DB-API connection to the session's sandbox, one per test module."""
+    with dbapi.connect(sandbox=sandbox) as connection:
+        yield connection
 
 
 @pytest.fixture(scope="session")

@@ -21,12 +21,6 @@ from tests.api._support import RECORDS, count, leaks, secrets_of
 CHAT = "select Last_Name, Lead_Source, Annual_Revenue, Created_Time from Leads where Lead_Source = :source"
 
 
-@pytest.fixture(scope="module")
-def db(sandbox: Sandbox) -> Iterator[dbapi.Connection]:
-    with dbapi.connect(sandbox=sandbox) as connection:
-        yield connection
-
-
 # ---- the module ----------------------------------------------------------------------------
 
 

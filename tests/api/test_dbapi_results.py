@@ -21,12 +21,6 @@ from coqlkit.sandbox.server import Sandbox
 from tests.api._support import RECORDS, RequestLog, count, ctrl_c_when
 
 
-@pytest.fixture(scope="module")
-def db(sandbox: Sandbox) -> Iterator[dbapi.Connection]:
-    with dbapi.connect(sandbox=sandbox) as connection:
-        yield connection
-
-
 def names(cur: dbapi.Cursor) -> list[str]:
     return [d[0] for d in cur.description or ()]
 

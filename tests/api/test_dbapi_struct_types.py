@@ -4,28 +4,10 @@ never ``STRING``, which a generic consumer writes as VARCHAR."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from coqlkit import dbapi
-from coqlkit.sandbox.server import Sandbox
-
-TYPE_OBJECTS = (
-    dbapi.STRING,
-    dbapi.NUMBER,
-    dbapi.DATETIME,
-    dbapi.ROWID,
-    dbapi.BINARY,
-    dbapi.STRUCT,
-    dbapi.ARRAY,
-)
-
-
-@pytest.fixture(scope="module")
-def db(sandbox: Sandbox) -> Iterator[dbapi.Connection]:
-    with dbapi.connect(sandbox=sandbox) as connection:
-        yield connection
+from tests.api._support import TYPE_OBJECTS
 
 
 @pytest.mark.parametrize(

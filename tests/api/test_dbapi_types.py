@@ -5,28 +5,11 @@ from __future__ import annotations
 
 import copy
 import pickle
-from collections.abc import Iterator
 
 import pytest
 
 from coqlkit import dbapi
-from coqlkit.sandbox.server import Sandbox
-
-TYPE_OBJECTS = (
-    dbapi.STRING,
-    dbapi.NUMBER,
-    dbapi.DATETIME,
-    dbapi.ROWID,
-    dbapi.BINARY,
-    dbapi.STRUCT,
-    dbapi.ARRAY,
-)
-
-
-@pytest.fixture(scope="module")
-def db(sandbox: Sandbox) -> Iterator[dbapi.Connection]:
-    with dbapi.connect(sandbox=sandbox) as connection:
-        yield connection
+from tests.api._support import TYPE_OBJECTS
 
 
 @pytest.mark.parametrize("module", ["Leads", "Contacts", "Accounts", "Deals", "Products", "Quotes"])
