@@ -117,6 +117,9 @@ class AsyncConnection:
         self.client = client
         self.metadata = metadata
         self.tz = tz
+        #: The org's own time zone, when the org said it and Arrow knows it (None
+        #: otherwise); ``tz`` is the connection's default, ``connect(tz=)``'s when given.
+        self.org_tz: str | None = None
         self.options = dict(options or {})
         #: The COUNT probes' figures, used again for the same WHERE (the ``count_ttl`` option).
         self.counts = CountMemory()
@@ -547,6 +550,7 @@ async def _connect(
         loop=asyncio.get_running_loop(),
     )
     conn._zone_note = None if tz else _unknown_zone(org)
+    conn.org_tz = _zone_of(org) if org is not None else None
     return conn
 
 

@@ -237,16 +237,18 @@ class _Commands(_Results):
         ``\\tz org`` goes back to the org's. A zone is checked as ``--tz`` and ``tz=``
         check it (``utc`` is ``UTC``: a zone's case is put right)."""
         zone = arg.strip("'\"")
+        org = self.conn.aio.org_tz or self.conn.aio.tz  # (the connection's, when the org's is unknown)
         if zone.lower() == "org":
             self.options.pop("tz", None)
+            if org != self.conn.aio.tz:  # connected with another zone (coqlkit --tz X, piped)
+                self.options["tz"], self.tz_from = org, "\\tz org"
         elif zone:
             try:
                 self.options["tz"], self.tz_from = zone_named(zone), "\\tz"
             except ConfigError as exc:
                 self._message(f"\\tz {arg}: {exc.message}; the time zone stays {self._zone()}")
                 return 2
-        org = self.conn.aio.tz
-        if "tz" not in self.options:
+        if "tz" not in self.options or self.tz_from == "\\tz org":
             self._message(f"time zone: {org} (the org's); \\tz ZONE sets another (UTC, Europe/Paris...)")
         else:
             where = "set by \\tz" if self.tz_from == "\\tz" else f"from {self.tz_from}"

@@ -100,3 +100,16 @@ def test_coqlkit_tz_is_refused_before_the_prompt(
     assert capsys.readouterr().err == (
         "coqlkit: --tz PST: unknown time zone 'PST': give an IANA name such as 'Europe/Paris', or 'UTC'\n"
     )
+
+
+def test_piped_tz_names_the_orgs_own_zone_and_goes_back_to_it(zoho: None, cli: Callable[..., Ran]) -> None:
+    """Piped in, ``coqlkit --tz`` is the connection's zone too: ``\\tz`` called it the
+    org's, and ``\\tz org`` went back to it, not to the org's own (America/Los_Angeles)."""
+    ran = cli("--tz", "utc", stdin=f"\\tz\n\\tz org\n{QUERY};\n")
+    assert ran.status == 0, ran
+    said = [line for line in ran.err.splitlines() + ran.out.splitlines() if line.startswith("time zone:")]
+    assert said == [
+        "time zone: UTC, from --tz (the org's is America/Los_Angeles: \\tz org goes back to it)",
+        "time zone: America/Los_Angeles (the org's); \\tz ZONE sets another (UTC, Europe/Paris...)",
+    ], ran
+    assert created(ran) == "2023-01-12T15:43:32-08:00"
