@@ -27,6 +27,7 @@ from coqlkit.execute.scan import Lazy
 from coqlkit.language import parse
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import AsyncZohoClient, FileTokenStore
+from tests.execute._support import org_db as seeded_org
 from tests.transport.conftest import settings_for
 
 RECORDS = 40_000
@@ -41,11 +42,8 @@ def _private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def org_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("day-stop-delivers") / "org.sqlite3"
-    with Sandbox(records=RECORDS, db=str(path)):  # seeded once for the module
-        pass
-    return str(path)
+def org_db() -> str:
+    return seeded_org(RECORDS)  # seeded once per process, shared read-only
 
 
 def _org(org_db: str, **config: object) -> Sandbox:

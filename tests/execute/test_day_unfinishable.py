@@ -26,6 +26,7 @@ from coqlkit.execute import execute, options_for, prepare
 from coqlkit.language import parse
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import AsyncZohoClient, FileTokenStore
+from tests.execute._support import org_db as seeded_org
 from tests.transport.conftest import settings_for
 
 RECORDS = 40_000  # 20 pages of 2,000: 60 credits, and the COUNT probe
@@ -37,11 +38,8 @@ SLACK = (CONCURRENCY + 2) * 3
 
 
 @pytest.fixture(scope="module")
-def org_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("day-unfinishable") / "org.sqlite3"
-    with Sandbox(records=RECORDS, db=str(path)):  # seeded once for the module
-        pass
-    return str(path)
+def org_db() -> str:
+    return seeded_org(RECORDS)  # seeded once per process, shared read-only
 
 
 @pytest.fixture
