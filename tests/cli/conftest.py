@@ -4,10 +4,14 @@ streams captured. The client talks HTTP on 127.0.0.1 to a real sandbox."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import shutil
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +45,29 @@ def org(seeded: Path) -> Iterator[Sandbox]:
 def zoho(org: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """``coqlkit`` run by the test talks to the module's ``org``."""
     point_at(org, monkeypatch)
+
+
+@contextlib.contextmanager
+def short_read_org(seeded: Path, directory: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """A sandbox of an org of its own (a copy of ``seeded`` in ``directory/org``), whose oldest
+    100 Leads are deleted between a query's COUNT probe and its pages (when the shell goes
+    on with the plan): the read comes back 100 rows short, as records deleted during a
+    read make it."""
+    from coqlkit.repl.shell import Shell
+
+    db = directory / "org" / "changing.sqlite3"
+    db.parent.mkdir()
+    shutil.copy(seeded, db)
+    confirmed = Shell._confirmed
+
+    def delete_then_confirm(self: Shell, result: Any) -> bool:
+        with sqlite3.connect(db) as con:
+            con.execute('delete from "Leads" where id in (select id from "Leads" order by id limit 100)')
+        return confirmed(self, result)
+
+    monkeypatch.setattr(Shell, "_confirmed", delete_then_confirm)
+    with Sandbox(records=RECORDS, db=str(db), token_limit=0) as running:
+        yield running
 
 
 def point_at(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,16 +6,12 @@ the warning it was."""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from coqlkit.sandbox.server import Sandbox
-from tests.cli.conftest import RECORDS, Ran, point_at
+from tests.cli.conftest import RECORDS, Ran, point_at, short_read_org
 
 QUERY = "select Last_Name from Leads"
 MISSING = (
@@ -27,22 +23,9 @@ MISSING = (
 
 @pytest.fixture
 def changing(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An org of its own (a copy of the demo org) whose oldest 100 Leads are deleted between
-    a query's COUNT probe and its pages; the directory the test writes in."""
-    from coqlkit.repl.shell import Shell
-
-    db = tmp_path / "org" / "changing.sqlite3"
-    db.parent.mkdir()
-    shutil.copy(seeded, db)
-    confirmed = Shell._confirmed
-
-    def delete_then_confirm(self: Shell, result: Any) -> bool:
-        with sqlite3.connect(db) as con:
-            con.execute('delete from "Leads" where id in (select id from "Leads" order by id limit 100)')
-        return confirmed(self, result)
-
-    monkeypatch.setattr(Shell, "_confirmed", delete_then_confirm)
-    with Sandbox(records=RECORDS, db=str(db), token_limit=0) as running:
+    """An org whose reads come back 100 rows short (:func:`short_read_org`), pointed at; the
+    directory the test writes in."""
+    with short_read_org(seeded, tmp_path, monkeypatch) as running:
         point_at(running, monkeypatch)
         out = tmp_path / "out"
         out.mkdir()

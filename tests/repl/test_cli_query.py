@@ -31,6 +31,7 @@ from coqlkit.cli._query import NO_PROFILE
 from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN
 from coqlkit.sandbox.server import Sandbox
 from tests.api._support import sigint_as_in_a_terminal
+from tests.cli.conftest import short_read_org
 
 RECORDS = 3_000
 STRICT_REFUSAL = (
@@ -860,25 +861,8 @@ def changing(changing_org: Sandbox) -> Path:
 def changing_org(
     sandbox: Sandbox, org_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Sandbox]:
-    """An org of its own (a copy of the demo org's database), whose oldest 100 Leads are
-    deleted between the COUNT probe and the pages: the read comes back short."""
-    import shutil
-    import sqlite3
-
-    from coqlkit.repl.shell import Shell
-
-    db = tmp_path / "org" / "changing.sqlite3"
-    db.parent.mkdir()
-    shutil.copy(org_db, db)
-    confirmed = Shell._confirmed
-
-    def delete_then_confirm(self: Shell, result: Any) -> bool:
-        with sqlite3.connect(db) as con:
-            con.execute('delete from "Leads" where id in (select id from "Leads" order by id limit 100)')
-        return confirmed(self, result)
-
-    monkeypatch.setattr(Shell, "_confirmed", delete_then_confirm)
-    with Sandbox(records=RECORDS, db=str(db)) as running:
+    """An org of its own whose reads come back 100 rows short (:func:`short_read_org`)."""
+    with short_read_org(org_db, tmp_path, monkeypatch) as running:
         for name, value in running.environment().items():
             monkeypatch.setenv(name, value)
         yield running
