@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from coqlkit._dirs import base_dir_or_run
 from coqlkit.catalog import Catalog
 from coqlkit.catalog.cache import MetadataCache
 from coqlkit.errors import ZohoApiError
@@ -28,9 +29,9 @@ ORG_TTL = 24 * 3600
 
 
 def cache_root() -> Path:
-    """``$XDG_CACHE_HOME/coqlkit/metadata`` (``~/.cache`` when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "coqlkit" / "metadata"
+    """``$XDG_CACHE_HOME/coqlkit/metadata`` (``~/.cache`` when unset); without a home, a
+    folder of this process's, removed when it exits (:mod:`coqlkit._dirs`)."""
+    return base_dir_or_run("cache") / "coqlkit" / "metadata"
 
 
 def org_key(settings: Settings, org: dict[str, Any] | None) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lark import Lark
 
+from coqlkit._dirs import base_dir
 from coqlkit.language._build import Builder
 from coqlkit.language._lexer import CoqlLexer, FastParser
 
@@ -25,8 +26,11 @@ def grammar_text() -> str:
 
 
 def _cache_path() -> str | bool:
-    """Where Lark keeps the analysed grammar between processes (``False``: keep none)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """Where Lark keeps the analysed grammar between processes (``False``: keep none, as
+    without a home: building it takes a moment, keeping it for one process nothing)."""
+    base = base_dir("cache")
+    if base is None:
+        return False
     folder = os.path.join(base, "coqlkit")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)

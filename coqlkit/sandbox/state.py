@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coqlkit._dirs import base_dir_or_run
 from coqlkit.catalog import Catalog
 from coqlkit.catalog import demo as demo_org
 from coqlkit.sandbox import seed
@@ -189,8 +190,7 @@ def _database(config: SandboxConfig, metadata: Metadata) -> str:
     if config.db is not None:
         path = Path(config.db)
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        path = Path(base) / "coqlkit" / "sandbox" / f"org-{key}.sqlite3"
+        path = base_dir_or_run("cache") / "coqlkit" / "sandbox" / f"org-{key}.sqlite3"
     if path.exists() and _key_of(path, metadata) == key:
         return str(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,9 +39,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from coqlkit._dirs import base_dir_or_run, in_run_dir
 from coqlkit.errors import ConfigError, CoqlWarning
 from coqlkit.transport.datacenters import Endpoints, endpoints
-from coqlkit.transport.secrets import Secret, TokenStore, default_store
+from coqlkit.transport.secrets import NO_HOME, Secret, TokenStore, default_store
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -132,12 +133,12 @@ class Settings:
 
 
 def config_path() -> Path:
-    """``$XDG_CONFIG_HOME/coqlkit/config.toml`` (``~/.config`` when unset)."""
-    if sys.platform == "win32":  # pragma: no cover
-        return (
-            Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "coqlkit" / "config.toml"
-        )
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "coqlkit" / "config.toml"
+    """``$XDG_CONFIG_HOME/coqlkit/config.toml`` (``~/.config`` when unset).
+
+    Without a home (see :mod:`coqlkit._dirs`) it is in this process's temporary folder,
+    where no file is found: no profile, the ``ZOHO_*`` variables alone; writing a profile
+    there is refused (:func:`~coqlkit.transport.secrets.unwritable`)."""
+    return base_dir_or_run("config") / "coqlkit" / "config.toml"
 
 
 def load_profiles(path: Path | None = None) -> dict[str, Any]:
@@ -409,6 +410,8 @@ class ProfileEdit:
 
     def write(self) -> Path:
         """Write the file (atomically: a temporary file, then a rename)."""
+        if in_run_dir(self.path):  # no home: it would be gone when this process is
+            raise ConfigError(f"cannot write {self.path}: {NO_HOME}")
         temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         problem = None
         try:

@@ -9,7 +9,7 @@ a JSON file created with mode 0600 in the platform data directory
 (``$XDG_DATA_HOME/coqlkit/tokens.json``). Never in the config file.
 ``COQLKIT_TOKEN_STORE=file`` forces the file, ``COQLKIT_TOKEN_STORE=memory`` keeps nothing
 on disk (CI: the credentials come from ``ZOHO_*`` variables, and each run gets its own
-access token).
+access token). A process with no home directory keeps its tokens in memory too, and says so once.
 
 A token file that cannot be read or parsed is an error (:class:`~coqlkit.errors.ConfigError`)
 that names it, and it is never written over: it may hold other profiles' secrets. Its
@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from coqlkit._dirs import base_dir, base_dir_or_run, homeless_warning, in_run_dir
 from coqlkit.errors import ConfigError
 
 if sys.platform != "win32":  # Windows has no fcntl: its writes go unlocked, as before
@@ -138,6 +139,8 @@ def check_store(store: TokenStore, key: str) -> None:
     ``key`` (an unreadable token file, a folder that cannot be written, the memory store),
     before anything is spent on getting one: ``coqlkit auth login`` checks it first."""
     if isinstance(store, MemoryTokenStore):
+        if os.environ.get("COQLKIT_TOKEN_STORE", "").strip().lower() != "memory":
+            raise ConfigError(f"a login would be lost once coqlkit exits: {NO_HOME}")
         raise ConfigError(
             "COQLKIT_TOKEN_STORE=memory keeps nothing once coqlkit exits, so a login would be "
             "lost; unset COQLKIT_TOKEN_STORE (or set it to file) to log in"
@@ -152,7 +155,11 @@ def check_store(store: TokenStore, key: str) -> None:
 def unwritable(path: Path) -> str | None:
     """Why ``path`` could not be written (replaced, as coqlkit writes its files), or None.
 
-    Nothing is created to find out: the nearest folder that exists must be writable."""
+    Nothing is created to find out: the nearest folder that exists must be writable. A
+    path in the temporary folder of a process without a home (:mod:`coqlkit._dirs`) would
+    be gone when it exits: that is a reason too."""
+    if in_run_dir(path):
+        return NO_HOME
     folder = path.parent
     while not folder.exists():
         if folder.parent == folder:
@@ -165,12 +172,17 @@ def unwritable(path: Path) -> str | None:
     return None
 
 
+#: Why nothing can be kept between runs in a process without a home.
+NO_HOME = (
+    "there is no home directory to keep it in (HOME is not set and this user id has no passwd "
+    "entry): set HOME, or XDG_CONFIG_HOME and XDG_DATA_HOME, to a writable folder"
+)
+
+
 def data_dir() -> Path:
-    if sys.platform == "win32":  # pragma: no cover
-        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "coqlkit"
-    if sys.platform == "darwin":  # pragma: no cover
-        return Path.home() / "Library" / "Application Support" / "coqlkit"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "coqlkit"
+    """``$XDG_DATA_HOME/coqlkit`` (``~/.local/share/coqlkit``); without a home, a folder of
+    this process's that is removed when it exits (see :mod:`coqlkit._dirs`)."""
+    return base_dir_or_run("data") / "coqlkit"
 
 
 class FileTokenStore:
@@ -373,7 +385,8 @@ def default_store() -> TokenStore:
 
     ``COQLKIT_TOKEN_STORE=file`` forces the file (useful on servers with a keyring daemon
     that nobody unlocks); ``COQLKIT_TOKEN_STORE=memory`` keeps nothing on disk (for CI,
-    with the credentials in ``ZOHO_*`` variables).
+    with the credentials in ``ZOHO_*`` variables). A process without a home (a container's
+    arbitrary user id: :mod:`coqlkit._dirs`) gets the memory store too, and one warning.
     """
     choice = os.environ.get("COQLKIT_TOKEN_STORE", "").strip().lower()
     if choice not in STORE_CHOICES:
@@ -381,6 +394,9 @@ def default_store() -> TokenStore:
             f"COQLKIT_TOKEN_STORE is {choice!r}: use file, memory or keyring (or leave it unset)"
         )
     if choice == "memory":
+        return _MEMORY
+    if base_dir("data") is None:  # no home: a token file would not outlive the process either
+        homeless_warning()
         return _MEMORY
     if choice != "file":
         try:
