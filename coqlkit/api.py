@@ -29,7 +29,7 @@ import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Coroutine, Generator, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -71,7 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from coqlkit.sandbox.server import Sandbox
 
-__all__ = ["AsyncConnection", "AsyncResult", "Connection", "Result", "connect", "connect_async"]
+__all__ = ["AsyncConnection", "AsyncResult", "Connecting", "Connection", "Result", "connect", "connect_async"]
 
 T = TypeVar("T")
 
@@ -445,7 +445,7 @@ class AsyncConnection:
         return text_, result
 
 
-async def connect_async(
+def connect_async(
     profile: str | None = None,
     *,
     sandbox: bool | Sandbox | Mapping[str, Any] = False,
@@ -454,9 +454,11 @@ async def connect_async(
     cache_dir: str | Path | None = None,
     tz: str | None = None,
     **options: Any,
-) -> AsyncConnection:
+) -> Connecting:
     """Connect to the org of ``profile`` (or ``COQLKIT_PROFILE``, the ``ZOHO_*`` environment
-    variables, the default profile) — or to a sandbox.
+    variables, the default profile) — or to a sandbox. Await it (``conn = await
+    connect_async()``, then ``await conn.close()``) or enter it (``async with
+    connect_async() as conn:``, closed on leaving): see :class:`Connecting`.
 
     ``sandbox=True`` starts the demo org's sandbox in a background thread (a dict gives its
     options, e.g. ``{"records": 250_000}``; a running :class:`~coqlkit.sandbox.server.Sandbox`
@@ -478,11 +480,54 @@ async def connect_async(
     value of the wrong kind, raises :class:`OptionError` (a ``ConfigError`` and a
     ``TypeError``) before anything starts.
     """
-    conn = await _connect(
-        profile, sandbox=sandbox, settings=settings, metadata=metadata, cache_dir=cache_dir, tz=tz, **options
+    return Connecting(
+        {"sandbox": sandbox, "settings": settings, "metadata": metadata, "cache_dir": cache_dir, "tz": tz},
+        profile,
+        options,
     )
-    _warn_of_zone(conn, stacklevel=2)
-    return conn
+
+
+class Connecting(Coroutine[Any, Any, AsyncConnection]):
+    """What :func:`connect_async` returns: awaited, the connection
+    (``conn = await coqlkit.connect_async()``); entered, the connection, closed on leaving
+    (``async with coqlkit.connect_async() as conn:``), as ``aiohttp.ClientSession`` and
+    ``asyncpg.create_pool`` do. It is a coroutine too: ``asyncio.create_task`` and
+    ``asyncio.run`` take it. Use it once."""
+
+    def __init__(self, own: dict[str, Any], profile: str | None, options: dict[str, Any]) -> None:
+        self._own, self._profile, self._options = own, profile, options
+        # Made now, so that one never used is told as a coroutine is ("never awaited").
+        self._coro = self._open()
+        self._conn: AsyncConnection | None = None
+
+    async def _open(self) -> AsyncConnection:
+        conn = await _connect(self._profile, **self._own, **self._options)
+        _warn_of_zone(conn, stacklevel=2)  # at the line that awaited connect_async()
+        return conn
+
+    def __await__(self) -> Generator[Any, None, AsyncConnection]:
+        return self._coro.__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coro.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._coro.close()  # (not run: entering opens the connection itself)
+        self._conn = await _connect(self._profile, **self._own, **self._options)
+        _warn_of_zone(self._conn, stacklevel=2)  # at the ``async with`` line
+        return self._conn
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._conn is not None:
+            await self._conn.close()
 
 
 async def _connect(
