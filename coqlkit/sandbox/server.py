@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from coqlkit.sandbox.app import build_app
 from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, SandboxConfig
@@ -27,6 +28,25 @@ class _QuietDrops(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         return not isinstance(exc, DroppedConnection)
+
+
+#: What uvicorn's HTTP protocol says about the sandbox's connections (a request it could not
+#: parse, an app that failed): warnings and errors, injected drops left out. coqlkit's own
+#: logger, so that a sandbox started inside someone's service leaves its ``uvicorn.*``
+#: loggers (handlers, levels, access log) exactly as they were.
+server_log = logging.getLogger("coqlkit.sandbox.uvicorn")
+server_log.setLevel(logging.WARNING)
+server_log.addFilter(_QuietDrops())
+
+
+class _SandboxHTTP(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+    """uvicorn's HTTP protocol, logging to :data:`server_log` and keeping no access log
+    (the sandbox's own request log is ``coqlkit.sandbox``'s, see ``--log``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logger = server_log
+        self.access_log = False
 
 
 class Sandbox:
@@ -119,11 +139,16 @@ def environment(base_url: str) -> dict[str, str]:
 
 
 def _uvicorn_config(state: SandboxState, config: SandboxConfig) -> uvicorn.Config:
-    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+    """uvicorn's settings for the sandbox. No ``log_config`` and no ``log_level``: uvicorn
+    would run ``dictConfig`` over the process's ``uvicorn.*`` loggers (their handlers
+    replaced, the access log silenced), which are the host application's when the sandbox
+    runs inside one (``connect(sandbox=True)``, :class:`Sandbox` in a service's tests)."""
     return uvicorn.Config(
         build_app(state),
-        log_level="warning",
-        access_log=False,
+        http=_SandboxHTTP,
+        ws="none",
+        log_config=None,
+        log_level=None,
         lifespan="off",
         timeout_graceful_shutdown=2,
     )
