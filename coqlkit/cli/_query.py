@@ -314,6 +314,7 @@ def _guard(
     spent: Callable[[], Spent | None] | None = None,
     *,
     only_stopped: bool = False,
+    lost: Callable[[], bool] = lambda: False,
     quiet: bool = False,
 ) -> int:
     """Run ``body()``, turning errors into messages and exit codes. ``spent``: the credits
@@ -321,13 +322,14 @@ def _guard(
     (``-q`` or not: it goes with the error), and when the output was closed before the end
     (``| head``: the pages read ahead were spent too; not with ``quiet``, -q, when it ended
     well); ``only_stopped``: only when a signal stopped it (``coqlkit query``: a query's
-    failure is said where it happened, and the rest runs)."""
+    failure is said where it happened, and the rest runs), or when ``lost()``: the output
+    failed (standard output could not be written: the rest did not run)."""
     closed: list[bool] = []
     status = _guarded(body, err, closed)
     stopped = status > 128
     how = "before it was stopped" if stopped else "before failing"
     # The output closed early (| head) is no error: -q keeps it quiet then; an error is said.
-    wanted = (status and (stopped or not only_stopped)) or (closed and not (quiet and not status))
+    wanted = (status and (stopped or not only_stopped or lost())) or (closed and not (quiet and not status))
     if closed:
         how = "before the output was closed"
     found = spent() if wanted and spent is not None else None
@@ -386,7 +388,7 @@ def _guarded(body: Any, err: TextIO, closed: list[bool] | None = None) -> int:
         return 130
     except BrokenPipeError:  # the reader of our output left (| head): stop (what was spent is said)
         with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+            _to_devnull(sys.stdout.fileno())  # no error at exit
         if closed is not None:
             closed.append(True)
         return 0
@@ -422,20 +424,64 @@ def error_line(text: str, where: Where | None = None) -> str:
     return f"coqlkit: error: {place}{text.removeprefix('coqlkit: ')}"
 
 
+#: Standard output, as messages name it where they would name a file.
+STDOUT = "standard output"
+
+
 class _Counted:
     """Standard output, with what is written to it counted: a query that fails after its
-    first rows went out is told apart from one that failed before writing anything."""
+    first rows went out is told apart from one that failed before writing anything.
+
+    A write that fails (``> out.csv`` on a full disk) raises an
+    :class:`~coqlkit.export.ExportError` of standard output, kept in :attr:`failed`: exit 7,
+    as for a file, not 2 (usage: a scheduler would not page anyone). What standard output
+    took of the rows cannot be taken back; what is still buffered goes nowhere, rather than
+    failing again when the process exits."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self.written = 0
+        self.failed: OSError | None = None
 
     def write(self, text: str) -> int:
         self.written += len(text)
-        return self._stream.write(text)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:  # the reader left (| head): no failure (see _guarded)
+            raise
+        except OSError as exc:
+            raise self._failure(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failure(exc) from exc
+
+    def _failure(self, exc: OSError) -> OSError:
+        """The error to raise for ``exc``: an ExportError of standard output (kept in
+        :attr:`failed`); what is still buffered is sent to /dev/null."""
+        from coqlkit.export import ExportError
+
+        self.failed = ExportError(exc.errno, exc.strerror or str(exc), STDOUT)
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # (no descriptor: a StringIO)
+            _to_devnull(self._stream.fileno())
+        return self.failed
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def _to_devnull(fd: int) -> None:
+    """``fd`` writes to /dev/null from now on: what is left in its buffer cannot fail again
+    when the process exits (Python would say so, and exit 120)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _written(stream: TextIO) -> int:
@@ -486,6 +532,7 @@ def _output_format(path: str, given: str | None) -> str | None:
 def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     opened: list[Any] = []  # the connection, once made: what it spent is said if a query fails
+    counted = _Counted(out)  # standard output: a write to it that fails stops the run (exit 7)
 
     def body() -> int:
         from coqlkit import export
@@ -507,7 +554,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                 shell = _shell(
                     conn,
                     args,
-                    cast(TextIO, _Counted(out) if sink is None else sink),
+                    cast(TextIO, counted if sink is None else sink),
                     err,
                     params,
                     progress=err.isatty(),
@@ -527,7 +574,10 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                 except BaseException:
                     shell.close(keep=False)  # an \o FILE of the script: left as it was
                     raise
-                return max(status, int(shell.close()))
+                status = max(status, int(shell.close()))
+                if sink is None and counted.failed is None:
+                    counted.flush()  # (a failure here is said as any write's: exit 7)
+                return status
 
             if target is None:
                 return run(None)
@@ -549,20 +599,22 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
             sink.commit()
             return status
 
-    # With -o FILE, a failure loses every row: what was spent for them is said, as by export.
+    # With -o FILE, a failure loses every row: what was spent for them is said, as by export;
+    # so it is when standard output could not be written (the rest was not run).
     return _guard(
         body,
         err,
         spent=lambda: _spent(opened),
         only_stopped=not args.output,
+        lost=lambda: counted.failed is not None,
         quiet=bool(getattr(args, "quiet", False)),
     )
 
 
 def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-
     opened: list[Any] = []
+    counted = _Counted(out)  # a write that fails: exit 7, and what was spent is said
 
     def body() -> int:
         from coqlkit.repl.encoding import check
@@ -571,11 +623,13 @@ def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
         params = _params(args)
         with _connection(args, err) as conn:
             opened.append(conn)
-            shell = _shell(conn, args, out, err, params)
+            shell = _shell(conn, args, cast(TextIO, counted), err, params)
             prefix = "explain analyze " if args.analyze else "explain "
             return int(shell.execute(prefix + args.query.rstrip().rstrip(";") + ";"))
 
-    return _guard(body, err, spent=lambda: _spent(opened), only_stopped=True)
+    return _guard(
+        body, err, spent=lambda: _spent(opened), only_stopped=True, lost=lambda: counted.failed is not None
+    )
 
 
 def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
@@ -827,8 +881,20 @@ def _cli_shell() -> type[Shell]:
                 self.held = None if held is None else []
 
         def _file_failed(self, exc: OSError) -> None:  # (a file that failed fails its command)
+            lost = self._stdout_lost(exc)
             with self._erring():
+                if lost is not None:
+                    self._message(lost)
+                    return
                 super()._file_failed(exc)
+
+        def _stdout_lost(self, exc: BaseException) -> str | None:
+            """When ``exc`` is standard output's write failing (a full disk under ``>
+            out.csv``), what to say; the rest is not run: it was meant for standard output too."""
+            if not isinstance(self.out, _Counted) or exc is not self.out.failed:
+                return None
+            self.done = True
+            return f"{STDOUT}: {self.out.failed.strerror}; stopping (what it holds is incomplete)"
 
         def _piece_done(self, ok: bool) -> int:  # (says only that the \o file failed)
             with self._erring():
@@ -849,6 +915,9 @@ def _cli_shell() -> type[Shell]:
                 self.erring = False
 
         def describe(self, exc: BaseException, where: Where | None, statement: str = "") -> str:
+            lost = self._stdout_lost(exc)  # (a CoqlError too, as an export's ExportError may be)
+            if lost is not None:
+                return error_line(lost, where or self.at)
             if isinstance(exc, (CoqlSyntaxError, ValidationError, ParameterError)):
                 # Diagnostics as lint writes them: FILE:line:col: error[CODE]: ..., with a caret.
                 text = super().describe(exc, where, statement)
