@@ -13,9 +13,12 @@
 
 A result shows as a table (the first rows, with the row count, the calls, the credits and
 the time). To show it, the magic reads only the rows shown when reading more would cost
-more: the COUNT probe gives the total ("10 of 25,000 rows"). ``NAME <<`` (in a cell, or
-before the query on a line) reads the whole result and assigns it to ``NAME`` as a pandas
-DataFrame (an Arrow table with ``--arrow``, or without pandas; currency and decimal
+more: the COUNT probe gives the total ("10 of 25,000 rows"). The groups of a GROUP BY,
+which nothing counts, are read one page at most (one credit): all of them when it comes
+back short, else the summary says what reading them all would cost, from one more page to
+where Zoho pages groups no further. ``NAME <<`` (in a cell, or before the query on a
+line) reads the whole result and assigns it to ``NAME`` as a pandas DataFrame (an Arrow
+table with ``--arrow``, or without pandas; currency and decimal
 columns are floats, ready for charts, unless ``--decimals decimal`` or ``--decimals arrow``
 keeps them exact; ``--lookups``: lookups as names, flattened columns or dicts).
 ``:name`` binds the notebook variable ``name`` as a typed literal (never pasted as text;
@@ -25,7 +28,9 @@ diagnostic above the result. A read of several pages shows a progress bar (rows 
 of the expected total, and credits) that updates in place and becomes the summary line
 when the read ends. A wrong query shows its caret diagnostic, not a traceback, and the
 cell fails (a :class:`MagicError`), so "Run All" stops there; Ctrl-C (interrupting the
-kernel) says what the query had spent, in one line (an :class:`Interrupted`).
+kernel) says what the query had spent, in one line (an :class:`Interrupted`). On a line,
+options come before the query (``%coql --explain select ...``), and a leading ``EXPLAIN``
+or ``EXPLAIN ANALYZE`` is ``--explain`` or ``--analyze``, as in the shell.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ import IPython.display
 import pyarrow as pa
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 
+from coqlkit._options import _zone_option
 from coqlkit.api import (
     DECIMALS,
     Connection,
@@ -53,19 +59,21 @@ from coqlkit.api import (
     picklists_of,
     polars_frame,
 )
+from coqlkit.catalog.limits import DEFAULT_LIMIT, coql_credits
+from coqlkit.catalog.suggest import closest
 from coqlkit.errors import (
     AmbiguousLookupWarning,
     CoqlError,
     CreditBudgetExceeded,
     ParameterError,
     PartialResultWarning,
-    excerpt,
 )
 from coqlkit.export import one_line, value_text
 from coqlkit.language import parse
 from coqlkit.language.ast import In, Limit, Param, Select
 from coqlkit.plan import Plan
 from coqlkit.plan.planner import total
+from coqlkit.plan.steps import Bound, OffsetPages, SingleCall
 
 __all__ = ["CoqlMagics", "ResultView", "load_ipython_extension"]
 
@@ -81,7 +89,7 @@ CELL_USAGE = (
     "%%coql [--explain | --analyze] [--no-progress] [--arrow | --decimals float|decimal|arrow] "
     "[--lookups name|flatten|struct] [--tz ZONE] [NAME <<]"
 )
-LINE_USAGE = "%coql [[OPTIONS] NAME <<] QUERY"
+LINE_USAGE = "%coql [OPTIONS] [NAME <<] QUERY"
 CONNECT_USAGE = "%coql_connect [--profile NAME | --sandbox [--records N]] [--max-credits N] [--tz ZONE] [--count-ttl SECONDS]"
 
 
@@ -89,17 +97,25 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+#: How a magic reads a whole result into a variable, as the cell and the line write it.
+ASSIGN_CELL = "%%coql NAME <<"
+ASSIGN_LINE = "%coql NAME << select ..."
+
+
 class ResultView:
     """A result as the notebook shows it: a table of its first rows and what it cost.
 
     ``table`` holds the rows read: all of them, or, when the magic only displayed the
-    result and reading it whole would have cost more, only the rows shown (``complete`` is
-    False, ``total`` the count of the whole result, when known). ``to_pandas()``,
-    ``to_polars()`` and ``to_arrow()`` convert the rows held, and warn when they are only
-    the rows shown (a :class:`~coqlkit.errors.PartialResultWarning`). ``result`` is the
-    query's :class:`~coqlkit.Result`: when the view holds only the rows shown, it has not
-    been read, and ``view.result.to_pandas()`` reads every row (``whole_credits``, about;
-    outside ``%coql_connect --max-credits``), as ``%%coql NAME <<`` does.
+    result and reading it whole would have cost more, only the rows read to show it
+    (``complete`` is False, ``total`` the count of the whole result, when known: ``bound``
+    says whether it is exact or at most). ``to_pandas()``, ``to_polars()`` and
+    ``to_arrow()`` convert the rows held, and warn when they are not the whole result (a
+    :class:`~coqlkit.errors.PartialResultWarning`). ``result`` is the query's
+    :class:`~coqlkit.Result`: when the view holds only the rows shown, it has not been
+    read, and ``view.result.to_pandas()`` reads every row (``whole_credits``, about, or
+    from ``whole_credits`` to ``whole_most`` when the groups of a GROUP BY are of no known
+    number; outside ``%coql_connect --max-credits``), as ``assign`` (``%%coql NAME <<``, or
+    the line's ``%coql NAME << select ...``) does within ``max_credits``.
     """
 
     def __init__(
@@ -110,11 +126,14 @@ class ResultView:
         *,
         complete: bool = True,
         total: int | None = None,
-        bound: str = "exact",
+        bound: Bound = "exact",
         calls: int | None = None,
         credits: int | None = None,
         metadata_credits: int = 0,
         whole_credits: int | None = None,
+        whole_most: int | None = None,
+        assign: str = ASSIGN_CELL,
+        max_credits: int | None = None,
     ) -> None:
         self.table = table
         self.result = result
@@ -126,6 +145,9 @@ class ResultView:
         self.credits = result.stats.credits if credits is None else credits
         self.metadata_credits = metadata_credits
         self.whole_credits = whole_credits
+        self.whole_most = whole_most
+        self.assign = assign
+        self.max_credits = max_credits
 
     @property
     def summary(self) -> str:
@@ -161,21 +183,64 @@ class ResultView:
         return polars_frame(self.table, decimals=decimals)
 
     def _warn_partial(self) -> None:
-        """A PartialResultWarning at the caller of ``to_*`` when the view holds only the rows shown."""
+        """A PartialResultWarning at the caller of ``to_*`` when the view holds only the rows
+        read to show it."""
         if self.complete:
             return
         rows = self.table.num_rows
+        held = (
+            f"the {_plural(rows, 'row')} it shows"
+            if rows <= SHOW_ROWS
+            else f"its first {_plural(rows, 'row')}"
+        )
         of = (
             f" of {'up to ' if self.bound != 'exact' else ''}{self.total:,}" if self.total is not None else ""
         )
-        cost = f", about {_plural(self.whole_credits, 'credit')}" if self.whole_credits else ""
+        cost = self._cost()
+        if self._over_budget():
+            read = (
+                f"view.result.to_pandas() reads every row ({cost}; the budget of "
+                f"`%coql_connect --max-credits {self.max_credits}` is for the magics alone)"
+            )
+        else:
+            read = f"`{self.assign}` reads every row into NAME (or view.result.to_pandas(){', ' + cost if cost else ''})"
         warnings.warn(
-            PartialResultWarning(
-                f"this view read only the {_plural(rows, 'row')} it shows{of}, and converts those "
-                f"alone: `%%coql NAME <<` reads every row into NAME (or view.result.to_pandas(){cost})"
-            ),
+            PartialResultWarning(f"this view read only {held}{of}, and converts those alone: {read}"),
             stacklevel=3,
         )
+
+    def _cost(self) -> str:
+        """What reading the whole result would cost, as far as known: ``about 38 credits``,
+        or ``4 to 151 credits`` for groups of no known number ("" when not known)."""
+        least, most = self.whole_credits, self.whole_most
+        if least is None:
+            return ""
+        if most is not None and most > least:
+            return f"{least:,} to {_plural(most, 'credit')}"
+        return f"about {_plural(least, 'credit')}"
+
+    def _over_budget(self) -> bool:
+        """Whether ``%coql_connect --max-credits`` would refuse to read the whole result."""
+        least = self.whole_credits
+        return self.max_credits is not None and least is not None and least > self.max_credits
+
+    def _advice(self) -> str:
+        """How to read every row, and what it costs; or that the budget does not allow it
+        (code in backticks, which the HTML shows as code)."""
+        cost = self._cost()
+        if self._over_budget():
+            return (
+                f"reading them all, {cost}, is over the budget of {_plural(self.max_credits or 0, 'credit')} "
+                "(`%coql_connect --max-credits`)"
+            )
+        advice = f"`{self.assign}` reads them all{', ' + cost if cost else ''}"
+        if (
+            self.max_credits is not None
+            and self.whole_most is not None
+            and self.whole_most > self.max_credits
+        ):
+            advice += f"; the budget of {_plural(self.max_credits, 'credit')} stops it if they cost more"
+        return advice
 
     def _cells(self) -> tuple[list[str], list[list[str | None]]]:
         """The column names and the rows shown, each value as the shell shows it (None: a
@@ -185,10 +250,13 @@ class ResultView:
         return [one_line(n) for n in shown.column_names], [list(r) for r in zip(*columns, strict=True)]
 
     def _shown_note(self, shown: int) -> str:
+        """What the summary adds: how many rows are shown, and when the rest was not read,
+        how to read it (code in backticks)."""
+        more = self.table.num_rows > shown
         if not self.complete:
-            cost = f", about {_plural(self.whole_credits, 'credit')}" if self.whole_credits else ""
-            return f" (only the rows shown were read: `%%coql NAME <<` reads them all{cost})"
-        return f" (first {shown:,} shown)" if self.table.num_rows > shown else ""
+            read = f"first {shown:,} shown; no more were read" if more else "only the rows shown were read"
+            return f" ({read}: {self._advice()})"
+        return f" (first {shown:,} shown)" if more else ""
 
     def _repr_html_(self) -> str:
         names, rows = self._cells()
@@ -199,9 +267,10 @@ class ResultView:
             "<tr>" + "".join(_html_cell(c, r) for c, r in zip(row, right, strict=True)) + "</tr>"
             for row in rows
         )
+        note = _code_spans(html.escape(self._shown_note(len(rows))))
         return (
             f'<table class="coqlkit-result"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f'<p class="coqlkit-summary">{html.escape(self.summary)}{html.escape(self._shown_note(len(rows)))}</p>'
+            f'<p class="coqlkit-summary">{html.escape(self.summary)}{note}</p>'
         )
 
     def __repr__(self) -> str:
@@ -213,6 +282,15 @@ class ResultView:
         align = ["right" if _is_number(t) else "left" for t in self.table.schema.types]
         text = tabulate(rows, headers=names, disable_numparse=True, colalign=align) if names else ""
         return f"{text}\n{self.summary}{self._shown_note(len(rows))}"
+
+
+def _code_spans(text: str) -> str:
+    """The backticked spans of ``text`` (already escaped) as HTML code.
+
+    >>> _code_spans("`%%coql NAME &lt;&lt;` reads them all")
+    '<code>%%coql NAME &lt;&lt;</code> reads them all'
+    """
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", text)
 
 
 def _is_number(kind: pa.DataType) -> bool:
@@ -376,6 +454,8 @@ class CoqlMagics(Magics):
                 raise _UsageError(f"%coql_connect: --max-credits must be at least 1\nusage: {CONNECT_USAGE}")
             if args.count_ttl is not None and not args.count_ttl >= 0:
                 raise _UsageError(f"%coql_connect: --count-ttl must be 0 or more\nusage: {CONNECT_USAGE}")
+            if args.tz:
+                args.tz = _zone(args.tz, "%coql_connect")
         except (_UsageError, ValueError) as exc:  # ValueError: shlex on an open quote
             raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%coql_connect: {exc}") from None
         sandbox: bool | dict[str, Any] = False
@@ -401,7 +481,7 @@ class CoqlMagics(Magics):
     @no_var_expand
     @line_cell_magic
     def coql(self, line: str, cell: str | None = None) -> Any:
-        """Run a COQL query: ``%coql [[OPTIONS] NAME <<] QUERY``, or a cell:
+        """Run a COQL query: ``%coql [OPTIONS] [NAME <<] QUERY``, or a cell:
         ``%%coql [OPTIONS] [NAME <<]`` with the query below. ``:name`` binds the notebook
         variable ``name``.
 
@@ -418,6 +498,10 @@ class CoqlMagics(Magics):
         - ``--lookups name|flatten|struct``: lookups as their names (the default),
           ``Owner.name`` and ``Owner.id`` columns, or dicts
         - ``--tz ZONE``: datetimes in that time zone (the org's by default)
+
+        On a line the options come first: ``%coql --explain select ...``. A query that
+        starts with ``EXPLAIN`` or ``EXPLAIN ANALYZE``, as in the shell, is the same as
+        ``--explain`` or ``--analyze``.
         """
         flags: list[str] = []
         target, query = None, line
@@ -427,7 +511,10 @@ class CoqlMagics(Magics):
                 query = cell
             else:
                 flags, target, query = _split_line_query(line)
-            args = _parse_args(_cell_parser(), flags)
+            query, explain = _explain_prefix(query)
+            args = _parse_args(_cell_parser(), [*flags, *explain])
+            if args.tz:
+                args.tz = _zone(args.tz, "%coql" if cell is None else "%%coql")
             if target is not None and (args.explain or args.analyze):
                 raise _UsageError(f"%%coql: --explain and --analyze print a plan: no `{target} <<`")
             if args.floats and args.decimals not in (None, "float"):
@@ -444,7 +531,7 @@ class CoqlMagics(Magics):
         conn = self._connection()
         credits, calls = conn.credits_used, conn.aio.client.sends
         try:
-            return self._run(conn, query, args, target)
+            return self._run(conn, query, args, target, ASSIGN_CELL if cell is not None else ASSIGN_LINE)
         except CoqlError as exc:
             raise MagicError(str(exc)) from None
         except KeyboardInterrupt:  # the kernel interrupted: what was spent, as the CLI says it
@@ -453,7 +540,9 @@ class CoqlMagics(Magics):
             unassigned = f"; {target} was not assigned" if target is not None else ""
             raise Interrupted(f"interrupted: spent {spent} ({sent}){unassigned}") from None
 
-    def _run(self, conn: Connection, query: str, args: argparse.Namespace, target: str | None) -> Any:
+    def _run(
+        self, conn: Connection, query: str, args: argparse.Namespace, target: str | None, assign: str
+    ) -> Any:
         params = self._params(query)
         options: dict[str, Any] = {"tz": args.tz} if args.tz else {}
         budget: dict[str, Any] = {} if self.max_credits is None else {"max_credits": self.max_credits}
@@ -478,7 +567,7 @@ class CoqlMagics(Magics):
             raise _at_parameter(exc, query) from None
         _print_warnings(result, query)
         if target is None:
-            return self._show(conn, result, options, credits, started, progress=not args.no_progress)
+            return self._show(conn, result, options, credits, started, assign, progress=not args.no_progress)
         table, bar = self._read(result, conn, progress=not args.no_progress)
         own_calls, own_credits = result.stats.calls, result.stats.credits
         view = ResultView(
@@ -510,39 +599,45 @@ class CoqlMagics(Magics):
         options: dict[str, Any],
         credits: int,
         started: float,
+        assign: str,
         *,
         progress: bool,
     ) -> ResultView:
         """The view of ``result`` for display: its first rows alone when reading it whole
-        would cost more than one call of one credit."""
+        would cost more than one call of one credit, or when nothing tells what it would
+        cost (the groups of a GROUP BY, of no known number)."""
         plan = result.plan
         spent_calls, spent_credits = _spent_before(plan)
         peek = _peek(plan)
+        est = plan.estimate
+        total_rows, bound = est.rows, est.rows_bound
+        whole, most = est.credits - spent_credits, None
         if peek is None:
-            if self.max_credits is not None and plan.estimate.credits > self.max_credits:
+            if self.max_credits is not None and est.credits > self.max_credits:
                 raise CreditBudgetExceeded(
-                    f"this query would cost {_plural(plan.estimate.credits, 'credit')} "
-                    f"({_plural(plan.estimate.calls, 'call')}); the budget is {self.max_credits:,} "
+                    f"this query would cost {_plural(est.credits, 'credit')} "
+                    f"({_plural(est.calls, 'call')}); the budget is {self.max_credits:,} "
                     "(%coql_connect --max-credits): narrow the query, add a LIMIT or raise the budget",
-                    needed=plan.estimate.credits,
+                    needed=est.credits,
                     left=self.max_credits,
                 )
             table, bar = self._read(result, conn, progress=progress)
             if bar is not None:
                 bar.clear()  # the table takes its place
             own_calls, own_credits = result.stats.calls, result.stats.credits
-            complete, whole = True, None
+            complete = True
         else:
             budget: dict[str, Any] = (
                 {} if self.max_credits is None else {"max_credits": self.max_credits - spent_credits}
             )
-            shown = conn._query(peek, check=False, **options, **budget)
+            shown = conn._query(peek.select, check=False, **options, **budget)
             table = shown.to_arrow()
             own_calls = spent_calls + shown.stats.calls
             own_credits = spent_credits + shown.stats.credits
-            complete = False
-            whole = plan.estimate.credits - spent_credits
-        est = plan.estimate
+            # A page of groups that came back short holds them all.
+            complete = peek.groups and table.num_rows < peek.rows
+            if peek.open_ended is not None:
+                (whole, most), total_rows = peek.open_ended, None
         # The view's result is the query's, read or not: not the peek's (which would give
         # the rows shown again, as if they were the result).
         return ResultView(
@@ -550,12 +645,15 @@ class CoqlMagics(Magics):
             result,
             time.perf_counter() - started,
             complete=complete,
-            total=est.rows if complete is False else None,
-            bound=est.rows_bound,
+            total=None if complete else total_rows,
+            bound=bound,
             calls=own_calls,
             credits=own_credits,
             metadata_credits=max(0, conn.credits_used - credits - own_credits),
-            whole_credits=whole,
+            whole_credits=None if complete else whole,
+            whole_most=None if complete else most,
+            assign=assign,
+            max_credits=self.max_credits,
         )
 
     def _connection(self) -> Connection:
@@ -578,9 +676,11 @@ class CoqlMagics(Magics):
             message = f"no notebook variable for the parameter{'s' if len(missing) > 1 else ''} " + ", ".join(
                 f":{p.name}" for p in missing
             )
-            raise ParameterError(
-                _diagnostic(query, first, message, f"set it in a cell first: {first.name} = ...")
-            )
+            hint = f"set it in a cell first: {first.name} = ..."
+            close = closest(first.name, [n for n in self.namespace if not n.startswith("_")], n=1)
+            if close:
+                hint = f"did you mean :{close[0]}? (or {hint})"
+            raise ParameterError(message, span=first.span, text=query, hint=hint)
         return {p.name: self.namespace[p.name] for p in params}
 
     def _read(self, result: Result, conn: Connection, *, progress: bool) -> tuple[pa.Table, _Progress | None]:
@@ -614,12 +714,12 @@ def _spent_before(plan: Plan) -> tuple[int, int]:
 
 def _may_peek(query: str, params: dict[str, Any]) -> bool:
     """Whether a display of ``query`` might read fewer rows than the query asks for: a
-    query of records (not of aggregates) without a LIMIT of at most the rows shown."""
+    query of records without a LIMIT of at most the rows shown, or one of groups."""
     try:
         select = parse(query, params)
     except CoqlError:
         return False  # the query itself says what is wrong, in conn.query
-    return _limited(select) is not None
+    return bool(select.aggregates or select.group_by) or _limited(select) is not None
 
 
 def _has_subquery(query: str, params: dict[str, Any]) -> bool:
@@ -632,25 +732,62 @@ def _has_subquery(query: str, params: dict[str, Any]) -> bool:
 
 
 def _limited(select: Select) -> Select | None:
-    """``select`` with a LIMIT of the rows shown (its OFFSET kept), or None when it is a
-    query of aggregates or asks for no more rows than that anyway."""
-    if select.aggregates or select.group_by:
-        return None
+    """``select`` (of records) with a LIMIT of the rows shown (its OFFSET kept), or None when
+    it asks for no more rows than that anyway."""
     count, offset = select.limit.rows() if select.limit is not None else (None, None)
     if count is not None and count <= SHOW_ROWS:
         return None
     return dataclasses.replace(select, limit=Limit(SHOW_ROWS, offset))
 
 
-def _peek(plan: Plan) -> Select | None:
-    """The query to read for a display of ``plan``'s rows: the rows shown alone, when
-    reading the whole result would cost more than one call of one credit."""
+@dataclasses.dataclass(frozen=True)
+class _Peek:
+    """What a display reads of a result that would cost more to read whole: ``select``, of
+    at most ``rows`` rows. ``groups``: the rows are groups, and fewer than ``rows`` are all
+    of them. ``open_ended``: the groups are of no known number; reading them all costs
+    from the first (credits) to the second (where Zoho pages no further)."""
+
+    select: Select
+    rows: int
+    groups: bool = False
+    open_ended: tuple[int, int] | None = None
+
+
+def _peek(plan: Plan) -> _Peek | None:
+    """What to read for a display of ``plan``'s rows: the rows shown alone, when reading the
+    whole result would cost more than one call of one credit or nothing says what it would
+    cost; None: read it whole."""
     est = total(plan.root)
-    if est.calls <= 1 and est.credits <= 1:
+    if est.calls_bound != "at least" and est.calls <= 1 and est.credits <= 1:
         return None
     if est.rows is not None and est.rows <= SHOW_ROWS and est.rows_bound == "exact":
         return None
-    return _limited(plan.select)
+    if plan.select.aggregates or plan.select.group_by:
+        return _first_groups(plan)
+    limited = _limited(plan.select)
+    return None if limited is None else _Peek(limited, SHOW_ROWS)
+
+
+def _first_groups(plan: Plan) -> _Peek | None:
+    """The first page of groups the whole read would read (its query, its order), of no
+    more rows than one credit buys: as many credits as the rows shown, and when it comes
+    back short, the whole result (None: a plan of another shape, read whole)."""
+    root = plan.root
+    if isinstance(root, OffsetPages) and root.pages:
+        count, offset = root.pages[0].limit, root.pages[0].offset
+    elif isinstance(root, SingleCall) and root.query.limit is not None:
+        limit, skipped = root.query.limit.rows()
+        count, offset = limit or DEFAULT_LIMIT, skipped or 0
+    else:
+        return None
+    rows = min(count, DEFAULT_LIMIT)
+    select = dataclasses.replace(root.query, limit=Limit(rows, offset or None))
+    open_ended = None
+    if isinstance(root, OffsetPages) and root.open_ended and root.ceiling_cost is not None:
+        # Read whole: the first page again, then at least one more, of full pages.
+        least = root.pages[0].credits + coql_credits(root.page_size)
+        open_ended = (least, max(least, root.ceiling_cost[1]))
+    return _Peek(select, rows, groups=True, open_ended=open_ended)
 
 
 def _print_warnings(result: Result, query: str) -> None:
@@ -707,20 +844,75 @@ def _split_line(line: str) -> tuple[list[str], str | None]:
 
 
 _ASSIGNED = re.compile(r"^(?P<head>[^']*?)<<(?P<query>.*)$", re.DOTALL)
+#: A word of a magic's line: quoted, or up to a space.
+_WORD = re.compile(r"""\s*('[^']*'|"[^"]*"|\S+)""")
 
 
 def _split_line_query(line: str) -> tuple[list[str], str | None, str]:
-    """``%coql [[OPTIONS] NAME <<] QUERY`` → (options, NAME, QUERY); a line without
-    ``NAME <<`` before its query is all query."""
-    match = _ASSIGNED.match(line)
+    """``%coql [OPTIONS] [NAME <<] QUERY`` → (options, NAME, QUERY).
+
+    >>> _split_line_query("--tz UTC select Created_Time from Leads")
+    (['--tz', 'UTC'], None, ' select Created_Time from Leads')
+    >>> _split_line_query("--arrow leads << select Last_Name from Leads")
+    (['--arrow'], 'leads', ' select Last_Name from Leads')
+    """
+    options, rest = _leading_options(line)
+    match = _ASSIGNED.match(rest)
     if match is None or not match["head"].strip() or _is_query(match["head"]):
-        return [], None, line
-    flags, target = _split_line(match["head"] + " <<")
-    return flags, target, match["query"]
+        return shlex.split(options), None, rest
+    flags, target = _split_line(f"{options} {match['head']} <<")
+    late, query = _leading_options(match["query"])
+    if late.strip():
+        fixed = " ".join([*flags, *shlex.split(late), target or "NAME", "<<"])
+        raise _UsageError(
+            f"%coql: options go before `NAME <<`: write `%coql {fixed} ...`\nusage: {LINE_USAGE}"
+        )
+    return flags, target, query
+
+
+def _leading_options(text: str) -> tuple[str, str]:
+    """``text`` cut after the options it starts with (``--tz UTC``), and the rest.
+
+    >>> _leading_options("--explain --tz 'Asia/Kolkata' select id from Leads")
+    ("--explain --tz 'Asia/Kolkata'", ' select id from Leads')
+    """
+    at = 0
+    while (word := _WORD.match(text, at)) is not None and re.fullmatch(r"--[A-Za-z][\w-]*(=\S*)?", word[1]):
+        at = word.end()
+        if word[1] in _VALUED and (value := _WORD.match(text, at)) is not None:
+            at = value.end()
+    return text[:at], text[at:]
+
+
+#: ``EXPLAIN`` or ``EXPLAIN ANALYZE`` before a query, as the shell takes them.
+_EXPLAIN = re.compile(r"^(\s*)(explain)(\s+analy[sz]e)?(?=\s|$)", re.IGNORECASE)
+
+
+def _explain_prefix(query: str) -> tuple[str, list[str]]:
+    """``query`` without a leading ``EXPLAIN [ANALYZE]`` (blanked, so that a diagnostic's
+    line and column are the cell's), and the option it stands for.
+
+    >>> _explain_prefix("EXPLAIN ANALYZE select id from Leads")
+    ('                select id from Leads', ['--analyze'])
+    """
+    match = _EXPLAIN.match(query)
+    if match is None:
+        return query, []
+    blank = re.sub(r"[^\n]", " ", match[0])
+    return blank + query[match.end() :], ["--analyze" if match[3] else "--explain"]
 
 
 def _is_query(text: str) -> bool:
     return text.strip().lower().startswith("select")
+
+
+def _zone(text: str, magic: str) -> str:
+    """The time zone ``--tz`` names, checked as the Python API checks it; otherwise an
+    error that names the magic's option (not the ``connect()`` the magic calls)."""
+    try:
+        return _zone_option(text, "")
+    except CoqlError as exc:
+        raise _UsageError(f"{magic}: --tz {text}: {exc.message}") from None
 
 
 def _params_of(query: str) -> list[Param]:
@@ -732,25 +924,16 @@ def _params_of(query: str) -> list[Param]:
     return list(seen.values())
 
 
-def _diagnostic(query: str, param: Param, message: str, hint: str | None = None) -> str:
-    """``message`` with the query quoted and a caret under ``param``."""
-    if param.span is None:  # pragma: no cover - parsed nodes carry spans
-        return message
-    span = param.span
-    end = span.end_column if span.end_line == span.line else None
-    parts = [f"{span}: INVALID_PARAMETER: {message}", excerpt(query, span.line, span.column, end)]
-    if hint:
-        parts.append(f"hint: {hint}")
-    return "\n".join(parts)
-
-
 def _at_parameter(exc: ParameterError, query: str) -> ParameterError:
-    """``exc`` (a value that has no COQL literal) with a caret under the parameter it names."""
+    """``exc`` (a value that has no COQL literal) with a caret under the parameter it names,
+    as every diagnostic shows it (``1:50: error[INVALID_PARAMETER]: ...``)."""
+    if exc.span is not None and exc.text is not None:
+        return exc  # quoted already
     named = re.search(r":(\w+)", exc.description)
     param = next((p for p in _params_of(query) if named and p.name == named.group(1)), None)
     if param is None:
         return exc
-    return ParameterError(_diagnostic(query, param, exc.description))
+    return exc.at(param.span, query)
 
 
 def _frame(table: pa.Table, decimals: str, lookups: str, plan: Plan) -> tuple[Any, list[str]]:
@@ -779,4 +962,12 @@ def _frame(table: pa.Table, decimals: str, lookups: str, plan: Plan) -> tuple[An
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    ipython.register_magics(CoqlMagics)
+    """Register the magics. On ``%reload_ext coqlkit`` (after an upgrade, or with autoreload)
+    the new magics take over the connection of those they replace: its org or sandbox stays
+    connected, rather than forgotten (the next cell would fail) and left open (a sandbox
+    serving on, unreachable)."""
+    before = ipython.magics_manager.registry.get(CoqlMagics.__name__)
+    magics = CoqlMagics(ipython)
+    magics.conn = getattr(before, "conn", None)
+    magics.max_credits = getattr(before, "max_credits", None)
+    ipython.register_magics(magics)

@@ -374,9 +374,10 @@ def test_a_result_only_shown_reads_only_the_rows_shown(
     assert re.fullmatch(r"10 of 3,000 rows · 2 calls · 2 credits · \d+\.\d\d s", view.summary)
     whole = conn.query("select Last_Name, Email from Leads").to_arrow()
     assert re.search(
-        r" \(only the rows shown were read: `%%coql NAME <<` reads them all, about \d credits\)$", repr(view)
+        r" \(only the rows shown were read: `%coql NAME << select \.\.\.` reads them all, about \d credits\)$",
+        repr(view),
     )
-    assert "`%%coql NAME &lt;&lt;` reads them all" in view._repr_html_()
+    assert "<code>%coql NAME &lt;&lt; select ...</code> reads them all" in view._repr_html_()
     assert view.table.equals(whole.slice(0, 10))
     with pytest.warns(PartialResultWarning):
         assert len(view.to_pandas()) == 10  # the view's own rows
@@ -411,7 +412,7 @@ def test_the_frames_of_a_view_of_the_rows_shown_say_so(
         assert warning.filename == __file__  # at the caller's line
         assert str(warning.message) == (
             "this view read only the 10 rows it shows of 900, and converts those alone: "
-            f"`%%coql NAME <<` reads every row into NAME (or view.result.to_pandas(), about "
+            f"`%coql NAME << select ...` reads every row into NAME (or view.result.to_pandas(), about "
             f"{view.whole_credits} credits)"
         )
     # view.result is the query's result, not the rows shown again: it reads every row.
@@ -641,7 +642,7 @@ def test_limit_takes_a_notebook_variable(ip: InteractiveShell) -> None:
     _, out = cell(ip, "", "select Last_Name from Leads limit :top")
     text = error_of(out)
     assert text.startswith(
-        "1:35: INVALID_PARAMETER: :top is 2.5; LIMIT and OFFSET take a whole number of rows"
+        "1:35: error[INVALID_PARAMETER]: :top is 2.5; LIMIT and OFFSET take a whole number of rows"
     )
     assert text.splitlines()[2] == "                                    ^^^^"
 
@@ -652,10 +653,10 @@ def test_a_missing_variable_is_pointed_at(ip: InteractiveShell, conn: coqlkit.Co
     value, out = cell(ip, "", "select Last_Name from Leads\nwhere Lead_Status = :nowhere")
     assert value is None
     assert error_of(out) == (
-        "2:21: INVALID_PARAMETER: no notebook variable for the parameter :nowhere\n"
+        "2:21: error[INVALID_PARAMETER]: no notebook variable for the parameter :nowhere\n"
         "  where Lead_Status = :nowhere\n"
         "                      ^^^^^^^^\n"
-        "hint: set it in a cell first: nowhere = ..."
+        "  hint: set it in a cell first: nowhere = ..."
     )
     assert conn.credits_used == credits  # nothing was sent
 
@@ -664,7 +665,7 @@ def test_a_value_without_a_coql_form_is_pointed_at(ip: InteractiveShell) -> None
     ip.user_ns["when"] = dt.datetime(2025, 1, 1, 9, 30)  # no time zone (a naive midnight would be the day)
     _, out = cell(ip, "", "select Last_Name from Leads where Created_Time > :when")
     text = error_of(out)
-    assert text.startswith("1:50: INVALID_PARAMETER: :when is a datetime without a time zone")
+    assert text.startswith("1:50: error[INVALID_PARAMETER]: :when is a datetime without a time zone")
     assert text.splitlines()[1:3] == [
         "  select Last_Name from Leads where Created_Time > :when",
         "                                                   ^^^^^",
