@@ -921,6 +921,8 @@ def _cli_shell() -> type[Shell]:
             if isinstance(exc, (CoqlSyntaxError, ValidationError, ParameterError)):
                 # Diagnostics as lint writes them: FILE:line:col: error[CODE]: ..., with a caret.
                 text = super().describe(exc, where, statement)
+            elif isinstance(exc, OSError):  # an export's file: its name, then why (as _file_failed)
+                text = error_line(f"{exc.filename or 'file'}: {exc.strerror or exc}", where or self.at)
             else:
                 text = error_line(str(exc), where or self.at)
             short = isinstance(exc, ShortRead)  # (its message says what was written)
