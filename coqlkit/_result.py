@@ -198,23 +198,36 @@ class AsyncResult:
         """A Polars DataFrame (extra ``polars``); see :func:`polars_frame` for ``decimals``."""
         return polars_frame(await self.to_arrow(), decimals=decimals)
 
-    async def to_parquet(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
+    async def to_parquet(
+        self, path: str | Path, *, allow_short: bool = False, mkdir: bool = False, **options: Any
+    ) -> Path:
         """Stream the rows into a Parquet file, atomically: until the last row is written the
         file is a hidden temporary beside ``path``; an error or interruption removes it.
+
+        ``path`` is checked first, as ``coqlkit export`` checks its TARGET, before a row is
+        read: a directory, a URL, anything but a regular file to replace (``/dev/null``, a
+        FIFO: the export would replace the node with a file) and a directory that does not
+        exist (``mkdir=True`` creates it) raise :class:`~coqlkit.export.TargetError`.
 
         A read that brings fewer rows than the COUNT probe found (records deleted or changed
         during it: live records may be missing) raises a ``CoqlError`` with ``.code ==
         "SHORT_READ"`` and leaves ``path`` as it was, as ``coqlkit export`` does;
         ``allow_short=True`` writes what was read (the ``ConsistencyWarning`` says it)."""
-        verify = self._complete(Path(path), allow_short)
-        return await export.write_parquet(self.batches(), self.schema, path, verify=verify, **options)
+        verify = self._complete(_target(path, mkdir), allow_short)
+        return await export.write_parquet(
+            self.batches(), self.schema, path, verify=verify, mkdir=mkdir, **options
+        )
 
-    async def to_csv(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
-        """Stream the rows into a CSV file, atomically (see :meth:`to_parquet`, and for
-        ``allow_short``); lookups as two columns (``Owner.name``, ``Owner.id``),
-        multi-selects joined with ``;``."""
-        verify = self._complete(Path(path), allow_short)
-        return await export.write_csv(self.batches(), self.schema, path, verify=verify, **options)
+    async def to_csv(
+        self, path: str | Path, *, allow_short: bool = False, mkdir: bool = False, **options: Any
+    ) -> Path:
+        """Stream the rows into a CSV file, atomically (see :meth:`to_parquet`, for ``path``,
+        ``mkdir`` and ``allow_short``); lookups as two columns (``Owner.name``,
+        ``Owner.id``), multi-selects joined with ``;``."""
+        verify = self._complete(_target(path, mkdir), allow_short)
+        return await export.write_csv(
+            self.batches(), self.schema, path, verify=verify, mkdir=mkdir, **options
+        )
 
     def _complete(self, target: Path, allow_short: bool) -> Callable[[], None]:
         """An export's check, run when every row is written and before the file takes
@@ -237,6 +250,21 @@ class AsyncResult:
             raise error
 
         return verify
+
+
+def _target(path: str | Path, mkdir: bool) -> Path:
+    """``path`` as an export may write it, or the CLI's :class:`~coqlkit.export.TargetError`
+    (:func:`coqlkit.export.check_target`), a missing directory's saying how to create it."""
+    try:
+        return export.check_target(path, mkdir=mkdir)
+    except export.TargetError as exc:
+        if exc.missing is None:
+            raise
+        error = export.TargetError(
+            exc.errno, str(exc.strerror).removesuffix(")") + "; mkdir=True creates it)", exc.filename
+        )
+        error.missing = exc.missing
+        raise error from None
 
 
 def _ended(exc: BaseException) -> str:

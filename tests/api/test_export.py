@@ -79,9 +79,9 @@ def test_parquet_of_a_kept_table(conn: coqlkit.Connection, tmp_path: Path) -> No
 def test_csv_round_trip(conn: coqlkit.Connection, tmp_path: Path) -> None:
     import pandas as pd
 
-    target = tmp_path / "sub" / "dir" / "leads.csv"  # missing folders are made
+    target = tmp_path / "sub" / "dir" / "leads.csv"  # missing folders are made when asked
     text = WIDE + " where Languages_Spoken is not null"
-    assert conn.query(text).to_csv(target) == target
+    assert conn.query(text).to_csv(target, mkdir=True) == target
     table = conn.query(text).to_arrow()
     frame = pd.read_csv(target, dtype=str, keep_default_na=False)
     assert list(frame.columns) == [
