@@ -31,7 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coqlkit",
         description="Zoho CRM's COQL as if it were a database. With no command: the interactive shell.",
-        epilog="try the demo org: coqlkit --sandbox",
+        epilog="try the demo org: coqlkit --sandbox\n\n"
+        + _query.EXIT_STATUSES.replace(
+            "exit status:", "exit status (the shell reading a script, query, explain, export):"
+        ),
+        formatter_class=_query.HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"coqlkit {__version__}")
     _query.add_connection_options(parser, top=True)

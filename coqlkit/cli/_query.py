@@ -61,6 +61,34 @@ ARGV_NOT_UTF8 = "give {} as UTF-8 (the shell or the script gave it in another en
 #: The exit status of a short read (``coqlkit.repl.status``): fewer rows than counted.
 EXIT_SHORT = 6
 
+#: The exit statuses of ``query``, ``explain``, ``export`` and ``coqlkit < script.sql``, at
+#: the end of their ``--help`` (the README's table, short): a systemd unit or a CI step is
+#: often written from ``--help`` alone.
+EXIT_STATUSES = """\
+exit status:
+  0    ok
+  1    a query is wrong (syntax, validation, no plan, Zoho refused it),
+       or --strict refused its warnings
+  2    usage or configuration: nothing ran
+  3    connection or authentication, or Zoho failed (5xx): run again later
+  4    timeout
+  5    stopped by the credit budget, or the org's credits left today
+  6    a short read (records changed during it): the file left as it was
+  7    a file, or standard output, could not be written (a full disk)
+  8    the org is busy (Zoho refused even one call at a time): try later
+  130  interrupted (Ctrl-C); 143: SIGTERM, 129: SIGHUP"""
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, but a text laid out in lines (an epilog's table) is kept as it is
+    written; a text of one line (a description) is wrapped to the terminal as before."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" not in text:
+            return super()._fill_text(text, width, indent)
+        return "".join(indent + line for line in text.splitlines(keepends=True))
+
+
 #: The REPL's words for a query ``strict`` refused, and the command line's (where strict
 #: mode is the ``--strict`` option, not a setting to turn off).
 REPL_STRICT_REFUSAL = "not run: strict mode refuses a query with warnings (turn it off to run it)"
@@ -150,7 +178,9 @@ def register(commands: Any) -> None:
             "Rows go to standard output (-o FILE: to a file, replaced only when every query ran), "
             "messages to standard error."
         ),
-        epilog='example: coqlkit --sandbox query -c "select Last_Name from Leads limit 5" --format csv',
+        epilog='example: coqlkit --sandbox query -c "select Last_Name from Leads limit 5" --format csv\n\n'
+        + EXIT_STATUSES,
+        formatter_class=HelpFormatter,
     )
     source = query.add_mutually_exclusive_group()
     source.add_argument("-c", "--command", metavar="TEXT", help="the queries to run")
@@ -180,6 +210,8 @@ def register(commands: Any) -> None:
         "explain",
         help="show a query's plan: strategy, COQL sent, calls and credits",
         description="Print the plan of QUERY (the COUNT probe it may need costs one credit).",
+        epilog=EXIT_STATUSES,
+        formatter_class=HelpFormatter,
     )
     explain.add_argument("query", metavar="QUERY")
     explain.add_argument(
@@ -197,7 +229,9 @@ def register(commands: Any) -> None:
             "follows TARGET's extension (.parquet, .csv, .json, .jsonl, .arrow, .feather). TARGET is "
             "replaced only when every row is written; one summary line on standard error at the end."
         ),
-        epilog='example: coqlkit export "select Last_Name, Email from Leads" leads.parquet --max-credits 200',
+        epilog='example: coqlkit export "select Last_Name, Email from Leads" leads.parquet --max-credits 200\n\n'
+        + EXIT_STATUSES,
+        formatter_class=HelpFormatter,
     )
     exporter.add_argument("words", nargs="+", metavar="QUERY TARGET", help=argparse.SUPPRESS)
     exporter.add_argument(
