@@ -2,7 +2,10 @@
 
 :class:`Tokens` holds the access token of one client. It refreshes a minute before expiry
 and when Zoho answers ``INVALID_TOKEN``, **single-flight**: however many calls find the token
-stale at once, one refresh runs and the rest wait for it. :class:`ZohoOAuth` is the
+stale at once, one refresh runs and the rest wait for it. Across processes too, where the
+token store can lock (the token file): the refresh holds its lock, and a process that waited
+for it reads the store again and takes the token the other one got, if it is fresh and not
+the one Zoho refused. :class:`ZohoOAuth` is the
 ``httpx.Auth`` flow that puts ``Authorization: Zoho-oauthtoken ...`` on each request and,
 on an ``INVALID_TOKEN`` answer, refreshes and sends the request once more.
 """
@@ -10,6 +13,7 @@ on an ``INVALID_TOKEN`` answer, refreshes and sends the request once more.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -17,7 +21,7 @@ import logging
 import secrets
 import time
 import warnings
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +37,9 @@ __all__ = ["Tokens", "ZohoOAuth", "credentials_mark", "exchange_code", "revoke_t
 log = logging.getLogger("coqlkit.transport.auth")
 
 EARLY = 60.0  # refresh this many seconds before Zoho's expiry (a tenth of a shorter life)
+#: How long a process waits for another's refresh before it asks Zoho itself (a refresh
+#: takes well under a second; one that hangs must not stop every process on the machine).
+REFRESH_WAIT = 30.0
 
 
 def credentials_mark(
@@ -83,9 +90,8 @@ class Tokens:
         self.early = EARLY
         self.api_domain: str | None = None
         self.refreshes = 0
-        found = _cached(settings)
-        if found is not None:
-            self.access, self.expires_at, self.api_domain = found
+        self._refused: Secret | None = None  # the token Zoho last said INVALID_TOKEN to
+        if self._adopt_cached():
             log.debug(
                 "access token from the token store, good for %.0f s more", self.expires_at - time.time()
             )
@@ -106,15 +112,31 @@ class Tokens:
             self._lock = asyncio.Lock()
         async with self._lock:
             if not self.valid():  # someone else may have refreshed while we waited
-                await self._refresh()
+                async with _one_process_at_a_time(self.settings.store):
+                    if self._adopt_cached():  # another process refreshed while we waited
+                        log.info("access token from the token store: another process refreshed it")
+                    else:
+                        await self._refresh()
             assert self.access is not None
             return self.access
 
     async def invalidate(self, stale: Secret) -> None:
-        """Zoho said ``stale`` is no good: drop it, unless another call already replaced it."""
+        """Zoho said ``stale`` is no good: drop it, unless another call already replaced it
+        (and never take it from the token store again)."""
+        self._refused = stale
         if self.access == stale:
             self.access = None
             self.expires_at = 0.0
+
+    def _adopt_cached(self) -> bool:
+        """Take the token store's access token, when another process cached a fresh one got
+        the same way (:func:`_cached`) and it is not the one Zoho refused, nor the one this
+        client already holds and found stale."""
+        found = _cached(self.settings)
+        if found is None or found[0] in (self._refused, self.access):
+            return False
+        self.access, self.expires_at, self.api_domain, self.early = found
+        return True
 
     async def _refresh(self) -> None:
         s = self.settings
@@ -171,6 +193,7 @@ class Tokens:
                 {
                     "access_token": self.access.reveal(),
                     "expires_at": self.expires_at,
+                    "early": self.early,  # a tenth of a life shorter than 10 minutes
                     "api_domain": self.api_domain,
                     "accounts": s.endpoints.accounts,
                     "credentials": credentials_mark(s.client_id, s.client_secret, s.refresh_token),
@@ -198,7 +221,7 @@ def _cache_trouble(store: TokenStore, problem: str) -> None:
     )
 
 
-def _cached(settings: Settings) -> tuple[Secret, float, str | None] | None:
+def _cached(settings: Settings) -> tuple[Secret, float, str | None, float] | None:
     """The access token another process cached, when it is fresh and was got the same way.
 
     Another process refreshed lately, with the same accounts server and the same
@@ -206,7 +229,10 @@ def _cached(settings: Settings) -> tuple[Secret, float, str | None] | None:
     elsewhere (another data centre, a sandbox restarted on another port), or another refresh
     token or secret (another org or user of the same client, a new `auth login`, a revoked
     token), refreshes anew: the token it would reuse reaches the previous org, or hides that
-    the new credentials do not work. A store that cannot be read is a warning: it is a cache."""
+    the new credentials do not work. A store that cannot be read is a warning: it is a cache.
+
+    Its token, when it expires, where its API is and how early before that to refresh it
+    (:data:`EARLY`, or a tenth of a shorter life, as the process that got it found)."""
     if settings.store is None:
         return None
     problem = None
@@ -218,17 +244,40 @@ def _cached(settings: Settings) -> tuple[Secret, float, str | None] | None:
         _cache_trouble(settings.store, problem)
         return None
     try:
+        early = min(EARLY, max(0.0, float(record.get("early", EARLY))))
         if (
             record.get("access_token")
-            and float(record.get("expires_at", 0)) > time.time() + EARLY
+            and float(record.get("expires_at", 0)) > time.time() + early
             and record.get("accounts") == settings.endpoints.accounts
             and _marked_by(record.get("credentials"), settings)
         ):
             domain = record.get("api_domain")
-            return Secret(str(record["access_token"])), float(record["expires_at"]), domain
+            return Secret(str(record["access_token"])), float(record["expires_at"]), domain, early
     except (TypeError, ValueError):  # a hand-edited record: not a token to trust
         pass
     return None
+
+
+@contextlib.asynccontextmanager
+async def _one_process_at_a_time(store: TokenStore | None) -> AsyncIterator[None]:
+    """Hold the token store's refresh lock (the token file's, :class:`RefreshLock`) for the
+    block, waiting without blocking the event loop while another process holds it, up to
+    :data:`REFRESH_WAIT` seconds; a store without one (memory, keyring) has nothing to hold."""
+    make = getattr(store, "refresh_lock", None)
+    lock = make() if callable(make) else None
+    try:
+        deadline = time.monotonic() + REFRESH_WAIT
+        while lock is not None and not lock.try_acquire():
+            if time.monotonic() > deadline:
+                log.warning(
+                    "another process has refreshed the token for %.0f s: refreshing too", REFRESH_WAIT
+                )
+                break
+            await asyncio.sleep(0.02)
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def _refused_refresh(settings: Settings) -> str:

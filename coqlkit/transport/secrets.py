@@ -14,7 +14,9 @@ access token). A process with no home directory keeps its tokens in memory too, 
 A token file that cannot be read or parsed is an error (:class:`~coqlkit.errors.ConfigError`)
 that names it, and it is never written over: it may hold other profiles' secrets. Its
 read-modify-write holds an exclusive lock (``flock`` on a sidecar ``tokens.json.lock``,
-where the platform has it), so processes that write at once lose nothing.
+where the platform has it), so processes that write at once lose nothing; a token refresh
+holds another (``tokens.json.refresh.lock``, :class:`RefreshLock`), so processes that find
+the token stale at once ask Zoho once.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "FileTokenStore",
     "KeyringTokenStore",
     "MemoryTokenStore",
+    "RefreshLock",
     "Secret",
     "TokenStore",
     "check_store",
@@ -275,6 +278,11 @@ class FileTokenStore:
         finally:
             os.close(fd)  # and with it the lock
 
+    def refresh_lock(self) -> RefreshLock:
+        """The lock one process holds while it asks Zoho for an access token, so that the
+        others wait and then take its token (see :class:`RefreshLock`)."""
+        return RefreshLock(self.path.with_name(f"{self.path.name}.refresh.lock"))
+
     def _write(self, data: dict[str, Any]) -> None:
         temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -286,6 +294,46 @@ class FileTokenStore:
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
+
+
+class RefreshLock:
+    """An exclusive ``flock`` on a file beside the token file (``tokens.json.refresh.lock``),
+    held across a token refresh: processes that find the token stale at once refresh it
+    once, the others read the new one from the store (Zoho allows 10 tokens per refresh
+    token in 10 minutes).
+
+    Apart from the write lock (``tokens.json.lock``), which the refreshing process takes
+    to store its token while it holds this one. Taken without blocking (:meth:`try_acquire`),
+    so the caller's event loop can wait for it; released with the file's descriptor, also
+    when a process dies holding it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        """True when held, or when no lock can be had here (a read-only home, a platform or
+        file system without locks: go on unlocked, as before); False while another holds it."""
+        if sys.platform == "win32":  # pragma: no cover
+            return True
+        if self._fd is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:
+                return True
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # and with it the lock
+            self._fd = None
 
 
 class MemoryTokenStore:

@@ -64,6 +64,9 @@ def test_retries_refreshes_and_calls_are_logged_and_no_secret_is(
                 assert page.count == 20 and zoho.retries == 2
                 first = zoho.tokens.access
                 zoho.tokens.access = Secret("1000." + "ef" * 32)  # revoked: Zoho says INVALID_TOKEN
+                # ...and the token store holds it too (else the client takes the store's token,
+                # as from another process that refreshed meanwhile, and does not refresh)
+                store.update(zoho.settings.store_key, {"access_token": "1000." + "ef" * 32})
                 await zoho.org()
                 assert zoho.tokens.refreshes == 2 and first is not None and zoho.tokens.access is not None
                 return [first.reveal(), zoho.tokens.access.reveal(), "1000." + "ef" * 32]
