@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"coqlkit {__version__}")
     _query.add_connection_options(parser, top=True)
+    _query.add_stop_on_error(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (_query, _lint, _sandbox, _auth, _metadata):
         module.register(commands)

@@ -34,7 +34,15 @@ from coqlkit.errors import (
 if TYPE_CHECKING:
     from coqlkit.repl.shell import Shell, Where
 
-__all__ = ["add_connection_options", "error_line", "handle_signals", "register", "run_repl", "show_warnings"]
+__all__ = [
+    "add_connection_options",
+    "add_stop_on_error",
+    "error_line",
+    "handle_signals",
+    "register",
+    "run_repl",
+    "show_warnings",
+]
 
 NO_PROFILE = (
     "coqlkit: no Zoho org configured.\n"
@@ -122,6 +130,19 @@ def add_connection_options(parser: argparse.ArgumentParser, *, top: bool = False
         )
 
 
+def add_stop_on_error(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """``--stop-on-error``: ``query``'s, and ``coqlkit``'s own for a script on standard input
+    (``coqlkit --stop-on-error < nightly.sql``), which a command's leaves as it is."""
+    suppress: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--stop-on-error",
+        action="store_true",
+        help="stop a script at its first failed statement or command (psql's ON_ERROR_STOP); "
+        "by default the rest runs and the exit status is the worst",
+        **suppress,
+    )
+
+
 def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> None:
     """What every query command takes: parameters, the planner's choices, the check's
     strictness, and where to send the query."""
@@ -203,6 +224,7 @@ def register(commands: Any) -> None:
         help="a read that brings fewer rows than counted (records deleted meanwhile) is a warning, "
         "not exit 6 (-o FILE: written)",
     )
+    add_stop_on_error(query)
     _query_options(query)
     query.set_defaults(run=run_query)
 
@@ -595,6 +617,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                     display=out.isatty() and sink is None,
                 )
                 shell.timing = shell.timing and err.isatty() and not shell.quiet
+                shell.stop_on_error = bool(getattr(args, "stop_on_error", False))
                 if fmt is not None:
                     shell.fmt = fmt
                 elif not out.isatty() or sink is not None:
@@ -778,6 +801,9 @@ def _cli_shell() -> type[Shell]:
         planned_at: int | None = None
         lost_at = (0, 0)  # the client's unanswered calls and their credits then
         exporting = False  # coqlkit export: one query, no \set before it
+        # --stop-on-error: a statement or command that fails ends the script (psql's
+        # ON_ERROR_STOP); failed_to_stop: one has, said_stop: where the rest starts was said.
+        stop_on_error = failed_to_stop = said_stop = False
         written_before = 0  # what standard output had taken when the statement started
 
         def _plan(self, text: str, params: dict[str, Any], where: Where | None) -> Result | None:
@@ -878,7 +904,18 @@ def _cli_shell() -> type[Shell]:
             return _plural(credits, "credit") + (f" ({'; '.join(extra)})" if extra else "")
 
         def _items(self, text: str, source: str | None = None) -> Iterator[tuple[str, str, Where]]:
+            """The statements and commands, with where each starts; none after one that
+            failed when ``--stop-on-error`` was given (said once, where the rest starts)."""
             for kind, item, where in super()._items(text, source):
+                if self.failed_to_stop:
+                    if not self.said_stop:  # (an \i FILE's rest, then the rest after the \i)
+                        self.said_stop = True
+                        place = f"{where.source}:" if where.source else ""
+                        self._message(
+                            f"coqlkit: stopped at the error (--stop-on-error): nothing from "
+                            f"{place}{where.line}:{where.column} on was run"
+                        )
+                    return
                 self.at = where  # where the statement or command being run starts
                 yield kind, item, where
 
@@ -932,7 +969,10 @@ def _cli_shell() -> type[Shell]:
 
         def _piece_done(self, ok: bool) -> int:  # (says only that the \o file failed)
             with self._erring():
-                return super()._piece_done(ok)
+                status = super()._piece_done(ok)
+            if self.stop_on_error and (status or not ok):
+                self.failed_to_stop = True  # (the rest is not run: see _items)
+            return status
 
         def close(self, *, keep: bool = True) -> int:  # (says only that the \o file failed)
             with self._erring():
