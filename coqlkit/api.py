@@ -29,7 +29,7 @@ import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import Coroutine, Generator, Iterator, Mapping
+from collections.abc import Coroutine, Generator, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -47,7 +47,15 @@ from coqlkit._result import warn_about as warn_about
 from coqlkit._scope import _has_fields, _modules_of, _targets, _unknown_zone, _zone_of
 from coqlkit.catalog import Catalog, Field, Module
 from coqlkit.catalog.cache import MetadataCache
-from coqlkit.errors import ConfigError, CoqlError, CoqlSyntaxError, CoqlWarning, OptionError, ZohoApiError
+from coqlkit.errors import (
+    ConfigError,
+    CoqlError,
+    CoqlSyntaxError,
+    CoqlWarning,
+    OptionError,
+    ValidationError,
+    ZohoApiError,
+)
 from coqlkit.execute import CountMemory, RunStats, explain_analyze, options_for, prepare
 from coqlkit.execute.scan import Lazy
 from coqlkit.frames import DECIMALS as DECIMALS
@@ -58,7 +66,7 @@ from coqlkit.frames import pandas_frame as pandas_frame
 from coqlkit.frames import picklists_of as picklists_of
 from coqlkit.frames import polars_frame as polars_frame
 from coqlkit.language import bind, parse
-from coqlkit.language.ast import Select
+from coqlkit.language.ast import Select, Star
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
 from coqlkit.plan import Plan, PlanOptions
 from coqlkit.plan.options import PUBLIC_OPTIONS
@@ -251,12 +259,36 @@ class AsyncConnection:
         return self._catalog
 
     async def refresh_metadata(self) -> Catalog:
-        """Fetch the org's module list and the fields already known again (``\\refresh``)."""
+        """Fetch the org's module list again, and forget the fields cached for every module
+        (``\\refresh``): each is fetched again when next used, one credit then. The cache
+        may hold the fields of dozens of modules, loaded by this process or an earlier one;
+        fetching them all now would spend a credit on each, most never used again."""
         self._open()
         if self.metadata is None:
             return await self.catalog()
-        known = [m.api_name for m in self._catalog or () if m.fields is not None]
-        self._catalog = await self.metadata.catalog(known, refresh=True)
+        self.metadata.cache.forget_fields()
+        self._catalog = await self.metadata.catalog([], refresh=True)
+        return self._catalog
+
+    async def _fresher(self, modules: Iterable[str], listing: bool = False) -> Catalog | None:
+        """The catalog with the fields of ``modules`` (and the module list, if ``listing``)
+        fetched again where they are older than :data:`STALE_AFTER`; None when none was.
+        Queries asking at once share one fetch of each."""
+        assert self.metadata is not None
+        cache = self.metadata.cache
+        old = sorted(m for m in set(modules) if _older(cache.age(m)))
+        listing = listing and _older(cache.age())
+        if not old and not listing:
+            return None
+        client = self.metadata.client
+        self._catalog = await cache.acatalog(
+            client.modules,
+            client.fields,
+            modules=old,
+            max_age=STALE_AFTER,
+            list_max_age=STALE_AFTER if listing else None,
+            concurrency=client.settings.concurrency,
+        )
         return self._catalog
 
     async def modules(self) -> list[Module]:
@@ -284,12 +316,36 @@ class AsyncConnection:
         except CoqlSyntaxError as exc:  # a field's label where its name goes: named from the metadata
             raise await self._explained(exc) from None
         catalog = await self._catalog_for(select)
+        if self.metadata is not None and any(isinstance(c, Star) for c in select.columns):
+            # ``*`` is the module's fields as cached: a field added since would be left out
+            # without a word (a nightly export missing its new column for up to a day).
+            catalog = await self._fresher([select.module]) or catalog
         found: list[Diagnostic] = []
         if check:
-            found = validate(
-                select, catalog, level=ErrorLevel.RAISE, text=text if isinstance(text, str) else None
-            )
+            catalog, found = await self._validated(select, catalog, text if isinstance(text, str) else None)
         return select, catalog, found
+
+    async def _validated(
+        self, select: Select, catalog: Catalog, text: str | None
+    ) -> tuple[Catalog, list[Diagnostic]]:
+        """The check of ``select``. Before it refuses a name the metadata lacks (a field, or a
+        module), the modules lacking it are fetched again if their metadata is older than
+        :data:`STALE_AFTER`, one credit each, and checked again: the field may have been added
+        to the org since. A refusal that stands says how old the metadata it used is."""
+        try:
+            return catalog, validate(select, catalog, level=ErrorLevel.RAISE, text=text)
+        except ValidationError as exc:
+            lacking = catalog.lacking(select)
+            if self.metadata is None or not lacking:
+                raise
+            fresher = await self._fresher([m for m in lacking if m], listing="" in lacking)
+            if fresher is None:
+                raise _aged(exc, lacking, self.metadata.cache, text) from None
+        catalog = await self._catalog_for(select)  # a module new to the list, lookups' targets
+        try:
+            return catalog, validate(select, catalog, level=ErrorLevel.RAISE, text=text)
+        except ValidationError as again:
+            raise _aged(again, lacking, self.metadata.cache, text) from None
 
     async def _explained(self, exc: CoqlSyntaxError) -> CoqlSyntaxError:
         """``exc`` told again with the fields of the modules it names, where a field's label
@@ -631,6 +687,58 @@ def _unknown_column(exc: ZohoApiError) -> bool:
     return (
         exc.code == "INVALID_QUERY" and "reason" not in exc.details and _UNKNOWN_COLUMN in exc.message.lower()
     )
+
+
+#: Cached metadata older than this (seconds) is fetched again before a query is refused
+#: for a field or a module it lacks, and before ``*`` is expanded from it. Zoho charges a
+#: credit for each module's fields; five minutes bounds what a loop of mistyped queries
+#: spends (one credit per module per five minutes) while a field added to the org is
+#: refused for at most five minutes, by an error saying how old the metadata is.
+STALE_AFTER = 5 * 60
+
+
+def _older(age: float | None) -> bool:
+    """Whether metadata of this age is due to be fetched again (None: it is not cached)."""
+    return age is None or not 0 <= age <= STALE_AFTER
+
+
+def _aged(
+    exc: ValidationError, lacking: Mapping[str, set[str]], cache: MetadataCache, text: str | None
+) -> ValidationError:
+    """``exc`` with each error about a name the metadata lacks, and that the check cannot
+    explain otherwise (no did-you-mean), saying how old the metadata is and how to fetch it
+    again: a field added to the org since it was fetched is refused so. Metadata fetched
+    for this check (a few seconds old) is the org's as it is now: nothing to add."""
+    notes: dict[str, str] = {}
+    for module, names in lacking.items():
+        age = cache.age(module or None)
+        if age is None or age < 5:
+            continue
+        what = f"metadata of {module}" if module else "list of the org's modules"
+        note = (
+            f"coqlkit's {what} is {_duration(age)} old: \\refresh "
+            "(conn.refresh_metadata() in Python) fetches it again"
+        )
+        notes.update(dict.fromkeys(names, note))
+    diagnostics = []
+    for d in exc.diagnostics:
+        named = d.details.get("column_name") if "column_name" in d.details else d.details.get("module")
+        said = notes.get(named) if d.is_error and d.hint is None and isinstance(named, str) else None
+        diagnostics.append(d if said is None else replace(d, hint=said))
+    return ValidationError(diagnostics, text)
+
+
+def _duration(seconds: float) -> str:
+    """``"40 s"``, ``"12 min"``, ``"5.2 h"``.
+
+    >>> _duration(40.2), _duration(725), _duration(18_720)
+    ('40 s', '12 min', '5.2 h')
+    """
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 # ---- the synchronous twin --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from coqlkit.catalog.limits import MAX_PATH_HOPS
 from coqlkit.catalog.model import Field, FieldType, Module
 from coqlkit.catalog.suggest import NameIndex, closest
 from coqlkit.errors import CatalogError
-from coqlkit.language.ast import FieldRef
+from coqlkit.language.ast import FieldRef, Node, Select
 
 __all__ = ["Catalog", "ResolveError", "Resolved"]
 
@@ -54,7 +54,9 @@ class Resolved:
 
 
 class ResolveError(CatalogError):
-    """A path that does not resolve. ``part`` is the index in ``ref.path`` that failed."""
+    """A path that does not resolve. ``part`` is the index in ``ref.path`` that failed;
+    ``lacking`` names the module whose fields have no such name (None for any other
+    failure): metadata fetched before the field was added to the org says so too."""
 
     def __init__(
         self,
@@ -64,11 +66,13 @@ class ResolveError(CatalogError):
         code: str = "INVALID_QUERY",
         suggestions: Iterable[str] = (),
         hint: str | None = None,
+        lacking: str | None = None,
     ) -> None:
         super().__init__(message, code=code)
         self.part = part
         self.suggestions = tuple(suggestions)
         self.hint = hint
+        self.lacking = lacking
 
 
 class Catalog:
@@ -203,6 +207,7 @@ class Catalog:
             f"{module.api_name} has no field {name}" if name else "a field name cannot be empty",
             part=part,
             suggestions=self.suggest_field(module, name),
+            lacking=module.api_name if name else None,
         )
 
     def _polymorphic_target(self, first: Field, ref: FieldRef) -> Module | None:
@@ -260,6 +265,32 @@ class Catalog:
             hint=f"name the module with '->', quoted: '{field.api_name}->{example}.{ref.path[index]}'",
         )
 
+    def lacking(self, select: Select) -> dict[str, set[str]]:
+        """The names ``select`` uses that this metadata lacks, by the module whose fields
+        lack them; ``""`` holds the FROM modules the org's module list lacks. Metadata
+        cached before a field or a module was added to the org lacks it too: these are
+        the modules to fetch again before saying the org has no such thing.
+
+        >>> from coqlkit.language import parse
+        >>> q = parse("select Emial, Owner.full_name from Leads where id in (select Lead from Churn)")
+        >>> Catalog.demo().lacking(q)
+        {'Leads': {'Emial'}, '': {'Churn'}}
+        """
+        found: dict[str, set[str]] = {}
+        for node in select.walk():
+            if not isinstance(node, Select):
+                continue
+            if node.module not in self._modules:
+                found.setdefault("", set()).add(node.module)
+                continue
+            for ref in _own_refs(node):
+                try:
+                    self.resolve(node.module, ref)
+                except ResolveError as exc:
+                    if exc.lacking is not None:
+                        found.setdefault(exc.lacking, set()).add(ref.name)
+        return found
+
     # ---- building and storing ---------------------------------------------------------
 
     @classmethod
@@ -300,6 +331,17 @@ class Catalog:
     def demo(cls) -> Catalog:
         """The demo org that the sandbox serves (built once; a catalog is read-only)."""
         return _demo_catalog()
+
+
+def _own_refs(select: Select) -> Iterator[FieldRef]:
+    """The field references of ``select``, not those of its subqueries."""
+    stack: list[Node] = list(select.children())
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldRef):
+            yield node
+        elif not isinstance(node, Select):
+            stack.extend(node.children())
 
 
 @functools.cache

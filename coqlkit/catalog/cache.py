@@ -92,18 +92,22 @@ class MetadataCache:
         *,
         modules: Iterable[str] | None = None,
         refresh: bool = False,
+        max_age: float | None = None,
+        list_max_age: float | None = None,
     ) -> Catalog:
         """The org's catalog, with the fields of ``modules`` (default: every module listed).
 
         A body is fetched when it is not cached, older than ``ttl``, or ``refresh`` is true;
         ``fetch_fields`` returning None means the module has no fields. Modules not asked for
         keep the fields cached for them, whatever their age, or none; modules that
-        ``modules.json`` does not list are left out.
+        ``modules.json`` does not list are left out. ``max_age`` (seconds) is a shorter life
+        for the fields of ``modules``, and ``list_max_age`` for the module list, this once: a
+        caller that must not miss a field added since asks for metadata younger than that.
         """
-        listing = self._fresh(_MODULES, refresh)
+        listing = self._fresh(_MODULES, refresh, list_max_age)
         if listing is None:
             listing = self._store(_MODULES, fetch_modules())
-        bodies, missing = self._plan(listing, modules, refresh)
+        bodies, missing = self._plan(listing, modules, refresh, max_age)
         for name in missing:
             bodies[name] = self._store(_fields_file(name), fetch_fields(name) or {"fields": []})
         return self._build(listing, bodies)
@@ -115,20 +119,25 @@ class MetadataCache:
         *,
         modules: Iterable[str] | None = None,
         refresh: bool = False,
+        max_age: float | None = None,
+        list_max_age: float | None = None,
         concurrency: int = 4,
     ) -> Catalog:
-        """:meth:`catalog` with coroutine fetchers: at most ``concurrency`` fields at once."""
+        """:meth:`catalog` with coroutine fetchers: at most ``concurrency`` fields at once.
+        Callers asking for the same body at once share one fetch of it (``max_age`` too)."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        listing = self._fresh(_MODULES, refresh)
+        listing = self._fresh(_MODULES, refresh, list_max_age)
         if listing is None:
-            listing = await self._fetch_once(_MODULES, fetch_modules, refresh)
-        bodies, missing = self._plan(listing, modules, refresh)
+            listing = await self._fetch_once(_MODULES, fetch_modules, refresh, list_max_age)
+        bodies, missing = self._plan(listing, modules, refresh, max_age)
         gate = asyncio.Semaphore(concurrency)
 
         async def fetch(name: str) -> None:
             async with gate:
-                bodies[name] = await self._fetch_once(_fields_file(name), lambda: fetch_fields(name), refresh)
+                bodies[name] = await self._fetch_once(
+                    _fields_file(name), lambda: fetch_fields(name), refresh, max_age
+                )
 
         tasks = [asyncio.ensure_future(fetch(name)) for name in missing]
         try:
@@ -141,7 +150,11 @@ class MetadataCache:
         return self._build(listing, bodies)
 
     async def _fetch_once(
-        self, name: str, fetch: Callable[[], Awaitable[Mapping[str, Any] | None]], refresh: bool
+        self,
+        name: str,
+        fetch: Callable[[], Awaitable[Mapping[str, Any] | None]],
+        refresh: bool,
+        max_age: float | None = None,
     ) -> dict[str, Any]:
         """The body ``name`` fetched and stored, by one call for every caller that wants it at
         the same time: concurrent queries on a cold cache would each fetch the module list
@@ -154,7 +167,7 @@ class MetadataCache:
         loop = asyncio.get_running_loop()
         flight = self._flights.get(name)
         if not refresh and (flight is None or not flight.joinable(loop)):
-            stored = self._fresh(name, False)
+            stored = self._fresh(name, False, max_age)
             if stored is not None:
                 return stored
         if refresh or flight is None or not flight.joinable(loop):
@@ -205,6 +218,26 @@ class MetadataCache:
             else:
                 self._disk = False
             self._trouble(exc)
+
+    def forget_fields(self, keep: Iterable[str] = ()) -> None:
+        """Forget the fields cached for every module but those of ``keep``.
+
+        What a refresh does with the modules it does not fetch again: fetching every module
+        ever cached would cost a credit each (a ``*`` over lookups caches a dozen), while a
+        module forgotten costs its credit only when it is used again, and then brings its
+        fields as they are now, not as they were up to a day ago.
+        """
+        kept = {_fields_file(name) for name in keep}
+        names = {f"fields/{path.name}" for path in (self.path / "fields").glob("*.json")}
+        names |= {name for name in self._memory if name != _MODULES}
+        for name in sorted(names - kept):
+            try:
+                self._memory.pop(name, None)
+                (self.path / name).unlink(missing_ok=True)
+                self._set_fetched(name, None)
+            except OSError as exc:  # the file stays: read past it
+                self._memory[name] = (None, None)
+                self._trouble(exc)
 
     def believes(self, module: str, field: str) -> bool:
         """Whether the cached fields of ``module`` have a field named exactly ``field`` (no fetch)."""
@@ -262,14 +295,14 @@ class MetadataCache:
         return self._clock() - fetched
 
     def _plan(
-        self, listing: dict[str, Any], modules: Iterable[str] | None, refresh: bool
+        self, listing: dict[str, Any], modules: Iterable[str] | None, refresh: bool, max_age: float | None
     ) -> tuple[dict[str, dict[str, Any]], list[str]]:
         """The fresh fields bodies of the modules asked for, and the modules to fetch."""
         listed = _listed(listing)
         if isinstance(modules, str):
             modules = [modules]
         wanted = listed if modules is None else [m for m in dict.fromkeys(modules) if m in listed]
-        fresh = {name: self._fresh(_fields_file(name), refresh) for name in wanted}
+        fresh = {name: self._fresh(_fields_file(name), refresh, max_age) for name in wanted}
         bodies = {name: body for name, body in fresh.items() if body is not None}
         return bodies, [name for name in wanted if name not in bodies]
 
@@ -279,9 +312,10 @@ class MetadataCache:
             fields[name] = bodies[name] if name in bodies else self._load(_fields_file(name))
         return Catalog.from_payloads(listing, fields)
 
-    def _fresh(self, name: str, refresh: bool) -> dict[str, Any] | None:
+    def _fresh(self, name: str, refresh: bool, max_age: float | None = None) -> dict[str, Any] | None:
         age = None if refresh else self._age(name)
-        if age is None or not 0 <= age <= self.ttl:  # a clock gone backwards: stale too
+        life = self.ttl if max_age is None else min(self.ttl, max_age)
+        if age is None or not 0 <= age <= life:  # a clock gone backwards: stale too
             return None
         return self._load(name)
 
