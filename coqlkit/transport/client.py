@@ -225,8 +225,10 @@ class AsyncZohoClient:
         self.unanswered_calls = 0
         self.unanswered_credits = 0
         self.credits_remaining: int | None = None  # Zoho's last X-API-CREDITS-REMAINING
-        self.calls = 0
+        # Calls Zoho received, or may have (as credits_used counts them): one whose
+        # connection was never made, or whose body never went out whole, is taken back.
         self.sends = 0
+        self.sequence = 0  # every request handed to httpx, in order: orders Zoho's credit figures
         self.retries = 0
         self.throttled = 0  # 429 TOO_MANY_REQUESTS answers
         self.in_flight = 0
@@ -241,6 +243,14 @@ class AsyncZohoClient:
 
     def __repr__(self) -> str:
         return f"<AsyncZohoClient {self.settings.profile or 'env'} {self.api_base} credits_used={self.credits_used}>"
+
+    @property
+    def calls(self) -> int:
+        """The calls made: those Zoho received or may have (:attr:`sends`). Counted before
+        anything was sent, they took in connections never made (a server down: "spent 0
+        credits (3 calls)"), and a read cut off by a restart said 24 calls where the server
+        logged 11."""
+        return self.sends
 
     @property
     def org_credits_left(self) -> int | None:
@@ -437,7 +447,6 @@ class AsyncZohoClient:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             try:
-                self.calls += 1
                 with mapped_transport_errors(f"{method} {path}"):
                     # The URL is built per call: api_base follows Zoho's api_domain once known.
                     await self.tokens.token()

@@ -109,7 +109,7 @@ class DailyCredits:
         self.at = 0.0  # when (time.monotonic())
         self.epoch = 0  # one more with each figure: which sends it already counts
         self.order = -1  # the send number of the call whose answer gave the figure
-        self.sends_then = -1  # the client's sends when the figure came: those were in flight
+        self.sends_then = -1  # the client's sequence when the figure came: those were in flight
         self.sent = 0  # credits of calls sent since the figure
 
     @property
@@ -212,14 +212,18 @@ class _Charge:
         self.held, self.sent = False, True
         self.client.credits_used += self.credits
         self.client.sends += 1
-        self.order, self.epoch = self.client.sends, self.client.daily.epoch
+        self.client.sequence += 1
+        self.order, self.epoch = self.client.sequence, self.client.daily.epoch
         self._daily_sent(self.credits)
 
     def unsent(self) -> None:
-        """The request never reached Zoho (no connection, or refused before the call): nothing spent."""
+        """The request never reached Zoho (no connection, or refused before the call): nothing
+        spent, and no call made (``sends`` counts the calls Zoho received or may have, as its
+        API-usage report does: a server down counted three calls a read never made)."""
         if self.sent:
             self.sent, self.held = False, True
             self.client.credits_used -= self.credits
+            self.client.sends -= 1
             self._daily_sent(-self.credits)
 
     def answered(self, response: httpx.Response) -> None:
@@ -246,12 +250,12 @@ class _Charge:
         self.charged = charged
         remaining = _header_int(response, "x-api-credits-remaining")
         # not an older view that came late:
-        if remaining is not None and daily.saw(remaining, self.order, self.client.sends):
+        if remaining is not None and daily.saw(remaining, self.order, self.client.sequence):
             self.client.credits_remaining = remaining
         if not ok:  # this call taken back from what was sent: what is left for it
             self.day_left = daily.left
             if remaining is None and _day_spent(response, self.credits, self.day_left):
-                daily.refused(self.credits, self.order, self.client.sends)
+                daily.refused(self.credits, self.order, self.client.sequence)
 
     def release(self) -> None:
         """The call is over: give back a reservation that was never sent."""
