@@ -76,6 +76,7 @@ __all__ = [
     "no_format",
     "one_line",
     "open_writer",
+    "pandas_metadata",
     "sweep_stale",
     "value_text",
     "write_arrow",
@@ -197,17 +198,83 @@ class _ArrowWriter:
 
 def open_writer(kind: str, temp: Path, schema: pa.Schema, **options: Any) -> Any:
     """A writer of ``kind`` (``parquet``, ``csv``, ``arrow``) into ``temp``: ``write_table()``,
-    then ``close()``. ``options`` go to the format's writer (Parquet: ``compression``...)."""
+    then ``close()``. ``options`` go to the format's writer (Parquet: ``compression``...).
+    A Parquet file says how pandas should read its integers and booleans back
+    (:func:`pandas_metadata`)."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
         options.setdefault("compression", "zstd")
-        return pq.ParquetWriter(temp, schema, **options)
+        return pq.ParquetWriter(temp, pandas_metadata(schema), **options)
     if kind == "csv":
         return _CsvWriter(temp, schema, **options)
     if kind == "arrow":
         return _ArrowWriter(temp, schema)
     raise ValueError(f"no writer for {kind!r}: parquet, csv or arrow")
+
+
+#: pandas' nullable dtype for each Arrow integer type, by name (pandas is not imported here).
+_NULLABLE = {
+    **{f"int{bits}": f"Int{bits}" for bits in (8, 16, 32, 64)},
+    **{f"uint{bits}": f"UInt{bits}" for bits in (8, 16, 32, 64)},
+}
+
+
+def pandas_metadata(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with the ``pandas`` entry that ``pyarrow.Table.to_pandas`` (and so
+    ``pd.read_parquet``) reads: an integer column comes back as pandas' nullable ``Int64``
+    (``COUNT``, never empty, ``int64``) and a boolean as the nullable ``boolean``, as
+    ``Result.to_pandas()`` gives them, not as ``float64`` (13.0, and an 18-digit Long
+    Integer rounded) or ``object`` when a value is empty. Only a name per column: the
+    values are Arrow's, which Polars, DuckDB and pyarrow read as they are. A schema that
+    has an entry already (a DataFrame's) keeps it.
+
+    What the entry cannot say stays as Arrow gives it to pandas: dates as ``datetime.date``
+    objects, currency and decimals as ``Decimal`` objects (exact: ``to_pandas()`` makes
+    them floats), lookups as dicts, picklists as categoricals in the order their values
+    came.
+
+    >>> kinds = pa.schema([("n", pa.int64()), ("ok", pa.bool_()), ("name", pa.string())])
+    >>> [(c["name"], c["numpy_type"]) for c in json.loads(pandas_metadata(kinds).metadata[b"pandas"])["columns"]]
+    [('n', 'Int64'), ('ok', 'boolean'), ('name', 'object')]
+    """
+    if schema.metadata and b"pandas" in schema.metadata:
+        return schema
+    columns = [
+        {
+            "name": field.name,
+            "field_name": field.name,
+            "pandas_type": _logical_type(field.type),
+            "numpy_type": _pandas_dtype(field),
+            "metadata": None,
+        }
+        for field in schema
+    ]
+    entry = {"index_columns": [], "column_indexes": [], "columns": columns, "creator": {"library": "coqlkit"}}
+    return schema.with_metadata({**(schema.metadata or {}), b"pandas": json.dumps(entry).encode()})
+
+
+def _logical_type(kind: pa.DataType) -> str:
+    """The ``pandas_type`` of pandas' metadata for ``kind``: its name for a boolean, an
+    integer or a float, ``object`` for the rest (which pyarrow reads from the schema)."""
+    if pa.types.is_boolean(kind) or pa.types.is_integer(kind):
+        return str(kind)
+    if pa.types.is_floating(kind):
+        return f"float{kind.bit_width}"  # (Arrow's name is "double")
+    return "object"
+
+
+def _pandas_dtype(field: pa.Field) -> str:
+    """The pandas dtype ``field`` reads back as: a nullable one for integers and booleans,
+    ``object`` (Arrow's own conversion) for the rest."""
+    if pa.types.is_boolean(field.type):
+        return "boolean"
+    nullable = _NULLABLE.get(str(field.type)) if pa.types.is_integer(field.type) else None
+    if nullable is None:
+        return "object"
+    if field.metadata and field.metadata.get(b"zoho.aggregate") == b"COUNT":
+        return str(field.type)  # never empty: numpy's, as to_pandas() gives it
+    return nullable
 
 
 def _rows_per_write(kind: str) -> int:
