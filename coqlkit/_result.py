@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import sys
 import warnings
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class AsyncResult:
     """A planned query. Its rows are read once, when first asked for: :meth:`to_arrow`
-    keeps them (later calls reuse the table); :meth:`batches` and the exports stream them
-    (and cannot be repeated unless the table was kept first)."""
+    keeps them (later calls reuse the table); :meth:`batches`, ``async for row in result``
+    and the exports stream them (and cannot be repeated unless the table was kept first)."""
 
     __module__ = "coqlkit.api"  # where it is documented, imported and pickled from
 
@@ -119,6 +119,17 @@ class AsyncResult:
         except CoqlError as exc:  # (the stream is closed: its stats are complete)
             self._spent_on(exc, client.unanswered_calls - lost[0], client.unanswered_credits - lost[1])
             raise
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        """The rows as dicts, read as they are wanted (``async for row in result``), as the
+        synchronous ``iter(result)`` reads them: the first page alone, then the whole window
+        once its rows are taken (``lazy=True``), so a loop broken within the first page
+        spends one page, not a window of them; leaving the loop stops the read."""
+        stream = self.batches(lazy=True)
+        async with contextlib.aclosing(stream):  # closed with this iterator
+            async for batch in stream:
+                for row in batch.to_pylist():
+                    yield row
 
     def _spent_on(self, exc: CoqlError, lost_calls: int, lost_credits: int) -> None:
         """``exc`` (the read failed) given the read's ``stats`` and a note of what it spent and
