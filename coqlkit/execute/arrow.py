@@ -83,6 +83,7 @@ import pyarrow.json as pjson
 from coqlkit.catalog import Field, FieldType
 from coqlkit.errors import CoqlError
 from coqlkit.plan.columns import OutputColumn
+from coqlkit.transport._errors import unreadable
 
 __all__ = [
     "LOOKUP_TYPE",
@@ -564,7 +565,7 @@ _RAW: dict[str, pa.DataType | None] = {
 
 
 def body_to_batch(
-    body: bytes, schema: pa.Schema, columns: Sequence[OutputColumn]
+    body: bytes, schema: pa.Schema, columns: Sequence[OutputColumn], *, where: str = ""
 ) -> tuple[pa.RecordBatch, str | None]:
     """A COQL response's bytes (``b""`` for Zoho's 204) as one batch of ``schema``, and the
     id of its last record as Zoho sent it (None: no records; keyset pages go on from it).
@@ -575,6 +576,16 @@ def body_to_batch(
     text belongs, ``12.0`` for an integer), a JSON-text column, a repeated key, anything
     it refuses sends the page through ``json.loads`` and :func:`records_to_batch`, which
     read what they can and name what they cannot. Both ways give equal batches.
+
+    A body that is no COQL page (not JSON, or its ``data`` no list of records) raises the
+    transport's :class:`~coqlkit.errors.TransportError` (``UNREADABLE_ANSWER``) for the call
+    at ``where`` (the host, ``scheme://host:port``), as the client does for the answers it
+    reads itself; the client has already refused a body cut off or not JSON at all.
+
+    >>> body_to_batch(b'{"data": "oops"}', pa.schema([]), [], where="https://zoho.test:443")
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.TransportError: POST /crm/v8/coql at https://zoho.test:443: the answer was not the JSON Zoho sends (its data is not a list of records) (16 bytes)
     """
     if not body.strip():
         return empty_batch(schema), None
@@ -582,10 +593,19 @@ def body_to_batch(
     fast = _arrow_page(body, schema, columns)
     if fast is not None:
         return fast
-    data = json.loads(body, parse_float=Decimal)  # amounts as written, not as doubles
+    try:
+        data = json.loads(body, parse_float=Decimal)  # amounts as written, not as doubles
+    except ValueError as exc:  # JSONDecodeError, or a UnicodeDecodeError
+        why = f"{exc.msg} at byte {exc.pos}" if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+        raise unreadable(_COQL, where, f"not valid JSON ({why})", body) from exc
     records = (data.get("data") if isinstance(data, dict) else None) or []
-    last = records[-1].get("id") if records and isinstance(records[-1], dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise unreadable(_COQL, where, "not the JSON Zoho sends (its data is not a list of records)", body)
+    last = records[-1].get("id") if records else None
     return records_to_batch(records, schema, columns), None if last is None else str(last)
+
+
+_COQL = "POST /crm/v8/coql"  # the call whose answers body_to_batch reads
 
 
 def _arrow_page(

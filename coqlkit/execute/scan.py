@@ -266,7 +266,7 @@ class _Scan:
         its bytes are in. With the batch: its last record's id, and Zoho's ``more_records``."""
         call = functools.partial(self.client.coql_body, self._query(job.page))
         body, _ = await metered(self.actual, self.budget, call)
-        batch, last_id = await _decode(body, self.schema, self.step.columns)
+        batch, last_id = await _decode(body, self.schema, self.step.columns, self.client.origin)
         return batch, last_id, more_records(body)
 
     async def run(self) -> AsyncGenerator[pa.RecordBatch, None]:
@@ -611,14 +611,16 @@ async def _cancelled(inflight: dict[asyncio.Future[_Fetched], _Job]) -> None:
 
 
 async def _decode(
-    body: bytes, schema: pa.Schema, columns: tuple[OutputColumn, ...]
+    body: bytes, schema: pa.Schema, columns: tuple[OutputColumn, ...], where: str
 ) -> tuple[pa.RecordBatch, str | None]:
     """``body_to_batch`` on a decoding thread (in the loop's own at exit: see
-    :mod:`coqlkit._threads`)."""
+    :mod:`coqlkit._threads`); ``where``: the host that answered, for the error of a body
+    that is no COQL page."""
     pool = _decoders.get(os.getpid())
     if pool is None:
         pool = _decoders[os.getpid()] = InlineWhenRefused(2, thread_name_prefix="coqlkit-decode")
-    return await asyncio.get_running_loop().run_in_executor(pool, body_to_batch, body, schema, columns)
+    decode = functools.partial(body_to_batch, body, schema, columns, where=where)
+    return await asyncio.get_running_loop().run_in_executor(pool, decode)
 
 
 async def scan(
@@ -643,7 +645,7 @@ async def scan(
         started = time.perf_counter()
         query = render(step.query)
         body, _ = await metered(actual, budget, functools.partial(client.coql_body, query))
-        batch, _ = await _decode(body, schema, step.columns)
+        batch, _ = await _decode(body, schema, step.columns, client.origin)
         actual.rows += batch.num_rows
         actual.seconds = time.perf_counter() - started
         yield batch

@@ -15,13 +15,17 @@ from coqlkit.errors import ApiError, AuthError, DailyLimitReached, RateLimited, 
 __all__ = [
     "AUTH_CODES",
     "RATE_CODES",
+    "UNREADABLE",
     "daily_limit",
     "detached",
     "error_for",
     "mapped_transport_errors",
+    "not_zohos",
     "origin",
     "timeout_message",
     "transport_error",
+    "unreadable",
+    "unreadable_answer",
 ]
 
 AUTH_CODES = frozenset(
@@ -42,6 +46,134 @@ def envelope(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+#: The code of a :class:`TransportError` for an answer that came but cannot be read: not
+#: JSON, cut off, or not the JSON Zoho sends (its ``.status`` is the answer's).
+UNREADABLE = "UNREADABLE_ANSWER"
+
+#: The bytes of an answer that is not JSON its error quotes: enough to tell a proxy's,
+#: a login or a maintenance page.
+_QUOTED = 40
+_SPACE = re.compile(rb"\s*")
+
+
+def unreadable_answer(what: str, response: httpx.Response) -> TransportError | None:
+    """The error for a 2xx or 3xx answer (but 204) that is not JSON as Zoho sends it (an
+    object, whole), else None. Judged by the first and last bytes alone: a page is parsed
+    later, off the event loop; a body whose JSON fails in the middle, or has another shape,
+    is told where it is read (:func:`unreadable`, :func:`not_zohos`).
+
+    A body cut off is ``details["cut_off"]``: the client sends a read again, as after a
+    connection that dropped mid-answer (Zoho charged the call all the same). A page of
+    HTML is not sent again: a proxy, a login page or a base URL that is not Zoho's API
+    answers the next attempt the same way.
+
+    >>> page = httpx.Response(200, html="<html><body>Maintenance</body></html>", request=httpx.Request("POST", "https://zoho.test/crm/v8/coql"))
+    >>> print(unreadable_answer("POST /crm/v8/coql", page))  # doctest: +NORMALIZE_WHITESPACE
+    POST /crm/v8/coql at https://zoho.test:443: the answer was not JSON (text/html, 37 bytes:
+    '<html><body>Maintenance</body></html>'); is something in the way (a proxy, a login page),
+    or the base URL (ZOHO_BASE_URL, the profile's base_url) not Zoho's API?
+    >>> cut = httpx.Response(200, content=b'{"data": [{"id": "1", "Last_Na', request=page.request)
+    >>> error = unreadable_answer("POST /crm/v8/coql", cut)
+    >>> error.message, error.details["cut_off"]
+    ('POST /crm/v8/coql at https://zoho.test:443: the answer was cut off, its JSON unfinished (no content type, 30 bytes)', True)
+    """
+    status = response.status_code
+    if status == 204 or not 200 <= status < 400:
+        return None
+    body = response.content
+    where = origin(response.request.url)
+    kind = response.headers.get("content-type", "")
+    if status >= 300:
+        went = response.headers.get("location", "")
+        to = f" to {_page(went, response.request.url)}" if went else ""
+        return unreadable(
+            what, where, f"a redirect ({status}{to}), not JSON", body, content_type=kind, status=status
+        )
+    start = _SPACE.match(body)
+    first = body[start.end() : start.end() + 1] if start else b""
+    if first == b"[":
+        why = "not the JSON Zoho sends (an array, not an object)"
+        return unreadable(what, where, why, body, content_type=kind, status=status)
+    if first != b"{":
+        return unreadable(what, where, "not JSON", body, content_type=kind, status=status)
+    if body[-64:].rstrip()[-1:] != b"}":
+        return unreadable(
+            what, where, "cut off, its JSON unfinished", body, content_type=kind, status=status, cut_off=True
+        )
+    return None
+
+
+def unreadable(
+    what: str,
+    where: str,
+    why: str,
+    body: bytes,
+    *,
+    content_type: str | None = None,
+    status: int = 200,
+    cut_off: bool = False,
+) -> TransportError:
+    """The :class:`TransportError` (``UNREADABLE_ANSWER``) for an answer of ``what`` at
+    ``where`` (``scheme://host:port``) that coqlkit cannot read: ``why``, the answer's type
+    and size, and its first bytes when it is not JSON at all (a JSON body is not quoted:
+    it holds records, maybe personal data). ``.status`` is the answer's: Zoho answered,
+    and charged the call if it was Zoho.
+
+    >>> print(unreadable("GET /crm/v8/org", "https://zoho.test:443", "not valid JSON (Expecting value at byte 9)", b'{"org": [}'))
+    GET /crm/v8/org at https://zoho.test:443: the answer was not valid JSON (Expecting value at byte 9) (10 bytes)
+    """
+    kind = (content_type or "").split(";")[0].strip()
+    said = f"{kind or 'no content type'}, " if content_type is not None else ""
+    said += f"{len(body):,} byte{'' if len(body) == 1 else 's'}"
+    text = body.lstrip()
+    if text[:1] not in (b"{", b"["):
+        head = " ".join(text[: _QUOTED * 4].decode("utf-8", "replace").split())
+        if head:
+            said += f": {head[:_QUOTED] + ('...' if len(head) > _QUOTED else '')!r}"
+    hint = ""
+    if not cut_off and text[:1] not in (b"{", b"["):
+        hint = (
+            "; is something in the way (a proxy, a login page), or the base URL "
+            "(ZOHO_BASE_URL, the profile's base_url) not Zoho's API?"
+        )
+    return TransportError(
+        f"{what} at {where}: the answer was {why} ({said}){hint}",
+        code=UNREADABLE,
+        status=status,
+        details={"call": what, "host": where, "cut_off": cut_off},
+    )
+
+
+def not_zohos(
+    what: str, response: httpx.Response, exc: ValueError | None = None, shape: str = ""
+) -> TransportError:
+    """The error for a 2xx answer whose JSON fails to parse (``exc``: its error) or has
+    another shape than Zoho's (``shape``: what is wrong with it), read where the client
+    decodes it."""
+    if isinstance(exc, json.JSONDecodeError):
+        why = f"not valid JSON ({exc.msg} at byte {exc.pos})"
+    elif exc is not None:
+        why = f"not valid JSON ({type(exc).__name__})"
+    else:
+        why = f"not the JSON Zoho sends ({shape})"
+    where = origin(response.request.url)
+    kind = response.headers.get("content-type", "")
+    return unreadable(what, where, why, response.content, content_type=kind, status=response.status_code)
+
+
+def _page(url: str, base: httpx.URL) -> str:
+    """Where a redirect goes, without its query (it may hold a token).
+
+    >>> _page("https://login.example.com/sso?next=x&token=y", httpx.URL("https://zoho.test/crm"))
+    'https://login.example.com:443/sso'
+    """
+    try:
+        target = base.join(url)
+    except (httpx.InvalidURL, ValueError):
+        return "an address that is not a URL"
+    return origin(target) + target.path
 
 
 def daily_limit(status: int, code: str, message: str, *, credits: int = 1, left: int | None = None) -> bool:

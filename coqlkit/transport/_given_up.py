@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from coqlkit.errors import ApiError, TransportError, ZohoApiError
-from coqlkit.transport._errors import origin, timeout_message
+from coqlkit.transport._errors import UNREADABLE, origin, timeout_message
 
 __all__ = ["Failures", "maybe_done", "refused", "server_fault", "timed_out"]
 
@@ -47,7 +47,10 @@ def times(n: int) -> str:
 
 def _kind(exc: ApiError) -> str:
     """What an attempt came to, as attempts are counted together: Zoho's answer by status
-    and code, else the network's fault (a timeout, a refused or a dropped connection)."""
+    and code, else the network's fault (a timeout, a refused or a dropped connection, an
+    answer cut off)."""
+    if exc.code == UNREADABLE:
+        return "unreadable"
     if isinstance(exc, TransportError):
         return "timed out" if timed_out(exc) else "refused" if refused(exc) else "dropped"
     return f"{exc.status} {exc.code}"
@@ -112,15 +115,17 @@ class Failures:
             told = f"{self.attempts} attempts{over}: {', '.join(parts[:-1])} and {parts[-1]}"
         message = f"{what}{_where(api_base)}: {told}: {whose}; run again later"
         details: dict[str, Any] = dict(exc.details)
-        if isinstance(exc, TransportError):
+        if isinstance(exc, TransportError):  # .status: an answer's that could not be read
             details["attempts"] = self.attempts
-            return TransportError(message, code=exc.code, details=details)
+            return TransportError(message, code=exc.code, status=exc.status, details=details)
         return type(exc)(message, code=exc.code, status=exc.status, details=details)
 
 
 def _phrase(exc: ApiError) -> str:
     """One kind of failed attempt, in words, with the last such attempt's own."""
     cause = exc.__cause__
+    if exc.code == UNREADABLE:  # "the answer was cut off, its JSON unfinished (...)"
+        return exc.message.removeprefix(f"{exc.details.get('call')} at {exc.details.get('host')}: ")
     if timed_out(exc) and isinstance(cause, httpx.TimeoutException):
         return timeout_message("", cause).split(": ", 1)[-1]  # "timed out after 120 s, waiting ..."
     if isinstance(exc, TransportError):

@@ -16,6 +16,12 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   each attempt came to (so many 500s, so many connections dropped: :mod:`._given_up`), its
   type, code and status the last attempt's: Zoho's "Internal Server Error" alone named none
   of it, and an error made from the last attempt alone miscounted the others.
+- **Answers that cannot be read**: a 2xx (or a redirect) whose body is not Zoho's JSON is a
+  :class:`~coqlkit.errors.TransportError` ``UNREADABLE_ANSWER`` that names the call, the
+  host and what came (a raw ``JSONDecodeError`` or ``TypeError`` did). A body cut off (an
+  object never closed) is sent again as a dropped answer is (reads only; charged again: the
+  first was a 2xx); a page of HTML or a redirect (a proxy, a login page, a base URL that is
+  not Zoho's API) is not: the next attempt would get the same.
 - **Concurrency**: never more calls in flight than ``settings.concurrency``, and fewer when
   Zoho says the org's slots are taken (429 ``TOO_MANY_REQUESTS``: other integrations hold
   some): each such answer halves the calls let out at once (down to one), and successes
@@ -63,7 +69,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TypeVar
+from typing import Any, BinaryIO, Literal, TypeGuard, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -75,7 +81,14 @@ from coqlkit.errors import (
     RateLimited,
     TransportError,
 )
-from coqlkit.transport._errors import error_for, mapped_transport_errors, origin
+from coqlkit.transport._errors import (
+    UNREADABLE,
+    error_for,
+    mapped_transport_errors,
+    not_zohos,
+    origin,
+    unreadable_answer,
+)
 from coqlkit.transport._given_up import Failures, maybe_done, refused, server_fault, timed_out, times
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
@@ -290,6 +303,11 @@ class AsyncZohoClient:
             )
         return kept
 
+    @property
+    def origin(self) -> str:
+        """``scheme://host:port`` of :attr:`api_base`: where CRM calls go, as errors name it."""
+        return origin(httpx.URL(self.api_base))
+
     async def __aenter__(self) -> AsyncZohoClient:
         return self
 
@@ -313,11 +331,13 @@ class AsyncZohoClient:
         response = await self.request("POST", "/crm/v8/coql", json=body, credits=credits, budget=budget)
         if response.status_code == 204:
             return CoqlPage([], False, credits)
-        data = response.json()
-        info = data.get("info") or {}
-        return CoqlPage(
-            list(data.get("data") or ()), bool(info.get("more_records")), credits, data.get("fields"), info
-        )
+        data = _decoded(response, "POST /crm/v8/coql")
+        records, info, fields = data.get("data") or [], data.get("info") or {}, data.get("fields")
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise not_zohos("POST /crm/v8/coql", response, shape="its data is not a list of records")
+        if not isinstance(info, dict) or not isinstance(fields, (dict, type(None))):
+            raise not_zohos("POST /crm/v8/coql", response, shape="its info or fields is not an object")
+        return CoqlPage(records, bool(info.get("more_records")), credits, fields, info)
 
     async def coql_body(self, query: str, *, budget: CreditBudget | None = None) -> tuple[bytes, int]:
         """``POST /crm/v8/coql``, its answer left undecoded: the body (``b""`` for Zoho's 204)
@@ -338,14 +358,10 @@ class AsyncZohoClient:
         return await self._json("GET", "/crm/v8/settings/fields", params={"module": module})
 
     async def current_user(self) -> dict[str, Any] | None:
-        body = await self._json("GET", "/crm/v8/users", params={"type": "CurrentUser"})
-        users = (body or {}).get("users") or []
-        return dict(users[0]) if users else None
+        return await self._first("GET", "/crm/v8/users", "users", params={"type": "CurrentUser"})
 
     async def org(self) -> dict[str, Any] | None:
-        body = await self._json("GET", "/crm/v8/org")
-        orgs = (body or {}).get("org") or []
-        return dict(orgs[0]) if orgs else None
+        return await self._first("GET", "/crm/v8/org", "org")
 
     async def bulk_read_create(
         self, body: dict[str, Any], *, budget: CreditBudget | None = None
@@ -363,13 +379,20 @@ class AsyncZohoClient:
             budget=budget,
             resend="after an error answer",
         )
-        (item,) = response.json()["data"]
-        return dict(item["details"])
+        items = _decoded(response, "POST /crm/bulk/v8/read").get("data")
+        details = items[0].get("details") if _records(items) and len(items) == 1 else None
+        if not isinstance(details, dict):  # the job was made (and charged): its id did not come
+            raise not_zohos("POST /crm/bulk/v8/read", response, shape="not one job's details")
+        return dict(details)
 
     async def bulk_read_status(self, job_id: str, *, budget: CreditBudget | None = None) -> dict[str, Any]:
         """``GET /crm/bulk/v8/read/{id}``: the job, with its ``result`` once COMPLETED."""
-        body = await self._json("GET", f"/crm/bulk/v8/read/{job_id}", budget=budget)
-        return dict((body or {})["data"][0])
+        path = f"/crm/bulk/v8/read/{job_id}"
+        response = await self.request("GET", path, budget=budget)
+        items = _decoded(response, f"GET {path}").get("data") if response.status_code != 204 else None
+        if not _records(items) or not items:
+            raise not_zohos(f"GET {path}", response, shape="no job in its data")
+        return dict(items[0])
 
     async def bulk_read_download(
         self, job_id: str, destination: str | os.PathLike[str], *, budget: CreditBudget | None = None
@@ -390,7 +413,17 @@ class AsyncZohoClient:
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any] | None:
         response = await self.request(method, path, **kwargs)
-        return None if response.status_code == 204 else dict(response.json())
+        return None if response.status_code == 204 else _decoded(response, f"{method} {path}")
+
+    async def _first(self, method: str, path: str, key: str, **kwargs: Any) -> dict[str, Any] | None:
+        """The first of the records under ``key`` in the answer (None: there are none)."""
+        response = await self.request(method, path, **kwargs)
+        if response.status_code == 204:
+            return None
+        items = _decoded(response, f"{method} {path}").get(key) or []
+        if not _records(items):
+            raise not_zohos(f"{method} {path}", response, shape=f"its {key} is not a list of objects")
+        return dict(items[0]) if items else None
 
     async def request(
         self,
@@ -487,7 +520,10 @@ class AsyncZohoClient:
                 self._release_when_answered(abandoned_at)
             else:
                 self.slots.release()
-        charge.answered(response)
+        # A 2xx that cannot be JSON (a proxy's page, a body cut off): Zoho charged a 200 it
+        # sent, and the call is held again for a retry, as after an error answer.
+        unreadable = None if into is not None else unreadable_answer(f"{method} {path}", response)
+        charge.answered(response, unreadable=unreadable is not None)
         self._answered.add(origin(response.request.url))
         log.debug(  # the path, never the body: a COQL query's values may be personal data
             "%s %s: %d in %.0f ms, %s",
@@ -497,6 +533,8 @@ class AsyncZohoClient:
             (time.monotonic() - sent_at) * 1000,
             _credits(charge.charged),
         )
+        if unreadable is not None:
+            raise unreadable
         if response.status_code < 400:
             self._last_ok = time.monotonic()
             self.slots.succeeded()
@@ -722,10 +760,39 @@ def _retryable(exc: ApiError, resend: Resend) -> bool:
     again only after an error answer (a bulk-read job's creation) is sent again after
     Zoho's own 500 or 503 alone: a gateway's 502 or 504 may come after Zoho did the work."""
     if isinstance(exc, TransportError):
+        if exc.code == UNREADABLE:  # cut off: sent again as a dropped answer is; a proxy's page: not
+            return resend == "after any failure" and bool(exc.details.get("cut_off"))
         return resend == "after any failure" or isinstance(exc.__cause__, httpx.ConnectError)
     if resend == "after an error answer":
         return server_fault(exc) and exc.status in (500, 503)
     return server_fault(exc)
+
+
+def _decoded(response: httpx.Response, what: str) -> dict[str, Any]:
+    """A 2xx answer's JSON object: its error says which call, where, and why it is not one
+    (a body that passed the first and last byte check of the call and still fails)."""
+    try:
+        data = response.json()
+    except ValueError as exc:  # JSONDecodeError, or a UnicodeDecodeError
+        raise not_zohos(what, response, exc) from exc
+    if not isinstance(data, dict):
+        raise not_zohos(what, response, shape=f"a JSON {_JSON_TYPES.get(type(data), 'value')}, not an object")
+    return data
+
+
+_JSON_TYPES = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _records(items: Any) -> TypeGuard[list[dict[str, Any]]]:
+    """Whether ``items`` is a list of JSON objects (Zoho's ``data``, ``users``, ``org``...)."""
+    return isinstance(items, list) and all(isinstance(i, dict) for i in items)
 
 
 def _credits(n: int) -> str:

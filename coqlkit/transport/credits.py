@@ -226,14 +226,18 @@ class _Charge:
             self.client.sends -= 1
             self._daily_sent(-self.credits)
 
-    def answered(self, response: httpx.Response) -> None:
-        """Zoho answered: what it charged, by its header, else the estimate (an error: nothing)."""
+    def answered(self, response: httpx.Response, *, unreadable: bool = False) -> None:
+        """Zoho answered: what it charged, by its header, else the estimate (an error: nothing).
+
+        ``unreadable``: a 2xx whose body cannot be read (cut off, a proxy's page): charged as
+        a 2xx is (by the header, else the estimate), and held again for a retry as after an
+        error answer."""
         if not self.sent:
             return
-        ok = response.status_code < 400
+        ok = response.status_code < 400 and not unreadable
         charged = _header_int(response, "x-api-credits-charged")
         if charged is None:
-            charged = self.credits if ok else 0
+            charged = self.credits if response.status_code < 300 else 0  # a 2xx is charged
         self.sent = False
         daily = self.client.daily
         if ok:
