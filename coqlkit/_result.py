@@ -25,14 +25,14 @@ from coqlkit.errors import CoqlError, QueryWarning
 from coqlkit.execute import RunStats, execute, result_schema, short_read
 from coqlkit.execute.scan import Lazy
 from coqlkit.frames import (
-    DECIMALS,
-    LOOKUPS,
     _lookup_columns,
     _need,
     ambiguous_lookups,
     pandas_frame,
+    pandas_options,
     picklists_of,
     polars_frame,
+    polars_options,
 )
 from coqlkit.plan import Plan
 from coqlkit.validate import Diagnostic, Severity
@@ -189,9 +189,8 @@ class AsyncResult:
         columns take about 0.3 s); the
         :class:`~coqlkit.AmbiguousLookupWarning` warnings are issued here, in the caller's task."""
         _need("pandas", "pandas")
+        pandas_options(decimals, lookups, kwargs)  # an OptionError before the rows are read
         table = await self.to_arrow()
-        if decimals not in DECIMALS or lookups not in LOOKUPS:
-            pandas_frame(table, decimals=decimals, lookups=lookups)  # its ValueError, naming the choices
         if lookups == "name":
             for found in ambiguous_lookups(table):
                 warnings.warn(found, stacklevel=2)
@@ -207,6 +206,7 @@ class AsyncResult:
 
     async def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
         """A Polars DataFrame (extra ``polars``); see :func:`polars_frame` for ``decimals``."""
+        polars_options(decimals)  # an OptionError before the rows are read
         return polars_frame(await self.to_arrow(), decimals=decimals)
 
     async def to_parquet(

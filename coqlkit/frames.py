@@ -7,14 +7,16 @@ magics use them; pandas and Polars are imported only when a frame is asked for.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coqlkit.errors import AmbiguousLookupWarning, CoqlError
+from coqlkit.errors import AmbiguousLookupWarning, CoqlError, OptionError
 from coqlkit.plan import Plan
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,6 +28,42 @@ DECIMALS = ("float", "decimal", "arrow")
 LOOKUPS = ("name", "flatten", "struct")
 #: Zoho's picklist entry for "no value" (records hold null instead).
 _NO_VALUE = "-None-"
+
+
+def pandas_options(
+    decimals: str, lookups: str, options: Iterable[str] = (), *, where: str = "to_pandas()"
+) -> None:
+    """Refuse what :func:`pandas_frame` cannot take, before anything is read: a ``decimals``
+    or ``lookups`` it does not know, an option that neither it nor
+    ``pyarrow.Table.to_pandas`` takes. An :class:`~coqlkit.OptionError` (a ``CoqlError``,
+    ``TypeError`` and ``ValueError``), as ``query()`` refuses its options.
+
+    >>> pandas_options("float", "name", ["date_as_objet"])
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.OptionError: to_pandas() takes no option 'date_as_objet' (did you mean date_as_object?)
+    """
+    if decimals not in DECIMALS:
+        raise OptionError(
+            f"{where}: decimals={decimals!r}: give 'float', 'decimal' (exact) or 'arrow' (exact)"
+        )
+    if lookups not in LOOKUPS:
+        raise OptionError(f"{where}: lookups={lookups!r}: give 'name', 'flatten' or 'struct'")
+    taken = _arrow_options()
+    for name in options:
+        if name not in taken:
+            close = difflib.get_close_matches(name, ["decimals", "lookups", *taken], n=1)
+            meant = (
+                f" (did you mean {close[0]}?)"
+                if close
+                else " (it takes decimals, lookups and pyarrow.Table.to_pandas's options)"
+            )
+            raise OptionError(f"{where} takes no option {name!r}{meant}")
+
+
+def _arrow_options() -> list[str]:
+    """The keyword arguments of ``pyarrow.Table.to_pandas``."""
+    return [n for n in inspect.signature(pa.Table.to_pandas).parameters if n != "self"]
 
 
 def picklists_of(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -78,6 +116,8 @@ def pandas_frame(
     not list, last), so group-bys and charts follow the picklist and two results
     concatenate into one categorical. Dates are ``datetime64`` (``date_as_object=True``:
     ``datetime.date`` objects). Other keyword arguments go to ``pyarrow.Table.to_pandas``.
+    An option or value it cannot take is an :class:`~coqlkit.OptionError`
+    (:func:`pandas_options`).
 
     >>> from decimal import Decimal
     >>> frame = pandas_frame(pa.table({
@@ -90,10 +130,7 @@ def pandas_frame(
     >>> frame["No_of_Employees"].tolist()
     [13, <NA>]
     """
-    if decimals not in DECIMALS:
-        raise ValueError(f"decimals={decimals!r}: give 'float', 'decimal' (exact) or 'arrow' (exact)")
-    if lookups not in LOOKUPS:
-        raise ValueError(f"lookups={lookups!r}: give 'name', 'flatten' or 'struct'")
+    pandas_options(decimals, lookups, kwargs)
     import pandas as pd
 
     if lookups == "name":
@@ -234,12 +271,18 @@ def _float_decimals(table: pa.Table) -> pa.Table:
 def polars_frame(table: pa.Table, *, decimals: str = "decimal") -> polars.DataFrame:
     """``table`` as a Polars DataFrame: currency and decimal columns exact (Polars'
     ``Decimal``) by default, ``float64`` with ``decimals="float"``."""
-    if decimals not in ("decimal", "float"):
-        raise ValueError(f"decimals={decimals!r}: give 'decimal' (exact) or 'float'")
+    polars_options(decimals)
     polars = _need("polars", "polars")
     if decimals == "float":
         table = _float_decimals(table)
     return polars.from_arrow(table)  # type: ignore[no-any-return]
+
+
+def polars_options(decimals: str) -> None:
+    """Refuse a ``decimals`` :func:`polars_frame` does not know, before anything is read:
+    an :class:`~coqlkit.OptionError`, as :func:`pandas_options`."""
+    if decimals not in ("decimal", "float"):
+        raise OptionError(f"to_polars(): decimals={decimals!r}: give 'decimal' (exact) or 'float'")
 
 
 def _need(module: str, extra: str) -> Any:
