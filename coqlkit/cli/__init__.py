@@ -9,6 +9,7 @@ parser and sets ``run``; usage errors exit 2. SIGTERM and SIGHUP take Ctrl-C's w
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _log_to_stderr(os.environ.get("COQLKIT_LOG", ""))
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
     if extras:
@@ -75,3 +77,43 @@ def _intermix(parser: argparse.ArgumentParser, args: argparse.Namespace, extras:
         usage: argparse.ArgumentParser = getattr(args, "usage_parser", None) or parser
         usage.error(f"unrecognized arguments: {' '.join(extras)}")
     getattr(args, dest).extend(extras)
+
+
+#: ``COQLKIT_LOG``'s values: the level of the ``coqlkit.*`` log sent to standard error.
+LOG_LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
+
+
+def _log_to_stderr(level: str) -> None:
+    """``COQLKIT_LOG=info`` (or ``debug``): the ``coqlkit.*`` log (calls sent again, 429
+    back-offs, token refreshes, each query's plan; at ``debug`` every call) on standard
+    error, one ``coqlkit: info: TIME LOGGER: ...`` line a record, for a job's log, where no
+    application configures logging. Unset or empty: nothing, as before.
+
+    >>> _log_to_stderr("")  # (unset: the log stays silent)
+    """
+    if not level:
+        return
+    found = LOG_LEVELS.get(level.strip().lower())
+    if found is None:
+        print(f"coqlkit: warning: COQLKIT_LOG={level}: give info or debug; no log", file=sys.stderr)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("coqlkit-cli")
+    handler.setFormatter(_LineFormatter("coqlkit: %(level)s: %(asctime)s %(name)s: %(message)s"))
+    logger = logging.getLogger("coqlkit")
+    for old in [h for h in logger.handlers if h.get_name() == handler.get_name()]:
+        logger.removeHandler(old)  # (main() run again in one process: one handler, today's stderr)
+    logger.addHandler(handler)
+    logger.setLevel(found)
+
+
+class _LineFormatter(logging.Formatter):
+    """A record as coqlkit's other lines read (``coqlkit: info: ...``): the level in lower
+    case, the time to the millisecond in ISO 8601."""
+
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03d"
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.level = record.levelname.lower()
+        return super().format(record)

@@ -32,6 +32,7 @@ from coqlkit.errors import (
 )
 
 if TYPE_CHECKING:
+    from coqlkit.cli._stats import Record
     from coqlkit.repl.shell import Shell, Where
 
 __all__ = [
@@ -143,6 +144,15 @@ def add_stop_on_error(parser: argparse.ArgumentParser, *, top: bool = False) -> 
     )
 
 
+def add_stats_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stats-json",
+        metavar="FILE",
+        help="write what the run did and spent to FILE as one JSON object (rows, calls, credits, "
+        "metadata credits, retries, 429s, seconds, exit status...), even when it fails",
+    )
+
+
 def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> None:
     """What every query command takes: parameters, the planner's choices, the check's
     strictness, and where to send the query."""
@@ -225,6 +235,7 @@ def register(commands: Any) -> None:
         "not exit 6 (-o FILE: written)",
     )
     add_stop_on_error(query)
+    add_stats_json(query)
     _query_options(query)
     query.set_defaults(run=run_query)
 
@@ -265,6 +276,7 @@ def register(commands: Any) -> None:
         help="write the file even when fewer rows came than were counted (records deleted meanwhile)",
     )
     exporter.add_argument("--mkdir", action="store_true", help="create TARGET's directory if it is missing")
+    add_stats_json(exporter)
     _query_options(exporter)
     # QUERY and TARGET may have options between them (`export QUERY --tz UTC TARGET`): argparse
     # leaves TARGET over, and main() gives it to ``words`` (``intermixed``).
@@ -372,6 +384,7 @@ def _guard(
     only_stopped: bool = False,
     lost: Callable[[], bool] = lambda: False,
     quiet: bool = False,
+    record: Record | None = None,
 ) -> int:
     """Run ``body()``, turning errors into messages and exit codes. ``spent``: the credits
     and calls spent so far (None: not connected), said after the error when it failed
@@ -379,7 +392,9 @@ def _guard(
     (``| head``: the pages read ahead were spent too; not with ``quiet``, -q, when it ended
     well); ``only_stopped``: only when a signal stopped it (``coqlkit query``: a query's
     failure is said where it happened, and the rest runs), or when ``lost()``: the output
-    failed (standard output could not be written: the rest did not run)."""
+    failed (standard output could not be written: the rest did not run). ``record``: the
+    run's figures, written last (``--stats-json``); a file that cannot be written fails a run
+    that went well, exit 7."""
     closed: list[bool] = []
     status = _guarded(body, err, closed)
     stopped = status > 128
@@ -393,6 +408,11 @@ def _guard(
         with contextlib.suppress(OSError, ValueError):  # standard error may be closed too
             print(f"coqlkit: spent {found} {how}", file=err)
             err.flush()
+    problem = record.finish(status) if record is not None else None
+    if record is not None and problem is not None:
+        with contextlib.suppress(OSError, ValueError):
+            print(error_line(f"{record.path}: {problem.strerror or problem} (--stats-json)"), file=err)
+        return status or 7
     return status
 
 
@@ -589,11 +609,13 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
     out, err = out or sys.stdout, err or sys.stderr
     opened: list[Any] = []  # the connection, once made: what it spent is said if a query fails
     counted = _Counted(out)  # standard output: a write to it that fails stops the run (exit 7)
+    record = _record("query", args)
 
     def body() -> int:
         from coqlkit import export
         from coqlkit.repl.output import resolve_format
 
+        record.check()  # before anything runs: a --stats-json FILE that cannot be written
         text, source = _read_source(args)
         fmt = resolve_format(args.format) if args.format else None  # usage errors before connecting
         target: Path | None = None
@@ -605,6 +627,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
         params = _params(args)
         with _connection(args, err) as conn:
             opened.append(conn)
+            record.conn = conn
 
             def run(sink: export.AtomicText | None) -> int:
                 shell = _shell(
@@ -618,6 +641,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
                 )
                 shell.timing = shell.timing and err.isatty() and not shell.quiet
                 shell.stop_on_error = bool(getattr(args, "stop_on_error", False))
+                shell.record = record
                 if fmt is not None:
                     shell.fmt = fmt
                 elif not out.isatty() or sink is not None:
@@ -665,6 +689,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
         only_stopped=not args.output,
         lost=lambda: counted.failed is not None,
         quiet=bool(getattr(args, "quiet", False)),
+        record=record,
     )
 
 
@@ -721,11 +746,13 @@ def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
 def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     opened: list[Any] = []  # the connection, once made: what it spent is said if the export fails
+    record = _record("export", args)
 
     def body() -> int:
         from coqlkit import export
         from coqlkit.repl.shell import exit_code
 
+        record.check()  # before anything runs: a --stats-json FILE that cannot be written
         query, target, where = _export_query(args)
         problem = export.no_format(target, "rows.parquet")
         if problem is not None:
@@ -742,7 +769,9 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
         params = _params(args)
         with _connection(args, err) as conn:
             opened.append(conn)
+            record.conn = conn
             shell = _shell(conn, args, out, err, params, progress=err.isatty())
+            shell.record = record
             shell.allow_short = args.allow_short
             shell.mkdir = args.mkdir
             shell.exporting = True
@@ -752,7 +781,14 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
                 print(shell.describe(exc, where, query), file=err)
                 return exit_code(exc)
 
-    return _guard(body, err, spent=lambda: _spent(opened))
+    return _guard(body, err, spent=lambda: _spent(opened), record=record)
+
+
+def _record(command: str, args: argparse.Namespace) -> Record:
+    """The figures of the run, for ``--stats-json FILE`` (None: none asked for)."""
+    from coqlkit.cli._stats import Record
+
+    return Record(command, getattr(args, "stats_json", None))
 
 
 def run_repl(args: argparse.Namespace) -> int:
@@ -801,6 +837,7 @@ def _cli_shell() -> type[Shell]:
         planned_at: int | None = None
         lost_at = (0, 0)  # the client's unanswered calls and their credits then
         exporting = False  # coqlkit export: one query, no \set before it
+        record: Record | None = None  # the run's figures (--stats-json)
         # --stop-on-error: a statement or command that fails ends the script (psql's
         # ON_ERROR_STOP); failed_to_stop: one has, said_stop: where the rest starts was said.
         stop_on_error = failed_to_stop = said_stop = False
@@ -811,7 +848,10 @@ def _cli_shell() -> type[Shell]:
             self.planned_at = 0 if first else self.conn.credits_used
             client = self.conn.aio.client
             self.lost_at = (0, 0) if first else (client.unanswered_calls, client.unanswered_credits)
-            return super()._plan(text, params, where)
+            result = super()._plan(text, params, where)
+            if result is not None and self.record is not None:
+                self.record.planned(result)
+            return result
 
         # What turned strict mode on, for its refusals to name: the option, or the script.
         strict_by = "--strict"
@@ -866,9 +906,16 @@ def _cli_shell() -> type[Shell]:
             )
 
         def _summary(self, result: Result, rows: int, started: float) -> None:
+            if self.record is not None:
+                self.record.wrote(rows)
             super()._summary(result, rows, started)
             if self.timing:
                 self._chosen(result)
+
+        def _wrote(self, rows: int, *args: Any, **kwargs: Any) -> None:
+            if self.exporting and self.record is not None:  # (not a script's \export of kept rows)
+                self.record.wrote(rows)
+            super()._wrote(rows, *args, **kwargs)
 
         def _export_result(self, result: Result, target: Path, kind: str, started: float) -> int:
             status = super()._export_result(result, target, kind, started)
