@@ -14,7 +14,8 @@ ever holds whole pieces.
 
 Where the file goes is checked before anything is spent (:func:`check_target`); problems
 with it raise :class:`TargetError`, a failure while writing (a full disk) raises
-:class:`ExportError`: both are ``OSError`` naming the target, never the temporary.
+:class:`ExportError`: both are ``OSError`` naming the target, never the temporary, and
+:class:`~coqlkit.CoqlError` (``.code``: ``INVALID_TARGET``, ``WRITE_FAILED``).
 
 This is apart from :mod:`coqlkit.export` because none of it knows rows or Arrow: it is the
 file system's side (names, permissions, links, fsync and rename, stale temporaries), shared
@@ -39,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from coqlkit.errors import CoqlError
+
 if sys.platform != "win32":  # Windows has no fcntl: no locks, and no sweep (see _alive)
     import fcntl
 
@@ -57,20 +60,43 @@ __all__ = [
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-class TargetError(OSError):
-    """The target cannot be written: a directory, a URL, a missing or read-only directory.
-    Raised before anything is spent; ``.filename`` is the target, ``.missing`` the
-    directory that does not exist (when that is the trouble)."""
+class _FileError(OSError, CoqlError):
+    """A file coqlkit was asked to write and could not: an ``OSError`` (``.errno``,
+    ``.strerror``, ``.filename``: the target, never the temporary) and a
+    :class:`~coqlkit.CoqlError` (``.code``), so that ``except coqlkit.CoqlError`` around an
+    export catches a full disk too, as the README's "Errors" promises, and ``except
+    OSError`` still does. Pickled as an ``OSError`` is (its arguments, then its attributes).
+
+    >>> error = ExportError(28, "No space left on device (nothing written)", "leads.csv")
+    >>> error.code, error.message
+    ('WRITE_FAILED', 'leads.csv: No space left on device (nothing written)')
+    """
+
+    def __init__(self, *args: Any) -> None:  # OSError's (errno, strerror, filename), not CoqlError's
+        OSError.__init__(self, *args)
+
+    @property
+    def message(self) -> str:
+        """What the command line prints after ``coqlkit: error:``: the target, then why."""
+        return f"{self.filename}: {self.strerror}" if self.filename is not None else str(self.strerror)
+
+
+class TargetError(_FileError):
+    """The target cannot be written: a directory, a URL, a device, a missing or read-only
+    directory. Raised before anything is spent; ``.filename`` is the target, ``.missing``
+    the directory that does not exist (when that is the trouble)."""
 
     __module__ = "coqlkit.export"  # where it is documented, imported and caught from
+    code = "INVALID_TARGET"
     missing: Path | None = None
 
 
-class ExportError(OSError):
+class ExportError(_FileError):
     """Writing the file failed midway (a full disk, an I/O error); the target is left as it
     was. ``.filename`` is the target."""
 
     __module__ = "coqlkit.export"
+    code = "WRITE_FAILED"
 
 
 # The machine a temporary file is written on: a stale one (its writer killed) is removed

@@ -225,13 +225,13 @@ class Shell(_Commands):
                 self._piece_done(False)
                 self._cancelled(before)
                 return 130
-            except (CoqlError, ApiError) as exc:
-                self._message(self.describe(exc, where if kind == "statement" else None, item))
-                result = exit_code(exc)
             except BrokenPipeError:  # whoever read our output has gone: so is the point of going on
                 raise
-            except OSError as exc:  # a file that cannot be read or written (\o, \export, \e)
-                self._file_failed(exc)
+            except OSError as exc:  # a file that cannot be read or written (\o, \export, \e);
+                self._file_failed(exc)  # before CoqlError: an export's TargetError/ExportError is both
+                result = exit_code(exc)
+            except (CoqlError, ApiError) as exc:
+                self._message(self.describe(exc, where if kind == "statement" else None, item))
                 result = exit_code(exc)
             result = max(result, self._piece_done(result == 0))
             if result == 130:  # interrupted inside \i: the rest of this input stops too
