@@ -504,6 +504,29 @@ def error_line(text: str, where: Where | None = None) -> str:
 STDOUT = "standard output"
 
 
+#: The first line of an error diagnostic: ``FILE:line:col: error[CODE]: message``.
+_ERROR_HEADER = re.compile(r"(?P<at>(?:\S.*:)?\d+:\d+): error\[[A-Z_]+\]: (?P<message>.*)")
+
+
+def error_lines(diagnostics: str) -> list[str]:
+    r"""An error line (:func:`error_line`) for each error among ``diagnostics``, where it
+    is: after the caret display, in a log, ``grep 'coqlkit: error'`` finds a wrong query as
+    it finds every other failure.
+
+    >>> error_lines("s.sql:4:8: error[INVALID_QUERY]: Leads has no field Emial\n  select Emial\n  hint: ...")
+    ['coqlkit: error: s.sql:4:8: Leads has no field Emial']
+    """
+    found = (_ERROR_HEADER.fullmatch(line) for line in diagnostics.splitlines())
+    return [error_line(f"{m['at']}: {m['message']}") for m in found if m is not None]
+
+
+def _terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (ValueError, AttributeError):  # closed, or no such method
+        return False
+
+
 class _Counted:
     """Standard output, with what is written to it counted: a query that fails after its
     first rows went out is told apart from one that failed before writing anything.
@@ -1040,8 +1063,11 @@ def _cli_shell() -> type[Shell]:
             if lost is not None:
                 return error_line(lost, where or self.at)
             if isinstance(exc, (CoqlSyntaxError, ValidationError, ParameterError)):
-                # Diagnostics as lint writes them: FILE:line:col: error[CODE]: ..., with a caret.
+                # Diagnostics as lint writes them: FILE:line:col: error[CODE]: ..., with a caret;
+                # in a log (not a terminal), then one error line each, for grep to find.
                 text = super().describe(exc, where, statement)
+                if not _terminal(self.err):
+                    text += "".join(f"\n{line}" for line in error_lines(text))
             elif isinstance(exc, OSError):  # an export's file: its name, then why (as _file_failed)
                 text = error_line(f"{exc.filename or 'file'}: {exc.strerror or exc}", where or self.at)
             else:

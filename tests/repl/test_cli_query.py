@@ -431,6 +431,7 @@ def test_exit_1_a_wrong_query(cli: Any, zoho: dict[str, str], sandbox: Sandbox) 
         "  select Emial from Leads; select Last_Name from Leads limit 1\n"
         "         ^^^^^\n"
         "  hint: did you mean Email?\n"
+        "coqlkit: error: 1:8: Leads has no field Emial\n"  # (not a terminal: a line for grep)
     )
     assert ran.out.startswith("id,Last_Name\n")  # the next statement still ran
     assert [e["path"] for e in coql_calls(sandbox, since) if e["path"].endswith("/coql")] == ["/crm/v8/coql"]
@@ -1051,6 +1052,7 @@ def test_a_missing_parameter_says_how_to_give_it(cli: Any, zoho: dict[str, str])
         "  select Last_Name from Leads where Lead_Status = :nope\n"
         "                                                  ^^^^^\n"
         "  hint: give it a value: --param nope=VALUE (or \\set nope VALUE before the query)\n"
+        "coqlkit: error: 1:49: no value given for :nope\n"
     )
 
 
@@ -1061,6 +1063,7 @@ def test_a_parameter_without_a_coql_form_is_pointed_at(cli: Any, zoho: dict[str,
         "2:24: error[INVALID_PARAMETER]: :x has more digits than a COQL number holds\n"
         "  where Annual_Revenue > :x\n"
         "                         ^^\n"
+        "coqlkit: error: 2:24: :x has more digits than a COQL number holds\n"
     )
 
 
@@ -1554,12 +1557,14 @@ def test_a_missing_parameter_in_a_file_is_pointed_at(cli: Any, zoho: dict[str, s
         "  where Lead_Source = :src\n"
         "                      ^^^^\n"
         "  hint: give it a value: --param src=VALUE\n"  # (export's query cannot \set it)
+        f"coqlkit: error: {script}:4:21: no value given for :src\n"
     )
     ran = cli("query", "-f", str(script))
     assert ran.status == 1
     assert ran.err.startswith(f"{script}:4:21: error[INVALID_PARAMETER]: no value given for :src\n")
     assert ran.err.endswith(
         "  hint: give it a value: --param src=VALUE (or \\set src VALUE before the query)\n"
+        f"coqlkit: error: {script}:4:21: no value given for :src\n"
     )
     ran = cli("export", "select Last_Name from Leads where Lead_Source = :src", str(tmp_path / "out.csv"))
     assert ran.status == 1
@@ -1568,4 +1573,5 @@ def test_a_missing_parameter_in_a_file_is_pointed_at(cli: Any, zoho: dict[str, s
         "  select Last_Name from Leads where Lead_Source = :src\n"
         "                                                  ^^^^\n"
         "  hint: give it a value: --param src=VALUE\n"
+        "coqlkit: error: 1:49: no value given for :src\n"
     )
