@@ -433,10 +433,12 @@ class ZohoApiError(ApiError):
 
     def __str__(self) -> str:
         message = super().__str__()
-        named = _named_details(self.details, message)
+        first, newline, rest = message.partition("\n")
+        # What the first line names, not the lines under it: a hint there (the stale
+        # metadata's names the column) must not take the column off the line a log keeps.
+        named = _named_details(self.details, first)
         if not named:
             return message
-        first, newline, rest = message.partition("\n")
         return f"{first} ({named}){newline}{rest}"
 
 
