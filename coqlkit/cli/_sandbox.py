@@ -61,6 +61,13 @@ def register(commands: Any) -> None:
         help="access tokens a refresh token may get in ten minutes, as Zoho's (10; 0: no limit)",
     )
     serve.add_argument("--bulk-seconds", type=float, default=2.0, help="time a bulk-read job takes (2)")
+    serve.add_argument(
+        "--bulk-outcomes",
+        default="",
+        metavar="LIST",
+        help="how bulk-read jobs end, in creation order, the last for the rest: complete, stall "
+        "(IN PROGRESS for good), fail (FAILURE); e.g. complete,stall (all complete)",
+    )
     serve.add_argument("--log", action="store_true", help="log every request (secrets redacted) to stderr")
     serve.set_defaults(run=run_sandbox)
     sandbox.set_defaults(run=lambda args: _usage(sandbox))
@@ -97,6 +104,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             token_ttl=args.token_ttl,
             token_limit=args.token_limit,
             bulk_seconds=args.bulk_seconds,
+            bulk_outcomes=tuple(o.strip() for o in args.bulk_outcomes.split(",") if o.strip()),
             log_requests=args.log,
         )
     except ValueError as exc:

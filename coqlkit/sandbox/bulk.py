@@ -1,6 +1,7 @@
 """Bulk read: ``POST /crm/bulk/v8/read``, ``GET .../{job}``, ``GET .../{job}/result`` (a zip).
 
-A job moves ADDED → IN PROGRESS → COMPLETED over ``bulk_seconds``; its result is a page
+A job moves ADDED → IN PROGRESS → COMPLETED over ``bulk_seconds`` (or, as the sandbox's
+``bulk_outcomes`` say, stays IN PROGRESS for good, or ends FAILURE); its result is a page
 of at most 200,000 records as ``{job}.csv`` in a zip, with ``more_records`` and a
 ``next_page_token`` that a new job takes as ``query.page_token``. The criteria JSON is
 read into the same AST COQL uses and run by the same SQL layer.
@@ -96,6 +97,7 @@ class Job:
     result: dict[str, Any] | None = None
     archive: bytes | None = None
     downloads: deque[float] = field(default_factory=deque)
+    outcome: str = "complete"  # or "stall" (IN PROGRESS for good), "fail" (FAILURE)
 
 
 def create(state: SandboxState, body: Any) -> Response:
@@ -129,6 +131,9 @@ def create(state: SandboxState, body: Any) -> Response:
     now = dt.datetime.now(state.store.tz).replace(microsecond=0).isoformat()
     job = Job(job_id, module, list(fields), criteria, page, query, time.monotonic(), now)
     with state.lock:
+        outcomes = state.config.bulk_outcomes
+        if outcomes:
+            job.outcome = outcomes[min(len(state.jobs), len(outcomes) - 1)]
         state.jobs[job_id] = job
     details = {
         "id": job_id,
@@ -152,11 +157,12 @@ def create(state: SandboxState, body: Any) -> Response:
 
 
 def status(state: SandboxState, job_id: str) -> dict[str, Any]:
-    """The job's state, and its result once COMPLETED."""
+    """The job's state, and its result once COMPLETED (or Zoho's error once FAILURE)."""
     job = _job(state, job_id)
     elapsed = time.monotonic() - job.created
     seconds = state.config.bulk_seconds
-    phase = "ADDED" if elapsed < seconds * 0.2 else "IN PROGRESS" if elapsed < seconds else "COMPLETED"
+    ended = {"complete": "COMPLETED", "stall": "IN PROGRESS", "fail": "FAILURE"}[job.outcome]
+    phase = "ADDED" if elapsed < seconds * 0.2 else "IN PROGRESS" if elapsed < seconds else ended
     item: dict[str, Any] = {
         "id": job.id,
         "operation": "read",
@@ -168,6 +174,10 @@ def status(state: SandboxState, job_id: str) -> dict[str, Any]:
     }
     if phase == "COMPLETED":
         item["result"] = _finish(state, job)
+    elif phase == "FAILURE":
+        # The shape of Zoho's job-details reply and callback for a failed job (reference §7).
+        error = {"status": "error", "code": "INTERNAL_ERROR", "message": "the export failed", "details": {}}
+        item["result"] = {"error_message": error}
     return {"data": [item]}
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "SandboxConfig"]
+__all__ = ["BULK_OUTCOMES", "CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "SandboxConfig"]
 
 # The demo org's credentials. They open nothing but a sandbox, so they may be printed.
 CLIENT_ID = "1000.COQLKITSANDBOXCLIENT"
 CLIENT_SECRET = "coqlkit-sandbox-client-secret"
 REFRESH_TOKEN = "1000.coqlkit-sandbox.refresh-token"
+
+#: How a sandbox's bulk-read job may end (``SandboxConfig.bulk_outcomes``).
+BULK_OUTCOMES = ("complete", "stall", "fail")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class SandboxConfig:
     token_limit: int | None = 10
     bulk_seconds: float = 2.0
     bulk_page_rows: int = 200_000
+    bulk_outcomes: tuple[str, ...] = ()
     time_zone: str = "America/Los_Angeles"
     log_requests: bool = False
 
@@ -59,5 +63,10 @@ class SandboxConfig:
             raise ValueError("token_limit cannot be negative (0: no limit)")
         if self.bulk_page_rows < 1:
             raise ValueError("bulk_page_rows must be at least 1")
+        unknown = sorted(set(self.bulk_outcomes) - set(BULK_OUTCOMES))
+        if unknown:
+            raise ValueError(
+                f"a bulk-read job ends {', '.join(map(repr, BULK_OUTCOMES))}, not {unknown[0]!r}"
+            )
         if self.latency_ms < 0 or self.jitter_ms < 0 or self.bulk_seconds < 0:
             raise ValueError("latency, jitter and bulk_seconds cannot be negative")
