@@ -1,10 +1,10 @@
 """A planned query's rows, read once: :class:`AsyncResult` (documented, imported and
 pickled as ``coqlkit.api.AsyncResult``) streams them from the executor, keeps them as an
 Arrow table, makes DataFrames of them off the event loop, and exports them atomically,
-refusing a short read; :func:`warn_about` issues the check's warnings about its query.
-Apart from :mod:`coqlkit.api` because reading the rows is a job of its own, where the
-connection checks and plans; the synchronous :class:`~coqlkit.api.Result` stays beside
-:class:`~coqlkit.api.Connection`, its engine's twin.
+refusing a short read; :class:`Result` is its synchronous twin (``coqlkit.api.Result``),
+running it on the connection's loop; :func:`warn_about` issues the check's warnings about
+its query. Apart from :mod:`coqlkit.api` because reading the rows is a job of its own,
+where the connection checks and plans.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import sys
 import warnings
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas
     import polars
 
-    from coqlkit.api import AsyncConnection
+    from coqlkit._loop import _Loop
+    from coqlkit.api import AsyncConnection, Connection
 
 
 class AsyncResult:
@@ -304,3 +305,114 @@ def warn_about(result: AsyncResult, *, stacklevel: int = 1) -> None:
     found = result.warnings
     if found:
         warnings.warn(QueryWarning(found, result.text), stacklevel=stacklevel + 1)
+
+
+class Result:
+    """The synchronous twin of :class:`AsyncResult`. It keeps its connection alive (a
+    connection dropped unclosed is closed when collected): ``connect().query(...)`` works."""
+
+    __module__ = "coqlkit.api"  # where it is documented, imported and pickled from
+
+    def __init__(self, loop: _Loop, aio: AsyncResult, connection: Connection | None = None) -> None:
+        self._loop = loop
+        self.aio = aio
+        self.connection = connection
+
+    def __repr__(self) -> str:
+        return repr(self.aio).replace("AsyncResult", "Result")
+
+    @property
+    def plan(self) -> Plan:
+        return self.aio.plan
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.aio.schema
+
+    @property
+    def stats(self) -> RunStats:
+        return self.aio.stats
+
+    @property
+    def estimated_rows(self) -> int | None:
+        return self.aio.estimated_rows
+
+    @property
+    def text(self) -> str | None:
+        return self.aio.text
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.aio.diagnostics
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return self.aio.warnings
+
+    def explain(self) -> str:
+        return self.aio.explain()
+
+    def record_batches(self, *, lazy: Lazy = False) -> pa.RecordBatchReader:
+        """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once). The read
+        stops (its calls in flight cancelled, ``stats`` complete) when the reader is read
+        to the end or dropped: pyarrow's ``close()`` keeps the iterator of a reader made
+        from Python batches (a reader that let go of it on ``close()``, through Arrow's C
+        stream, would turn coqlkit's errors into ``ArrowInvalid``). ``lazy``: the first
+        page alone until a second batch is read (a reader that may stop after a few rows
+        spends one page's credits, not a window's); ``"ramp"``: then a window that widens
+        as batches are read (the next page alone, then 2, 4, 8... pages)."""
+        return pa.RecordBatchReader.from_batches(self.schema, self._batches(lazy=_lazy(lazy)))
+
+    def _batches(self, *, lazy: Lazy = False) -> Generator[pa.RecordBatch, None, None]:
+        # A generator of this result's: a reader still streaming keeps the connection alive.
+        kept = self.aio._table
+        if kept is not None:  # local data, read without the loop (the connection may be closed)
+            yield from _batches_of(kept)
+            return
+        yield from self._loop.iterate(self.aio.batches(lazy=lazy))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The rows as dicts, streamed as they are wanted: the first page alone, then the
+        whole window once its rows are taken (``lazy=True``), so ``next(iter(result))`` or
+        a loop broken within the first page spends one page, not a window of them, and a
+        loop that reads on pays one round trip for it. (A pipe's reader, which takes a page
+        or two before its leaving shows, widens its window step by step instead: ``"ramp"``,
+        which would cost a loop that reads everything several round trips.)"""
+        with contextlib.closing(self._batches(lazy=True)) as batches:  # closed with this iterator
+            for batch in batches:
+                yield from batch.to_pylist()
+
+    def to_arrow(self) -> pa.Table:
+        kept = self.aio._table  # local data: still there once the connection is closed
+        return kept if kept is not None else self._loop.run(self.aio.to_arrow())
+
+    def to_pandas(self, *, decimals: str = "float", lookups: str = "name", **kwargs: Any) -> pandas.DataFrame:
+        """See :meth:`AsyncResult.to_pandas`."""
+        _need("pandas", "pandas")
+        pandas_options(decimals, lookups, kwargs)  # an OptionError before the rows are read
+        table = self.to_arrow()
+        return pandas_frame(
+            table,
+            decimals=decimals,
+            lookups=lookups,
+            picklists=picklists_of(self.plan),
+            stacklevel=2,
+            **kwargs,
+        )
+
+    def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
+        """See :meth:`AsyncResult.to_polars`."""
+        polars_options(decimals)  # an OptionError before the rows are read
+        return polars_frame(self.to_arrow(), decimals=decimals)
+
+    def to_parquet(
+        self, path: str | Path, *, allow_short: bool = False, mkdir: bool = False, **options: Any
+    ) -> Path:
+        """See :meth:`AsyncResult.to_parquet`."""
+        return self._loop.run(self.aio.to_parquet(path, allow_short=allow_short, mkdir=mkdir, **options))
+
+    def to_csv(
+        self, path: str | Path, *, allow_short: bool = False, mkdir: bool = False, **options: Any
+    ) -> Path:
+        """See :meth:`AsyncResult.to_csv`."""
+        return self._loop.run(self.aio.to_csv(path, allow_short=allow_short, mkdir=mkdir, **options))

@@ -35,14 +35,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyarrow as pa
-
 from coqlkit._loop import _Loop as _Loop
 from coqlkit._options import TRANSPORT_OPTIONS as TRANSPORT_OPTIONS
-from coqlkit._options import _lazy, _query_options, _split_options
+from coqlkit._options import _query_options, _split_options
 from coqlkit._options import _zone_option as _zone_option
 from coqlkit._result import AsyncResult as AsyncResult
-from coqlkit._result import _batches_of
+from coqlkit._result import Result as Result
 from coqlkit._result import warn_about as warn_about
 from coqlkit._scope import _has_fields, _modules_of, _targets, _unknown_zone, _zone_of
 from coqlkit.catalog import Catalog, Field, Module
@@ -56,11 +54,9 @@ from coqlkit.errors import (
     ValidationError,
     ZohoApiError,
 )
-from coqlkit.execute import CountMemory, RunStats, explain_analyze, options_for, prepare
-from coqlkit.execute.scan import Lazy
+from coqlkit.execute import CountMemory, explain_analyze, options_for, prepare
 from coqlkit.frames import DECIMALS as DECIMALS
 from coqlkit.frames import LOOKUPS as LOOKUPS
-from coqlkit.frames import _need
 from coqlkit.frames import ambiguous_lookups as ambiguous_lookups
 from coqlkit.frames import pandas_frame as pandas_frame
 from coqlkit.frames import picklists_of as picklists_of
@@ -68,15 +64,12 @@ from coqlkit.frames import polars_frame as polars_frame
 from coqlkit.language import bind, parse
 from coqlkit.language.ast import Select, Star
 from coqlkit.metadata import OrgMetadata, cache_root, known_org, org_key
-from coqlkit.plan import Plan, PlanOptions
+from coqlkit.plan import PlanOptions
 from coqlkit.plan.options import PUBLIC_OPTIONS
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Settings, load_settings
 from coqlkit.validate import Diagnostic, ErrorLevel, explain_syntax_error, label_modules, validate
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas
-    import polars
-
     from coqlkit.sandbox.server import Sandbox
 
 __all__ = ["AsyncConnection", "AsyncResult", "Connecting", "Connection", "Result", "connect", "connect_async"]
@@ -869,109 +862,6 @@ class Connection:
 
     def catalog(self, modules: list[str] | None = None) -> Catalog:
         return self._loop.run(self.aio.catalog(modules))
-
-
-class Result:
-    """The synchronous twin of :class:`AsyncResult`. It keeps its connection alive (a
-    connection dropped unclosed is closed when collected): ``connect().query(...)`` works."""
-
-    def __init__(self, loop: _Loop, aio: AsyncResult, connection: Connection | None = None) -> None:
-        self._loop = loop
-        self.aio = aio
-        self.connection = connection
-
-    def __repr__(self) -> str:
-        return repr(self.aio).replace("AsyncResult", "Result")
-
-    @property
-    def plan(self) -> Plan:
-        return self.aio.plan
-
-    @property
-    def schema(self) -> pa.Schema:
-        return self.aio.schema
-
-    @property
-    def stats(self) -> RunStats:
-        return self.aio.stats
-
-    @property
-    def estimated_rows(self) -> int | None:
-        return self.aio.estimated_rows
-
-    @property
-    def text(self) -> str | None:
-        return self.aio.text
-
-    @property
-    def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return self.aio.diagnostics
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return self.aio.warnings
-
-    def explain(self) -> str:
-        return self.aio.explain()
-
-    def record_batches(self, *, lazy: Lazy = False) -> pa.RecordBatchReader:
-        """A streaming ``pyarrow.RecordBatchReader`` over the rows (read once). The read
-        stops (its calls in flight cancelled, ``stats`` complete) when the reader is read
-        to the end or dropped: pyarrow's ``close()`` keeps the iterator of a reader made
-        from Python batches (a reader that let go of it on ``close()``, through Arrow's C
-        stream, would turn coqlkit's errors into ``ArrowInvalid``). ``lazy``: the first
-        page alone until a second batch is read (a reader that may stop after a few rows
-        spends one page's credits, not a window's); ``"ramp"``: then a window that widens
-        as batches are read (the next page alone, then 2, 4, 8... pages)."""
-        return pa.RecordBatchReader.from_batches(self.schema, self._batches(lazy=_lazy(lazy)))
-
-    def _batches(self, *, lazy: Lazy = False) -> Generator[pa.RecordBatch, None, None]:
-        # A generator of this result's: a reader still streaming keeps the connection alive.
-        kept = self.aio._table
-        if kept is not None:  # local data, read without the loop (the connection may be closed)
-            yield from _batches_of(kept)
-            return
-        yield from self._loop.iterate(self.aio.batches(lazy=lazy))
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        """The rows as dicts, streamed as they are wanted: the first page alone, then the
-        whole window once its rows are taken (``lazy=True``), so ``next(iter(result))`` or
-        a loop broken within the first page spends one page, not a window of them, and a
-        loop that reads on pays one round trip for it. (A pipe's reader, which takes a page
-        or two before its leaving shows, widens its window step by step instead: ``"ramp"``,
-        which would cost a loop that reads everything several round trips.)"""
-        with contextlib.closing(self._batches(lazy=True)) as batches:  # closed with this iterator
-            for batch in batches:
-                yield from batch.to_pylist()
-
-    def to_arrow(self) -> pa.Table:
-        kept = self.aio._table  # local data: still there once the connection is closed
-        return kept if kept is not None else self._loop.run(self.aio.to_arrow())
-
-    def to_pandas(self, *, decimals: str = "float", lookups: str = "name", **kwargs: Any) -> pandas.DataFrame:
-        """See :meth:`AsyncResult.to_pandas`."""
-        _need("pandas", "pandas")
-        table = self.to_arrow()
-        return pandas_frame(
-            table,
-            decimals=decimals,
-            lookups=lookups,
-            picklists=picklists_of(self.plan),
-            stacklevel=2,
-            **kwargs,
-        )
-
-    def to_polars(self, *, decimals: str = "decimal") -> polars.DataFrame:
-        """See :meth:`AsyncResult.to_polars`."""
-        return polars_frame(self.to_arrow(), decimals=decimals)
-
-    def to_parquet(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
-        """See :meth:`AsyncResult.to_parquet`."""
-        return self._loop.run(self.aio.to_parquet(path, allow_short=allow_short, **options))
-
-    def to_csv(self, path: str | Path, *, allow_short: bool = False, **options: Any) -> Path:
-        """See :meth:`AsyncResult.to_csv`."""
-        return self._loop.run(self.aio.to_csv(path, allow_short=allow_short, **options))
 
 
 def connect(

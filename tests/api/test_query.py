@@ -338,7 +338,7 @@ def test_an_error_starts_its_traceback_at_the_callers_frame(conn: coqlkit.Connec
     result = conn.query("select Last_Name from Leads where Last_Nme = 'x' limit 5", check=False)
     with pytest.raises(coqlkit.ZohoApiError) as refused:
         result.to_arrow()
-    assert frames_of(refused.value)[1:] == ["api.py:to_arrow", "_loop.py:run"]
+    assert frames_of(refused.value)[1:] == ["_result.py:to_arrow", "_loop.py:run"]
     assert not hasattr(refused.value, "_render_traceback_")
     # coqlkit's own trouble (here: a plan it cannot make) keeps its frames for a bug report.
     with pytest.raises(coqlkit.PlanError) as unplanned:
