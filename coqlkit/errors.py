@@ -378,7 +378,9 @@ class ApiError(CoqlError):
 
 
 class TransportError(ApiError):
-    """No answer came: the connection was refused, dropped or timed out."""
+    """No answer came (the connection was refused, dropped or timed out), or the one that
+    came cannot be read (``UNREADABLE_ANSWER``: not JSON, cut off, another shape; its
+    ``.status`` is the answer's)."""
 
     code = "TRANSPORT_ERROR"
 

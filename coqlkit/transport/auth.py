@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 
 from coqlkit.errors import AuthError, ConfigError, CoqlWarning, TransportError
-from coqlkit.transport._errors import detached, envelope, transport_error
+from coqlkit.transport._errors import detached, envelope, transport_error, unreadable_answer
 from coqlkit.transport.config import Settings
 from coqlkit.transport.secrets import MemoryTokenStore, Secret, TokenStore, update_record
 
@@ -352,6 +352,9 @@ async def _post(http: httpx.AsyncClient, url: str, form: _Form, what: str) -> tu
     except httpx.TransportError as exc:
         failure, cause = transport_error(what, exc), detached(exc)
     else:
+        unread = unreadable_answer(f"POST {response.request.url.path}", response)
+        if unread is not None:  # a proxy's or login page, a body cut off: not Zoho's refusal
+            raise unread
         body = envelope(response)
         for key in _SECRET_FIELDS:
             if key in body:

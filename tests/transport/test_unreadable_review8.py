@@ -274,3 +274,16 @@ def test_a_redirect_to_a_login_page_is_named_without_its_query(proxy: Proxy, tmp
     )
     assert error.status == 302 and "SECRET" not in str(error.details)
     assert proxy.seen.count("/crm/v8/org") == 1
+
+
+def test_a_page_of_html_from_the_token_endpoint_is_not_called_zohos_refusal(proxy: Proxy) -> None:
+    """It said ``Zoho refused the token request: HTTP_200``: Zoho refused nothing."""
+    proxy.mangle = on("/oauth/v2/token", 200, b"<html>login</html>")
+    with pytest.raises(TransportError) as info:
+        read()
+    assert (info.value.code, info.value.status) == ("UNREADABLE_ANSWER", 200)
+    assert info.value.message.startswith(
+        f"POST /oauth/v2/token at {proxy.url}: the answer was not JSON (text/html, 18 bytes: "
+        "'<html>login</html>')"
+    )
+    assert "refused" not in info.value.message
