@@ -60,9 +60,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM and SIGHUP end a command as Ctrl-C does (no temporary file left behind);
     # coqlkit's warnings print as one line, not as Python shows a warning.
     with _query.handle_signals(), _query.show_warnings():
-        if run is None:
-            return _query.run_repl(args)
-        return int(run(args))
+        try:
+            if run is None:
+                return _query.run_repl(args)
+            return int(run(args))
+        except Exception as exc:  # not foreseen (the foreseen ones have their statuses)
+            return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    """A failure coqlkit did not foresee (a bug): one ``coqlkit: error:`` line that a job's
+    log can grep, and exit 70 (not 1, which says the query is wrong); with ``COQLKIT_LOG``
+    set, its traceback too (on the ``coqlkit`` log, at ERROR), for a bug report. (Without
+    it, nothing is logged: Python's last-resort handler would print the traceback.)"""
+    logging_on = _logging_to_stderr()
+    if logging_on:
+        logging.getLogger("coqlkit.cli").error("coqlkit's own failure", exc_info=exc)
+    shown = "" if logging_on else "; COQLKIT_LOG=debug shows its traceback"
+    print(
+        f"coqlkit: error: internal error: {type(exc).__name__}: {exc} (a bug in coqlkit: "
+        f"please report it{shown})",
+        file=sys.stderr,
+    )
+    return _query.EXIT_INTERNAL
+
+
+def _logging_to_stderr() -> bool:
+    return any(h.get_name() == "coqlkit-cli" for h in logging.getLogger("coqlkit").handlers)
 
 
 def _intermix(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:

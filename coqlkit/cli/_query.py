@@ -84,7 +84,12 @@ exit status:
   6    a short read (records changed during it): the file left as it was
   7    a file, or standard output, could not be written (a full disk)
   8    the org is busy (Zoho refused even one call at a time): try later
+  70   coqlkit's own failure (a bug): please report it
   130  interrupted (Ctrl-C); 143: SIGTERM, 129: SIGHUP"""
+
+#: A failure coqlkit did not foresee (a bug), as BSD's sysexits calls it (EX_SOFTWARE): not 1,
+#: which says the query is wrong.
+EXIT_INTERNAL = 70
 
 
 class HelpFormatter(argparse.HelpFormatter):
