@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from coqlkit._zones import close_zone
 from coqlkit.catalog import Catalog, ResolveError
 from coqlkit.errors import ConfigError
 from coqlkit.language.ast import Column, FieldRef, Select, Star
@@ -61,7 +62,11 @@ def _known_zone(zone: str) -> bool:
 def _zone(zone: str) -> str:
     """``zone``, or a ConfigError now rather than a puzzling Arrow error when rows arrive."""
     if not _known_zone(zone):
-        raise ConfigError(f"unknown time zone {zone!r}: give an IANA name such as 'Europe/Paris', or 'UTC'")
+        close = close_zone(zone) if zone.strip() else None  # (a typo, or a city: Kolkata)
+        meant = f" (did you mean {close!r}?)" if close else ""
+        raise ConfigError(
+            f"unknown time zone {zone!r}: give an IANA name such as 'Europe/Paris', or 'UTC'{meant}"
+        )
     return zone
 
 

@@ -20,7 +20,6 @@ used.
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import os
 import shlex
@@ -31,6 +30,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from coqlkit._zones import zone_names as zone_names
 from coqlkit.errors import ConfigError
 from coqlkit.repl.output import format_names, resolve_format
 from coqlkit.transport.config import config_path as profiles_path
@@ -193,33 +193,10 @@ def zone_named(text: str, option: str = "") -> str:
 
     named = {name.lower(): name for name in zone_names()}.get(text.lower(), text)
     try:
-        return _zone_option(named, "")
+        return _zone_option(named, "")  # (its error says the zone probably meant)
     except ConfigError as exc:
-        close = _close_zone(text)
         said = f"{option} {text}: " if option else ""
-        raise ConfigError(f"{said}{exc.message}{f' (did you mean {close!r}?)' if close else ''}") from None
-
-
-@functools.cache
-def zone_names() -> tuple[str, ...]:
-    """The IANA time zones this machine knows (its tz database, or the ``tzdata`` package),
-    sorted, ``UTC`` first: what ``\\tz`` completes. Read once (about 600 names, 0.1 s)."""
-    import zoneinfo
-
-    names = sorted(zoneinfo.available_timezones() - {"UTC"})
-    return ("UTC", *names)
-
-
-def _close_zone(text: str) -> str | None:
-    """The zone ``text`` was probably meant to be: the only one whose city it names
-    (``kolkata``), else the closest name (``Europe/Pari``); None when none is close."""
-    word = text.lower()
-    names = zone_names()
-    cities = [n for n in names if n.lower().rpartition("/")[2] == word.replace(" ", "_")]
-    if len(cities) == 1:
-        return cities[0]
-    close = difflib.get_close_matches(word, [n.lower() for n in names], n=1, cutoff=0.8)
-    return {n.lower(): n for n in names}[close[0]] if close else None
+        raise ConfigError(f"{said}{exc.message}") from None
 
 
 def _any(value: Any) -> Any:
