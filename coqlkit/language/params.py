@@ -177,7 +177,7 @@ def _list(value: Any, param: Param) -> tuple[Value, ...]:
         items = sorted(value, key=repr) if isinstance(value, Set) else list(value)
     if not items:
         raise ParameterError(f":{param.name} is an empty list; IN needs at least one value", span=param.span)
-    return tuple(literal(v, param) for v in items)
+    return tuple(literal(v, param, item=index if _is_list(value) else None) for index, v in enumerate(items))
 
 
 def _check_text(value: str, name: str) -> None:
@@ -197,20 +197,28 @@ def _check_text(value: str, name: str) -> None:
             )
 
 
-def literal(value: Any, param: Param | None = None) -> Value:
+def literal(value: Any, param: Param | None = None, *, item: int | None = None) -> Value:
     """The COQL literal for one Python value (see the module's table); a ParameterError
-    says where ``param`` stands."""
+    says where ``param`` stands, and names the list's ``item`` it is (``:vals[1]``).
+
+    >>> literal(["Chat", None][1], Param("vals"), item=1)
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.ParameterError: :vals[1] is None; IN matches no null: add 'or FIELD is null' beside the IN
+    """
     try:
-        return _literal(value, param)
+        return _literal(value, param, item)
     except ParameterError as exc:
         if param is None or exc.span is not None:
             raise
         raise exc.at(param.span) from None
 
 
-def _literal(value: Any, param: Param | None) -> Value:
+def _literal(value: Any, param: Param | None, item: int | None = None) -> Value:
     span = param.span if param is not None else None
     name = f":{param.name}" if param is not None else "value"
+    if item is not None:
+        name = f"{name}[{item}]"
     value = _native(value)
     if isinstance(value, bool):
         return String("true" if value else "false", span=span)
@@ -251,6 +259,8 @@ def _literal(value: Any, param: Param | None) -> Value:
         return String(value.replace(microsecond=0).isoformat(), span=span)
     if isinstance(value, dt.date):
         return String(value.isoformat(), span=span)
+    if value is None and item is not None:
+        raise ParameterError(f"{name} is None; IN matches no null: add 'or FIELD is null' beside the IN")
     if value is None:
         raise ParameterError(f"{name} is None; write 'is null' in the query instead")
     if _is_list(value):

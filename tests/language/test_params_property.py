@@ -489,7 +489,7 @@ def test_numpy_arrays_and_pandas_series_bind_as_in_lists() -> None:
     # Nanosecond datetimes (a Series' .values) are instants, not integers: without a zone
     # they are refused like any naive datetime; a day stays a date.
     stamps = pd.Series(pd.to_datetime(["2025-01-31 09:30"])).values
-    with pytest.raises(ParameterError, match=r":xs is a datetime without a time zone.*\.date\(\)"):
+    with pytest.raises(ParameterError, match=r":xs\[0\] is a datetime without a time zone.*\.date\(\)"):
         bind(parse(NUMPY_BASE), {"x": 0, "xs": stamps})
     days = np.array(["2025-01-31", "2025-02-01"], dtype="datetime64[D]")
     assert render(bind(parse(NUMPY_BASE), {"x": 0, "xs": days})).endswith("in ('2025-01-31', '2025-02-01')")
