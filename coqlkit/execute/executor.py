@@ -56,6 +56,7 @@ from coqlkit.plan.steps import (
     BulkRead,
     ColumnSplit,
     CountProbe,
+    GroupsOrRecords,
     InUnion,
     KeysetPages,
     LocalAggregate,
@@ -119,12 +120,13 @@ def result_schema(plan: Plan, *, tz: str = "UTC") -> pa.Schema:
 
 def needs_probe(select: Select, options: PlanOptions | None = None) -> bool:
     """Whether the plan depends on how many records match: a record query that may need
-    more than one call (no LIMIT of at most 2,000 inside the offset ceiling)."""
+    more than one call (no LIMIT of at most 2,000 inside the offset ceiling); any aggregate
+    read in bulk (its records are counted, read and grouped here)."""
     options = options or PlanOptions()
-    if select.aggregates or select.group_by:
-        return False
     if options.strategy == "bulk":
         return True  # a bulk read is planned by its record count
+    if select.aggregates or select.group_by:
+        return False
     return one_call_rows(select, options) is None
 
 
@@ -559,6 +561,10 @@ class _Run:
             return finish.slice_rows(self.run(step.child, ahead), step.offset, step.limit)
         if isinstance(step, LocalProject):
             return finish.project(self.run(step.child, ahead), self.schema(step))
+        if isinstance(step, GroupsOrRecords):
+            ceiling = self.plan.options.offset_ceiling
+            groups, records = self.run(step.groups, ahead), lambda: self.run(step.records, ahead)
+            return finish.groups_or_records(groups, records, ceiling, self.stats.notes)
         if isinstance(step, LocalAggregate):
             child = step.child
             return finish.aggregate(
@@ -769,8 +775,8 @@ def _check_count(plan: Plan, rows: int, stats: RunStats) -> None:
     change during the read, noted and warned of (``stats.mismatch``). A scan that read every
     match is judged by what it read, whatever a local sort and LIMIT then kept (an ORDER BY
     of 10 fields is read in id order and cut here: its 300 rows say nothing of the count)."""
-    if plan.probe is None:
-        return
+    if plan.probe is None or plan.select.aggregates or plan.select.group_by:
+        return  # groups are not records: the count bounds them, nothing more
     leaf = plan.whole_scan
     if leaf is not None:
         rows, expected = stats.actual(leaf).rows, plan.probe.rows

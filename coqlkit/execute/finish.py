@@ -13,16 +13,25 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-from collections.abc import AsyncGenerator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coqlkit.errors import CoqlError
+from coqlkit.errors import CoqlError, PlanError
 from coqlkit.execute.arrow import UNEXPECTED_VALUE
 
-__all__ = ["aggregate", "aggregate_table", "column_join", "project", "slice_rows", "sort", "union"]
+__all__ = [
+    "aggregate",
+    "aggregate_table",
+    "column_join",
+    "groups_or_records",
+    "project",
+    "slice_rows",
+    "sort",
+    "union",
+]
 
 Batches = AsyncGenerator[pa.RecordBatch, None]
 OUT_ROWS = 2_000  # rows per batch a local step yields
@@ -552,3 +561,38 @@ def _whole(column: pa.ChunkedArray, function: str) -> pa.Array:
     """``function`` over the whole column, as a one-value array of its own type."""
     scalar = pc.count(column) if function == "count" else getattr(pc, function)(column)
     return pa.array([scalar.as_py()], scalar.type)
+
+
+# ---- pages of groups that may reach the offset ceiling ------------------------------------------
+
+
+async def groups_or_records(
+    groups: Batches, records: Callable[[], Batches], ceiling: int, notes: list[str]
+) -> Batches:
+    """The pages of groups, held until they end, then handed on; when they reach Zoho's
+    offset ceiling instead (it pages groups no further), the rows of ``records`` (the
+    records, grouped here), and ``notes`` says so.
+
+    The groups are held, not streamed: rows handed on before the ceiling could not be taken
+    back. A failure of the groups' pages short of the ceiling is raised as it is."""
+    held: list[pa.RecordBatch] = []
+    rows = 0
+    try:
+        async with contextlib.aclosing(groups):
+            async for batch in groups:
+                held.append(batch)
+                rows += batch.num_rows
+    except PlanError:
+        if rows < ceiling:
+            raise
+        held.clear()
+        notes.append(
+            f"the groups reached Zoho's {ceiling:,}-group ceiling (it pages them no further): "
+            "the records were read and grouped here instead"
+        )
+        async with contextlib.aclosing(records()) as grouped:
+            async for batch in grouped:
+                yield batch
+        return
+    for batch in held:
+        yield batch

@@ -40,6 +40,7 @@ from coqlkit.plan.steps import (
     Bound,
     BulkRead,
     ColumnSplit,
+    GroupsOrRecords,
     InUnion,
     KeysetPages,
     LocalAggregate,
@@ -295,6 +296,11 @@ def _notes(plan: Any) -> dict[int, list[str]]:
                     "+fewer groups: a WHERE that matches fewer records, fewer grouped fields, or a LIMIT",
                 )
             )
+        if isinstance(step, OffsetPages) and step.most_groups is not None:
+            notes.setdefault(id(step), []).append(
+                f"+at most {_count(step.most_groups, 'group')} (the values of the grouped fields, or the records "
+                f"that match): they end below Zoho's {opts.offset_ceiling:,}-group ceiling"
+            )
         if isinstance(step, BulkRead) and not polled and opts.max_credits is not None:
             polled = True
             est = plan.estimate
@@ -360,11 +366,28 @@ def _describe(step: Step) -> tuple[str, list[str]]:
         parts = [] if step.limit is None else [f"limit {step.limit:,}"]
         parts += [f"offset {step.offset:,}"] if step.offset or step.limit is None else []
         return f"local {' '.join(parts)}", []
+    if isinstance(step, GroupsOrRecords):
+        calls, credits = step.ceiling
+        polls = sum(s.estimate.polls for s in _walk(step.records))
+        return (
+            f"pages of groups, held until they end ({step.matched:,} records match: they may reach "
+            "Zoho's ceiling)",
+            [
+                f"at 100,000 groups (Zoho pages groups no further), after {_calls(calls)} · "
+                f"{_credits(credits)}, the records are read and grouped here instead (below): "
+                f"at most {_credits(step.worst)}{_polls(polls)} in all",
+            ],
+        )
     if isinstance(step, LocalAggregate):
         return f"local aggregate by {', '.join(step.group) or '(all rows)'}", []
     if isinstance(step, LocalProject):
         return "local projection to the query's columns", []
     return step.name, []  # pragma: no cover
+
+
+def _walk(step: Step) -> list[Step]:
+    """``step`` and every step under it."""
+    return [step, *(s for child in step.children for s in _walk(child))]
 
 
 def _offset(step: OffsetPages) -> tuple[str, list[str]]:

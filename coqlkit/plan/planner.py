@@ -49,6 +49,7 @@ from coqlkit.errors import CoqlError, CreditBudgetExceeded, PlanError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, Limit, OrderItem, Select
 from coqlkit.plan.bulk import bulk_criteria, bulk_fields, criteria_obstacle, fields_obstacle, status_polls
 from coqlkit.plan.columns import OutputColumn
+from coqlkit.plan.groups import aggregates_of, group_bound, records_select
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.prepare import (
     criteria_count,
@@ -67,6 +68,7 @@ from coqlkit.plan.steps import (
     ColumnSplit,
     CountProbe,
     Estimate,
+    GroupsOrRecords,
     InUnion,
     KeysetPages,
     LocalAggregate,
@@ -182,7 +184,10 @@ class Plan:
 
 
 def total(step: Step) -> Estimate:
-    """A step's estimate with its children's calls and credits (children run side by side)."""
+    """A step's estimate with its children's calls and credits (children run side by side;
+    pages of groups that may reach the ceiling: theirs, the records read only if they do)."""
+    if isinstance(step, GroupsOrRecords):
+        return replace(total(step.groups), rows=step.estimate.rows, rows_bound=step.estimate.rows_bound)
     est = step.estimate
     for child in step.children:
         sub = total(child)
@@ -234,6 +239,8 @@ def plan(
     if options.max_credits is not None:
         est = total(root)
         cost = est.credits + reserved  # the certain part: status polls are held as they come
+        if isinstance(root, GroupsOrRecords):  # the groups may reach the ceiling: both, then
+            cost = root.worst + reserved
         if cost > options.max_credits:
             raise CreditBudgetExceeded(
                 _over_budget(root, est, cost, probed, subqueries, options),
@@ -257,6 +264,16 @@ def _over_budget(
     subqueries: tuple[SubqueryRead, ...],
     options: PlanOptions,
 ) -> str:
+    if isinstance(root, GroupsOrRecords):
+        calls, credits = root.ceiling
+        return (
+            f"{root.matched:,} records match, so the groups may pass Zoho's "
+            f"{options.offset_ceiling:,}-group ceiling: their pages would cost {credits:,} credits "
+            f"({calls:,} calls) to reach it, and reading the records to group them here then "
+            f"{root.worst - credits:,} more, {cost:,} in all with the COUNT probe; "
+            f"{options.budget_text()}: add a LIMIT (of at most {options.offset_ceiling:,} groups), "
+            "narrow the WHERE or raise the budget"
+        )
     bound = {"exact": "", "at most": "up to ", "at least": "at least "}[est.calls_bound]
     calls = est.calls + (1 if probe else 0) + sum(s.calls for s in subqueries)
     spent = [
@@ -289,8 +306,8 @@ def bulk_obstacle(select: Select, catalog: Catalog, options: PlanOptions | None 
         return "a custom view (bulk read takes criteria, not a view)"
     if select.module in NO_BULK_MODULES:
         return f"bulk read does not serve {select.module}"
-    if select.aggregates or select.group_by:
-        return "aggregates and GROUP BY (bulk read fetches records)"
+    if select.aggregates or select.group_by:  # the records are read, and grouped here
+        select = records_select(select)
     found = criteria_obstacle(select, catalog)
     if found is not None:
         return found
@@ -353,11 +370,11 @@ class _Planner:
         if wide and (select.aggregates or select.group_by):
             raise PlanError("a grouped query takes at most 50 columns")
         limit, offset = _limits(select)
-        if select.aggregates and not select.group_by:  # one row
+        if select.aggregates and not select.group_by and options.strategy != "bulk":  # one row
             est = Estimate(1, 1, coql_credits(limit), options.latency)
             return SingleCall(tuple(columns), est, select)
-        if select.group_by:
-            return self.groups(select, columns)
+        if select.group_by or (select.aggregates and options.strategy == "bulk"):
+            return self.groups(select, rows, columns)
         wanted = _wanted(rows, limit, offset)
         known = rows is not None
         if not known:  # "id in (...)": no more rows than ids
@@ -445,8 +462,12 @@ class _Planner:
         est = Estimate(wanted, 1, coql_credits(max(wanted, 1)), self.options.latency, rows_bound=bound)
         return SingleCall(tuple(columns), est, query)
 
-    def groups(self, select: Select, columns: list[OutputColumn]) -> Step:
-        """GROUP BY: Zoho pages the groups like records; nothing tells how many there are."""
+    def groups(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        """GROUP BY: Zoho pages the groups like records. How many there are is bounded by the
+        grouped fields' values (a picklist's, a boolean's) or by the records that match
+        (``rows``); past the ceiling by neither, the groups go first, and the records are
+        read and grouped here should they reach it (:mod:`coqlkit.plan.groups`).
+        ``strategy="bulk"``: the records, read in bulk, grouped here."""
         options = self.options
         limit, offset = _limits(select)
         if offset + (1 if limit is None else limit) > options.offset_ceiling:
@@ -454,11 +475,55 @@ class _Planner:
                 "Zoho pages the groups of a GROUP BY only up to 100,000 (offset + limit): "
                 "lower the OFFSET, or group fewer records"
             )
+        if options.strategy == "bulk":
+            return self.grouped_here(select, rows, columns)
         if limit is not None and limit <= options.page_size:
             query = replace(select, limit=Limit(max(limit, 1), offset or None))
             est = Estimate(limit, 1, coql_credits(max(limit, 1)), options.latency, rows_bound="at most")
             return SingleCall(tuple(columns), est, query)
-        return self.offset_pages(select, limit, offset, columns, _with_group_keys(select), known=False)
+        pages = self.offset_pages(select, limit, offset, columns, _with_group_keys(select), known=False)
+        if limit is not None or not isinstance(pages, OffsetPages) or pages.ceiling_cost is None:
+            return pages
+        bounds = [b for b in (group_bound(select, self.catalog), rows) if b is not None]
+        if bounds and min(bounds) <= options.offset_ceiling:  # the pages end below the ceiling
+            return replace(pages, ceiling_cost=None, most_groups=min(bounds))
+        if rows is None:  # no COUNT probe (probe=False): where the pages fail is all one can say
+            return pages
+        return self.groups_or_records(select, rows, columns, pages)
+
+    def groups_or_records(
+        self, select: Select, rows: int, columns: list[OutputColumn], pages: OffsetPages
+    ) -> Step:
+        """More records than the ceiling, groups not bounded: the pages of groups, and the
+        records grouped here should they reach the ceiling (the budget, if any, holding both)."""
+        assert pages.ceiling_cost is not None
+        ceiling = pages.ceiling_cost
+        budget = self.budget
+        if budget is not None:  # the records' read fits what the groups may leave
+            self.budget = budget - ceiling[1]
+        try:
+            records = self.grouped_here(select, rows, columns)
+        finally:
+            self.budget = budget
+        worst = ceiling[1] + total(records).credits
+        groups = replace(pages, ceiling_cost=None)
+        est = replace(pages.estimate, rows=rows, rows_bound="at most")  # no more groups than records
+        return GroupsOrRecords(tuple(columns), est, groups, records, ceiling, worst, rows)
+
+    def grouped_here(self, select: Select, rows: int | None, columns: list[OutputColumn]) -> Step:
+        """The records (the grouped and aggregated fields) read as the cost model picks,
+        grouped and aggregated here, then sorted and sliced as the query says."""
+        inner = replace(records_select(select), order_by=())  # grouped in any order
+        read = self.scan(inner, rows, self.columns(inner))
+        return self.aggregated(select, read, columns)
+
+    def aggregated(self, select: Select, read: Step, columns: list[OutputColumn]) -> Step:
+        """``read``'s records grouped and aggregated here, then sorted and sliced."""
+        group = tuple(ref.name for ref in select.group_by)
+        rows = None if group else 1  # without GROUP BY, one row
+        step: Step = LocalAggregate(tuple(columns), _local(rows, "exact"), read, group, aggregates_of(select))
+        limit, offset = _limits(select)
+        return self.finish(step, list(select.order_by), limit, offset, columns, hidden=False)
 
     def offset_pages(
         self,
@@ -789,30 +854,11 @@ class _Planner:
     ) -> Step:
         """An aggregate over an IN too long for one query: the records (the grouped and
         aggregated fields) of every slice, united by id, grouped and aggregated here."""
-        fields: list[FieldRef] = list(select.group_by)
-        for agg in select.aggregates:
-            if agg.arg not in fields:
-                fields.append(agg.arg)
-        inner = replace(
-            select,
-            columns=tuple(Column(f) for f in fields if f != ID) or (Column(ID),),
-            group_by=(),
-            order_by=BY_ID,
-            limit=None,
-        )
+        inner = records_select(select)
         inner_columns = self.columns(inner)
         subs = [self.id_ordered(self.plan(replace(inner, where=p.where), None, inner_columns)) for p in parts]
         step: Step = InUnion(tuple(inner_columns), self.united(subs), tuple(subs), per_query)
-        aggregates = tuple(
-            (c.key, c.expr.func, c.expr.arg.name)
-            for c in select.columns
-            if isinstance(c, Column) and isinstance(c.expr, Aggregate)
-        )
-        group = tuple(ref.name for ref in select.group_by)
-        rows = None if group else 1  # without GROUP BY, one row
-        step = LocalAggregate(tuple(columns), _local(rows, "exact"), step, group, aggregates)
-        limit, offset = _limits(select)
-        return self.finish(step, list(select.order_by), limit, offset, columns, hidden=False)
+        return self.aggregated(select, step, columns)
 
 
 def _local(rows: int | None, bound: Bound) -> Estimate:

@@ -22,6 +22,7 @@ __all__ = [
     "ColumnSplit",
     "CountProbe",
     "Estimate",
+    "GroupsOrRecords",
     "InUnion",
     "KeysetPages",
     "LocalAggregate",
@@ -215,6 +216,9 @@ class OffsetPages(Step):
     # Pages of groups with no end known: what reading up to the offset ceiling costs (calls,
     # credits), where the read fails (Zoho pages no further); None: it cannot get there.
     ceiling_cost: tuple[int, int] | None = None
+    # Pages of groups known to end below the ceiling: at most this many groups (the grouped
+    # fields' values, or the records that match). None: not known, or not groups.
+    most_groups: int | None = None
     verify: bool = False
 
     @property
@@ -318,6 +322,34 @@ class _Local(Step):
     @property
     def children(self) -> tuple[Step, ...]:
         return (self.child,)
+
+
+@dataclass(frozen=True)
+class GroupsOrRecords(Step):
+    """Pages of groups that may reach Zoho's 100,000-group ceiling (more records match than
+    that, and the grouped fields do not bound the groups), with what runs if they do.
+
+    ``groups`` is read first and its rows held; when its pages end below the ceiling they
+    are the result. When they reach it (Zoho pages groups no further), ``records`` runs
+    instead: the records' grouped and aggregated fields, read and grouped here. The estimate
+    is the groups' (a floor); ``ceiling`` the calls and credits of the groups up to the
+    ceiling; ``worst`` the credits of both, what a budget must hold; ``matched`` the
+    records the COUNT probe found.
+    """
+
+    groups: Step = field(default=None)  # type: ignore[assignment]
+    records: Step = field(default=None)  # type: ignore[assignment]
+    ceiling: tuple[int, int] = (0, 0)
+    worst: int = 0
+    matched: int = 0
+
+    @property
+    def children(self) -> tuple[Step, ...]:
+        return (self.groups, self.records)
+
+    @property
+    def name(self) -> str:
+        return "groups, else records grouped here"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""GROUP BY: how many groups a query can have, and what runs when Zoho cannot page them all.
+
+Zoho pages the groups of a GROUP BY as it pages records, by offset, and no further than
+100,000. How many groups there are is not known before the query runs, but two figures
+bound it: the grouped fields' values, when each field has few (a picklist: its values and
+null; a boolean: true, false and null), and the records that match (each group holds at
+least one). When either is within the ceiling, pages of groups reach the end.
+
+When neither is (more than 100,000 records match, grouped by fields of many values), the
+pages of groups still go first and their rows are held: most such queries have far fewer
+groups than records (by owner, by account, by month), and then they cost a call or a few,
+where reading the records would cost hundreds of credits. Only when the pages reach the
+ceiling are the records read (their grouped and aggregated fields: keyset pages or a bulk
+read, as the cost model picks) and grouped here, the ceiling's 151 credits then spent for
+nothing. A credit budget must hold both, and is refused up front when it cannot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coqlkit.catalog import Catalog
+from coqlkit.catalog.model import FieldType
+from coqlkit.errors import CoqlError
+from coqlkit.language.ast import Aggregate, Column, FieldRef, OrderItem, Select
+
+__all__ = ["aggregates_of", "group_bound", "records_select"]
+
+ID = FieldRef(("id",))
+# Values a grouped field of each type can take besides null (picklists: their own values).
+_FEW_VALUES = {FieldType.BOOLEAN: 2}
+
+
+def group_bound(select: Select, catalog: Catalog) -> int | None:
+    """At most how many groups ``select`` can have, from its grouped fields' values: a
+    picklist's values and null, a boolean's true, false and null, multiplied together;
+    None when a grouped field can take any number of values (text, a lookup, a number).
+
+    >>> from coqlkit.language import parse
+    >>> demo = Catalog.demo()
+    >>> group_bound(parse("select Lead_Source, COUNT(id) from Leads group by Lead_Source"), demo)
+    18
+    >>> group_bound(parse("select Company, COUNT(id) from Leads group by Company"), demo) is None
+    True
+    """
+    bound = 1
+    for ref in select.group_by:
+        values = _values(select.module, ref, catalog)
+        if values is None:
+            return None
+        bound *= values + 1  # the null group
+    return bound
+
+
+def _values(module: str, ref: FieldRef, catalog: Catalog) -> int | None:
+    try:
+        found = catalog.resolve(module, ref).field
+    except CoqlError:
+        return None
+    if found.type is FieldType.PICKLIST and found.picklist:
+        return len(found.picklist)
+    return _FEW_VALUES.get(found.type)
+
+
+def records_select(select: Select) -> Select:
+    """The records a grouped query groups: its grouped and aggregated fields, in id order,
+    with no GROUP BY, ORDER BY or LIMIT (those are done here, after the grouping).
+
+    >>> from coqlkit.language import parse, render
+    >>> render(records_select(parse("select Owner, SUM(Amount) from Deals group by Owner order by Owner limit 5")))
+    'select Owner, Amount from Deals where id is not null order by id asc'
+    """
+    fields: list[FieldRef] = list(select.group_by)
+    for agg in select.aggregates:
+        if agg.arg not in fields:
+            fields.append(agg.arg)
+    return replace(
+        select,
+        columns=tuple(Column(f) for f in fields if f != ID) or (Column(ID),),
+        group_by=(),
+        order_by=(OrderItem(ID),),
+        limit=None,
+    )
+
+
+def aggregates_of(select: Select) -> tuple[tuple[str, str, str], ...]:
+    """The query's aggregates as a local aggregate takes them: (output key, function, input column)."""
+    return tuple(
+        (c.key, c.expr.func, c.expr.arg.name)
+        for c in select.columns
+        if isinstance(c, Column) and isinstance(c.expr, Aggregate)
+    )
