@@ -46,6 +46,16 @@ async def _job(coro: Coroutine[Any, Any, T]) -> T:
 _CLOSED_CHECK_SECONDS = 0.25
 
 
+def _frozen_at_exit() -> None:
+    """In a daemon thread while the interpreter exits (its main thread has ended; a
+    connection left open is closed by its exit finalizer), wait for the end instead of
+    returning: Python stops daemon threads silently at exit, and a CONNECTION_CLOSED raised
+    in one (a poller mid-query) printed its traceback on every clean shutdown. Elsewhere
+    (a thread that closes the connection under another), return: the caller raises."""
+    if threading.current_thread().daemon and not threading.main_thread().is_alive():
+        threading.Event().wait()  # (the interpreter ends with this thread frozen in it)
+
+
 class _Loop:
     """A private event loop in a daemon thread: the synchronous API's engine."""
 
@@ -82,6 +92,7 @@ class _Loop:
             )
         if not self.loop.is_running():
             coro.close()
+            _frozen_at_exit()
             raise CoqlError("this connection is closed", code="CONNECTION_CLOSED")
         if threading.current_thread() is self.thread:  # pragma: no cover - a bug of ours
             coro.close()
@@ -126,6 +137,7 @@ class _Loop:
         for coro in coros:  # never started: never awaited, and no warning about it
             if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
                 coro.close()
+        _frozen_at_exit()
         raise CoqlError("this connection was closed while it was in use", code="CONNECTION_CLOSED")
 
     def _settle(self, job: Coroutine[Any, Any, Any], coro: Coroutine[Any, Any, Any]) -> None:
