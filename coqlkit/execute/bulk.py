@@ -1,18 +1,23 @@
 """Run a bulk-read step: a job per page of up to 200,000 records, its zipped CSV into Arrow.
 
 The first job is created from the step's body; each later page is a new job created with
-the previous result's ``next_page_token`` alone (``{"query": {"page_token": ...}}``, as Zoho's
-create-job page shows it: the token carries the first job's query), started as soon as that token is known so the
-next job runs while this page's CSV is being read. A job is polled with a growing interval
-(a second, then doubling up to ``poll_seconds``), spaced further apart when the query's
-budget or the org's credits left today allow only a few polls past the download's credit;
-a ``FAILURE`` raises Zoho's error. A creation whose answer was lost (a job maybe made and
-charged, its id unknown) is made once more when the credits can pay for a second job. The
-CSV streams out of the zip through :func:`~coqlkit.execute.arrow.csv_to_batches` in a worker
-thread, so the event loop never waits on parsing; the zip lives in a temporary directory
-that is removed however the read ends. The CSV is parsed and converted in the memory pool
-:func:`bulk_memory_pool` picks. Every call (create, poll, download) is counted in the step's
-actuals however it ends, a job created in flight when the read stops included
+the previous result's ``next_page_token`` alone (``{"query": {"page_token": ...}}``, as
+Zoho's create-job page shows it: the token carries the first job's query), started as soon
+as that token is known so the next job runs while this page's CSV is being read (a lazy
+read starts it only when the reader comes back for more than the page's first batch). A
+job is polled with a growing interval (a second, then doubling up to ``poll_seconds``),
+spaced further apart when the query's budget or the org's credits left today allow only a
+few polls past the download's credit; a ``FAILURE`` raises Zoho's error, and a job still
+unfinished long past its expected time is given up, named. The org's credits left today
+are weighed against what the read still needs for certain (its downloads and the jobs to
+come) before each job and after each answer, so that a read that cannot finish stops
+before spending more. A creation whose answer was lost (a job maybe made and charged, its
+id unknown) is made once more when the credits can pay for a second job. The CSV streams
+out of the zip through :func:`~coqlkit.execute.arrow.csv_to_batches` in a worker thread,
+so the event loop never waits on parsing; the zip lives in a temporary directory that is
+removed however the read ends. The CSV is parsed and converted in the memory pool
+:func:`bulk_memory_pool` picks. Every call (create, poll, download) is counted in the
+step's actuals however it ends, a job created in flight when the read stops included
 (:func:`~coqlkit.execute.scan.metered`).
 """
 
@@ -20,7 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import functools
+import logging
 import os
 import sys
 import tempfile
@@ -34,9 +41,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coqlkit.catalog.limits import BULK_READ_CREDITS
-from coqlkit.errors import CreditBudgetExceeded, DailyLimitReached, TransportError, ZohoApiError
+from coqlkit.errors import (
+    ApiError,
+    CreditBudgetExceeded,
+    DailyLimitReached,
+    RateLimited,
+    TransportError,
+    ZohoApiError,
+)
 from coqlkit.execute.arrow import csv_to_batches
-from coqlkit.execute.scan import metered
+from coqlkit.execute.day import left_today
+from coqlkit.execute.scan import Lazy, metered
+from coqlkit.plan.bulk import status_polls
 from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import BulkRead
 from coqlkit.transport import AsyncZohoClient, CreditBudget
@@ -95,17 +111,34 @@ def _release_at_once() -> bool:
 #: What a bulk-read job certainly costs past its creation: a status poll and the download.
 _JOB_REST = 2
 
+#: How many times its expected time (``bulk_job_seconds``, or ``bulk_poll_seconds`` when
+#: that is longer) a job may stay unfinished before the read stops waiting for it: ten
+#: minutes for Zoho's minute. How long Zoho may keep a job IN PROGRESS is not documented;
+#: polled every 5 s, a job that never ends would cost 720 credits an hour.
+JOB_PATIENCE = 10
+
+#: How many more times a download that failed after the client's retries (Zoho's 5xx, a
+#: dropped connection) is tried, after a pause: the job's credits depend on it.
+DOWNLOAD_ROUNDS = 2
+
+log = logging.getLogger(__name__)
+
 
 class _Job:
     """Bulk-read jobs, each created, polled until it completes, and its result handed back
     (the download is the caller's), within the query's budget and the org's credits left
     today.
 
-    Credits are held back from the polls for what must follow them: the job's download
-    (and the certain cost of the jobs after it). When those leave only a few polls, the
-    polls are spaced out (waiting is free) so that they last until the job's expected end
-    (``job_seconds``), or, past it, until twice the time it has run; when they leave none,
-    the job stops before the poll, naming it."""
+    It keeps what the read still owes for certain: each job created and not polled yet its
+    status poll, each job not downloaded yet its download, and each job still to come (those
+    the plan counts, or, for a lazy read, the one about to be created) its creation, poll
+    and download. That is held back from the polls; when it leaves only a few, the polls
+    are spaced out (waiting is free) so that they last until the job's expected end
+    (``job_seconds``), or, past it, until twice the time it has run; when it leaves none, the
+    job stops before the poll, naming it. Before a job is created, and after each answer
+    (one may bring the org's figure for the day), a read whose rest the org's credits left
+    today cannot pay for stops before sending more (:meth:`weigh`). A job still unfinished
+    :data:`JOB_PATIENCE` times its expected time after its creation is given up, named."""
 
     def __init__(
         self,
@@ -114,42 +147,153 @@ class _Job:
         poll_seconds: float,
         budget: CreditBudget | None,
         job_seconds: float = 60.0,
+        *,
+        planned: int = 1,
+        lazy: bool = False,
+        notes: list[str] | None = None,
     ) -> None:
         self.client = client
         self.actual = actual
         self.poll_seconds = poll_seconds
         self.budget = budget
         self.job_seconds = job_seconds
+        self.planned = planned  # the jobs the plan counts
+        self.lazy = lazy  # weigh the jobs as they are asked for, not the plan's
+        self.notes = notes
+        self.created = 0  # jobs whose creation was sent
+        self.unpolled = 0  # of them, the jobs not polled yet
+        self.undownloaded: list[str] = []  # the jobs that completed, their download not sent
+        self.running = 0  # jobs created, not completed yet
+        self.creating = False  # a creation out (the dearest call: 50 credits)
 
-    async def run(self, body: dict[str, Any], later: int = 0) -> tuple[str, dict[str, Any]]:
-        """Create the job and wait until it completes: its id and ``result``. ``later``: the
-        jobs planned after it, whose certain cost its polls leave alone."""
+    @property
+    def deadline(self) -> float:
+        """How long a job may stay unfinished, in seconds."""
+        return JOB_PATIENCE * max(self.job_seconds, self.poll_seconds)
+
+    def owed(self, creating: bool = False) -> int:
+        """The credits the read still needs for certain (``creating``: a job is about to be
+        created, which a lazy read counts only then)."""
+        to_come = 0 if self.lazy else max(0, self.planned - self.created)
+        if creating:
+            to_come = max(to_come, 1)
+        downloads = len(self.undownloaded) + self.running
+        return to_come * (BULK_READ_CREDITS + _JOB_REST) + self.unpolled + downloads
+
+    def weigh(self, creating: bool = False) -> None:
+        """Stop the read (:class:`DailyLimitReached`) when the org's credits left today, on
+        the safe side (:func:`~coqlkit.execute.day.left_today`), cannot pay for what it
+        still needs for certain: rather than spend the org's last credits on rows it would
+        throw away, every other integration of the org left without any."""
+        left = left_today(self.client, BULK_READ_CREDITS if self.creating else 1)
+        needs = self.owed(creating)
+        if left is None or needs <= left:
+            return
+        parts = [f"the download of {_jobs(self.undownloaded)}"] if self.undownloaded else []
+        if self.running:
+            parts.append(f"{_count(self.running, 'job')} running: a download each")
+        to_come = needs - (self.unpolled + len(self.undownloaded) + self.running)
+        if to_come:
+            jobs = to_come // (BULK_READ_CREDITS + _JOB_REST)
+            parts.append(
+                f"{_count(jobs, 'job')} more: a creation ({BULK_READ_CREDITS}), a status poll and a download each"
+            )
+        kept = ""
+        if self.undownloaded:
+            kept = (
+                f"; {_jobs(self.undownloaded)} completed and {'its' if len(self.undownloaded) == 1 else 'their'} "
+                f"{BULK_READ_CREDITS} credits are spent: Zoho keeps a job's result for about a day "
+                f"(GET /crm/bulk/v8/read/{self.undownloaded[0]}/result, 1 credit)"
+            )
+        raise DailyLimitReached(
+            f"the bulk read cannot finish today: it still needs {needs:,} credits for certain "
+            f"({'; '.join(parts)}), and the org has {max(0, left):,} left by what Zoho last said "
+            f"(X-API-CREDITS-REMAINING), the calls already out taken off; stopped after "
+            f"{_count(self.actual.credits, 'credit')} of the read's, before sending more, rather than "
+            "spend the org's last credits on rows it would throw away, leaving its other "
+            "integrations none (credits come back as the day's rolling 24 hours move on: run it "
+            f"again later){kept}",
+            needed=needs,
+            left=max(0, left),
+        )
+
+    async def run(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Create the job and wait until it completes: its id and ``result``."""
         client, actual = self.client, self.actual
-        details = await self._create(body, later)
+        self.weigh(creating=True)
+        details = await self._create(body)
         job_id = str(details["id"])
         created = time.monotonic()
         wait = min(1.0, self.poll_seconds)
         polls = 0
-        while True:
-            room = self._afford_poll(job_id, polls, later)
-            elapsed = time.monotonic() - created
-            await asyncio.sleep(_spaced(wait, elapsed, room, self.job_seconds, self.poll_seconds))
-            self._afford_poll(job_id, polls, later)  # credits may have gone meanwhile (other calls)
-            polls += 1
-            status = await metered(actual, self.budget, functools.partial(client.bulk_read_status, job_id))
-            state = str(status.get("state", "")).upper()
-            if state == "COMPLETED":
-                return job_id, dict(status.get("result") or {})
-            if state in ("FAILURE", "FAILED"):
-                error = (status.get("result") or {}).get("error_message") or {}
-                raise ZohoApiError(
-                    f"the bulk-read job {job_id} failed: {error.get('message', 'no reason given')}",
-                    code=str(error.get("code") or "BULK_READ_FAILED"),
-                    details=error.get("details") if isinstance(error.get("details"), dict) else None,
+        expected = status_polls(self.job_seconds, self.poll_seconds)
+        try:
+            while True:
+                room = self._afford_poll(job_id, polls)
+                elapsed = time.monotonic() - created
+                pause = _spaced(wait, elapsed, room, self.job_seconds, self.poll_seconds)
+                await asyncio.sleep(max(0.0, min(pause, self.deadline - elapsed)))
+                self._afford_poll(job_id, polls)  # credits may have gone meanwhile (other calls)
+                if polls == expected:
+                    self._past_expected(job_id, polls, time.monotonic() - created)
+                polls += 1
+                if polls == 1:
+                    self.unpolled -= 1
+                status = await metered(
+                    actual, self.budget, functools.partial(client.bulk_read_status, job_id)
                 )
-            wait = min(wait * 2, self.poll_seconds)
+                state = str(status.get("state", "")).upper()
+                if state == "COMPLETED":
+                    self.undownloaded.append(job_id)
+                    self.running -= 1
+                    self.weigh()  # its answer may have brought the day's figure
+                    return job_id, dict(status.get("result") or {})
+                if state in ("FAILURE", "FAILED"):
+                    error = (status.get("result") or {}).get("error_message") or {}
+                    raise ZohoApiError(
+                        f"the bulk-read job {job_id} failed: {error.get('message', 'no reason given')}",
+                        code=str(error.get("code") or "BULK_READ_FAILED"),
+                        details=error.get("details") if isinstance(error.get("details"), dict) else None,
+                    )
+                elapsed = time.monotonic() - created
+                if elapsed >= self.deadline:
+                    raise self._given_up(job_id, polls, elapsed, state)
+                self.weigh()
+                wait = min(wait * 2, self.poll_seconds)
+        except BaseException:
+            if job_id not in self.undownloaded:
+                self.running -= 1
+                self.unpolled -= polls == 0
+            raise
 
-    async def _create(self, body: dict[str, Any], later: int) -> dict[str, Any]:
+    def _past_expected(self, job_id: str, polls: int, elapsed: float) -> None:
+        """Say once that the job outlasts the status polls EXPLAIN counted for it."""
+        note = (
+            f"the bulk-read job {job_id} is still running after {_count(polls, 'status poll')} "
+            f"({_seconds(elapsed)}), all that EXPLAIN counted for a job of {self.job_seconds:g} s "
+            f"(bulk_job_seconds: the first, and up to {polls - 1:,} more): each further poll costs "
+            f"a credit; coqlkit stops waiting {self.deadline:g} s after its creation"
+        )
+        log.warning("%s", note)
+        if self.notes is not None:
+            self.notes.append(note)
+
+    def _given_up(self, job_id: str, polls: int, elapsed: float, state: str) -> TransportError:
+        """The error for a job still unfinished at the deadline: named, with how to fetch
+        its result later without a new job."""
+        return TransportError(
+            f"the bulk-read job {job_id} is still {state or 'unfinished'} after {_seconds(elapsed)} "
+            f"and {_count(polls, 'status poll')}, {JOB_PATIENCE} times its expected "
+            f"{self.job_seconds:g} s (bulk_job_seconds): stopped waiting, its {BULK_READ_CREDITS} "
+            f"credits spent. Zoho may still complete it: GET /crm/bulk/v8/read/{job_id} (1 credit) "
+            "says when, and its result can then be downloaded for about a day "
+            f"(GET /crm/bulk/v8/read/{job_id}/result, 1 credit); or run the query again later (a "
+            f"new job: another {BULK_READ_CREDITS} credits), with a larger bulk_job_seconds to wait longer",
+            code="TIMEOUT",
+            details={"job": job_id, "state": state, "polls": polls},
+        )
+
+    async def _create(self, body: dict[str, Any]) -> dict[str, Any]:
         """The new job's details. The client sends the creation again after a 5xx (Zoho
         handed back no job), not after a lost answer: Zoho may have made and charged a job
         whose id never came, and its API lists no jobs to find it by (its docs show a job
@@ -160,21 +304,29 @@ class _Job:
         says a job may have been made and charged, and what to do."""
         create = functools.partial(self.client.bulk_read_create, body)
         lost = 0
+        self.created += 1
         while True:
+            self.creating = True
             try:
-                return await metered(self.actual, self.budget, create)
+                details = await metered(self.actual, self.budget, create)
             except TransportError as exc:
                 if not exc.details.get("maybe_charged"):
                     raise
                 lost += 1
-                short = None if lost > 1 else self._short_of_a_job(later)
+                short = None if lost > 1 else self._short_of_a_job()
                 if lost > 1 or short is not None:
                     raise _lost_job(exc, lost, short) from exc
+                continue
+            finally:
+                self.creating = False
+            self.running += 1
+            self.unpolled += 1
+            return details
 
-    def _short_of_a_job(self, later: int) -> str | None:
-        """What cannot pay for one more job with its poll and download (and the jobs after
-        it): None when everything can."""
-        need = (1 + later) * (BULK_READ_CREDITS + _JOB_REST)
+    def _short_of_a_job(self) -> str | None:
+        """What cannot pay for one more job with its poll and download (and what else the
+        read owes): None when everything can."""
+        need = self.owed() + BULK_READ_CREDITS + _JOB_REST
         budget, day = self.budget, self.client.org_credits_left
         if budget is not None and budget.left < need:
             return f"the query's budget of {budget.limit:,} credits has {budget.left:,} left"
@@ -182,22 +334,19 @@ class _Job:
             return f"the org has {day:,} credits left today by what Zoho last said"
         return None
 
-    def _afford_poll(self, job_id: str, polls: int, later: int) -> int:
-        """How many status polls the credits allow, the download's credit (and the later
-        jobs' certain cost) kept back; none refuses the next poll: only the credits kept
-        could pay for it, and spending them would leave the job unread at the end anyway,
-        one credit later and with a poorer message. The query's budget and the org's
-        credits left today count alike."""
-        kept = 1 + later * (BULK_READ_CREDITS + _JOB_REST)  # this download; the jobs to come
+    def _afford_poll(self, job_id: str, polls: int) -> int:
+        """How many status polls the credits allow, what the read owes for certain besides
+        this poll kept back (this job's download; the other jobs'); none refuses the next
+        poll: only the credits kept could pay for it, and spending them would leave the job
+        unread at the end anyway, one credit later and with a poorer message. The query's
+        budget and the org's credits left today count alike."""
+        kept = self.owed() - (polls == 0)
+        later = kept > 1
         budget, day = self.budget, self.client.org_credits_left
         room = sys.maxsize if budget is None else budget.left - kept
         if room >= 1 and (day is None or day - kept >= 1):
             return min(room, sys.maxsize if day is None else day - kept)
-        state = (
-            f"is still running after {polls} status {'poll' if polls == 1 else 'polls'}"
-            if polls
-            else "was created"
-        )
+        state = f"is still running after {_count(polls, 'status poll')}" if polls else "was created"
         message = f"the bulk-read job {job_id} {state}, and another would leave "
         rest = "its download" + (" and the jobs after it" if later else "")
         spent = f"stopped, the job's {BULK_READ_CREDITS} credits spent"
@@ -217,6 +366,28 @@ class _Job:
             needed=1 + kept,
             left=max(0, day),
         )
+
+
+def _count(n: int, what: str) -> str:
+    """``n`` of ``what``, plural when not one.
+
+    >>> _count(1, "job"), _count(2, "status poll")
+    ('1 job', '2 status polls')
+    """
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+def _seconds(seconds: float) -> str:
+    """A time as a message says it: tenths below ten seconds.
+
+    >>> _seconds(0.96), _seconds(612.4)
+    ('1.0 s', '612 s')
+    """
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def _jobs(ids: list[str]) -> str:
+    return f"the bulk-read job {ids[0]}" if len(ids) == 1 else f"the bulk-read jobs {', '.join(ids)}"
 
 
 def _spaced(wait: float, elapsed: float, room: int, job_seconds: float, poll_seconds: float) -> float:
@@ -269,33 +440,47 @@ async def bulk_read(
     poll_seconds: float = 5.0,
     job_seconds: float = 60.0,
     budget: CreditBudget | None = None,
+    lazy: Lazy = False,
+    notes: list[str] | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of every page of the step's bulk read, each id once; every call refused
     before it is sent when ``budget`` (the query's own) or the org's credits left today
-    cannot pay for it. ``job_seconds``: how long a job is expected to take (its status
-    polls are spaced out to last that long when credits are short)."""
+    cannot pay for it, and the read stopped when the org's credits cannot pay for what it
+    still needs for certain. ``job_seconds``: how long a job is expected to take (its status
+    polls are spaced out to last that long when credits are short; a job still unfinished
+    :data:`JOB_PATIENCE` times that is given up). ``lazy``: the reader may want only the
+    first rows, so the next page's job (50 credits) is created only when it comes back for
+    a batch after its first, and the day's credits are weighed by the jobs it asks for;
+    otherwise the next job is created as soon as its token is known, to run while this
+    page's CSV is read. ``notes``: where a job that outlasts its expected polls is said
+    (also logged as a warning)."""
     started = time.perf_counter()
-    job = _Job(client, actual, poll_seconds, budget, job_seconds)
-    page = 0
-    seen = _Seen()
-    running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(
-        job.run(step.body(), max(0, step.pages - 1))
+    job = _Job(
+        client, actual, poll_seconds, budget, job_seconds, planned=step.pages, lazy=bool(lazy), notes=notes
     )
+    opened = not lazy  # whether the next job may be created before the consumer comes back
+    seen = _Seen()
+    running: asyncio.Future[tuple[str, dict[str, Any]]] | None = asyncio.ensure_future(job.run(step.body()))
+    token: str | None = None  # the next page's, its job not created yet
+
+    def next_job() -> asyncio.Future[tuple[str, dict[str, Any]]]:
+        # The token alone, as Zoho's docs show it: the job it came from holds the query.
+        return asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}))
+
     with tempfile.TemporaryDirectory(prefix="coqlkit-bulk-") as workdir:
         try:
             while running is not None:
                 job_id, result = await running
                 running = None
-                token = result.get("next_page_token")
-                if result.get("more_records") and token:
-                    # The token alone, as Zoho's docs show it: the job it came from holds the query.
-                    page += 1
-                    later = max(0, step.pages - page - 1)
-                    running = asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}, later))
+                found = result.get("next_page_token")
+                token = str(found) if result.get("more_records") and found else None
+                if token is not None and opened:
+                    running, token = next_job(), None
                 download = functools.partial(
                     client.bulk_read_download, job_id, Path(workdir) / f"{job_id}.zip"
                 )
-                archive = await _download(actual, budget, download, job_id)
+                job.weigh()
+                archive = await _download(actual, budget, download, job_id, job, poll_seconds)
                 seen.next_page()
                 async with contextlib.aclosing(_read_archive(archive, step, schema)) as batches:
                     async for batch in batches:
@@ -304,7 +489,12 @@ async def bulk_read(
                         actual.seconds = time.perf_counter() - started
                         if batch.num_rows:
                             yield batch
+                            opened = True  # the consumer came back for more
+                            if token is not None:
+                                running, token = next_job(), None
                 archive.unlink(missing_ok=True)
+                if token is not None:  # the page's rows all taken: the next page is wanted
+                    running, token = next_job(), None
         finally:
             if running is not None:
                 running.cancel()
@@ -317,22 +507,50 @@ async def _download(
     budget: CreditBudget | None,
     download: functools.partial[Coroutine[Any, Any, Path]],
     job_id: str,
+    job: _Job,
+    pause: float = 5.0,
 ) -> Path:
-    """The job's result, downloaded; a refusal for credits names the job, whose result
-    Zoho keeps for a while: it can be downloaded once credits allow, without a new job."""
-    try:
-        return await metered(actual, budget, download)
-    except CreditBudgetExceeded as exc:
-        message = (
-            f"{exc}; the bulk-read job {job_id} completed and its {BULK_READ_CREDITS} credits are "
-            "spent: Zoho keeps its result for about a day (GET "
-            f"/crm/bulk/v8/read/{job_id}/result, 1 credit)"
-        )
-        if not isinstance(exc, DailyLimitReached):
-            raise CreditBudgetExceeded(message, needed=exc.needed, left=exc.left) from exc
-        error = DailyLimitReached(message, needed=exc.needed, left=exc.left)
-        error.code, error.status, error.details = exc.code, exc.status, exc.details
-        raise error from exc
+    """The job's result, downloaded. The job's credits depend on it: after the client's
+    retries run out on a fault of Zoho's side or the network's, it is tried
+    :data:`DOWNLOAD_ROUNDS` more times, after a pause (``pause``, then twice as long...).
+    A failure says what a refusal for credits says too: the job completed, its credits are
+    spent, and Zoho keeps its result for about a day, to download without a new job."""
+    kept = (
+        f"the bulk-read job {job_id} completed and its {BULK_READ_CREDITS} credits are spent: Zoho "
+        f"keeps its result for about a day (GET /crm/bulk/v8/read/{job_id}/result, 1 credit)"
+    )
+    rounds = 0
+    while True:
+        try:
+            path = await metered(actual, budget, download)
+        except CreditBudgetExceeded as exc:
+            message = f"{exc}; {kept}"
+            if not isinstance(exc, DailyLimitReached):
+                raise CreditBudgetExceeded(message, needed=exc.needed, left=exc.left) from exc
+            error = DailyLimitReached(message, needed=exc.needed, left=exc.left)
+            error.code, error.status, error.details = exc.code, exc.status, exc.details
+            raise error from exc
+        except ApiError as exc:
+            transient = isinstance(exc, TransportError) or (
+                exc.status is not None and exc.status >= 500 and not isinstance(exc, RateLimited)
+            )
+            if not transient:
+                raise
+            if rounds < DOWNLOAD_ROUNDS:
+                rounds += 1
+                log.warning("%s; tried again in %g s (%d of %d)", exc, pause, rounds, DOWNLOAD_ROUNDS)
+                await asyncio.sleep(pause)
+                pause *= 2
+                continue
+            failed = copy.copy(exc)
+            tries = f"tried {1 + DOWNLOAD_ROUNDS} times"
+            failed.args = (
+                f"{exc.message} ({tries}); {kept}: download it then rather than run the query again (a new job, another {BULK_READ_CREDITS} credits)",
+                *exc.args[1:],
+            )
+            raise failed from exc
+        job.undownloaded.remove(job_id)
+        return path
 
 
 async def _read_archive(

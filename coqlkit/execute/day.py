@@ -9,7 +9,9 @@ without any until the rolling 24 hours give some back, and the read's rows throw
 all the same (an export keeps its old file). :class:`RestOfRead` weighs what the read
 still asks for against what the org has left, and the scan sends nothing more once it
 cannot be paid for: the pages already answered are still delivered, and the refusal is
-raised when the consumer asks for a page that was never sent.
+raised when the consumer asks for a page that was never sent. A bulk read weighs itself
+the same way (:func:`left_today`, used by :mod:`.bulk`): the downloads it owes and the jobs
+still to come, each a creation, a status poll and a download.
 
 What is weighed depends on how the read is consumed. A read taken whole (``to_arrow()``,
 an export) is weighed after each answer by its plan's rest, but only when that is known
@@ -35,7 +37,7 @@ from coqlkit.plan.planner import Plan, total
 from coqlkit.plan.steps import KeysetPages, OffsetPages
 from coqlkit.transport import AsyncZohoClient, coql_credits
 
-__all__ = ["RestOfRead", "page_credits"]
+__all__ = ["RestOfRead", "left_today", "page_credits"]
 
 #: What the dearest COQL call costs (2,000 rows).
 DEAREST = 3
@@ -48,6 +50,23 @@ def page_credits(rows: int) -> int:
     (1, 2, 3)
     """
     return coql_credits(f"limit {rows}")
+
+
+def left_today(client: AsyncZohoClient, call: int) -> int | None:
+    """The org's credits left today on the safe side (:attr:`RestOfRead.left`): Zoho's last
+    figure less the calls sent since it came, less ``call`` (the most one of the read's calls
+    costs) for each call it may not count; None when Zoho has not said (or said long ago).
+
+    A bulk read (:mod:`.bulk`) weighs what it still needs for certain against this as it
+    goes: the downloads owed, and each job to come (its creation, a status poll and its
+    download), ``call`` being a job's creation while one is out.
+    """
+    left = client.org_credits_left
+    if left is None:
+        return None
+    daily = client.daily
+    uncounted = max(0, daily.sends_then - daily.order) + client.in_flight
+    return left - uncounted * call
 
 
 class RestOfRead:
@@ -118,13 +137,7 @@ class RestOfRead:
         >>> RestOfRead(client, needs=None, call=3).left  # type: ignore[arg-type]
         11
         """
-        client = self.client
-        left = client.org_credits_left
-        if left is None:
-            return None
-        daily = client.daily
-        uncounted = max(0, daily.sends_then - daily.order) + client.in_flight
-        return left - uncounted * self.call
+        return left_today(self.client, self.call)
 
     def grant(self, costs: list[int]) -> int:
         """How many of the pages a lazy read is about to ask for, costing ``costs`` in
