@@ -558,6 +558,8 @@ class _Run:
                 poll_seconds=options.bulk_poll_seconds,
                 job_seconds=options.bulk_job_seconds,
                 budget=self.budget,
+                lazy=self.lazy,
+                notes=self.stats.notes,
             )
         if isinstance(step, ColumnSplit):
             parts = [self.run(p, self._shared(step.parts)) for p in step.parts]
