@@ -265,7 +265,7 @@ def _words(text: str) -> list[str]:
 def choice_text(plan: Any) -> str | None:
     """Why the plan is not the fastest, or that a much cheaper one exists (None: neither):
     ``chosen over keyset pages (181 credits, ≈ 2.4 s): over the budget of 64``, or
-    ``bulk read would cost 53 credits + up to 13 status polls, ≈ 60.9 s (prefer credits)``."""
+    ``bulk read would cost 53 credits + about 13 status polls, ≈ 60.9 s (prefer credits)``."""
     choice = plan.choice
     if choice is None:
         return None
@@ -313,7 +313,7 @@ def _notes(plan: Any) -> dict[int, list[str]]:
                     else ""
                 )
                 notes.setdefault(id(step), []).append(
-                    f"room in {whose} for {room:,} of up to {_count(est.polls, 'status poll')}{spaced}: "
+                    f"room in {whose} for {room:,} of about {_count(est.polls, 'status poll')}{spaced}: "
                     f"a slower job stops unread: {BULK_READ_CREDITS} credits lost"
                 )
     return notes
@@ -530,7 +530,7 @@ def _credits(credits: int, bound: Bound = "exact") -> str:
 
 
 def _polls(polls: int, *, each: bool = False) -> str:
-    """`` + up to 13 status polls``: a bulk read's polls past each job's first."""
+    """`` + about 13 status polls``: a bulk read's polls past each job's first."""
     if not polls:
         return ""
-    return f" + up to {_count(polls, 'status poll')}" + (" (1 credit each)" if each else "")
+    return f" + about {_count(polls, 'status poll')}" + (" (1 credit each)" if each else "")

@@ -283,7 +283,7 @@ def _over_budget(
     while leaf.children:
         leaf = leaf.children[0]
     who = "the bulk read" if options.strategy == "bulk" else f"the cheapest plan ({leaf.name})"
-    polls = f" and up to {est.polls:,} status polls (1 credit each)" if est.polls else ""
+    polls = f" and about {est.polls:,} status polls (1 credit each)" if est.polls else ""
     return (
         f"{who} would cost {bound}{cost:,} credit{'s' if cost != 1 else ''} "
         f"({calls:,} call{'s' if calls != 1 else ''}{', ' + ' and '.join(spent) + ' included' if spent else ''})"

@@ -59,7 +59,7 @@ def test_prefer_time_names_a_plan_at_most_half_as_costly() -> None:
     assert isinstance(found.root, KeysetPages) and found.estimate.credits == 751
     assert (
         choice_text(found)
-        == "bulk read would cost 157 credits + up to 39 status polls, ≈ 182.1 s (prefer credits)"
+        == "bulk read would cost 157 credits + about 39 status polls, ≈ 182.1 s (prefer credits)"
     )
     assert choice_text(found) in found.explain()
 
@@ -79,7 +79,7 @@ def test_the_status_polls_past_the_first_are_up_to_and_apart() -> None:
     # the probe, then the job's creation (50), one poll and the download (1 each): certain
     assert (est.calls, est.credits, est.polls) == (4, 53, 13)
     head = found.explain().splitlines()[0]
-    assert "4 calls · 53 credits + up to 13 status polls (1 credit each)" in head
+    assert "4 calls · 53 credits + about 13 status polls (1 credit each)" in head
 
 
 def test_a_budget_the_certain_part_fits_runs_the_bulk_read() -> None:
@@ -87,13 +87,13 @@ def test_a_budget_the_certain_part_fits_runs_the_bulk_read() -> None:
     found = probed(THREE, 120_000, max_credits=60)
     assert isinstance(found.root, BulkRead)
     assert (
-        "room in the budget for 7 of up to 13 status polls, spaced to last the job's expected 60 s "
+        "room in the budget for 7 of about 13 status polls, spaced to last the job's expected 60 s "
         "(bulk_job_seconds): a slower job stops unread: 50 credits lost" in " ".join(found.explain().split())
     )
     with pytest.raises(CreditBudgetExceeded) as caught:  # below the certain part: refused
         probed(THREE, 120_000, max_credits=52)
     assert caught.value.needed == 53
-    assert "and up to 13 status polls (1 credit each)" in str(caught.value)
+    assert "and about 13 status polls (1 credit each)" in str(caught.value)
 
 
 def test_no_room_line_when_the_polls_fit() -> None:

@@ -456,7 +456,7 @@ def test_the_budget_refuses_before_anything_is_spent() -> None:
     assert (caught.value.needed, caught.value.left) == (104, 100)
     assert caught.value.code == "CREDIT_BUDGET_EXCEEDED"
     assert str(caught.value).startswith(
-        "the cheapest plan (bulk read) would cost 104 credits (6 calls) and up to 26 status polls"
+        "the cheapest plan (bulk read) would cost 104 credits (6 calls) and about 26 status polls"
     )
 
 
@@ -477,7 +477,7 @@ def test_the_budget_includes_the_probe() -> None:
 def test_a_forced_bulk_read_over_budget_says_so() -> None:
     with pytest.raises(
         CreditBudgetExceeded,
-        match=r"^the bulk read would cost 52 credits \(3 calls\) and up to 13 status polls",
+        match=r"^the bulk read would cost 52 credits \(3 calls\) and about 13 status polls",
     ):
         make("select Last_Name from Leads limit 10", rows=100, strategy="bulk", max_credits=10)
 
