@@ -58,7 +58,9 @@ _QUOTED = 40
 _SPACE = re.compile(rb"\s*")
 
 
-def unreadable_answer(what: str, response: httpx.Response) -> TransportError | None:
+def unreadable_answer(
+    what: str, response: httpx.Response, *, accounts: bool = False
+) -> TransportError | None:
     """The error for a 2xx or 3xx answer (but 204) that is not JSON as Zoho sends it (an
     object, whole), else None. Judged by the first and last bytes alone: a page is parsed
     later, off the event loop; a body whose JSON fails in the middle, or has another shape,
@@ -89,18 +91,31 @@ def unreadable_answer(what: str, response: httpx.Response) -> TransportError | N
         went = response.headers.get("location", "")
         to = f" to {_page(went, response.request.url)}" if went else ""
         return unreadable(
-            what, where, f"a redirect ({status}{to}), not JSON", body, content_type=kind, status=status
+            what,
+            where,
+            f"a redirect ({status}{to}), not JSON",
+            body,
+            content_type=kind,
+            status=status,
+            accounts=accounts,
         )
     start = _SPACE.match(body)
     first = body[start.end() : start.end() + 1] if start else b""
     if first == b"[":
         why = "not the JSON Zoho sends (an array, not an object)"
-        return unreadable(what, where, why, body, content_type=kind, status=status)
+        return unreadable(what, where, why, body, content_type=kind, status=status, accounts=accounts)
     if first != b"{":
-        return unreadable(what, where, "not JSON", body, content_type=kind, status=status)
+        return unreadable(what, where, "not JSON", body, content_type=kind, status=status, accounts=accounts)
     if body[-64:].rstrip()[-1:] != b"}":
         return unreadable(
-            what, where, "cut off, its JSON unfinished", body, content_type=kind, status=status, cut_off=True
+            what,
+            where,
+            "cut off, its JSON unfinished",
+            body,
+            content_type=kind,
+            status=status,
+            cut_off=True,
+            accounts=accounts,
         )
     return None
 
@@ -114,6 +129,7 @@ def unreadable(
     content_type: str | None = None,
     status: int = 200,
     cut_off: bool = False,
+    accounts: bool = False,
 ) -> TransportError:
     """The :class:`TransportError` (``UNREADABLE_ANSWER``) for an answer of ``what`` at
     ``where`` (``scheme://host:port``) that coqlkit cannot read: ``why``, the answer's type
@@ -128,21 +144,25 @@ def unreadable(
     said = f"{kind or 'no content type'}, " if content_type is not None else ""
     said += f"{len(body):,} byte{'' if len(body) == 1 else 's'}"
     text = body.lstrip()
-    if text[:1] not in (b"{", b"["):
+    if text[:1] not in (b"{", b"[") and not accounts:  # (a token server's answer may hold tokens)
         head = " ".join(text[: _QUOTED * 4].decode("utf-8", "replace").split())
         if head:
             said += f": {head[:_QUOTED] + ('...' if len(head) > _QUOTED else '')!r}"
     hint = ""
     if not cut_off and text[:1] not in (b"{", b"["):
-        hint = (
-            "; is something in the way (a proxy, a login page), or the base URL "
-            "(ZOHO_BASE_URL, the profile's base_url) not Zoho's API?"
+        url = (
+            "accounts URL (ZOHO_ACCOUNTS_URL, the profile's accounts_url) not Zoho Accounts"
+            if accounts
+            else "base URL (ZOHO_BASE_URL, the profile's base_url) not Zoho's API"
         )
+        hint = f"; is something in the way (a proxy, a login page), or the {url}?"
     return TransportError(
         f"{what} at {where}: the answer was {why} ({said}){hint}",
         code=UNREADABLE,
         status=status,
-        details={"call": what, "host": where, "cut_off": cut_off},
+        # cut_off: a read is sent again; a token request is not (each may have made a token,
+        # and Zoho gives a refresh token 10 in 10 minutes), nor retried as the CRM call it serves.
+        details={"call": what, "host": where, "cut_off": cut_off and not accounts},
     )
 
 

@@ -352,7 +352,7 @@ async def _post(http: httpx.AsyncClient, url: str, form: _Form, what: str) -> tu
     except httpx.TransportError as exc:
         failure, cause = transport_error(what, exc), detached(exc)
     else:
-        unread = unreadable_answer(f"POST {response.request.url.path}", response)
+        unread = unreadable_answer(f"POST {response.request.url.path}", response, accounts=True)
         if unread is not None:  # a proxy's or login page, a body cut off: not Zoho's refusal
             raise unread
         body = envelope(response)
