@@ -560,10 +560,7 @@ class CoqlMagics(Magics):
                 # what runs is decided below. A subquery of more than 100 records is read to
                 # plan it: then the budget counts the read and the query whole.
                 whole = budget if _has_subquery(query, params) else {"max_credits": None}
-                # Groups are shown from their first page, which no count changes: a GROUP BY
-                # whose groups may pass Zoho's ceiling is not counted for it (1 credit).
-                counted = {"probe": False} if _of_groups(query, params) else {}
-                result = conn._query(query, params, **options, **whole, **counted)
+                result = conn._query(query, params, **options, **whole)
             else:
                 result = conn._query(query, params, **options, **budget)
         except ParameterError as exc:
@@ -723,14 +720,6 @@ def _may_peek(query: str, params: dict[str, Any]) -> bool:
     except CoqlError:
         return False  # the query itself says what is wrong, in conn.query
     return bool(select.aggregates or select.group_by) or _limited(select) is not None
-
-
-def _of_groups(query: str, params: dict[str, Any]) -> bool:
-    """Whether ``query`` is a GROUP BY (its display reads the first page of groups)."""
-    try:
-        return bool(parse(query, params).group_by)
-    except CoqlError:
-        return False
 
 
 def _has_subquery(query: str, params: dict[str, Any]) -> bool:

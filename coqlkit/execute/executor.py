@@ -49,7 +49,6 @@ from coqlkit.language.ast import (
 )
 from coqlkit.language.render import render
 from coqlkit.plan.explain import Actual, ago, explain
-from coqlkit.plan.groups import group_bound
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.planner import Plan, bulk_obstacle, plan
 from coqlkit.plan.prepare import has_long_in, one_call_rows, rewrite_long_ins, swap_condition
@@ -119,20 +118,17 @@ def result_schema(plan: Plan, *, tz: str = "UTC") -> pa.Schema:
 # ---- before the plan: the COUNT probe ------------------------------------------------------
 
 
-def needs_probe(select: Select, options: PlanOptions | None = None, catalog: Catalog | None = None) -> bool:
+def needs_probe(select: Select, options: PlanOptions | None = None) -> bool:
     """Whether the plan depends on how many records match: a record query that may need
     more than one call (no LIMIT of at most 2,000 inside the offset ceiling); any aggregate
-    read in bulk (its records are counted, read and grouped here); a GROUP BY whose groups
-    may pass Zoho's 100,000-group ceiling (no LIMIT, and its grouped fields' values do not
-    bound them): more records than the ceiling plan the records' read for the groups
-    Zoho would not page (:class:`~coqlkit.plan.steps.GroupsOrRecords`), fewer cannot make
-    that many groups."""
+    read in bulk (its records are counted, read and grouped here). Not a GROUP BY read as
+    pages of groups, even one whose groups may pass Zoho's 100,000-group ceiling: the count
+    changes nothing below 100,000 records, and a probe on every grouped query (the commonest
+    analytics query, run again and again) doubled its cost, while its worst case (the
+    records read past the ceiling) refused cheap ones under a budget."""
     options = options or PlanOptions()
     if options.strategy == "bulk":
         return True  # a bulk read is planned by its record count
-    if select.group_by and select.limit is None:
-        bound = None if catalog is None else group_bound(select, catalog)
-        return bound is None or bound > options.offset_ceiling
     if select.aggregates or select.group_by:
         return False
     return one_call_rows(select, options) is None
@@ -227,7 +223,7 @@ async def prepare(
             raise PlanError(f"this query cannot run as a bulk read: {obstacle}")
     select, reads = await read_subqueries(select, catalog, client, options, probe=probe, read=read)
     # A subquery only counted (EXPLAIN) left stand-ins for its values: nothing to count by.
-    counted = probe and all(r.read for r in reads) and needs_probe(select, options, catalog)
+    counted = probe and all(r.read for r in reads) and needs_probe(select, options)
     if counted and counts is not None and not reads:
         remembered = _remembered(select, catalog, client, options, counts)
         if remembered is not None:
@@ -441,9 +437,7 @@ def _afford(
     except CoqlError:  # planned (and refused, if so) once the values are in: the read alone here
         floor = True
     else:  # its rows are unknown until it is counted: a floor then
-        rest = est.credits + (
-            1 if probe and needs_probe(stand_in, options, catalog) and est.rows is None else 0
-        )
+        rest = est.credits + (1 if probe and needs_probe(stand_in, options) and est.rows is None else 0)
         floor = floor or est.calls_bound == "at least"
     at_least = "at least " if floor else ""
     what = (

@@ -29,9 +29,8 @@ from tests.execute.conftest import OPTIONS, Org
 
 
 def counted(org: Org, text: str, **overrides: object) -> tuple[object, pa.Table, RunStats, int]:
-    """``text`` planned from its COUNT probe (as ``prepare`` plans a GROUP BY whose groups
-    may pass the ceiling, here with the plan options overridden), run; its plan, table,
-    stats and the calls logged."""
+    """``text`` planned from its COUNT probe (as a caller does who asks for it: a GROUP BY
+    is not counted by ``prepare``), run; its plan, table, stats and the calls logged."""
     state = org.sandbox.state
     assert state is not None
 
@@ -62,11 +61,10 @@ def test_a_picklist_bounds_its_groups_one_call_no_probe_no_ceiling(leads_org: Or
 
 
 def test_groups_past_the_ceiling_are_grouped_here_from_the_records(leads_org: Org) -> None:
-    # As any caller runs it (prepare: a GROUP BY whose fields do not bound its groups, with
-    # no LIMIT, is counted first: more records than the ceiling plan the records' read).
-    run = leads_org.run("select Company, Lead_Source, COUNT(id) from Leads group by Company, Lead_Source")
-    made, got, stats, calls = run.plan, run.table, run.stats, len(run.log)
-    assert made.probe is not None and isinstance(made.root, GroupsOrRecords)
+    made, got, stats, calls = counted(
+        leads_org, "select Company, Lead_Source, COUNT(id) from Leads group by Company, Lead_Source"
+    )
+    assert isinstance(made.root, GroupsOrRecords)  # type: ignore[attr-defined]
     groups = leads_org.oracle.rows(
         'SELECT "Company", "Lead_Source", COUNT("id") FROM "Leads" GROUP BY 1, 2 ORDER BY 1, 2'
     )
