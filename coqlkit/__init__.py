@@ -23,6 +23,7 @@ first used. ``%load_ext coqlkit`` loads the Jupyter magics.
 # once the main thread has returned: a thread that calls coqlkit.connect() then (whose lazy
 # import of coqlkit.api needs it) failed. Imported with coqlkit instead (a few ms).
 import concurrent.futures.thread  # noqa: F401
+import logging
 from typing import TYPE_CHECKING, Any
 
 from coqlkit.catalog import Catalog, Field, FieldType, Module
@@ -53,6 +54,12 @@ from coqlkit.errors import (
 from coqlkit.language import bind, parse, render
 from coqlkit.language.ast import Select
 from coqlkit.validate import Diagnostic, ErrorLevel, Severity, validate
+
+# A library's log is its caller's to show: without a handler of the caller's, Python's
+# last-resort handler would print coqlkit's warnings (a bulk job outlasting its polls, a
+# download tried again) to standard error in a service or a notebook. They are also in
+# stats.notes; COQLKIT_LOG (the command) or a handler of yours shows the log.
+logging.getLogger("coqlkit").addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 

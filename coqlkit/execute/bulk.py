@@ -270,9 +270,9 @@ class _Job:
         """Say once that the job outlasts the status polls EXPLAIN counted for it."""
         note = (
             f"the bulk-read job {job_id} is still running after {_count(polls, 'status poll')} "
-            f"({_seconds(elapsed)}), all that EXPLAIN counted for a job of {self.job_seconds:g} s "
-            f"(bulk_job_seconds: the first, and up to {polls - 1:,} more): each further poll costs "
-            f"a credit; coqlkit stops waiting {self.deadline:g} s after its creation"
+            f"({_seconds(elapsed)}), as many as EXPLAIN counted for a job of {self.job_seconds:g} s "
+            f"(bulk_job_seconds): each further poll costs a credit; coqlkit stops waiting "
+            f"{self.deadline:g} s after its creation"
         )
         log.warning("%s", note)
         if self.notes is not None:
@@ -449,8 +449,9 @@ async def bulk_read(
     still needs for certain. ``job_seconds``: how long a job is expected to take (its status
     polls are spaced out to last that long when credits are short; a job still unfinished
     :data:`JOB_PATIENCE` times that is given up). ``lazy``: the reader may want only the
-    first rows, so the next page's job (50 credits) is created only when it comes back for
-    a batch after its first, and the day's credits are weighed by the jobs it asks for;
+    first rows, so the next page's job (50 credits) is created only once it has taken this
+    page's rows (a page is some 40 batches: a reader that takes a few is no reason for
+    another 200,000 records), and the day's credits are weighed by the jobs it asks for;
     otherwise the next job is created as soon as its token is known, to run while this
     page's CSV is read. ``notes``: where a job that outlasts its expected polls is said
     (also logged as a warning)."""
@@ -489,11 +490,9 @@ async def bulk_read(
                         actual.seconds = time.perf_counter() - started
                         if batch.num_rows:
                             yield batch
-                            opened = True  # the consumer came back for more
-                            if token is not None:
-                                running, token = next_job(), None
                 archive.unlink(missing_ok=True)
                 if token is not None:  # the page's rows all taken: the next page is wanted
+                    opened = True  # (and the pages after it: made as their tokens come)
                     running, token = next_job(), None
         finally:
             if running is not None:

@@ -151,7 +151,7 @@ def test_a_job_that_never_completes_is_given_up_named(caplog: pytest.LogCaptureF
         rf"the bulk-read job {job} is still running after 2 status polls \(0\.[0-3] s\), ", warning
     )
     assert warning.endswith(
-        "all that EXPLAIN counted for a job of 0.1 s (bulk_job_seconds: the first, and up to 1 more): "
+        "as many as EXPLAIN counted for a job of 0.1 s (bulk_job_seconds): "
         "each further poll costs a credit; coqlkit stops waiting 1 s after its creation"
     )
 

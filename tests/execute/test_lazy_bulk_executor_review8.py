@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ QUERY = f"select Last_Name from Leads where {CRITERIA}"  # 340 records
 PAGE_ROWS = 150  # three pages, so three jobs for a whole read
 
 
-def jobs_made(lazy: Any, batches: int) -> int:
+def jobs_made(lazy: Any, batches: int | None) -> int:
     """The bulk-read jobs created when ``batches`` batches of the executor's stream are taken."""
     plan = plan_of(
         QUERY,
@@ -54,3 +55,15 @@ def test_a_lazy_reader_of_one_batch_buys_one_job(lazy: Any) -> None:
 
 def test_a_full_reader_still_makes_the_next_job_at_once() -> None:
     assert jobs_made(False, 1) == 2
+
+
+def test_a_lazy_reader_of_a_few_batches_of_a_page_buys_one_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page is many batches (about 40 of Zoho's 200,000 records): a reader that takes a
+    second batch of the first page (a pipe's buffer, ``| head -n 6000``) is no reason for
+    the next job; it is made once the page's rows are all taken (own-diff review B #3)."""
+    from coqlkit.execute import bulk
+
+    small = functools.partial(bulk.csv_to_batches, block_size=256)  # several batches a page
+    monkeypatch.setattr(bulk, "csv_to_batches", small)
+    assert jobs_made(True, 3) == 1
+    assert jobs_made(True, None) == 3  # reading on gets every page
