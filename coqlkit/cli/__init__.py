@@ -64,8 +64,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             if run is None:
                 return _query.run_repl(args)
             return int(run(args))
+        except OSError as exc:  # a file a command wrote (metadata dump DIR, sandbox --db FILE)
+            return _file_error(exc)
         except Exception as exc:  # not foreseen (the foreseen ones have their statuses)
             return _internal_error(exc)
+
+
+def _file_error(exc: OSError) -> int:
+    """A file or folder a command could not use, as the other file errors are said
+    (``coqlkit: error: PATH: reason``), exit 7: a wrong path is the user's to mend, not a
+    bug to report."""
+    where = exc.filename if exc.filename is not None else "file"
+    why = exc.strerror or str(exc)
+    print(f"coqlkit: error: {where}: {why}", file=sys.stderr)
+    return _query.EXIT_FILE
 
 
 def _internal_error(exc: Exception) -> int:

@@ -90,6 +90,8 @@ exit status:
 #: A failure coqlkit did not foresee (a bug), as BSD's sysexits calls it (EX_SOFTWARE): not 1,
 #: which says the query is wrong.
 EXIT_INTERNAL = 70
+#: A file could not be written (a full disk, a wrong path): the README's 7.
+EXIT_FILE = 7
 
 
 class HelpFormatter(argparse.HelpFormatter):

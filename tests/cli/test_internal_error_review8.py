@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,15 @@ def test_with_the_log_on_its_traceback_follows(
     assert err.startswith("coqlkit: error: ") and " coqlkit.cli: coqlkit's own failure\nTraceback" in err
     assert 'raise RuntimeError("the unforeseen")' in err
     assert err.endswith("internal error: RuntimeError: the unforeseen (a bug in coqlkit: please report it)\n")
+
+
+def test_a_file_a_command_cannot_write_is_a_file_error_not_a_bug(
+    cli: Callable[..., Ran], tmp_path: Path, zoho: None
+) -> None:
+    """``metadata dump`` into a file, ``sandbox serve --db`` a folder: the user's path to mend
+    (own-diff review A #3), said as other file errors are, exit 7."""
+    target = tmp_path / "a-file"
+    target.write_text("")
+    ran = cli("metadata", "dump", str(target))
+    assert ran.status == 7, ran
+    assert ran.err.startswith(f"coqlkit: error: {target}/") and "internal error" not in ran.err
