@@ -646,7 +646,7 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
         from coqlkit import export
         from coqlkit.repl.output import resolve_format
 
-        record.check()  # before anything runs: a --stats-json FILE that cannot be written
+        record.check(args.output)  # before anything runs: a --stats-json FILE that cannot be written
         text, source = _read_source(args)
         fmt = resolve_format(args.format) if args.format else None  # usage errors before connecting
         target: Path | None = None
@@ -783,8 +783,8 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
         from coqlkit import export
         from coqlkit.repl.shell import exit_code
 
-        record.check()  # before anything runs: a --stats-json FILE that cannot be written
         query, target, where = _export_query(args)
+        record.check(target)  # before anything runs: a --stats-json FILE that cannot be written
         problem = export.no_format(target, "rows.parquet")
         if problem is not None:
             print(error_line(problem), file=err)

@@ -23,7 +23,9 @@ their credits: Zoho may or may not have charged them), ``retries`` (calls sent a
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import time
 from typing import Any
 
@@ -46,13 +48,28 @@ class Record:
         self.rows = 0
         self.results: list[Any] = []  # the queries planned
 
-    def check(self) -> None:
-        """Refuse a file that cannot be written (a directory, a missing directory...)
-        before anything is spent: a :class:`~coqlkit.export.TargetError` (exit 2)."""
+    def check(self, *outputs: str | None) -> None:
+        """Refuse a file that cannot be written (a directory, a missing directory...), ``-``
+        (standard output carries the rows), or the file the rows go to (``outputs``: the
+        export's TARGET, ``-o FILE``), which the figures, written last, would replace:
+        before anything is spent, a :class:`~coqlkit.export.TargetError` (exit 2)."""
         if self.path is None:
             return
         from coqlkit import export
 
+        if self.path == "-":
+            raise export.TargetError(
+                errno.EINVAL,
+                "--stats-json takes a file (standard output carries the rows; /dev/stderr works)",
+                "-",
+            )
+        for output in outputs:
+            if output is not None and os.path.realpath(output) == os.path.realpath(self.path):
+                raise export.TargetError(
+                    errno.EINVAL,
+                    "--stats-json names the file the rows go to: it would replace them",
+                    self.path,
+                )
         export.check_target(self.path)
         self.checked = True
 

@@ -109,6 +109,29 @@ def test_a_stats_file_that_cannot_be_written_is_refused_first(
     assert not missing.parent.exists()
 
 
+def test_the_stats_file_cannot_be_the_rows_file_or_standard_output(
+    cli: Callable[..., Ran], org: Sandbox, zoho: None, tmp_path: Path
+) -> None:
+    """Written last, it replaced the rows paid for (an export said "wrote 5 rows" and left
+    the JSON); ``-`` made a file named ``-`` (own-diff review A #2, #8)."""
+    assert org.state is not None
+    since = len(org.state.requests)
+    rows = tmp_path / "rows.csv"
+    query = "select Last_Name from Leads limit 3"
+    for args in (
+        ("export", query, str(rows), "--stats-json", str(rows)),
+        ("query", "-c", query, "-o", str(rows), "--stats-json", str(tmp_path / "." / "rows.csv")),
+    ):
+        ran = cli(*args)
+        assert ran.status == 2, ran
+        assert ran.err.startswith(
+            f"coqlkit: error: {args[-1]}: --stats-json names the file the rows go to"
+        ), ran
+    ran = cli("query", "-c", query, "--stats-json", "-")
+    assert ran.status == 2 and ran.err.startswith("coqlkit: error: -: --stats-json takes a file"), ran
+    assert _crm_calls(org, since) == [] and not rows.exists()  # nothing spent, nothing written
+
+
 def test_coqlkit_log_sends_the_log_to_standard_error(zoho: None, tmp_path: Path) -> None:
     def run(level: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
