@@ -250,9 +250,12 @@ class _Job:
                     return job_id, dict(status.get("result") or {})
                 if state in ("FAILURE", "FAILED"):
                     error = (status.get("result") or {}).get("error_message") or {}
+                    # Zoho's own failure, of a job it accepted (its query was checked then): as
+                    # a 5xx is (.status 500: run again later, exit 3), not the query's (exit 1).
                     raise ZohoApiError(
                         f"the bulk-read job {job_id} failed: {error.get('message', 'no reason given')}",
                         code=str(error.get("code") or "BULK_READ_FAILED"),
+                        status=500,
                         details=error.get("details") if isinstance(error.get("details"), dict) else None,
                     )
                 elapsed = time.monotonic() - created

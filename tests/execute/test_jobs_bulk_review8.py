@@ -163,6 +163,9 @@ def test_a_job_zoho_fails_raises_its_error() -> None:
         assert not [c for c in logged(sandbox) if c[1].endswith("/result")]
     assert info.value.code == "INTERNAL_ERROR"
     assert "failed: the export failed" in str(info.value)
+    from coqlkit.repl.status import exit_code
+
+    assert info.value.status == 500 and exit_code(info.value) == 3  # Zoho's failure: not the query's (1)
 
 
 # ---- #3: a lazy read makes the next job only when its reader comes back ----------------------
