@@ -225,6 +225,7 @@ class AsyncResult:
         during it: live records may be missing) raises a ``CoqlError`` with ``.code ==
         "SHORT_READ"`` and leaves ``path`` as it was, as ``coqlkit export`` does;
         ``allow_short=True`` writes what was read (the ``ConsistencyWarning`` says it)."""
+        export.check_writer_options("parquet", options, "to_parquet()")
         verify = self._complete(_target(path, mkdir), allow_short)
         return await export.write_parquet(
             self.batches(), self.schema, path, verify=verify, mkdir=mkdir, **options
@@ -236,6 +237,7 @@ class AsyncResult:
         """Stream the rows into a CSV file, atomically (see :meth:`to_parquet`, for ``path``,
         ``mkdir`` and ``allow_short``); lookups as two columns (``Owner.name``,
         ``Owner.id``), multi-selects joined with ``;``."""
+        export.check_writer_options("csv", options, "to_csv()")
         verify = self._complete(_target(path, mkdir), allow_short)
         return await export.write_csv(
             self.batches(), self.schema, path, verify=verify, mkdir=mkdir, **options

@@ -30,11 +30,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import difflib
 import errno
+import inspect
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +58,7 @@ from coqlkit._atomic import (
     written_path,
 )
 from coqlkit._threads import InlineWhenRefused
+from coqlkit.errors import OptionError
 from coqlkit.execute.arrow import empty_batch
 
 __all__ = [
@@ -196,6 +199,38 @@ class _ArrowWriter:
             self.sink.close()
 
 
+def check_writer_options(kind: str, options: Mapping[str, Any], where: str) -> None:
+    """Refuse, before anything is read, an option the format's writer does not take (a
+    Parquet ``compresion``; a CSV's are ``include_header`` and ``delimiter``): an
+    :class:`~coqlkit.OptionError` naming ``where`` (``to_parquet()``) and the one probably
+    meant, not pyarrow's ``TypeError: __cinit__() got an unexpected keyword argument``.
+
+    >>> check_writer_options("parquet", {"compresion": "snappy"}, "to_parquet()")
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.OptionError: to_parquet() takes no option 'compresion' (did you mean compression?)
+    """
+    taken = _writer_options(kind)
+    for name in options:
+        if name not in taken:
+            close = difflib.get_close_matches(name, sorted(taken), n=1)
+            meant = f" (did you mean {close[0]}?)" if close else f" (it takes {', '.join(sorted(taken))})"
+            raise OptionError(f"{where} takes no option {name!r}{meant}")
+
+
+def _writer_options(kind: str) -> set[str]:
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        names = inspect.signature(pq.ParquetWriter.__init__).parameters
+        kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        taken = {n for n, p in names.items() if p.kind in kinds} - {"self", "where", "schema"}
+        return taken | {"row_group_rows"}  # (coqlkit's own: rows a row group holds)
+    if kind == "csv":
+        return {"include_header", "delimiter"}
+    return set()
+
+
 def open_writer(kind: str, temp: Path, schema: pa.Schema, **options: Any) -> Any:
     """A writer of ``kind`` (``parquet``, ``csv``, ``arrow``) into ``temp``: ``write_table()``,
     then ``close()``. ``options`` go to the format's writer (Parquet: ``compression``...).
@@ -205,7 +240,12 @@ def open_writer(kind: str, temp: Path, schema: pa.Schema, **options: Any) -> Any
         import pyarrow.parquet as pq
 
         options.setdefault("compression", "zstd")
-        return pq.ParquetWriter(temp, pandas_metadata(schema), **options)
+        try:
+            return pq.ParquetWriter(temp, pandas_metadata(schema), **options)
+        except OSError:
+            raise
+        except (TypeError, ValueError, pa.ArrowException) as exc:  # a value it does not take
+            raise OptionError(f"to_parquet(): {exc}") from exc
     if kind == "csv":
         return _CsvWriter(temp, schema, **options)
     if kind == "arrow":
