@@ -112,7 +112,7 @@ class Tokens:
             self._lock = asyncio.Lock()
         async with self._lock:
             if not self.valid():  # someone else may have refreshed while we waited
-                async with _one_process_at_a_time(self.settings.store):
+                async with _one_process_at_a_time(self.settings.store, self.settings.store_key):
                     if self._adopt_cached():  # another process refreshed while we waited
                         log.info("access token from the token store: another process refreshed it")
                     else:
@@ -259,18 +259,27 @@ def _cached(settings: Settings) -> tuple[Secret, float, str | None, float] | Non
 
 
 @contextlib.asynccontextmanager
-async def _one_process_at_a_time(store: TokenStore | None) -> AsyncIterator[None]:
-    """Hold the token store's refresh lock (the token file's, :class:`RefreshLock`) for the
-    block, waiting without blocking the event loop while another process holds it, up to
-    :data:`REFRESH_WAIT` seconds; a store without one (memory, keyring) has nothing to hold."""
+async def _one_process_at_a_time(store: TokenStore | None, key: str) -> AsyncIterator[None]:
+    """Hold the token store's refresh lock of ``key`` (the token file's, :class:`RefreshLock`)
+    for the block, waiting without blocking the event loop while another process holds it,
+    up to :data:`REFRESH_WAIT` seconds (said at INFO when the wait begins, so that a job
+    that waits does not look hung); a store without one (memory, keyring) has nothing to hold."""
     make = getattr(store, "refresh_lock", None)
-    lock = make() if callable(make) else None
+    lock = make(key) if callable(make) else None
     try:
         deadline = time.monotonic() + REFRESH_WAIT
+        waiting = False
         while lock is not None and not lock.try_acquire():
+            if not waiting:
+                waiting = True
+                log.info(
+                    "another process is refreshing the access token: waiting for it (at most %.0f s)",
+                    REFRESH_WAIT,
+                )
             if time.monotonic() > deadline:
                 log.warning(
-                    "another process has refreshed the token for %.0f s: refreshing too", REFRESH_WAIT
+                    "another process has been refreshing the access token for %.0f s: refreshing too",
+                    REFRESH_WAIT,
                 )
                 break
             await asyncio.sleep(0.02)

@@ -15,13 +15,14 @@ A token file that cannot be read or parsed is an error (:class:`~coqlkit.errors.
 that names it, and it is never written over: it may hold other profiles' secrets. Its
 read-modify-write holds an exclusive lock (``flock`` on a sidecar ``tokens.json.lock``,
 where the platform has it), so processes that write at once lose nothing; a token refresh
-holds another (``tokens.json.refresh.lock``, :class:`RefreshLock`), so processes that find
+holds another (``tokens.json.<profile>.refresh.lock``, :class:`RefreshLock`), so processes that find
 the token stale at once ask Zoho once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -278,10 +279,13 @@ class FileTokenStore:
         finally:
             os.close(fd)  # and with it the lock
 
-    def refresh_lock(self) -> RefreshLock:
-        """The lock one process holds while it asks Zoho for an access token, so that the
-        others wait and then take its token (see :class:`RefreshLock`)."""
-        return RefreshLock(self.path.with_name(f"{self.path.name}.refresh.lock"))
+    def refresh_lock(self, key: str = "") -> RefreshLock:
+        """The lock one process holds while it asks Zoho for an access token of ``key`` (a
+        profile's store key), so that the others wait and then take its token (see
+        :class:`RefreshLock`); one a key, so that a refresh of one profile never holds up
+        another's (the key is hashed: it names a profile, no secret)."""
+        tag = hashlib.sha256(key.encode()).hexdigest()[:12]
+        return RefreshLock(self.path.with_name(f"{self.path.name}.{tag}.refresh.lock"))
 
     def _write(self, data: dict[str, Any]) -> None:
         temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -297,7 +301,7 @@ class FileTokenStore:
 
 
 class RefreshLock:
-    """An exclusive ``flock`` on a file beside the token file (``tokens.json.refresh.lock``),
+    """An exclusive ``flock`` on a file beside the token file (``tokens.json.<key>.refresh.lock``),
     held across a token refresh: processes that find the token stale at once refresh it
     once, the others read the new one from the store (Zoho allows 10 tokens per refresh
     token in 10 minutes).

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import AsyncZohoClient, FileTokenStore
 from coqlkit.transport.auth import credentials_mark
@@ -112,3 +114,28 @@ def test_a_short_lived_token_is_shared_too(org_db: str, store: FileTokenStore) -
         asyncio.run(org())  # another client, as another process would be
 
         assert token_calls(short) == 1
+
+
+def test_another_profiles_refresh_does_not_hold_this_one_up(
+    sandbox: Sandbox, store: FileTokenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One refresh lock a profile: a process refreshing (or stopped with Ctrl-Z while
+    refreshing) profile A made every other process wait the full 30 s for profile B too
+    (own-diff review A #6)."""
+    from coqlkit.transport import auth
+
+    monkeypatch.setattr(auth, "REFRESH_WAIT", 1000.0)  # (a wait for the other's lock would show)
+    settings = settings_for(sandbox, store)
+    other = store.refresh_lock("another profile's key")
+    assert other.path != store.refresh_lock(settings.store_key).path
+    assert other.try_acquire()
+    try:
+
+        async def org() -> dict[str, Any] | None:
+            async with AsyncZohoClient(settings) as client:
+                return await asyncio.wait_for(client.org(), 30)
+
+        found = asyncio.run(org())
+    finally:
+        other.release()
+    assert found is not None and token_calls(sandbox) == 1
