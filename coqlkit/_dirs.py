@@ -105,17 +105,31 @@ def in_run_dir(path: str | os.PathLike[str]) -> bool:
     return run is not None and Path(os.path.abspath(path)).is_relative_to(run)
 
 
+#: What a run without a folder of the kind keeps for itself alone, and the variable that
+#: gives it one (no config folder loses nothing: there is no config file to read then).
+_KEPT: dict[Kind, tuple[str, str]] = {
+    "data": ("the access token", "XDG_DATA_HOME"),
+    "cache": ("the metadata cache", "XDG_CACHE_HOME"),
+}
+
+
 def homeless_warning() -> None:
-    """Warn, once per process, that there is no home: the token and caches last one run."""
+    """Warn, once per process, that there is no home: what lasts this run only (the token
+    without a data folder, the metadata without a cache folder: an ``XDG_*_HOME`` set keeps
+    its kind), and nothing when only the config folder is missing."""
     with _guard:
         if _warned:
             return
         _warned.append(True)
+    lacking = [kind for kind in _KEPT if base_dir(kind) is None]
+    if not lacking:
+        return
+    what = " and ".join(_KEPT[kind][0] for kind in lacking)
+    keep = " and ".join(_KEPT[kind][1] for kind in lacking)
     warnings.warn(
         f"no home directory (HOME is not set and user id {_uid()} has no passwd entry): coqlkit "
-        "keeps the access token and its caches for this run only, so the next run fetches them "
-        "again; set HOME, or XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_CACHE_HOME, to a writable "
-        "folder to keep them",
+        f"keeps {what} for this run only, so the next run fetches {'them' if len(lacking) > 1 else 'it'} "
+        f"again; set HOME, or {keep}, to a writable folder to keep {'them' if len(lacking) > 1 else 'it'}",
         CoqlWarning,
         stacklevel=3,
     )

@@ -194,3 +194,25 @@ def test_without_a_home_the_grammar_is_not_cached_and_the_sandbox_org_is_made_fo
         assert len(made) == 1
     finally:
         state.store.close()
+
+
+def test_the_warning_names_only_what_lasts_this_run(
+    no_home: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With XDG_DATA_HOME set, the token is kept: the warning names the metadata cache alone
+    (it said the token lasted this run only); with both set, no warning at all, though the
+    config folder is missing (there is no config file to lose) (own-diff review A #7)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _dirs.homeless_warning()
+    [said] = [str(w.message) for w in caught if issubclass(w.category, CoqlWarning)]
+    assert "keeps the metadata cache for this run only" in said and "token" not in said
+    assert said.endswith("set HOME, or XDG_CACHE_HOME, to a writable folder to keep it")
+
+    monkeypatch.setattr(_dirs, "_warned", [])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        config_path()
+    assert [w for w in caught if issubclass(w.category, CoqlWarning)] == []
