@@ -74,21 +74,6 @@ class Fetchers:
         self.field_calls.clear()
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fetch() -> Fetchers:
-    return Fetchers()
-
-
-@pytest.fixture
-def cache(tmp_path: Path, clock: Clock) -> MetadataCache:
-    return MetadataCache(tmp_path / "metadata", "eu-20001234", ttl=TTL, clock=clock)
-
-
 def load(cache: MetadataCache, fetch: Fetchers, **kwargs: Any) -> Catalog:
     return cache.catalog(fetch.modules, fetch.fields, **kwargs)
 

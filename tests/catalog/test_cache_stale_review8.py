@@ -6,29 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from pathlib import Path
-
-import pytest
 
 from coqlkit.catalog import Catalog
 from coqlkit.catalog.cache import MetadataCache
 from coqlkit.language import parse
-from tests.catalog.test_cache import TTL, Clock, Fetchers
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fetch() -> Fetchers:
-    return Fetchers()
-
-
-@pytest.fixture
-def cache(tmp_path: Path, clock: Clock) -> MetadataCache:
-    return MetadataCache(tmp_path / "metadata", "eu-20001234", ttl=TTL, clock=clock)
+from tests.catalog.test_cache import Clock, Fetchers
 
 
 def test_max_age_fetches_the_fields_asked_for_when_older(
