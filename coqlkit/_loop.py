@@ -98,7 +98,13 @@ class _Loop:
             coro.close()
             raise RuntimeError("coqlkit's event loop cannot wait for itself (called from its own thread)")
         job = _job(coro)
-        future = asyncio.run_coroutine_threadsafe(job, self.loop)
+        try:
+            future = asyncio.run_coroutine_threadsafe(job, self.loop)
+        except RuntimeError:  # the loop closed since the check above (another thread's close)
+            job.close()
+            coro.close()
+            _frozen_at_exit()
+            raise CoqlError("this connection is closed", code="CONNECTION_CLOSED") from None
         try:
             return self._wait(future, job, coro)
         except KeyboardInterrupt:  # Ctrl-C in the caller's thread: stop the work in the loop
@@ -112,6 +118,10 @@ class _Loop:
             # keeps its frames. coqlkit's other errors (a plan it could not make, a render)
             # keep theirs: what a bug report needs.
             raise exc.with_traceback(None)  # noqa: B904 - the same exception, not another
+        except CoqlError as exc:  # closed while the job ran (the connection found it closed)
+            if exc.code == "CONNECTION_CLOSED":
+                _frozen_at_exit()
+            raise
 
     def _wait(self, future: concurrent.futures.Future[T], *coros: Coroutine[Any, Any, Any]) -> T:
         """The job's result; CONNECTION_CLOSED when the connection is closed (by another

@@ -200,7 +200,9 @@ def test_patience_restarts_while_other_calls_get_through() -> None:
         return httpx.Response(200, json={"data": [{"id": "1"}], "info": {}})
 
     async def main() -> None:
-        async with fake_zoho(crm, concurrency=4, busy_patience=0.25, busy_cap=0.02) as zoho:
+        # (patience 0.5 s, five times the 0.1 s between passes: a loaded CI machine's pauses
+        # do not make a window that long; the last of the 8 calls still waits about 0.8 s)
+        async with fake_zoho(crm, concurrency=4, busy_patience=0.5, busy_cap=0.02) as zoho:
             query = "select id from Leads where id is not null limit {}"
             pages = await asyncio.gather(*(zoho.coql(query.format(10 + i)) for i in range(8)))
             assert all(p.count == 1 for p in pages)
