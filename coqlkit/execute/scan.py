@@ -316,9 +316,16 @@ class _Scan:
                 if self._stopped_for_the_day():  # an answer may have brought the day's figure
                     await _cancelled(inflight)
             if self.capped and self.end is None:
+                grouped = bool(self.step.query.group_by)
                 raise PlanError(
                     "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
                     "full: narrow the query (a WHERE, fewer groups) or add a LIMIT"
+                    + (
+                        "; or read its records in bulk and group them here (strategy='bulk', "
+                        "--strategy bulk), whatever the number of groups"
+                        if grouped
+                        else ""
+                    )
                 )
             self.note_repeats()
             if self.read_on:

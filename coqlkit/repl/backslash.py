@@ -267,7 +267,10 @@ class _Commands(_Results):
         counts = len(self.conn.aio.counts)
         self.conn.aio.counts.forget()  # the next query of each WHERE counts its records again
         forgot = f"; {counts} remembered count{'' if counts == 1 else 's'} forgotten" if counts else ""
-        self._message(f"metadata refreshed: {len(catalog)} modules{forgot}")
+        self._message(
+            f"metadata refreshed: {len(catalog)} modules (each module's fields are fetched again "
+            f"when next used, 1 credit){forgot}"
+        )
         return 0
 
     def cmd_profile(self, arg: str) -> int:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from coqlkit.errors import CreditBudgetExceeded
+from coqlkit.errors import CreditBudgetExceeded, PlanError
 from coqlkit.execute import RunStats, count_rows, execute, options_for
 from coqlkit.language import parse
 from coqlkit.plan import plan
@@ -119,3 +119,16 @@ def test_a_budget_that_cannot_pay_the_records_after_the_groups_is_refused_up_fro
     assert state is not None
     calls = [e for e in state.requests if e["path"].startswith("/crm/")]
     assert len(calls) == 1  # the COUNT probe only
+
+
+def test_pages_of_groups_at_the_ceiling_point_to_the_bulk_read(leads_org: Org) -> None:
+    """The failure at Zoho's ceiling (here lowered to 2,000 rows) names the way that runs the
+    query whatever the number of groups: its records read in bulk and grouped here."""
+    with pytest.raises(PlanError) as info:
+        leads_org.run(
+            "select Email, COUNT(id) from Leads group by Email", offset_ceiling=2_000, strategy="coql"
+        )
+    assert str(info.value).endswith(
+        "or add a LIMIT; or read its records in bulk and group them here (strategy='bulk', "
+        "--strategy bulk), whatever the number of groups"
+    )

@@ -501,7 +501,10 @@ def test_credits_left_today_after_zoho_refused_one(session: Callable[..., Sessio
 def test_refresh(sh: Session, sandbox: Sandbox) -> None:
     log = RequestLog(sandbox)
     assert sh("\\refresh") == 0
-    assert re.fullmatch(r"metadata refreshed: \d+ modules\n", sh.err)
+    assert re.fullmatch(
+        r"metadata refreshed: \d+ modules \(each module's fields are fetched again when next used, 1 credit\)\n",
+        sh.err,
+    )
     assert any(e["path"].endswith("/settings/modules") for e in log.calls())
     assert sh.shell.metadata_changed
 
