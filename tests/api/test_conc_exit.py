@@ -46,13 +46,14 @@ def test_executor_jobs_still_exporting_after_main_returns_write_their_files(
     exception in its future): the script ended with status 0 and no file."""
     ran = _exits(
         f"""
-        import concurrent.futures, coqlkit
+        import concurrent.futures, sys, coqlkit
         conn = coqlkit.connect()
         def job(i):
             after_main()
             result = conn.query("select Last_Name, Email from Leads")
             path = result.to_parquet(r"{tmp_path}/job%d.parquet" % i) if i % 2 else result.to_csv(r"{tmp_path}/job%d.csv" % i)
-            print("wrote", path.name, flush=True)
+            sys.stdout.write("wrote %s\\n" % path.name)  # one write: print() from two threads interleaves
+            sys.stdout.flush()
         pool = concurrent.futures.ThreadPoolExecutor(2)
         for i in range(2):
             pool.submit(job, i)
@@ -73,13 +74,14 @@ def test_executor_jobs_still_exporting_after_main_returns_write_their_files(
 def test_non_daemon_threads_still_reading_after_main_returns_get_every_row(sandbox: Sandbox) -> None:
     ran = _exits(
         """
-        import coqlkit
+        import sys, coqlkit
         conn = coqlkit.connect()
         def read(kind):
             after_main()
             result = conn.query("select Last_Name, Email from Leads")
             rows = result.to_arrow().num_rows if kind == "arrow" else sum(1 for _ in result)
-            print(kind, rows, flush=True)
+            sys.stdout.write("%s %d\\n" % (kind, rows))  # one write: print() from two threads interleaves
+            sys.stdout.flush()
         for kind in ("arrow", "iter"):
             threading.Thread(target=read, args=(kind,)).start()
         """,
