@@ -26,12 +26,12 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from coqlkit.cli import main
 from coqlkit.cli._query import NO_PROFILE
 from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN
 from coqlkit.sandbox.server import Sandbox
 from tests.api._support import sigint_as_in_a_terminal
-from tests.cli.conftest import short_read_org
+from tests.cli.conftest import Ran, short_read_org
+from tests.cli.conftest import cli as cli  # the fixture: coqlkit ARGS in this process
 
 RECORDS = 3_000
 STRICT_REFUSAL = (
@@ -76,32 +76,6 @@ def zoho(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> dict[str, str]:
     for name, value in sandbox.environment().items():
         monkeypatch.setenv(name, value)
     return sandbox.environment()
-
-
-class Ran:
-    def __init__(self, status: int, out: str, err: str) -> None:
-        self.status, self.out, self.err = status, out, err
-
-    def __repr__(self) -> str:
-        return f"<exit {self.status}\nstdout: {self.out[-500:]!r}\nstderr: {self.err[-1500:]!r}>"
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``cli(*args, stdin=...)``: ``coqlkit ARGS`` in this process; its exit status and output."""
-
-    def run(*args: str, stdin: str = "") -> Ran:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        try:
-            status = main(list(args))
-        except SystemExit as exc:  # argparse's usage errors
-            status = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        return Ran(status, out, err)
-
-    return run
 
 
 def child_env(**extra: str) -> dict[str, str]:
