@@ -495,6 +495,12 @@ def excerpt(text: str, line: int, column: int, end_column: int | None = None, *,
     >>> print(excerpt("where City = '東京' and Emial = 'x'", 1, 23, 28))
       where City = '東京' and Emial = 'x'
                               ^^^^^
+
+    A long line's window never begins with a combining mark cut from its letter:
+
+    >>> line = "select '" + "x" * 36 + "m\\u0300e' " + "y" * 120
+    >>> excerpt(line, 1, 86).split("\\n")[0][:5] == "  …m\\u0300"
+    True
     """
     import unicodedata  # only here: the rest of this module needs nothing of it
 
@@ -515,6 +521,10 @@ def excerpt(text: str, line: int, column: int, end_column: int | None = None, *,
     if len(source) > EXCERPT_WIDTH:
         # A third of the window before the caret, unless the line ends sooner.
         lo = max(0, min(first - EXCERPT_WIDTH // 3, len(source) - EXCERPT_WIDTH))
+        # Never cut between a character and its combining marks: shown after the "…", a mark
+        # would sit on it. The window starts at the character the marks belong to.
+        while 0 < lo and columns(source[lo]) == 0 and not source[lo].isspace():
+            lo -= 1
         hi = lo + EXCERPT_WIDTH
         width = max(1, min(width, hi - first))
     before = "…" if lo > 0 else ""

@@ -24,6 +24,7 @@ The end of the file keeps the bugs these properties found as regression tests.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -216,9 +217,27 @@ def check_excerpt(err: CoqlSyntaxError, line: str) -> None:
         return
     body = shown.removeprefix("…").removesuffix("…")
     assert body in line and len(body) == EXCERPT_WIDTH, str(err)
+    assert unicodedata.category(body[0]) not in ("Mn", "Me"), str(err)  # no mark cut from its letter
     caret = str(err).split("\n")[2].index("^") - 2
     if err.column <= len(line):
-        assert shown[caret] == line[err.column - 1], str(err)
+        # The caret stands under the error's character as a terminal shows the line: after
+        # the display width of what comes before it (a combining mark takes none).
+        at = len(shown) - len(shown.removeprefix("…")) + err.column - 1 - line.index(body)
+        assert shown[at] == line[err.column - 1], str(err)
+        assert caret == display_width(shown[:at]), str(err)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text`` (as wcwidth counts them): wide East Asian characters
+    two, combining marks and format characters none."""
+    return sum(
+        2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 0
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf")
+        else 1
+        for ch in text
+    )
 
 
 def excerpt_line(err: CoqlSyntaxError) -> str:
