@@ -114,7 +114,9 @@ class ResultView:
     :class:`~coqlkit.Result`: when the view holds only the rows shown, it has not been
     read, and ``view.result.to_pandas()`` reads every row (``whole_credits``, about, or
     from ``whole_credits`` to ``whole_most`` when the groups of a GROUP BY are of no known
-    number; outside ``%coql_connect --max-credits``), as ``assign`` (``%%coql NAME <<``, or
+    number, more should they pass Zoho's 100,000-group ceiling when ``whole_past`` is set:
+    the records are then read and grouped here; outside ``%coql_connect --max-credits``),
+    as ``assign`` (``%%coql NAME <<``, or
     the line's ``%coql NAME << select ...``) does within ``max_credits``.
     """
 
@@ -132,6 +134,7 @@ class ResultView:
         metadata_credits: int = 0,
         whole_credits: int | None = None,
         whole_most: int | None = None,
+        whole_past: int | None = None,
         assign: str = ASSIGN_CELL,
         max_credits: int | None = None,
     ) -> None:
@@ -146,6 +149,7 @@ class ResultView:
         self.metadata_credits = metadata_credits
         self.whole_credits = whole_credits
         self.whole_most = whole_most
+        self.whole_past = whole_past
         self.assign = assign
         self.max_credits = max_credits
 
@@ -211,12 +215,15 @@ class ResultView:
 
     def _cost(self) -> str:
         """What reading the whole result would cost, as far as known: ``about 38 credits``,
-        or ``4 to 151 credits`` for groups of no known number ("" when not known)."""
+        or ``4 to 151 credits`` for groups of no known number (``..., more past 100,000
+        groups`` when the records are read and grouped here past Zoho's ceiling; "" when not
+        known)."""
         least, most = self.whole_credits, self.whole_most
         if least is None:
             return ""
         if most is not None and most > least:
-            return f"{least:,} to {_plural(most, 'credit')}"
+            past = "" if self.whole_past is None else f", more past {self.whole_past:,} groups"
+            return f"{least:,} to {_plural(most, 'credit')}{past}"
         return f"about {_plural(least, 'credit')}"
 
     def _over_budget(self) -> bool:
@@ -611,7 +618,7 @@ class CoqlMagics(Magics):
         peek = _peek(plan)
         est = plan.estimate
         total_rows, bound = est.rows, est.rows_bound
-        whole, most = est.credits - spent_credits, None
+        whole, most, past = est.credits - spent_credits, None, None
         if peek is None:
             if self.max_credits is not None and est.credits > self.max_credits:
                 raise CreditBudgetExceeded(
@@ -637,7 +644,7 @@ class CoqlMagics(Magics):
             # A page of groups that came back short holds them all.
             complete = peek.groups and table.num_rows < peek.rows
             if peek.open_ended is not None:
-                (whole, most), total_rows = peek.open_ended, None
+                (whole, most), total_rows, past = peek.open_ended, None, peek.past
         # The view's result is the query's, read or not: not the peek's (which would give
         # the rows shown again, as if they were the result).
         return ResultView(
@@ -652,6 +659,7 @@ class CoqlMagics(Magics):
             metadata_credits=max(0, conn.credits_used - credits - own_credits),
             whole_credits=None if complete else whole,
             whole_most=None if complete else most,
+            whole_past=None if complete else past,
             assign=assign,
             max_credits=self.max_credits,
         )
@@ -745,12 +753,14 @@ class _Peek:
     """What a display reads of a result that would cost more to read whole: ``select``, of
     at most ``rows`` rows. ``groups``: the rows are groups, and fewer than ``rows`` are all
     of them. ``open_ended``: the groups are of no known number; reading them all costs
-    from the first (credits) to the second (where Zoho pages no further)."""
+    from the first (credits) to the second (where Zoho pages no further); ``past``: Zoho's
+    ceiling, when the records are read and grouped here past it (which costs more)."""
 
     select: Select
     rows: int
     groups: bool = False
     open_ended: tuple[int, int] | None = None
+    past: int | None = None
 
 
 def _peek(plan: Plan) -> _Peek | None:
@@ -782,12 +792,13 @@ def _first_groups(plan: Plan) -> _Peek | None:
         return None
     rows = min(count, DEFAULT_LIMIT)
     select = dataclasses.replace(root.query, limit=Limit(rows, offset or None))
-    open_ended = None
+    open_ended, past = None, None
     if isinstance(root, OffsetPages) and root.open_ended and root.ceiling_cost is not None:
         # Read whole: the first page again, then at least one more, of full pages.
         least = root.pages[0].credits + coql_credits(root.page_size)
         open_ended = (least, max(least, root.ceiling_cost[1]))
-    return _Peek(select, rows, groups=True, open_ended=open_ended)
+        past = root.ceiling if root.at_ceiling is not None else None
+    return _Peek(select, rows, groups=True, open_ended=open_ended, past=past)
 
 
 def _print_warnings(result: Result, query: str) -> None:

@@ -10,6 +10,11 @@ which EXPLAIN ANALYZE prints next to the estimates. When the rows received disag
 the COUNT probe (records created or deleted during the read), the stats' ``notes`` say so
 and a :class:`~coqlkit.errors.ConsistencyWarning` is issued: a read is never silently short.
 
+Pages of groups with no end known (a GROUP BY of no LIMIT, grouped by fields of any number
+of values) are held until they end; should they reach Zoho's 100,000-group ceiling, the
+records are counted then, read as that count decides and grouped here
+(:mod:`.group_ceiling`). A query whose groups end below it costs what its pages cost.
+
 ``prepare(select, catalog, client)`` is the usual way in: it makes the COUNT probe when the
 plan depends on the row count (one credit) and plans with what it found. Before that, a
 subquery that may have more than the 100 records Zoho uses of one (``x in (select id from
@@ -36,6 +41,7 @@ from coqlkit.execute.arrow import empty_batch, schema
 from coqlkit.execute.bulk import bulk_read
 from coqlkit.execute.counts import CountMemory
 from coqlkit.execute.day import RestOfRead
+from coqlkit.execute.group_ceiling import GroupCeiling, reach
 from coqlkit.execute.scan import Lazy, scan
 from coqlkit.language.ast import (
     Aggregate,
@@ -48,7 +54,7 @@ from coqlkit.language.ast import (
     Value,
 )
 from coqlkit.language.render import render
-from coqlkit.plan.explain import Actual, ago, explain
+from coqlkit.plan.explain import Actual, AtCeiling, ago, explain
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.planner import Plan, bulk_obstacle, plan
 from coqlkit.plan.prepare import has_long_in, one_call_rows, rewrite_long_ins, swap_condition
@@ -105,6 +111,9 @@ class RunStats:
     #: (records, credits) of the COUNT made after a read planned from a remembered count, when
     #: the rows read were not the figure (EXPLAIN ANALYZE shows it). None: none was made.
     recount: tuple[int, int] | None = None
+    #: What ran when pages of groups reached Zoho's ceiling, by ``id(step)`` of those pages:
+    #: the COUNT made then and the read planned from it (EXPLAIN ANALYZE shows them).
+    later: dict[int, AtCeiling] = field(default_factory=dict, repr=False)
 
     def actual(self, step: Step) -> Actual:
         return self.actuals.setdefault(id(step), Actual())
@@ -530,6 +539,23 @@ class _Run:
 
     def _source(self, step: Step, ahead: int) -> AsyncGenerator[pa.RecordBatch, None]:
         actual = self.stats.actual(step)
+        if isinstance(step, OffsetPages) and step.ceiling_cost is not None and self._counted() is not None:
+            # Pages of groups with no end known: held; at the ceiling, the records instead.
+            groups = scan(
+                self.client,
+                step,
+                self.schema(step),
+                actual,
+                ahead=ahead,
+                notes=self.stats.notes,
+                lazy=self.lazy,
+                budget=self.budget,
+                day=self.day,
+            )
+            at = self._ceiling()
+            if self.lazy:  # a reader that may want only the first rows: streamed, as they come
+                return at.streamed(step, groups, ahead)
+            return at.held(step, groups, ahead)
         if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
             return scan(
                 self.client,
@@ -569,6 +595,8 @@ class _Run:
             return finish.project(self.run(step.child, ahead), self.schema(step))
         if isinstance(step, GroupsOrRecords):
             ceiling = self.plan.options.offset_ceiling
+            if isinstance(step.groups, OffsetPages):
+                ceiling = reach(step.groups)
             groups, records = self.run(step.groups, ahead), lambda: self.run(step.records, ahead)
             return finish.groups_or_records(groups, records, ceiling, self.stats.notes)
         if isinstance(step, LocalAggregate):
@@ -577,6 +605,27 @@ class _Run:
                 self.run(child, ahead), self.schema(child), self.schema(step), step.group, step.aggregates
             )
         raise CoqlError(f"no way to run a {type(step).__name__} step")  # pragma: no cover
+
+    def _counted(self) -> str | None:
+        """The COUNT of the query's records, made should its pages of groups reach Zoho's
+        ceiling (None: the plan has no catalog to plan their read with, or its WHERE
+        cannot be counted in one query: the pages fail at the ceiling, as EXPLAIN says)."""
+        query = probe_query(self.plan.select)
+        return None if query is None or self.plan.catalog is None else render(query)
+
+    def _ceiling(self) -> GroupCeiling:
+        count = self._counted()
+        assert count is not None
+        return GroupCeiling(
+            self.client,
+            self.plan,
+            self.stats,
+            run=self.run,
+            spent=lambda: self.plan.spent[1] + _roll_up(self.plan.root, self.stats).credits,
+            count=count,
+            budget=self.budget,
+            day=self.day,
+        )
 
     async def _timed(
         self, step: Step, source: AsyncGenerator[pa.RecordBatch, None]
@@ -596,7 +645,8 @@ class _Run:
 
 
 def _roll_up(step: Step, stats: RunStats) -> Actual:
-    """An inner step's calls and credits are its children's."""
+    """An inner step's calls and credits are its children's; pages of groups that reached
+    Zoho's ceiling add what ran there (their own figures stay theirs: a new Actual)."""
     actual = stats.actual(step)
     if step.children:
         actual.calls = actual.credits = 0
@@ -604,7 +654,14 @@ def _roll_up(step: Step, stats: RunStats) -> Actual:
             sub = _roll_up(child, stats)
             actual.calls += sub.calls
             actual.credits += sub.credits
-    return actual
+    at = stats.later.get(id(step))
+    if at is None:
+        return actual
+    calls, credits = actual.calls + at.count.calls, actual.credits + at.count.credits
+    if at.read is not None:
+        read = _roll_up(at.read, stats)
+        calls, credits = calls + read.calls, credits + read.credits
+    return Actual(calls, credits, actual.rows, actual.seconds, actual.repeats)
 
 
 async def execute(
@@ -904,7 +961,7 @@ async def explain_analyze(
 def analyzed(plan: Plan, stats: RunStats, *, said: Collection[str] = ()) -> str:
     """The EXPLAIN ANALYZE text of ``plan`` once read: its tree with each step's actual
     figures, the totals, and the read's notes (but those in ``said``, already shown)."""
-    text = explain(plan, stats.actuals, recount=stats.recount)
+    text = explain(plan, stats.actuals, recount=stats.recount, later=stats.later)
     calls, credits = "call" if stats.calls == 1 else "calls", "credit" if stats.credits == 1 else "credits"
     text += (
         f"\nActual: {stats.rows:,} {'row' if stats.rows == 1 else 'rows'} · {stats.calls:,} {calls} · "

@@ -567,32 +567,45 @@ def _whole(column: pa.ChunkedArray, function: str) -> pa.Array:
 
 
 async def groups_or_records(
-    groups: Batches, records: Callable[[], Batches], ceiling: int, notes: list[str]
+    groups: Batches, records: Callable[[], Batches], ceiling: int, notes: list[str], *, note: bool = True
 ) -> Batches:
     """The pages of groups, held until they end, then handed on; when they reach Zoho's
     offset ceiling instead (it pages groups no further), the rows of ``records`` (the
-    records, grouped here), and ``notes`` says so.
+    records, grouped here), and ``notes`` says so (``note=False``: ``records`` does, once
+    it knows what it reads).
 
     The groups are held, not streamed: rows handed on before the ceiling could not be taken
-    back. A failure of the groups' pages short of the ceiling is raised as it is."""
+    back. A failure of the groups' pages short of the ceiling (a budget that stops them, an
+    error) hands on the groups read before it, then is raised, as a read that streams them
+    would: the error says the result is incomplete. The groups held are let go before
+    ``records`` runs: at most ``ceiling`` rows are held."""
     held: list[pa.RecordBatch] = []
     rows = 0
+    failure: Exception | None = None
     try:
         async with contextlib.aclosing(groups):
             async for batch in groups:
                 held.append(batch)
                 rows += batch.num_rows
-    except PlanError:
+    except PlanError as exc:
         if rows < ceiling:
-            raise
-        held.clear()
+            failure = exc
+    except Exception as exc:
+        failure = exc
+    else:
+        for batch in held:
+            yield batch
+        return
+    if failure is not None:
+        for batch in held:
+            yield batch
+        raise failure
+    held.clear()
+    if note:
         notes.append(
             f"the groups reached Zoho's {ceiling:,}-group ceiling (it pages them no further): "
             "the records were read and grouped here instead"
         )
-        async with contextlib.aclosing(records()) as grouped:
-            async for batch in grouped:
-                yield batch
-        return
-    for batch in held:
-        yield batch
+    async with contextlib.aclosing(records()) as grouped:
+        async for batch in grouped:
+            yield batch

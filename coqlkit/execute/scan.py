@@ -64,7 +64,7 @@ from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import Estimate, KeysetPages, OffsetPages, Page, SingleCall
 from coqlkit.transport import AsyncZohoClient, CreditBudget
 
-__all__ = ["CallCost", "Lazy", "metered", "scan"]
+__all__ = ["CallCost", "Lazy", "group_keys", "metered", "scan"]
 
 #: How a scan starts (see the module): at full width (False); its first page alone, then its
 #: whole window (True); or its first page alone, then a window that doubles ("ramp").
@@ -315,10 +315,11 @@ class _Scan:
                         ready[job.seq] = batch
                 if self._stopped_for_the_day():  # an answer may have brought the day's figure
                     await _cancelled(inflight)
-            if self.capped and self.end is None:
+            if self.capped and self.end is None and not self._all_groups():
                 grouped = bool(self.step.query.group_by)
+                ceiling = self.step.ceiling if isinstance(self.step, OffsetPages) else MAX_OFFSET_ROWS
                 raise PlanError(
-                    "offset paging reached Zoho's 100,000-row ceiling and its last page came back "
+                    f"offset paging reached Zoho's {ceiling:,}-row ceiling and its last page came back "
                     "full: narrow the query (a WHERE, fewer groups) or add a LIMIT"
                     + (
                         "; or read its records in bulk and group them here (strategy='bulk', "
@@ -344,6 +345,16 @@ class _Scan:
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
             self.actual.seconds = time.perf_counter() - started
+
+    def _all_groups(self) -> bool:
+        """Pages of groups known to be no more than the ceiling, read up to it: every group
+        is in (exactly as many as the ceiling), not a read cut short."""
+        step = self.step
+        return (
+            isinstance(step, OffsetPages)
+            and step.most_groups is not None
+            and step.most_groups <= step.ceiling
+        )
 
     def _stopped_for_the_day(self) -> bool:
         """Whether the calls out are to be cancelled, the read sending nothing more today:
@@ -513,9 +524,10 @@ class _Scan:
             if offset >= self.window_rows:
                 return Page(0, size, page.window + 1)
             return Page(offset, min(size, self.window_rows - offset), page.window)
-        if offset >= MAX_OFFSET_ROWS:
+        ceiling = self.step.ceiling if isinstance(self.step, OffsetPages) else MAX_OFFSET_ROWS
+        if offset >= ceiling:
             return None
-        return Page(offset, min(size, MAX_OFFSET_ROWS - offset), page.window)
+        return Page(offset, min(size, ceiling - offset), page.window)
 
     def _unique(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a record already delivered (rows shift when the org changes during a read)."""
@@ -543,8 +555,7 @@ class _Scan:
 
     def _unique_groups(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a group already delivered: its key came before."""
-        columns = [batch.column(i).to_pylist() for i in self.group_key]
-        keys = [tuple(_hashable(v) for v in row) for row in zip(*columns, strict=True)]
+        keys = group_keys(batch, self.group_key)
         mask = [k not in self.groups for k in keys]
         self.groups.update(keys)
         if all(mask):
@@ -562,6 +573,12 @@ class _Scan:
         )
         self.notes.append(note)
         warnings.warn(note, ConsistencyWarning, stacklevel=2)
+
+
+def group_keys(batch: pa.RecordBatch, columns: list[int]) -> list[tuple[object, ...]]:
+    """Each row's group, as a set member: the values of its ``columns`` (the grouped fields)."""
+    values = [batch.column(i).to_pylist() for i in columns]
+    return [tuple(_hashable(v) for v in row) for row in zip(*values, strict=True)]
 
 
 def _hashable(value: object) -> object:

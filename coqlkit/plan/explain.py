@@ -19,9 +19,13 @@ each job's first are "up to" as many as its expected time gives (as many as the 
 
 Under the chosen step, a line says when the budget (or the org's credits left today) made
 the planner pass over a faster plan, or when a plan at most half as costly was slower
-(:func:`choice_text`); pages of groups with no end known say where they fail.
+(:func:`choice_text`); pages of groups with no end known say what happens should they
+reach Zoho's 100,000-group ceiling: a COUNT then, and the records read as it decides and
+grouped here (what that costs for 100,001 records, just past the ceiling).
 
-With actual figures (EXPLAIN ANALYZE) each step also shows ``actual: calls, credits, rows, time``.
+With actual figures (EXPLAIN ANALYZE) each step also shows ``actual: calls, credits, rows, time``,
+and pages of groups that reached the ceiling show under them the COUNT and the read that
+took over (:class:`AtCeiling`).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from coqlkit.plan.steps import (
     SubqueryRead,
 )
 
-__all__ = ["Actual", "ago", "choice_text", "explain"]
+__all__ = ["Actual", "AtCeiling", "ago", "choice_text", "explain"]
 
 #: Lines are wrapped to this many columns (a word longer than a line keeps its own line).
 WIDTH = 100
@@ -79,18 +83,32 @@ class Actual:
     repeats: int = 0  # records dropped as already delivered: rows shifted during the read
 
 
+@dataclass(frozen=True)
+class AtCeiling:
+    """What ran when pages of groups reached Zoho's ceiling, planned then (EXPLAIN ANALYZE
+    shows it under them): the COUNT of the records (``query``, the ``records`` it found, its
+    call in ``count``) and their read, grouped here (``read``; None: refused before it ran)."""
+
+    query: str
+    records: int
+    count: Actual
+    read: Step | None = None
+
+
 def explain(
     plan: Any,
     actuals: Mapping[int, Actual] | None = None,
     *,
     width: int | None = WIDTH,
     recount: tuple[int, int] | None = None,
+    later: Mapping[int, AtCeiling] | None = None,
 ) -> str:
     """The plan as a tree of text lines; ``actuals`` by ``id(step)`` adds EXPLAIN ANALYZE figures.
 
     ``width``: wrap the COQL text (and a bulk read's fields and criteria) to this many
     columns; None keeps each on one line. ``recount``: the records and credits of a COUNT
-    made after a read planned from a remembered count (EXPLAIN ANALYZE).
+    made after a read planned from a remembered count (EXPLAIN ANALYZE). ``later``: what
+    ran at Zoho's ceiling, by ``id(step)`` of the pages of groups that reached it.
 
     >>> from coqlkit.catalog import Catalog
     >>> from coqlkit.language import parse
@@ -148,7 +166,7 @@ def explain(
         found = "" if plan.probe.rows is None else f" · {_count(plan.probe.rows, 'record')} match"
         children.append((f"COUNT probe · 1 call · 1 credit{found}", [plan.probe.query], []))
 
-    title, body, kids = _step(plan.root, actuals, _notes(plan))
+    title, body, kids = _step(plan.root, actuals, _notes(plan), later or {})
     skipped = plan.select.limit.rows()[1] if plan.select.limit is not None else None
     if title.startswith(_NONE) and skipped and plan.probe is not None and plan.probe.rows:
         title = f"no call: no record past offset {skipped:,}" + title[len(_NONE) :]
@@ -288,14 +306,7 @@ def _notes(plan: Any) -> dict[int, list[str]]:
     polled = False
     for step in plan.steps():
         if isinstance(step, OffsetPages) and step.ceiling_cost is not None:
-            calls, credits = step.ceiling_cost
-            notes.setdefault(id(step), []).extend(
-                (
-                    f"+fails at {opts.offset_ceiling:,} groups or more (Zoho pages groups no further), "
-                    f"after {_calls(calls)} · {_credits(credits)}",
-                    "+fewer groups: a WHERE that matches fewer records, fewer grouped fields, or a LIMIT",
-                )
-            )
+            notes.setdefault(id(step), []).extend(_at_ceiling(step))
         if isinstance(step, OffsetPages) and step.most_groups is not None:
             notes.setdefault(id(step), []).append(
                 f"+at most {_count(step.most_groups, 'group')} (the values of the grouped fields, or the records "
@@ -319,7 +330,36 @@ def _notes(plan: Any) -> dict[int, list[str]]:
     return notes
 
 
-def _step(step: Step, actuals: Mapping[int, Actual] | None, notes: Mapping[int, list[str]]) -> _Node:
+def _at_ceiling(step: OffsetPages) -> tuple[str, ...]:
+    """What pages of groups with no end known do at Zoho's ceiling, and what it costs."""
+    assert step.ceiling_cost is not None
+    calls, credits = step.ceiling_cost
+    reached = (
+        f"{step.ceiling:,} groups or more (Zoho pages groups no further), after {_calls(calls)} · "
+        f"{_credits(credits)}"
+    )
+    if step.at_ceiling is None:
+        return (
+            f"+fails at {reached}: their records cannot be read to group them here",
+            "+fewer groups: a WHERE that matches fewer records, fewer grouped fields, or a LIMIT",
+        )
+    names, read_calls, read_credits, polls = step.at_ceiling
+    return (
+        f"+held until they end; at {reached}: a COUNT of the records (1 call · 1 credit), then the "
+        "records read as the count decides, within the budget, and grouped here "
+        f"(for {step.ceiling + 1:,} records, just past the ceiling: {names} · "
+        f"{_calls(read_calls)} · {_credits(read_credits)}{_polls(polls)})",
+        "+many groups: strategy='bulk' reads the records in bulk and groups them here from the "
+        "start, without the pages of groups",
+    )
+
+
+def _step(
+    step: Step,
+    actuals: Mapping[int, Actual] | None,
+    notes: Mapping[int, list[str]],
+    later: Mapping[int, AtCeiling],
+) -> _Node:
     est = step.estimate
     title, body = _describe(step)
     extra = notes.get(id(step), [])
@@ -331,11 +371,39 @@ def _step(step: Step, actuals: Mapping[int, Actual] | None, notes: Mapping[int, 
         title += f" · {_rows(est.rows, est.rows_bound)}"
     actual = actuals.get(id(step)) if actuals else None
     if actual is not None:
-        title += (
-            f" · actual: {_calls(actual.calls)}, {_credits(actual.credits)}, "
-            f"{_count(actual.rows, 'row')}, {actual.seconds:.2f} s"
-        )
-    return title, body, [_step(child, actuals, notes) for child in step.children]
+        title += _actual(actual)
+    kids = [_step(child, actuals, notes, later) for child in step.children]
+    at = later.get(id(step))
+    if at is not None:
+        kids.append(_ceiling_node(at, actuals, notes, later))
+    return title, body, kids
+
+
+def _actual(actual: Actual) -> str:
+    return (
+        f" · actual: {_calls(actual.calls)}, {_credits(actual.credits)}, "
+        f"{_count(actual.rows, 'row')}, {actual.seconds:.2f} s"
+    )
+
+
+def _ceiling_node(
+    at: AtCeiling,
+    actuals: Mapping[int, Actual] | None,
+    notes: Mapping[int, list[str]],
+    later: Mapping[int, AtCeiling],
+) -> _Node:
+    """The COUNT made at Zoho's ceiling and the read planned from it, under the pages of groups."""
+    count = (
+        f"COUNT · 1 call · 1 credit · {_count(at.records, 'record')} match · actual: "
+        f"{_calls(at.count.calls)}, {_credits(at.count.credits)}"
+    )
+    kids: list[_Node] = [(count, [at.query], [])]
+    title = "at the ceiling: the records counted, then read and grouped here instead"
+    if at.read is None:
+        title += " · refused before the read (see the error)"
+    else:
+        kids.append(_step(at.read, actuals, notes, later))
+    return title, [], kids
 
 
 def _describe(step: Step) -> tuple[str, list[str]]:

@@ -12,7 +12,12 @@ groups than records (by owner, by account, by month), and then they cost a call 
 where reading the records would cost hundreds of credits. Only when the pages reach the
 ceiling are the records read (their grouped and aggregated fields: keyset pages or a bulk
 read, as the cost model picks) and grouped here, the ceiling's 151 credits then spent for
-nothing. A credit budget must hold both, and is refused up front when it cannot.
+nothing. Planned from a count (a caller's COUNT probe), a credit budget must hold both, and
+is refused up front when it cannot. Without one (the default: a GROUP BY is not counted
+first, which would cost every run a credit), the records are counted when the pages reach
+the ceiling, and their read is planned then from that count and weighed against what the
+budget still allows (:func:`coqlkit.plan.planner.grouped_here`,
+:mod:`coqlkit.execute.group_ceiling`).
 """
 
 from __future__ import annotations

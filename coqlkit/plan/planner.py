@@ -13,7 +13,10 @@ The planner is pure: it sends nothing. ``rows`` is what a COUNT probe found (the
 - an IN of more than 50 values: rewritten as an OR of INs when the criteria fit, else one
   query per slice of values, each in id order, their rows merged in id order (each id
   once) and finished locally;
-- GROUP BY: pages of groups (nothing tells how many), ties broken by the grouped fields.
+- GROUP BY: pages of groups (nothing tells how many), ties broken by the grouped fields;
+  pages of groups that may reach Zoho's 100,000-group ceiling are held until they end, and
+  should they reach it the records are counted then and read and grouped here
+  (:func:`grouped_here`, which the executor calls with that count).
 
 Without a row count a LIMIT only bounds the read: the pages stop at the first short one,
 and EXPLAIN gives its figures as "up to" / "at most"; without a LIMIT either, keyset pages
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from coqlkit.catalog import Catalog
 from coqlkit.catalog.limits import (
@@ -83,7 +86,7 @@ from coqlkit.plan.steps import (
     widest,
 )
 
-__all__ = ["Choice", "Plan", "bulk_obstacle", "plan", "total"]
+__all__ = ["Choice", "Plan", "bulk_obstacle", "grouped_here", "plan", "total"]
 
 ID = FieldRef(("id",))
 BY_ID = (OrderItem(ID),)
@@ -122,6 +125,9 @@ class Plan:
     subqueries: tuple[SubqueryRead, ...] = ()
     #: The plan the budget passed over, or a much cheaper one ``prefer="time"`` did.
     choice: Choice | None = None
+    #: The catalog it was planned against: pages of groups that reach Zoho's ceiling plan
+    #: the records' read with it then (:func:`grouped_here`).
+    catalog: Catalog | None = field(default=None, compare=False, repr=False)
 
     @property
     def spent(self) -> tuple[int, int]:
@@ -253,7 +259,29 @@ def plan(
             continue
         whole = Plan(select, other, tuple(columns), options, probe, subqueries).estimate
         choice = Choice(_names(other), whole, reason)
-    return Plan(select, root, tuple(columns), options, probe, subqueries, choice)
+    return Plan(select, root, tuple(columns), options, probe, subqueries, choice, catalog)
+
+
+def grouped_here(select: Select, catalog: Catalog, options: PlanOptions, *, rows: int) -> Step:
+    """What runs when the pages of groups of ``select`` (a planned grouped query,
+    :attr:`Plan.select`) reach Zoho's ceiling: its ``rows`` records (counted then) read as
+    the cost model picks, within ``options.max_credits`` when a way fits, grouped and
+    aggregated here, then sorted and sliced as the query says. When no way fits, the
+    cheapest is returned: the caller weighs ``total(step).credits`` against what is left
+    and refuses it, saying what was spent. :class:`~coqlkit.errors.PlanError`: no way can
+    read them.
+
+    >>> from coqlkit.language import parse
+    >>> step = grouped_here(parse("select Company, COUNT(id) from Leads group by Company"),
+    ...                     Catalog.demo(), PlanOptions(), rows=250_000)
+    >>> step.name, _names(step), total(step).credits
+    ('local aggregate', 'keyset pages', 375)
+    """
+    planner = _Planner(catalog, options)
+    try:
+        return planner.grouped_here(select, rows, output_columns(select, catalog))
+    except _NoPlan as exc:
+        raise PlanError(str(exc)) from None
 
 
 def _over_budget(
@@ -466,7 +494,8 @@ class _Planner:
         """GROUP BY: Zoho pages the groups like records. How many there are is bounded by the
         grouped fields' values (a picklist's, a boolean's) or by the records that match
         (``rows``); past the ceiling by neither, the groups go first, and the records are
-        read and grouped here should they reach it (:mod:`coqlkit.plan.groups`).
+        read and grouped here should they reach it (:mod:`coqlkit.plan.groups`): planned
+        now from ``rows``, or (no count) then, from a COUNT made at the ceiling.
         ``strategy="bulk"``: the records, read in bulk, grouped here."""
         options = self.options
         limit, offset = _limits(select)
@@ -487,9 +516,26 @@ class _Planner:
         bounds = [b for b in (group_bound(select, self.catalog), rows) if b is not None]
         if bounds and min(bounds) <= options.offset_ceiling:  # the pages end below the ceiling
             return replace(pages, ceiling_cost=None, most_groups=min(bounds))
-        if rows is None:  # no COUNT probe (probe=False): where the pages fail is all one can say
-            return pages
+        if rows is None:  # no count: the records are counted at the ceiling, should it come
+            return replace(pages, at_ceiling=self.ceiling_floor(select, columns))
         return self.groups_or_records(select, rows, columns, pages)
+
+    def ceiling_floor(self, select: Select, columns: list[OutputColumn]) -> tuple[str, int, int, int] | None:
+        """What reading and grouping the records costs when pages of groups reach the
+        ceiling, for one record past it (the fewest that make so many groups, but for an
+        org of exactly that many): the steps' names, calls, credits and status polls, for
+        EXPLAIN (the count decides the real read then). None: no way can read them."""
+        budget, reason, choices = self.budget, self.bulk_reason, len(self.choices)
+        self.budget = None  # weighed at the ceiling against what is left then
+        try:
+            read = self.grouped_here(select, self.options.offset_ceiling + 1, columns)
+        except CoqlError:
+            return None
+        finally:
+            self.budget, self.bulk_reason = budget, reason
+            del self.choices[choices:]
+        est = total(read)
+        return _names(read), est.calls, est.credits, est.polls
 
     def groups_or_records(
         self, select: Select, rows: int, columns: list[OutputColumn], pages: OffsetPages
@@ -558,6 +604,7 @@ class _Planner:
                 open_ended=True,
                 page_size=options.page_size,
                 ceiling_cost=ceiling,
+                ceiling=options.offset_ceiling,
             )
         pages = tuple(Page(offset + start, size) for start, size in _paged(wanted, options.page_size))
         seconds = _rounds(len(pages), options) * options.latency

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from coqlkit.catalog.limits import coql_credits
+from coqlkit.catalog.limits import MAX_OFFSET_ROWS, coql_credits
 from coqlkit.language.ast import Number, Select, Value
 from coqlkit.plan.columns import OutputColumn
 
@@ -213,9 +213,18 @@ class OffsetPages(Step):
     until_short: bool = False
     open_ended: bool = False
     page_size: int = 2_000
-    # Pages of groups with no end known: what reading up to the offset ceiling costs (calls,
-    # credits), where the read fails (Zoho pages no further); None: it cannot get there.
+    # Pages of groups with no end known (no LIMIT, no count, grouped fields of any number of
+    # values): what reading up to the offset ceiling costs (calls, credits). They are held
+    # until they end; should they reach it (Zoho pages groups no further), the records are
+    # counted then, read as the count decides and grouped here (see ``at_ceiling``). None:
+    # the pages cannot get there, or end below it.
     ceiling_cost: tuple[int, int] | None = None
+    # What reading and grouping the fewest records that can make ``ceiling`` groups would
+    # cost, as the planner would read them (EXPLAIN): the steps' names, calls, credits,
+    # status polls; None: no way to read them is known (the read fails at the ceiling).
+    at_ceiling: tuple[str, int, int, int] | None = None
+    # No page passes this offset (Zoho's ceiling; the options' ``offset_ceiling``).
+    ceiling: int = MAX_OFFSET_ROWS
     # Pages of groups known to end below the ceiling: at most this many groups (the grouped
     # fields' values, or the records that match). None: not known, or not groups.
     most_groups: int | None = None

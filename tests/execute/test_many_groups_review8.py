@@ -5,7 +5,8 @@
   warning of the ceiling, one call.
 - More than 100,000 records, grouped by fields of many values: the pages of groups go
   first and, at the ceiling, the records are read and grouped here; the result is the
-  oracle's (SQLite's GROUP BY of the stored rows).
+  oracle's (SQLite's GROUP BY of the stored rows). Planned from a COUNT the caller made,
+  or (the default path, no probe) counted at the ceiling.
 - The local grouping (``strategy="bulk"``) gives the same table as the sandbox's own
   GROUP BY: types, the null group, COUNT / SUM / MIN / MAX / AVG.
 - A budget that cannot pay for the records' read after the groups is refused after the
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from coqlkit.errors import CreditBudgetExceeded, PlanError
+from coqlkit.errors import CreditBudgetExceeded
 from coqlkit.execute import RunStats, count_rows, execute, options_for
 from coqlkit.language import parse
 from coqlkit.plan import plan
@@ -121,14 +122,27 @@ def test_a_budget_that_cannot_pay_the_records_after_the_groups_is_refused_up_fro
     assert len(calls) == 1  # the COUNT probe only
 
 
-def test_pages_of_groups_at_the_ceiling_point_to_the_bulk_read(leads_org: Org) -> None:
-    """The failure at Zoho's ceiling (here lowered to 2,000 rows) names the way that runs the
-    query whatever the number of groups: its records read in bulk and grouped here."""
-    with pytest.raises(PlanError) as info:
-        leads_org.run(
-            "select Email, COUNT(id) from Leads group by Email", offset_ceiling=2_000, strategy="coql"
-        )
-    assert str(info.value).endswith(
-        "or add a LIMIT; or read its records in bulk and group them here (strategy='bulk', "
-        "--strategy bulk), whatever the number of groups"
+def test_the_default_path_counts_the_records_at_the_ceiling_and_groups_them_here(leads_org: Org) -> None:
+    """No COUNT probe up front (a GROUP BY is not counted): the pages of groups are held;
+    at Zoho's 100,000-group ceiling the records are counted then (one credit), read as the
+    count decides (keyset pages here) and grouped here; the result is the oracle's."""
+    run = leads_org.run("select Company, Lead_Source, COUNT(id) from Leads group by Company, Lead_Source")
+    assert run.plan.probe is None
+    groups = leads_org.oracle.rows(
+        'SELECT "Company", "Lead_Source", COUNT("id") FROM "Leads" GROUP BY 1, 2 ORDER BY 1, 2'
     )
+    source = pc.cast(run.table.column("Lead_Source"), pa.string()).to_pylist()
+    got = list(
+        zip(
+            run.table.column("Company").to_pylist(),
+            source,
+            run.table.column("COUNT(id)").to_pylist(),
+            strict=True,
+        )
+    )
+    assert got == groups and len(groups) > 100_000
+    # The groups up to the ceiling (51 calls, 151 credits), the COUNT, the records' keyset pages.
+    assert (run.stats.calls, run.stats.credits) == (51 + 1 + 125, 151 + 1 + 375)
+    assert len(run.log) == run.stats.calls
+    assert "COUNT · 1 call · 1 credit · 250,000 records match · actual: 1 call, 1 credit" in run.explain
+    assert any("reached Zoho's 100,000-group ceiling" in n for n in run.stats.notes)

@@ -53,14 +53,19 @@ def test_a_displayed_group_by_reads_one_page_of_groups(
     assert sent["coql"].endswith("limit 200") and sent["credits"] == 1  # the whole read's first page
     assert not view.complete and view.total is None and view.table.num_rows == 200
     assert re.fullmatch(r"the first 200 rows · 1 call · 1 credit · \d+\.\d\d s", view.summary)
-    # What reading them all costs, as far as known: a second page at least, and at most
-    # the 151 credits of pages up to where Zoho stops paging groups (EXPLAIN's figure).
+    # What reading them all costs, as far as known: a second page at least, 151 credits of
+    # pages up to where Zoho stops paging groups (EXPLAIN's figure), and more past it, where
+    # the records are read and grouped here.
     assert repr(view).endswith(
-        " (first 10 shown; no more were read: `%coql NAME << select ...` reads them all, 4 to 151 credits)"
+        " (first 10 shown; no more were read: `%coql NAME << select ...` reads them all, 4 to 151 credits, "
+        "more past 100,000 groups)"
     )
-    assert "fails at 100,000 groups or more (Zoho pages groups no further), after 51 calls · 151 credits" in (
-        conn.explain(BY_EMAIL)
+    explained = conn.explain(BY_EMAIL)
+    assert (
+        "held until they end; at 100,000 groups or more (Zoho pages groups no further), after 51 calls ·"
+        in explained
     )
+    assert "151 credits: a COUNT of the records (1 call · 1 credit)" in explained
     # The rows held are the whole result's first ones, in its order.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -101,7 +106,7 @@ def test_a_cell_of_groups_says_how_a_cell_reads_them_all_and_the_html_shows_code
 ) -> None:
     view, _ = cell(ip, "", BY_EMAIL.replace(" group by", "\ngroup by"))
     assert isinstance(view, ResultView)
-    assert repr(view).endswith("`%%coql NAME <<` reads them all, 4 to 151 credits)")
+    assert repr(view).endswith("`%%coql NAME <<` reads them all, 4 to 151 credits, more past 100,000 groups)")
     page = view._repr_html_()
     summary = re.search(r'<p class="coqlkit-summary">(.*)</p>', page)
     assert summary is not None and "`" not in summary.group(1)
@@ -116,8 +121,8 @@ def test_a_budget_holds_a_displayed_group_by_to_its_first_page(fresh: Callable[[
     view = magics_.coql(BY_EMAIL)
     assert sum(e["credits"] for e in log.coql()) == 1
     assert repr(view).endswith(
-        " (first 10 shown; no more were read: reading them all, 4 to 151 credits, is over the budget of "
-        "1 credit (`%coql_connect --max-credits`))"
+        " (first 10 shown; no more were read: reading them all, 4 to 151 credits, more past 100,000 groups, "
+        "is over the budget of 1 credit (`%coql_connect --max-credits`))"
     )
 
 
@@ -288,7 +293,8 @@ def test_a_budget_between_the_costs_of_all_groups_says_it_may_stop_the_read(
     magics_.conn.fields("Leads")
     view = magics_.coql(BY_EMAIL)
     assert repr(view).endswith(
-        "`%coql NAME << select ...` reads them all, 4 to 151 credits; the budget of 5 credits stops it "
+        "`%coql NAME << select ...` reads them all, 4 to 151 credits, more past 100,000 groups; the budget "
+        "of 5 credits stops it "
         "if they cost more)"
     )
     with pytest.raises(MagicError, match=r"budget .* stopped after [\d,]+ rows"):  # as it says

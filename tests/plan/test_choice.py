@@ -103,17 +103,50 @@ def test_no_room_line_when_the_polls_fit() -> None:
 # ---- finding 4: pages of groups fail at the offset ceiling ----------------------------------
 
 
-def test_open_ended_groups_say_where_they_fail_and_what_it_costs() -> None:
+def test_open_ended_groups_say_what_happens_at_the_ceiling_and_what_it_costs() -> None:
     found = plan(parse("select Email, COUNT(id) from Leads group by Email"), Catalog.demo())
     step = found.root
-    assert isinstance(step, OffsetPages) and step.open_ended
+    assert isinstance(step, OffsetPages) and step.open_ended and found.probe is None
     # a first page of 200 (1 credit), then 50 pages to 100,000 (the last of 1,800): 3 each
     assert step.ceiling_cost == (51, 151)
-    text = found.explain()
+    # 100,001 records read and grouped here: 2 keyset windows, 50 pages of 2,000 and one of 1
+    assert step.at_ceiling == ("keyset pages", 51, 151, 0)
+    text = found.explain(width=None)
+    assert "fails at" not in text
     assert (
-        "fails at 100,000 groups or more (Zoho pages groups no further), after 51 calls · 151 credits" in text
+        "held until they end; at 100,000 groups or more (Zoho pages groups no further), after 51 calls · "
+        "151 credits: a COUNT of the records (1 call · 1 credit), then the records read as the count "
+        "decides, within the budget, and grouped here (for 100,001 records, just past the ceiling: "
+        "keyset pages · 51 calls · 151 credits)" in text
     )
-    assert "fewer groups: a WHERE that matches fewer records, fewer grouped fields, or a LIMIT" in text
+    assert "strategy='bulk' reads the records in bulk and groups them here from the start" in text
+    # The plan's figures are the pages of groups' first page, as before: no probe, no worst case.
+    assert (found.estimate.calls, found.estimate.credits) == (1, 1)
+
+
+def test_at_the_ceiling_prefer_credits_reads_the_records_in_bulk() -> None:
+    options = PlanOptions(prefer="credits")
+    step = plan(parse("select Email, COUNT(id) from Leads group by Email"), Catalog.demo(), options).root
+    assert isinstance(step, OffsetPages) and step.at_ceiling == ("bulk read", 3, 52, 13)
+    assert "bulk read · 3 calls · 52 credits + about 13 status polls)" in plan(
+        parse("select Email, COUNT(id) from Leads group by Email"), Catalog.demo(), options
+    ).explain(width=None)
+
+
+def test_groups_whose_records_cannot_be_read_here_still_say_where_they_fail() -> None:
+    """25 criteria leave keyset pages no room for 'id > <last id>', and a custom view cannot
+    be read in bulk: past the ceiling nothing reads the records, so the pages fail there."""
+    where = " and ".join(f"Company != 'c{i}'" for i in range(25))
+    text = f"select Email, COUNT(id) from Leads where {where} group by Email"
+    found = plan(parse(text), Catalog.demo(), PlanOptions(strategy="coql"))
+    step = found.root
+    assert isinstance(step, OffsetPages) and step.ceiling_cost == (51, 151) and step.at_ceiling is None
+    explained = found.explain(width=None)
+    assert (
+        "fails at 100,000 groups or more (Zoho pages groups no further), after 51 calls · 151 credits: "
+        "their records cannot be read to group them here" in explained
+    )
+    assert "fewer groups: a WHERE that matches fewer records, fewer grouped fields, or a LIMIT" in explained
 
 
 def test_groups_from_an_offset_cost_less_to_reach_the_ceiling() -> None:
