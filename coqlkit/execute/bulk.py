@@ -525,6 +525,7 @@ async def _download(
     while True:
         try:
             path = await metered(actual, budget, download)
+            _check_archive(path, job_id)
         except CreditBudgetExceeded as exc:
             message = f"{exc}; {kept}"
             if not isinstance(exc, DailyLimitReached):
@@ -553,6 +554,25 @@ async def _download(
             raise failed from exc
         job.undownloaded.remove(job_id)
         return path
+
+
+def _check_archive(path: Path, job_id: str) -> None:
+    """A TransportError (``UNREADABLE_ANSWER``, tried again as a fault on the way) when the
+    download is not a zip archive: a proxy's or login page answered 200 in Zoho's place, or a
+    body cut off. Nothing of it is quoted (a login page may hold anything)."""
+    if zipfile.is_zipfile(path):
+        return
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        page = file.read(512).lstrip().startswith(b"<")  # HTML, or XML
+    seems = "a page of HTML" if page else "not a zip archive"
+    raise TransportError(
+        f"the download of the bulk-read job {job_id} (GET /crm/bulk/v8/read/{job_id}/result) is "
+        f"{seems} ({size:,} bytes), not Zoho's zipped CSV: a proxy's or login page, or an answer "
+        "cut off on the way",
+        code="UNREADABLE_ANSWER",
+        status=200,
+    )
 
 
 async def _read_archive(

@@ -54,7 +54,7 @@ import pyarrow.compute as pc
 
 from coqlkit._threads import InlineWhenRefused
 from coqlkit.catalog.limits import DEFAULT_LIMIT, MAX_OFFSET_ROWS
-from coqlkit.errors import ApiError, ConsistencyWarning, DailyLimitReached, PlanError
+from coqlkit.errors import ApiError, ConsistencyWarning, DailyLimitReached, PlanError, TransportError
 from coqlkit.execute.arrow import body_to_batch
 from coqlkit.execute.day import RestOfRead, page_credits
 from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Select
@@ -536,6 +536,18 @@ class _Scan:
         if not batch.num_rows or "id" not in batch.schema.names:
             return batch
         ids = pc.cast(batch.column("id"), pa.int64())
+        if ids.null_count and not isinstance(self.step, SingleCall):
+            # Rows without their id cannot be told apart from page to page: every one after
+            # the first page would be taken for a repeat and dropped. Said, not guessed at.
+            raise TransportError(
+                f"Zoho's answer to {render(self.step.query)!r} holds {ids.null_count:,} "
+                f"{'record' if ids.null_count == 1 else 'records'} without an id: coqlkit tells "
+                "records apart by their id to read them page by page with no repeat and no gap, "
+                "and cannot read this query past one page (a LIMIT of at most 2,000 reads it in "
+                "one call); Zoho's COQL answers carry each record's id: please report this",
+                code="UNREADABLE_ANSWER",
+                status=200,
+            )
         if self.keyset:
             if self.last_id is not None:
                 keep = pc.greater(ids, self.last_id)
