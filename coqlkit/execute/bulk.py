@@ -468,8 +468,11 @@ async def bulk_read(
     token: str | None = None  # the next page's, its job not created yet
 
     def next_job() -> asyncio.Future[tuple[str, dict[str, Any]]]:
-        # The token alone, as Zoho's docs show it: the job it came from holds the query.
-        return asyncio.ensure_future(job.run({"query": {"page_token": str(token)}}))
+        # The token with the first job's query: Zoho's v8 OpenAPI makes query.module required
+        # in every creation (its docs' samples send the token alone, which the job it came
+        # from would do with; sent with the same query, either reading holds).
+        body = step.body()
+        return asyncio.ensure_future(job.run({**body, "query": {**body["query"], "page_token": str(token)}}))
 
     with tempfile.TemporaryDirectory(prefix="coqlkit-bulk-") as workdir:
         try:

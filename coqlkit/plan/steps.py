@@ -283,7 +283,8 @@ class BulkRead(Step):
         return "bulk read"
 
     def body(self) -> dict[str, Any]:
-        """The first job's request body (each later page is asked for by its ``page_token`` alone)."""
+        """The first job's request body (each later page's job sends it again, with the
+        ``page_token`` the job before it gave)."""
         query: dict[str, Any] = {"module": {"api_name": self.module}, "fields": list(self.fields)}
         if self.criteria is not None:
             query["criteria"] = self.criteria
