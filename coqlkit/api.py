@@ -125,6 +125,11 @@ class AsyncConnection:
         #: The COUNT probes' figures, used again for the same WHERE (the ``count_ttl`` option).
         self.counts = CountMemory()
         self._catalog = catalog
+        #: When the cache had fetched the bodies ``_catalog`` holds (the module list: None):
+        #: a body the cache has since fetched again, forgotten or kept past its life (a day)
+        #: is loaded again, so that a connection living for days (a service's pool) does not
+        #: check queries against its first day's metadata.
+        self._stamps: dict[str | None, float | None] = {}
         self._sandbox = sandbox
         self._workdir = workdir
         self._closed = False
@@ -242,14 +247,36 @@ class AsyncConnection:
             if self._catalog is None:  # pragma: no cover - a connection has one or the other
                 raise ConfigError("this connection has no metadata")
             return self._catalog
-        wanted = sorted(set(modules or ()))
-        if self._catalog is not None:
-            wanted = [m for m in wanted if not _has_fields(self._catalog, m)]
-            if not wanted:
-                return self._catalog
-        # The cache keeps what earlier calls fetched: only the modules missing are asked for.
-        self._catalog = await self.metadata.catalog(wanted)
-        return self._catalog
+        wanted = self._outdated(self._catalog, modules or (), listing=True)
+        if self._catalog is not None and not wanted:
+            return self._catalog
+        # The cache keeps what earlier calls fetched: only the modules missing are asked for
+        # (and the module list, when it is past its life).
+        return self._keep(await self.metadata.catalog([m for m in wanted if m is not None]))
+
+    def _outdated(
+        self, catalog: Catalog | None, modules: Iterable[str], listing: bool = False
+    ) -> list[str | None]:
+        """Those of ``modules`` whose fields ``catalog`` lacks, or holds from a body that the
+        cache has since fetched again, forgotten or kept past its life (see ``_stamps``);
+        with ``listing``, None too when the module list is."""
+        names: list[str | None] = [*sorted(set(modules))]
+        if catalog is None:
+            return [*names, None] if listing else names
+        lacking: list[str | None] = [m for m in names if m is not None and not _has_fields(catalog, m)]
+        if self.metadata is None or catalog is not self._catalog:
+            return lacking
+        held: list[str | None] = [None] if listing else []
+        held += [m for m in names if m not in lacking]
+        old = self.metadata.cache.outdated({m: self._stamps.get(m) for m in held})
+        return [*lacking, *(m for m in held if m in old)]
+
+    def _keep(self, catalog: Catalog) -> Catalog:
+        """``catalog`` as this connection's, with the stamps of the bodies it holds."""
+        assert self.metadata is not None
+        loaded = [m.api_name for m in catalog if m.fields is not None]
+        self._catalog, self._stamps = catalog, self.metadata.cache.stamps([None, *loaded])
+        return catalog
 
     async def refresh_metadata(self) -> Catalog:
         """Fetch the org's module list again, and forget the fields cached for every module
@@ -260,8 +287,7 @@ class AsyncConnection:
         if self.metadata is None:
             return await self.catalog()
         self.metadata.cache.forget_fields()
-        self._catalog = await self.metadata.catalog([], refresh=True)
-        return self._catalog
+        return self._keep(await self.metadata.catalog([], refresh=True))
 
     async def _fresher(self, modules: Iterable[str], listing: bool = False) -> Catalog | None:
         """The catalog with the fields of ``modules`` (and the module list, if ``listing``)
@@ -274,7 +300,7 @@ class AsyncConnection:
         if not old and not listing:
             return None
         client = self.metadata.client
-        self._catalog = await cache.acatalog(
+        catalog = await cache.acatalog(
             client.modules,
             client.fields,
             modules=old,
@@ -282,7 +308,7 @@ class AsyncConnection:
             list_max_age=STALE_AFTER if listing else None,
             concurrency=client.settings.concurrency,
         )
-        return self._catalog
+        return self._keep(catalog)
 
     async def modules(self) -> list[Module]:
         """The org's modules that COQL can query, by API name."""
@@ -360,10 +386,10 @@ class AsyncConnection:
         targets of its lookup paths (fetched hop by hop)."""
         catalog = await self.catalog(sorted(_modules_of(select)))
         for _ in range(3):  # at most two lookup hops, then a subquery's
-            more = {m for m in _targets(select, catalog) if not _has_fields(catalog, m)}
+            more = self._outdated(catalog, _targets(select, catalog))
             if not more:
                 break
-            catalog = await self.catalog(sorted(more))
+            catalog = await self.catalog([m for m in more if m is not None])
         return catalog
 
     # ---- queries -----------------------------------------------------------------------------
@@ -737,6 +763,10 @@ def _duration(seconds: float) -> str:
 # ---- the synchronous twin --------------------------------------------------------------------
 
 
+async def _nothing() -> None:
+    """A call that does nothing (see :meth:`Connection._refuse_if_closed`)."""
+
+
 def _close(loop: _Loop, aio: AsyncConnection) -> None:
     """Close ``aio`` in ``loop``, then stop the loop and its thread: once, whichever threads
     call it at once (the others wait for it, then find it closed); in a process forked from
@@ -823,6 +853,14 @@ class Connection:
     def close(self) -> None:
         self._finalizer.detach()
         _close(self._loop, self.aio)
+
+    def _refuse_if_closed(self) -> None:
+        """Raise what a call raises once the connection is closed (a :class:`CoqlError` with
+        ``.code == "CONNECTION_CLOSED"``, saying, in a forked child, that it was opened before
+        the fork); nothing while it is open. For the front ends that check before they call
+        (:mod:`coqlkit.dbapi`)."""
+        if self.closed:
+            self._loop.run(_nothing())
 
     def check(self, text: str | Select, params: Mapping[str, Any] | None = None) -> list[Diagnostic]:
         """See :meth:`AsyncConnection.check`."""

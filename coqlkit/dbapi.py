@@ -145,7 +145,8 @@ def _translate(exc: BaseException) -> BaseException:
     """A coqlkit error as the PEP 249 class it belongs to (the original as the cause)."""
     if isinstance(exc, Error) or not isinstance(exc, _errors.CoqlError):
         return exc
-    if isinstance(exc, OptionError):  # a usage error: an option or a value connect() cannot take
+    if isinstance(exc, OptionError) or exc.code == "CONNECTION_CLOSED":
+        # A usage error: an option or a value connect() cannot take, a closed connection used.
         kind: type[Error] = InterfaceError
     elif isinstance(
         exc,
@@ -325,6 +326,7 @@ class Connection:
         # connection, and a cursor made while another thread closes it must be seen.
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
         self._cursors_lock = threading.Lock()
+        self._closing = False  # close() has begun (its cursors close first, then the API's)
 
     def __repr__(self) -> str:
         return repr(self.api).replace("coqlkit.Connection", "coqlkit.dbapi.Connection")
@@ -340,6 +342,7 @@ class Connection:
         return self.api.closed
 
     def close(self) -> None:
+        self._closing = True
         with self._cursors_lock:
             cursors = list(self._cursors)
         for cursor in cursors:
@@ -361,8 +364,14 @@ class Connection:
         return cursor
 
     def _open(self) -> None:
+        """Refuse a closed connection as the API does: ``.code == "CONNECTION_CLOSED"``, and
+        the API's reason (in a forked child: opened before the fork, open one here)."""
         if self.api.closed:
-            raise InterfaceError("the connection is closed")
+            with _translated():
+                self.api._refuse_if_closed()
+            raise InterfaceError(  # pragma: no cover - the API refused it above
+                "this connection is closed", code="CONNECTION_CLOSED"
+            )
 
 
 _WRITE = re.compile(r"^\s*(insert|update|delete|upsert|merge|create|drop|alter|truncate|replace)\b", re.I)
@@ -398,7 +407,13 @@ def _columns_only(operation: str) -> str | None:
     return f"{found['head']}{found['module']} limit 1"
 
 
-def _closed_midway() -> InterfaceError:
+def _closed_midway(connection: Connection) -> InterfaceError:
+    """The cursor, or its connection (``CONNECTION_CLOSED``: a pool replaces it), was closed
+    by another thread while this one read its rows."""
+    if connection.closed or connection._closing:
+        return InterfaceError(
+            "the connection was closed while its rows were being read", code="CONNECTION_CLOSED"
+        )
     return InterfaceError("the cursor was closed while its rows were being read")
 
 
@@ -456,9 +471,9 @@ class Cursor:
         _close(source)
 
     def _open(self) -> None:
+        self.connection._open()  # first: a cursor closed with its connection says CONNECTION_CLOSED
         if self._closed:
             raise InterfaceError("the cursor is closed")
-        self.connection._open()
 
     def execute(self, operation: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None) -> Cursor:
         """Plan ``operation`` with ``:name`` parameters from ``parameters`` (typed; an empty
@@ -556,12 +571,13 @@ class Cursor:
         except Exception as exc:
             if self._source is source and not self.connection.closed:
                 raise
-            raise _closed_midway() from exc  # the calls were cancelled, the stream closed there
+            # The calls were cancelled, the stream closed there.
+            raise _closed_midway(self.connection) from exc
         if source is None or self._source is not source:
             # Closed (or executed again) by another thread while this one was reading: an
             # interruption, not the end of the rows.
             _close(source)  # here: the other thread left it to the one reading it
-            raise _closed_midway()
+            raise _closed_midway(self.connection)
         if batch is None:
             self._source, self._ended = None, True
             self.rowcount = self._rows_read
@@ -753,6 +769,10 @@ def connect(profile: str | None = None, **options: Any) -> Connection:
             raise  # an InterfaceError already, once translated
         except (TypeError, ValueError) as exc:
             raise InterfaceError(f"connect(): {exc}") from exc
+        except _errors.CatalogError as exc:  # metadata= names no snapshot: a usage error too
+            raise InterfaceError(
+                f"connect(): metadata={options.get('metadata')!s}: {exc}", code=exc.code
+            ) from exc
     raise AssertionError("unreachable")  # pragma: no cover
 
 

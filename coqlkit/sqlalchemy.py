@@ -27,6 +27,12 @@ profile, the ``ZOHO_*`` variables or the keyring, as for :func:`coqlkit.connect`
 ``connect_args`` gives options as Python values (``{"sandbox": running_sandbox}``) and
 ``creator`` replaces the URL's connection altogether.
 
+In a service the pool needs nothing more (``pool_pre_ping`` is allowed, and checks no more):
+a pooled connection found closed at checkout (copied into a forked worker: gunicorn
+``--preload``, multiprocessing's fork) is replaced then, and one a query finds closed, or
+whose credentials Zoho refuses, is a disconnect that SQLAlchemy replaces (the pool's other
+connections with it). A query's error, a 429 or a network failure leaves the pool as it is.
+
 ::
 
     engine = sqlalchemy.create_engine("coqlkit://prod")
@@ -43,13 +49,14 @@ point ``sqlalchemy.dialects: coqlkit`` makes the ``coqlkit://`` scheme known.
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 try:
-    from sqlalchemy import exc, types
+    from sqlalchemy import event, exc, types
     from sqlalchemy.engine import default
     from sqlalchemy.sql import compiler
 except ImportError as _missing:  # pragma: no cover - the extra is missing
@@ -58,10 +65,10 @@ except ImportError as _missing:  # pragma: no cover - the extra is missing
     ) from _missing
 
 from coqlkit import dbapi
-from coqlkit.api import TRANSPORT_OPTIONS, connect_options
+from coqlkit.api import TRANSPORT_OPTIONS, _zone_option, connect_options
 from coqlkit.api import Connection as _ApiConnection
-from coqlkit.catalog import Field
-from coqlkit.errors import OptionError
+from coqlkit.catalog import Catalog, Field
+from coqlkit.errors import AuthError, CatalogError, OptionError
 from coqlkit.execute.arrow import arrow_type, holds_json
 from coqlkit.language import literal, render_value
 from coqlkit.plan import PlanOptions
@@ -70,16 +77,18 @@ from coqlkit.plan.options import PUBLIC_OPTIONS, TUNING_OPTIONS
 from coqlkit.transport import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy.engine import URL, Connection
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlalchemy.engine.interfaces import (
         ConnectArgsType,
         DBAPIConnection,
+        DBAPICursor,
         IsolationLevel,
         ReflectedColumn,
         ReflectedForeignKeyConstraint,
         ReflectedIndex,
         ReflectedPrimaryKeyConstraint,
     )
+    from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
     from sqlalchemy.sql.selectable import Select
 
 __all__ = ["CoqlkitDialect"]
@@ -185,7 +194,7 @@ class CoqlkitDialect(default.DefaultDialect):
             elif key in _SANDBOX_OPTIONS:
                 sandbox[key] = _number(key, value, int)
             elif key in _CONNECT_OPTIONS:
-                options[key] = value
+                options[key] = _connect_option(key, value)
             elif key in hints:
                 options[key] = _typed(key, value, hints[key])
             else:
@@ -228,6 +237,28 @@ class CoqlkitDialect(default.DefaultDialect):
     def do_ping(self, dbapi_connection: DBAPIConnection) -> bool:
         """Each query is its own HTTP call: an open connection is a live one (no ``select 1``)."""
         return not dbapi_connection.closed
+
+    @classmethod
+    def engine_created(cls, engine: Engine) -> None:
+        """A pooled connection found closed at checkout is replaced then, as ``pool_pre_ping``
+        would (with no call: :meth:`do_ping`'s test): one copied into a forked child (gunicorn
+        ``--preload``, multiprocessing's fork, Airflow's task runner) is closed there, and was
+        handed out again and again, failing every query of the worker."""
+        event.listen(engine, "checkout", _replace_closed)
+
+    def is_disconnect(
+        self,
+        e: Exception,
+        connection: PoolProxiedConnection | DBAPIConnection | None,
+        cursor: DBAPICursor | None,
+    ) -> bool:
+        """Whether ``e`` means the connection is of no more use, so that SQLAlchemy replaces it
+        (and the pool's other connections, made as it was): it is closed (``CONNECTION_CLOSED``:
+        closed, or copied into a forked child), or Zoho refused its credentials (an
+        :class:`~coqlkit.AuthError`: a new connection reads the profile again, as ``coqlkit
+        auth login`` left it). Not a query's error, a 429 or a network failure: the
+        connection goes on after those, and the pool's connections with it."""
+        return getattr(e, "code", None) == "CONNECTION_CLOSED" or isinstance(e.__cause__, AuthError)
 
     def initialize(self, connection: Connection) -> None:
         """Nothing to ask the server: Zoho reports no version, schema or isolation level."""
@@ -285,6 +316,38 @@ class CoqlkitDialect(default.DefaultDialect):
         self, connection: Connection, table_name: str, schema: str | None = None, **kw: Any
     ) -> list[ReflectedIndex]:
         return []
+
+
+def _replace_closed(
+    dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+) -> None:
+    """At checkout: a closed connection is refused, and the pool opens another in its place."""
+    if getattr(dbapi_connection, "closed", False):
+        raise exc.DisconnectionError(
+            "the pooled coqlkit connection is closed (or a copy in a forked process): replaced"
+        )
+
+
+def _connect_option(key: str, value: str) -> str:
+    """``tz``, ``metadata`` or ``cache_dir`` from a URL, checked as the connection would check
+    it, now: a bad value is an ArgumentError at ``create_engine``, not an error at every
+    checkout."""
+    if key == "tz":
+        try:
+            return _zone_option(value, "a coqlkit:// URL")
+        except OptionError as error:
+            raise exc.ArgumentError(str(error)) from None
+    if key == "metadata":
+        try:
+            Catalog.from_snapshot(value)
+        except CatalogError as error:
+            raise exc.ArgumentError(
+                f"coqlkit:// option metadata={value!r}: {error} (a snapshot directory, as "
+                "`coqlkit metadata dump DIR` writes one)"
+            ) from None
+    elif Path(value).exists() and not Path(value).is_dir():  # cache_dir
+        raise exc.ArgumentError(f"coqlkit:// option cache_dir={value!r}: not a directory")
+    return value
 
 
 def _api(connection: Connection) -> _ApiConnection:

@@ -99,8 +99,9 @@ class MetadataCache:
 
         A body is fetched when it is not cached, older than ``ttl``, or ``refresh`` is true;
         ``fetch_fields`` returning None means the module has no fields. Modules not asked for
-        keep the fields cached for them, whatever their age, or none; modules that
-        ``modules.json`` does not list are left out. ``max_age`` (seconds) is a shorter life
+        keep the fields cached for them while younger than ``ttl``, and have none (``fields``
+        is None: fetched when asked for) once older; modules that ``modules.json`` does not
+        list are left out. ``max_age`` (seconds) is a shorter life
         for the fields of ``modules``, and ``list_max_age`` for the module list, this once: a
         caller that must not miss a field added since asks for metadata younger than that.
         """
@@ -281,18 +282,42 @@ class MetadataCache:
         it is not cached."""
         return self._age(_MODULES if module is None else _fields_file(module))
 
+    def stamps(self, modules: Iterable[str | None]) -> dict[str | None, float | None]:
+        """When the fields of each of ``modules`` (None: the module list) were fetched, by the
+        cache's clock, read at once; None when not cached. What a caller keeping a catalog
+        built from the cache notes, to tell by :meth:`outdated` when it is out of date."""
+        times = self._fetched() if self._disk else {}
+        return {m: self._when(_MODULES if m is None else _fields_file(m), times) for m in modules}
+
+    def outdated(self, held: Mapping[str | None, float | None]) -> set[str | None]:
+        """Those of ``held``'s modules (None: the module list), each with the :meth:`stamps` of
+        the body a caller holds, whose body the cache has since fetched again (another
+        connection, another process), forgotten, or kept past ``ttl``: to load again."""
+        now = self._clock()
+        out: set[str | None] = set()
+        for module, stamp in self.stamps(held).items():
+            if stamp is None or stamp != held[module] or not 0 <= now - stamp <= self.ttl:
+                out.add(module)
+        return out
+
     # ---- files --------------------------------------------------------------------------
 
-    def _age(self, name: str) -> float | None:
+    def _age(self, name: str, times: Mapping[str, float] | None = None) -> float | None:
+        if times is None:
+            times = self._fetched() if self._disk else {}
+        fetched = self._when(name, times)
+        return None if fetched is None else self._clock() - fetched
+
+    def _when(self, name: str, times: Mapping[str, float]) -> float | None:
+        """When the body ``name`` was fetched (``times``: ``meta.json``'s); None: not cached."""
         if name in self._memory:
-            fetched = self._memory[name][1]
-            return None if fetched is None else self._clock() - fetched
+            return self._memory[name][1]
         if not self._disk:
             return None
-        fetched = self._fetched().get(name)
+        fetched = times.get(name)
         if fetched is None or not (self.path / name).is_file():
             return None
-        return self._clock() - fetched
+        return fetched
 
     def _plan(
         self, listing: dict[str, Any], modules: Iterable[str] | None, refresh: bool, max_age: float | None
@@ -307,13 +332,21 @@ class MetadataCache:
         return bodies, [name for name in wanted if name not in bodies]
 
     def _build(self, listing: dict[str, Any], bodies: dict[str, dict[str, Any]]) -> Catalog:
+        """The catalog of ``listing``, with the fields of ``bodies`` and, for the other modules,
+        those cached within ``ttl``: a body past it is not passed off as the org's (listing
+        the modules, then asking for one's fields, gave a body days old as fresh)."""
         fields: dict[str, Mapping[str, Any] | None] = {}
+        times = self._fetched() if self._disk else {}
         for name in _listed(listing):
-            fields[name] = bodies[name] if name in bodies else self._load(_fields_file(name))
+            fields[name] = (
+                bodies[name] if name in bodies else self._fresh(_fields_file(name), False, None, times)
+            )
         return Catalog.from_payloads(listing, fields)
 
-    def _fresh(self, name: str, refresh: bool, max_age: float | None = None) -> dict[str, Any] | None:
-        age = None if refresh else self._age(name)
+    def _fresh(
+        self, name: str, refresh: bool, max_age: float | None = None, times: Mapping[str, float] | None = None
+    ) -> dict[str, Any] | None:
+        age = None if refresh else self._age(name, times)
         life = self.ttl if max_age is None else min(self.ttl, max_age)
         if age is None or not 0 <= age <= life:  # a clock gone backwards: stale too
             return None
@@ -351,7 +384,10 @@ class MetadataCache:
             self._memory[name] = (data, fetched)
             self._trouble(exc)
         else:
-            self._memory.pop(name, None)
+            if self._disk:
+                self._memory.pop(name, None)
+            else:  # the old files stayed, and are read past: this one is known by memory
+                self._memory[name] = (data, fetched)
         return data
 
     def _trouble(self, exc: OSError) -> None:

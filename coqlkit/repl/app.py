@@ -133,7 +133,8 @@ class Metadata:
             self.loaded()
 
     def sync(self) -> None:
-        """Take the connection's catalog as it is now (no call: only what it holds)."""
+        """Take the connection's catalog as it is now (no call, but once a day in a session
+        left open longer: the module list past the cache's life is fetched again, 1 credit)."""
         with self._lock:  # read and kept in one step: a load ending first cannot undo a later one
             self.catalog = self.conn.catalog()
 
