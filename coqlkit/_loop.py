@@ -69,8 +69,12 @@ class _Loop:
         self.stopping = False  # shutdown() has begun: a job cancelled now was closed under
         self.close_lock = threading.Lock()  # one close at a time; the others find it closed
         self.pid = os.getpid()  # a forked child has a copy of this object and no such thread
+        running = threading.Event()
+        self.loop.call_soon(running.set)  # the loop's first act: it is running from then on
         self.thread = threading.Thread(target=self.loop.run_forever, name="coqlkit", daemon=True)
         self.thread.start()
+        # Until then run() would take it for closed (a loaded machine: the thread not started yet).
+        running.wait()
 
     @property
     def forked(self) -> bool:

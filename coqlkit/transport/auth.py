@@ -8,6 +8,15 @@ for it reads the store again and takes the token the other one got, if it is fre
 the one Zoho refused. :class:`ZohoOAuth` is the
 ``httpx.Auth`` flow that puts ``Authorization: Zoho-oauthtoken ...`` on each request and,
 on an ``INVALID_TOKEN`` answer, refreshes and sends the request once more.
+
+A client whose refresh token (and client secret) came from the token store follows the
+profile's logins while it runs, as a new process would: before each refresh it reads the
+store again and takes a newer login (``coqlkit auth login`` of the same profile, for the
+same client and accounts server), with the access token the login cached; and when Zoho
+refuses the refresh token (``invalid_code``: revoked, logged out) or the client secret
+(``invalid_client``), it reads the store again and, if a newer login is there, asks once
+more with it. A long-running service then recovers from a logout and a new login without a
+restart. A secret given by a ``ZOHO_*`` variable is never replaced by the store's.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import secrets
 import time
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -79,7 +89,10 @@ def _marked_by(mark: object, settings: Settings) -> bool:
 
 
 class Tokens:
-    """The access token of one client (a profile), refreshed single-flight."""
+    """The access token of one client (a profile), refreshed single-flight.
+
+    :attr:`settings` are the client's settings with the credentials it uses now: those it
+    was made with, or a newer login of the profile taken from the token store since."""
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         self.settings = settings
@@ -90,8 +103,14 @@ class Tokens:
         self.early = EARLY
         self.api_domain: str | None = None
         self.refreshes = 0
+        self.logins_taken = 0  # newer logins of the profile taken from the token store
         self._refused: Secret | None = None  # the token Zoho last said INVALID_TOKEN to
-        if self._adopt_cached():
+        self._refused_login: Secret | None = None  # the refresh token Zoho last refused
+        record = _record(settings)
+        # The secrets that came from the token store (or from nowhere): a new `auth login`
+        # replaces them there, and this client follows; a ZOHO_* variable's stays as given.
+        self._follows = _from_store(record, settings)
+        if self._adopt_cached(record):
             log.debug(
                 "access token from the token store, good for %.0f s more", self.expires_at - time.time()
             )
@@ -113,7 +132,9 @@ class Tokens:
         async with self._lock:
             if not self.valid():  # someone else may have refreshed while we waited
                 async with _one_process_at_a_time(self.settings.store, self.settings.store_key):
-                    if self._adopt_cached():  # another process refreshed while we waited
+                    record = _record(self.settings)  # one look: a newer login, another's token
+                    self._follow_login(record)
+                    if self._adopt_cached(record):  # another process refreshed while we waited
                         log.info("access token from the token store: another process refreshed it")
                     else:
                         await self._refresh()
@@ -128,43 +149,120 @@ class Tokens:
             self.access = None
             self.expires_at = 0.0
 
-    def _adopt_cached(self) -> bool:
-        """Take the token store's access token, when another process cached a fresh one got
-        the same way (:func:`_cached`) and it is not the one Zoho refused, nor the one this
-        client already holds and found stale."""
-        found = _cached(self.settings)
+    def _adopt_cached(self, record: dict[str, Any] | None) -> bool:
+        """Take the token store's access token (``record``: the client's record in it, as
+        :func:`_record` read it), when another process cached a fresh one got the same way
+        (:func:`_cached`) and it is not the one Zoho refused, nor the one this client already
+        holds and found stale."""
+        found = _cached(record, self.settings)
         if found is None or found[0] in (self._refused, self.access):
             return False
         self.access, self.expires_at, self.api_domain, self.early = found
         return True
 
+    def _follow_login(self, record: dict[str, Any] | None) -> None:
+        """Before a refresh: take a newer login of the profile from the token store, when
+        its record says it was made for this client (its credentials mark), so that a
+        process that runs for days uses the profile as a new one would."""
+        _, newer = self._look_again(record, marked=True)
+        if newer is not None:
+            self._take(newer, "before refreshing the access token")
+
+    def _look_again(self, record: dict[str, Any] | None, *, marked: bool) -> tuple[str, Settings | None]:
+        """What the token store's ``record`` holds for this client's credentials, and the
+        settings of a newer login to take (None: none to take).
+
+        What it holds: ``not followed`` (the refresh token did not come from the store),
+        ``unreadable``, ``gone`` (no refresh token: logged out), ``same`` (the one in use),
+        ``refused`` (one Zoho refused before), ``elsewhere`` (a login for another accounts
+        server: its secrets are not sent here), ``unmarked`` (not marked as made for this
+        client id, which ``marked`` asks for) or ``newer``."""
+        s = self.settings
+        if "refresh_token" not in self._follows:
+            return "not followed", None
+        if record is None:
+            return "unreadable", None
+        stored = {k: Secret(str(record[k])) for k in self._follows if record.get(k)}
+        if "refresh_token" not in stored:
+            return "gone", None
+        changed = {k: v for k, v in stored.items() if v != getattr(s, k)}
+        if "refresh_token" not in changed:
+            return "same", None  # (a client secret changed alone is not a login's)
+        if changed["refresh_token"] == self._refused_login:
+            return "refused", None
+        if record.get("accounts") not in (None, s.endpoints.accounts):
+            return "elsewhere", None
+        newer = replace(
+            s,
+            client_secret=changed.get("client_secret", s.client_secret),
+            refresh_token=changed["refresh_token"],
+        )
+        if marked and not _marked_by(record.get("credentials"), newer):
+            return "unmarked", None
+        return "newer", newer
+
+    def _take(self, newer: Settings, when: str) -> None:
+        """Use ``newer``'s credentials from now on (the log names the profile, never a secret)."""
+        self.settings = newer
+        self.logins_taken += 1
+        self.access, self.expires_at = None, 0.0  # got with the previous login
+        log.info(
+            "%s: the token store holds a newer login of %s (`coqlkit auth login`) than this client "
+            "started with: using it from now on",
+            when,
+            f"profile {newer.profile!r}" if newer.profile else "these credentials",
+        )
+
     async def _refresh(self) -> None:
         s = self.settings
         if not s.client_id or not s.client_secret:
-            raise ConfigError("no client id or secret to get a token with: run `coqlkit auth login`")
-        if s.refresh_token:
-            grant = _Form(
-                client_id=s.client_id,
-                client_secret=s.client_secret,
-                grant_type="refresh_token",
-                refresh_token=s.refresh_token,
-            )
-        else:  # a self client without a refresh token: the client-credentials grant
-            grant = _Form(
-                client_id=s.client_id,
-                client_secret=s.client_secret,
-                grant_type="client_credentials",
-                scope=s.scopes,
-            )
+            raise ConfigError(self._no_secret())
+        grant = _grant(s)  # a local of the frame that raises: masked in a traceback with locals
+        status, body = await _post(self._http, s.endpoints.token_url, grant, _NO_ANSWER)
+        found = None  # what the token store held when Zoho refused the refresh token
+        if s.refresh_token and _refusal(status, body) in _STALE_LOGIN:
+            # Revoked or logged out; perhaps logged in again since this client read the
+            # store: read it again, and ask once more with a newer login there (never loop).
+            self._refused_login = s.refresh_token
+            record = _record(s)
+            found, newer = self._look_again(record, marked=False)
+            if newer is not None:
+                self._take(newer, f"Zoho refused the token request ({_refusal(status, body)})")
+                if self._adopt_cached(record):  # the access token the login got
+                    return
+                s, grant = newer, _grant(newer)
+                status, body = await _post(self._http, s.endpoints.token_url, grant, _NO_ANSWER)
+                if _refusal(status, body) is not None:
+                    found, self._refused_login = "newer refused", s.refresh_token
         hints = {}
         if s.refresh_token:
             throttled = _throttled(s)
             hints = {
-                "invalid_code": _refused_refresh(s),
+                "invalid_code": _refused_refresh(s, found),
                 "Access Denied": throttled,
                 "access_denied": throttled,
             }
-        body = await _token_request(self._http, s.endpoints.token_url, grant, hints)
+            if found in ("newer refused", "elsewhere"):
+                hints["invalid_client"] = _refused_client(s, found)
+        error = _refusal_error(status, body, hints)
+        if error is not None:
+            raise error
+        self._got(body)
+
+    def _no_secret(self) -> str:
+        """Why there is nothing to get a token with, and what to do."""
+        s = self.settings
+        if s.client_id and s.profile and "client_secret" in self._follows:
+            return (
+                f"no client secret to get a token with: the token store holds none for profile "
+                f"{s.profile!r} (logged out, or never logged in): run `coqlkit auth login --profile "
+                f"{s.profile}` (a process that runs takes the new login at its next call, with no restart)"
+            )
+        return "no client id or secret to get a token with: run `coqlkit auth login`"
+
+    def _got(self, body: dict[str, Any]) -> None:
+        """Keep the access token of the token endpoint's ``body``."""
+        s = self.settings
         self.refreshes += 1
         self.access = body["access_token"]
         life = float(body.get("expires_in", 3600))
@@ -205,6 +303,46 @@ class Tokens:
             _cache_trouble(s.store, problem)
 
 
+#: Zoho's refusals of a refresh that a newer login in the token store may cure: the refresh
+#: token revoked or logged out (``invalid_code``), the client secret made anew (``invalid_client``).
+_STALE_LOGIN = ("invalid_code", "invalid_client")
+#: The secrets a login keeps in the token store, which a running client follows.
+_LOGIN_KEYS = ("client_secret", "refresh_token")
+_NO_ANSWER = "the token endpoint did not answer"
+
+
+def _grant(s: Settings) -> _Form:
+    """The form that asks for an access token with ``s``' credentials."""
+    assert s.client_id and s.client_secret
+    if s.refresh_token:
+        return _Form(
+            client_id=s.client_id,
+            client_secret=s.client_secret,
+            grant_type="refresh_token",
+            refresh_token=s.refresh_token,
+        )
+    return _Form(  # a self client without a refresh token: the client-credentials grant
+        client_id=s.client_id,
+        client_secret=s.client_secret,
+        grant_type="client_credentials",
+        scope=s.scopes,
+    )
+
+
+def _from_store(record: dict[str, Any] | None, settings: Settings) -> frozenset[str]:
+    """The secrets of ``settings`` that are the token store's (``record``), or that nothing
+    gave: those a running client takes anew when a login replaces them there."""
+    if settings.store is None:
+        return frozenset()
+    record = record or {}
+    return frozenset(
+        key
+        for key in _LOGIN_KEYS
+        if getattr(settings, key) is None
+        or (record.get(key) and Secret(str(record[key])) == getattr(settings, key))
+    )
+
+
 #: The stores the token cache has warned about (``repr``): once each per process.
 _TOLD: set[str] = set()
 
@@ -221,27 +359,36 @@ def _cache_trouble(store: TokenStore, problem: str) -> None:
     )
 
 
-def _cached(settings: Settings) -> tuple[Secret, float, str | None, float] | None:
-    """The access token another process cached, when it is fresh and was got the same way.
+def _record(settings: Settings) -> dict[str, Any] | None:
+    """The client's record in the token store (empty: none there); None when there is no
+    store, or it cannot be read (a warning, once: the store is a cache here)."""
+    if settings.store is None:
+        return None
+    problem = None
+    try:
+        return settings.store.get(settings.store_key) or {}
+    except (ConfigError, OSError) as exc:
+        problem = str(exc)
+    _cache_trouble(settings.store, problem)
+    return None
+
+
+def _cached(
+    record: dict[str, Any] | None, settings: Settings
+) -> tuple[Secret, float, str | None, float] | None:
+    """The access token another process cached (in ``record``, the client's record in the
+    token store), when it is fresh and was got the same way.
 
     Another process refreshed lately, with the same accounts server and the same
     credentials: reuse its token (Zoho limits refreshes per minute). A profile now pointing
     elsewhere (another data centre, a sandbox restarted on another port), or another refresh
     token or secret (another org or user of the same client, a new `auth login`, a revoked
     token), refreshes anew: the token it would reuse reaches the previous org, or hides that
-    the new credentials do not work. A store that cannot be read is a warning: it is a cache.
+    the new credentials do not work.
 
     Its token, when it expires, where its API is and how early before that to refresh it
     (:data:`EARLY`, or a tenth of a shorter life, as the process that got it found)."""
-    if settings.store is None:
-        return None
-    problem = None
-    try:
-        record = settings.store.get(settings.store_key) or {}
-    except (ConfigError, OSError) as exc:
-        problem = str(exc)
-    if problem is not None:
-        _cache_trouble(settings.store, problem)
+    if not record:
         return None
     try:
         early = min(EARLY, max(0.0, float(record.get("early", EARLY))))
@@ -289,15 +436,61 @@ async def _one_process_at_a_time(store: TokenStore | None, key: str) -> AsyncIte
             lock.release()
 
 
-def _refused_refresh(settings: Settings) -> str:
-    """The hint for a refresh token Zoho refuses (it says ``invalid_code``, as for a grant code)."""
+def _refused_refresh(settings: Settings, found: str | None = None) -> str:
+    """The hint for a refresh token Zoho refuses (it says ``invalid_code``, as for a grant
+    code), by what the token store held when it was read again (``found``: see
+    :meth:`Tokens._look_again`; "newer refused": a newer login there was refused too)."""
+    why = (
+        "the refresh token is invalid or revoked: revoked in Zoho Accounts, a changed password, "
+        "or too many newer tokens"
+    )
+    if found in (None, "not followed"):
+        return f" ({why}; {_login_again(settings)})"
+    name = f"profile {settings.profile!r}" if settings.profile else "these credentials"
+    login = "coqlkit auth login" + (f" --profile {settings.profile}" if settings.profile else "")
+    again = f"run `{login}` again (a process that runs takes the new login at its next call, with no restart)"
+    seen = {
+        "unreadable": f"the token store could not be read again to look for a newer login: {again}",
+        "gone": f"the token store, read again, holds no refresh token for {name} any more (logged "
+        f"out): {again}",
+        "same": f"the token store, read again, still holds this one: {again}",
+        "refused": f"the token store, read again, holds one that Zoho refused before: {again}",
+        "newer refused": f"the token store, read again, held a newer login of {name}, which Zoho "
+        f"refused too: {again}",
+        "elsewhere": f"the token store, read again, holds a newer login of {name} for another "
+        "accounts server, where this process does not send its secrets: restart it to use the "
+        "profile as it is now",
+    }
+    return f" ({why}; {seen.get(found or '', again)})"
+
+
+def _login_again(settings: Settings) -> str:
+    """What to do about a refused refresh token that did not come from the token store."""
     if settings.profile:
-        again = f"run `coqlkit auth login --profile {settings.profile}` again"
-    else:
-        again = "set ZOHO_REFRESH_TOKEN to a new one, or run `coqlkit auth login`"
+        return (
+            f"run `coqlkit auth login --profile {settings.profile}` again, or set ZOHO_REFRESH_TOKEN "
+            "to a new one where it is set over the profile's (a process that runs keeps the one it "
+            "started with: restart it)"
+        )
     return (
-        " (the refresh token is invalid or revoked: revoked in Zoho Accounts, a changed password, "
-        f"or too many newer tokens; {again})"
+        "set ZOHO_REFRESH_TOKEN to a new one, or run `coqlkit auth login` (a process that runs "
+        "keeps the one it started with: restart it)"
+    )
+
+
+def _refused_client(settings: Settings, found: str) -> str:
+    """The hint for ``invalid_client`` (the client id or secret refused) after the token
+    store was read again and held a newer login (``found``)."""
+    name = f"profile {settings.profile!r}" if settings.profile else "these credentials"
+    if found == "elsewhere":
+        return (
+            f" (the token store, read again, holds a newer login of {name} for another accounts "
+            "server, where this process does not send its secrets: restart it to use the profile "
+            "as it is now)"
+        )
+    return (
+        f" (the token store, read again, held a newer login of {name}, which Zoho refused too: was "
+        "it made for another client id? restart the process to use the profile as it is now)"
     )
 
 
@@ -372,6 +565,32 @@ async def _post(http: httpx.AsyncClient, url: str, form: _Form, what: str) -> tu
     raise failure from cause  # out of the except block: nothing of httpx's error is kept
 
 
+def _refusal(status: int, body: dict[str, Any]) -> str | None:
+    """The error code of the token endpoint's refusal (HTTP 200 ``{"error": ...}``), or None
+    when it gave a token."""
+    if status == 200 and "access_token" in body:
+        return None
+    return str(body.get("error") or body.get("code") or f"HTTP_{status}")
+
+
+def _refusal_error(
+    status: int, body: dict[str, Any], hints: dict[str, str] | None = None
+) -> AuthError | None:
+    """The error for the token endpoint's refusal (None: it gave a token). ``hints`` explain
+    Zoho's error codes for this grant, over the defaults (a grant code's)."""
+    error = _refusal(status, body)
+    if error is None:
+        return None
+    said = body.get("error_description")  # Zoho's words, where it gives them ("Access Denied")
+    hint = {
+        "invalid_client": " (is the client from another data centre? set --dc / ZOHO_DC)",
+        "invalid_code": " (grant codes work once and expire: make a new one)",
+        **(hints or {}),
+    }.get(error, "")
+    text = f"{error}: {str(said).strip()}" if isinstance(said, str) and said.strip() else error
+    return AuthError(f"Zoho refused the token request: {text}{hint}", code=error, status=status)
+
+
 async def _token_request(
     http: httpx.AsyncClient, url: str, grant: _Form, hints: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -379,17 +598,10 @@ async def _token_request(
 
     The answer's tokens are :class:`Secret`\\ s. ``hints`` explain Zoho's error codes for
     this grant, over the defaults (a grant code's)."""
-    status, body = await _post(http, url, grant, "the token endpoint did not answer")
-    if status != 200 or "access_token" not in body:
-        error = str(body.get("error") or body.get("code") or f"HTTP_{status}")
-        said = body.get("error_description")  # Zoho's words, where it gives them ("Access Denied")
-        hint = {
-            "invalid_client": " (is the client from another data centre? set --dc / ZOHO_DC)",
-            "invalid_code": " (grant codes work once and expire: make a new one)",
-            **(hints or {}),
-        }.get(error, "")
-        text = f"{error}: {str(said).strip()}" if isinstance(said, str) and said.strip() else error
-        raise AuthError(f"Zoho refused the token request: {text}{hint}", code=error, status=status)
+    status, body = await _post(http, url, grant, _NO_ANSWER)
+    error = _refusal_error(status, body, hints)
+    if error is not None:
+        raise error
     return body
 
 

@@ -29,7 +29,10 @@ profile); :class:`~coqlkit.transport.sync.ZohoClient` is its synchronous twin.
   refused call waits its turn again, reads and writes alike (Zoho ran nothing, charged
   nothing), for as long as ``RetryPolicy.busy_patience`` without a success at one call at
   a time, then :class:`~coqlkit.errors.OrgBusy` (a ``Retry-After`` header, or the body's
-  ``details.retry_after``, sets the wait, up to ``busy_cap``). A 429 ``TOO_MANY_REQUESTS``
+  ``details.retry_after``, sets the wait, up to ``busy_cap``); when the process's other
+  clients of the same org (an SQLAlchemy engine's other pooled connections, each with its
+  own concurrency) had calls in flight meanwhile, it says how many (:mod:`._org_calls`:
+  a count of the calls in flight per org across the process). A 429 ``TOO_MANY_REQUESTS``
   that is the day's credits spent is no full org: it raises
   :class:`~coqlkit.errors.DailyLimitReached` at once, as ``LIMIT_REACHED`` does (no retry).
   It is told by the client's own count (Zoho's last ``X-API-CREDITS-REMAINING`` less the
@@ -90,6 +93,7 @@ from coqlkit.transport._errors import (
     unreadable_answer,
 )
 from coqlkit.transport._given_up import Failures, maybe_done, refused, server_fault, timed_out, times
+from coqlkit.transport._org_calls import NONE, OrgCalls, Others
 from coqlkit.transport.auth import Tokens, ZohoOAuth
 from coqlkit.transport.config import Settings
 from coqlkit.transport.credits import BULK_CREDITS, CreditBudget, DailyCredits, _Charge, coql_credits
@@ -253,6 +257,11 @@ class AsyncZohoClient:
         self._last_ok = 0.0  # time.monotonic() of the last answer that was not an error
         self._answered: set[str] = set()  # the origins (scheme://host:port) that answered it
         self._told_domain: str | None = None  # the api_domain last logged as not taken as it was
+        # This client's calls in flight in the process-wide count of its org's (the other
+        # connections' calls take the org's slots too), and the most the others had in
+        # flight at a 429 since one of this client's calls got through (for OrgBusy).
+        self._org = OrgCalls((settings.endpoints.api_base, settings.client_id or "", settings.store_key))
+        self._busy_others = NONE
 
     def __repr__(self) -> str:
         return f"<AsyncZohoClient {self.settings.profile or 'env'} {self.api_base} credits_used={self.credits_used}>"
@@ -476,6 +485,7 @@ class AsyncZohoClient:
             level, kept.level = kept.level, None
         expired = False  # timed out: the slot is kept for a retry
         abandoned_at: float | None = None  # when a request cancelled after it went out was sent
+        others: Others | None = None  # the org's calls of the process's other clients, as it went
         try:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -485,6 +495,7 @@ class AsyncZohoClient:
                     await self.tokens.token()
                 wire = _Wire(self._traced)
                 kwargs["extensions"] = {"trace": wire.trace}
+                others = self._org.sent()
                 try:
                     with mapped_transport_errors(f"{method} {path}"):
                         sent_at = time.monotonic()
@@ -510,6 +521,8 @@ class AsyncZohoClient:
                     raise
             finally:
                 self.in_flight -= 1
+                if others is not None:
+                    self._org.done()
         except ApiError as exc:
             expired = timed_out(exc)  # the call's, or the token endpoint's
             raise
@@ -537,6 +550,7 @@ class AsyncZohoClient:
             raise unreadable
         if response.status_code < 400:
             self._last_ok = time.monotonic()
+            self._busy_others = NONE
             self.slots.succeeded()
             return response
         error = error_for(response, credits=charge.credits, left=charge.day_left)
@@ -554,6 +568,7 @@ class AsyncZohoClient:
         if _busy(error):
             self.throttled += 1
             self.slots.refused(level)
+            self._busy_others = max(self._busy_others, others, self._org.others())
         raise error
 
     def _release_when_answered(self, sent_at: float) -> None:
@@ -613,10 +628,11 @@ class AsyncZohoClient:
                             "the org is busy: other integrations hold its concurrent-call slots "
                             f"(Zoho answered 429 TOO_MANY_REQUESTS {streak} times in "
                             f"{now - refused_since:.1f} s and let no call through, even one at a "
-                            "time); the refused calls cost no credits: try again later (or wait "
-                            "longer: the profile's busy_patience, COQLKIT_BUSY_PATIENCE). Zoho "
-                            "answers the same 429 when the org's credits for the day are spent, "
-                            "by any integration: if nothing else runs, that may be it",
+                            f"time){_own_connections(self._busy_others)}; the refused calls cost "
+                            "no credits: try again later (or wait longer: the profile's "
+                            "busy_patience, COQLKIT_BUSY_PATIENCE). Zoho answers the same 429 "
+                            "when the org's credits for the day are spent, by any integration: "
+                            f"if {_nothing_else(self._busy_others)}, that may be it",
                             code=exc.code,
                             status=exc.status,
                             details=exc.details,
@@ -663,6 +679,26 @@ class AsyncZohoClient:
                     wait,
                 )
                 await asyncio.sleep(wait)
+
+
+def _own_connections(others: Others) -> str:
+    """What an OrgBusy says of the process's other connections to the org that had calls in
+    flight while Zoho refused this one's (nothing, when none had)."""
+    if not others.calls:
+        return ""
+    return (
+        f", or this process's own other coqlkit connections do: {others.clients} of them, to the "
+        f"same org, had {others.calls} call{'s' if others.calls != 1 else ''} in flight while Zoho "
+        f"refused this one's (each connection has its own concurrency, each pooled connection of "
+        "an SQLAlchemy engine too: lower the engine's pool_size, or the concurrency of each "
+        "connection, so that their sum stays under the org's limit)"
+    )
+
+
+def _nothing_else(others: Others) -> str:
+    if others.calls:
+        return "it goes on once this process's other connections are idle"
+    return "nothing else runs"
 
 
 def _local(url: str) -> bool:

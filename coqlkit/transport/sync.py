@@ -27,8 +27,11 @@ class ZohoClient:
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         self._loop = asyncio.new_event_loop()
+        running = threading.Event()
+        self._loop.call_soon(running.set)  # the loop's first act: it is running from then on
         self._thread = threading.Thread(target=self._loop.run_forever, name="coqlkit-transport", daemon=True)
         self._thread.start()
+        running.wait()  # (a loaded machine: not yet running when _run asked was "closed")
         self.aio: AsyncZohoClient = self._run(_make(settings, options))
 
     def __repr__(self) -> str:
