@@ -650,9 +650,17 @@ def revoke_token(accounts_url: str, token: Secret) -> None:
         raise AuthError(f"Zoho did not revoke the refresh token: {error}", code=error, status=status)
 
 
+#: A 401's codes that say the access token is no good, not the credentials: refreshed, and
+#: the call sent once more. ``INVALID_OAUTHTOKEN``: Zoho Accounts keeps at most 10 access
+#: tokens of a refresh token active and invalidates the oldest when an 11th is made (another
+#: process or machine on the same login), answering this code for it.
+STALE_TOKEN_CODES = frozenset({"INVALID_TOKEN", "INVALID_OAUTHTOKEN"})
+
+
 class ZohoOAuth(httpx.Auth):
     """``Authorization: Zoho-oauthtoken <token>`` on every request; one retry after a refresh
-    when Zoho answers 401 ``INVALID_TOKEN`` (an expired or revoked token)."""
+    when Zoho answers 401 ``INVALID_TOKEN`` (an expired or revoked token) or
+    ``INVALID_OAUTHTOKEN`` (one of more than 10 active, invalidated)."""
 
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
@@ -667,12 +675,14 @@ class ZohoOAuth(httpx.Auth):
         response = yield request
         if response.status_code == 401:
             await response.aread()  # small: Zoho's error envelope
-        if response.status_code == 401 and envelope(response).get("code") == "INVALID_TOKEN":
+        code = envelope(response).get("code") if response.status_code == 401 else None
+        if code in STALE_TOKEN_CODES:
             log.info(
-                "%s %s: 401 INVALID_TOKEN (the access token expired or was revoked): "
+                "%s %s: 401 %s (the access token expired, was revoked or was replaced): "
                 "refreshing it, and sending the call once more",
                 request.method,
                 request.url.path,
+                code,
             )
             await self.tokens.invalidate(token)
             token = await self.tokens.token()

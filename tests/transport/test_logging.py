@@ -92,7 +92,7 @@ def test_retries_refreshes_and_calls_are_logged_and_no_secret_is(
     domain = f"api_domain {sandbox.base_url}"
     assert info.count(f"access token refreshed (refresh_token grant, good for 3600 s; {domain})") == 2
     assert (
-        "GET /crm/v8/org: 401 INVALID_TOKEN (the access token expired or was revoked): refreshing it, "
+        "GET /crm/v8/org: 401 INVALID_TOKEN (the access token expired, was revoked or was replaced): refreshing it, "
         "and sending the call once more"
     ) in info
 
