@@ -120,6 +120,9 @@ JOB_PATIENCE = 10
 #: How many more times a download that failed after the client's retries (Zoho's 5xx, a
 #: dropped connection) is tried, after a pause: the job's credits depend on it.
 DOWNLOAD_ROUNDS = 2
+#: Zoho allows 10 downloads a minute: a download refused with a 429 waits this long (at
+#: least) before it is tried again.
+DOWNLOAD_LIMIT_SECONDS = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -537,21 +540,35 @@ async def _download(
             error.code, error.status, error.details = exc.code, exc.status, exc.details
             raise error from exc
         except ApiError as exc:
-            transient = isinstance(exc, TransportError) or (
-                exc.status is not None and exc.status >= 500 and not isinstance(exc, RateLimited)
+            # A 429 here is Zoho's limit of 10 downloads a minute (other reads' and other
+            # integrations' downloads count) far more likely than the concurrent-call slots
+            # the client waited on: waited out a minute at a time, as a fault on the way is.
+            limited = isinstance(exc, RateLimited) and not isinstance(exc, DailyLimitReached)
+            transient = (
+                limited
+                or isinstance(exc, TransportError)
+                or (exc.status is not None and exc.status >= 500 and not isinstance(exc, RateLimited))
             )
             if not transient:
                 raise
             if rounds < DOWNLOAD_ROUNDS:
                 rounds += 1
-                log.warning("%s; tried again in %g s (%d of %d)", exc, pause, rounds, DOWNLOAD_ROUNDS)
-                await asyncio.sleep(pause)
+                wait = max(pause, DOWNLOAD_LIMIT_SECONDS) if limited else pause
+                log.warning("%s; tried again in %g s (%d of %d)", exc, wait, rounds, DOWNLOAD_ROUNDS)
+                await asyncio.sleep(wait)
                 pause *= 2
                 continue
             failed = copy.copy(exc)
             tries = f"tried {1 + DOWNLOAD_ROUNDS} times"
+            said = exc.message
+            if limited:
+                said = (
+                    f"Zoho answered 429 {exc.code} to the download of the bulk-read job {job_id}: it "
+                    "allows 10 downloads a minute (other reads' and other integrations' downloads "
+                    "count too)"
+                )
             failed.args = (
-                f"{exc.message} ({tries}); {kept}: download it then rather than run the query again (a new job, another {BULK_READ_CREDITS} credits)",
+                f"{said} ({tries}); {kept}: download it then rather than run the query again (a new job, another {BULK_READ_CREDITS} credits)",
                 *exc.args[1:],
             )
             raise failed from exc
