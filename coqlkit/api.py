@@ -699,12 +699,26 @@ async def _sandbox(option: bool | Sandbox | Mapping[str, Any]) -> tuple[Sandbox 
 #: Zoho's message for a column it does not know (a value or an operator it refuses for a
 #: column it knows has a ``reason`` instead: "invalid value", "invalid operator found").
 _UNKNOWN_COLUMN = "column given seems to be invalid"
+#: The same in Zoho's v8 OpenAPI example (``InvalidQueryUnsupportedColumn``), whole: not
+#: "unsupported column in criteria", said of a column it knows and cannot filter by.
+_UNSUPPORTED_COLUMN = "unsupported column"
 
 
 def _unknown_column(exc: ZohoApiError) -> bool:
-    """Whether Zoho refused a column because it does not know it."""
+    """Whether Zoho refused a column because it does not know it.
+
+    >>> _unknown_column(ZohoApiError("column given seems to be invalid", code="INVALID_QUERY"))
+    True
+    >>> _unknown_column(ZohoApiError("unsupported column", code="INVALID_QUERY"))
+    True
+    >>> _unknown_column(ZohoApiError("unsupported column in criteria", code="INVALID_QUERY"))
+    False
+    """
+    said = exc.message.lower()
     return (
-        exc.code == "INVALID_QUERY" and "reason" not in exc.details and _UNKNOWN_COLUMN in exc.message.lower()
+        exc.code == "INVALID_QUERY"
+        and "reason" not in exc.details
+        and (_UNKNOWN_COLUMN in said or said.strip(" .") == _UNSUPPORTED_COLUMN)
     )
 
 
