@@ -25,6 +25,11 @@ Message = dict[str, Any]
 INTERNAL_ERROR = ZohoError("INTERNAL_ERROR", "Internal Server Error")
 
 
+#: Statuses whose answer has no body: a client has it whole once the headers arrive (before
+#: the server's last, empty, body message), so the request is logged with the headers.
+BODILESS = frozenset({204, 304})
+
+
 class DroppedConnection(Exception):
     """Raised mid-response to make the server close the connection (an injected fault)."""
 
@@ -57,6 +62,8 @@ class Gate:
                 for name, value in message.get("headers", ()):
                     if name.lower() == b"x-api-credits-charged":
                         seen["credits"] = int(value)
+                if message["status"] in BODILESS:  # the headers are the whole answer to a client
+                    self._log(scope, seen, started)
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 self._log(scope, seen, started)  # before the last byte leaves: a client never sees it missing
                 seen["sent"] = True

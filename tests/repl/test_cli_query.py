@@ -624,10 +624,13 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> N
     # A pipe's reader may stop early: the first page goes alone until a second batch is
     # wanted, so the probe and that page are all it cost, not a window of 20 pages read
     # ahead (3,000 Leads: two pages; the first one's CSV, 2,000 rows, overfills the pipe).
-    assert [e["coql"].split(" from ")[0] for e in coql_calls(sandbox, since) if e["coql"]] == [
+    # (The same page sent again after a fault on the way, as a loaded machine saw once in CI,
+    # is the same COQL: not a page read ahead.)
+    sent = [str(e["coql"]) for e in coql_calls(sandbox, since) if e["coql"]]
+    assert [q.split(" from ")[0] for q in dict.fromkeys(sent)] == [
         "select COUNT(id)",
         "select Last_Name, Email, Company",
-    ], coql_calls(sandbox, since)
+    ], sent
     # -q: the output closed early is no error, and -q prints errors only.
     assert first_line_only([*query, "-q"], child_env(**zoho)) == (0, "")
 
