@@ -49,10 +49,20 @@ def settled(log: RequestLog, calls: int) -> RequestLog:
     """The log once every call sent has been logged: a call cancelled in flight is logged
     when its answer would have left (the sandbox's latency after it came in)."""
     deadline = time.monotonic() + 10 * SLOW_MS / 1000
-    while len(log.calls()) < calls and time.monotonic() < deadline:
+    while len(received(log)) < calls and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(2 * SLOW_MS / 1000)  # and nothing more comes
     return log
+
+
+def received(log: RequestLog) -> list[dict[str, object]]:
+    """The calls the sandbox received whole. A request the stop cut off while it was being
+    written (its headers sent, not its body) is logged too, as 499 with no query: nothing
+    ran and nothing was charged, and the client, which gave its credits back, does not count
+    it (a busy machine made one now and then: 16 logged for 15 counted)."""
+    cut = [e for e in log.calls() if e["status"] == 499]
+    assert all(e["credits"] == 0 and e.get("coql") is None for e in cut), cut
+    return [e for e in log.calls() if e["status"] != 499]
 
 
 def check_spent(result: coqlkit.Result | coqlkit.AsyncResult, spent: int, log: RequestLog) -> None:
@@ -62,9 +72,10 @@ def check_spent(result: coqlkit.Result | coqlkit.AsyncResult, spent: int, log: R
     assert stats.rows < RECORDS and stats.calls > 2, stats
     assert stats.credits == spent, (stats, spent)
     settled(log, stats.calls)
-    assert (stats.calls, stats.credits) == (len(log.calls()), log.credits()), (stats, log.calls())
-    statuses = {entry["status"] for entry in log.calls()}
-    assert statuses == {200}, statuses  # every call logged was received whole (and charged)
+    calls = received(log)
+    assert (stats.calls, stats.credits) == (len(calls), log.credits()), (stats, log.calls())
+    statuses = {entry["status"] for entry in calls}
+    assert statuses == {200}, statuses  # every call received whole was answered (and charged)
 
 
 def in_flight() -> None:

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ import pytest
 from coqlkit.cli._query import NO_PROFILE
 from coqlkit.sandbox.config import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN
 from coqlkit.sandbox.server import Sandbox
+from tests._refused_port import refused_port
 from tests.api._support import sigint_as_in_a_terminal
 from tests.cli.conftest import Ran, short_read_org
 from tests.cli.conftest import cli as cli  # the fixture: coqlkit ARGS in this process
@@ -473,13 +473,6 @@ def test_exit_2_usage(cli: Any, zoho: dict[str, str], args: list[str], message: 
     assert ran.status == 2 and message in ran.err, ran
 
 
-def free_port() -> int:
-    """A port nothing listens on (bound, then let go)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def profiles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """``profiles(name={...})`` writes a profiles file of this test's own (and its own token
@@ -506,8 +499,9 @@ def profiles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
 
 def test_exit_3_connection_refused(cli: Any, profiles: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     profiles(closed={"retries": 1})
-    monkeypatch.setenv("ZOHO_BASE_URL", f"http://127.0.0.1:{free_port()}")
-    ran = cli("--profile", "closed", "query", "-c", "select Last_Name from Leads")
+    with refused_port() as port:
+        monkeypatch.setenv("ZOHO_BASE_URL", f"http://127.0.0.1:{port}")
+        ran = cli("--profile", "closed", "query", "-c", "select Last_Name from Leads")
     assert ran.status == 3, ran
     assert "ConnectError" in ran.err and ran.out == ""
 

@@ -54,11 +54,15 @@ def test_latency_and_jitter_delay_crm_calls(db: str) -> None:
             took.append(time.perf_counter() - start)
         assert all(0.349 <= t for t in took), took
         assert max(took) < 2.0
-        # The token endpoint is not a CRM call: not delayed (well under the 350 ms floor,
-        # with room for a busy machine).
+
+
+def test_the_token_endpoint_is_not_delayed(db: str) -> None:
+    """The token endpoint is not a CRM call: a latency of 5 s does not hold it up. (Held
+    against a 400 ms latency, a busy machine made a token request take 0.36 s.)"""
+    with Sandbox(records=200, db=db, latency_ms=5_000) as sandbox:
         start = time.perf_counter()
         token(sandbox.base_url, sandbox)
-        assert time.perf_counter() - start < 0.3
+        assert time.perf_counter() - start < 2.5
 
 
 def test_fault_injection_gives_500s_and_dropped_connections(db: str) -> None:

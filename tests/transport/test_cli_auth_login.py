@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from coqlkit.sandbox.server import Sandbox
+from tests._refused_port import refused_port
 from tests.transport.test_cli_auth import coqlkit, grant_code
 
 
@@ -135,11 +136,9 @@ def test_login_honours_the_zoho_variables_and_the_flags_win(
     assert "using the client id from ZOHO_CLIENT_ID" in done.stdout
     assert f'base_url = "{sandbox.base_url}"' in config.read_text()
     # A flag over the variable: --base-url wins over a ZOHO_BASE_URL where nothing listens.
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        nowhere = f"http://127.0.0.1:{free.getsockname()[1]}"
-    env = {**env, "ZOHO_BASE_URL": nowhere, "ZOHO_CLIENT_ID": "1000.WRONG"}
-    done = coqlkit(env, *login(env, sandbox, "--profile", "flags", "--base-url", sandbox.base_url))
+    with refused_port() as port:
+        env = {**env, "ZOHO_BASE_URL": f"http://127.0.0.1:{port}", "ZOHO_CLIENT_ID": "1000.WRONG"}
+        done = coqlkit(env, *login(env, sandbox, "--profile", "flags", "--base-url", sandbox.base_url))
     assert done.returncode == 0, done.stderr  # and its check reached the org, as the profile says
     assert "org:           Zylker Demo" in done.stdout
     assert "note: ZOHO_CLIENT_ID, ZOHO_BASE_URL, ZOHO_REFRESH_TOKEN are set: commands run" in done.stdout

@@ -18,18 +18,13 @@ from coqlkit.errors import AuthError, CoqlError, TransportError
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import AsyncZohoClient, FileTokenStore, Secret, endpoints, load_settings
 from coqlkit.transport.auth import exchange_code, revoke_token
+from tests._refused_port import refused_port
 from tests.transport.conftest import FAST
 
 CLIENT_SECRET = "CANARY-client-secret-3f9a1c7e5b2d4f6a8c0e"
 REFRESH_TOKEN = "1000.CANARY-refresh-token-9e8d7c6b5a4f3e2d1c0b"
 GRANT_CODE = "1000.CANARY-grant-code-1a2b3c4d5e6f7a8b9c0d"
 SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, GRANT_CODE)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def everything_reachable(exc: BaseException) -> str:
@@ -98,8 +93,8 @@ def test_a_refused_refresh_shows_no_secret_in_a_traceback_with_locals(
 
 
 def test_an_unreachable_token_endpoint_shows_no_secret_and_says_where(tmp_path: Path) -> None:
-    port = free_port()
-    error = failure(refresh_with(f"http://127.0.0.1:{port}", "1000.CLIENT", tmp_path))
+    with refused_port() as port:
+        error = failure(refresh_with(f"http://127.0.0.1:{port}", "1000.CLIENT", tmp_path))
     assert isinstance(error, TransportError) and error.code == "CONNECTION_ERROR"
     assert str(error).startswith(
         f"the token endpoint did not answer at http://127.0.0.1:{port}: ConnectError: "
@@ -144,8 +139,9 @@ def test_a_timed_out_token_request_keeps_its_timeout_and_no_secret(tmp_path: Pat
 
 @pytest.mark.parametrize("reachable", [True, False])
 def test_a_failed_login_exchange_shows_no_secret_or_grant_code(sandbox: Sandbox, reachable: bool) -> None:
-    accounts = sandbox.base_url if reachable else f"http://127.0.0.1:{free_port()}"
-    error = failure(lambda: exchange_code(accounts, sandbox.client_id, Secret(CLIENT_SECRET), GRANT_CODE))
+    with refused_port() as port:
+        accounts = sandbox.base_url if reachable else f"http://127.0.0.1:{port}"
+        error = failure(lambda: exchange_code(accounts, sandbox.client_id, Secret(CLIENT_SECRET), GRANT_CODE))
     assert isinstance(error, AuthError if reachable else TransportError)
     shown = everything_reachable(error)
     for secret in SECRETS:
@@ -153,7 +149,8 @@ def test_a_failed_login_exchange_shows_no_secret_or_grant_code(sandbox: Sandbox,
 
 
 def test_a_failed_revocation_shows_no_token() -> None:
-    error = failure(lambda: revoke_token(f"http://127.0.0.1:{free_port()}", Secret(REFRESH_TOKEN)))
+    with refused_port() as port:
+        error = failure(lambda: revoke_token(f"http://127.0.0.1:{port}", Secret(REFRESH_TOKEN)))
     assert isinstance(error, TransportError) and "the revoke endpoint did not answer" in str(error)
     assert REFRESH_TOKEN not in everything_reachable(error)
 
