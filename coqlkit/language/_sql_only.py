@@ -20,7 +20,7 @@ from coqlkit.language import _build
 from coqlkit.language.ast import Column, FieldRef, Span
 from coqlkit.language.split import mask_comments
 
-__all__ = ["after_operand", "arithmetic", "not_in_coql"]
+__all__ = ["after_operand", "arithmetic", "deluge_comment", "deluge_string", "not_in_coql"]
 
 _SET_OPERATIONS = {
     "union": "run the queries apart and put their rows together",
@@ -74,6 +74,8 @@ def _after_token(
             return _build.Problem("COQL has no CASE", case.span, _COMPUTE)
     if last.type == "NAME" and (tok.type == "STAR" or (tok.type == "NUMBER" and str(tok)[:1] in "+-")):
         return arithmetic(text, tok.start_pos or 0)  # `Annual_Revenue * 2`, `a +1`
+    if last.type in ("NUMBER", "INT") and tok.type == "STAR":  # `= 2 * 3`, `offset 2 * 200`
+        return arithmetic(text, tok.start_pos or 0)
     return None
 
 
@@ -235,7 +237,7 @@ def _function(name: Token, text: str) -> _build.Problem:
     )
 
 
-_CLAUSES = re.compile(r"\b(select|where|group\s+by|order\s+by)\b", re.IGNORECASE)
+_CLAUSES = re.compile(r"\b(select|where|group\s+by|order\s+by|limit|offset)\b", re.IGNORECASE)
 
 
 def arithmetic(text: str, pos: int) -> _build.Problem:
@@ -243,6 +245,8 @@ def arithmetic(text: str, pos: int) -> _build.Problem:
 
     >>> print(arithmetic("select a from B where c * 2 > 1", 24))
     COQL has no arithmetic in conditions
+    >>> print(arithmetic("select a from B limit 5 + 1", 24))
+    COQL has no arithmetic in LIMIT
     """
     found = [m.group(1).split()[0].lower() for m in _CLAUSES.finditer(mask_comments(text[:pos]))]
     clause = found[-1] if found else "select"
@@ -255,8 +259,51 @@ def arithmetic(text: str, pos: int) -> _build.Problem:
             span,
             "compare the field itself with a value worked out beforehand",
         )
+    if clause in ("limit", "offset"):
+        return _build.Problem(
+            f"COQL has no arithmetic in {clause.upper()}",
+            span,
+            "LIMIT and OFFSET take whole numbers, worked out beforehand: limit 200 offset 400",
+        )
     where = {"select": "SELECT", "group": "GROUP BY", "order": "ORDER BY"}[clause]
     return _build.Problem(f"COQL has no arithmetic in {where}", span, _COMPUTE)
+
+
+def deluge_comment(text: str, pos: int) -> _build.Problem | None:
+    """``// ...`` at ``pos`` (outside a string: the lexer stopped on it), a Deluge comment
+    copied with the query, or None.
+
+    >>> print(deluge_comment("select a from B limit 1 // first", 24).hint)
+    COQL's comments are -- and /* */: -- first
+    """
+    if not text.startswith("//", pos):
+        return None
+    line_start = text.rfind("\n", 0, pos) + 1
+    line, column = text.count("\n", 0, pos) + 1, pos - line_start + 1
+    said = text[pos + 2 :].split("\n", 1)[0].strip()
+    example = f"-- {said}" if said and len(said) <= 40 and "*/" not in said else "-- ... or /* ... */"
+    return _build.Problem(
+        "'//' starts a comment in Deluge, not in COQL",
+        Span(line, column, line, column + 2, pos, pos + 2),
+        f"COQL's comments are -- and /* */: {example}",
+    )
+
+
+def deluge_string(value: str) -> str | None:
+    """The hint for a whole query given as a Deluge string (``"select ... limit 2";``,
+    copied from ``zoho.crm.invokeConnector`` or a ``query = "...";`` line): the query is
+    the text between the quotes; None when ``value`` (the string, quotes and all) holds
+    no query.
+
+    >>> deluge_string('"select Last_Name from Leads limit 2"')
+    'drop the quotes around the query (a Deluge string): select Last_Name from Leads limit 2'
+    """
+    inner = value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
+    if not re.match(r"\s*(?:select|explain)\b", inner, re.IGNORECASE):
+        return None
+    query = " ".join(inner.split())
+    shown = query if len(query) <= 60 else query[:57] + "..."
+    return f"drop the quotes around the query (a Deluge string): {shown}"
 
 
 def after_operand(text: str, pos: int) -> bool:

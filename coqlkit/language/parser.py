@@ -14,7 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from coqlkit.errors import CoqlSyntaxError, ParameterError
 from coqlkit.language import _build
 from coqlkit.language._loader import fast_parser
-from coqlkit.language._sql_only import after_operand, arithmetic, not_in_coql
+from coqlkit.language._sql_only import after_operand, arithmetic, deluge_comment, deluge_string, not_in_coql
 from coqlkit.language.ast import FieldRef, Select, Span
 from coqlkit.language.split import blank_pasted, code_only, mask_comments, strings
 
@@ -492,6 +492,8 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
         doubled = ch * 2 if rest.startswith(ch * 2) else ch
         word = "AND" if ch == "&" else "OR"
         description, hint, width = f"'{doubled}' is not COQL", f"write {word}", len(doubled)
+    elif (deluge := deluge_comment(text, pos)) is not None:  # `... limit 1 // first lead`
+        description, hint, width = str(deluge), deluge.hint, 2
     elif ch in "+-/%" and after_operand(text, pos):
         problem = arithmetic(text, pos)
         description, hint = str(problem), problem.hint
@@ -734,6 +736,8 @@ def _hint_at_token(
     if at_start:
         if value in _NOT_QUERIES:
             return f"COQL only reads records: a query starts with SELECT, not {value.upper()}"
+        if kind == "STRING" and (unquoted := deluge_string(str(tok))) is not None:
+            return unquoted
         return "a query starts with SELECT"
     if value == "select" and text[: tok.start_pos].rstrip().endswith(";"):
         return "give one query at a time (coqlkit lint takes many, one per ';')"

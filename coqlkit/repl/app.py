@@ -54,7 +54,7 @@ from coqlkit.repl.shell import Shell, Terminated, explain_at
 from coqlkit.repl.statements import _is_command
 from coqlkit.validate import Severity, explain_syntax_error, validate
 
-__all__ = ["Metadata", "Problem", "Repl", "ends_statement", "enter_runs"]
+__all__ = ["Metadata", "Problem", "Repl", "continuation", "ends_statement", "enter_runs"]
 
 #: The termination signals the prompt hands to coqlkit's handler (see ``coqlkit.cli``).
 _TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -94,6 +94,18 @@ def enter_runs(text: str, cursor: int) -> bool:
     if "\n" not in stripped or code_only(text).rstrip().endswith(";"):
         return True
     return "\n" not in text[cursor:].rstrip()  # a command under a statement: from its line
+
+
+def continuation(width: int, line: int, wrap: int) -> str:
+    """What shows before a line of the buffer after the first (``line`` counts from 0): a
+    line of the statement is marked ``->``; a row that only wraps a line too wide for the
+    terminal (``wrap`` > 0) is blank, so that it does not look like a line of its own
+    (a ``line:col`` counts lines, not rows).
+
+    >>> continuation(12, 1, 0), continuation(12, 0, 1), continuation(2, 3, 0)
+    ('         -> ', '            ', '-> ')
+    """
+    return " " * width if wrap else "-> ".rjust(width)
 
 
 class Metadata:
@@ -446,7 +458,7 @@ class Repl:
         self.session: PromptSession[str] = PromptSession(
             message=self._prompt,
             multiline=True,
-            prompt_continuation=lambda width, line, wrap: "-> ".rjust(width),
+            prompt_continuation=continuation,
             key_bindings=self._keys(),
             history=_history(config),
             auto_suggest=AutoSuggestFromHistory(),
@@ -510,7 +522,7 @@ class Repl:
         if self.metadata.loading and not loading:
             loading = f" · loading the fields of {', '.join(sorted(self.metadata.loading))}…"
         failed = f" · metadata: {self.metadata.error}" if self.metadata.error else ""
-        used = self.shell.conn.credits_used
+        used = self.shell.session_credits  # (every connection to this profile's org)
         return [
             (
                 "class:toolbar",

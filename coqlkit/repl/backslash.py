@@ -35,13 +35,24 @@ from coqlkit.repl.results import _Results
 from coqlkit.repl.statements import Where, _complete
 from coqlkit.repl.status import exit_code
 
-__all__ = ["MAX_INCLUDE_DEPTH", "EditAborted", "in_zone"]
+__all__ = ["MAX_INCLUDE_DEPTH", "EditAborted", "Tally", "in_zone"]
 
 #: The formats ``\\x`` turns on (``\\x off`` leaves them).
 _EXPANDED = ("vertical", "auto")
 
 #: How deep ``\\i`` may nest (a file that runs itself stops here instead of recursing forever).
 MAX_INCLUDE_DEPTH = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """What the connections to one profile that ``\\profile`` closed had spent
+    (``credits``), and the fewest credits Zoho last said were left for the org's day
+    (``left``; None: it had not said) when this profile had spent ``at`` in the session."""
+
+    credits: int = 0
+    left: int | None = None
+    at: int = 0
 
 
 class _Commands(_Results):
@@ -58,6 +69,8 @@ class _Commands(_Results):
     strict: bool
     last: str | None
     last_params: dict[str, Any]
+    last_label: str
+    tallies: dict[str, Tally]
     failed_since: bool
     metadata_changed: bool
     prefill: str
@@ -216,19 +229,51 @@ class _Commands(_Results):
         return 0
 
     def cmd_credits(self, arg: str) -> int:
+        """``\\credits``: what the session spent on this profile's org, every connection to
+        it counted (``\\profile`` away and back forgets nothing; the other profiles' are
+        named), and what Zoho says is left of the org's day."""
         said = self.conn.credits_remaining  # Zoho's last figure
         # Its last figure less what was asked for since, or less than a call Zoho refused
         # for the day's credits cost: what the client goes by.
         bound = self.conn.aio.client.org_credits_left
+        used = self.session_credits
+        earlier = self.tallies.get(self.label)
         if bound is not None and (said is None or bound < said):
             tail = f"; at most {bound:,} left today"
         elif said is not None:
             tail = f"; {said:,} left today"
+        elif earlier is not None and earlier.left is not None:  # said to a connection closed since
+            since = used - earlier.at
+            tail = (
+                f"; about {max(0, earlier.left - since):,} left today (Zoho said {earlier.left:,} before "
+                f"\\profile, less the {self._credits(since)} spent here since)"
+            )
         else:
             tail = "; Zoho has not said how many are left today"
-        used = self.conn.credits_used
-        self._message(f"{used:,} credit{'' if used == 1 else 's'} used this session{tail}")
+        others = [
+            f"{t.credits:,} on {name or 'the org'}" for name, t in self.tallies.items() if name != self.label
+        ]
+        where = f" on {self.label or 'the org'} ({', '.join(others)})" if others else ""
+        self._message(f"{used:,} credit{'' if used == 1 else 's'} used this session{where}{tail}")
         return 0
+
+    @property
+    def session_credits(self) -> int:
+        """The credits this session spent on the current profile's org: the connection's,
+        and those of the connections to the same profile that ``\\profile`` closed."""
+        earlier = self.tallies.get(self.label)
+        return (earlier.credits if earlier is not None else 0) + self.conn.credits_used
+
+    def _tally(self) -> None:
+        """Keep what the connection about to close spent, and the fewest credits Zoho said
+        were left (a figure said before is kept when this one was told none)."""
+        conn, earlier = self.conn, self.tallies.get(self.label, Tally())
+        figures = [n for n in (conn.credits_remaining, conn.aio.client.org_credits_left) if n is not None]
+        spent = earlier.credits + conn.credits_used
+        if figures:
+            self.tallies[self.label] = Tally(spent, min(figures), spent)
+        else:
+            self.tallies[self.label] = dataclasses.replace(earlier, credits=spent)
 
     def cmd_tz(self, arg: str) -> int:
         """``\\tz``: the time zone datetimes are shown and exported in, and where it comes
@@ -274,10 +319,15 @@ class _Commands(_Results):
         return 0
 
     def cmd_profile(self, arg: str) -> int:
+        """``\\profile NAME``: the session goes on on another profile's org. The last query
+        stays the one that ran (on the profile it ran on: ``\\export`` writes its rows kept,
+        saying whose, and does not run it again on this org); ``\\credits`` keeps counting
+        each profile's credits for the shell's life."""
         if not arg:
             self._message(f"connected to {self.label or 'the org'}; \\profile NAME switches")
             return 0
         new = self.connect_profile(arg)
+        self._tally()
         old, self.conn = self.conn, new
         old.close()
         self.label = arg
@@ -303,8 +353,14 @@ class _Commands(_Results):
         export.check_target(target, mkdir=self.mkdir)
         started = time.perf_counter()
         kept = self.kept
+        # After \\profile, the last query ran on another org: its rows kept are written
+        # (they are the rows shown, and cost nothing), said to be that profile's; it is not
+        # run again here, on an org it was not run on, unasked.
+        elsewhere = self.last_label != self.label
+        there = f"profile {self.last_label}" if self.last_label else "the org connected first"
         if kept is not None and (kept.text, kept.params) == (self.last, self.last_params):
-            table = in_zone(kept.table, self._zone())  # (\\tz since: the zone set now)
+            # In the zone set since (\\tz), else the zone of the org they were read from.
+            table = in_zone(kept.table, str(self.options.get("tz") or kept.zone or self._zone()))
             batches = table.to_batches() or [export.empty_batch(table.schema)]
             rows = self._write(batches, table.schema, target, kind)
             how = (
@@ -312,20 +368,29 @@ class _Commands(_Results):
                 if self.failed_since
                 else "the rows of the last query, kept"
             )
+            if elsewhere:
+                how += f", read on {there}"
             # No call, so no credit: not even for metadata (a summary that counts what was
             # spent since the last query planned said its metadata again on every export).
             self._wrote(rows, target, how, 0, 0, started, spent="0 credits")
             return 0
+        if elsewhere:
+            here = f"profile {self.label}" if self.label else "this org"
+            self._message(
+                f"the last query ran on {there}, and {self.unkept}: \\export does not run it again "
+                f"on {here} (run it here first)"
+            )
+            return 2
         # Not kept (too many rows, not read to the end, or only explained): run it again,
         # with the parameters it had then, and say what that costs.
         result = self._plan(self.last, self.last_params, None)
         if result is None:
             return 1
-        estimate = result.plan.estimate
+        calls, credits, planned = _to_spend(result)
         self._message(
             f"\\export runs the last query{' that did not fail' if self.failed_since else ''} again "
-            f"({self.unkept}): about {estimate.calls:,} "
-            f"call{'s' if estimate.calls != 1 else ''}, {estimate.credits:,} credit{'s' if estimate.credits != 1 else ''}"
+            f"({self.unkept}): about {calls:,} call{'s' if calls != 1 else ''}, "
+            f"{self._credits(credits)}{planned}"
         )
         clock = self._clock_after_asking(result, started)
         if clock is None:
@@ -501,6 +566,22 @@ class _Commands(_Results):
         config = dataclasses.replace(self.config, max_column_width=0)
         rendered = output.render(table, config=config, fmt=self.fmt, capped=False)
         self._emit(rendered.screen)
+
+
+def _to_spend(result: Result) -> tuple[int, int, str]:
+    """The calls and credits ``result`` is still to spend (its plan's estimate less what
+    planning it spent: the COUNT probe, subqueries read first), and a note of those spent
+    (``""``: none), for the credits question and ``\\export``'s word before it runs again."""
+    estimate, (spent_calls, spent_credits) = result.plan.estimate, result.plan.spent
+    calls, credits = max(0, estimate.calls - spent_calls), max(0, estimate.credits - spent_credits)
+    if not spent_credits:
+        return calls, credits, ""
+    how = "counting its records" if not result.plan.subqueries else "planning it"
+    return (
+        calls,
+        credits,
+        f", besides the {spent_credits:,} credit{'s' if spent_credits != 1 else ''} spent {how}",
+    )
 
 
 def in_zone(table: pa.Table, zone: str) -> pa.Table:

@@ -286,9 +286,11 @@ class CoqlCompleter(Completer):
     and then ``waiting`` holds the document completed, so that completion can run again
     on it once they are in.
 
-    At the start of a statement (an empty prompt, or after a ``;``) nothing is offered
-    unless Tab asked: a menu that pops up there takes Up, Down and Enter from the history
-    and from running the statement just ended.
+    At the start of a statement (an empty prompt, or after a ``;``), and at the start of
+    a line (nothing but blanks before the cursor on it: Enter in a statement being typed
+    just made it), nothing is offered unless Tab asked: a menu that pops up there takes
+    Up, Down and Enter from the history, from moving back to the line above, and from
+    running the statement just ended (Up wrote the menu's last keyword, ``offset``).
     """
 
     def __init__(
@@ -308,7 +310,9 @@ class CoqlCompleter(Completer):
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
         cursor = document.cursor_position
-        if not complete_event.completion_requested and at_statement_start(document.text, cursor):
+        if not complete_event.completion_requested and (
+            at_statement_start(document.text, cursor) or not document.current_line_before_cursor.strip()
+        ):
             return
         params = self.params_getter() if self.params_getter is not None else ()
         profiles = _Lazy(self.profiles_getter)  # (read only when \profile's argument is completed)

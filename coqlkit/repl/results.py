@@ -46,6 +46,9 @@ class _Kept:
     params: dict[str, Any]
     table: pa.Table
     plan: Plan
+    #: The time zone of the org they were read from (an ``\\export`` after ``\\profile``
+    #: writes them there, not in the new org's; ``\\tz`` since sets another).
+    zone: str = ""
 
 
 class _Results:
@@ -151,7 +154,7 @@ class _Results:
             self.unkept = "its read disagreed with its count"
         else:
             table = pa.Table.from_batches(kept, schema=result.schema)
-            self.kept = _Kept(text, dict(self.params), table, result.plan)
+            self.kept = _Kept(text, dict(self.params), table, result.plan, str(self.conn.aio.tz))
 
     def _with_progress(
         self, result: Result, *, lazy: Lazy | None = None

@@ -44,7 +44,7 @@ from coqlkit.execute.scan import Lazy
 from coqlkit.language import parse
 from coqlkit.language.ast import Param
 from coqlkit.language.split import mask_comments
-from coqlkit.repl.backslash import _EXPANDED, _Commands, _edit, _edit_file, _edit_through
+from coqlkit.repl.backslash import _EXPANDED, Tally, _Commands, _edit, _edit_file, _edit_through, _to_spend
 from coqlkit.repl.backslash import MAX_INCLUDE_DEPTH as MAX_INCLUDE_DEPTH
 from coqlkit.repl.commands import interrupts
 from coqlkit.repl.config import ReplConfig
@@ -164,6 +164,10 @@ class Shell(_Commands):
         self.keep_rows = KEEP_ROWS
         self.last: str | None = None
         self.last_params: dict[str, Any] = {}
+        self.last_label = label  # the profile the last query ran on (\\profile since: another)
+        # What the connections closed by \\profile spent and were told, by profile: \\credits
+        # and the toolbar count the whole session's, whatever switches came in between.
+        self.tallies: dict[str, Tally] = {}
         self.kept: _Kept | None = None
         self.unkept = "no query ran"  # why the last query's rows are not kept
         self.failed_since = False  # a statement after the last query failed before it ran
@@ -411,6 +415,7 @@ class Shell(_Commands):
         if self.kept is None:
             self.unkept = unkept
         self.last, self.last_params = text, dict(self.params)
+        self.last_label = self.label
         self.failed_since = False
 
     @contextlib.contextmanager
@@ -425,15 +430,19 @@ class Shell(_Commands):
             raise
 
     def _confirmed(self, result: Result) -> bool:
-        """Whether to run ``result``: yes, unless its estimate passes the configured threshold
-        and the person at the prompt says no."""
-        credits = result.plan.estimate.credits
+        """Whether to run ``result``: yes, unless what it is still to spend passes the
+        configured threshold and the person at the prompt says no. The COUNT probe that
+        planned it is spent already, whatever the answer: it is said, not asked about."""
+        calls, credits, planned = _to_spend(result)
         threshold = self.config.confirm_above_credits
         if self.confirm is None or not threshold or credits <= threshold:
             return True
-        calls = result.plan.estimate.calls
+        question = (
+            f"This query would spend about {credits:,} credit{'s' if credits != 1 else ''} "
+            f"({calls:,} call{'s' if calls != 1 else ''}){planned}. Run it?"
+        )
         try:
-            if self.confirm(f"This query would spend about {credits:,} credits ({calls:,} calls). Run it?"):
+            if self.confirm(question):
                 return True
         except EOFError:  # Ctrl-D at the question: no, as n is
             pass

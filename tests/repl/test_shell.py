@@ -277,7 +277,9 @@ def test_explain_analyze_asks_before_it_spends_as_a_query_does(
     sh = session(config=ReplConfig(pager=False, confirm_above_credits=4), confirm=confirm)
     log = RequestLog(sandbox)
     assert sh("explain analyze select Last_Name from Leads;") == 0
-    assert asked == ["This query would spend about 6 credits (3 calls). Run it?"]
+    assert asked == [
+        "This query would spend about 5 credits (2 calls), besides the 1 credit spent counting its records. Run it?"
+    ]
     assert sh.err == "not run\n" and sh.out == ""
     assert len(log.coql()) == 1  # the COUNT probe that made the estimate, no page
     # Ctrl-C at the question: the shell's Ctrl-C. Asked again, the plan is made from the
@@ -1183,7 +1185,9 @@ def test_confirm_above_the_threshold(
     sh = session(config=ReplConfig(pager=False, confirm_above_credits=4), confirm=confirm)
     log = RequestLog(sandbox)
     assert sh("select Last_Name from Leads;") == 0
-    assert asked == ["This query would spend about 6 credits (3 calls). Run it?"]
+    assert asked == [
+        "This query would spend about 5 credits (2 calls), besides the 1 credit spent counting its records. Run it?"
+    ]
     assert sh.err == "not run\n" and sh.out == ""
     assert len(log.coql()) == 1  # the COUNT probe that made the estimate, no page
     assert sh(f"\\export {tmp_path / 'all.csv'}") == 0  # nothing kept: the export runs it, and asks too
