@@ -602,7 +602,12 @@ class _Run:
         if isinstance(step, LocalAggregate):
             child = step.child
             return finish.aggregate(
-                self.run(child, ahead), self.schema(child), self.schema(step), step.group, step.aggregates
+                self.run(child, ahead),
+                self.schema(child),
+                self.schema(step),
+                step.group,
+                step.aggregates,
+                dict(step.sources),
             )
         raise CoqlError(f"no way to run a {type(step).__name__} step")  # pragma: no cover
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -422,12 +422,14 @@ async def aggregate(
     schema: pa.Schema,
     group: Sequence[str],
     aggregates: Sequence[tuple[str, str, str]],
+    sources: Mapping[str, str] | None = None,
 ) -> Batches:
     """GROUP BY ``group`` with ``aggregates`` (output key, function, input column), as Zoho
-    would: COUNT counts values that are not null, SUM and AVG of no values are null."""
+    would: COUNT counts values that are not null, SUM and AVG of no values are null.
+    ``sources``: a grouped field selected under an alias, its output key → its column."""
     table = await _table(batches, in_schema)
     with _doing("local aggregate"):
-        out = _rebatch(aggregate_table(table, schema, group, aggregates))
+        out = _rebatch(aggregate_table(table, schema, group, aggregates, sources))
     for batch in out:
         yield batch
 
@@ -437,8 +439,15 @@ def aggregate_table(
     schema: pa.Schema,
     group: Sequence[str],
     aggregates: Sequence[tuple[str, str, str]],
+    sources: Mapping[str, str] | None = None,
 ) -> pa.Table:
     """:func:`aggregate` of the rows of ``table``, in the order of the group keys.
+
+    ``group`` names ``table``'s columns; a grouped field that ``schema`` leaves out (the
+    query groups by it without selecting it) is grouped on and sorted by all the same, and
+    not returned: ``select COUNT(id) ... group by Email`` has a row per Email, in its order.
+    ``sources`` maps an output key to the grouped column it shows when they differ (``select
+    Email as E``: ``{"E": "Email"}``).
 
     Each aggregate comes out as ``schema`` types it, the type a server-side GROUP BY gives
     (``coqlkit.execute.arrow``): a SUM of whole numbers is added up exactly, as a 128-bit
@@ -501,17 +510,29 @@ def aggregate_table(
         if field.name in keys:
             position = keys.index(field.name)
             values = result.column(f"__agg{position}_{_ARROW_FUNCTION[aggregates[position][1]]}")
-        elif field.name in lookups:
-            values = _lookup(result, field.name, lookups[field.name])
-        elif field.name in lists:
-            values = table.column(field.name).take(result.column("__row_min"))
         else:
-            values = result.column(field.name)
+            name = (sources or {}).get(field.name, field.name)
+            values = _group_values(result, table, name, lookups, lists)
         arrays.append(_typed(values, field) if not values.type.equals(field.type) else values)
     out = pa.Table.from_arrays(arrays, schema=schema) if arrays else schema.empty_table()
-    if group:  # Zoho returns groups in the order of their keys
-        out = sort_table(out, [(name, False) for name in group])
+    if group and out.num_rows > 1:  # Zoho returns groups in the order of their keys
+        by = {f"__key{i}": _group_values(result, table, name, lookups, lists) for i, name in enumerate(group)}
+        by["__row"] = pa.chunked_array([pa.array(range(out.num_rows), pa.int64())])
+        order = sort_table(pa.table(by), [(f"__key{i}", False) for i in range(len(group))])
+        out = out.take(order.column("__row"))
     return out
+
+
+def _group_values(
+    result: pa.Table, table: pa.Table, name: str, lookups: dict[str, pa.DataType], lists: list[str]
+) -> pa.Array | pa.ChunkedArray:
+    """Each group's value of the grouped field ``name``, as the rows hold it: what the
+    groups are sorted by, whether or not the output has it (under its name or an alias)."""
+    if name in lookups:
+        return _lookup(result, name, lookups[name])
+    if name in lists:
+        return table.column(name).take(result.column("__row_min"))
+    return result.column(name)
 
 
 def _adding(result: pa.DataType) -> pa.DataType:

@@ -9,7 +9,13 @@ then (one credit), their read planned from that count as the planner would (keys
 or a bulk read, the cost model choosing: :func:`~coqlkit.plan.planner.grouped_here`)
 within what the query's budget, the connection's and the org's credits today still leave,
 and the records are read and grouped here instead. A read that does not fit is refused
-before it is sent, the error saying what was spent and how to run the query.
+before it is sent, the error saying what was spent and how to run the query; so is the
+COUNT, when what is left cannot pay for it and the cheapest read of as many records as
+the ceiling's groups (it would be spent for nothing).
+
+The pages fetch every grouped field, those the query does not select too (the planner
+projects them away above this step): a group is told apart from another by all of them,
+and the records grouped here yield the same columns.
 
 A lazy reader (``iter(result)``, DB-API ``fetchone``), which may want only the first rows,
 gets the groups as they come instead, as from any pages: should they reach the ceiling,
@@ -33,7 +39,10 @@ from coqlkit.errors import CreditBudgetExceeded, DailyLimitReached, PlanError
 from coqlkit.execute import finish
 from coqlkit.execute.day import DEAREST, RestOfRead
 from coqlkit.execute.scan import group_keys, metered
+from coqlkit.language.ast import Select
 from coqlkit.plan.explain import Actual, AtCeiling
+from coqlkit.plan.groups import group_columns, with_grouped_fields
+from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.planner import Plan, grouped_here, total
 from coqlkit.plan.steps import OffsetPages, Step
 from coqlkit.transport import AsyncZohoClient, CreditBudget
@@ -47,11 +56,6 @@ Batches = AsyncGenerator[pa.RecordBatch, None]
 
 #: What a COUNT costs: one call without a LIMIT, Zoho's 200-row tier.
 COUNT_CREDITS = 1
-#: How to run a GROUP BY whose records cannot be counted here.
-_RERUN = (
-    "run it with strategy='bulk' (its records read in bulk and grouped here), or with a WHERE "
-    "that matches fewer records"
-)
 
 
 def reach(pages: OffsetPages) -> int:
@@ -101,17 +105,20 @@ class GroupCeiling:
         read, as with any pages. At the ceiling, the groups handed on cannot be taken back:
         the records grouped here follow, less those groups (every group once; in the query's
         ORDER BY when it has one, the rest sorted by the same rules after those Zoho gave)."""
-        keys = [i for i, c in enumerate(step.columns) if c.aggregate is None]
+        # A group is told apart by every grouped field: the pages fetch those the query does
+        # not select, and so do the records grouped here (both dropped after this step).
+        keys = group_columns(step.columns, step.query.group_by)
         delivered: set[tuple[object, ...]] = set()
         rows = 0
         try:
             async with contextlib.aclosing(groups):
                 async for batch in groups:
                     rows += batch.num_rows
-                    delivered.update(group_keys(batch, keys))
+                    if keys is not None:
+                        delivered.update(group_keys(batch, keys))
                     yield batch
         except PlanError:
-            if rows < reach(step):
+            if rows < reach(step) or keys is None:  # (None: the groups handed on cannot be told apart)
                 raise
         else:
             return
@@ -133,15 +140,7 @@ class GroupCeiling:
             f"the pages of groups reached Zoho's {step.ceiling:,}-group ceiling (it pages them no "
             f"further) after {_plural(pages.calls, 'call')} · {_plural(pages.credits, 'credit')}"
         )
-        room = self.room()
-        if room is not None and room[0] < COUNT_CREDITS:
-            raise _refusal(
-                room,
-                f"{reached}; counting the records to read and group them here costs "
-                f"{COUNT_CREDITS} credit, and {room[1]}: stopped there, "
-                f"{_plural(self.spent(), 'credit')} spent; {_RERUN}",
-                COUNT_CREDITS,
-            )
+        self.affordable(step, reached)
         counted = Actual()
         found = await metered(counted, self.budget, functools.partial(self.client.coql, self.count))
         value = next(iter(found.records[0].values()), 0) if found.records else 0
@@ -165,18 +164,61 @@ class GroupCeiling:
             async for batch in batches:
                 yield batch
 
+    def affordable(self, step: OffsetPages, reached: str) -> None:
+        """Refuse before the COUNT when what is left cannot pay for it and the cheapest read
+        of the fewest records there can be: as many as the groups, ``step.ceiling`` at least
+        (an OFFSET's groups are groups too), or when no way can read them. The COUNT would
+        be spent for nothing."""
+        room = self.room()
+        least = step.ceiling
+        options = self.options(None if room is None else room[0] - COUNT_CREDITS, room)
+        assert self.plan.catalog is not None  # (the executor runs pages of groups so only with one)
+        try:
+            read = grouped_here(self.select, self.plan.catalog, options, rows=least)
+        except PlanError as exc:
+            raise PlanError(
+                f"{reached}, and their records cannot be read to group them here: {exc}; stopped "
+                f"there, {_plural(self.spent(), 'credit')} spent, no COUNT made"
+            ) from None
+        floor = total(read).credits
+        if room is None or COUNT_CREDITS + floor <= room[0]:
+            return
+        spent = self.spent()
+        raise _refusal(
+            room,
+            f"{reached}; counting the records to read and group them here costs {COUNT_CREDITS} "
+            f"credit, and reading them at least {_plural(floor, 'credit')} more ({_names(read)}, the "
+            f"cheapest way, for {least:,} records, the fewest that make so many groups), and "
+            f"{room[1]}: stopped there, {_plural(spent, 'credit')} spent, no COUNT made; run it with "
+            "strategy='bulk' (its records read in bulk and grouped here), with a budget of at least "
+            f"{spent + COUNT_CREDITS + floor:,}, or with a WHERE that matches fewer records",
+            COUNT_CREDITS + floor,
+        )
+
+    @property
+    def select(self) -> Select:
+        """The query grouped here: the plan's, with the grouped fields it does not select
+        (its pages fetched them: the records grouped here yield the same columns)."""
+        return with_grouped_fields(self.plan.select)
+
+    def options(self, credits: int | None, room: tuple[int, str, bool] | None) -> PlanOptions:
+        """The plan's options for a read at the ceiling that may spend ``credits`` (None: any)."""
+        options = replace(self.plan.options, max_credits=None, day_left=None, budget_total=None)
+        if credits is None or room is None:
+            return options
+        credits = max(0, credits)
+        return replace(options, max_credits=credits, day_left=credits if room[2] else None)
+
     def planned(self, reached: str, records: int) -> Step:
         """The read of ``records`` records, grouped here, planned within what is left; a
         refusal saying what was spent when it does not fit."""
         plan = self.plan
         assert plan.catalog is not None  # (the executor runs pages of groups so only with one)
         room = self.room()
-        options = replace(plan.options, max_credits=None, day_left=None, budget_total=None)
-        if room is not None:
-            options = replace(options, max_credits=max(0, room[0]), day_left=room[0] if room[2] else None)
+        options = self.options(None if room is None else room[0], room)
         found = f"{reached}, and a COUNT found {records:,} records"
         try:
-            read = grouped_here(plan.select, plan.catalog, options, rows=records)
+            read = grouped_here(self.select, plan.catalog, options, rows=records)
         except PlanError as exc:
             raise PlanError(f"{found}, which cannot be read to group them here: {exc}") from None
         est = total(read)
@@ -216,7 +258,7 @@ class GroupCeiling:
         assert plan.catalog is not None
         options = replace(plan.options, strategy="bulk", max_credits=None, day_left=None, budget_total=None)
         try:
-            est = total(grouped_here(plan.select, plan.catalog, options, rows=records))
+            est = total(grouped_here(self.select, plan.catalog, options, rows=records))
         except PlanError:
             return ""
         polls = f" + about {est.polls:,} status polls" if est.polls else ""

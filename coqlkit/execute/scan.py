@@ -61,6 +61,7 @@ from coqlkit.language.ast import And, Comparison, FieldRef, Limit, Number, Selec
 from coqlkit.language.render import render
 from coqlkit.plan.columns import OutputColumn
 from coqlkit.plan.explain import Actual
+from coqlkit.plan.groups import group_columns
 from coqlkit.plan.steps import Estimate, KeysetPages, OffsetPages, Page, SingleCall
 from coqlkit.transport import AsyncZohoClient, CreditBudget
 
@@ -213,10 +214,11 @@ class _Scan:
         self.boundaries: dict[int, int | None] = {0: None}
         self.last_id: int | None = None  # keyset: ids only grow; anything not above it is a repeat
         self.seen: set[int] = set()  # offset pages: every id delivered (at most 100,000)
-        # Pages of groups: the columns that are not aggregates (the grouped fields) key a group.
-        self.group_key = (
-            [i for i, c in enumerate(step.columns) if c.aggregate is None] if step.query.group_by else []
-        )
+        # Pages of groups: the columns of the grouped fields key a group, all of them (the
+        # planner fetches those the query does not select). None: a grouped field is not
+        # among the columns, so groups cannot be told apart, and none is dropped as a repeat.
+        self.grouped = bool(step.query.group_by)
+        self.group_key = group_columns(step.columns, step.query.group_by) if self.grouped else []
         self.groups: set[tuple[object, ...]] = set()  # every group delivered
         self.repeated = 0  # groups dropped as already delivered
         self.jobs: list[_Job] = []
@@ -531,8 +533,8 @@ class _Scan:
 
     def _unique(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a record already delivered (rows shift when the org changes during a read)."""
-        if batch.num_rows and self.group_key:
-            return self._unique_groups(batch)
+        if self.grouped:
+            return self._unique_groups(batch) if batch.num_rows and self.group_key is not None else batch
         if not batch.num_rows or "id" not in batch.schema.names:
             return batch
         ids = pc.cast(batch.column("id"), pa.int64())
@@ -567,6 +569,7 @@ class _Scan:
 
     def _unique_groups(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a group already delivered: its key came before."""
+        assert self.group_key is not None
         keys = group_keys(batch, self.group_key)
         mask = [k not in self.groups for k in keys]
         self.groups.update(keys)

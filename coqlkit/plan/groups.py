@@ -22,14 +22,17 @@ budget still allows (:func:`coqlkit.plan.planner.grouped_here`,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from coqlkit.catalog import Catalog
+from coqlkit.catalog.limits import MAX_SELECT_COLUMNS
 from coqlkit.catalog.model import FieldType
 from coqlkit.errors import CoqlError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, OrderItem, Select
+from coqlkit.plan.columns import OutputColumn
 
-__all__ = ["aggregates_of", "group_bound", "records_select"]
+__all__ = ["aggregates_of", "group_bound", "group_columns", "records_select", "with_grouped_fields"]
 
 ID = FieldRef(("id",))
 # Values a grouped field of each type can take besides null (picklists: their own values).
@@ -95,3 +98,45 @@ def aggregates_of(select: Select) -> tuple[tuple[str, str, str], ...]:
         for c in select.columns
         if isinstance(c, Column) and isinstance(c.expr, Aggregate)
     )
+
+
+def with_grouped_fields(select: Select) -> Select:
+    """``select`` with each grouped field it does not select added as a column, after its
+    own: a group is told apart from another by every grouped field, not by those selected
+    alone (``select Company, COUNT(id) ... group by Company, Lead_Source`` has a group per
+    pair). Pages of groups fetch them, the local aggregate groups and sorts by them, and the
+    planner projects them away before the rows are delivered. ``select`` itself when every
+    grouped field is selected, or when they cannot be added (they would pass COQL's 50
+    columns, or an alias already takes the name): groups are then not told apart.
+
+    >>> from coqlkit.language import parse, render
+    >>> render(with_grouped_fields(parse("select COUNT(id) from Leads group by Email, Lead_Source")))
+    'select COUNT(id), Email, Lead_Source from Leads where id is not null group by Email, Lead_Source'
+    >>> q = parse("select Email as E, COUNT(id) from Leads group by Email")
+    >>> with_grouped_fields(q) is q
+    True
+    """
+    selected = {c.expr for c in select.columns if isinstance(c, Column) and isinstance(c.expr, FieldRef)}
+    missing = [ref for ref in dict.fromkeys(select.group_by) if ref not in selected]
+    if not missing:
+        return select
+    keys = {c.key.lower() for c in select.columns if isinstance(c, Column)}
+    if len(select.columns) + len(missing) > MAX_SELECT_COLUMNS or any(
+        r.name.lower() in keys for r in missing
+    ):
+        return select
+    return replace(select, columns=(*select.columns, *(Column(ref) for ref in missing)))
+
+
+def group_columns(columns: Sequence[OutputColumn], group_by: Sequence[FieldRef]) -> list[int] | None:
+    """The positions of the columns that hold each grouped field (a field selected twice:
+    its first), which tell a group from another; None when a grouped field is not among
+    ``columns`` (its groups cannot be told apart)."""
+    found: list[int] = []
+    for ref in group_by:
+        where = next((i for i, c in enumerate(columns) if c.aggregate is None and c.ref == ref), None)
+        if where is None:
+            return None
+        if where not in found:
+            found.append(where)
+    return found

@@ -13,7 +13,8 @@ The planner is pure: it sends nothing. ``rows`` is what a COUNT probe found (the
 - an IN of more than 50 values: rewritten as an OR of INs when the criteria fit, else one
   query per slice of values, each in id order, their rows merged in id order (each id
   once) and finished locally;
-- GROUP BY: pages of groups (nothing tells how many), ties broken by the grouped fields;
+- GROUP BY: pages of groups (nothing tells how many), ties broken by the grouped fields,
+  every one of them fetched to tell groups apart (one not selected: hidden, then dropped);
   pages of groups that may reach Zoho's 100,000-group ceiling are held until they end, and
   should they reach it the records are counted then and read and grouped here
   (:func:`grouped_here`, which the executor calls with that count).
@@ -52,7 +53,7 @@ from coqlkit.errors import CoqlError, CreditBudgetExceeded, PlanError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, Limit, OrderItem, Select
 from coqlkit.plan.bulk import bulk_criteria, bulk_fields, criteria_obstacle, fields_obstacle, status_polls
 from coqlkit.plan.columns import OutputColumn
-from coqlkit.plan.groups import aggregates_of, group_bound, records_select
+from coqlkit.plan.groups import aggregates_of, group_bound, records_select, with_grouped_fields
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.prepare import (
     criteria_count,
@@ -245,11 +246,12 @@ def plan(
     if options.max_credits is not None:
         est = total(root)
         cost = est.credits + reserved  # the certain part: status polls are held as they come
-        if isinstance(root, GroupsOrRecords):  # the groups may reach the ceiling: both, then
-            cost = root.worst + reserved
+        held = _groups_or_records(root)
+        if held is not None:  # the groups may reach the ceiling: both, then
+            cost = held.worst + reserved
         if cost > options.max_credits:
             raise CreditBudgetExceeded(
-                _over_budget(root, est, cost, probed, subqueries, options),
+                _over_budget(held or root, est, cost, probed, subqueries, options),
                 needed=cost,
                 left=options.max_credits,
             )
@@ -264,9 +266,11 @@ def plan(
 
 def grouped_here(select: Select, catalog: Catalog, options: PlanOptions, *, rows: int) -> Step:
     """What runs when the pages of groups of ``select`` (a planned grouped query,
-    :attr:`Plan.select`) reach Zoho's ceiling: its ``rows`` records (counted then) read as
-    the cost model picks, within ``options.max_credits`` when a way fits, grouped and
-    aggregated here, then sorted and sliced as the query says. When no way fits, the
+    :attr:`Plan.select`, with the grouped fields it does not select added as its pages
+    fetched them: :func:`~coqlkit.plan.groups.with_grouped_fields`) reach Zoho's ceiling:
+    its ``rows`` records (counted then) read as the cost model picks, within
+    ``options.max_credits`` when a way fits, grouped and aggregated here, then sorted and
+    sliced as the query says (its columns are ``select``'s own). When no way fits, the
     cheapest is returned: the caller weighs ``total(step).credits`` against what is left
     and refuses it, saying what was spent. :class:`~coqlkit.errors.PlanError`: no way can
     read them.
@@ -282,6 +286,14 @@ def grouped_here(select: Select, catalog: Catalog, options: PlanOptions, *, rows
         return planner.grouped_here(select, rows, output_columns(select, catalog))
     except _NoPlan as exc:
         raise PlanError(str(exc)) from None
+
+
+def _groups_or_records(root: Step) -> GroupsOrRecords | None:
+    """The plan's pages of groups that may reach the ceiling with the records' read after
+    them (under the projection of hidden grouped fields, if any); None: none."""
+    while isinstance(root, LocalProject):
+        root = root.child
+    return root if isinstance(root, GroupsOrRecords) else None
 
 
 def _over_budget(
@@ -510,6 +522,19 @@ class _Planner:
             query = replace(select, limit=Limit(max(limit, 1), offset or None))
             est = Estimate(limit, 1, coql_credits(max(limit, 1)), options.latency, rows_bound="at most")
             return SingleCall(tuple(columns), est, query)
+        inner = with_grouped_fields(select)
+        if inner is not select:  # grouped fields not selected: fetched to tell groups apart, then dropped
+            step = self.paged(inner, rows, self.columns(inner), limit, offset)
+            est = step.estimate
+            return LocalProject(tuple(columns), _local(est.rows, est.rows_bound), step)
+        return self.paged(select, rows, columns, limit, offset)
+
+    def paged(
+        self, select: Select, rows: int | None, columns: list[OutputColumn], limit: int | None, offset: int
+    ) -> Step:
+        """Pages of groups (``select`` selects every grouped field), and past the ceiling the
+        records grouped here: planned now from ``rows``, or then from a COUNT."""
+        options = self.options
         pages = self.offset_pages(select, limit, offset, columns, _with_group_keys(select), known=False)
         if limit is not None or not isinstance(pages, OffsetPages) or pages.ceiling_cost is None:
             return pages
@@ -564,12 +589,22 @@ class _Planner:
         return self.aggregated(select, read, columns)
 
     def aggregated(self, select: Select, read: Step, columns: list[OutputColumn]) -> Step:
-        """``read``'s records grouped and aggregated here, then sorted and sliced."""
+        """``read``'s records grouped and aggregated here, then sorted and sliced; grouped
+        fields the query does not select are kept until then (to sort by), then dropped."""
         group = tuple(ref.name for ref in select.group_by)
         rows = None if group else 1  # without GROUP BY, one row
-        step: Step = LocalAggregate(tuple(columns), _local(rows, "exact"), read, group, aggregates_of(select))
+        inner = with_grouped_fields(select)
+        grouped = columns if inner is select else self.columns(inner)
+        sources = tuple(
+            (c.key, c.ref.name)
+            for c in grouped
+            if c.aggregate is None and c.ref is not None and c.key != c.ref.name
+        )
+        step: Step = LocalAggregate(
+            tuple(grouped), _local(rows, "exact"), read, group, aggregates_of(select), sources
+        )
         limit, offset = _limits(select)
-        return self.finish(step, list(select.order_by), limit, offset, columns, hidden=False)
+        return self.finish(step, list(select.order_by), limit, offset, columns, hidden=inner is not select)
 
     def offset_pages(
         self,

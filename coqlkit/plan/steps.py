@@ -393,6 +393,8 @@ class LocalAggregate(_Local):
 
     group: tuple[str, ...] = ()
     aggregates: tuple[tuple[str, str, str], ...] = ()  # (output key, function, input column)
+    # A grouped field selected under an alias: (output key, the grouped input column).
+    sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:

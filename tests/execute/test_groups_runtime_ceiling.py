@@ -275,20 +275,22 @@ def test_groups_known_to_be_no_more_than_the_ceiling_end_there_when_they_fill_it
 def test_a_budget_that_cannot_pay_the_records_read_at_the_ceiling_is_refused_before_it(
     sandbox: Sandbox,
 ) -> None:
-    # Planned by the first page (1 credit, no worst case): allowed up front, as before.
-    exc, calls, spent = refused(sandbox, BY_EMAIL, strategy="coql", max_credits=8)
+    # Planned by the first page (1 credit, no worst case): allowed up front, as before. The 5
+    # credits left at the ceiling pay for the COUNT and the cheapest read of 200 records (4
+    # offset pages), so the COUNT is made; the 500 records it finds cost 10.
+    exc, calls, spent = refused(sandbox, BY_EMAIL, strategy="coql", max_credits=9)
     assert len(calls) == 5 and calls[4] == "select COUNT(id) from Leads where id is not null"
     assert spent == 5  # the 4 pages of groups and the COUNT; nothing of the records' read
     message = str(exc)
     assert message.startswith(
         "the pages of groups reached Zoho's 200-group ceiling (it pages them no further) after 4 calls · "
         "4 credits, and a COUNT found 500 records: reading them to group them here would cost 10 credits "
-        "more (keyset pages, the cheapest way), and the query's budget (max_credits) has 3 of 8 left: "
+        "more (keyset pages, the cheapest way), and the query's budget (max_credits) has 4 of 9 left: "
         "refused before the read, 5 credits spent (the pages of groups and the COUNT); "
         "run it with strategy='bulk'"
     )
     assert message.endswith(", with a budget of at least 15, or with a WHERE that matches fewer records")
-    assert (exc.needed, exc.left) == (10, 3)
+    assert (exc.needed, exc.left) == (10, 4)
 
 
 def test_a_budget_that_pays_for_the_records_read_at_the_ceiling_runs_it(sandbox: Sandbox) -> None:
@@ -328,7 +330,7 @@ def test_a_lazy_reader_refused_at_the_ceiling_is_told_what_it_was_handed(sandbox
     async def main() -> tuple[int, CreditBudgetExceeded, int]:
         async with client_for(sandbox) as client:
             before = client.credits_used
-            options = options_for(client, **LOW, strategy="coql", max_credits=8)
+            options = options_for(client, **LOW, strategy="coql", max_credits=9)
             plan = await prepare(parse(BY_EMAIL), CATALOG, client, options)
             got: list[int] = []
 
@@ -348,7 +350,7 @@ def test_a_lazy_reader_refused_at_the_ceiling_is_told_what_it_was_handed(sandbox
 
 
 def test_the_bulk_read_is_named_with_what_it_would_cost(sandbox: Sandbox) -> None:
-    exc, _, _ = refused(sandbox, BY_EMAIL, max_credits=8)
+    exc, _, _ = refused(sandbox, BY_EMAIL, max_credits=9)
     assert (
         "run it with strategy='bulk' (the records counted, read in bulk and grouped here from the start: "
         "53 credits + about 13 status polls for these)" in str(exc)
@@ -356,8 +358,9 @@ def test_the_bulk_read_is_named_with_what_it_would_cost(sandbox: Sandbox) -> Non
 
 
 def test_the_orgs_credits_left_today_refuse_the_records_read_before_it() -> None:
-    # A day of 8 credits: Zoho says how many are left once 4 are used (the 4 pages of groups).
-    with running(daily_credits=8) as sandbox:
+    # A day of 9 credits: Zoho says how many are left past half of them, once the 4 pages of
+    # groups and the COUNT are used.
+    with running(daily_credits=9) as sandbox:
         recorder = Recorder()
 
         async def main() -> DailyLimitReached:
@@ -371,8 +374,8 @@ def test_the_orgs_credits_left_today_refuse_the_records_read_before_it() -> None
                 return caught.value
 
         exc = asyncio.run(main())
-        assert "and the org has 3 credits left today: refused before the read" in str(exc)
-        assert len(recorder.coql()) == 5 and exc.left == 3
+        assert "and the org has 4 credits left today: refused before the read" in str(exc)
+        assert len(recorder.coql()) == 5 and exc.left == 4
         assert sandbox.state is not None and sandbox.state.credits_used == 5
 
 
