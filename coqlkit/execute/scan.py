@@ -106,6 +106,10 @@ class CallCost(CreditBudget):
         self.query = query
         self.lost = 0
         self._held = 0  # the credits reserved last, until given back
+        self.out = False  # an attempt of it is out: sent, its answer not in (Zoho charges it)
+
+    def on_wire(self, out: bool) -> None:
+        self.out = out
 
     @property
     def left(self) -> int:
@@ -142,7 +146,9 @@ class CallCost(CreditBudget):
         self.lost, self._held = self.lost + self._held, 0
 
 
-async def metered(actual: Actual, budget: CreditBudget | None, call: _Call[T]) -> T:
+async def metered(
+    actual: Actual, budget: CreditBudget | None, call: _Call[T], cost: CallCost | None = None
+) -> T:
     """``await call(budget=cost)``, the call counted in ``actual`` however it ends: answered,
     failed, or cancelled in flight (its credits were spent when its request left). ``cost``
     passes each credit on to ``budget``, the query's.
@@ -150,7 +156,7 @@ async def metered(actual: Actual, budget: CreditBudget | None, call: _Call[T]) -
     Attempts whose answers were lost are left out, as the client counts them apart
     (``unanswered_credits``: maybe charged): the credits counted are those of the answers
     Zoho gave, and of the calls cancelled while Zoho was running them."""
-    cost = CallCost(budget)
+    cost = CallCost(budget) if cost is None else cost
     answered = False
     try:
         result = await call(budget=cost)
@@ -172,6 +178,13 @@ async def metered(actual: Actual, budget: CreditBudget | None, call: _Call[T]) -
 class _Job:
     seq: int  # delivery order; -1 for a window-boundary call that delivers nothing
     page: Page
+    cost: CallCost | None = None  # its call's credits, and whether an attempt of it is out
+    answered: bool = False  # its answer is in (being decoded): delivered, never cancelled
+
+    @property
+    def sent(self) -> bool:
+        """Whether Zoho has it (answered, or out): its credits are spent, whatever comes."""
+        return self.answered or (self.cost is not None and self.cost.out)
 
     @property
     def deliver(self) -> bool:
@@ -222,6 +235,7 @@ class _Scan:
         self.groups: set[tuple[object, ...]] = set()  # every group delivered
         self.repeated = 0  # groups dropped as already delivered
         self.jobs: list[_Job] = []
+        self.inflight: dict[asyncio.Future[_Fetched], _Job] = {}
         seq = 0
         for page in step.pages:  # a skipped window's page only opens the next window
             self.jobs.append(_Job(-1 if page.skip else seq, page))
@@ -267,14 +281,20 @@ class _Scan:
         (Arrow's JSON reader lets go of the GIL), and this call's slot is free as soon as
         its bytes are in. With the batch: its last record's id, and Zoho's ``more_records``."""
         call = functools.partial(self.client.coql_body, self._query(job.page))
-        body, _ = await metered(self.actual, self.budget, call)
+        job.cost = CallCost(self.budget)
+        body, _ = await metered(self.actual, self.budget, call, job.cost)
+        job.answered = True
+        # Weighed at once, before the page is decoded: this answer's slot has just been
+        # handed to a call waiting for one, which must not go if the read cannot finish.
+        if self._stopped_for_the_day():
+            self._stop_unsent()
         batch, last_id = await _decode(body, self.schema, self.step.columns, self.client.origin)
         return batch, last_id, more_records(body)
 
     async def run(self) -> AsyncGenerator[pa.RecordBatch, None]:
         started = time.perf_counter()
         pending = self._issue_order()
-        inflight: dict[asyncio.Future[_Fetched], _Job] = {}
+        inflight = self.inflight
         ready: dict[int, pa.RecordBatch] = {}
         next_seq = 0
         ended = False
@@ -305,6 +325,8 @@ class _Scan:
                     raise PlanError("the scan stalled: no page can be asked for")
                 done, _ = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                 finished = [(task, inflight.pop(task)) for task in done]
+                # A call never sent, cancelled as the read stopped for the day: nothing to deliver.
+                finished = [(task, job) for task, job in finished if not task.cancelled()]
                 failed = [task.exception() for task, _ in finished if task.exception() is not None]
                 if failed and not self._refused_for_the_day(failed):
                     raise failed[0]  # every failure is retrieved; the first one is raised
@@ -316,7 +338,7 @@ class _Scan:
                     if job.deliver and not self._finished(job.seq):
                         ready[job.seq] = batch
                 if self._stopped_for_the_day():  # an answer may have brought the day's figure
-                    await _cancelled(inflight)
+                    self._stop_unsent()
             if self.capped and self.end is None and not self._all_groups():
                 grouped = bool(self.step.query.group_by)
                 ceiling = self.step.ceiling if isinstance(self.step, OffsetPages) else MAX_OFFSET_ROWS
@@ -357,6 +379,14 @@ class _Scan:
             and step.most_groups is not None
             and step.most_groups <= step.ceiling
         )
+
+    def _stop_unsent(self) -> None:
+        """The read sends nothing more today: cancel the calls Zoho does not have (waiting
+        for a slot, or for a retry). Those it has are charged whatever happens: they are
+        awaited, and their rows delivered in order up to the first page never sent."""
+        for task, job in self.inflight.items():
+            if not job.sent:
+                task.cancel()
 
     def _stopped_for_the_day(self) -> bool:
         """Whether the calls out are to be cancelled, the read sending nothing more today:
@@ -638,15 +668,6 @@ def more_records(body: bytes) -> bool | None:
 
 
 _Fetched = tuple[pa.RecordBatch, str | None, bool | None]  # a page, its last id, more_records
-
-
-async def _cancelled(inflight: dict[asyncio.Future[_Fetched], _Job]) -> None:
-    """Cancel the calls out, and wait for each to end: one still waiting for a slot is
-    never sent; one already sent is counted as spent (Zoho charges it)."""
-    for task in inflight:
-        task.cancel()
-    await asyncio.gather(*inflight, return_exceptions=True)
-    inflight.clear()
 
 
 async def _decode(

@@ -80,6 +80,10 @@ class CreditBudget:
     def refund(self, credits: int) -> None:
         self.spent = max(0, self.spent - credits)
 
+    def on_wire(self, out: bool) -> None:
+        """An attempt of the call holding credits here went out (True), or is over: answered,
+        or its request never left (False). Nothing here; a caller's budget may track it."""
+
     def correct(self, credits: int) -> None:
         """A sent call cost ``credits`` more (or, negative, fewer) than it reserved: Zoho has
         charged it, so this may take the budget past its limit."""
@@ -210,6 +214,8 @@ class _Charge:
         else:  # a retry after an attempt whose answer was lost (and maybe charged)
             self._hold()
         self.held, self.sent = False, True
+        for b in self.budgets:
+            b.on_wire(True)
         self.client.credits_used += self.credits
         self.client.sends += 1
         self.client.sequence += 1
@@ -222,6 +228,8 @@ class _Charge:
         API-usage report does: a server down counted three calls a read never made)."""
         if self.sent:
             self.sent, self.held = False, True
+            for b in self.budgets:
+                b.on_wire(False)
             self.client.credits_used -= self.credits
             self.client.sends -= 1
             self._daily_sent(-self.credits)
@@ -239,6 +247,8 @@ class _Charge:
         if charged is None:
             charged = self.credits if response.status_code < 300 else 0  # a 2xx is charged
         self.sent = False
+        for b in self.budgets:
+            b.on_wire(False)
         daily = self.client.daily
         if ok:
             self.client.credits_used += charged - self.credits
