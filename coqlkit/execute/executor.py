@@ -539,9 +539,8 @@ class _Run:
 
     def _source(self, step: Step, ahead: int) -> AsyncGenerator[pa.RecordBatch, None]:
         actual = self.stats.actual(step)
-        if isinstance(step, OffsetPages) and step.ceiling_cost is not None and self._counted() is not None:
-            # Pages of groups with no end known: held; at the ceiling, the records instead.
-            groups = scan(
+        if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
+            pages = scan(
                 self.client,
                 step,
                 self.schema(step),
@@ -552,22 +551,13 @@ class _Run:
                 budget=self.budget,
                 day=self.day,
             )
+            if not (isinstance(step, OffsetPages) and step.ceiling_cost is not None and self._counted()):
+                return pages
+            # Pages of groups with no end known: held; at the ceiling, the records instead.
             at = self._ceiling()
             if self.lazy:  # a reader that may want only the first rows: streamed, as they come
-                return at.streamed(step, groups, ahead)
-            return at.held(step, groups, ahead)
-        if isinstance(step, (SingleCall, OffsetPages, KeysetPages)):
-            return scan(
-                self.client,
-                step,
-                self.schema(step),
-                actual,
-                ahead=ahead,
-                notes=self.stats.notes,
-                lazy=self.lazy,
-                budget=self.budget,
-                day=self.day,
-            )
+                return at.streamed(step, pages, ahead)
+            return at.held(step, pages, ahead)
         if isinstance(step, BulkRead):
             options = self.plan.options
             return bulk_read(

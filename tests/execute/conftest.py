@@ -152,3 +152,16 @@ def leads_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Org]:
 @pytest.fixture(scope="session")
 def wide_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Org]:
     yield from _org(tmp_path_factory.mktemp("e2e-wide"), WIDE, SHIPMENTS)
+
+
+@pytest.fixture(scope="module")
+def oracle() -> Iterator[Oracle]:
+    """The shared small test org's SQLite file (``tests.execute._support.org_db``), read
+    directly: what a query's rows must equal."""
+    from tests.execute._support import CATALOG, org_db
+
+    found = Oracle(org_db(), CATALOG)
+    try:
+        yield found
+    finally:
+        found.close()

@@ -31,7 +31,7 @@ from coqlkit.language import parse
 from coqlkit.plan.planner import plan
 from coqlkit.plan.steps import GroupsOrRecords, LocalProject, OffsetPages
 from coqlkit.sandbox.server import Sandbox
-from tests.execute._support import CATALOG, Recorder, client_for, org_db, running
+from tests.execute._support import CATALOG, Recorder, client_for, running
 from tests.execute.oracle import Oracle
 from tests.execute.test_groups_runtime_ceiling import LOW, analyze, lazily, refused
 
@@ -46,15 +46,6 @@ BY_COMPANY_SQL = (
 def sandbox() -> Iterator[Sandbox]:
     with running(bulk_seconds=0.1) as running_sandbox:  # a bulk-read job done in 0.1 s
         yield running_sandbox
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    found = Oracle(org_db(), CATALOG)
-    try:
-        yield found
-    finally:
-        found.close()
 
 
 def _no_consistency_warning(caught: list[warnings.WarningMessage]) -> None:

@@ -28,7 +28,7 @@ from coqlkit.plan.explain import Actual
 from coqlkit.plan.planner import Plan, plan
 from coqlkit.plan.steps import OffsetPages
 from coqlkit.sandbox.server import Sandbox
-from tests.execute._support import CATALOG, Recorder, client_for, org_db, running
+from tests.execute._support import CATALOG, Recorder, client_for, running
 from tests.execute.oracle import Oracle
 
 LOW = {"page_size": 50, "offset_ceiling": 200, "latency_ms": 0}  # 4 pages reach the ceiling
@@ -39,15 +39,6 @@ BY_EMAIL = "select Email, COUNT(id) from Leads group by Email"
 def sandbox() -> Iterator[Sandbox]:
     with running() as running_sandbox:
         yield running_sandbox
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    found = Oracle(org_db(), CATALOG)
-    try:
-        yield found
-    finally:
-        found.close()
 
 
 class Ran:
