@@ -73,7 +73,7 @@ from coqlkit.language import parse
 from coqlkit.language.ast import In, Limit, Param, Select
 from coqlkit.plan import Plan
 from coqlkit.plan.planner import total
-from coqlkit.plan.steps import Bound, OffsetPages, SingleCall
+from coqlkit.plan.steps import Bound, LocalProject, OffsetPages, SingleCall
 
 __all__ = ["CoqlMagics", "ResultView", "load_ipython_extension"]
 
@@ -639,6 +639,8 @@ class CoqlMagics(Magics):
             )
             shown = conn._query(peek.select, check=False, **options, **budget)
             table = shown.to_arrow()
+            if peek.keep is not None:
+                table = table.select(list(peek.keep))
             own_calls = spent_calls + shown.stats.calls
             own_credits = spent_credits + shown.stats.credits
             # A page of groups that came back short holds them all.
@@ -761,6 +763,9 @@ class _Peek:
     groups: bool = False
     open_ended: tuple[int, int] | None = None
     past: int | None = None
+    # The query's own columns, when ``select`` also reads grouped fields it does not show
+    # (a GROUP BY of a field not selected): the rows read are projected to these.
+    keep: tuple[str, ...] | None = None
 
 
 def _peek(plan: Plan) -> _Peek | None:
@@ -782,7 +787,11 @@ def _first_groups(plan: Plan) -> _Peek | None:
     """The first page of groups the whole read would read (its query, its order), of no
     more rows than one credit buys: as many credits as the rows shown, and when it comes
     back short, the whole result (None: a plan of another shape, read whole)."""
-    root = plan.root
+    root, keep = plan.root, None
+    if isinstance(root, LocalProject) and isinstance(root.child, (OffsetPages, SingleCall)):
+        # Pages of groups that read grouped fields the query does not select: the same page,
+        # projected to the query's columns.
+        root, keep = root.child, tuple(c.key for c in root.columns)
     if isinstance(root, OffsetPages) and root.pages:
         count, offset = root.pages[0].limit, root.pages[0].offset
     elif isinstance(root, SingleCall) and root.query.limit is not None:
@@ -798,7 +807,7 @@ def _first_groups(plan: Plan) -> _Peek | None:
         least = root.pages[0].credits + coql_credits(root.page_size)
         open_ended = (least, max(least, root.ceiling_cost[1]))
         past = root.ceiling if root.at_ceiling is not None else None
-    return _Peek(select, rows, groups=True, open_ended=open_ended, past=past)
+    return _Peek(select, rows, groups=True, open_ended=open_ended, past=past, keep=keep)
 
 
 def _print_warnings(result: Result, query: str) -> None:
