@@ -25,12 +25,10 @@ from pathlib import Path
 import pytest
 
 import coqlkit
-from coqlkit.catalog import demo, write_snapshot
-from coqlkit.sandbox.server import Sandbox
-from coqlkit.transport import FileTokenStore, load_settings
+from coqlkit.catalog import demo
+from tests.api import test_metadata_stale_review8 as stale
 from tests.api._support import RequestLog
 
-RECORDS = 200
 NEW = "Churn_Note"
 HOT = "Hot Prospect"
 DAY = 24 * 3600
@@ -38,24 +36,9 @@ FIELDS = "/crm/v8/settings/fields"
 MODULES = "/crm/v8/settings/modules"
 
 
-class Org:
-    """A sandbox serving the snapshot ``snap``, started again on its port when it changes."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.snap = root / "snap"
-        write_snapshot(
-            self.snap, demo.modules_payload(), {m: demo.fields_payload(m) for m in demo.module_names()}
-        )
-        self.sandbox = Sandbox(metadata=str(self.snap), records=RECORDS, token_limit=0).start()
-        self.port = int(self.sandbox.base_url.rsplit(":", 1)[1])
-
-    def restart(self) -> None:
-        self.sandbox.stop()
-        (self.root / "tokens.json").unlink(missing_ok=True)  # its access tokens are gone with it
-        self.sandbox = Sandbox(
-            metadata=str(self.snap), records=RECORDS, token_limit=0, port=self.port
-        ).start()
+class Org(stale.Org):
+    """review 8's org (a sandbox serving a snapshot, started again on its port when it
+    changes), with the changes of this file's tests and a clock moved ahead."""
 
     def _edit_leads(self, change: Callable[[list[dict[str, object]]], None]) -> None:
         path = self.snap / "fields" / "Leads.json"
@@ -64,12 +47,8 @@ class Org:
         path.write_text(json.dumps(body))
         self.restart()
 
-    def add_field(self) -> None:
-        def add(fields: list[dict[str, object]]) -> None:
-            like = next(f for f in fields if f["api_name"] == "Company")
-            fields.append({**like, "api_name": NEW, "field_label": "Churn Note", "id": "9990001"})
-
-        self._edit_leads(add)
+    def add_new(self) -> None:
+        self.add_field("Leads", NEW)
 
     def add_status(self) -> None:
         def add(fields: list[dict[str, object]]) -> None:
@@ -82,17 +61,9 @@ class Org:
 
     def connect(self, days: float = 0) -> coqlkit.Connection:
         """A connection whose cache's clock is ``days`` ahead (set before its first use)."""
-        settings = load_settings(
-            env=self.sandbox.environment(),
-            store=FileTokenStore(self.root / "tokens.json"),
-            path=self.root / "no-config.toml",
-        )
-        conn = coqlkit.connect(settings=settings, cache_dir=self.root / "cache")
+        conn = super().connect()
         later(conn, days)
         return conn
-
-    def log(self) -> RequestLog:
-        return RequestLog(self.sandbox)
 
 
 def later(conn: coqlkit.Connection, days: float) -> None:
@@ -130,7 +101,7 @@ def org(tmp_path: Path) -> Iterator[Org]:
 def test_a_long_lived_connection_fetches_fields_past_their_life_once(org: Org) -> None:
     with org.connect() as conn:
         assert NEW not in names(conn)
-        org.add_field()
+        org.add_new()
         log = org.log()
         later(conn, 0.9)  # within the day: the fields loaded are the ones used, no call
         assert NEW not in names(conn)
@@ -162,7 +133,7 @@ def test_a_long_lived_connection_checks_against_a_picklist_value_added_since(org
 def test_listing_the_modules_does_not_make_old_fields_look_fresh(org: Org) -> None:
     with org.connect() as conn:
         names(conn)  # Leads' fields cached
-    org.add_field()
+    org.add_new()
     log = org.log()
     with org.connect(days=2) as conn:
         assert "Leads" in [m.api_name for m in conn.modules()]
@@ -185,7 +156,7 @@ def test_a_body_another_connection_fetched_is_taken_from_the_disk(org: Org) -> N
     worker of the service) fetched them meanwhile: the first takes them from the disk, no call."""
     with org.connect() as old:
         names(old)
-        org.add_field()
+        org.add_new()
         later(old, 2)
         with org.connect(days=2) as new:
             assert NEW in names(new)
@@ -202,7 +173,7 @@ def test_reflection_after_listing_tables_has_the_new_column(org: Org) -> None:
 
     with org.connect() as conn:
         names(conn)
-    org.add_field()
+    org.add_new()
 
     def make() -> dbapi.Connection:
         conn = org.connect(days=2)

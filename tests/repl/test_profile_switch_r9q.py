@@ -11,7 +11,6 @@ is driven in-process over real HTTP, as tests/repl/test_shell.py drives it.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from prompt_toolkit.output import DummyOutput
 import coqlkit
 from coqlkit.repl.app import Repl
 from coqlkit.repl.config import ReplConfig
-from coqlkit.repl.shell import Shell
 from coqlkit.sandbox.server import Sandbox
+from tests.repl import test_shell
 
 BUDGET = 1_000_000
 
@@ -41,37 +40,18 @@ def orgs() -> Iterator[dict[str, Sandbox]]:
         yield {"one": one, "two": two}
 
 
-class Session:
+class Session(test_shell.Session):
     """A shell on profile ``one`` whose ``\\profile NAME`` connects to the org of that name;
     ``session(text)`` runs ``text``, ``err`` holds what that call said."""
 
     def __init__(self, orgs: dict[str, Sandbox], **options: Any) -> None:
         self.orgs = orgs
         self.opened: list[coqlkit.Connection] = []
-        self.stdout, self.stderr = io.StringIO(), io.StringIO()
-        config = options.pop("config", None) or ReplConfig(pager=False)
-        self.shell = Shell(
-            self.connect("one"),
-            config=config,
-            out=self.stdout,
-            err=self.stderr,
-            label="one",
-            connect_profile=self.connect,
-            **options,
-        )
-        self.out = self.err = ""
+        super().__init__(self.connect("one"), label="one", connect_profile=self.connect, **options)
 
     def connect(self, name: str) -> coqlkit.Connection:
         self.opened.append(coqlkit.connect(sandbox=self.orgs[name]))
         return self.opened[-1]
-
-    def __call__(self, text: str) -> int:
-        for stream in (self.stdout, self.stderr):
-            stream.seek(0)
-            stream.truncate()
-        status = self.shell.execute(text)
-        self.out, self.err = self.stdout.getvalue(), self.stderr.getvalue()
-        return status
 
     def close(self) -> None:
         self.shell.close()
