@@ -640,7 +640,8 @@ class CoqlMagics(Magics):
             shown = conn._query(peek.select, check=False, **options, **budget)
             table = shown.to_arrow()
             if peek.keep is not None:
-                table = table.select(list(peek.keep))
+                table = table.select([fetched for fetched, _ in peek.keep])
+                table = table.rename_columns([key for _, key in peek.keep])
             own_calls = spent_calls + shown.stats.calls
             own_credits = spent_credits + shown.stats.credits
             # A page of groups that came back short holds them all.
@@ -765,7 +766,8 @@ class _Peek:
     past: int | None = None
     # The query's own columns, when ``select`` also reads grouped fields it does not show
     # (a GROUP BY of a field not selected): the rows read are projected to these.
-    keep: tuple[str, ...] | None = None
+    # (the key read, the query's key): a column read under another key is given back its own.
+    keep: tuple[tuple[str, str], ...] | None = None
 
 
 def _peek(plan: Plan) -> _Peek | None:
@@ -791,7 +793,8 @@ def _first_groups(plan: Plan) -> _Peek | None:
     if isinstance(root, LocalProject) and isinstance(root.child, (OffsetPages, SingleCall)):
         # Pages of groups that read grouped fields the query does not select: the same page,
         # projected to the query's columns.
-        root, keep = root.child, tuple(c.key for c in root.columns)
+        sources = dict(root.sources)  # a column fetched under another key (its alias names a grouped field)
+        root, keep = root.child, tuple((sources.get(c.key, c.key), c.key) for c in root.columns)
     if isinstance(root, OffsetPages) and root.pages:
         count, offset = root.pages[0].limit, root.pages[0].offset
     elif isinstance(root, SingleCall) and root.query.limit is not None:

@@ -582,7 +582,7 @@ class _Run:
         if isinstance(step, LocalSlice):
             return finish.slice_rows(self.run(step.child, ahead), step.offset, step.limit)
         if isinstance(step, LocalProject):
-            return finish.project(self.run(step.child, ahead), self.schema(step))
+            return finish.project(self.run(step.child, ahead), self.schema(step), dict(step.sources))
         if isinstance(step, GroupsOrRecords):
             ceiling = self.plan.options.offset_ceiling
             if isinstance(step.groups, OffsetPages):

@@ -149,9 +149,10 @@ async def slice_rows(batches: Batches, offset: int, limit: int | None) -> Batche
                 return
 
 
-async def project(batches: Batches, schema: pa.Schema) -> Batches:
-    """Only ``schema``'s columns, in its order (drops the columns fetched to sort by)."""
-    names = schema.names
+async def project(batches: Batches, schema: pa.Schema, sources: Mapping[str, str] | None = None) -> Batches:
+    """Only ``schema``'s columns, in its order (drops the columns fetched to sort by).
+    ``sources``: a column fetched under another key, its key → the fetched one."""
+    names = [(sources or {}).get(n, n) for n in schema.names]
     async with contextlib.aclosing(batches):
         async for batch in batches:
             with _doing("local projection"):

@@ -4,18 +4,21 @@ A GROUP BY of no LIMIT whose grouped fields can take any number of values (text,
 a number) is read as pages of groups of unknown number, with no COUNT probe: most such
 queries have few groups, and cost a call or two. Zoho pages groups no further than 100,000
 (offset + limit). The pages are held until they end (rows handed on cannot be taken back);
-should they reach the ceiling with a full last page, the records that match are counted
-then (one credit), their read planned from that count as the planner would (keyset pages
-or a bulk read, the cost model choosing: :func:`~coqlkit.plan.planner.grouped_here`)
-within what the query's budget, the connection's and the org's credits today still leave,
-and the records are read and grouped here instead. A read that does not fit is refused
+should they reach the ceiling with a full last page that Zoho does not say is the last
+(``more_records: false`` says so: exactly as many groups as the ceiling, every one in, and
+nothing more is spent), the records that match are counted then (one credit), their read
+planned from that count as the planner would (keyset pages or a bulk read, the cost model
+choosing: :func:`~coqlkit.plan.planner.grouped_here`) within what the query's budget, the
+connection's and the org's credits today still leave, and the records are read and grouped
+here instead. A read that does not fit is refused
 before it is sent, the error saying what was spent and how to run the query; so is the
 COUNT, when what is left cannot pay for it and the cheapest read of as many records as
 the ceiling's groups (it would be spent for nothing).
 
 The pages fetch every grouped field, those the query does not select too (the planner
-projects them away above this step): a group is told apart from another by all of them,
-and the records grouped here yield the same columns.
+projects them away above this step, and gives back its alias to a column fetched under
+its own name beside a grouped field its alias is named like): a group is told apart from
+another by all of them, and the records grouped here yield the same columns.
 
 A lazy reader (``iter(result)``, DB-API ``fetchone``), which may want only the first rows,
 gets the groups as they come instead, as from any pages: should they reach the ceiling,

@@ -13,7 +13,11 @@ A result never holds an id twice: keyset pages keep only ids above the last one 
 have no id: a group already delivered (records changed during the read shifted the groups
 between two pages) is dropped, and ``notes`` says so with a ConsistencyWarning. When the size is
 unknown (``until_short``), the first short page ends the scan; an ``open_ended`` scan asks
-for one more page, then two, then four... at most ``ahead`` past the last full one. After
+for one more page, then two, then four... at most ``ahead`` past the last full one, and
+no further than Zoho's offset ceiling: a last page there that comes back full ends the scan
+when Zoho says it has no more records (``more_records: false``: exactly as many rows as the
+ceiling), and fails it otherwise (:class:`~coqlkit.errors.PlanError`: the rows go on past
+what Zoho pages; pages of groups then have their records grouped here instead). After
 each answer, the plan's rest is weighed against the org's credits left today (Zoho's
 figure may have come with it); a lazy scan weighs instead the pages it is about to ask for.
 A read that cannot finish sends nothing more: the pages already answered are delivered, and
@@ -243,6 +247,9 @@ class _Scan:
         self.total = seq  # pages to deliver (grows when open-ended)
         self.end: int | None = None  # the seq of the first short page: nothing after it
         self.capped = False  # open-ended offset pages: no page may pass the offset ceiling
+        # The page that ends at the offset ceiling, full: Zoho's more_records (False: the
+        # rows end exactly there, every one read; None: not said, or no such page yet).
+        self.more_at_ceiling: bool | None = None
         # Pages planned from a remembered count: the last one, full, and Zoho saying it has
         # more records, sends the read on past them (see OffsetPages.verify).
         self.verify = isinstance(step, OffsetPages) and step.verify
@@ -339,9 +346,9 @@ class _Scan:
                         ready[job.seq] = batch
                 if self._stopped_for_the_day():  # an answer may have brought the day's figure
                     self._stop_unsent()
-            if self.capped and self.end is None and not self._all_groups():
+            if self.capped and self.end is None and not self._all_groups() and not self._ended_at_ceiling():
                 grouped = bool(self.step.query.group_by)
-                ceiling = self.step.ceiling if isinstance(self.step, OffsetPages) else MAX_OFFSET_ROWS
+                ceiling = self._ceiling()
                 raise PlanError(
                     f"offset paging reached Zoho's {ceiling:,}-row ceiling and its last page came back "
                     "full: narrow the query (a WHERE, fewer groups) or add a LIMIT"
@@ -379,6 +386,12 @@ class _Scan:
             and step.most_groups is not None
             and step.most_groups <= step.ceiling
         )
+
+    def _ended_at_ceiling(self) -> bool:
+        """The page that ends at the offset ceiling came back full and Zoho said it has no
+        more records (``more_records: false``): every row is in (exactly as many as the
+        ceiling), not a read cut short. Not said: taken as cut short."""
+        return self.more_at_ceiling is False
 
     def _stop_unsent(self) -> None:
         """The read sends nothing more today: cancel the calls Zoho does not have (waiting
@@ -475,6 +488,8 @@ class _Scan:
         if not full:
             self._stop(job.seq)
             return
+        if not self.keyset and page.offset + page.limit >= self._ceiling():
+            self.more_at_ceiling = more
         if self.verify and job.seq == self.planned - 1:
             # The last planned page, full: Zoho says whether records lie past it (not saying,
             # taken as yes: one more call rather than a read cut short).
@@ -556,10 +571,14 @@ class _Scan:
             if offset >= self.window_rows:
                 return Page(0, size, page.window + 1)
             return Page(offset, min(size, self.window_rows - offset), page.window)
-        ceiling = self.step.ceiling if isinstance(self.step, OffsetPages) else MAX_OFFSET_ROWS
+        ceiling = self._ceiling()
         if offset >= ceiling:
             return None
         return Page(offset, min(size, ceiling - offset), page.window)
+
+    def _ceiling(self) -> int:
+        """How far Zoho pages this scan's rows by offset (offset + limit)."""
+        return self.step.ceiling if isinstance(self.step, OffsetPages) else MAX_OFFSET_ROWS
 
     def _unique(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Drop a record already delivered (rows shift when the org changes during a read)."""

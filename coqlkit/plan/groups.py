@@ -26,13 +26,19 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from coqlkit.catalog import Catalog
-from coqlkit.catalog.limits import MAX_SELECT_COLUMNS
 from coqlkit.catalog.model import FieldType
 from coqlkit.errors import CoqlError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, OrderItem, Select
 from coqlkit.plan.columns import OutputColumn
 
-__all__ = ["aggregates_of", "group_bound", "group_columns", "records_select", "with_grouped_fields"]
+__all__ = [
+    "aggregates_of",
+    "group_bound",
+    "group_columns",
+    "records_select",
+    "renamed",
+    "with_grouped_fields",
+]
 
 ID = FieldRef(("id",))
 # Values a grouped field of each type can take besides null (picklists: their own values).
@@ -106,8 +112,14 @@ def with_grouped_fields(select: Select) -> Select:
     alone (``select Company, COUNT(id) ... group by Company, Lead_Source`` has a group per
     pair). Pages of groups fetch them, the local aggregate groups and sorts by them, and the
     planner projects them away before the rows are delivered. ``select`` itself when every
-    grouped field is selected, or when they cannot be added (they would pass COQL's 50
-    columns, or an alias already takes the name): groups are then not told apart.
+    grouped field is selected.
+
+    An alias named like a grouped field added (``select COUNT(id) as Email ... group by
+    Email``) cannot stand beside it: Zoho refuses an alias that names a selected column, and
+    the two would share a key. Its column is fetched under its own name instead (the ORDER
+    BY items that name the alias name the column), and the planner's projection gives it
+    back its alias (:func:`renamed`). The columns may pass COQL's 50: the caller that sends
+    the query weighs that.
 
     >>> from coqlkit.language import parse, render
     >>> render(with_grouped_fields(parse("select COUNT(id) from Leads group by Email, Lead_Source")))
@@ -115,17 +127,43 @@ def with_grouped_fields(select: Select) -> Select:
     >>> q = parse("select Email as E, COUNT(id) from Leads group by Email")
     >>> with_grouped_fields(q) is q
     True
+    >>> render(with_grouped_fields(parse("select COUNT(id) as Email from Leads group by Email order by Email desc")))
+    'select COUNT(id), Email from Leads where id is not null group by Email order by COUNT(id) desc'
     """
     selected = {c.expr for c in select.columns if isinstance(c, Column) and isinstance(c.expr, FieldRef)}
     missing = [ref for ref in dict.fromkeys(select.group_by) if ref not in selected]
     if not missing:
         return select
-    keys = {c.key.lower() for c in select.columns if isinstance(c, Column)}
-    if len(select.columns) + len(missing) > MAX_SELECT_COLUMNS or any(
-        r.name.lower() in keys for r in missing
-    ):
-        return select
-    return replace(select, columns=(*select.columns, *(Column(ref) for ref in missing)))
+    names = {ref.name.lower() for ref in missing}
+    clashing = {
+        c.alias: c.expr
+        for c in select.columns
+        if isinstance(c, Column) and c.alias is not None and c.alias.lower() in names
+    }
+    columns = tuple(
+        replace(c, alias=None) if isinstance(c, Column) and c.alias in clashing else c for c in select.columns
+    )
+    order: list[OrderItem] = []
+    for item in select.order_by:
+        expr = item.expr
+        if isinstance(expr, FieldRef) and not expr.is_path and expr.via is None and expr.qualifier is None:
+            item = replace(item, expr=clashing.get(expr.path[0], expr))
+        if all(o.expr != item.expr for o in order):  # (an alias and its column both named: once)
+            order.append(item)
+    return replace(select, columns=(*columns, *(Column(ref) for ref in missing)), order_by=tuple(order))
+
+
+def renamed(columns: Sequence[OutputColumn], fetched: Sequence[OutputColumn]) -> tuple[tuple[str, str], ...]:
+    """The query's ``columns`` whose key differs from the column ``fetched`` for it, in the
+    same place (:func:`with_grouped_fields`): (the query's key, the fetched column's key).
+
+    >>> from coqlkit.language import parse
+    >>> from coqlkit.plan.prepare import output_columns
+    >>> q = parse("select COUNT(id) as Email from Leads group by Email")
+    >>> renamed(output_columns(q, Catalog.demo()), output_columns(with_grouped_fields(q), Catalog.demo()))
+    (('Email', 'COUNT(id)'),)
+    """
+    return tuple((c.key, f.key) for c, f in zip(columns, fetched, strict=False) if c.key != f.key)
 
 
 def group_columns(columns: Sequence[OutputColumn], group_by: Sequence[FieldRef]) -> list[int] | None:

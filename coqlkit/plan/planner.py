@@ -53,7 +53,7 @@ from coqlkit.errors import CoqlError, CreditBudgetExceeded, PlanError
 from coqlkit.language.ast import Aggregate, Column, FieldRef, Limit, OrderItem, Select
 from coqlkit.plan.bulk import bulk_criteria, bulk_fields, criteria_obstacle, fields_obstacle, status_polls
 from coqlkit.plan.columns import OutputColumn
-from coqlkit.plan.groups import aggregates_of, group_bound, records_select, with_grouped_fields
+from coqlkit.plan.groups import aggregates_of, group_bound, records_select, renamed, with_grouped_fields
 from coqlkit.plan.options import PlanOptions
 from coqlkit.plan.prepare import (
     criteria_count,
@@ -524,9 +524,13 @@ class _Planner:
             return SingleCall(tuple(columns), est, query)
         inner = with_grouped_fields(select)
         if inner is not select:  # grouped fields not selected: fetched to tell groups apart, then dropped
-            step = self.paged(inner, rows, self.columns(inner), limit, offset)
+            if len(inner.columns) > MAX_SELECT_COLUMNS:
+                raise PlanError(_no_room_for_groups(select, inner, options.page_size))
+            fetched = self.columns(inner)
+            step = self.paged(inner, rows, fetched, limit, offset)
             est = step.estimate
-            return LocalProject(tuple(columns), _local(est.rows, est.rows_bound), step)
+            local = _local(est.rows, est.rows_bound)
+            return LocalProject(tuple(columns), local, step, renamed(columns, fetched))
         return self.paged(select, rows, columns, limit, offset)
 
     def paged(
@@ -593,7 +597,7 @@ class _Planner:
         fields the query does not select are kept until then (to sort by), then dropped."""
         group = tuple(ref.name for ref in select.group_by)
         rows = None if group else 1  # without GROUP BY, one row
-        inner = with_grouped_fields(select)
+        inner = with_grouped_fields(select)  # (its columns are not sent: no limit of 50 here)
         grouped = columns if inner is select else self.columns(inner)
         sources = tuple(
             (c.key, c.ref.name)
@@ -601,10 +605,18 @@ class _Planner:
             if c.aggregate is None and c.ref is not None and c.key != c.ref.name
         )
         step: Step = LocalAggregate(
-            tuple(grouped), _local(rows, "exact"), read, group, aggregates_of(select), sources
+            tuple(grouped), _local(rows, "exact"), read, group, aggregates_of(inner), sources
         )
         limit, offset = _limits(select)
-        return self.finish(step, list(select.order_by), limit, offset, columns, hidden=inner is not select)
+        return self.finish(
+            step,
+            list(inner.order_by),
+            limit,
+            offset,
+            columns,
+            hidden=inner is not select,
+            renames=renamed(columns, grouped),
+        )
 
     def offset_pages(
         self,
@@ -818,8 +830,10 @@ class _Planner:
         columns: list[OutputColumn],
         hidden: bool,
         why: str = "",
+        renames: tuple[tuple[str, str], ...] = (),
     ) -> Step:
-        """Sort (unless the rows already come in that order), slice, drop the hidden columns."""
+        """Sort (unless the rows already come in that order), slice, drop the hidden columns
+        (``renames``: the query's columns fetched under another key, given theirs back)."""
         est = step.estimate
         if order and not (order == list(BY_ID) and _is_id_ordered(step)):
             keys = _sort_keys(order, step.columns)
@@ -830,7 +844,7 @@ class _Planner:
             step = LocalSlice(step.columns, _local(kept, bound), step, offset, limit)
         if hidden:
             est = step.estimate
-            step = LocalProject(tuple(columns), _local(est.rows, est.rows_bound), step)
+            step = LocalProject(tuple(columns), _local(est.rows, est.rows_bound), step, renames)
         return step
 
     def choose(self, candidates: list[Step]) -> Step:
@@ -991,6 +1005,20 @@ def _with_group_keys(select: Select) -> list[OrderItem]:
         if not any(o.expr == ref for o in items) and len(items) < MAX_ORDER_BY:
             items.append(OrderItem(ref))
     return items
+
+
+def _no_room_for_groups(select: Select, inner: Select, page_size: int) -> str:
+    """Why pages of groups cannot fetch the grouped fields ``select`` does not select."""
+    missing = [c.key for c in inner.columns[len(select.columns) :] if isinstance(c, Column)]
+    names = ", ".join(missing)
+    return (
+        f"this GROUP BY groups by {names}, which it does not select, and selects "
+        f"{len(select.columns)} columns: coqlkit fetches every grouped field to tell its pages of "
+        f"groups apart, and {len(inner.columns)} columns pass COQL's {MAX_SELECT_COLUMNS}; select "
+        f"{names} in place of {'a column' if len(missing) == 1 else 'as many columns'}, add a LIMIT "
+        f"of at most {page_size:,} groups (one call), or run it with strategy='bulk' (its records "
+        "read in bulk and grouped here)"
+    )
 
 
 def _is_id_ordered(step: Step) -> bool:

@@ -403,7 +403,11 @@ class LocalAggregate(_Local):
 
 @dataclass(frozen=True)
 class LocalProject(_Local):
-    """Keep the query's own columns, in its order (drops the keys added for sorting or joins)."""
+    """Keep the query's own columns, in its order (drops the keys added for sorting or joins).
+    ``sources``: a column fetched under another key (its alias names a grouped field fetched
+    beside it: :func:`~coqlkit.plan.groups.with_grouped_fields`), (its key, the child's key)."""
+
+    sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:

@@ -42,3 +42,17 @@ def test_a_group_by_of_a_field_not_selected_shows_its_first_page_of_groups(
     assert sent["coql"].endswith("limit 200") and sent["credits"] == 1, sent
     assert not view.complete and view.table.num_rows == 200
     assert view.table.column_names == conn.query(query).schema.names  # the query's own columns
+
+
+def test_an_alias_named_like_a_grouped_field_shows_its_own_values(
+    ip: InteractiveShell, conn: coqlkit.Connection
+) -> None:
+    # The pages fetch `COUNT(id), Email` (an alias cannot name a selected column in COQL):
+    # the peek gives the count its alias back, not the emails under the count's name.
+    query = "select COUNT(id) as Email from Leads group by Email"
+    conn.fields("Leads")
+    view, _ = run(lambda: ip.run_line_magic("coql", query))
+    assert isinstance(view, ResultView) and view.table.column_names == ["Email"]
+    counts = view.table.column("Email").to_pylist()
+    assert all(isinstance(n, int) for n in counts), counts[:5]
+    assert counts == conn.query(query).to_arrow().column("Email").to_pylist()[: len(counts)]
