@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from coqlkit.catalog import Catalog
+from coqlkit.catalog import Catalog, FieldType, ResolveError, limits
 from coqlkit.errors import CoqlSyntaxError
-from coqlkit.language import Span, Statement, parse, split_statements
+from coqlkit.language import Extension, Span, Statement, extensions, parse, render_condition, split_statements
+from coqlkit.language.ast import And, Between, Comparison, Like, Or, Param, Select
 from coqlkit.validate import Diagnostic, Severity, explain_syntax_error, validate
 
 __all__ = ["StatementReport", "is_deluge_file", "lint_deluge", "lint_text"]
@@ -114,8 +115,23 @@ DELUGE_SUFFIXES = (".dg", ".deluge")
 # Deluge's escapes in a "..." literal; any other backslash is kept as written.
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
 _QUERY_START = re.compile(r"\s*select\s", re.I)
-_HAS_FROM = re.compile(r"\bfrom\b", re.I)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# A FROM as COQL writes it: the module (or a stand-in for it), then the end of the text, a
+# clause, a bracket, a ';' or a comment, maybe after one more word (an alias, which the
+# checks refuse). "Select a record from the list first" has none: it is a message, not a query.
+_FROM_CLAUSE = re.compile(
+    r"\bfrom\s+:?\w+\s*(?:\Z|[;)]|/\*|--|(?:\w+\s+)?(?:where|order\s+by|group\s+by|limit|offset)\b)",
+    re.I,
+)
+_FROM_WORD = re.compile(r"\bfrom\s+(\w+)", re.I)
+# A literal passed as the query itself: zoho.crm.coql("..."), or the value of a
+# "select_query" key (a map's put, or {"select_query": "..."}).
+_QUERY_ARGUMENT = re.compile(r"""(?:zoho\.crm\.coql\s*\(|["']select_query["']\s*[,:])\s*\Z""", re.I)
+_ASSIGNED = re.compile(r"(?:^|[^\w.])([A-Za-z_]\w*)\s*=\s*\Z")
+# The words a missing blank at a '+' glues to their neighbour (Emailfrom, Leadswhere).
+_KEYWORDS = frozenset(
+    "select from where and or order group by limit offset like not in is null between asc desc".split()
+)
 
 
 def is_deluge_file(name: str) -> bool:
@@ -125,11 +141,23 @@ def is_deluge_file(name: str) -> bool:
 
 @dataclass(frozen=True)
 class _StandIn:
-    """A ``:name`` put where Deluge joins an expression into the query (query offsets)."""
+    """A ``:name`` put where Deluge joins an expression into the query (query offsets);
+    ``quoted`` when the expression sits in a COQL string (``'" + x + "'``)."""
 
     start: int
     end: int
     expression: str
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class _Glue:
+    """Two words a ``+`` joins with no blank between (``Email`` and ``from``), query offsets."""
+
+    start: int
+    end: int
+    left: str
+    right: str
 
 
 @dataclass(frozen=True)
@@ -139,6 +167,7 @@ class _Embedded:
     text: str
     sources: tuple[tuple[int, int], ...]  # the file span of each character of ``text``
     stand_ins: tuple[_StandIn, ...]
+    glues: tuple[_Glue, ...] = ()
 
 
 # One character of a concatenation: (char, file start, file end), or an expression's index.
@@ -148,22 +177,29 @@ _Piece = tuple[str, int, int] | int
 def lint_deluge(text: str, catalog: Catalog | None = None) -> list[StatementReport]:
     r"""Check each COQL query written as a string literal of the Deluge script ``text``.
 
-    A query is a ``"..."`` literal whose text starts with ``select`` (and has a ``from``),
-    with the literals and expressions ``+`` joins to it. Each expression joined in is
-    checked as a ``:name`` parameter (a whole quoted value around it, too); positions are
-    those of ``text``.
+    A query is a ``"..."`` literal whose text starts with ``select``, with the literals and
+    expressions ``+`` joins to it, when it is passed to ``zoho.crm.coql`` or as a
+    ``select_query`` (itself or by the variable it is put in), when a ``+`` glues a COQL
+    word to its neighbour, or when it has a FROM as COQL writes one (``from Leads where
+    ...``; with a catalog, ``from`` followed by one of its modules). Each expression joined
+    in is checked as a ``:name`` parameter (a whole quoted value around it, too); positions
+    are those of ``text``.
 
-    >>> script = 'r = zoho.crm.coql("select Emial from Leads where id = " + leadId); // select x'
+    Deluge sends the text as written: what coqlkit would rewrite for the queries it runs
+    (no WHERE, COUNT(*), a comment...) and Zoho's limits of one call (2,000 rows, 100,000
+    with OFFSET, 50 values in IN, 50 fields) are errors here.
+
+    >>> script = 'r = zoho.crm.coql("select Emial from Leads where id = " + leadId + " limit 1"); // select x'
     >>> for report in lint_deluge(script, Catalog.demo()):
     ...     print(*(f"{d.line}:{d.column} {d.message}" for d in report.diagnostics), sep="\n")
     1:27 Leads has no field Emial
     1:59 Deluge joins leadId into the query here: its value is not checked
     """
     starts = _line_starts(text)
-    return [_lint_embedded(found, starts, catalog) for found in _deluge_queries(text)]
+    return [_lint_embedded(found, starts, catalog) for found in _deluge_queries(text, catalog)]
 
 
-def _deluge_queries(text: str) -> Iterable[_Embedded]:
+def _deluge_queries(text: str, catalog: Catalog | None = None) -> Iterable[_Embedded]:
     at = 0
     while at < len(text):
         char = text[at]
@@ -174,13 +210,37 @@ def _deluge_queries(text: str) -> Iterable[_Embedded]:
             if _QUERY_START.match("".join(p[0] for p in literal)):
                 pieces: list[_Piece] = list(literal)
                 expressions: list[tuple[int, int]] = []
-                end = _concatenation(text, end, pieces, expressions)
-                found = _assemble(text, pieces, expressions)
-                if _HAS_FROM.search(found.text):
+                joins: list[int] = []
+                end = _concatenation(text, end, pieces, expressions, joins)
+                found = _assemble(text, pieces, expressions, joins)
+                if _is_query(found, catalog) or _passed_as_query(text, at):
                     yield found
             at = end
         else:
             at += 1
+
+
+def _is_query(found: _Embedded, catalog: Catalog | None) -> bool:
+    """Whether text that starts with ``select`` reads as COQL rather than as a message."""
+    if found.glues or _FROM_CLAUSE.search(found.text):
+        return True
+    return catalog is not None and any(
+        catalog.module_folded(m.group(1)) is not None for m in _FROM_WORD.finditer(found.text)
+    )
+
+
+def _passed_as_query(text: str, at: int) -> bool:
+    """Whether the literal at ``at`` is given to ``zoho.crm.coql`` or as a ``select_query``,
+    itself or by the variable it is assigned to (``q = "..."; zoho.crm.coql(q)``)."""
+    before = text[max(0, at - 200) : at]
+    if _QUERY_ARGUMENT.search(before):
+        return True
+    assigned = _ASSIGNED.search(before)
+    if assigned is None:
+        return False
+    name = re.escape(assigned.group(1))
+    used = rf"(?:zoho\.crm\.coql\s*\(|[\"']select_query[\"']\s*[,:])\s*{name}\b"
+    return re.search(used, text, re.I) is not None
 
 
 def _skip_other(text: str, at: int) -> int:
@@ -227,8 +287,11 @@ def _skip_blank(text: str, at: int) -> int:
     return at
 
 
-def _concatenation(text: str, at: int, pieces: list[_Piece], expressions: list[tuple[int, int]]) -> int:
-    """Add what ``+`` joins after offset ``at`` to ``pieces``; the offset past the last operand."""
+def _concatenation(
+    text: str, at: int, pieces: list[_Piece], expressions: list[tuple[int, int]], joins: list[int]
+) -> int:
+    """Add what ``+`` joins after offset ``at`` to ``pieces``; the offset past the last operand.
+    ``joins`` gets the index in ``pieces`` where each literal joined on starts."""
     while True:
         plus = _skip_blank(text, at)
         if not text.startswith("+", plus):
@@ -236,6 +299,7 @@ def _concatenation(text: str, at: int, pieces: list[_Piece], expressions: list[t
         operand = _skip_blank(text, plus + 1)
         if text.startswith('"', operand):
             more, at = _string(text, operand)
+            joins.append(len(pieces))
             pieces += more
         else:
             at = _operand(text, operand)
@@ -270,19 +334,34 @@ def _operand(text: str, at: int) -> int:
     return len(text[:at].rstrip())
 
 
-def _assemble(text: str, pieces: list[_Piece], expressions: list[tuple[int, int]]) -> _Embedded:
+def _assemble(
+    text: str, pieces: list[_Piece], expressions: list[tuple[int, int]], joins: Iterable[int] = ()
+) -> _Embedded:
     """The COQL to check: each expression (or the quoted value around it) becomes ``:name``."""
     chars: list[str] = []
     sources: list[tuple[int, int]] = []
     stand_ins: list[_StandIn] = []
+    glued: list[int] = []  # where a joined literal's word meets the word before it
+    joined_at = set(joins)
     quote: int | None = None  # where the open COQL string starts in ``chars``
     i = 0
     while i < len(pieces):
         piece = pieces[i]
         following = pieces[i + 1] if i + 1 < len(pieces) else None
+        if (
+            i in joined_at
+            and quote is None
+            and isinstance(piece, tuple)
+            and isinstance(pieces[i - 1], tuple)
+            and _WORD.match(piece[0])
+            and chars
+            and _WORD.match(chars[-1])
+        ):
+            glued.append(len(chars))
         if isinstance(piece, int):
             joined = [piece]
             span = expressions[piece]
+            quoted = quote is not None
             if quote is None:
                 i += 1
             else:  # the whole quoted value is the expression's
@@ -295,7 +374,7 @@ def _assemble(text: str, pieces: list[_Piece], expressions: list[tuple[int, int]
                 quote, i = None, close + 1
             source = " + ".join(text[slice(*expressions[n])] for n in joined)
             name = source if _IDENTIFIER.fullmatch(source) else f"deluge{len(stand_ins) + 1}"
-            stand_ins.append(_StandIn(len(chars), len(chars) + len(name) + 1, source))
+            stand_ins.append(_StandIn(len(chars), len(chars) + len(name) + 1, source, quoted))
             chars += ":" + name
             sources += [span] * (len(name) + 1)
             continue
@@ -312,7 +391,25 @@ def _assemble(text: str, pieces: list[_Piece], expressions: list[tuple[int, int]
             chars.append(char)
             sources.append((begin, finish))
         i += len(taken)
-    return _Embedded("".join(chars), tuple(sources), tuple(stand_ins))
+    query = "".join(chars)
+    return _Embedded(query, tuple(sources), tuple(stand_ins), _glues(query, glued))
+
+
+_WORD = re.compile(r"\w")
+
+
+def _glues(query: str, offsets: list[int]) -> tuple[_Glue, ...]:
+    """The joins at ``offsets`` that glue a COQL word to its neighbour (``Email`` + ``from``):
+    a word split across two literals on purpose (``Last_`` + ``Name``) is not one."""
+    found: list[_Glue] = []
+    for offset in offsets:
+        left = re.search(r"\w+\Z", query[:offset])
+        right = re.match(r"\w+", query[offset:])
+        if left is None or right is None:
+            continue
+        if left.group().lower() in _KEYWORDS or right.group().lower() in _KEYWORDS:
+            found.append(_Glue(left.start(), offset + right.end(), left.group(), right.group()))
+    return tuple(found)
 
 
 def _closing_quote(pieces: list[_Piece], i: int) -> int:
@@ -339,6 +436,7 @@ def _lint_embedded(found: _Embedded, starts: list[int], catalog: Catalog | None)
     line, column = _file_position(starts, first)
     statement = Statement(found.text, first, line, column)
     query_starts = _line_starts(found.text)
+    glued = [_glue_diagnostic(glue) for glue in found.glues]
     try:
         select = parse(found.text)
     except CoqlSyntaxError as exc:
@@ -349,7 +447,7 @@ def _lint_embedded(found: _Embedded, starts: list[int], catalog: Catalog | None)
         diagnostic = Diagnostic(
             exc.code,
             exc.description,
-            _file_span(found, starts, begin, finish),
+            Span(1, 1, 1, 1, begin, finish),
             hint=exc.hint,
             details={"expected": list(exc.expected)},
         )
@@ -357,8 +455,11 @@ def _lint_embedded(found: _Embedded, starts: list[int], catalog: Catalog | None)
             diagnostic = _not_checked(
                 diagnostic, at, "the query's shape depends on its value, so it is not checked"
             )
-        return StatementReport(statement, (diagnostic,))
-    diagnostics: list[Diagnostic] = []
+        if not (found.glues and begin >= found.glues[0].start):  # else the glue is the cause
+            glued.append(diagnostic)
+        return StatementReport(statement, tuple(_placed(found, starts, d) for d in glued))
+    diagnostics = [*glued, *_zoho_refuses(select, found)]
+    typed = _unquoted_stand_ins(select, found, catalog)
     seen: set[_StandIn] = set()
     for d in validate(select, catalog):
         begin, finish = (d.span.start, d.span.end) if d.span is not None else (0, 1)
@@ -367,9 +468,234 @@ def _lint_embedded(found: _Embedded, starts: list[int], catalog: Catalog | None)
             if at in seen:
                 continue
             seen.add(at)
-            d = _not_checked(d, at, "its value is not checked")
-        diagnostics.append(replace(d, span=_file_span(found, starts, begin, finish)))
-    return StatementReport(statement, tuple(diagnostics))
+            d = typed.get(at) or _not_checked(d, at, "its value is not checked")
+        elif _coqlkit_only(d):
+            continue  # an extension Zoho refuses: _zoho_refuses says so
+        else:
+            d = _one_call(d)
+        diagnostics.append(replace(d, span=Span(1, 1, 1, 1, begin, finish)))
+    diagnostics += [d for at, d in typed.items() if at not in seen]
+    diagnostics += _two_hundred(select, found)
+    diagnostics.sort(key=lambda d: _RANK[d.severity])
+    return StatementReport(statement, tuple(_placed(found, starts, d) for d in diagnostics))
+
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _placed(found: _Embedded, starts: list[int], diagnostic: Diagnostic) -> Diagnostic:
+    """``diagnostic`` (its span's offsets those of the query) at the script's positions."""
+    span = diagnostic.span
+    begin, finish = (span.start, span.end) if span is not None else (0, 1)
+    return replace(diagnostic, span=_file_span(found, starts, begin, finish))
+
+
+def _at(start: int, end: int) -> Span:
+    """A span of query offsets, placed in the script by :func:`_placed`."""
+    return Span(1, 1, 1, 1, start, end)
+
+
+def _glue_diagnostic(glue: _Glue) -> Diagnostic:
+    return Diagnostic(
+        "SYNTAX_ERROR",
+        f"Deluge joins {glue.left!r} and {glue.right!r} with no blank between: Zoho reads "
+        f"{glue.left + glue.right!r}",
+        _at(glue.start, glue.end),
+        hint="end the first string with a blank, or start the next one with one",
+    )
+
+
+# coqlkit's conveniences that Zoho takes too (coqlkit/sandbox/checks.py ZOHO_TAKES, which the
+# sandbox's model of Zoho refuses none of): LIMIT m, n; OFFSET alone; a bare word as a value.
+_ZOHO_TAKES = frozenset({"limit_comma", "offset_only", "bare_word"})
+_AS_WRITTEN = "a Deluge script sends the query as written"
+_REFUSED = {
+    "missing_where": (
+        "no WHERE clause: Zoho refuses a query without one",
+        "add 'where id is not null' to read every record",
+    ),
+    "flat_chain": ("more than two conditions at one level: Zoho wants them bracketed in pairs", None),
+    "aggregate_case": ("{text}: Zoho takes an aggregate's name in upper case only", "write {upper}"),
+    "count_star": ("COUNT(*): Zoho refuses it", "write COUNT(id)"),
+    "bare_word": ("an unquoted date: Zoho refuses it", "quote it: '{text}'"),
+    "unquoted_name": ("{text} is a reserved word: Zoho refuses it unquoted as a name", "quote it: '{text}'"),
+    "comment": (
+        "a comment inside the query: Zoho refuses it",
+        "move it out of the string, into a Deluge comment",
+    ),
+    "terminator": ("a ';' ending the query: Zoho refuses it", "drop the ';' inside the string"),
+    "star": ("SELECT *: Zoho refuses it", "name the fields, at most 50 a query"),
+    "param": (
+        "{text} is a coqlkit parameter: Zoho refuses it",
+        'join the value in with +, quoted for text: "... = \'" + value + "\'"',
+    ),
+}
+
+
+def _zoho_refuses(select: Select, found: _Embedded) -> list[Diagnostic]:
+    """Each convenience of coqlkit's dialect that Zoho refuses, as an error: coqlkit rewrites
+    them for the queries it runs, but a script sends its text to Zoho as written."""
+    out: list[Diagnostic] = []
+    for extension in extensions(select):
+        span = extension.span or _at(*_first_word(found.text))
+        text = found.text[span.start : span.end]
+        name = extension.name
+        if name in _ZOHO_TAKES and not (name == "bare_word" and re.match(r"\d{4}-\d{2}-\d{2}", text)):
+            continue
+        if name == "param" and _stand_in_at(found, span.start) is not None:
+            continue  # Deluge's expression, joined in: not a parameter
+        message, hint = _REFUSED[name]
+        if name == "flat_chain":
+            hint = _bracketed(select, extension, found)
+        upper = re.sub(r"\A\w+", lambda m: m.group().upper(), text)
+        out.append(
+            Diagnostic(
+                "INVALID_DATA" if name == "aggregate_case" else "SYNTAX_ERROR",
+                message.format(text=text),
+                span,
+                hint=f"{hint.format(text=text, upper=upper)} ({_AS_WRITTEN})" if hint else None,
+            )
+        )
+    return out
+
+
+def _first_word(text: str) -> tuple[int, int]:
+    """The offsets of the query's first word (``select``), where a note on the whole query goes."""
+    word = re.search(r"\S+", text)
+    return (word.start(), word.end()) if word else (0, 1)
+
+
+def _bracketed(select: Select, extension: Extension, found: _Embedded) -> str:
+    """How Zoho takes the chain of conditions ``extension`` found: bracketed in pairs."""
+    span = extension.span
+    for node in select.walk():
+        if not isinstance(node, (And, Or)) or span not in (node.left.span, node.right.span):
+            continue
+        whole = node.span
+        if whole is None or any(whole.start <= s.start < whole.end for s in found.stand_ins):
+            break  # its text holds Deluge's expressions: say it in words
+        return f"write {render_condition(node)}"
+    return "bracket them in pairs: (a and b) and c"
+
+
+def _coqlkit_only(d: Diagnostic) -> bool:
+    """A note on a convenience coqlkit rewrites (SELECT *, a :name bound at run time), which
+    :func:`_zoho_refuses` reports as an error in a script instead."""
+    return d.severity is Severity.INFO and (
+        d.message.startswith("SELECT * is a coqlkit extension") or d.message.startswith("parameter :")
+    )
+
+
+_ONE_CALL_HINTS = {
+    "rows": "read in pages of at most 2000: limit 2000 offset 0, then offset 2000, ...",
+    "ceiling": "page by id past it: where id > <the last id read> order by id limit 2000",
+    "in": "split the list into queries of at most 50 values",
+    "columns": "select at most 50 fields a query, and read the others by id in another",
+}
+
+
+def _one_call(d: Diagnostic) -> Diagnostic:
+    """A Zoho limit of one call that coqlkit lifts (an info) is an error in a script, which
+    makes that one call: the message without what coqlkit does, a hint to do it in Deluge."""
+    if d.code != "LIMIT_EXCEEDED" or d.severity is not Severity.INFO:
+        return d
+    limit = d.details.get("limit")
+    if limit == limits.MAX_LIMIT:
+        kind = "rows"
+    elif limit == limits.MAX_OFFSET_ROWS:
+        kind = "ceiling"
+    else:
+        kind = "in" if " in IN" in d.message else "columns"
+    message = re.sub(r"[:;] coqlkit .*\Z", "", d.message, flags=re.S)
+    return replace(
+        d, message=message, severity=Severity.ERROR, hint=f"{_ONE_CALL_HINTS[kind]} ({_AS_WRITTEN})"
+    )
+
+
+def _two_hundred(select: Select, found: _Embedded) -> list[Diagnostic]:
+    """A note that Zoho returns 200 rows of a query without LIMIT (coqlkit reads them all)."""
+    limit = select.limit
+    if limit is not None and limit.count is not None:
+        return []
+    if select.aggregates and not select.group_by:
+        return []  # one row
+    if limit is None:
+        message, span = "no LIMIT: Zoho returns the first 200 rows", _at(*_first_word(found.text))
+    else:
+        message, span = "OFFSET without LIMIT: Zoho returns 200 rows from there", limit.span or _at(0, 1)
+    return [
+        Diagnostic(
+            "LIMIT_EXCEEDED",
+            message,
+            span,
+            Severity.INFO,
+            hint="add 'limit 2000' to read up to 2000, and page with OFFSET past them",
+            details={"limit": limits.DEFAULT_LIMIT},
+        )
+    ]
+
+
+# The types whose values COQL writes in quotes, that an unquoted expression breaks.
+_DATES = frozenset({FieldType.DATE, FieldType.DATETIME})
+_WORDS = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.WEBSITE,
+        FieldType.PICKLIST,
+        FieldType.MULTISELECTPICKLIST,
+        FieldType.AUTONUMBER,
+    }
+)
+
+
+def _unquoted_stand_ins(
+    select: Select, found: _Embedded, catalog: Catalog | None
+) -> dict[_StandIn, Diagnostic]:
+    """Each expression joined in without quotes where the field compared holds text (a
+    warning: only a value of one plain word gets through) or a date (an error: COQL quotes
+    every date), by its stand-in."""
+    out: dict[_StandIn, Diagnostic] = {}
+    if catalog is None:
+        return out
+    by_start = {s.start: s for s in found.stand_ins if not s.quoted}
+    for query in (node for node in select.walk() if isinstance(node, Select)):
+        for cond in query.conditions():
+            if isinstance(cond, Comparison):
+                values: tuple[object, ...] = (cond.right,)
+            elif isinstance(cond, Between):
+                values = (cond.low, cond.high)
+            elif isinstance(cond, Like):
+                values = (cond.pattern,)
+            else:
+                continue
+            for value in values:
+                if not isinstance(value, Param) or value.span is None or value.span.start not in by_start:
+                    continue
+                stand_in = by_start[value.span.start]
+                try:
+                    field = catalog.resolve(query.module, cond.left).field
+                except ResolveError:
+                    continue
+                kind = field.value_type
+                if kind not in _DATES and kind not in _WORDS:
+                    continue
+                why = (
+                    f"COQL writes a {field.data_type} in quotes, so Zoho refuses every value"
+                    if kind in _DATES
+                    else "Zoho reads its value as COQL: any value but one plain word is refused"
+                )
+                out[stand_in] = Diagnostic(
+                    "SYNTAX_ERROR",
+                    f"Deluge joins {stand_in.expression} without quotes into a comparison with "
+                    f"{cond.left.name} ({field.data_type}): {why}",
+                    _at(stand_in.start, stand_in.end),
+                    Severity.ERROR if kind in _DATES else Severity.WARNING,
+                    hint=f"""quote it: '" + {stand_in.expression} + "'""",
+                    details={"column_name": cond.left.name},
+                )
+    return out
 
 
 def _stand_in_at(found: _Embedded, offset: int, *, after: bool = False) -> _StandIn | None:

@@ -21,7 +21,7 @@ void automation.rescore_leads(int accountId)
 \thot = zoho.crm.coql("select Last_Name, Emial, Company from Leads where Lead_Status = 'Contacted' limit 200");
 \turl = "https://www.zohoapis.com/crm/v8/coql"; // a string's "//" is no comment
 \tbody = Map();
-\tbody.put("select_query", "select Last_Name, Annual_Revenue from Leads where Lead_Status = 'Contactd' order by Annual_Revenue desc");
+\tbody.put("select_query", "select Last_Name, Annual_Revenue from Leads where Lead_Status = 'Contactd' order by Annual_Revenue desc limit 2000");
 \tresponse = invokeurl
 \t[
 \t\turl: url
@@ -58,8 +58,8 @@ def test_a_deluge_function_reports_each_query_at_its_place_in_the_script(
         "  \t                                       ^^^^^\n"
         "  hint: did you mean Email?\n"
         f"{path}:9:92: warning[INVALID_QUERY]: 'Contactd' is not a value of the picklist Lead_Status\n"
-        '  …lect_query", "select Last_Name, Annual_Revenue from Leads where Lead_Status = \'Contactd\' order by Annual_Revenue desc");\n'
-        "                                                                                 ^^^^^^^^^^\n"
+        "  …, \"select Last_Name, Annual_Revenue from Leads where Lead_Status = 'Contactd' order by Annual_Revenue desc limit 2000\");\n"
+        "                                                                      ^^^^^^^^^^\n"
         "  hint: closest values: 'Contacted'\n"
         "2 queries: 1 ok, 1 with errors; 1 error, 1 warning\n"
     )
@@ -87,12 +87,12 @@ def test_comments_and_other_strings_are_not_queries(
 info "Select a record first";  // text that starts with select but is no query
 selected = "selected";
 when = '01-Jan-2024';  // a date literal; "select Emial from Leads"
-url = "https://example.com/x"; /* select */ info "select Last_Name from Leads";
+url = "https://example.com/x"; /* select */ info "select Last_Name from Leads where id is not null limit 5";
 """
     monkeypatch.setattr("sys.stdin", io.StringIO(script))
     assert lint(capsys, "--demo", "--deluge", "-") == (0, "1 query: 1 ok, 0 with errors\n", "")
     reports = lint_deluge(script, Catalog.demo())
-    assert [r.statement.text for r in reports] == ["select Last_Name from Leads"]
+    assert [r.statement.text for r in reports] == ["select Last_Name from Leads where id is not null limit 5"]
     assert [(r.statement.line, r.statement.column) for r in reports] == [(7, 51)]
     assert all(r.ok and not r.diagnostics for r in reports)
 
@@ -100,7 +100,9 @@ url = "https://example.com/x"; /* select */ info "select Last_Name from Leads";
 def test_escaped_quotes_keep_positions_true(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    script = 'q = "select Last_Name from Leads where Last_Name = \'say \\"hi\\"\' and Emial is null";\n'
+    script = (
+        'q = "select Last_Name from Leads where Last_Name = \'say \\"hi\\"\' and Emial is null limit 1";\n'
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(script))
     code, out, _ = lint(capsys, "--demo", "--deluge", "-q", "-")
     assert code == 1
@@ -111,20 +113,23 @@ def test_escaped_quotes_keep_positions_true(
     (report,) = lint_deluge(script, Catalog.demo())
     assert (
         report.statement.text
-        == "select Last_Name from Leads where Last_Name = 'say \"hi\"' and Emial is null"
+        == "select Last_Name from Leads where Last_Name = 'say \"hi\"' and Emial is null limit 1"
     )
     # A \n escape starts a line of the query, not of the script; \\ is one backslash.
-    script = "q = \"select Last_Name\\nfrom Leads where Last_Name = 'a\\\\b' and Emial is null\";\n"
+    script = "q = \"select Last_Name\\nfrom Leads where Last_Name = 'a\\\\b' and Emial is null limit 1\";\n"
     (report,) = lint_deluge(script, Catalog.demo())
-    assert report.statement.text == "select Last_Name\nfrom Leads where Last_Name = 'a\\b' and Emial is null"
+    assert (
+        report.statement.text
+        == "select Last_Name\nfrom Leads where Last_Name = 'a\\b' and Emial is null limit 1"
+    )
     assert [(d.line, d.column) for d in report.diagnostics] == [(1, column(script, 1, "Emial"))]
 
 
 def test_a_query_built_by_concatenation() -> None:
     script = """\
-deals = zoho.crm.coql("select Deal_Name from Deals where Account_Name = '" + accountId + "' and Stage = 'Closed Wn'");
+deals = zoho.crm.coql("select Deal_Name from Deals where Account_Name = '" + accountId + "' and Stage = 'Closed Wn' limit 10");
 leads = zoho.crm.coql("select Last_Name, Company " +
-\t"from Leads where Lead_Status in (" + statuses.toString() + ") and Emial is not null");
+\t"from Leads where Lead_Status in (" + statuses.toString() + ") and Emial is not null limit 10");
 any = zoho.crm.coql("select id from " + moduleName + " where id = 1");
 """
     reports = lint_deluge(script, Catalog.demo())
@@ -166,7 +171,7 @@ any = zoho.crm.coql("select id from " + moduleName + " where id = 1");
         ],
     ]
     assert reports[0].statement.text == (
-        "select Deal_Name from Deals where Account_Name = :accountId and Stage = 'Closed Wn'"
+        "select Deal_Name from Deals where Account_Name = :accountId and Stage = 'Closed Wn' limit 10"
     )
     assert [r.ok for r in reports] == [True, False, True]
 
@@ -186,7 +191,7 @@ def test_coql_files_and_deluge_scripts_in_one_run(tmp_path: Path, capsys: pytest
     plain = tmp_path / "q.coql"
     plain.write_text('select Emial from Leads;\n-- "select" in a comment\nselect Last_Name from Leads;\n')
     script = tmp_path / "f.dg"
-    script.write_text('r = zoho.crm.coql("select Emial from Leads");\n')
+    script.write_text('r = zoho.crm.coql("select Emial from Leads where id is not null limit 5");\n')
     code, out, _ = lint(capsys, "--demo", "-q", str(plain), str(script))
     assert code == 1
     heads = [line for line in out.splitlines() if ": error[" in line]

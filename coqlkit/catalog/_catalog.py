@@ -258,12 +258,47 @@ class Catalog:
             return Resolved(Field(f"{field.api_name}.id", "bigint", subkey=True), owner, (*hops, field))
         if len(rest) == 2 and rest[0] == "module" and rest[1] in MODULE_OBJECT:
             return Resolved(Field(ref.name, MODULE_OBJECT[rest[1]], subkey=True), owner, (*hops, field))
-        example = field.modules[0] if field.modules else "Leads"
         raise ResolveError(
             f"{field.api_name} refers to several modules: a '.' path cannot say which",
             part=index,
-            hint=f"name the module with '->', quoted: '{field.api_name}->{example}.{ref.path[index]}'",
+            hint=self._arrow_hint(field, ref.path[index]),
         )
+
+    def _arrow_hint(self, field: Field, name: str) -> str:
+        """Name, with ``->``, a module of the multi-module lookup ``field`` that has the field
+        ``name`` (the first one whose fields are known to have it), and the others that do.
+
+        >>> demo = Catalog.demo()
+        >>> demo._arrow_hint(demo.module("Tasks").fields["What_Id"], "Deal_Name")
+        "name the module with '->', quoted: 'What_Id->Deals.Deal_Name' (Deals, Quotes, Sales_Orders and Cases have Deal_Name)"
+        """
+        having: list[str] = []
+        unknown: list[str] = []
+        for api_name in field.modules:
+            module = self._modules.get(api_name)
+            if module is None or module.fields is None:
+                unknown.append(api_name)
+                continue
+            spelled = module.fields.get(name) or next(
+                (f for f in module.fields.values() if f.api_name.casefold() == name.casefold()), None
+            )
+            if spelled is not None:
+                having.append(api_name)
+                name = spelled.api_name
+        arrow = f"name the module with '->', quoted: '{field.api_name}->{{}}.{name}'"
+        if len(having) == 1:
+            return arrow.format(having[0])
+        if having:
+            shown = (
+                ", ".join(having[:-1]) + " and " + having[-1]
+                if len(having) <= 6
+                else ", ".join(having[:5]) + ", ..."
+            )
+            return arrow.format(having[0]) + f" ({shown} have {name})"
+        if unknown:
+            return arrow.format(unknown[0]) + f" (the fields of {', '.join(unknown[:5])} are not known)"
+        listed = ", ".join(field.modules[:5]) + (", ..." if len(field.modules) > 5 else "")
+        return f"no module {field.api_name} refers to ({listed}) has a field {name}"
 
     def lacking(self, select: Select) -> dict[str, set[str]]:
         """The names ``select`` uses that this metadata lacks, by the module whose fields

@@ -25,7 +25,8 @@ def register(commands: Any) -> None:
             "Check each ;-terminated query of FILE (or standard input) for syntax errors and, "
             "with metadata, for unknown modules and fields, wrong comparators and values, and "
             "Zoho's limits. In a Deluge script (.dg, .deluge, or --deluge), check each string "
-            "literal that is a COQL query instead. "
+            "literal that is a COQL query instead, as Zoho reads it: coqlkit's conveniences and "
+            "Zoho's limits of one call are errors there. "
             "Exit 0 when clean, 1 when any query has an error, 2 for usage errors."
         ),
         epilog='example: echo "select Emial from Leads" | coqlkit lint --demo -',

@@ -185,6 +185,8 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
             hint=_hint_at_end(expected, last),
         )
     hint = _hint_at_token(tok, expected, text, at_start=not stack, last=last, stack=stack)
+    if hint is None and tok.type == "NAME":
+        hint = _unquoted_words(text, tok)
     if isinstance(hint, _AboutLast) and isinstance(last, Token):
         tok = last  # `select a form Leads`: the hint is about `form`, so the caret goes under it
     line, column = tok.line or 1, tok.column or 1
@@ -198,6 +200,31 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> CoqlSyntaxError:
         expected=expected,
         hint=hint,
     )
+
+
+_VALUE_BEFORE = re.compile(r"(?:!=|<=|>=|[=<>]|\blike)\s*([^\s'\"(),;]+)\s+\Z", re.IGNORECASE)
+_VALUE_END = re.compile(r"\s+(?:and|or|order\s+by|group\s+by|limit|offset)\b|[;)]|\s*\Z", re.IGNORECASE)
+
+
+def _unquoted_words(text: str, tok: Token) -> str | None:
+    """``Lead_Source = Web Download``: a value of several words written without quotes (as
+    a script joins one in); the hint quotes it.
+
+    >>> from coqlkit.language import parse
+    >>> try:
+    ...     parse("select id from Leads where Lead_Source = Web Download and City = 'x'")
+    ... except Exception as exc:
+    ...     print(exc.hint)
+    quote the value: 'Web Download'
+    """
+    found = _VALUE_BEFORE.search(text, 0, tok.start_pos or 0)
+    if found is None:
+        return None
+    end = _VALUE_END.search(text, tok.end_pos or 0)
+    value = text[found.start(1) : end.start() if end else len(text)]
+    if re.search(r"[=<>!]", value):
+        return None  # `= Contacted City = 'x'`: a condition follows, AND is missing
+    return "quote the value: '" + value.replace("'", "''") + "'"
 
 
 # What stands before a keyword the parser had to read as a name, when something is missing
@@ -303,9 +330,10 @@ _NAME = r"[A-Za-z_$][\w$]*"
 
 def _subquery_misplaced(tok: Token) -> _build.Problem:
     return _build.Problem(
-        "a subquery is allowed only in IN (...) in WHERE",
+        "a subquery is allowed only in WHERE: in IN (...), or after = for one record",
         _build.token_span(tok),
-        "filter with it: where <lookup> in (select id from <Module> where ...); "
+        "filter with it: where <lookup> in (select id from <Module> where ...), or "
+        "<lookup> = (select id from <Module> where ... limit 1); "
         "COQL has no subquery in SELECT, GROUP BY or ORDER BY",
     )
 
@@ -508,6 +536,8 @@ def _bad_character(exc: UnexpectedCharacters, text: str) -> CoqlSyntaxError:
             "a custom view is written Module#<digits>",
             "for example: from Leads#4150868000000087501",
         )
+    elif (pasted := _pasted(text, pos)) is not None:
+        description, hint = pasted
     else:
         description, hint = _stray(ch, expected)
     return CoqlSyntaxError(
@@ -573,6 +603,50 @@ def _run(pattern: str, rest: str) -> str:
 _LOOKALIKES = {"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "≠": "!=", "≤": "<=", "≥": ">="}
 
 
+_JSON_BODY = re.compile(r'\{\s*"select_query"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_ESCAPED_QUOTES = re.compile(r'\\(["\'])((?:(?!\\\1).)*)\\\1')
+_UNQUOTED_VALUE = re.compile(r"(?:[=<>]|\blike|\bin\s*\(|,)\s*\Z", re.IGNORECASE)
+
+
+def _pasted(text: str, pos: int) -> tuple[str, str] | None:
+    r"""A character of text pasted from elsewhere: a JSON body (Postman's), quotes escaped for
+    JSON or Deluge (``\"Acme\"``), a value with an ``@`` written without quotes.
+
+    >>> print(*_pasted('{"select_query": "select Last_Name from Leads where Company = \\"Acme\\""}', 0), sep="\n")
+    a JSON body, not a query
+    send only the query: select Last_Name from Leads where Company = "Acme"
+    >>> print(*_pasted(r"select id from Leads where Company = \"Acme\"", 37), sep="\n")
+    unexpected character '\'
+    drop the backslashes (quotes escaped for JSON or Deluge): Company = 'Acme'
+    >>> print(*_pasted("select id from Leads where Email = pat@zylker.com", 38), sep="\n")
+    unexpected character '@'
+    quote the value: 'pat@zylker.com'
+    """
+    ch = text[pos]
+    if ch == "{" and (body := _JSON_BODY.match(text, pos)) is not None:
+        query = re.sub(r"\\(.)", r"\1", body.group(1))
+        return "a JSON body, not a query", f"send only the query: {query}"
+    if ch == "\\" and (escaped := _ESCAPED_QUOTES.match(text, pos)) is not None:
+        value = escaped.group(2).replace("'", "''")
+        before = re.search(r"(\w+\s*(?:!=|<=|>=|[=<>]|\blike)\s*)\Z", text[:pos], re.IGNORECASE)
+        written = f"{before.group(1) if before else ''}'{value}'"
+        return (
+            "unexpected character '\\'",
+            f"drop the backslashes (quotes escaped for JSON or Deluge): {written}",
+        )
+    if ch == "@":
+        start = pos
+        while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "=<>(,'":
+            start -= 1
+        end = pos
+        while end < len(text) and not text[end].isspace() and text[end] not in "),;'":
+            end += 1
+        if _UNQUOTED_VALUE.search(text[:start]):
+            value = text[start:end].replace("'", "''")
+            return "unexpected character '@'", f"quote the value: '{value}'"
+    return None
+
+
 def _stray(ch: str, expected: list[str]) -> tuple[str, str | None]:
     r"""Any other character the lexer cannot read, named so a person can tell what it is
     (``'–' (U+2013 EN DASH)``); what to write instead where that is clear.
@@ -595,7 +669,7 @@ def _stray(ch: str, expected: list[str]) -> tuple[str, str | None]:
             f"unexpected invisible character {named}",
             "delete it: it is not COQL (it often comes with pasted text)",
         )
-    description = f"unexpected character {ch!r}" + (f" ({named})" if not ch.isascii() else "")
+    description = f"unexpected character '{ch}'" + (f" ({named})" if not ch.isascii() else "")
     ascii_ = _LOOKALIKES.get(ch) or unicodedata.normalize("NFKC", ch)
     if ch == "-":  # the right character, in a wrong place (- 5, or arithmetic)
         return description, "a negative number has its minus against it: -5 (COQL has no arithmetic)"

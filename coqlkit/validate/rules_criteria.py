@@ -463,7 +463,12 @@ def _picklist(cond: Predicate, found: Resolved, value: String) -> Iterator[Diagn
     if not known:
         return
     parts = value.value.split(";") if field.type is FieldType.MULTISELECTPICKLIST else [value.value]
+    if placeholder(value.value) is not None:
+        return  # bare_words says it is a variable not expanded
     for part in parts:
+        if part.strip().casefold() == _NONE:
+            yield _empty_choice(cond, part, value)
+            continue
         if part in known:
             continue
         same = [v for v in known if v.casefold() == part.casefold()]
@@ -493,6 +498,41 @@ def _picklist(cond: Predicate, found: Resolved, value: String) -> Iterator[Diagn
             WARNING,
             hint=hint,
         )
+
+
+# The picklist's empty choice: the metadata lists it (``picklist_values[0]``), but a record
+# left on it holds no value (null), so a comparison with the text matches no record.
+_NONE = "-none-"
+
+
+def _empty_choice(cond: Predicate, part: str, value: String) -> Diagnostic:
+    """``Lead_Status = '-None-'``: a warning saying to write ``is null`` (``!=``: ``is not null``).
+
+    >>> from coqlkit.catalog import Catalog
+    >>> from coqlkit.language import parse
+    >>> ctx = Context(parse("select id from Leads where Lead_Status != '-None-'"), Catalog.demo())
+    >>> [(d.message, d.hint) for d in values(ctx)]
+    [("'-None-' is the empty choice of the picklist Lead_Status: a record left on it holds no value (null), not the text '-None-'", 'write Lead_Status is not null')]
+    """
+    name = cond.left.name
+    negated = (isinstance(cond, Comparison) and cond.op in ("!=", "<>")) or (
+        isinstance(cond, In) and cond.negated
+    )
+    null = "is not null" if negated else "is null"
+    if isinstance(cond, In):
+        joiner = "and" if negated else "or"
+        hint = f"take {part!r} out of the list and add '{joiner} {name} {null}' (in brackets with the IN)"
+    else:
+        hint = f"write {name} {null}"
+    what = f"not the text {part!r}" if negated else "so no record matches it"
+    return Diagnostic(
+        "INVALID_QUERY",
+        f"{part!r} is the empty choice of the picklist {name}: a record left on it holds no value (null), {what}",
+        value.span,
+        WARNING,
+        hint=hint,
+        details={"column_name": name},
+    )
 
 
 def _similar(text: str, known: Sequence[str], n: int = 3) -> list[str]:
@@ -642,8 +682,10 @@ def bare_words(ctx: Context) -> Iterator[Diagnostic]:
     Created_Time``); a warning otherwise (the query runs, comparing with the word's text)."""
     for cond in ctx.predicates:
         if isinstance(cond, Like):
+            yield from _placeholders(cond, (cond.pattern,))
             continue  # the pattern rule already says what a pattern without % does
         found = ctx.resolved(cond.left)
+        yield from _placeholders(cond, _values_of(cond))
         for value in _values_of(cond):
             if not isinstance(value, String) or not value.bare:
                 continue
@@ -683,6 +725,62 @@ def bare_words(ctx: Context) -> Iterator[Diagnostic]:
                     "query runs; quote it if you mean that text",
                     details={"column_name": name},
                 )
+
+
+# A template's placeholder left in a quoted value: a Postman or Mustache ``{{name}}``, a
+# shell or JavaScript ``${name}``, a whole ``'$name'``, and a Deluge concatenation copied out
+# of a script (``'" + name + "'``). Each is sent as written and matches no record.
+_PLACEHOLDER = re.compile(
+    r"(?P<template>\{\{\s*[^{}]+?\s*\}\}|\$\{[^{}]+\})"
+    r"|\A(?P<dollar>\$[A-Za-z_]\w*)\Z"
+    r"|(?P<deluge>\"\s*\+\s*[^\"+]+?\s*\+\s*\")"
+)
+
+
+def placeholder(text: str) -> re.Match[str] | None:
+    """The template placeholder in the text of a quoted value, if it holds one.
+
+    >>> [m.group() if m else None for m in map(placeholder, ["{{name}}", "a ${x}", "$name", '" + id + "', "$5"])]
+    ['{{name}}', '${x}', '$name', '" + id + "', None]
+    """
+    return _PLACEHOLDER.search(text)
+
+
+def _placeholders(cond: Predicate, items: Sequence[Value]) -> Iterator[Diagnostic]:
+    """A quoted value holding a placeholder (``Last_Name = '{{name}}'``): a warning, as for
+    a bare ``$name``."""
+    for value in items:
+        if not isinstance(value, String) or value.bare:
+            continue
+        found = placeholder(value.value)
+        if found is None:
+            continue
+        shown = render_value(value)
+        held = (
+            "is sent as written"
+            if found.group() == value.value
+            else f"holds {found.group()}, sent as written"
+        )
+        if found.group("deluge"):
+            expression = found.group().strip('" +')
+            parameter = (
+                f"the parameter :{expression}"
+                if re.fullmatch(r"[A-Za-z_]\w*", expression)
+                else "a :name parameter"
+            )
+            message = f"{shown} {held}: Deluge's concatenation, copied out of a script?"
+            hint = f"write the value, or {parameter} bound when the query runs"
+        else:
+            message = f"{shown} {held}: a template variable not expanded?"
+            hint = "COQL has no variables: fill the template in before sending the query, or use a :name parameter bound when the query runs"
+        yield Diagnostic(
+            "INVALID_QUERY",
+            message,
+            value.span,
+            WARNING,
+            hint=hint,
+            details={"column_name": cond.left.name},
+        )
 
 
 CRITERIA_RULES = (filterable, comparators, values, bare_words, written_numbers)

@@ -63,7 +63,7 @@ def test_a_subquery_outside_in_is_named_as_such(text: str, column: int) -> None:
         parse(text)
     err = info.value
     assert (err.line, err.column) == (1, column)
-    assert err.description == "a subquery is allowed only in IN (...) in WHERE"
+    assert err.description == "a subquery is allowed only in WHERE: in IN (...), or after = for one record"
     assert err.hint is not None and "in (select id from <Module>" in err.hint
 
 
