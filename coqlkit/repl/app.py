@@ -9,7 +9,10 @@ complete as soon as their module's metadata is in. As you type, the statement un
 cursor is checked against the catalog as it would run (past its EXPLAIN, without the
 commands typed inside it, with the session's ``:parameters``): a problem is underlined and
 its diagnostic shows in the bottom toolbar; the word being typed is not one until the
-cursor leaves it or ``;`` ends the statement. Leaving (``\\q``, Ctrl-D) exits 0, whatever the last query did.
+cursor leaves it or ``;`` ends the statement. A long statement (a pasted IN list of
+hundreds of values) is checked in the background once the keys pause, and a key lexes and
+scans again only what it may have changed: typing at the end of 30 KB stays instant.
+Leaving (``\\q``, Ctrl-D) exits 0, whatever the last query did.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
@@ -186,29 +190,103 @@ class Problem(NamedTuple):
     reach: int = 0  # where its whole span ends (``end`` is on its first line)
 
 
+#: A statement up to so many characters is checked at each key, as it is typed; a longer
+#: one (a pasted IN list of hundreds of values) is checked in a thread of its own, once
+#: the keys pause for :data:`_SETTLE` seconds: parsing 30 KB at every key made typing lag.
+_CHECK_AT_ONCE = 4_000
+_SETTLE = 0.15
+
+
 class _Checked:
     """The diagnostics of the statement being typed (cached by its text, the catalog and
     the session's ``:parameters``), errors first: :meth:`check` gives the first one worth
-    showing with the cursor where it is."""
+    showing with the cursor where it is.
 
-    def __init__(self, metadata: Metadata, params: Callable[[], Mapping[str, Any]] | None = None) -> None:
+    A long statement (more than :data:`_CHECK_AT_ONCE` characters) is checked in a
+    background thread when ``ready`` is given: :meth:`check` says nothing of it until its
+    problems are in, then ``ready()`` is called (from that thread) to draw the prompt
+    again. What is shown is always the problems of the very text asked about, never those
+    of an earlier text; :attr:`generation` counts the results, for the lexer's cache.
+    """
+
+    def __init__(
+        self,
+        metadata: Metadata,
+        params: Callable[[], Mapping[str, Any]] | None = None,
+        ready: Callable[[], None] | None = None,
+    ) -> None:
         self.metadata = metadata
         self.params = params or dict
+        self.ready = ready
         self._key: tuple[str, Catalog | None, dict[str, Any]] | None = None
         self.problems: list[Problem] = []
+        self.generation = 0
+        self._lock = threading.Condition()
+        self._wanted: tuple[str, Catalog | None, dict[str, Any]] | None = None  # (the thread's next)
+        self._asked_at = 0.0
+        self._thread: threading.Thread | None = None
 
     def check(self, text: str, cursor: int | None = None) -> Problem | None:
         """The first problem of ``text``, the cursor at offset ``cursor`` of it (None: at
         its end). Until a ``;`` ends the statement, a problem under the cursor is the word
         still being typed (``from Lea``, ``order by La``): not an error yet, as completion
         is offering the rest of it. It shows once the cursor leaves the word or ``;`` is typed.
+        None too while a long statement is being checked in the background.
         """
+        problems = self.problems_of(text)
+        if problems is None:
+            return None
+        return _worth_showing(problems, text, len(text) if cursor is None else cursor)
+
+    def problems_of(self, text: str) -> list[Problem] | None:
+        """Every problem of ``text`` (see :meth:`_check`), or None while a long one is
+        still being checked in the background."""
         catalog, params = self.metadata(), dict(self.params())
-        key = self._key
-        if key is None or (text, params) != (key[0], key[2]) or catalog is not key[1]:
-            self._key = (text, catalog, params)
-            self.problems = self._check(text, catalog, params)
-        return _worth_showing(self.problems, text, len(text) if cursor is None else cursor)
+        with self._lock:
+            key = self._key
+            if key is not None and text == key[0] and catalog is key[1] and params == key[2]:
+                return self.problems
+            if len(text) > _CHECK_AT_ONCE and self.ready is not None:
+                self._ask(text, catalog, params)
+                return None
+        problems = self._check(text, catalog, params)
+        with self._lock:
+            self._key, self.problems = (text, catalog, params), problems
+            self.generation += 1
+        return problems
+
+    def _ask(self, text: str, catalog: Catalog | None, params: dict[str, Any]) -> None:
+        """Have the thread check ``text`` once the keys pause (the lock held)."""
+        wanted = self._wanted
+        if wanted is not None and text == wanted[0] and catalog is wanted[1] and params == wanted[2]:
+            return  # (asked already: the pause is counted from its last change)
+        self._wanted = (text, catalog, params)
+        self._asked_at = time.monotonic()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, daemon=True, name="coqlkit-live-check")
+            self._thread.start()
+        self._lock.notify()
+
+    def _work(self) -> None:
+        """The thread: the latest text asked about, once no other was asked for
+        :data:`_SETTLE` seconds, checked, its problems kept and the prompt told."""
+        while True:
+            with self._lock:
+                while self._wanted is None:
+                    self._lock.wait()
+                while (left := self._asked_at + _SETTLE - time.monotonic()) > 0:
+                    self._lock.wait(left)
+                text, catalog, params = wanted = self._wanted
+                self._wanted = None
+            try:
+                problems = self._check(text, catalog, params)
+            except Exception:  # never let the thread die: the statement shows no problem
+                problems = []
+            with self._lock:
+                self._key, self.problems = wanted, problems
+                self.generation += 1
+            if self.ready is not None:
+                self.ready()
 
     def _check(self, text: str, catalog: Catalog | None, params: Mapping[str, Any]) -> list[Problem]:
         """Every problem of ``text``, errors first: checked as it runs, with the commands
@@ -379,35 +457,75 @@ def _line_starts(text: str) -> list[int]:
 
 
 class _UnderlinedLexer(Lexer):
-    """The COQL highlighting, with the current problem underlined."""
+    """The COQL highlighting, with the current problem underlined.
 
-    def __init__(self, checked: _Checked) -> None:
+    prompt_toolkit keeps the line function :meth:`lex_document` returns for as long as the
+    text is the same (``PromptSession`` asks no lexer whether it changed, and a cursor
+    that moves does not lex again), so the problem is looked up as lines are drawn, not
+    when the text is lexed: a long statement's, found in the background after the last
+    key, is underlined at the redraw that follows, and the word the cursor comes back to
+    is the word being typed again. ``document()`` is the buffer's as it is now (its cursor
+    is read when its text is the one lexed).
+    """
+
+    def __init__(self, checked: _Checked, document: Callable[[], Document] | None = None) -> None:
         self.inner = prompt_lexer()
         self.checked = checked
+        self.document = document
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
         lines = self.inner.lex_document(document)
-        offset, statement = checked_statement(document.text, document.cursor_position)
-        problem = self.checked.check(statement, document.cursor_position - offset)
-        if problem is None:
-            return lines
-        start, end = offset + problem.start, offset + problem.end
-        mark = " class:problem" if problem.severity == "error" else " class:problem.warning"
-        starts = _line_starts(document.text)
+        text = document.text
+        starts = _line_starts(text)
+        known: list[Any] = [None, None, 0]  # the state checked, its problem, the statement's offset
+
+        def problem() -> tuple[Problem | None, int]:
+            cursor = document.cursor_position
+            if self.document is not None and (now := self.document()).text == text:
+                cursor = now.cursor_position
+            state = (self.checked.generation, self.checked.metadata(), cursor)
+            if known[0] is None or any(a is not b for a, b in zip(state, known[0], strict=True)):
+                offset, statement = checked_statement(text, cursor)
+                known[:] = [state, self.checked.check(statement, cursor - offset), offset]
+            return known[1], known[2]
 
         def line(number: int) -> StyleAndTextTuples:
             fragments = lines(number)
-            first = starts[number] if number < len(starts) else len(document.text)
-            out: StyleAndTextTuples = []
-            position = first
-            for style, text, *_rest in fragments:
-                for ch in text:
-                    extra = mark if start <= position < end else ""
-                    out.append((style + extra, ch))
-                    position += 1
-            return out
+            found, offset = problem()
+            if found is None:
+                return fragments
+            start, end = offset + found.start, offset + found.end
+            position = starts[number] if number < len(starts) else len(text)
+            if not (position <= end and start <= position + len(document.lines[number])):
+                return fragments  # (a line the problem is not on: as it is)
+            mark = " class:problem" if found.severity == "error" else " class:problem.warning"
+            return _underlined(fragments, position, start, end, mark)
 
+        problem()  # (asked now: a long statement's check starts with the key)
         return line
+
+
+def _underlined(
+    fragments: StyleAndTextTuples, position: int, start: int, end: int, mark: str
+) -> StyleAndTextTuples:
+    """A line's ``fragments`` (the first at offset ``position``) with ``mark`` added to the
+    style of the characters at offsets ``start`` to ``end``, one fragment per character
+    there (the others kept whole).
+
+    >>> _underlined([("k", "select"), ("", " "), ("n", "Emial")], 0, 7, 12, "!")
+    [('k', 'select'), ('', ' '), ('n!', 'E'), ('n!', 'm'), ('n!', 'i'), ('n!', 'a'), ('n!', 'l')]
+    """
+    out: StyleAndTextTuples = []
+    for style, text, *_rest in fragments:
+        after = position + len(text)
+        if after <= start or position >= end:
+            out.append((style, text))
+        else:
+            for ch in text:
+                out.append((style + mark if start <= position < end else style, ch))
+                position += 1
+        position = after
+    return out
 
 
 def is_sandbox(conn: Connection) -> bool:
@@ -439,7 +557,7 @@ class Repl:
         self.label = label
         self.sandbox = sandbox or is_sandbox(conn)
         self.metadata = Metadata(conn, self._redraw)
-        self.checked = _Checked(self.metadata, lambda: self.shell.params)
+        self.checked = _Checked(self.metadata, lambda: self.shell.params, self._redraw)
         self._last: tuple[str | None, str | None] = (None, None)  # the last query, its module
         self.shell = Shell(
             conn,
@@ -464,7 +582,7 @@ class Repl:
             auto_suggest=AutoSuggestFromHistory(),
             completer=self.completer,
             complete_while_typing=True,
-            lexer=_UnderlinedLexer(self.checked),
+            lexer=_UnderlinedLexer(self.checked, lambda: self.session.default_buffer.document),
             bottom_toolbar=self._toolbar,
             vi_mode=config.key_mode == "vi",
             enable_open_in_editor=True,

@@ -5,6 +5,7 @@ candidates, ranked."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from coqlkit.repl.clauses import (
     _split_path,
     _Tok,
     _unquote,
+    _walked,
     _Walker,
 )
 from coqlkit.repl.ranking import Suggestion, _Entry, _entry, _Ranked, _views
@@ -152,9 +154,11 @@ class _Context:
         self.guessed = False  # the fields are the default module's
         self.params = params
         self.at: _Tok | None = None
-        walker = _Walker()
+        # The tokens that end before the cursor are fed, whatever: from the walk kept.
+        first = bisect.bisect_left(tokens, cursor, key=lambda t: t.end)
+        walker = _walked("context", tokens, first, _Walker, _feed)
         split = len(tokens)
-        for index, tok in enumerate(tokens):
+        for index, tok in enumerate(tokens[first:], first):
             if tok.start >= cursor:
                 split = index
                 break
@@ -527,20 +531,7 @@ def modules_reached(tokens: list[_Tok], catalog: Catalog, default_module: str | 
     >>> sorted(modules_reached(_scan("select id from Leads where id in (select What_Id->Leads."), Catalog.demo()))
     ['Leads']
     """
-    walker = _Walker()
-    frames: list[_Frame] = []
-    paths: list[tuple[_Frame, _Path]] = []
-    for tok in tokens:
-        if tok.kind in ("ws", "comment"):
-            continue
-        frame = walker.frames[-1]
-        if frame.state in _FIELD_STATES and tok.kind in ("path", "string"):
-            text = _unquote(tok.text) if tok.kind == "string" else tok.text
-            if tok.kind == "path" or _QUOTED_PATH.match(text):
-                paths.append((frame, _split_path(text)))
-        walker.feed(tok)
-        if not any(f is walker.frames[-1] for f in frames):
-            frames.append(walker.frames[-1])
+    walker, frames, paths = _walked("reached", tokens, len(tokens), _Reached.start, _reach)
     top = walker.frames[0]  # (the statement's SELECT: EXPLAIN's word came before it)
     if not any(f is top for f in frames):
         frames.append(top)
@@ -559,6 +550,38 @@ def modules_reached(tokens: list[_Tok], catalog: Catalog, default_module: str | 
         if base is not None:
             out |= _stepped_into(catalog, base, path.names[:-1], path.seps)
     return out
+
+
+def _feed(walker: _Walker, tok: _Tok) -> None:
+    if tok.kind not in ("ws", "comment"):
+        walker.feed(tok)
+
+
+class _Reached(NamedTuple):
+    """:func:`modules_reached`'s walk: the clauses, each SELECT's frame, and the paths met
+    where fields go, with the frame each is in."""
+
+    walker: _Walker
+    frames: list[_Frame]
+    paths: list[tuple[_Frame, _Path]]
+
+    @classmethod
+    def start(cls) -> _Reached:
+        return cls(_Walker(), [], [])
+
+
+def _reach(walk: _Reached, tok: _Tok) -> None:
+    if tok.kind in ("ws", "comment"):
+        return
+    walker = walk.walker
+    frame = walker.frames[-1]
+    if frame.state in _FIELD_STATES and tok.kind in ("path", "string"):
+        text = _unquote(tok.text) if tok.kind == "string" else tok.text
+        if tok.kind == "path" or _QUOTED_PATH.match(text):
+            walk.paths.append((frame, _split_path(text)))
+    walker.feed(tok)
+    if not any(f is walker.frames[-1] for f in walk.frames):
+        walk.frames.append(walker.frames[-1])
 
 
 def _stepped_into(catalog: Catalog, base: Module, names: tuple[str, ...], seps: tuple[str, ...]) -> set[str]:

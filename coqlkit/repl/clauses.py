@@ -5,13 +5,17 @@ machine (``_Walker``) that follows each SELECT, subqueries too, up to the cursor
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
-from typing import NamedTuple
+from copy import deepcopy
+from typing import Any, NamedTuple, TypeVar
 
-from coqlkit.language import split_statements
+from coqlkit.language import Statement, split_statements
 
 __all__ = ["statement_at"]
+
+S = TypeVar("S")
 
 # ---------------------------------------------------------------------------------------------- scan
 
@@ -44,8 +48,28 @@ _SEPARATORS = re.compile(r"(\.|->)")
 
 
 def _scan(text: str) -> list[_Tok]:
-    tokens = []
-    for m in _TOKEN.finditer(text):
+    """The tokens of ``text``. The prompt scans the statement under the cursor several times
+    at each key (completion, the toolbar, the live check), and a key changes the text only
+    from where it was typed: the last texts scanned are kept, and a text starting as one of
+    them does is scanned again only from a little before the first difference
+    (:func:`_kept_tokens`). Treat the list as read-only: it may be shared."""
+    memo = _MEMO
+    best: tuple[int, list[_Tok]] = (0, [])
+    for old, tokens in memo:
+        if old == text:
+            return tokens
+        same = _common_prefix(old, text)
+        if same > best[0]:
+            best = (same, tokens)
+    kept = _kept_tokens(best[1], best[0])
+    tokens = _tokens_from(text, kept[-1].end if kept else 0, list(kept))
+    _remember(text, tokens)
+    return tokens
+
+
+def _tokens_from(text: str, pos: int, tokens: list[_Tok]) -> list[_Tok]:
+    """``tokens`` (those of ``text`` before ``pos``), then those from ``pos`` on."""
+    for m in _TOKEN.finditer(text, pos):
         kind: str = m.lastgroup  # type: ignore[assignment]  # every alternative is a named group
         value = m.group()
         if kind == "path" and not (value.startswith("!") or "." in value or "->" in value):
@@ -54,13 +78,65 @@ def _scan(text: str) -> list[_Tok]:
     return tokens
 
 
+#: The last texts :func:`_scan` read, and their tokens (newest last; replaced whole, never
+#: changed in place: the live check scans in a thread of its own).
+_MEMO: tuple[tuple[str, list[_Tok]], ...] = ()
+_MEMO_SIZE = 4
+#: How far past a token's start :data:`_TOKEN` may read to decide it (a datetime's longest
+#: form, ``2024-01-15T10:30:00.123456+05:30``, with room to spare).
+_READ_AHEAD = 40
+
+
+def _remember(text: str, tokens: list[_Tok]) -> None:
+    global _MEMO
+    if len(text) >= 256:  # (a short text is scanned in no time)
+        _MEMO = (*tuple(e for e in _MEMO if e[0] != text)[-(_MEMO_SIZE - 1) :], (text, tokens))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` start with alike (by halves: a C comparison each).
+
+    >>> _common_prefix("select a from B", "select ab from B"), _common_prefix("x", "y")
+    (8, 0)
+    """
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _kept_tokens(tokens: list[_Tok], same: int) -> list[_Tok]:
+    """The first of ``tokens`` (a text's) that a text alike in its first ``same`` characters
+    has too: those :data:`_TOKEN` decided reading only those characters. A token is decided
+    by at most its next character or three (``1e+``: a number, then ``e``), by the
+    :data:`_READ_AHEAD` characters from its start (a date), and ``!`` by the name after it
+    (a path ``!Leads.Owner``, or an operator).
+
+    >>> tokens = _scan("select Last_Name, Email from Leads where Email in ('a@x.com', 'b@x.com')")
+    >>> [t.text for t in _kept_tokens(tokens, 60)][-3:]
+    ['Last_Name', ',', ' ']
+    """
+    keep = bisect.bisect_left(tokens, same - _READ_AHEAD, key=lambda t: t.end)
+    while keep > 0:
+        last = tokens[keep - 1]
+        following = tokens[keep].end if keep < len(tokens) else same  # (the last may grow)
+        if last.end + 4 < same and last.start + _READ_AHEAD < same and following + 2 < same:
+            break
+        keep -= 1
+    return tokens[:keep]
+
+
 def statement_at(text: str, cursor: int) -> tuple[int, str]:
     """Where the statement under the cursor begins, and its text up to its ``;`` (or the end).
 
     A cursor right after a ``;`` is at the start of the next statement.
     """
     begin, stop = 0, len(text)
-    for statement in split_statements(text):
+    for statement in _statements(text):
         end = statement.start + len(statement.text)
         if not statement.text.endswith(";"):
             break
@@ -70,6 +146,66 @@ def statement_at(text: str, cursor: int) -> tuple[int, str]:
             stop = end
             break
     return begin, text[begin:stop]
+
+
+_SPLIT: tuple[str, list[Statement]] = ("", [])
+
+
+def _statements(text: str) -> list[Statement]:
+    """:func:`split_statements` of ``text``, the last text's kept (the prompt asks for the
+    statement under the cursor several times at each key)."""
+    global _SPLIT
+    last = _SPLIT
+    if last[0] == text:
+        return last[1]
+    statements = split_statements(text)
+    _SPLIT = (text, statements)
+    return statements
+
+
+#: The walks :func:`_walked` kept, by what walks: the tokens walked, and a copy of the
+#: state every :data:`_EVERY` tokens (replaced whole, never changed in place).
+_WALKS: dict[str, tuple[list[_Tok], list[tuple[int, Any]]]] = {}
+_EVERY = 256
+
+
+def _walked(
+    kind: str, tokens: list[_Tok], upto: int, fresh: Callable[[], S], feed: Callable[[S, _Tok], None]
+) -> S:
+    """``fresh()`` fed the first ``upto`` of ``tokens`` by ``feed``, from the copy kept of
+    the state after the most of them (by ``kind``): the tokens :func:`_scan` kept are
+    the very ones of the last text, so a key fed only those after the last copy before
+    what it changed (a 30 KB IN list was walked whole several times a key). The state
+    returned is the caller's own."""
+    old, copies = _WALKS.get(kind, ([], []))
+    alike = _same_prefix(old, tokens)
+    done, state = 0, None
+    for index, copy in reversed(copies):
+        if index <= min(alike, upto):
+            done, state = index, copy
+            break
+    kept = [c for c in copies if c[0] <= done]
+    state = fresh() if state is None else deepcopy(state)
+    for index in range(done, upto):
+        feed(state, tokens[index])
+        if (index + 1) % _EVERY == 0:
+            kept.append((index + 1, deepcopy(state)))
+    if upto >= _EVERY:  # (a short walk costs nothing)
+        _WALKS[kind] = (tokens, kept)
+    return state
+
+
+def _same_prefix(old: list[_Tok], new: list[_Tok]) -> int:
+    """How many tokens ``old`` and ``new`` start with that are the very same objects (those
+    :func:`_scan` kept from one text to the next)."""
+    low, high = 0, min(len(old), len(new))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if old[middle - 1] is new[middle - 1]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 # ------------------------------------------------------------------------------------ the clauses

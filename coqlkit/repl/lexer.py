@@ -18,15 +18,21 @@ COQL reads it as a field name (``select 'Account_Name' from ...``,
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
-from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text.utils import split_lines
+from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
+from prompt_toolkit.styles.pygments import pygments_token_to_classname
 from pygments.lexer import RegexLexer, bygroups, include, words  # type: ignore[import-untyped, unused-ignore]
 from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     Comment,
+    Error,
     Keyword,
     Literal,
     Name,
@@ -36,11 +42,12 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     String,
     Text,
     Whitespace,
+    _TokenType,
 )
 
 from coqlkit.repl.commands import REGISTRY
 
-__all__ = ["STYLE", "CoqlLexer", "prompt_lexer", "prompt_style"]
+__all__ = ["STYLE", "CoqlLexer", "IncrementalLexer", "prompt_lexer", "prompt_style"]
 
 _NAME = r"[A-Za-z_$][A-Za-z0-9_$]*"
 _QUOTED = r"'(?:[^'\\]|\\[\s\S]|'')*'|\"(?:[^\"\\]|\\[\s\S]|\"\")*\""
@@ -200,9 +207,251 @@ STYLE: dict[str, str] = {
 }
 
 
-def prompt_lexer() -> PygmentsLexer:
-    """The lexer for a prompt_toolkit buffer."""
-    return PygmentsLexer(CoqlLexer)
+def prompt_lexer() -> Lexer:
+    """The lexer for a prompt_toolkit buffer (:class:`IncrementalLexer`)."""
+    return IncrementalLexer()
+
+
+class _Match(NamedTuple):
+    """One match of :class:`CoqlLexer`'s loop (where it ends is kept apart, as the matches
+    after an edit move): the states after it, whether it was made outside a string or a
+    comment and is not blank, and the (style, text) fragments it gave."""
+
+    stack: tuple[str, ...]
+    outside: bool
+    fragments: list[tuple[str, str]]
+
+
+#: The states inside a string or a comment: a match there decides nothing about what
+#: comes before the string (see :func:`_reach`).
+_INSIDE = frozenset(("single", "double", "comment"))
+#: How far past a match's start :class:`CoqlLexer`'s rules may read to decide it (a
+#: datetime's longest form, with room to spare), and past the end of the second match
+#: outside a string that follows it (a comparator after a quoted name and blanks, a
+#: command's name after a line break, the ``(`` after ``COUNT``).
+_READ_AHEAD = 40
+_READ_PAST = 16
+
+
+class IncrementalLexer(Lexer):
+    """:class:`CoqlLexer` for a prompt_toolkit buffer, lexing again at each key only what
+    the key may have changed: the same fragments as ``PygmentsLexer(CoqlLexer)`` (the whole
+    text lexed from its start), at a cost that does not grow with the text (a 30 KB IN
+    list took 10-17 ms a key).
+
+    The last text's matches are kept, with the states after each. A new text that starts
+    as the last one did keeps the matches decided before the first change (a match is
+    decided by the characters up to :func:`_reach`), lexes on from there, and takes the
+    old matches again (moved) once a match ends where an old one ended in the part after
+    the change that both texts end with, in the same states. The lines are kept likewise:
+    those before the first match lexed again, and those after the last.
+    """
+
+    def __init__(self) -> None:
+        self.lexer = CoqlLexer(stripnl=False, stripall=False, ensurenl=False)
+        self._text = ""
+        self._matches: list[_Match] = []
+        self._ends: list[int] = []  # where each match ends
+        self._lines: list[StyleAndTextTuples] = [[]]
+
+    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
+        lines = self.lines(document.text)
+
+        def line(number: int) -> StyleAndTextTuples:
+            return lines[number] if 0 <= number < len(lines) else []
+
+        return line
+
+    def lines(self, text: str) -> list[StyleAndTextTuples]:
+        """The (style, text) fragments of each line of ``text``, styled as prompt_toolkit
+        styles Pygments' tokens."""
+        if text == self._text:
+            return self._lines
+        old_lines = self._lines
+        relexed, resumed = self._relex(text)
+        matches, ends = self._matches, self._ends
+        first = text.count("\n", 0, relexed)  # the line of the first match lexed again
+        begin = text.rfind("\n", 0, relexed) + 1
+        index = bisect.bisect_left(ends, begin)  # the match over its start (or ending there)
+        start = ends[index - 1] if index else 0
+        skip = text.count("\n", start, begin)
+        stop, newline = len(matches), -1
+        if resumed is not None:  # the lines after the one the old matches resumed on: the old ones
+            newline = text.find("\n", resumed)
+            if newline >= 0:
+                stop = bisect.bisect_left(ends, newline + 1) + 1  # (through the one holding it)
+        made = list(split_lines([f for m in matches[index:stop] for f in m.fragments]))[skip:]
+        if newline >= 0:
+            reused = text.count("\n", newline)
+            made = made[: text.count("\n", begin, newline) + 1] + old_lines[len(old_lines) - reused :]
+        lines = old_lines[:first] + made
+        self._lines = lines
+        return lines
+
+    def _relex(self, text: str) -> tuple[int, int | None]:
+        """Take ``text``'s matches from the last text's where they hold, lexing the rest:
+        where the matches lexed again start, and where the old ones were taken again from
+        (None: lexed to the end)."""
+        old, matches, ends = self._text, self._matches, self._ends
+        same = _common_prefix(old, text)
+        keep = _kept(old, ends, matches, same)  # the matches decided by what is alike
+        start, stack = (ends[keep - 1], matches[keep - 1].stack) if keep else (0, ("root",))
+        suffix = _common_suffix(old, text, same)
+        shift = len(text) - len(old)
+        after = len(old) - suffix  # old matches ending past here may be taken again (moved)
+        new, new_ends = matches[:keep], ends[:keep]
+        resumed = None
+        for match, end in self._lex(text, start, stack):
+            new.append(match)
+            new_ends.append(end)
+            if end - shift <= after:
+                continue
+            again = bisect.bisect_left(ends, end - shift, lo=keep)
+            if again < len(ends) and ends[again] == end - shift and matches[again].stack == match.stack:
+                new.extend(matches[again + 1 :])
+                new_ends.extend(e + shift for e in ends[again + 1 :])
+                resumed = end
+                break
+        self._text, self._matches, self._ends = text, new, new_ends
+        return start, resumed
+
+    def _lex(self, text: str, pos: int, stack: tuple[str, ...]) -> Iterator[tuple[_Match, int]]:
+        """The matches of ``text`` from ``pos`` on, and where each ends, ``stack`` the
+        states there: Pygments' ``RegexLexer.get_tokens_unprocessed`` loop, match by match."""
+        lexer = self.lexer
+        tokendefs = lexer._tokens
+        states = list(stack)
+        rules = tokendefs[states[-1]]
+        end = len(text)
+        while pos < end:
+            outside = states[-1] not in _INSIDE
+            for rexmatch, action, new_state in rules:
+                m = rexmatch(text, pos)
+                if m:
+                    if action is None:
+                        tokens: list[tuple[Any, str]] = []
+                    elif type(action) is _TokenType:
+                        tokens = [(action, m.group())]
+                    else:
+                        tokens = [(t, v) for _, t, v in action(lexer, m)]
+                    if new_state is not None:
+                        _transition(states, new_state)
+                        rules = tokendefs[states[-1]]
+                    found = outside and not m.group().isspace()
+                    yield _Match(tuple(states), found, _styled(tokens)), m.end()
+                    pos = m.end()
+                    break
+            else:  # no rule matches: a line break starts over, anything else is an error
+                if text[pos] == "\n":
+                    states = ["root"]
+                    rules = tokendefs["root"]
+                    yield _Match(("root",), False, _styled([(Whitespace, "\n")])), pos + 1
+                else:
+                    yield _Match(tuple(states), outside, _styled([(Error, text[pos])])), pos + 1
+                pos += 1
+
+
+def _transition(states: list[str], new_state: Any) -> None:
+    """Pygments' state change (``#pop``, ``#push``, a state, a tuple of them, -N)."""
+    if isinstance(new_state, tuple):
+        for state in new_state:
+            if state == "#pop":
+                if len(states) > 1:
+                    states.pop()
+            elif state == "#push":
+                states.append(states[-1])
+            else:
+                states.append(state)
+    elif isinstance(new_state, int):
+        if abs(new_state) >= len(states):
+            del states[1:]
+        else:
+            del states[new_state:]
+    elif new_state == "#push":
+        states.append(states[-1])
+    else:  # pragma: no cover - Pygments' own lexers only
+        raise AssertionError(f"wrong state def: {new_state!r}")
+
+
+def _styled(tokens: list[tuple[Any, str]]) -> list[tuple[str, str]]:
+    """Pygments' tokens as prompt_toolkit's ``PygmentsLexer`` styles them
+    (``Token.Name.Class``: ``class:pygments.name.class``)."""
+    return [(_style(t), v) for t, v in tokens]
+
+
+_STYLES: dict[Any, str] = {}
+
+
+def _style(token: Any) -> str:
+    style = _STYLES.get(token)
+    if style is None:
+        style = _STYLES[token] = "class:" + pygments_token_to_classname(token)
+    return style
+
+
+def _kept(text: str, ends: list[int], matches: list[_Match], same: int) -> int:
+    """How many of the first ``matches`` (of ``text``, ending at ``ends``) were decided by
+    its first ``same`` characters: those whose :func:`_reach` is within them (it rises
+    from match to match)."""
+    low, high = 0, len(matches)
+    while low < high:  # the first match that reads past them
+        middle = (low + high) // 2
+        if _reach(text, ends, matches, middle, same) >= same:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+#: What a number or a date may run on with: a date's ``(?![\w:])`` reads to the end of it
+#: (``2024-01-15T10:30:00.1234...x`` is a number, ``-``, ..., not a date).
+_DATE_RUN = re.compile(r"[\w:.+-]*")
+
+
+def _reach(text: str, ends: list[int], matches: list[_Match], index: int, limit: int) -> int:
+    """How far the characters of ``text`` may have been read to decide ``matches[index]``
+    (anything from ``limit`` on: ``limit``): :data:`_READ_AHEAD` from its start (past the
+    run of a number or a date starting there), and :data:`_READ_PAST` past the end of the
+    second match after it made outside a string or a comment and not blank (a quoted
+    name's comparator, after blanks; a string left open is read to the end of the text)."""
+    start = ends[index - 1] if index else 0
+    reach = max(start + _READ_AHEAD, ends[index] + _READ_PAST)
+    if text[start : start + 1].isdigit():
+        run = _DATE_RUN.match(text, start)
+        reach = max(reach, (run.end() if run else start) + _READ_PAST)
+    seen = 0
+    for later in range(index + 1, len(matches)):
+        if ends[later] + _READ_PAST >= limit:
+            return max(reach, limit)
+        if matches[later].outside:
+            seen += 1
+            if seen == 2:
+                return max(reach, ends[later] + _READ_PAST)
+    return max(reach, len(text) + 1)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` start with alike (by halves)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, prefix: int) -> int:
+    """How many characters ``a`` and ``b`` end with alike, not counting their first ``prefix``."""
+    low, high = 0, min(len(a), len(b)) - prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def prompt_style() -> Style:
