@@ -748,7 +748,7 @@ def run_explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
 def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
     """The query, the target and where the query came from (for positions)."""
     from coqlkit.language import split_statements
-    from coqlkit.language.split import code_only
+    from coqlkit.language.split import blank
     from coqlkit.repl.encoding import check, read_file, read_stdin
     from coqlkit.repl.shell import Where
 
@@ -759,7 +759,7 @@ def _export_query(args: argparse.Namespace) -> tuple[str, str, Any]:
         source = "<stdin>" if args.file == "-" else args.file
         text = read_stdin() if args.file == "-" else read_file(args.file)
         target = words[0]
-        statements = [s for s in split_statements(text) if code_only(s.text).strip()]
+        statements = [s for s in split_statements(text) if not blank(s.text)]
         if len(statements) != 1:
             raise ConfigError(f"{source} holds {len(statements)} queries: export takes one")
         statement = statements[0]

@@ -75,6 +75,18 @@ def code_only(text: str) -> str:
     return "".join(piece for piece in _PIECES.findall(text) if not piece.startswith(("'", '"', "--", "/*")))
 
 
+def blank(text: str) -> bool:
+    r"""Whether ``text`` holds no statement: only blanks, comments and ``;``. A string is
+    never blank: a query pasted in its quotes (``"select ..."``) is a statement, to be told
+    what is wrong with it, not skipped.
+
+    >>> blank(" -- a comment\n/* another */ ;"), blank('"select Last_Name from Leads"'), blank("''")
+    (True, False, False)
+    """
+    code = "".join(piece for piece in _PIECES.findall(text) if not piece.startswith(("--", "/*")))
+    return not code.strip(" \t\r\n\f\v;" + PASTED_BLANKS)
+
+
 def strings(text: str) -> Iterator[tuple[int, str]]:
     """Where each string literal of ``text`` starts, and its text with its quotes (a string
     not closed runs to the end of ``text``), as :func:`split_statements` reads them.

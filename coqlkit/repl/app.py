@@ -48,7 +48,7 @@ from coqlkit.catalog import Catalog
 from coqlkit.errors import CoqlError, CoqlSyntaxError, ParameterError
 from coqlkit.language import parse
 from coqlkit.language.ast import Span
-from coqlkit.language.split import code_only, strings
+from coqlkit.language.split import blank, code_only, strings
 from coqlkit.repl.clauses import _closed
 from coqlkit.repl.commands import interrupts
 from coqlkit.repl.complete import CoqlCompleter, awaits_from, modules_wanted, statement_at
@@ -409,7 +409,7 @@ def checked_statement(text: str, cursor: int) -> tuple[int, str]:
     (16, ' select')
     """
     begin, statement = statement_at(text, cursor)
-    if begin and not code_only(statement).strip():
+    if begin and blank(statement):
         return statement_at(text, begin - 1)
     return begin, statement
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 from coqlkit import export
 from coqlkit.api import Connection, Result
 from coqlkit.errors import ConfigError, CoqlError
-from coqlkit.language.split import code_only
+from coqlkit.language.split import blank
 from coqlkit.repl import output
 from coqlkit.repl.commands import REGISTRY, find, help_text
 from coqlkit.repl.config import zone_named
@@ -530,7 +530,7 @@ class _Commands(_Results):
             return exc.status
         if self.interactive:  # back to the prompt: run at once if it is a whole statement
             self.prefill = edited
-            self.accept_prefill = bool(code_only(edited).strip()) and _complete(edited)
+            self.accept_prefill = not blank(edited) and _complete(edited)
             return 0
         return self.execute(edited, source=_file_argument(arg) if arg else None) if edited else 0
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from coqlkit.errors import CoqlSyntaxError, excerpt
 from coqlkit.language import Span, split_statements
-from coqlkit.language.split import code_only
+from coqlkit.language.split import blank, code_only
 from coqlkit.validate import Diagnostic
 
 __all__ = ["Where"]
@@ -85,7 +85,7 @@ class Where:
 
 def _statements(chunk: str, start: Where) -> Iterator[tuple[str, str, Where]]:
     for statement in split_statements(chunk):
-        if not code_only(statement.text).strip():
+        if blank(statement.text):  # a query pasted in its quotes is not blank: it is told so
             continue
         body = statement.text.strip()
         lead = statement.text[: len(statement.text) - len(statement.text.lstrip())]
@@ -113,8 +113,7 @@ def _complete(text: str) -> bool:
     """No statement is left half-typed in ``text`` (a command may follow). A string left
     open ends where :func:`split_statements` ends it (at the last ``;`` of its line): the
     command after ``where Last_Name = 'O'Brien';`` is a command, not part of a string."""
-    code = code_only(text).strip()
-    if not code or code.endswith(";"):
+    if blank(text) or code_only(text).rstrip().endswith(";"):
         return True
     statements = split_statements(text)
     return not statements or statements[-1].text.rstrip().endswith(";")
