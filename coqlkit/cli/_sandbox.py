@@ -60,7 +60,28 @@ def register(commands: Any) -> None:
         metavar="N",
         help="access tokens a refresh token may get in ten minutes, as Zoho's (10; 0: no limit)",
     )
+    serve.add_argument(
+        "--active-tokens",
+        type=int,
+        default=15,
+        metavar="N",
+        help="access tokens of a refresh token that work at once, as Zoho's (15; 0: no cap)",
+    )
     serve.add_argument("--bulk-seconds", type=float, default=2.0, help="time a bulk-read job takes (2)")
+    serve.add_argument(
+        "--bulk-downloads",
+        type=int,
+        default=10,
+        metavar="N",
+        help="bulk-read results the org may download a minute, as Zoho's (10; 0: no limit)",
+    )
+    serve.add_argument(
+        "--bulk-download-seconds",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="the window of --bulk-downloads (Zoho's minute: 60)",
+    )
     serve.add_argument(
         "--bulk-outcomes",
         default="",
@@ -104,6 +125,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
             token_ttl=args.token_ttl,
             token_limit=args.token_limit,
             bulk_seconds=args.bulk_seconds,
+            active_tokens=args.active_tokens,
+            bulk_downloads=args.bulk_downloads,
+            bulk_download_seconds=args.bulk_download_seconds,
             bulk_outcomes=tuple(o.strip() for o in args.bulk_outcomes.split(",") if o.strip()),
             log_requests=args.log,
         )

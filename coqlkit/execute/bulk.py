@@ -120,9 +120,12 @@ JOB_PATIENCE = 10
 #: How many more times a download that failed after the client's retries (Zoho's 5xx, a
 #: dropped connection) is tried, after a pause: the job's credits depend on it.
 DOWNLOAD_ROUNDS = 2
-#: Zoho allows 10 downloads a minute: a download refused with a 429 waits this long (at
-#: least) before it is tried again.
+#: Zoho allows 10 downloads a minute: a download refused with a 429 waits the time its
+#: answer says (``details.retry_after``, at most five minutes), else this long, before it
+#: is tried again...
 DOWNLOAD_LIMIT_SECONDS = 60.0
+#: ...as many times (other reads' and other integrations' downloads count too).
+DOWNLOAD_LIMIT_ROUNDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -527,7 +530,7 @@ async def _download(
         f"the bulk-read job {job_id} completed and its {BULK_READ_CREDITS} credits are spent: Zoho "
         f"keeps its result for about a day (GET /crm/bulk/v8/read/{job_id}/result, 1 credit)"
     )
-    rounds = 0
+    rounds = limited_rounds = 0
     while True:
         try:
             path = await metered(actual, budget, download)
@@ -541,8 +544,8 @@ async def _download(
             raise error from exc
         except ApiError as exc:
             # A 429 here is Zoho's limit of 10 downloads a minute (other reads' and other
-            # integrations' downloads count) far more likely than the concurrent-call slots
-            # the client waited on: waited out a minute at a time, as a fault on the way is.
+            # integrations' downloads count; the client leaves it to this caller): waited
+            # out as its answer says, apart from the faults on the way.
             limited = isinstance(exc, RateLimited) and not isinstance(exc, DailyLimitReached)
             transient = (
                 limited
@@ -551,15 +554,29 @@ async def _download(
             )
             if not transient:
                 raise
-            if rounds < DOWNLOAD_ROUNDS:
-                rounds += 1
-                wait = max(pause, DOWNLOAD_LIMIT_SECONDS) if limited else pause
-                log.warning("%s; tried again in %g s (%d of %d)", exc, wait, rounds, DOWNLOAD_ROUNDS)
+            if limited and limited_rounds < DOWNLOAD_LIMIT_ROUNDS:
+                limited_rounds += 1
+                hint = exc.retry_after if isinstance(exc, RateLimited) else None
+                wait = DOWNLOAD_LIMIT_SECONDS if hint is None else min(max(hint, 0.05), 300.0)
+                log.warning(
+                    "the download of the bulk-read job %s waits %g s: Zoho allows 10 downloads a "
+                    "minute (429 %s; %d of %d)",
+                    job_id,
+                    wait,
+                    exc.code,
+                    limited_rounds,
+                    DOWNLOAD_LIMIT_ROUNDS,
+                )
                 await asyncio.sleep(wait)
+                continue
+            if not limited and rounds < DOWNLOAD_ROUNDS:
+                rounds += 1
+                log.warning("%s; tried again in %g s (%d of %d)", exc, pause, rounds, DOWNLOAD_ROUNDS)
+                await asyncio.sleep(pause)
                 pause *= 2
                 continue
             failed = copy.copy(exc)
-            tries = f"tried {1 + DOWNLOAD_ROUNDS} times"
+            tries = f"tried {1 + (limited_rounds if limited else rounds)} times"
             said = exc.message
             if limited:
                 said = (

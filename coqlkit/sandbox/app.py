@@ -65,14 +65,16 @@ def build_app(state: SandboxState) -> Starlette:
         grant = params.get("grant_type")
         try:
             state.check_client(params.get("client_id"), params.get("client_secret"))
-            refresh = None
+            refresh = None  # a new refresh token, for the answer (the code grant)
+            owner: str | None = None  # the refresh token the access token belongs to
             if grant == "refresh_token":
-                if params.get("refresh_token") not in state.refresh_tokens:
+                owner = params.get("refresh_token") or ""
+                if owner not in state.refresh_tokens:
                     raise ZohoError("invalid_code", "invalid refresh token", status=200)
-                if not state.grant(params["refresh_token"]):  # ten in ten minutes, as Zoho's
+                if not state.grant(owner):  # ten in ten minutes, as Zoho's
                     return JSONResponse(TOKENS_THROTTLED, status_code=200)
             elif grant == "authorization_code":
-                refresh = state.use_code(params.get("code"))
+                refresh = owner = state.use_code(params.get("code"))
             elif grant != "client_credentials":
                 raise ZohoError("unsupported_grant_type", "unsupported grant type", status=200)
         except ZohoError as exc:
@@ -81,7 +83,7 @@ def build_app(state: SandboxState) -> Starlette:
             params.get("scope")
             or "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.coql.READ,ZohoCRM.bulk.READ"
         )
-        access, ttl = state.issue(scope)
+        access, ttl = state.issue(scope, owner)
         body: dict[str, Any] = {"access_token": access}
         if refresh is not None:
             body["refresh_token"] = refresh
@@ -108,9 +110,7 @@ def build_app(state: SandboxState) -> Starlette:
 
     async def revoke(request: Request) -> Response:
         token_value = request.query_params.get("token") or str((await request.form()).get("token") or "")
-        with state.lock:
-            state.refresh_tokens.discard(token_value)
-            state.tokens.pop(token_value, None)
+        state.revoke(token_value)
         return JSONResponse({"status": "success"})
 
     # ---- metadata and users ---------------------------------------------------------------

@@ -74,6 +74,7 @@ def load_metadata(directory: str | None) -> Metadata:
 class Token:
     expires: float
     scope: str
+    refresh: str | None = None  # the refresh token it was got with (None: client credentials)
 
 
 @dataclass
@@ -88,6 +89,9 @@ class SandboxState:
     refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
     codes: dict[str, float] = field(default_factory=dict)
     grants: dict[str, deque[float]] = field(default_factory=dict)  # refresh token → its grants' times
+    # refresh token → its access tokens that may still be live, oldest first (``active_tokens``)
+    issued: dict[str, deque[str]] = field(default_factory=dict)
+    downloads: deque[float] = field(default_factory=deque)  # the org's bulk-read downloads' times
     credits_used: int = 0
     most_in_flight: int = 0  # the most CRM calls ever in flight at once (the gate's count)
     # The request log (method, path, redacted query, status, credits, ms), newest last.
@@ -114,10 +118,27 @@ class SandboxState:
         if client_id != CLIENT_ID or client_secret != CLIENT_SECRET:
             raise ZohoError("invalid_client", "invalid client", status=200)
 
-    def issue(self, scope: str) -> tuple[str, int]:
+    def issue(self, scope: str, refresh: str | None = None) -> tuple[str, int]:
+        """A new access token, got with ``refresh`` (None: the client-credentials grant).
+
+        A refresh token keeps at most ``active_tokens`` live access tokens, as Zoho's (CRM's
+        token-validity page, Zoho Accounts' token limits: 15): the next one invalidates the
+        oldest, which is then answered 401 ``INVALID_TOKEN`` as an expired one is."""
         token = "1000." + secrets.token_hex(32)
+        now = time.monotonic()
         with self.lock:
-            self.tokens[token] = Token(time.monotonic() + self.config.token_ttl, scope)
+            self.tokens[token] = Token(now + self.config.token_ttl, scope, refresh)
+            cap = self.config.active_tokens
+            if refresh is not None and cap:
+                live = self.issued.setdefault(refresh, deque())
+                for old in list(live):  # the expired ones are no longer counted, nor kept
+                    found = self.tokens.get(old)
+                    if found is None or found.expires < now:
+                        live.remove(old)
+                        self.tokens.pop(old, None)
+                live.append(token)
+                while len(live) > cap:
+                    self.tokens.pop(live.popleft(), None)
         return token, self.config.token_ttl
 
     def issue_code(self) -> str:
@@ -135,6 +156,18 @@ class SandboxState:
             refresh = "1000." + secrets.token_hex(32)
             self.refresh_tokens.add(refresh)
         return refresh
+
+    def revoke(self, token: str) -> None:
+        """``POST /oauth/v2/token/revoke``: a refresh token no longer gets access tokens
+        (``invalid_code``) and the access tokens it got stop working (401 ``INVALID_TOKEN``),
+        as Zoho's token-validity page says; an access token given instead stops working."""
+        with self.lock:
+            self.refresh_tokens.discard(token)
+            self.tokens.pop(token, None)
+            self.issued.pop(token, None)
+            for value, found in list(self.tokens.items()):
+                if found.refresh == token:
+                    del self.tokens[value]
 
     def grant(self, refresh: str) -> bool:
         """Count an access token got with ``refresh``; False when it already had

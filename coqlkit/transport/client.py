@@ -565,7 +565,7 @@ class AsyncZohoClient:
                 if counted
                 else "its message says so",
             )
-        if _busy(error):
+        if _busy(error) and not _download_limit(method, path):
             self.throttled += 1
             self.slots.refused(level)
             self._busy_others = max(self._busy_others, others, self._org.others())
@@ -618,7 +618,8 @@ class AsyncZohoClient:
             try:
                 return await call()
             except ApiError as exc:
-                if _busy(exc):  # Zoho ran nothing: wait for a slot again, at the lowered level
+                if _busy(exc) and not _download_limit(*what.split(" ", 1)):
+                    # Zoho ran nothing: wait for a slot again, at the lowered level
                     now = time.monotonic()
                     if not streak or self._last_ok > refused_at:  # others got through since: afresh
                         streak, refused_since = 0, now
@@ -777,6 +778,18 @@ def _never_sent(exc: ApiError) -> bool:
     if isinstance(exc, TransportError):
         return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
     return True
+
+
+def _download_limit(method: str, path: str) -> bool:
+    """Whether a 429 ``TOO_MANY_REQUESTS`` to ``method path`` is Zoho's limit of bulk-read
+    downloads ("10 requests for download ... for a one-minute interval"), not the org's
+    concurrent-call slots: the download of a job's result. Its caller waits it out
+    (:mod:`coqlkit.execute.bulk`); the slots of the client's other calls stay as they are.
+
+    >>> _download_limit("GET", "/crm/bulk/v8/read/5550001/result"), _download_limit("GET", "/crm/bulk/v8/read/5550001")
+    (True, False)
+    """
+    return method == "GET" and path.startswith("/crm/bulk/") and path.endswith("/result")
 
 
 def _busy(exc: ApiError) -> bool:

@@ -132,6 +132,7 @@ def _org(root: Path, metadata: Path, records: int) -> Iterator[Org]:
         bulk_seconds=BULK_SECONDS,
         bulk_page_rows=BULK_PAGE_ROWS,
         token_limit=0,  # shared by the session's clients: more tokens than Zoho's 10 in 10 minutes
+        bulk_downloads=0,  # the session's reads: more downloads than Zoho's 10 a minute per org
     ) as sandbox:
         assert sandbox.state is not None
         catalog = Catalog.from_snapshot(metadata)

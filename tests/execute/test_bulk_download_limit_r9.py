@@ -9,6 +9,7 @@ is kept. Against the sandbox over real HTTP, the 429s put in place of its answer
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -73,8 +74,32 @@ def test_a_download_refused_throughout_says_the_limit_and_that_the_result_is_kep
         "10 downloads a minute"
     ), message
     assert message.endswith(
-        f"(tried 3 times); the bulk-read job {job} completed and its 50 credits are spent: Zoho keeps "
+        f"(tried 6 times); the bulk-read job {job} completed and its 50 credits are spent: Zoho keeps "
         f"its result for about a day (GET /crm/bulk/v8/read/{job}/result, 1 credit): download it then "
         "rather than run the query again (a new job, another 50 credits)"
     ), message
     assert "other integrations hold its concurrent-call slots" not in message
+
+
+def test_the_sandboxs_own_limit_is_waited_as_it_says_and_leaves_the_slots_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Two reads a second apart, the org allowed one download a second: the second read's
+    # download is refused with Zoho's 429 (details.retry_after: 1) and waits that long, not
+    # a minute; the client does not take it for the concurrent-call slots (it halved them,
+    # and said "other integrations" hold them).
+    caplog.set_level(logging.INFO)
+    with running(bulk_seconds=0.05, bulk_downloads=1, bulk_download_seconds=1.0) as sandbox:
+        first, _ = read_all(sandbox, bulk_job_seconds=0.05)
+        started = time.monotonic()
+        second, _ = read_all(sandbox, bulk_job_seconds=0.05)
+        took = time.monotonic() - started
+        refused = [
+            e for e in _support.crm_log(sandbox) if e["path"].endswith("/result") and e["status"] == 429
+        ]
+    assert ids_of(first) == ids_of(second) == oracle_ids(org_db())
+    assert refused, "the second download was not refused: the test did not reach the limit"
+    assert took < 30, took  # the second waited about a second, not DOWNLOAD_LIMIT_SECONDS
+    said = caplog.text
+    assert "waits 1 s: Zoho allows 10 downloads a minute" in said, said
+    assert "concurrency lowered" not in said and "concurrent-call slots are taken" not in said, said

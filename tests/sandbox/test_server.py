@@ -99,7 +99,14 @@ def test_serve_prints_the_environment_and_answers(tmp_path: Path, host: str | No
 
 
 @pytest.mark.parametrize(
-    ("option", "value", "named"), [("--fail-rate", "2", "fail_rate"), ("--token-limit", "-1", "token_limit")]
+    ("option", "value", "named"),
+    [
+        ("--fail-rate", "2", "fail_rate"),
+        ("--token-limit", "-1", "token_limit"),
+        ("--active-tokens", "-1", "active_tokens"),
+        ("--bulk-downloads", "-1", "bulk_downloads"),
+        ("--bulk-download-seconds", "-1", "bulk_download_seconds"),
+    ],
 )
 def test_serve_refuses_bad_options(option: str, value: str, named: str) -> None:
     result = subprocess.run(
