@@ -16,6 +16,7 @@ from typing import cast
 
 from lark import Token
 
+from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import _build
 from coqlkit.language.ast import Column, FieldRef, Span
 from coqlkit.language.split import mask_comments
@@ -48,7 +49,16 @@ def not_in_coql(tok: Token, text: str, stack: Sequence[object], expected: list[s
       hint: run the queries apart and put their rows together
     """
     last = stack[-1] if stack else None
-    for check in (_set_operation, _fetch_first, _top, _position, _nulls_order, _quoted_module):
+    checks = (
+        _deluge_concatenation,
+        _set_operation,
+        _fetch_first,
+        _top,
+        _position,
+        _nulls_order,
+        _quoted_module,
+    )
+    for check in checks:
         problem = check(tok, text, stack)
         if problem is not None:
             return problem
@@ -304,6 +314,250 @@ def deluge_string(value: str) -> str | None:
     query = " ".join(inner.split())
     shown = query if len(query) <= 60 else query[:57] + "..."
     return f"drop the quotes around the query (a Deluge string): {shown}"
+
+
+# The escapes Deluge reads in a string; a backslash before anything else stays as written.
+_DELUGE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
+_SETTERS = re.compile(r"(?:\.\w+\(\s*\))+\Z")  # `.toString()`, `.trim()`
+
+
+def _deluge_concatenation(tok: Token, text: str, stack: Sequence[object]) -> _build.Problem | None:
+    """``"select ... = '" + accountId + "' limit 2";``: a query built with ``+`` in a Deluge
+    script, pasted whole. The hint writes it as coqlkit takes it, each expression joined in a
+    ``:name`` parameter (in place of the quoted value around it), the way to give its value.
+
+    >>> from coqlkit.language import parse
+    >>> parse('''"select Deal_Name from Deals where Account_Name = '" + accountId + "' limit 2";''')
+    Traceback (most recent call last):
+    ...
+    coqlkit.errors.CoqlSyntaxError: 1:56: error[SYNTAX_ERROR]: the query is a Deluge string built with '+'
+      "select Deal_Name from Deals where Account_Name = '" + accountId + "' limit 2";
+                                                             ^^^^^^^^^
+      hint: write it with a parameter: select Deal_Name from Deals where Account_Name = :accountId limit 2, and --param accountId=... (\\set in the shell, params= in Python)
+    """
+    if stack or tok.type != "STRING" or not str(tok).startswith('"') or tok.start_pos is None:
+        return None
+    parts = _joined(text, tok.start_pos)
+    first = parts[0] if parts else None
+    if first is None or first[0] != "text" or not re.match(r"\s*(?:select|explain)\b", first[1], re.I):
+        return None
+    plus = _skip_blanks(text, first[3])
+    if not text.startswith("+", plus):
+        return None  # a string alone: deluge_string's hint
+    if len(parts) < 2:  # `"select ..." +` and then nothing Deluge could join
+        return _build.Problem(
+            "the query is a Deluge string built with '+'", _offsets_span(text, plus, plus + 1), _WHOLE
+        )
+    expressions = [part for part in parts if part[0] == "expression"]
+    built = _as_parameters(parts)
+    query = re.sub(r"\s*\n\s*", " ", built[0]).strip().rstrip(";").rstrip() if built is not None else None
+    if query is not None and not _parses(query):
+        query = None
+    if not expressions:
+        return _build.Problem(
+            "the query is Deluge strings joined with '+'",
+            _offsets_span(text, plus, plus + 1),
+            f"write it as one query: {_shortened(query, None)}" if query else _WHOLE,
+        )
+    where = expressions[0]
+    span = _offsets_span(text, where[2], where[3])
+    if built is None or query is None:
+        return _build.Problem("the query is a Deluge string built with '+'", span, _WHOLE)
+    params = built[1]
+    given = " ".join(f"--param {name}={example}" for name, example in params.items())
+    one = "a parameter" if len(params) == 1 else "parameters"
+    return _build.Problem(
+        "the query is a Deluge string built with '+'",
+        span,
+        f"write it with {one}: {_shortened(query, next(iter(params)))}, and {given} "
+        "(\\set in the shell, params= in Python)",
+    )
+
+
+_WHOLE = (
+    "write the query itself, without Deluge's quotes and '+': a value joined in becomes a :name parameter"
+)
+
+
+def _joined(text: str, at: int) -> list[tuple[str, str, int, int]]:
+    """The operands of the Deluge ``+`` chain starting with the string at ``at``: each a
+    ``("text", value, start, end)`` literal (escapes read) or an ``("expression", source,
+    start, end)``."""
+    parts: list[tuple[str, str, int, int]] = []
+    while True:
+        at = _skip_blanks(text, at)
+        if text.startswith('"', at):
+            value, end = _literal(text, at)
+            parts.append(("text", value, at, end))
+        else:
+            end = _expression_end(text, at)
+            if end == at:
+                return parts
+            parts.append(("expression", text[at:end], at, end))
+        at = _skip_blanks(text, end)
+        if not text.startswith("+", at):
+            return parts
+        at += 1
+
+
+def _skip_blanks(text: str, at: int) -> int:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def _literal(text: str, at: int) -> tuple[str, int]:
+    """The value of the Deluge string at ``at`` (``\\"``, ``\\n``... read), and the offset past it."""
+    chars: list[str] = []
+    i = at + 1
+    while i < len(text) and text[i] != '"':
+        if text[i] == "\\" and i + 1 < len(text):
+            chars.append(_DELUGE_ESCAPES.get(text[i + 1], text[i : i + 2]))
+            i += 2
+        else:
+            chars.append(text[i])
+            i += 1
+    return "".join(chars), min(i + 1, len(text))
+
+
+def _expression_end(text: str, at: int) -> int:
+    """The end of the Deluge expression at ``at`` (its strings and brackets skipped)."""
+    depth, i = 0, at
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            i = _literal(text, i)[1]
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and char in "+;,\n":
+            break
+        i += 1
+    return at + len(text[at:i].rstrip())
+
+
+def _as_parameters(parts: list[tuple[str, str, int, int]]) -> tuple[str, dict[str, str]] | None:
+    """The COQL the parts build, each expression a ``:name`` (in place of the quoted value
+    around it, if it is in one), and each name's value as ``--param`` would give it (``...``
+    for the expression: ``%...%`` in ``like '%" + name + "%'``); None when a quoted value
+    is not closed."""
+    out = ""
+    params: dict[str, str] = {}
+    names: dict[str, str] = {}
+    pending: tuple[str, list[str]] | None = None  # a quoted value holding an expression
+    for kind, value, _, _ in parts:
+        if kind == "expression":
+            name = names.get(value) or _param_name(value, set(names.values()))
+            names[value] = name
+            if pending is not None:
+                pending[1].append("...")
+                continue
+            quote = _open_quote(out)
+            if quote is None:
+                out += f":{name}"
+                params.setdefault(name, "...")
+            else:
+                pending, out = (name, [out[quote + 1 :], "..."]), out[:quote]
+            continue
+        if pending is None:
+            out += value
+            continue
+        close = _closing_quote(value)
+        if close is None:
+            pending[1].append(value)
+            continue
+        name, pieces = pending
+        written = "".join(pieces) + value[:close]  # as COQL quotes it: `it''s`
+        params.setdefault(name, re.sub(r"''|\\'", "'", written))
+        out += f":{name}" + value[close + 1 :]
+        pending = None
+    return None if pending is not None else (out, params)
+
+
+def _param_name(source: str, taken: set[str]) -> str:
+    """A ``:name`` for the Deluge expression ``source``: its variable (``accountId``), its
+    last field (``input.Account_Name``), the key it gets (``map.get("id")``), or ``value``."""
+    bare = _SETTERS.sub("", source.strip())
+    got = re.search(r"\.get\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"\s*\)\Z", bare)
+    path = re.fullmatch(r"(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_][A-Za-z0-9_]*)", bare)
+    name = got.group(1) if got else path.group(1) if path else "value"
+    unique, n = name, 1
+    while unique in taken:
+        n += 1
+        unique = f"{name}{n}"
+    return unique
+
+
+def _open_quote(coql: str) -> int | None:
+    """Where the COQL string left open at the end of ``coql`` starts, or None."""
+    start: int | None = None
+    i = 0
+    while i < len(coql):
+        char = coql[i]
+        if start is not None and char == "\\":
+            i += 2
+            continue
+        if char == "'":
+            if start is None:
+                start = i
+            elif coql.startswith("''", i):  # doubled: `'O''" + rest`
+                i += 2
+                continue
+            else:
+                start = None
+        i += 1
+    return start
+
+
+def _closing_quote(value: str) -> int | None:
+    """Where the quote closing a COQL string open before ``value`` is in it, or None."""
+    i = 0
+    while i < len(value):
+        if value[i] == "\\":
+            i += 2
+            continue
+        if value[i] == "'":
+            if value.startswith("''", i):
+                i += 2
+                continue
+            return i
+        i += 1
+    return None
+
+
+def _parses(query: str) -> bool:
+    """Whether ``query`` is COQL the parser takes (a hint never shows a query it would refuse)."""
+    from coqlkit.language.parser import parse  # the parser reports its errors with this module
+
+    try:
+        parse(query)
+    except CoqlSyntaxError:
+        return False
+    return True
+
+
+def _shortened(query: str, param: str | None) -> str:
+    """``query`` as a hint shows it: whole up to 100 characters, else from a little before
+    its first parameter (``... Account_Name = :accountId limit 2``)."""
+    if len(query) <= 100:
+        return query
+    at = query.find(f":{param}") if param else -1
+    if at < 0:
+        return query[:97] + "..."
+    start = query.rfind(" ", 0, max(at - 30, 0)) + 1
+    shown = ("... " if start > 0 else "") + query[start:]
+    return shown if len(shown) <= 100 else shown[:97] + "..."
+
+
+def _offsets_span(text: str, start: int, end: int) -> Span:
+    """The span from offset ``start`` to ``end`` (on ``start``'s line)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line, column = text.count("\n", 0, start) + 1, start - line_start + 1
+    return Span(line, column, line, column + (end - start), start, end)
 
 
 def after_operand(text: str, pos: int) -> bool:

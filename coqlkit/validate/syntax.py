@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from coqlkit.catalog import Catalog, Module
 from coqlkit.errors import CoqlSyntaxError
@@ -22,7 +23,9 @@ _MAX_WORDS = 4
 def explain_syntax_error(error: CoqlSyntaxError, catalog: Catalog | None) -> CoqlSyntaxError:
     """``error`` with a hint from ``catalog`` where the org's fields say what was meant: a
     field's label typed where its API name goes (``where Lead Status = 'Contacted'``, ``order
-    by Lead Status``, ``select Email Opt Out from Leads``). Any other error comes back as it was.
+    by Lead Status``, ``select Email Opt Out from Leads``), or a module's name and a clause
+    word run together (``from Leadswhere City = 'x'``: also without a catalog, as a hint).
+    Any other error comes back as it was.
 
     The catalog needs the fields of the module the query names after FROM.
 
@@ -33,6 +36,9 @@ def explain_syntax_error(error: CoqlSyntaxError, catalog: Catalog | None) -> Coq
     ...     print(explain_syntax_error(exc, Catalog.demo()).hint)
     did you mean Owner? (the field labelled Lead Owner)
     """
+    glued = _glued_clause(error, catalog)
+    if glued is not None:
+        return glued
     if catalog is None or error.description.startswith("COQL has no "):
         return error  # SQL that COQL lacks (`nulls last`), named by the parser: no label to find
     missing = _missing_from(error, catalog)
@@ -97,11 +103,124 @@ def _missing_from(error: CoqlSyntaxError, catalog: Catalog) -> CoqlSyntaxError |
     )
 
 
+# A word after FROM that ends with a clause word (`from Leadswhere City = 'x'`, two strings
+# joined with no blank between them), and what must follow for the clause word to be one.
+_GLUED = re.compile(
+    r"\bfrom\s+(?P<word>(?P<module>[A-Za-z_$][\w$]*?)(?P<clause>where|order|group|limit|offset))\b",
+    re.IGNORECASE,
+)
+_OTHER = r"(?!(?:where|and|or|not|order|group|limit|offset)\b)[A-Za-z_$][\w$]*"
+_COMPARING = r"\s*(?:[=<>!]|(?:not\s+)?(?:like|in|between)\b|is\b)"
+_CLAUSE_GOES_ON = {
+    # a condition: a field (or a label of up to four words, a path) and how it compares
+    "where": re.compile(rf"\s*(?:\(|not\b|[A-Za-z_$][\w$.]*(?:[ \t]+{_OTHER}){{0,3}}{_COMPARING})", re.I),
+    "order": re.compile(r"\s+by\b", re.I),
+    "group": re.compile(r"\s+by\b", re.I),
+    "limit": re.compile(r"\s+(?:\d|:[A-Za-z_])", re.I),
+    "offset": re.compile(r"\s+(?:\d|:[A-Za-z_])", re.I),
+}
+
+
+class _Glued(NamedTuple):
+    """A module's name and a clause word run together after FROM: ``Leadswhere``."""
+
+    word: str  # as written: Leadswhere
+    module: str  # the name before the clause word, as written: Leads
+    clause: str  # as written: where
+    start: int  # the word's offset in the query
+    rest: str  # what follows it on its line, to show: " City = 'x'"
+
+
+def _glued(error: CoqlSyntaxError) -> _Glued | None:
+    """The word after FROM that ends with a clause word, where the parser stopped on it or
+    just after it, and what follows fits the clause word (a condition after WHERE, BY after
+    ORDER, a number after LIMIT), or None."""
+    masked = _blank_strings(error.text)
+    lines = error.text.split("\n")
+    if not 0 < error.line <= len(lines):
+        return None
+    stop = sum(len(line) + 1 for line in lines[: error.line - 1]) + error.column - 1
+    found = None  # the last such word at or before where the parser stopped
+    for m in _GLUED.finditer(masked):
+        if m.start("word") > stop:
+            break
+        found = m
+    if found is None:
+        return None
+    end = found.end("word")
+    following = end + len(masked[end:]) - len(masked[end:].lstrip())
+    clause = found.group("clause")
+    if stop not in (found.start("word"), following) or not _CLAUSE_GOES_ON[clause.lower()].match(masked, end):
+        return None
+    rest = error.text[end:].split("\n", 1)[0].rstrip().rstrip(";").rstrip()
+    rest = rest if len(rest) <= 40 else rest[:37] + "..."
+    return _Glued(found.group("word"), found.group("module"), clause, found.start("word"), rest)
+
+
+def _glued_module(glued: _Glued, catalog: Catalog) -> Module | None:
+    """The org's module ``glued`` starts with (or the one closest to it: ``Leadz`` for
+    Leads), or None: none, or the whole word is the org's module (``Workorder``)."""
+    if catalog.module(glued.word) or catalog.module_folded(glued.word):
+        return None
+    module = catalog.module(glued.module) or catalog.module_folded(glued.module)
+    close = catalog.suggest_module(glued.module) if module is None else []
+    return module or (catalog.module(close[0]) if close else None)
+
+
+def _glued_clause(error: CoqlSyntaxError, catalog: Catalog | None) -> CoqlSyntaxError | None:
+    """``from Leadswhere City = 'x'``: a module's name and a clause word with no blank between
+    them (``"... from Leads" + "where ..."`` in a script). With a catalog: said as the module
+    the org lacks, when the org has the module before the clause word (or one close to it)
+    and not the word itself; without one, or when the org has neither: the parser's message,
+    and a hint says what the word may be. None when it is no such word, or the org's module.
+
+    >>> from coqlkit.language import parse
+    >>> try:
+    ...     parse("select Last_Name from Leadswhere City = 'x'")
+    ... except CoqlSyntaxError as exc:
+    ...     print(explain_syntax_error(exc, Catalog.demo()).description)
+    the org has no module Leadswhere: did you mean 'Leads where'?
+    """
+    glued = _glued(error)
+    if glued is None:
+        return None
+    word, clause, rest = glued.word, glued.clause, glued.rest
+    if catalog is not None:
+        if catalog.module(word) or catalog.module_folded(word):
+            return None  # the org's module: the parser's message stands
+        module = _glued_module(glued, catalog)
+        if module is not None:
+            line_start = error.text.rfind("\n", 0, glued.start) + 1
+            column = glued.start - line_start + 1
+            return CoqlSyntaxError(
+                f"the org has no module {word}: did you mean '{module.api_name} {clause}'?",
+                text=error.text,
+                line=error.text.count("\n", 0, glued.start) + 1,
+                column=column,
+                end_column=column + len(word),
+                expected=error.expected,
+                hint=f"put a blank between them: from {module.api_name} {clause}{rest}",
+                code=error.code,
+            )
+    return CoqlSyntaxError(
+        error.description,
+        text=error.text,
+        line=error.line,
+        column=error.column,
+        end_column=error.end_column,
+        expected=error.expected,
+        hint=f"if '{word}' is {glued.module} and {clause.upper()} run together, put a blank between "
+        f"them: from {glued.module} {clause}{rest}",
+        code=error.code,
+    )
+
+
 def label_modules(error: CoqlSyntaxError, catalog: Catalog | None) -> list[str]:
     """The modules whose fields :func:`explain_syntax_error` would look in for ``error`` (a
     catalog of the org's modules is enough to tell; None: the names after FROM as written):
     none when no label could explain it, so a caller fetches fields only for an error they
-    may explain.
+    may explain. A module's name run together with a clause word (``from Leadswhere``) names
+    the module meant, whose fields the query will need once the blank is put back.
 
     >>> from coqlkit.language import parse
     >>> try:
@@ -110,6 +229,13 @@ def label_modules(error: CoqlSyntaxError, catalog: Catalog | None) -> list[str]:
     ...     print(label_modules(exc, Catalog.demo()))
     ['Leads']
     """
+    glued = _glued(error)
+    if glued is not None:  # `from Leadswhere City`: the module meant, to tell it was
+        if catalog is None:
+            return [glued.module]
+        module = _glued_module(glued, catalog)
+        if module is not None:
+            return [module.api_name]
     if len(_words_at(error)) < 2:
         return []
     if catalog is None:
