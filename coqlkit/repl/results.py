@@ -120,6 +120,8 @@ class _Results:
             # leaves no output that looks like an empty result.
             first = next(source, None)
             rest = itertools.chain([] if first is None else [first], source)
+            if self.sink is None:  # a pipe's reader may have left (| head): found before a page more
+                rest = _flushed_between(rest, target)
             rows = output.write(rest, target, config=self.config, fmt=self.fmt, schema=result.schema)
         elif self.sink is None and name != "markdown":  # a view for people to a pipe: (N rows) under it
             whole = output.render(
@@ -334,6 +336,16 @@ def _own_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConsistencyWarning)
         yield
+
+
+def _flushed_between(batches: Iterator[pa.RecordBatch], target: Any) -> Iterator[pa.RecordBatch]:
+    """``batches``, ``target`` flushed before each one after the first is asked for: a
+    reader of standard output that has gone (``| head -1``) raises BrokenPipeError there,
+    before the read sends a call for rows no one will read (the rows written so far may
+    still sit in the stream's buffer until then)."""
+    for batch in batches:
+        yield batch
+        target.flush()
 
 
 def _count_mismatch(result: Result) -> tuple[int, int] | None:

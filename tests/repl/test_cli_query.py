@@ -616,15 +616,19 @@ def test_a_reader_that_leaves_early(zoho: dict[str, str], sandbox: Sandbox) -> N
         time.sleep(0.05)
     assert logged(sandbox, since) == (credits, calls)
     # A pipe's reader may stop early: the first page goes alone until a second batch is
-    # wanted, so the probe and that page are all it cost, not a window of 20 pages read
-    # ahead (3,000 Leads: two pages; the first one's CSV, 2,000 rows, overfills the pipe).
-    # (The same page sent again after a fault on the way, as a loaded machine saw once in CI,
-    # is the same COQL: not a page read ahead.)
-    sent = [str(e["coql"]) for e in coql_calls(sandbox, since) if e["coql"]]
-    assert [q.split(" from ")[0] for q in dict.fromkeys(sent)] == [
+    # wanted, so the probe and that page are what it cost, not a window of pages read ahead
+    # (3,000 Leads: two pages; the first one's CSV, 2,000 rows, overfills the pipe, and the
+    # output is flushed before a second batch is asked for). On a loaded machine CI saw the
+    # second page sent too, three times in many runs (the reader's leaving not yet seen):
+    # that is the next page, never more; the same page sent again after a fault on the way
+    # is the same COQL.
+    sent = list(dict.fromkeys(str(e["coql"]) for e in coql_calls(sandbox, since) if e["coql"]))
+    assert [q.split(" from ")[0] for q in sent[:2]] == [
         "select COUNT(id)",
         "select Last_Name, Email, Company",
     ], sent
+    assert sent[1].endswith("limit 2000 offset 0"), sent
+    assert sent[2:] in ([], [sent[1].replace("limit 2000 offset 0", "limit 1000 offset 2000")]), sent
     # -q: the output closed early is no error, and -q prints errors only.
     assert first_line_only([*query, "-q"], child_env(**zoho)) == (0, "")
 
