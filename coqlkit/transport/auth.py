@@ -651,16 +651,17 @@ def revoke_token(accounts_url: str, token: Secret) -> None:
 
 
 #: A 401's codes that say the access token is no good, not the credentials: refreshed, and
-#: the call sent once more. ``INVALID_OAUTHTOKEN``: Zoho Accounts keeps at most 10 access
-#: tokens of a refresh token active and invalidates the oldest when an 11th is made (another
-#: process or machine on the same login), answering this code for it.
+#: the call sent once more. ``INVALID_OAUTHTOKEN``: Zoho Accounts keeps at most 15 access
+#: tokens of a refresh token active (CRM v8's token-validity page; older pages say 10) and
+#: invalidates the oldest when another is made (another process or machine on the same
+#: login): this code, or INVALID_TOKEN, answers for it.
 STALE_TOKEN_CODES = frozenset({"INVALID_TOKEN", "INVALID_OAUTHTOKEN"})
 
 
 class ZohoOAuth(httpx.Auth):
     """``Authorization: Zoho-oauthtoken <token>`` on every request; one retry after a refresh
     when Zoho answers 401 ``INVALID_TOKEN`` (an expired or revoked token) or
-    ``INVALID_OAUTHTOKEN`` (one of more than 10 active, invalidated)."""
+    ``INVALID_OAUTHTOKEN`` (one of more than 15 active, invalidated)."""
 
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
