@@ -492,8 +492,8 @@ class _UnderlinedLexer(Lexer):
         def line(number: int) -> StyleAndTextTuples:
             fragments = lines(number)
             found, offset = problem()
-            if found is None:
-                return fragments
+            if found is None or not 0 <= number < len(document.lines):
+                return fragments  # (past the last line: nothing, as every lexer gives)
             start, end = offset + found.start, offset + found.end
             position = starts[number] if number < len(starts) else len(text)
             if not (position <= end and start <= position + len(document.lines[number])):

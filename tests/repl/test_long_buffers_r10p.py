@@ -311,3 +311,13 @@ def test_the_underline_follows_the_cursor_without_a_new_lexing(repl: Repl) -> No
     assert marked() == ""
     buffer[0] = Document(text + " ", len(text) + 1)  # a new text: lexed again, its cursor
     assert marked() == ""
+
+
+def test_a_line_past_the_last_is_empty_when_a_problem_ends_the_text(repl: Repl) -> None:
+    """As every prompt_toolkit lexer does, a line number past the end gives nothing, also
+    when the problem underlined reaches the end of the text (it raised IndexError; review D2)."""
+    text = "select Last_Name from Leadz"
+    document = Document(text, 3)  # the cursor away from the problem: it is underlined
+    line = _UnderlinedLexer(repl.checked, lambda: document).lex_document(document)
+    assert "".join(ch for style, ch, *_ in line(0) if "class:problem" in style) == "Leadz"
+    assert line(1) == [] and line(5) == []
