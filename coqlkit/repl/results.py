@@ -119,7 +119,7 @@ class _Results:
             # The first page is in before the header goes out: a query that fails at once
             # leaves no output that looks like an empty result.
             first = next(source, None)
-            rest = itertools.chain([] if first is None else [first], source)
+            rest: Iterator[pa.RecordBatch] = itertools.chain([] if first is None else [first], source)
             if self.sink is None:  # a pipe's reader may have left (| head): found before a page more
                 rest = _flushed_between(rest, target)
             rows = output.write(rest, target, config=self.config, fmt=self.fmt, schema=result.schema)
