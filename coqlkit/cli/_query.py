@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import re
 import signal
@@ -190,6 +191,13 @@ def _query_options(parser: argparse.ArgumentParser, *, quiet: bool = True) -> No
         help="the time zone of datetimes (default: the org's), e.g. UTC",
     )
     plan.add_argument(
+        "--bulk-job-seconds",
+        type=float,
+        metavar="SECONDS",
+        help="how long a bulk-read job is expected to take (default 60): its status polls are "
+        "spread over it, and a job still running 10 times that long is given up (exit 4)",
+    )
+    plan.add_argument(
         "--count-ttl",
         type=float,
         metavar="SECONDS",
@@ -332,12 +340,20 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--max-credits``, ``--strategy``, ``--prefer``, ``--tz``, ``--count-ttl``: what was given."""
+    """``--max-credits``, ``--strategy``, ``--prefer``, ``--tz``, ``--count-ttl``,
+    ``--bulk-job-seconds``: what was given."""
     options: dict[str, Any] = {}
     if getattr(args, "max_credits", None) is not None:
         if args.max_credits < 0:
             raise ConfigError("--max-credits takes a number of credits, 0 or more")
         options["max_credits"] = args.max_credits
+    seconds = getattr(args, "bulk_job_seconds", None)
+    if seconds is not None:
+        if not 0 <= seconds < math.inf:
+            raise ConfigError(
+                "--bulk-job-seconds takes a number of seconds, 0 or more (Zoho's jobs: about 60)"
+            )
+        options["bulk_job_seconds"] = seconds
     if getattr(args, "count_ttl", None) is not None:
         if not args.count_ttl >= 0:
             raise ConfigError("--count-ttl takes a number of seconds, 0 or more")

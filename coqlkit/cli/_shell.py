@@ -114,8 +114,15 @@ def _cli_shell() -> type[Shell]:
             """A query's read that came back short (records deleted or changed during it:
             live records may be missing) fails it, exit 6, as ``export``'s does: ``-o FILE``
             is then left as it was; rows already written to standard output cannot be taken
-            back, and the error says so. ``--allow-short`` makes it a warning."""
-            found = result.stats.mismatch
+            back, and the error says so. ``--allow-short`` makes it a warning. A bulk read of
+            one job whose rows are not the count's is one snapshot, none missing: a note."""
+            stats = result.stats
+            if stats.snapshot_changed is not None and not self.quiet:
+                # One bulk-read job: its rows are one snapshot, none missing (said, not exit 6).
+                for note in stats.notes:
+                    if "snapshot" in note and "COUNT probe" in note:
+                        self._message(f"coqlkit: note: {note}")
+            found = stats.mismatch
             if found is None or found[0] >= found[1] or self.allow_short:
                 super()._check_count(result)
                 return

@@ -15,7 +15,8 @@ before spending more. A creation whose answer was lost (a job maybe made and cha
 id unknown) is made once more when the credits can pay for a second job. The CSV streams
 out of the zip through :func:`~coqlkit.execute.arrow.csv_to_batches` in a worker thread,
 so the event loop never waits on parsing; the zip lives in a temporary directory that is
-removed however the read ends. The CSV is parsed and converted in the memory pool
+removed however the read ends, and those that reads killed outright left are removed by the
+next bulk read (:func:`sweep_workdirs`). The CSV is parsed and converted in the memory pool
 :func:`bulk_memory_pool` picks. Every call (create, poll, download) is counted in the
 step's actuals however it ends, a job created in flight when the read stops included
 (:func:`~coqlkit.execute.scan.metered`).
@@ -29,6 +30,9 @@ import copy
 import functools
 import logging
 import os
+import re
+import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -40,6 +44,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from coqlkit._atomic import _HOST, STALE_AFTER, _alive, _lock
 from coqlkit.catalog.limits import BULK_READ_CREDITS
 from coqlkit.errors import (
     ApiError,
@@ -51,13 +56,13 @@ from coqlkit.errors import (
 )
 from coqlkit.execute.arrow import csv_to_batches
 from coqlkit.execute.day import left_today
-from coqlkit.execute.scan import Lazy, metered
+from coqlkit.execute.scan import CallCost, Lazy, metered
 from coqlkit.plan.bulk import status_polls
 from coqlkit.plan.explain import Actual
 from coqlkit.plan.steps import BulkRead
 from coqlkit.transport import AsyncZohoClient, CreditBudget
 
-__all__ = ["bulk_memory_pool", "bulk_read"]
+__all__ = ["bulk_memory_pool", "bulk_read", "sweep_workdirs"]
 
 
 def bulk_memory_pool() -> pa.MemoryPool:
@@ -157,6 +162,7 @@ class _Job:
         planned: int = 1,
         lazy: bool = False,
         notes: list[str] | None = None,
+        ids: list[str] | None = None,
     ) -> None:
         self.client = client
         self.actual = actual
@@ -168,7 +174,12 @@ class _Job:
         self.notes = notes
         self.created = 0  # jobs whose creation was sent
         self.unpolled = 0  # of them, the jobs not polled yet
-        self.undownloaded: list[str] = []  # the jobs that completed, their download not sent
+        self.undownloaded: list[str] = []  # the jobs that completed, not downloaded yet
+        #: Of them, the downloads in the client's hands: each one's credit is held on the
+        #: query's budget from the moment it is asked for, and taken off the org's credits
+        #: left today once it is sent (:meth:`_counted`), not to be counted twice.
+        self.downloading: dict[str, CallCost] = {}
+        self.ids = ids  # where each job's id goes once created (None: nowhere)
         self.running = 0  # jobs created, not completed yet
         self.creating = False  # a creation out (the dearest call: 50 credits)
 
@@ -186,19 +197,29 @@ class _Job:
         downloads = len(self.undownloaded) + self.running
         return to_come * (BULK_READ_CREDITS + _JOB_REST) + self.unpolled + downloads
 
+    def _counted(self, *, day: bool) -> int:
+        """Of the downloads owed, those already counted in what is left: on the query's
+        budget, those whose credit is held there; in the org's credits left today
+        (``day``), those on the wire. A download in flight while the next job is weighed
+        was counted twice, once in what is left and once as owed, and the next job stopped
+        before its first poll with exactly its poll and download left (review N, #1)."""
+        if day:
+            return sum(1 for cost in self.downloading.values() if cost.out)
+        return sum(1 for cost in self.downloading.values() if cost.spent > cost.lost)
+
     def weigh(self, creating: bool = False) -> None:
         """Stop the read (:class:`DailyLimitReached`) when the org's credits left today, on
         the safe side (:func:`~coqlkit.execute.day.left_today`), cannot pay for what it
         still needs for certain: rather than spend the org's last credits on rows it would
         throw away, every other integration of the org left without any."""
         left = left_today(self.client, BULK_READ_CREDITS if self.creating else 1)
-        needs = self.owed(creating)
+        needs = self.owed(creating) - self._counted(day=True)
         if left is None or needs <= left:
             return
         parts = [f"the download of {_jobs(self.undownloaded)}"] if self.undownloaded else []
         if self.running:
             parts.append(f"{_count(self.running, 'job')} running: a download each")
-        to_come = needs - (self.unpolled + len(self.undownloaded) + self.running)
+        to_come = self.owed(creating) - (self.unpolled + len(self.undownloaded) + self.running)
         if to_come:
             jobs = to_come // (BULK_READ_CREDITS + _JOB_REST)
             parts.append(
@@ -229,6 +250,8 @@ class _Job:
         self.weigh(creating=True)
         details = await self._create(body)
         job_id = str(details["id"])
+        if self.ids is not None:
+            self.ids.append(job_id)
         created = time.monotonic()
         wait = min(1.0, self.poll_seconds)
         polls = 0
@@ -293,11 +316,12 @@ class _Job:
         return TransportError(
             f"the bulk-read job {job_id} is still {state or 'unfinished'} after {_seconds(elapsed)} "
             f"and {_count(polls, 'status poll')}, {JOB_PATIENCE} times its expected "
-            f"{self.job_seconds:g} s (bulk_job_seconds): stopped waiting, its {BULK_READ_CREDITS} "
+            f"{_expected(self.job_seconds, self.poll_seconds)}: stopped waiting, its {BULK_READ_CREDITS} "
             f"credits spent. Zoho may still complete it: GET /crm/bulk/v8/read/{job_id} (1 credit) "
             "says when, and its result can then be downloaded for about a day "
             f"(GET /crm/bulk/v8/read/{job_id}/result, 1 credit); or run the query again later (a "
-            f"new job: another {BULK_READ_CREDITS} credits), with a larger bulk_job_seconds to wait longer",
+            f"new job: another {BULK_READ_CREDITS} credits), with a larger bulk_job_seconds "
+            "(coqlkit query/export --bulk-job-seconds) to wait longer",
             code="TIMEOUT",
             details={"job": job_id, "state": state, "polls": polls},
         )
@@ -352,21 +376,25 @@ class _Job:
         kept = self.owed() - (polls == 0)
         later = kept > 1
         budget, day = self.budget, self.client.org_credits_left
-        room = sys.maxsize if budget is None else budget.left - kept
-        if room >= 1 and (day is None or day - kept >= 1):
-            return min(room, sys.maxsize if day is None else day - kept)
+        room = sys.maxsize if budget is None else budget.left - (kept - self._counted(day=False))
+        day_room = sys.maxsize if day is None else day - (kept - self._counted(day=True))
+        if room >= 1 and day_room >= 1:
+            return min(room, day_room)
         state = f"is still running after {_count(polls, 'status poll')}" if polls else "was created"
         message = f"the bulk-read job {job_id} {state}, and another would leave "
         rest = "its download" + (" and the jobs after it" if later else "")
         spent = f"stopped, the job's {BULK_READ_CREDITS} credits spent"
         if budget is not None and room < 1:
+            kept -= self._counted(day=False)
             raise CreditBudgetExceeded(
                 f"{message}the query's budget of {budget.limit:,} credits too little for {rest}: "
-                f"{spent} (raise max_credits / --max-credits to wait for slower jobs)",
+                f"{spent} (raise max_credits / --max-credits"
+                + (" to wait for slower jobs)" if polls else ")"),
                 needed=1 + kept,
                 left=budget.left,
             )
         assert day is not None
+        kept -= self._counted(day=True)
         raise DailyLimitReached(
             f"{message}the org's credits left today ({day:,} by what Zoho last said) too little "
             f"for {rest}: {spent} (credits come back as the day's rolling 24 hours move on; Zoho "
@@ -393,6 +421,17 @@ def _seconds(seconds: float) -> str:
     ('1.0 s', '612 s')
     """
     return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def _expected(job_seconds: float, poll_seconds: float) -> str:
+    """The time a job is expected to take, as the deadline counts it, and what set it.
+
+    >>> _expected(60.0, 5.0), _expected(1.0, 5.0)
+    ('60 s (bulk_job_seconds)', '5 s (bulk_poll_seconds, longer than bulk_job_seconds=1)')
+    """
+    if job_seconds >= poll_seconds:
+        return f"{job_seconds:g} s (bulk_job_seconds)"
+    return f"{poll_seconds:g} s (bulk_poll_seconds, longer than bulk_job_seconds={job_seconds:g})"
 
 
 def _jobs(ids: list[str]) -> str:
@@ -451,6 +490,7 @@ async def bulk_read(
     budget: CreditBudget | None = None,
     lazy: Lazy = False,
     notes: list[str] | None = None,
+    jobs: list[str] | None = None,
 ) -> AsyncGenerator[pa.RecordBatch, None]:
     """The batches of every page of the step's bulk read, each id once; every call refused
     before it is sent when ``budget`` (the query's own) or the org's credits left today
@@ -463,10 +503,19 @@ async def bulk_read(
     another 200,000 records), and the day's credits are weighed by the jobs it asks for;
     otherwise the next job is created as soon as its token is known, to run while this
     page's CSV is read. ``notes``: where a job that outlasts its expected polls is said
-    (also logged as a warning)."""
+    (also logged as a warning). ``jobs``: where the id of each job is put once created
+    (a read of one job is one snapshot: the executor tells a count's check so)."""
     started = time.perf_counter()
     job = _Job(
-        client, actual, poll_seconds, budget, job_seconds, planned=step.pages, lazy=bool(lazy), notes=notes
+        client,
+        actual,
+        poll_seconds,
+        budget,
+        job_seconds,
+        planned=step.pages,
+        lazy=bool(lazy),
+        notes=notes,
+        ids=jobs,
     )
     opened = not lazy  # whether the next job may be created before the consumer comes back
     seen = _Seen()
@@ -480,7 +529,7 @@ async def bulk_read(
         body = step.body()
         return asyncio.ensure_future(job.run({**body, "query": {**body["query"], "page_token": str(token)}}))
 
-    with tempfile.TemporaryDirectory(prefix="coqlkit-bulk-") as workdir:
+    with _workdir() as workdir:
         try:
             while running is not None:
                 job_id, result = await running
@@ -513,6 +562,96 @@ async def bulk_read(
             actual.seconds = time.perf_counter() - started
 
 
+#: Where a bulk read keeps its job's zip: ``coqlkit-bulk-<host>-<pid>-<random>`` in the
+#: system's temporary directory (``TMPDIR``), with a ``lock`` file its process holds locked.
+_WORKDIR = re.compile(r"coqlkit-bulk-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[A-Za-z0-9_]+")
+#: The name of a bulk read's directory from before it carried its host and pid.
+_OLD_WORKDIR = re.compile(r"coqlkit-bulk-[A-Za-z0-9_]{8}")
+#: How old such a directory must be to be taken for abandoned: a day (a read in it would
+#: have written a page's zip in it since).
+OLD_WORKDIR_AFTER = 86_400.0
+
+
+@contextlib.contextmanager
+def _workdir() -> Iterator[str]:
+    """A private temporary directory for the read's zips, removed however the read ends;
+    first, those that bulk reads killed outright left (SIGKILL, out of memory, a pod
+    evicted: nothing ran their clean-up), each holding a job's records, are removed
+    (:func:`sweep_workdirs`). The directory's ``lock`` file stays locked while the read
+    runs: the sign of life a sweep in any process of this machine reads."""
+    sweep_workdirs()
+    workdir = tempfile.mkdtemp(prefix=f"coqlkit-bulk-{_HOST}-{os.getpid()}-")
+    fd = -1
+    try:
+        fd = os.open(os.path.join(workdir, "lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+        _lock(fd, shared=False)
+        yield workdir
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def sweep_workdirs(root: str | None = None) -> list[Path]:
+    """Remove the directories of bulk reads on this machine whose process is gone, from
+    ``root`` (default: the system's temporary directory); the removed paths. A directory
+    is left alone while anything says its read may live: its ``lock`` held (a process in
+    another PID namespace, a container sharing ``/tmp``, holds it too), or its pid a process
+    here; one without a lock file (made a moment ago, or where locks are not to be had)
+    also while it is less than an hour old. A directory from before names carried the pid
+    is removed once it is a day old. Another user's are never touched."""
+    root = tempfile.gettempdir() if root is None else root
+    removed: list[Path] = []
+    try:
+        names = [n for n in os.listdir(root) if n.startswith("coqlkit-bulk-")]
+    except OSError:
+        return removed
+    for name in names:
+        path = Path(root) / name
+        match = _WORKDIR.fullmatch(name)
+        if match is not None:
+            if match["host"] != _HOST or not _workdir_abandoned(path, int(match["pid"])):
+                continue
+        elif not (_OLD_WORKDIR.fullmatch(name) and _older(path, OLD_WORKDIR_AFTER)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+            log.info("removed %s, left by a bulk read whose process is gone", path)
+    return removed
+
+
+def _older(path: Path, seconds: float) -> bool:
+    """Whether ``path`` is a directory of this user's, unchanged for ``seconds``."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return mine and stat.S_ISDIR(st.st_mode) and time.time() - st.st_mtime >= seconds
+
+
+def _workdir_abandoned(path: Path, pid: int) -> bool:
+    """Whether the bulk read of ``pid`` that made ``path`` is gone (:func:`sweep_workdirs`)."""
+    if not _older(path, 0):
+        return False
+    try:
+        fd = os.open(path / "lock", os.O_RDONLY)
+    except FileNotFoundError:
+        return _older(path, STALE_AFTER) and not _alive(pid)
+    except OSError:
+        return False
+    try:
+        locked = _lock(fd, shared=True)
+    finally:
+        os.close(fd)
+    if locked is False:  # its read holds it
+        return False
+    if locked is None and not _older(path, STALE_AFTER):
+        return False
+    return not _alive(pid)
+
+
 async def _download(
     actual: Actual,
     budget: CreditBudget | None,
@@ -533,7 +672,11 @@ async def _download(
     rounds = limited_rounds = 0
     while True:
         try:
-            path = await metered(actual, budget, download)
+            job.downloading[job_id] = CallCost(budget)
+            try:
+                path = await metered(actual, budget, download, job.downloading[job_id])
+            finally:
+                del job.downloading[job_id]
             _check_archive(path, job_id)
         except CreditBudgetExceeded as exc:
             message = f"{exc}; {kept}"
