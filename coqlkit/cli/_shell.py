@@ -117,11 +117,6 @@ def _cli_shell() -> type[Shell]:
             back, and the error says so. ``--allow-short`` makes it a warning. A bulk read of
             one job whose rows are not the count's is one snapshot, none missing: a note."""
             stats = result.stats
-            if stats.snapshot_changed is not None and not self.quiet:
-                # One bulk-read job: its rows are one snapshot, none missing (said, not exit 6).
-                for note in stats.notes:
-                    if "snapshot" in note and "COUNT probe" in note:
-                        self._message(f"coqlkit: note: {note}")
             found = stats.mismatch
             if found is None or found[0] >= found[1] or self.allow_short:
                 super()._check_count(result)
@@ -134,6 +129,14 @@ def _cli_shell() -> type[Shell]:
                 f"{missing}; the {rows:,} rows written to standard output are not all of them: run it "
                 "again (--allow-short makes this a warning)"
             )
+
+        def _snapshot_note(self, result: Result) -> None:
+            """One bulk-read job: its rows are one snapshot, none missing (said, not exit 6)."""
+            if self.quiet:
+                return
+            for note in result.stats.notes:
+                if "snapshot" in note and "COUNT probe" in note:
+                    self._message(f"coqlkit: note: {note}")
 
         def _summary(self, result: Result, rows: int, started: float) -> None:
             if self.record is not None:

@@ -197,10 +197,21 @@ class _Results:
             del reader
 
     def _check_count(self, result: Result) -> None:
-        """Say when the rows read disagree with the COUNT probe (records changed meanwhile)."""
+        """Say when the rows read disagree with the COUNT probe (records changed meanwhile);
+        a bulk read of one job whose rows are not the count's (a snapshot, none missing) is
+        said as a note, with or without ``\\timing``."""
         found = _count_mismatch(result)
         if found is not None:
             self._warn(_count_message(*found))
+        elif result.stats.snapshot_changed is not None:
+            self._snapshot_note(result)
+
+    def _snapshot_note(self, result: Result) -> None:
+        """The note of a one-job bulk read whose rows are not the count's (records changed
+        between the count and the job's snapshot: none missing)."""
+        for note in result.stats.notes:
+            if "snapshot" in note and "COUNT probe" in note:
+                self._message(f"note: {note}")
 
     def _summary(self, result: Result, rows: int, started: float) -> None:
         """With ``\\timing``: rows, calls, credits and the time the query took since
