@@ -12,8 +12,11 @@
     select Last_Name from Leads order by Annual_Revenue desc
 
 A result shows as a table (the first rows, with the row count, the calls, the credits and
-the time). To show it, the magic reads only the rows shown when reading more would cost
-more: the COUNT probe gives the total ("10 of 25,000 rows"). The groups of a GROUP BY,
+the time; credits of lost answers apart, as maybe charged). To show it, the magic reads
+only the rows shown when reading more would cost more: the COUNT probe gives the total
+("10 of 25,000 rows"; a count remembered from an earlier cell, which nothing read since
+has checked, is said as such: "10 of about 25,000 rows (count remembered from 2 min
+ago)"), and a first page that comes back short is the whole result. The groups of a GROUP BY,
 which nothing counts, are read one page at most (one credit): all of them when it comes
 back short, else the summary says what reading them all would cost, from one more page to
 where Zoho pages groups no further. ``NAME <<`` (in a cell, or before the query on a
@@ -22,12 +25,17 @@ table with ``--arrow``, or without pandas; currency and decimal
 columns are floats, ready for charts, unless ``--decimals decimal`` or ``--decimals arrow``
 keeps them exact; ``--lookups``: lookups as names, flattened columns or dicts).
 ``:name`` binds the notebook variable ``name`` as a typed literal (never pasted as text;
-numpy scalars and arrays, pandas Series count as their Python values). A query that runs
+numpy scalars and arrays, pandas Series count as their Python values); a line magic in a
+function binds the function's own variable first (its argument), as Python would (a
+nested function sees its enclosing function's variables only if its code names them),
+then the notebook's. ``NAME <<`` always assigns the notebook's variable: in a function
+that has its own ``NAME`` it is refused (the function would go on reading its own). A query that runs
 but probably not as meant (a value that is not in its picklist) shows its caret
 diagnostic above the result. A read of several pages shows a progress bar (rows fetched
 of the expected total, and credits) that updates in place and becomes the summary line
 when the read ends. A wrong query shows its caret diagnostic, not a traceback, and the
-cell fails (a :class:`MagicError`), so "Run All" stops there; Ctrl-C (interrupting the
+cell fails (a :class:`MagicError`), so "Run All" stops there; a read that fails midway
+adds what it had spent and read, and that ``NAME`` was not assigned; Ctrl-C (interrupting the
 kernel) says what the query had spent, in one line (an :class:`Interrupted`). On a line,
 options come before the query (``%coql --explain select ...``), and a leading ``EXPLAIN``
 or ``EXPLAIN ANALYZE`` is ``--explain`` or ``--analyze``, as in the shell.
@@ -42,11 +50,20 @@ import re
 import shlex
 import time
 import warnings
-from typing import Any, NoReturn
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal, NoReturn
 
 import IPython.display
 import pyarrow as pa
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    line_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
 
 from coqlkit._options import _zone_option
 from coqlkit.api import (
@@ -63,6 +80,7 @@ from coqlkit.catalog.limits import DEFAULT_LIMIT, coql_credits
 from coqlkit.catalog.suggest import closest
 from coqlkit.errors import (
     AmbiguousLookupWarning,
+    ConsistencyWarning,
     CoqlError,
     CreditBudgetExceeded,
     ParameterError,
@@ -72,8 +90,10 @@ from coqlkit.export import one_line, value_text
 from coqlkit.language import parse
 from coqlkit.language.ast import In, Limit, Param, Select
 from coqlkit.plan import Plan
+from coqlkit.plan.explain import ago
+from coqlkit.plan.planner import plan as replan
 from coqlkit.plan.planner import total
-from coqlkit.plan.steps import Bound, LocalProject, OffsetPages, SingleCall
+from coqlkit.plan.steps import LocalProject, OffsetPages, SingleCall
 
 __all__ = ["CoqlMagics", "ResultView", "load_ipython_extension"]
 
@@ -97,6 +117,25 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+#: How exact a view's ``total`` is: the plan's bounds, or ``"about"``, a count remembered
+#: from an earlier cell (``counted_ago`` seconds before) that nothing read since has checked.
+ViewBound = Literal["exact", "at most", "at least", "about"]
+
+
+def _extra_credits(metadata: int, lost: int, lost_calls: int) -> str:
+    """What a cell spent besides its query's credits, as the shell says it: `` (+3 for
+    metadata; +6 maybe charged for 2 lost answers)`` (calls whose answers were lost and that
+    were sent again, which Zoho may or may not have charged), or "".
+
+    >>> _extra_credits(3, 6, 2), _extra_credits(0, 0, 0)
+    (' (+3 for metadata; +6 maybe charged for 2 lost answers)', '')
+    """
+    extra = [f"+{metadata:,} for metadata"] if metadata > 0 else []
+    if lost > 0:
+        extra.append(f"+{lost:,} maybe charged for {_plural(lost_calls, 'lost answer')}")
+    return f" ({'; '.join(extra)})" if extra else ""
+
+
 #: How a magic reads a whole result into a variable, as the cell and the line write it.
 ASSIGN_CELL = "%%coql NAME <<"
 ASSIGN_LINE = "%coql NAME << select ..."
@@ -108,7 +147,12 @@ class ResultView:
     ``table`` holds the rows read: all of them, or, when the magic only displayed the
     result and reading it whole would have cost more, only the rows read to show it
     (``complete`` is False, ``total`` the count of the whole result, when known: ``bound``
-    says whether it is exact or at most). ``to_pandas()``, ``to_polars()`` and
+    says whether it is exact, at most, or ``"about"``: a count remembered from a cell run
+    ``counted_ago`` seconds before, which the records may have outgrown or fallen short of
+    since). A first page that came back short holds the whole result: it is complete.
+    ``credits`` are the query's own; ``metadata_credits`` the field metadata fetched for
+    it, ``lost_credits`` those of the ``lost_calls`` calls whose answers were lost (sent
+    again: Zoho may have charged them). ``to_pandas()``, ``to_polars()`` and
     ``to_arrow()`` convert the rows held, and warn when they are not the whole result (a
     :class:`~coqlkit.errors.PartialResultWarning`). ``result`` is the query's
     :class:`~coqlkit.Result`: when the view holds only the rows shown, it has not been
@@ -117,7 +161,9 @@ class ResultView:
     number, more should they pass Zoho's 100,000-group ceiling when ``whole_past`` is set:
     the records are then read and grouped here; outside ``%coql_connect --max-credits``),
     as ``assign`` (``%%coql NAME <<``, or
-    the line's ``%coql NAME << select ...``) does within ``max_credits``.
+    the line's ``%coql NAME << select ...``) does within ``max_credits``; that plans the
+    query again, and spends ``again_credits`` more before its read (the COUNT probe, when no
+    remembered count stands in for it, and a subquery read first).
     """
 
     def __init__(
@@ -128,11 +174,15 @@ class ResultView:
         *,
         complete: bool = True,
         total: int | None = None,
-        bound: Bound = "exact",
+        bound: ViewBound = "exact",
+        counted_ago: float | None = None,
         calls: int | None = None,
         credits: int | None = None,
         metadata_credits: int = 0,
+        lost_credits: int = 0,
+        lost_calls: int = 0,
         whole_credits: int | None = None,
+        again_credits: int = 0,
         whole_most: int | None = None,
         whole_past: int | None = None,
         assign: str = ASSIGN_CELL,
@@ -144,10 +194,14 @@ class ResultView:
         self.complete = complete
         self.total = total
         self.bound = bound
+        self.counted_ago = counted_ago
         self.calls = result.stats.calls if calls is None else calls
         self.credits = result.stats.credits if credits is None else credits
         self.metadata_credits = metadata_credits
+        self.lost_credits = lost_credits
+        self.lost_calls = lost_calls
         self.whole_credits = whole_credits
+        self.again_credits = again_credits
         self.whole_most = whole_most
         self.whole_past = whole_past
         self.assign = assign
@@ -161,11 +215,17 @@ class ResultView:
         elif self.total is None:
             counted = f"the first {_plural(rows, 'row')}"
         else:
-            counted = f"{rows:,} of {'up to ' if self.bound != 'exact' else ''}{_plural(self.total, 'row')}"
-        credits = _plural(self.credits, "credit")
-        if self.metadata_credits:
-            credits += f" (+{self.metadata_credits:,} for metadata)"
+            counted = f"{rows:,} of {self._of()}{_plural(self.total, 'row')}"
+            if self.counted_ago is not None:
+                counted += f" (count remembered from {ago(self.counted_ago)})"
+        credits = _plural(self.credits, "credit") + _extra_credits(
+            self.metadata_credits, self.lost_credits, self.lost_calls
+        )
         return f"{counted} · {_plural(self.calls, 'call')} · {credits} · {self.seconds:.2f} s"
+
+    def _of(self) -> str:
+        """What comes before ``total``: ``up to `` (a bound), ``about `` (a remembered count)."""
+        return {"exact": "", "about": "about "}.get(self.bound, "up to ")
 
     def to_arrow(self) -> pa.Table:
         """The rows the view holds, as a ``pyarrow.Table``."""
@@ -197,9 +257,7 @@ class ResultView:
             if rows <= SHOW_ROWS
             else f"its first {_plural(rows, 'row')}"
         )
-        of = (
-            f" of {'up to ' if self.bound != 'exact' else ''}{self.total:,}" if self.total is not None else ""
-        )
+        of = f" of {self._of()}{self.total:,}" if self.total is not None else ""
         cost = self._cost()
         if self._over_budget():
             read = (
@@ -207,44 +265,57 @@ class ResultView:
                 f"`%coql_connect --max-credits {self.max_credits}` is for the magics alone)"
             )
         else:
-            read = f"`{self.assign}` reads every row into NAME (or view.result.to_pandas(){', ' + cost if cost else ''})"
+            again = self._cost(self.again_credits)
+            assigned = f", {again}" if again and self.again_credits else ""
+            read = (
+                f"`{self.assign}` reads every row into NAME{assigned} "
+                f"(or view.result.to_pandas(){', ' + cost if cost else ''})"
+            )
         warnings.warn(
             PartialResultWarning(f"this view read only {held}{of}, and converts those alone: {read}"),
             stacklevel=3,
         )
 
-    def _cost(self) -> str:
+    def _cost(self, again: int = 0) -> str:
         """What reading the whole result would cost, as far as known: ``about 38 credits``,
         or ``4 to 151 credits`` for groups of no known number (``..., more past 100,000
         groups`` when the records are read and grouped here past Zoho's ceiling; "" when not
-        known)."""
+        known); ``again`` credits more (what ``NAME <<`` spends before its read)."""
         least, most = self.whole_credits, self.whole_most
         if least is None:
             return ""
+        least, most = least + again, None if most is None else most + again
         if most is not None and most > least:
             past = "" if self.whole_past is None else f", more past {self.whole_past:,} groups"
             return f"{least:,} to {_plural(most, 'credit')}{past}"
         return f"about {_plural(least, 'credit')}"
 
     def _over_budget(self) -> bool:
-        """Whether ``%coql_connect --max-credits`` would refuse to read the whole result."""
+        """Whether ``%coql_connect --max-credits`` would refuse to read the whole result
+        (with ``NAME <<``, which plans it again: its probe and subqueries count)."""
         least = self.whole_credits
-        return self.max_credits is not None and least is not None and least > self.max_credits
+        return (
+            self.max_credits is not None
+            and least is not None
+            and least + self.again_credits > self.max_credits
+        )
 
     def _advice(self) -> str:
         """How to read every row, and what it costs; or that the budget does not allow it
         (code in backticks, which the HTML shows as code)."""
-        cost = self._cost()
+        cost = self._cost(self.again_credits)
         if self._over_budget():
             return (
                 f"reading them all, {cost}, is over the budget of {_plural(self.max_credits or 0, 'credit')} "
                 "(`%coql_connect --max-credits`)"
             )
         advice = f"`{self.assign}` reads them all{', ' + cost if cost else ''}"
+        if cost and self.again_credits:  # the query planned again: its probe, its subqueries
+            advice += f" (`view.result.to_pandas()`: {self._cost()})"
         if (
             self.max_credits is not None
             and self.whole_most is not None
-            and self.whole_most > self.max_credits
+            and self.whole_most + self.again_credits > self.max_credits
         ):
             advice += f"; the budget of {_plural(self.max_credits, 'credit')} stops it if they cost more"
         return advice
@@ -351,7 +422,7 @@ class _Progress:
         if not final and self.handle is not None and now - self.shown < 0.1:
             return
         self.shown = now
-        spent = self.conn.credits_used - self.credits
+        spent = _charged(self.conn) - self.credits
         if self.expected:
             share = min(1.0, rows / self.expected)
             text = f"{rows:,} of {self.expected:,} rows · {_plural(spent, 'credit')}"
@@ -485,12 +556,16 @@ class CoqlMagics(Magics):
 
     # IPython would paste {var} and $var into the line before the magic sees it: text into
     # a query, against the point of parameters (``:name`` binds typed values).
+    # A line magic in a function sees its locals (``def won_in(start): v = %coql ... :start``
+    # binds the argument, not a notebook variable of the same name); a cell magic is a
+    # cell's alone, and IPython gives it the notebook's variables.
     @no_var_expand
+    @needs_local_scope
     @line_cell_magic
-    def coql(self, line: str, cell: str | None = None) -> Any:
+    def coql(self, line: str, cell: str | None = None, local_ns: Mapping[str, Any] | None = None) -> Any:
         """Run a COQL query: ``%coql [OPTIONS] [NAME <<] QUERY``, or a cell:
         ``%%coql [OPTIONS] [NAME <<]`` with the query below. ``:name`` binds the notebook
-        variable ``name``.
+        variable ``name`` (in a function, its local variable or argument ``name`` first).
 
         Without ``NAME <<`` the result is shown (its first rows); ``NAME <<`` reads every
         row into ``NAME``, a pandas DataFrame. Options:
@@ -535,25 +610,54 @@ class CoqlMagics(Magics):
             raise MagicError(str(exc) if isinstance(exc, _UsageError) else f"%%coql: {exc}") from None
         if not query.strip():
             raise MagicError(f"%coql: no query\nusage: {LINE_USAGE}, or a cell: {CELL_USAGE}")
+        # In a function (a line magic), its locals; at a cell's top level they are the
+        # notebook's variables themselves.
+        local = None if local_ns is None or local_ns is self.namespace else local_ns
+        if target is not None and local is not None and target in local:
+            raise MagicError(
+                f"%coql: `{target} <<` assigns the notebook variable {target}, but this function "
+                f"has a local {target} (an argument, or set before), which it would go on reading "
+                "unchanged\nhint: assign to a name the function does not set, and read that name "
+                "after the magic"
+            )
         conn = self._connection()
-        credits, calls = conn.credits_used, conn.aio.client.sends
+        charged, calls, lost = _charged(conn), conn.aio.client.sends, _lost(conn)
         try:
-            return self._run(conn, query, args, target, ASSIGN_CELL if cell is not None else ASSIGN_LINE)
+            return self._run(
+                conn, query, args, target, ASSIGN_CELL if cell is not None else ASSIGN_LINE, local
+            )
         except CoqlError as exc:
-            raise MagicError(str(exc)) from None
+            # A read that failed midway: what it spent and read (the Result's note), and that
+            # NAME keeps its value.
+            notes = [str(n) for n in getattr(exc, "__notes__", ())]
+            if notes and target is not None:
+                notes[-1] += f"; {target} was not assigned"
+            raise MagicError("\n".join([str(exc), *notes])) from None
         except KeyboardInterrupt:  # the kernel interrupted: what was spent, as the CLI says it
-            spent = _plural(conn.credits_used - credits, "credit")
+            spent = _plural(_charged(conn) - charged, "credit")
             sent = _plural(conn.aio.client.sends - calls, "call")
+            lost_calls, lost_credits = (now - then for now, then in zip(_lost(conn), lost, strict=True))
+            maybe = (
+                f"; +{lost_credits:,} maybe charged for {_plural(lost_calls, 'lost answer')}"
+                if lost_credits
+                else ""
+            )
             unassigned = f"; {target} was not assigned" if target is not None else ""
-            raise Interrupted(f"interrupted: spent {spent} ({sent}){unassigned}") from None
+            raise Interrupted(f"interrupted: spent {spent} ({sent}{maybe}){unassigned}") from None
 
     def _run(
-        self, conn: Connection, query: str, args: argparse.Namespace, target: str | None, assign: str
+        self,
+        conn: Connection,
+        query: str,
+        args: argparse.Namespace,
+        target: str | None,
+        assign: str,
+        local: Mapping[str, Any] | None = None,
     ) -> Any:
-        params = self._params(query)
+        params = self._params(query, local)
         options: dict[str, Any] = {"tz": args.tz} if args.tz else {}
         budget: dict[str, Any] = {} if self.max_credits is None else {"max_credits": self.max_credits}
-        started, credits = time.perf_counter(), conn.credits_used
+        started, spent = time.perf_counter(), _Spent(conn)
         try:
             if args.explain or args.analyze:
                 # A plan is shown whatever it would cost; --analyze runs it, within the budget.
@@ -574,25 +678,34 @@ class CoqlMagics(Magics):
             raise _at_parameter(exc, query) from None
         _print_warnings(result, query)
         if target is None:
-            return self._show(conn, result, options, credits, started, assign, progress=not args.no_progress)
-        table, bar = self._read(result, conn, progress=not args.no_progress)
-        own_calls, own_credits = result.stats.calls, result.stats.credits
-        view = ResultView(
-            table,
-            result,
-            time.perf_counter() - started,
-            metadata_credits=max(0, conn.credits_used - credits - own_credits),
-            calls=own_calls,
-            credits=own_credits,
-        )
-        notes: list[str] = []
-        if args.arrow:
-            self.namespace[target] = table
-        else:
-            self.namespace[target], notes = _frame(
-                table, args.decimals or "float", args.lookups or "name", result.plan
+            return self._show(conn, result, options, spent, started, assign, progress=not args.no_progress)
+        checked: list[str] = []
+        with _count_checks(checked):
+            table, bar = self._read(result, conn, progress=not args.no_progress)
+        try:
+            own_calls, own_credits = result.stats.calls, result.stats.credits
+            metadata, lost, lost_calls = spent.besides(own_credits)
+            view = ResultView(
+                table,
+                result,
+                time.perf_counter() - started,
+                calls=own_calls,
+                credits=own_credits,
+                metadata_credits=metadata,
+                lost_credits=lost,
+                lost_calls=lost_calls,
             )
-        closing = "\n".join([*notes, f"{target} = {view.summary}"])
+            notes: list[str] = []
+            if args.arrow:
+                value: Any = table
+            else:
+                value, notes = _frame(table, args.decimals or "float", args.lookups or "name", result.plan)
+            self.namespace[target] = value
+        except BaseException:  # Ctrl-C after the last page: no full bar above "not assigned"
+            if bar is not None:
+                bar.clear()
+            raise
+        closing = "\n".join([*checked, *notes, f"{target} = {view.summary}"])
         if bar is not None:
             bar.finish(closing)
         else:
@@ -604,7 +717,7 @@ class CoqlMagics(Magics):
         conn: Connection,
         result: Result,
         options: dict[str, Any],
-        credits: int,
+        spent: _Spent,
         started: float,
         assign: str,
         *,
@@ -618,6 +731,9 @@ class CoqlMagics(Magics):
         peek = _peek(plan)
         est = plan.estimate
         total_rows, bound = est.rows, est.rows_bound
+        # A count remembered from an earlier cell: a display reads no further than it shows,
+        # so nothing checks it; said as such, not as the result's exact size.
+        ago_ = plan.probe.age if plan.probe is not None else None
         whole, most, past = est.credits - spent_credits, None, None
         if peek is None:
             if self.max_credits is not None and est.credits > self.max_credits:
@@ -628,9 +744,13 @@ class CoqlMagics(Magics):
                     needed=est.credits,
                     left=self.max_credits,
                 )
-            table, bar = self._read(result, conn, progress=progress)
+            checked: list[str] = []
+            with _count_checks(checked):
+                table, bar = self._read(result, conn, progress=progress)
             if bar is not None:
                 bar.clear()  # the table takes its place
+            for note in checked:
+                print(note)
             own_calls, own_credits = result.stats.calls, result.stats.credits
             complete = True
         else:
@@ -644,23 +764,30 @@ class CoqlMagics(Magics):
                 table = table.rename_columns([key for _, key in peek.keep])
             own_calls = spent_calls + shown.stats.calls
             own_credits = spent_credits + shown.stats.credits
-            # A page of groups that came back short holds them all.
-            complete = peek.groups and table.num_rows < peek.rows
+            # A first page that came back short holds the whole result: the groups, or the
+            # records from the query's OFFSET on (its LIMIT, of more rows, cuts none of them).
+            complete = table.num_rows < peek.rows
             if peek.open_ended is not None:
                 (whole, most), total_rows, past = peek.open_ended, None, peek.past
         # The view's result is the query's, read or not: not the peek's (which would give
         # the rows shown again, as if they were the result).
+        remembered = not complete and ago_ is not None and total_rows is not None
+        metadata, lost, lost_calls = spent.besides(own_credits)
         return ResultView(
             table,
             result,
             time.perf_counter() - started,
             complete=complete,
             total=None if complete else total_rows,
-            bound=bound,
+            bound="about" if remembered else bound,
+            counted_ago=ago_ if remembered else None,
             calls=own_calls,
             credits=own_credits,
-            metadata_credits=max(0, conn.credits_used - credits - own_credits),
+            metadata_credits=metadata,
+            lost_credits=lost,
+            lost_calls=lost_calls,
             whole_credits=None if complete else whole,
+            again_credits=0 if complete else self._again(conn, plan),
             whole_most=None if complete else most,
             whole_past=None if complete else past,
             assign=assign,
@@ -678,21 +805,45 @@ class CoqlMagics(Magics):
             ) from None
         return self.conn
 
-    def _params(self, query: str) -> dict[str, Any]:
-        """The notebook variables the query's ``:name`` parameters name (as plain Python)."""
+    def _params(self, query: str, local: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The variables the query's ``:name`` parameters name (as plain Python): in a
+        function (``local``, its variables), its own first, then the notebook's."""
+        scopes = [self.namespace] if local is None else [local, self.namespace]
         params = _params_of(query)
-        missing = [p for p in params if p.name not in self.namespace]
+        missing = [p for p in params if not any(p.name in scope for scope in scopes)]
         if missing:
             first = missing[0]
-            message = f"no notebook variable for the parameter{'s' if len(missing) > 1 else ''} " + ", ".join(
+            where = "notebook variable" if local is None else "variable in the function or the notebook"
+            message = f"no {where} for the parameter{'s' if len(missing) > 1 else ''} " + ", ".join(
                 f":{p.name}" for p in missing
             )
             hint = f"set it in a cell first: {first.name} = ..."
-            close = closest(first.name, [n for n in self.namespace if not n.startswith("_")], n=1)
+            if local is not None:
+                hint = f"pass it to the function, or set it in a cell: {first.name} = ..."
+            names = [n for scope in scopes for n in scope if not n.startswith("_")]
+            close = closest(first.name, names, n=1)
             if close:
                 hint = f"did you mean :{close[0]}? (or {hint})"
             raise ParameterError(message, span=first.span, text=query, hint=hint)
-        return {p.name: self.namespace[p.name] for p in params}
+        return {p.name: next(scope[p.name] for scope in scopes if p.name in scope) for p in params}
+
+    def _again(self, conn: Connection, plan: Plan) -> int:
+        """The credits ``NAME <<`` would spend again before its read, planning the query
+        anew: its subqueries read first, and its COUNT probe unless a remembered count
+        stands in (only for a plan that checks it as it reads, with no budget: see
+        :func:`coqlkit.execute.executor.prepare`)."""
+        subqueries = sum(s.credits for s in plan.subqueries)
+        probe = plan.probe
+        if probe is None or probe.rows is None:
+            return subqueries
+        remembers = (
+            not plan.subqueries
+            and self.max_credits is None
+            and conn.aio.client.org_credits_left is None
+            and plan.options.count_ttl > 0
+            and _verifies_a_count(plan)
+        )
+        return subqueries + (0 if remembers else 1)
 
     def _read(self, result: Result, conn: Connection, *, progress: bool) -> tuple[pa.Table, _Progress | None]:
         """Every row of ``result``, and the progress bar shown while they were read (None:
@@ -702,7 +853,7 @@ class CoqlMagics(Magics):
         if not progress or pages < 2:
             return result.to_arrow(), None
         # The bar counts the query's own credits (the probe's too), as the summary does.
-        bar = _Progress(expected, conn, conn.credits_used - _spent_before(result.plan)[1])
+        bar = _Progress(expected, conn, _charged(conn) - _spent_before(result.plan)[1])
         batches = []
         rows = 0
         try:
@@ -717,10 +868,68 @@ class CoqlMagics(Magics):
         return pa.Table.from_batches(batches, schema=result.schema), bar
 
 
+def _charged(conn: Connection) -> int:
+    """The credits ``conn`` surely spent: those of calls whose answers were lost (and were
+    sent again) apart, which Zoho may or may not have charged."""
+    return conn.credits_used - conn.unanswered_credits
+
+
+def _lost(conn: Connection) -> tuple[int, int]:
+    """The calls whose answers ``conn`` lost, and their credits (maybe charged)."""
+    client = conn.aio.client
+    return client.unanswered_calls, client.unanswered_credits
+
+
 def _spent_before(plan: Plan) -> tuple[int, int]:
     """The calls and credits ``plan`` spent before its first page (the COUNT probe...)."""
     est, own = plan.estimate, total(plan.root)
     return est.calls - own.calls, est.credits - own.credits
+
+
+class _Spent:
+    """What a connection had spent when a magic began, to tell its query's credits from the
+    rest: field metadata, and calls whose answers were lost (maybe charged)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.charged = _charged(conn)
+        self.lost = _lost(conn)
+
+    def besides(self, own_credits: int) -> tuple[int, int, int]:
+        """The view's ``metadata_credits``, ``lost_credits`` and ``lost_calls``."""
+        calls, credits = (now - then for now, then in zip(_lost(self.conn), self.lost, strict=True))
+        return max(0, _charged(self.conn) - self.charged - own_credits), credits, calls
+
+
+@contextmanager
+def _count_checks(notes: list[str]) -> Iterator[None]:
+    """The read's :class:`~coqlkit.errors.ConsistencyWarning` (its rows against a count)
+    added to ``notes``, for the magic to print above its summary as its other warnings,
+    rather than shown as a Python warning pointing into coqlkit (once per session). Other
+    warnings go on as they were issued."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConsistencyWarning)
+        yield
+    for found in caught:
+        if issubclass(found.category, ConsistencyWarning):
+            notes.append(f"warning: {found.message}")
+        else:
+            warnings.warn_explicit(
+                found.message, found.category, found.filename, found.lineno, source=found.source
+            )
+
+
+def _verifies_a_count(plan: Plan) -> bool:
+    """Whether ``plan`` made from a remembered count of its WHERE would check it as it
+    reads (then ``NAME <<`` run again sends no probe)."""
+    probe = plan.probe
+    if probe is None or probe.age is not None or plan.catalog is None:
+        return plan.verifies_count
+    try:
+        again = replan(plan.select, plan.catalog, plan.options, probe=dataclasses.replace(probe, age=0.0))
+    except CoqlError:
+        return False
+    return again.verifies_count
 
 
 def _may_peek(query: str, params: dict[str, Any]) -> bool:

@@ -410,10 +410,12 @@ def test_the_frames_of_a_view_of_the_rows_shown_say_so(
         assert len(held) == 10
         [warning] = caught.list
         assert warning.filename == __file__  # at the caller's line
+        # `NAME <<` plans the query again: its COUNT probe too.
+        assert view.again_credits == 1 and view.whole_credits is not None
         assert str(warning.message) == (
             "this view read only the 10 rows it shows of 900, and converts those alone: "
-            f"`%coql NAME << select ...` reads every row into NAME (or view.result.to_pandas(), about "
-            f"{view.whole_credits} credits)"
+            f"`%coql NAME << select ...` reads every row into NAME, about {view.whole_credits + 1} credits "
+            f"(or view.result.to_pandas(), about {view.whole_credits} credits)"
         )
     # view.result is the query's result, not the rows shown again: it reads every row.
     log = RequestLog(conn.sandbox)
