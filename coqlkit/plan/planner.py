@@ -31,7 +31,9 @@ it does when the fastest costs at least twice what the cheapest would.
 
 Whatever a step cannot do on the server (an ORDER BY after a bulk read or past the offset
 ceiling, a LIMIT after a union) is finished locally; a column that is only needed to sort
-is fetched as a hidden column and dropped at the end.
+is fetched as a hidden column and dropped at the end. An ORDER BY name that is both an
+alias and a field of the module is the alias on every path, sent as its column's expression
+(:mod:`coqlkit.plan.order_aliases`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from coqlkit.plan.bulk import bulk_criteria, bulk_fields, criteria_obstacle, fie
 from coqlkit.plan.columns import OutputColumn
 from coqlkit.plan.groups import aggregates_of, group_bound, records_select, renamed, with_grouped_fields
 from coqlkit.plan.options import PlanOptions
+from coqlkit.plan.order_aliases import order_by_aliases
 from coqlkit.plan.prepare import (
     criteria_count,
     expand_star,
@@ -234,7 +237,9 @@ def plan(
     options = options or PlanOptions()
     if probe is not None and rows is None:
         rows = probe.rows
-    select = expand_star(select, catalog)
+    # An ORDER BY name that is an alias and a field too is the alias, on every path: its
+    # column's expression is what the pages send and what a local sort sorts by.
+    select = order_by_aliases(expand_star(select, catalog), catalog)
     columns = output_columns(select, catalog)
     probed = probe is not None and probe.calls > 0
     reserved = (1 if probed else 0) + sum(s.credits for s in subqueries)
@@ -282,6 +287,7 @@ def grouped_here(select: Select, catalog: Catalog, options: PlanOptions, *, rows
     ('local aggregate', 'keyset pages', 375)
     """
     planner = _Planner(catalog, options)
+    select = order_by_aliases(select, catalog)
     try:
         return planner.grouped_here(select, rows, output_columns(select, catalog))
     except _NoPlan as exc:

@@ -12,6 +12,9 @@ and in the README):
   NULL rules); ``is null`` does;
 - without ORDER BY, records come in ascending id order (Zoho's default); grouped rows in
   the order of their group keys;
+- an ORDER BY name that is an alias is the alias, even when a field has that name too
+  (``select COUNT(id) as City ... group by City order by City``: the count), as SQL reads
+  it and as the sandbox's checks take it (Zoho does not say);
 - a subquery contributes at most 100 records (COQL-subquery page), and its empty values
   none (so ``not in (select ...)`` is not emptied by one null, as SQL would have it).
 """
@@ -348,12 +351,8 @@ def _order(b: _Builder, select: Select, outputs: list[Output], exprs: list[str],
     terms = []
     for item in select.order_by:
         expr = item.expr
-        if (
-            isinstance(expr, FieldRef)
-            and not expr.is_path
-            and expr.path[0] in keys
-            and not _is_field(b, expr)
-        ):
+        if isinstance(expr, FieldRef) and not expr.is_path and expr.path[0] in keys:
+            # A selected column's key: its alias (first, as SQL reads a name here), or its name.
             sql = exprs[keys[expr.path[0]].index]
         elif isinstance(expr, Aggregate):
             sql = f"{expr.func}({b.column(expr.arg)[0]})"
@@ -365,11 +364,6 @@ def _order(b: _Builder, select: Select, outputs: list[Output], exprs: list[str],
     else:
         terms.append(f"{b.base}.id")
     return " ORDER BY " + ", ".join(terms) if terms else ""
-
-
-def _is_field(b: _Builder, ref: FieldRef) -> bool:
-    module = b.catalog.module(b.module)
-    return module is not None and module.field(ref.path[0]) is not None
 
 
 # ---- conditions -----------------------------------------------------------------------

@@ -335,6 +335,50 @@ def order_and_group(ctx: Context) -> Iterator[Diagnostic]:
             )
 
 
+def order_by_alias_and_field(ctx: Context) -> Iterator[Diagnostic]:
+    """ORDER BY a name that is an alias and a field of the module too (``select COUNT(id) as
+    City ... group by City order by City``) reads as the alias, as SQL reads it; Zoho does
+    not say which it takes, and coqlkit sends the alias's column instead of the name. A
+    warning when the field could be meant (the query is not grouped, or the field is).
+
+    >>> from coqlkit.catalog import Catalog
+    >>> from coqlkit.language import parse
+    >>> q = parse("select COUNT(id) as City from Leads group by City order by City desc")
+    >>> [d.message for d in order_by_alias_and_field(Context(q, Catalog.demo()))]
+    ['ORDER BY City names both the alias of COUNT(id) and the grouped field City: it orders by COUNT(id) (the alias)']
+    """
+    module = ctx.module
+    if module is None or module.fields is None:
+        return
+    select = ctx.select
+    grouped = bool(select.group_by or select.aggregates)
+    aliases = ctx.aliases
+    for order in select.order_by:
+        expr = order.expr
+        if not isinstance(expr, FieldRef) or expr.is_path or expr.via or expr.qualifier:
+            continue
+        name = expr.path[0]
+        column = aliases.get(name)
+        field = module.field(name)
+        if column is None or field is None or column.expr == expr:
+            continue
+        if grouped and expr not in select.group_by:
+            continue  # a field not grouped cannot order groups: the alias is the one meaning
+        if name.lower() == "id" and not grouped:
+            continue  # an alias named id is refused in a record query (the aliases rule)
+        what = column.expr.name
+        other = f"the grouped field {name}" if grouped else f"the field {name} of {module.api_name}"
+        yield Diagnostic(
+            "INVALID_QUERY",
+            f"ORDER BY {name} names both the alias of {what} and {other}: it orders by {what} (the alias)",
+            expr.span,
+            WARNING,
+            hint=f"Zoho does not document which of the two it takes, so coqlkit sends order by {what}; "
+            f"to order by the field {name}, give {what} another alias",
+            details={"column_name": name, "alias": name, "clause": "order by"},
+        )
+
+
 def subqueries(ctx: Context) -> Iterator[Diagnostic]:
     """``IN (select id from M ...)``: one column, checked against M; its rows are capped at 100.
     After ``= != > >= < <=`` a subquery must return a single record (``limit 1``).
@@ -408,4 +452,13 @@ def _subquery_target(ctx: Context, left: FieldRef, sub: Select) -> Iterator[Diag
         )
 
 
-FIELD_RULES = (module_exists, fields_exist, selectable, aggregates, grouping, order_and_group, subqueries)
+FIELD_RULES = (
+    module_exists,
+    fields_exist,
+    selectable,
+    aggregates,
+    grouping,
+    order_and_group,
+    order_by_alias_and_field,
+    subqueries,
+)
