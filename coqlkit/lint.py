@@ -16,6 +16,7 @@ from coqlkit.catalog import Catalog, FieldType, ResolveError, limits
 from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import Extension, Span, Statement, extensions, parse, render_condition, split_statements
 from coqlkit.language.ast import And, Between, Comparison, Like, Or, Param, Select
+from coqlkit.language.words import KEYWORDS
 from coqlkit.validate import Diagnostic, Severity, explain_syntax_error, validate
 
 __all__ = ["StatementReport", "is_deluge_file", "lint_deluge", "lint_text"]
@@ -120,13 +121,29 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 # clause, a bracket, a ';' or a comment, maybe after one more word (an alias, which the
 # checks refuse). "Select a record from the list first" has none: it is a message, not a query.
 _FROM_CLAUSE = re.compile(
-    r"\bfrom\s+:?\w+\s*(?:\Z|[;)]|/\*|--|(?:\w+\s+)?(?:where|order\s+by|group\s+by|limit|offset)\b)",
+    r"from\s+(:?\w+)(?:#\w+)?\s*(?:\Z|[;)]|/\*|--|(?:\w+\s+)?(?:where|order\s+by|group\s+by|limit|offset)\b)",
     re.I,
 )
-_FROM_WORD = re.compile(r"\bfrom\s+(\w+)", re.I)
-# A literal passed as the query itself: zoho.crm.coql("..."), or the value of a
-# "select_query" key (a map's put, or {"select_query": "..."}).
-_QUERY_ARGUMENT = re.compile(r"""(?:zoho\.crm\.coql\s*\(|["']select_query["']\s*[,:])\s*\Z""", re.I)
+_FROM_WORD = re.compile(r"from\s+(\w+)", re.I)
+# The select list, up to the first FROM, and one item of it as COQL writes one: a field (a
+# dot path, a quoted name, a stand-in), an aggregate, or *, maybe with an alias.
+_SELECT_LIST = re.compile(r"\s*select\s+(.*?)\s*\bfrom\b", re.I | re.S)
+_ITEM = re.compile(
+    r"""(?:'[^']*'|"[^"]*"|:\w+|\*(?:\s+except\s*\([^()]*\))?|!?[A-Za-z_$][\w$]*"""
+    r"""(?:\s*\([^()]*\)|(?:(?:\.|->)[\w$]+)*))(?:\s+(?:as\s+)?[A-Za-z_]\w*)?""",
+    re.I,
+)
+# Words of a sentence, that no select list or module of COQL holds ("Select a contact from
+# Contacts", "Select the deals from Deals", "select one option from the menu").
+_ENGLISH = frozenset(
+    """a an the your my our their his her its this that these those one some any each every
+    which what you we me us it them to of for with on please here there""".split()
+)
+# A literal passed as the query itself: zoho.crm.coql("..."), the value of a "select_query"
+# key (a map's put, or {"select_query": "..."}), or invokeurl's parameters.
+_QUERY_ARGUMENT = re.compile(
+    r"""(?:zoho\.crm\.coql\s*\(|["']select_query["']\s*[,:]|\bparameters\s*:)\s*\Z""", re.I
+)
 _ASSIGNED = re.compile(r"(?:^|[^\w.])([A-Za-z_]\w*)\s*=\s*\Z")
 # The words a missing blank at a '+' glues to their neighbour (Emailfrom, Leadswhere).
 _KEYWORDS = frozenset(
@@ -168,6 +185,10 @@ class _Embedded:
     sources: tuple[tuple[int, int], ...]  # the file span of each character of ``text``
     stand_ins: tuple[_StandIn, ...]
     glues: tuple[_Glue, ...] = ()
+    # the variable it is put in goes on being changed where that is not followed: its end
+    # (a WHERE, a LIMIT) may come later
+    open_end: bool = False
+    quoted_names: frozenset[str] = frozenset()  # variables assigned a value in quotes
 
 
 # One character of a concatenation: (char, file start, file end), or an expression's index.
@@ -178,16 +199,25 @@ def lint_deluge(text: str, catalog: Catalog | None = None) -> list[StatementRepo
     r"""Check each COQL query written as a string literal of the Deluge script ``text``.
 
     A query is a ``"..."`` literal whose text starts with ``select``, with the literals and
-    expressions ``+`` joins to it, when it is passed to ``zoho.crm.coql`` or as a
-    ``select_query`` (itself or by the variable it is put in), when a ``+`` glues a COQL
-    word to its neighbour, or when it has a FROM as COQL writes one (``from Leads where
-    ...``; with a catalog, ``from`` followed by one of its modules). Each expression joined
-    in is checked as a ``:name`` parameter (a whole quoted value around it, too); positions
-    are those of ``text``.
+    expressions ``+`` joins to it, and what the script joins on to the variable it is put
+    in before giving it to Zoho (``q = q + " where ..."``, ``q += ...``,
+    ``zoho.crm.coql(q + ...)``). It is a query when it is given to Zoho (to
+    ``zoho.crm.coql``, as a ``select_query`` or as invokeurl's ``parameters``, itself or by
+    its variable), when a ``+`` glues a COQL word to its neighbour, or when it reads as
+    COQL: a select list of field-like names separated by commas with no English word
+    (``Select a lead``, ``the``, ``your``, ``one``...), then a FROM as COQL writes one
+    (``from Leads where ...``, not ``from the list``; with a catalog, ``from`` one of its
+    modules). Each expression joined in is checked as a ``:name`` parameter (a whole quoted
+    value around it, too); positions are those of ``text``.
 
     Deluge sends the text as written: what coqlkit would rewrite for the queries it runs
     (no WHERE, COUNT(*), a comment...) and Zoho's limits of one call (2,000 rows, 100,000
-    with OFFSET, 50 values in IN, 50 fields) are errors here.
+    with OFFSET, 50 values in IN, 50 fields) are errors here. A name on coqlkit's long
+    list of reserved words that Zoho is not known to refuse is a warning; an expression
+    joined unquoted where COQL wants quotes is a warning (its value may hold them) unless
+    Deluge is known to write it without. When the variable goes on being changed where that
+    is not followed (in a block, by a method, or as the start of another variable), what the
+    rest may add (a WHERE, a LIMIT, the end of a condition) is not reported missing.
 
     >>> script = 'r = zoho.crm.coql("select Emial from Leads where id = " + leadId + " limit 1"); // select x'
     >>> for report in lint_deluge(script, Catalog.demo()):
@@ -200,6 +230,8 @@ def lint_deluge(text: str, catalog: Catalog | None = None) -> list[StatementRepo
 
 
 def _deluge_queries(text: str, catalog: Catalog | None = None) -> Iterable[_Embedded]:
+    quoted = _quoted_variables(text)
+    variables = _variables(text)
     at = 0
     while at < len(text):
         char = text[at]
@@ -212,8 +244,13 @@ def _deluge_queries(text: str, catalog: Catalog | None = None) -> Iterable[_Embe
                 expressions: list[tuple[int, int]] = []
                 joins: list[int] = []
                 end = _concatenation(text, end, pieces, expressions, joins)
-                found = _assemble(text, pieces, expressions, joins)
-                if _is_query(found, catalog) or _passed_as_query(text, at):
+                assigned = _ASSIGNED.search(text[max(0, at - 200) : at])
+                open_end = False
+                if assigned is not None:
+                    open_end = _extended(text, end, assigned.group(1), variables, pieces, expressions, joins)
+                found = _assemble(text, pieces, expressions, joins, open_end=open_end)
+                found = replace(found, quoted_names=quoted)
+                if _passed_as_query(text, at, variables) or _is_query(found, catalog):
                     yield found
             at = end
         else:
@@ -221,26 +258,159 @@ def _deluge_queries(text: str, catalog: Catalog | None = None) -> Iterable[_Embe
 
 
 def _is_query(found: _Embedded, catalog: Catalog | None) -> bool:
-    """Whether text that starts with ``select`` reads as COQL rather than as a message."""
-    if found.glues or _FROM_CLAUSE.search(found.text):
+    """Whether text that starts with ``select``, and is not given to Zoho as a query, reads
+    unmistakably as COQL rather than as a message: a ``+`` glues a COQL word (after no
+    English word), or its select list is field-like names separated by commas (no English
+    word: ``Select a lead``) and its FROM is as COQL writes one (not ``from the list``; with
+    a catalog, ``from`` a module)."""
+    if found.glues:
+        glue = found.glues[0]
+        words = [*re.findall(r"\w+", found.text[: glue.start]), glue.left, glue.right]
+        return not any(word.lower() in _ENGLISH for word in words)
+    selected = _SELECT_LIST.match(found.text)
+    if selected is None:
+        return False
+    items = _items(selected.group(1))
+    if not all(_ITEM.fullmatch(item) for item in items) or any(
+        word.lower() in _ENGLISH
+        for item in items
+        for word in re.findall(r"\w+", re.sub(r"'[^']*'", "", item))
+    ):
+        return False
+    at = selected.end() - 4  # the FROM
+    clause = _FROM_CLAUSE.match(found.text, at)
+    if clause is not None and clause.group(1).lower() not in _ENGLISH:
         return True
-    return catalog is not None and any(
-        catalog.module_folded(m.group(1)) is not None for m in _FROM_WORD.finditer(found.text)
-    )
+    word = _FROM_WORD.match(found.text, at)
+    return catalog is not None and word is not None and catalog.module_folded(word.group(1)) is not None
 
 
-def _passed_as_query(text: str, at: int) -> bool:
-    """Whether the literal at ``at`` is given to ``zoho.crm.coql`` or as a ``select_query``,
-    itself or by the variable it is assigned to (``q = "..."; zoho.crm.coql(q)``)."""
+def _items(selected: str) -> list[str]:
+    """The items of a select list: split at its commas outside brackets and quotes."""
+    items: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, char in enumerate(selected):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(selected[start:i].strip())
+            start = i + 1
+    items.append(selected[start:].strip())
+    return items
+
+
+def _passed_as_query(text: str, at: int, variables: _Variables) -> bool:
+    """Whether the literal at ``at`` is given to ``zoho.crm.coql``, as a ``select_query`` or
+    as invokeurl's parameters, itself or by the variable it is assigned to (``q = "...";
+    zoho.crm.coql(q)``)."""
     before = text[max(0, at - 200) : at]
     if _QUERY_ARGUMENT.search(before):
         return True
     assigned = _ASSIGNED.search(before)
-    if assigned is None:
-        return False
-    name = re.escape(assigned.group(1))
-    used = rf"(?:zoho\.crm\.coql\s*\(|[\"']select_query[\"']\s*[,:])\s*{name}\b"
-    return re.search(used, text, re.I) is not None
+    return assigned is not None and assigned.group(1).lower() in variables.used
+
+
+_USED = r"""(?:zoho\.crm\.coql\s*\(|["']select_query["']\s*[,:]|\bparameters\s*:)\s*({name})\b"""
+_ANY_USED = re.compile(_USED.format(name=r"[A-Za-z_]\w*"), re.I)
+# A statement that joins on to a variable, or changes it by a method: q += ..., q = q ...
+_JOINED_ON = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*(?:\+=|=\s*\1\b)", re.I)
+_PLUS = re.compile(r"\s*\+")
+# The variable as the start of another value: r = q + " where ..."
+_PREFIX = re.compile(r"=\s*([A-Za-z_]\w*)\s*\+(?!=)", re.I)
+
+
+@dataclass(frozen=True)
+class _Variables:
+    """Where a script gives each variable to Zoho as the query, and where it joins something
+    on to it (the offsets, by the name folded): found once a script."""
+
+    used: dict[str, list[int]]
+    joined: dict[str, list[int]]
+
+
+def _variables(text: str) -> _Variables:
+    used: dict[str, list[int]] = {}
+    joined: dict[str, list[int]] = {}
+    for found in _ANY_USED.finditer(text):
+        name = found.group(1).lower()
+        used.setdefault(name, []).append(found.start(1))
+        if _PLUS.match(text, found.end()):  # zoho.crm.coql(q + " limit 5")
+            joined.setdefault(name, []).append(found.start(1))
+    for pattern in (_JOINED_ON, _PREFIX):
+        for found in pattern.finditer(text):
+            joined.setdefault(found.group(1).lower(), []).append(found.start())
+    return _Variables(used, joined)
+
+
+def _extended(
+    text: str,
+    at: int,
+    name: str,
+    variables: _Variables,
+    pieces: list[_Piece],
+    expressions: list[tuple[int, int]],
+    joins: list[int],
+) -> bool:
+    """Follow what the script joins on to the variable ``name`` after offset ``at`` (where
+    the query is assigned to it): each ``name = name + ...`` and ``name += ...`` until the
+    variable is given as the query (``zoho.crm.coql(name + ...)`` joins its part too) or
+    another value. Whether it goes on being changed where that cannot be followed: inside
+    a block that may not run (a brace between), by a method (``name = name.trim()``), or
+    as the start of another variable's value (``r = name + " where ..."``)."""
+    if not any(offset >= at for offset in variables.joined.get(name.lower(), ())):
+        return False  # nothing joined on: no need to walk the script
+    word = re.escape(name)
+    used = re.compile(_USED.format(name=word), re.I)
+    statement = re.compile(rf"{word}\s*(?:(\+=)|=(?!=)\s*(?:({word})\b\s*(\+)?)?)")
+    prefix = re.compile(rf"=\s*{word}\s*\+(?!=)", re.I)
+    crossed = False  # a block opened or closed since the assignment
+    fresh = False  # at the start of a statement
+    i = at
+    while i < len(text):
+        char = text[i]
+        if char in "zZ\"'pP":
+            passed = used.match(text, i)
+            if passed is not None:
+                _concatenation(text, passed.end(), pieces, expressions, joins)
+                return False
+        if text.startswith(("//", "/*"), i) or char == "'":
+            i = _skip_other(text, i)
+            continue
+        if char == '"':
+            i, fresh = _string(text, i)[1], False
+            continue
+        if fresh and (char.isalpha() or char == "_") and (found := statement.match(text, i)):
+            if found.group(1) is None and found.group(2) is None:
+                return False  # another value
+            if crossed or (found.group(1) is None and found.group(3) is None):
+                return True
+            if found.group(1) is not None:
+                i = _concatenation(text, found.end(), pieces, expressions, joins, plus_first=False)
+            else:
+                i = _concatenation(text, found.start(3), pieces, expressions, joins)
+            fresh = False
+            continue
+        if char == "=" and prefix.match(text, i):
+            return True  # the start of another value (r = q + "..."), which is not followed
+        if char in "{}":
+            crossed = True
+        if char in ";{}":
+            fresh = True
+        elif not char.isspace():
+            fresh = False
+        i += 1
+    return False
+
+
+def _quoted_variables(text: str) -> frozenset[str]:
+    """The variables the script assigns a value in COQL's quotes (``d = "'" + date + "'"``)."""
+    return frozenset(re.findall(r"""(?:^|[;{}])\s*([A-Za-z_]\w*)\s*=\s*"'""", text, re.M))
 
 
 def _skip_other(text: str, at: int) -> int:
@@ -288,15 +458,26 @@ def _skip_blank(text: str, at: int) -> int:
 
 
 def _concatenation(
-    text: str, at: int, pieces: list[_Piece], expressions: list[tuple[int, int]], joins: list[int]
+    text: str,
+    at: int,
+    pieces: list[_Piece],
+    expressions: list[tuple[int, int]],
+    joins: list[int],
+    *,
+    plus_first: bool = True,
 ) -> int:
     """Add what ``+`` joins after offset ``at`` to ``pieces``; the offset past the last operand.
-    ``joins`` gets the index in ``pieces`` where each literal joined on starts."""
+    ``joins`` gets the index in ``pieces`` where each literal joined on starts. Without
+    ``plus_first``, an operand comes first (``q += "..."``)."""
+    first = not plus_first
     while True:
-        plus = _skip_blank(text, at)
-        if not text.startswith("+", plus):
-            return at
-        operand = _skip_blank(text, plus + 1)
+        if first:
+            operand, first = _skip_blank(text, at), False
+        else:
+            plus = _skip_blank(text, at)
+            if not text.startswith("+", plus):
+                return at
+            operand = _skip_blank(text, plus + 1)
         if text.startswith('"', operand):
             more, at = _string(text, operand)
             joins.append(len(pieces))
@@ -335,7 +516,12 @@ def _operand(text: str, at: int) -> int:
 
 
 def _assemble(
-    text: str, pieces: list[_Piece], expressions: list[tuple[int, int]], joins: Iterable[int] = ()
+    text: str,
+    pieces: list[_Piece],
+    expressions: list[tuple[int, int]],
+    joins: Iterable[int] = (),
+    *,
+    open_end: bool = False,
 ) -> _Embedded:
     """The COQL to check: each expression (or the quoted value around it) becomes ``:name``."""
     chars: list[str] = []
@@ -392,7 +578,7 @@ def _assemble(
             sources.append((begin, finish))
         i += len(taken)
     query = "".join(chars)
-    return _Embedded(query, tuple(sources), tuple(stand_ins), _glues(query, glued))
+    return _Embedded(query, tuple(sources), tuple(stand_ins), _glues(query, glued), open_end)
 
 
 _WORD = re.compile(r"\w")
@@ -455,6 +641,14 @@ def _lint_embedded(found: _Embedded, starts: list[int], catalog: Catalog | None)
             diagnostic = _not_checked(
                 diagnostic, at, "the query's shape depends on its value, so it is not checked"
             )
+        elif found.open_end and begin >= len(found.text.rstrip()):
+            diagnostic = replace(
+                diagnostic,
+                message=f"the query ends here, and the script goes on to change it: {_OPEN_END}",
+                severity=Severity.INFO,
+                hint=None,
+                details={},
+            )
         if not (found.glues and begin >= found.glues[0].start):  # else the glue is the cause
             glued.append(diagnostic)
         return StatementReport(statement, tuple(_placed(found, starts, d) for d in glued))
@@ -475,7 +669,17 @@ def _lint_embedded(found: _Embedded, starts: list[int], catalog: Catalog | None)
             d = _one_call(d)
         diagnostics.append(replace(d, span=Span(1, 1, 1, 1, begin, finish)))
     diagnostics += [d for at, d in typed.items() if at not in seen]
-    diagnostics += _two_hundred(select, found)
+    if found.open_end:  # a WHERE, a LIMIT may come later
+        diagnostics.append(
+            Diagnostic(
+                "SYNTAX_ERROR",
+                f"the script goes on to change this query: {_OPEN_END}",
+                _at(*_first_word(found.text)),
+                Severity.INFO,
+            )
+        )
+    else:
+        diagnostics += _two_hundred(select, found)
     diagnostics.sort(key=lambda d: _RANK[d.severity])
     return StatementReport(statement, tuple(_placed(found, starts, d) for d in diagnostics))
 
@@ -509,6 +713,14 @@ def _glue_diagnostic(glue: _Glue) -> Diagnostic:
 # sandbox's model of Zoho refuses none of): LIMIT m, n; OFFSET alone; a bare word as a value.
 _ZOHO_TAKES = frozenset({"limit_comma", "offset_only", "bare_word"})
 _AS_WRITTEN = "a Deluge script sends the query as written"
+_OPEN_END = (
+    "what it gets (in a block, by a method, or as the start of another variable) is not "
+    "followed, so the rest is not checked"
+)
+# The words Zoho is known to refuse unquoted as a name: COQL's own keywords, and External
+# (Kaizen #171). The rest of coqlkit's list of reserved words (coqlkit/language/words.py)
+# is a guess that errs on the long side: a warning in a script.
+_CERTAINLY_RESERVED = KEYWORDS | {"external"}
 _REFUSED = {
     "missing_where": (
         "no WHERE clause: Zoho refuses a query without one",
@@ -544,6 +756,20 @@ def _zoho_refuses(select: Select, found: _Embedded) -> list[Diagnostic]:
             continue
         if name == "param" and _stand_in_at(found, span.start) is not None:
             continue  # Deluge's expression, joined in: not a parameter
+        if name == "missing_where" and extension.span is None and found.open_end:
+            continue  # the script may join one on later
+        if name == "unquoted_name" and not _CERTAINLY_RESERVED & set(re.findall(r"\w+", text.lower())):
+            out.append(
+                Diagnostic(
+                    "SYNTAX_ERROR",
+                    f"{text} may be a reserved word: Zoho may refuse it unquoted as a name",
+                    span,
+                    Severity.WARNING,
+                    hint=f"quote it to be safe: '{text}' (coqlkit's list of reserved words errs on "
+                    "the long side: Zoho publishes none)",
+                )
+            )
+            continue
         message, hint = _REFUSED[name]
         if name == "flat_chain":
             hint = _bracketed(select, extension, found)
@@ -635,6 +861,12 @@ def _two_hundred(select: Select, found: _Embedded) -> list[Diagnostic]:
     ]
 
 
+# A date as Deluge writes it, with no quote: today's, or a date formatted by a pattern with
+# no '' (the only way a pattern writes a quote; 'T' writes a T).
+_BARE_DATE = re.compile(
+    r"""zoho\.current(?:date|time)|[\w.]+\.to(?:String|Date|DateTime)\(\s*(?:"(?:[^"']|'[^']+')*"\s*)?\)""",
+    re.I,
+)
 # The types whose values COQL writes in quotes, that an unquoted expression breaks.
 _DATES = frozenset({FieldType.DATE, FieldType.DATETIME})
 _WORDS = frozenset(
@@ -653,9 +885,11 @@ _WORDS = frozenset(
 def _unquoted_stand_ins(
     select: Select, found: _Embedded, catalog: Catalog | None
 ) -> dict[_StandIn, Diagnostic]:
-    """Each expression joined in without quotes where the field compared holds text (a
-    warning: only a value of one plain word gets through) or a date (an error: COQL quotes
-    every date), by its stand-in."""
+    """Each expression joined in without quotes where the field compared holds text (only a
+    value of one plain word gets through) or a date (COQL quotes every date), by its
+    stand-in: a warning, since the value may hold its own quotes (``d = "'" + date + "'"``),
+    but an error for a date Deluge writes with none (``x.toString("yyyy-MM-dd")``,
+    ``zoho.currentdate``); nothing for a variable the script assigns a value in quotes."""
     out: dict[_StandIn, Diagnostic] = {}
     if catalog is None:
         return out
@@ -674,6 +908,8 @@ def _unquoted_stand_ins(
                 if not isinstance(value, Param) or value.span is None or value.span.start not in by_start:
                     continue
                 stand_in = by_start[value.span.start]
+                if stand_in.expression in found.quoted_names:
+                    continue  # its value is in quotes already: d = "'" + date + "'"
                 try:
                     field = catalog.resolve(query.module, cond.left).field
                 except ResolveError:
@@ -681,18 +917,24 @@ def _unquoted_stand_ins(
                 kind = field.value_type
                 if kind not in _DATES and kind not in _WORDS:
                     continue
-                why = (
-                    f"COQL writes a {field.data_type} in quotes, so Zoho refuses every value"
-                    if kind in _DATES
-                    else "Zoho reads its value as COQL: any value but one plain word is refused"
-                )
+                certain = kind in _DATES and _BARE_DATE.fullmatch(stand_in.expression) is not None
+                if certain:
+                    why = f"COQL writes a {field.data_type} in quotes, so Zoho refuses every value"
+                elif kind in _DATES:
+                    why = f"COQL writes a {field.data_type} in quotes: unless its value holds them, Zoho refuses it"
+                else:
+                    why = (
+                        "Zoho reads its value as COQL: any value but one plain word is refused "
+                        "unless it holds its quotes"
+                    )
+                hint = f"""quote it: '" + {stand_in.expression} + "'"""
                 out[stand_in] = Diagnostic(
                     "SYNTAX_ERROR",
                     f"Deluge joins {stand_in.expression} without quotes into a comparison with "
                     f"{cond.left.name} ({field.data_type}): {why}",
                     _at(stand_in.start, stand_in.end),
-                    Severity.ERROR if kind in _DATES else Severity.WARNING,
-                    hint=f"""quote it: '" + {stand_in.expression} + "'""",
+                    Severity.ERROR if certain else Severity.WARNING,
+                    hint=hint if certain else f"{hint} (if its value has no quotes of its own)",
                     details={"column_name": cond.left.name},
                 )
     return out

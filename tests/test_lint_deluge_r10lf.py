@@ -338,10 +338,13 @@ def test_an_expression_joined_unquoted_into_a_text_or_date_comparison(raw: Api) 
             1,
             lines[0].index("email") + 1,
             "Deluge joins email without quotes into a comparison with Email (email): "
-            "Zoho reads its value as COQL: any value but one plain word is refused",
-            """quote it: '" + email + "'""",
+            "Zoho reads its value as COQL: any value but one plain word is refused unless it "
+            "holds its quotes",
+            """quote it: '" + email + "' (if its value has no quotes of its own)""",
         )
     ]
+    # A date Deluge formats with no quote: an error (a bare variable is a warning, see
+    # test_lint_deluge_r10lf2.py).
     assert found[1] == [
         (
             "error",
@@ -357,7 +360,8 @@ def test_an_expression_joined_unquoted_into_a_text_or_date_comparison(raw: Api) 
         (
             "warning",
             "Deluge joins src without quotes into a comparison with Lead_Source (picklist): "
-            "Zoho reads its value as COQL: any value but one plain word is refused",
+            "Zoho reads its value as COQL: any value but one plain word is refused unless it "
+            "holds its quotes",
         )
     ]
     # A number and a lookup's id go unquoted; a quoted expression is the value it is.
