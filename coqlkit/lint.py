@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from coqlkit.catalog import Catalog, FieldType, ResolveError, limits
+from coqlkit.catalog.model import TEXTUAL
 from coqlkit.errors import CoqlSyntaxError
 from coqlkit.language import Extension, Span, Statement, extensions, parse, render_condition, split_statements
 from coqlkit.language.ast import And, Between, Comparison, Like, Or, Param, Select
@@ -869,17 +870,7 @@ _BARE_DATE = re.compile(
 )
 # The types whose values COQL writes in quotes, that an unquoted expression breaks.
 _DATES = frozenset({FieldType.DATE, FieldType.DATETIME})
-_WORDS = frozenset(
-    {
-        FieldType.TEXT,
-        FieldType.EMAIL,
-        FieldType.PHONE,
-        FieldType.WEBSITE,
-        FieldType.PICKLIST,
-        FieldType.MULTISELECTPICKLIST,
-        FieldType.AUTONUMBER,
-    }
-)
+_WORDS = TEXTUAL - {FieldType.TEXTAREA}
 
 
 def _unquoted_stand_ins(

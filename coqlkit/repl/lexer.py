@@ -45,6 +45,7 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     _TokenType,
 )
 
+from coqlkit.repl.clauses import _common_prefix
 from coqlkit.repl.commands import REGISTRY
 
 __all__ = ["STYLE", "CoqlLexer", "IncrementalLexer", "prompt_lexer", "prompt_style"]
@@ -428,18 +429,6 @@ def _reach(text: str, ends: list[int], matches: list[_Match], index: int, limit:
             if seen == 2:
                 return max(reach, ends[later] + _READ_PAST)
     return max(reach, len(text) + 1)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """How many characters ``a`` and ``b`` start with alike (by halves)."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 def _common_suffix(a: str, b: str, prefix: int) -> int:

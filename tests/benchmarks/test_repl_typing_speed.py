@@ -34,6 +34,7 @@ import coqlkit
 from coqlkit.repl.app import Repl
 from coqlkit.repl.config import ReplConfig
 from coqlkit.sandbox.server import Sandbox
+from tests.repl.test_long_buffers_r10p import _with_leads
 
 TARGET_MS = 30.0
 TYPED = " and Last_Name like 'Sm%' order by Last_Name"
@@ -65,17 +66,7 @@ def repl() -> Iterator[Repl]:
         create_pipe_input() as keyboard,
         create_app_session(input=keyboard, output=DummyOutput()),
     ):
-        made = Repl(conn, ReplConfig(history_size=0), label="sandbox")
-        deadline = time.monotonic() + 30
-        while True:
-            catalog = made.metadata()
-            leads = catalog.module("Leads") if catalog is not None else None
-            if leads is not None and leads.fields is not None:
-                break
-            made.metadata.want(["Leads"])
-            assert time.monotonic() < deadline, "the metadata did not come"
-            time.sleep(0.05)
-        yield made
+        yield _with_leads(Repl(conn, ReplConfig(history_size=0), label="sandbox"), seconds=30)
 
 
 def key(repl: Repl, text: str, cursor: int) -> None:

@@ -169,17 +169,7 @@ def test_the_scanner_kept_tokens_are_a_full_scan(monkeypatch: pytest.MonkeyPatch
 def repl(conn: coqlkit.Connection) -> Iterator[Repl]:
     """A prompt whose metadata has Leads' fields in."""
     with create_pipe_input() as keyboard, create_app_session(input=keyboard, output=DummyOutput()):
-        made = Repl(conn, ReplConfig(history_size=0), label="sandbox")
-        deadline = time.monotonic() + 10
-        while True:
-            catalog = made.metadata()
-            leads = catalog.module("Leads") if catalog is not None else None
-            if leads is not None and leads.fields is not None:
-                break
-            made.metadata.want(["Leads"])
-            assert time.monotonic() < deadline, "the metadata did not come"
-            time.sleep(0.05)
-        yield made
+        yield _with_leads(Repl(conn, ReplConfig(history_size=0), label="sandbox"))
 
 
 def said(repl: Repl, text: str) -> str:
@@ -280,8 +270,9 @@ def _wait(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.02)
 
 
-def _with_leads(repl: Repl) -> Repl:
-    deadline = time.monotonic() + 10
+def _with_leads(repl: Repl, seconds: float = 10) -> Repl:
+    """``repl``, once its metadata has Leads' fields in (asked for, waited ``seconds`` at most)."""
+    deadline = time.monotonic() + seconds
     while True:
         catalog = repl.metadata()
         leads = catalog.module("Leads") if catalog is not None else None
