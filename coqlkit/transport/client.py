@@ -459,6 +459,7 @@ class AsyncZohoClient:
                 lambda: self._send(method, path, charge, kept, params=params, json=json, into=into),
                 resend=resend,
                 what=f"{method} {path}",
+                download=_download_limit(method, path),
             )
         except TransportError as exc:
             if resend == "after any failure" or not charge.sent:
@@ -610,7 +611,11 @@ class AsyncZohoClient:
                 into.write(chunk)
         return response
 
-    async def _with_retries(self, call: Callable[[], Awaitable[T]], *, resend: Resend, what: str) -> T:
+    async def _with_retries(
+        self, call: Callable[[], Awaitable[T]], *, resend: Resend, what: str, download: bool = False
+    ) -> T:
+        """``call()``, sent again as ``resend`` allows; ``download``: a bulk-read result's, whose
+        429 is the downloads-a-minute limit (:func:`_download_limit`), left to the caller."""
         failures = Failures()  # 5xx, no answer
         streak = 0  # 429 TOO_MANY_REQUESTS to this call since one of the client's got through
         refused_since = refused_at = 0.0
@@ -618,7 +623,7 @@ class AsyncZohoClient:
             try:
                 return await call()
             except ApiError as exc:
-                if _busy(exc) and not _download_limit(*what.split(" ", 1)):
+                if _busy(exc) and not download:
                     # Zoho ran nothing: wait for a slot again, at the lowered level
                     now = time.monotonic()
                     if not streak or self._last_ok > refused_at:  # others got through since: afresh

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -233,6 +234,30 @@ def test_after_ctrl_c_the_fetches_say_the_result_was_interrupted(slow_sandbox: S
         assert len(cur.fetchall()) == cur.rowcount == RECORDS
 
 
+def closed_while_fetching(cur: Any, log: RequestLog, close: Callable[[], None]) -> object:
+    """What ``cur.fetchall()`` in another thread gives (its row count, or its exception) when
+    ``close()`` is called once the first pages of the query executed on ``cur`` are asked for."""
+    log.mark()
+    outcome: list[object] = []
+
+    def read() -> None:
+        try:
+            outcome.append(len(cur.fetchall()))
+        except Exception as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    deadline = time.monotonic() + 20
+    while not log.coql() and time.monotonic() < deadline:  # the first pages are on their way
+        time.sleep(0.005)
+    close()
+    reader.join(30)
+    assert not reader.is_alive()
+    (found,) = outcome
+    return found
+
+
 def test_a_cursor_closed_by_another_thread_midway_says_so(slow_sandbox: Sandbox) -> None:
     """The fetch in progress raises, rather than returning the rows read so far as if they
     were all of them."""
@@ -240,24 +265,7 @@ def test_a_cursor_closed_by_another_thread_midway_says_so(slow_sandbox: Sandbox)
     with dbapi.connect(sandbox=slow_sandbox, page_size=200) as conn:
         cur = conn.cursor()
         cur.execute("select Last_Name from Leads")
-        log.mark()
-        outcome: list[object] = []
-
-        def read() -> None:
-            try:
-                outcome.append(len(cur.fetchall()))
-            except Exception as exc:
-                outcome.append(exc)
-
-        reader = threading.Thread(target=read)
-        reader.start()
-        deadline = time.monotonic() + 10
-        while not log.coql() and time.monotonic() < deadline:  # the first pages are in
-            time.sleep(0.005)
-        cur.close()
-        reader.join(10)
-        assert not reader.is_alive()
-        (error,) = outcome
+        error = closed_while_fetching(cur, log, cur.close)
         assert isinstance(error, dbapi.InterfaceError), error
         assert "closed while its rows were being read" in str(error)
         again = conn.cursor()  # the connection carries on

@@ -17,8 +17,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -31,6 +29,7 @@ from coqlkit.sandbox.config import REFRESH_TOKEN
 from coqlkit.sandbox.server import Sandbox
 from coqlkit.transport import FileTokenStore, load_settings
 from tests.api._support import RequestLog
+from tests.api.test_dbapi_results import closed_while_fetching
 
 sa = pytest.importorskip("sqlalchemy")
 
@@ -208,24 +207,7 @@ def test_a_connection_closed_under_a_reading_thread_says_connection_closed(slow_
     conn = dbapi.connect(sandbox=slow_sandbox, page_size=200)
     cur = conn.cursor()
     cur.execute("select Last_Name from Leads")
-    log.mark()
-    outcome: list[object] = []
-
-    def read() -> None:
-        try:
-            outcome.append(len(cur.fetchall()))
-        except Exception as exc:
-            outcome.append(exc)
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    deadline = time.monotonic() + 20
-    while not log.coql() and time.monotonic() < deadline:  # the first pages are on their way
-        time.sleep(0.005)
-    conn.close()
-    reader.join(30)
-    assert not reader.is_alive()
-    (error,) = outcome
+    error = closed_while_fetching(cur, log, conn.close)
     assert isinstance(error, dbapi.InterfaceError), error
     assert error.code == "CONNECTION_CLOSED"
     assert "closed while its rows were being read" in str(error)
